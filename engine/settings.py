@@ -16,6 +16,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str | None = None
     redis_url: str | None = None
     data_dir: str = ".ujian"
+    # prefix of every Redis key, so several deployments (or test runs) can share one Redis
+    redis_namespace: str = "uj"
 
     host: str = "127.0.0.1"
     port: int = 8000

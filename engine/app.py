@@ -1,0 +1,94 @@
+"""The app factory: ``create_app(settings)`` builds the one Litestar application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio as aioredis
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from engine.auth.routes import AuthController, jwt_auth_dependency
+from engine.auth.tokens import build_jwt_auth
+from engine.db import create_pool, migrate
+from engine.exams.routes import ExamController, ItemController
+from engine.health import live, ready
+from engine.problems import EXCEPTION_HANDLERS
+from engine.services import Services
+from engine.settings import Settings
+from engine.sittings.routes import SittingController
+from engine.workers.runner import Workers
+
+log = logging.getLogger(__name__)
+
+
+def connect_redis(url: str) -> Any:
+    return aioredis.Redis.from_url(url, decode_responses=False, health_check_interval=30)
+
+
+@asynccontextmanager
+async def open_services(settings: Settings) -> AsyncIterator[Services]:
+    """The pool and the Redis client, owned for the life of the process."""
+    if settings.database_url is None or settings.redis_url is None:
+        raise RuntimeError(
+            "UJIAN_DATABASE_URL and UJIAN_REDIS_URL are not set: start with `ujian serve`, "
+            "which starts the embedded servers, or point them at your own"
+        )
+    await migrate(settings.database_url)
+    pool = await create_pool(
+        settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+    )
+    redis = connect_redis(settings.redis_url)
+    try:
+        yield Services(settings=settings, pool=pool, redis=redis)
+    finally:
+        await redis.aclose()
+        await pool.close()
+
+
+def create_app(settings: Settings) -> Litestar:
+    jwt_auth = build_jwt_auth(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with open_services(settings) as svc:
+            app.state.services = svc
+            workers = Workers(svc) if settings.run_workers_in_api else None
+            if workers:
+                workers.start()
+            try:
+                yield
+            finally:
+                if workers:
+                    await workers.close()
+
+    def provide_services(state: State) -> Services:
+        services: Services = state.services
+        return services
+
+    return Litestar(
+        route_handlers=[live, ready, AuthController, ItemController, ExamController,
+                        SittingController],
+        lifespan=[lifespan],
+        dependencies={
+            "svc": Provide(provide_services, sync_to_thread=False),
+            "jwt_auth": jwt_auth_dependency(jwt_auth),
+        },
+        on_app_init=[jwt_auth.on_app_init],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Ujian",
+            version="0.1.0",
+            description="Online assessment engine for national-scale timed mock exams.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,1 @@
+"""Accounts and sign-in: argon2 password hashes, short-lived JWT bearer tokens."""

@@ -1,0 +1,174 @@
+"""The ``ujian`` command: serve, worker, migrate, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+
+from engine.settings import ENV_PREFIX, Settings
+
+log = logging.getLogger("ujian")
+
+
+@contextlib.contextmanager
+def resolved_settings() -> Iterator[Settings]:
+    """Settings with database and Redis URLs; starts the embedded servers where none is set.
+
+    The URLs are put in the environment so server worker processes inherit them.
+    """
+    settings = Settings.from_env()
+    services = None
+    if settings.embedded:
+        from engine.embedded import EmbeddedServices
+
+        services = EmbeddedServices(Path(settings.data_dir))
+        services.start(need_postgres=settings.database_url is None,
+                       need_redis=settings.redis_url is None)
+        if settings.database_url is None:
+            os.environ[ENV_PREFIX + "DATABASE_URL"] = services.postgres.url
+        if settings.redis_url is None:
+            os.environ[ENV_PREFIX + "REDIS_URL"] = services.redis.url
+        settings = Settings.from_env()
+        print(f"embedded PostgreSQL and Redis running under {Path(settings.data_dir).resolve()}",
+              flush=True)
+    try:
+        yield settings
+    finally:
+        if services is not None:
+            services.stop()
+
+
+def _print_demo(settings: Settings) -> None:
+    from engine.app import open_services
+    from engine.demo import load_demo
+
+    async def run() -> None:
+        async with open_services(settings) as svc:
+            logins = await load_demo(svc)
+        base = f"http://{settings.host}:{settings.port}"
+        print("\n=== Ujian demo ===")
+        print(f"exam: {logins.exam_title} (id {logins.exam_id})")
+        print(f"teacher:   {logins.teacher[0]} / {logins.teacher[1]}")
+        print(f"organiser: {logins.organiser[0]} / {logins.organiser[1]}")
+        print(f"students:  {logins.students[0]} … {logins.students[-1]} / "
+              f"{logins.student_password}")
+        print(f"API docs:  {base}/schema/swagger   (sign in at POST /v1/auth/token)\n",
+              flush=True)
+
+    asyncio.run(run())
+
+
+def _serve(settings: Settings) -> None:
+    if settings.server == "uvicorn":
+        import uvicorn
+
+        uvicorn.run("engine.asgi:app_from_env", factory=True, host=settings.host,
+                    port=settings.port, workers=settings.workers, log_level="warning",
+                    access_log=False)
+        return
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian(
+        "engine.asgi:app_from_env", factory=True, address=settings.host, port=settings.port,
+        interface=Interfaces.ASGI, workers=settings.workers, log_access=False,
+    ).serve()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    overrides = {"HOST": args.host, "PORT": args.port, "WORKERS": args.workers,
+                 "SERVER": args.server}
+    for name, value in overrides.items():
+        if value is not None:
+            os.environ[ENV_PREFIX + name] = str(value)
+    with resolved_settings() as settings:
+        from engine.db import migrate
+
+        asyncio.run(migrate(settings.database_url or ""))
+        if args.demo:
+            _print_demo(settings)
+        print(f"serving on http://{settings.host}:{settings.port} with {settings.server} "
+              f"({settings.workers} worker process(es))", flush=True)
+        _serve(settings)
+    return 0
+
+
+def cmd_worker(_: argparse.Namespace) -> int:
+    from engine.app import open_services
+    from engine.workers.runner import Workers
+
+    async def run(settings: Settings) -> None:
+        async with open_services(settings) as svc:
+            workers = Workers(svc)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, workers.stop.set)
+            workers.start()
+            print(f"worker {workers.name} consuming {svc.keyspace.shards} shards", flush=True)
+            await workers.stop.wait()
+            # unacknowledged entries stay pending and another consumer claims them
+            await workers.close()
+
+    with resolved_settings() as settings:
+        asyncio.run(run(settings))
+    return 0
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from engine.db import migrate
+
+    with resolved_settings() as settings:
+        applied = asyncio.run(migrate(settings.database_url or ""))
+    print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none needed'}")
+    return 0
+
+
+def cmd_demo(_: argparse.Namespace) -> int:
+    with resolved_settings() as settings:
+        _print_demo(settings)
+    return 0
+
+
+def cmd_settings(_: argparse.Namespace) -> int:
+    print(msgspec.json.format(msgspec.json.encode(Settings.from_env())).decode())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ujian", description="Ujian assessment engine")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP API (embedded servers if none configured)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.add_argument("--server", choices=["granian", "uvicorn"])
+    serve.add_argument("--demo", action="store_true", help="load the demo data first")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("worker", help="run the background consumers").set_defaults(func=cmd_worker)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("demo", help="load the demo data and print sign-ins").set_defaults(
+        func=cmd_demo)
+    sub.add_parser("settings", help="print the effective settings").set_defaults(
+        func=cmd_settings)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=Settings.from_env().log_level,
+                        format='{"level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}')
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""The PostgreSQL pool and the schema migrations.
+
+Migrations are ordered ``.sql`` files in ``engine/migrations``. Several pods may start at once,
+so the runner takes a session advisory lock first: one applies, the others wait and then find
+nothing left to do. (A 40-line runner on the driver we already use, rather than a migration
+framework that would bring a second, synchronous driver.)
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from typing import Any
+
+import asyncpg
+import msgspec
+
+log = logging.getLogger(__name__)
+
+# any constant works; it only has to be the same in every pod
+MIGRATION_LOCK_ID = 0x75_6A_69_61_6E  # "ujian"
+
+_ENSURE_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     text PRIMARY KEY,
+    applied_at  timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+def migration_files() -> list[tuple[str, str]]:
+    """(version, sql) pairs in the order they must be applied."""
+    folder = resources.files("engine") / "migrations"
+    files = sorted(p for p in folder.iterdir() if p.name.endswith(".sql"))
+    return [(p.name.removesuffix(".sql"), p.read_text(encoding="utf-8")) for p in files]
+
+
+async def migrate(dsn: str) -> list[str]:
+    """Apply every migration not yet applied; returns the versions this call applied."""
+    conn = await asyncpg.connect(dsn)
+    applied_now: list[str] = []
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
+        try:
+            await conn.execute(_ENSURE_TABLE)
+            done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+            for version, sql in migration_files():
+                if version in done:
+                    continue
+                async with conn.transaction():
+                    await conn.execute(sql)
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version) VALUES ($1)", version
+                    )
+                log.info("applied migration %s", version)
+                applied_now.append(version)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
+    finally:
+        await conn.close()
+    return applied_now
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb columns arrive as Python values decoded by msgspec, the one JSON codec we use
+    await conn.set_type_codec(
+        "jsonb",
+        encoder=lambda v: msgspec.json.encode(v).decode(),
+        decoder=msgspec.json.decode,
+        schema="pg_catalog",
+    )
+
+
+async def create_pool(dsn: str, *, min_size: int, max_size: int) -> asyncpg.Pool:
+    pool: Any = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection
+    )
+    return pool  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Items and exams as the engine stores them: authoring, publishing, assignment."""

@@ -1,0 +1,87 @@
+"""Wire schema of items and exams."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+
+
+class ItemCreated(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    version: int
+    kind: str
+
+
+class ItemRef(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    version: int
+
+
+class SectionCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    title: Title
+    # items by id; each is pinned to its latest version when the exam is created
+    items: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=500)]
+
+
+class ExamCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    title: Title
+    sections: Annotated[list[SectionCreate], msgspec.Meta(min_length=1, max_length=20)]
+    time_limit_s: Annotated[int, msgspec.Meta(ge=60, le=24 * 3600)]
+    window_open: datetime
+    window_close: datetime
+    grace_s: Annotated[int, msgspec.Meta(ge=0, le=600)] = 30
+    instant_results: bool = True
+    shuffle: bool = True
+
+
+class SectionSpec(msgspec.Struct, frozen=True):
+    title: str
+    items: list[ItemRef]
+
+
+class ExamSpec(msgspec.Struct, frozen=True):
+    sections: list[SectionSpec]
+
+
+class Exam(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    title: str
+    version_id: uuid.UUID
+    version: int
+    status: str
+    time_limit_s: int
+    window_open: datetime
+    window_close: datetime
+    grace_s: int
+    instant_results: bool
+    shuffle: bool
+    item_count: int
+    published_at: datetime | None
+
+
+class AssignmentCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    org_ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=10_000)]
+
+
+class Assignments(msgspec.Struct, frozen=True):
+    exam_id: uuid.UUID
+    org_ids: list[uuid.UUID]
+
+
+class PublishedVersion(msgspec.Struct, frozen=True):
+    """What starting a sitting needs to know of the exam a student sits."""
+
+    exam_id: uuid.UUID
+    org_id: uuid.UUID
+    version_id: uuid.UUID
+    time_limit_s: int
+    window_open: datetime
+    window_close: datetime
+    grace_s: int
+    instant_results: bool

@@ -1,0 +1,140 @@
+"""SQL for items and exams. Rows become Structs here and nowhere else."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from engine.exams.models import Exam, ExamSpec, PublishedVersion
+
+INSERT_ITEM = "INSERT INTO items (id, org_id, created_by) VALUES ($1, $2, $3)"
+INSERT_ITEM_VERSION = """
+INSERT INTO item_versions (item_id, version, kind, content, answer_key)
+VALUES ($1, $2, $3, $4, $5)
+"""
+LATEST_ITEM_VERSIONS = """
+SELECT DISTINCT ON (v.item_id) v.item_id, v.version
+FROM item_versions v JOIN items i ON i.id = v.item_id
+WHERE v.item_id = ANY($1::uuid[]) AND i.org_id = $2
+ORDER BY v.item_id, v.version DESC
+"""
+ITEM_VERSIONS = """
+SELECT item_id, version, kind, content, answer_key FROM item_versions
+WHERE (item_id, version) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))
+"""
+INSERT_EXAM = "INSERT INTO exams (id, org_id, title, created_by) VALUES ($1, $2, $3, $4)"
+INSERT_EXAM_VERSION = """
+INSERT INTO exam_versions (id, exam_id, version, status, spec, time_limit_s, window_open,
+                           window_close, grace_s, instant_results, shuffle)
+VALUES ($1, $2, 1, 'draft', $3, $4, $5, $6, $7, $8, $9)
+"""
+EXAM_COLUMNS = """
+e.id, e.org_id, e.title, v.id AS version_id, v.version, v.status, v.time_limit_s,
+v.window_open, v.window_close, v.grace_s, v.instant_results, v.shuffle,
+(SELECT count(*) FROM jsonb_path_query(v.spec, '$.sections[*].items[*]')) AS item_count,
+v.published_at
+"""
+# the version students sit if there is one, else the newest draft
+EXAM_BY_ID = f"""
+SELECT {EXAM_COLUMNS}, v.spec FROM exams e
+JOIN LATERAL (
+    SELECT * FROM exam_versions WHERE exam_id = e.id
+    ORDER BY (status = 'published') DESC, version DESC LIMIT 1
+) v ON true
+WHERE e.id = $1
+"""
+EXAMS_OF_ORG = f"""
+SELECT {EXAM_COLUMNS} FROM exams e
+JOIN LATERAL (
+    SELECT * FROM exam_versions WHERE exam_id = e.id
+    ORDER BY (status = 'published') DESC, version DESC LIMIT 1
+) v ON true
+WHERE e.org_id = $1 ORDER BY e.created_at DESC
+"""
+# a student sees the published exams assigned to their school (or owned by it)
+EXAMS_FOR_STUDENT = f"""
+SELECT {EXAM_COLUMNS} FROM exams e
+JOIN exam_versions v ON v.exam_id = e.id AND v.status = 'published'
+WHERE e.org_id = $1 OR EXISTS (
+    SELECT 1 FROM exam_assignments a WHERE a.exam_id = e.id AND a.org_id = $1)
+ORDER BY v.window_open
+"""
+PUBLISH_VERSION = """
+UPDATE exam_versions SET status = 'published', published_at = now()
+WHERE id = $1 AND status = 'draft'
+RETURNING published_at
+"""
+PUBLISHED_FOR_STUDENT = """
+SELECT e.id AS exam_id, e.org_id, v.id AS version_id, v.time_limit_s, v.window_open,
+       v.window_close, v.grace_s, v.instant_results
+FROM exams e JOIN exam_versions v ON v.exam_id = e.id AND v.status = 'published'
+WHERE e.id = $1 AND (e.org_id = $2 OR EXISTS (
+    SELECT 1 FROM exam_assignments a WHERE a.exam_id = e.id AND a.org_id = $2))
+"""
+VERSION_BY_ID = "SELECT exam_id, spec, shuffle FROM exam_versions WHERE id = $1"
+EXAM_TITLE = "SELECT title FROM exams WHERE id = $1"
+ORGS_IN_SCOPE = """
+WITH RECURSIVE tree AS (
+    SELECT id FROM orgs WHERE id = $1
+    UNION ALL SELECT o.id FROM orgs o JOIN tree t ON o.parent_id = t.id
+)
+SELECT id FROM tree WHERE id = ANY($2::uuid[])
+"""
+INSERT_ASSIGNMENT = """
+INSERT INTO exam_assignments (exam_id, org_id) SELECT $1, unnest($2::uuid[])
+ON CONFLICT DO NOTHING
+"""
+ASSIGNED_ORGS = "SELECT org_id FROM exam_assignments WHERE exam_id = $1 ORDER BY org_id"
+
+
+def _exam(row: asyncpg.Record) -> Exam:
+    return Exam(**{f: row[f] for f in Exam.__struct_fields__})
+
+
+def partition_name(exam_id: uuid.UUID) -> str:
+    return f"answer_log_{exam_id.hex}"
+
+
+class ExamRepository:
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    async def latest_item_versions(self, ids: list[uuid.UUID], org_id: uuid.UUID
+                                   ) -> dict[uuid.UUID, int]:
+        rows = await self.conn.fetch(LATEST_ITEM_VERSIONS, ids, org_id)
+        return {r["item_id"]: r["version"] for r in rows}
+
+    async def item_versions(self, refs: list[tuple[uuid.UUID, int]]) -> list[asyncpg.Record]:
+        rows: list[asyncpg.Record] = await self.conn.fetch(
+            ITEM_VERSIONS, [r[0] for r in refs], [r[1] for r in refs]
+        )
+        return rows
+
+    async def exam(self, exam_id: uuid.UUID) -> tuple[Exam, ExamSpec] | None:
+        row = await self.conn.fetchrow(EXAM_BY_ID, exam_id)
+        if row is None:
+            return None
+        return _exam(row), msgspec.convert(row["spec"], ExamSpec)
+
+    async def exams_of_org(self, org_id: uuid.UUID) -> list[Exam]:
+        return [_exam(r) for r in await self.conn.fetch(EXAMS_OF_ORG, org_id)]
+
+    async def exams_for_student(self, org_id: uuid.UUID) -> list[Exam]:
+        return [_exam(r) for r in await self.conn.fetch(EXAMS_FOR_STUDENT, org_id)]
+
+    async def published_for_student(self, exam_id: uuid.UUID, org_id: uuid.UUID
+                                    ) -> PublishedVersion | None:
+        row = await self.conn.fetchrow(PUBLISHED_FOR_STUDENT, exam_id, org_id)
+        if row is None:
+            return None
+        return PublishedVersion(**{f: row[f] for f in PublishedVersion.__struct_fields__})
+
+    async def create_partition(self, exam_id: uuid.UUID) -> None:
+        # identifiers cannot be parameters; the name is derived from a UUID, so it is safe
+        await self.conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {partition_name(exam_id)} PARTITION OF answer_log "
+            f"FOR VALUES IN ('{exam_id}')"
+        )

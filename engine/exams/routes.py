@@ -1,0 +1,59 @@
+"""HTTP endpoints for items and exams: decode → one service call → encode."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, get, post
+
+from engine.auth.principal import Principal
+from engine.exams import service
+from engine.exams.models import Assignments, AssignmentCreate, Exam, ExamCreate, ItemCreated
+from engine.services import Services
+from engine.sittings import service as sittings
+from engine.sittings.models import Sitting
+from question_bank.items import ItemCreate
+
+Req = Request[Principal, Any, Any]
+
+
+class ItemController(Controller):
+    path = "/v1/items"
+    tags = ["items"]
+
+    @post("/", summary="Create an item (its version 1)")
+    async def create(self, svc: Services, request: Req, data: ItemCreate) -> ItemCreated:
+        return await service.create_item(svc.pool, request.user, data)
+
+
+class ExamController(Controller):
+    path = "/v1/exams"
+    tags = ["exams"]
+
+    @post("/", summary="Create an exam with a draft version")
+    async def create(self, svc: Services, request: Req, data: ExamCreate) -> Exam:
+        return await service.create_exam(svc.pool, request.user, data)
+
+    @get("/", summary="Exams of my school (staff) or assigned to me (students)")
+    async def list(self, svc: Services, request: Req) -> list[Exam]:
+        return await service.list_exams(svc.pool, request.user)
+
+    @get("/{exam_id:uuid}", summary="One exam")
+    async def one(self, svc: Services, request: Req, exam_id: uuid.UUID) -> Exam:
+        return await service.get_exam(svc.pool, request.user, exam_id)
+
+    @post("/{exam_id:uuid}/publish", summary="Freeze the draft and compile the student paper",
+          status_code=200)
+    async def publish(self, svc: Services, request: Req, exam_id: uuid.UUID) -> Exam:
+        return await service.publish_exam(svc.pool, svc.papers, request.user, exam_id)
+
+    @post("/{exam_id:uuid}/assignments", summary="Assign the exam to schools", status_code=200)
+    async def assign(self, svc: Services, request: Req, exam_id: uuid.UUID,
+                     data: AssignmentCreate) -> Assignments:
+        return await service.assign_exam(svc.pool, request.user, exam_id, data.org_ids)
+
+    @post("/{exam_id:uuid}/sittings", summary="Start (or resume) my sitting of this exam",
+          status_code=200)
+    async def start(self, svc: Services, request: Req, exam_id: uuid.UUID) -> Sitting:
+        return await sittings.start_sitting(svc, request.user, exam_id)

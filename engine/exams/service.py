@@ -1,0 +1,172 @@
+"""Rules for items and exams: authoring, publishing (which compiles the paper), assignment."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from engine.auth.principal import Principal
+from engine.exams.models import (
+    Assignments,
+    Exam,
+    ExamCreate,
+    ExamSpec,
+    ItemCreated,
+    ItemRef,
+    SectionSpec,
+)
+from engine.exams.repository import (
+    ASSIGNED_ORGS,
+    INSERT_ASSIGNMENT,
+    INSERT_EXAM,
+    INSERT_EXAM_VERSION,
+    INSERT_ITEM,
+    INSERT_ITEM_VERSION,
+    ORGS_IN_SCOPE,
+    PUBLISH_VERSION,
+    VERSION_BY_ID,
+    ExamRepository,
+)
+from engine.problems import Problem, conflict, not_found, validation_failed
+from grading.types import ItemKey
+from question_bank.cache import PaperCache
+from question_bank.items import ItemCreate, ItemError, StudentItem, item_kind, split_item
+from question_bank.paper import CompiledPaper, compile_paper
+
+
+async def create_item(pool: Any, principal: Principal, item: ItemCreate) -> ItemCreated:
+    principal.require_staff()
+    item_id = uuid.uuid4()
+    try:
+        student, key = split_item(str(item_id), item)
+    except ItemError as err:
+        raise validation_failed(err.message, [{"field": err.field, "message": err.message}]
+                                ) from err
+    content = msgspec.to_builtins(msgspec.structs.replace(student, id=""))
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(INSERT_ITEM, item_id, principal.org_id, principal.user_id)
+        await conn.execute(
+            INSERT_ITEM_VERSION, item_id, 1, item_kind(item), content, msgspec.to_builtins(key)
+        )
+    return ItemCreated(id=item_id, version=1, kind=item_kind(item))
+
+
+async def create_exam(pool: Any, principal: Principal, data: ExamCreate) -> Exam:
+    principal.require_staff()
+    if data.window_close <= data.window_open:
+        raise validation_failed("window_close must be after window_open")
+    if data.window_open.tzinfo is None or data.window_close.tzinfo is None:
+        raise validation_failed("window times need a time zone offset (e.g. Z or +07:00)")
+    wanted = [i for s in data.sections for i in s.items]
+    if len(set(wanted)) != len(wanted):
+        raise validation_failed("an item appears more than once in the exam")
+    exam_id, version_id = uuid.uuid4(), uuid.uuid4()
+    async with pool.acquire() as conn, conn.transaction():
+        repo = ExamRepository(conn)
+        versions = await repo.latest_item_versions(wanted, principal.org_id)
+        missing = [str(i) for i in wanted if i not in versions]
+        if missing:
+            raise validation_failed(
+                "unknown items", [{"field": "sections", "message": f"no such item: {m}"}
+                                  for m in missing[:20]]
+            )
+        spec = ExamSpec(sections=[
+            SectionSpec(title=s.title, items=[ItemRef(i, versions[i]) for i in s.items])
+            for s in data.sections
+        ])  # fmt: skip
+        await conn.execute(INSERT_EXAM, exam_id, principal.org_id, data.title, principal.user_id)
+        await conn.execute(
+            INSERT_EXAM_VERSION, version_id, exam_id, msgspec.to_builtins(spec),
+            data.time_limit_s, data.window_open, data.window_close, data.grace_s,
+            data.instant_results, data.shuffle,
+        )  # fmt: skip
+        found = await repo.exam(exam_id)
+    assert found is not None
+    return found[0]
+
+
+async def get_exam(pool: Any, principal: Principal, exam_id: uuid.UUID) -> Exam:
+    async with pool.acquire() as conn:
+        found = await ExamRepository(conn).exam(exam_id)
+    if found is None or (principal.is_staff and found[0].org_id != principal.org_id):
+        raise not_found("exam")
+    if not principal.is_staff:
+        async with pool.acquire() as conn:
+            visible = await ExamRepository(conn).published_for_student(exam_id, principal.org_id)
+        if visible is None:
+            raise not_found("exam")
+    return found[0]
+
+
+async def list_exams(pool: Any, principal: Principal) -> list[Exam]:
+    async with pool.acquire() as conn:
+        repo = ExamRepository(conn)
+        if principal.is_staff:
+            return await repo.exams_of_org(principal.org_id)
+        return await repo.exams_for_student(principal.org_id)
+
+
+async def load_paper(pool: Any, exam_version_id: str) -> CompiledPaper:
+    """Compile the keyless student paper of an exam version from its pinned item versions."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(VERSION_BY_ID, uuid.UUID(exam_version_id))
+        if row is None:
+            raise not_found("exam version")
+        spec = msgspec.convert(row["spec"], ExamSpec)
+        refs = [(r.id, r.version) for s in spec.sections for r in s.items]
+        repo = ExamRepository(conn)
+        contents = {(r["item_id"], r["version"]): r["content"]
+                    for r in await repo.item_versions(refs)}
+        title = await conn.fetchval("SELECT title FROM exams WHERE id = $1", row["exam_id"])
+    sections = [
+        (s.title, [msgspec.convert({**contents[(r.id, r.version)], "id": str(r.id)}, StudentItem)
+                   for r in s.items])
+        for s in spec.sections
+    ]
+    return compile_paper(exam_version_id, title, row["shuffle"], sections)
+
+
+async def load_keys(pool: Any, exam_version_id: str) -> dict[str, ItemKey]:
+    """item id -> grading key for every item of an exam version."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(VERSION_BY_ID, uuid.UUID(exam_version_id))
+        if row is None:
+            raise not_found("exam version")
+        spec = msgspec.convert(row["spec"], ExamSpec)
+        refs = [(r.id, r.version) for s in spec.sections for r in s.items]
+        rows = await ExamRepository(conn).item_versions(refs)
+    return {str(r["item_id"]): msgspec.convert(r["answer_key"], ItemKey) for r in rows}
+
+
+async def publish_exam(pool: Any, cache: PaperCache, principal: Principal, exam_id: uuid.UUID
+                       ) -> Exam:
+    """Freeze the draft version and compile its student paper into Redis and memory."""
+    principal.require_staff()
+    exam = await get_exam(pool, principal, exam_id)
+    if exam.status == "published":
+        raise conflict("already_published", "This exam is already published",
+                       "a published version is immutable; create a new exam version instead")
+    async with pool.acquire() as conn, conn.transaction():
+        published_at = await conn.fetchval(PUBLISH_VERSION, exam.version_id)
+        if published_at is None:
+            raise conflict("already_published", "This exam is already published")
+        await ExamRepository(conn).create_partition(exam_id)
+    await cache.put(await load_paper(pool, str(exam.version_id)))
+    return await get_exam(pool, principal, exam_id)
+
+
+async def assign_exam(pool: Any, principal: Principal, exam_id: uuid.UUID,
+                      org_ids: list[uuid.UUID]) -> Assignments:
+    principal.require_staff()
+    await get_exam(pool, principal, exam_id)
+    async with pool.acquire() as conn, conn.transaction():
+        in_scope = {r["id"] for r in await conn.fetch(ORGS_IN_SCOPE, principal.org_id, org_ids)}
+        outside = [str(o) for o in org_ids if o not in in_scope]
+        if outside:
+            raise Problem(403, "forbidden", "Forbidden",
+                          f"not your organisation or one below it: {', '.join(outside[:5])}")
+        await conn.execute(INSERT_ASSIGNMENT, exam_id, org_ids)
+        rows = await conn.fetch(ASSIGNED_ORGS, exam_id)
+    return Assignments(exam_id=exam_id, org_ids=[r["org_id"] for r in rows])

@@ -1,0 +1,39 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Response, get
+
+from engine.services import Services
+
+
+class Health(msgspec.Struct, frozen=True):
+    status: str
+    checks: dict[str, str] = {}
+
+
+@get("/health/live", tags=["operations"], summary="The process is up")
+async def live() -> Health:
+    return Health(status="ok")
+
+
+@get("/health/ready", tags=["operations"], summary="PostgreSQL and Redis answer")
+async def ready(svc: Services) -> Response[Health]:
+    checks: dict[str, str] = {}
+    try:
+        async with svc.pool.acquire(timeout=2) as conn:
+            await conn.fetchval("SELECT 1")
+        checks["postgres"] = "ok"
+    except Exception as err:
+        checks["postgres"] = f"error: {type(err).__name__}"
+    try:
+        await svc.redis.ping()
+        checks["redis"] = "ok"
+    except Exception as err:
+        checks["redis"] = f"error: {type(err).__name__}"
+    healthy = all(v == "ok" for v in checks.values())
+    return Response(Health(status="ok" if healthy else "unavailable", checks=checks),
+                    status_code=200 if healthy else 503)

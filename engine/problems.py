@@ -1,0 +1,136 @@
+"""RFC 9457 problem responses with a stable ``code`` for every error the API returns."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://ujian.dev/problems/"
+
+
+class ProblemDocument(msgspec.Struct, omit_defaults=True):
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = None
+    extra: dict[str, Any] | None = None
+
+
+class Problem(Exception):
+    """An error the API reports to the client as a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        title: str,
+        detail: str | None = None,
+        *,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.extra = extra
+        self.headers = headers
+
+
+# The errors named across the API, so a code is spelled one way everywhere.
+def not_found(what: str) -> Problem:
+    return Problem(404, "not_found", "Not found", f"{what} does not exist or is not yours to see")
+
+
+def forbidden(detail: str) -> Problem:
+    return Problem(403, "forbidden", "Forbidden", detail)
+
+
+def validation_failed(detail: str, errors: list[dict[str, Any]] | None = None) -> Problem:
+    extra = {"errors": errors} if errors else None
+    return Problem(400, "validation_failed", "The request is not valid", detail, extra=extra)
+
+
+def conflict(code: str, title: str, detail: str | None = None) -> Problem:
+    return Problem(409, code, title, detail)
+
+
+_CODES_BY_STATUS = {
+    400: ("validation_failed", "The request is not valid"),
+    401: ("unauthorized", "Sign-in required"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not_found", "Not found"),
+    405: ("method_not_allowed", "Method not allowed"),
+    413: ("payload_too_large", "The request body is too large"),
+    415: ("unsupported_media_type", "Unsupported media type"),
+    429: ("rate_limited", "Too many requests"),
+}
+
+
+def _render(request: Request[Any, Any, Any], doc: ProblemDocument, headers: dict[str, str] | None
+            ) -> Response[bytes]:
+    doc.instance = request.url.path
+    return Response(
+        content=msgspec.json.encode(doc),
+        status_code=doc.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def handle_problem(request: Request[Any, Any, Any], exc: Problem) -> Response[bytes]:
+    errors = exc.extra.get("errors") if exc.extra else None
+    extra = {k: v for k, v in (exc.extra or {}).items() if k != "errors"} or None
+    doc = ProblemDocument(
+        type=PROBLEM_TYPE_BASE + exc.code,
+        title=exc.title,
+        status=exc.status,
+        code=exc.code,
+        detail=exc.detail,
+        errors=errors,
+        extra=extra,
+    )
+    return _render(request, doc, exc.headers)
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    code, title = _CODES_BY_STATUS.get(status, ("internal_error", "Internal server error"))
+    if status >= 500:
+        code, title = "internal_error", "Internal server error"
+    errors = None
+    if isinstance(exc, ValidationException):
+        # Litestar's msgspec decoding errors carry the field messages
+        errors = [e for e in (exc.extra or []) if isinstance(e, dict)] or None
+    doc = ProblemDocument(
+        type=PROBLEM_TYPE_BASE + code, title=title, status=status, code=code,
+        detail=exc.detail if exc.detail else None, errors=errors,
+    )
+    return _render(request, doc, dict(exc.headers) if exc.headers else None)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    doc = ProblemDocument(
+        type=PROBLEM_TYPE_BASE + "internal_error", title="Internal server error", status=500,
+        code="internal_error", detail="An unexpected error occurred; it has been logged.",
+    )
+    return _render(request, doc, None)
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    Problem: handle_problem,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

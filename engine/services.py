@@ -1,0 +1,39 @@
+"""The long-lived collaborators a request or a worker needs, built once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.exams.service import load_keys, load_paper
+from engine.settings import Settings
+from engine.sittings.grader import KeysCache
+from engine.sittings.keys import KeySpace
+from engine.sittings.store import SittingStore
+from question_bank.cache import PaperCache
+
+
+@dataclass
+class Services:
+    settings: Settings
+    pool: Any
+    redis: Any
+    keyspace: KeySpace = field(init=False)
+    store: SittingStore = field(init=False)
+    papers: PaperCache = field(init=False)
+    keys: KeysCache = field(init=False)
+    # sitting id -> exam version id; never changes, so a bounded memo saves a round trip
+    exam_version_of: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.keyspace = KeySpace(self.settings.redis_namespace, self.settings.stream_shards)
+        self.store = SittingStore(self.redis, self.keyspace)
+        self.papers = PaperCache(
+            self.redis, self.settings.redis_namespace, lambda v: load_paper(self.pool, v)
+        )
+        self.keys = KeysCache(lambda v: load_keys(self.pool, v))
+
+    def remember_exam_version(self, sitting_id: str, exam_version_id: str) -> None:
+        if len(self.exam_version_of) >= 200_000:
+            self.exam_version_of.clear()  # cheap to refill, one HGET per sitting
+        self.exam_version_of[sitting_id] = exam_version_id

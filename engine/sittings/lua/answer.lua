@@ -1,0 +1,31 @@
+-- Store a batch of answer events of one sitting: one call, one slot.
+-- KEYS: session, answers, stream
+-- ARGV: sitting id, student id, event count, then per event: seq, item id, payload JSON
+-- Events arrive sorted by seq. A seq at or below the last stored one is a duplicate
+-- (acknowledged, not stored twice); a gap stops the batch so that "acked_seq" always means
+-- "this and everything before it is stored".
+local s = redis.call('HMGET', KEYS[1], 'state', 'deadline', 'grace', 'last_seq', 'student', 'exam')
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if not s[1] then return {'no_session', 0, 0} end
+if s[5] ~= ARGV[2] then return {'forbidden', 0, 0} end
+local last = tonumber(s[4])
+local remaining = tonumber(s[2]) - now
+if s[1] ~= 'active' then return {'sitting_submitted', last, remaining} end
+if now > tonumber(s[2]) + tonumber(s[3]) then return {'time_expired', last, remaining} end
+local n = tonumber(ARGV[3])
+for i = 0, n - 1 do
+  local seq = tonumber(ARGV[4 + i * 3])
+  if seq == last + 1 then
+    local item = ARGV[5 + i * 3]
+    local payload = ARGV[6 + i * 3]
+    redis.call('XADD', KEYS[3], '*', 's', ARGV[1], 'x', s[6], 'q', seq, 'i', item, 'p', payload,
+      't', now)
+    redis.call('HSET', KEYS[2], item, payload)
+    last = seq
+  elseif seq > last + 1 then
+    break
+  end
+end
+redis.call('HSET', KEYS[1], 'last_seq', last)
+return {'ok', last, remaining}

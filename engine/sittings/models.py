@@ -1,0 +1,91 @@
+"""Wire and storage schema of sittings and answers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from grading.types import ItemScore, Response
+
+SittingState = Literal["created", "active", "submitted", "graded"]
+
+
+class Sitting(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    exam_id: uuid.UUID
+    state: SittingState
+    started_at: datetime | None
+    deadline: datetime | None
+    remaining_ms: int | None
+
+
+class AnswerEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    # per sitting, strictly increasing, assigned by the client
+    seq: Annotated[int, msgspec.Meta(ge=1, le=2**53)]
+    item: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    # null clears the answer: the item counts as blank again
+    response: Response | None
+    client_ts: Annotated[int, msgspec.Meta(ge=0, le=2**53)] = 0
+
+
+class AnswerBatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    events: Annotated[list[AnswerEvent], msgspec.Meta(min_length=1, max_length=500)]
+
+
+class AnswerAck(msgspec.Struct, frozen=True):
+    # every event with seq <= acked_seq is stored; the client may forget them
+    acked_seq: int
+    remaining_ms: int
+
+
+class StoredAnswer(msgspec.Struct, frozen=True):
+    """The latest answer of an item, as kept in Redis and shown back on the paper."""
+
+    seq: int
+    response: Response | None
+    client_ts: int = 0
+
+
+class Timer(msgspec.Struct, frozen=True):
+    state: str
+    remaining_ms: int
+    deadline_ms: int
+    server_time_ms: int
+
+
+class SubmitOutcome(msgspec.Struct, frozen=True):
+    sitting_id: uuid.UUID
+    state: SittingState
+    submitted_at_ms: int
+    result: SittingResult | None = None
+
+
+class SittingResult(msgspec.Struct, frozen=True):
+    sitting_id: uuid.UUID
+    exam_id: uuid.UUID
+    points: float
+    max_points: float
+    items: dict[str, ItemScore]
+    graded_at: datetime
+
+
+class ResultView(msgspec.Struct, frozen=True):
+    sitting_id: uuid.UUID
+    state: SittingState
+    result: SittingResult | None
+
+
+class StudentPaperDoc(msgspec.Struct, frozen=True):
+    """The shape of GET /paper for the OpenAPI docs; the body itself is joined from bytes."""
+
+    sitting_id: uuid.UUID
+    exam_id: uuid.UUID
+    title: str
+    state: str
+    remaining_ms: int
+    last_seq: int
+    sections: list[dict[str, object]]
+    answers: dict[str, StoredAnswer]

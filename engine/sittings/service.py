@@ -1,0 +1,213 @@
+"""Rules of a sitting: start, paper, answers, timer, submit, result."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import msgspec
+
+from engine.auth.principal import Principal
+from engine.exams.repository import ExamRepository
+from engine.problems import Problem, conflict, not_found, validation_failed
+from engine.services import Services
+from engine.sittings.grader import grade_sitting
+from engine.sittings.keys import shard_of
+from engine.sittings.models import (
+    AnswerAck,
+    AnswerBatch,
+    ResultView,
+    Sitting,
+    SittingResult,
+    SubmitOutcome,
+    Timer,
+)
+from engine.sittings.repository import (
+    INSERT_SITTING,
+    MARK_ACTIVE,
+    SITTING_OF_STUDENT,
+    SITTING_OWNER,
+    SITTING_WITH_RESULT,
+)
+from grading.types import ItemScore
+from question_bank.paper import render_sections
+
+_json = msgspec.json.Encoder()
+_items_type = dict[str, ItemScore]
+
+
+def _ms(value: datetime) -> int:
+    return int(value.timestamp() * 1000)
+
+
+def _dt(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def _time_expired(acked: int, remaining: int) -> Problem:
+    return Problem(409, "time_expired", "Time is up",
+                   "the deadline and its grace period have passed; nothing was stored",
+                   extra={"acked_seq": acked, "remaining_ms": remaining})
+
+
+def _submitted() -> Problem:
+    return conflict("sitting_submitted", "This sitting is already submitted",
+                    "answers can no longer change; the result is at /result")
+
+
+async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID) -> Sitting:
+    """Idempotent per (student, exam): a second start returns the same sitting."""
+    principal.require_student()
+    async with svc.pool.acquire() as conn:
+        exam = await ExamRepository(conn).published_for_student(exam_id, principal.org_id)
+        if exam is None:
+            raise not_found("exam")
+        row = await conn.fetchrow(SITTING_OF_STUDENT, exam_id, principal.user_id)
+        if row is None:
+            new_id = uuid.uuid4()
+            await conn.execute(
+                INSERT_SITTING, new_id, principal.org_id, exam_id, exam.version_id,
+                principal.user_id, shard_of(new_id, svc.settings.stream_shards),
+            )  # fmt: skip
+            row = await conn.fetchrow(SITTING_OF_STUDENT, exam_id, principal.user_id)
+    sitting_id: uuid.UUID = row["id"]
+    if row["state"] in ("submitted", "graded"):
+        return Sitting(sitting_id, exam_id, row["state"], row["started_at"], row["deadline"], 0)
+    reply = await svc.store.start(
+        sitting_id,
+        exam_version_id=str(row["exam_version_id"]),
+        student_id=str(principal.user_id),
+        limit_ms=exam.time_limit_s * 1000,
+        extra_ms=row["extra_time_s"] * 1000,
+        window_open_ms=_ms(exam.window_open),
+        window_close_ms=_ms(exam.window_close),
+        grace_ms=exam.grace_s * 1000,
+        known_started_ms=_ms(row["started_at"]) if row["started_at"] else 0,
+        known_deadline_ms=_ms(row["deadline"]) if row["deadline"] else 0,
+    )
+    if reply.state == "exam_not_open":
+        raise conflict("exam_not_open", "The exam window has not opened yet",
+                       f"it opens at {exam.window_open.isoformat()}")
+    if reply.state == "exam_closed":
+        raise conflict("exam_closed", "The exam window has closed",
+                       f"it closed at {exam.window_close.isoformat()}")
+    started, deadline = _dt(reply.started_ms), _dt(reply.deadline_ms)
+    if row["state"] == "created":
+        async with svc.pool.acquire() as conn:
+            await conn.execute(MARK_ACTIVE, sitting_id, started, deadline)
+    svc.remember_exam_version(str(sitting_id), str(row["exam_version_id"]))
+    state = "active" if reply.state == "active" else "submitted"
+    return Sitting(sitting_id, exam_id, state, started, deadline,
+                   max(0, reply.deadline_ms - reply.now_ms))
+
+
+async def _exam_version_of(svc: Services, sitting_id: uuid.UUID) -> str | None:
+    key = str(sitting_id)
+    version = svc.exam_version_of.get(key)
+    if version is None:
+        (version,) = await svc.store.session_fields(sitting_id, "exam")
+        if version is not None:
+            svc.remember_exam_version(key, version)
+    return version
+
+
+async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> bytes:
+    """The student's paper in their order, with their latest answers: no database read."""
+    view = await svc.store.view(sitting_id, with_answers=True)
+    if view is None or view.student_id != str(principal.user_id):
+        raise not_found("sitting")
+    if view.state != "active":
+        raise _submitted()
+    compiled = await svc.papers.get(view.exam_version_id)
+    answers = b",".join(_json.encode(k.decode()) + b":" + v for k, v in view.answers.items())
+    return b"".join((
+        b'{"sitting_id":"', str(sitting_id).encode(),
+        b'","exam_version_id":"', view.exam_version_id.encode(),
+        b'","title":', _json.encode(compiled.title),
+        b',"state":"', view.state.encode(),
+        b'","remaining_ms":', str(max(0, view.deadline_ms - view.now_ms)).encode(),
+        b',"last_seq":', str(view.last_seq).encode(),
+        b',"sections":', render_sections(compiled, sitting_id),
+        b',"answers":{', answers, b"}}",
+    ))  # fmt: skip
+
+
+async def record_answers(
+    svc: Services, principal: Principal, sitting_id: uuid.UUID, batch: AnswerBatch
+) -> AnswerAck:
+    if len(batch.events) > svc.settings.max_batch_events:
+        raise validation_failed(f"at most {svc.settings.max_batch_events} events per batch")
+    version = await _exam_version_of(svc, sitting_id)
+    if version is None:
+        raise not_found("sitting")
+    kinds = (await svc.papers.get(version)).item_kinds()
+    errors = []
+    for index, event in enumerate(batch.events):
+        kind = kinds.get(event.item)
+        if kind is None:
+            errors.append({"field": f"events[{index}].item", "message": "not an item of this paper"})
+        elif event.response is not None and event.response.__struct_config__.tag != kind:
+            errors.append({"field": f"events[{index}].response",
+                           "message": f"this item takes a {kind} response"})
+    if errors:
+        raise validation_failed("some events do not fit this paper; nothing was stored", errors)
+    reply = await svc.store.record_answers(sitting_id, str(principal.user_id), batch.events)
+    match reply.status:
+        case "ok":
+            return AnswerAck(acked_seq=reply.acked_seq, remaining_ms=max(0, reply.remaining_ms))
+        case "time_expired":
+            raise _time_expired(reply.acked_seq, reply.remaining_ms)
+        case "sitting_submitted":
+            raise _submitted()
+        case _:
+            raise not_found("sitting")
+
+
+async def timer(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> Timer:
+    view = await svc.store.view(sitting_id, with_answers=False)
+    if view is None or view.student_id != str(principal.user_id):
+        raise not_found("sitting")
+    return Timer(state=view.state, remaining_ms=max(0, view.deadline_ms - view.now_ms),
+                 deadline_ms=view.deadline_ms, server_time_ms=view.now_ms)
+
+
+async def submit(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> SubmitOutcome:
+    """Submit now; grade at once when the exam gives instant results (idempotent)."""
+    principal.require_student()
+    reply = await svc.store.submit(sitting_id, str(principal.user_id), "student")
+    if reply.state in ("no_session", "forbidden"):
+        # the session may have expired after grading: the database still knows the sitting
+        view = await result(svc, principal, sitting_id)
+        return SubmitOutcome(sitting_id, view.state, 0, view.result)
+    async with svc.pool.acquire() as conn:
+        owner = await conn.fetchrow(SITTING_OWNER, sitting_id)
+    graded: SittingResult | None = None
+    if owner is not None and owner["instant_results"]:
+        graded = await grade_sitting(svc.pool, svc.store, svc.keys, sitting_id)
+        if graded is None:
+            graded = (await result(svc, principal, sitting_id)).result
+    state = "graded" if graded is not None else "submitted"
+    return SubmitOutcome(sitting_id, state, reply.submitted_ms, graded)
+
+
+async def result(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> ResultView:
+    async with svc.pool.acquire() as conn:
+        row = await conn.fetchrow(SITTING_WITH_RESULT, sitting_id)
+    if row is None:
+        raise not_found("sitting")
+    if principal.role == "student":
+        if row["student_id"] != principal.user_id:
+            raise not_found("sitting")
+        if not row["instant_results"] and row["state"] == "graded":
+            raise Problem(403, "results_not_released", "Results are not released yet",
+                          "your teacher will release the results of this exam")
+    elif not principal.is_staff or principal.org_id not in (row["org_id"], row["exam_org_id"]):
+        raise not_found("sitting")
+    graded = None
+    if row["points"] is not None:
+        graded = SittingResult(
+            sitting_id=sitting_id, exam_id=row["exam_id"], points=row["points"],
+            max_points=row["max_points"], items=msgspec.convert(row["items"], _items_type),
+            graded_at=row["graded_at"],
+        )  # fmt: skip
+    return ResultView(sitting_id=sitting_id, state=row["state"], result=graded)

@@ -1,0 +1,142 @@
+"""The Redis side of a sitting: one script call per operation, one slot per call."""
+
+from __future__ import annotations
+
+import uuid
+from importlib import resources
+from typing import Any
+
+import msgspec
+
+from engine.sittings.keys import KeySpace
+from engine.sittings.models import AnswerEvent, StoredAnswer
+
+
+def _script(name: str) -> str:
+    return (resources.files("engine.sittings") / "lua" / f"{name}.lua").read_text("utf-8")
+
+
+class StartReply(msgspec.Struct, frozen=True, array_like=True):
+    state: str
+    started_ms: int
+    deadline_ms: int
+    now_ms: int
+
+
+class AnswerReply(msgspec.Struct, frozen=True, array_like=True):
+    status: str
+    acked_seq: int
+    remaining_ms: int
+
+
+class SubmitReply(msgspec.Struct, frozen=True, array_like=True):
+    state: str
+    submitted_ms: int
+
+
+class SessionView(msgspec.Struct, frozen=True):
+    state: str
+    exam_version_id: str
+    student_id: str
+    deadline_ms: int
+    last_seq: int
+    now_ms: int
+    answers: dict[bytes, bytes]
+
+
+_stored_encoder = msgspec.json.Encoder()
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class SittingStore:
+    def __init__(self, redis: Any, keys: KeySpace) -> None:
+        self.redis = redis
+        self.keys = keys
+        self._start = redis.register_script(_script("start"))
+        self._answer = redis.register_script(_script("answer"))
+        self._submit = redis.register_script(_script("submit"))
+
+    async def start(
+        self,
+        sitting_id: uuid.UUID,
+        *,
+        exam_version_id: str,
+        student_id: str,
+        limit_ms: int,
+        extra_ms: int,
+        window_open_ms: int,
+        window_close_ms: int,
+        grace_ms: int,
+        known_started_ms: int = 0,
+        known_deadline_ms: int = 0,
+    ) -> StartReply:
+        k = self.keys.for_sitting(sitting_id)
+        raw = await self._start(
+            keys=[k.session, k.deadlines],
+            args=[str(sitting_id), exam_version_id, student_id, limit_ms, extra_ms,
+                  window_open_ms, window_close_ms, grace_ms, known_started_ms, known_deadline_ms],
+        )  # fmt: skip
+        return StartReply(_text(raw[0]), int(raw[1] or 0), int(raw[2] or 0), int(raw[3]))
+
+    async def record_answers(
+        self, sitting_id: uuid.UUID, student_id: str, events: list[AnswerEvent]
+    ) -> AnswerReply:
+        k = self.keys.for_sitting(sitting_id)
+        args: list[Any] = [str(sitting_id), student_id, len(events)]
+        for event in sorted(events, key=lambda e: e.seq):
+            payload = StoredAnswer(event.seq, event.response, event.client_ts)
+            args.extend((event.seq, event.item, _stored_encoder.encode(payload)))
+        raw = await self._answer(keys=[k.session, k.answers, k.stream], args=args)
+        return AnswerReply(_text(raw[0]), int(raw[1]), int(raw[2]))
+
+    async def submit(self, sitting_id: uuid.UUID, student_id: str, reason: str) -> SubmitReply:
+        k = self.keys.for_sitting(sitting_id)
+        raw = await self._submit(
+            keys=[k.session, k.deadlines, k.grading], args=[str(sitting_id), student_id, reason]
+        )
+        return SubmitReply(_text(raw[0]), int(raw[1] or 0))
+
+    async def view(self, sitting_id: uuid.UUID, *, with_answers: bool) -> SessionView | None:
+        """Session fields, the server clock and (optionally) the latest answers: one round trip."""
+        k = self.keys.for_sitting(sitting_id)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hmget(k.session, "state", "exam", "student", "deadline", "last_seq")
+        pipe.time()
+        if with_answers:
+            pipe.hgetall(k.answers)
+        replies = await pipe.execute()
+        fields = replies[0]
+        if fields[0] is None:
+            return None
+        seconds, micros = replies[1]
+        return SessionView(
+            state=_text(fields[0]),
+            exam_version_id=_text(fields[1]),
+            student_id=_text(fields[2]),
+            deadline_ms=int(fields[3]),
+            last_seq=int(fields[4]),
+            now_ms=int(seconds) * 1000 + int(micros) // 1000,
+            answers=replies[2] if with_answers else {},
+        )
+
+    async def session_fields(self, sitting_id: uuid.UUID, *names: str) -> list[str | None]:
+        k = self.keys.for_sitting(sitting_id)
+        values = await self.redis.hmget(k.session, *names)
+        return [None if v is None else _text(v) for v in values]
+
+    async def latest_answers(self, sitting_id: uuid.UUID) -> dict[bytes, bytes]:
+        answers: dict[bytes, bytes] = await self.redis.hgetall(
+            self.keys.for_sitting(sitting_id).answers
+        )
+        return answers
+
+    async def expire(self, sitting_id: uuid.UUID, seconds: int) -> None:
+        """Let a graded sitting's keys go; PostgreSQL holds everything from here on."""
+        k = self.keys.for_sitting(sitting_id)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.expire(k.session, seconds)
+        pipe.expire(k.answers, seconds)
+        await pipe.execute()

@@ -1,0 +1,1 @@
+"""Background consumers: the answer persister, the grader and the deadline sweeper."""

@@ -1,0 +1,90 @@
+"""A consumer-group reader for one Redis stream, shared by the persister and the grader.
+
+Entries are read with XREADGROUP, handled, then XACKed and deleted. An entry read by a consumer
+that dies before acknowledging it stays pending; any live consumer takes it over with
+XAUTOCLAIM once it has been idle for ``claim_idle_ms``. Handlers must therefore be idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from redis.exceptions import ResponseError
+
+log = logging.getLogger(__name__)
+
+Entry = tuple[bytes, dict[bytes, bytes]]
+Handler = Callable[[list[Entry]], Awaitable[None]]
+
+
+@dataclass
+class StreamConsumer:
+    redis: Any
+    stream: str
+    group: str
+    consumer: str
+    handler: Handler
+    batch_size: int = 1000
+    block_ms: int = 1000
+    claim_idle_ms: int = 30_000
+
+    async def ensure_group(self) -> None:
+        try:
+            await self.redis.xgroup_create(self.stream, self.group, id="0", mkstream=True)
+        except ResponseError as err:
+            if "BUSYGROUP" not in str(err):
+                raise
+
+    async def read_new(self) -> list[Entry]:
+        reply = await self.redis.xreadgroup(
+            self.group, self.consumer, {self.stream: ">"},
+            count=self.batch_size, block=self.block_ms,
+        )  # fmt: skip
+        return [e for _, entries in reply for e in entries if e[1]] if reply else []
+
+    async def claim_stale(self) -> list[Entry]:
+        """Entries a dead consumer read but never acknowledged."""
+        _, entries, *_ = await self.redis.xautoclaim(
+            self.stream, self.group, self.consumer, min_idle_time=self.claim_idle_ms,
+            start_id="0-0", count=self.batch_size,
+        )  # fmt: skip
+        # entries deleted meanwhile come back without fields; nothing is left to do for them
+        return [e for e in entries if e[1]]
+
+    async def settle(self, entries: list[Entry]) -> None:
+        ids = [entry_id for entry_id, _ in entries]
+        if ids:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.xack(self.stream, self.group, *ids)
+            pipe.xdel(self.stream, *ids)
+            await pipe.execute()
+
+    async def process(self, entries: list[Entry]) -> int:
+        if entries:
+            await self.handler(entries)
+            await self.settle(entries)
+        return len(entries)
+
+    async def run_once(self) -> int:
+        """Claim stale entries, else read new ones; handle and settle them."""
+        stale = await self.claim_stale()
+        if stale:
+            return await self.process(stale)
+        return await self.process(await self.read_new())
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.ensure_group()
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # the entries stay pending and are claimed again; back off so a broken
+                # database does not turn into a busy loop
+                log.exception("consumer %s on %s failed; retrying", self.consumer, self.stream)
+                await asyncio.sleep(1.0)

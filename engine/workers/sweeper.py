@@ -1,0 +1,48 @@
+"""Submits every sitting whose deadline (plus grace) has passed, shard by shard."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from engine.sittings.keys import KeySpace
+from engine.sittings.store import SittingStore
+
+log = logging.getLogger(__name__)
+
+
+async def sweep_once(store: SittingStore, keyspace: KeySpace, limit: int = 1000) -> int:
+    """Submit the sittings that are due now (by Redis's clock); returns how many."""
+    seconds, micros = await store.redis.time()
+    now_ms = int(seconds) * 1000 + int(micros) // 1000
+    submitted = 0
+    for shard in range(keyspace.shards):
+        due = await store.redis.zrangebyscore(
+            keyspace.deadline_set(shard), "-inf", now_ms, start=0, num=limit
+        )
+        for raw in due:
+            reply = await store.submit(uuid.UUID(raw.decode()), "", "deadline")
+            if reply.state == "submitted":
+                submitted += 1
+            elif reply.state != "not_due":
+                # already submitted, or its session is gone: it no longer belongs in the set
+                await store.redis.zrem(keyspace.deadline_set(shard), raw)
+    return submitted
+
+
+async def run_sweeper(store: SittingStore, keyspace: KeySpace, stop: asyncio.Event,
+                      interval_s: float = 1.0) -> None:
+    while not stop.is_set():
+        try:
+            count = await sweep_once(store, keyspace)
+            if count:
+                log.info("auto-submitted %d sittings at their deadline", count)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("deadline sweep failed; retrying")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval_s)
+        except TimeoutError:
+            pass
