@@ -81,7 +81,7 @@ def create_app(settings: Settings) -> Litestar:
             "jwt_auth": jwt_auth_dependency(jwt_auth),
         },
         on_app_init=[jwt_auth.on_app_init],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Ujian",

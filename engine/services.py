@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.exams.service import load_keys, load_paper
 from engine.settings import Settings
 from engine.sittings.grader import KeysCache
-from engine.sittings.keys import KeySpace
+from engine.sittings.keys import KeySpace, SittingKeys
 from engine.sittings.store import SittingStore
 from question_bank.cache import PaperCache
 
@@ -32,6 +33,9 @@ class Services:
             self.redis, self.settings.redis_namespace, lambda v: load_paper(self.pool, v)
         )
         self.keys = KeysCache(lambda v: load_keys(self.pool, v))
+
+    def keys_for(self, sitting_id: str) -> SittingKeys:
+        return self.keyspace.for_sitting(uuid.UUID(sitting_id))
 
     def remember_exam_version(self, sitting_id: str, exam_version_id: str) -> None:
         if len(self.exam_version_of) >= 200_000:

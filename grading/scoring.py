@@ -1,89 +1,117 @@
-"""Scoring one item response against its key. Pure: no I/O, no clock."""
+"""Scoring one item response against its key, and a whole paper. Pure: no I/O, no clock."""
 
 from __future__ import annotations
 
-import math
-import unicodedata
 from collections.abc import Mapping
 
-from grading.types import (
+from grading.keys import (
+    ClozeKey,
+    EssayKey,
     ItemKey,
-    ItemScore,
+    MatchingKey,
     MultipleResponseKey,
-    MultipleResponseResponse,
     NumericKey,
-    NumericResponse,
-    Response,
+    OrderingKey,
+    SelectPointKey,
     ShortTextKey,
-    ShortTextResponse,
     SingleChoiceKey,
-    SingleChoiceResponse,
-    PaperScore,
+    TrueFalseKey,
 )
+from grading.responses import (
+    ClozeResponse,
+    EssayResponse,
+    MatchingResponse,
+    MultipleResponseResponse,
+    NumericResponse,
+    OrderingResponse,
+    Response,
+    SelectPointResponse,
+    ShortTextResponse,
+    SingleChoiceResponse,
+    TrueFalseResponse,
+)
+from grading.scorers import (
+    apply_manual_mark,
+    normalise_text,
+    score_cloze,
+    score_essay,
+    score_matching,
+    score_multiple_response,
+    score_numeric,
+    score_ordering,
+    score_select_point,
+    score_short_text,
+    score_single_choice,
+    score_true_false,
+)
+from grading.scorers.common import blank, mapping_bounds, mapping_min
+from grading.types import ItemScore, ManualMark, PaperScore
+
+__all__ = ["apply_manual_mark", "item_min_points", "normalise_text", "score_item", "score_paper"]
 
 
-def _all_or_nothing(correct: bool, max_points: float) -> ItemScore:
-    return ItemScore(
-        points=max_points if correct else 0.0,
-        max_points=max_points,
-        status="correct" if correct else "incorrect",
-    )
-
-
-def normalise_text(text: str, *, case_sensitive: bool) -> str:
-    """Compatibility-normalised, whitespace-collapsed text, folded unless case matters."""
-    folded = " ".join(unicodedata.normalize("NFKC", text).split())
-    return folded if case_sensitive else folded.casefold()
-
-
-def _score_multiple(key: MultipleResponseKey, chosen: frozenset[str]) -> ItemScore:
-    if not key.partial_credit:
-        return _all_or_nothing(chosen == key.correct, key.points)
-    if not key.correct:
-        return _all_or_nothing(not chosen, key.points)
-    right = len(chosen & key.correct)
-    wrong = len(chosen - key.correct)
-    share = max(0.0, (right - wrong) / len(key.correct))
-    points = key.points * share
-    status = "correct" if share == 1.0 else ("partial" if share > 0 else "incorrect")
-    return ItemScore(points=points, max_points=key.points, status=status)
-
-
-def _numeric_matches(key: NumericKey, value: float) -> bool:
-    if not math.isfinite(value):
-        return False
-    allowed = max(key.absolute_tolerance, abs(key.value) * key.relative_tolerance)
-    # a tiny epsilon so that decimal answers such as 0.1 + 0.2 are not lost to binary rounding
-    return abs(value - key.value) <= allowed + 1e-9 * max(1.0, abs(key.value))
+def item_min_points(key: ItemKey) -> float:
+    """The lowest score the item can give: 0 unless a QTI mapping has a negative lower bound."""
+    match key:
+        case SingleChoiceKey(mapping=m) | MultipleResponseKey(mapping=m):
+            return mapping_min(m, key.points)
+        case SelectPointKey():
+            return min(0.0, mapping_bounds(key.lower_bound, key.upper_bound, key.points)[0])
+        case _:
+            return 0.0
 
 
 def score_item(key: ItemKey, response: Response | None) -> ItemScore:
     """Points for one response; a missing or empty response is ``blank``, worth nothing."""
     match key, response:
         case _, None:
-            return ItemScore(points=0.0, max_points=key.points, status="blank")
+            return blank(key.points, item_min_points(key))
         case SingleChoiceKey(), SingleChoiceResponse(choice=choice):
-            return _all_or_nothing(choice == key.correct, key.points)
+            return score_single_choice(key, choice)
         case MultipleResponseKey(), MultipleResponseResponse(choices=choices):
-            if not choices:
-                return ItemScore(points=0.0, max_points=key.points, status="blank")
-            return _score_multiple(key, choices)
+            return score_multiple_response(key, choices)
+        case TrueFalseKey(), TrueFalseResponse(value=value):
+            return score_true_false(key, value)
         case NumericKey(), NumericResponse(value=value):
-            return _all_or_nothing(_numeric_matches(key, value), key.points)
+            return score_numeric(key, value)
         case ShortTextKey(), ShortTextResponse(text=text):
-            if not text.strip():
-                return ItemScore(points=0.0, max_points=key.points, status="blank")
-            given = normalise_text(text, case_sensitive=key.case_sensitive)
-            accepted = {normalise_text(a, case_sensitive=key.case_sensitive) for a in key.accepted}
-            return _all_or_nothing(given in accepted, key.points)
+            return score_short_text(key, text)
+        case OrderingKey(), OrderingResponse(order=order):
+            return score_ordering(key, order)
+        case MatchingKey(), MatchingResponse(pairs=pairs):
+            return score_matching(key, pairs)
+        case ClozeKey(), ClozeResponse(blanks=blanks):
+            return score_cloze(key, blanks)
+        case EssayKey(), EssayResponse(text=text):
+            return score_essay(key, text)
+        case SelectPointKey(), SelectPointResponse(points=points):
+            return score_select_point(key, points)
         case _:
             # a response of another item type cannot earn points
-            return ItemScore(points=0.0, max_points=key.points, status="incorrect")
+            return ItemScore(0.0, key.points, "incorrect", item_min_points(key))
 
 
-def score_paper(keys: Mapping[str, ItemKey], responses: Mapping[str, Response | None]) -> PaperScore:
-    """Raw score of a whole paper: every keyed item scored, unanswered ones as blank."""
-    items = {item_id: score_item(key, responses.get(item_id)) for item_id, key in keys.items()}
+def _score_with_mark(key: ItemKey, response: Response | None, mark: ManualMark | None) -> ItemScore:
+    if mark is not None and isinstance(key, EssayKey):
+        text = response.text if isinstance(response, EssayResponse) else None
+        return apply_manual_mark(key, text, mark)
+    return score_item(key, response)
+
+
+def score_paper(
+    keys: Mapping[str, ItemKey],
+    responses: Mapping[str, Response | None],
+    manual_marks: Mapping[str, ManualMark] | None = None,
+) -> PaperScore:
+    """Raw score of a whole paper: every keyed item scored, unanswered ones as blank.
+
+    ``manual_marks`` (item id -> mark) completes essays; unmarked essays stay pending.
+    """
+    marks = manual_marks or {}
+    items = {
+        item_id: _score_with_mark(key, responses.get(item_id), marks.get(item_id))
+        for item_id, key in keys.items()
+    }
     return PaperScore(
         points=sum(s.points for s in items.values()),
         max_points=sum(s.max_points for s in items.values()),

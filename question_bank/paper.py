@@ -65,7 +65,8 @@ def compile_paper(
         title=title,
         shuffle=shuffle,
         sections=[
-            CompiledSection(title=t, items=[compile_item(i) for i in items]) for t, items in sections
+            CompiledSection(title=t, items=[compile_item(i) for i in items])
+            for t, items in sections
         ],
     )
 

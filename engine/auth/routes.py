@@ -8,10 +8,12 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
+from litestar.params import JSONBody
 
 from engine.auth.passwords import verify_password
 from engine.auth.principal import Principal, Role
 from engine.auth.tokens import issue_access_token
+from engine.deps import JwtAuthDep, Svc
 from engine.problems import Problem
 from engine.services import Services
 
@@ -62,11 +64,11 @@ class AuthController(Controller):
     tags = ["accounts"]
 
     @post("/auth/token", summary="Sign in with username and password")
-    async def token(self, svc: Services, jwt_auth: Any, data: SignIn) -> AccessToken:
+    async def token(self, svc: Svc, jwt_auth: JwtAuthDep, data: JSONBody[SignIn]) -> AccessToken:
         return await sign_in(svc, jwt_auth, data)
 
     @get("/me", summary="The signed-in user")
-    async def me(self, svc: Services, request: Request[Principal, Any, Any]) -> Profile:
+    async def me(self, svc: Svc, request: Request[Principal, Any, Any]) -> Profile:
         async with svc.pool.acquire() as conn:
             row = await conn.fetchrow(USER_BY_ID, request.user.user_id)
         if row is None:

@@ -6,11 +6,12 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody
 
 from engine.auth.principal import Principal
+from engine.deps import Svc
 from engine.exams import service
-from engine.exams.models import Assignments, AssignmentCreate, Exam, ExamCreate, ItemCreated
-from engine.services import Services
+from engine.exams.models import AssignmentCreate, Assignments, Exam, ExamCreate, ItemCreated
 from engine.sittings import service as sittings
 from engine.sittings.models import Sitting
 from question_bank.items import ItemCreate
@@ -23,7 +24,7 @@ class ItemController(Controller):
     tags = ["items"]
 
     @post("/", summary="Create an item (its version 1)")
-    async def create(self, svc: Services, request: Req, data: ItemCreate) -> ItemCreated:
+    async def create(self, svc: Svc, request: Req, data: JSONBody[ItemCreate]) -> ItemCreated:
         return await service.create_item(svc.pool, request.user, data)
 
 
@@ -32,28 +33,28 @@ class ExamController(Controller):
     tags = ["exams"]
 
     @post("/", summary="Create an exam with a draft version")
-    async def create(self, svc: Services, request: Req, data: ExamCreate) -> Exam:
+    async def create(self, svc: Svc, request: Req, data: JSONBody[ExamCreate]) -> Exam:
         return await service.create_exam(svc.pool, request.user, data)
 
     @get("/", summary="Exams of my school (staff) or assigned to me (students)")
-    async def list(self, svc: Services, request: Req) -> list[Exam]:
+    async def list(self, svc: Svc, request: Req) -> list[Exam]:
         return await service.list_exams(svc.pool, request.user)
 
     @get("/{exam_id:uuid}", summary="One exam")
-    async def one(self, svc: Services, request: Req, exam_id: uuid.UUID) -> Exam:
+    async def one(self, svc: Svc, request: Req, exam_id: FromPath[uuid.UUID]) -> Exam:
         return await service.get_exam(svc.pool, request.user, exam_id)
 
     @post("/{exam_id:uuid}/publish", summary="Freeze the draft and compile the student paper",
           status_code=200)
-    async def publish(self, svc: Services, request: Req, exam_id: uuid.UUID) -> Exam:
+    async def publish(self, svc: Svc, request: Req, exam_id: FromPath[uuid.UUID]) -> Exam:
         return await service.publish_exam(svc.pool, svc.papers, request.user, exam_id)
 
     @post("/{exam_id:uuid}/assignments", summary="Assign the exam to schools", status_code=200)
-    async def assign(self, svc: Services, request: Req, exam_id: uuid.UUID,
-                     data: AssignmentCreate) -> Assignments:
+    async def assign(self, svc: Svc, request: Req, exam_id: FromPath[uuid.UUID],
+                     data: JSONBody[AssignmentCreate]) -> Assignments:
         return await service.assign_exam(svc.pool, request.user, exam_id, data.org_ids)
 
     @post("/{exam_id:uuid}/sittings", summary="Start (or resume) my sitting of this exam",
           status_code=200)
-    async def start(self, svc: Services, request: Req, exam_id: uuid.UUID) -> Sitting:
+    async def start(self, svc: Svc, request: Req, exam_id: FromPath[uuid.UUID]) -> Sitting:
         return await sittings.start_sitting(svc, request.user, exam_id)

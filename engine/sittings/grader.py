@@ -27,7 +27,6 @@ from grading.types import ItemKey, Response
 KeysLoader = Callable[[str], Awaitable[dict[str, ItemKey]]]
 
 _stored_decoder = msgspec.json.Decoder(StoredAnswer)
-_response_decoder = msgspec.json.Decoder(Response | None)  # type: ignore[arg-type]
 
 # how long a graded sitting's Redis keys linger (a resumed page may still ask for its state)
 GRADED_SESSION_TTL_S = 3600
@@ -59,8 +58,7 @@ async def _responses(pool: Any, store: SittingStore, row: Any) -> dict[str, Resp
     # the Redis session has gone (expired, or Redis lost it): the answer log is the record
     async with pool.acquire() as conn:
         rows = await conn.fetch(LATEST_LOGGED_ANSWERS, row["exam_id"], row["id"])
-    return {r["item_id"]: msgspec.convert(r["response"], Response | None)  # type: ignore[arg-type]
-            for r in rows}
+    return {r["item_id"]: msgspec.convert(r["response"], Response | None) for r in rows}
 
 
 async def grade_sitting(

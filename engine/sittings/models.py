@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from grading.types import ItemScore, Response
+from question_bank.items import StudentItem
 
 SittingState = Literal["created", "active", "submitted", "graded"]
 
@@ -78,6 +79,11 @@ class ResultView(msgspec.Struct, frozen=True):
     result: SittingResult | None
 
 
+class PaperSectionDoc(msgspec.Struct, frozen=True):
+    title: str
+    items: list[StudentItem]
+
+
 class StudentPaperDoc(msgspec.Struct, frozen=True):
     """The shape of GET /paper for the OpenAPI docs; the body itself is joined from bytes."""
 
@@ -87,5 +93,5 @@ class StudentPaperDoc(msgspec.Struct, frozen=True):
     state: str
     remaining_ms: int
     last_seq: int
-    sections: list[dict[str, object]]
+    sections: list[PaperSectionDoc]
     answers: dict[str, StoredAnswer]

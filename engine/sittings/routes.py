@@ -7,9 +7,10 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody
 
 from engine.auth.principal import Principal
-from engine.services import Services
+from engine.deps import Svc
 from engine.sittings import service
 from engine.sittings.models import (
     AnswerAck,
@@ -21,6 +22,7 @@ from engine.sittings.models import (
 )
 
 Req = Request[Principal, Any, Any]
+SittingId = FromPath[uuid.UUID]
 
 
 class SittingController(Controller):
@@ -28,28 +30,29 @@ class SittingController(Controller):
     tags = ["sittings"]
 
     @get("/paper", summary="My paper in my order, with my latest answers and the time left",
-         responses={200: ResponseSpec(StudentPaperDoc, description="the student paper")})
-    async def paper(self, svc: Services, request: Req, sitting_id: uuid.UUID) -> Response[bytes]:
+         responses={200: ResponseSpec(StudentPaperDoc, description="the student paper",
+                                      generate_examples=False)})
+    async def paper(self, svc: Svc, request: Req, sitting_id: SittingId) -> Response[bytes]:
         body = await service.paper(svc, request.user, sitting_id)
         return Response(body, media_type="application/json",
                         headers={"Cache-Control": "no-store"})
 
     @post("/answers", summary="Store a batch of answer events (idempotent by seq)",
           status_code=200)
-    async def answers(self, svc: Services, request: Req, sitting_id: uuid.UUID,
-                      data: AnswerBatch) -> AnswerAck:
+    async def answers(self, svc: Svc, request: Req, sitting_id: SittingId,
+                      data: JSONBody[AnswerBatch]) -> AnswerAck:
         return await service.record_answers(svc, request.user, sitting_id, data)
 
     @get("/timer", summary="The server's clock for this sitting",
          cache_control=None)
-    async def timer(self, svc: Services, request: Req, sitting_id: uuid.UUID) -> Timer:
+    async def timer(self, svc: Svc, request: Req, sitting_id: SittingId) -> Timer:
         return await service.timer(svc, request.user, sitting_id)
 
     @post("/submit", summary="Submit; the result comes back at once when the exam allows",
           status_code=200)
-    async def submit(self, svc: Services, request: Req, sitting_id: uuid.UUID) -> SubmitOutcome:
+    async def submit(self, svc: Svc, request: Req, sitting_id: SittingId) -> SubmitOutcome:
         return await service.submit(svc, request.user, sitting_id)
 
     @get("/result", summary="The graded result of a sitting")
-    async def result(self, svc: Services, request: Req, sitting_id: uuid.UUID) -> ResultView:
+    async def result(self, svc: Svc, request: Req, sitting_id: SittingId) -> ResultView:
         return await service.result(svc, request.user, sitting_id)

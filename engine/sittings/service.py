@@ -11,6 +11,7 @@ from engine.auth.principal import Principal
 from engine.exams.repository import ExamRepository
 from engine.problems import Problem, conflict, not_found, validation_failed
 from engine.services import Services
+from engine.sittings.deadlines import remaining_ms
 from engine.sittings.grader import grade_sitting
 from engine.sittings.keys import shard_of
 from engine.sittings.models import (
@@ -19,6 +20,7 @@ from engine.sittings.models import (
     ResultView,
     Sitting,
     SittingResult,
+    SittingState,
     SubmitOutcome,
     Timer,
 )
@@ -96,9 +98,9 @@ async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID)
         async with svc.pool.acquire() as conn:
             await conn.execute(MARK_ACTIVE, sitting_id, started, deadline)
     svc.remember_exam_version(str(sitting_id), str(row["exam_version_id"]))
-    state = "active" if reply.state == "active" else "submitted"
+    state: SittingState = "active" if reply.state == "active" else "submitted"
     return Sitting(sitting_id, exam_id, state, started, deadline,
-                   max(0, reply.deadline_ms - reply.now_ms))
+                   remaining_ms(reply.deadline_ms, reply.now_ms))
 
 
 async def _exam_version_of(svc: Services, sitting_id: uuid.UUID) -> str | None:
@@ -125,7 +127,7 @@ async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> b
         b'","exam_version_id":"', view.exam_version_id.encode(),
         b'","title":', _json.encode(compiled.title),
         b',"state":"', view.state.encode(),
-        b'","remaining_ms":', str(max(0, view.deadline_ms - view.now_ms)).encode(),
+        b'","remaining_ms":', str(remaining_ms(view.deadline_ms, view.now_ms)).encode(),
         b',"last_seq":', str(view.last_seq).encode(),
         b',"sections":', render_sections(compiled, sitting_id),
         b',"answers":{', answers, b"}}",
@@ -145,7 +147,8 @@ async def record_answers(
     for index, event in enumerate(batch.events):
         kind = kinds.get(event.item)
         if kind is None:
-            errors.append({"field": f"events[{index}].item", "message": "not an item of this paper"})
+            errors.append({"field": f"events[{index}].item",
+                           "message": "not an item of this paper"})
         elif event.response is not None and event.response.__struct_config__.tag != kind:
             errors.append({"field": f"events[{index}].response",
                            "message": f"this item takes a {kind} response"})
@@ -167,7 +170,7 @@ async def timer(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> T
     view = await svc.store.view(sitting_id, with_answers=False)
     if view is None or view.student_id != str(principal.user_id):
         raise not_found("sitting")
-    return Timer(state=view.state, remaining_ms=max(0, view.deadline_ms - view.now_ms),
+    return Timer(state=view.state, remaining_ms=remaining_ms(view.deadline_ms, view.now_ms),
                  deadline_ms=view.deadline_ms, server_time_ms=view.now_ms)
 
 
@@ -186,7 +189,7 @@ async def submit(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> 
         graded = await grade_sitting(svc.pool, svc.store, svc.keys, sitting_id)
         if graded is None:
             graded = (await result(svc, principal, sitting_id)).result
-    state = "graded" if graded is not None else "submitted"
+    state: SittingState = "graded" if graded is not None else "submitted"
     return SubmitOutcome(sitting_id, state, reply.submitted_ms, graded)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 
@@ -42,7 +43,5 @@ async def run_sweeper(store: SittingStore, keyspace: KeySpace, stop: asyncio.Eve
             raise
         except Exception:
             log.exception("deadline sweep failed; retrying")
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval_s)
-        except TimeoutError:
-            pass
