@@ -14,15 +14,13 @@ from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
-from engine.auth.routes import AuthController, jwt_auth_dependency
+from engine.auth.routes import jwt_auth_dependency
 from engine.auth.tokens import build_jwt_auth
 from engine.db import create_pool, migrate
-from engine.exams.routes import ExamController, ItemController
-from engine.health import live, ready
 from engine.problems import EXCEPTION_HANDLERS
+from engine.routes import ROUTE_HANDLERS
 from engine.services import Services
 from engine.settings import Settings
-from engine.sittings.routes import SittingController
 from engine.workers.runner import Workers
 
 log = logging.getLogger(__name__)
@@ -73,8 +71,7 @@ def create_app(settings: Settings) -> Litestar:
         return services
 
     return Litestar(
-        route_handlers=[live, ready, AuthController, ItemController, ExamController,
-                        SittingController],
+        route_handlers=ROUTE_HANDLERS,
         lifespan=[lifespan],
         dependencies={
             "svc": Provide(provide_services, sync_to_thread=False),
