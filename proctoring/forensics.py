@@ -1,0 +1,242 @@
+"""Cross-sitting forensics over one exam: every statistic, turned into flags with evidence.
+
+Inputs are plain numpy arrays the engine assembles after the window closes (the rules live
+in the sibling modules; this one only wires them together and writes the evidence).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+import msgspec
+import numpy as np
+
+from grading.irt import p_correct
+from proctoring import person_fit, response_time, similarity
+from proctoring.flags import (
+    AnswerEvidence,
+    Evidence,
+    Flag,
+    MatchEvidence,
+    PairEvidence,
+    RiskSummary,
+    Rule,
+    summarise,
+)
+from proctoring.screen import screen_all_pairs
+from proctoring.similarity import IntArray, PairOmega
+from proctoring.stats import FloatArray, benjamini_hochberg, bonferroni
+from proctoring.thresholds import DEFAULT_THRESHOLDS, Thresholds
+
+_TOP = 20  # evidence items per flag: enough to judge, short enough to read
+
+
+class ForensicsReport(msgspec.Struct, frozen=True, kw_only=True):
+    flags: tuple[Flag, ...]
+    summaries: tuple[RiskSummary, ...]
+    seconds: dict[str, float]  # wall time per detector, for capacity planning
+
+
+def analyse_exam(
+    *,
+    sittings: Sequence[str],
+    item_ids: Sequence[str],
+    responses: IntArray,
+    key: IntArray,
+    a: FloatArray,
+    b: FloatArray,
+    c: FloatArray,
+    n_options: int,
+    times: FloatArray | None = None,
+    answered_at: FloatArray | None = None,
+    changed: np.ndarray | None = None,
+    blocks: Mapping[str, IntArray] | None = None,
+    sync_blocks: Sequence[str] = ("room", "ip"),
+    theta: FloatArray | None = None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    screen: bool = True,
+) -> ForensicsReport:
+    """Run every cross-sitting detector the inputs allow and return flags plus summaries.
+
+    responses: option index per sitting x item (-1 omitted); times: seconds on each item;
+    answered_at: server-clock seconds of each final answer; changed: answer changed at least
+    once; blocks: label arrays per blocking kind ("school", "room", "ip", "subnet").
+    """
+    th = thresholds
+    spent: dict[str, float] = {}
+    flags: list[Flag] = []
+    labels = [str(i) for i in item_ids]
+    names = list(sittings)
+    scores = np.where(responses >= 0, (responses == key[None, :]).astype(np.float64), np.nan)
+
+    def timed(name: str, fn: Callable[[], None]) -> None:
+        t0 = time.perf_counter()
+        fn()
+        spent[name] = time.perf_counter() - t0
+
+    est = theta if theta is not None else person_fit.mle_theta(scores, a, b, c)
+    shares = similarity.distractor_shares(responses, key, n_options)
+    probs = similarity.option_probabilities(est, a, b, c, key, shares)
+    pc = p_correct(est, a, b, c)
+
+    def pair_flags(hits: tuple[PairOmega, ...], rule: Rule, shared: str) -> None:
+        for h in hits:
+            same = (responses[h.copier] == responses[h.source]) & (responses[h.copier] >= 0)
+            idx = np.flatnonzero(same)
+            mp = probs[h.copier, idx, responses[h.source, idx]]
+            order = idx[np.argsort(mp)][:_TOP]  # least likely shared answers first
+            matches: list[Evidence] = [
+                MatchEvidence(
+                    item=labels[i], response=str(int(responses[h.source, i])),
+                    correct=bool(responses[h.source, i] == key[i]),
+                    model_probability=float(probs[h.copier, i, responses[h.source, i]]),
+                )
+                for i in order
+            ]
+            for me, other in ((h.copier, h.source), (h.source, h.copier)):
+                ev: list[Evidence] = [PairEvidence(names[other], h.observed, h.expected,
+                                                   shared)]
+                flags.append(Flag(
+                    sitting=names[me], rule=rule, kind="test", statistic=h.omega,
+                    threshold=th.similarity_level, p_value=h.p_value,
+                    correction=th.similarity_correction, evidence=(*ev, *matches),
+                    note="copier" if me == h.copier else "source",
+                ))
+
+    blocked_i = blocked_j = np.zeros(0, dtype=np.int64)
+
+    def run_blocked() -> None:
+        nonlocal blocked_i, blocked_j
+        if not blocks:
+            return
+        blocked_i, blocked_j = similarity.blocked_pairs(list(blocks.values()))
+        hits = similarity.similar_pairs(
+            responses, probs, blocked_i, blocked_j, th.similarity_level, th.similarity_correction
+        )
+        pair_flags(hits, "answer_similarity", "+".join(blocks))
+
+    def run_screen() -> None:
+        hits = screen_all_pairs(
+            responses, probs, th.similarity_level, th.similarity_correction,
+            th.screen_max_rejections,
+        )
+        # a pair found both ways keeps both flags: two independent routes to the same pair
+        # (its room, and the whole exam) is itself information for the reviewer
+        pair_flags(hits, "answer_similarity_screen", "screen")
+
+    def run_person_fit() -> None:
+        _, lzs = person_fit.lz_star(scores, est, a, b, c)
+        p = person_fit.lz_star_p(lzs)
+        for n in np.flatnonzero(np.nan_to_num(p, nan=1.0) < th.lz_alpha):
+            flags.append(Flag(
+                sitting=names[n], rule="person_misfit", kind="test",
+                statistic=float(lzs[n]), threshold=th.lz_alpha, direction="below",
+                p_value=float(p[n]), evidence=_surprises(labels, scores[n], pc[n]),
+            ))
+
+    def run_erasures() -> None:
+        if changed is None:
+            return
+        edi, p, _, _ = person_fit.erasure_index(scores, changed, a, b, c)
+        for n in np.flatnonzero(np.nan_to_num(p, nan=1.0) < th.edi_alpha):
+            items = np.flatnonzero(changed[n] & (scores[n] == 1.0))[:_TOP]
+            flags.append(Flag(
+                sitting=names[n], rule="erasure_index", kind="test",
+                statistic=float(edi[n]), threshold=th.edi_alpha, p_value=float(p[n]),
+                evidence=tuple(AnswerEvidence(labels[i], correct=True) for i in items),
+            ))
+
+    def run_times() -> None:
+        if times is None:
+            return
+        _time_flags(flags, names, labels, times, scores, pc, th)
+
+    def run_synchrony() -> None:
+        if answered_at is None or not blocks:
+            return
+        chosen = [blocks[k] for k in sync_blocks if k in blocks]
+        i, j = similarity.blocked_pairs(chosen) if chosen else (blocked_i, blocked_j)
+        if i.size == 0:
+            return
+        k, mean, p = response_time.synchrony(answered_at[i], answered_at[j],
+                                             th.synchrony_window_s)
+        lvl = th.synchrony_level
+        rej = (benjamini_hochberg(p, lvl) if th.similarity_correction == "bh"
+               else bonferroni(p, lvl))
+        for r in np.flatnonzero(rej):
+            for me, other in ((i[r], j[r]), (j[r], i[r])):
+                flags.append(Flag(
+                    sitting=names[me], rule="timestamp_synchrony", kind="test",
+                    statistic=float(k[r]), threshold=lvl, p_value=float(p[r]),
+                    correction=th.similarity_correction,
+                    evidence=(PairEvidence(names[other], float(k[r]), float(mean[r]),
+                                           "+".join(sync_blocks)),),
+                ))
+
+    timed("similarity_blocked", run_blocked)
+    if screen:
+        timed("similarity_screen", run_screen)
+    timed("person_fit", run_person_fit)
+    timed("erasures", run_erasures)
+    timed("response_times", run_times)
+    timed("synchrony", run_synchrony)
+    flagged = sorted({f.sitting for f in flags})
+    return ForensicsReport(
+        flags=tuple(flags), summaries=tuple(summarise(s, flags) for s in flagged), seconds=spent
+    )
+
+
+def _surprises(labels: list[str], x: FloatArray, p: FloatArray) -> tuple[Evidence, ...]:
+    """The answers the model found least likely: wrong on easy items, right on hard ones."""
+    like = np.where(x == 1.0, p, 1.0 - p)
+    like = np.where(np.isnan(x), np.inf, like)
+    return tuple(
+        AnswerEvidence(labels[i], correct=bool(x[i] == 1.0)) for i in np.argsort(like)[:_TOP]
+    )
+
+
+def _time_flags(
+    flags: list[Flag],
+    sittings: list[str],
+    labels: list[str],
+    times: FloatArray,
+    scores: FloatArray,
+    pc: FloatArray,
+    th: Thresholds,
+) -> None:
+    fit, tau = response_time.fit_lognormal(times)
+    z = response_time.residuals(times, fit, tau)
+    expected = np.exp(np.asarray(fit.beta)[None, :] - tau[:, None])
+    lt, _, p_lt = response_time.rt_person_fit(z)
+    for n in np.flatnonzero(p_lt < th.rt_alpha):
+        worst = np.argsort(-np.nan_to_num(np.abs(z[n]), nan=-1.0))[:_TOP]
+        flags.append(Flag(
+            sitting=sittings[n], rule="response_time_misfit", kind="test",
+            statistic=float(lt[n]), threshold=th.rt_alpha, p_value=float(p_lt[n]),
+            evidence=tuple(AnswerEvidence(labels[i], seconds=float(times[n, i]),
+                                          expected_seconds=float(expected[n, i]))
+                           for i in worst),
+        ))
+    k, _, p_pk = response_time.preknowledge_index(z, scores, pc, th.fast_residual_z)
+    for n in np.flatnonzero(p_pk < th.preknowledge_alpha):
+        fast = np.flatnonzero((np.nan_to_num(z[n]) < th.fast_residual_z) & (scores[n] == 1.0))
+        flags.append(Flag(
+            sitting=sittings[n], rule="preknowledge", kind="test", statistic=float(k[n]),
+            threshold=th.preknowledge_alpha, p_value=float(p_pk[n]),
+            evidence=tuple(AnswerEvidence(labels[i], correct=True, seconds=float(times[n, i]),
+                                          expected_seconds=float(expected[n, i]))
+                           for i in fast[:_TOP]),
+        ))
+    nt = response_time.rapid_thresholds(times, th.nt_fraction, th.nt_cap_s)
+    rte = response_time.response_time_effort(times, nt)
+    timed_n = (~np.isnan(times)).sum(axis=1)
+    for n in np.flatnonzero((rte < th.rte_min) & (timed_n >= th.rte_min_items)):
+        rapid = np.flatnonzero(np.nan_to_num(times[n], nan=np.inf) < nt)[:_TOP]
+        flags.append(Flag(
+            sitting=sittings[n], rule="rapid_guessing", kind="behaviour",
+            statistic=float(rte[n]), threshold=th.rte_min, direction="below",
+            evidence=tuple(AnswerEvidence(labels[i], seconds=float(times[n, i]),
+                                          expected_seconds=float(nt[i] / th.nt_fraction))
+                           for i in rapid),
+        ))

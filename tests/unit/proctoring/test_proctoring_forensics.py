@@ -1,0 +1,99 @@
+"""The exam-level wiring: flags carry their statistic, threshold, p-value and evidence."""
+
+from __future__ import annotations
+
+import msgspec
+import numpy as np
+import pytest
+
+from grading.irt import p_correct
+from proctoring.flags import Flag, MatchEvidence, PairEvidence, summarise
+from proctoring.forensics import ForensicsReport, analyse_exam
+
+
+def _exam(seed: int) -> dict[str, object]:
+    rng = np.random.default_rng(seed)
+    n, k = 240, 60
+    a, b, c = rng.uniform(0.7, 1.8, k), rng.normal(size=k), np.full(k, 0.2)
+    key = rng.integers(0, 4, k)
+    theta = rng.normal(size=n)
+    right = rng.random((n, k)) < p_correct(theta, a, b, c)
+    wrong = (key + rng.integers(1, 4, (n, k))) % 4
+    resp = np.where(right, key, wrong)
+    times = np.exp(4.0 - rng.normal(0, 0.2, n)[:, None] + rng.normal(size=(n, k)) / 2.0)
+    # each sitting works through its own shuffled order, as Ujian serves papers
+    order = np.argsort(rng.random((n, k)), axis=1)
+    at = np.empty((n, k))
+    rows = np.arange(n)[:, None]
+    at[rows, order] = np.cumsum(times[rows, order], axis=1)
+    resp[7, :45] = resp[8, :45]  # sitting 7 copies 3/4 of sitting 8's paper, in real time
+    at[7, :45] = at[8, :45] + 2.0
+    times[20, :30] = 1.5  # sitting 20 rapid-guesses half the paper
+    resp[20, :30] = rng.integers(0, 4, 30)
+    room = np.arange(n) // 30
+    return dict(
+        sittings=[f"s{i}" for i in range(n)], item_ids=[f"q{i}" for i in range(k)],
+        responses=resp, key=key, a=a, b=b, c=c, n_options=4, times=times, answered_at=at,
+        changed=rng.random((n, k)) < 0.1, blocks={"room": room},
+    )
+
+
+@pytest.fixture(scope="module")
+def report() -> ForensicsReport:
+    return analyse_exam(**_exam(3))  # type: ignore[arg-type]
+
+
+def _by(report: ForensicsReport, rule: str) -> list[Flag]:
+    return [f for f in report.flags if f.rule == rule]
+
+
+def test_copying_pair_is_flagged_with_matched_answers(report: ForensicsReport) -> None:
+    sim = _by(report, "answer_similarity")
+    assert {f.sitting for f in sim} == {"s7", "s8"}
+    flag = next(f for f in sim if f.sitting == "s7")
+    assert flag.p_value is not None and flag.p_value < 1e-4
+    assert flag.correction == "bh" and flag.kind == "test"
+    pair = flag.evidence[0]
+    assert isinstance(pair, PairEvidence) and pair.other_sitting == "s8"
+    assert pair.observed > pair.expected
+    matches = [e for e in flag.evidence if isinstance(e, MatchEvidence)]
+    assert matches and all(0 < m.model_probability < 1 for m in matches)
+    # least likely shared answers come first: they are the strongest evidence
+    probs = [m.model_probability for m in matches]
+    assert probs == sorted(probs)
+    assert {f.sitting for f in _by(report, "timestamp_synchrony")} >= {"s7", "s8"}
+
+
+def test_rapid_guesser_is_flagged_with_timings(report: ForensicsReport) -> None:
+    rapid = _by(report, "rapid_guessing")
+    assert [f.sitting for f in rapid] == ["s20"]
+    assert rapid[0].statistic == pytest.approx(0.5) and rapid[0].direction == "below"
+    assert len(rapid[0].evidence) == 20
+
+
+def test_report_is_small_and_serialisable(report: ForensicsReport) -> None:
+    flagged = {f.sitting for f in report.flags}
+    assert len(flagged) < 20  # out of 240: the flags are a short review queue
+    raw = msgspec.json.encode(report)
+    assert msgspec.json.decode(raw, type=ForensicsReport) == report
+    levels = {s.sitting: s.level for s in report.summaries}
+    assert levels["s7"] in ("medium", "high")
+    assert set(report.seconds) >= {"similarity_blocked", "similarity_screen", "person_fit"}
+
+
+def test_summary_counts_distinct_rules_weighted_by_kind() -> None:
+    def flag(rule: str, kind: str, p: float | None = None) -> Flag:
+        return msgspec.convert(
+            {"sitting": "s1", "rule": rule, "kind": kind, "statistic": 1.0, "threshold": 1.0,
+             "p_value": p}, Flag,
+        )
+
+    same_rule = [flag("time_away", "behaviour"), flag("time_away", "behaviour")]
+    assert summarise("s1", same_rule).score == 1.0
+    assert summarise("s1", same_rule).level == "low"
+    mixed = [*same_rule, flag("answer_similarity", "test", 1e-6),
+             flag("person_misfit", "test", 1e-4)]
+    s = summarise("s1", mixed)
+    assert (s.score, s.level, s.smallest_p) == (5.0, "high", 1e-6)
+    assert s.rules == ("answer_similarity", "person_misfit", "time_away")
+    assert summarise("s2", mixed).level == "none"
