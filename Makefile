@@ -3,6 +3,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# checkov pins old boto3/botocore, so it lives in a virtualenv of its own
+CHECKOV_VENV := build/checkov-venv
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
 .PHONY: run test lint typecheck unit clean
 
@@ -21,11 +24,15 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-test: lint typecheck
-	$(BIN)/python -m pytest
+$(CHECKOV):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov>=3.3.30'
+
+test: lint typecheck $(CHECKOV)
+	INFRA_CHECKOV=$(CURDIR)/$(CHECKOV) $(BIN)/python -m pytest
 
 unit: $(BIN)/.installed
 	$(BIN)/python -m pytest tests/unit
 
 clean:
-	rm -rf $(VENV) .ujian .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .ujian .pytest_cache .mypy_cache .ruff_cache

@@ -17,8 +17,9 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from engine.auth.routes import jwt_auth_dependency
 from engine.auth.tokens import build_jwt_auth
 from engine.db import create_pool, migrate
+from engine.metrics import paper_cache_collector, prometheus_config
 from engine.problems import EXCEPTION_HANDLERS
-from engine.routes import ROUTE_HANDLERS
+from engine.routes import ROUTE_HANDLERS, WORKER_ROUTE_HANDLERS
 from engine.services import Services
 from engine.settings import Settings
 from engine.workers.runner import Workers
@@ -38,7 +39,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             "UJIAN_DATABASE_URL and UJIAN_REDIS_URL are not set: start with `ujian serve`, "
             "which starts the embedded servers, or point them at your own"
         )
-    await migrate(settings.database_url)
+    if settings.migrate_on_start:
+        await migrate(settings.database_url)
     pool = await create_pool(
         settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
     )
@@ -50,14 +52,18 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         await pool.close()
 
 
-def create_app(settings: Settings) -> Litestar:
+def create_app(settings: Settings, *, worker: bool = False) -> Litestar:
+    """The API; with ``worker=True`` the background consumers' process, which serves only its
+    probes and metrics (so Kubernetes can check it like any other pod)."""
     jwt_auth = build_jwt_auth(settings)
+    run_workers = worker or settings.run_workers_in_api
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with open_services(settings) as svc:
             app.state.services = svc
-            workers = Workers(svc) if settings.run_workers_in_api else None
+            paper_cache_collector.caches.append(svc.papers)
+            workers = Workers(svc) if run_workers else None
             if workers:
                 workers.start()
             try:
@@ -65,19 +71,21 @@ def create_app(settings: Settings) -> Litestar:
             finally:
                 if workers:
                     await workers.close()
+                paper_cache_collector.caches.remove(svc.papers)
 
     def provide_services(state: State) -> Services:
         services: Services = state.services
         return services
 
     return Litestar(
-        route_handlers=ROUTE_HANDLERS,
+        route_handlers=WORKER_ROUTE_HANDLERS if worker else ROUTE_HANDLERS,
         lifespan=[lifespan],
         dependencies={
             "svc": Provide(provide_services, sync_to_thread=False),
             "jwt_auth": jwt_auth_dependency(jwt_auth),
         },
         on_app_init=[jwt_auth.on_app_init],
+        middleware=[prometheus_config.middleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

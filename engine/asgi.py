@@ -10,3 +10,7 @@ from engine.settings import Settings
 
 def app_from_env() -> Litestar:
     return create_app(Settings.from_env())
+
+
+def worker_app_from_env() -> Litestar:
+    return create_app(Settings.from_env(), worker=True)

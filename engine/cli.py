@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,24 +101,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_worker(_: argparse.Namespace) -> int:
-    from engine.app import open_services
-    from engine.workers.runner import Workers
+def cmd_worker(args: argparse.Namespace) -> int:
+    """The consumers (persister, grader, sweeper) plus /health/* and /metrics on UJIAN_PORT.
 
-    async def run(settings: Settings) -> None:
-        async with open_services(settings) as svc:
-            workers = Workers(svc)
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, workers.stop.set)
-            workers.start()
-            print(f"worker {workers.name} consuming {svc.keyspace.shards} shards", flush=True)
-            await workers.stop.wait()
-            # unacknowledged entries stay pending and another consumer claims them
-            await workers.close()
-
+    On SIGTERM the consumers stop; entries they read but did not acknowledge stay pending and
+    another worker claims them.
+    """
+    if args.port is not None:
+        os.environ[ENV_PREFIX + "PORT"] = str(args.port)
     with resolved_settings() as settings:
-        asyncio.run(run(settings))
+        import uvicorn
+
+        print(f"worker consuming {settings.stream_shards} shards; probes on "
+              f"http://{settings.host}:{settings.port}/health/ready", flush=True)
+        uvicorn.run("engine.asgi:worker_app_from_env", factory=True, host=settings.host,
+                    port=settings.port, log_level="warning", access_log=False)
     return 0
 
 
@@ -153,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--server", choices=["granian", "uvicorn"])
     serve.add_argument("--demo", action="store_true", help="load the demo data first")
     serve.set_defaults(func=cmd_serve)
-    sub.add_parser("worker", help="run the background consumers").set_defaults(func=cmd_worker)
+    worker = sub.add_parser("worker", help="run the background consumers")
+    worker.add_argument("--port", type=int, help="port of its /health and /metrics")
+    worker.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("demo", help="load the demo data and print sign-ins").set_defaults(
         func=cmd_demo)

@@ -11,11 +11,16 @@ from typing import Any
 from engine.auth.routes import AuthController
 from engine.exams.routes import ExamController, ItemController
 from engine.health import live, ready
+from engine.metrics import MetricsController
 from engine.sittings.routes import SittingController
+
+# what a `ujian worker` process serves besides consuming the streams
+WORKER_ROUTE_HANDLERS: list[Any] = [live, ready, MetricsController]
 
 ROUTE_HANDLERS: list[Any] = [
     live,
     ready,
+    MetricsController,
     AuthController,
     ItemController,
     ExamController,

@@ -37,6 +37,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # background consumers (persister, sweeper, grader) inside the API process; off in
     # production, where ``ujian worker`` pods run them
     run_workers_in_api: bool = True
+    # apply migrations when a process starts; production runs the migration Job instead
+    migrate_on_start: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -1,0 +1,1 @@
+"""Infrastructure checks: kustomize renders, schemas, SAM, checkov, cross-file invariants."""
