@@ -28,7 +28,14 @@ $(CHECKOV):
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov>=3.3.30'
 
-test: lint typecheck $(CHECKOV)
+# the browser tests (tests/e2e/browser) drive Debian's Chromium; installed here when missing
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "the browser tests need Chromium: sudo apt-get install chromium" >&2; exit 1; fi
+
+test: lint typecheck $(CHECKOV) $(CHROMIUM)
 	INFRA_CHECKOV=$(CURDIR)/$(CHECKOV) $(BIN)/python -m pytest
 
 unit: $(BIN)/.installed

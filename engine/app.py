@@ -13,13 +13,19 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from redis.asyncio.cluster import RedisCluster
 
+from engine.analytics.calibration_service import wait_for_calibrations
+from engine.auth.policy import enforce_policy
 from engine.auth.routes import jwt_auth_dependency
 from engine.auth.tokens import build_jwt_auth
 from engine.db import create_pool, migrate
+from engine.loadtest.floor import bench_routes
 from engine.metrics import paper_cache_collector, prometheus_config
+from engine.overflow.wiring import Overflow
 from engine.problems import EXCEPTION_HANDLERS
 from engine.routes import ROUTE_HANDLERS, WORKER_ROUTE_HANDLERS
+from engine.scheduling.warmup import Warmup
 from engine.services import Services
 from engine.settings import Settings
 from engine.workers.runner import Workers
@@ -27,8 +33,15 @@ from engine.workers.runner import Workers
 log = logging.getLogger(__name__)
 
 
-def connect_redis(url: str) -> Any:
-    return aioredis.Redis.from_url(url, decode_responses=False, health_check_interval=30)
+def connect_redis(url: str, *, cluster: bool = False, max_connections: int = 512) -> Any:
+    """A client whose pool waits for a free connection instead of failing: a start burst can
+    ask for more at once than the pool holds (blocking stream reads keep some busy)."""
+    if cluster:
+        return RedisCluster.from_url(url, decode_responses=False,
+                                     max_connections=max_connections)
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=10, health_check_interval=30)
+    return aioredis.Redis(connection_pool=pool, decode_responses=False)
 
 
 @asynccontextmanager
@@ -44,7 +57,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     pool = await create_pool(
         settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
     )
-    redis = connect_redis(settings.redis_url)
+    redis = connect_redis(settings.redis_url, cluster=settings.redis_cluster,
+                          max_connections=settings.redis_max_connections)
     try:
         yield Services(settings=settings, pool=pool, redis=redis)
     finally:
@@ -63,14 +77,25 @@ def create_app(settings: Settings, *, worker: bool = False) -> Litestar:
         async with open_services(settings) as svc:
             app.state.services = svc
             paper_cache_collector.caches.append(svc.papers)
-            workers = Workers(svc) if run_workers else None
+            # publishes this process's utilisation; routes the workers' jobs (engine/overflow)
+            overflow = app.state.overflow = Overflow(svc)
+            overflow.start()
+            workers = Workers(svc, overflow=overflow) if run_workers else None
             if workers:
                 workers.start()
+            # API pods load announced papers before their session opens (engine/scheduling)
+            warmup = None if worker else Warmup(svc)
+            if warmup:
+                warmup.start()
             try:
                 yield
             finally:
+                if warmup:
+                    await warmup.close()
                 if workers:
                     await workers.close()
+                await wait_for_calibrations()
+                await overflow.close()
                 paper_cache_collector.caches.remove(svc.papers)
 
     def provide_services(state: State) -> Services:
@@ -78,13 +103,16 @@ def create_app(settings: Settings, *, worker: bool = False) -> Litestar:
         return services
 
     return Litestar(
-        route_handlers=WORKER_ROUTE_HANDLERS if worker else ROUTE_HANDLERS,
+        route_handlers=WORKER_ROUTE_HANDLERS if worker else [*ROUTE_HANDLERS,
+                                                             *bench_routes(settings)],
         lifespan=[lifespan],
         dependencies={
             "svc": Provide(provide_services, sync_to_thread=False),
             "jwt_auth": jwt_auth_dependency(jwt_auth),
         },
         on_app_init=[jwt_auth.on_app_init],
+        # every handler declares who may call it (engine/auth/policy.py); none → refused
+        guards=[enforce_policy],
         middleware=[prometheus_config.middleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=settings.max_body_bytes,

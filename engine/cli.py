@@ -80,6 +80,8 @@ def _serve(settings: Settings) -> None:
     Granian(
         "engine.asgi:app_from_env", factory=True, address=settings.host, port=settings.port,
         interface=Interfaces.ASGI, workers=settings.workers, log_access=False,
+        # a worker process that dies (OOM, kill -9) is replaced instead of stopping the server
+        respawn_failed_workers=True, respawn_interval=0.5,
     ).serve()
 
 
@@ -157,6 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_demo)
     sub.add_parser("settings", help="print the effective settings").set_defaults(
         func=cmd_settings)
+    from engine.loadtest.cli import add_parser as add_loadtest
+
+    add_loadtest(sub)
+    from engine.scheduling.cli import add_parser as add_forecast
+
+    add_forecast(sub)
+    from engine.overflow.cli import add_parsers as add_overflow
+
+    add_overflow(sub)
     return parser
 
 

@@ -55,6 +55,8 @@ def _stop_stale(pid_file: Path) -> None:
 class EmbeddedRedis:
     data_dir: Path
     port: int = 0
+    # e.g. ["--cluster-enabled", "yes"] for the nodes of a test cluster
+    extra_args: list[str] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -76,6 +78,7 @@ class EmbeddedRedis:
             "--save", "",
             "--daemonize", "no",
             "--logfile", str((self.data_dir / "redis.log").resolve()),
+            *self.extra_args,
         ]  # fmt: skip
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL)
         pid_file.write_text(str(self.process.pid))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 from litestar import Response, get
 
+from engine.auth.policy import PUBLIC
 from engine.deps import Svc
 
 
@@ -13,12 +14,12 @@ class Health(msgspec.Struct, frozen=True):
     checks: dict[str, str] = {}
 
 
-@get("/health/live", tags=["operations"], summary="The process is up")
+@get("/health/live", tags=["operations"], opt=PUBLIC, summary="The process is up")
 async def live() -> Health:
     return Health(status="ok")
 
 
-@get("/health/ready", tags=["operations"],
+@get("/health/ready", tags=["operations"], opt=PUBLIC,
      summary="Ready when Redis answers (the paper and answer paths need nothing else)")
 async def ready(svc: Svc) -> Response[Health]:
     checks: dict[str, str] = {}

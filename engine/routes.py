@@ -8,11 +8,37 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.accounts.access_routes import (
+    ExamAccessController,
+    MyExamsController,
+    ProctorController,
+)
+from engine.accounts.routes import AuditController, OrgController, UserController
+from engine.analytics.routes import AnalyticsController, MarkingController
 from engine.auth.routes import AuthController
-from engine.exams.routes import ExamController, ItemController
+from engine.exams.routes import ExamController
 from engine.health import live, ready
+from engine.integrity.routes import ExamIntegrityController, FlagController, TelemetryController
 from engine.metrics import MetricsController
+from engine.overflow.routes import OverflowController
+from engine.scheduling.routes import (
+    EventController,
+    ScheduleController,
+    SchoolScheduleController,
+    SessionController,
+)
 from engine.sittings.routes import SittingController
+from engine.web.dashboard_routes import DashboardController
+from engine.web.routes import WEB_ROUTER
+from question_bank.routes import (
+    BankController,
+    BlueprintController,
+    ContentTransferController,
+    ItemController,
+    MediaController,
+    cache_stats,
+    paper_floor,
+)
 
 # what a `ujian worker` process serves besides consuming the streams
 WORKER_ROUTE_HANDLERS: list[Any] = [live, ready, MetricsController]
@@ -22,7 +48,31 @@ ROUTE_HANDLERS: list[Any] = [
     ready,
     MetricsController,
     AuthController,
+    OrgController,
+    UserController,
+    AuditController,
+    MyExamsController,
+    ExamAccessController,
+    ProctorController,
+    ContentTransferController,
     ItemController,
+    BankController,
+    MediaController,
+    BlueprintController,
+    cache_stats,
+    paper_floor,
     ExamController,
     SittingController,
+    EventController,
+    SessionController,
+    SchoolScheduleController,
+    ScheduleController,
+    AnalyticsController,
+    MarkingController,
+    OverflowController,
+    TelemetryController,
+    FlagController,
+    ExamIntegrityController,
+    WEB_ROUTER,
+    DashboardController,
 ]

@@ -6,7 +6,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.exams.service import load_keys, load_paper
+from engine.exams.grading_spec import load_grading_spec
+from engine.exams.service import load_paper
 from engine.settings import Settings
 from engine.sittings.grader import KeysCache
 from engine.sittings.keys import KeySpace, SittingKeys
@@ -30,9 +31,10 @@ class Services:
         self.keyspace = KeySpace(self.settings.redis_namespace, self.settings.stream_shards)
         self.store = SittingStore(self.redis, self.keyspace)
         self.papers = PaperCache(
-            self.redis, self.settings.redis_namespace, lambda v: load_paper(self.pool, v)
+            self.redis, self.settings.redis_namespace,
+            lambda v: load_paper(self.pool, v, self.papers.fragments),
         )
-        self.keys = KeysCache(lambda v: load_keys(self.pool, v))
+        self.keys = KeysCache(lambda v: load_grading_spec(self.pool, v))
 
     def keys_for(self, sitting_id: str) -> SittingKeys:
         return self.keyspace.for_sitting(uuid.UUID(sitting_id))

@@ -18,6 +18,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     data_dir: str = ".ujian"
     # prefix of every Redis key, so several deployments (or test runs) can share one Redis
     redis_namespace: str = "uj"
+    # UJIAN_REDIS_URL names one node of a Redis Cluster (the client discovers the rest)
+    redis_cluster: bool = False
+    # per process; a request waits (up to 10 s) for a free connection rather than failing
+    redis_max_connections: int = 512
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -27,6 +31,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     jwt_secret: str = "change-me-in-production-this-is-a-development-secret"
     access_token_ttl_s: int = 900
+    # accounts and sign-in (engine/auth): argon2id cost (OWASP's minimum: 19 MiB, t=2, p=1 keeps
+    # sign-in cheap at scale; hashes made with other values are upgraded at the next sign-in)
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19456
+    argon2_parallelism: int = 1
+    refresh_token_ttl_s: int = 12 * 3600
+    # failed sign-in attempts (password, refresh, exam card) allowed per window
+    signin_rate_per_ip: str = "100/minute"
+    signin_rate_per_account: str = "10/minute"
+    trust_forwarded_for: bool = False
+    # an exam card signs in from this long before its exam's window opens until it closes
+    card_early_s: int = 1800
+    enrolment_max_bytes: int = 32 * 1024 * 1024
+    # a sitting seen (start, answers) within this long counts as online in the proctor's room view
+    online_window_s: int = 120
 
     db_pool_min: int = 2
     db_pool_max: int = 10
@@ -39,6 +58,40 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     run_workers_in_api: bool = True
     # apply migrations when a process starts; production runs the migration Job instead
     migrate_on_start: bool = True
+    # adds POST /bench/floor (decodes an answer batch, does nothing): the benchmarks' HTTP floor
+    bench_floor_endpoint: bool = False
+    # a stream entry read by a consumer that died is taken over after this long unacknowledged
+    consumer_claim_idle_ms: int = 30_000
+
+    # overflow to Lambda (engine/overflow): no queue URL means every job runs here
+    overflow_queue_url: str | None = None
+    overflow_dlq_url: str | None = None
+    # the only switch between AWS (unset: the region's endpoint) and a local SQS (moto)
+    overflow_endpoint_url: str | None = None
+    # jobs go away once cluster utilisation passes the threshold and come home below
+    # threshold - hysteresis, so the route does not flap around the threshold
+    overflow_threshold: float = 0.70
+    overflow_hysteresis: float = 0.10
+    aws_region: str = "ap-southeast-3"
+    # a test and benchmark knob: this process reports this utilisation instead of measuring it
+    overflow_force_utilisation: float | None = None
+
+    # scheduling (engine/scheduling): sessions opening within this many seconds get their
+    # sittings pre-created and their papers warmed in every pod; pods poll the warm-up set
+    # this often (0 turns the loop off)
+    schedule_prepare_lead_s: int = 1800
+    schedule_warm_poll_s: float = 15.0
+    # the capacity forecast's requests/s one API pod holds (measure: ujian loadtest)
+    forecast_pod_rps: float = 400.0
+
+    # media shown in item stems: files under data_dir/media, or S3 (presigned URLs) when a
+    # bucket is named; the endpoint URL points at a local S3 (moto, MinIO) in development
+    media_s3_bucket: str | None = None
+    media_s3_endpoint_url: str | None = None
+    media_max_bytes: int = 5 * 1024 * 1024
+    media_url_ttl_s: int = 3600
+    # QTI packages and CSV files are larger than an answer batch
+    import_max_bytes: int = 50 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

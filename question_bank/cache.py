@@ -1,18 +1,93 @@
-"""Two-tier cache of compiled papers: this process's memory, then Redis, then the loader.
+"""Two-tier caches: this process's memory, then Redis, then the loader.
 
-A published exam version never changes, so an entry is never invalidated: a new version is a
-new key. Hits and misses are counted per tier for the metrics endpoint.
+Compiled papers are keyed by exam version and compiled item fragments by (item, version).
+Both are immutable once published, so an entry is never invalidated: a new version is a new
+key. Hits and misses are counted per tier in one Counter (``stats``), which the Prometheus
+collector in engine/metrics.py reads and ``summary()`` turns into hit rates.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from question_bank.paper import CompiledPaper, pack_paper, unpack_paper
+import msgspec
+
+from question_bank.models import CacheStats
+from question_bank.paper import CompiledItem, CompiledPaper, pack_paper, unpack_paper
 
 PaperLoader = Callable[[str], Awaitable[CompiledPaper]]
+ItemRef = tuple[str, int]  # (item id, version)
+FragmentLoader = Callable[[list[ItemRef]], Awaitable[dict[ItemRef, CompiledItem]]]
+
+# a process keeps at most this many fragments; past it the memory tier starts over (Redis
+# still has them all, so a refill is one MGET)
+MAX_MEMORY_FRAGMENTS = 200_000
+
+_item_packer = msgspec.msgpack.Encoder()
+_item_unpacker = msgspec.msgpack.Decoder(CompiledItem)
+
+
+def hit_rate(stats: Counter[str], prefix: str = "") -> float | None:
+    hits = stats[prefix + "memory_hit"] + stats[prefix + "redis_hit"]
+    total = hits + stats[prefix + "miss"]
+    return hits / total if total else None
+
+
+class FragmentCache:
+    """Compiled, keyless item fragments by (item, version): shared by every exam using them."""
+
+    def __init__(self, redis: Any, namespace: str, stats: Counter[str]) -> None:
+        self._redis = redis
+        self._namespace = namespace
+        self._memory: dict[ItemRef, CompiledItem] = {}
+        self.stats = stats
+
+    def redis_key(self, ref: ItemRef) -> str:
+        return f"{self._namespace}:item:{ref[0]}:{ref[1]}"
+
+    def _remember(self, ref: ItemRef, item: CompiledItem) -> None:
+        if len(self._memory) >= MAX_MEMORY_FRAGMENTS:
+            self._memory.clear()
+        self._memory[ref] = item
+
+    async def get_many(self, refs: Sequence[ItemRef], loader: FragmentLoader
+                       ) -> dict[ItemRef, CompiledItem]:
+        found: dict[ItemRef, CompiledItem] = {}
+        wanted: list[ItemRef] = []
+        for ref in dict.fromkeys(refs):
+            item = self._memory.get(ref)
+            if item is None:
+                wanted.append(ref)
+            else:
+                found[ref] = item
+        self.stats["fragment_memory_hit"] += len(found)
+        if wanted:
+            # a pipeline of GETs rather than MGET: on Redis Cluster the keys live in many slots
+            pipe = self._redis.pipeline(transaction=False)
+            for ref in wanted:
+                pipe.get(self.redis_key(ref))
+            packed = await pipe.execute()
+            missing = []
+            for ref, value in zip(wanted, packed, strict=True):
+                if value is None:
+                    missing.append(ref)
+                else:
+                    found[ref] = _item_unpacker.decode(value)
+                    self._remember(ref, found[ref])
+            self.stats["fragment_redis_hit"] += len(wanted) - len(missing)
+            if missing:
+                self.stats["fragment_miss"] += len(missing)
+                loaded = await loader(missing)
+                pipe = self._redis.pipeline(transaction=False)
+                for ref, item in loaded.items():
+                    pipe.set(self.redis_key(ref), _item_packer.encode(item))
+                await pipe.execute()
+                for ref, item in loaded.items():
+                    found[ref] = item
+                    self._remember(ref, item)
+        return found
 
 
 class PaperCache:
@@ -22,6 +97,7 @@ class PaperCache:
         self._loader = loader
         self._memory: dict[str, CompiledPaper] = {}
         self.stats: Counter[str] = Counter()
+        self.fragments = FragmentCache(redis, namespace, self.stats)
 
     def redis_key(self, exam_version_id: str) -> str:
         return f"{self._namespace}:paper:{exam_version_id}"
@@ -46,3 +122,7 @@ class PaperCache:
             await self._redis.set(self.redis_key(exam_version_id), pack_paper(paper))
         self._memory[exam_version_id] = paper
         return paper
+
+    def summary(self) -> CacheStats:
+        return CacheStats(counts=dict(self.stats), paper_hit_rate=hit_rate(self.stats),
+                          fragment_hit_rate=hit_rate(self.stats, "fragment_"))

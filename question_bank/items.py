@@ -1,151 +1,230 @@
-"""Items as authors write them, and their split into what a student sees and the key.
+"""Authored items split into what a student sees and the grading key.
 
-``ItemCreate`` is a tagged union on ``kind``. ``split_item`` is the only place an authored item
-is turned into student content and a grading key, so the student side cannot pick up a key by
-accident (the property tests check the student side is independent of the key).
+``split_item`` is the only place an authored item is turned into student content and a key,
+so the student side cannot pick up a key by accident: ``StudentItem`` has no field a key,
+feedback or explanation could go in (the property tests check the student side is
+independent of the key for every kind). ``normalise_item`` cleans the rich text first.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import re
+from typing import Any
 
 import msgspec
 
-from grading.types import (
+from grading.keys import (
+    AreaMapEntry,
+    BlankKey,
+    ClozeKey,
+    EssayKey,
     ItemKey,
+    MatchingKey,
     MultipleResponseKey,
     NumericKey,
+    NumericRange,
+    OrderingKey,
+    SelectPointKey,
     ShortTextKey,
     SingleChoiceKey,
+    TrueFalseKey,
 )
+from question_bank.kinds import (
+    ITEM_KINDS,
+    Blank,
+    ChoiceBlank,
+    ChoiceOption,
+    ClozeItem,
+    EssayItem,
+    ItemCreate,
+    ItemError,
+    ItemMeta,
+    MatchingItem,
+    MultipleResponseItem,
+    NumericBlank,
+    NumericItem,
+    OrderingItem,
+    SelectPointItem,
+    ShortTextItem,
+    SingleChoiceItem,
+    TextBlank,
+    TrueFalseItem,
+)
+from question_bank.normalise import normalise_item, xml_safe
 
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
-OptionId = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
-Points = Annotated[float, msgspec.Meta(gt=0, le=1000)]
-Tolerance = Annotated[float, msgspec.Meta(ge=0)]
+__all__ = [
+    "ITEM_KINDS", "ChoiceOption", "ClozeItem", "EssayItem", "ItemCreate", "ItemError",
+    "ItemMeta", "MatchingItem", "MultipleResponseItem", "NumericItem", "OrderingItem",
+    "SelectPointItem", "ShortTextItem", "SingleChoiceItem", "StudentBlank", "StudentItem",
+    "TrueFalseItem", "item_kind", "normalise_item", "split_item", "xml_safe",
+]  # fmt: skip
 
-
-class ChoiceOption(msgspec.Struct, frozen=True):
-    id: OptionId
-    text: Text
-
-
-Options = Annotated[list[ChoiceOption], msgspec.Meta(min_length=2, max_length=26)]
-
-
-class SingleChoiceItem(msgspec.Struct, frozen=True, tag="single_choice", tag_field="kind"):
-    stem: Text
-    options: Options
-    correct: OptionId
-    points: Points = 1.0
-
-
-class MultipleResponseItem(
-    msgspec.Struct, frozen=True, tag="multiple_response", tag_field="kind"
-):
-    stem: Text
-    options: Options
-    correct: list[OptionId]
-    partial_credit: bool = False
-    points: Points = 1.0
-
-
-class NumericItem(msgspec.Struct, frozen=True, tag="numeric", tag_field="kind"):
-    stem: Text
-    value: float
-    absolute_tolerance: Tolerance = 0.0
-    relative_tolerance: Tolerance = 0.0
-    unit: str | None = None
-    points: Points = 1.0
+PLACEHOLDER = re.compile(r"\{\{([A-Za-z0-9_-]{1,32})\}\}")
 
 
-class ShortTextItem(msgspec.Struct, frozen=True, tag="short_text", tag_field="kind"):
-    stem: Text
-    accepted: Annotated[list[Text], msgspec.Meta(min_length=1, max_length=50)]
-    case_sensitive: bool = False
-    max_length: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 200
-    points: Points = 1.0
-
-
-ItemCreate = SingleChoiceItem | MultipleResponseItem | NumericItem | ShortTextItem
+class StudentBlank(msgspec.Struct, frozen=True, omit_defaults=True):
+    kind: str
+    options: list[ChoiceOption] | None = None
 
 
 class StudentItem(msgspec.Struct, frozen=True, omit_defaults=True):
-    """What a student may see of an item: never a key, never feedback."""
+    """What a student may see of an item: never a key, never feedback, never the explanation."""
 
     id: str
     kind: str
     stem: str
     points: float
-    options: list[ChoiceOption] | None = None
+    options: list[ChoiceOption] | None = None  # shuffled per student (choices, things to order)
     unit: str | None = None
     max_length: int | None = None
-
-
-class ItemError(ValueError):
-    """An authored item that decodes but does not make sense (e.g. a key that is no option)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-def _check_options(options: list[ChoiceOption], correct: list[str]) -> None:
-    ids = [o.id for o in options]
-    if len(set(ids)) != len(ids):
-        raise ItemError("options", "option ids must be unique")
-    unknown = sorted(set(correct) - set(ids))
-    if unknown:
-        raise ItemError("correct", f"not an option id: {', '.join(unknown)}")
-
-
-def split_item(item_id: str, item: ItemCreate) -> tuple[StudentItem, ItemKey]:
-    """(student content, grading key) of an authored item; raises ItemError when inconsistent."""
-    match item:
-        case SingleChoiceItem():
-            _check_options(item.options, [item.correct])
-            key: ItemKey = SingleChoiceKey(correct=item.correct, points=item.points)
-            options: list[ChoiceOption] | None = item.options
-        case MultipleResponseItem():
-            if len(set(item.correct)) != len(item.correct):
-                raise ItemError("correct", "an option is listed twice")
-            _check_options(item.options, item.correct)
-            key = MultipleResponseKey(
-                correct=frozenset(item.correct),
-                points=item.points,
-                partial_credit=item.partial_credit,
-            )
-            options = item.options
-        case NumericItem():
-            if item.value != item.value or item.value in (float("inf"), float("-inf")):
-                raise ItemError("value", "must be a finite number")
-            key = NumericKey(
-                value=item.value,
-                absolute_tolerance=item.absolute_tolerance,
-                relative_tolerance=item.relative_tolerance,
-                points=item.points,
-            )
-            options = None
-        case ShortTextItem():
-            key = ShortTextKey(
-                accepted=tuple(item.accepted),
-                case_sensitive=item.case_sensitive,
-                points=item.points,
-            )
-            options = None
-    student = StudentItem(
-        id=item_id,
-        kind=item.__struct_config__.tag,  # type: ignore[arg-type]
-        stem=item.stem,
-        points=item.points,
-        options=options,
-        unit=getattr(item, "unit", None),
-        max_length=getattr(item, "max_length", None),
-    )
-    return student, key
+    sources: list[ChoiceOption] | None = None  # matching
+    targets: list[ChoiceOption] | None = None
+    blanks: dict[str, StudentBlank] | None = None  # cloze, in the order they appear
+    image: str | None = None  # select point
+    width: int | None = None
+    height: int | None = None
+    max_choices: int | None = None
 
 
 def item_kind(item: ItemCreate) -> str:
     tag: Any = item.__struct_config__.tag
     return str(tag)
+
+
+def _check_ids(field: str, ids: list[str], chosen: list[str] | None = None) -> None:
+    if len(set(ids)) != len(ids):
+        raise ItemError(field, "ids must be unique")
+    unknown = sorted(set(chosen or []) - set(ids))
+    if unknown:
+        raise ItemError("correct", f"not an option id: {', '.join(unknown)}")
+
+
+def _finite(field: str, *values: float | None) -> None:
+    for v in values:
+        if v is not None and (v != v or v in (float("inf"), float("-inf"))):
+            raise ItemError(field, "must be a finite number")
+
+
+def _blank_key(bid: str, blank: Blank) -> BlankKey:
+    match blank:
+        case ChoiceBlank():
+            _check_ids(f"blanks.{bid}.options", [o.id for o in blank.options], [blank.correct])
+            return SingleChoiceKey(correct=blank.correct, points=blank.points)
+        case TextBlank():
+            return ShortTextKey(accepted=tuple(blank.accepted), points=blank.points,
+                                case_sensitive=blank.case_sensitive,
+                                ignore_diacritics=blank.ignore_diacritics)
+        case NumericBlank():
+            _finite(f"blanks.{bid}.value", blank.value)
+            return NumericKey(value=blank.value, absolute_tolerance=blank.absolute_tolerance,
+                              relative_tolerance=blank.relative_tolerance, points=blank.points)
+
+
+def _cloze(item: ClozeItem) -> tuple[dict[str, StudentBlank], ClozeKey]:
+    placed = PLACEHOLDER.findall(item.stem)
+    if len(set(placed)) != len(placed):
+        raise ItemError("stem", "a blank appears more than once")
+    if set(placed) != set(item.blanks):
+        missing = sorted(set(item.blanks) ^ set(placed))
+        raise ItemError("blanks", f"every blank needs one {{{{id}}}} in the stem: {missing}")
+    keys = {bid: _blank_key(bid, item.blanks[bid]) for bid in placed}
+    student = {
+        bid: StudentBlank(item_kind_of_blank(item.blanks[bid]),
+                          getattr(item.blanks[bid], "options", None))
+        for bid in placed
+    }
+    return student, ClozeKey(blanks=keys, points=item.points, partial_credit=item.partial_credit)
+
+
+def item_kind_of_blank(blank: Blank) -> str:
+    tag: Any = blank.__struct_config__.tag
+    return str(tag)
+
+
+def _key(item: ItemCreate) -> ItemKey:
+    match item:
+        case SingleChoiceItem():
+            _check_ids("options", [o.id for o in item.options], [item.correct])
+            return SingleChoiceKey(correct=item.correct, points=item.points, mapping=item.mapping)
+        case MultipleResponseItem():
+            if len(set(item.correct)) != len(item.correct):
+                raise ItemError("correct", "an option is listed twice")
+            _check_ids("options", [o.id for o in item.options], item.correct)
+            return MultipleResponseKey(correct=frozenset(item.correct), points=item.points,
+                                       partial_credit=item.partial_credit, mapping=item.mapping)
+        case TrueFalseItem():
+            return TrueFalseKey(correct=item.correct, points=item.points)
+        case NumericItem():
+            _finite("value", item.value)
+            for r in item.ranges:
+                _finite("ranges", r.low, r.high)
+                if r.low > r.high:
+                    raise ItemError("ranges", "low must not be above high")
+            return NumericKey(value=item.value, absolute_tolerance=item.absolute_tolerance,
+                              relative_tolerance=item.relative_tolerance, points=item.points,
+                              ranges=tuple(NumericRange(r.low, r.high, r.credit)
+                                           for r in item.ranges))
+        case ShortTextItem():
+            for p in item.patterns:
+                try:
+                    re.compile(p)
+                except re.error as err:
+                    raise ItemError("patterns", f"not a regular expression: {err}") from err
+            return ShortTextKey(accepted=tuple(item.accepted), case_sensitive=item.case_sensitive,
+                                points=item.points, ignore_diacritics=item.ignore_diacritics,
+                                patterns=tuple(item.patterns), partial=dict(item.partial))
+        case OrderingItem():
+            ids = [o.id for o in item.options]
+            _check_ids("options", ids)
+            if sorted(item.correct) != sorted(ids):
+                raise ItemError("correct", "must list every option exactly once")
+            return OrderingKey(correct=tuple(item.correct), points=item.points,
+                               partial_credit=item.partial_credit)
+        case MatchingItem():
+            _check_ids("sources", [o.id for o in item.sources])
+            _check_ids("targets", [o.id for o in item.targets])
+            sources, targets = {o.id for o in item.sources}, {o.id for o in item.targets}
+            if len(set(item.pairs)) != len(item.pairs):
+                raise ItemError("pairs", "a pair is listed twice")
+            if any(s not in sources or t not in targets for s, t in item.pairs):
+                raise ItemError("pairs", "each pair is (a source id, a target id)")
+            return MatchingKey(pairs=frozenset(item.pairs), points=item.points,
+                               partial_credit=item.partial_credit)
+        case ClozeItem():
+            return _cloze(item)[1]
+        case EssayItem():
+            if len({c.id for c in item.rubric}) != len(item.rubric):
+                raise ItemError("rubric", "criterion ids must be unique")
+            return EssayKey(points=item.points, rubric=tuple(item.rubric))
+        case SelectPointItem():
+            _finite("default_value", item.default_value, item.lower_bound, item.upper_bound)
+            return SelectPointKey(
+                areas=tuple(AreaMapEntry(a.shape, tuple(a.coords), a.mapped_value)
+                            for a in item.areas),
+                points=item.points, default_value=item.default_value,
+                lower_bound=item.lower_bound, upper_bound=item.upper_bound)  # fmt: skip
+
+
+def split_item(item_id: str, item: ItemCreate) -> tuple[StudentItem, ItemKey]:
+    """(student content, grading key) of an authored item; raises ItemError when inconsistent."""
+    key = _key(item)
+    extra: dict[str, Any] = {}
+    match item:
+        case SingleChoiceItem() | MultipleResponseItem() | OrderingItem():
+            extra["options"] = item.options
+        case NumericItem():
+            extra["unit"] = item.unit
+        case ShortTextItem() | EssayItem():
+            extra["max_length"] = item.max_length
+        case MatchingItem():
+            extra.update(sources=item.sources, targets=item.targets)
+        case ClozeItem():
+            extra["blanks"] = _cloze(item)[0]
+        case SelectPointItem():
+            extra.update(image=item.image, width=item.width, height=item.height,
+                         max_choices=item.max_choices)
+        case TrueFalseItem():
+            pass
+    student = StudentItem(id=item_id, kind=item_kind(item), stem=item.stem, points=item.points,
+                          **extra)
+    return student, key

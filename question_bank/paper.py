@@ -71,6 +71,21 @@ def compile_paper(
     )
 
 
+def assemble_paper(
+    exam_version_id: str,
+    title: str,
+    shuffle: bool,
+    sections: Sequence[tuple[str, Sequence[CompiledItem]]],
+) -> CompiledPaper:
+    """A paper from already compiled item fragments (see cache.FragmentCache)."""
+    return CompiledPaper(
+        exam_version_id=exam_version_id,
+        title=title,
+        shuffle=shuffle,
+        sections=[CompiledSection(title=t, items=list(items)) for t, items in sections],
+    )
+
+
 def pack_paper(paper: CompiledPaper) -> bytes:
     return _packer.encode(paper)
 

@@ -10,6 +10,7 @@ import msgspec
 from engine.problems import forbidden
 
 Role = Literal["admin", "school_admin", "teacher", "proctor", "student"]
+ROLES: tuple[Role, ...] = ("admin", "school_admin", "teacher", "proctor", "student")
 STAFF_ROLES: frozenset[str] = frozenset({"admin", "school_admin", "teacher"})
 
 
@@ -17,6 +18,10 @@ class Principal(msgspec.Struct, frozen=True):
     user_id: uuid.UUID
     org_id: uuid.UUID
     role: Role
+    # set when signed in with an exam card: the token opens that one exam only
+    exam_id: uuid.UUID | None = None
+    # one id per sign-in (kept across refreshes): the "one active sitting device" lock holds it
+    device: str = ""
 
     @property
     def is_staff(self) -> bool:

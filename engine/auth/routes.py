@@ -1,79 +1,72 @@
-"""Sign-in and the caller's profile."""
+"""Sign-in (password, refresh, exam card), sign-out, and the caller's own profile."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated, Any
+from typing import Any
 
-import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, patch, post
 from litestar.di import Provide
 from litestar.params import JSONBody
 
-from engine.auth.passwords import verify_password
-from engine.auth.principal import Principal, Role
-from engine.auth.tokens import issue_access_token
+from engine.accounts import people
+from engine.accounts.audit import Actor
+from engine.accounts.models import PasswordChange, Profile, ProfileUpdate
+from engine.auth import signin
+from engine.auth.policy import PUBLIC, allow
+from engine.auth.principal import ROLES, Principal
+from engine.auth.ratelimit import client_ip
+from engine.auth.signin import AccessToken, CardSignIn, RefreshRequest, SignIn
 from engine.deps import JwtAuthDep, Svc
-from engine.problems import Problem
 from engine.services import Services
 
-USER_BY_USERNAME = "SELECT id, org_id, role, password_hash FROM users WHERE username = $1"
-USER_BY_ID = """
-SELECT u.id, u.org_id, u.username, u.display_name, u.role, o.name AS org_name
-FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1
-"""
+Req = Request[Any, Any, Any]
 
 
-class SignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    username: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    password: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
-
-
-class AccessToken(msgspec.Struct, frozen=True):
-    access_token: str
-    token_type: str
-    expires_in: int
-    role: Role
-    user_id: uuid.UUID
-
-
-class Profile(msgspec.Struct, frozen=True):
-    id: uuid.UUID
-    org_id: uuid.UUID
-    org_name: str
-    username: str
-    display_name: str
-    role: Role
-
-
-async def sign_in(svc: Services, auth: Any, data: SignIn) -> AccessToken:
-    async with svc.pool.acquire() as conn:
-        row = await conn.fetchrow(USER_BY_USERNAME, data.username)
-    if not await verify_password(row["password_hash"] if row else None, data.password):
-        raise Problem(401, "invalid_credentials", "Wrong username or password")
-    assert row is not None
-    principal = Principal(user_id=row["id"], org_id=row["org_id"], role=row["role"])
-    return AccessToken(
-        access_token=issue_access_token(auth, principal), token_type="Bearer",
-        expires_in=svc.settings.access_token_ttl_s, role=principal.role, user_id=principal.user_id,
-    )  # fmt: skip
+def _ip(request: Req, svc: Services) -> str:
+    return client_ip(request.headers, request.client.host if request.client else None,
+                     svc.settings.trust_forwarded_for)
 
 
 class AuthController(Controller):
     path = "/v1"
     tags = ["accounts"]
 
-    @post("/auth/token", summary="Sign in with username and password")
-    async def token(self, svc: Svc, jwt_auth: JwtAuthDep, data: JSONBody[SignIn]) -> AccessToken:
-        return await sign_in(svc, jwt_auth, data)
+    @post("/auth/token", summary="Sign in with username and password", opt=PUBLIC)
+    async def token(self, svc: Svc, jwt_auth: JwtAuthDep, request: Req,
+                    data: JSONBody[SignIn]) -> AccessToken:
+        return await signin.sign_in(svc, jwt_auth, data, _ip(request, svc))
 
-    @get("/me", summary="The signed-in user")
+    @post("/auth/refresh", status_code=200, opt=PUBLIC,
+          summary="Trade a refresh token for a new pair (the old one is spent)")
+    async def refresh(self, svc: Svc, jwt_auth: JwtAuthDep, request: Req,
+                      data: JSONBody[RefreshRequest]) -> AccessToken:
+        return await signin.refresh_tokens(svc, jwt_auth, data, _ip(request, svc))
+
+    @post("/auth/logout", status_code=204, opt=PUBLIC,
+          summary="Sign out: the refresh token and its successors stop working")
+    async def logout(self, svc: Svc, data: JSONBody[RefreshRequest]) -> None:
+        await signin.sign_out(svc, data)
+
+    @post("/auth/card", summary="Sign in with an exam card code (that exam only)", opt=PUBLIC)
+    async def card(self, svc: Svc, jwt_auth: JwtAuthDep, request: Req,
+                   data: JSONBody[CardSignIn]) -> AccessToken:
+        return await signin.card_sign_in(svc, jwt_auth, data, _ip(request, svc))
+
+    @get("/me", summary="The signed-in user",
+         opt=allow(*ROLES, exam_card=True, tenancy="self"))
     async def me(self, svc: Svc, request: Request[Principal, Any, Any]) -> Profile:
-        async with svc.pool.acquire() as conn:
-            row = await conn.fetchrow(USER_BY_ID, request.user.user_id)
-        if row is None:
-            raise Problem(401, "unauthorized", "This account no longer exists")
-        return Profile(**{f: row[f] for f in Profile.__struct_fields__})
+        return await people.my_profile(svc, request.user)
+
+    @patch("/me", summary="Change my display name", opt=allow(*ROLES, tenancy="self"))
+    async def update_me(self, svc: Svc, request: Request[Principal, Any, Any],
+                        data: JSONBody[ProfileUpdate]) -> Profile:
+        return await people.update_profile(svc, request.user, data)
+
+    @post("/me/password", status_code=204, opt=allow(*ROLES, tenancy="self"),
+          summary="Change my password (signs out my other sessions)")
+    async def password(self, svc: Svc, request: Request[Principal, Any, Any],
+                       data: JSONBody[PasswordChange]) -> None:
+        await people.change_password(svc, Actor(request.user, _ip(request, svc)), data)
 
 
 def jwt_auth_dependency(auth: Any) -> Provide:

@@ -1,4 +1,9 @@
-"""JWT bearer tokens through Litestar's security backend; the claims carry org and role."""
+"""JWT bearer tokens through Litestar's security backend; the claims carry org and role.
+
+Access tokens are short-lived and never looked up: the hot path decodes them and reads
+nothing else. Revocation works on the refresh tokens (engine/auth/refresh.py), so a revoked
+session ends when its last access token expires.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,21 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.security.jwt import JWTAuth, Token
 
+from engine.auth.cached_jwt import CachedJWTAuthenticationMiddleware
 from engine.auth.principal import Principal
 from engine.settings import Settings
 
 # Paths anyone may call: health, docs, metrics, sign-in and the pages that do their own sign-in.
-PUBLIC_PATHS = ["^/health", "^/schema", "^/metrics", "^/v1/auth/token", "^/$", "^/static"]
+PUBLIC_PATHS = ["^/health", "^/schema", "^/metrics", "^/v1/auth/(token|refresh|card|logout)$",
+                "^/$", "^/static"]
 
 
 async def _principal_from_token(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     extras = token.extras
+    exam = extras.get("exam")
     return Principal(
-        user_id=uuid.UUID(token.sub), org_id=uuid.UUID(extras["org"]), role=extras["role"]
+        user_id=uuid.UUID(token.sub), org_id=uuid.UUID(extras["org"]), role=extras["role"],
+        exam_id=uuid.UUID(exam) if exam else None, device=extras.get("dev", ""),
     )
 
 
@@ -29,11 +38,22 @@ def build_jwt_auth(settings: Settings) -> JWTAuth[Principal, Token]:
         token_secret=settings.jwt_secret,
         default_token_expiration=timedelta(seconds=settings.access_token_ttl_s),
         exclude=PUBLIC_PATHS,
+        # each token verified once per process, then reused until it expires (hot path)
+        authentication_middleware_class=CachedJWTAuthenticationMiddleware,
     )
 
 
-def issue_access_token(auth: JWTAuth[Principal, Token], principal: Principal) -> str:
+def issue_access_token(auth: JWTAuth[Principal, Token], principal: Principal,
+                       expires_in: timedelta | None = None) -> str:
+    extras: dict[str, Any] = {"org": str(principal.org_id), "role": principal.role}
+    if principal.exam_id is not None:
+        extras["exam"] = str(principal.exam_id)
+    if principal.device:
+        extras["dev"] = principal.device
     return auth.create_token(
-        identifier=str(principal.user_id),
-        token_extras={"org": str(principal.org_id), "role": principal.role},
+        identifier=str(principal.user_id), token_expiration=expires_in, token_extras=extras
     )
+
+
+def new_device_id() -> str:
+    return uuid.uuid4().hex[:16]

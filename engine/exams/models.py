@@ -8,6 +8,9 @@ from typing import Annotated
 
 import msgspec
 
+from grading.irt import ScoreScale
+from grading.outcomes import ScoringPolicy
+
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 
 
@@ -37,6 +40,10 @@ class ExamCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     grace_s: Annotated[int, msgspec.Meta(ge=0, le=600)] = 30
     instant_results: bool = True
     shuffle: bool = True
+    # weights, negative marking, pass mark; sections default to the exam's own sections
+    scoring: ScoringPolicy | None = None
+    # the reporting scale of IRT scores after calibration (default 200-1000, 600 average)
+    score_scale: ScoreScale | None = None
 
 
 class SectionSpec(msgspec.Struct, frozen=True):

@@ -10,16 +10,23 @@ import msgspec
 
 from engine.exams.models import Exam, ExamSpec, PublishedVersion
 
-INSERT_ITEM = "INSERT INTO items (id, org_id, created_by) VALUES ($1, $2, $3)"
-INSERT_ITEM_VERSION = """
-INSERT INTO item_versions (item_id, version, kind, content, answer_key)
-VALUES ($1, $2, $3, $4, $5)
-"""
+# an exam pins the latest version of its own items (a draft freezes as it is pinned) and the
+# latest published version of items in banks shared with the organisation (read-only there)
 LATEST_ITEM_VERSIONS = """
 SELECT DISTINCT ON (v.item_id) v.item_id, v.version
 FROM item_versions v JOIN items i ON i.id = v.item_id
-WHERE v.item_id = ANY($1::uuid[]) AND i.org_id = $2
+WHERE v.item_id = ANY($1::uuid[]) AND (i.org_id = $2 OR (v.status = 'published' AND
+      i.bank_id IN (SELECT bank_id FROM bank_shares WHERE org_id = $2)))
 ORDER BY v.item_id, v.version DESC
+"""
+# used versions are frozen: editing the item afterwards makes a new version the exam ignores
+FREEZE_ITEM_VERSIONS = """
+UPDATE item_versions SET status = 'published', published_at = now(), updated_at = now()
+WHERE (item_id, version) IN (SELECT * FROM unnest($1::uuid[], $2::int[])) AND status = 'draft'
+"""
+INSERT_ITEM_USAGE = """
+INSERT INTO item_usage (item_id, version, exam_id)
+SELECT i, v, $3 FROM unnest($1::uuid[], $2::int[]) AS t (i, v) ON CONFLICT DO NOTHING
 """
 ITEM_VERSIONS = """
 SELECT item_id, version, kind, content, answer_key FROM item_versions
@@ -28,8 +35,8 @@ WHERE (item_id, version) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))
 INSERT_EXAM = "INSERT INTO exams (id, org_id, title, created_by) VALUES ($1, $2, $3, $4)"
 INSERT_EXAM_VERSION = """
 INSERT INTO exam_versions (id, exam_id, version, status, spec, time_limit_s, window_open,
-                           window_close, grace_s, instant_results, shuffle)
-VALUES ($1, $2, 1, 'draft', $3, $4, $5, $6, $7, $8, $9)
+                           window_close, grace_s, instant_results, shuffle, scoring, score_scale)
+VALUES ($1, $2, 1, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11)
 """
 EXAM_COLUMNS = """
 e.id, e.org_id, e.title, v.id AS version_id, v.version, v.status, v.time_limit_s,
@@ -106,6 +113,13 @@ class ExamRepository:
                                    ) -> dict[uuid.UUID, int]:
         rows = await self.conn.fetch(LATEST_ITEM_VERSIONS, ids, org_id)
         return {r["item_id"]: r["version"] for r in rows}
+
+    async def pin_item_versions(self, exam_id: uuid.UUID, refs: list[tuple[uuid.UUID, int]]
+                                ) -> None:
+        """Freeze the pinned versions and record that this exam uses them."""
+        ids, versions = [r[0] for r in refs], [r[1] for r in refs]
+        await self.conn.execute(FREEZE_ITEM_VERSIONS, ids, versions)
+        await self.conn.execute(INSERT_ITEM_USAGE, ids, versions, exam_id)
 
     async def item_versions(self, refs: list[tuple[uuid.UUID, int]]) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await self.conn.fetch(

@@ -1,4 +1,4 @@
-"""HTTP endpoints for items and exams: decode → one service call → encode."""
+"""HTTP endpoints for exams (items: question_bank/routes.py): decode → one call → encode."""
 
 from __future__ import annotations
 
@@ -8,39 +8,31 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 
-from engine.auth.principal import Principal
+from engine.auth.policy import STAFF, allow
+from engine.auth.principal import ROLES, Principal
 from engine.deps import Svc
 from engine.exams import service
-from engine.exams.models import AssignmentCreate, Assignments, Exam, ExamCreate, ItemCreated
+from engine.exams.models import AssignmentCreate, Assignments, Exam, ExamCreate
 from engine.sittings import service as sittings
 from engine.sittings.models import Sitting
-from question_bank.items import ItemCreate
 
 Req = Request[Principal, Any, Any]
-
-
-class ItemController(Controller):
-    path = "/v1/items"
-    tags = ["items"]
-
-    @post("/", summary="Create an item (its version 1)")
-    async def create(self, svc: Svc, request: Req, data: JSONBody[ItemCreate]) -> ItemCreated:
-        return await service.create_item(svc.pool, request.user, data)
 
 
 class ExamController(Controller):
     path = "/v1/exams"
     tags = ["exams"]
+    opt = allow(*STAFF)  # who may call (handlers below widen it): engine/auth/policy.py
 
     @post("/", summary="Create an exam with a draft version")
     async def create(self, svc: Svc, request: Req, data: JSONBody[ExamCreate]) -> Exam:
         return await service.create_exam(svc.pool, request.user, data)
 
-    @get("/", summary="Exams of my school (staff) or assigned to me (students)")
+    @get("/", summary="Exams of my school (staff) or students' assigned ones", opt=allow(*ROLES))
     async def list(self, svc: Svc, request: Req) -> list[Exam]:
         return await service.list_exams(svc.pool, request.user)
 
-    @get("/{exam_id:uuid}", summary="One exam")
+    @get("/{exam_id:uuid}", summary="One exam", opt=allow(*ROLES, exam_card=True))
     async def one(self, svc: Svc, request: Req, exam_id: FromPath[uuid.UUID]) -> Exam:
         return await service.get_exam(svc.pool, request.user, exam_id)
 
@@ -55,6 +47,7 @@ class ExamController(Controller):
         return await service.assign_exam(svc.pool, request.user, exam_id, data.org_ids)
 
     @post("/{exam_id:uuid}/sittings", summary="Start (or resume) my sitting of this exam",
+          opt=allow("student", exam_card=True, tenancy="self"),
           status_code=200)
     async def start(self, svc: Svc, request: Req, exam_id: FromPath[uuid.UUID]) -> Sitting:
         return await sittings.start_sitting(svc, request.user, exam_id)

@@ -22,35 +22,24 @@ from engine.exams.repository import (
     INSERT_ASSIGNMENT,
     INSERT_EXAM,
     INSERT_EXAM_VERSION,
-    INSERT_ITEM,
-    INSERT_ITEM_VERSION,
     ORGS_IN_SCOPE,
     PUBLISH_VERSION,
     VERSION_BY_ID,
     ExamRepository,
 )
 from engine.problems import Problem, conflict, not_found, validation_failed
+from grading.outcomes import ScoringPolicy, Section
 from grading.types import ItemKey
-from question_bank.cache import PaperCache
-from question_bank.items import ItemCreate, ItemError, StudentItem, item_kind, split_item
-from question_bank.paper import CompiledPaper, compile_paper
+from question_bank import service as question_bank_service
+from question_bank.cache import FragmentCache, PaperCache
+from question_bank.items import ItemCreate, StudentItem
+from question_bank.paper import CompiledItem, CompiledPaper, assemble_paper, compile_item
 
 
 async def create_item(pool: Any, principal: Principal, item: ItemCreate) -> ItemCreated:
-    principal.require_staff()
-    item_id = uuid.uuid4()
-    try:
-        student, key = split_item(str(item_id), item)
-    except ItemError as err:
-        raise validation_failed(err.message, [{"field": err.field, "message": err.message}]
-                                ) from err
-    content = msgspec.to_builtins(msgspec.structs.replace(student, id=""))
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(INSERT_ITEM, item_id, principal.org_id, principal.user_id)
-        await conn.execute(
-            INSERT_ITEM_VERSION, item_id, 1, item_kind(item), content, msgspec.to_builtins(key)
-        )
-    return ItemCreated(id=item_id, version=1, kind=item_kind(item))
+    """A draft item (the question bank owns items; kept here for the demo and old callers)."""
+    saved = await question_bank_service.create_item(pool, principal, item)
+    return ItemCreated(id=saved.id, version=saved.version, kind=saved.kind)
 
 
 async def create_exam(pool: Any, principal: Principal, data: ExamCreate) -> Exam:
@@ -77,14 +66,38 @@ async def create_exam(pool: Any, principal: Principal, data: ExamCreate) -> Exam
             for s in data.sections
         ])  # fmt: skip
         await conn.execute(INSERT_EXAM, exam_id, principal.org_id, data.title, principal.user_id)
+        await repo.pin_item_versions(exam_id, [(i, versions[i]) for i in wanted])
+        policy = scoring_policy(data, spec)
         await conn.execute(
             INSERT_EXAM_VERSION, version_id, exam_id, msgspec.to_builtins(spec),
             data.time_limit_s, data.window_open, data.window_close, data.grace_s,
-            data.instant_results, data.shuffle,
+            data.instant_results, data.shuffle, msgspec.to_builtins(policy),
+            msgspec.to_builtins(data.score_scale) if data.score_scale else None,
         )  # fmt: skip
         found = await repo.exam(exam_id)
     assert found is not None
     return found[0]
+
+
+def scoring_policy(data: ExamCreate, spec: ExamSpec) -> ScoringPolicy:
+    """The exam's scoring policy, checked against its items; sections default to the exam's
+    own, so every result has section sub-scores."""
+    policy = data.scoring or ScoringPolicy()
+    exam_items = {str(r.id) for s in spec.sections for r in s.items}
+    unknown = set(policy.item_weights) - exam_items
+    for section in policy.sections:
+        unknown |= set(section.items) - exam_items
+    if unknown:
+        raise validation_failed("the scoring policy names items that are not in the exam",
+                                [{"field": "scoring", "message": f"not in the exam: {i}"}
+                                 for i in sorted(unknown)[:20]])
+    if not policy.sections:
+        sections = tuple(
+            Section(id=f"s{n + 1}", title=s.title, items=tuple(str(r.id) for r in s.items))
+            for n, s in enumerate(spec.sections)
+        )
+        policy = msgspec.structs.replace(policy, sections=sections)
+    return policy
 
 
 async def get_exam(pool: Any, principal: Principal, exam_id: uuid.UUID) -> Exam:
@@ -108,24 +121,33 @@ async def list_exams(pool: Any, principal: Principal) -> list[Exam]:
         return await repo.exams_for_student(principal.org_id)
 
 
-async def load_paper(pool: Any, exam_version_id: str) -> CompiledPaper:
-    """Compile the keyless student paper of an exam version from its pinned item versions."""
+async def load_paper(pool: Any, exam_version_id: str, fragments: FragmentCache | None = None
+                     ) -> CompiledPaper:
+    """The keyless student paper of an exam version, from its pinned item versions.
+
+    Items are compiled once per (item, version) and shared through ``fragments`` (memory, then
+    Redis), so exams reusing a bank's items read and encode each item once.
+    """
     async with pool.acquire() as conn:
         row = await conn.fetchrow(VERSION_BY_ID, uuid.UUID(exam_version_id))
         if row is None:
             raise not_found("exam version")
         spec = msgspec.convert(row["spec"], ExamSpec)
-        refs = [(r.id, r.version) for s in spec.sections for r in s.items]
+        refs = [(str(r.id), r.version) for s in spec.sections for r in s.items]
         repo = ExamRepository(conn)
-        contents = {(r["item_id"], r["version"]): r["content"]
-                    for r in await repo.item_versions(refs)}
+
+        async def compile_items(wanted: list[tuple[str, int]]
+                                ) -> dict[tuple[str, int], CompiledItem]:
+            rows = await repo.item_versions([(uuid.UUID(i), v) for i, v in wanted])
+            return {(str(r["item_id"]), r["version"]): compile_item(msgspec.convert(
+                {**r["content"], "id": str(r["item_id"])}, StudentItem)) for r in rows}
+
+        compiled = await (fragments.get_many(refs, compile_items) if fragments is not None
+                          else compile_items(refs))
         title = await conn.fetchval("SELECT title FROM exams WHERE id = $1", row["exam_id"])
-    sections = [
-        (s.title, [msgspec.convert({**contents[(r.id, r.version)], "id": str(r.id)}, StudentItem)
-                   for r in s.items])
-        for s in spec.sections
-    ]
-    return compile_paper(exam_version_id, title, row["shuffle"], sections)
+    sections = [(s.title, [compiled[(str(r.id), r.version)] for r in s.items])
+                for s in spec.sections]
+    return assemble_paper(exam_version_id, title, row["shuffle"], sections)
 
 
 async def load_keys(pool: Any, exam_version_id: str) -> dict[str, ItemKey]:
@@ -153,7 +175,7 @@ async def publish_exam(pool: Any, cache: PaperCache, principal: Principal, exam_
         if published_at is None:
             raise conflict("already_published", "This exam is already published")
         await ExamRepository(conn).create_partition(exam_id)
-    await cache.put(await load_paper(pool, str(exam.version_id)))
+    await cache.put(await load_paper(pool, str(exam.version_id), cache.fragments))
     return await get_exam(pool, principal, exam_id)
 
 

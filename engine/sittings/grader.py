@@ -13,18 +13,21 @@ from typing import Any
 
 import msgspec
 
+from engine.exams.grading_spec import GradingSpec
 from engine.sittings.models import SittingResult, StoredAnswer
 from engine.sittings.repository import (
     INSERT_RESULT,
     LATEST_LOGGED_ANSWERS,
     MARK_GRADED,
     SITTING_FOR_GRADING,
+    UPDATE_RESULT,
+    UPDATE_SITTING_POINTS,
 )
 from engine.sittings.store import SittingStore
-from grading.scoring import score_paper
-from grading.types import ItemKey, Response
+from grading.outcomes import ExamOutcome, score_exam
+from grading.types import ManualMark, Response
 
-KeysLoader = Callable[[str], Awaitable[dict[str, ItemKey]]]
+SpecLoader = Callable[[str], Awaitable[GradingSpec]]
 
 _stored_decoder = msgspec.json.Decoder(StoredAnswer)
 
@@ -33,17 +36,25 @@ GRADED_SESSION_TTL_S = 3600
 
 
 class KeysCache:
-    """Answer keys per exam version, in this process's memory: published versions never change."""
+    """Keys and scoring policy per exam version, in this process's memory: published versions
+    never change."""
 
-    def __init__(self, loader: KeysLoader) -> None:
+    def __init__(self, loader: SpecLoader) -> None:
         self._loader = loader
-        self._keys: dict[str, dict[str, ItemKey]] = {}
+        self._specs: dict[str, GradingSpec] = {}
 
-    async def get(self, exam_version_id: str) -> dict[str, ItemKey]:
-        keys = self._keys.get(exam_version_id)
-        if keys is None:
-            keys = self._keys[exam_version_id] = await self._loader(exam_version_id)
-        return keys
+    async def get(self, exam_version_id: str) -> GradingSpec:
+        spec = self._specs.get(exam_version_id)
+        if spec is None:
+            spec = self._specs[exam_version_id] = await self._loader(exam_version_id)
+        return spec
+
+
+def outcome_summary(outcome: ExamOutcome) -> dict[str, object]:
+    """The outcome as stored beside the item scores (which have a column of their own)."""
+    summary: dict[str, object] = msgspec.to_builtins(outcome)
+    summary.pop("items", None)
+    return summary
 
 
 def _ms_to_datetime(ms: str | None) -> datetime | None:
@@ -74,22 +85,42 @@ async def grade_sitting(
     )
     if state == "active":
         return None
-    keys = await keys_cache.get(str(row["exam_version_id"]))
-    score = score_paper(keys, await _responses(pool, store, row))
-    items = msgspec.to_builtins(score.items)
+    spec = await keys_cache.get(str(row["exam_version_id"]))
+    outcome = score_exam(spec.keys, await _responses(pool, store, row), spec.policy)
     async with pool.acquire() as conn, conn.transaction():
         graded_at = await conn.fetchval(
             MARK_GRADED, sitting_id, _ms_to_datetime(submitted_ms), submitted_by,
-            score.points, score.max_points,
+            outcome.score, outcome.max_score,
         )  # fmt: skip
         if graded_at is None:
             return None  # graded meanwhile by someone else
         await conn.execute(
-            INSERT_RESULT, sitting_id, row["org_id"], row["exam_id"], score.points,
-            score.max_points, items, graded_at,
+            INSERT_RESULT, sitting_id, row["org_id"], row["exam_id"], outcome.score,
+            outcome.max_score, msgspec.to_builtins(outcome.items), graded_at,
+            outcome_summary(outcome),
         )  # fmt: skip
     await store.expire(sitting_id, GRADED_SESSION_TTL_S)
     return SittingResult(
-        sitting_id=sitting_id, exam_id=row["exam_id"], points=score.points,
-        max_points=score.max_points, items=score.items, graded_at=graded_at,
+        sitting_id=sitting_id, exam_id=row["exam_id"], points=outcome.score,
+        max_points=outcome.max_score, items=outcome.items, graded_at=graded_at,
+        outcome=outcome_summary(outcome),
     )  # fmt: skip
+
+
+async def regrade_sitting(
+    pool: Any, store: SittingStore, keys_cache: KeysCache, sitting_id: uuid.UUID,
+    manual_marks: dict[str, ManualMark],
+) -> ExamOutcome | None:
+    """Score a graded sitting again with its essay marks and update its result in place."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(SITTING_FOR_GRADING, sitting_id)
+    if row is None or row["state"] != "graded":
+        return None
+    spec = await keys_cache.get(str(row["exam_version_id"]))
+    outcome = score_exam(spec.keys, await _responses(pool, store, row), spec.policy,
+                         manual_marks)
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(UPDATE_RESULT, sitting_id, outcome.score, outcome.max_score,
+                           msgspec.to_builtins(outcome.items), outcome_summary(outcome))
+        await conn.execute(UPDATE_SITTING_POINTS, sitting_id, outcome.score, outcome.max_score)
+    return outcome

@@ -42,6 +42,10 @@ class KeySpace:
     def grading_stream(self, shard: int) -> str:
         return f"{self._tag(shard)}:grading"
 
+    def telemetry_stream(self, shard: int) -> str:
+        # telemetry batches and a copy of the answer entries (engine/integrity)
+        return f"{self._tag(shard)}:telemetry"
+
     def for_sitting(self, sitting_id: uuid.UUID) -> SittingKeys:
         shard = shard_of(sitting_id, self.shards)
         tag = self._tag(shard)

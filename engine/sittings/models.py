@@ -71,6 +71,12 @@ class SittingResult(msgspec.Struct, frozen=True):
     max_points: float
     items: dict[str, ItemScore]
     graded_at: datetime
+    # percent, pass verdict, section sub-scores, essays awaiting a mark
+    outcome: dict[str, object] | None = None
+    # after an IRT calibration of the exam: ability, its standard error, the scaled score
+    theta: float | None = None
+    theta_se: float | None = None
+    scaled_score: float | None = None
 
 
 class ResultView(msgspec.Struct, frozen=True):

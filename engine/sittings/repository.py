@@ -34,12 +34,18 @@ WHERE id = $1 AND state <> 'graded'
 RETURNING graded_at
 """
 INSERT_RESULT = """
-INSERT INTO results (sitting_id, org_id, exam_id, points, max_points, items, graded_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO results (sitting_id, org_id, exam_id, points, max_points, items, graded_at, outcome)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 """
+UPDATE_RESULT = """
+UPDATE results SET points = $2, max_points = $3, items = $4, outcome = $5, updated_at = now()
+WHERE sitting_id = $1
+"""
+UPDATE_SITTING_POINTS = "UPDATE sittings SET points = $2, max_points = $3 WHERE id = $1"
 SITTING_WITH_RESULT = """
 SELECT s.id, s.exam_id, s.student_id, s.org_id, s.state, e.org_id AS exam_org_id,
-       v.instant_results, r.points, r.max_points, r.items, r.graded_at
+       v.instant_results, r.points, r.max_points, r.items, r.graded_at, r.outcome,
+       r.theta, r.theta_se, r.scaled_score
 FROM sittings s
 JOIN exams e ON e.id = s.exam_id
 JOIN exam_versions v ON v.id = s.exam_version_id

@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
+from engine.auth.policy import STAFF, allow
 from engine.auth.principal import Principal
 from engine.deps import Svc
 from engine.sittings import service
@@ -28,6 +29,8 @@ SittingId = FromPath[uuid.UUID]
 class SittingController(Controller):
     path = "/v1/sittings/{sitting_id:uuid}"
     tags = ["sittings"]
+    # who may call: engine/auth/policy.py
+    opt = allow("student", exam_card=True, tenancy="self")
 
     @get("/paper", summary="My paper in my order, with my latest answers and the time left",
          responses={200: ResponseSpec(StudentPaperDoc, description="the student paper",
@@ -53,6 +56,7 @@ class SittingController(Controller):
     async def submit(self, svc: Svc, request: Req, sitting_id: SittingId) -> SubmitOutcome:
         return await service.submit(svc, request.user, sitting_id)
 
-    @get("/result", summary="The graded result of a sitting")
+    @get("/result", summary="The graded result of a sitting",
+         opt=allow("student", *STAFF, exam_card=True))
     async def result(self, svc: Svc, request: Req, sitting_id: SittingId) -> ResultView:
         return await service.result(svc, request.user, sitting_id)

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from engine.accounts import sitting_access
 from engine.auth.principal import Principal
 from engine.exams.repository import ExamRepository
 from engine.problems import Problem, conflict, not_found, validation_failed
 from engine.services import Services
+from engine.sittings import proctoring_actions
 from engine.sittings.deadlines import remaining_ms
 from engine.sittings.grader import grade_sitting
 from engine.sittings.keys import shard_of
@@ -36,6 +38,18 @@ from question_bank.paper import render_sections
 
 _json = msgspec.json.Encoder()
 _items_type = dict[str, ItemScore]
+# exam version -> item id -> kind: a published version never changes, and building the map
+# on every answer batch showed in the profile
+_kinds_of_version: dict[str, dict[str, str]] = {}
+
+
+async def _item_kinds(svc: Services, version: str) -> dict[str, str]:
+    kinds = _kinds_of_version.get(version)
+    if kinds is None:
+        if len(_kinds_of_version) >= 10_000:
+            _kinds_of_version.clear()
+        kinds = _kinds_of_version[version] = (await svc.papers.get(version)).item_kinds()
+    return kinds
 
 
 def _ms(value: datetime) -> int:
@@ -64,6 +78,8 @@ async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID)
         exam = await ExamRepository(conn).published_for_student(exam_id, principal.org_id)
         if exam is None:
             raise not_found("exam")
+        # class assignment, the student's own window and time, the exam's device policy
+        exam, access = await sitting_access.for_student(conn, exam, principal)
         row = await conn.fetchrow(SITTING_OF_STUDENT, exam_id, principal.user_id)
         if row is None:
             new_id = uuid.uuid4()
@@ -93,6 +109,10 @@ async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID)
     if reply.state == "exam_closed":
         raise conflict("exam_closed", "The exam window has closed",
                        f"it closed at {exam.window_close.isoformat()}")
+    if reply.state == "active":
+        await sitting_access.claim_device(
+            svc.pool, proctoring_actions.proctor_store(svc.redis, svc.keyspace), principal,
+            sitting_id, exam_id, access)  # fmt: skip
     started, deadline = _dt(reply.started_ms), _dt(reply.deadline_ms)
     if row["state"] == "created":
         async with svc.pool.acquire() as conn:
@@ -142,7 +162,7 @@ async def record_answers(
     version = await _exam_version_of(svc, sitting_id)
     if version is None:
         raise not_found("sitting")
-    kinds = (await svc.papers.get(version)).item_kinds()
+    kinds = await _item_kinds(svc, version)
     errors = []
     for index, event in enumerate(batch.events):
         kind = kinds.get(event.item)
@@ -154,7 +174,8 @@ async def record_answers(
                            "message": f"this item takes a {kind} response"})
     if errors:
         raise validation_failed("some events do not fit this paper; nothing was stored", errors)
-    reply = await svc.store.record_answers(sitting_id, str(principal.user_id), batch.events)
+    reply = await svc.store.record_answers(sitting_id, str(principal.user_id), batch.events,
+                                           principal.device)
     match reply.status:
         case "ok":
             return AnswerAck(acked_seq=reply.acked_seq, remaining_ms=max(0, reply.remaining_ms))
@@ -162,6 +183,8 @@ async def record_answers(
             raise _time_expired(reply.acked_seq, reply.remaining_ms)
         case "sitting_submitted":
             raise _submitted()
+        case "sitting_paused" | "device_replaced":
+            raise proctoring_actions.refusal(reply.status, reply.acked_seq, reply.remaining_ms)
         case _:
             raise not_found("sitting")
 
@@ -211,6 +234,7 @@ async def result(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> 
         graded = SittingResult(
             sitting_id=sitting_id, exam_id=row["exam_id"], points=row["points"],
             max_points=row["max_points"], items=msgspec.convert(row["items"], _items_type),
-            graded_at=row["graded_at"],
+            graded_at=row["graded_at"], outcome=row["outcome"], theta=row["theta"],
+            theta_se=row["theta_se"], scaled_score=row["scaled_score"],
         )  # fmt: skip
     return ResultView(sitting_id=sitting_id, state=row["state"], result=graded)

@@ -58,6 +58,7 @@ class SittingStore:
         self._start = redis.register_script(_script("start"))
         self._answer = redis.register_script(_script("answer"))
         self._submit = redis.register_script(_script("submit"))
+        self._view = redis.register_script(_script("view"))
 
     async def start(
         self,
@@ -82,13 +83,15 @@ class SittingStore:
         return StartReply(_text(raw[0]), int(raw[1] or 0), int(raw[2] or 0), int(raw[3]))
 
     async def record_answers(
-        self, sitting_id: uuid.UUID, student_id: str, events: list[AnswerEvent]
+        self, sitting_id: uuid.UUID, student_id: str, events: list[AnswerEvent],
+        device: str = "",
     ) -> AnswerReply:
         k = self.keys.for_sitting(sitting_id)
         args: list[Any] = [str(sitting_id), student_id, len(events)]
         for event in sorted(events, key=lambda e: e.seq):
             payload = StoredAnswer(event.seq, event.response, event.client_ts)
             args.extend((event.seq, event.item, _stored_encoder.encode(payload)))
+        args.append(device)  # the device lock (engine/accounts/devices.py); '' checks nothing
         raw = await self._answer(keys=[k.session, k.answers, k.stream], args=args)
         return AnswerReply(_text(raw[0]), int(raw[1]), int(raw[2]))
 
@@ -102,24 +105,18 @@ class SittingStore:
     async def view(self, sitting_id: uuid.UUID, *, with_answers: bool) -> SessionView | None:
         """Session fields, the server clock and (optionally) the latest answers: one round trip."""
         k = self.keys.for_sitting(sitting_id)
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.hmget(k.session, "state", "exam", "student", "deadline", "last_seq")
-        pipe.time()
-        if with_answers:
-            pipe.hgetall(k.answers)
-        replies = await pipe.execute()
-        fields = replies[0]
-        if fields[0] is None:
+        raw = await self._view(keys=[k.session, k.answers], args=["1" if with_answers else "0"])
+        if not raw or raw[0] is None:
             return None
-        seconds, micros = replies[1]
+        flat = raw[6:]
         return SessionView(
-            state=_text(fields[0]),
-            exam_version_id=_text(fields[1]),
-            student_id=_text(fields[2]),
-            deadline_ms=int(fields[3]),
-            last_seq=int(fields[4]),
-            now_ms=int(seconds) * 1000 + int(micros) // 1000,
-            answers=replies[2] if with_answers else {},
+            state=_text(raw[0]),
+            exam_version_id=_text(raw[1]),
+            student_id=_text(raw[2]),
+            deadline_ms=int(raw[3]),
+            last_seq=int(raw[4]),
+            now_ms=int(raw[5]),
+            answers=dict(zip(flat[::2], flat[1::2], strict=True)),
         )
 
     async def session_fields(self, sitting_id: uuid.UUID, *names: str) -> list[str | None]:

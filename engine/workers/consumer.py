@@ -3,12 +3,17 @@
 Entries are read with XREADGROUP, handled, then XACKed and deleted. An entry read by a consumer
 that dies before acknowledging it stays pending; any live consumer takes it over with
 XAUTOCLAIM once it has been idle for ``claim_idle_ms``. Handlers must therefore be idempotent.
+
+A consumer whose handler failed (PostgreSQL restarting, Redis gone for a moment) retries its own
+pending entries first, at once, instead of waiting ``claim_idle_ms`` for them to go stale: the
+service recovers as soon as its servers do, without anyone restarting it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +36,9 @@ class StreamConsumer:
     batch_size: int = 1000
     block_ms: int = 1000
     claim_idle_ms: int = 30_000
+    # set after a failure: re-read this consumer's own pending entries before new ones
+    retry_own: bool = False
+    _next_claim: float = 0.0
 
     async def ensure_group(self) -> None:
         try:
@@ -43,6 +51,13 @@ class StreamConsumer:
         reply = await self.redis.xreadgroup(
             self.group, self.consumer, {self.stream: ">"},
             count=self.batch_size, block=self.block_ms,
+        )  # fmt: skip
+        return [e for _, entries in reply for e in entries if e[1]] if reply else []
+
+    async def read_own_pending(self) -> list[Entry]:
+        """Entries this consumer read earlier and has not acknowledged (id "0", not ">")."""
+        reply = await self.redis.xreadgroup(
+            self.group, self.consumer, {self.stream: "0"}, count=self.batch_size,
         )  # fmt: skip
         return [e for _, entries in reply for e in entries if e[1]] if reply else []
 
@@ -70,21 +85,51 @@ class StreamConsumer:
         return len(entries)
 
     async def run_once(self) -> int:
-        """Claim stale entries, else read new ones; handle and settle them."""
-        stale = await self.claim_stale()
-        if stale:
-            return await self.process(stale)
+        """Own pending entries after a failure, else stale ones of dead consumers (looked for
+        every half ``claim_idle_ms``, not on every read), else new ones; handle and settle."""
+        if self.retry_own:
+            own = await self.read_own_pending()
+            if own:
+                return await self.process(own)
+            self.retry_own = False
+        now = time.monotonic()
+        if now >= self._next_claim:
+            stale = await self.claim_stale()
+            if stale:
+                return await self.process(stale)
+            self._next_claim = now + self.claim_idle_ms / 2000
         return await self.process(await self.read_new())
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.ensure_group()
+        # Redis may be down when the process starts: keep trying rather than die
+        while not stop.is_set():
+            try:
+                await self.ensure_group()
+                break
+            except (asyncio.CancelledError, ResponseError):
+                raise
+            except Exception as err:
+                log.warning("consumer %s cannot reach %s yet (%s)", self.consumer, self.stream,
+                            err)
+                await asyncio.sleep(1.0)
         while not stop.is_set():
             try:
                 await self.run_once()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                # the entries stay pending and are claimed again; back off so a broken
+            except Exception as err:
+                # the entries stay pending and this consumer retries them; back off so a broken
                 # database does not turn into a busy loop
-                log.exception("consumer %s on %s failed; retrying", self.consumer, self.stream)
+                log.warning("consumer %s on %s failed (%s: %s); retrying", self.consumer,
+                            self.stream, type(err).__name__, err)
+                self.retry_own = True
                 await asyncio.sleep(1.0)
+                if isinstance(err, ResponseError) and "NOGROUP" in str(err):
+                    # the stream or its group is gone (a Redis that lost its data): recreate
+                    await self._ensure_group_quietly()
+
+    async def _ensure_group_quietly(self) -> None:
+        try:
+            await self.ensure_group()
+        except Exception as err:
+            log.warning("could not recreate group %s on %s: %s", self.group, self.stream, err)

@@ -8,24 +8,34 @@ import socket
 import uuid
 from dataclasses import dataclass, field
 
+from engine.integrity.live import LiveAnalyser
+from engine.integrity.scheduler import watch_closing
+from engine.integrity.stream import mirror_answers
+from engine.overflow.wiring import Overflow
 from engine.services import Services
-from engine.sittings.grader import grade_sitting
-from engine.workers.consumer import Entry, StreamConsumer
+from engine.workers.consumer import Entry, Handler, StreamConsumer
 from engine.workers.persister import AnswerPersister
 from engine.workers.sweeper import run_sweeper
 
 PERSIST_GROUP = "persister"
 GRADE_GROUP = "grader"
+INTEGRITY_GROUP = "integrity"
 
 
 def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
-def make_grade_handler(svc: Services):  # type: ignore[no-untyped-def]
+def make_grade_handler(overflow: Overflow, stream: str) -> Handler:
+    # every job goes through the overflow dispatcher: here, or to SQS past the threshold
     async def handle(entries: list[Entry]) -> None:
-        for _, f in entries:
-            await grade_sitting(svc.pool, svc.store, svc.keys, uuid.UUID(f[b"s"].decode()))
+        await overflow.dispatcher.dispatch(overflow.grade_tasks(stream, entries))
+    return handle
+
+
+def make_persist_handler(overflow: Overflow, persister: Handler, stream: str) -> Handler:
+    async def handle(entries: list[Entry]) -> None:
+        await overflow.dispatcher.dispatch([overflow.persist_task(persister, stream, entries)])
     return handle
 
 
@@ -36,26 +46,42 @@ class Workers:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     persister: AnswerPersister = field(init=False)
+    # shared with the API when both run in one process; else this process's own
+    overflow: Overflow | None = None
+    owns_overflow: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.persister = AnswerPersister(self.svc.pool)
+        if self.overflow is None:
+            self.overflow, self.owns_overflow = Overflow(self.svc), True
 
     def consumers(self) -> list[StreamConsumer]:
         ks, redis = self.svc.keyspace, self.svc.redis
-        grade = make_grade_handler(self.svc)
+        assert self.overflow is not None
         found = []
+        live = LiveAnalyser(self.svc)  # integrity: telemetry and answer copies (engine/integrity)
         for shard in range(ks.shards):
-            found.append(StreamConsumer(redis, ks.answer_stream(shard), PERSIST_GROUP, self.name,
-                                        self.persister))
-            found.append(StreamConsumer(redis, ks.grading_stream(shard), GRADE_GROUP, self.name,
-                                        grade, batch_size=50))
+            answers, grading = ks.answer_stream(shard), ks.grading_stream(shard)
+            persist = mirror_answers(redis, ks.telemetry_stream(shard),
+                                     make_persist_handler(self.overflow, self.persister, answers))
+            found.append(StreamConsumer(redis, answers, PERSIST_GROUP, self.name, persist))
+            found.append(StreamConsumer(redis, grading, GRADE_GROUP, self.name,
+                                        make_grade_handler(self.overflow, grading),
+                                        batch_size=50))
+            found.append(StreamConsumer(redis, ks.telemetry_stream(shard), INTEGRITY_GROUP,
+                                        self.name, live, batch_size=200))
+        for consumer in found:
+            consumer.claim_idle_ms = self.svc.settings.consumer_claim_idle_ms
         return found
 
     def start(self) -> None:
+        if self.owns_overflow and self.overflow:
+            self.overflow.start()
         for consumer in self.consumers():
             self.tasks.append(asyncio.create_task(consumer.run(self.stop)))
         self.tasks.append(asyncio.create_task(
             run_sweeper(self.svc.store, self.svc.keyspace, self.stop)))
+        self.tasks.append(asyncio.create_task(watch_closing(self.svc, self.overflow, self.stop)))
 
     async def close(self) -> None:
         self.stop.set()
@@ -64,3 +90,5 @@ class Workers:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
+        if self.owns_overflow and self.overflow:
+            await self.overflow.close()

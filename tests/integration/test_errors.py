@@ -23,7 +23,7 @@ async def test_malformed_and_invalid_bodies(api: Api, school: School) -> None:
     _problem(r, 400, "validation_failed")
     r = await api.client.post("/v1/items", content=b"\xff\xfe not utf-8", headers=headers)
     _problem(r, 400, "validation_failed")
-    r = await api.call("POST", "/v1/items", school.teacher, json={"kind": "essay", "stem": "x"})
+    r = await api.call("POST", "/v1/items", school.teacher, json={"kind": "hotspot", "stem": "x"})
     _problem(r, 400, "validation_failed")
     # decodes, but the key is no option
     r = await api.call("POST", "/v1/items", school.teacher, json={

@@ -4,7 +4,10 @@
 -- Events arrive sorted by seq. A seq at or below the last stored one is a duplicate
 -- (acknowledged, not stored twice); a gap stops the batch so that "acked_seq" always means
 -- "this and everything before it is stored".
-local s = redis.call('HMGET', KEYS[1], 'state', 'deadline', 'grace', 'last_seq', 'student', 'exam')
+-- After the events, an optional last ARGV: the caller's device id. A paused sitting (proctor
+-- action) or a device other than the one holding the sitting's lock stores nothing.
+local s = redis.call('HMGET', KEYS[1], 'state', 'deadline', 'grace', 'last_seq', 'student', 'exam',
+  'paused', 'device')
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if not s[1] then return {'no_session', 0, 0} end
@@ -12,8 +15,13 @@ if s[5] ~= ARGV[2] then return {'forbidden', 0, 0} end
 local last = tonumber(s[4])
 local remaining = tonumber(s[2]) - now
 if s[1] ~= 'active' then return {'sitting_submitted', last, remaining} end
-if now > tonumber(s[2]) + tonumber(s[3]) then return {'time_expired', last, remaining} end
 local n = tonumber(ARGV[3])
+local device = ARGV[4 + n * 3]
+if s[8] and device and device ~= '' and device ~= s[8] then
+  return {'device_replaced', last, remaining}
+end
+if s[7] then return {'sitting_paused', last, tonumber(s[2]) - tonumber(s[7])} end
+if now > tonumber(s[2]) + tonumber(s[3]) then return {'time_expired', last, remaining} end
 for i = 0, n - 1 do
   local seq = tonumber(ARGV[4 + i * 3])
   if seq == last + 1 then
@@ -27,5 +35,5 @@ for i = 0, n - 1 do
     break
   end
 end
-redis.call('HSET', KEYS[1], 'last_seq', last)
+redis.call('HSET', KEYS[1], 'last_seq', last, 'seen', now)
 return {'ok', last, remaining}

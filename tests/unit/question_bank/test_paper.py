@@ -11,15 +11,23 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from grading.keys import AreaMapEntry, RubricCriterion
 from question_bank.items import (
     ChoiceOption,
+    ClozeItem,
+    EssayItem,
     ItemCreate,
+    MatchingItem,
     MultipleResponseItem,
     NumericItem,
+    OrderingItem,
+    SelectPointItem,
     ShortTextItem,
     SingleChoiceItem,
+    TrueFalseItem,
     split_item,
 )
+from question_bank.kinds import ChoiceBlank, NumericBlank, TextBlank
 from question_bank.paper import (
     compile_paper,
     pack_paper,
@@ -27,58 +35,64 @@ from question_bank.paper import (
     render_sections,
     unpack_paper,
 )
-
-texts = st.text(min_size=1, max_size=40)
-option_ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=6)
+from tests.unit.question_bank.item_strategies import stored_items
 
 
-@st.composite
-def options(draw: st.DrawFn) -> list[ChoiceOption]:
-    ids = draw(st.lists(option_ids, min_size=2, max_size=8, unique=True))
-    return [ChoiceOption(id=i, text=draw(texts)) for i in ids]
-
-
-@st.composite
-def items(draw: st.DrawFn) -> ItemCreate:
-    kind = draw(st.sampled_from(["single", "multiple", "numeric", "text"]))
-    stem = draw(texts)
-    points = draw(st.floats(min_value=0.5, max_value=10))
-    if kind == "single":
-        opts = draw(options())
-        return SingleChoiceItem(stem, opts, draw(st.sampled_from(opts)).id, points)
-    if kind == "multiple":
-        opts = draw(options())
-        correct = draw(st.lists(st.sampled_from([o.id for o in opts]), unique=True, min_size=1))
-        return MultipleResponseItem(stem, opts, correct, draw(st.booleans()), points)
-    if kind == "numeric":
-        return NumericItem(stem, draw(st.floats(allow_nan=False, allow_infinity=False)),
-                           draw(st.floats(min_value=0, max_value=5)), 0.0, None, points)
-    return ShortTextItem(stem, draw(st.lists(texts, min_size=1, max_size=4)),
-                         draw(st.booleans()), 200, points)
+def _other_blank(blank: Any) -> Any:
+    match blank:
+        case ChoiceBlank():
+            return msgspec.structs.replace(blank, correct=blank.options[-1].id)
+        case TextBlank():
+            return msgspec.structs.replace(blank, accepted=["other"],
+                                           case_sensitive=not blank.case_sensitive)
+        case NumericBlank():
+            return msgspec.structs.replace(blank, value=blank.value + 7, absolute_tolerance=1)
 
 
 def _with_other_key(item: ItemCreate, rng: random.Random) -> ItemCreate:
-    """The same item with a different key: everything a student sees stays equal."""
+    """The same item with a different key and explanation: everything a student sees stays."""
+    item = msgspec.structs.replace(item, explanation="<p>a different explanation</p>")
     match item:
         case SingleChoiceItem():
-            return msgspec.structs.replace(item, correct=rng.choice(item.options).id)
+            return msgspec.structs.replace(item, correct=rng.choice(item.options).id, mapping=None)
         case MultipleResponseItem():
             return msgspec.structs.replace(item, correct=[item.options[0].id],
                                            partial_credit=not item.partial_credit)
+        case TrueFalseItem():
+            return msgspec.structs.replace(item, correct=not item.correct)
         case NumericItem():
-            return msgspec.structs.replace(item, value=item.value + 1.5, absolute_tolerance=0.25)
+            return msgspec.structs.replace(item, value=item.value + 1.5, absolute_tolerance=0.25,
+                                           ranges=[])
         case ShortTextItem():
-            return msgspec.structs.replace(item, accepted=["a different answer"],
-                                           case_sensitive=not item.case_sensitive)
+            return msgspec.structs.replace(item, accepted=["a different answer"], patterns=["z"],
+                                           case_sensitive=not item.case_sensitive, partial={})
+        case OrderingItem():
+            return msgspec.structs.replace(item, correct=list(reversed(item.correct)),
+                                           partial_credit=not item.partial_credit)
+        case MatchingItem():
+            return msgspec.structs.replace(item, pairs=[(item.sources[-1].id,
+                                                         item.targets[0].id)])
+        case ClozeItem():
+            return msgspec.structs.replace(
+                item, blanks={b: _other_blank(k) for b, k in item.blanks.items()},
+                partial_credit=not item.partial_credit)
+        case EssayItem():
+            return msgspec.structs.replace(item, rubric=[RubricCriterion("other", 3.0)])
+        case SelectPointItem():
+            return msgspec.structs.replace(
+                item, areas=[AreaMapEntry("rect", (1.0, 2.0, 3.0, 4.0), 9.0)], default_value=-1)
 
 
 KEY_FIELDS = {"correct", "accepted", "value", "absolute_tolerance", "relative_tolerance",
-              "partial_credit", "case_sensitive"}
-STUDENT_FIELDS = {"id", "kind", "stem", "points", "options", "unit", "max_length"}
+              "partial_credit", "case_sensitive", "ignore_diacritics", "patterns", "partial",
+              "ranges", "mapping", "pairs", "rubric", "areas", "default_value", "lower_bound",
+              "upper_bound", "explanation", "metadata"}
+STUDENT_FIELDS = {"id", "kind", "stem", "points", "options", "unit", "max_length", "sources",
+                  "targets", "blanks", "image", "width", "height", "max_choices"}
 
 
-@settings(max_examples=150)
-@given(st.lists(items(), min_size=1, max_size=6), st.randoms(use_true_random=False))
+@settings(max_examples=300)
+@given(st.lists(stored_items(), min_size=1, max_size=6), st.randoms(use_true_random=False))
 def test_student_paper_never_depends_on_the_key(authored: list[ItemCreate],
                                                  rng: random.Random) -> None:
     students = [split_item(f"i{n}", item)[0] for n, item in enumerate(authored)]
@@ -90,11 +104,14 @@ def test_student_paper_never_depends_on_the_key(authored: list[ItemCreate],
     assert paper == other
     for item in json.loads(paper)[0]["items"]:
         assert set(item) <= STUDENT_FIELDS and not set(item) & KEY_FIELDS
+        for blank in (item.get("blanks") or {}).values():
+            assert set(blank) <= {"kind", "options"}
 
 
 def _paper(n_items: int, n_options: int = 5, shuffle: bool = True) -> Any:
     students = [split_item(f"i{n}", SingleChoiceItem(
-        f"q{n}", [ChoiceOption(f"o{k}", f"t{k}") for k in range(n_options)], "o0"))[0]
+        stem=f"q{n}", options=[ChoiceOption(f"o{k}", f"t{k}") for k in range(n_options)],
+        correct="o0"))[0]
         for n in range(n_items)]
     return compile_paper("v", "t", shuffle, [("A", students[: n_items // 2]),
                                              ("B", students[n_items // 2:])])

@@ -1,0 +1,216 @@
+"""The WORKLOAD.md figures, measured side by side in one run on this machine.
+
+Starts everything itself: a private PostgreSQL and Redis (AOF on), ``ujian serve`` (one
+process) pinned to CPU 0 with ``UJIAN_BENCH_FLOOR_ENDPOINT=true`` (the HTTP floor lives in the
+same server), and a separate ``ujian worker`` (persister, grader, sweeper) on CPU 1 with this
+process, the load; the worker is paused (SIGSTOP) while the floor and answer endpoints are
+measured and catches up after. PostgreSQL and Redis start from this process and so share CPU 1. The API's
+own CPU use is printed for every phase: a phase where it is well under 100 % was limited by
+the load generator, not the server.
+
+    python bench/bench_workload.py --students 300 --seconds 5 --rounds 3
+
+Prints answers_per_core_s, http_floor_ratio, students_per_core, start_burst_per_core_s,
+persist_ratio, acked_lost and p50/p95/p99 per endpoint, for each HTTP server asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_persist import measure as measure_persist
+
+from engine.loadtest.client import Api
+from engine.loadtest.closed_loop import (
+    AnswerSteps,
+    drive,
+    fresh_stats,
+    mixed_step,
+    start_students,
+)
+from engine.loadtest.harness import Cluster
+from engine.loadtest.integrity import check
+from engine.loadtest.seed import seed
+from engine.loadtest.stats import Stats
+from engine.loadtest.student import Ledger
+
+# WORKLOAD.md, per student over 180 minutes: ~67 answer batches (200 events in batches of 1–5),
+# telemetry every 30 s (360), a timer sync every 60 s (180)
+MIX = {"answers": 67.0, "telemetry": 360.0, "timer": 180.0}
+REQUESTS_PER_STUDENT_S = 0.07  # WORKLOAD.md's steady state
+
+
+def _pin_self(cpu: int) -> None:
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > cpu:
+        os.sched_setaffinity(0, {cpu})
+
+
+def _line(name: str, value: Any) -> None:
+    print(f"{name:<28} {value}", flush=True)
+
+
+def _endpoints(stats: Stats, prefix: str) -> None:
+    for e in stats.summary().endpoints:
+        _line(f"{prefix}{e.endpoint}", f"{e.rate_s:8.1f} req/s  p50 {e.p50_ms:6.1f}  "
+                                       f"p95 {e.p95_ms:6.1f}  p99 {e.p99_ms:6.1f} ms  "
+                                       f"ok {e.ok}/{e.requests}")
+    for error, count in stats.summary().errors.items():
+        _line(f"{prefix}error", f"{error}: {count}")
+
+
+async def bench_server(cluster: Cluster, server: str, args: argparse.Namespace,
+                       ledger: Ledger) -> dict[str, float]:
+    api_proc = cluster.start_api(cpus=args.server_cpu, server=server,
+                                 UJIAN_BENCH_FLOOR_ENDPOINT="true")
+    # pool above the 3 x 16 stream consumers: a consumer that holds one connection while
+    # waiting for another (engine/integrity/context.py) must not starve the persister
+    worker = cluster.start_worker(cpus=args.worker_cpus, UJIAN_DB_POOL_MAX="60")
+    api = Api(api_proc.url, Stats(), connections=args.concurrency * 2)
+    figures: dict[str, float] = {}
+    try:
+        plan = await seed(api, cluster.database_url, args.students)
+        stats = fresh_stats(api)
+        sittings, took = await start_students(api, plan.exam_id, plan.students, plan.password,
+                                              args.start_concurrency)
+        figures["start_burst_per_core_s"] = round(len(sittings) / took, 1)
+        _line(f"[{server}] start burst", f"{len(sittings)} students in {took:.1f} s")
+        _endpoints(stats, f"[{server}]   ")
+
+        # the HTTP phases measure the API alone: the worker (whose persister has its own
+        # figure, persist_ratio) is paused and catches up afterwards, before the integrity check
+        worker.pause()
+        steps = AnswerSteps(ledger)
+        await drive(api, sittings, steps.answers, concurrency=args.concurrency, seconds=1)
+        await drive(api, sittings, steps.floor, concurrency=args.concurrency, seconds=1)
+        floor, answers = Stats(), Stats()
+        cpu = {"floor": 0.0, "answers": 0.0}
+        for _ in range(args.rounds):  # alternate, so drift on a shared machine hits both
+            for name, step, into in (("floor", steps.floor, floor),
+                                     ("answers", steps.answers, answers)):
+                api.stats = into
+                used = api_proc.cpu_seconds()
+                await drive(api, sittings, step, concurrency=args.concurrency,
+                            seconds=args.seconds)
+                cpu[name] += api_proc.cpu_seconds() - used
+        f_sum, a_sum = floor.summary(), answers.summary()
+        answer_e = next(e for e in a_sum.endpoints if e.endpoint == "answers")
+        # the phases alternate: rates over each one's own busy time
+        busy = args.rounds * args.seconds
+        floor_rate = sum(e.requests for e in f_sum.endpoints) / busy
+        answer_rate = answer_e.requests / busy
+        figures["http_floor_ratio"] = round(answer_rate / floor_rate, 3)
+        figures["answers_per_core_s"] = round(answers.answers_acked / busy)
+        figures["answers_p99_ms"] = answer_e.p99_ms
+        _line(f"[{server}] floor vs answers", f"concurrency {args.concurrency}, "
+              f"{args.rounds} x {args.seconds} s each, batches of {steps.batch} events; "
+              f"API CPU {100 * cpu['floor'] / busy:.0f} % (floor), "
+              f"{100 * cpu['answers'] / busy:.0f} % (answers)")
+        figures["api_cpu_floor"] = round(cpu["floor"] / busy, 2)
+        figures["api_cpu_answers"] = round(cpu["answers"] / busy, 2)
+        _endpoints(floor, f"[{server}]   ")
+        _endpoints(answers, f"[{server}]   ")
+
+        worker.resume()
+        mixed = fresh_stats(api)
+        await drive(api, sittings, mixed_step(steps, MIX), concurrency=args.concurrency,
+                    seconds=args.seconds * 2)
+        m_sum = mixed.summary()
+        rate = m_sum.requests / (args.seconds * 2)
+        figures["mixed_req_s"] = round(rate, 1)
+        figures["mixed_p99_ms"] = max(e.p99_ms for e in m_sum.endpoints)
+        figures["students_per_core"] = round(rate / REQUESTS_PER_STUDENT_S)
+        _line(f"[{server}] steady-state mix", f"{rate:.0f} req/s (answers:telemetry:timer = "
+              f"67:360:180)")
+        _endpoints(mixed, f"[{server}]   ")
+    finally:
+        worker.resume()
+        await api.close()
+        cluster.stop_proc(api_proc)
+        # the worker keeps running until the integrity check: it still has to persist
+        del worker
+    return figures
+
+
+async def main(args: argparse.Namespace) -> int:
+    _pin_self(args.load_cpu)
+    base = Path(tempfile.mkdtemp(prefix="ujian-bench-"))
+    cluster = Cluster(base)
+    results: dict[str, dict[str, float]] = {}
+    ledger = Ledger()
+    try:
+        cluster.start_stores()
+        for server in args.servers.split(","):
+            results[server] = await bench_server(cluster, server, args, ledger)
+        acked_lost, acked = await _integrity(cluster, ledger)
+        persist = await measure_persist(cluster.database_url, cluster.redis.url,
+                                        rows=args.persist_rows)
+    finally:
+        cluster.stop()
+        if args.keep:
+            print(f"logs and data kept in {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+    print()
+    for server, figures in results.items():
+        print(f"== {server} (server on 1 core: CPU {args.server_cpu}) ==")
+        for name, value in figures.items():
+            if not name.startswith("_"):
+                _line(name, value)
+    _line("persist_ratio", f"{persist['persist_ratio']}  (persister {persist['persist_rows_s']} "
+          f"rows/s, bare COPY {persist['copy_rows_s']} rows/s)")
+    _line("acked_lost", f"{acked_lost}  (of {acked} acknowledged answers)")
+    return 1 if acked_lost else 0
+
+
+async def _integrity(cluster: Cluster, ledger: Ledger) -> tuple[int, int]:
+    """Every acknowledged answer of every phase and server, checked per exam."""
+    import asyncpg
+
+    conn = await asyncpg.connect(cluster.database_url)
+    try:
+        rows = await conn.fetch("SELECT id::text, exam_id::text FROM sittings")
+    finally:
+        await conn.close()
+    by_exam: dict[str, Ledger] = {}
+    for row in rows:
+        if row["id"] in ledger.events:
+            part = by_exam.setdefault(row["exam_id"], Ledger())
+            part.events[row["id"]] = ledger.events[row["id"]]
+            part.acked[row["id"]] = ledger.acked[row["id"]]
+    lost = acked = 0
+    for exam_id, part in by_exam.items():
+        result = await check(cluster.database_url, exam_id, part, wait_s=60)
+        lost += result.acked_lost + result.wrong_stored + result.duplicated
+        acked += result.acked
+    return lost, acked
+
+
+def parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--students", type=int, default=300, help="students in the start burst")
+    p.add_argument("--start-concurrency", type=int, default=16)
+    p.add_argument("--concurrency", type=int, default=32, help="callers in the closed loops")
+    p.add_argument("--seconds", type=float, default=5.0, help="length of each measured phase")
+    p.add_argument("--rounds", type=int, default=3, help="floor/answers alternations")
+    p.add_argument("--servers", default="granian,uvicorn")
+    p.add_argument("--persist-rows", type=int, default=50_000)
+    p.add_argument("--server-cpu", default="0", help="the API's core")
+    p.add_argument("--worker-cpus", default="1",
+                   help="the worker's CPUs (the persister is measured on its own: persist_ratio)")
+    p.add_argument("--load-cpu", type=int, default=1)
+    p.add_argument("--keep", action="store_true", help="keep the servers' logs and data")
+    return p.parse_args()
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse())))

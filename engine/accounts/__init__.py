@@ -1,0 +1,1 @@
+"""Organisations, classes, users, enrolment, exam access and proctor actions, with their audit."""

@@ -1,0 +1,214 @@
+"""Organisations, classes, users and profiles: the rules, with their audit entries."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from engine.accounts import audit
+from engine.accounts import repository as sql
+from engine.accounts.audit import Actor
+from engine.accounts.models import (
+    ClassCreate,
+    Org,
+    OrgCreate,
+    PasswordChange,
+    Profile,
+    ProfileUpdate,
+    SchoolClass,
+    User,
+    UserCreate,
+    UserUpdate,
+)
+from engine.accounts.scope import orgs_reached, require_org
+from engine.auth import refresh
+from engine.auth.passwords import UNUSABLE_HASH, passwords_for
+from engine.auth.principal import Principal
+from engine.problems import Problem, conflict, forbidden, not_found, validation_failed
+from engine.services import Services
+
+# which roles each role may create (and manage)
+MANAGEABLE: dict[str, frozenset[str]] = {
+    "admin": frozenset({"admin", "school_admin", "teacher", "proctor", "student"}),
+    "school_admin": frozenset({"school_admin", "teacher", "proctor", "student"}),
+}
+
+
+def _taken(err: asyncpg.UniqueViolationError) -> Problem:
+    what = {"users_username_key": "username", "users_national_id": "national_id",
+            "orgs_code": "code"}.get(err.constraint_name or "", "value")
+    return conflict("already_exists", "Already taken", f"this {what} is already in use")
+
+
+async def create_org(svc: Services, actor: Actor, data: OrgCreate) -> Org:
+    p = actor.principal
+    org_id = uuid.uuid4()
+    async with svc.pool.acquire() as conn, conn.transaction():
+        parent = await require_org(conn, p, data.parent_id or p.org_id, "parent organisation")
+        try:
+            await conn.execute(sql.INSERT_ORG, org_id, parent, data.name, data.kind, data.code)
+        except asyncpg.UniqueViolationError as err:
+            raise _taken(err) from err
+        await audit.record(conn, actor, "org.create", org_id=org_id, target=org_id,
+                           detail={"name": data.name, "kind": data.kind, "parent": str(parent)})
+        return sql.org(await conn.fetchrow(sql.ORG_BY_ID, org_id))
+
+
+async def list_orgs(svc: Services, principal: Principal) -> list[Org]:
+    async with svc.pool.acquire() as conn:
+        ids = await orgs_reached(conn, principal)
+        return [sql.org(r) for r in await conn.fetch(sql.ORGS_BY_IDS, ids)]
+
+
+async def get_org(svc: Services, principal: Principal, org_id: uuid.UUID) -> Org:
+    async with svc.pool.acquire() as conn:
+        await require_org(conn, principal, org_id)
+        return sql.org(await conn.fetchrow(sql.ORG_BY_ID, org_id))
+
+
+async def create_class(svc: Services, actor: Actor, org_id: uuid.UUID, data: ClassCreate
+                       ) -> SchoolClass:
+    class_id = uuid.uuid4()
+    async with svc.pool.acquire() as conn, conn.transaction():
+        await require_org(conn, actor.principal, org_id)
+        await conn.execute(sql.INSERT_CLASS, class_id, org_id, data.name)
+        row = await conn.fetchrow(sql.CLASS_BY_NAME, org_id, data.name)
+        if row["id"] == class_id:
+            await audit.record(conn, actor, "class.create", org_id=org_id, target=class_id,
+                               detail={"name": data.name})
+        return sql.school_class(row)
+
+
+async def list_classes(svc: Services, principal: Principal, org_id: uuid.UUID
+                       ) -> list[SchoolClass]:
+    async with svc.pool.acquire() as conn:
+        await require_org(conn, principal, org_id)
+        return [sql.school_class(r) for r in await conn.fetch(sql.CLASSES_OF_ORG, org_id)]
+
+
+async def class_in_scope(conn: Any, principal: Principal, class_id: uuid.UUID) -> SchoolClass:
+    row = await conn.fetchrow(sql.CLASS_BY_ID, class_id)
+    if row is None:
+        raise not_found("class")
+    await require_org(conn, principal, row["org_id"], "class")
+    return sql.school_class(row)
+
+
+async def _check_class(conn: Any, class_id: uuid.UUID | None, org_id: uuid.UUID) -> None:
+    if class_id is None:
+        return
+    row = await conn.fetchrow(sql.CLASS_BY_ID, class_id)
+    if row is None or row["org_id"] != org_id:
+        raise validation_failed("no such class in this school",
+                                [{"field": "class_id", "message": "not a class of this school"}])
+
+
+def _require_manageable(principal: Principal, role: str) -> None:
+    if role not in MANAGEABLE.get(principal.role, frozenset()):
+        raise forbidden(f"a {principal.role} account may not manage {role} accounts")
+
+
+async def create_user(svc: Services, actor: Actor, org_id: uuid.UUID, data: UserCreate) -> User:
+    p = actor.principal
+    _require_manageable(p, data.role)
+    password_hash = (await passwords_for(svc.settings).hash_async(data.password)
+                     if data.password else UNUSABLE_HASH)
+    user_id = uuid.uuid4()
+    async with svc.pool.acquire() as conn, conn.transaction():
+        await require_org(conn, p, org_id)
+        kind = await conn.fetchval("SELECT kind FROM orgs WHERE id = $1", org_id)
+        if (data.role == "admin") != (kind == "organiser") and data.role in ("admin", "student"):
+            raise validation_failed(f"a {data.role} account cannot belong to a {kind}")
+        await _check_class(conn, data.class_id, org_id)
+        try:
+            await conn.execute(sql.INSERT_USER, user_id, org_id, data.username, data.display_name,
+                               data.role, password_hash, data.national_id, data.class_id,
+                               data.extra_time_pct)
+        except asyncpg.UniqueViolationError as err:
+            raise _taken(err) from err
+        await audit.record(conn, actor, "user.create", org_id=org_id, target=user_id,
+                           detail={"username": data.username, "role": data.role})
+        return sql.user(await conn.fetchrow(sql.USER_BY_ID, user_id))
+
+
+async def list_users(svc: Services, principal: Principal, org_id: uuid.UUID, role: str | None,
+                     class_id: uuid.UUID | None, after: str, limit: int) -> list[User]:
+    async with svc.pool.acquire() as conn:
+        await require_org(conn, principal, org_id)
+        rows = await conn.fetch(sql.USERS_OF_ORG, org_id, role, class_id, after, limit)
+    return [sql.user(r) for r in rows]
+
+
+async def user_in_scope(conn: Any, principal: Principal, user_id: uuid.UUID) -> User:
+    row = await conn.fetchrow(sql.USER_BY_ID, user_id)
+    if row is None:
+        raise not_found("user")
+    await require_org(conn, principal, row["org_id"], "user")
+    return sql.user(row)
+
+
+async def get_user(svc: Services, principal: Principal, user_id: uuid.UUID) -> User:
+    async with svc.pool.acquire() as conn:
+        return await user_in_scope(conn, principal, user_id)
+
+
+async def update_user(svc: Services, actor: Actor, user_id: uuid.UUID, data: UserUpdate) -> User:
+    p = actor.principal
+    new_hash = (None if data.password is msgspec.UNSET
+                else await passwords_for(svc.settings).hash_async(data.password))
+    async with svc.pool.acquire() as conn, conn.transaction():
+        found = await user_in_scope(conn, p, user_id)
+        _require_manageable(p, found.role)
+        merged = msgspec.structs.replace(found, **{
+            f: getattr(data, f) for f in ("display_name", "class_id", "national_id",
+                                          "extra_time_pct")
+            if getattr(data, f) is not msgspec.UNSET})  # fmt: skip
+        await _check_class(conn, merged.class_id, found.org_id)
+        try:
+            await conn.execute(sql.UPDATE_USER, user_id, merged.display_name, merged.class_id,
+                               merged.national_id, merged.extra_time_pct)
+        except asyncpg.UniqueViolationError as err:
+            raise _taken(err) from err
+        changed = sorted(f for f in data.__struct_fields__
+                         if getattr(data, f) is not msgspec.UNSET and f != "password")
+        if new_hash is not None:
+            await conn.execute(sql.SET_PASSWORD, user_id, new_hash)
+            await refresh.revoke_user(conn, user_id)
+            changed.append("password")
+        await audit.record(conn, actor, "user.update", org_id=found.org_id, target=user_id,
+                           detail={"fields": changed})
+        return sql.user(await conn.fetchrow(sql.USER_BY_ID, user_id))
+
+
+async def my_profile(svc: Services, principal: Principal) -> Profile:
+    async with svc.pool.acquire() as conn:
+        row = await conn.fetchrow(sql.PROFILE, principal.user_id)
+    if row is None:
+        raise Problem(401, "unauthorized", "This account no longer exists")
+    return sql.profile(row)
+
+
+async def update_profile(svc: Services, principal: Principal, data: ProfileUpdate) -> Profile:
+    async with svc.pool.acquire() as conn:
+        await conn.execute(sql.SET_DISPLAY_NAME, principal.user_id, data.display_name)
+    return await my_profile(svc, principal)
+
+
+async def change_password(svc: Services, actor: Actor, data: PasswordChange) -> None:
+    """Needs the current password; signs out every other session (refresh tokens revoked)."""
+    p = actor.principal
+    passwords = passwords_for(svc.settings)
+    async with svc.pool.acquire() as conn:
+        current = await conn.fetchval(sql.PASSWORD_OF, p.user_id)
+    ok, _ = await passwords.verify(current, data.current_password)
+    if not ok:
+        raise Problem(403, "invalid_credentials", "The current password is wrong")
+    new_hash = await passwords.hash_async(data.new_password)
+    async with svc.pool.acquire() as conn, conn.transaction():
+        await conn.execute(sql.SET_PASSWORD, p.user_id, new_hash)
+        await refresh.revoke_user(conn, p.user_id)
+        await audit.record(conn, actor, "user.password_change", org_id=p.org_id,
+                           target=p.user_id)

@@ -1,0 +1,48 @@
+"""Tenancy: an organiser's admin reaches its own organisation and every one below it; everyone
+else reaches their own organisation only. Anything outside is "not found", never "forbidden",
+so another school's ids reveal nothing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from engine.auth.principal import Principal
+from engine.problems import not_found
+
+# walk up from the target: is the caller's organisation on the way to the root?
+ORG_UNDER = """
+WITH RECURSIVE up AS (
+    SELECT id, parent_id FROM orgs WHERE id = $1
+    UNION ALL SELECT o.id, o.parent_id FROM orgs o JOIN up ON o.id = up.parent_id
+)
+SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)
+"""
+ORG_TREE = """
+WITH RECURSIVE tree AS (
+    SELECT id FROM orgs WHERE id = $1
+    UNION ALL SELECT o.id FROM orgs o JOIN tree t ON o.parent_id = t.id
+)
+SELECT id FROM tree
+"""
+
+
+async def reaches(conn: Any, principal: Principal, org_id: uuid.UUID) -> bool:
+    if org_id == principal.org_id:
+        return True
+    if principal.role != "admin":
+        return False
+    return bool(await conn.fetchval(ORG_UNDER, org_id, principal.org_id))
+
+
+async def require_org(conn: Any, principal: Principal, org_id: uuid.UUID | None,
+                      what: str = "organisation") -> uuid.UUID:
+    if org_id is None or not await reaches(conn, principal, org_id):
+        raise not_found(what)
+    return org_id
+
+
+async def orgs_reached(conn: Any, principal: Principal) -> list[uuid.UUID]:
+    if principal.role != "admin":
+        return [principal.org_id]
+    return [r["id"] for r in await conn.fetch(ORG_TREE, principal.org_id)]

@@ -1,0 +1,93 @@
+"""What starting a sitting asks of accounts: may this student sit it (class assignment), with
+which window and time (overrides, accommodations), and from which device (the device lock).
+
+Called by ``engine.sittings.service.start_sitting``; the database part rides on the connection
+the start already holds, the device part is one script call.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from engine.auth.principal import Principal
+from engine.exams.models import PublishedVersion
+from engine.problems import Problem, not_found
+from engine.sittings.proctoring_actions import ProctorStore
+
+STUDENT_ACCESS = """
+SELECT u.extra_time_pct,
+       EXISTS (SELECT 1 FROM exam_class_assignments a
+               WHERE a.exam_id = $1 AND a.org_id = u.org_id) AS class_restricted,
+       EXISTS (SELECT 1 FROM exam_class_assignments a
+               WHERE a.exam_id = $1 AND a.class_id = u.class_id) AS in_class,
+       o.time_limit_s, o.window_open, o.window_close, coalesce(o.extra_time_s, 0) AS extra_s,
+       coalesce(p.device_policy, 'take_over') AS device_policy
+FROM users u
+LEFT JOIN exam_overrides o ON o.exam_id = $1 AND o.student_id = u.id
+LEFT JOIN exam_policies p ON p.exam_id = $1
+WHERE u.id = $2
+"""
+INSERT_EVENT = """
+INSERT INTO sitting_events (sitting_id, exam_id, org_id, student_id, kind, actor_id, detail)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+"""
+
+
+class Access(msgspec.Struct, frozen=True):
+    device_policy: str = "take_over"
+
+
+def effective_limit_s(limit_s: int, override_limit_s: int | None, extra_pct: int,
+                      extra_s: int) -> int:
+    """The student's own time: the override's limit (else the exam's), plus the standing
+    percentage accommodation, plus the per-exam extra seconds."""
+    base = override_limit_s or limit_s
+    return base + (base * extra_pct) // 100 + extra_s
+
+
+async def for_student(conn: Any, exam: PublishedVersion, principal: Principal
+                      ) -> tuple[PublishedVersion, Access]:
+    row = await conn.fetchrow(STUDENT_ACCESS, exam.exam_id, principal.user_id)
+    if row is None or (row["class_restricted"] and not row["in_class"]):
+        raise not_found("exam")
+    limit = effective_limit_s(exam.time_limit_s, row["time_limit_s"], row["extra_time_pct"],
+                              row["extra_s"])
+    mine = msgspec.structs.replace(
+        exam, time_limit_s=limit, window_open=row["window_open"] or exam.window_open,
+        window_close=row["window_close"] or exam.window_close,
+    )  # fmt: skip
+    return mine, Access(device_policy=row["device_policy"])
+
+
+async def record_event(pool: Any, sitting_id: uuid.UUID, exam_id: uuid.UUID, org_id: uuid.UUID,
+                       student_id: uuid.UUID, kind: str, actor_id: uuid.UUID | None,
+                       detail: dict[str, Any]) -> None:
+    async with pool.acquire() as conn:
+        await conn.execute(INSERT_EVENT, sitting_id, exam_id, org_id, student_id, kind, actor_id,
+                           detail)
+
+
+async def claim_device(pool: Any, store: ProctorStore, principal: Principal,
+                       sitting_id: uuid.UUID, exam_id: uuid.UUID, access: Access) -> None:
+    """One active device per sitting: take over (the old device's answers are refused from
+    now on) or refuse, per the exam's policy; either is recorded for proctoring."""
+    if not principal.device:
+        return
+    reply = await store.claim_device(sitting_id, principal.device, access.device_policy)
+    if reply.status in ("ok", "no_session"):
+        return
+    kind = {"taken_over": "device_takeover", "refused": "device_refused",
+            "replaced": "device_refused"}[reply.status]
+    await record_event(pool, sitting_id, exam_id, principal.org_id, principal.user_id, kind,
+                       principal.user_id, {"device": principal.device,
+                                           "other_device": reply.other_device,
+                                           "policy": access.device_policy})
+    if reply.status == "refused":
+        raise Problem(409, "device_locked", "This exam is open on another device",
+                      "this exam allows one device; ask your proctor to reset the device lock")
+    if reply.status == "replaced":
+        raise Problem(409, "device_replaced", "This sitting continues on another device",
+                      "the exam was opened on another device after this one")

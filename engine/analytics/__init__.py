@@ -1,0 +1,1 @@
+"""Teacher-facing analytics: results, item and test statistics, essay marking, IRT calibration."""

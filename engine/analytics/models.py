@@ -1,0 +1,106 @@
+"""Wire schema of the analytics endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from grading.irt import ScoreScale
+from grading.statistics import ScoreDistribution
+
+
+class ResultRow(msgspec.Struct, frozen=True):
+    sitting_id: uuid.UUID
+    student_id: uuid.UUID
+    username: str
+    display_name: str
+    org_id: uuid.UUID
+    state: str
+    started_at: datetime | None
+    submitted_at: datetime | None
+    points: float | None
+    max_points: float | None
+    percent: float | None
+    passed: bool | None
+    scaled_score: float | None
+
+
+class OptionShare(msgspec.Struct, frozen=True):
+    id: str
+    text: str
+    correct: bool
+    share_all: float
+    share_upper: float
+    share_lower: float
+
+
+class ItemAnalysis(msgspec.Struct, frozen=True):
+    item_id: str
+    position: int
+    section: str
+    kind: str
+    stem: str
+    max_points: float
+    facility_pct: float | None
+    sd_pct: float | None
+    discrimination_index_pct: float | None
+    discriminative_efficiency_pct: float | None
+    mean_time_s: float | None
+    options: list[OptionShare] | None
+    # why a reviewer should look at this item (empty when its statistics look healthy)
+    warnings: list[str]
+    irt_a: float | None = None
+    irt_b: float | None = None
+    irt_c: float | None = None
+
+
+class ExamStatisticsView(msgspec.Struct, frozen=True):
+    exam_id: uuid.UUID
+    sittings: int
+    distribution: ScoreDistribution | None
+    cic_pct: float | None
+    error_ratio_pct: float | None
+    standard_error: float | None
+    items: list[ItemAnalysis]
+
+
+IrtModelName = Literal["1PL", "2PL", "3PL"]
+
+
+class CalibrationRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    model: IrtModelName = "2PL"
+    scale: ScoreScale | None = None
+
+
+class CalibrationRun(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    exam_id: uuid.UUID
+    model: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    persons: int | None
+    items: int | None
+    iterations: int | None
+    converged: bool | None
+    log_likelihood: float | None
+    error: str | None
+
+
+class MarkRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    item: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    points: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    criteria: dict[str, Annotated[float, msgspec.Meta(ge=0)]] = {}
+    note: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+
+
+class PendingMark(msgspec.Struct, frozen=True):
+    sitting_id: uuid.UUID
+    username: str
+    item_id: str
+    stem: str
+    max_points: float
+    response_text: str | None

@@ -1,0 +1,66 @@
+"""HTTP endpoints of exam analytics: decode → one service call → encode."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody
+
+from engine.analytics import calibration_service, marking_service, results_service
+from engine.analytics.models import (
+    CalibrationRequest,
+    CalibrationRun,
+    ExamStatisticsView,
+    MarkRequest,
+    PendingMark,
+    ResultRow,
+)
+from engine.analytics.statistics_service import compute_statistics
+from engine.auth.policy import STAFF, allow
+from engine.auth.principal import Principal
+from engine.deps import Svc
+from engine.sittings.models import SittingResult
+
+Req = Request[Principal, Any, Any]
+ExamId = FromPath[uuid.UUID]
+
+
+class AnalyticsController(Controller):
+    path = "/v1/exams/{exam_id:uuid}"
+    tags = ["analytics"]
+    opt = allow(*STAFF)  # who may call: engine/auth/policy.py
+
+    @get("/results", summary="Every sitting of the exam with its score (staff)")
+    async def results(self, svc: Svc, request: Req, exam_id: ExamId) -> list[ResultRow]:
+        return await results_service.exam_results(svc.pool, request.user, exam_id)
+
+    @get("/statistics", summary="Test statistics and item analysis (Moodle's definitions)")
+    async def statistics(self, svc: Svc, request: Req, exam_id: ExamId) -> ExamStatisticsView:
+        return await compute_statistics(svc.pool, request.user, exam_id)
+
+    @post("/calibration", summary="Calibrate IRT item parameters and re-score every sitting",
+          status_code=202)
+    async def calibrate(self, svc: Svc, request: Req, exam_id: ExamId,
+                        data: JSONBody[CalibrationRequest]) -> CalibrationRun:
+        return await calibration_service.start_calibration(svc.pool, request.user, exam_id, data)
+
+    @get("/calibration", summary="The latest calibration run of the exam")
+    async def calibration(self, svc: Svc, request: Req, exam_id: ExamId) -> CalibrationRun:
+        return await calibration_service.latest_calibration(svc.pool, request.user, exam_id)
+
+    @get("/marking", summary="Essay answers awaiting a mark")
+    async def marking(self, svc: Svc, request: Req, exam_id: ExamId) -> list[PendingMark]:
+        return await marking_service.pending_marks(svc, request.user, exam_id)
+
+
+class MarkingController(Controller):
+    path = "/v1/sittings/{sitting_id:uuid}/marks"
+    tags = ["analytics"]
+    opt = allow(*STAFF)
+
+    @post("/", summary="Mark an essay answer; the result is updated at once", status_code=200)
+    async def mark(self, svc: Svc, request: Req, sitting_id: FromPath[uuid.UUID],
+                   data: JSONBody[MarkRequest]) -> SittingResult:
+        return await marking_service.mark_item(svc, request.user, sitting_id, data)

@@ -1,0 +1,155 @@
+"""Item analysis and test statistics of an exam, vectorised over all its graded sittings."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any
+
+import numpy as np
+
+from engine.analytics.models import ExamStatisticsView, ItemAnalysis, OptionShare
+from engine.analytics.repository import (
+    GRADED_ITEMS,
+    ITEM_CONTENTS,
+    LATEST_CHOICES,
+    LATEST_PARAMETERS,
+    MEAN_TIME_ON_ITEM,
+)
+from engine.analytics.scope import ExamScope, exam_scope, item_order
+from engine.auth.principal import Principal
+from grading.distractors import distractor_analysis
+from grading.statistics import exam_statistics
+
+# Review thresholds, after the usual classical-test-theory guidance (and Moodle's hints):
+# items nearly everyone or nobody gets right tell little; a discrimination index below 20%
+# is weak, below 0 the item rewards weaker candidates; a distractor almost nobody picks
+# does no work.
+TOO_HARD_PCT, TOO_EASY_PCT = 10.0, 95.0
+WEAK_DISCRIMINATION_PCT = 20.0
+IDLE_DISTRACTOR_SHARE = 0.05
+MIN_SITTINGS_FOR_WARNINGS = 20
+
+
+def _value(x: float) -> float | None:
+    return None if x is None or math.isnan(x) else float(x)
+
+
+def item_warnings(facility: float | None, discrimination: float | None,
+                  options: list[OptionShare] | None, sittings: int) -> list[str]:
+    if sittings < MIN_SITTINGS_FOR_WARNINGS:
+        return []
+    found = []
+    if facility is not None and facility <= TOO_HARD_PCT:
+        found.append("too_hard")
+    if facility is not None and facility >= TOO_EASY_PCT:
+        found.append("too_easy")
+    if discrimination is not None and discrimination < 0:
+        found.append("negative_discrimination")
+    elif discrimination is not None and discrimination < WEAK_DISCRIMINATION_PCT:
+        found.append("weak_discrimination")
+    if options and any(not o.correct and o.share_all < IDLE_DISTRACTOR_SHARE for o in options):
+        found.append("idle_distractor")
+    return found
+
+
+async def _load(pool: Any, scope: ExamScope) -> dict[str, Any]:
+    order = item_order(scope)
+    async with pool.acquire() as conn:
+        results = await conn.fetch(GRADED_ITEMS, scope.exam_id, scope.org_filter)
+        contents = await conn.fetch(ITEM_CONTENTS, [uuid.UUID(i) for i, _, _ in order],
+                                    [v for _, _, v in order])
+        choices = await conn.fetch(LATEST_CHOICES, scope.exam_id, scope.org_filter)
+        times = await conn.fetch(MEAN_TIME_ON_ITEM, scope.exam_id, scope.org_filter)
+        parameters = await conn.fetch(LATEST_PARAMETERS, scope.exam_id)
+    return {"order": order, "results": results,
+            "contents": {str(r["item_id"]): r for r in contents},
+            "choices": choices, "times": {r["item_id"]: r["mean_seconds"] for r in times},
+            "parameters": {r["item_id"]: r for r in parameters}}
+
+
+def _matrices(order: list[tuple[str, str, int]], results: list[Any], contents: dict[str, Any]
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    index = {item_id: j for j, (item_id, _, _) in enumerate(order)}
+    scores = np.full((len(results), len(order)), np.nan)
+    for i, row in enumerate(results):
+        for item_id, score in row["items"].items():
+            if item_id in index:
+                scores[i, index[item_id]] = score["points"]
+    max_points = np.array([float(contents[i]["content"].get("points", 1.0)) for i, _, _ in order])
+    min_points = np.zeros(len(order))
+    return scores, max_points, min_points
+
+
+def _option_shares(data: dict[str, Any], totals: np.ndarray, sitting_index: dict[Any, int]
+                   ) -> dict[str, list[OptionShare]]:
+    """Choice shares per option of every single-choice item, overall and by score group."""
+    order, contents = data["order"], data["contents"]
+    choice_items = [i for i, _, _ in order if contents[i]["kind"] == "single_choice"]
+    if not choice_items or len(totals) < 3:
+        return {}
+    options = {i: [o["id"] for o in contents[i]["content"]["options"]] for i in choice_items}
+    width = max(len(o) for o in options.values())
+    column = {item_id: j for j, item_id in enumerate(choice_items)}
+    choices = np.full((len(totals), len(choice_items)), -1, dtype=np.int64)
+    for row in data["choices"]:
+        j = column.get(row["item_id"])
+        person = sitting_index.get(row["sitting_id"])
+        response = row["response"]
+        if j is None or person is None or not response:
+            continue
+        ids = options[choice_items[j]]
+        if response.get("choice") in ids:
+            choices[person, j] = ids.index(response["choice"])
+    analysis = distractor_analysis(choices, totals, width)
+    shares: dict[str, list[OptionShare]] = {}
+    for item_id, j in column.items():
+        content = contents[item_id]
+        correct = content["answer_key"].get("correct")
+        shares[item_id] = [
+            OptionShare(id=o["id"], text=o["text"], correct=o["id"] == correct,
+                        share_all=analysis.overall[j][k], share_upper=analysis.shares[0][j][k],
+                        share_lower=analysis.shares[-1][j][k])
+            for k, o in enumerate(content["content"]["options"])
+        ]
+    return shares
+
+
+async def compute_statistics(pool: Any, principal: Principal, exam_id: uuid.UUID
+                             ) -> ExamStatisticsView:
+    scope = await exam_scope(pool, principal, exam_id)
+    data = await _load(pool, scope)
+    order, results, contents = data["order"], data["results"], data["contents"]
+    scores, max_points, min_points = _matrices(order, results, contents)
+    n = len(results)
+    stats = exam_statistics(scores, max_points, min_points) if n >= 2 else None
+    totals = np.nan_to_num(scores).sum(axis=1)
+    sitting_index = {row["sitting_id"]: i for i, row in enumerate(results)}
+    shares = _option_shares(data, totals, sitting_index) if n >= 3 else {}
+    items = []
+    for j, (item_id, section, _) in enumerate(order):
+        content = contents[item_id]
+        facility = _value(stats.items.facility_pct[j]) if stats else None
+        discrimination = _value(stats.items.discrimination_index_pct[j]) if stats else None
+        parameters = data["parameters"].get(item_id)
+        items.append(ItemAnalysis(
+            item_id=item_id, position=j + 1, section=section, kind=content["kind"],
+            stem=str(content["content"].get("stem", ""))[:200], max_points=float(max_points[j]),
+            facility_pct=facility,
+            sd_pct=_value(stats.items.sd_pct[j]) if stats else None,
+            discrimination_index_pct=discrimination,
+            discriminative_efficiency_pct=(
+                _value(stats.items.discriminative_efficiency_pct[j]) if stats else None),
+            mean_time_s=_value(data["times"].get(item_id)),
+            options=shares.get(item_id),
+            warnings=item_warnings(facility, discrimination, shares.get(item_id), n),
+            irt_a=parameters["a"] if parameters else None,
+            irt_b=parameters["b"] if parameters else None,
+            irt_c=parameters["c"] if parameters else None,
+        ))  # fmt: skip
+    return ExamStatisticsView(
+        exam_id=exam_id, sittings=n, distribution=stats.distribution if stats else None,
+        cic_pct=_value(stats.cic_pct) if stats else None,
+        error_ratio_pct=_value(stats.error_ratio_pct) if stats else None,
+        standard_error=_value(stats.standard_error) if stats else None, items=items,
+    )  # fmt: skip

@@ -1,0 +1,119 @@
+"""Refresh tokens: opaque, stored as a hash, rotated on every use, revoked in families.
+
+A token is ``<id>.<secret>``. Using it marks it used and returns a new token of the same
+family (the same device). A used token presented again means it was copied: the whole family
+is revoked. Changing a password revokes every family of the account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from engine.problems import Problem
+
+INSERT_TOKEN = """
+INSERT INTO refresh_tokens (id, family_id, user_id, secret_hash, device, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+"""
+TOKEN_FOR_UPDATE = """
+SELECT t.family_id, t.user_id, t.secret_hash, t.device, t.expires_at, t.used_at, t.revoked_at,
+       u.org_id, u.role
+FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1 FOR UPDATE OF t
+"""
+MARK_USED = "UPDATE refresh_tokens SET used_at = now() WHERE id = $1"
+REVOKE_FAMILY = """
+UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL
+"""
+REVOKE_USER = """
+UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
+"""
+FAMILY_OF = "SELECT family_id, secret_hash FROM refresh_tokens WHERE id = $1"
+
+
+class Rotated(msgspec.Struct, frozen=True):
+    user_id: uuid.UUID
+    org_id: uuid.UUID
+    role: str
+    device: str
+    token: str
+
+
+class TokenReused(Problem):
+    """A spent token came back; the caller revokes ``family_id`` (after its transaction)."""
+
+    def __init__(self, family_id: uuid.UUID) -> None:
+        super().__init__(401, "refresh_token_reused", "The refresh token was already used",
+                         "a used token came back, so it may have been copied: this session is "
+                         "signed out on every device that shared it; sign in again")
+        self.family_id = family_id
+
+
+async def revoke_family(conn: Any, family_id: uuid.UUID) -> None:
+    await conn.execute(REVOKE_FAMILY, family_id)
+
+
+def _digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def _split(raw: str) -> tuple[uuid.UUID, str] | None:
+    head, _, secret = raw.partition(".")
+    try:
+        return uuid.UUID(hex=head), secret
+    except ValueError:
+        return None
+
+
+def _invalid(detail: str) -> Problem:
+    return Problem(401, "invalid_refresh_token", "The refresh token is not valid", detail)
+
+
+async def issue(conn: Any, user_id: uuid.UUID, device: str, ttl_s: int,
+                family_id: uuid.UUID | None = None) -> str:
+    token_id, secret = uuid.uuid4(), secrets.token_urlsafe(32)
+    await conn.execute(
+        INSERT_TOKEN, token_id, family_id or uuid.uuid4(), user_id, _digest(secret), device,
+        datetime.now(UTC) + timedelta(seconds=ttl_s),
+    )  # fmt: skip
+    return f"{token_id.hex}.{secret}"
+
+
+async def rotate(conn: Any, raw: str, ttl_s: int) -> Rotated:
+    """Spend a refresh token and return its successor; call inside a transaction."""
+    parts = _split(raw)
+    if parts is None:
+        raise _invalid("malformed token")
+    row = await conn.fetchrow(TOKEN_FOR_UPDATE, parts[0])
+    if row is None or not hmac.compare_digest(bytes(row["secret_hash"]), _digest(parts[1])):
+        raise _invalid("unknown token")
+    if row["revoked_at"] is not None:
+        raise _invalid("this session was signed out or its password changed")
+    if row["expires_at"] <= datetime.now(UTC):
+        raise _invalid("the token has expired; sign in again")
+    if row["used_at"] is not None:
+        raise TokenReused(row["family_id"])
+    await conn.execute(MARK_USED, parts[0])
+    token = await issue(conn, row["user_id"], row["device"], ttl_s, row["family_id"])
+    return Rotated(row["user_id"], row["org_id"], row["role"], row["device"], token)
+
+
+async def revoke_family_of(conn: Any, raw: str) -> bool:
+    parts = _split(raw)
+    if parts is None:
+        return False
+    row = await conn.fetchrow(FAMILY_OF, parts[0])
+    if row is None or not hmac.compare_digest(bytes(row["secret_hash"]), _digest(parts[1])):
+        return False
+    await conn.execute(REVOKE_FAMILY, row["family_id"])
+    return True
+
+
+async def revoke_user(conn: Any, user_id: uuid.UUID) -> None:
+    await conn.execute(REVOKE_USER, user_id)

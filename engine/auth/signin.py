@@ -1,0 +1,148 @@
+"""Sign-in: password (argon2, rehash on login), refresh rotation, sign-out, exam cards."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import msgspec
+
+from engine.auth import cards, refresh
+from engine.auth.passwords import passwords_for
+from engine.auth.principal import Principal, Role
+from engine.auth.ratelimit import limits_for
+from engine.auth.tokens import issue_access_token, new_device_id
+from engine.problems import Problem
+from engine.services import Services
+
+USER_BY_USERNAME = "SELECT id, org_id, role, password_hash FROM users WHERE username = $1"
+UPGRADE_HASH = "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2"
+CARD_BY_HASH = """
+SELECT c.exam_id, c.student_id, u.org_id, u.role,
+       coalesce(o.window_open, v.window_open) AS window_open,
+       coalesce(o.window_close, v.window_close) AS window_close, v.grace_s
+FROM exam_cards c
+JOIN users u ON u.id = c.student_id
+JOIN exam_versions v ON v.exam_id = c.exam_id AND v.status = 'published'
+LEFT JOIN exam_overrides o ON o.exam_id = c.exam_id AND o.student_id = c.student_id
+WHERE c.code_hash = $1
+"""
+# a card token outlives the window by this much, so a sitting that ends at the close (plus
+# grace, pauses and granted time) can still submit
+CARD_TOKEN_MARGIN_S = 2 * 3600
+
+
+class SignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class RefreshRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    refresh_token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class CardSignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+
+
+class AccessToken(msgspec.Struct, frozen=True):
+    access_token: str
+    token_type: str
+    expires_in: int
+    role: Role
+    user_id: uuid.UUID
+    refresh_token: str | None = None
+    refresh_expires_in: int | None = None
+    # set for an exam card: the one exam this token opens
+    exam_id: uuid.UUID | None = None
+
+
+def _invalid_credentials() -> Problem:
+    return Problem(401, "invalid_credentials", "Wrong username or password")
+
+
+async def _pair(svc: Services, auth: Any, conn: Any, principal: Principal,
+                refresh_token: str | None = None) -> AccessToken:
+    ttl = svc.settings.refresh_token_ttl_s
+    if refresh_token is None:
+        refresh_token = await refresh.issue(conn, principal.user_id, principal.device, ttl)
+    return AccessToken(
+        access_token=issue_access_token(auth, principal), token_type="Bearer",
+        expires_in=svc.settings.access_token_ttl_s, role=principal.role,
+        user_id=principal.user_id, refresh_token=refresh_token, refresh_expires_in=ttl,
+    )  # fmt: skip
+
+
+async def sign_in(svc: Services, auth: Any, data: SignIn, ip: str) -> AccessToken:
+    limits = limits_for(svc.redis, svc.settings)
+    await limits.check(ip, data.username)
+    async with svc.pool.acquire() as conn:
+        row = await conn.fetchrow(USER_BY_USERNAME, data.username)
+    passwords = passwords_for(svc.settings)
+    ok, stale = await passwords.verify(row["password_hash"] if row else None, data.password)
+    if not ok or row is None:
+        await limits.failed(ip, data.username)
+        raise _invalid_credentials()
+    principal = Principal(row["id"], row["org_id"], row["role"], device=new_device_id())
+    async with svc.pool.acquire() as conn:
+        if stale:
+            # the cost settings changed since this hash was made: upgrade it while we know the
+            # password (unless a password change raced us)
+            await conn.execute(UPGRADE_HASH, row["id"], row["password_hash"],
+                               await passwords.hash_async(data.password))
+        return await _pair(svc, auth, conn, principal)
+
+
+async def refresh_tokens(svc: Services, auth: Any, data: RefreshRequest, ip: str) -> AccessToken:
+    limits = limits_for(svc.redis, svc.settings)
+    account = "refresh:" + data.refresh_token[:32]
+    await limits.check(ip, account)
+    try:
+        async with svc.pool.acquire() as conn, conn.transaction():
+            rotated = await refresh.rotate(conn, data.refresh_token,
+                                           svc.settings.refresh_token_ttl_s)
+    except refresh.TokenReused as reused:
+        async with svc.pool.acquire() as conn:
+            await refresh.revoke_family(conn, reused.family_id)
+        await limits.failed(ip, account)
+        raise
+    except Problem:
+        await limits.failed(ip, account)
+        raise
+    principal = Principal(rotated.user_id, rotated.org_id, rotated.role,  # type: ignore[arg-type]
+                          device=rotated.device)
+    return await _pair(svc, auth, None, principal, rotated.token)
+
+
+async def sign_out(svc: Services, data: RefreshRequest) -> None:
+    async with svc.pool.acquire() as conn:
+        await refresh.revoke_family_of(conn, data.refresh_token)
+
+
+async def card_sign_in(svc: Services, auth: Any, data: CardSignIn, ip: str) -> AccessToken:
+    symbols = cards.normalise(data.code)
+    limits = limits_for(svc.redis, svc.settings)
+    account = "card:" + (symbols or data.code)
+    await limits.check(ip, account)
+    row = None
+    if symbols is not None:
+        async with svc.pool.acquire() as conn:
+            row = await conn.fetchrow(CARD_BY_HASH, cards.digest(symbols))
+    if row is None:
+        await limits.failed(ip, account)
+        raise Problem(401, "invalid_card", "This exam card code is not valid")
+    now = datetime.now(UTC)
+    opens = row["window_open"] - timedelta(seconds=svc.settings.card_early_s)
+    if not opens <= now < row["window_close"]:
+        raise Problem(403, "card_not_valid_now", "This exam card is not valid now",
+                      f"it opens the exam from {opens.isoformat()} until "
+                      f"{row['window_close'].isoformat()}")
+    principal = Principal(row["student_id"], row["org_id"], row["role"], exam_id=row["exam_id"],
+                          device=new_device_id())
+    lifetime = (row["window_close"] - now).total_seconds() + row["grace_s"] + CARD_TOKEN_MARGIN_S
+    return AccessToken(
+        access_token=issue_access_token(auth, principal, timedelta(seconds=lifetime)),
+        token_type="Bearer", expires_in=int(lifetime), role=principal.role,
+        user_id=principal.user_id, exam_id=row["exam_id"],
+    )  # fmt: skip

@@ -1,0 +1,83 @@
+"""What the live heuristics need per exam version: thresholds, item contexts and keys.
+
+Cached in the process for ``ttl_s`` (thresholds may be edited during an exam; item timings
+sharpen as sittings finish). Item contexts come from the version's own finished sittings, at
+least ``MIN_SITTINGS`` of them per item; until then an item has no context and the timing
+rules (rapid guessing, fast-correct-on-hard) stay silent for it rather than guess.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+
+from engine.integrity.repository import (
+    EXAM_OF_VERSION,
+    ITEM_FACILITY,
+    ITEM_TIMES,
+    THRESHOLDS_OF_EXAM,
+)
+from grading.types import ItemKey
+from proctoring.heuristics import ItemContext
+from proctoring.thresholds import DEFAULT_THRESHOLDS, Thresholds
+
+MIN_SITTINGS = 20
+SAMPLE_SITTINGS = 2000
+
+
+class VersionContext(msgspec.Struct, frozen=True, kw_only=True):
+    exam_id: uuid.UUID
+    thresholds: Thresholds
+    items: dict[str, ItemContext]
+    keys: dict[str, ItemKey]
+
+
+async def exam_thresholds(conn: Any, exam_id: uuid.UUID) -> Thresholds:
+    stored = await conn.fetchval(THRESHOLDS_OF_EXAM, exam_id)
+    return DEFAULT_THRESHOLDS if stored is None else msgspec.convert(stored, Thresholds)
+
+
+async def item_contexts(conn: Any, version_id: uuid.UUID, exam_id: uuid.UUID
+                        ) -> dict[str, ItemContext]:
+    times = await conn.fetch(ITEM_TIMES, version_id, exam_id, SAMPLE_SITTINGS)
+    facility = {r["item_id"]: float(r["p"]) for r in
+                await conn.fetch(ITEM_FACILITY, version_id, SAMPLE_SITTINGS)
+                if r["n"] >= MIN_SITTINGS}
+    return {
+        r["item_id"]: ItemContext(
+            mean_time_s=float(r["mean_s"]), median_time_s=float(r["median_s"]),
+            # unknown facility: 1.0, so no item counts as "hard" on a guess
+            p_value=facility.get(r["item_id"], 1.0),
+        )
+        for r in times if r["n"] >= MIN_SITTINGS
+    }  # fmt: skip
+
+
+class ContextCache:
+    def __init__(self, pool: Any, keys: Callable[[str], Awaitable[Any]],
+                 ttl_s: float = 120.0) -> None:
+        self.pool = pool
+        self._keys = keys  # KeysCache.get: version -> GradingSpec
+        self.ttl_s = ttl_s
+        self._cache: dict[str, tuple[float, VersionContext]] = {}
+
+    async def get(self, version: str) -> VersionContext | None:
+        hit = self._cache.get(version)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
+            return hit[1]
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(EXAM_OF_VERSION, [uuid.UUID(version)])
+            if row is None:
+                return None
+            exam_id = row["exam_id"]
+            ctx = VersionContext(
+                exam_id=exam_id, thresholds=await exam_thresholds(conn, exam_id),
+                items=await item_contexts(conn, uuid.UUID(version), exam_id),
+                keys=(await self._keys(version)).keys,
+            )  # fmt: skip
+        self._cache[version] = (time.monotonic(), ctx)
+        return ctx

@@ -1,0 +1,162 @@
+"""The forensics job: an exam's answers → ``analyse_exam`` → flags with evidence.
+
+IRT parameters come from the exam's latest calibration (``item_parameters``) when it covers
+every item, else from a quick calibration of the same responses (``grading.calibration``).
+Pairs are blocked by school, class (the room a class sits in), first IP and its subnet; the
+all-pairs screen runs besides. The numeric work runs in a thread. The job is idempotent per
+job id: a redelivered job finds its run done and does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from engine.analytics.repository import LATEST_PARAMETERS
+from engine.exams.models import ExamSpec
+from engine.exams.service import load_keys
+from engine.integrity.context import exam_thresholds
+from engine.integrity.flag_store import flag_row, refresh_risk, store_flags
+from engine.integrity.matrices import ExamArrays, assemble
+from engine.integrity.repository import (
+    DROP_STALE_FORENSICS,
+    FAIL_RUN,
+    FINISH_RUN,
+    FINISHED_ANSWERS,
+    FINISHED_SITTINGS,
+    FIRST_ADDRESSES,
+    INSERT_RUN,
+    PUBLISHED_VERSION_OF_EXAM,
+    SINGLE_CHOICE_OPTIONS,
+    START_RUN,
+)
+from grading.calibration import calibrate
+from grading.irt import IrtModel
+from grading.keys import SingleChoiceKey
+from proctoring.flags import Flag, MatchEvidence
+from proctoring.forensics import ForensicsReport, analyse_exam
+from proctoring.thresholds import Thresholds
+
+log = logging.getLogger(__name__)
+
+Params = tuple[np.ndarray, np.ndarray, np.ndarray, str]
+
+
+def parameters(arrays: ExamArrays, calibrated: dict[str, tuple[float, float, float]]
+               ) -> Params:
+    if calibrated and all(i in calibrated for i in arrays.items):
+        a, b, c = (np.array([calibrated[i][k] for i in arrays.items]) for k in range(3))
+        return a, b, c, "calibration"
+    scores = np.where(arrays.responses >= 0,
+                      (arrays.responses == arrays.key[None, :]).astype(np.float64), np.nan)
+    # 3PL needs many persons to pin the guessing parameter; small exams get 2PL
+    model: IrtModel = "3PL" if scores.shape[0] >= 1000 else "2PL"
+    fit = calibrate(scores, model)
+    a = np.array([p.a for p in fit.items])
+    b = np.array([p.b for p in fit.items])
+    c = np.array([p.c for p in fit.items])
+    return a, b, c, "quick"
+
+
+def _option_ids(flag: Flag, options: dict[str, list[str]]) -> Flag:
+    """Matched answers as the item's option ids (what a teacher sees), not matrix indices."""
+    if not any(isinstance(e, MatchEvidence) for e in flag.evidence):
+        return flag
+    evidence = tuple(
+        msgspec.structs.replace(e, response=options[e.item][int(e.response)])
+        if isinstance(e, MatchEvidence) else e
+        for e in flag.evidence
+    )
+    return msgspec.structs.replace(flag, evidence=evidence)
+
+
+def analyse(arrays: ExamArrays, calibrated: dict[str, tuple[float, float, float]],
+            th: Thresholds) -> tuple[ForensicsReport, str]:
+    a, b, c, source = parameters(arrays, calibrated)
+    report = analyse_exam(
+        sittings=arrays.sittings, item_ids=arrays.items, responses=arrays.responses,
+        key=arrays.key, a=a, b=b, c=c, n_options=arrays.n_options, times=arrays.times,
+        answered_at=arrays.answered_at, changed=arrays.changed, blocks=arrays.blocks,
+        sync_blocks=("room", "ip"), thresholds=th,
+    )  # fmt: skip
+    flags = tuple(_option_ids(f, arrays.options) for f in report.flags)
+    return msgspec.structs.replace(report, flags=flags), source
+
+
+async def _inputs(conn: Any, pool: Any, exam_id: uuid.UUID
+                  ) -> tuple[ExamArrays | None, dict[str, tuple[float, float, float]]]:
+    version = await conn.fetchrow(PUBLISHED_VERSION_OF_EXAM, exam_id)
+    if version is None:
+        return None, {}
+    spec = msgspec.convert(version["spec"], ExamSpec)
+    refs = [(r.id, r.version) for s in spec.sections for r in s.items]
+    rows = await conn.fetch(SINGLE_CHOICE_OPTIONS, [r[0] for r in refs], [r[1] for r in refs])
+    options = {r["item_id"]: [o["id"] for o in r["options"] or [] if isinstance(o, dict)]
+               for r in rows}
+    keys = await load_keys(pool, str(version["id"]))
+    correct = {i: k.correct for i, k in keys.items() if isinstance(k, SingleChoiceKey)}
+    sittings = await conn.fetch(FINISHED_SITTINGS, exam_id)
+    answers = await conn.fetch(FINISHED_ANSWERS, exam_id)
+    ips = {r["sitting_id"]: r["ip"] for r in await conn.fetch(FIRST_ADDRESSES, exam_id)}
+    calibrated = {r["item_id"]: (r["a"], r["b"], r["c"])
+                  for r in await conn.fetch(LATEST_PARAMETERS, exam_id)}
+    return assemble(options, correct, sittings, answers, ips), calibrated
+
+
+async def _claim(pool: Any, exam_id: uuid.UUID, job_id: str) -> uuid.UUID | None:
+    async with pool.acquire() as conn:
+        run = await conn.fetchrow(START_RUN, job_id)
+        if run is None:
+            # a job that came without a run row (another sender): record it as on demand
+            org_id = await conn.fetchval("SELECT org_id FROM exams WHERE id = $1", exam_id)
+            if org_id is None:
+                return None
+            await conn.execute(INSERT_RUN, uuid.uuid4(), job_id, exam_id, org_id, "demand",
+                               None)
+            run = await conn.fetchrow(START_RUN, job_id)
+    return None if run is None else uuid.UUID(str(run["id"]))
+
+
+async def run_forensics(pool: Any, exam_id: uuid.UUID, job_id: str) -> int | None:
+    """Analyse the exam and store its flags; the number of flags, None if the run was done
+    before (a redelivered job) or the exam does not exist."""
+    run_id = await _claim(pool, exam_id, job_id)
+    if run_id is None:
+        return None
+    try:
+        async with pool.acquire() as conn:
+            arrays, calibrated = await _inputs(conn, pool, exam_id)
+            th = await exam_thresholds(conn, exam_id)
+        if arrays is None:
+            async with pool.acquire() as conn:
+                await conn.execute(FINISH_RUN, run_id, 0, 0, 0, None, {})
+            return 0
+        report, source = await asyncio.to_thread(analyse, arrays, calibrated, th)
+        await _store(pool, exam_id, run_id, report)
+        async with pool.acquire() as conn:
+            await conn.execute(FINISH_RUN, run_id, len(arrays.sittings), len(arrays.items),
+                               len(report.flags), source, report.seconds)
+        return len(report.flags)
+    except Exception as err:
+        log.exception("forensics run %s of exam %s failed", run_id, exam_id)
+        async with pool.acquire() as conn:
+            await conn.execute(FAIL_RUN, run_id, f"{type(err).__name__}: {err}")
+        raise
+
+
+async def _store(pool: Any, exam_id: uuid.UUID, run_id: uuid.UUID,
+                 report: ForensicsReport) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        homes = {str(r["id"]): r["org_id"] for r in await conn.fetch(
+            "SELECT id, org_id FROM sittings WHERE exam_id = $1", exam_id)}
+        rows = [flag_row(f, exam_id, homes[f.sitting], "forensics", run_id)
+                for f in report.flags if f.sitting in homes]
+        await store_flags(conn, rows)
+        dropped = [r["sitting_id"] for r in await conn.fetch(DROP_STALE_FORENSICS, exam_id,
+                                                             run_id)]
+        await refresh_risk(conn, [r[0] for r in rows] + dropped)

@@ -1,0 +1,148 @@
+"""Telemetry ingest: strict decode, the sitting's owner, rate limits, admission, one XADD.
+
+Nothing is stored unless the whole batch decodes. Admission (``proctoring.telemetry.admit``:
+duplicates, page clocks, a per-page token bucket) runs on state kept in Redis beside the
+sitting's keys, stored with the XADD by one compare-and-set script, so two batches racing
+for one page cannot both pass. A per-sitting window (the ``limits`` library) bounds a page
+that invents new session ids to dodge its bucket.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from typing import Any
+
+import msgspec
+from limits import RateLimitItem, parse
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import FixedWindowRateLimiter
+
+from engine.auth.principal import Principal
+from engine.integrity.scripts import scripts_for
+from engine.integrity.stream import TelemetryEntry, tag_key, telemetry_fields
+from engine.problems import Problem, conflict, not_found, validation_failed
+from engine.services import Services
+from engine.sittings.keys import shard_of
+from proctoring.telemetry import (
+    MAX_BATCH_BYTES,
+    IngestLimits,
+    IngestState,
+    IpObserved,
+    TelemetryTooLarge,
+    admit,
+    decode_batch,
+)
+
+# a page sends ~10 events a minute; 600 per sitting per minute over all its pages is a flood
+SITTING_EVENTS = "600/minute"
+# ingest state outlives the longest sitting (a 3 h paper plus extensions)
+STATE_TTL_S = 12 * 3600
+_RETRIES = 8
+# a page over its bucket may send again once a token has come back
+_ONE_TOKEN_S = max(1, math.ceil(60 / IngestLimits().events_per_minute))
+
+_state_enc = msgspec.msgpack.Encoder()
+_state_dec = msgspec.msgpack.Decoder(IngestState)
+
+
+class TelemetryAck(msgspec.Struct, frozen=True, kw_only=True):
+    accepted: int  # events stored
+    duplicate: bool  # the batch_seq was seen before: nothing stored, do not resend
+    dropped_rate: int  # over this page's rate: dropped, do not resend
+    dropped_clock: int  # stamped after sent_at, too old, or before what this page sent
+
+
+class _SittingLimiter:
+    def __init__(self, redis: Any, namespace: str) -> None:
+        self.redis = redis
+        storage = RedisStorage("async+redis://", implementation="redispy",
+                               connection_pool=redis.connection_pool,
+                               key_prefix=f"{namespace}:rl")
+        self.limiter = FixedWindowRateLimiter(storage)
+        self.item: RateLimitItem = parse(SITTING_EVENTS)
+
+    async def check(self, sitting_id: uuid.UUID, events: int) -> None:
+        if await self.limiter.hit(self.item, "telemetry", str(sitting_id), cost=events):
+            return
+        stats = await self.limiter.get_window_stats(self.item, "telemetry", str(sitting_id))
+        raise _rate_limited(max(1, math.ceil(stats.reset_time - time.time())))
+
+
+_LIMITERS: dict[int, _SittingLimiter] = {}
+
+
+def _limiter(svc: Services) -> _SittingLimiter:
+    found = _LIMITERS.get(id(svc.redis))
+    if found is None or found.redis is not svc.redis:
+        found = _LIMITERS[id(svc.redis)] = _SittingLimiter(svc.redis,
+                                                           svc.settings.redis_namespace)
+    return found
+
+
+def _rate_limited(retry_after: int) -> Problem:
+    return Problem(429, "rate_limited", "Too much telemetry",
+                   f"this sitting sends events faster than allowed; nothing was stored, "
+                   f"send again in {retry_after} s",
+                   extra={"retry_after_s": retry_after}, headers={"Retry-After": str(retry_after)})
+
+
+def _address(ip: str) -> str:
+    # the schema's bounds, so the consumer's strict decode never refuses our own entry
+    return ip if 2 <= len(ip) <= 45 else "unknown"
+
+
+def decode(raw: bytes) -> Any:
+    try:
+        return decode_batch(raw)
+    except TelemetryTooLarge as err:
+        raise Problem(413, "payload_too_large", "The telemetry batch is too large",
+                      f"{err}; send smaller batches more often",
+                      extra={"limit_bytes": MAX_BATCH_BYTES}) from err
+    except (msgspec.ValidationError, msgspec.DecodeError) as err:
+        field = str(err).rpartition(" - at `")[2].rstrip("`") if " - at `" in str(err) else ""
+        raise validation_failed("the telemetry batch is not valid; nothing was stored",
+                                [{"field": field or "body", "message": str(err)}]) from err
+
+
+async def ingest(svc: Services, principal: Principal, sitting_id: uuid.UUID, raw: bytes,
+                 ip: str) -> TelemetryAck:
+    principal.require_student()
+    batch = decode(raw)
+    view = await svc.store.view(sitting_id, with_answers=False)
+    if view is None or view.student_id != str(principal.user_id):
+        raise not_found("sitting")
+    if view.state != "active":
+        raise conflict("sitting_submitted", "This sitting is already submitted",
+                       "telemetry is only taken while the sitting is open; nothing was stored")
+    await _limiter(svc).check(sitting_id, len(batch.events))
+    ks = svc.keyspace
+    state_key = tag_key(ks, sitting_id, "ti")
+    stream = ks.telemetry_stream(shard_of(sitting_id, ks.shards))
+    now = view.now_ms
+    scripts = scripts_for(svc.redis)
+    for _ in range(_RETRIES):
+        raw_state = await svc.redis.hget(state_key, batch.session)
+        state = _state_dec.decode(raw_state) if raw_state else IngestState()
+        new_state, adm = admit(state, batch, now)
+        if adm.duplicate:
+            return TelemetryAck(accepted=0, duplicate=True, dropped_rate=0, dropped_clock=0)
+        if not adm.events and adm.dropped_rate:
+            raise _rate_limited(_ONE_TOKEN_S)  # nothing kept: the state stays for the retry
+        entry = TelemetryEntry(
+            sitting=str(sitting_id), version=view.exam_version_id, session=batch.session,
+            batch_seq=batch.batch_seq, received_ms=now,
+            # the address is the server's observation, never the page's claim
+            events=(*adm.events, IpObserved(ts=now, ip=_address(ip))),
+        )  # fmt: skip
+        fields = [x for kv in telemetry_fields(entry).items() for x in kv]
+        stored = await scripts.ingest(
+            keys=[state_key, stream],
+            args=[batch.session, raw_state or b"", _state_enc.encode(new_state), STATE_TTL_S,
+                  *fields])  # fmt: skip
+        if stored:
+            return TelemetryAck(accepted=len(adm.events), duplicate=False,
+                                dropped_rate=adm.dropped_rate, dropped_clock=adm.dropped_clock)
+    raise Problem(503, "busy", "Too many concurrent batches for this page",
+                  "nothing was stored; send the batch again", headers={"Retry-After": "1"})

@@ -1,0 +1,86 @@
+"""The integrity API's schema."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from proctoring.flags import Evidence, RiskSummary
+from proctoring.thresholds import Thresholds
+
+Severity = Literal["none", "low", "medium", "high"]
+FlagStatus = Literal["open", "confirmed", "dismissed"]
+
+
+class FlagRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    sitting_id: uuid.UUID
+    exam_id: uuid.UUID
+    org_id: uuid.UUID  # the sitting's school
+    student_id: uuid.UUID
+    student: str
+    source: Literal["live", "forensics"]
+    rule: str
+    subject: str  # the other sitting of a pair rule, else ""
+    kind: Literal["test", "behaviour"]
+    statistic: float
+    threshold: float
+    direction: Literal["above", "below"]
+    p_value: float | None
+    correction: str
+    note: str
+    status: FlagStatus
+    # the risk level of the flag's sitting over its flags not dismissed
+    severity: Severity
+    evidence_count: int
+    review_note: str | None
+    reviewed_by: uuid.UUID | None
+    reviewed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class FlagDetail(msgspec.Struct, frozen=True, kw_only=True):
+    flag: FlagRow
+    evidence: list[Evidence]
+    risk: RiskSummary | None
+
+
+class Review(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    decision: Literal["confirm", "dismiss"]
+    note: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class RiskRow(msgspec.Struct, frozen=True, kw_only=True):
+    sitting_id: uuid.UUID
+    org_id: uuid.UUID
+    student: str
+    level: Severity
+    score: float
+    rules: list[str]
+    smallest_p: float | None
+
+
+class ForensicsRun(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    exam_id: uuid.UUID
+    trigger: Literal["close", "demand"]
+    status: Literal["queued", "running", "done", "failed"]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    sittings: int | None
+    items: int | None
+    flags: int | None
+    parameters: str | None  # "calibration" or "quick"
+    seconds: dict[str, Any] | None
+    error: str | None
+
+
+class ExamThresholds(msgspec.Struct, frozen=True, kw_only=True):
+    exam_id: uuid.UUID
+    thresholds: Thresholds
+    defaults: bool  # True: no row for this exam, the documented defaults apply

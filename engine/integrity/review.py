@@ -1,0 +1,192 @@
+"""Reading and reviewing flags, thresholds per exam, forensics on demand.
+
+Flags are visible to the staff and proctors of the sitting's school and of the exam's
+organiser (an organiser's admin also reaches the schools below it); anything else is "not
+found". A review confirms or dismisses a flag with a note, is audited, and changes no score.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from engine.accounts import audit
+from engine.accounts.scope import orgs_reached
+from engine.auth.principal import Principal
+from engine.integrity.flag_store import refresh_risk
+from engine.integrity.models import (
+    ExamThresholds,
+    FlagDetail,
+    FlagRow,
+    ForensicsRun,
+    Review,
+    RiskRow,
+    Severity,
+)
+from engine.integrity.repository import (
+    FLAG_BY_ID,
+    LATEST_RUN,
+    LIST_FLAGS,
+    REVIEW_FLAG,
+    RISK_OF_EXAM,
+    RUN_BY_ID,
+    THRESHOLDS_OF_EXAM,
+    UPSERT_THRESHOLDS,
+)
+from engine.integrity.scheduler import in_background, record_run
+from engine.problems import forbidden, not_found
+from engine.services import Services
+from proctoring.flags import Evidence, RiskSummary
+from proctoring.thresholds import DEFAULT_THRESHOLDS, Thresholds
+
+REVIEWERS = frozenset({"admin", "school_admin", "teacher", "proctor"})
+EXAM_ORG = "SELECT org_id FROM exams WHERE id = $1"
+ASSIGNED = "SELECT 1 FROM exam_assignments WHERE exam_id = $1 AND org_id = $2"
+RISK_OF_SITTING = """
+SELECT sitting_id, level, score, rules, smallest_p FROM integrity_risk WHERE sitting_id = $1
+"""
+
+_evidence = list[Evidence]
+
+
+def _reviewer(principal: Principal) -> None:
+    if principal.role not in REVIEWERS:
+        raise forbidden("integrity flags are for teachers, proctors and school staff")
+
+
+def _row(r: Any) -> FlagRow:
+    return FlagRow(**{f: r[f] for f in FlagRow.__struct_fields__})
+
+
+async def exam_access(conn: Any, principal: Principal, exam_id: uuid.UUID
+                      ) -> uuid.UUID | None:
+    """None: the exam's own organisation (every school); else the caller's school only."""
+    _reviewer(principal)
+    org = await conn.fetchval(EXAM_ORG, exam_id)
+    if org is None:
+        raise not_found("exam")
+    if org in await orgs_reached(conn, principal):
+        return None
+    if await conn.fetchval(ASSIGNED, exam_id, principal.org_id):
+        return principal.org_id
+    raise not_found("exam")
+
+
+async def _owner(conn: Any, principal: Principal, exam_id: uuid.UUID) -> uuid.UUID:
+    """Exam-wide actions (thresholds, forensics) are for the exam's organisation's staff."""
+    if await exam_access(conn, principal, exam_id) is not None:
+        raise not_found("exam")  # an assigned school reads its flags but does not run these
+    principal.require_staff()  # proctors review flags; they do not tune or run detectors
+    org: uuid.UUID = await conn.fetchval(EXAM_ORG, exam_id)
+    return org
+
+
+async def list_flags(svc: Services, principal: Principal, *, exam_id: uuid.UUID | None,
+                     school_id: uuid.UUID | None, severity: Severity | None,
+                     status: str | None, rule: str | None, limit: int, offset: int
+                     ) -> list[FlagRow]:
+    _reviewer(principal)
+    async with svc.pool.acquire() as conn:
+        reached = await orgs_reached(conn, principal)
+        rows = await conn.fetch(LIST_FLAGS, reached, exam_id, school_id, severity, status,
+                                rule, limit, offset)
+    return [_row(r) for r in rows]
+
+
+async def _visible_flag(conn: Any, principal: Principal, flag_id: uuid.UUID) -> Any:
+    _reviewer(principal)
+    row = await conn.fetchrow(FLAG_BY_ID, flag_id)
+    if row is None:
+        raise not_found("flag")
+    reached = await orgs_reached(conn, principal)
+    if row["org_id"] not in reached and row["exam_org_id"] not in reached:
+        raise not_found("flag")
+    return row
+
+
+async def _risk(conn: Any, sitting_id: uuid.UUID) -> RiskSummary | None:
+    r = await conn.fetchrow(RISK_OF_SITTING, sitting_id)
+    if r is None:
+        return None
+    return RiskSummary(sitting=str(r["sitting_id"]), level=r["level"], score=r["score"],
+                       rules=tuple(r["rules"]), smallest_p=r["smallest_p"])
+
+
+async def get_flag(svc: Services, principal: Principal, flag_id: uuid.UUID) -> FlagDetail:
+    async with svc.pool.acquire() as conn:
+        row = await _visible_flag(conn, principal, flag_id)
+        risk = await _risk(conn, row["sitting_id"])
+    return FlagDetail(flag=_row(row), evidence=msgspec.convert(row["evidence"], _evidence),
+                      risk=risk)
+
+
+async def review_flag(svc: Services, actor: audit.Actor, flag_id: uuid.UUID,
+                      review: Review) -> FlagDetail:
+    principal = actor.principal
+    status = "confirmed" if review.decision == "confirm" else "dismissed"
+    async with svc.pool.acquire() as conn, conn.transaction():
+        row = await _visible_flag(conn, principal, flag_id)
+        await conn.execute(REVIEW_FLAG, flag_id, status, review.note, principal.user_id)
+        await audit.record(conn, actor, f"integrity.flag_{status}", org_id=row["org_id"],
+                           target=flag_id, detail={
+                               "sitting_id": str(row["sitting_id"]),
+                               "exam_id": str(row["exam_id"]), "rule": row["rule"],
+                               "previous": row["status"], "note": review.note})
+        await refresh_risk(conn, [row["sitting_id"]])
+    return await get_flag(svc, principal, flag_id)
+
+
+async def exam_risk(svc: Services, principal: Principal, exam_id: uuid.UUID, limit: int
+                    ) -> list[RiskRow]:
+    async with svc.pool.acquire() as conn:
+        org_filter = await exam_access(conn, principal, exam_id)
+        rows = await conn.fetch(RISK_OF_EXAM, exam_id, org_filter, limit)
+    return [RiskRow(**{f: r[f] for f in RiskRow.__struct_fields__}) for r in rows]
+
+
+async def get_thresholds(svc: Services, principal: Principal, exam_id: uuid.UUID
+                         ) -> ExamThresholds:
+    async with svc.pool.acquire() as conn:
+        await exam_access(conn, principal, exam_id)
+        stored = await conn.fetchval(THRESHOLDS_OF_EXAM, exam_id)
+    th = DEFAULT_THRESHOLDS if stored is None else msgspec.convert(stored, Thresholds)
+    return ExamThresholds(exam_id=exam_id, thresholds=th, defaults=stored is None)
+
+
+async def set_thresholds(svc: Services, actor: audit.Actor, exam_id: uuid.UUID,
+                         th: Thresholds) -> ExamThresholds:
+    async with svc.pool.acquire() as conn, conn.transaction():
+        org = await _owner(conn, actor.principal, exam_id)
+        await conn.execute(UPSERT_THRESHOLDS, exam_id, msgspec.to_builtins(th),
+                           actor.principal.user_id)
+        await audit.record(conn, actor, "integrity.thresholds_set", org_id=org, target=exam_id,
+                           detail=msgspec.to_builtins(th))
+    return ExamThresholds(exam_id=exam_id, thresholds=th, defaults=False)
+
+
+def _run(row: Any) -> ForensicsRun:
+    return ForensicsRun(**{f: row[f] for f in ForensicsRun.__struct_fields__})
+
+
+async def request_forensics(svc: Services, overflow: Any, principal: Principal,
+                            exam_id: uuid.UUID) -> ForensicsRun:
+    async with svc.pool.acquire() as conn:
+        org = await _owner(conn, principal, exam_id)
+    made = await record_run(svc.pool, exam_id, org, "demand", principal.user_id)
+    assert made is not None  # only the closing run is unique per exam
+    run_id, job_id = made
+    in_background(svc, overflow, exam_id, job_id)
+    async with svc.pool.acquire() as conn:
+        return _run(await conn.fetchrow(RUN_BY_ID, run_id))
+
+
+async def latest_forensics(svc: Services, principal: Principal, exam_id: uuid.UUID
+                           ) -> ForensicsRun:
+    async with svc.pool.acquire() as conn:
+        await _owner(conn, principal, exam_id)
+        row = await conn.fetchrow(LATEST_RUN, exam_id)
+    if row is None:
+        raise not_found("forensics run")
+    return _run(row)

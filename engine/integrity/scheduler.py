@@ -1,0 +1,94 @@
+"""Starting forensics runs: when an exam closes, and on demand, through the overflow.
+
+Each run is recorded first (``integrity_runs``), then its job goes to the overflow dispatcher
+(engine/overflow) as a ``forensics`` job: it runs here below the utilisation threshold and
+on the Lambda above it. At most one run per exam is started by closing (a unique index), so
+every pod may watch for closed exams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from functools import partial
+from typing import Any
+
+from engine.integrity.forensics import run_forensics
+from engine.integrity.repository import CLOSED_EXAMS, INSERT_RUN
+from engine.overflow.dispatcher import Task
+from engine.overflow.jobs import ForensicsJob
+from engine.services import Services
+
+log = logging.getLogger(__name__)
+
+# after the last window closes: the grace, then this margin for the sweeper and persister
+CLOSE_MARGIN_S = 120
+WATCH_EVERY_S = 30.0
+
+_running: set[asyncio.Task[None]] = set()
+
+
+async def record_run(pool: Any, exam_id: uuid.UUID, org_id: uuid.UUID, trigger: str,
+                     requested_by: uuid.UUID | None) -> tuple[uuid.UUID, str] | None:
+    """A queued run and its job id; None when the exam already has its closing run."""
+    run_id = uuid.uuid4()
+    job_id = f"forensics:{exam_id}:{run_id.hex[:12]}"
+    async with pool.acquire() as conn:
+        made = await conn.fetchval(INSERT_RUN, run_id, job_id, exam_id, org_id, trigger,
+                                   requested_by)
+    return None if made is None else (run_id, job_id)
+
+
+async def dispatch(svc: Services, overflow: Any, exam_id: uuid.UUID, job_id: str) -> None:
+    task = Task(ForensicsJob(job_id=job_id, exam_id=exam_id),
+                run_local=partial(run_forensics, svc.pool, exam_id, job_id))
+    if overflow is None:
+        await task.run_local()  # no dispatcher in this process: run here
+    else:
+        await overflow.dispatcher.dispatch([task])
+
+
+def in_background(svc: Services, overflow: Any, exam_id: uuid.UUID, job_id: str) -> None:
+    async def go() -> None:
+        try:
+            await dispatch(svc, overflow, exam_id, job_id)
+        except Exception:
+            log.exception("forensics job %s failed", job_id)  # recorded on its run
+
+    task = asyncio.create_task(go())
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+
+
+async def wait_for_forensics() -> None:
+    """Let this event loop's runs in flight finish (shutdown, tests)."""
+    loop = asyncio.get_running_loop()
+    while mine := [t for t in _running if t.get_loop() is loop]:
+        await asyncio.gather(*mine, return_exceptions=True)
+
+
+async def start_closed(svc: Services, overflow: Any) -> int:
+    """Start the closing run of every exam whose windows have all closed; how many started."""
+    async with svc.pool.acquire() as conn:
+        rows = await conn.fetch(CLOSED_EXAMS, CLOSE_MARGIN_S)
+    started = 0
+    for r in rows:
+        made = await record_run(svc.pool, r["exam_id"], r["org_id"], "close", None)
+        if made is not None:
+            in_background(svc, overflow, r["exam_id"], made[1])
+            started += 1
+    return started
+
+
+async def watch_closing(svc: Services, overflow: Any, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await start_closed(svc, overflow)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("watching for closed exams failed; retrying")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), WATCH_EVERY_S)

@@ -1,0 +1,33 @@
+"""The integrity Lua scripts, registered once per Redis client.
+
+Optimistic updates go through compare-and-set scripts rather than WATCH/MULTI, so the same
+code runs on a single Redis and on Redis Cluster (whose client refuses WATCH and MGET in
+pipelines); every key of a call carries one shard's hash tag, so each call is one slot.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+
+def _text(name: str) -> str:
+    return (resources.files("engine.integrity") / "lua" / f"{name}.lua").read_text("utf-8")
+
+
+class IntegrityScripts:
+    def __init__(self, redis: Any) -> None:
+        self.redis = redis
+        self.read = redis.register_script(_text("read"))
+        self.swap = redis.register_script(_text("swap"))
+        self.ingest = redis.register_script(_text("ingest"))
+
+
+_BY_REDIS: dict[int, IntegrityScripts] = {}
+
+
+def scripts_for(redis: Any) -> IntegrityScripts:
+    found = _BY_REDIS.get(id(redis))
+    if found is None or found.redis is not redis:
+        found = _BY_REDIS[id(redis)] = IntegrityScripts(redis)
+    return found

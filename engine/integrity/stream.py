@@ -1,0 +1,89 @@
+"""The integrity stream of a shard: telemetry batches and copies of answer entries.
+
+Both kinds go into one stream per shard (``KeySpace.telemetry_stream``, hash-tagged like the
+answer stream) so that one consumer sees a sitting's telemetry and answers in arrival order.
+Answers are *copied* there by the answer persister's consumer rather than read by a second
+consumer group on the answer stream: the persister deletes each entry once it is stored
+(``StreamConsumer.settle``), so a second group would miss whatever the persister had already
+deleted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from engine.sittings.keys import KeySpace, shard_of
+from engine.workers.consumer import Entry, Handler
+from proctoring.telemetry import ClientEvent, IpObserved
+
+StampedEvent = ClientEvent | IpObserved
+
+
+class TelemetryEntry(msgspec.Struct, frozen=True, kw_only=True):
+    sitting: str
+    version: str  # exam version: thresholds, item contexts, keys
+    session: str
+    batch_seq: int
+    received_ms: int
+    events: tuple[StampedEvent, ...]
+
+
+class AnswerCopy(msgspec.Struct, frozen=True, array_like=True):
+    sitting: str
+    version: str
+    seq: int
+    item: str
+    payload: bytes  # engine.sittings.models.StoredAnswer JSON
+    ts: int  # server ms
+
+
+_enc = msgspec.msgpack.Encoder()
+_telemetry = msgspec.msgpack.Decoder(TelemetryEntry)
+_answers = msgspec.msgpack.Decoder(list[AnswerCopy])
+
+ParsedEntry = TelemetryEntry | list[AnswerCopy]
+
+
+def telemetry_fields(entry: TelemetryEntry) -> dict[bytes, bytes]:
+    return {b"k": b"t", b"m": _enc.encode(entry)}
+
+
+def parse(fields: dict[bytes, bytes]) -> ParsedEntry | None:
+    """One stream entry; None for an entry this code does not know (newer writers)."""
+    match fields.get(b"k"):
+        case b"t":
+            return _telemetry.decode(fields[b"m"])
+        case b"a":
+            return _answers.decode(fields[b"m"])
+        case _:
+            return None
+
+
+def answer_copies(entries: list[Entry]) -> list[AnswerCopy]:
+    return [
+        AnswerCopy(f[b"s"].decode(), f[b"x"].decode(), int(f[b"q"]), f[b"i"].decode(), f[b"p"],
+                   int(f[b"t"]))
+        for _, f in entries
+    ]
+
+
+def mirror_answers(redis: Any, stream: str, inner: Handler) -> Handler:
+    """Wrap the answer persister's handler: copy the batch into the shard's integrity stream
+    first (one XADD, same slot), then persist. A redelivered batch is copied again; the live
+    analyser skips answers at or below a sitting's last seen seq."""
+
+    async def handle(entries: list[Entry]) -> None:
+        if entries:
+            await redis.xadd(stream, {b"k": b"a", b"m": _enc.encode(answer_copies(entries))})
+        await inner(entries)
+
+    return handle
+
+
+def tag_key(keyspace: KeySpace, sitting_id: uuid.UUID, suffix: str) -> str:
+    """A per-sitting key in the shard's slot (beside the stream, as the sitting's own keys)."""
+    stream = keyspace.telemetry_stream(shard_of(sitting_id, keyspace.shards))
+    return f"{stream.removesuffix(':telemetry')}:{suffix}:{sitting_id}"

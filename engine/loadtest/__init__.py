@@ -1,0 +1,1 @@
+"""``ujian loadtest``: simulated students following WORKLOAD.md against a running server."""

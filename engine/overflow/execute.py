@@ -1,0 +1,49 @@
+"""Running one job: the same code whether it runs in a cluster process or in the Lambda."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import msgspec
+
+from engine.overflow import parcels
+from engine.overflow.forensics_job import run_forensics
+from engine.overflow.jobs import ForensicsJob, GradeJob, Job, PersistJob, kind_of
+from engine.services import Services
+from engine.sittings.grader import grade_sitting
+from engine.workers.consumer import Entry
+
+log = logging.getLogger(__name__)
+
+Persister = Callable[[list[Entry]], Awaitable[None]]
+
+
+class JobOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    job_id: str
+    kind: str
+    applied: bool  # False: nothing left to do (already graded, parcel already applied, ...)
+    count: int = 0
+
+
+async def execute(svc: Services, job: Job, persist: Persister) -> JobOutcome:
+    kind = kind_of(job)
+    match job:
+        case GradeJob(sitting_id=sitting_id):
+            result = await grade_sitting(svc.pool, svc.store, svc.keys, sitting_id)
+            return JobOutcome(job_id=job.job_id, kind=kind, applied=result is not None,
+                              count=int(result is not None))
+        case PersistJob(parcel=key):
+            entries = await parcels.get(svc.redis, key)
+            if entries is None:
+                # applied before (its parcel is deleted only after the rows are committed)
+                log.warning("persist job %s: parcel %s is gone; nothing to apply",
+                            job.job_id, key)
+                return JobOutcome(job_id=job.job_id, kind=kind, applied=False)
+            await persist(entries)
+            await parcels.drop(svc.redis, key)
+            return JobOutcome(job_id=job.job_id, kind=kind, applied=True, count=len(entries))
+        case ForensicsJob(exam_id=exam_id):
+            flags = await run_forensics(svc.pool, exam_id, job.job_id)
+            return JobOutcome(job_id=job.job_id, kind=kind, applied=flags is not None,
+                              count=flags or 0)

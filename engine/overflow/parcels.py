@@ -1,0 +1,37 @@
+"""Payloads by reference: a persist job's answer entries wait in Redis under a parcel key.
+
+The parcel is written before the job is sent and before the stream entries are acknowledged,
+so the entries are never only in flight. It is deleted once applied. It outlives the queue and
+its dead-letter queue (14 days), so a job redriven from the DLQ still finds its answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from engine.workers.consumer import Entry
+
+PARCEL_TTL_S = 15 * 24 * 3600
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(list[tuple[bytes, dict[bytes, bytes]]])
+
+
+def parcel_key(namespace: str, job_id: str) -> str:
+    # its own hash tag: parcels spread over the Cluster's slots
+    return f"{namespace}:parcel:{{{job_id}}}"
+
+
+async def put(redis: Any, key: str, entries: list[Entry]) -> None:
+    await redis.set(key, _encoder.encode(entries), ex=PARCEL_TTL_S)
+
+
+async def get(redis: Any, key: str) -> list[Entry] | None:
+    raw = await redis.get(key)
+    return None if raw is None else _decoder.decode(raw)
+
+
+async def drop(redis: Any, key: str) -> None:
+    await redis.delete(key)

@@ -1,0 +1,69 @@
+"""Operations endpoints of the overflow: utilisation and route, and the dead-letter queue."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.datastructures import State
+
+from engine.auth.policy import allow
+from engine.auth.principal import Principal
+from engine.deps import Svc
+from engine.overflow.dead_letters import DeadLetters, inspect
+from engine.overflow.routing import Route
+from engine.overflow.transport import sqs_client
+from engine.overflow.utilisation import ClusterMonitor
+from engine.overflow.wiring import Overflow
+from engine.problems import forbidden
+
+
+class OverflowStatus(msgspec.Struct, frozen=True, kw_only=True):
+    process_utilisation: float
+    cluster_utilisation: float
+    live_processes: int
+    threshold: float
+    release_below: float
+    route: Route  # the router's decision for the next batch
+    queue_configured: bool
+    share_remote: float  # of the last 1,000 jobs this process dispatched
+
+
+def _require_admin(principal: Principal) -> None:
+    if principal.role != "admin":
+        raise forbidden("overflow operations are for organisers (admin)")
+
+
+class OverflowController(Controller):
+    path = "/v1/admin/overflow"
+    tags = ["operations"]
+    opt = allow("admin")  # who may call: engine/auth/policy.py
+
+    @get("/", summary="Utilisation, the overflow route and the share of jobs sent away")
+    async def status(self, svc: Svc, state: State,
+                     request: Request[Principal, Any, Any]) -> OverflowStatus:
+        _require_admin(request.user)
+        overflow: Overflow | None = getattr(state, "overflow", None)
+        cluster = await ClusterMonitor(svc.redis, svc.settings.redis_namespace).read()
+        return OverflowStatus(
+            process_utilisation=overflow.publisher.last if overflow else 0.0,
+            cluster_utilisation=cluster.mean, live_processes=cluster.processes,
+            threshold=svc.settings.overflow_threshold,
+            release_below=svc.settings.overflow_threshold - svc.settings.overflow_hysteresis,
+            # what the next batch would do: the same decision the dispatcher takes
+            route=await overflow.dispatcher.route() if overflow else "local",
+            queue_configured=bool(svc.settings.overflow_queue_url),
+            share_remote=overflow.dispatcher.share.value if overflow else 0.0,
+        )  # fmt: skip
+
+    @get("/dead-letters", summary="Poison jobs parked in the dead-letter queue")
+    async def dead_letters(self, svc: Svc, request: Request[Principal, Any, Any]
+                           ) -> DeadLetters:
+        _require_admin(request.user)
+        settings = svc.settings
+        if not settings.overflow_dlq_url:
+            return DeadLetters(configured=False)
+        client = sqs_client(settings.overflow_endpoint_url, settings.aws_region)
+        return await asyncio.to_thread(inspect, client, settings.overflow_dlq_url)

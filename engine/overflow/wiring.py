@@ -1,0 +1,123 @@
+"""The overflow of one process: its utilisation publisher and its dispatcher, built from the
+process's services, and the tasks each job kind makes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from functools import partial
+from typing import Any
+
+from engine.overflow import dead_letters, parcels
+from engine.overflow.dispatcher import Dispatcher, Task
+from engine.overflow.execute import Persister, execute
+from engine.overflow.jobs import ForensicsJob, GradeJob, PersistJob
+from engine.overflow.routing import Router
+from engine.overflow.transport import SqsTransport, sqs_client
+from engine.overflow.utilisation import (
+    ClusterMonitor,
+    CpuSampler,
+    InFlight,
+    LoopLag,
+    Sampler,
+    UtilisationPublisher,
+    pool_busy,
+)
+from engine.services import Services
+from engine.settings import Settings
+from engine.workers.consumer import Entry
+
+log = logging.getLogger(__name__)
+
+
+def job_id(kind: str, stream: str, entry_id: bytes) -> str:
+    """Derived from the stream entry, so a replayed entry makes the same job (and the Lambda's
+    idempotency layer applies it once)."""
+    return f"{kind}:{stream.replace('{', '').replace('}', '')}:{entry_id.decode()}"
+
+
+def build_transport(settings: Settings, client: Any = None) -> SqsTransport | None:
+    if not settings.overflow_queue_url:
+        return None
+    client = client or sqs_client(settings.overflow_endpoint_url, settings.aws_region)
+    return SqsTransport(settings.overflow_queue_url, client)
+
+
+class Overflow:
+    def __init__(self, svc: Services, transport: SqsTransport | None = None) -> None:
+        settings = svc.settings
+        self.svc = svc
+        self.in_flight = InFlight(limit=settings.db_pool_max)
+        self.sampler = Sampler(
+            CpuSampler(), LoopLag(),
+            lambda: max(self.in_flight.ratio(), pool_busy(svc.pool, settings.db_pool_max)),
+            forced=settings.overflow_force_utilisation,
+        )  # fmt: skip
+        self.publisher = UtilisationPublisher(svc.redis, settings.redis_namespace, self.sampler)
+        self.monitor = ClusterMonitor(svc.redis, settings.redis_namespace)
+        self.dispatcher = Dispatcher(
+            router=Router(settings.overflow_threshold, settings.overflow_hysteresis),
+            monitor=self.monitor,
+            transport=transport if transport is not None else build_transport(settings),
+            namespace=settings.redis_namespace, shards=settings.stream_shards,
+            in_flight=self.in_flight,
+        )  # fmt: skip
+        self.started = False
+        self._stop = asyncio.Event()
+        self._watcher: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self.started:
+            return
+        self.publisher.start()
+        settings = self.svc.settings
+        if settings.overflow_dlq_url:
+            client = sqs_client(settings.overflow_endpoint_url, settings.aws_region)
+            self._watcher = asyncio.create_task(
+                dead_letters.watch(client, settings.overflow_dlq_url, self._stop))
+        self.started = True
+
+    async def close(self) -> None:
+        if not self.started:
+            return
+        self._stop.set()
+        await self.publisher.close()
+        if self._watcher:
+            self._watcher.cancel()
+            await asyncio.gather(self._watcher, return_exceptions=True)
+        self.started = False
+
+    # ---- the tasks of each job kind
+
+    def grade_tasks(self, stream: str, entries: list[Entry]) -> list[Task]:
+        tasks = []
+        for entry_id, fields in entries:
+            job = GradeJob(job_id=job_id("grade", stream, entry_id),
+                           sitting_id=uuid.UUID(fields[b"s"].decode()))
+            tasks.append(Task(job, partial(execute, self.svc, job, _no_persister)))
+        return tasks
+
+    def persist_task(self, persist: Persister, stream: str, entries: list[Entry]) -> Task:
+        jid = job_id("persist", stream, entries[0][0])
+        key = parcels.parcel_key(self.svc.settings.redis_namespace, jid)
+        redis = self.svc.redis
+        return Task(
+            PersistJob(job_id=jid, parcel=key, entries=len(entries)),
+            run_local=partial(persist, entries),
+            stage=partial(parcels.put, redis, key, entries),
+            unstage=partial(parcels.drop, redis, key),
+        )  # fmt: skip
+
+    def forensics_task(self, exam_id: uuid.UUID) -> Task:
+        job = ForensicsJob(job_id=f"forensics:{exam_id}:{uuid.uuid4().hex[:12]}",
+                           exam_id=exam_id)
+        return Task(job, partial(execute, self.svc, job, _no_persister))
+
+    async def run_forensics(self, exam_id: uuid.UUID) -> None:
+        """Analyse an exam's answers for collusion and misfit, here or on the Lambda."""
+        await self.dispatcher.dispatch([self.forensics_task(exam_id)])
+
+
+async def _no_persister(entries: list[Entry]) -> None:
+    raise RuntimeError("only persist jobs carry answer entries")

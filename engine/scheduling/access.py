@@ -1,0 +1,79 @@
+"""Who may see and change what in scheduling.
+
+- The organiser (``admin``) runs events of its organisation (or one below it): sessions, forms,
+  caps, allocation, make-ups, preparation, the national overview and the forecast.
+- A school's ``school_admin`` (or an organiser above the school) manages its rooms, profile and
+  registrations; its teachers and proctors read its timetable, room lists and exam cards.
+- A student reads their own exams.
+Anything outside a caller's reach is "not found" (engine.accounts.scope), never "forbidden".
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from engine.accounts.scope import reaches
+from engine.auth.principal import Principal
+from engine.problems import forbidden, not_found
+from engine.scheduling.repository import EVENT_BY_ID, ORG_AND_ANCESTORS, SESSION_BY_ID
+
+SCHOOL_MANAGERS = frozenset({"admin", "school_admin"})
+SCHOOL_READERS = frozenset({"admin", "school_admin", "teacher", "proctor"})
+
+
+def require_organiser(principal: Principal) -> None:
+    if principal.role != "admin":
+        raise forbidden("only the organiser (an admin account) manages events")
+
+
+async def ancestors(conn: Any, org_id: uuid.UUID) -> list[uuid.UUID]:
+    return [r["id"] for r in await conn.fetch(ORG_AND_ANCESTORS, org_id)]
+
+
+async def event_to_manage(conn: Any, principal: Principal, event_id: uuid.UUID) -> Any:
+    require_organiser(principal)
+    row = await conn.fetchrow(EVENT_BY_ID, event_id)
+    if row is None or not await reaches(conn, principal, row["org_id"]):
+        raise not_found("event")
+    return row
+
+
+async def can_see_event_org(conn: Any, principal: Principal, event_org: uuid.UUID) -> bool:
+    """Organisers above or at the event's organisation, and schools below it."""
+    if principal.role == "admin" and await reaches(conn, principal, event_org):
+        return True
+    return event_org in await ancestors(conn, principal.org_id)
+
+
+async def event_to_read(conn: Any, principal: Principal, event_id: uuid.UUID) -> Any:
+    row = await conn.fetchrow(EVENT_BY_ID, event_id)
+    if row is None or not await can_see_event_org(conn, principal, row["org_id"]):
+        raise not_found("event")
+    return row
+
+
+async def session_to_manage(conn: Any, principal: Principal, session_id: uuid.UUID) -> Any:
+    require_organiser(principal)
+    row = await conn.fetchrow(SESSION_BY_ID, session_id)
+    if row is None or not await reaches(conn, principal, row["event_org_id"]):
+        raise not_found("session")
+    return row
+
+
+async def session_to_read(conn: Any, principal: Principal, session_id: uuid.UUID) -> Any:
+    row = await conn.fetchrow(SESSION_BY_ID, session_id)
+    if row is None or not await can_see_event_org(conn, principal, row["event_org_id"]):
+        raise not_found("session")
+    return row
+
+
+async def school(conn: Any, principal: Principal, org_id: uuid.UUID, *, manage: bool) -> None:
+    """The caller may read (or, with ``manage``, change) this school's scheduling data."""
+    allowed = SCHOOL_MANAGERS if manage else SCHOOL_READERS
+    if principal.role not in allowed:
+        if principal.role in SCHOOL_READERS:
+            raise forbidden("only a school admin or the organiser changes a school's schedule")
+        raise not_found("school")
+    if not await reaches(conn, principal, org_id):
+        raise not_found("school")

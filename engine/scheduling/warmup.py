@@ -1,0 +1,104 @@
+"""Paper warm-up: every pod loads each form's compiled paper into its own memory before the
+session opens, so the first ``GET /paper`` of the stampede is a dictionary lookup.
+
+Preparing a session (engine/scheduling/prepare.py) adds its forms' exam version ids to a Redis
+sorted set, scored by the session's end. Each pod polls that set every few seconds and loads
+what it has not loaded yet through ``PaperCache.get`` (memory ← Redis ← database). A poll
+rather than pub/sub: a pod that starts (or reconnects) after the announcement still warms up,
+and there is nothing to lose between a publish and a subscribe.
+
+The same loop, in whichever pod holds a short Redis lock, prepares sessions that open within
+``UJIAN_SCHEDULE_PREPARE_LEAD_S`` (pre-created sittings + the announcement), so nothing needs a
+cron job. Both steps are idempotent, so a lost lock or a double run costs only time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import datetime
+
+from engine.services import Services
+
+log = logging.getLogger(__name__)
+
+LOCK_TTL_MS = 60_000
+
+
+def warm_key(svc: Services) -> str:
+    return f"{svc.settings.redis_namespace}:sched:warm"
+
+
+def lock_key(svc: Services) -> str:
+    return f"{svc.settings.redis_namespace}:sched:prepare-lock"
+
+
+async def announce(svc: Services, version_ids: list[str], until: datetime) -> None:
+    """Ask every pod to hold these papers in memory until ``until``; warm this pod at once."""
+    if not version_ids:
+        return
+    score = until.timestamp() * 1000
+    await svc.redis.zadd(warm_key(svc), {v: score for v in version_ids})
+    for version in version_ids:
+        await svc.papers.get(version)
+
+
+class Warmup:
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self.warmed: set[str] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    async def warm(self) -> list[str]:
+        """Load every announced paper this pod has not loaded yet; returns those loaded."""
+        now_ms = time.time() * 1000
+        key = warm_key(self.svc)
+        await self.svc.redis.zremrangebyscore(key, "-inf", now_ms)
+        loaded = []
+        for raw in await self.svc.redis.zrange(key, 0, -1):
+            version = raw.decode() if isinstance(raw, bytes) else str(raw)
+            if version in self.warmed:
+                continue
+            await self.svc.papers.get(version)
+            self.warmed.add(version)
+            loaded.append(version)
+        return loaded
+
+    async def prepare_if_leader(self) -> int:
+        """Prepare due sessions if this pod wins the lock; the number prepared."""
+        # imported here: prepare announces through this module
+        from engine.scheduling.prepare import prepare_due
+
+        got = await self.svc.redis.set(lock_key(self.svc), b"1", nx=True, px=LOCK_TTL_MS)
+        if not got:
+            return 0
+        try:
+            return len(await prepare_due(self.svc, self.svc.settings.schedule_prepare_lead_s))
+        finally:
+            await self.svc.redis.delete(lock_key(self.svc))
+
+    async def tick(self) -> None:
+        await self.prepare_if_leader()
+        await self.warm()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bad tick must not end warm-ups for the life of the pod
+                log.exception("scheduling warm-up tick failed")
+            await asyncio.sleep(self.svc.settings.schedule_warm_poll_s)
+
+    def start(self) -> None:
+        if self.svc.settings.schedule_warm_poll_s > 0:
+            self._task = asyncio.create_task(self._run(), name="scheduling-warmup")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

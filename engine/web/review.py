@@ -1,0 +1,91 @@
+"""One student's sitting as their teacher reviews it: each item with the answer and its score.
+
+Answers come from the answer log (PostgreSQL), overlaid with the sitting's latest answers in
+Redis while its session is still there, so a review during the window does not wait for the
+persister.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from engine.analytics.repository import ITEM_CONTENTS
+from engine.analytics.scope import exam_scope, item_order
+from engine.auth.principal import Principal
+from engine.problems import not_found
+from engine.services import Services
+
+SITTING_FOR_REVIEW = """
+SELECT s.id, s.exam_id, s.org_id, s.state, s.started_at, s.submitted_at, u.username,
+       u.display_name, r.points, r.max_points, r.items, (r.outcome ->> 'percent')::float AS percent
+FROM sittings s JOIN users u ON u.id = s.student_id
+LEFT JOIN results r ON r.sitting_id = s.id
+WHERE s.id = $1 AND s.exam_id = $2
+"""
+LATEST_ANSWERS = """
+SELECT DISTINCT ON (item_id) item_id, response FROM answer_log
+WHERE exam_id = $1 AND sitting_id = $2 ORDER BY item_id, seq DESC
+"""
+
+
+class ReviewItem(msgspec.Struct, frozen=True):
+    item_id: str
+    position: int
+    section: str
+    kind: str
+    stem: str
+    response: dict[str, Any] | None
+    points: float | None
+    max_points: float | None
+    status: str | None
+
+
+class StudentReview(msgspec.Struct, frozen=True):
+    sitting_id: uuid.UUID
+    username: str
+    display_name: str
+    state: str
+    points: float | None
+    max_points: float | None
+    percent: float | None
+    items: list[ReviewItem]
+
+
+_stored = msgspec.json.Decoder(dict[str, Any])
+
+
+async def student_review(svc: Services, principal: Principal, exam_id: uuid.UUID,
+                         sitting_id: uuid.UUID) -> StudentReview:
+    scope = await exam_scope(svc.pool, principal, exam_id)
+    order = item_order(scope)
+    async with svc.pool.acquire() as conn:
+        row = await conn.fetchrow(SITTING_FOR_REVIEW, sitting_id, exam_id)
+        if row is None or (scope.org_filter is not None and row["org_id"] != scope.org_filter):
+            raise not_found("sitting")
+        logged = await conn.fetch(LATEST_ANSWERS, exam_id, sitting_id)
+        contents = await conn.fetch(ITEM_CONTENTS, [uuid.UUID(i) for i, _, _ in order],
+                                    [v for _, _, v in order])
+    answers: dict[str, Any] = {r["item_id"]: r["response"] for r in logged}
+    for item, raw in (await svc.store.latest_answers(sitting_id)).items():
+        answers[item.decode()] = _stored.decode(raw).get("response")
+    by_id = {str(r["item_id"]): r for r in contents}
+    scores: dict[str, Any] = row["items"] or {}
+    items = []
+    for position, (item_id, section, _) in enumerate(order, start=1):
+        content = by_id.get(item_id)
+        score = scores.get(item_id) or {}
+        items.append(ReviewItem(
+            item_id=item_id, position=position, section=section,
+            kind=content["kind"] if content else "", stem=str(
+                content["content"].get("stem", "")) if content else "",
+            response=answers.get(item_id), points=score.get("points"),
+            max_points=score.get("max_points"), status=score.get("status"),
+        ))  # fmt: skip
+    return StudentReview(
+        sitting_id=sitting_id, username=row["username"], display_name=row["display_name"],
+        state=row["state"], points=row["points"], max_points=row["max_points"],
+        percent=row["percent"], items=items,
+    )  # fmt: skip

@@ -1,0 +1,94 @@
+"""Banks: owned by one organisation, shared read-only with others; blueprints drawn from them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from engine.auth.principal import Principal
+from engine.problems import conflict, forbidden, not_found, validation_failed
+from question_bank import repository as sql
+from question_bank.blueprints import Blueprint, BlueprintError, Candidate, Picked, resolve
+from question_bank.kinds import ItemMeta
+from question_bank.models import Bank, BankCreate
+
+# sharing decides what other schools can read: an organisation's admins decide it
+SHARING_ROLES = frozenset({"admin", "school_admin"})
+
+
+async def create_bank(pool: Any, principal: Principal, data: BankCreate) -> Bank:
+    principal.require_staff()
+    bank_id = uuid.uuid4()
+    async with pool.acquire() as conn, conn.transaction():
+        try:
+            await conn.execute(sql.INSERT_BANK, bank_id, principal.org_id, data.name,
+                               data.description, principal.user_id)
+        except asyncpg.UniqueViolationError as err:
+            raise conflict("bank_exists", "A bank with this name exists",
+                           f"your organisation already has a bank named {data.name!r}") from err
+        row = await conn.fetchrow(sql.BANKS, principal.org_id, bank_id)
+    return sql.bank(row)
+
+
+async def list_banks(pool: Any, principal: Principal) -> list[Bank]:
+    principal.require_staff()
+    async with pool.acquire() as conn:
+        return [sql.bank(r) for r in await conn.fetch(sql.BANKS, principal.org_id, None)]
+
+
+async def _own_bank(conn: Any, principal: Principal, bank_id: uuid.UUID) -> None:
+    if principal.role not in SHARING_ROLES:
+        raise forbidden("sharing a bank needs an organiser or school admin account")
+    if await conn.fetchval(sql.OWN_BANK, bank_id, principal.org_id) is None:
+        raise not_found("bank")
+
+
+async def share_bank(pool: Any, principal: Principal, bank_id: uuid.UUID,
+                     org_ids: list[uuid.UUID]) -> Bank:
+    async with pool.acquire() as conn, conn.transaction():
+        await _own_bank(conn, principal, bank_id)
+        known = {r["id"] for r in await conn.fetch(sql.EXISTING_ORGS, org_ids)}
+        unknown = [str(o) for o in org_ids if o not in known]
+        if unknown:
+            raise validation_failed("unknown organisations",
+                                    [{"field": "org_ids", "message": f"no such organisation: {o}"}
+                                     for o in unknown[:20]])
+        targets = [o for o in org_ids if o != principal.org_id]
+        await conn.execute(sql.INSERT_SHARES, bank_id, targets)
+        row = await conn.fetchrow(sql.BANKS, principal.org_id, bank_id)
+    return sql.bank(row)
+
+
+async def unshare_bank(pool: Any, principal: Principal, bank_id: uuid.UUID,
+                       org_id: uuid.UUID) -> Bank:
+    async with pool.acquire() as conn, conn.transaction():
+        await _own_bank(conn, principal, bank_id)
+        await conn.execute(sql.DELETE_SHARE, bank_id, org_id)
+        row = await conn.fetchrow(sql.BANKS, principal.org_id, bank_id)
+    return sql.bank(row)
+
+
+class BlueprintResolve(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    blueprint: Blueprint
+    seed: int = 0
+    # draw only from this bank (else from everything the organisation may use)
+    bank_id: uuid.UUID | None = None
+
+
+async def resolve_blueprint(pool: Any, principal: Principal, data: BlueprintResolve
+                            ) -> list[Picked]:
+    """The (item, version) pins a blueprint gives for a seed, from published versions only:
+    what an exam section pins when it is defined by rules."""
+    principal.require_staff()
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(sql.CANDIDATES, data.bank_id, principal.org_id)
+    pool_items = [Candidate(str(r["item_id"]), r["version"], r["kind"],
+                            msgspec.convert(r["metadata"], ItemMeta)) for r in rows]
+    try:
+        return resolve(data.blueprint, pool_items, data.seed)
+    except BlueprintError as err:
+        raise validation_failed(err.message, [{"field": f"blueprint.rules[{err.rule}]",
+                                               "message": err.message}]) from err

@@ -1,0 +1,91 @@
+"""Rich text of items: a sanitised HTML subset, Markdown converted into it, math kept as LaTeX.
+
+Authors paste from word processors and old banks, and the text ends up in every student's
+browser, so everything is cleaned on the way in with nh3 (ammonia): an allow-list of tags and
+attributes, no scripts, no event handlers, no style, images only from our media endpoint or
+https. Math is LaTeX inside ``\\( … \\)`` / ``$$ … $$`` and is left as text for the client's
+renderer (KaTeX/MathJax); a ``<`` inside math must be written ``&lt;`` in HTML (Markdown
+escapes it by itself). Cleaning is idempotent: cleaning clean text changes nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Literal
+
+import nh3
+from markdown_it import MarkdownIt
+
+TextFormat = Literal["html", "markdown"]
+
+ALLOWED_TAGS = frozenset({
+    "p", "br", "b", "strong", "i", "em", "u", "s", "sub", "sup", "small", "span", "div",
+    "ul", "ol", "li", "code", "pre", "blockquote", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
+    "table", "thead", "tbody", "tr", "td", "th", "caption", "img", "figure", "figcaption",
+})  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start", "type"},
+}
+# classes a renderer understands; any other class is dropped (nh3 wants "class" listed here only)
+ALLOWED_CLASSES = {"span": {"math", "math-inline", "math-display"}, "div": {"math-display"}}
+MEDIA_PATH = "/v1/media/"
+_MEDIA_REF = re.compile(r'src="/v1/media/([0-9a-fA-F-]{36})"')
+
+# LaTeX spans, lifted out before Markdown runs: Markdown would eat the backslashes of \( \)
+_MATH = re.compile(r"\$\$.+?\$\$|\\\(.+?\\\)|\\\[.+?\\\]", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_markdown = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
+
+
+def _allowed_attribute(tag: str, attribute: str, value: str) -> str | None:
+    # images only from our own media endpoint or over https: no data:, no http, no javascript:
+    if tag == "img" and attribute == "src":
+        return value if value.startswith((MEDIA_PATH, "https://")) else None
+    return value
+
+
+def sanitise_html(text: str) -> str:
+    """The allowed subset of ``text``: unknown tags unwrapped, dangerous ones removed whole."""
+    cleaned = nh3.clean(
+        text,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags={"script", "style"},
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=_allowed_attribute,
+        allowed_classes={k: set(v) for k, v in ALLOWED_CLASSES.items()},
+        url_schemes={"https"},
+        link_rel=None,
+        strip_comments=True,
+    )
+    return cleaned.strip()
+
+
+def markdown_to_html(text: str) -> str:
+    # raw HTML inside Markdown is escaped, not passed through: Markdown authors get Markdown
+    maths: list[str] = []
+
+    def lift(match: re.Match[str]) -> str:
+        maths.append(match.group(0))
+        return f"\ue000{len(maths) - 1}\ue001"
+
+    rendered = _markdown.render(_MATH.sub(lift, text))
+    return re.sub("\ue000(\\d+)\ue001", lambda m: html.escape(maths[int(m.group(1))], quote=False),
+                  rendered)
+
+
+def rich_text(text: str, fmt: TextFormat = "html") -> str:
+    return sanitise_html(markdown_to_html(text) if fmt == "markdown" else text)
+
+
+def plain_text(text: str) -> str:
+    """The words of a rich text, for search and CSV: tags dropped, entities decoded."""
+    return " ".join(html.unescape(_TAG.sub(" ", sanitise_html(text))).split())
+
+
+def media_refs(text: str) -> list[str]:
+    """Ids of our media that a rich text shows, so a package export can carry the files."""
+    return _MEDIA_REF.findall(text)

@@ -1,0 +1,191 @@
+"""Items as authors write them: one tagged Struct per interaction type ``grading/`` scores.
+
+Every kind shares the stem, points, an explanation shown only after the exam, the text format
+and the metadata (``_Authored``); the rest is the kind's own content and key. Key fields carry
+the names of the matching ``grading.keys`` fields so an authored item reads like its key.
+Decoding is strict: an unknown field is an error, never silently dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from grading.keys import AreaMapEntry, RubricCriterion, ValueMap
+from question_bank.content import TextFormat
+
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
+Short = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Ident = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+OptionId = Ident
+Points = Annotated[float, msgspec.Meta(gt=0, le=1000)]
+Tolerance = Annotated[float, msgspec.Meta(ge=0)]
+Credit = Annotated[float, msgspec.Meta(ge=0, le=1)]
+Difficulty = Annotated[float, msgspec.Meta(ge=0, le=1)]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class ItemMeta(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True,
+               forbid_unknown_fields=True):
+    """What a bank is searched and a blueprint is resolved by; never shown to students."""
+
+    subject: Short | None = None
+    topic: Short | None = None
+    tags: Annotated[list[Tag], msgspec.Meta(max_length=30)] = []
+    # classical p-value style: 0 = everyone fails, 1 = everyone passes
+    difficulty: Difficulty | None = None
+    language: Annotated[str, msgspec.Meta(min_length=2, max_length=16)] | None = None
+    author: Short | None = None
+    licence: Short | None = None
+
+
+class ChoiceOption(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    id: OptionId
+    text: Text
+
+
+Options = Annotated[list[ChoiceOption], msgspec.Meta(min_length=2, max_length=26)]
+
+
+class _Authored(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True,
+                forbid_unknown_fields=True):
+    stem: Text
+    points: Points = 1.0
+    # shown with the results, never during the exam
+    explanation: Text | None = None
+    # "markdown" is converted to the HTML subset when the item is saved
+    format: TextFormat = "html"
+    metadata: ItemMeta = msgspec.field(default_factory=ItemMeta)
+
+
+class SingleChoiceItem(_Authored, frozen=True, tag="single_choice", tag_field="kind"):
+    options: Options
+    correct: OptionId
+    mapping: ValueMap | None = None
+
+
+class MultipleResponseItem(_Authored, frozen=True, tag="multiple_response", tag_field="kind"):
+    options: Options
+    correct: list[OptionId]
+    partial_credit: bool = False
+    mapping: ValueMap | None = None
+
+
+class TrueFalseItem(_Authored, frozen=True, tag="true_false", tag_field="kind"):
+    correct: bool
+
+
+class NumericRangeSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    low: float
+    high: float
+    credit: Credit = 1.0
+
+
+class NumericItem(_Authored, frozen=True, tag="numeric", tag_field="kind"):
+    value: float
+    absolute_tolerance: Tolerance = 0.0
+    relative_tolerance: Tolerance = 0.0
+    ranges: Annotated[list[NumericRangeSpec], msgspec.Meta(max_length=10)] = []
+    unit: Short | None = None
+
+
+class ShortTextItem(_Authored, frozen=True, tag="short_text", tag_field="kind"):
+    accepted: Annotated[list[Text], msgspec.Meta(min_length=1, max_length=50)]
+    case_sensitive: bool = False
+    ignore_diacritics: bool = False
+    patterns: Annotated[list[Text], msgspec.Meta(max_length=20)] = []
+    partial: dict[Text, Credit] = {}
+    max_length: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 200
+
+
+class OrderingItem(_Authored, frozen=True, tag="ordering", tag_field="kind"):
+    # the things to put in order; students see them shuffled
+    options: Options
+    correct: list[OptionId]
+    partial_credit: bool = False
+
+
+class MatchingItem(_Authored, frozen=True, tag="matching", tag_field="kind"):
+    sources: Options
+    targets: Options
+    pairs: Annotated[list[tuple[OptionId, OptionId]], msgspec.Meta(min_length=1)]
+    partial_credit: bool = False
+
+
+class ChoiceBlank(msgspec.Struct, frozen=True, forbid_unknown_fields=True,
+                  tag="single_choice", tag_field="kind"):
+    options: Options
+    correct: OptionId
+    points: Points = 1.0
+
+
+class TextBlank(msgspec.Struct, frozen=True, forbid_unknown_fields=True,
+                tag="short_text", tag_field="kind"):
+    accepted: Annotated[list[Text], msgspec.Meta(min_length=1, max_length=50)]
+    case_sensitive: bool = False
+    ignore_diacritics: bool = False
+    points: Points = 1.0
+
+
+class NumericBlank(msgspec.Struct, frozen=True, forbid_unknown_fields=True,
+                   tag="numeric", tag_field="kind"):
+    value: float
+    absolute_tolerance: Tolerance = 0.0
+    relative_tolerance: Tolerance = 0.0
+    points: Points = 1.0
+
+
+Blank = ChoiceBlank | TextBlank | NumericBlank
+
+
+class ClozeItem(_Authored, frozen=True, tag="cloze", tag_field="kind"):
+    """Gap fill and inline choice: the stem holds ``{{id}}`` where each blank goes."""
+
+    blanks: Annotated[dict[Ident, Blank], msgspec.Meta(min_length=1, max_length=50)]
+    partial_credit: bool = True
+
+
+class EssayItem(_Authored, frozen=True, tag="essay", tag_field="kind"):
+    rubric: Annotated[list[RubricCriterion], msgspec.Meta(max_length=20)] = []
+    max_length: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 5000
+
+
+class SelectPointItem(_Authored, frozen=True, tag="select_point", tag_field="kind"):
+    """Click on the picture: areas as in HTML image maps, each worth ``mapped_value``."""
+
+    image: Text
+    width: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+    height: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+    areas: Annotated[list[AreaMapEntry], msgspec.Meta(min_length=1, max_length=50)]
+    max_choices: Annotated[int, msgspec.Meta(ge=1, le=50)] = 1
+    default_value: float = 0.0
+    lower_bound: float | None = None
+    upper_bound: float | None = None
+
+
+class ItemError(ValueError):
+    """An authored item that decodes but does not make sense (e.g. a key that is no option)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+ItemCreate = (
+    SingleChoiceItem
+    | MultipleResponseItem
+    | TrueFalseItem
+    | NumericItem
+    | ShortTextItem
+    | OrderingItem
+    | MatchingItem
+    | ClozeItem
+    | EssayItem
+    | SelectPointItem
+)
+ITEM_KINDS: tuple[str, ...] = (
+    "single_choice", "multiple_response", "true_false", "numeric", "short_text", "ordering",
+    "matching", "cloze", "essay", "select_point",
+)  # fmt: skip

@@ -1,0 +1,80 @@
+"""Normalising an authored item before it is stored or exported: rich text cleaned (Markdown
+converted), characters XML cannot carry removed, so the stored item is what a QTI round trip
+gives back."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+
+from question_bank.content import rich_text
+from question_bank.kinds import (
+    ChoiceBlank,
+    ChoiceOption,
+    ClozeItem,
+    ItemCreate,
+    ItemError,
+    MatchingItem,
+    MultipleResponseItem,
+    OrderingItem,
+    SingleChoiceItem,
+)
+
+
+def _clean_options(options: list[ChoiceOption]) -> list[ChoiceOption]:
+    return [ChoiceOption(o.id, rich_text(o.text)) for o in options]
+
+
+# characters XML 1.0 cannot carry (and a lone CR, which XML turns into LF): an item must
+# survive a QTI round trip, and none of these has a place in an exam anyway
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _xml_safe_all(value: Any) -> Any:
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, list):
+        return [_xml_safe_all(v) for v in value]
+    if isinstance(value, dict):
+        return {xml_safe(k): _xml_safe_all(v) for k, v in value.items()}
+    return value
+
+
+def normalise_item(item: ItemCreate) -> ItemCreate:
+    """The item with every rich text cleaned (Markdown converted): what is stored and exported.
+
+    Raises ItemError when cleaning leaves a required text empty or breaks the item's rules.
+    """
+    try:
+        item = msgspec.convert(_xml_safe_all(msgspec.to_builtins(item)), ItemCreate)
+    except msgspec.ValidationError as err:
+        raise ItemError("item", f"not valid once unsafe characters are removed: {err}") from err
+    fmt = item.format
+    changes: dict[str, Any] = {
+        "stem": rich_text(item.stem, fmt), "format": "html",
+        "explanation": rich_text(item.explanation, fmt) if item.explanation else None,
+    }  # fmt: skip
+    match item:
+        case SingleChoiceItem() | MultipleResponseItem() | OrderingItem():
+            changes["options"] = _clean_options(item.options)
+        case MatchingItem():
+            changes["sources"] = _clean_options(item.sources)
+            changes["targets"] = _clean_options(item.targets)
+        case ClozeItem():
+            changes["blanks"] = {
+                bid: msgspec.structs.replace(b, options=_clean_options(b.options))
+                if isinstance(b, ChoiceBlank) else b
+                for bid, b in item.blanks.items()
+            }
+        case _:
+            pass
+    for field in ("stem", "explanation"):
+        if changes[field] == "" and getattr(item, field):
+            raise ItemError(field, "nothing is left once unsafe markup is removed")
+    return msgspec.structs.replace(item, **changes)

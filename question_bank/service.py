@@ -1,0 +1,213 @@
+"""Rules of the item endpoints: create, edit (draft or new version), publish, read, diff, search.
+
+Each function takes the pool and the caller and runs in one transaction. Errors a client can
+cause are Problems with stable codes; nothing is stored when one is raised.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from engine.auth.principal import Principal
+from engine.problems import Problem, conflict, forbidden, not_found, validation_failed
+from question_bank import repository as sql
+from question_bank.content import plain_text
+from question_bank.items import ItemCreate, ItemError, item_kind, normalise_item, split_item
+from question_bank.models import (
+    ItemDiff,
+    ItemPage,
+    ItemSaved,
+    ItemVersionDoc,
+    VersionInfo,
+    VersionStatus,
+)
+from question_bank.versions import as_document, diff_items, edit_action
+
+
+class StoredItem(msgspec.Struct, frozen=True):
+    """Everything one item version row holds, derived from the authored item."""
+
+    kind: str
+    content: dict[str, Any]
+    key: dict[str, Any]
+    authored: dict[str, Any]
+    metadata: dict[str, Any]
+    search_text: str
+
+
+def stored_item(item: ItemCreate) -> StoredItem:
+    """Normalise, check and split an authored item; raises ItemError when it is inconsistent."""
+    item = normalise_item(item)
+    student, key = split_item("", item)
+    texts = [plain_text(item.stem)]
+    for field in ("options", "sources", "targets"):
+        texts += [plain_text(o.text) for o in getattr(item, field, None) or []]
+    meta = item.metadata
+    texts += [t for t in (meta.subject, meta.topic, *meta.tags) if t]
+    return StoredItem(
+        kind=item_kind(item), content=msgspec.to_builtins(student), key=msgspec.to_builtins(key),
+        authored=as_document(item), metadata=msgspec.to_builtins(meta),
+        search_text=" ".join(texts),
+    )  # fmt: skip
+
+
+def _invalid(err: ItemError) -> Problem:
+    return validation_failed(err.message, [{"field": err.field, "message": err.message}])
+
+
+def _prepare(item: ItemCreate) -> StoredItem:
+    try:
+        return stored_item(item)
+    except ItemError as err:
+        raise _invalid(err) from err
+
+
+def published_version_problem(item_id: uuid.UUID, version: int) -> Problem:
+    return conflict(
+        "item_version_published", "This item version is published and cannot change",
+        f"version {version} of item {item_id} is published (exams may pin it); edit the item "
+        "instead, which creates a new draft version",
+    )  # fmt: skip
+
+
+async def _insert_version(conn: Any, item_id: uuid.UUID, version: int, parts: StoredItem,
+                          principal: Principal, status: str) -> None:
+    await conn.execute(
+        sql.INSERT_VERSION, item_id, version, parts.kind, parts.content, parts.key,
+        parts.authored, parts.metadata, parts.search_text, principal.user_id, status,
+    )  # fmt: skip
+
+
+async def _own_bank(conn: Any, principal: Principal, bank_id: uuid.UUID | None) -> None:
+    if bank_id is not None and await conn.fetchval(sql.OWN_BANK, bank_id,
+                                                   principal.org_id) is None:
+        raise validation_failed("bank_id is not a bank of your organisation",
+                                [{"field": "bank_id", "message": "no such bank of yours"}])
+
+
+async def create_in(conn: Any, principal: Principal, item: ItemCreate,
+                    bank_id: uuid.UUID | None, publish: bool) -> ItemSaved:
+    """Create an item (version 1) on an open connection: imports create many in one go."""
+    parts = _prepare(item)
+    item_id = uuid.uuid4()
+    status: VersionStatus = "published" if publish else "draft"
+    await conn.execute(sql.INSERT_ITEM, item_id, principal.org_id, principal.user_id, bank_id)
+    await _insert_version(conn, item_id, 1, parts, principal, status)
+    return ItemSaved(id=item_id, version=1, kind=parts.kind, status=status)
+
+
+async def create_item(pool: Any, principal: Principal, item: ItemCreate,
+                      bank_id: uuid.UUID | None = None, publish: bool = False) -> ItemSaved:
+    principal.require_staff()
+    async with pool.acquire() as conn, conn.transaction():
+        await _own_bank(conn, principal, bank_id)
+        return await create_in(conn, principal, item, bank_id, publish)
+
+
+async def _lock_own(conn: Any, principal: Principal, item_id: uuid.UUID) -> None:
+    principal.require_staff()
+    found = await conn.fetchrow(sql.LOCK_OWN_ITEM, item_id, principal.org_id)
+    if found is None:
+        # a shared item is visible but read-only: say so rather than "not found"
+        if await conn.fetchrow(sql.VERSION_DOC, item_id, principal.org_id, None) is not None:
+            raise forbidden("this item is shared with your organisation read-only")
+        raise not_found("item")
+
+
+async def edit_item(pool: Any, principal: Principal, item_id: uuid.UUID, item: ItemCreate
+                    ) -> ItemSaved:
+    """Change the draft, or start a new draft version when the latest one is published."""
+    parts = _prepare(item)
+    async with pool.acquire() as conn, conn.transaction():
+        await _lock_own(conn, principal, item_id)
+        latest = await conn.fetchrow(sql.LATEST_VERSION, item_id)
+        if edit_action(latest["status"]) == "update_draft":
+            version = latest["version"]
+            await conn.execute(sql.UPDATE_DRAFT, item_id, version, parts.kind, parts.content,
+                               parts.key, parts.authored, parts.metadata, parts.search_text)
+        else:
+            version = latest["version"] + 1
+            await _insert_version(conn, item_id, version, parts, principal, "draft")
+    return ItemSaved(id=item_id, version=version, kind=parts.kind, status="draft")
+
+
+async def edit_version(pool: Any, principal: Principal, item_id: uuid.UUID, version: int,
+                       item: ItemCreate) -> ItemSaved:
+    """Change one named version: only a draft can change; a published one is a 409."""
+    parts = _prepare(item)
+    async with pool.acquire() as conn, conn.transaction():
+        await _lock_own(conn, principal, item_id)
+        status = await conn.fetchval(sql.VERSION_STATUS, item_id, version)
+        if status is None:
+            raise not_found("item version")
+        if status == "published":
+            raise published_version_problem(item_id, version)
+        await conn.execute(sql.UPDATE_DRAFT, item_id, version, parts.kind, parts.content,
+                           parts.key, parts.authored, parts.metadata, parts.search_text)
+    return ItemSaved(id=item_id, version=version, kind=parts.kind, status="draft")
+
+
+async def publish_item(pool: Any, principal: Principal, item_id: uuid.UUID) -> ItemSaved:
+    async with pool.acquire() as conn, conn.transaction():
+        await _lock_own(conn, principal, item_id)
+        row = await conn.fetchrow(sql.PUBLISH_DRAFT, item_id)
+    if row is None:
+        raise conflict("no_draft", "This item has no draft to publish",
+                       "its latest version is already published; edit it to start a draft")
+    return ItemSaved(id=item_id, version=row["version"], kind=row["kind"], status="published")
+
+
+async def get_item(pool: Any, principal: Principal, item_id: uuid.UUID,
+                   version: int | None = None) -> ItemVersionDoc:
+    principal.require_staff()
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(sql.VERSION_DOC, item_id, principal.org_id, version)
+    if row is None:
+        raise not_found("item version" if version is not None else "item")
+    return sql.version_doc(row)
+
+
+async def list_versions(pool: Any, principal: Principal, item_id: uuid.UUID
+                        ) -> list[VersionInfo]:
+    principal.require_staff()
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(sql.VERSIONS, item_id, principal.org_id)
+    if not rows:
+        raise not_found("item")
+    return [sql.version_info(r) for r in rows]
+
+
+async def diff_versions(pool: Any, principal: Principal, item_id: uuid.UUID, before: int,
+                        after: int) -> ItemDiff:
+    a = await get_item(pool, principal, item_id, before)
+    b = await get_item(pool, principal, item_id, after)
+    return ItemDiff(id=item_id, from_version=before, to_version=after,
+                    changes=diff_items(a.item, b.item))
+
+
+class SearchQuery(msgspec.Struct, frozen=True):
+    q: str | None = None
+    tag: str | None = None
+    topic: str | None = None
+    subject: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    used: bool | None = None
+    bank_id: uuid.UUID | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+async def search_items(pool: Any, principal: Principal, query: SearchQuery) -> ItemPage:
+    principal.require_staff()
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            sql.SEARCH, query.bank_id, principal.org_id, query.q or None, query.tag,
+            query.topic, query.subject, query.kind, query.status, query.used, query.limit,
+            query.offset,
+        )  # fmt: skip
+    return ItemPage(items=[sql.summary(r) for r in rows], total=rows[0]["total"] if rows else 0,
+                    limit=query.limit, offset=query.offset)

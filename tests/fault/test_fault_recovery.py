@@ -1,0 +1,121 @@
+"""Faults during a load run: the service recovers by itself and no acknowledged answer is lost.
+
+Each test seeds its own students and exam, runs a short load (the ``ujian loadtest`` library)
+against the real processes and, a few seconds in, kills or restarts one part. The students
+retry what a page retries (no reply, 5xx); afterwards every acknowledged answer must be in
+PostgreSQL's answer log exactly once, and be what the student sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+
+from engine.loadtest.client import Api
+from engine.loadtest.runner import Report, run
+from engine.loadtest.seed import seed
+from engine.loadtest.stats import Stats
+from engine.loadtest.student import Scenario
+from tests.fault.conftest import Running
+
+STUDENTS = 16
+
+
+async def _run_with_fault(running: Running, fault: Callable[[], None], at_s: float = 3.0
+                          ) -> Report:
+    seeding = Api(running.api.url, Stats())
+    try:
+        plan = await seed(seeding, running.cluster.database_url, STUDENTS)
+    finally:
+        await seeding.close()
+    faulted = asyncio.Event()
+
+    async def inject() -> None:
+        await asyncio.sleep(at_s)
+        await asyncio.to_thread(fault)
+        faulted.set()
+
+    scenario = Scenario(answer_window_s=8.0, ramp_s=1.0, give_up_s=45.0)
+    report, ledger = await run(running.api.url, plan, scenario,
+                               dsn=running.cluster.database_url, during=inject())
+    assert faulted.is_set()
+    assert report.students_failed == 0, report.failures
+    integrity = report.integrity
+    assert integrity is not None
+    # every student answered every item (150) and changed a third again (50)
+    assert integrity.acked == STUDENTS * 200
+    assert integrity.acked_lost == 0
+    assert integrity.wrong_stored == 0
+    assert integrity.duplicated == 0
+    assert len(ledger.acked) == STUDENTS
+    # what clients saw were retryable failures only: no reply, or a server error
+    for error in report.summary.errors:
+        endpoint, _, rest = error.partition(" ")
+        retryable = rest.startswith(("connection", "5")) or (
+            endpoint == "telemetry" and rest.startswith("429"))
+        assert retryable, f"a client saw a non-retryable error: {error}"
+    return report
+
+
+def _wait_ready(url: str, timeout_s: float = 30) -> None:
+    from engine.loadtest.harness import wait_http
+
+    wait_http(url + "/health/ready", None, timeout_s)
+
+
+async def test_kill_9_of_an_api_process(running: Running) -> None:
+    victims = running.api.children()
+    assert len(victims) >= 2, "ujian serve --workers 2 runs two server processes"
+
+    def kill_one() -> None:
+        running.cluster.kill9(victims[0])
+
+    await _run_with_fault(running, kill_one)
+    # the server replaced its dead process and keeps both
+    deadline = time.monotonic() + 20
+    while len(running.api.children()) < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    assert victims[0] not in running.api.children()
+    assert len(running.api.children()) >= 2
+
+
+async def test_kill_9_of_a_worker(running: Running) -> None:
+    victim = running.workers[0]
+
+    def kill_worker() -> None:
+        running.cluster.kill9(victim.process.pid)
+
+    await _run_with_fault(running, kill_worker)
+    assert victim.process.wait(5) != 0
+    running.workers.remove(victim)
+    running.cluster.procs.remove(victim)
+    assert all(w.process.poll() is None for w in running.workers)
+
+
+async def test_redis_restart_keeps_every_acknowledged_answer(running: Running) -> None:
+    before = running.cluster.redis.process
+    assert before is not None
+
+    def restart() -> None:
+        running.cluster.restart_redis()
+
+    await _run_with_fault(running, restart)
+    assert running.cluster.redis.process is not None
+    assert running.cluster.redis.process.pid != before.pid
+    assert (running.cluster.redis.data_dir / "appendonlydir").is_dir()
+    _wait_ready(running.api.url)
+
+
+async def test_postgres_restart(running: Running) -> None:
+    pid_file = running.cluster.postgres.data_dir / "postmaster.pid"
+    before = pid_file.read_text().split()[0]
+
+    def restart() -> None:
+        running.cluster.restart_postgres()
+
+    await _run_with_fault(running, restart)
+    assert pid_file.read_text().split()[0] != before
+    _wait_ready(running.api.url)
+    assert os.path.exists(pid_file)

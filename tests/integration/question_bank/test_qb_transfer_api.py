@@ -1,0 +1,206 @@
+"""Import and export over HTTP (QTI item, package with media, CSV) and media storage, on the
+real servers; S3 against moto's server on loopback."""
+
+from __future__ import annotations
+
+import io
+import struct
+import uuid
+import zipfile
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+from moto.server import ThreadedMotoServer
+
+from question_bank.items import ItemCreate
+from question_bank.media import S3MediaStore
+from tests.integration.conftest import Api, School
+from tests.unit.question_bank_qti.test_qb_qti_roundtrip import BILLION_LAUGHS, EXTERNAL_ENTITY
+
+
+def png(width: int = 2, height: int = 2) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2,
+                                                             0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def _item(doc: dict[str, Any]) -> ItemCreate:
+    item: ItemCreate = msgspec.convert(doc, ItemCreate)
+    return item
+
+
+def _problem(r: Any, status: int, code: str) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    body: dict[str, Any] = r.json()
+    assert body["code"] == code
+    return body
+
+
+async def _send(api: Api, path: str, user: str, data: bytes, content_type: str) -> Any:
+    headers = {**await api.headers(user), "content-type": content_type}
+    return await api.client.post(path, content=data, headers=headers)
+
+
+async def _upload(api: Api, user: str, data: bytes, name: str = "fig.png") -> Any:
+    return await _send(api, f"/v1/media?filename={name}", user, data, "application/octet-stream")
+
+
+async def test_media_upload_checks_and_cache_headers(api: Api, school: School) -> None:
+    r = await _upload(api, school.teacher, png())
+    assert r.status_code == 201, r.text
+    media = r.json()
+    assert media["content_type"] == "image/png" and media["url"] == f"/v1/media/{media['id']}"
+    # served without a token (an <img> has none), immutable for a year
+    r = await api.client.get(media["url"])
+    assert r.status_code == 200 and r.content == png()
+    assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert r.headers["content-type"] == "image/png"
+    _problem(await _upload(api, school.teacher, b"<svg onload='x()'/>", "x.svg"), 415,
+             "unsupported_media_type")
+    _problem(await _upload(api, school.teacher, b"\x89PNG\r\n\x1a\n" + b"0" * (6 << 20)),
+             413, "payload_too_large")
+    _problem(await _upload(api, school.students[0], png()), 403, "forbidden")
+    _problem(await api.client.get(f"/v1/media/{uuid.uuid4()}"), 404, "not_found")
+
+
+async def test_qti_item_round_trip_over_http(api: Api, school: School) -> None:
+    t = school.teacher
+    r = await api.call("POST", "/v1/items", t, json={
+        "kind": "numeric", "stem": "<p>g in m/s²?</p>", "value": 9.81,
+        "absolute_tolerance": 0.05, "unit": "m/s²", "explanation": "<p>Standard gravity</p>",
+        "metadata": {"language": "id"}})
+    item_id = r.json()["id"]
+    r = await api.call("GET", f"/v1/items/{item_id}/qti", t)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
+    assert b"qti-text-entry-interaction" in r.content and b"9.81" in r.content
+    r2 = await _send(api, "/v1/items/import", t, r.content, "application/xml")
+    assert r2.status_code == 201, r2.text
+    report = r2.json()
+    assert report["errors"] == [] and len(report["created"]) == 1
+    original = (await api.call("GET", f"/v1/items/{item_id}", t)).json()["item"]
+    again = (await api.call("GET", f"/v1/items/{report['created'][0]['id']}", t)).json()["item"]
+    # the same item (defaults spelled out or not)
+    assert _item(again) == _item(original)
+
+
+@pytest.mark.parametrize("document", [BILLION_LAUGHS, EXTERNAL_ENTITY])
+async def test_hostile_xml_gets_a_clear_refusal(api: Api, school: School,
+                                                document: bytes) -> None:
+    before = (await api.call("GET", "/v1/items?limit=1", school.teacher)).json()["total"]
+    r = await _send(api, "/v1/items/import", school.teacher, document, "application/xml")
+    body = _problem(r, 400, "unsafe_xml")
+    assert "unsafe XML refused" in body["detail"]
+    assert (await api.call("GET", "/v1/items?limit=1", school.teacher)).json()["total"] == before
+
+
+async def test_package_round_trip_carries_metadata_and_media(api: Api, school: School) -> None:
+    t = school.teacher
+    media = (await _upload(api, t, png(3, 1))).json()
+    bank = (await api.call("POST", "/v1/banks", t,
+                           json={"name": f"Export {uuid.uuid4().hex[:6]}"})).json()
+    items = [
+        {"kind": "single_choice", "stem": f'<p>Which?</p><img src="{media["url"]}" alt="f">',
+         "correct": "a", "options": [{"id": "a", "text": "red"}, {"id": "b", "text": "blue"}],
+         "metadata": {"subject": "IPA", "topic": "warna", "tags": ["x", "y"],
+                      "difficulty": 0.4, "licence": "CC-BY-4.0"}},
+        {"kind": "ordering", "stem": "Sort", "correct": ["p", "q"],
+         "options": [{"id": "q", "text": "2"}, {"id": "p", "text": "1"}],
+         "partial_credit": True},
+    ]
+    for item in items:
+        r = await api.call("POST", f"/v1/items?bank_id={bank['id']}", t, json=item)
+        assert r.status_code == 201, r.text
+    r = await api.call("GET", f"/v1/items/export?bank_id={bank['id']}", t)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
+    assert "imsmanifest.xml" in names and f"media/{media['id']}.png" in names
+    # import into the other school: new items, new media, same content and metadata
+    other = school.other_teacher
+    r2 = await _send(api, "/v1/items/import", other, r.content, "application/zip")
+    assert r2.status_code == 201, r2.text
+    report = r2.json()
+    assert report["errors"] == [] and len(report["created"]) == 2
+    imported = [(await api.call("GET", f"/v1/items/{c['id']}", other)).json()["item"]
+                for c in report["created"]]
+    by_kind = {i["kind"]: i for i in imported}
+    chosen = by_kind["single_choice"]
+    assert chosen["metadata"] == items[0]["metadata"]
+    assert media["id"] not in chosen["stem"] and '<img src="/v1/media/' in chosen["stem"]
+    new_url = chosen["stem"].split('src="')[1].split('"')[0]
+    fetched = await api.client.get(new_url)
+    assert fetched.status_code == 200 and fetched.content == png(3, 1)
+    assert by_kind["ordering"]["correct"] == ["p", "q"] and by_kind["ordering"]["partial_credit"]
+
+
+async def test_csv_import_reports_every_bad_row(api: Api, school: School) -> None:
+    csv_text = (
+        "\ufeffKind;Stem;Options;Correct;Points;Topic;Tags;Difficulty\n"
+        "single_choice;Ibu kota?;Jakarta|Bandung;A;2;geografi;ibu kota,kota;0.3\n"
+        "multiple_response;Prima?;a=2|b=4|c=5;a,c;1;matematika;;\n"
+        "true_false;Bumi bulat;;benar;;;;\n"
+        "numeric;Akar 2?;;1.414;;;;\n"
+        "single_choice;Tanpa kunci;X|Y;Z;;;;\n"
+        "hotspot;?;;;;;;\n"
+        "numeric;Bukan angka;;abc;;;;\n"
+        ";;;;;;;\n"
+    ).encode()
+    r = await _send(api, "/v1/items/import/csv?publish=true", school.teacher, csv_text,
+                    "text/csv")
+    assert r.status_code == 201, r.text
+    report = r.json()
+    assert len(report["created"]) == 4
+    assert all(c["status"] == "published" for c in report["created"])
+    assert [(e["row"], e["field"]) for e in report["errors"]] == [
+        (6, "correct"), (7, "kind"), (8, "value")]
+    first = (await api.call("GET", f"/v1/items/{report['created'][0]['id']}",
+                            school.teacher)).json()["item"]
+    assert first["options"] == [{"id": "A", "text": "Jakarta"}, {"id": "B", "text": "Bandung"}]
+    assert first["metadata"] == {"topic": "geografi", "tags": ["ibu kota", "kota"],
+                                 "difficulty": 0.3}
+    r = await _send(api, "/v1/items/import/csv", school.teacher, b"a,b\n1,2\n", "text/csv")
+    _problem(r, 400, "csv_invalid")
+
+
+@pytest.fixture(scope="module")
+def moto_s3(monkeypatch_module: pytest.MonkeyPatch) -> Iterator[str]:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch_module.setenv(name, "testing")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+async def test_s3_store_uses_presigned_urls(moto_s3: str) -> None:
+    store = S3MediaStore("ujian-media", region="ap-southeast-3", endpoint_url=moto_s3,
+                         url_ttl_s=600)
+    store.client.create_bucket(Bucket="ujian-media", CreateBucketConfiguration={
+        "LocationConstraint": "ap-southeast-3"})
+    key = str(uuid.uuid4())
+    await store.put(key, png(), "image/png")
+    url = store.presigned_url(key, "image/png")
+    assert url is not None and "X-Amz-Signature=" in url and url.startswith(moto_s3)
+    async with httpx.AsyncClient() as client:
+        r = await client.get(url)
+    assert r.status_code == 200 and r.content == png()
+    assert r.headers["content-type"] == "image/png"
+    assert await store.read(key) == png()
+    assert await store.read(str(uuid.uuid4())) is None
