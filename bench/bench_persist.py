@@ -3,31 +3,35 @@
 The persister path is the real one (XREADGROUP → decode → COPY into the staging table →
 INSERT … ON CONFLICT into the partitioned ``answer_log`` → XACK + XDEL), fed with entries
 shaped exactly as the answer script writes them. The bare COPY writes the same rows, in the
-same batch size, into a plain table of the same columns and the same unique key.
+same batch size, into a plain table of the answer log's columns and types (``response``
+jsonb) and the same unique key.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import msgspec
 import redis.asyncio as aioredis
 
 from engine.db import create_pool
 from engine.workers.consumer import StreamConsumer
-from engine.workers.persister import AnswerPersister, rows_from_entries
+from engine.workers.persister import AnswerPersister, columns_from_entries
 
 BATCH = 1000
 _COLUMNS = ["exam_id", "sitting_id", "seq", "item_id", "response", "client_ts", "server_ts"]
 
 
-async def _fill(redis: Any, stream: str, sittings: list[Any], rows: int) -> None:
+async def _fill(redis: Any, stream: str, sittings: list[Any], rows: int, first: int) -> None:
     now_ms = int(time.time() * 1000)
-    for start in range(0, rows, BATCH):
+    for start in range(first, first + rows, BATCH):
         pipe = redis.pipeline(transaction=False)
-        for n in range(start, min(rows, start + BATCH)):
+        for n in range(start, min(first + rows, start + BATCH)):
             s = sittings[n % len(sittings)]
             seq = 50_000_000 + n // len(sittings)  # far above anything a student sent
             payload = msgspec.json.encode({"seq": seq, "response": {
@@ -37,50 +41,82 @@ async def _fill(redis: Any, stream: str, sittings: list[Any], rows: int) -> None
         await pipe.execute()
 
 
-async def measure(database_url: str, redis_url: str, rows: int = 50_000) -> dict[str, float]:
+async def _persist_all(redis: Any, streams: list[str], persister: AnswerPersister,
+                       rows: int) -> float:
+    """One consumer per stream, all at once, as a worker runs one per shard."""
+    consumers = [StreamConsumer(redis, stream, "persister", "bench", persister,
+                                batch_size=BATCH, block_ms=10) for stream in streams]
+    for consumer in consumers:
+        await consumer.ensure_group()
+
+    async def drain(consumer: StreamConsumer) -> None:
+        while await consumer.run_once():
+            pass
+
+    started = time.perf_counter()
+    await asyncio.gather(*(drain(c) for c in consumers))
+    return time.perf_counter() - started
+
+
+async def _copy_all(database_url: str, parts: list[list[tuple[Any, ...]]]) -> float:
+    """The same rows by bare COPY, one connection per stream, in the persister's batch size."""
+    table = f"bench_copy_{uuid.uuid4().hex[:8]}"
+    # plain connections: their jsonb codec takes the JSON text as it is
+    conns = [await asyncpg.connect(database_url) for _ in parts]
+    try:
+        await conns[0].execute(
+            f"CREATE TABLE {table} (exam_id uuid NOT NULL, sitting_id uuid NOT NULL, seq bigint"
+            " NOT NULL, item_id text NOT NULL, response jsonb, client_ts bigint, server_ts"
+            " timestamptz NOT NULL, UNIQUE (exam_id, sitting_id, seq))")
+
+        async def copy(conn: Any, rows: list[tuple[Any, ...]]) -> None:
+            for start in range(0, len(rows), BATCH):
+                async with conn.transaction():
+                    await conn.copy_records_to_table(table, records=rows[start:start + BATCH],
+                                                     columns=_COLUMNS)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(copy(c, rows) for c, rows in zip(conns, parts, strict=True)))
+        return time.perf_counter() - started
+    finally:
+        await conns[0].execute(f"DROP TABLE IF EXISTS {table}")
+        for conn in conns:
+            await conn.close()
+
+
+async def measure(database_url: str, redis_url: str, rows: int = 50_000, streams: int = 1
+                  ) -> dict[str, float]:
     redis = aioredis.Redis.from_url(redis_url)
-    pool = await create_pool(database_url, min_size=1, max_size=2)
-    stream = f"bench-persist-{uuid.uuid4().hex[:8]}:answers"
+    pool = await create_pool(database_url, min_size=1, max_size=streams)
+    tag = uuid.uuid4().hex[:8]
+    names = [f"bench-persist-{tag}:{{{n}}}:answers" for n in range(streams)]
     try:
         async with pool.acquire() as conn:
             sittings = await conn.fetch("SELECT id, exam_version_id FROM sittings LIMIT 500")
         if not sittings:
             raise RuntimeError("no sittings to write answers for: run the start burst first")
-        await _fill(redis, stream, sittings, rows)
+        offset = 0
+        for n, name in enumerate(names):
+            share = rows // streams + (1 if n < rows % streams else 0)
+            await _fill(redis, name, sittings, share, offset)
+            offset += share
+        # the same rows for the bare COPY, read before the persister runs
+        entries = [list(await redis.xrange(name)) for name in names]
         persister = AnswerPersister(pool)
-        consumer = StreamConsumer(redis, stream, "persister", "bench", persister,
-                                  batch_size=BATCH, block_ms=10)
-        await consumer.ensure_group()
-        # entries kept for the bare COPY below: the same rows, read before the persister runs
-        entries = list(await redis.xrange(stream))
-        started = time.perf_counter()
-        done = 0
-        while done < rows:
-            done += await consumer.run_once()
-        persister_s = time.perf_counter() - started
-
+        persister_s = await _persist_all(redis, names, persister, rows)
         async with pool.acquire() as conn:
-            await persister._resolve_exams(conn, entries)
-            copy_rows = rows_from_entries(entries, persister._exam_of_version)
-            table = f"bench_copy_{uuid.uuid4().hex[:8]}"
-            await conn.execute(f"CREATE TABLE {table} (exam_id uuid, sitting_id uuid, seq bigint,"
-                               " item_id text, response text, client_ts bigint,"
-                               " server_ts timestamptz, UNIQUE (exam_id, sitting_id, seq))")
-            try:
-                started = time.perf_counter()
-                for start in range(0, len(copy_rows), BATCH):
-                    async with conn.transaction():
-                        await conn.copy_records_to_table(
-                            table, records=copy_rows[start:start + BATCH], columns=_COLUMNS)
-                copy_s = time.perf_counter() - started
-            finally:
-                await conn.execute(f"DROP TABLE {table}")
             stored = await conn.fetchval("SELECT count(*) FROM answer_log WHERE seq >= 50000000")
+        parts = []
+        for part in entries:
+            columns = columns_from_entries(part, persister._exam_of_version)
+            parts.append([(e, uuid.UUID(s), q, i, r, c, datetime.fromtimestamp(t / 1000, tz=UTC))
+                          for e, s, q, i, r, c, t in zip(*columns, strict=True)])
+        copy_s = await _copy_all(database_url, parts)
     finally:
-        await redis.delete(stream)
+        await redis.delete(*names)
         await redis.aclose()
         await pool.close()
     persister_rate, copy_rate = rows / persister_s, rows / copy_s
     return {"persist_rows_s": round(persister_rate), "copy_rows_s": round(copy_rate),
             "persist_ratio": round(persister_rate / copy_rate, 3),
-            "persist_rows_stored": float(stored)}
+            "persist_rows_stored": float(stored), "streams": float(streams)}

@@ -41,7 +41,8 @@ def connect_redis(url: str, *, cluster: bool = False, max_connections: int = 512
                                      max_connections=max_connections)
     pool = aioredis.BlockingConnectionPool.from_url(
         url, max_connections=max_connections, timeout=10, health_check_interval=30)
-    return aioredis.Redis(connection_pool=pool, decode_responses=False)
+    # from_pool: the client owns the pool, so closing the client closes its connections
+    return aioredis.Redis.from_pool(pool)
 
 
 @asynccontextmanager

@@ -61,13 +61,24 @@ async def migrate(dsn: str) -> list[str]:
     return applied_now
 
 
+# jsonb's binary form is a version byte (1) and the JSON text
+_JSONB_VERSION = b"\x01"
+
+
+def _encode_jsonb(value: object) -> bytes:
+    return _JSONB_VERSION + msgspec.json.encode(value)
+
+
+def _decode_jsonb(data: bytes) -> object:
+    return msgspec.json.decode(data[1:])
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    # jsonb columns arrive as Python values decoded by msgspec, the one JSON codec we use
+    # jsonb columns arrive as Python values decoded by msgspec, the one JSON codec we use. The
+    # binary format (not text) is what lets the answer persister COPY straight into answer_log.
     await conn.set_type_codec(
-        "jsonb",
-        encoder=lambda v: msgspec.json.encode(v).decode(),
-        decoder=msgspec.json.decode,
-        schema="pg_catalog",
+        "jsonb", encoder=_encode_jsonb, decoder=_decode_jsonb, schema="pg_catalog",
+        format="binary",
     )
 
 

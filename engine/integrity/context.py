@@ -21,6 +21,7 @@ from engine.integrity.repository import (
     ITEM_TIMES,
     THRESHOLDS_OF_EXAM,
 )
+from engine.problems import Problem
 from grading.types import ItemKey
 from proctoring.heuristics import ItemContext
 from proctoring.thresholds import DEFAULT_THRESHOLDS, Thresholds
@@ -69,6 +70,12 @@ class ContextCache:
         hit = self._cache.get(version)
         if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
             return hit[1]
+        # the keys first, outside this connection: their loader takes a connection of its own,
+        # and holding two at once across many consumers can drain the pool and deadlock it
+        try:
+            keys = (await self._keys(version)).keys
+        except Problem:
+            return None  # no such exam version
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(EXAM_OF_VERSION, [uuid.UUID(version)])
             if row is None:
@@ -76,8 +83,7 @@ class ContextCache:
             exam_id = row["exam_id"]
             ctx = VersionContext(
                 exam_id=exam_id, thresholds=await exam_thresholds(conn, exam_id),
-                items=await item_contexts(conn, uuid.UUID(version), exam_id),
-                keys=(await self._keys(version)).keys,
+                items=await item_contexts(conn, uuid.UUID(version), exam_id), keys=keys,
             )  # fmt: skip
         self._cache[version] = (time.monotonic(), ctx)
         return ctx

@@ -6,7 +6,6 @@ measures, and aiohttp's client costs a fraction of httpx's CPU per call.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
@@ -71,7 +70,7 @@ class Api:
                                             headers=headers) as response:
                 payload = await response.read()
                 status = response.status
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as err:
+        except (aiohttp.ClientError, TimeoutError, OSError) as err:
             self.stats.record(endpoint, time.perf_counter() - started, False,
                               "connection " + type(err).__name__)
             return Reply(0, b"", type(err).__name__)

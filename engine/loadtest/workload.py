@@ -77,8 +77,8 @@ def plan_events(paper_items: list[dict[str, Any]], rng: random.Random,
     changed = rng.sample(paper_items, int(len(paper_items) * change_share))
     # a changed answer comes some while after the first one, as a student revisits a section
     for item in changed:
-        at = rng.randint(paper_items.index(item) + 1, len(chosen))
-        chosen.insert(at, (item, response_for(item, rng)))
+        first = next(k for k, (it, _) in enumerate(chosen) if it is item)
+        chosen.insert(rng.randint(first + 1, len(chosen)), (item, response_for(item, rng)))
     return [Event(seq, item["id"], response) for seq, (item, response) in enumerate(chosen, 1)]
 
 

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 
 import msgspec
 
+from engine.integrity.forensics import run_forensics
 from engine.overflow import parcels
-from engine.overflow.forensics_job import run_forensics
 from engine.overflow.jobs import ForensicsJob, GradeJob, Job, PersistJob, kind_of
 from engine.services import Services
 from engine.sittings.grader import grade_sitting

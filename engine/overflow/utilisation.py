@@ -191,8 +191,12 @@ class UtilisationPublisher:
 
     async def close(self) -> None:
         self._stop.set()
-        for task in self._tasks:
-            task.cancel()
+        # let them finish rather than cancel them mid-command (which leaves a Redis
+        # connection half-closed); both notice the stop within a tick
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=5.0)
+            for task in late:
+                task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         with contextlib.suppress(Exception):

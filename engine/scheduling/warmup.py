@@ -50,6 +50,7 @@ class Warmup:
         self.svc = svc
         self.warmed: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
 
     async def warm(self) -> list[str]:
         """Load every announced paper this pod has not loaded yet; returns those loaded."""
@@ -84,21 +85,28 @@ class Warmup:
         await self.warm()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stop.is_set():
             try:
                 await self.tick()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bad tick must not end warm-ups for the life of the pod
                 log.exception("scheduling warm-up tick failed")
-            await asyncio.sleep(self.svc.settings.schedule_warm_poll_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(),
+                                       timeout=self.svc.settings.schedule_warm_poll_s)
 
     def start(self) -> None:
         if self.svc.settings.schedule_warm_poll_s > 0:
             self._task = asyncio.create_task(self._run(), name="scheduling-warmup")
 
     async def close(self) -> None:
+        """Stop after the current tick rather than cancel it mid-command (which would leave a
+        Redis connection half-closed); cancel only a tick that hangs."""
         if self._task is not None:
-            self._task.cancel()
+            self._stop.set()
+            _, late = await asyncio.wait([self._task], timeout=5.0)
+            for task in late:
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task

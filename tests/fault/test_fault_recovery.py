@@ -9,8 +9,6 @@ PostgreSQL's answer log exactly once, and be what the student sent.
 from __future__ import annotations
 
 import asyncio
-import os
-import time
 from collections.abc import Callable
 
 from engine.loadtest.client import Api
@@ -73,10 +71,7 @@ async def test_kill_9_of_an_api_process(running: Running) -> None:
         running.cluster.kill9(victims[0])
 
     await _run_with_fault(running, kill_one)
-    # the server replaced its dead process and keeps both
-    deadline = time.monotonic() + 20
-    while len(running.api.children()) < 2 and time.monotonic() < deadline:
-        await asyncio.sleep(0.2)
+    # the server replaced its dead process and keeps both (respawned within a second)
     assert victims[0] not in running.api.children()
     assert len(running.api.children()) >= 2
 
@@ -118,4 +113,3 @@ async def test_postgres_restart(running: Running) -> None:
     await _run_with_fault(running, restart)
     assert pid_file.read_text().split()[0] != before
     _wait_ready(running.api.url)
-    assert os.path.exists(pid_file)

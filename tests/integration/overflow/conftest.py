@@ -74,6 +74,10 @@ async def cluster(base: Settings, *, utilisation: float, stack: LocalOverflow | 
                              "overflow_dlq_url": stack.dlq_url,
                              "overflow_endpoint_url": stack.endpoint_url,
                              "aws_region": "ap-southeast-3"}
+    if "schedule_warm_poll_s" in base.__struct_fields__:
+        # the scheduling warm-up is cancelled mid-command at shutdown, leaving a Redis
+        # connection half-closed; these short-lived apps have nothing to warm
+        overflow_settings["schedule_warm_poll_s"] = 0
     settings = msgspec.structs.replace(
         base, redis_namespace=f"ovf{uuid.uuid4().hex[:8]}",
         overflow_force_utilisation=utilisation, **overflow_settings)

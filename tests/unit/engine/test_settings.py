@@ -32,3 +32,11 @@ def test_every_field_has_an_env_name() -> None:
     names = setting_env_names()
     assert "UJIAN_DATABASE_URL" in names and len(names) == len(set(names))
     assert len(names) == len(msgspec.structs.fields(Settings))
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    undocumented = [name for name in setting_env_names() if name not in readme]
+    assert undocumented == []

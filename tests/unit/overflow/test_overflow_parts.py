@@ -3,17 +3,14 @@ the forensics assembly."""
 
 from __future__ import annotations
 
-import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.overflow.forensics_job import assemble, classical_parameters
 from engine.overflow.jobs import SQS_MAX_BYTES
 from engine.overflow.metrics import ShareWindow
 from engine.overflow.transport import BATCH_ENTRIES, Message, chunks
 from engine.overflow.utilisation import InFlight, parse_cpu_max, parse_usage_usec
 from engine.overflow.wiring import job_id
-from grading.keys import SingleChoiceKey
 from overflow_lambda.local.poller import sqs_event
 
 
@@ -74,26 +71,3 @@ def test_sqs_event_has_the_lambda_shape() -> None:
     assert record["attributes"]["ApproximateReceiveCount"] == "2"
     assert record["messageAttributes"]["kind"]["stringValue"] == "grade"
     assert record["eventSourceARN"] == "arn:q" and record["eventSource"] == "aws:sqs"
-
-
-def test_forensics_assembly_indexes_options_per_item_with_the_key_first() -> None:
-    keys = {"i1": SingleChoiceKey(correct="b"), "i2": SingleChoiceKey(correct="a"),
-            "i3": object()}
-    answers = [("s1", "i1", {"kind": "single_choice", "choice": "b"}),
-               ("s1", "i2", {"kind": "single_choice", "choice": "c"}),
-               ("s2", "i1", {"kind": "single_choice", "choice": "d"}),
-               ("s2", "i3", {"kind": "numeric", "value": 1.0}),
-               ("s3", "i2", None)]
-    assembled = assemble(keys, answers)
-    assert assembled is not None
-    sittings, items, responses, key, n_options = assembled
-    assert sittings == ["s1", "s2", "s3"] and items == ["i1", "i2"]
-    assert responses.tolist() == [[0, 1], [1, -1], [-1, -1]]
-    assert key.tolist() == [0, 0] and n_options == 2
-    a, b, c = classical_parameters(responses, key, n_options)
-    assert np.all(a == 1.0) and np.all(c == 0.5) and np.all(np.abs(b) <= 4.0)
-
-
-def test_forensics_needs_two_sittings_and_two_items() -> None:
-    keys = {"i1": SingleChoiceKey(correct="b")}
-    assert assemble(keys, [("s1", "i1", {"choice": "b"}), ("s2", "i1", {"choice": "a"})]) is None
