@@ -34,6 +34,9 @@ class CompiledPaper(msgspec.Struct, frozen=True, array_like=True):
     title: str
     shuffle: bool
     sections: list[CompiledSection]
+    # 'free' or 'linear' (in order, no going back); last, with a default, so that papers
+    # packed before it existed still decode
+    navigation: str = "free"
 
     def item_kinds(self) -> dict[str, str]:
         return {item.id: item.kind for s in self.sections for item in s.items}
@@ -76,6 +79,7 @@ def assemble_paper(
     title: str,
     shuffle: bool,
     sections: Sequence[tuple[str, Sequence[CompiledItem]]],
+    navigation: str = "free",
 ) -> CompiledPaper:
     """A paper from already compiled item fragments (see cache.FragmentCache)."""
     return CompiledPaper(
@@ -83,6 +87,7 @@ def assemble_paper(
         title=title,
         shuffle=shuffle,
         sections=[CompiledSection(title=t, items=list(items)) for t, items in sections],
+        navigation=navigation,
     )
 
 

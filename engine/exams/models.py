@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
 from grading.irt import ScoreScale
 from grading.outcomes import ScoringPolicy
+from question_bank.blueprints import Blueprint
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 
@@ -28,7 +29,11 @@ class ItemRef(msgspec.Struct, frozen=True):
 class SectionCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     title: Title
     # items by id; each is pinned to its latest version when the exam is created
-    items: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=500)]
+    items: Annotated[list[uuid.UUID], msgspec.Meta(max_length=500)] = []
+    # or rules ("12 items of topic X, difficulty 0.3-0.7") over published items, optionally of
+    # one bank: resolved once, for the exam's seed, when the exam is created
+    blueprint: Blueprint | None = None
+    bank_id: uuid.UUID | None = None
 
 
 class ExamCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -40,6 +45,10 @@ class ExamCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     grace_s: Annotated[int, msgspec.Meta(ge=0, le=600)] = 30
     instant_results: bool = True
     shuffle: bool = True
+    # the seed of blueprint sections: the same seed picks the same items (default: random)
+    seed: Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)] | None = None
+    # 'free': any order, back and forth; 'linear': in order, no going back
+    navigation: Literal["free", "linear"] = "free"
     # weights, negative marking, pass mark; sections default to the exam's own sections
     scoring: ScoringPolicy | None = None
     # the reporting scale of IRT scores after calibration (default 200-1000, 600 average)
@@ -70,6 +79,7 @@ class Exam(msgspec.Struct, frozen=True):
     shuffle: bool
     item_count: int
     published_at: datetime | None
+    navigation: str = "free"
 
 
 class AssignmentCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -35,14 +35,15 @@ WHERE (item_id, version) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))
 INSERT_EXAM = "INSERT INTO exams (id, org_id, title, created_by) VALUES ($1, $2, $3, $4)"
 INSERT_EXAM_VERSION = """
 INSERT INTO exam_versions (id, exam_id, version, status, spec, time_limit_s, window_open,
-                           window_close, grace_s, instant_results, shuffle, scoring, score_scale)
-VALUES ($1, $2, 1, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                           window_close, grace_s, instant_results, shuffle, scoring, score_scale,
+                           navigation)
+VALUES ($1, $2, 1, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 """
 EXAM_COLUMNS = """
 e.id, e.org_id, e.title, v.id AS version_id, v.version, v.status, v.time_limit_s,
 v.window_open, v.window_close, v.grace_s, v.instant_results, v.shuffle,
 (SELECT count(*) FROM jsonb_path_query(v.spec, '$.sections[*].items[*]')) AS item_count,
-v.published_at
+v.published_at, v.navigation
 """
 # the version students sit if there is one, else the newest draft
 EXAM_BY_ID = f"""
@@ -61,12 +62,18 @@ JOIN LATERAL (
 ) v ON true
 WHERE e.org_id = $1 ORDER BY e.created_at DESC
 """
-# a student sees the published exams assigned to their school (or owned by it)
+# a student sees the published exams assigned to their school (or owned by it) and, where the
+# school narrowed an exam to some classes, only if their class is one of them
 EXAMS_FOR_STUDENT = f"""
-SELECT {EXAM_COLUMNS} FROM exams e
+SELECT {EXAM_COLUMNS} FROM users u
+JOIN exams e ON e.org_id = u.org_id OR EXISTS (
+    SELECT 1 FROM exam_assignments a WHERE a.exam_id = e.id AND a.org_id = u.org_id)
 JOIN exam_versions v ON v.exam_id = e.id AND v.status = 'published'
-WHERE e.org_id = $1 OR EXISTS (
-    SELECT 1 FROM exam_assignments a WHERE a.exam_id = e.id AND a.org_id = $1)
+WHERE u.id = $1 AND (
+    NOT EXISTS (SELECT 1 FROM exam_class_assignments x
+                WHERE x.exam_id = e.id AND x.org_id = u.org_id)
+    OR EXISTS (SELECT 1 FROM exam_class_assignments x
+               WHERE x.exam_id = e.id AND x.class_id = u.class_id))
 ORDER BY v.window_open
 """
 PUBLISH_VERSION = """
@@ -81,7 +88,7 @@ FROM exams e JOIN exam_versions v ON v.exam_id = e.id AND v.status = 'published'
 WHERE e.id = $1 AND (e.org_id = $2 OR EXISTS (
     SELECT 1 FROM exam_assignments a WHERE a.exam_id = e.id AND a.org_id = $2))
 """
-VERSION_BY_ID = "SELECT exam_id, spec, shuffle FROM exam_versions WHERE id = $1"
+VERSION_BY_ID = "SELECT exam_id, spec, shuffle, navigation FROM exam_versions WHERE id = $1"
 EXAM_TITLE = "SELECT title FROM exams WHERE id = $1"
 ORGS_IN_SCOPE = """
 WITH RECURSIVE tree AS (
@@ -136,8 +143,8 @@ class ExamRepository:
     async def exams_of_org(self, org_id: uuid.UUID) -> list[Exam]:
         return [_exam(r) for r in await self.conn.fetch(EXAMS_OF_ORG, org_id)]
 
-    async def exams_for_student(self, org_id: uuid.UUID) -> list[Exam]:
-        return [_exam(r) for r in await self.conn.fetch(EXAMS_FOR_STUDENT, org_id)]
+    async def exams_for_student(self, student_id: uuid.UUID) -> list[Exam]:
+        return [_exam(r) for r in await self.conn.fetch(EXAMS_FOR_STUDENT, student_id)]
 
     async def published_for_student(self, exam_id: uuid.UUID, org_id: uuid.UUID
                                     ) -> PublishedVersion | None:

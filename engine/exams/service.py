@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Any
 
@@ -31,6 +32,7 @@ from engine.problems import Problem, conflict, not_found, validation_failed
 from grading.outcomes import ScoringPolicy, Section
 from grading.types import ItemKey
 from question_bank import service as question_bank_service
+from question_bank.banks import BlueprintResolve, resolve_blueprint
 from question_bank.cache import FragmentCache, PaperCache
 from question_bank.items import ItemCreate, StudentItem
 from question_bank.paper import CompiledItem, CompiledPaper, assemble_paper, compile_item
@@ -48,22 +50,26 @@ async def create_exam(pool: Any, principal: Principal, data: ExamCreate) -> Exam
         raise validation_failed("window_close must be after window_open")
     if data.window_open.tzinfo is None or data.window_close.tzinfo is None:
         raise validation_failed("window times need a time zone offset (e.g. Z or +07:00)")
-    wanted = [i for s in data.sections for i in s.items]
+    picked = await _blueprint_picks(pool, principal, data)
+    listed = [i for s in data.sections for i in s.items]
+    wanted = listed + [ref.id for refs in picked.values() for ref in refs]
     if len(set(wanted)) != len(wanted):
         raise validation_failed("an item appears more than once in the exam")
     exam_id, version_id = uuid.uuid4(), uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
         repo = ExamRepository(conn)
-        versions = await repo.latest_item_versions(wanted, principal.org_id)
-        missing = [str(i) for i in wanted if i not in versions]
+        versions = await repo.latest_item_versions(listed, principal.org_id)
+        missing = [str(i) for i in listed if i not in versions]
         if missing:
             raise validation_failed(
                 "unknown items", [{"field": "sections", "message": f"no such item: {m}"}
                                   for m in missing[:20]]
             )
+        versions.update({ref.id: ref.version for refs in picked.values() for ref in refs})
         spec = ExamSpec(sections=[
-            SectionSpec(title=s.title, items=[ItemRef(i, versions[i]) for i in s.items])
-            for s in data.sections
+            SectionSpec(title=s.title, items=picked.get(n) or
+                        [ItemRef(i, versions[i]) for i in s.items])
+            for n, s in enumerate(data.sections)
         ])  # fmt: skip
         await conn.execute(INSERT_EXAM, exam_id, principal.org_id, data.title, principal.user_id)
         await repo.pin_item_versions(exam_id, [(i, versions[i]) for i in wanted])
@@ -73,10 +79,30 @@ async def create_exam(pool: Any, principal: Principal, data: ExamCreate) -> Exam
             data.time_limit_s, data.window_open, data.window_close, data.grace_s,
             data.instant_results, data.shuffle, msgspec.to_builtins(policy),
             msgspec.to_builtins(data.score_scale) if data.score_scale else None,
+            data.navigation,
         )  # fmt: skip
         found = await repo.exam(exam_id)
     assert found is not None
     return found[0]
+
+
+async def _blueprint_picks(pool: Any, principal: Principal, data: ExamCreate
+                           ) -> dict[int, list[ItemRef]]:
+    """The items each rule-defined section picks (section index → pins)."""
+    seed = data.seed if data.seed is not None else secrets.randbelow(2**31)
+    picked: dict[int, list[ItemRef]] = {}
+    for n, section in enumerate(data.sections):
+        if (section.blueprint is None) == (not section.items):
+            raise validation_failed(
+                "a section lists its items or gives a blueprint, one of the two",
+                [{"field": f"sections[{n}]", "message": "give items or blueprint"}])
+        if section.blueprint is None:
+            continue
+        # each section draws with its own seed so two sections with the same rules differ
+        picks = await resolve_blueprint(pool, principal, BlueprintResolve(
+            blueprint=section.blueprint, seed=seed + n, bank_id=section.bank_id))
+        picked[n] = [ItemRef(uuid.UUID(p.id), p.version) for p in picks]
+    return picked
 
 
 def scoring_policy(data: ExamCreate, spec: ExamSpec) -> ScoringPolicy:
@@ -118,7 +144,9 @@ async def list_exams(pool: Any, principal: Principal) -> list[Exam]:
         repo = ExamRepository(conn)
         if principal.is_staff:
             return await repo.exams_of_org(principal.org_id)
-        return await repo.exams_for_student(principal.org_id)
+        exams = await repo.exams_for_student(principal.user_id)
+    # an exam card's token opens its one exam only
+    return [e for e in exams if principal.exam_id in (None, e.id)]
 
 
 async def load_paper(pool: Any, exam_version_id: str, fragments: FragmentCache | None = None
@@ -147,7 +175,7 @@ async def load_paper(pool: Any, exam_version_id: str, fragments: FragmentCache |
         title = await conn.fetchval("SELECT title FROM exams WHERE id = $1", row["exam_id"])
     sections = [(s.title, [compiled[(str(r.id), r.version)] for r in s.items])
                 for s in spec.sections]
-    return assemble_paper(exam_version_id, title, row["shuffle"], sections)
+    return assemble_paper(exam_version_id, title, row["shuffle"], sections, row["navigation"])
 
 
 async def load_keys(pool: Any, exam_version_id: str) -> dict[str, ItemKey]:

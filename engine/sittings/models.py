@@ -94,8 +94,9 @@ class StudentPaperDoc(msgspec.Struct, frozen=True):
     """The shape of GET /paper for the OpenAPI docs; the body itself is joined from bytes."""
 
     sitting_id: uuid.UUID
-    exam_id: uuid.UUID
+    exam_version_id: uuid.UUID
     title: str
+    navigation: str
     state: str
     remaining_ms: int
     last_seq: int

@@ -99,7 +99,8 @@ class Api:
 
     async def exam(self, teacher: str, *, items: list[dict[str, Any]] | None = None,
                    opens_in_s: float = -60, closes_in_s: float = 3600, limit_s: int = 3600,
-                   grace_s: int = 30, instant: bool = True, publish: bool = True) -> dict[str, Any]:
+                   grace_s: int = 30, instant: bool = True, publish: bool = True,
+                   navigation: str = "free") -> dict[str, Any]:
         ids = []
         for item in items or sample_items():
             r = await self.call("POST", "/v1/items", teacher, json=item)
@@ -112,7 +113,7 @@ class Api:
             "time_limit_s": limit_s,
             "window_open": (now + timedelta(seconds=opens_in_s)).isoformat(),
             "window_close": (now + timedelta(seconds=closes_in_s)).isoformat(),
-            "grace_s": grace_s, "instant_results": instant,
+            "grace_s": grace_s, "instant_results": instant, "navigation": navigation,
         })
         assert r.status_code == 201, r.text
         exam: dict[str, Any] = r.json()

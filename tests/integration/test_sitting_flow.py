@@ -215,3 +215,17 @@ async def test_persister_dying_between_xadd_and_xack_loses_nothing(
     assert (await svc.redis.xpending(shard_stream, PERSIST_GROUP))["pending"] == 0
     logged = await _logged(svc, sitting["id"])
     assert [seq for seq, _ in logged] == list(range(1, acked + 1))  # all, exactly once
+
+
+async def test_navigation_rule_travels_with_the_paper(api: Api, school: School) -> None:
+    linear = await api.exam(school.teacher, navigation="linear")
+    free = await api.exam(school.teacher)
+    assert (linear["navigation"], free["navigation"]) == ("linear", "free")
+    for exam, expected in ((linear, "linear"), (free, "free")):
+        sitting = await api.start(school.students[2], exam["id"])
+        assert (await api.paper(school.students[2], sitting["id"]))["navigation"] == expected
+    r = await api.call("POST", "/v1/exams", school.teacher, json={
+        "title": "x", "time_limit_s": 600, "navigation": "sideways",
+        "sections": [{"title": "A", "items": [str(uuid.uuid4())]}],
+        "window_open": "2026-01-01T00:00:00Z", "window_close": "2026-01-02T00:00:00Z"})
+    assert r.status_code == 400 and r.json()["code"] == "validation_failed"

@@ -36,6 +36,11 @@ async def test_class_assignment_and_overrides(api: Api, svc: Services, tenants: 
     assert exam["id"] in [e["id"] for e in mine.json()]
     theirs = await api.call("GET", "/v1/me/exams", outside)
     assert exam["id"] not in [e["id"] for e in theirs.json()]
+    # the exam list shows exactly the same
+    listed = await api.call("GET", "/v1/exams", in_class)
+    assert exam["id"] in [e["id"] for e in listed.json()]
+    listed = await api.call("GET", "/v1/exams", outside)
+    assert exam["id"] not in [e["id"] for e in listed.json()]
     r = await api.call("POST", f"/v1/exams/{exam['id']}/sittings", outside)
     assert r.status_code == 404
     # an override: 10 minutes plus 1 of extra time, for this student only

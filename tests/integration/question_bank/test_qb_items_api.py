@@ -259,3 +259,41 @@ async def test_blueprint_resolves_published_items_deterministically(api: Api,
     body["blueprint"]["rules"][0]["count"] = 9
     _problem(await api.call("POST", "/v1/blueprints/resolve", t, json=body), 400,
              "validation_failed")
+
+
+async def test_an_exam_section_defined_by_a_blueprint(api: Api, school: School,
+                                                      svc: Services) -> None:
+    t = school.teacher
+    topic = f"bpx-{uuid.uuid4().hex[:6]}"
+    ids = {}
+    for n in range(10):
+        r = await api.call("POST", "/v1/items?publish=true", t,
+                           json={**ALL_KINDS[2][0], "metadata": {"topic": topic,
+                                                                 "difficulty": n / 10}})
+        ids[r.json()["id"]] = n
+    rules = {"rules": [{"count": 4, "topic": topic, "difficulty_min": 0.3,
+                        "difficulty_max": 0.7}]}
+
+    async def exam_with(seed: int) -> list[str]:
+        r = await api.call("POST", "/v1/exams", t, json={
+            "title": "Blueprint", "time_limit_s": 600, "seed": seed,
+            "sections": [{"title": "Rules", "blueprint": rules}],
+            "window_open": "2026-01-01T00:00:00Z", "window_close": "2026-01-02T00:00:00Z"})
+        assert r.status_code == 201, r.text
+        exam = (await api.call("GET", f"/v1/exams/{r.json()['id']}", t)).json()
+        assert exam["item_count"] == 4
+        async with svc.pool.acquire() as conn:
+            spec = await conn.fetchval(
+                "SELECT spec FROM exam_versions WHERE exam_id = $1", uuid.UUID(exam["id"]))
+        return [ref["id"] for s in spec["sections"] for ref in s["items"]]
+
+    first, again = await exam_with(7), await exam_with(7)
+    assert first == again  # the same seed picks the same items
+    assert all(3 <= ids[i] <= 7 for i in first) and len(set(first)) == 4
+    # neither items nor a blueprint, or both: refused
+    for section in ({"title": "x"}, {"title": "x", "blueprint": rules,
+                                      "items": [next(iter(ids))]}):
+        r = await api.call("POST", "/v1/exams", t, json={
+            "title": "x", "time_limit_s": 600, "sections": [section],
+            "window_open": "2026-01-01T00:00:00Z", "window_close": "2026-01-02T00:00:00Z"})
+        _problem(r, 400, "validation_failed")
