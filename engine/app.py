@@ -22,6 +22,7 @@ from engine.auth.tokens import build_jwt_auth
 from engine.db import create_pool, migrate
 from engine.loadtest.floor import bench_routes
 from engine.metrics import paper_cache_collector, prometheus_config
+from engine.overflow.http_load import count_in_flight, http_in_flight
 from engine.overflow.wiring import Overflow
 from engine.problems import EXCEPTION_HANDLERS
 from engine.routes import ROUTE_HANDLERS, WORKER_ROUTE_HANDLERS
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Litestar:
     probes and metrics (so Kubernetes can check it like any other pod)."""
     jwt_auth = build_jwt_auth(settings)
     run_workers = worker or settings.run_workers_in_api
+    http_in_flight.limit = settings.max_in_flight_requests
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -114,7 +116,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Litestar:
         on_app_init=[jwt_auth.on_app_init],
         # every handler declares who may call it (engine/auth/policy.py); none → refused
         guards=[enforce_policy],
-        middleware=[prometheus_config.middleware],
+        middleware=[count_in_flight, prometheus_config.middleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -53,6 +53,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     stream_shards: int = 16
     max_body_bytes: int = 256 * 1024
     max_batch_events: int = 50
+    # HTTP requests one process serves at once before it counts as fully utilised (overflow)
+    max_in_flight_requests: int = 256
     # background consumers (persister, sweeper, grader) inside the API process; off in
     # production, where ``ujian worker`` pods run them
     run_workers_in_api: bool = True

@@ -12,6 +12,7 @@ from typing import Any
 from engine.overflow import dead_letters, parcels
 from engine.overflow.dispatcher import Dispatcher, Task
 from engine.overflow.execute import Persister, execute
+from engine.overflow.http_load import http_in_flight
 from engine.overflow.jobs import ForensicsJob, GradeJob, PersistJob
 from engine.overflow.routing import Router
 from engine.overflow.transport import SqsTransport, sqs_client
@@ -51,7 +52,8 @@ class Overflow:
         self.in_flight = InFlight(limit=settings.db_pool_max)
         self.sampler = Sampler(
             CpuSampler(), LoopLag(),
-            lambda: max(self.in_flight.ratio(), pool_busy(svc.pool, settings.db_pool_max)),
+            lambda: max(self.in_flight.ratio(), pool_busy(svc.pool, settings.db_pool_max),
+                        http_in_flight.ratio()),
             forced=settings.overflow_force_utilisation,
         )  # fmt: skip
         self.publisher = UtilisationPublisher(svc.redis, settings.redis_namespace, self.sampler)
