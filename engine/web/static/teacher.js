@@ -201,21 +201,14 @@
     },
 
     integrity: function (panel) {
-      api('GET', base() + '/flags').then(function (r) {
-        if (r.status === 404 || r.status === 405) {
-          panel.appendChild(h('p', { id: 'flags-missing', text: 'Integrity flags are not available on this server yet.' }));
-          return;
-        }
-        var flags = Array.isArray(r.data) ? r.data : (r.data && (r.data.flags || r.data.items)) || [];
-        if (!flags.length) { panel.appendChild(h('p', { text: 'No integrity flags.' })); return; }
-        panel.appendChild(h('ul', { id: 'flags' }, flags.map(function (f) {
-          var ev = (f.evidence || []).map(function (e) { return h('li', { text: Object.keys(e).map(function (k) { return k + ': ' + JSON.stringify(e[k]); }).join(', ') }); });
-          return h('li', { class: 'card' }, [
-            h('h3', { text: (f.rule || '').replace(/_/g, ' ') + ' — ' + (f.username || f.sitting_id || f.sitting || '') }),
-            h('p', { text: 'statistic ' + num(f.statistic, 3) + ' (threshold ' + num(f.threshold, 3) + ')' + (f.p_value !== null && f.p_value !== undefined ? ', p = ' + num(f.p_value, 4) : '') + ' · ' + (f.kind || '') + ' · ' + (f.status || 'open') }),
-            f.note ? h('p', { class: 'muted', text: f.note }) : null,
-            ev.length ? h('details', {}, [h('summary', { text: 'Evidence (' + ev.length + ')' }), h('ul', {}, ev)]) : null]);
-        })));
+      // the review queue: flags of this exam, riskiest sittings first; open one for its
+      // evidence, then confirm or dismiss it with a note (audited; scores never change)
+      api('GET', '/v1/integrity/flags?exam_id=' + exam.id).then(function (r) {
+        if (r.status !== 200) { panel.appendChild(h('p', { id: 'flags-missing', text: 'Integrity flags could not be loaded (' + r.status + ').' })); return; }
+        var flags = r.data || [];
+        if (!flags.length) { panel.appendChild(h('p', { id: 'no-flags', text: 'No integrity flags.' })); return; }
+        panel.appendChild(h('p', { class: 'muted', text: 'Flags are evidence for a person to weigh, never a verdict: nothing here changes a score.' }));
+        panel.appendChild(h('ul', { id: 'flags', class: 'plain' }, flags.map(flagCard)));
       });
     },
 
@@ -226,6 +219,41 @@
       })));
     }
   };
+
+  function flagCard(f) {
+    var body = h('div', { class: 'flag-body' });
+    var head = h('h3', { text: (f.rule || '').replace(/_/g, ' ') + ' — ' + f.student + (f.subject ? ' (with ' + f.subject.slice(0, 8) + ')' : '') });
+    var facts = h('p', { text: 'statistic ' + num(f.statistic, 3) + ' (' + f.direction + ' ' + num(f.threshold, 3) + ')' + (f.p_value !== null ? ', p = ' + num(f.p_value, 4) + (f.correction !== 'none' ? ' (' + f.correction + ')' : '') : '') + ' · ' + f.kind + ' · risk ' + f.severity + ' · ' + f.status });
+    var open = h('button', { type: 'button', class: 'flag-open', onclick: function () { showFlag(f.id, body); } }, ['Evidence (' + f.evidence_count + ')']);
+    return h('li', { class: 'card flag', 'data-flag': f.id, 'data-status': f.status }, [head, facts, f.note ? h('p', { class: 'muted', text: f.note }) : null, open, body]);
+  }
+
+  function showFlag(id, body) {
+    api('GET', '/v1/integrity/flags/' + id).then(function (r) {
+      body.textContent = '';
+      if (r.status !== 200) { body.appendChild(h('p', { text: 'Could not load this flag (' + r.status + ').' })); return; }
+      var d = r.data;
+      body.appendChild(h('ul', { class: 'evidence' }, d.evidence.map(function (e) {
+        return h('li', { text: Object.keys(e).filter(function (k) { return e[k] !== null && e[k] !== ''; }).map(function (k) { return k + ': ' + (typeof e[k] === 'object' ? JSON.stringify(e[k]) : e[k]); }).join(' · ') });
+      })));
+      if (d.flag.status !== 'open') {
+        body.appendChild(h('p', { class: 'muted', text: d.flag.status + ': ' + (d.flag.review_note || '') }));
+        return;
+      }
+      var note = h('textarea', { 'aria-label': 'Review note', rows: '2', class: 'review-note', placeholder: 'Your note (required): what you checked and why' });
+      function decide(decision) {
+        if (!note.value.trim()) { note.focus(); return; }
+        api('POST', '/v1/integrity/flags/' + id + '/review', { decision: decision, note: note.value.trim() }).then(function (rr) {
+          if (rr.status !== 200) { alertMsg('Review failed (' + rr.status + ')'); return; }
+          body.closest('li').setAttribute('data-status', rr.data.flag.status);
+          showFlag(id, body);
+        });
+      }
+      body.appendChild(h('div', { class: 'review' }, [note,
+        h('button', { type: 'button', class: 'confirm', onclick: function () { decide('confirm'); } }, ['Confirm']),
+        h('button', { type: 'button', class: 'dismiss', onclick: function () { decide('dismiss'); } }, ['Dismiss'])]));
+    });
+  }
 
   function download(name) {
     api('GET', base() + '/exports/' + name.replace('.', '?format='), null, true).then(function (r) {

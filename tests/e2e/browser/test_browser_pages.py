@@ -5,10 +5,13 @@ reads the right numbers. Each page is saved as a screenshot under test-artifacts
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
 import time
+import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -238,8 +241,37 @@ async def _seed_sittings(web: Seed) -> None:
             assert r.json()["result"]["points"] == right
 
 
-async def test_teacher_dashboard_shows_the_seeded_numbers(browser: Browser, web: Seed) -> None:
+@contextlib.asynccontextmanager
+async def web_db(url: str) -> AsyncIterator[Any]:
+    conn = await asyncpg.connect(url)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def _seed_flag(database_url: str, web: Seed) -> uuid.UUID:
+    """A live flag on the best student's sitting, as the integrity consumer would write it."""
+    async with web_db(database_url) as conn:
+        row = await conn.fetchrow(
+            "SELECT s.id, s.exam_id, s.org_id FROM sittings s JOIN users u ON u.id = s.student_id"
+            " WHERE u.username = $1", web.students2[0])
+        flag_id = uuid.uuid4()
+        await conn.execute(
+            "INSERT INTO integrity_flags (id, sitting_id, exam_id, org_id, source, rule, kind,"
+            " statistic, threshold, direction, evidence, note) VALUES ($1, $2, $3, $4, 'live',"
+            " 'answering_while_hidden', 'behaviour', 3, 2, 'above', $5::jsonb, $6)",
+            flag_id, row["id"], row["exam_id"], row["org_id"],
+            '[{"kind": "event", "ts": 1000, "event": "visibility", "detail": "hidden"},'
+            ' {"kind": "answer", "item": "q1", "response": "a", "correct": true}]',
+            "3 answers while the page was hidden")
+    return flag_id
+
+
+async def test_teacher_dashboard_shows_the_seeded_numbers(browser: Browser, web: Seed,
+                                                          database_url: str) -> None:
     await _seed_sittings(web)
+    flag_id = await _seed_flag(database_url, web)
     context = await browser.new_context(viewport={"width": 1280, "height": 900},
                                         accept_downloads=True)
     page = await context.new_page()
@@ -286,8 +318,20 @@ async def test_teacher_dashboard_shows_the_seeded_numbers(browser: Browser, web:
     await shot(page, "teacher-student")
 
     await page.click("#tab-integrity")
-    await page.wait_for_selector("#flags-missing, #flags, #panel p")
+    await page.wait_for_selector("#flags .flag")
+    flag = page.locator("#flags .flag").first
+    assert "answering while hidden" in await flag.inner_text()
+    await flag.locator(".flag-open").click()
+    await flag.locator(".evidence li").first.wait_for()
+    assert "visibility" in await flag.locator(".evidence").inner_text()
     await shot(page, "teacher-integrity")
+    await flag.locator(".review-note").fill("Checked with the proctor: the tab was the timer.")
+    await flag.locator("button.dismiss").click()
+    await page.wait_for_selector("#flags .flag[data-status='dismissed']")
+    async with web_db(database_url) as conn:
+        status, note = await conn.fetchrow(
+            "SELECT status, review_note FROM integrity_flags WHERE id = $1", flag_id)
+    assert status == "dismissed" and note.startswith("Checked with the proctor")
 
     await page.click("#tab-export")
     async with page.expect_download() as download_info:
