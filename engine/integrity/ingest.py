@@ -113,7 +113,8 @@ async def ingest(svc: Services, principal: Principal, sitting_id: uuid.UUID, raw
     view = await svc.store.view(sitting_id, with_answers=False)
     if view is None or view.student_id != str(principal.user_id):
         raise not_found("sitting")
-    if view.state != "active":
+    # a paused sitting is still open: what the page does meanwhile is worth keeping
+    if view.state not in ("active", "paused"):
         raise conflict("sitting_submitted", "This sitting is already submitted",
                        "telemetry is only taken while the sitting is open; nothing was stored")
     await _limiter(svc).check(sitting_id, len(batch.events))

@@ -138,7 +138,7 @@ async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> b
     view = await svc.store.view(sitting_id, with_answers=True)
     if view is None or view.student_id != str(principal.user_id):
         raise not_found("sitting")
-    if view.state != "active":
+    if view.state not in ("active", "paused"):
         raise _submitted()
     compiled = await svc.papers.get(view.exam_version_id)
     answers = b",".join(_json.encode(k.decode()) + b":" + v for k, v in view.answers.items())
@@ -148,7 +148,7 @@ async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> b
         b'","title":', _json.encode(compiled.title),
         b',"navigation":"', compiled.navigation.encode(),
         b'","state":"', view.state.encode(),
-        b'","remaining_ms":', str(remaining_ms(view.deadline_ms, view.now_ms)).encode(),
+        b'","remaining_ms":', str(remaining_ms(view.deadline_ms, view.clock_ms)).encode(),
         b',"last_seq":', str(view.last_seq).encode(),
         b',"sections":', render_sections(compiled, sitting_id),
         b',"answers":{', answers, b"}}",
@@ -194,7 +194,7 @@ async def timer(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> T
     view = await svc.store.view(sitting_id, with_answers=False)
     if view is None or view.student_id != str(principal.user_id):
         raise not_found("sitting")
-    return Timer(state=view.state, remaining_ms=remaining_ms(view.deadline_ms, view.now_ms),
+    return Timer(state=view.state, remaining_ms=remaining_ms(view.deadline_ms, view.clock_ms),
                  deadline_ms=view.deadline_ms, server_time_ms=view.now_ms)
 
 

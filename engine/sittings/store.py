@@ -43,6 +43,13 @@ class SessionView(msgspec.Struct, frozen=True):
     last_seq: int
     now_ms: int
     answers: dict[bytes, bytes]
+    # while paused the clock stands still at this instant (0: running)
+    paused_at_ms: int = 0
+
+    @property
+    def clock_ms(self) -> int:
+        """The instant the sitting's remaining time is counted at."""
+        return self.paused_at_ms or self.now_ms
 
 
 _stored_encoder = msgspec.json.Encoder()
@@ -120,7 +127,7 @@ class SittingStore:
         raw = await self._view(keys=[k.session, k.answers], args=["1" if with_answers else "0"])
         if not raw or raw[0] is None:
             return None
-        flat = raw[6:]
+        flat = raw[7:]
         return SessionView(
             state=_text(raw[0]),
             exam_version_id=_text(raw[1]),
@@ -129,6 +136,7 @@ class SittingStore:
             last_seq=int(raw[4]),
             now_ms=int(raw[5]),
             answers=dict(zip(flat[::2], flat[1::2], strict=True)),
+            paused_at_ms=int(raw[6]),
         )
 
     async def session_fields(self, sitting_id: uuid.UUID, *names: str) -> list[str | None]:

@@ -113,7 +113,7 @@
   }
 
   /* ---------- server time ---------- */
-  var T = { remaining: null, at: 0, tick: null, warned: {} };
+  var T = { remaining: null, at: 0, tick: null, warned: {}, paused: false };
   /* remaining_ms measured by the server between sentAt and now: take the midpoint. */
   function setRemaining(ms, sentAt) {
     var now = performance.now();
@@ -121,7 +121,8 @@
     T.at = sentAt === undefined ? now : (sentAt + now) / 2;
     if (!T.tick) startTimer();
   }
-  function remaining() { return T.remaining === null ? null : Math.max(0, T.remaining - (performance.now() - T.at)); }
+  // while a proctor has the sitting paused its clock stands still (T.paused)
+  function remaining() { return T.remaining === null ? null : Math.max(0, T.remaining - (T.paused ? 0 : performance.now() - T.at)); }
   function fmt(ms) {
     var s = Math.ceil(ms / 1000), hh = Math.floor(s / 3600), mm = Math.floor(s % 3600 / 60), ss = s % 60;
     return (hh ? hh + ':' + (mm < 10 ? '0' : '') : '') + mm + ':' + (ss < 10 ? '0' : '') + ss;
@@ -158,8 +159,13 @@
     api('GET', '/v1/sittings/' + S.sid + '/timer').then(function (r) {
       setOnline(true);
       if (r.status === 200) {
-        if (r.data.state !== 'active') { finish('submitted'); return; }
+        var paused = r.data.state === 'paused';
+        if (r.data.state !== 'active' && !paused) { finish('submitted'); return; }
+        if (paused !== !!T.paused) alertMsg(paused ? 'A proctor has paused the exam: the clock stands still.' : '');
+        T.paused = paused;
         setRemaining(r.data.remaining_ms, sent);
+        // while paused, ask again soon so the clock restarts when the proctor resumes
+        if (paused) setTimeout(syncTimer, 5000);
       }
     }, function () { setOnline(false); });
   }

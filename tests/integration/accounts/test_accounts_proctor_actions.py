@@ -62,7 +62,13 @@ async def test_pause_stops_the_clock_and_resume_moves_the_deadline(
     r = await _answer(api, device, sitting, paper, 1)
     assert r.status_code == 409 and r.json()["code"] == "sitting_paused"
     assert await svc.redis.hget(keys.session, "last_seq") == b"0"
+    # the student's timer stands still while paused, and says why
+    first = (await api.client.get(f"/v1/sittings/{sitting}/timer", headers=device)).json()
     await asyncio.sleep(0.05)
+    second = (await api.client.get(f"/v1/sittings/{sitting}/timer", headers=device)).json()
+    assert first["state"] == second["state"] == "paused"
+    assert first["remaining_ms"] == second["remaining_ms"] > 0
+    assert second["server_time_ms"] > first["server_time_ms"]
     r = await api.call("POST", f"/v1/sittings/{sitting}/resume", proctor)
     assert r.status_code == 200 and r.json()["status"] == "resumed"
     kind, detail = (await _events(svc, sitting))[-1]
