@@ -60,6 +60,7 @@ def _print_demo(settings: Settings) -> None:
         print(f"organiser: {logins.organiser[0]} / {logins.organiser[1]}")
         print(f"students:  {logins.students[0]} … {logins.students[-1]} / "
               f"{logins.student_password}")
+        print(f"student page: {base}/    teacher dashboard: {base}/teacher")
         print(f"API docs:  {base}/schema/swagger   (sign in at POST /v1/auth/token)\n",
               flush=True)
 
