@@ -1,8 +1,8 @@
 """persist_ratio: answer-log rows/s through the persister ÷ a bare COPY of the same rows.
 
-The persister path is the real one (XREADGROUP → decode → COPY into the staging table →
-INSERT … ON CONFLICT into the partitioned ``answer_log`` → XACK + XDEL), fed with entries
-shaped exactly as the answer script writes them. The bare COPY writes the same rows, in the
+The persister path is the real one (XREADGROUP → decode → COPY into the partitioned
+``answer_log`` → XACK + XDEL), fed with entries shaped exactly as the answer script writes
+them: one per batch of 1–5 events. The bare COPY writes the same rows, in the
 same batch size, into a plain table of the answer log's columns and types (``response``
 jsonb) and the same unique key.
 """
@@ -10,34 +10,51 @@ jsonb) and the same unique key.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-import msgspec
 import redis.asyncio as aioredis
 
 from engine.db import create_pool
+from engine.sittings.answer_stream import log_record
+from engine.sittings.models import AnswerEvent
 from engine.workers.consumer import StreamConsumer
 from engine.workers.persister import AnswerPersister, columns_from_entries
+from grading.responses import SingleChoiceResponse
 
 BATCH = 1000
 _COLUMNS = ["exam_id", "sitting_id", "seq", "item_id", "response", "client_ts", "server_ts"]
 
 
 async def _fill(redis: Any, stream: str, sittings: list[Any], rows: int, first: int) -> None:
+    """``rows`` answer events as the answer script stores them: one entry per batch of 1–5
+    events of one sitting (WORKLOAD.md), in the entry format of engine/sittings/answer_stream."""
+    rng = random.Random(first)
     now_ms = int(time.time() * 1000)
-    for start in range(first, first + rows, BATCH):
+    next_seq = [50_000_000] * len(sittings)  # far above anything a student sent
+    written, n = 0, first
+    while written < rows:
         pipe = redis.pipeline(transaction=False)
-        for n in range(start, min(first + rows, start + BATCH)):
-            s = sittings[n % len(sittings)]
-            seq = 50_000_000 + n // len(sittings)  # far above anything a student sent
-            payload = msgspec.json.encode({"seq": seq, "response": {
-                "kind": "single_choice", "choice": "abcde"[n % 5]}, "client_ts": now_ms})
-            pipe.xadd(stream, {"s": str(s["id"]), "x": str(s["exam_version_id"]), "q": seq,
-                               "i": f"item-{n % 150}", "p": payload, "t": now_ms})
+        for _ in range(BATCH):
+            if written >= rows:
+                break
+            k = n % len(sittings)
+            s, size = sittings[k], min(rng.randint(1, 5), rows - written)
+            events = []
+            for _ in range(size):
+                next_seq[k] += 1
+                event = AnswerEvent(seq=next_seq[k], item=f"item-{rng.randrange(150)}",
+                                    response=SingleChoiceResponse(choice="abcde"[n % 5]),
+                                    client_ts=now_ms)
+                events.append(log_record(event))
+            pipe.xadd(stream, {"s": str(s["id"]), "x": str(s["exam_version_id"]), "t": now_ms,
+                               "e": b"[" + b",".join(events) + b"]"})
+            written += size
+            n += 1
         await pipe.execute()
 
 
@@ -109,7 +126,8 @@ async def measure(database_url: str, redis_url: str, rows: int = 50_000, streams
         parts = []
         for part in entries:
             columns = columns_from_entries(part, persister._exam_of_version)
-            parts.append([(e, uuid.UUID(s), q, i, r, c, datetime.fromtimestamp(t / 1000, tz=UTC))
+            parts.append([(e, uuid.UUID(s), q, i, r.decode(), c,
+                           datetime.fromtimestamp(t / 1000, tz=UTC))
                           for e, s, q, i, r, c, t in zip(*columns, strict=True)])
         copy_s = await _copy_all(database_url, parts)
     finally:

@@ -22,6 +22,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,29 @@ from engine.loadtest.student import Ledger
 # telemetry every 30 s (360), a timer sync every 60 s (180)
 MIX = {"answers": 67.0, "telemetry": 360.0, "timer": 180.0}
 REQUESTS_PER_STUDENT_S = 0.07  # WORKLOAD.md's steady state
+P99_TARGET_MS = 100.0
+
+
+def _levels(concurrency: int) -> list[int]:
+    """Closed-loop caller counts for the steady-state mix, busiest first."""
+    return sorted({max(1, concurrency // d) for d in (1, 2, 4)}, reverse=True)
+
+
+async def _wait_for_empty_answer_streams(redis_url: str, limit_s: float = 120.0) -> float:
+    """Seconds until the persister has stored and deleted every answer stream entry."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url)
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < limit_s:
+            streams = [k async for k in client.scan_iter(match="*:answers", _type="stream")]
+            if not streams or sum([await client.xlen(k) for k in streams]) == 0:
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        await client.aclose()
+    return time.perf_counter() - started
 
 
 def _pin_self(cpu: int) -> None:
@@ -128,17 +152,29 @@ async def bench_server(cluster: Cluster, server: str, args: argparse.Namespace,
         _endpoints(answers, f"[{server}]   ")
 
         worker.resume()
-        mixed = fresh_stats(api)
-        await drive(api, sittings, mixed_step(steps, MIX), concurrency=args.concurrency,
-                    seconds=args.seconds * 2)
-        m_sum = mixed.summary()
-        rate = m_sum.requests / (args.seconds * 2)
-        figures["mixed_req_s"] = round(rate, 1)
-        figures["mixed_p99_ms"] = max(e.p99_ms for e in m_sum.endpoints)
-        figures["students_per_core"] = round(rate / REQUESTS_PER_STUDENT_S)
-        _line(f"[{server}] steady-state mix", f"{rate:.0f} req/s (answers:telemetry:timer = "
-              f"67:360:180)")
-        _endpoints(mixed, f"[{server}]   ")
+        # steady state: the worker first catches up on what it missed while paused
+        backlog_s = await _wait_for_empty_answer_streams(cluster.redis.url)
+        _line(f"[{server}] persister backlog", f"drained in {backlog_s:.1f} s")
+        # WORKLOAD.md counts students "at p99 <= 100 ms": the busiest level that keeps it
+        best: tuple[float, float, int] | None = None
+        for callers in _levels(args.concurrency):
+            mixed = fresh_stats(api)
+            await drive(api, sittings, mixed_step(steps, MIX), concurrency=callers,
+                        seconds=args.seconds * 2)
+            m_sum = mixed.summary()
+            rate = m_sum.requests / (args.seconds * 2)
+            p99 = max(e.p99_ms for e in m_sum.endpoints)
+            _line(f"[{server}] steady-state mix", f"{callers} callers: {rate:.0f} req/s, "
+                  f"p99 {p99:.1f} ms (answers:telemetry:timer = 67:360:180)")
+            _endpoints(mixed, f"[{server}]   ")
+            if p99 <= P99_TARGET_MS and (best is None or rate > best[0]):
+                best = (rate, p99, callers)
+        if best is None:  # no level kept the target: report the gentlest, marked as such
+            best = (rate, p99, callers)
+        figures["mixed_req_s"] = round(best[0], 1)
+        figures["mixed_p99_ms"] = best[1]
+        figures["mixed_callers"] = best[2]
+        figures["students_per_core"] = round(best[0] / REQUESTS_PER_STUDENT_S)
     finally:
         worker.resume()
         await api.close()

@@ -61,9 +61,13 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     )
     redis = connect_redis(settings.redis_url, cluster=settings.redis_cluster,
                           max_connections=settings.redis_max_connections)
+    svc = None
     try:
-        yield Services(settings=settings, pool=pool, redis=redis)
+        svc = Services(settings=settings, pool=pool, redis=redis)
+        yield svc
     finally:
+        if svc is not None:
+            await svc.store.close()
         await redis.aclose()
         await pool.close()
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from engine.sittings.answer_stream import batches
 from engine.sittings.keys import KeySpace, shard_of
 from engine.workers.consumer import Entry, Handler
 from proctoring.telemetry import ClientEvent, IpObserved
@@ -36,13 +37,32 @@ class AnswerCopy(msgspec.Struct, frozen=True, array_like=True):
     version: str
     seq: int
     item: str
-    payload: bytes  # engine.sittings.models.StoredAnswer JSON
+    payload: bytes  # JSON that decodes as engine.sittings.models.StoredAnswer
     ts: int  # server ms
 
 
+class AnswerBatchCopy(msgspec.Struct, frozen=True, array_like=True):
+    """An answer stream entry as it was (engine/sittings/answer_stream.py), events unparsed:
+    the persister's consumer only copies bytes, the integrity consumer parses them."""
+
+    sitting: str
+    version: str
+    ts: int
+    events: bytes  # JSON array of LoggedAnswer
+
+
+class _Head(msgspec.Struct, frozen=True):
+    seq: int
+    item: str
+
+
 _enc = msgspec.msgpack.Encoder()
+_json = msgspec.json.Encoder()
 _telemetry = msgspec.msgpack.Decoder(TelemetryEntry)
 _answers = msgspec.msgpack.Decoder(list[AnswerCopy])
+_answer_batches = msgspec.msgpack.Decoder(list[AnswerBatchCopy])
+_raw_events = msgspec.json.Decoder(list[msgspec.Raw])
+_head = msgspec.json.Decoder(_Head)
 
 ParsedEntry = TelemetryEntry | list[AnswerCopy]
 
@@ -56,18 +76,35 @@ def parse(fields: dict[bytes, bytes]) -> ParsedEntry | None:
     match fields.get(b"k"):
         case b"t":
             return _telemetry.decode(fields[b"m"])
-        case b"a":
+        case b"b":
+            return [copy for batch in _answer_batches.decode(fields[b"m"])
+                    for copy in _expand(batch)]
+        case b"a":  # copies made before answer entries held batches
             return _answers.decode(fields[b"m"])
         case _:
             return None
 
 
-def answer_copies(entries: list[Entry]) -> list[AnswerCopy]:
-    return [
-        AnswerCopy(f[b"s"].decode(), f[b"x"].decode(), int(f[b"q"]), f[b"i"].decode(), f[b"p"],
-                   int(f[b"t"]))
-        for _, f in entries
-    ]
+def _expand(batch: AnswerBatchCopy) -> list[AnswerCopy]:
+    copies = []
+    for raw in _raw_events.decode(batch.events):
+        head = _head.decode(raw)  # the record itself decodes as StoredAnswer: it is the payload
+        copies.append(AnswerCopy(batch.sitting, batch.version, head.seq, head.item, bytes(raw),
+                                 batch.ts))
+    return copies
+
+
+def answer_batch_copies(entries: list[Entry]) -> list[AnswerBatchCopy]:
+    copies = []
+    for entry in entries:
+        fields = entry[1]
+        events = fields.get(b"e")
+        if events is None:  # an entry of the format before batches: re-encode it as one
+            (batch,) = batches([entry])
+            events = _json.encode(batch.events)
+        copies.append(AnswerBatchCopy(fields[b"s"].decode(), fields[b"x"].decode(),
+                                      int(fields[b"t"]), events))
+    return copies
 
 
 def mirror_answers(redis: Any, stream: str, inner: Handler) -> Handler:
@@ -77,7 +114,8 @@ def mirror_answers(redis: Any, stream: str, inner: Handler) -> Handler:
 
     async def handle(entries: list[Entry]) -> None:
         if entries:
-            await redis.xadd(stream, {b"k": b"a", b"m": _enc.encode(answer_copies(entries))})
+            await redis.xadd(stream, {b"k": b"b",
+                                      b"m": _enc.encode(answer_batch_copies(entries))})
         await inner(entries)
 
     return handle

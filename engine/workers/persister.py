@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from engine.sittings.answer_stream import batches
 from engine.workers.consumer import Entry
 
 _INSERT = """
@@ -36,28 +37,21 @@ _KNOWN = "SELECT id::text FROM sittings WHERE id = ANY($1::uuid[])"
 MAX_KNOWN_SITTINGS = 500_000
 
 
-class _Payload(msgspec.Struct):
-    response: msgspec.Raw = msgspec.Raw(b"null")
-    client_ts: int = 0
-
-
-_payload_decoder = msgspec.json.Decoder(_Payload)
-
-
 def columns_from_entries(entries: list[Entry], exam_of_version: dict[str, uuid.UUID]
                          ) -> tuple[list[Any], ...]:
-    """The seven column arrays of ``_INSERT`` for a batch of stream entries."""
+    """The seven columns of the answer log for a batch of stream entries, one row per event of
+    each entry (engine/sittings/answer_stream.py); responses as JSON bytes."""
     exams, sittings, seqs, items, responses, client_ts, server_ms = ([] for _ in range(7))
-    decode = _payload_decoder.decode
-    for _, f in entries:
-        payload = decode(f[b"p"])
-        exams.append(exam_of_version[f[b"x"].decode()])
-        sittings.append(f[b"s"].decode())
-        seqs.append(int(f[b"q"]))
-        items.append(f[b"i"].decode())
-        responses.append(bytes(payload.response).decode())
-        client_ts.append(payload.client_ts)
-        server_ms.append(int(f[b"t"]))
+    for batch in batches(entries):
+        exam = exam_of_version[batch.exam_version]
+        for event in batch.events:
+            exams.append(exam)
+            sittings.append(batch.sitting)
+            seqs.append(event.seq)
+            items.append(event.item)
+            responses.append(bytes(event.response))
+            client_ts.append(event.client_ts)
+            server_ms.append(batch.server_ms)
     return exams, sittings, seqs, items, responses, client_ts, server_ms
 
 
@@ -97,18 +91,26 @@ class AnswerPersister:
                     async with conn.transaction():
                         await conn.copy_records_to_table("answer_log", records=_records(columns),
                                                          columns=_COLUMNS)
-                    self.rows_written += len(entries)
+                    self.rows_written += len(columns[0])
                     return
                 except asyncpg.UniqueViolationError:
                     pass  # a replay: some rows are in already, the slow path skips them
-            await conn.execute(_INSERT, *columns)
-        self.rows_written += len(entries)
+            exams, sittings, seqs, items, responses, client_ts, server_ms = columns
+            await conn.execute(_INSERT, exams, sittings, seqs, items,
+                               [r.decode() for r in responses], client_ts, server_ms)
+        self.rows_written += len(columns[0])
 
 
 def _records(columns: tuple[list[Any], ...]) -> list[tuple[Any, ...]]:
     """COPY's rows. The response goes as msgspec.Raw: the pool's jsonb codec (engine.db) encodes
-    it with msgspec, which passes raw JSON through unchanged."""
+    it with msgspec, which passes raw JSON through unchanged. The events of one stream entry
+    share their server time, so its datetime is made once per entry, not per row."""
     exams, sittings, seqs, items, responses, client_ts, server_ms = columns
-    return [(e, s, q, i, msgspec.Raw(r.encode()), c, datetime.fromtimestamp(t / 1000, tz=UTC))
-            for e, s, q, i, r, c, t in zip(exams, sittings, seqs, items, responses, client_ts,
-                                           server_ms, strict=True)]
+    records = []
+    last_ms, when = -1, datetime.fromtimestamp(0, tz=UTC)
+    for e, s, q, i, r, c, t in zip(exams, sittings, seqs, items, responses, client_ts,
+                                   server_ms, strict=True):
+        if t != last_ms:
+            last_ms, when = t, datetime.fromtimestamp(t / 1000, tz=UTC)
+        records.append((e, s, q, i, msgspec.Raw(r), c, when))
+    return records

@@ -29,3 +29,20 @@ async def test_the_cluster_spreads_stream_shards_over_nodes(svc: Services) -> No
     nodes = {svc.redis.get_node_from_key(svc.keyspace.answer_stream(shard)).name
              for shard in range(svc.keyspace.shards)}
     assert len(nodes) == 3  # six shards land on all three masters
+
+
+async def test_the_hot_lane_routes_by_slot_and_follows_a_redirect(svc: Services) -> None:
+    lane = svc.store.lane
+    assert lane is not None and lane.cluster
+    keys = [svc.keyspace.answer_stream(shard) + ":lane-test" for shard in range(6)]
+    by_node = {svc.redis.get_node_from_key(k).name: k for k in keys}
+    assert len(by_node) == 3
+    here, elsewhere = list(by_node.values())[:2]
+    # routed by the slot of its key: the node that holds it answers
+    assert await lane.execute("INCRBY", here, 7, key=here) == 7
+    # sent to a node that does not hold the key: MOVED, and redis-py takes it where it belongs
+    assert await lane.execute("INCRBY", elsewhere, 11, key=here) == 11
+    assert await svc.redis.get(here) == b"7"
+    assert await svc.redis.get(elsewhere) == b"11"
+    await svc.redis.delete(here)
+    await svc.redis.delete(elsewhere)
