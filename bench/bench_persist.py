@@ -1,10 +1,10 @@
 """persist_ratio: answer-log rows/s through the persister ÷ a bare COPY of the same rows.
 
-The persister path is the real one (XREADGROUP → decode → COPY into the partitioned
-``answer_log`` → XACK + XDEL), fed with entries shaped exactly as the answer script writes
-them: one per batch of 1–5 events. The bare COPY writes the same rows, in the
-same batch size, into a plain table of the answer log's columns and types (``response``
-jsonb) and the same unique key.
+The persister path is the real one (XREADGROUP → a copy of the batch to the integrity stream →
+decode → COPY into the partitioned ``answer_log`` → XACK + XDEL), fed with entries shaped
+exactly as the answer script writes them: one per batch of 1–5 events. The bare COPY writes
+the same rows, in the same transactions (the rows of each batch the persister read), into a
+plain table of the answer log's columns and types (``response`` jsonb) and the same unique key.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import asyncpg
 import redis.asyncio as aioredis
 
 from engine.db import create_pool
+from engine.integrity.stream import mirror_answers
 from engine.sittings.answer_stream import log_record
 from engine.sittings.models import AnswerEvent
 from engine.workers.consumer import StreamConsumer
@@ -60,8 +61,10 @@ async def _fill(redis: Any, stream: str, sittings: list[Any], rows: int, first: 
 
 async def _persist_all(redis: Any, streams: list[str], persister: AnswerPersister,
                        rows: int) -> float:
-    """One consumer per stream, all at once, as a worker runs one per shard."""
-    consumers = [StreamConsumer(redis, stream, "persister", "bench", persister,
+    """One consumer per stream, all at once, as a worker runs one per shard, each copying its
+    batches to the shard's integrity stream first as the worker does (engine/workers/runner)."""
+    consumers = [StreamConsumer(redis, stream, "persister", "bench",
+                                mirror_answers(redis, _mirror_of(stream), persister),
                                 batch_size=BATCH, block_ms=10) for stream in streams]
     for consumer in consumers:
         await consumer.ensure_group()
@@ -75,8 +78,16 @@ async def _persist_all(redis: Any, streams: list[str], persister: AnswerPersiste
     return time.perf_counter() - started
 
 
-async def _copy_all(database_url: str, parts: list[list[tuple[Any, ...]]]) -> float:
-    """The same rows by bare COPY, one connection per stream, in the persister's batch size."""
+def _mirror_of(stream: str) -> str:
+    return stream.removesuffix(":answers") + ":telemetry"
+
+
+Rows = list[tuple[Any, ...]]
+
+
+async def _copy_all(database_url: str, parts: list[list[Rows]]) -> float:
+    """The same rows by bare COPY, one connection per stream, one transaction per batch the
+    persister read (``BATCH`` stream entries)."""
     table = f"bench_copy_{uuid.uuid4().hex[:8]}"
     # plain connections: their jsonb codec takes the JSON text as it is
     conns = [await asyncpg.connect(database_url) for _ in parts]
@@ -86,14 +97,13 @@ async def _copy_all(database_url: str, parts: list[list[tuple[Any, ...]]]) -> fl
             " NOT NULL, item_id text NOT NULL, response jsonb, client_ts bigint, server_ts"
             " timestamptz NOT NULL, UNIQUE (exam_id, sitting_id, seq))")
 
-        async def copy(conn: Any, rows: list[tuple[Any, ...]]) -> None:
-            for start in range(0, len(rows), BATCH):
+        async def copy(conn: Any, batches: list[Rows]) -> None:
+            for rows in batches:
                 async with conn.transaction():
-                    await conn.copy_records_to_table(table, records=rows[start:start + BATCH],
-                                                     columns=_COLUMNS)
+                    await conn.copy_records_to_table(table, records=rows, columns=_COLUMNS)
 
         started = time.perf_counter()
-        await asyncio.gather(*(copy(c, rows) for c, rows in zip(conns, parts, strict=True)))
+        await asyncio.gather(*(copy(c, part) for c, part in zip(conns, parts, strict=True)))
         return time.perf_counter() - started
     finally:
         await conns[0].execute(f"DROP TABLE IF EXISTS {table}")
@@ -125,13 +135,17 @@ async def measure(database_url: str, redis_url: str, rows: int = 50_000, streams
             stored = await conn.fetchval("SELECT count(*) FROM answer_log WHERE seq >= 50000000")
         parts = []
         for part in entries:
-            columns = columns_from_entries(part, persister._exam_of_version)
-            parts.append([(e, uuid.UUID(s), q, i, r.decode(), c,
-                           datetime.fromtimestamp(t / 1000, tz=UTC))
-                          for e, s, q, i, r, c, t in zip(*columns, strict=True)])
+            batches = []
+            for start in range(0, len(part), BATCH):
+                columns = columns_from_entries(part[start:start + BATCH],
+                                               persister._exam_of_version)
+                batches.append([(e, uuid.UUID(s), q, i, r.decode(), c,
+                                 datetime.fromtimestamp(t / 1000, tz=UTC))
+                                for e, s, q, i, r, c, t in zip(*columns, strict=True)])
+            parts.append(batches)
         copy_s = await _copy_all(database_url, parts)
     finally:
-        await redis.delete(*names)
+        await redis.delete(*names, *(_mirror_of(n) for n in names))
         await redis.aclose()
         await pool.close()
     persister_rate, copy_rate = rows / persister_s, rows / copy_s

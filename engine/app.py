@@ -67,7 +67,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         yield svc
     finally:
         if svc is not None:
-            await svc.store.close()
+            await svc.hot.close()
         await redis.aclose()
         await pool.close()
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 import msgspec
+import redis.exceptions
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -168,7 +169,34 @@ def handle_data_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
     return _render(request, doc, None)
 
 
+def handle_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    """Redis or PostgreSQL cannot be reached (restarting, failing over): a 503 the client
+    retries, not a 500 that reads like our bug. Nothing of the request was stored unless it
+    was acknowledged, and every write is idempotent, so sending it again is safe."""
+    log.warning("a store is unavailable on %s %s: %s: %s", request.method, request.url.path,
+                type(exc).__name__, exc)
+    doc = ProblemDocument(
+        type=PROBLEM_TYPE_BASE + "service_unavailable", title="Service unavailable",
+        status=503, code="service_unavailable",
+        detail="the service cannot reach its storage for a moment; send the request again",
+    )
+    return _render(request, doc, {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)})
+
+
+UNAVAILABLE_RETRY_AFTER_S = 1
+# a store that is down, restarting or failing over, as each driver reports it
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    ConnectionError,  # the OS: refused or reset
+)
+
 EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    **dict.fromkeys(UNAVAILABLE_ERRORS, handle_unavailable),
     Problem: handle_problem,
     HTTPException: handle_http_exception,
     RecursionError: handle_undecodable,

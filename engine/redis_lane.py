@@ -231,3 +231,29 @@ def _address(kwargs: dict[str, Any]) -> tuple[str, int | str]:
     if "path" in kwargs:
         return ("unix", kwargs["path"])
     return (kwargs.get("host", "localhost"), int(kwargs.get("port", 6379)))
+
+
+class HotRedis:
+    """The hot calls of the API: on the lane when there is one, else through redis-py."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.lane = RedisLane.for_client(client)
+
+    async def execute(self, *command: Any, key: str) -> Any:
+        if self.lane is not None:
+            return await self.lane.execute(*command, key=key)
+        return await self.client.execute_command(*command)
+
+    async def run_script(self, script: Any, keys: list[str], args: list[Any]) -> Any:
+        """EVALSHA of a redis-py ``Script``. A Redis that lost its script cache (a restart)
+        gets the script loaded again by the script object itself."""
+        try:
+            return await self.execute("EVALSHA", script.sha, len(keys), *keys, *args,
+                                      key=keys[0])
+        except NoScriptError:
+            return await script(keys=keys, args=args)
+
+    async def close(self) -> None:
+        if self.lane is not None:
+            await self.lane.close()

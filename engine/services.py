@@ -8,6 +8,7 @@ from typing import Any
 
 from engine.exams.grading_spec import load_grading_spec
 from engine.exams.service import load_paper
+from engine.redis_lane import HotRedis
 from engine.settings import Settings
 from engine.sittings.grader import KeysCache
 from engine.sittings.keys import KeySpace, SittingKeys
@@ -21,6 +22,8 @@ class Services:
     pool: Any
     redis: Any
     keyspace: KeySpace = field(init=False)
+    # the scripts and reads every answer, timer and telemetry request makes
+    hot: HotRedis = field(init=False)
     store: SittingStore = field(init=False)
     papers: PaperCache = field(init=False)
     keys: KeysCache = field(init=False)
@@ -29,7 +32,8 @@ class Services:
 
     def __post_init__(self) -> None:
         self.keyspace = KeySpace(self.settings.redis_namespace, self.settings.stream_shards)
-        self.store = SittingStore(self.redis, self.keyspace)
+        self.hot = HotRedis(self.redis)
+        self.store = SittingStore(self.redis, self.keyspace, self.hot)
         self.papers = PaperCache(
             self.redis, self.settings.redis_namespace,
             lambda v: load_paper(self.pool, v, self.papers.fragments),

@@ -124,7 +124,7 @@ async def ingest(svc: Services, principal: Principal, sitting_id: uuid.UUID, raw
     now = view.now_ms
     scripts = scripts_for(svc.redis)
     for _ in range(_RETRIES):
-        raw_state = await svc.redis.hget(state_key, batch.session)
+        raw_state = await svc.hot.execute("HGET", state_key, batch.session, key=state_key)
         state = _state_dec.decode(raw_state) if raw_state else IngestState()
         new_state, adm = admit(state, batch, now)
         if adm.duplicate:
@@ -138,10 +138,10 @@ async def ingest(svc: Services, principal: Principal, sitting_id: uuid.UUID, raw
             events=(*adm.events, IpObserved(ts=now, ip=_address(ip))),
         )  # fmt: skip
         fields = [x for kv in telemetry_fields(entry).items() for x in kv]
-        stored = await scripts.ingest(
-            keys=[state_key, stream],
-            args=[batch.session, raw_state or b"", _state_enc.encode(new_state), STATE_TTL_S,
-                  *fields])  # fmt: skip
+        stored = await svc.hot.run_script(
+            scripts.ingest, [state_key, stream],
+            [batch.session, raw_state or b"", _state_enc.encode(new_state), STATE_TTL_S,
+             *fields])  # fmt: skip
         if stored:
             return TelemetryAck(accepted=len(adm.events), duplicate=False,
                                 dropped_rate=adm.dropped_rate, dropped_clock=adm.dropped_clock)

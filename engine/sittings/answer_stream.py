@@ -4,12 +4,14 @@
 One entry per answer batch, holding the events the script stored from it:
 
     s  sitting id        x  exam version id        t  server time, ms
-    e  a JSON array of the stored events, each {"seq", "item", "response", "client_ts"}
+    e  a JSON array of the stored events, each the StoredAnswer the API encoded for it
+       ({"seq", "response", "client_ts", "item"}): the value the script also keeps per item
 
 One entry per batch rather than per event: every entry costs Redis a stream node, a pending
 entry, an XACK and an XDEL, and the persister a reply to parse; batches carry 1–5 events
 (WORKLOAD.md), so this divides all of that by about three. The API encodes each event's JSON
-(``log_record``); the script only joins those of the events it stored.
+once (``log_record``); the script keeps it as the item's latest answer and joins those of the
+events it stored into the entry.
 
 Entries written before this format, one per event (``q`` seq, ``i`` item, ``p`` the stored
 answer, no ``e``), are still read, so a stream that holds both during an upgrade is persisted
@@ -22,12 +24,12 @@ from collections.abc import Iterator
 
 import msgspec
 
-from engine.sittings.models import AnswerEvent
+from engine.sittings.models import AnswerEvent, StoredAnswer
 from engine.workers.consumer import Entry
 
 
 class LoggedAnswer(msgspec.Struct, frozen=True):
-    """One stored event as the answer log keeps it. Also decodes as ``StoredAnswer``."""
+    """One stored event as the persister reads it: a ``StoredAnswer``, response left raw."""
 
     seq: int
     item: str
@@ -48,9 +50,9 @@ _legacy_event = msgspec.json.Decoder(LoggedAnswer)
 
 
 def log_record(event: AnswerEvent) -> bytes:
-    """The JSON the answer script puts in ``e`` for this event when it stores it."""
-    response = msgspec.Raw(_record_encoder.encode(event.response))
-    return _record_encoder.encode(LoggedAnswer(event.seq, event.item, response, event.client_ts))
+    """The JSON the answer script keeps for this event and puts in ``e`` when it stores it."""
+    return _record_encoder.encode(StoredAnswer(event.seq, event.response, event.client_ts,
+                                               event.item))
 
 
 def batches(entries: list[Entry]) -> Iterator[LoggedBatch]:

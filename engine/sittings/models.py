@@ -43,11 +43,13 @@ class AnswerAck(msgspec.Struct, frozen=True):
 
 
 class StoredAnswer(msgspec.Struct, frozen=True):
-    """The latest answer of an item, as kept in Redis and shown back on the paper."""
+    """The latest answer of an item, as kept in Redis and shown back on the paper; the same
+    JSON is the event's record in the answer stream (engine/sittings/answer_stream.py)."""
 
     seq: int
     response: Response | None
     client_ts: int = 0
+    item: str = ""  # the item it answers (the key it is kept under, too)
 
 
 class Timer(msgspec.Struct, frozen=True):

@@ -7,12 +7,11 @@ from importlib import resources
 from typing import Any
 
 import msgspec
-from redis.exceptions import NoScriptError
 
-from engine.redis_lane import RedisLane
+from engine.redis_lane import HotRedis
 from engine.sittings.answer_stream import log_record
 from engine.sittings.keys import KeySpace
-from engine.sittings.models import AnswerEvent, StoredAnswer
+from engine.sittings.models import AnswerEvent
 
 
 def _script(name: str) -> str:
@@ -54,7 +53,6 @@ class SessionView(msgspec.Struct, frozen=True):
         return self.paused_at_ms or self.now_ms
 
 
-_stored_encoder = msgspec.json.Encoder()
 
 
 def _text(value: Any) -> str:
@@ -62,15 +60,15 @@ def _text(value: Any) -> str:
 
 
 class SittingStore:
-    def __init__(self, redis: Any, keys: KeySpace) -> None:
+    def __init__(self, redis: Any, keys: KeySpace, hot: HotRedis | None = None) -> None:
         self.redis = redis
+        # the scripts of the answer, timer and paper paths: engine/redis_lane.py
+        self.hot = hot or HotRedis(redis)
         self.keys = keys
         self._start = redis.register_script(_script("start"))
         self._answer = redis.register_script(_script("answer"))
         self._submit = redis.register_script(_script("submit"))
         self._view = redis.register_script(_script("view"))
-        # the scripts of the answer, timer and paper paths go through the lane when it can
-        self.lane = RedisLane.for_client(redis)
 
     async def start(
         self,
@@ -87,28 +85,12 @@ class SittingStore:
         known_deadline_ms: int = 0,
     ) -> StartReply:
         k = self.keys.for_sitting(sitting_id)
-        raw = await self._run_hot(
+        raw = await self.hot.run_script(
             self._start, [k.session, k.deadlines],
             [str(sitting_id), exam_version_id, student_id, limit_ms, extra_ms,
              window_open_ms, window_close_ms, grace_ms, known_started_ms, known_deadline_ms],
         )  # fmt: skip
         return StartReply(_text(raw[0]), int(raw[1] or 0), int(raw[2] or 0), int(raw[3]))
-
-    async def _run_hot(self, script: Any, keys: list[str], args: list[Any]) -> Any:
-        """EVALSHA on the hot lane (engine/redis_lane.py), else through redis-py. A Redis that
-        lost its script cache (a restart) gets the script loaded by redis-py's script object."""
-        try:
-            if self.lane is not None:
-                return await self.lane.execute("EVALSHA", script.sha, len(keys), *keys, *args,
-                                               key=keys[0])
-            return await self.redis.execute_command("EVALSHA", script.sha, len(keys), *keys,
-                                                    *args)
-        except NoScriptError:
-            return await script(keys=keys, args=args)
-
-    async def close(self) -> None:
-        if self.lane is not None:
-            await self.lane.close()
 
     async def record_answers(
         self, sitting_id: uuid.UUID, student_id: str, events: list[AnswerEvent],
@@ -117,23 +99,21 @@ class SittingStore:
         k = self.keys.for_sitting(sitting_id)
         args: list[Any] = [str(sitting_id), student_id, len(events)]
         for event in sorted(events, key=lambda e: e.seq):
-            payload = StoredAnswer(event.seq, event.response, event.client_ts)
-            args.extend((event.seq, event.item, _stored_encoder.encode(payload),
-                         log_record(event)))
+            args.extend((event.seq, event.item, log_record(event)))
         args.append(device)  # the device lock (engine/accounts/devices.py); '' checks nothing
-        raw = await self._run_hot(self._answer, [k.session, k.answers, k.stream], args)
+        raw = await self.hot.run_script(self._answer, [k.session, k.answers, k.stream], args)
         return AnswerReply(_text(raw[0]), int(raw[1]), int(raw[2]))
 
     async def submit(self, sitting_id: uuid.UUID, student_id: str, reason: str) -> SubmitReply:
         k = self.keys.for_sitting(sitting_id)
-        raw = await self._run_hot(self._submit, [k.session, k.deadlines, k.grading],
+        raw = await self.hot.run_script(self._submit, [k.session, k.deadlines, k.grading],
                                   [str(sitting_id), student_id, reason])
         return SubmitReply(_text(raw[0]), int(raw[1] or 0))
 
     async def view(self, sitting_id: uuid.UUID, *, with_answers: bool) -> SessionView | None:
         """Session fields, the server clock and (optionally) the latest answers: one round trip."""
         k = self.keys.for_sitting(sitting_id)
-        raw = await self._run_hot(self._view, [k.session, k.answers],
+        raw = await self.hot.run_script(self._view, [k.session, k.answers],
                                   ["1" if with_answers else "0"])
         if not raw or raw[0] is None:
             return None

@@ -5,7 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
+from litestar.testing import AsyncTestClient
+
+from engine.app import create_app
 from engine.services import Services
+from engine.settings import Settings
 from tests.integration.conftest import Api, School
 
 
@@ -129,3 +134,21 @@ async def test_health_and_docs(api: Api) -> None:
     assert r.status_code == 200, r.text[:300]
     schema = r.json()
     assert "/v1/sittings/{sitting_id}/answers" in schema["paths"]
+
+
+async def test_an_unreachable_redis_is_a_503_to_retry(api: Api, school: School,
+                                                      settings: Settings) -> None:
+    """Redis down (restarting, failing over): the client is told to retry, with Retry-After,
+    instead of a 500; the database still answers what needs only the database."""
+    dead = msgspec.structs.replace(settings, redis_url="redis://127.0.0.1:1/0")
+    headers = await api.headers(school.students[0])
+    async with AsyncTestClient(app=create_app(dead)) as client:
+        for method, path, body in (
+                ("GET", f"/v1/sittings/{uuid.uuid4()}/timer", None),
+                ("POST", f"/v1/sittings/{uuid.uuid4()}/answers", {"events": [
+                    {"seq": 1, "item": "q1", "response": None}]})):
+            r = await client.request(method, path, headers=headers, json=body)
+            _problem(r, 503, "service_unavailable")
+            assert r.headers["retry-after"] == "1"
+        r = await client.get("/v1/exams", headers=headers)
+        assert r.status_code == 200

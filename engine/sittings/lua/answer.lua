@@ -1,7 +1,7 @@
 -- Store a batch of answer events of one sitting: one call, one slot.
 -- KEYS: session, answers, stream
--- ARGV: sitting id, student id, event count, then per event: seq, item id, payload JSON (the
--- latest answer, kept per item) and record JSON (its line in the answer log)
+-- ARGV: sitting id, student id, event count, then per event: seq, item id and the event's JSON
+-- (kept as the item's latest answer, and its record in the answer stream)
 -- Events arrive sorted by seq. A seq at or below the last stored one is a duplicate
 -- (acknowledged, not stored twice); a gap stops the batch so that "acked_seq" always means
 -- "this and everything before it is stored".
@@ -18,7 +18,7 @@ local last = tonumber(s[4])
 local remaining = tonumber(s[2]) - now
 if s[1] ~= 'active' then return {'sitting_submitted', last, remaining} end
 local n = tonumber(ARGV[3])
-local device = ARGV[4 + n * 4]
+local device = ARGV[4 + n * 3]
 if s[8] and device and device ~= '' and device ~= s[8] then
   return {'device_replaced', last, remaining}
 end
@@ -26,10 +26,10 @@ if s[7] then return {'sitting_paused', last, tonumber(s[2]) - tonumber(s[7])} en
 if now > tonumber(s[2]) + tonumber(s[3]) then return {'time_expired', last, remaining} end
 local stored = {}
 for i = 0, n - 1 do
-  local seq = tonumber(ARGV[4 + i * 4])
+  local seq = tonumber(ARGV[4 + i * 3])
   if seq == last + 1 then
-    redis.call('HSET', KEYS[2], ARGV[5 + i * 4], ARGV[6 + i * 4])
-    stored[#stored + 1] = ARGV[7 + i * 4]
+    redis.call('HSET', KEYS[2], ARGV[5 + i * 3], ARGV[6 + i * 3])
+    stored[#stored + 1] = ARGV[6 + i * 3]
     last = seq
   elseif seq > last + 1 then
     break

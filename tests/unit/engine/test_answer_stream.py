@@ -46,7 +46,8 @@ def legacy_entries(sitting: str, version: str, now_ms: int, events: list[AnswerE
     """One entry per event, as the answer script wrote them before batches."""
     return [(b"1-0", {b"s": sitting.encode(), b"x": version.encode(), b"q": str(e.seq).encode(),
                       b"i": e.item.encode(), b"t": str(now_ms).encode(),
-                      b"p": msgspec.json.encode(StoredAnswer(e.seq, e.response, e.client_ts))})
+                      b"p": msgspec.json.encode({"seq": e.seq, "response": e.response,
+                                                 "client_ts": e.client_ts})})
             for e in events]
 
 
@@ -82,7 +83,7 @@ def test_integrity_copies_carry_the_stored_answers(events: list[AnswerEvent], no
         [("s-1", "v-1", e.seq, e.item, now_ms) for e in events]
     # the live analyser reads each copy's payload as the stored answer
     stored = [msgspec.json.decode(c.payload, type=StoredAnswer) for c in copies]
-    assert stored == [StoredAnswer(e.seq, e.response, e.client_ts) for e in events]
+    assert stored == [StoredAnswer(e.seq, e.response, e.client_ts, e.item) for e in events]
 
 
 def test_copies_made_before_batches_still_parse() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from hypothesis import strategies as st
 
@@ -145,7 +145,9 @@ def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
     return item
 
 
-def _valid(item: ItemCreate) -> bool:
+def _valid(item: ItemCreate | None) -> bool:
+    if item is None:
+        return False
     try:
         split_item("x", item)
     except ItemError:
@@ -153,6 +155,15 @@ def _valid(item: ItemCreate) -> bool:
     return True
 
 
+def _normalised(item: ItemCreate) -> ItemCreate | None:
+    # a text made only of characters XML cannot carry is empty once cleaned: the bank refuses
+    # such an item (tested apart), so it is no example of a stored one
+    try:
+        return normalise_item(item)
+    except ItemError:
+        return None
+
+
 def stored_items(kinds: tuple[str, ...] = ITEM_KINDS) -> st.SearchStrategy[ItemCreate]:
     """Items as the bank stores them: normalised and consistent."""
-    return items(kinds).map(normalise_item).filter(_valid)
+    return cast(st.SearchStrategy[ItemCreate], items(kinds).map(_normalised).filter(_valid))
