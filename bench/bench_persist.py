@@ -1,7 +1,7 @@
 """persist_ratio: answer-log rows/s through the persister ÷ a bare COPY of the same rows.
 
-The persister path is the real one (XREADGROUP → a copy of the batch to the integrity stream →
-decode → COPY into the partitioned ``answer_log`` → XACK + XDEL), fed with entries shaped
+The persister path is the real one (XREADGROUP, the next read ahead → decode → COPY into the
+partitioned ``answer_log`` → a copy to the integrity stream + XACK + XDEL), fed with entries shaped
 exactly as the answer script writes them: one per batch of 1–5 events. The bare COPY writes
 the same rows, in the same transactions (the rows of each batch the persister read), into a
 plain table of the answer log's columns and types (``response`` jsonb) and the same unique key.
@@ -13,30 +13,31 @@ import asyncio
 import random
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import redis.asyncio as aioredis
 
 from engine.db import create_pool
-from engine.integrity.stream import mirror_answers
+from engine.integrity.stream import copy_answers_to
+from engine.redis_lane import HotRedis
 from engine.sittings.answer_stream import log_record
 from engine.sittings.models import AnswerEvent
-from engine.workers.consumer import StreamConsumer
-from engine.workers.persister import AnswerPersister, columns_from_entries
+from engine.workers.consumer import Entry, StreamConsumer
+from engine.workers.persister import AnswerPersister, rows_from_entries
 from grading.responses import SingleChoiceResponse
 
 BATCH = 1000
 _COLUMNS = ["exam_id", "sitting_id", "seq", "item_id", "response", "client_ts", "server_ts"]
 
 
-async def _fill(redis: Any, stream: str, sittings: list[Any], rows: int, first: int) -> None:
+async def _fill(redis: Any, stream: str, sittings: list[Any], rows: int, first: int,
+                seq_base: int) -> None:
     """``rows`` answer events as the answer script stores them: one entry per batch of 1–5
     events of one sitting (WORKLOAD.md), in the entry format of engine/sittings/answer_stream."""
     rng = random.Random(first)
     now_ms = int(time.time() * 1000)
-    next_seq = [50_000_000] * len(sittings)  # far above anything a student sent
+    next_seq = [seq_base] * len(sittings)
     written, n = 0, first
     while written < rows:
         pipe = redis.pipeline(transaction=False)
@@ -62,10 +63,12 @@ async def _fill(redis: Any, stream: str, sittings: list[Any], rows: int, first: 
 async def _persist_all(redis: Any, streams: list[str], persister: AnswerPersister,
                        rows: int) -> float:
     """One consumer per stream, all at once, as a worker runs one per shard, each copying its
-    batches to the shard's integrity stream first as the worker does (engine/workers/runner)."""
-    consumers = [StreamConsumer(redis, stream, "persister", "bench",
-                                mirror_answers(redis, _mirror_of(stream), persister),
-                                batch_size=BATCH, block_ms=10) for stream in streams]
+    batches to the shard's integrity stream as the worker does (engine/workers/runner)."""
+    hot = HotRedis(redis)
+    consumers = [StreamConsumer(redis, stream, "persister", "bench", persister,
+                                batch_size=BATCH, block_ms=10, hot=hot,
+                                with_settle=copy_answers_to(_mirror_of(stream)),
+                                read_ahead=True) for stream in streams]
     for consumer in consumers:
         await consumer.ensure_group()
 
@@ -75,7 +78,9 @@ async def _persist_all(redis: Any, streams: list[str], persister: AnswerPersiste
 
     started = time.perf_counter()
     await asyncio.gather(*(drain(c) for c in consumers))
-    return time.perf_counter() - started
+    took = time.perf_counter() - started
+    await hot.close()
+    return took
 
 
 def _mirror_of(stream: str) -> str:
@@ -85,66 +90,76 @@ def _mirror_of(stream: str) -> str:
 Rows = list[tuple[Any, ...]]
 
 
-async def _copy_all(database_url: str, parts: list[list[Rows]]) -> float:
+_BARE_TABLE = """CREATE TABLE {} (exam_id uuid NOT NULL, sitting_id uuid NOT NULL,
+    seq bigint NOT NULL, item_id text NOT NULL, response jsonb, client_ts bigint,
+    server_ts timestamptz NOT NULL, UNIQUE (exam_id, sitting_id, seq))"""
+
+
+async def _copy_all(conns: list[Any], table: str, parts: list[list[Rows]]) -> float:
     """The same rows by bare COPY, one connection per stream, one transaction per batch the
     persister read (``BATCH`` stream entries)."""
-    table = f"bench_copy_{uuid.uuid4().hex[:8]}"
-    # plain connections: their jsonb codec takes the JSON text as it is
-    conns = [await asyncpg.connect(database_url) for _ in parts]
-    try:
-        await conns[0].execute(
-            f"CREATE TABLE {table} (exam_id uuid NOT NULL, sitting_id uuid NOT NULL, seq bigint"
-            " NOT NULL, item_id text NOT NULL, response jsonb, client_ts bigint, server_ts"
-            " timestamptz NOT NULL, UNIQUE (exam_id, sitting_id, seq))")
 
-        async def copy(conn: Any, batches: list[Rows]) -> None:
-            for rows in batches:
-                async with conn.transaction():
-                    await conn.copy_records_to_table(table, records=rows, columns=_COLUMNS)
+    async def copy(conn: Any, batches: list[Rows]) -> None:
+        for rows in batches:
+            async with conn.transaction():
+                await conn.copy_records_to_table(table, records=rows, columns=_COLUMNS)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(copy(c, part) for c, part in zip(conns, parts, strict=True)))
-        return time.perf_counter() - started
-    finally:
-        await conns[0].execute(f"DROP TABLE IF EXISTS {table}")
-        for conn in conns:
-            await conn.close()
+    started = time.perf_counter()
+    await asyncio.gather(*(copy(c, part) for c, part in zip(conns, parts, strict=True)))
+    return time.perf_counter() - started
 
 
-async def measure(database_url: str, redis_url: str, rows: int = 50_000, streams: int = 1
-                  ) -> dict[str, float]:
+def _bare_rows(entries: list[Entry], exam_of_version: dict[str, uuid.UUID]) -> list[Rows]:
+    """The rows of ``entries`` in the persister's batches, as plain values (UUID, JSON text)
+    for a plain connection."""
+    batches = []
+    for start in range(0, len(entries), BATCH):
+        read = rows_from_entries(entries[start:start + BATCH], exam_of_version)
+        batches.append([(e, uuid.UUID(s), q, i, bytes(r).decode(), c, t)
+                        for e, s, q, i, r, c, t in read])
+    return batches
+
+
+async def measure(database_url: str, redis_url: str, rows: int = 50_000, streams: int = 1,
+                  rounds: int = 3) -> dict[str, float]:
+    """Persister and bare COPY in turns, ``rounds`` times each on a share of the rows, so that
+    drift on a shared machine falls on both; the ratio is of the totals."""
     redis = aioredis.Redis.from_url(redis_url)
     pool = await create_pool(database_url, min_size=1, max_size=streams)
     tag = uuid.uuid4().hex[:8]
     names = [f"bench-persist-{tag}:{{{n}}}:answers" for n in range(streams)]
+    table = f"bench_copy_{tag}"
+    # plain connections: their jsonb codec takes the JSON text as it is
+    conns = [await asyncpg.connect(database_url) for _ in names]
+    persister_s = copy_s = 0.0
     try:
+        await conns[0].execute(_BARE_TABLE.format(table))
         async with pool.acquire() as conn:
             sittings = await conn.fetch("SELECT id, exam_version_id FROM sittings LIMIT 500")
         if not sittings:
             raise RuntimeError("no sittings to write answers for: run the start burst first")
-        offset = 0
-        for n, name in enumerate(names):
-            share = rows // streams + (1 if n < rows % streams else 0)
-            await _fill(redis, name, sittings, share, offset)
-            offset += share
-        # the same rows for the bare COPY, read before the persister runs
-        entries = [list(await redis.xrange(name)) for name in names]
         persister = AnswerPersister(pool)
-        persister_s = await _persist_all(redis, names, persister, rows)
+        offset = 0
+        for round_ in range(rounds):
+            entries = []
+            for n, name in enumerate(names):
+                share = rows // (streams * rounds)
+                if round_ == rounds - 1 and n == 0:  # the remainder goes in the last round
+                    share += rows - share * streams * rounds
+                # seqs far above anything a student sent, apart per round
+                await _fill(redis, name, sittings, share, offset, 50_000_000 + round_ * 10**6)
+                offset += share
+                # the same rows for the bare COPY, read before the persister runs
+                entries.append(list(await redis.xrange(name)))
+            persister_s += await _persist_all(redis, names, persister, rows)
+            parts = [_bare_rows(part, persister._exam_of_version) for part in entries]
+            copy_s += await _copy_all(conns, table, parts)
         async with pool.acquire() as conn:
             stored = await conn.fetchval("SELECT count(*) FROM answer_log WHERE seq >= 50000000")
-        parts = []
-        for part in entries:
-            batches = []
-            for start in range(0, len(part), BATCH):
-                columns = columns_from_entries(part[start:start + BATCH],
-                                               persister._exam_of_version)
-                batches.append([(e, uuid.UUID(s), q, i, r.decode(), c,
-                                 datetime.fromtimestamp(t / 1000, tz=UTC))
-                                for e, s, q, i, r, c, t in zip(*columns, strict=True)])
-            parts.append(batches)
-        copy_s = await _copy_all(database_url, parts)
     finally:
+        await conns[0].execute(f"DROP TABLE IF EXISTS {table}")
+        for c in conns:
+            await c.close()
         await redis.delete(*names, *(_mirror_of(n) for n in names))
         await redis.aclose()
         await pool.close()

@@ -2,10 +2,10 @@
 
 Both kinds go into one stream per shard (``KeySpace.telemetry_stream``, hash-tagged like the
 answer stream) so that one consumer sees a sitting's telemetry and answers in arrival order.
-Answers are *copied* there by the answer persister's consumer rather than read by a second
-consumer group on the answer stream: the persister deletes each entry once it is stored
-(``StreamConsumer.settle``), so a second group would miss whatever the persister had already
-deleted.
+Answers are *copied* there by the answer persister's consumer, with each batch's
+acknowledgement, rather than read by a second consumer group on the answer stream: the
+persister deletes each entry once it is stored (``StreamConsumer.settle``), so a second group
+would miss whatever the persister had already deleted.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import msgspec
 
 from engine.sittings.answer_stream import batches
 from engine.sittings.keys import KeySpace, shard_of
-from engine.workers.consumer import Entry, Handler
+from engine.workers.consumer import Entry, SettleExtras
 from proctoring.telemetry import ClientEvent, IpObserved
 
 StampedEvent = ClientEvent | IpObserved
@@ -107,18 +107,18 @@ def answer_batch_copies(entries: list[Entry]) -> list[AnswerBatchCopy]:
     return copies
 
 
-def mirror_answers(redis: Any, stream: str, inner: Handler) -> Handler:
-    """Wrap the answer persister's handler: copy the batch into the shard's integrity stream
-    first (one XADD, same slot), then persist. A redelivered batch is copied again; the live
-    analyser skips answers at or below a sitting's last seen seq."""
+def copy_answers_to(stream: str) -> SettleExtras:
+    """For the answer persister's consumer: the XADD that copies each batch into the shard's
+    integrity stream (same slot), sent with the batch's acknowledgement in one round trip.
+    Copied only once the batch is stored; a batch redelivered after a crash is copied then
+    (and, if it had been copied already, again: the live analyser skips answers at or below a
+    sitting's last seen seq)."""
 
-    async def handle(entries: list[Entry]) -> None:
-        if entries:
-            await redis.xadd(stream, {b"k": b"b",
-                                      b"m": _enc.encode(answer_batch_copies(entries))})
-        await inner(entries)
+    def commands(entries: list[Entry]) -> list[tuple[Any, ...]]:
+        return [("XADD", stream, "*", b"k", b"b", b"m",
+                 _enc.encode(answer_batch_copies(entries)))]
 
-    return handle
+    return commands
 
 
 def tag_key(keyspace: KeySpace, sitting_id: uuid.UUID, suffix: str) -> str:

@@ -28,7 +28,7 @@ from engine.sittings.models import AnswerEvent, StoredAnswer
 from engine.workers.consumer import Entry
 
 
-class LoggedAnswer(msgspec.Struct, frozen=True):
+class LoggedAnswer(msgspec.Struct, frozen=True, gc=False):
     """One stored event as the persister reads it: a ``StoredAnswer``, response left raw."""
 
     seq: int
@@ -37,7 +37,7 @@ class LoggedAnswer(msgspec.Struct, frozen=True):
     client_ts: int = 0
 
 
-class LoggedBatch(msgspec.Struct, frozen=True):
+class LoggedBatch(msgspec.Struct, frozen=True, gc=False):
     sitting: str
     exam_version: str
     server_ms: int

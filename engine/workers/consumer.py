@@ -20,10 +20,14 @@ from typing import Any
 
 from redis.exceptions import ResponseError
 
+from engine.redis_lane import HotRedis
+
 log = logging.getLogger(__name__)
 
 Entry = tuple[bytes, dict[bytes, bytes]]
 Handler = Callable[[list[Entry]], Awaitable[None]]
+# Redis commands to send together with a batch's acknowledgement (engine/integrity/stream.py)
+SettleExtras = Callable[[list[Entry]], list[tuple[Any, ...]]]
 
 
 @dataclass
@@ -38,6 +42,15 @@ class StreamConsumer:
     claim_idle_ms: int = 30_000
     # set after a failure: re-read this consumer's own pending entries before new ones
     retry_own: bool = False
+    # acknowledgements of a thousand ids at once are packed in C on the hot lane
+    # (engine/redis_lane.py) rather than argument by argument by redis-py
+    hot: HotRedis | None = None
+    # commands that go out with each acknowledgement, in the same round trip
+    with_settle: SettleExtras | None = None
+    # read the next batch while this one is handled (the persister: its handler waits on
+    # PostgreSQL, and Redis can prepare the next thousand entries meanwhile)
+    read_ahead: bool = False
+    _ahead: asyncio.Future[list[Entry]] | None = None
     _next_claim: float = 0.0
 
     async def ensure_group(self) -> None:
@@ -72,10 +85,17 @@ class StreamConsumer:
 
     async def settle(self, entries: list[Entry]) -> None:
         ids = [entry_id for entry_id, _ in entries]
-        if ids:
+        if not ids:
+            return
+        commands = self.with_settle(entries) if self.with_settle is not None else []
+        commands += [("XACK", self.stream, self.group, *ids), ("XDEL", self.stream, *ids)]
+        if self.hot is not None:
+            # written back to back on one connection: one round trip for all of them
+            await asyncio.gather(*(self.hot.execute(*c, key=c[1]) for c in commands))
+        else:
             pipe = self.redis.pipeline(transaction=False)
-            pipe.xack(self.stream, self.group, *ids)
-            pipe.xdel(self.stream, *ids)
+            for command in commands:
+                pipe.execute_command(*command)
             await pipe.execute()
 
     async def process(self, entries: list[Entry]) -> int:
@@ -98,7 +118,15 @@ class StreamConsumer:
             if stale:
                 return await self.process(stale)
             self._next_claim = now + self.claim_idle_ms / 2000
-        return await self.process(await self.read_new())
+        if not self.read_ahead:
+            return await self.process(await self.read_new())
+        entries = await (self._ahead or self.read_new())
+        self._ahead = None
+        if entries:
+            # entries read ahead are pending to this consumer like any others: if this batch
+            # fails they are re-read with it (retry_own), if the process dies they are claimed
+            self._ahead = asyncio.ensure_future(self.read_new())
+        return await self.process(entries)
 
     async def run(self, stop: asyncio.Event) -> None:
         # Redis may be down when the process starts: keep trying rather than die
@@ -120,6 +148,7 @@ class StreamConsumer:
             except Exception as err:
                 # the entries stay pending and this consumer retries them; back off so a broken
                 # database does not turn into a busy loop
+                self._drop_read_ahead()
                 log.warning("consumer %s on %s failed (%s: %s); retrying", self.consumer,
                             self.stream, type(err).__name__, err)
                 self.retry_own = True
@@ -127,6 +156,23 @@ class StreamConsumer:
                 if isinstance(err, ResponseError) and "NOGROUP" in str(err):
                     # the stream or its group is gone (a Redis that lost its data): recreate
                     await self._ensure_group_quietly()
+
+    def _drop_read_ahead(self) -> None:
+        """Forget a read in flight: what it read stays pending and is read again as this
+        consumer's own (``retry_own``)."""
+        if self._ahead is not None:
+            ahead, self._ahead = self._ahead, None
+            if ahead.done():
+                ahead.exception()  # retrieved, so asyncio does not log it as lost
+            else:
+                ahead.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    async def close(self) -> None:
+        """Stop a read ahead: what it read waits, pending, for a claim by a live consumer."""
+        if self._ahead is not None:
+            self._ahead.cancel()
+            await asyncio.gather(self._ahead, return_exceptions=True)
+            self._ahead = None
 
     async def _ensure_group_quietly(self) -> None:
         try:

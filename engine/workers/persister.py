@@ -32,27 +32,26 @@ ON CONFLICT DO NOTHING
 
 
 _COLUMNS = ["exam_id", "sitting_id", "seq", "item_id", "response", "client_ts", "server_ts"]
+Row = tuple[uuid.UUID, str, int, str, msgspec.Raw, int, datetime]
 _KNOWN = "SELECT id::text FROM sittings WHERE id = ANY($1::uuid[])"
 # sittings are never deleted, so one seen is known for good; bounded all the same
 MAX_KNOWN_SITTINGS = 500_000
 
 
-def columns_from_entries(entries: list[Entry], exam_of_version: dict[str, uuid.UUID]
-                         ) -> tuple[list[Any], ...]:
-    """The seven columns of the answer log for a batch of stream entries, one row per event of
-    each entry (engine/sittings/answer_stream.py); responses as JSON bytes."""
-    exams, sittings, seqs, items, responses, client_ts, server_ms = ([] for _ in range(7))
+def rows_from_entries(entries: list[Entry], exam_of_version: dict[str, uuid.UUID]
+                      ) -> list[Row]:
+    """The answer log's rows for a batch of stream entries, one per event of each entry
+    (engine/sittings/answer_stream.py), in ``_COLUMNS`` order, ready for COPY: the response as
+    msgspec.Raw, which the pool's jsonb codec (engine.db) passes through unchanged. The events
+    of an entry share its server time, so its datetime is made once per entry."""
+    rows: list[Row] = []
+    add = rows.append
     for batch in batches(entries):
-        exam = exam_of_version[batch.exam_version]
-        for event in batch.events:
-            exams.append(exam)
-            sittings.append(batch.sitting)
-            seqs.append(event.seq)
-            items.append(event.item)
-            responses.append(bytes(event.response))
-            client_ts.append(event.client_ts)
-            server_ms.append(batch.server_ms)
-    return exams, sittings, seqs, items, responses, client_ts, server_ms
+        exam, sitting = exam_of_version[batch.exam_version], batch.sitting
+        when = datetime.fromtimestamp(batch.server_ms / 1000, tz=UTC)
+        for e in batch.events:
+            add((exam, sitting, e.seq, e.item, e.response, e.client_ts, when))
+    return rows
 
 
 class AnswerPersister:
@@ -83,34 +82,26 @@ class AnswerPersister:
         return True
 
     async def __call__(self, entries: list[Entry]) -> None:
+        if not entries:
+            return
         async with self.pool.acquire() as conn:
             await self._resolve_exams(conn, entries)
-            columns = columns_from_entries(entries, self._exam_of_version)
-            if await self._all_known(conn, columns[1]):
+            rows = rows_from_entries(entries, self._exam_of_version)
+            if await self._all_known(conn, [f[b"s"].decode() for _, f in entries]):
                 try:
                     async with conn.transaction():
-                        await conn.copy_records_to_table("answer_log", records=_records(columns),
+                        await conn.copy_records_to_table("answer_log", records=rows,
                                                          columns=_COLUMNS)
-                    self.rows_written += len(columns[0])
+                    self.rows_written += len(rows)
                     return
                 except asyncpg.UniqueViolationError:
                     pass  # a replay: some rows are in already, the slow path skips them
-            exams, sittings, seqs, items, responses, client_ts, server_ms = columns
-            await conn.execute(_INSERT, exams, sittings, seqs, items,
-                               [r.decode() for r in responses], client_ts, server_ms)
-        self.rows_written += len(columns[0])
+            await conn.execute(_INSERT, *_insert_columns(rows))
+        self.rows_written += len(rows)
 
 
-def _records(columns: tuple[list[Any], ...]) -> list[tuple[Any, ...]]:
-    """COPY's rows. The response goes as msgspec.Raw: the pool's jsonb codec (engine.db) encodes
-    it with msgspec, which passes raw JSON through unchanged. The events of one stream entry
-    share their server time, so its datetime is made once per entry, not per row."""
-    exams, sittings, seqs, items, responses, client_ts, server_ms = columns
-    records = []
-    last_ms, when = -1, datetime.fromtimestamp(0, tz=UTC)
-    for e, s, q, i, r, c, t in zip(exams, sittings, seqs, items, responses, client_ts,
-                                   server_ms, strict=True):
-        if t != last_ms:
-            last_ms, when = t, datetime.fromtimestamp(t / 1000, tz=UTC)
-        records.append((e, s, q, i, msgspec.Raw(r), c, when))
-    return records
+def _insert_columns(rows: list[Row]) -> list[list[Any]]:
+    """``_INSERT``'s seven arrays: text for the response, epoch ms for the server time."""
+    return [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+            [r[3] for r in rows], [bytes(r[4]).decode() for r in rows], [r[5] for r in rows],
+            [round(r[6].timestamp() * 1000) for r in rows]]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from engine.integrity.live import LiveAnalyser
 from engine.integrity.scheduler import watch_closing
-from engine.integrity.stream import mirror_answers
+from engine.integrity.stream import copy_answers_to
 from engine.overflow.wiring import Overflow
 from engine.services import Services
 from engine.workers.consumer import Entry, Handler, StreamConsumer
@@ -45,6 +45,7 @@ class Workers:
     name: str = field(default_factory=consumer_name)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    running: list[StreamConsumer] = field(default_factory=list)
     persister: AnswerPersister = field(init=False)
     # shared with the API when both run in one process; else this process's own
     overflow: Overflow | None = None
@@ -62,9 +63,10 @@ class Workers:
         live = LiveAnalyser(self.svc)  # integrity: telemetry and answer copies (engine/integrity)
         for shard in range(ks.shards):
             answers, grading = ks.answer_stream(shard), ks.grading_stream(shard)
-            persist = mirror_answers(redis, ks.telemetry_stream(shard),
-                                     make_persist_handler(self.overflow, self.persister, answers))
-            found.append(StreamConsumer(redis, answers, PERSIST_GROUP, self.name, persist))
+            found.append(StreamConsumer(
+                redis, answers, PERSIST_GROUP, self.name,
+                make_persist_handler(self.overflow, self.persister, answers),
+                with_settle=copy_answers_to(ks.telemetry_stream(shard)), read_ahead=True))
             found.append(StreamConsumer(redis, grading, GRADE_GROUP, self.name,
                                         make_grade_handler(self.overflow, grading),
                                         batch_size=50))
@@ -72,12 +74,14 @@ class Workers:
                                         self.name, live, batch_size=200))
         for consumer in found:
             consumer.claim_idle_ms = self.svc.settings.consumer_claim_idle_ms
+            consumer.hot = self.svc.hot
         return found
 
     def start(self) -> None:
         if self.owns_overflow and self.overflow:
             self.overflow.start()
-        for consumer in self.consumers():
+        self.running = self.consumers()
+        for consumer in self.running:
             self.tasks.append(asyncio.create_task(consumer.run(self.stop)))
         self.tasks.append(asyncio.create_task(
             run_sweeper(self.svc.store, self.svc.keyspace, self.stop)))
@@ -90,5 +94,8 @@ class Workers:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
+        for consumer in self.running:
+            await consumer.close()
+        self.running.clear()
         if self.owns_overflow and self.overflow:
             await self.overflow.close()

@@ -1,0 +1,98 @@
+"""The stream consumer on a real Redis: reading ahead while a batch is handled, failures
+half-way, and the commands sent with each acknowledgement."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from engine.app import connect_redis
+from engine.redis_lane import HotRedis
+from engine.workers.consumer import Entry, StreamConsumer
+from tests.conftest import ServerUrls
+
+
+@pytest.fixture
+async def redis(server_urls: ServerUrls) -> AsyncIterator[Any]:
+    client = connect_redis(server_urls.redis)
+    yield client
+    await client.aclose()
+
+
+async def _fill(redis: Any, stream: str, count: int) -> list[bytes]:
+    return [await redis.xadd(stream, {"n": n}) for n in range(count)]
+
+
+@pytest.mark.parametrize("hot", [True, False], ids=["lane", "redis-py"])
+async def test_read_ahead_with_failures_handles_every_entry_and_leaves_nothing(
+        redis: Any, hot: bool) -> None:
+    stream = f"consumer-test:{{{uuid.uuid4().hex}}}:answers"
+    copies = stream.replace(":answers", ":copies")
+    written = await _fill(redis, stream, 23)
+    handled: list[bytes] = []
+    calls = 0
+
+    async def flaky(entries: list[Entry]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls in (2, 5):  # a database that fails now and then, with reads ahead in flight
+            raise ConnectionError("PostgreSQL restarting")
+        handled.extend(entry_id for entry_id, _ in entries)
+
+    def copy(entries: list[Entry]) -> list[tuple[Any, ...]]:
+        return [("XADD", copies, "*", "ids", b",".join(i for i, _ in entries))]
+
+    lane = HotRedis(redis) if hot else None
+    consumer = StreamConsumer(redis, stream, "persister", "c1", flaky, batch_size=4, block_ms=10,
+                              hot=lane, with_settle=copy, read_ahead=True)
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        for _ in range(200):  # each failure backs off a second
+            if set(handled) >= set(written) and not consumer.retry_own:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        await consumer.close()
+        if lane is not None:
+            await lane.close()
+    assert set(handled) == set(written)  # at least once each, in batches retried whole
+    assert await redis.xlen(stream) == 0  # stored ones are deleted
+    assert (await redis.xpending(stream, "persister"))["pending"] == 0
+    # a copy per batch handled, sent with its acknowledgement: none for the failed attempts
+    copied = [i for _, f in await redis.xrange(copies) for i in f[b"ids"].split(b",")]
+    assert sorted(copied) == sorted(handled)
+    await redis.delete(stream, copies)
+
+
+async def test_a_read_ahead_stopped_with_the_consumer_is_claimed_by_another(redis: Any) -> None:
+    stream = f"consumer-test:{{{uuid.uuid4().hex}}}:answers"
+    written = await _fill(redis, stream, 6)
+    first: list[bytes] = []
+
+    async def record(into: list[bytes], entries: list[Entry]) -> None:
+        into.extend(entry_id for entry_id, _ in entries)
+
+    dying = StreamConsumer(redis, stream, "persister", "dying",
+                           lambda e: record(first, e), batch_size=3, block_ms=10,
+                           read_ahead=True)
+    await dying.ensure_group()
+    assert await dying.run_once() == 3  # and the next three were read ahead
+    await asyncio.sleep(0.05)
+    await dying.close()
+    assert (await redis.xpending(stream, "persister"))["pending"] == 3
+    later: list[bytes] = []
+    heir = StreamConsumer(redis, stream, "persister", "heir", lambda e: record(later, e),
+                          batch_size=10, block_ms=10, claim_idle_ms=20)
+    await asyncio.sleep(0.05)
+    while await heir.run_once():
+        pass
+    assert first + later == written
+    assert await redis.xlen(stream) == 0
+    await redis.delete(stream)
