@@ -1,7 +1,7 @@
 """persist_ratio: answer-log rows/s through the persister ÷ a bare COPY of the same rows.
 
 The persister path is the real one (XREADGROUP, the next read ahead → decode → COPY into the
-partitioned ``answer_log`` → a copy to the integrity stream + XACK + XDEL), fed with entries shaped
+partitioned ``answer_log`` → a copy to the integrity stream + XACK + XTRIM), fed with entries shaped
 exactly as the answer script writes them: one per batch of 1–5 events. The bare COPY writes
 the same rows, in the same transactions (the rows of each batch the persister read), into a
 plain table of the answer log's columns and types (``response`` jsonb) and the same unique key.
@@ -68,7 +68,7 @@ async def _persist_all(redis: Any, streams: list[str], persister: AnswerPersiste
     consumers = [StreamConsumer(redis, stream, "persister", "bench", persister,
                                 batch_size=BATCH, block_ms=10, hot=hot,
                                 with_settle=copy_answers_to(_mirror_of(stream)),
-                                read_ahead=True) for stream in streams]
+                                read_ahead=True, trim_stored=True) for stream in streams]
     for consumer in consumers:
         await consumer.ensure_group()
 

@@ -16,9 +16,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
-from redis.exceptions import ResponseError
+from redis.exceptions import NoScriptError, ResponseError
 
 from engine.redis_lane import HotRedis
 
@@ -28,6 +29,18 @@ Entry = tuple[bytes, dict[bytes, bytes]]
 Handler = Callable[[list[Entry]], Awaitable[None]]
 # Redis commands to send together with a batch's acknowledgement (engine/integrity/stream.py)
 SettleExtras = Callable[[list[Entry]], list[tuple[Any, ...]]]
+
+
+_SETTLE = (resources.files("engine.workers") / "lua" / "settle.lua").read_text("utf-8")
+_settle_scripts: dict[int, Any] = {}
+
+
+def _settle_script(redis: Any) -> Any:
+    """lua/settle.lua, registered once per client (redis-py keeps its SHA and loads it)."""
+    script = _settle_scripts.get(id(redis))
+    if script is None or script.registered_client is not redis:
+        script = _settle_scripts[id(redis)] = redis.register_script(_SETTLE)
+    return script
 
 
 @dataclass
@@ -50,6 +63,9 @@ class StreamConsumer:
     # read the next batch while this one is handled (the persister: its handler waits on
     # PostgreSQL, and Redis can prepare the next thousand entries meanwhile)
     read_ahead: bool = False
+    # settle by trimming what the group has stored (lua/settle.lua) rather than deleting each
+    # id: only for a stream read by this one group
+    trim_stored: bool = False
     _ahead: asyncio.Future[list[Entry]] | None = None
     _next_claim: float = 0.0
 
@@ -88,15 +104,23 @@ class StreamConsumer:
         if not ids:
             return
         commands = self.with_settle(entries) if self.with_settle is not None else []
-        commands += [("XACK", self.stream, self.group, *ids), ("XDEL", self.stream, *ids)]
-        if self.hot is not None:
-            # written back to back on one connection: one round trip for all of them
-            await asyncio.gather(*(self.hot.execute(*c, key=c[1]) for c in commands))
+        if self.trim_stored:
+            commands.append(("EVALSHA", _settle_script(self.redis).sha, 1, self.stream,
+                             self.group, *ids))
         else:
-            pipe = self.redis.pipeline(transaction=False)
-            for command in commands:
-                pipe.execute_command(*command)
-            await pipe.execute()
+            commands += [("XACK", self.stream, self.group, *ids), ("XDEL", self.stream, *ids)]
+        try:
+            if self.hot is not None:
+                # written back to back on one connection: one round trip for all of them
+                await asyncio.gather(*(self.hot.execute(*c, key=c[1] if c[0] != "EVALSHA"
+                                                        else c[3]) for c in commands))
+            else:
+                pipe = self.redis.pipeline(transaction=False)
+                for command in commands:
+                    pipe.execute_command(*command)
+                await pipe.execute()
+        except NoScriptError:  # a Redis restarted without its script cache: load, send again
+            await _settle_script(self.redis)(keys=[self.stream], args=[self.group, *ids])
 
     async def process(self, entries: list[Entry]) -> int:
         if entries:

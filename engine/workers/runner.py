@@ -66,7 +66,8 @@ class Workers:
             found.append(StreamConsumer(
                 redis, answers, PERSIST_GROUP, self.name,
                 make_persist_handler(self.overflow, self.persister, answers),
-                with_settle=copy_answers_to(ks.telemetry_stream(shard)), read_ahead=True))
+                with_settle=copy_answers_to(ks.telemetry_stream(shard)), read_ahead=True,
+                trim_stored=True))
             found.append(StreamConsumer(redis, grading, GRADE_GROUP, self.name,
                                         make_grade_handler(self.overflow, grading),
                                         batch_size=50))

@@ -27,9 +27,10 @@ async def _fill(redis: Any, stream: str, count: int) -> list[bytes]:
     return [await redis.xadd(stream, {"n": n}) for n in range(count)]
 
 
-@pytest.mark.parametrize("hot", [True, False], ids=["lane", "redis-py"])
+@pytest.mark.parametrize(("hot", "trim"), [(True, True), (True, False), (False, True)],
+                         ids=["lane-trim", "lane-xdel", "redis-py-trim"])
 async def test_read_ahead_with_failures_handles_every_entry_and_leaves_nothing(
-        redis: Any, hot: bool) -> None:
+        redis: Any, hot: bool, trim: bool) -> None:
     stream = f"consumer-test:{{{uuid.uuid4().hex}}}:answers"
     copies = stream.replace(":answers", ":copies")
     written = await _fill(redis, stream, 23)
@@ -48,7 +49,7 @@ async def test_read_ahead_with_failures_handles_every_entry_and_leaves_nothing(
 
     lane = HotRedis(redis) if hot else None
     consumer = StreamConsumer(redis, stream, "persister", "c1", flaky, batch_size=4, block_ms=10,
-                              hot=lane, with_settle=copy, read_ahead=True)
+                              hot=lane, with_settle=copy, read_ahead=True, trim_stored=trim)
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     try:
@@ -95,4 +96,47 @@ async def test_a_read_ahead_stopped_with_the_consumer_is_claimed_by_another(redi
         pass
     assert first + later == written
     assert await redis.xlen(stream) == 0
+    await redis.delete(stream)
+
+
+async def test_trimming_keeps_what_another_consumer_of_the_group_still_holds(
+        redis: Any) -> None:
+    stream = f"consumer-test:{{{uuid.uuid4().hex}}}:answers"
+    written = await _fill(redis, stream, 9)
+
+    async def nothing(entries: list[Entry]) -> None:
+        pass
+
+    slow = StreamConsumer(redis, stream, "persister", "slow", nothing, batch_size=3, block_ms=10)
+    fast = StreamConsumer(redis, stream, "persister", "fast", nothing, batch_size=3, block_ms=10,
+                          trim_stored=True)
+    await slow.ensure_group()
+    held = await slow.read_new()  # the oldest three, not yet stored
+    assert await fast.run_once() == 3 and await fast.run_once() == 3
+    # the fast consumer's six are acknowledged, but nothing at or after what slow holds goes
+    assert [i for i, _ in await redis.xrange(stream)] == written
+    await slow.settle(held)  # acknowledged and deleted one by one
+    await _fill(redis, stream, 3)
+    assert await fast.run_once() == 3  # nothing pending any more: all that is stored goes
+    assert await redis.xlen(stream) == 0
+    assert (await redis.xpending(stream, "persister"))["pending"] == 0
+    await redis.delete(stream)
+
+
+async def test_settling_after_redis_lost_its_scripts_loads_the_script(redis: Any) -> None:
+    stream = f"consumer-test:{{{uuid.uuid4().hex}}}:answers"
+    await _fill(redis, stream, 4)
+
+    async def nothing(entries: list[Entry]) -> None:
+        pass
+
+    lane = HotRedis(redis)
+    consumer = StreamConsumer(redis, stream, "persister", "c", nothing, batch_size=2,
+                              block_ms=10, hot=lane, trim_stored=True)
+    await consumer.ensure_group()
+    assert await consumer.run_once() == 2
+    await redis.script_flush()  # as after a restart without persistence of scripts
+    assert await consumer.run_once() == 2
+    assert await redis.xlen(stream) == 0
+    await lane.close()
     await redis.delete(stream)
