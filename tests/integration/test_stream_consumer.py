@@ -140,3 +140,23 @@ async def test_settling_after_redis_lost_its_scripts_loads_the_script(redis: Any
     assert await redis.xlen(stream) == 0
     await lane.close()
     await redis.delete(stream)
+
+
+async def test_the_last_consumer_to_settle_trims_what_the_others_stored(redis: Any) -> None:
+    stream = f"consumer-test:{{{uuid.uuid4().hex}}}:answers"
+    await _fill(redis, stream, 6)
+
+    async def nothing(entries: list[Entry]) -> None:
+        pass
+
+    older = StreamConsumer(redis, stream, "persister", "older", nothing, batch_size=3,
+                           block_ms=10, trim_stored=True)
+    newer = StreamConsumer(redis, stream, "persister", "newer", nothing, batch_size=3,
+                           block_ms=10, trim_stored=True)
+    await older.ensure_group()
+    held = await older.read_new()
+    assert await newer.run_once() == 3  # settles first, behind the older one's pending three
+    assert await redis.xlen(stream) == 6
+    await older.settle(held)  # nothing pending now: the newer one's entries go too
+    assert await redis.xlen(stream) == 0
+    await redis.delete(stream)
