@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import statistics
 import time
 import uuid
 from typing import Any
@@ -60,27 +61,33 @@ async def _fill(redis: Any, stream: str, sittings: list[Any], rows: int, first: 
         await pipe.execute()
 
 
-async def _persist_all(redis: Any, streams: list[str], persister: AnswerPersister,
-                       rows: int) -> float:
-    """One consumer per stream, all at once, as a worker runs one per shard, each copying its
-    batches to the shard's integrity stream as the worker does (engine/workers/runner)."""
-    hot = HotRedis(redis)
+async def _consumers(redis: Any, hot: HotRedis, streams: list[str],
+                     persister: AnswerPersister) -> list[StreamConsumer]:
+    """One consumer per stream, as a worker runs one per shard, each copying its batches to
+    the shard's integrity stream as the worker does (engine/workers/runner). Made once and
+    kept over the rounds, as a worker keeps its consumers."""
     consumers = [StreamConsumer(redis, stream, "persister", "bench", persister,
                                 batch_size=BATCH, block_ms=10, hot=hot,
                                 with_settle=copy_answers_to(_mirror_of(stream)),
                                 read_ahead=True, trim_stored=True) for stream in streams]
     for consumer in consumers:
         await consumer.ensure_group()
+        await consumer.run_once()  # its first look for stale entries (none) happens here
+    return consumers
+
+
+async def _persist_all(consumers: list[StreamConsumer], persister: AnswerPersister,
+                       rows: int) -> float:
+    """Seconds until the consumers, all at once, have stored ``rows`` more rows."""
+    target = persister.rows_written + rows
 
     async def drain(consumer: StreamConsumer) -> None:
-        while await consumer.run_once():
-            pass
+        while persister.rows_written < target:
+            await consumer.run_once()
 
     started = time.perf_counter()
     await asyncio.gather(*(drain(c) for c in consumers))
-    took = time.perf_counter() - started
-    await hot.close()
-    return took
+    return time.perf_counter() - started
 
 
 def _mirror_of(stream: str) -> str:
@@ -120,10 +127,10 @@ def _bare_rows(entries: list[Entry], exam_of_version: dict[str, uuid.UUID]) -> l
     return batches
 
 
-async def measure(database_url: str, redis_url: str, rows: int = 50_000, streams: int = 1,
-                  rounds: int = 3) -> dict[str, float]:
+async def measure(database_url: str, redis_url: str, rows: int = 100_000, streams: int = 1,
+                  rounds: int = 5) -> dict[str, float]:
     """Persister and bare COPY in turns, ``rounds`` times each on a share of the rows, so that
-    drift on a shared machine falls on both; the ratio is of the totals."""
+    drift on a shared machine falls on both: the ratio is the median of the rounds' ratios."""
     redis = aioredis.Redis.from_url(redis_url)
     pool = await create_pool(database_url, min_size=1, max_size=streams)
     tag = uuid.uuid4().hex[:8]
@@ -132,6 +139,8 @@ async def measure(database_url: str, redis_url: str, rows: int = 50_000, streams
     # plain connections: their jsonb codec takes the JSON text as it is
     conns = [await asyncpg.connect(database_url) for _ in names]
     persister_s = copy_s = 0.0
+    ratios = []
+    hot = HotRedis(redis)
     try:
         await conns[0].execute(_BARE_TABLE.format(table))
         async with pool.acquire() as conn:
@@ -139,24 +148,30 @@ async def measure(database_url: str, redis_url: str, rows: int = 50_000, streams
         if not sittings:
             raise RuntimeError("no sittings to write answers for: run the start burst first")
         persister = AnswerPersister(pool)
+        consumers = await _consumers(redis, hot, names, persister)
         offset = 0
         for round_ in range(rounds):
-            entries = []
+            entries, round_rows = [], 0
             for n, name in enumerate(names):
                 share = rows // (streams * rounds)
                 if round_ == rounds - 1 and n == 0:  # the remainder goes in the last round
                     share += rows - share * streams * rounds
                 # seqs far above anything a student sent, apart per round
                 await _fill(redis, name, sittings, share, offset, 50_000_000 + round_ * 10**6)
-                offset += share
+                offset, round_rows = offset + share, round_rows + share
                 # the same rows for the bare COPY, read before the persister runs
                 entries.append(list(await redis.xrange(name)))
-            persister_s += await _persist_all(redis, names, persister, rows)
+            took = await _persist_all(consumers, persister, round_rows)
             parts = [_bare_rows(part, persister._exam_of_version) for part in entries]
-            copy_s += await _copy_all(conns, table, parts)
+            bare = await _copy_all(conns, table, parts)
+            ratios.append(bare / took)  # same rows: the ratio of rates is that of times
+            persister_s, copy_s = persister_s + took, copy_s + bare
         async with pool.acquire() as conn:
             stored = await conn.fetchval("SELECT count(*) FROM answer_log WHERE seq >= 50000000")
+        for consumer in consumers:
+            await consumer.close()
     finally:
+        await hot.close()
         await conns[0].execute(f"DROP TABLE IF EXISTS {table}")
         for c in conns:
             await c.close()
@@ -165,5 +180,7 @@ async def measure(database_url: str, redis_url: str, rows: int = 50_000, streams
         await pool.close()
     persister_rate, copy_rate = rows / persister_s, rows / copy_s
     return {"persist_rows_s": round(persister_rate), "copy_rows_s": round(copy_rate),
-            "persist_ratio": round(persister_rate / copy_rate, 3),
+            "persist_ratio": round(statistics.median(ratios), 3),
+            "persist_ratio_min": round(min(ratios), 3), "persist_ratio_max": round(max(ratios), 3),
+            "persist_ratio_of_totals": round(persister_rate / copy_rate, 3),
             "persist_rows_stored": float(stored), "streams": float(streams)}
