@@ -14,6 +14,10 @@ from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from engine.analytics.calibration_service import wait_for_calibrations
 from engine.auth.policy import enforce_policy
@@ -36,12 +40,18 @@ log = logging.getLogger(__name__)
 
 def connect_redis(url: str, *, cluster: bool = False, max_connections: int = 512) -> Any:
     """A client whose pool waits for a free connection instead of failing: a start burst can
-    ask for more at once than the pool holds (blocking stream reads keep some busy)."""
+    ask for more at once than the pool holds (blocking stream reads keep some busy). The hot
+    calls take their own connections (engine/redis_lane.py), so after a Redis restart the
+    pooled ones can sit dead until their next use: they reconnect and retry then."""
     if cluster:
         return RedisCluster.from_url(url, decode_responses=False,
                                      max_connections=max_connections)
     pool = aioredis.BlockingConnectionPool.from_url(
-        url, max_connections=max_connections, timeout=10, health_check_interval=30)
+        url, max_connections=max_connections, timeout=10, health_check_interval=30,
+        # a connection left from before a Redis restart fails on first use: reconnect and send
+        # again rather than fail the request (a pool made apart gets no retries by default)
+        retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), 3),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError])
     # from_pool: the client owns the pool, so closing the client closes its connections
     return aioredis.Redis.from_pool(pool)
 

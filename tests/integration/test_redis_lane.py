@@ -170,3 +170,17 @@ async def test_the_user_and_password_of_the_url_sign_in(redis: Any,
         await client.aclose()
         await wrong.aclose()
         await redis.execute_command("ACL", "DELUSER", user)
+
+
+async def test_a_pooled_connection_killed_while_idle_reconnects_on_use(
+        redis: Any, server_urls: ServerUrls) -> None:
+    """After a Redis restart the pool's idle connections are dead; the hot calls use the lane,
+    so one may not be used again for a while. Its next use reconnects and succeeds."""
+    client = connect_redis(server_urls.redis, max_connections=1)  # always the same connection
+    try:
+        first_id = await client.client_id()
+        assert await redis.execute_command("CLIENT", "KILL", "ID", first_id) == 1
+        assert await client.ping() is True
+        assert await client.client_id() != first_id
+    finally:
+        await client.aclose()
