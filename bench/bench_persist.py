@@ -10,6 +10,7 @@ plain table of the answer log's columns and types (``response`` jsonb) and the s
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 import statistics
 import time
@@ -20,6 +21,7 @@ import asyncpg
 import redis.asyncio as aioredis
 
 from engine.db import create_pool
+from engine.gc_tuning import tune_for_throughput
 from engine.integrity.stream import copy_answers_to
 from engine.redis_lane import HotRedis
 from engine.sittings.answer_stream import log_record
@@ -116,7 +118,7 @@ async def _copy_all(conns: list[Any], table: str, parts: list[list[Rows]]) -> fl
     return time.perf_counter() - started
 
 
-def _bare_rows(entries: list[Entry], exam_of_version: dict[str, uuid.UUID]) -> list[Rows]:
+def _bare_rows(entries: list[Entry], exam_of_version: dict[bytes, uuid.UUID]) -> list[Rows]:
     """The rows of ``entries`` in the persister's batches, as plain values (UUID, JSON text)
     for a plain connection."""
     batches = []
@@ -130,7 +132,19 @@ def _bare_rows(entries: list[Entry], exam_of_version: dict[str, uuid.UUID]) -> l
 async def measure(database_url: str, redis_url: str, rows: int = 100_000, streams: int = 1,
                   rounds: int = 5) -> dict[str, float]:
     """Persister and bare COPY in turns, ``rounds`` times each on a share of the rows, so that
-    drift on a shared machine falls on both: the ratio is the median of the rounds' ratios."""
+    drift on a shared machine falls on both: the ratio is the median of the rounds' ratios.
+    Both run under the worker process's garbage-collector settings (engine/gc_tuning.py)."""
+    thresholds = gc.get_threshold()
+    tune_for_throughput()
+    try:
+        return await _measure(database_url, redis_url, rows, streams, rounds)
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+async def _measure(database_url: str, redis_url: str, rows: int, streams: int, rounds: int
+                   ) -> dict[str, float]:
     redis = aioredis.Redis.from_url(redis_url)
     pool = await create_pool(database_url, min_size=1, max_size=streams)
     tag = uuid.uuid4().hex[:8]
@@ -162,7 +176,7 @@ async def measure(database_url: str, redis_url: str, rows: int = 100_000, stream
                 # the same rows for the bare COPY, read before the persister runs
                 entries.append(list(await redis.xrange(name)))
             took = await _persist_all(consumers, persister, round_rows)
-            parts = [_bare_rows(part, persister._exam_of_version) for part in entries]
+            parts = [_bare_rows(part, persister.exam_of_version) for part in entries]
             bare = await _copy_all(conns, table, parts)
             ratios.append(bare / took)  # same rows: the ratio of rates is that of times
             persister_s, copy_s = persister_s + took, copy_s + bare

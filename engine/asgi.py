@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 
 from engine.app import create_app
+from engine.gc_tuning import tune_for_throughput
 from engine.settings import Settings
 
 
@@ -13,4 +14,6 @@ def app_from_env() -> Litestar:
 
 
 def worker_app_from_env() -> Litestar:
-    return create_app(Settings.from_env(), worker=True)
+    app = create_app(Settings.from_env(), worker=True)
+    tune_for_throughput()  # the worker's consumers allocate in bulk (engine/gc_tuning.py)
+    return app

@@ -129,8 +129,9 @@ class RedisLane:
             return None
         return cls(client, timeout_s=timeout_s)
 
-    async def execute(self, *command: Any, key: str) -> Any:
-        """Send ``command`` to the node holding ``key``; redis-py takes over on a redirect."""
+    async def execute(self, *command: Any, key: str, bulky: bool = False) -> Any:
+        """Send ``command`` to the node holding ``key``; redis-py takes over on a redirect.
+        ``bulky``: the command carries a large argument (``pack_bulky``)."""
         if self.cluster:
             if not self._cluster_ready:  # redis-py learns the slot table on its first use
                 await self.client.initialize()
@@ -144,7 +145,8 @@ class RedisLane:
         if connection is None or not connection.usable:
             connection = await self._connect(address, kwargs)
         try:
-            return await connection.send(hiredis.pack_command(command))
+            packed = pack_bulky(command) if bulky else hiredis.pack_command(command)
+            return await connection.send(packed)
         except ResponseError as err:
             if self.cluster and str(err).encode().startswith(_REDIRECTS):
                 return await self.client.execute_command(*command)
@@ -227,6 +229,20 @@ class RedisLane:
         self._connections.clear()
 
 
+def pack_bulky(command: tuple[Any, ...]) -> bytes:
+    """``command`` in the Redis protocol, as ``hiredis.pack_command`` packs it, for commands
+    with a large argument (a batch copied whole): hiredis copies arguments into its buffer a
+    piece at a time, 0.6 ms for 350 kB measured, where a join copies them at memory speed."""
+    parts = [b"*%d\r\n" % len(command)]
+    for arg in command:
+        if isinstance(arg, str):
+            arg = arg.encode()
+        elif isinstance(arg, int):
+            arg = b"%d" % arg
+        parts += (b"$%d\r\n" % len(arg), arg, b"\r\n")
+    return b"".join(parts)
+
+
 def _address(kwargs: dict[str, Any]) -> tuple[str, int | str]:
     if "path" in kwargs:
         return ("unix", kwargs["path"])
@@ -240,9 +256,9 @@ class HotRedis:
         self.client = client
         self.lane = RedisLane.for_client(client)
 
-    async def execute(self, *command: Any, key: str) -> Any:
+    async def execute(self, *command: Any, key: str, bulky: bool = False) -> Any:
         if self.lane is not None:
-            return await self.lane.execute(*command, key=key)
+            return await self.lane.execute(*command, key=key, bulky=bulky)
         return await self.client.execute_command(*command)
 
     async def run_script(self, script: Any, keys: list[str], args: list[Any]) -> Any:

@@ -58,15 +58,18 @@ def log_record(event: AnswerEvent) -> bytes:
 def batches(entries: list[Entry]) -> Iterator[LoggedBatch]:
     """The batches of ``entries`` in stream order, whatever format each entry has."""
     for _, fields in entries:
-        encoded = fields.get(b"e")
-        if encoded is not None:
-            events = _events.decode(encoded)
-        else:  # one event per entry: the format before batches
-            stored = _legacy_event.decode(_with_item(fields[b"p"], fields[b"i"]))
-            events = [LoggedAnswer(int(fields[b"q"]), stored.item, stored.response,
-                                   stored.client_ts)]
         yield LoggedBatch(fields[b"s"].decode(), fields[b"x"].decode(), int(fields[b"t"]),
-                          events)
+                          events_of(fields))
+
+
+def events_of(fields: dict[bytes, bytes]) -> list[LoggedAnswer]:
+    """The stored events of one entry, whatever its format."""
+    encoded = fields.get(b"e")
+    if encoded is not None:
+        return _events.decode(encoded)
+    # one event per entry: the format before batches
+    stored = _legacy_event.decode(_with_item(fields[b"p"], fields[b"i"]))
+    return [LoggedAnswer(int(fields[b"q"]), stored.item, stored.response, stored.client_ts)]
 
 
 def _with_item(payload: bytes, item: bytes) -> bytes:

@@ -21,13 +21,14 @@ from typing import Any
 
 from redis.exceptions import NoScriptError, ResponseError
 
-from engine.redis_lane import HotRedis
+from engine.redis_lane import HotRedis, RedisLane
 
 log = logging.getLogger(__name__)
 
 Entry = tuple[bytes, dict[bytes, bytes]]
 Handler = Callable[[list[Entry]], Awaitable[None]]
-# Redis commands to send together with a batch's acknowledgement (engine/integrity/stream.py)
+# Redis commands to send with a batch's acknowledgement, each keyed by its first argument
+# (engine/integrity/stream.py)
 SettleExtras = Callable[[list[Entry]], list[tuple[Any, ...]]]
 
 
@@ -68,6 +69,14 @@ class StreamConsumer:
     trim_stored: bool = False
     _ahead: asyncio.Future[list[Entry]] | None = None
     _next_claim: float = 0.0
+    # with a hot lane, reads go over this consumer's own lane connection: hiredis parses a
+    # thousand entries in C where redis-py spent as much CPU as storing them in PostgreSQL
+    # (bench/bench_persist.py), and a read blocked on an empty stream holds up no one else
+    _reader: RedisLane | None = None
+
+    def __post_init__(self) -> None:
+        if self.hot is not None and self.hot.lane is not None:
+            self._reader = RedisLane.for_client(self.redis)
 
     async def ensure_group(self) -> None:
         try:
@@ -77,18 +86,25 @@ class StreamConsumer:
                 raise
 
     async def read_new(self) -> list[Entry]:
-        reply = await self.redis.xreadgroup(
-            self.group, self.consumer, {self.stream: ">"},
-            count=self.batch_size, block=self.block_ms,
-        )  # fmt: skip
-        return [e for _, entries in reply for e in entries if e[1]] if reply else []
+        return await self._read(">", block=True)
 
     async def read_own_pending(self) -> list[Entry]:
         """Entries this consumer read earlier and has not acknowledged (id "0", not ">")."""
-        reply = await self.redis.xreadgroup(
-            self.group, self.consumer, {self.stream: "0"}, count=self.batch_size,
-        )  # fmt: skip
-        return [e for _, entries in reply for e in entries if e[1]] if reply else []
+        return await self._read("0", block=False)
+
+    async def _read(self, after: str, *, block: bool) -> list[Entry]:
+        if self._reader is None:
+            reply = await self.redis.xreadgroup(
+                self.group, self.consumer, {self.stream: after}, count=self.batch_size,
+                block=self.block_ms if block else None,
+            )  # fmt: skip
+        else:
+            waits = ("BLOCK", self.block_ms) if block else ()
+            reply = await self._reader.execute(
+                "XREADGROUP", "GROUP", self.group, self.consumer, "COUNT", self.batch_size,
+                *waits, "STREAMS", self.stream, after, key=self.stream,
+            )  # fmt: skip
+        return stream_entries(reply)
 
     async def claim_stale(self) -> list[Entry]:
         """Entries a dead consumer read but never acknowledged."""
@@ -103,17 +119,21 @@ class StreamConsumer:
         ids = [entry_id for entry_id, _ in entries]
         if not ids:
             return
-        commands = self.with_settle(entries) if self.with_settle is not None else []
+        extras = self.with_settle(entries) if self.with_settle is not None else []
         if self.trim_stored:
-            commands.append(("EVALSHA", _settle_script(self.redis).sha, 1, self.stream,
-                             self.group, *ids))
+            acks: list[tuple[Any, ...]] = [("EVALSHA", _settle_script(self.redis).sha, 1,
+                                            self.stream, self.group, *ids)]
         else:
-            commands += [("XACK", self.stream, self.group, *ids), ("XDEL", self.stream, *ids)]
+            acks = [("XACK", self.stream, self.group, *ids), ("XDEL", self.stream, *ids)]
+        commands = extras + acks
         try:
             if self.hot is not None:
-                # written back to back on one connection: one round trip for all of them
-                await asyncio.gather(*(self.hot.execute(*c, key=c[1] if c[0] != "EVALSHA"
-                                                        else c[3]) for c in commands))
+                # written back to back on one connection: one round trip for all of them;
+                # the extras copy whole batches (bulky), the acknowledgements list ids
+                hot = self.hot
+                await asyncio.gather(
+                    *(hot.execute(*c, key=c[1], bulky=True) for c in extras),
+                    *(hot.execute(*c, key=self.stream) for c in acks))
             else:
                 pipe = self.redis.pipeline(transaction=False)
                 for command in commands:
@@ -197,9 +217,27 @@ class StreamConsumer:
             self._ahead.cancel()
             await asyncio.gather(self._ahead, return_exceptions=True)
             self._ahead = None
+        if self._reader is not None:
+            await self._reader.close()
 
     async def _ensure_group_quietly(self) -> None:
         try:
             await self.ensure_group()
         except Exception as err:
             log.warning("could not recreate group %s on %s: %s", self.group, self.stream, err)
+
+
+def stream_entries(reply: Any) -> list[Entry]:
+    """The entries of an XREADGROUP reply, as hiredis gives it (``[[stream, [[id, [field,
+    value, …]], …]]]``) or as redis-py parsed it (fields in a dict). An entry deleted since it
+    was read comes back without fields and is left out: nothing is left to do for it."""
+    found: list[Entry] = []
+    for _, entries in reply or ():
+        for entry_id, fields in entries:
+            if not fields:
+                continue
+            if not isinstance(fields, dict):
+                pairs = iter(fields)
+                fields = dict(zip(pairs, pairs, strict=True))
+            found.append((entry_id, fields))
+    return found

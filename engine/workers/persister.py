@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from engine.sittings.answer_stream import batches
+from engine.sittings.answer_stream import events_of
 from engine.workers.consumer import Entry
 
 _INSERT = """
@@ -38,18 +38,25 @@ _KNOWN = "SELECT id::text FROM sittings WHERE id = ANY($1::uuid[])"
 MAX_KNOWN_SITTINGS = 500_000
 
 
-def rows_from_entries(entries: list[Entry], exam_of_version: dict[str, uuid.UUID]
+def rows_from_entries(entries: list[Entry], exam_of_version: dict[bytes, uuid.UUID]
                       ) -> list[Row]:
     """The answer log's rows for a batch of stream entries, one per event of each entry
     (engine/sittings/answer_stream.py), in ``_COLUMNS`` order, ready for COPY: the response as
-    msgspec.Raw, which the pool's jsonb codec (engine.db) passes through unchanged. The events
-    of an entry share its server time, so its datetime is made once per entry."""
+    msgspec.Raw, which the pool's jsonb codec (engine.db) passes through unchanged.
+
+    This loop runs once per answer event, so it does as little as it can: the exam is looked
+    up by the version id's bytes as they are in the entry, and one datetime is made per
+    server time (the events of an entry share it, and so do the entries of a busy
+    millisecond)."""
     rows: list[Row] = []
     add = rows.append
-    for batch in batches(entries):
-        exam, sitting = exam_of_version[batch.exam_version], batch.sitting
-        when = datetime.fromtimestamp(batch.server_ms / 1000, tz=UTC)
-        for e in batch.events:
+    times: dict[bytes, datetime] = {}
+    for _, fields in entries:
+        exam, sitting, stamp = exam_of_version[fields[b"x"]], fields[b"s"].decode(), fields[b"t"]
+        when = times.get(stamp)
+        if when is None:
+            when = times[stamp] = datetime.fromtimestamp(int(stamp) / 1000, tz=UTC)
+        for e in events_of(fields):
             add((exam, sitting, e.seq, e.item, e.response, e.client_ts, when))
     return rows
 
@@ -57,19 +64,21 @@ def rows_from_entries(entries: list[Entry], exam_of_version: dict[str, uuid.UUID
 class AnswerPersister:
     def __init__(self, pool: Any) -> None:
         self.pool = pool
-        # exam version -> exam (the partition key): immutable, so kept for good
-        self._exam_of_version: dict[str, uuid.UUID] = {}
+        # exam version id, as the stream holds it -> exam (the partition key): immutable, so
+        # kept for good
+        self.exam_of_version: dict[bytes, uuid.UUID] = {}
         self._known: set[str] = set()
         self.rows_written = 0
 
     async def _resolve_exams(self, conn: Any, entries: list[Entry]) -> None:
-        unknown = {f[b"x"].decode() for _, f in entries} - self._exam_of_version.keys()
+        unknown = {f[b"x"] for _, f in entries} - self.exam_of_version.keys()
         if unknown:
+            versions = {uuid.UUID(v.decode()).int: v for v in unknown}
             rows = await conn.fetch(
                 "SELECT id, exam_id FROM exam_versions WHERE id = ANY($1::uuid[])",
-                [uuid.UUID(v) for v in unknown],
+                [uuid.UUID(int=v) for v in versions],
             )
-            self._exam_of_version.update({str(r["id"]): r["exam_id"] for r in rows})
+            self.exam_of_version.update({versions[r["id"].int]: r["exam_id"] for r in rows})
 
     async def _all_known(self, conn: Any, sittings: list[str]) -> bool:
         unknown = set(sittings) - self._known
@@ -86,7 +95,7 @@ class AnswerPersister:
             return
         async with self.pool.acquire() as conn:
             await self._resolve_exams(conn, entries)
-            rows = rows_from_entries(entries, self._exam_of_version)
+            rows = rows_from_entries(entries, self.exam_of_version)
             if await self._all_known(conn, [f[b"s"].decode() for _, f in entries]):
                 try:
                     async with conn.transaction():

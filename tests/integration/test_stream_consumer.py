@@ -138,6 +138,7 @@ async def test_settling_after_redis_lost_its_scripts_loads_the_script(redis: Any
     await redis.script_flush()  # as after a restart without persistence of scripts
     assert await consumer.run_once() == 2
     assert await redis.xlen(stream) == 0
+    await consumer.close()
     await lane.close()
     await redis.delete(stream)
 
