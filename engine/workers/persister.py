@@ -67,7 +67,7 @@ class AnswerPersister:
         # exam version id, as the stream holds it -> exam (the partition key): immutable, so
         # kept for good
         self.exam_of_version: dict[bytes, uuid.UUID] = {}
-        self._known: set[str] = set()
+        self._known: set[bytes] = set()
         self.rows_written = 0
 
     async def _resolve_exams(self, conn: Any, entries: list[Entry]) -> None:
@@ -80,10 +80,12 @@ class AnswerPersister:
             )
             self.exam_of_version.update({versions[r["id"].int]: r["exam_id"] for r in rows})
 
-    async def _all_known(self, conn: Any, sittings: list[str]) -> bool:
-        unknown = set(sittings) - self._known
+    async def _all_known(self, conn: Any, entries: list[Entry]) -> bool:
+        # sitting ids as the stream holds them, the text PostgreSQL prints for a uuid
+        unknown = {f[b"s"] for _, f in entries} - self._known
         if unknown:
-            found = {r[0] for r in await conn.fetch(_KNOWN, list(unknown))}
+            found = {r[0].encode() for r in await conn.fetch(_KNOWN, [s.decode()
+                                                                    for s in unknown])}
             if len(self._known) + len(found) > MAX_KNOWN_SITTINGS:
                 self._known.clear()
             self._known |= found
@@ -96,7 +98,7 @@ class AnswerPersister:
         async with self.pool.acquire() as conn:
             await self._resolve_exams(conn, entries)
             rows = rows_from_entries(entries, self.exam_of_version)
-            if await self._all_known(conn, [f[b"s"].decode() for _, f in entries]):
+            if await self._all_known(conn, entries):
                 try:
                     async with conn.transaction():
                         await conn.copy_records_to_table("answer_log", records=rows,

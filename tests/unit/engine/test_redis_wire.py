@@ -32,7 +32,7 @@ def test_bulky_packing_carries_a_large_argument_whole() -> None:
 
 
 fields = st.dictionaries(st.binary(min_size=1, max_size=8), st.binary(max_size=30),
-                         min_size=1, max_size=5)
+                         min_size=1, max_size=6)
 entries = st.lists(st.tuples(st.binary(min_size=3, max_size=20), st.none() | fields),
                    max_size=20)
 
