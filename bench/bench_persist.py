@@ -5,20 +5,35 @@ partitioned ``answer_log`` → a copy to the integrity stream + XACK + XTRIM), f
 exactly as the answer script writes them: one per batch of 1–5 events. The bare COPY writes
 the same rows, in the same transactions (the rows of each batch the persister read), into a
 plain table of the answer log's columns and types (``response`` jsonb) and the same unique key.
+
+bench/bench_workload.py runs this file as its own process on the worker's core, as a worker
+runs the persister: not inside the load generator, whose heap and leftover tasks are not the
+worker's. It can be run by hand against any database the migrations were applied to and
+that has sittings (a start burst):
+
+    python bench/bench_persist.py --database-url postgresql://… --redis-url redis://…
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import gc
+import json
 import random
 import statistics
+import sys
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import redis.asyncio as aioredis
+import uvloop
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.db import create_pool
 from engine.gc_tuning import tune_for_throughput
@@ -99,6 +114,15 @@ def _mirror_of(stream: str) -> str:
 Rows = list[tuple[Any, ...]]
 
 
+async def _settle_database(conn: Any) -> None:
+    """Vacuum what the workload just wrote, and checkpoint, before measuring: an autovacuum or
+    a checkpoint landing inside one of the short rounds would decide that round alone."""
+    await conn.execute("VACUUM ANALYZE answer_log")
+    # on a database we do not own, its checkpoints fall where they fall
+    with contextlib.suppress(asyncpg.InsufficientPrivilegeError):
+        await conn.execute("CHECKPOINT")
+
+
 _BARE_TABLE = """CREATE TABLE {} (exam_id uuid NOT NULL, sitting_id uuid NOT NULL,
     seq bigint NOT NULL, item_id text NOT NULL, response jsonb, client_ts bigint,
     server_ts timestamptz NOT NULL, UNIQUE (exam_id, sitting_id, seq))"""
@@ -163,6 +187,7 @@ async def _measure(database_url: str, redis_url: str, rows: int, streams: int, r
             raise RuntimeError("no sittings to write answers for: run the start burst first")
         persister = AnswerPersister(pool)
         consumers = await _consumers(redis, hot, names, persister)
+        await _settle_database(conns[0])
         offset = 0
         for round_ in range(rounds):
             entries, round_rows = [], 0
@@ -198,3 +223,24 @@ async def _measure(database_url: str, redis_url: str, rows: int, streams: int, r
             "persist_ratio_min": round(min(ratios), 3), "persist_ratio_max": round(max(ratios), 3),
             "persist_ratio_of_totals": round(persister_rate / copy_rate, 3),
             "persist_rows_stored": float(stored), "streams": float(streams)}
+
+
+def parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--database-url", required=True)
+    p.add_argument("--redis-url", required=True)
+    p.add_argument("--rows", type=int, default=300_000)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--streams", type=int, default=1)
+    return p.parse_args()
+
+
+async def main(args: argparse.Namespace) -> None:
+    figures = await measure(args.database_url, args.redis_url, rows=args.rows,
+                            streams=args.streams, rounds=args.rounds)
+    print(json.dumps(figures), flush=True)
+
+
+if __name__ == "__main__":
+    # the worker's loop (uvicorn runs it on uvloop)
+    uvloop.run(main(parse()))

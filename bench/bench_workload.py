@@ -6,9 +6,11 @@ the same server), and a separate ``ujian worker`` (persister, grader, sweeper) o
 this process, the load; the worker is paused (SIGSTOP) while the floor and answer endpoints
 are measured and catches up after. PostgreSQL and Redis start from this process and so share
 CPU 1. The API's own CPU use is printed for every phase: a phase where it is well under
-100 % was limited by the load generator (or by neighbours on a shared machine).
+100 % was limited by the load generator (or by neighbours on a shared machine). Last,
+with the workers stopped, bench/bench_persist.py runs as a process of its own on the
+worker's core for persist_ratio.
 
-    python bench/bench_workload.py --students 300 --seconds 5 --rounds 3
+    python bench/bench_workload.py --students 300 --seconds 3 --rounds 5 --concurrency 16
 
 Prints answers_per_core_s, http_floor_ratio, students_per_core, start_burst_per_core_s,
 persist_ratio, acked_lost and p50/p95/p99 per endpoint, for each HTTP server asked for.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import statistics
@@ -32,8 +35,6 @@ import uvloop
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_persist import measure as measure_persist
-
 from engine.loadtest.client import Api
 from engine.loadtest.closed_loop import (
     AnswerSteps,
@@ -42,7 +43,7 @@ from engine.loadtest.closed_loop import (
     mixed_step,
     start_students,
 )
-from engine.loadtest.harness import Cluster
+from engine.loadtest.harness import Cluster, pinned
 from engine.loadtest.integrity import check
 from engine.loadtest.seed import seed
 from engine.loadtest.stats import Stats
@@ -210,8 +211,7 @@ async def main(args: argparse.Namespace) -> int:
         acked_lost, acked = await _integrity(cluster, ledger)
         for worker in workers:  # idle consumers polling Redis would share the persister's core
             cluster.stop_proc(worker)
-        persist = await measure_persist(cluster.database_url, cluster.redis.url,
-                                        rows=args.persist_rows, rounds=args.persist_rounds)
+        persist = await _measure_persist(cluster, args)
     finally:
         cluster.stop()
         if args.keep:
@@ -229,6 +229,21 @@ async def main(args: argparse.Namespace) -> int:
           f"{persist['persist_rows_s']} rows/s, bare COPY {persist['copy_rows_s']} rows/s)")
     _line("acked_lost", f"{acked_lost}  (of {acked} acknowledged answers)")
     return 1 if acked_lost else 0
+
+
+async def _measure_persist(cluster: Cluster, args: argparse.Namespace) -> dict[str, float]:
+    """bench/bench_persist.py in a process of its own on the worker's core, as the worker
+    runs the persister."""
+    command = pinned([sys.executable, str(Path(__file__).with_name("bench_persist.py")),
+                      "--database-url", cluster.database_url, "--redis-url", cluster.redis.url,
+                      "--rows", str(args.persist_rows), "--rounds", str(args.persist_rounds)],
+                     args.worker_cpus)
+    process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
+    out, _ = await process.communicate()
+    if process.returncode:
+        raise RuntimeError(f"bench_persist.py exited with {process.returncode}")
+    figures: dict[str, float] = json.loads(out.decode().strip().splitlines()[-1])
+    return figures
 
 
 async def _integrity(cluster: Cluster, ledger: Ledger) -> tuple[int, int]:
@@ -262,7 +277,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=3.0, help="length of each measured phase")
     p.add_argument("--rounds", type=int, default=5, help="floor/answers alternations")
     p.add_argument("--servers", default="granian,uvicorn")
-    p.add_argument("--persist-rows", type=int, default=100_000)
+    p.add_argument("--persist-rows", type=int, default=300_000)
     p.add_argument("--persist-rounds", type=int, default=5)
     p.add_argument("--server-cpu", default="0", help="the API's core")
     p.add_argument("--worker-cpus", default="1",

@@ -10,7 +10,9 @@ from engine.settings import Settings
 
 
 def app_from_env() -> Litestar:
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    tune_for_throughput()  # each request allocates its few hundred objects (engine/gc_tuning.py)
+    return app
 
 
 def worker_app_from_env() -> Litestar:
