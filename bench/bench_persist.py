@@ -153,8 +153,8 @@ def _bare_rows(entries: list[Entry], exam_of_version: dict[bytes, uuid.UUID]) ->
     return batches
 
 
-async def measure(database_url: str, redis_url: str, rows: int = 100_000, streams: int = 1,
-                  rounds: int = 5) -> dict[str, float]:
+async def measure(database_url: str, redis_url: str, rows: int = 350_000, streams: int = 1,
+                  rounds: int = 7) -> dict[str, float]:
     """Persister and bare COPY in turns, ``rounds`` times each on a share of the rows, so that
     drift on a shared machine falls on both: the ratio is the median of the rounds' ratios.
     Both run under the worker process's garbage-collector settings (engine/gc_tuning.py)."""
@@ -229,8 +229,8 @@ def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--database-url", required=True)
     p.add_argument("--redis-url", required=True)
-    p.add_argument("--rows", type=int, default=300_000)
-    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--rows", type=int, default=350_000)
+    p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--streams", type=int, default=1)
     return p.parse_args()
 

@@ -277,8 +277,8 @@ def parse() -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=3.0, help="length of each measured phase")
     p.add_argument("--rounds", type=int, default=5, help="floor/answers alternations")
     p.add_argument("--servers", default="granian,uvicorn")
-    p.add_argument("--persist-rows", type=int, default=300_000)
-    p.add_argument("--persist-rounds", type=int, default=5)
+    p.add_argument("--persist-rows", type=int, default=350_000)
+    p.add_argument("--persist-rounds", type=int, default=7)
     p.add_argument("--server-cpu", default="0", help="the API's core")
     p.add_argument("--worker-cpus", default="1",
                    help="the worker's CPUs (the persister is measured on its own: persist_ratio)")
