@@ -24,11 +24,14 @@ if s[8] and device and device ~= '' and device ~= s[8] then
 end
 if s[7] then return {'sitting_paused', last, tonumber(s[2]) - tonumber(s[7])} end
 if now > tonumber(s[2]) + tonumber(s[3]) then return {'time_expired', last, remaining} end
-local stored = {}
+-- latest: item, record pairs for one HSET (one command and one AOF record for the batch; an
+-- item answered twice in a batch keeps its later record, as one HSET per event would)
+local latest, stored = {}, {}
 for i = 0, n - 1 do
   local seq = tonumber(ARGV[4 + i * 3])
   if seq == last + 1 then
-    redis.call('HSET', KEYS[2], ARGV[5 + i * 3], ARGV[6 + i * 3])
+    latest[#latest + 1] = ARGV[5 + i * 3]
+    latest[#latest + 1] = ARGV[6 + i * 3]
     stored[#stored + 1] = ARGV[6 + i * 3]
     last = seq
   elseif seq > last + 1 then
@@ -36,6 +39,7 @@ for i = 0, n - 1 do
   end
 end
 if #stored > 0 then
+  redis.call('HSET', KEYS[2], unpack(latest))
   redis.call('XADD', KEYS[3], '*', 's', ARGV[1], 'x', s[6], 't', now,
     'e', '[' .. table.concat(stored, ',') .. ']')
 end

@@ -130,12 +130,20 @@ async def test_replayed_seqs_never_overwrite_and_gaps_stop_the_batch(
     assert paper["last_seq"] == 5
     assert paper["answers"][items[0]["id"]]["response"] == _answer(items[0], 0)
     assert paper["answers"][items[1]["id"]]["response"] is None  # cleared by seq 5
+    # one item answered twice in one batch: the later seq is its answer, both are logged
+    r = await api.answer(student, sitting_id, [
+        {"seq": 6, "item": items[2]["id"], "response": _answer(items[2], 1)},
+        {"seq": 7, "item": items[2]["id"], "response": _answer(items[2], 2)}])
+    assert r.status_code == 200 and r.json()["acked_seq"] == 7
+    paper = await api.paper(student, sitting_id)
+    assert paper["answers"][items[2]["id"]]["response"] == _answer(items[2], 2)
     await _persist(svc)
     logged = await _logged(svc, sitting_id)
     assert [(seq, item) for seq, item, _ in logged] == [
         (1, items[0]["id"]), (2, items[1]["id"]), (3, items[2]["id"]), (4, items[3]["id"]),
-        (5, items[1]["id"])]
+        (5, items[1]["id"]), (6, items[2]["id"]), (7, items[2]["id"])]
     assert logged[0][2] == _answer(items[0], 0)
+    assert [r for _, _, r in logged[5:]] == [_answer(items[2], 1), _answer(items[2], 2)]
 
 
 async def test_client_clocks_do_not_move_deadlines(api: Api, school: School,
