@@ -32,6 +32,7 @@ from typing import Any
 import asyncpg
 import redis.asyncio as aioredis
 import uvloop
+from redis.exceptions import ResponseError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -123,6 +124,23 @@ async def _settle_database(conn: Any) -> None:
         await conn.execute("CHECKPOINT")
 
 
+async def _settle_redis(redis: Any, limit_s: float = 120.0) -> None:
+    """Rewrite Redis's append-only file before measuring, and wait for it: a rewrite (a fork
+    that writes the whole dataset, triggered once the file has doubled since the last one)
+    landing inside one short round would decide that round alone. After the workload's
+    writes one is due soon; made now, the next is a whole dataset's worth of writes away."""
+    if not (await redis.info("persistence")).get("aof_enabled"):
+        return
+    with contextlib.suppress(ResponseError):  # one is running already: wait for that one
+        await redis.bgrewriteaof()
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        state = await redis.info("persistence")
+        if not state["aof_rewrite_in_progress"] and not state["aof_rewrite_scheduled"]:
+            return
+        await asyncio.sleep(0.1)
+
+
 _BARE_TABLE = """CREATE TABLE {} (exam_id uuid NOT NULL, sitting_id uuid NOT NULL,
     seq bigint NOT NULL, item_id text NOT NULL, response jsonb, client_ts bigint,
     server_ts timestamptz NOT NULL, UNIQUE (exam_id, sitting_id, seq))"""
@@ -188,6 +206,8 @@ async def _measure(database_url: str, redis_url: str, rows: int, streams: int, r
         persister = AnswerPersister(pool)
         consumers = await _consumers(redis, hot, names, persister)
         await _settle_database(conns[0])
+        await _settle_redis(redis)
+        rewrites_before = (await redis.info("persistence")).get("aof_rewrites", 0)
         offset = 0
         for round_ in range(rounds):
             entries, round_rows = [], 0
@@ -207,6 +227,8 @@ async def _measure(database_url: str, redis_url: str, rows: int, streams: int, r
             persister_s, copy_s = persister_s + took, copy_s + bare
         async with pool.acquire() as conn:
             stored = await conn.fetchval("SELECT count(*) FROM answer_log WHERE seq >= 50000000")
+        # printed beside the ratio: a rewrite inside a round costs that round
+        rewrites = (await redis.info("persistence")).get("aof_rewrites", 0) - rewrites_before
         for consumer in consumers:
             await consumer.close()
     finally:
@@ -222,7 +244,8 @@ async def _measure(database_url: str, redis_url: str, rows: int, streams: int, r
             "persist_ratio": round(statistics.median(ratios), 3),
             "persist_ratio_min": round(min(ratios), 3), "persist_ratio_max": round(max(ratios), 3),
             "persist_ratio_of_totals": round(persister_rate / copy_rate, 3),
-            "persist_rows_stored": float(stored), "streams": float(streams)}
+            "persist_rows_stored": float(stored), "streams": float(streams),
+            "aof_rewrites_while_measured": float(rewrites)}
 
 
 def parse() -> argparse.Namespace:

@@ -226,7 +226,8 @@ async def main(args: argparse.Namespace) -> int:
                 _line(name, value)
     _line("persist_ratio", f"{persist['persist_ratio']}  (median of {args.persist_rounds} rounds, "
           f"{persist['persist_ratio_min']}-{persist['persist_ratio_max']}; totals: persister "
-          f"{persist['persist_rows_s']} rows/s, bare COPY {persist['copy_rows_s']} rows/s)")
+          f"{persist['persist_rows_s']} rows/s, bare COPY {persist['copy_rows_s']} rows/s; "
+          f"Redis AOF rewrites meanwhile: {persist['aof_rewrites_while_measured']:.0f})")
     _line("acked_lost", f"{acked_lost}  (of {acked} acknowledged answers)")
     return 1 if acked_lost else 0
 
