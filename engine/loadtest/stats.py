@@ -66,8 +66,10 @@ class Stats:
         """Forget what was recorded so far (after a warm-up)."""
         self.__init__()  # type: ignore[misc]
 
-    def summary(self) -> RunSummary:
-        seconds = max(self.elapsed(), 1e-9)
+    def summary(self, seconds: float | None = None) -> RunSummary:
+        """Rates over ``seconds`` when given (the time this run's own phases took, when they
+        alternated with others'), else over the time since it began."""
+        seconds = max(self.elapsed() if seconds is None else seconds, 1e-9)
         endpoints = []
         for name in sorted(self.latencies):
             values = self.latencies[name]

@@ -93,6 +93,18 @@ def test_stats_count_errors_by_endpoint_and_code() -> None:
     assert (answers.requests, answers.ok) == (2, 1)
 
 
+def test_stats_rates_over_the_seconds_given() -> None:
+    """A bench phase that alternates with another reports its rate over its own seconds."""
+    stats = Stats()
+    for _ in range(30):
+        stats.record("answers", 0.002, True)
+    own = stats.summary(seconds=3.0)
+    assert own.rate_s == 10.0
+    assert own.endpoints[0].rate_s == 10.0
+    # without them, over the time since the run began (far less than 3 s here)
+    assert stats.summary().rate_s > own.rate_s
+
+
 def test_integrity_counts_lost_wrong_and_duplicated_rows() -> None:
     choice = {"kind": "single_choice", "choice": "a"}
     ledger = Ledger(events={"s1": [Event(1, "i1", choice), Event(2, "i2", None),
