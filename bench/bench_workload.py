@@ -6,11 +6,11 @@ the same server), and a separate ``ujian worker`` (persister, grader, sweeper) o
 this process, the load; the worker is paused (SIGSTOP) while the floor and answer endpoints
 are measured and catches up after. PostgreSQL and Redis start from this process and so share
 CPU 1. The API's own CPU use is printed for every phase: a phase where it is well under
-100 % was limited by the load generator (or by neighbours on a shared machine). Last,
-with the workers stopped, bench/bench_persist.py runs as a process of its own on the
-worker's core for persist_ratio.
+100 % was limited by the load generator (or by neighbours on a shared machine). Last, with the
+workers stopped, bench/bench_persist.py runs as a process of its own on the worker's core for
+persist_ratio.
 
-    python bench/bench_workload.py --students 300 --seconds 3 --rounds 5 --concurrency 16
+    python bench/bench_workload.py --students 300 --seconds 3 --rounds 15
 
 Prints answers_per_core_s, http_floor_ratio, students_per_core, start_burst_per_core_s,
 persist_ratio, acked_lost and p50/p95/p99 per endpoint, for each HTTP server asked for.
@@ -81,17 +81,6 @@ async def _wait_for_empty_answer_streams(redis_url: str, limit_s: float = 120.0)
 def _pin_self(cpu: int) -> None:
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > cpu:
         os.sched_setaffinity(0, {cpu})
-
-
-def _yield_to_stores(niceness: int) -> None:
-    """Let PostgreSQL and Redis, which share the load generator's core, run first whenever
-    they have work. On a real cluster they have machines of their own; here, queued behind
-    the load generator, a Redis reply waits out its time slice while the API, on its own
-    core, sits idle for want of it. Processes started from now on (the API, the worker,
-    bench_persist.py) inherit the niceness: alone on their core it changes nothing for the
-    API, and the worker shares the load generator's."""
-    if niceness and hasattr(os, "nice"):
-        os.nice(niceness)
 
 
 def _line(name: str, value: Any) -> None:
@@ -217,7 +206,6 @@ async def main(args: argparse.Namespace) -> int:
     workers: list[Any] = []
     try:
         cluster.start_stores()
-        _yield_to_stores(args.load_niceness)
         for server in args.servers.split(","):
             results[server] = await bench_server(cluster, server, args, ledger, workers)
         acked_lost, acked = await _integrity(cluster, ledger)
@@ -299,8 +287,6 @@ def parse() -> argparse.Namespace:
     p.add_argument("--worker-cpus", default="1",
                    help="the worker's CPUs (the persister is measured on its own: persist_ratio)")
     p.add_argument("--load-cpu", type=int, default=1)
-    p.add_argument("--load-niceness", type=int, default=10,
-                   help="nice value of the load generator (and what it starts after the stores)")
     p.add_argument("--keep", action="store_true", help="keep the servers' logs and data")
     return p.parse_args()
 
