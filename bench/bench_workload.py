@@ -4,11 +4,11 @@ Starts everything itself: a private PostgreSQL and Redis (AOF on), ``ujian serve
 process) pinned to CPU 0 with ``UJIAN_BENCH_FLOOR_ENDPOINT=true`` (the HTTP floor lives in
 the same server), and a separate ``ujian worker`` (persister, grader, sweeper) on CPU 1 with
 this process, the load; the worker is paused (SIGSTOP) while the floor and answer endpoints
-are measured and catches up after. PostgreSQL and Redis start from this process and so share
-CPU 1. The API's own CPU use is printed for every phase: a phase where it is well under
-100 % was limited by the load generator (or by neighbours on a shared machine). Last, with the
-workers stopped, bench/bench_persist.py runs as a process of its own on the worker's core for
-persist_ratio.
+are measured and stores each round's answers between rounds. PostgreSQL and Redis start from
+this process and so share CPU 1. The API's own CPU use is printed for every phase: a phase
+where it is well under 100 % was limited by the load generator (or by neighbours on a shared
+machine). Last, with the workers stopped, bench/bench_persist.py runs as a process of its own
+on the worker's core for persist_ratio.
 
     python bench/bench_workload.py --students 300 --seconds 3 --rounds 15
 
@@ -137,6 +137,12 @@ async def bench_server(cluster: Cluster, server: str, args: argparse.Namespace,
                 done[name] = (into.requests - before, spent)
             (f_n, f_cpu), (a_n, a_cpu) = done["floor"], done["answers"]
             pairs.append((a_n / f_n, (a_n / a_cpu) / (f_n / f_cpu)))
+            # the worker stores what the round acknowledged before the next one: in service the
+            # persister keeps the answer streams short, and a backlog of every round's batches
+            # would have Redis measured at a size (and AOF rewrites) it never runs at
+            worker.resume()
+            await _wait_for_empty_answer_streams(cluster.redis.url)
+            worker.pause()
         f_sum, a_sum = floor.summary(), answers.summary()
         answer_e = next(e for e in a_sum.endpoints if e.endpoint == "answers")
         # the phases alternate: rates over each one's own busy time
@@ -163,6 +169,7 @@ async def bench_server(cluster: Cluster, server: str, args: argparse.Namespace,
         figures["http_floor_ratio_per_cpu"] = round(statistics.median(p[1] for p in pairs), 3)
         figures["answers_per_api_cpu_s"] = round(answers.answers_acked
                                                  / max(cpu["answers"], 1e-9))
+        _line(f"[{server}] per round", "answers/floor " + " ".join(f"{p[0]:.2f}" for p in pairs))
         _endpoints(floor, f"[{server}]   ", busy)
         _endpoints(answers, f"[{server}]   ", busy)
 
