@@ -1,20 +1,19 @@
 """One pooled HTTP client for every simulated student, recording each call in ``Stats``.
 
-aiohttp rather than httpx: the load generator must stay cheaper per request than the server it
-measures, and aiohttp's client costs a fraction of httpx's CPU per call.
+On engine/loadtest/wire.py rather than aiohttp or httpx: the load generator must stay far
+cheaper per request than the server it measures (it shares a core with Redis and PostgreSQL
+in the benchmarks), and aiohttp's client cost as much CPU per call as half the API's.
 """
 
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 from typing import Any
 
-import aiohttp
 import msgspec
-from yarl import URL
 
 from engine.loadtest.stats import Stats
+from engine.loadtest.wire import WirePool
 
 _encode = msgspec.json.encode
 _problem = msgspec.json.Decoder(dict[str, Any])
@@ -51,34 +50,21 @@ class Api:
                  timeout_s: float = 30.0) -> None:
         self.base = base_url.rstrip("/")
         self.stats = stats
-        self._connector = aiohttp.TCPConnector(limit=connections, ttl_dns_cache=None)
-        self.session = aiohttp.ClientSession(
-            connector=self._connector, timeout=aiohttp.ClientTimeout(total=timeout_s),
-            skip_auto_headers=("User-Agent",),
-        )
-        # aiohttp parses a URL given as text on every request, a tenth of its CPU per call
-        # (profiled in bench/bench_workload.py); a run's paths repeat, so each is parsed once
-        self.url = lru_cache(maxsize=1 << 16)(self._parse_url)
-
-    def _parse_url(self, path: str) -> URL:
-        return URL(self.base + path)
+        self.pool = WirePool(self.base, connections=connections, timeout_s=timeout_s)
 
     async def close(self) -> None:
-        await self.session.close()
+        await self.pool.close()
 
     async def call(self, endpoint: str, method: str, path: str, *, token: str | None = None,
                    body: Any = None, raw: bytes | None = None) -> Reply:
-        headers = {"content-type": "application/json"}
+        headers = "content-type: application/json\r\n"
         if token:
-            headers["authorization"] = f"Bearer {token}"
+            headers += f"authorization: Bearer {token}\r\n"
         data = raw if raw is not None else (None if body is None else _encode(body))
         started = time.perf_counter()
         try:
-            async with self.session.request(method, self.url(path), data=data,
-                                            headers=headers) as response:
-                payload = await response.read()
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError, OSError) as err:
+            status, payload = await self.pool.request(method, path, headers, data)
+        except (TimeoutError, OSError) as err:  # WireError is a ConnectionError
             self.stats.record(endpoint, time.perf_counter() - started, False,
                               "connection " + type(err).__name__)
             return Reply(0, b"", type(err).__name__)
