@@ -5,13 +5,14 @@ spends on a request is one Redis does not get, and the API's core then idles wai
 Redis. aiohttp's client costs ~110 µs of CPU per call (cookie jar, header multidicts, tracing,
 URL objects); this pool writes a request as one pre-formatted bytes object and hands the
 reply to httptools' C parser, a few times cheaper. It speaks only what the load generator
-needs: requests with a body of known length (or none) to one origin, answers with a
-Content-Length or chunked body.
+needs: requests with a body of known length (or none) to one origin over http or https,
+answers with a Content-Length or chunked body.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections import deque
 from typing import cast
 from urllib.parse import urlsplit
@@ -87,11 +88,15 @@ class _Connection(asyncio.Protocol):
 class WirePool:
     """Up to ``connections`` keep-alive connections to the origin of ``base_url``."""
 
-    def __init__(self, base_url: str, *, connections: int, timeout_s: float) -> None:
+    def __init__(self, base_url: str, *, connections: int, timeout_s: float,
+                 tls: ssl.SSLContext | None = None) -> None:
         parts = urlsplit(base_url)
-        if parts.scheme != "http" or parts.hostname is None:
-            raise ValueError(f"the wire pool speaks plain http to one host, not {base_url!r}")
-        self._host, self._port = parts.hostname, parts.port or 80
+        if parts.scheme not in ("http", "https") or parts.hostname is None:
+            raise ValueError(f"the wire pool speaks http or https to one host, not {base_url!r}")
+        self._host = parts.hostname
+        self._port = parts.port or (443 if parts.scheme == "https" else 80)
+        # https: the system's trusted CAs unless a context is given (a private CA, say)
+        self._tls = (tls or ssl.create_default_context()) if parts.scheme == "https" else None
         self._prefix = parts.path.rstrip("/")
         self._host_line = f"host: {parts.netloc}\r\n"
         self._timeout_s = timeout_s
@@ -134,8 +139,9 @@ class WirePool:
 
     async def _connect(self) -> _Connection:
         loop = asyncio.get_running_loop()
-        _, connection = await loop.create_connection(lambda: _Connection(loop), self._host,
-                                                     self._port)
+        _, connection = await asyncio.wait_for(
+            loop.create_connection(lambda: _Connection(loop), self._host, self._port,
+                                   ssl=self._tls), self._timeout_s)
         return connection
 
     async def close(self) -> None:

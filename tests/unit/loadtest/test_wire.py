@@ -4,10 +4,12 @@ it parses back, and what it does when the server misbehaves."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import pytest
+import trustme
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,9 +33,10 @@ def _reply(status: int, body: bytes, extra: str = "") -> bytes:
 
 
 @asynccontextmanager
-async def _server(handler: Handler) -> AsyncIterator[tuple[str, list[int]]]:
-    """An HTTP server on a free loopback port; yields its URL and a list that counts the
-    connections it accepted."""
+async def _server(handler: Handler, tls: ssl.SSLContext | None = None
+                  ) -> AsyncIterator[tuple[str, list[int]]]:
+    """An HTTP (or, given a context, HTTPS) server on a free loopback port; yields its URL
+    and a list that counts the connections it accepted."""
     accepted: list[int] = []
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -45,10 +48,10 @@ async def _server(handler: Handler) -> AsyncIterator[tuple[str, list[int]]]:
         finally:
             writer.close()
 
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=tls)
     port = server.sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}", accepted
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}", accepted
     finally:
         server.close()
         await server.wait_closed()
@@ -208,6 +211,22 @@ async def test_api_reads_problem_codes_of_error_replies() -> None:
     assert (reply.status, reply.error, reply.retryable) == (409, "409 seq_gap", False)
 
 
-def test_the_pool_speaks_plain_http_only() -> None:
-    with pytest.raises(ValueError, match="plain http"):
-        WirePool("https://example.org", connections=1, timeout_s=1)
+async def test_https_with_the_servers_ca_and_refused_without_it() -> None:
+    ca = trustme.CA()
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(served)
+    trusting = ssl.create_default_context()
+    ca.configure_trust(trusting)
+    async with _server(_echo, served) as (url, _):
+        pool = WirePool(url, connections=1, timeout_s=5, tls=trusting)
+        status, body = await pool.request("POST", "/v1/x", "", b"secret")
+        await pool.close()
+        assert status == 200 and body.endswith(b"\nsecret")
+        stranger = WirePool(url, connections=1, timeout_s=5)  # the system's CAs only
+        with pytest.raises(ssl.SSLCertVerificationError):
+            await stranger.request("GET", "/", "", None)
+
+
+def test_the_pool_speaks_http_and_https_only() -> None:
+    with pytest.raises(ValueError, match="http or https"):
+        WirePool("ftp://example.org", connections=1, timeout_s=1)
