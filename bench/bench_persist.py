@@ -200,6 +200,11 @@ async def _round(redis: Any, consumers: list[StreamConsumer], persister: AnswerP
     bare = await _copy_all(conns, "answer_log", parts)
     parts = [_bare_rows(part, persister.exam_of_version) for part in entries]
     plain = await _copy_all(conns, table, parts)
+    # in service the integrity worker reads and deletes the batches' copies as they come; left
+    # here, they would grow Redis round after round, and every AOF rewrite (a fork writing the
+    # whole dataset, on the persister's core) with it
+    for name in names:
+        await redis.xtrim(_mirror_of(name), maxlen=0)
     return took, bare, plain
 
 
