@@ -6,7 +6,7 @@ Redis. aiohttp's client costs ~110 µs of CPU per call (cookie jar, header multi
 URL objects); this pool writes a request as one pre-formatted bytes object and hands the
 reply to httptools' C parser, a few times cheaper. It speaks only what the load generator
 needs: requests with a body of known length (or none) to one origin over http or https,
-answers with a Content-Length or chunked body.
+answers with a Content-Length or chunked body (no HEAD, whose reply has a length and no body).
 """
 
 from __future__ import annotations
@@ -80,6 +80,12 @@ class _Connection(asyncio.Protocol):
             reply.set_exception(error)
         self.close()
 
+    def time_out(self, reply: asyncio.Future[tuple[int, bytes]]) -> None:
+        """``reply`` took too long: fail it and drop the connection (a late reply would be
+        taken for the next request's)."""
+        if not reply.done():
+            self._fail(TimeoutError("no reply in time"))
+
     def close(self) -> None:
         if self._transport is not None:
             self._transport.close()
@@ -114,8 +120,8 @@ class WirePool:
         async with self._slots:
             connection = self._take_idle() or await self._connect()
             reply = connection.send(request)
-            timer = asyncio.get_running_loop().call_later(self._timeout_s, _expire,
-                                                          connection, reply)
+            timer = asyncio.get_running_loop().call_later(self._timeout_s, connection.time_out,
+                                                          reply)
             try:
                 result = await reply
             except BaseException:  # cancelled or failed: the reply may still come, unread
@@ -148,7 +154,3 @@ class WirePool:
         while self._idle:
             self._idle.pop().close()
 
-
-def _expire(connection: _Connection, reply: asyncio.Future[tuple[int, bytes]]) -> None:
-    if not reply.done():
-        connection._fail(TimeoutError("no reply in time"))
