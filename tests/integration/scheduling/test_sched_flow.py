@@ -131,7 +131,7 @@ async def test_register_allocate_prepare_and_start_on_the_allocated_form(
                                     w.b_admin))
     assert [(t["students"], t["status"], t["rooms"]) for t in table] == [
         (3, "registered", ["Lab B"])]
-    assert table[0]["local"].endswith("WIT")
+    assert table[0]["local"] == _span(s1, "Asia/Jayapura", "WIT")
     overview = await ok(await api.call("GET", f"/v1/scheduling/events/{event_id}/overview",
                                        w.admin))
     regions = {r["region"]: r for r in overview[0]["regions"]}
