@@ -38,9 +38,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     argon2_parallelism: int = 1
     refresh_token_ttl_s: int = 12 * 3600
     # failed sign-in attempts (password, refresh, exam card) allowed per window
-    signin_rate_per_ip: str = "100/minute"
+    # (engine/auth/ratelimit.py). Only failures count. Per address: a whole school signs in
+    # behind one NAT address, so this is generous (a typo rate of a few percent of 2,000 pupils
+    # stays far below it) and it only guards against spraying many accounts from one place.
+    signin_rate_per_ip: str = "1000/minute"
+    # per account, shared by every client that has not signed in to it before: guessing
     signin_rate_per_account: str = "10/minute"
+    # per (account, device) for a device that signed in before (its device token): someone
+    # else's failures never lock it out, only its own
+    signin_rate_per_device: str = "10/minute"
+    # how long a device token (returned by a successful sign-in) keeps the device trusted
+    device_token_ttl_s: int = 90 * 24 * 3600
     trust_forwarded_for: bool = False
+    # argon2 threads (engine/auth/passwords.py): sign-in verifies on its own pool; enrolment
+    # hashes on a smaller one, so a bulk import cannot take every core from sign-ins
+    password_signin_threads: int = 4
+    password_bulk_threads: int = 1
+    # a new password must reach this zxcvbn score (0-4; 2 refuses "12345678", "password",
+    # "qwertyuiop" and other common or keyboard passwords: engine/auth/password_policy.py)
+    password_min_score: int = 2
     # an exam card signs in from this long before its exam's window opens until it closes
     card_early_s: int = 1800
     enrolment_max_bytes: int = 32 * 1024 * 1024

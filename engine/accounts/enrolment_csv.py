@@ -2,7 +2,8 @@
 
 Columns (header required, any order, case-insensitive): ``national_id``, ``display_name``,
 ``class`` and optionally ``username`` (defaults to the national id) and ``password`` (else the
-student signs in with exam cards). Every problem is reported with its line and column; the
+student signs in with exam cards; a common or easily guessed one is refused:
+engine/auth/password_policy.py). Every problem is reported with its line and column; the
 reader keeps going so one pass reports every bad row.
 """
 
@@ -17,6 +18,7 @@ import unicodedata
 import msgspec
 
 from engine.accounts.models import RowError
+from engine.auth.password_policy import weakness
 
 REQUIRED = ("national_id", "display_name", "class")
 OPTIONAL = ("username", "password")
@@ -88,7 +90,17 @@ def _header(names: list[str]) -> tuple[list[str], list[RowError]]:
     return fields, errors
 
 
-def parse_enrolment(data: bytes, max_rows: int = 200_000) -> Parsed:
+def _password_problem(values: dict[str, str], min_score: int) -> str | None:
+    password = values.get("password")
+    if not password:
+        return None
+    names = (values["username"], values["display_name"], values["national_id"])
+    reason = weakness(password, min_score, names)
+    return None if reason is None else f"too easy to guess (weak_password): {reason}"
+
+
+def parse_enrolment(data: bytes, max_rows: int = 200_000,
+                    password_min_score: int = 2) -> Parsed:
     text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="surrogateescape")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     errors: list[RowError] = []
@@ -128,6 +140,10 @@ def parse_enrolment(data: bytes, max_rows: int = 200_000) -> Parsed:
                       if (problem := _bad_bytes(v) or _check(f, v))]
         values.setdefault("username", "")
         values["username"] = values["username"] or values["national_id"]
+        if not any(e.column == "password" for e in row_errors):
+            weak = _password_problem(values, password_min_score)
+            if weak is not None:
+                row_errors.append(RowError(start, "password", weak))
         for key in ("national_id", "username"):
             if any(e.column == key for e in row_errors):
                 continue

@@ -25,8 +25,10 @@ from engine.accounts.models import (
 )
 from engine.accounts.scope import orgs_reached, require_org
 from engine.auth import refresh
+from engine.auth.password_policy import require_strong
 from engine.auth.passwords import UNUSABLE_HASH, passwords_for
 from engine.auth.principal import Principal
+from engine.auth.ratelimit import limits_for
 from engine.problems import Problem, conflict, forbidden, not_found, validation_failed
 from engine.services import Services
 
@@ -114,6 +116,9 @@ def _require_manageable(principal: Principal, role: str) -> None:
 async def create_user(svc: Services, actor: Actor, org_id: uuid.UUID, data: UserCreate) -> User:
     p = actor.principal
     _require_manageable(p, data.role)
+    if data.password:
+        require_strong(data.password, svc.settings.password_min_score,
+                       (data.username, data.display_name, data.national_id or ""))
     password_hash = (await passwords_for(svc.settings).hash_async(data.password)
                      if data.password else UNUSABLE_HASH)
     user_id = uuid.uuid4()
@@ -157,6 +162,10 @@ async def get_user(svc: Services, principal: Principal, user_id: uuid.UUID) -> U
 
 async def update_user(svc: Services, actor: Actor, user_id: uuid.UUID, data: UserUpdate) -> User:
     p = actor.principal
+    if data.password is not msgspec.UNSET:
+        # names the caller gives in the same request count too
+        require_strong(data.password, svc.settings.password_min_score, [
+            v for v in (data.display_name, data.national_id) if isinstance(v, str)])
     new_hash = (None if data.password is msgspec.UNSET
                 else await passwords_for(svc.settings).hash_async(data.password))
     async with svc.pool.acquire() as conn, conn.transaction():
@@ -198,14 +207,27 @@ async def update_profile(svc: Services, principal: Principal, data: ProfileUpdat
 
 
 async def change_password(svc: Services, actor: Actor, data: PasswordChange) -> None:
-    """Needs the current password; signs out every other session (refresh tokens revoked)."""
+    """Needs the current password; signs out every other session (refresh tokens revoked).
+
+    Guesses of the current password are limited like sign-in's, per (account, device): the
+    device is the signed-in session's, so a stolen session guesses at the sign-in rate at most
+    and cannot lock its owner's other devices out (engine/auth/ratelimit.py).
+    """
     p = actor.principal
     passwords = passwords_for(svc.settings)
     async with svc.pool.acquire() as conn:
-        current = await conn.fetchval(sql.PASSWORD_OF, p.user_id)
-    ok, _ = await passwords.verify(current, data.current_password)
+        row = await conn.fetchrow(sql.PASSWORD_AND_NAMES, p.user_id)
+    if row is None:
+        raise Problem(401, "unauthorized", "This account no longer exists")
+    require_strong(data.new_password, svc.settings.password_min_score,
+                   (row["username"], row["display_name"], row["national_id"] or ""),
+                   field="new_password")
+    limits = limits_for(svc.redis, svc.settings)
+    reservation = await limits.reserve(actor.ip, f"password:{p.user_id}", p.device or "-")
+    ok, _ = await passwords.verify(row["password_hash"], data.current_password)
     if not ok:
         raise Problem(403, "invalid_credentials", "The current password is wrong")
+    await limits.succeeded(reservation)
     new_hash = await passwords.hash_async(data.new_password)
     async with svc.pool.acquire() as conn, conn.transaction():
         await conn.execute(sql.SET_PASSWORD, p.user_id, new_hash)

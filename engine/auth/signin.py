@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from engine.auth import cards, refresh
+from engine.auth import cards, devices, refresh
 from engine.auth.passwords import passwords_for
 from engine.auth.principal import Principal, Role
 from engine.auth.ratelimit import limits_for
@@ -36,6 +36,9 @@ CARD_TOKEN_MARGIN_S = 2 * 3600
 class SignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     username: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    # the device_token an earlier sign-in to this account returned on this device: with it,
+    # nobody else's failed attempts lock this device out (engine/auth/ratelimit.py)
+    device_token: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 
 
 class RefreshRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -56,6 +59,9 @@ class AccessToken(msgspec.Struct, frozen=True):
     refresh_expires_in: int | None = None
     # set for an exam card: the one exam this token opens
     exam_id: uuid.UUID | None = None
+    # password sign-in: keep it on this device and send it with the next sign-in to this
+    # account (SignIn.device_token)
+    device_token: str | None = None
 
 
 def _invalid_credentials() -> Problem:
@@ -76,28 +82,34 @@ async def _pair(svc: Services, auth: Any, conn: Any, principal: Principal,
 
 async def sign_in(svc: Services, auth: Any, data: SignIn, ip: str) -> AccessToken:
     limits = limits_for(svc.redis, svc.settings)
-    await limits.check(ip, data.username)
+    secret = auth.token_secret
+    device = devices.trusted_device(secret, data.device_token, data.username)
+    # counted as a failure before the password is looked at: parallel guesses cannot all pass
+    reservation = await limits.reserve(ip, data.username, device)
     async with svc.pool.acquire() as conn:
         row = await conn.fetchrow(USER_BY_USERNAME, data.username)
     passwords = passwords_for(svc.settings)
     ok, stale = await passwords.verify(row["password_hash"] if row else None, data.password)
     if not ok or row is None:
-        await limits.failed(ip, data.username)
         raise _invalid_credentials()
-    principal = Principal(row["id"], row["org_id"], row["role"], device=new_device_id())
+    await limits.succeeded(reservation)
+    # a trusted device keeps its id, so its next sign-ins stay trusted under the same counter
+    principal = Principal(row["id"], row["org_id"], row["role"], device=device or new_device_id())
     async with svc.pool.acquire() as conn:
         if stale:
             # the cost settings changed since this hash was made: upgrade it while we know the
             # password (unless a password change raced us)
             await conn.execute(UPGRADE_HASH, row["id"], row["password_hash"],
                                await passwords.hash_async(data.password))
-        return await _pair(svc, auth, conn, principal)
+        pair = await _pair(svc, auth, conn, principal)
+    return msgspec.structs.replace(pair, device_token=devices.issue(
+        secret, data.username, principal.device, svc.settings.device_token_ttl_s))
 
 
 async def refresh_tokens(svc: Services, auth: Any, data: RefreshRequest, ip: str) -> AccessToken:
     limits = limits_for(svc.redis, svc.settings)
     account = "refresh:" + data.refresh_token[:32]
-    await limits.check(ip, account)
+    reservation = await limits.reserve(ip, account)
     try:
         async with svc.pool.acquire() as conn, conn.transaction():
             rotated = await refresh.rotate(conn, data.refresh_token,
@@ -105,11 +117,8 @@ async def refresh_tokens(svc: Services, auth: Any, data: RefreshRequest, ip: str
     except refresh.TokenReused as reused:
         async with svc.pool.acquire() as conn:
             await refresh.revoke_family(conn, reused.family_id)
-        await limits.failed(ip, account)
         raise
-    except Problem:
-        await limits.failed(ip, account)
-        raise
+    await limits.succeeded(reservation)
     principal = Principal(rotated.user_id, rotated.org_id, rotated.role,  # type: ignore[arg-type]
                           device=rotated.device)
     return await _pair(svc, auth, None, principal, rotated.token)
@@ -124,14 +133,15 @@ async def card_sign_in(svc: Services, auth: Any, data: CardSignIn, ip: str) -> A
     symbols = cards.normalise(data.code)
     limits = limits_for(svc.redis, svc.settings)
     account = "card:" + (symbols or data.code)
-    await limits.check(ip, account)
+    reservation = await limits.reserve(ip, account)
     row = None
     if symbols is not None:
         async with svc.pool.acquire() as conn:
             row = await conn.fetchrow(CARD_BY_HASH, cards.digest(symbols))
     if row is None:
-        await limits.failed(ip, account)
         raise Problem(401, "invalid_card", "This exam card code is not valid")
+    # a real card is not a guess, even outside its window
+    await limits.succeeded(reservation)
     now = datetime.now(UTC)
     opens = row["window_open"] - timedelta(seconds=svc.settings.card_early_s)
     if not opens <= now < row["window_close"]:
