@@ -51,9 +51,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     device_token_ttl_s: int = 90 * 24 * 3600
     trust_forwarded_for: bool = False
     # argon2 threads (engine/auth/passwords.py): sign-in verifies on its own pool; enrolment
-    # hashes on a smaller one, so a bulk import cannot take every core from sign-ins
+    # hashes on a smaller one, so a bulk import never queues in front of a sign-in and cannot
+    # take more than this many cores from them (2: ~40 hashes/s at the default cost)
     password_signin_threads: int = 4
-    password_bulk_threads: int = 1
+    password_bulk_threads: int = 2
     # a new password must reach this zxcvbn score (0-4; 2 refuses "12345678", "password",
     # "qwertyuiop" and other common or keyboard passwords: engine/auth/password_policy.py)
     password_min_score: int = 2

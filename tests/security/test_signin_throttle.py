@@ -13,19 +13,20 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import msgspec
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from litestar.testing import AsyncTestClient
 
-from engine.app import create_app, open_services
+from engine.app import open_services
 from engine.auth import devices
 from engine.auth.passwords import passwords_for
 from engine.services import Services
 from engine.settings import Settings
 from tests.integration.conftest import settings  # noqa: F401  (the session's servers)
+from tests.security.concurrent_app import concurrent_client
 
 PASSWORD = "correct horse battery staple"
 LIMIT = 10
@@ -52,8 +53,8 @@ async def tsvc(throttled: Settings) -> AsyncIterator[Services]:
 
 
 @pytest.fixture(scope="module")
-async def tclient(throttled: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
-    async with AsyncTestClient(app=create_app(throttled), timeout=120) as client:
+async def tclient(throttled: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with concurrent_client(throttled) as client:
         yield client
 
 
@@ -72,7 +73,7 @@ async def _school(svc: Services, size: int) -> list[str]:
     return names
 
 
-async def _sign_in(client: AsyncTestClient[Any], username: str, password: str = PASSWORD,
+async def _sign_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD,
                    device_token: str | None = None, ip: dict[str, str] = NAT) -> Any:
     body: dict[str, Any] = {"username": username, "password": password}
     if device_token is not None:
@@ -87,7 +88,7 @@ def _assert_rate_limited(r: Any) -> None:
 
 
 async def test_a_whole_school_behind_one_address_gets_in_while_one_account_is_attacked(
-        tclient: AsyncTestClient[Any], tsvc: Services) -> None:
+        tclient: httpx.AsyncClient, tsvc: Services) -> None:
     students = await _school(tsvc, SCHOOL_SIZE)
     victim = students[0]
     # the victim signed in on this device before (yesterday, say): it holds a device token
@@ -119,7 +120,7 @@ async def test_a_whole_school_behind_one_address_gets_in_while_one_account_is_at
 
 
 async def test_a_device_that_signed_in_before_is_not_locked_out_by_someone_elses_failures(
-        tclient: AsyncTestClient[Any], tsvc: Services) -> None:
+        tclient: httpx.AsyncClient, tsvc: Services) -> None:
     owner, other = await _school(tsvc, 2)
     laptop = (await _sign_in(tclient, owner)).json()["device_token"]
     phone = (await _sign_in(tclient, owner)).json()["device_token"]
@@ -153,7 +154,7 @@ async def _parallel(n: int, call: Any) -> Counter[int]:
 
 @pytest.mark.parametrize("trusted", [False, True], ids=["untrusted", "trusted-device"])
 async def test_fifty_parallel_guesses_evaluate_at_most_the_limit(
-        tclient: AsyncTestClient[Any], tsvc: Services, trusted: bool) -> None:
+        tclient: httpx.AsyncClient, tsvc: Services, trusted: bool) -> None:
     (victim,) = await _school(tsvc, 1)
     token = (await _sign_in(tclient, victim)).json()["device_token"] if trusted else None
     passwords = passwords_for(tsvc.settings)
@@ -177,7 +178,7 @@ async def test_fifty_parallel_guesses_evaluate_at_most_the_limit(
 
 
 async def test_current_password_guesses_are_limited_per_session_device(
-        tclient: AsyncTestClient[Any], tsvc: Services) -> None:
+        tclient: httpx.AsyncClient, tsvc: Services) -> None:
     (owner,) = await _school(tsvc, 1)
     stolen = (await _sign_in(tclient, owner)).json()
     mine = (await _sign_in(tclient, owner)).json()
@@ -208,7 +209,7 @@ async def test_current_password_guesses_are_limited_per_session_device(
 
 
 async def test_refresh_and_exam_card_sign_in_keep_working_under_the_limits(
-        tclient: AsyncTestClient[Any], tsvc: Services) -> None:
+        tclient: httpx.AsyncClient, tsvc: Services) -> None:
     (owner,) = await _school(tsvc, 1)
     pair = (await _sign_in(tclient, owner)).json()
     # more successful refreshes than the limit: a success is not a failure
