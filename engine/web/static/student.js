@@ -286,6 +286,11 @@
   }
 
   /* ---------- views: sign in, exams ---------- */
+  // the device token a sign-in returns, kept per account on this device and sent with the next
+  // sign-in to it: then nobody else's wrong passwords can lock this device out
+  function deviceToken(u) { try { return localStorage.getItem('ujian.device.' + u.toLowerCase()) || undefined; } catch (e) { return undefined; } }
+  function keepDeviceToken(u, t) { try { if (t) localStorage.setItem('ujian.device.' + u.toLowerCase(), t); } catch (e) { /* private mode */ } }
+
   function viewSignIn(msg) {
     $('title').textContent = 'Ujian';
     var err = h('p', { class: 'err', role: 'alert', text: msg || '' });
@@ -308,10 +313,13 @@
       e.preventDefault();
       err.textContent = '';
       var call = mode === 'password'
-        ? request('POST', '/v1/auth/token', { username: user.value.trim(), password: pass.value })
+        ? request('POST', '/v1/auth/token', { username: user.value.trim(), password: pass.value, device_token: deviceToken(user.value.trim()) })
         : request('POST', '/v1/auth/card', { code: code.value.trim() });
       call.then(function (r) {
-        if (r.status === 200 || r.status === 201) { setAuth(r.data); setOnline(true); route(); return; }
+        if (r.status === 200 || r.status === 201) {
+          if (mode === 'password') keepDeviceToken(user.value.trim(), r.data.device_token);
+          setAuth(r.data); setOnline(true); route(); return;
+        }
         err.textContent = (r.data && (r.data.detail || r.data.title)) || 'Sign-in failed';
       }, function () { err.textContent = 'No connection. Try again when you are online.'; });
     } }, [

@@ -44,6 +44,11 @@
   }
   function signOut(msg) { auth = null; sessionStorage.removeItem(KEY); clearInterval(poll); signIn(msg); }
 
+  // the device token a sign-in returns, kept per account on this device and sent with the next
+  // sign-in to it: then nobody else's wrong passwords can lock this device out
+  function deviceToken(u) { try { return localStorage.getItem('ujian.device.' + u.toLowerCase()) || undefined; } catch (e) { return undefined; } }
+  function keepDeviceToken(u, t) { try { if (t) localStorage.setItem('ujian.device.' + u.toLowerCase(), t); } catch (e) { /* private mode */ } }
+
   function signIn(msg) {
     $('who').textContent = '';
     var user = h('input', { id: 'username', autocomplete: 'username', required: true });
@@ -51,11 +56,12 @@
     var err = h('p', { class: 'err', role: 'alert', text: msg || '' });
     show([h('form', { class: 'card', onsubmit: function (e) {
       e.preventDefault();
-      fetch('/v1/auth/token', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: user.value.trim(), password: pass.value }) })
+      fetch('/v1/auth/token', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: user.value.trim(), password: pass.value, device_token: deviceToken(user.value.trim()) }) })
         .then(function (r) { return r.json().then(function (d) { return { status: r.status, data: d }; }); })
         .then(function (r) {
           if (r.status !== 201 && r.status !== 200) { err.textContent = r.data.detail || r.data.title || 'Sign-in failed'; return; }
           if (r.data.role === 'student') { err.textContent = 'This dashboard is for teachers; students sit exams at /'; return; }
+          keepDeviceToken(user.value.trim(), r.data.device_token);
           auth = r.data; sessionStorage.setItem(KEY, JSON.stringify(auth)); exams();
         }, function () { err.textContent = 'No connection'; });
     } }, [h('h1', { text: 'Teacher sign-in' }),
