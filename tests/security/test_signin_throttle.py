@@ -20,11 +20,14 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from engine.app import open_services
+from engine.app import connect_redis, open_services
 from engine.auth import devices
 from engine.auth.passwords import passwords_for
+from engine.auth.ratelimit import SignInLimits
+from engine.problems import Problem
 from engine.services import Services
 from engine.settings import Settings
+from tests.conftest import ServerUrls
 from tests.integration.conftest import settings  # noqa: F401  (the session's servers)
 from tests.security.concurrent_app import concurrent_client
 
@@ -260,3 +263,52 @@ def test_a_device_token_trusts_its_own_account_and_device_only(username: str, ot
     assert devices.trusted_device(SECRET + "-other", token, username) is None
     expired = devices.issue(SECRET, username, device, -1)
     assert devices.trusted_device(SECRET, expired, username) is None
+
+
+# the reservation protocol is a small state machine (reserve → evaluate → keep or give back):
+# for any mix of right and wrong attempts, started together and interleaved in any order, the
+# failures evaluated never pass the limit and the counter ends holding exactly those failures
+
+
+async def _interleaved(redis_url: str, plan: list[tuple[bool, int]], limit: int,
+                       trusted: bool) -> None:
+    config = Settings(redis_url=redis_url, redis_namespace=f"prop{uuid.uuid4().hex[:10]}",
+                      signin_rate_per_account=f"{limit}/minute",
+                      signin_rate_per_device=f"{limit}/minute")
+    redis = connect_redis(redis_url)
+    try:
+        limits = SignInLimits(redis, config)
+        device = "laptop" if trusted else None
+
+        async def attempt(right: bool, yields: int) -> str:
+            try:
+                held = await limits.reserve("198.51.100.1", "Siti", device)
+            except Problem as refused:
+                assert refused.status == 429 and refused.headers
+                return "refused"
+            for _ in range(yields):  # the evaluation: others run meanwhile
+                await asyncio.sleep(0)
+            if right:
+                await limits.succeeded(held)
+                return "admitted"
+            return "failed"
+
+        results = Counter(await asyncio.gather(*(attempt(r, y) for r, y in plan)))
+        assert results["failed"] <= limit, results
+        if len(plan) <= limit:
+            assert results["refused"] == 0, results
+        first = limits.counters("198.51.100.1", "siti", device)[0]
+        held_now = await limits.limiter.storage.get(first.item.key_for(*first.ids))
+        assert held_now == results["failed"], (held_now, results)
+    finally:
+        await redis.aclose()
+
+
+@hsettings(max_examples=40, deadline=None,
+           suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=st.lists(st.tuples(st.booleans(), st.integers(0, 4)), min_size=1, max_size=40),
+       limit=st.integers(1, 12), trusted=st.booleans())
+def test_any_interleaving_of_attempts_evaluates_at_most_the_limit_of_failures(
+        server_urls: ServerUrls, plan: list[tuple[bool, int]], limit: int,
+        trusted: bool) -> None:
+    asyncio.run(_interleaved(server_urls.redis, plan, limit, trusted))
