@@ -117,8 +117,8 @@ async def create_user(svc: Services, actor: Actor, org_id: uuid.UUID, data: User
     p = actor.principal
     _require_manageable(p, data.role)
     if data.password:
-        require_strong(data.password, svc.settings.password_min_score,
-                       (data.username, data.display_name, data.national_id or ""))
+        await require_strong(data.password, svc.settings.password_min_score,
+                             (data.username, data.display_name, data.national_id or ""))
     password_hash = (await passwords_for(svc.settings).hash_async(data.password)
                      if data.password else UNUSABLE_HASH)
     user_id = uuid.uuid4()
@@ -164,7 +164,7 @@ async def update_user(svc: Services, actor: Actor, user_id: uuid.UUID, data: Use
     p = actor.principal
     if data.password is not msgspec.UNSET:
         # names the caller gives in the same request count too
-        require_strong(data.password, svc.settings.password_min_score, [
+        await require_strong(data.password, svc.settings.password_min_score, [
             v for v in (data.display_name, data.national_id) if isinstance(v, str)])
     new_hash = (None if data.password is msgspec.UNSET
                 else await passwords_for(svc.settings).hash_async(data.password))
@@ -219,9 +219,9 @@ async def change_password(svc: Services, actor: Actor, data: PasswordChange) -> 
         row = await conn.fetchrow(sql.PASSWORD_AND_NAMES, p.user_id)
     if row is None:
         raise Problem(401, "unauthorized", "This account no longer exists")
-    require_strong(data.new_password, svc.settings.password_min_score,
-                   (row["username"], row["display_name"], row["national_id"] or ""),
-                   field="new_password")
+    await require_strong(data.new_password, svc.settings.password_min_score,
+                         (row["username"], row["display_name"], row["national_id"] or ""),
+                         field="new_password")
     limits = limits_for(svc.redis, svc.settings)
     reservation = await limits.reserve(actor.ip, f"password:{p.user_id}", p.device or "-")
     ok, _ = await passwords.verify(row["password_hash"], data.current_password)
