@@ -65,21 +65,25 @@ class SignInLimits:
         self.per_account: RateLimitItem = parse(settings.signin_rate_per_account)
         self.per_device: RateLimitItem = parse(settings.signin_rate_per_device)
 
-    def counters(self, ip: str, account: str, device: str | None) -> tuple[Counter, ...]:
+    def counters(self, ip: str, account: str, device: str | None,
+                 kind: str = "signin") -> tuple[Counter, ...]:
         """Which counters an attempt is held against (the narrowest first)."""
         account = account_key(account)
         if device:
             return (Counter(self.per_device, ("signin-device", account, device), "device"),)
         return (Counter(self.per_account, ("signin-account", account), "account"),
-                Counter(self.per_ip, ("signin-ip", ip), "address"))
+                Counter(self.per_ip, (f"{kind}-ip", ip), "address"))
 
-    async def reserve(self, ip: str, account: str, device: str | None = None) -> Reservation:
+    async def reserve(self, ip: str, account: str, device: str | None = None,
+                      kind: str = "signin") -> Reservation:
         """Count this attempt as failed before it is evaluated, or refuse it (429).
 
         ``device``: the device id of a valid device token for this account, else None.
+        ``kind``: each kind of credential (signin, card, refresh) has its own per-address
+        count, so wrong card codes typed at a school do not use up its password sign-ins.
         """
         taken: list[Counter] = []
-        for counter in self.counters(ip, account, device):
+        for counter in self.counters(ip, account, device, kind):
             if not await self.limiter.hit(counter.item, *counter.ids):
                 # refused: it gives back what it took (this one included), so only attempts
                 # that are evaluated count

@@ -71,8 +71,18 @@ def _split(raw: str) -> tuple[uuid.UUID, str] | None:
         return None
 
 
+class NotOurs(Problem):
+    """Not a token we issued (malformed, or its secret does not match): what a guess looks
+    like. Expired and revoked tokens were ours, so they are no guesses (engine/auth/signin.py
+    counts only these against the sign-in limits)."""
+
+
 def _invalid(detail: str) -> Problem:
     return Problem(401, "invalid_refresh_token", "The refresh token is not valid", detail)
+
+
+def _not_ours(detail: str) -> NotOurs:
+    return NotOurs(401, "invalid_refresh_token", "The refresh token is not valid", detail)
 
 
 async def issue(conn: Any, user_id: uuid.UUID, device: str, ttl_s: int,
@@ -89,10 +99,10 @@ async def rotate(conn: Any, raw: str, ttl_s: int) -> Rotated:
     """Spend a refresh token and return its successor; call inside a transaction."""
     parts = _split(raw)
     if parts is None:
-        raise _invalid("malformed token")
+        raise _not_ours("malformed token")
     row = await conn.fetchrow(TOKEN_FOR_UPDATE, parts[0])
     if row is None or not hmac.compare_digest(bytes(row["secret_hash"]), _digest(parts[1])):
-        raise _invalid("unknown token")
+        raise _not_ours("unknown token")
     if row["revoked_at"] is not None:
         raise _invalid("this session was signed out or its password changed")
     if row["expires_at"] <= datetime.now(UTC):

@@ -109,14 +109,22 @@ async def sign_in(svc: Services, auth: Any, data: SignIn, ip: str) -> AccessToke
 async def refresh_tokens(svc: Services, auth: Any, data: RefreshRequest, ip: str) -> AccessToken:
     limits = limits_for(svc.redis, svc.settings)
     account = "refresh:" + data.refresh_token[:32]
-    reservation = await limits.reserve(ip, account)
+    reservation = await limits.reserve(ip, account, kind="refresh")
     try:
         async with svc.pool.acquire() as conn, conn.transaction():
             rotated = await refresh.rotate(conn, data.refresh_token,
                                            svc.settings.refresh_token_ttl_s)
+    except refresh.NotOurs:
+        raise  # a guess: it stays counted
     except refresh.TokenReused as reused:
         async with svc.pool.acquire() as conn:
             await refresh.revoke_family(conn, reused.family_id)
+        await limits.succeeded(reservation)
+        raise
+    except Problem:
+        # expired or signed out: a real token, no guess. A school whose pupils all come back
+        # with yesterday's tokens must not use up its address's failures
+        await limits.succeeded(reservation)
         raise
     await limits.succeeded(reservation)
     principal = Principal(rotated.user_id, rotated.org_id, rotated.role,  # type: ignore[arg-type]
@@ -133,7 +141,7 @@ async def card_sign_in(svc: Services, auth: Any, data: CardSignIn, ip: str) -> A
     symbols = cards.normalise(data.code)
     limits = limits_for(svc.redis, svc.settings)
     account = "card:" + (symbols or data.code)
-    reservation = await limits.reserve(ip, account)
+    reservation = await limits.reserve(ip, account, kind="card")
     row = None
     if symbols is not None:
         async with svc.pool.acquire() as conn:

@@ -221,6 +221,13 @@ async def test_refresh_and_exam_card_sign_in_keep_working_under_the_limits(
                                json={"refresh_token": pair["refresh_token"]})
         assert r.status_code == 200, r.text
         pair = r.json()
+    # a token that was ours but is signed out (or expired) is no guess: presented again and
+    # again (a pupil's app retrying), it never turns into a lock-out
+    await tclient.post("/v1/auth/logout", json={"refresh_token": pair["refresh_token"]})
+    for _ in range(LIMIT + 2):
+        r = await tclient.post("/v1/auth/refresh", headers=NAT,
+                               json={"refresh_token": pair["refresh_token"]})
+        assert r.status_code == 401 and r.json()["code"] == "invalid_refresh_token", r.text
     # a wrong card code tried 30 times at once: counted before it is looked up, so at most the
     # limit are looked up and the rest are refused
     code = "2222-3333-" + uuid.uuid4().hex[:4].upper().translate(str.maketrans("01", "ZY"))
