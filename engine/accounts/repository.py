@@ -58,10 +58,12 @@ WHERE u.id = $1 AND u.removed_at IS NULL
 SET_DISABLED = """
 UPDATE users SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END WHERE id = $1
 """
-# the username and national id are freed for a new account; the row stays for the record
+# the username and national id are freed for a new account, and the account leaves its class
+# (rooms, seat plans, head counts, exports); the row stays for the record of its sittings
 REMOVE_USER = """
 UPDATE users SET removed_at = now(), disabled_at = coalesce(disabled_at, now()),
-    username = username || '~removed~' || id::text, national_id = NULL, password_hash = $2
+    username = username || '~removed~' || id::text, national_id = NULL, class_id = NULL,
+    password_hash = $2
 WHERE id = $1
 """
 DELETE_CARDS_OF = "DELETE FROM exam_cards WHERE student_id = $1"
