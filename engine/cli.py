@@ -21,12 +21,18 @@ log = logging.getLogger("ujian")
 def settle_signing_secret(settings: Settings) -> None:
     """Refuse to go on without a strong ``UJIAN_JWT_SECRET``, except in the embedded mode, which
     uses its data folder's own secret (put in the environment for the server's processes)."""
-    from engine.auth.signing_keys import InsecureSecret, data_folder_secret, require_strong
+    from engine.auth.signing_keys import (
+        InsecureSecret,
+        data_folder_secret,
+        parse_previous,
+        require_strong,
+    )
 
-    if settings.embedded and not settings.jwt_secret:
-        os.environ[ENV_PREFIX + "JWT_SECRET"] = data_folder_secret(settings.data_dir)
-        return
     try:
+        parse_previous(settings.jwt_previous_secrets)
+        if settings.embedded and not settings.jwt_secret:
+            os.environ[ENV_PREFIX + "JWT_SECRET"] = data_folder_secret(settings.data_dir)
+            return
         require_strong(settings.jwt_secret)
     except InsecureSecret as refused:
         print(f"ujian: {refused}", file=sys.stderr, flush=True)
@@ -159,8 +165,9 @@ def cmd_demo(_: argparse.Namespace) -> int:
 
 def cmd_settings(_: argparse.Namespace) -> int:
     shown = Settings.from_env()
-    if shown.jwt_secret:  # a secret printed to a terminal or a log is a secret shared
-        shown = msgspec.structs.replace(shown, jwt_secret="(set, not shown)")
+    for name in ("jwt_secret", "jwt_previous_secrets"):
+        if getattr(shown, name):  # a secret printed to a terminal or a log is a secret shared
+            shown = msgspec.structs.replace(shown, **{name: "(set, not shown)"})
     print(msgspec.json.format(msgspec.json.encode(shown)).decode())
     return 0
 

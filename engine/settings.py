@@ -32,6 +32,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # no default: the embedded mode makes one per data folder, anything else refuses to start
     # without a strong one (engine/auth/signing_keys.py)
     jwt_secret: str = ""
+    # key rotation: older secrets (comma-separated) that still verify, each named by its key id
+    # (``kid``); drop one once the tokens it signed have expired (a day covers exam cards)
+    jwt_previous_secrets: str = ""
     access_token_ttl_s: int = 900
     # each process refreshes its copy of the revoked sign-ins (logout, password change, disabled
     # account, re-issued exam card) this often: a revoked access token is refused within it

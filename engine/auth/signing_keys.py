@@ -12,11 +12,15 @@ token anyone can forge; such strings are refused as secrets in every mode.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import math
 import os
 import secrets
 from collections import Counter
 from pathlib import Path
+
+import msgspec
 
 ENV_NAME = "UJIAN_JWT_SECRET"
 SECRET_FILE = "jwt_secret"
@@ -102,3 +106,41 @@ def data_folder_secret(data_dir: str | Path) -> str:
     finally:
         temp.unlink()
     return fresh
+
+
+def key_id(secret: str) -> str:
+    """The ``kid`` header naming a secret: a digest, so it says which key without saying it."""
+    return hashlib.sha256(b"ujian-kid:" + secret.encode()).hexdigest()[:16]
+
+
+class KeyRing(msgspec.Struct, frozen=True):
+    """The current secret signs; previous ones (a rotation under way) still verify, each
+    picked by the token's ``kid``. A token without a ``kid`` (made before rotation existed)
+    is checked against the current secret only."""
+
+    current: str
+    previous: tuple[str, ...] = ()
+
+    @property
+    def current_kid(self) -> str:
+        return key_id(self.current)
+
+    def secret_for(self, kid: object) -> str | None:
+        if kid is None:
+            return self.current
+        for secret in (self.current, *self.previous):
+            if isinstance(kid, str) and hmac.compare_digest(kid, key_id(secret)):
+                return secret
+        return None
+
+
+def parse_previous(raw: str) -> tuple[str, ...]:
+    """``UJIAN_JWT_PREVIOUS_SECRETS``: comma-separated, each as strong as a current one."""
+    found = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for secret in found:
+        problem = weakness(secret)
+        if problem is not None:
+            raise InsecureSecret(
+                "a secret in UJIAN_JWT_PREVIOUS_SECRETS is weak "
+                f"({problem.replace(ENV_NAME + ' ', '')}): refusing to start")
+    return found

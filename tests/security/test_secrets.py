@@ -5,6 +5,7 @@ a token signed with a built-in string is refused everywhere."""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import stat
@@ -21,6 +22,7 @@ import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from litestar.testing import AsyncTestClient
 
 from engine.app import create_app
 from engine.auth.signing_keys import (
@@ -28,11 +30,18 @@ from engine.auth.signing_keys import (
     SECRET_FILE,
     InsecureSecret,
     data_folder_secret,
+    key_id,
     weakness,
 )
 from engine.embedded import free_loopback_port
 from engine.settings import Settings
-from tests.integration.conftest import settings, svc  # noqa: F401 - fixtures
+from tests.integration.conftest import (  # noqa: F401 - fixtures
+    PASSWORD,
+    School,
+    school,
+    settings,
+    svc,
+)
 
 OLD_DEFAULT = "change-me-in-production-this-is-a-development-secret"
 WEAK = ["", OLD_DEFAULT, "secret", "short-but-random-Xk29", "a" * 64,
@@ -93,6 +102,37 @@ def test_the_data_folder_secret_is_private_and_kept(tmp_path: Path) -> None:
     assert data_folder_secret(tmp_path / "other") != first  # no two installations share one
     path.write_text(OLD_DEFAULT)  # a weak secret left in the folder is replaced
     assert data_folder_secret(tmp_path / "data") not in (first, OLD_DEFAULT)
+
+
+async def test_key_rotation_by_key_id(settings: Settings, school: School) -> None:  # noqa: F811
+    """A new secret signs, the previous one still verifies the tokens it signed (named by
+    their ``kid``), and once it is dropped they are refused."""
+    old, new = secrets.token_urlsafe(48), secrets.token_urlsafe(48)
+    before = msgspec.structs.replace(settings, jwt_secret=old)
+    during = msgspec.structs.replace(settings, jwt_secret=new, jwt_previous_secrets=old)
+    after = msgspec.structs.replace(settings, jwt_secret=new)
+    async with AsyncTestClient(app=create_app(before)) as first:
+        r = await first.post("/v1/auth/token", json={"username": school.teacher,
+                                                     "password": PASSWORD})
+        signed_old = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    assert jwt.get_unverified_header(r.json()["access_token"])["kid"] == key_id(old)
+    async with AsyncTestClient(app=create_app(during)) as rotating:
+        assert (await rotating.get("/v1/me", headers=signed_old)).status_code == 200
+        r = await rotating.post("/v1/auth/token", json={"username": school.teacher,
+                                                        "password": PASSWORD})
+        assert jwt.get_unverified_header(r.json()["access_token"])["kid"] == key_id(new)
+        signed_new = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        claims = jwt.decode(r.json()["access_token"], options={"verify_signature": False})
+        # a key id naming no key of ours, or none with a foreign signature: refused
+        for headers in ({"kid": "0" * 16}, {}):
+            forged = jwt.encode(claims, secrets.token_urlsafe(48), "HS256", headers=headers)
+            r = await rotating.get("/v1/me", headers={"Authorization": f"Bearer {forged}"})
+            assert r.status_code == 401
+    async with AsyncTestClient(app=create_app(after)) as rotated:
+        assert (await rotated.get("/v1/me", headers=signed_new)).status_code == 200
+        assert (await rotated.get("/v1/me", headers=signed_old)).status_code == 401
+    with pytest.raises(InsecureSecret, match="UJIAN_JWT_PREVIOUS_SECRETS"):
+        create_app(msgspec.structs.replace(during, jwt_previous_secrets=f"{old},{OLD_DEFAULT}"))
 
 
 class Demo:
