@@ -12,9 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from litestar.testing import AsyncTestClient
 
 from engine.auth.passwords import hash_password
+from engine.auth.revocation import RevokedSignIns
 from engine.services import Services
 from engine.settings import Settings
 from tests.integration.conftest import (  # noqa: F401 - fixtures
@@ -182,3 +185,24 @@ async def test_a_removed_account_is_gone_and_its_name_free(
             "SELECT count(*) FROM audit_log WHERE action = 'user.remove' AND target = $1",
             user_id)
     assert audit == 1
+
+
+_subjects = st.sampled_from(["u:a", "u:b", "d:x", "d:y", "c:a:e"])
+
+
+@given(notes=st.lists(st.tuples(_subjects, st.integers(0, 10**6)), max_size=30),
+       token=st.lists(_subjects, min_size=1, max_size=3, unique=True),
+       issued=st.integers(0, 10**6))
+def test_a_token_is_refused_exactly_when_one_of_its_subjects_was_revoked_after_it(
+        notes: list[tuple[str, int]], token: list[str], issued: int) -> None:
+    mirror = RevokedSignIns()
+    for subject, at in notes:
+        mirror.note((subject,), at)
+    latest = {s: max((at for n, at in notes if n == s), default=None) for s in token}
+    expected = any(at is not None and issued < at for at in latest.values())
+    assert mirror.refuses(tuple(token), issued) is expected
+    # order does not matter: the markers only ever move forward
+    again = RevokedSignIns()
+    for subject, at in reversed(notes):
+        again.note((subject,), at)
+    assert again.before == mirror.before
