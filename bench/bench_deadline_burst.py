@@ -26,6 +26,7 @@ import asyncio
 import os
 import random
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -190,6 +191,7 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict[str, float]:
         "UJIAN_WORKERS": "1", "UJIAN_RUN_WORKERS_IN_API": "true", "UJIAN_LOG_LEVEL": "WARNING",
         "UJIAN_SIGNIN_RATE_PER_IP": "1000000/minute",
         "UJIAN_SIGNIN_RATE_PER_ACCOUNT": "1000000/minute",
+        "UJIAN_JWT_SECRET": secrets.token_urlsafe(48),
     })  # fmt: skip
     local = None
     try:

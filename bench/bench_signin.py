@@ -18,6 +18,7 @@ import asyncio
 import csv
 import io
 import os
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -116,6 +117,7 @@ async def run(args: argparse.Namespace) -> None:
     env = {**os.environ, "UJIAN_DATABASE_URL": dsn, "UJIAN_REDIS_URL": redis_url,
            "UJIAN_REDIS_NAMESPACE": name, "UJIAN_RUN_WORKERS_IN_API": "false",
            "UJIAN_PORT": str(port), "UJIAN_WORKERS": "1", "UJIAN_LOG_LEVEL": "WARNING",
+           "UJIAN_JWT_SECRET": secrets.token_urlsafe(48),
            "UJIAN_ARGON2_TIME_COST": str(args.time_cost),
            "UJIAN_ARGON2_MEMORY_KIB": str(args.memory_kib),
            "UJIAN_ARGON2_PARALLELISM": str(args.parallelism)}

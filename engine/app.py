@@ -21,6 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from engine.analytics.calibration_service import wait_for_calibrations
 from engine.auth.policy import enforce_policy
+from engine.auth.revocation import RevocationMirror
 from engine.auth.routes import jwt_auth_dependency
 from engine.auth.tokens import build_jwt_auth
 from engine.db import create_pool, migrate
@@ -85,7 +86,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
 def create_app(settings: Settings, *, worker: bool = False) -> Litestar:
     """The API; with ``worker=True`` the background consumers' process, which serves only its
     probes and metrics (so Kubernetes can check it like any other pod)."""
-    jwt_auth = build_jwt_auth(settings)
+    jwt_auth = build_jwt_auth(settings, ephemeral=worker)
     run_workers = worker or settings.run_workers_in_api
     http_in_flight.limit = settings.max_in_flight_requests
 
@@ -104,9 +105,16 @@ def create_app(settings: Settings, *, worker: bool = False) -> Litestar:
             warmup = None if worker else Warmup(svc)
             if warmup:
                 warmup.start()
+            # this process's copy of the revoked sign-ins (engine/auth/revocation.py)
+            mirror = None if worker else RevocationMirror(
+                svc.redis, settings.redis_namespace, settings.revocation_refresh_s)
+            if mirror:
+                await mirror.start()
             try:
                 yield
             finally:
+                if mirror:
+                    await mirror.close()
                 if warmup:
                     await warmup.close()
                 if workers:

@@ -18,13 +18,39 @@ from engine.settings import ENV_PREFIX, Settings
 log = logging.getLogger("ujian")
 
 
+def settle_signing_secret(settings: Settings) -> None:
+    """Refuse to go on without a strong ``UJIAN_JWT_SECRET``, except in the embedded mode, which
+    uses its data folder's own secret (put in the environment for the server's processes)."""
+    from engine.auth.signing_keys import (
+        InsecureSecret,
+        data_folder_secret,
+        parse_previous,
+        require_strong,
+    )
+
+    try:
+        parse_previous(settings.jwt_previous_secrets)
+        if settings.embedded and not settings.jwt_secret:
+            os.environ[ENV_PREFIX + "JWT_SECRET"] = data_folder_secret(settings.data_dir)
+            return
+        require_strong(settings.jwt_secret)
+    except InsecureSecret as refused:
+        print(f"ujian: {refused}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
 @contextlib.contextmanager
-def resolved_settings() -> Iterator[Settings]:
+def resolved_settings(*, signs_tokens: bool = True) -> Iterator[Settings]:
     """Settings with database and Redis URLs; starts the embedded servers where none is set.
 
-    The URLs are put in the environment so server worker processes inherit them.
+    The URLs are put in the environment so server worker processes inherit them. With
+    ``signs_tokens`` (the API) a missing or weak signing secret stops here, before anything
+    starts.
     """
     settings = Settings.from_env()
+    if signs_tokens:
+        settle_signing_secret(settings)
+        settings = Settings.from_env()
     services = None
     if settings.embedded:
         from engine.embedded import EmbeddedServices
@@ -112,7 +138,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """
     if args.port is not None:
         os.environ[ENV_PREFIX + "PORT"] = str(args.port)
-    with resolved_settings() as settings:
+    with resolved_settings(signs_tokens=False) as settings:
         import uvicorn
 
         print(f"worker consuming {settings.stream_shards} shards; probes on "
@@ -125,20 +151,24 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_migrate(_: argparse.Namespace) -> int:
     from engine.db import migrate
 
-    with resolved_settings() as settings:
+    with resolved_settings(signs_tokens=False) as settings:
         applied = asyncio.run(migrate(settings.database_url or ""))
     print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none needed'}")
     return 0
 
 
 def cmd_demo(_: argparse.Namespace) -> int:
-    with resolved_settings() as settings:
+    with resolved_settings(signs_tokens=False) as settings:
         _print_demo(settings)
     return 0
 
 
 def cmd_settings(_: argparse.Namespace) -> int:
-    print(msgspec.json.format(msgspec.json.encode(Settings.from_env())).decode())
+    shown = Settings.from_env()
+    for name in ("jwt_secret", "jwt_previous_secrets"):
+        if getattr(shown, name):  # a secret printed to a terminal or a log is a secret shared
+            shown = msgspec.structs.replace(shown, **{name: "(set, not shown)"})
+    print(msgspec.json.format(msgspec.json.encode(shown)).decode())
     return 0
 
 

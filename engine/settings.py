@@ -29,8 +29,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     server: Literal["granian", "uvicorn"] = "granian"
     log_level: str = "INFO"
 
-    jwt_secret: str = "change-me-in-production-this-is-a-development-secret"
+    # no default: the embedded mode makes one per data folder, anything else refuses to start
+    # without a strong one (engine/auth/signing_keys.py)
+    jwt_secret: str = ""
+    # key rotation: older secrets (comma-separated) that still verify, each named by its key id
+    # (``kid``); drop one once the tokens it signed have expired (a day covers exam cards)
+    jwt_previous_secrets: str = ""
     access_token_ttl_s: int = 900
+    # each process refreshes its copy of the revoked sign-ins (logout, password change, disabled
+    # account, re-issued exam card) this often: a revoked access token is refused within it
+    revocation_refresh_s: float = 5.0
     # accounts and sign-in (engine/auth): argon2id cost (OWASP's minimum: 19 MiB, t=2, p=1 keeps
     # sign-in cheap at scale; hashes made with other values are upgraded at the next sign-in)
     argon2_time_cost: int = 2

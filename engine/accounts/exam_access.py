@@ -21,7 +21,7 @@ from engine.accounts.models import (
 from engine.accounts.people import class_in_scope, user_in_scope
 from engine.accounts.scope import orgs_reached, reaches, require_org
 from engine.accounts.sitting_access import effective_limit_s
-from engine.auth import cards
+from engine.auth import cards, revocation
 from engine.auth.principal import Principal
 from engine.problems import not_found, validation_failed
 from engine.services import Services
@@ -73,7 +73,7 @@ CARD_STUDENTS = """
 SELECT u.id, u.org_id, u.username, u.display_name, u.national_id,
        coalesce(c.name, '') AS class_name, s.name AS school
 FROM users u JOIN orgs s ON s.id = u.org_id LEFT JOIN classes c ON c.id = u.class_id
-WHERE u.role = 'student' AND u.org_id = ANY($2::uuid[])
+WHERE u.role = 'student' AND u.org_id = ANY($2::uuid[]) AND u.removed_at IS NULL
   AND ($3::uuid IS NULL OR u.class_id = $3)
   AND (u.org_id = (SELECT org_id FROM exams WHERE id = $1) OR EXISTS (
       SELECT 1 FROM exam_assignments a WHERE a.exam_id = $1 AND a.org_id = u.org_id))
@@ -87,6 +87,9 @@ UPSERT_CARD = """
 INSERT INTO exam_cards (exam_id, student_id, org_id, code_hash, issued_by)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (exam_id, student_id) DO UPDATE SET code_hash = $4, issued_by = $5, issued_at = now()
+"""
+CARDS_HELD = """
+SELECT student_id FROM exam_cards WHERE exam_id = $1 AND student_id = ANY($2::uuid[])
 """
 PUBLISHED_WINDOW = """
 SELECT window_open, window_close FROM exam_versions WHERE exam_id = $1 AND status = 'published'
@@ -183,6 +186,9 @@ async def issue_cards(svc: Services, actor: Actor, exam_id: uuid.UUID, org_id: u
         window = await conn.fetchrow(PUBLISHED_WINDOW, exam_id)
         students = await conn.fetch(CARD_STUDENTS, exam_id, orgs, class_id)
         issued = [(s, cards.new_code()) for s in students]
+        # a card issued again is the remedy for a lost one: what the old card signed in with
+        # must stop working too (revoked below, once the new codes are stored)
+        replaced = await conn.fetch(CARDS_HELD, exam_id, [s["id"] for s in students])
         org_of = {s["id"]: s["org_id"] for s in students}
         await conn.executemany(UPSERT_CARD, [
             (exam_id, s["id"], org_of[s["id"]], cards.digest(code), p.user_id)
@@ -191,6 +197,8 @@ async def issue_cards(svc: Services, actor: Actor, exam_id: uuid.UUID, org_id: u
             await audit.record(conn, actor, "exam.cards_issue", org_id=school, target=exam_id,
                                detail={"class_id": str(class_id) if class_id else None,
                                        "cards": sum(org_of[s["id"]] == school for s in students)})
+    await revocation.revoke(svc.redis, svc.settings.redis_namespace,
+                            [revocation.card_subject(r["student_id"], exam_id) for r in replaced])
     sheet = [card_sheets.Card(
         username=s["username"], display_name=s["display_name"],
         national_id=s["national_id"] or "", class_name=s["class_name"], school=s["school"],

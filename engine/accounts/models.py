@@ -75,6 +75,8 @@ class User(msgspec.Struct, frozen=True):
     class_id: uuid.UUID | None
     class_name: str | None
     extra_time_pct: int
+    # a disabled account cannot sign in; its tokens were revoked when it was disabled
+    disabled: bool = False
 
 
 class Profile(msgspec.Struct, frozen=True):

@@ -24,7 +24,7 @@ from engine.accounts.models import (
     UserUpdate,
 )
 from engine.accounts.scope import orgs_reached, require_org
-from engine.auth import refresh
+from engine.auth import refresh, revocation
 from engine.auth.password_policy import require_strong
 from engine.auth.passwords import UNUSABLE_HASH, passwords_for
 from engine.auth.principal import Principal
@@ -189,7 +189,10 @@ async def update_user(svc: Services, actor: Actor, user_id: uuid.UUID, data: Use
             changed.append("password")
         await audit.record(conn, actor, "user.update", org_id=found.org_id, target=user_id,
                            detail={"fields": changed})
-        return sql.user(await conn.fetchrow(sql.USER_BY_ID, user_id))
+        updated = sql.user(await conn.fetchrow(sql.USER_BY_ID, user_id))
+    if new_hash is not None:
+        await revoke_sign_ins(svc, user_id)
+    return updated
 
 
 async def my_profile(svc: Services, principal: Principal) -> Profile:
@@ -234,3 +237,49 @@ async def change_password(svc: Services, actor: Actor, data: PasswordChange) -> 
         await refresh.revoke_user(conn, p.user_id)
         await audit.record(conn, actor, "user.password_change", org_id=p.org_id,
                            target=p.user_id)
+    await revoke_sign_ins(svc, p.user_id)
+
+
+async def revoke_sign_ins(svc: Services, user_id: uuid.UUID) -> None:
+    """Every access token of the account, wherever issued, is refused within the revocation
+    refresh interval (engine/auth/revocation.py)."""
+    await revocation.revoke(svc.redis, svc.settings.redis_namespace,
+                            [revocation.user_subject(user_id)])
+
+
+async def _managed_other(conn: Any, actor: Actor, user_id: uuid.UUID) -> User:
+    found = await user_in_scope(conn, actor.principal, user_id)
+    _require_manageable(actor.principal, found.role)
+    if user_id == actor.principal.user_id:
+        raise conflict("own_account", "You cannot do this to your own account",
+                       "ask another administrator")
+    return found
+
+
+async def set_disabled(svc: Services, actor: Actor, user_id: uuid.UUID, disabled: bool) -> User:
+    """Disable (no sign-in of any kind, every session and token revoked) or enable again."""
+    async with svc.pool.acquire() as conn, conn.transaction():
+        found = await _managed_other(conn, actor, user_id)
+        await conn.execute(sql.SET_DISABLED, user_id, disabled)
+        if disabled:
+            await refresh.revoke_user(conn, user_id)
+        await audit.record(conn, actor, "user.disable" if disabled else "user.enable",
+                           org_id=found.org_id, target=user_id)
+        changed = sql.user(await conn.fetchrow(sql.USER_BY_ID, user_id))
+    if disabled:
+        await revoke_sign_ins(svc, user_id)
+    return changed
+
+
+async def remove_user(svc: Services, actor: Actor, user_id: uuid.UUID) -> None:
+    """Remove an account: disabled for good, its exam cards deleted, hidden from listings, its
+    username and national id free again; its sittings and results stay on record."""
+    async with svc.pool.acquire() as conn, conn.transaction():
+        found = await _managed_other(conn, actor, user_id)
+        await conn.execute(sql.REMOVE_USER, user_id, UNUSABLE_HASH)
+        await conn.execute(sql.DELETE_CARDS_OF, user_id)
+        await refresh.revoke_user(conn, user_id)
+        await audit.record(conn, actor, "user.remove", org_id=found.org_id, target=user_id,
+                           detail={"username": found.username, "role": found.role,
+                                   "national_id": found.national_id})
+    await revoke_sign_ins(svc, user_id)

@@ -24,14 +24,15 @@ CLASS_BY_ID = f"SELECT {CLASS_COLUMNS} FROM classes c WHERE c.id = $1"
 CLASS_BY_NAME = f"SELECT {CLASS_COLUMNS} FROM classes c WHERE c.org_id = $1 AND c.name = $2"
 USER_COLUMNS = """
 u.id, u.org_id, u.username, u.display_name, u.role, u.national_id, u.class_id,
-c.name AS class_name, u.extra_time_pct
+c.name AS class_name, u.extra_time_pct, u.disabled_at IS NOT NULL AS disabled
 """
 USER_BY_ID = f"""
-SELECT {USER_COLUMNS} FROM users u LEFT JOIN classes c ON c.id = u.class_id WHERE u.id = $1
+SELECT {USER_COLUMNS} FROM users u LEFT JOIN classes c ON c.id = u.class_id
+WHERE u.id = $1 AND u.removed_at IS NULL
 """
 USERS_OF_ORG = f"""
 SELECT {USER_COLUMNS} FROM users u LEFT JOIN classes c ON c.id = u.class_id
-WHERE u.org_id = $1 AND ($2::text IS NULL OR u.role = $2)
+WHERE u.org_id = $1 AND u.removed_at IS NULL AND ($2::text IS NULL OR u.role = $2)
   AND ($3::uuid IS NULL OR u.class_id = $3) AND u.username > $4
 ORDER BY u.username LIMIT $5
 """
@@ -56,8 +57,20 @@ SET_DISPLAY_NAME = "UPDATE users SET display_name = $2 WHERE id = $1"
 PROFILE = f"""
 SELECT {USER_COLUMNS}, o.name AS org_name
 FROM users u JOIN orgs o ON o.id = u.org_id LEFT JOIN classes c ON c.id = u.class_id
-WHERE u.id = $1
+WHERE u.id = $1 AND u.removed_at IS NULL
 """
+SET_DISABLED = """
+UPDATE users SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END WHERE id = $1
+"""
+# the username and national id are freed for a new account, and the account leaves its class
+# (rooms, seat plans, head counts, exports); the row stays for the record of its sittings
+REMOVE_USER = """
+UPDATE users SET removed_at = now(), disabled_at = coalesce(disabled_at, now()),
+    username = username || '~removed~' || id::text, national_id = NULL, class_id = NULL,
+    password_hash = $2
+WHERE id = $1
+"""
+DELETE_CARDS_OF = "DELETE FROM exam_cards WHERE student_id = $1"
 
 
 def org(row: Any) -> Org:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from engine.accounts import audit, enrolment, people
@@ -118,6 +118,21 @@ class UserController(Controller):
     async def update(self, svc: Svc, request: Req, user_id: FromPath[uuid.UUID],
                      data: JSONBody[UserUpdate]) -> User:
         return await people.update_user(svc, actor_of(request, svc), user_id, data)
+
+    @post("/disable", status_code=200, opt=allow(*MANAGERS),
+          summary="Disable an account: no sign-in; its sessions and tokens end within seconds")
+    async def disable(self, svc: Svc, request: Req, user_id: FromPath[uuid.UUID]) -> User:
+        return await people.set_disabled(svc, actor_of(request, svc), user_id, True)
+
+    @post("/enable", status_code=200, opt=allow(*MANAGERS),
+          summary="Enable a disabled account again (it signs in afresh)")
+    async def enable(self, svc: Svc, request: Req, user_id: FromPath[uuid.UUID]) -> User:
+        return await people.set_disabled(svc, actor_of(request, svc), user_id, False)
+
+    @delete("/", opt=allow(*MANAGERS),
+            summary="Remove an account (its sittings and results stay on record)")
+    async def remove(self, svc: Svc, request: Req, user_id: FromPath[uuid.UUID]) -> None:
+        await people.remove_user(svc, actor_of(request, svc), user_id)
 
 
 class AuditController(Controller):

@@ -36,6 +36,37 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)
 """
 
 
+EXAM_OF_VERSION = "SELECT exam_id FROM exam_versions WHERE id = $1"
+# exam version -> its exam (never changes): bounded, refilled by one read per version
+_exam_of_version: dict[str, uuid.UUID] = {}
+
+
+def remember_exam_of_version(exam_version_id: str, exam_id: uuid.UUID) -> None:
+    if len(_exam_of_version) >= 50_000:
+        _exam_of_version.clear()
+    _exam_of_version[exam_version_id] = exam_id
+
+
+async def confine_card(pool: Any, principal: Principal, exam_version_id: str | None) -> None:
+    """An exam-card token opens its own exam's sittings only. Call it where
+    ``principal.exam_id`` is set (a password sign-in has nothing to confine); the sitting's
+    exam version is what the caller already read from the sitting's session."""
+    if principal.exam_id is None:
+        return
+    if exam_version_id is None:
+        raise not_found("sitting")
+    exam = _exam_of_version.get(exam_version_id)
+    if exam is None:
+        async with pool.acquire() as conn:
+            exam = await conn.fetchval(EXAM_OF_VERSION, uuid.UUID(exam_version_id))
+        if exam is None:
+            raise not_found("sitting")
+        remember_exam_of_version(exam_version_id, exam)
+    if exam != principal.exam_id:
+        # as for a sitting of someone else: no hint that it exists
+        raise not_found("sitting")
+
+
 class Access(msgspec.Struct, frozen=True):
     device_policy: str = "take_over"
 

@@ -5,6 +5,9 @@ profile of the answer endpoint showed decoding and verifying it (base64, JSON, H
 be a third of the request. The result of a successful check is therefore kept, keyed by the
 signing secret and the exact token string, until the token's own expiry: a token that differs
 in any byte (a forged signature included) is verified afresh.
+
+Revocation (engine/auth/revocation.py) is asked on every request, memoised tokens included: a
+few dict lookups against this process's copy of the revoked sign-ins, no I/O.
 """
 
 from __future__ import annotations
@@ -13,13 +16,27 @@ import time
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuthenticationMiddleware
+
+from engine.auth.principal import Principal
+from engine.auth.revocation import revoked, subjects_of
 
 # bounded: past this many live tokens the memo starts over (a refill is one verify per token)
 MAX_TOKENS = 200_000
 
-_verified: dict[tuple[str, str], tuple[float, AuthenticationResult]] = {}
+# (secret, token) -> (expiry, result, the subjects a revocation may name, issued at ms)
+_verified: dict[tuple[str, str], tuple[float, AuthenticationResult, tuple[str, ...], int]] = {}
+
+
+def issued_ms(result: AuthenticationResult) -> int:
+    """When the token was made, in ms (the ``ims`` claim; ``iat`` is whole seconds)."""
+    extras = result.auth.extras
+    ims = extras.get("ims") if isinstance(extras, dict) else None
+    if isinstance(ims, int):
+        return ims
+    return int(result.auth.iat.timestamp() * 1000)
 
 
 class CachedJWTAuthenticationMiddleware(JWTAuthenticationMiddleware):
@@ -30,12 +47,16 @@ class CachedJWTAuthenticationMiddleware(JWTAuthenticationMiddleware):
             return await super().authenticate_token(encoded_token, connection)
         key = (self.token_secret, encoded_token)
         hit = _verified.get(key)
-        if hit is not None:
-            if time.time() < hit[0]:
-                return hit[1]
-            del _verified[key]  # expired: the full check below refuses it
-        result = await super().authenticate_token(encoded_token, connection)
-        if len(_verified) >= MAX_TOKENS:
-            _verified.clear()
-        _verified[key] = (result.auth.exp.timestamp(), result)
-        return result
+        if hit is None or time.time() >= hit[0]:
+            if hit is not None:
+                del _verified[key]  # expired: the full check below refuses it
+            result = await super().authenticate_token(encoded_token, connection)
+            user = result.user
+            subjects = subjects_of(user) if isinstance(user, Principal) else ()
+            if len(_verified) >= MAX_TOKENS:
+                _verified.clear()
+            hit = _verified[key] = (result.auth.exp.timestamp(), result, subjects,
+                                    issued_ms(result))
+        if revoked.before and revoked.refuses(hit[2], hit[3]):
+            raise NotAuthorizedException("this sign-in was revoked; sign in again")
+        return hit[1]

@@ -25,7 +25,8 @@ VALUES ($1, $2, $3, $4, $5, $6)
 TOKEN_FOR_UPDATE = """
 SELECT t.family_id, t.user_id, t.secret_hash, t.device, t.expires_at, t.used_at, t.revoked_at,
        u.org_id, u.role
-FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1 FOR UPDATE OF t
+FROM refresh_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.id = $1 AND u.disabled_at IS NULL FOR UPDATE OF t
 """
 MARK_USED = "UPDATE refresh_tokens SET used_at = now() WHERE id = $1"
 REVOKE_FAMILY = """
@@ -34,7 +35,7 @@ UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at
 REVOKE_USER = """
 UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
 """
-FAMILY_OF = "SELECT family_id, secret_hash FROM refresh_tokens WHERE id = $1"
+FAMILY_OF = "SELECT family_id, secret_hash, device FROM refresh_tokens WHERE id = $1"
 
 
 class Rotated(msgspec.Struct, frozen=True):
@@ -114,15 +115,18 @@ async def rotate(conn: Any, raw: str, ttl_s: int) -> Rotated:
     return Rotated(row["user_id"], row["org_id"], row["role"], row["device"], token)
 
 
-async def revoke_family_of(conn: Any, raw: str) -> bool:
+async def revoke_family_of(conn: Any, raw: str) -> str | None:
+    """Revoke the token's family; returns its device (whose access tokens the caller revokes),
+    or None for a token that is not ours."""
     parts = _split(raw)
     if parts is None:
-        return False
+        return None
     row = await conn.fetchrow(FAMILY_OF, parts[0])
     if row is None or not hmac.compare_digest(bytes(row["secret_hash"]), _digest(parts[1])):
-        return False
+        return None
     await conn.execute(REVOKE_FAMILY, row["family_id"])
-    return True
+    device: str = row["device"]
+    return device
 
 
 async def revoke_user(conn: Any, user_id: uuid.UUID) -> None:

@@ -63,7 +63,7 @@ class AuthController(Controller):
         return await people.update_profile(svc, request.user, data)
 
     @post("/me/password", status_code=204, opt=allow(*ROLES, tenancy="self"),
-          summary="Change my password (signs out my other sessions)")
+          summary="Change my password (signs out every session, this one included)")
     async def password(self, svc: Svc, request: Request[Principal, Any, Any],
                        data: JSONBody[PasswordChange]) -> None:
         await people.change_password(svc, Actor(request.user, _ip(request, svc)), data)

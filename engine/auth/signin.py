@@ -8,29 +8,41 @@ from typing import Annotated, Any
 
 import msgspec
 
-from engine.auth import cards, devices, refresh
+from engine.auth import cards, devices, refresh, revocation
 from engine.auth.passwords import passwords_for
 from engine.auth.principal import Principal, Role
 from engine.auth.ratelimit import limits_for
+from engine.auth.revocation import CARD_TOKEN_MAX_S
 from engine.auth.tokens import issue_access_token, new_device_id
 from engine.problems import Problem
 from engine.services import Services
 
-USER_BY_USERNAME = "SELECT id, org_id, role, password_hash FROM users WHERE username = $1"
+# a disabled account is refused like a wrong password (no hint that the account exists)
+USER_BY_USERNAME = """
+SELECT id, org_id, role, password_hash FROM users WHERE username = $1 AND disabled_at IS NULL
+"""
 UPGRADE_HASH = "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2"
 CARD_BY_HASH = """
 SELECT c.exam_id, c.student_id, u.org_id, u.role,
        coalesce(o.window_open, v.window_open) AS window_open,
-       coalesce(o.window_close, v.window_close) AS window_close, v.grace_s
+       coalesce(o.window_close, v.window_close) AS window_close, v.grace_s,
+       s.extra_time_s AS granted_s
 FROM exam_cards c
-JOIN users u ON u.id = c.student_id
+JOIN users u ON u.id = c.student_id AND u.disabled_at IS NULL
 JOIN exam_versions v ON v.exam_id = c.exam_id AND v.status = 'published'
 LEFT JOIN exam_overrides o ON o.exam_id = c.exam_id AND o.student_id = c.student_id
+LEFT JOIN sittings s ON s.exam_id = c.exam_id AND s.student_id = c.student_id
 WHERE c.code_hash = $1
 """
-# a card token outlives the window by this much, so a sitting that ends at the close (plus
-# grace, pauses and granted time) can still submit
-CARD_TOKEN_MARGIN_S = 2 * 3600
+
+
+def card_token_until(window_close: datetime, grace_s: int, granted_s: int | None,
+                     now: datetime) -> datetime:
+    """When a card token stops working: a sitting ends at the latest at the window's close
+    plus the extra time a proctor granted, and its last answers may come within the grace
+    period after that (pauses do not stretch it further); never more than a day after now."""
+    until = window_close + timedelta(seconds=grace_s + (granted_s or 0))
+    return min(until, now + timedelta(seconds=CARD_TOKEN_MAX_S))
 
 
 class SignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -133,8 +145,12 @@ async def refresh_tokens(svc: Services, auth: Any, data: RefreshRequest, ip: str
 
 
 async def sign_out(svc: Services, data: RefreshRequest) -> None:
+    """The session's refresh tokens and, within seconds, its access tokens stop working."""
     async with svc.pool.acquire() as conn:
-        await refresh.revoke_family_of(conn, data.refresh_token)
+        device = await refresh.revoke_family_of(conn, data.refresh_token)
+    if device:
+        await revocation.revoke(svc.redis, svc.settings.redis_namespace,
+                                [revocation.device_subject(device)])
 
 
 async def card_sign_in(svc: Services, auth: Any, data: CardSignIn, ip: str) -> AccessToken:
@@ -152,13 +168,16 @@ async def card_sign_in(svc: Services, auth: Any, data: CardSignIn, ip: str) -> A
     await limits.succeeded(reservation)
     now = datetime.now(UTC)
     opens = row["window_open"] - timedelta(seconds=svc.settings.card_early_s)
-    if not opens <= now < row["window_close"]:
+    until = card_token_until(row["window_close"], row["grace_s"], row["granted_s"], now)
+    # after the close only a student with a sitting still running (granted time) gets back in
+    closes = row["window_close"] if row["granted_s"] is None else until
+    if not opens <= now < closes:
         raise Problem(403, "card_not_valid_now", "This exam card is not valid now",
                       f"it opens the exam from {opens.isoformat()} until "
                       f"{row['window_close'].isoformat()}")
     principal = Principal(row["student_id"], row["org_id"], row["role"], exam_id=row["exam_id"],
                           device=new_device_id())
-    lifetime = (row["window_close"] - now).total_seconds() + row["grace_s"] + CARD_TOKEN_MARGIN_S
+    lifetime = (until - now).total_seconds()
     return AccessToken(
         access_token=issue_access_token(auth, principal, timedelta(seconds=lifetime)),
         token_type="Bearer", expires_in=int(lifetime), role=principal.role,

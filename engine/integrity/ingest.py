@@ -19,6 +19,7 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import FixedWindowRateLimiter
 
+from engine.accounts import sitting_access
 from engine.auth.principal import Principal
 from engine.integrity.scripts import scripts_for
 from engine.integrity.stream import TelemetryEntry, tag_key, telemetry_fields
@@ -113,6 +114,8 @@ async def ingest(svc: Services, principal: Principal, sitting_id: uuid.UUID, raw
     view = await svc.store.view(sitting_id, with_answers=False)
     if view is None or view.student_id != str(principal.user_id):
         raise not_found("sitting")
+    if principal.exam_id is not None:
+        await sitting_access.confine_card(svc.pool, principal, view.exam_version_id)
     # a paused sitting is still open: what the page does meanwhile is worth keeping
     if view.state not in ("active", "paused"):
         raise conflict("sitting_submitted", "This sitting is already submitted",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -77,6 +78,8 @@ class Proc:
 class Cluster:
     data_dir: Path
     env_overrides: dict[str, str] = field(default_factory=dict)
+    # every process of the cluster signs and checks tokens with the same (random) secret
+    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     postgres: EmbeddedPostgres = field(init=False)
     redis: EmbeddedRedis = field(init=False)
     procs: list[Proc] = field(default_factory=list)
@@ -100,7 +103,7 @@ class Cluster:
         env.update({
             "UJIAN_DATABASE_URL": self.database_url, "UJIAN_REDIS_URL": self.redis.url,
             "UJIAN_RUN_WORKERS_IN_API": "false", "UJIAN_LOG_LEVEL": "WARNING",
-            "UJIAN_DATA_DIR": str(self.data_dir / "unused"),
+            "UJIAN_DATA_DIR": str(self.data_dir / "unused"), "UJIAN_JWT_SECRET": self.jwt_secret,
         })  # fmt: skip
         env.update(self.env_overrides)
         env.update(extra)

@@ -89,6 +89,7 @@ async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID)
             )  # fmt: skip
             row = await conn.fetchrow(SITTING_OF_STUDENT, exam_id, principal.user_id)
     sitting_id: uuid.UUID = row["id"]
+    sitting_access.remember_exam_of_version(str(row["exam_version_id"]), exam_id)
     if row["state"] in ("submitted", "graded"):
         return Sitting(sitting_id, exam_id, row["state"], row["started_at"], row["deadline"], 0)
     reply = await svc.store.start(
@@ -138,6 +139,8 @@ async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> b
     view = await svc.store.view(sitting_id, with_answers=True)
     if view is None or view.student_id != str(principal.user_id):
         raise not_found("sitting")
+    if principal.exam_id is not None:
+        await sitting_access.confine_card(svc.pool, principal, view.exam_version_id)
     if view.state not in ("active", "paused"):
         raise _submitted()
     compiled = await svc.papers.get(view.exam_version_id)
@@ -163,6 +166,8 @@ async def record_answers(
     version = await _exam_version_of(svc, sitting_id)
     if version is None:
         raise not_found("sitting")
+    if principal.exam_id is not None:  # an exam card: its own exam's sittings only
+        await sitting_access.confine_card(svc.pool, principal, version)
     kinds = await _item_kinds(svc, version)
     errors = []
     for index, event in enumerate(batch.events):
@@ -194,6 +199,8 @@ async def timer(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> T
     view = await svc.store.view(sitting_id, with_answers=False)
     if view is None or view.student_id != str(principal.user_id):
         raise not_found("sitting")
+    if principal.exam_id is not None:
+        await sitting_access.confine_card(svc.pool, principal, view.exam_version_id)
     return Timer(state=view.state, remaining_ms=remaining_ms(view.deadline_ms, view.clock_ms),
                  deadline_ms=view.deadline_ms, server_time_ms=view.now_ms)
 
@@ -201,6 +208,10 @@ async def timer(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> T
 async def submit(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> SubmitOutcome:
     """Submit now; grade at once when the exam gives instant results (idempotent)."""
     principal.require_student()
+    if principal.exam_id is not None:
+        version = await _exam_version_of(svc, sitting_id)
+        if version is not None:  # no session: result() below checks the stored sitting
+            await sitting_access.confine_card(svc.pool, principal, version)
     reply = await svc.store.submit(sitting_id, str(principal.user_id), "student")
     if reply.state in ("no_session", "forbidden"):
         # the session may have expired after grading: the database still knows the sitting
@@ -223,7 +234,8 @@ async def result(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> 
     if row is None:
         raise not_found("sitting")
     if principal.role == "student":
-        if row["student_id"] != principal.user_id:
+        if row["student_id"] != principal.user_id or principal.exam_id not in (None,
+                                                                               row["exam_id"]):
             raise not_found("sitting")
         if not row["instant_results"] and row["state"] == "graded":
             raise Problem(403, "results_not_released", "Results are not released yet",

@@ -5,6 +5,7 @@ run are commands the CLI has."""
 from __future__ import annotations
 
 import argparse
+import secrets
 import tomllib
 
 import pytest
@@ -64,7 +65,7 @@ def test_lambda_environment_holds_only_settings_and_powertools_variables() -> No
 
 
 def route_paths() -> set[str]:
-    app = create_app(Settings())
+    app = create_app(Settings(jwt_secret=secrets.token_urlsafe(48)))
     return {route.path for route in app.routes}
 
 
@@ -98,7 +99,7 @@ def test_scraped_metrics_path_is_a_route_of_the_app(overlay: str) -> None:
 def test_probes_need_no_credentials() -> None:
     # the kubelet sends no token; the services are not started here, so readiness may fail,
     # but it must not be refused for want of authentication
-    client = TestClient(create_app(Settings()))
+    client = TestClient(create_app(Settings(jwt_secret=secrets.token_urlsafe(48))))
     live = client.get("/health/live")
     assert live.status_code == 200
     assert live.json()["status"] == "ok"

@@ -85,8 +85,17 @@ def endpoints(settings: Settings) -> list[tuple[str, str, Any, Policy]]:
     return found
 
 
-def _url(path: str, side: Side, extra: dict[str, str]) -> str:
+def _ends_an_account(method: str, path: str) -> bool:
+    """Disable, enable and remove act on a user of their own (so the matrix's student keeps
+    signing in)."""
+    return path.startswith("/v1/users/") and (method == "DELETE" or path.endswith(
+        ("/disable", "/enable")))
+
+
+def _url(path: str, side: Side, extra: dict[str, str], method: str = "GET") -> str:
     def fill(m: re.Match[str]) -> str:
+        if m.group(1) == "user_id" and _ends_an_account(method, path):
+            return extra["victim_id"]
         if m.group(1) in PARAMS:
             return PARAMS[m.group(1)](side, extra)
         # an id the matrix has no resource for: the roles are still checked (the guard runs
@@ -115,6 +124,11 @@ async def test_every_endpoint_every_role_own_and_other_school(
         r = await api.call("POST", "/v1/items", side.users["teacher"], json=sample_items()[0])
         assert r.status_code == 201, r.text
         extra[name] = {"item_id": r.json()["id"]}
+        r = await api.call("POST", f"/v1/orgs/{side.school}/users", side.users["admin"], json={
+            "username": f"victim-{name}-{tenants.tag}", "display_name": "Victim",
+            "role": "student"})
+        assert r.status_code == 201, r.text
+        extra[name]["victim_id"] = r.json()["id"]
     tokens = {role: (await api.headers(tenants.a.users[role])) for role in ROLE_NAMES}
     tokens["card"] = {"Authorization": f"Bearer {await _card_token(api, tenants.a)}"}
     checked = 0
@@ -135,10 +149,13 @@ async def test_every_endpoint_every_role_own_and_other_school(
                 if side_name == "b" and not names_other:
                     continue
                 r = await client.request(
-                    method, _url(path, side, extra[side_name]), headers=headers,
+                    method, _url(path, side, extra[side_name], method), headers=headers,
                     json=make_body(side) if body_type else None)
                 where = f"{method} {path} as {who} on {'own' if side_name == 'a' else 'other'}"
                 assert r.status_code < 500, (where, r.text)
+                if path.endswith("/cards") and r.status_code == 200:
+                    # cards issued again revoke the card sign-ins of the old ones: sign in anew
+                    tokens["card"] = {"Authorization": f"Bearer {await _card_token(api, side)}"}
                 checked += 1
                 if not allowed:
                     assert r.status_code == 403, (where, r.text)

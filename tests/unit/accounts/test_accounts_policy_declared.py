@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import pytest
@@ -22,7 +23,8 @@ from engine.settings import Settings
 
 
 def test_every_route_handler_has_a_policy() -> None:
-    app = create_app(Settings(database_url="postgresql://unused", redis_url="redis://unused"))
+    app = create_app(Settings(database_url="postgresql://unused", redis_url="redis://unused",
+                                jwt_secret=secrets.token_urlsafe(48)))
     seen, missing = 0, []
     for route in app.routes:
         for method, (handler, _) in getattr(route, "route_handler_map", {}).items():
