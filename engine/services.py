@@ -12,7 +12,7 @@ from engine.redis_lane import HotRedis
 from engine.settings import Settings
 from engine.sittings.grader import KeysCache
 from engine.sittings.keys import KeySpace, SittingKeys
-from engine.sittings.store import SittingStore
+from engine.sittings.store import AnswerBudget, SittingStore
 from question_bank.cache import PaperCache
 
 
@@ -27,6 +27,8 @@ class Services:
     store: SittingStore = field(init=False)
     papers: PaperCache = field(init=False)
     keys: KeysCache = field(init=False)
+    # each sitting's write budget, as the answer script takes it
+    answer_budget: AnswerBudget = field(init=False)
     # sitting id -> exam version id; never changes, so a bounded memo saves a round trip
     exam_version_of: dict[str, str] = field(default_factory=dict)
 
@@ -39,6 +41,10 @@ class Services:
             lambda v: load_paper(self.pool, v, self.papers.fragments),
         )
         self.keys = KeysCache(lambda v: load_grading_spec(self.pool, v))
+        s = self.settings
+        self.answer_budget = AnswerBudget(
+            s.answer_budget_events_per_min, s.answer_budget_events_burst,
+            s.answer_budget_bytes_per_min, s.answer_budget_bytes_burst)
 
     def keys_for(self, sitting_id: str) -> SittingKeys:
         return self.keyspace.for_sitting(uuid.UUID(sitting_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
@@ -29,6 +30,23 @@ class AnswerReply(msgspec.Struct, frozen=True, array_like=True):
     status: str
     acked_seq: int
     remaining_ms: int
+    # rate_limited: ms until the batch fits the budget; navigation_linear: the refused seq
+    detail: int = 0
+    # navigation_linear: the furthest place in the student's order reached before
+    furthest: int = 0
+
+
+class AnswerBudget(msgspec.Struct, frozen=True):
+    """A sitting's write budget (settings.answer_budget_*): two token buckets the answer
+    script keeps in the session hash; events_per_min 0 turns it off."""
+
+    events_per_min: int = 0
+    events_burst: int = 0
+    bytes_per_min: int = 0
+    bytes_burst: int = 0
+
+
+NO_BUDGET = AnswerBudget()
 
 
 class SubmitReply(msgspec.Struct, frozen=True, array_like=True):
@@ -94,15 +112,27 @@ class SittingStore:
 
     async def record_answers(
         self, sitting_id: uuid.UUID, student_id: str, events: list[AnswerEvent],
-        device: str = "",
+        device: str = "", *, budget: AnswerBudget = NO_BUDGET,
+        places: Sequence[int] | None = None,
     ) -> AnswerReply:
+        """Store the events (all-or-nothing for the checks the script makes: time, budget,
+        linear navigation). ``places`` holds each event's item place in the student's order,
+        in the order of ``events``, when the paper's navigation is linear (else None)."""
         k = self.keys.for_sitting(sitting_id)
-        args: list[Any] = [str(sitting_id), student_id, len(events)]
-        for event in sorted(events, key=lambda e: e.seq):
-            args.extend((event.seq, event.item, log_record(event)))
-        args.append(device)  # the device lock (engine/accounts/devices.py); '' checks nothing
+        order = sorted(range(len(events)), key=lambda i: events[i].seq)
+        records = [log_record(events[i]) for i in order]
+        args: list[Any] = [
+            str(sitting_id), student_id, len(events),
+            device,  # the device lock (engine/accounts/devices.py); '' checks nothing
+            sum(map(len, records)), budget.events_per_min, budget.events_burst,
+            budget.bytes_per_min, budget.bytes_burst, "0" if places is None else "1",
+        ]  # fmt: skip
+        for i, record in zip(order, records, strict=True):
+            event = events[i]
+            args.extend((event.seq, event.item, record, 0 if places is None else places[i]))
         raw = await self.hot.run_script(self._answer, [k.session, k.answers, k.stream], args)
-        return AnswerReply(_text(raw[0]), int(raw[1]), int(raw[2]))
+        return AnswerReply(_text(raw[0]), int(raw[1]), int(raw[2]),
+                           *(int(v) for v in raw[3:5]))
 
     async def submit(self, sitting_id: uuid.UUID, student_id: str, reason: str) -> SubmitReply:
         k = self.keys.for_sitting(sitting_id)
