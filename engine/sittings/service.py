@@ -154,6 +154,7 @@ async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> b
         b'","state":"', view.state.encode(),
         b'","remaining_ms":', str(remaining_ms(view.deadline_ms, view.clock_ms)).encode(),
         b',"last_seq":', str(view.last_seq).encode(),
+        b',"furthest":', str(view.furthest).encode(),
         b',"sections":', render_sections(compiled, sitting_id),
         b',"answers":{', answers, b"}}",
     ))  # fmt: skip

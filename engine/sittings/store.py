@@ -64,6 +64,8 @@ class SessionView(msgspec.Struct, frozen=True):
     answers: dict[bytes, bytes]
     # while paused the clock stands still at this instant (0: running)
     paused_at_ms: int = 0
+    # linear navigation: the furthest place in the student's order answered (-1: none yet)
+    furthest: int = -1
 
     @property
     def clock_ms(self) -> int:
@@ -147,7 +149,7 @@ class SittingStore:
                                   ["1" if with_answers else "0"])
         if not raw or raw[0] is None:
             return None
-        flat = raw[7:]
+        flat = raw[8:]
         return SessionView(
             state=_text(raw[0]),
             exam_version_id=_text(raw[1]),
@@ -157,6 +159,7 @@ class SittingStore:
             now_ms=int(raw[5]),
             answers=dict(zip(flat[::2], flat[1::2], strict=True)),
             paused_at_ms=int(raw[6]),
+            furthest=int(raw[7]),
         )
 
     async def session_fields(self, sitting_id: uuid.UUID, *names: str) -> list[str | None]:

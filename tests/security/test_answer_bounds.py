@@ -486,6 +486,8 @@ async def test_linear_navigation_is_kept_by_the_server(api: Api, school: School,
     last, latest, log = await _stored(svc, sid)
     assert last == 4 and set(latest) == {order[1].encode(), order[3].encode()}
     assert [row[0] for row in log] == [1, 2, 3, 4]
+    # the paper tells a page that lost its place (another device, cleared storage) where to resume
+    assert (await api.paper(student, sid))["furthest"] == 3
     # a resend of what is stored is acknowledged (duplicates are not checked again)
     r = await answer(2, 1, None)
     assert r.status_code == 200 and r.json()["acked_seq"] == 4
@@ -497,6 +499,7 @@ async def test_linear_navigation_is_kept_by_the_server(api: Api, school: School,
         r = await api.answer(student, sid, [{"seq": seq, "item": items[place]["id"],
                                              "response": yes}])
         assert r.status_code == 200, r.text
+    assert (await api.paper(student, sid))["furthest"] == -1
 
 
 @st.composite
