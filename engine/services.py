@@ -27,24 +27,21 @@ class Services:
     store: SittingStore = field(init=False)
     papers: PaperCache = field(init=False)
     keys: KeysCache = field(init=False)
-    # each sitting's write budget, as the answer script takes it
-    answer_budget: AnswerBudget = field(init=False)
     # sitting id -> exam version id; never changes, so a bounded memo saves a round trip
     exam_version_of: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.keyspace = KeySpace(self.settings.redis_namespace, self.settings.stream_shards)
         self.hot = HotRedis(self.redis)
-        self.store = SittingStore(self.redis, self.keyspace, self.hot)
+        s = self.settings
+        budget = AnswerBudget(s.answer_budget_events_per_min, s.answer_budget_events_burst,
+                              s.answer_budget_bytes_per_min, s.answer_budget_bytes_burst)
+        self.store = SittingStore(self.redis, self.keyspace, self.hot, budget)
         self.papers = PaperCache(
             self.redis, self.settings.redis_namespace,
             lambda v: load_paper(self.pool, v, self.papers.fragments),
         )
         self.keys = KeysCache(lambda v: load_grading_spec(self.pool, v))
-        s = self.settings
-        self.answer_budget = AnswerBudget(
-            s.answer_budget_events_per_min, s.answer_budget_events_burst,
-            s.answer_budget_bytes_per_min, s.answer_budget_bytes_burst)
 
     def keys_for(self, sitting_id: str) -> SittingKeys:
         return self.keyspace.for_sitting(uuid.UUID(sitting_id))

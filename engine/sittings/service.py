@@ -227,8 +227,7 @@ async def record_answers(
         places = [items[e.item].index if by_index is None else by_index[items[e.item].index]
                   for e in batch.events]
     reply = await svc.store.record_answers(sitting_id, str(principal.user_id), batch.events,
-                                           principal.device, budget=svc.answer_budget,
-                                           places=places)
+                                           principal.device, places)
     match reply.status:
         case "ok":
             return AnswerAck(acked_seq=reply.acked_seq, remaining_ms=max(0, reply.remaining_ms))

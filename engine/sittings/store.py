@@ -75,13 +75,25 @@ class SessionView(msgspec.Struct, frozen=True):
 
 
 
+def _seq(event: AnswerEvent) -> int:
+    return event.seq
+
+
+def _first_seq(pair: tuple[AnswerEvent, int]) -> int:
+    return pair[0].seq
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class SittingStore:
-    def __init__(self, redis: Any, keys: KeySpace, hot: HotRedis | None = None) -> None:
+    def __init__(self, redis: Any, keys: KeySpace, hot: HotRedis | None = None,
+                 budget: AnswerBudget = NO_BUDGET) -> None:
         self.redis = redis
+        # the answer script's budget arguments, encoded once
+        self._budget = tuple(str(v).encode() for v in (
+            budget.events_per_min, budget.events_burst, budget.bytes_per_min, budget.bytes_burst))
         # the scripts of the answer, timer and paper paths: engine/redis_lane.py
         self.hot = hot or HotRedis(redis)
         self.keys = keys
@@ -114,24 +126,27 @@ class SittingStore:
 
     async def record_answers(
         self, sitting_id: uuid.UUID, student_id: str, events: list[AnswerEvent],
-        device: str = "", *, budget: AnswerBudget = NO_BUDGET,
-        places: Sequence[int] | None = None,
+        device: str = "", places: Sequence[int] | None = None,
     ) -> AnswerReply:
-        """Store the events (all-or-nothing for the checks the script makes: time, budget,
-        linear navigation). ``places`` holds each event's item place in the student's order,
-        in the order of ``events``, when the paper's navigation is linear (else None)."""
+        """Store the events, or none of them when the script refuses the batch (time, budget,
+        linear navigation). ``places``: on a linear paper, each event's item place in the
+        student's order, in the order of ``events``."""
         k = self.keys.for_sitting(sitting_id)
-        order = sorted(range(len(events)), key=lambda i: events[i].seq)
-        records = [log_record(events[i]) for i in order]
+        tail: Sequence[int] = ()
+        if places is None:
+            ordered = sorted(events, key=_seq)
+        else:
+            pairs = sorted(zip(events, places, strict=True), key=_first_seq)
+            ordered, tail = [e for e, _ in pairs], [p for _, p in pairs]
+        records = [log_record(e) for e in ordered]
         args: list[Any] = [
             str(sitting_id), student_id, len(events),
             device,  # the device lock (engine/accounts/devices.py); '' checks nothing
-            sum(map(len, records)), budget.events_per_min, budget.events_burst,
-            budget.bytes_per_min, budget.bytes_burst, "0" if places is None else "1",
+            sum(map(len, records)), *self._budget, b"0" if places is None else b"1",
         ]  # fmt: skip
-        for i, record in zip(order, records, strict=True):
-            event = events[i]
-            args.extend((event.seq, event.item, record, 0 if places is None else places[i]))
+        for event, record in zip(ordered, records, strict=True):
+            args.extend((event.seq, event.item, record))
+        args.extend(tail)
         raw = await self.hot.run_script(self._answer, [k.session, k.answers, k.stream], args)
         return AnswerReply(_text(raw[0]), int(raw[1]), int(raw[2]),
                            *(int(v) for v in raw[3:5]))

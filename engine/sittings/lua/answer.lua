@@ -4,8 +4,8 @@
 --   nothing), 5 the batch's bytes, 6-9 the sitting's write budget: events per minute, events
 --   burst, bytes per minute, bytes burst (0 events per minute: no budget), 10 '1' when the
 --   paper's navigation is linear; then per event, sorted by seq: seq, item id, the event's JSON
---   (kept as the item's latest answer, and its record in the answer stream), the item's place
---   in the student's order.
+--   (kept as the item's latest answer, and its record in the answer stream); then, on a linear
+--   paper only, per event in the same order: its item's place in the student's order.
 -- A seq at or below the last stored one is a duplicate (acknowledged, not stored twice); a gap
 -- stops the batch so that "acked_seq" always means "this and everything before it is stored".
 -- The events stored go into the shard's answer stream as one entry (engine/sittings/answer_stream.py).
@@ -59,12 +59,12 @@ local furthest = tonumber(s[12] or '-1')
 local latest, stored = {}, {}
 local acked = last
 for i = 0, n - 1 do
-  local at = 10 + i * 4
+  local at = 10 + i * 3
   local seq = tonumber(ARGV[at + 1])
   if seq == acked + 1 then
     if linear then
       -- the furthest item reached so far (stored events, in seq order): never back before it
-      local place = tonumber(ARGV[at + 4])
+      local place = tonumber(ARGV[11 + n * 3 + i])
       if place < furthest then return {'navigation_linear', last, remaining, seq, furthest} end
       furthest = place
     end
