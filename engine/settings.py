@@ -57,7 +57,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     answer_max_text_chars: int = 100_000
     # each sitting's write budget, counted by the answer script itself (no extra round trip):
     # events and bytes per minute, and the bursts a sitting saves up while quiet (an offline
-    # page resends its backlog at once); far above a real student's pace. 0 per minute: no budget
+    # page resends its backlog at once); far above a real student's pace. Either rate 0: none
     answer_budget_events_per_min: int = 1200
     answer_budget_events_burst: int = 6000
     answer_budget_bytes_per_min: int = 2 * 1024 * 1024

@@ -38,7 +38,7 @@ class AnswerReply(msgspec.Struct, frozen=True, array_like=True):
 
 class AnswerBudget(msgspec.Struct, frozen=True):
     """A sitting's write budget (settings.answer_budget_*): two token buckets the answer
-    script keeps in the session hash; events_per_min 0 turns it off."""
+    script keeps in the session hash; either rate 0 turns it off."""
 
     events_per_min: int = 0
     events_burst: int = 0
@@ -91,8 +91,9 @@ class SittingStore:
     def __init__(self, redis: Any, keys: KeySpace, hot: HotRedis | None = None,
                  budget: AnswerBudget = NO_BUDGET) -> None:
         self.redis = redis
-        # the answer script's budget arguments, encoded once
-        self._budget = tuple(str(v).encode() for v in (
+        # the answer script's budget arguments, encoded once; either rate 0 turns it off
+        on = budget.events_per_min > 0 and budget.bytes_per_min > 0
+        self._budget = tuple(str(v if on else 0).encode() for v in (
             budget.events_per_min, budget.events_burst, budget.bytes_per_min, budget.bytes_burst))
         # the scripts of the answer, timer and paper paths: engine/redis_lane.py
         self.hot = hot or HotRedis(redis)

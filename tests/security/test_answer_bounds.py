@@ -432,7 +432,8 @@ async def test_the_write_budget_answers_429_and_stores_nothing(
         assert r.status_code == 200 and r.json()["acked_seq"] == 5, r.text
     last, _, log = await _stored(svc, sid)
     assert last == 5 and [row[0] for row in log] == [1, 2, 3, 4, 5]
-    # bytes count too: a 2 KB budget takes one 1.5 KB essay, not a second
+    # bytes count too: a 2 KB budget takes one essay (one larger than the whole burst takes a
+    # full bucket, rather than never passing), not a second
     essay = {"kind": "essay", "stem": "Write.", "max_length": 5000}
     student, sid, items = await _sitting(api, school, 4, items=[essay])
     by_kind = {item["kind"]: item["id"] for item in items}
@@ -440,10 +441,10 @@ async def test_the_write_budget_answers_429_and_stores_nothing(
                                     answer_budget_bytes_burst=2000)
     async with AsyncTestClient(app=create_app(small)) as other:
         headers = await api.headers(student)
-        for seq, status in ((1, 200), (2, 429)):
+        for seq, status, length in ((1, 200, 2500), (2, 429, 100)):
             r = await other.post(f"/v1/sittings/{sid}/answers", headers=headers, json={
                 "events": [{"seq": seq, "item": by_kind["essay"],
-                            "response": {"kind": "essay", "text": "w" * 1500}}]})
+                            "response": {"kind": "essay", "text": "w" * length}}]})
             assert r.status_code == status, r.text
     assert (await _stored(svc, sid))[0] == 1
     # the default budget: a page back online resends its whole backlog at once, 50 events a

@@ -40,17 +40,18 @@ if ev_rate > 0 then
     ev = math.min(ev_burst, tonumber(s[10]) + elapsed * ev_rate / 60000)
     by = math.min(by_burst, tonumber(s[11]) + elapsed * by_rate / 60000)
   end
-  local bytes = tonumber(ARGV[5])
-  if ev < n or by < bytes then
-    local wait = math.max((n - ev) * 60000 / ev_rate, (bytes - by) * 60000 / by_rate)
+  -- a batch larger than a whole burst needs a full bucket (else it could never pass)
+  local need_ev, need_by = math.min(n, ev_burst), math.min(tonumber(ARGV[5]), by_burst)
+  if ev < need_ev or by < need_by then
+    local wait = math.max((need_ev - ev) * 60000 / ev_rate, (need_by - by) * 60000 / by_rate)
     return {'rate_limited', last, remaining, math.ceil(wait)}
   end
   table.insert(session, 'budget_at')
   table.insert(session, now)
   table.insert(session, 'budget_events')
-  table.insert(session, tostring(ev - n))
+  table.insert(session, tostring(ev - need_ev))
   table.insert(session, 'budget_bytes')
-  table.insert(session, tostring(by - bytes))
+  table.insert(session, tostring(by - need_by))
 end
 -- latest: item, record pairs for one HSET (one command and one AOF record for the batch; an
 -- item answered twice in a batch keeps its later record, as one HSET per event would)
