@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from array import array
 from datetime import UTC, datetime
-from typing import Any
 
 import msgspec
 
@@ -14,7 +12,7 @@ from engine.auth.principal import Principal
 from engine.exams.repository import ExamRepository
 from engine.problems import Problem, conflict, not_found, validation_failed
 from engine.services import Services
-from engine.sittings import proctoring_actions
+from engine.sittings import answer_checks, proctoring_actions
 from engine.sittings.deadlines import remaining_ms
 from engine.sittings.grader import grade_sitting
 from engine.sittings.keys import shard_of
@@ -36,26 +34,10 @@ from engine.sittings.repository import (
     SITTING_WITH_RESULT,
 )
 from grading.types import ItemScore
-from question_bank.answer_rules import check_response, positions
-from question_bank.paper import CompiledPaper, render_sections
+from question_bank.paper import render_sections
 
 _json = msgspec.json.Encoder()
 _items_type = dict[str, ItemScore]
-# sitting id -> its items' places in its order (question_bank/answer_rules.positions), for
-# linear papers only: one shuffle per sitting and process rather than one per answer batch
-_places_of_sitting: dict[uuid.UUID, array[int]] = {}
-MAX_REMEMBERED_PLACES = 50_000  # ~1 KB each for a 150-item paper; cheap to rebuild
-
-
-def _places(paper: CompiledPaper, sitting_id: uuid.UUID) -> array[int]:
-    places = _places_of_sitting.get(sitting_id)
-    if places is None:
-        if len(_places_of_sitting) >= MAX_REMEMBERED_PLACES:
-            _places_of_sitting.clear()
-        places = _places_of_sitting[sitting_id] = positions(paper, sitting_id)
-    return places
-
-
 def _ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
@@ -160,45 +142,13 @@ async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> b
     ))  # fmt: skip
 
 
-def _refused(refusals: list[dict[str, Any]]) -> Problem:
-    first = refusals[0]
-    return Problem(
-        400, "validation_failed", "An answer does not fit its item",
-        f"event seq {first['seq']} (item {first['item']}): {first['message']}; nothing of "
-        "this batch was stored: send it again without the events named in errors",
-        extra={"errors": refusals})  # fmt: skip
-
-
-def _rate_limited(acked: int, retry_after_ms: int) -> Problem:
-    seconds = max(1, -(-retry_after_ms // 1000))
-    return Problem(429, "answer_rate_limited", "Too many answers for now",
-                   f"this sitting has sent more answers than its budget allows; nothing of this "
-                   f"batch was stored: send it again in {seconds} s",
-                   extra={"acked_seq": acked, "retry_after_s": seconds},
-                   headers={"Retry-After": str(seconds)})
-
-
-def _went_back(batch: AnswerBatch, seq: int, furthest: int, acked: int) -> Problem:
-    item = next(e.item for e in batch.events if e.seq == seq)
-    return Problem(
-        409, "navigation_linear", "This exam does not go back",
-        f"event seq {seq} answers item {item}, which comes before the furthest question this "
-        f"sitting has reached (number {furthest + 1}); nothing of this batch was stored",
-        extra={"seq": seq, "item": item, "furthest": furthest, "acked_seq": acked})  # fmt: skip
-
-
 async def record_answers(
     svc: Services, principal: Principal, sitting_id: uuid.UUID, batch: AnswerBatch
 ) -> AnswerAck:
-    """Store a batch, or nothing of it. Every event is checked against its item first
-    (question_bank/answer_rules.py: kind, option ids, text length, finite numbers) and one bad
-    event refuses the whole batch (400 ``validation_failed``, naming each bad event by seq and
-    item): storing the events before it would be sound, but refusing all keeps "acked_seq means
-    this and everything before it is stored" trivially true, and the page drops just the named
-    events and sends the rest again. The answer script then refuses the whole batch, storing
-    nothing, when it is over the sitting's write budget (429 ``answer_rate_limited``) or, on a
-    linear paper, answers an item before the furthest one reached (409 ``navigation_linear``).
-    """
+    """Store a batch, or nothing of it: refused whole when an event does not fit its item
+    (400, engine/sittings/answer_checks.py), or, by the answer script, when the sitting is
+    over its write budget (429 ``answer_rate_limited``) or the batch goes back on a linear
+    paper (409 ``navigation_linear``)."""
     settings = svc.settings
     if len(batch.events) > settings.max_batch_events:
         raise validation_failed(f"at most {settings.max_batch_events} events per batch")
@@ -206,35 +156,21 @@ async def record_answers(
     if version is None:
         raise not_found("sitting")
     rules = await svc.papers.rules(version)
-    items, cap = rules.items, settings.answer_max_text_chars
-    refusals: list[dict[str, Any]] = []
-    for index, event in enumerate(batch.events):
-        rule = items.get(event.item)
-        if rule is None:
-            refusals.append({"field": f"events[{index}].item", "seq": event.seq,
-                             "item": event.item, "message": "not an item of this paper"})
-            continue
-        why = check_response(rule, event.response, cap)
-        if why is not None:
-            refusals.append({"field": f"events[{index}].response", "seq": event.seq,
-                             "item": event.item, "message": why})
-    if refusals:
-        raise _refused(refusals)
+    answer_checks.check_events(rules, batch.events, settings.answer_max_text_chars)
     places = None
     if rules.linear:
-        by_index = (_places(await svc.papers.get(version), sitting_id) if rules.shuffle
-                    else None)
-        places = [items[e.item].index if by_index is None else by_index[items[e.item].index]
-                  for e in batch.events]
+        places = answer_checks.places(rules, await svc.papers.get(version), sitting_id,
+                                      batch.events)
     reply = await svc.store.record_answers(sitting_id, str(principal.user_id), batch.events,
                                            principal.device, places)
     match reply.status:
         case "ok":
             return AnswerAck(acked_seq=reply.acked_seq, remaining_ms=max(0, reply.remaining_ms))
         case "rate_limited":
-            raise _rate_limited(reply.acked_seq, reply.detail)
+            raise answer_checks.rate_limited(reply.acked_seq, reply.detail)
         case "navigation_linear":
-            raise _went_back(batch, reply.detail, reply.furthest, reply.acked_seq)
+            raise answer_checks.went_back(batch.events, reply.detail, reply.furthest,
+                                         reply.acked_seq)
         case "time_expired":
             raise _time_expired(reply.acked_seq, reply.remaining_ms)
         case "sitting_submitted":
