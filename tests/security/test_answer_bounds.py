@@ -45,10 +45,11 @@ from question_bank.answer_rules import (
     ItemRule,
     check_response,
     paper_rules,
+    positions,
 )
 from question_bank.items import split_item
 from question_bank.kinds import ItemCreate
-from question_bank.paper import compile_item, compile_paper
+from question_bank.paper import compile_item, compile_paper, render_sections
 from tests.integration.conftest import (  # noqa: F401  (fixtures)
     PASSWORD,
     Api,
@@ -286,6 +287,24 @@ def test_compiled_papers_carry_the_rules_of_every_kind() -> None:
         assert check_response(rule, _response.decode(msgspec.json.encode(good)), CAP) is None
         for bad in BAD[item["kind"]]:
             assert check_response(rule, _response.decode(msgspec.json.encode(bad)), CAP), bad
+
+
+@given(st.lists(st.integers(1, 12), min_size=1, max_size=4), st.booleans(),
+       st.uuids(version=4))
+def test_places_follow_the_order_the_student_sees(sizes: list[int], shuffle: bool,
+                                                 sitting_id: uuid.UUID) -> None:
+    """Linear navigation compares places in the sitting's own (shuffled) order: the places the
+    server computes are those of the paper the student's page shows."""
+    sections = [(f"S{s}", [split_item(f"s{s}i{n}", _authored.decode(msgspec.json.encode(
+        AUTHORED[n % len(AUTHORED)][0])))[0] for n in range(size)])
+        for s, size in enumerate(sizes)]
+    paper = compile_paper(str(uuid.uuid4()), "T", shuffle, sections)
+    shown = [item["id"] for section in msgspec.json.decode(render_sections(paper, sitting_id))
+             for item in section["items"]]
+    rules = paper_rules(paper)
+    places = positions(paper, sitting_id)
+    assert [shown[places[rules.items[i].index]] for i in rules.items] == list(rules.items)
+    assert sorted(places) == list(range(len(shown)))
 
 
 # ------------------------------------------------------------------- through the API

@@ -486,7 +486,8 @@
         var t = v.trim().replace(',', '.');
         if (t === '') { prev = v; record(it.id, null); hint.textContent = ''; return; }
         var num = Number(t);
-        if (!isFinite(num) || !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) { hint.textContent = 'Enter a number, e.g. 3.14'; return; }
+        // the server takes finite numbers up to 1e100 in size (question_bank/answer_rules.py)
+        if (!isFinite(num) || Math.abs(num) > 1e100 || !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) { hint.textContent = 'Enter a number, e.g. 3.14'; return; }
         prev = v; record(it.id, { kind: 'numeric', value: num });
       } else {
         prev = v; record(it.id, v.trim() === '' ? null : { kind: kind, text: v });
@@ -594,13 +595,14 @@
             })));
         } else {
           var numeric = blank.kind === 'numeric';
-          ctl = h('input', { 'aria-label': label, size: 10, inputmode: numeric ? 'decimal' : null, autocomplete: 'off' });
+          // a text blank takes up to 1000 characters (BLANK_MAX_CHARS, question_bank/answer_rules.py)
+          ctl = h('input', { 'aria-label': label, size: 10, inputmode: numeric ? 'decimal' : null, maxlength: numeric ? null : 1000, autocomplete: 'off' });
           ctl.value = prev[bid] ? String(numeric ? prev[bid].value : prev[bid].text) : '';
           ctl.addEventListener('change', function () {
             var v = ctl.value.trim();
             if (numeric) {
               var num = Number(v.replace(',', '.'));
-              if (v !== '' && !isFinite(num)) { ctl.setAttribute('aria-invalid', 'true'); return; }
+              if (v !== '' && (!isFinite(num) || Math.abs(num) > 1e100)) { ctl.setAttribute('aria-invalid', 'true'); return; }
               ctl.removeAttribute('aria-invalid');
               values[bid] = v === '' ? null : { kind: 'numeric', value: num };
             } else values[bid] = v === '' ? null : { kind: 'short_text', text: v };
