@@ -15,6 +15,7 @@ point far off its picture.
 
 from __future__ import annotations
 
+import heapq
 import uuid
 from array import array
 from collections.abc import Callable
@@ -126,8 +127,14 @@ def _quote(value: str) -> str:
 def _unknown(what: str, given: frozenset[str] | set[str], known: frozenset[str]) -> str | None:
     unknown = given - known
     if unknown:
-        return f"not {what} of this item: {', '.join(sorted(map(_quote, unknown))[:5])}"
+        # the first few, in a stable order, without sorting all of a hostile list
+        return f"not {what} of this item: {', '.join(map(_quote, heapq.nsmallest(5, unknown)))}"
     return None
+
+
+def _too_many(what: str, given: int, most: int) -> str:
+    # checked first, so that a hostile list costs no more than the item is long
+    return f"{given} {what}; this item has {most}"
 
 
 def _number(value: float) -> str | None:
@@ -149,6 +156,8 @@ def _single_choice(rule: ItemRule, r: SingleChoiceResponse, cap: int) -> str | N
 
 def _multiple(rule: ItemRule, r: MultipleResponseResponse, cap: int) -> str | None:
     # a set: a choice sent twice is one choice
+    if len(r.choices) > len(rule.options):
+        return _too_many("choices", len(r.choices), len(rule.options))
     return _unknown("an option", r.choices, rule.options)
 
 
@@ -165,6 +174,8 @@ def _short_text(rule: ItemRule, r: ShortTextResponse | EssayResponse, cap: int) 
 
 
 def _ordering(rule: ItemRule, r: OrderingResponse, cap: int) -> str | None:
+    if len(r.order) > len(rule.options):
+        return _too_many("options in the order", len(r.order), len(rule.options))
     given = set(r.order)
     if len(given) != len(r.order):
         return "an option is listed twice in the order"
@@ -172,6 +183,8 @@ def _ordering(rule: ItemRule, r: OrderingResponse, cap: int) -> str | None:
 
 
 def _matching(rule: ItemRule, r: MatchingResponse, cap: int) -> str | None:
+    if len(r.pairs) > len(rule.sources):
+        return _too_many("pairs", len(r.pairs), len(rule.sources))
     sources = [s for s, _ in r.pairs]
     if len(set(sources)) != len(sources):
         return "a source is matched to more than one target"
@@ -180,6 +193,8 @@ def _matching(rule: ItemRule, r: MatchingResponse, cap: int) -> str | None:
 
 
 def _cloze(rule: ItemRule, r: ClozeResponse, cap: int) -> str | None:
+    if len(r.blanks) > len(rule.blanks):
+        return _too_many("blanks", len(r.blanks), len(rule.blanks))
     for bid, blank in r.blanks.items():
         expected = rule.blanks.get(bid)
         if expected is None:
