@@ -1,7 +1,7 @@
 -- Store a batch of answer events of one sitting: one call, one slot.
 -- KEYS: session, answers, stream
 -- ARGV: 1 sitting id, 2 student id, 3 event count n, 4 the caller's device id ('' checks
---   nothing), 5 the batch's bytes, 6-9 the sitting's write budget: events per minute, events
+--   nothing), 5 the bytes of the events' JSON, 6-9 the sitting's write budget: events per minute, events
 --   burst, bytes per minute, bytes burst (0 events per minute: no budget), 10 '1' when the
 --   paper's navigation is linear; then per event, sorted by seq: seq, item id, the event's JSON
 --   (kept as the item's latest answer, and its record in the answer stream); then, on a linear
