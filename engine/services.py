@@ -12,7 +12,7 @@ from engine.redis_lane import HotRedis
 from engine.settings import Settings
 from engine.sittings.grader import KeysCache
 from engine.sittings.keys import KeySpace, SittingKeys
-from engine.sittings.store import SittingStore
+from engine.sittings.store import AnswerBudget, SittingStore
 from question_bank.cache import PaperCache
 
 
@@ -33,7 +33,10 @@ class Services:
     def __post_init__(self) -> None:
         self.keyspace = KeySpace(self.settings.redis_namespace, self.settings.stream_shards)
         self.hot = HotRedis(self.redis)
-        self.store = SittingStore(self.redis, self.keyspace, self.hot)
+        s = self.settings
+        budget = AnswerBudget(s.answer_budget_events_per_min, s.answer_budget_events_burst,
+                              s.answer_budget_bytes_per_min, s.answer_budget_bytes_burst)
+        self.store = SittingStore(self.redis, self.keyspace, self.hot, budget)
         self.papers = PaperCache(
             self.redis, self.settings.redis_namespace,
             lambda v: load_paper(self.pool, v, self.papers.fragments),

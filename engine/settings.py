@@ -78,6 +78,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     stream_shards: int = 16
     max_body_bytes: int = 256 * 1024
     max_batch_events: int = 50
+    # the longest text answer stored, whatever an item's own max_length says
+    answer_max_text_chars: int = 100_000
+    # each sitting's write budget, counted by the answer script itself (no extra round trip):
+    # events and bytes per minute, and the bursts a sitting saves up while quiet (an offline
+    # page resends its backlog at once); far above a real student's pace. Either rate 0: none
+    answer_budget_events_per_min: int = 1200
+    answer_budget_events_burst: int = 6000
+    answer_budget_bytes_per_min: int = 2 * 1024 * 1024
+    answer_budget_bytes_burst: int = 16 * 1024 * 1024
     # HTTP requests one process serves at once before it counts as fully utilised (overflow)
     max_in_flight_requests: int = 256
     # background consumers (persister, sweeper, grader) inside the API process; off in

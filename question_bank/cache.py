@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from question_bank.answer_rules import PaperRules, paper_rules
 from question_bank.models import CacheStats
 from question_bank.paper import CompiledItem, CompiledPaper, pack_paper, unpack_paper
 
@@ -96,6 +97,9 @@ class PaperCache:
         self._namespace = namespace
         self._loader = loader
         self._memory: dict[str, CompiledPaper] = {}
+        # the answer bounds of each paper in memory (question_bank/answer_rules.py), built with
+        # it: immutable like the paper, so never invalidated either
+        self._rules: dict[str, PaperRules] = {}
         self.stats: Counter[str] = Counter()
         self.fragments = FragmentCache(redis, namespace, self.stats)
 
@@ -105,6 +109,10 @@ class PaperCache:
     async def put(self, paper: CompiledPaper) -> None:
         """Store a freshly compiled paper in both tiers (at publish time)."""
         await self._redis.set(self.redis_key(paper.exam_version_id), pack_paper(paper))
+        self._keep(paper)
+
+    def _keep(self, paper: CompiledPaper) -> None:
+        self._rules[paper.exam_version_id] = paper_rules(paper)
         self._memory[paper.exam_version_id] = paper
 
     async def get(self, exam_version_id: str) -> CompiledPaper:
@@ -120,8 +128,17 @@ class PaperCache:
             self.stats["miss"] += 1
             paper = await self._loader(exam_version_id)
             await self._redis.set(self.redis_key(exam_version_id), pack_paper(paper))
-        self._memory[exam_version_id] = paper
+        self._keep(paper)
         return paper
+
+    async def rules(self, exam_version_id: str) -> PaperRules:
+        """What each item of the paper takes as an answer: built when the paper came into this
+        process, so the answer path only looks it up."""
+        rules = self._rules.get(exam_version_id)
+        if rules is None:
+            await self.get(exam_version_id)
+            rules = self._rules[exam_version_id]
+        return rules
 
     def summary(self) -> CacheStats:
         return CacheStats(counts=dict(self.stats), paper_hit_rate=hit_rate(self.stats),

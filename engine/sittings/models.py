@@ -102,5 +102,8 @@ class StudentPaperDoc(msgspec.Struct, frozen=True):
     state: str
     remaining_ms: int
     last_seq: int
+    # linear navigation: the furthest question (place in this order, from 0) answered so far;
+    # answers to questions before it are refused (-1: none yet; always -1 on a free paper)
+    furthest: int
     sections: list[PaperSectionDoc]
     answers: dict[str, StoredAnswer]

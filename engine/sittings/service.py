@@ -12,7 +12,7 @@ from engine.auth.principal import Principal
 from engine.exams.repository import ExamRepository
 from engine.problems import Problem, conflict, not_found, validation_failed
 from engine.services import Services
-from engine.sittings import proctoring_actions
+from engine.sittings import answer_checks, proctoring_actions
 from engine.sittings.deadlines import remaining_ms
 from engine.sittings.grader import grade_sitting
 from engine.sittings.keys import shard_of
@@ -38,20 +38,6 @@ from question_bank.paper import render_sections
 
 _json = msgspec.json.Encoder()
 _items_type = dict[str, ItemScore]
-# exam version -> item id -> kind: a published version never changes, and building the map
-# on every answer batch showed in the profile
-_kinds_of_version: dict[str, dict[str, str]] = {}
-
-
-async def _item_kinds(svc: Services, version: str) -> dict[str, str]:
-    kinds = _kinds_of_version.get(version)
-    if kinds is None:
-        if len(_kinds_of_version) >= 10_000:
-            _kinds_of_version.clear()
-        kinds = _kinds_of_version[version] = (await svc.papers.get(version)).item_kinds()
-    return kinds
-
-
 def _ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
@@ -153,6 +139,7 @@ async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> b
         b'","state":"', view.state.encode(),
         b'","remaining_ms":', str(remaining_ms(view.deadline_ms, view.clock_ms)).encode(),
         b',"last_seq":', str(view.last_seq).encode(),
+        b',"furthest":', str(view.furthest).encode(),
         b',"sections":', render_sections(compiled, sitting_id),
         b',"answers":{', answers, b"}}",
     ))  # fmt: skip
@@ -161,30 +148,34 @@ async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> b
 async def record_answers(
     svc: Services, principal: Principal, sitting_id: uuid.UUID, batch: AnswerBatch
 ) -> AnswerAck:
-    if len(batch.events) > svc.settings.max_batch_events:
-        raise validation_failed(f"at most {svc.settings.max_batch_events} events per batch")
+    """Store a batch, or nothing of it: refused whole when an event does not fit its item
+    (400, engine/sittings/answer_checks.py), or, by the answer script, when the sitting is
+    over its write budget (429 ``answer_rate_limited``) or the batch goes back on a linear
+    paper (409 ``navigation_linear``)."""
+    settings = svc.settings
+    if len(batch.events) > settings.max_batch_events:
+        raise validation_failed(f"at most {settings.max_batch_events} events per batch")
     version = await _exam_version_of(svc, sitting_id)
     if version is None:
         raise not_found("sitting")
     if principal.exam_id is not None:  # an exam card: its own exam's sittings only
         await sitting_access.confine_card(svc.pool, principal, version)
-    kinds = await _item_kinds(svc, version)
-    errors = []
-    for index, event in enumerate(batch.events):
-        kind = kinds.get(event.item)
-        if kind is None:
-            errors.append({"field": f"events[{index}].item",
-                           "message": "not an item of this paper"})
-        elif event.response is not None and event.response.__struct_config__.tag != kind:
-            errors.append({"field": f"events[{index}].response",
-                           "message": f"this item takes a {kind} response"})
-    if errors:
-        raise validation_failed("some events do not fit this paper; nothing was stored", errors)
+    rules = await svc.papers.rules(version)
+    answer_checks.check_events(rules, batch.events, settings.answer_max_text_chars)
+    places = None
+    if rules.linear:
+        places = answer_checks.places(rules, await svc.papers.get(version), sitting_id,
+                                      batch.events)
     reply = await svc.store.record_answers(sitting_id, str(principal.user_id), batch.events,
-                                           principal.device)
+                                           principal.device, places)
     match reply.status:
         case "ok":
             return AnswerAck(acked_seq=reply.acked_seq, remaining_ms=max(0, reply.remaining_ms))
+        case "rate_limited":
+            raise answer_checks.rate_limited(reply.acked_seq, reply.detail)
+        case "navigation_linear":
+            raise answer_checks.went_back(batch.events, reply.detail, reply.furthest,
+                                         reply.acked_seq)
         case "time_expired":
             raise _time_expired(reply.acked_seq, reply.remaining_ms)
         case "sitting_submitted":

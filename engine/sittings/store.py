@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
@@ -29,6 +30,23 @@ class AnswerReply(msgspec.Struct, frozen=True, array_like=True):
     status: str
     acked_seq: int
     remaining_ms: int
+    # rate_limited: ms until the batch fits the budget; navigation_linear: the refused seq
+    detail: int = 0
+    # navigation_linear: the furthest place in the student's order reached before
+    furthest: int = 0
+
+
+class AnswerBudget(msgspec.Struct, frozen=True):
+    """A sitting's write budget (settings.answer_budget_*): two token buckets the answer
+    script keeps in the session hash; either rate 0 turns it off."""
+
+    events_per_min: int = 0
+    events_burst: int = 0
+    bytes_per_min: int = 0
+    bytes_burst: int = 0
+
+
+NO_BUDGET = AnswerBudget()
 
 
 class SubmitReply(msgspec.Struct, frozen=True, array_like=True):
@@ -46,6 +64,8 @@ class SessionView(msgspec.Struct, frozen=True):
     answers: dict[bytes, bytes]
     # while paused the clock stands still at this instant (0: running)
     paused_at_ms: int = 0
+    # linear navigation: the furthest place in the student's order answered (-1: none yet)
+    furthest: int = -1
 
     @property
     def clock_ms(self) -> int:
@@ -55,13 +75,26 @@ class SessionView(msgspec.Struct, frozen=True):
 
 
 
+def _seq(event: AnswerEvent) -> int:
+    return event.seq
+
+
+def _first_seq(pair: tuple[AnswerEvent, int]) -> int:
+    return pair[0].seq
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class SittingStore:
-    def __init__(self, redis: Any, keys: KeySpace, hot: HotRedis | None = None) -> None:
+    def __init__(self, redis: Any, keys: KeySpace, hot: HotRedis | None = None,
+                 budget: AnswerBudget = NO_BUDGET) -> None:
         self.redis = redis
+        # the answer script's budget arguments, encoded once; either rate 0 turns it off
+        on = budget.events_per_min > 0 and budget.bytes_per_min > 0
+        self._budget = tuple(str(v if on else 0).encode() for v in (
+            budget.events_per_min, budget.events_burst, budget.bytes_per_min, budget.bytes_burst))
         # the scripts of the answer, timer and paper paths: engine/redis_lane.py
         self.hot = hot or HotRedis(redis)
         self.keys = keys
@@ -94,15 +127,30 @@ class SittingStore:
 
     async def record_answers(
         self, sitting_id: uuid.UUID, student_id: str, events: list[AnswerEvent],
-        device: str = "",
+        device: str = "", places: Sequence[int] | None = None,
     ) -> AnswerReply:
+        """Store the events, or none of them when the script refuses the batch (time, budget,
+        linear navigation). ``places``: on a linear paper, each event's item place in the
+        student's order, in the order of ``events``."""
         k = self.keys.for_sitting(sitting_id)
-        args: list[Any] = [str(sitting_id), student_id, len(events)]
-        for event in sorted(events, key=lambda e: e.seq):
-            args.extend((event.seq, event.item, log_record(event)))
-        args.append(device)  # the device lock (engine/accounts/devices.py); '' checks nothing
+        tail: Sequence[int] = ()
+        if places is None:
+            ordered = sorted(events, key=_seq)
+        else:
+            pairs = sorted(zip(events, places, strict=True), key=_first_seq)
+            ordered, tail = [e for e, _ in pairs], [p for _, p in pairs]
+        records = [log_record(e) for e in ordered]
+        args: list[Any] = [
+            str(sitting_id), student_id, len(events),
+            device,  # the device lock (engine/accounts/devices.py); '' checks nothing
+            sum(map(len, records)), *self._budget, b"0" if places is None else b"1",
+        ]  # fmt: skip
+        for event, record in zip(ordered, records, strict=True):
+            args.extend((event.seq, event.item, record))
+        args.extend(tail)
         raw = await self.hot.run_script(self._answer, [k.session, k.answers, k.stream], args)
-        return AnswerReply(_text(raw[0]), int(raw[1]), int(raw[2]))
+        return AnswerReply(_text(raw[0]), int(raw[1]), int(raw[2]),
+                           *(int(v) for v in raw[3:5]))
 
     async def submit(self, sitting_id: uuid.UUID, student_id: str, reason: str) -> SubmitReply:
         k = self.keys.for_sitting(sitting_id)
@@ -117,7 +165,7 @@ class SittingStore:
                                   ["1" if with_answers else "0"])
         if not raw or raw[0] is None:
             return None
-        flat = raw[7:]
+        flat = raw[8:]
         return SessionView(
             state=_text(raw[0]),
             exam_version_id=_text(raw[1]),
@@ -127,6 +175,7 @@ class SittingStore:
             now_ms=int(raw[5]),
             answers=dict(zip(flat[::2], flat[1::2], strict=True)),
             paused_at_ms=int(raw[6]),
+            furthest=int(raw[7]),
         )
 
     async def session_fields(self, sitting_id: uuid.UUID, *names: str) -> list[str | None]:

@@ -215,15 +215,28 @@
         if (S.queue.length) return flush();
         return;
       }
-      if (typeof d.acked_seq === 'number') ack(d.acked_seq);
+      var x = d.extra || {};
+      if (typeof x.acked_seq === 'number') ack(x.acked_seq);
+      else if (typeof d.acked_seq === 'number') ack(d.acked_seq);
       if (d.code === 'time_expired') return finish('time');
       if (d.code === 'sitting_submitted') return finish('submitted');
       if (d.code === 'device_replaced') { S.done = true; alertMsg('This exam continues on another device. Nothing from this one is saved any more.'); return; }
       if (d.code === 'sitting_paused') { alertMsg('A proctor paused the exam. Your answers are kept and sent when it resumes.'); retryLater(); return; }
-      if (r.status === 400) {
-        // the server refuses these events for good (they do not fit the paper): keep the rest going
-        S.queue.splice(0, batch.length);
-        renumber(batch[0].seq - 1);
+      if (d.code === 'answer_rate_limited') {
+        // nothing of the batch was stored: the same events again once the server says so
+        clearTimeout(S.retryTimer);
+        S.retryTimer = setTimeout(flush, 1000 * Math.max(1, x.retry_after_s || 1));
+        return;
+      }
+      // the server refuses these events for good and stored none of the batch: drop the
+      // events it names (all of the batch when it names none), send the rest again
+      var refused = null;
+      if (d.code === 'navigation_linear' && typeof x.seq === 'number') refused = [x.seq];
+      else if (r.status === 400 && d.errors) refused = d.errors.map(function (e) { return e.seq; }).filter(function (q) { return typeof q === 'number'; });
+      if (r.status === 400 || (d.code === 'navigation_linear' && refused)) {
+        var sent0 = batch[0].seq, drop = refused && refused.length ? refused : batch.map(function (e) { return e.seq; });
+        S.queue = S.queue.filter(function (e) { return drop.indexOf(e.seq) < 0; });
+        renumber(sent0 - 1);
         alertMsg('Some answers could not be saved: ' + (d.detail || d.title || 'invalid'));
         return flush();
       }
@@ -409,6 +422,8 @@
     S.items = [];
     p.sections.forEach(function (sec) { sec.items.forEach(function (it) { S.items.push({ item: it, section: sec.title }); }); });
     if (S.pos >= S.items.length) S.pos = 0;
+    // linear: never show a question before the furthest one answered (the server refuses it)
+    if (S.linear && typeof p.furthest === 'number' && p.furthest > S.pos) S.pos = Math.min(p.furthest, S.items.length - 1);
     $('title').textContent = p.title;
     deviceEvent();
     telemetry({ type: 'focus' });
@@ -479,7 +494,8 @@
         var t = v.trim().replace(',', '.');
         if (t === '') { prev = v; record(it.id, null); hint.textContent = ''; return; }
         var num = Number(t);
-        if (!isFinite(num) || !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) { hint.textContent = 'Enter a number, e.g. 3.14'; return; }
+        // the server takes finite numbers up to 1e100 in size (question_bank/answer_rules.py)
+        if (!isFinite(num) || Math.abs(num) > 1e100 || !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) { hint.textContent = 'Enter a number, e.g. 3.14'; return; }
         prev = v; record(it.id, { kind: 'numeric', value: num });
       } else {
         prev = v; record(it.id, v.trim() === '' ? null : { kind: kind, text: v });
@@ -587,13 +603,14 @@
             })));
         } else {
           var numeric = blank.kind === 'numeric';
-          ctl = h('input', { 'aria-label': label, size: 10, inputmode: numeric ? 'decimal' : null, autocomplete: 'off' });
+          // a text blank takes up to 1000 characters (BLANK_MAX_CHARS, question_bank/answer_rules.py)
+          ctl = h('input', { 'aria-label': label, size: 10, inputmode: numeric ? 'decimal' : null, maxlength: numeric ? null : 1000, autocomplete: 'off' });
           ctl.value = prev[bid] ? String(numeric ? prev[bid].value : prev[bid].text) : '';
           ctl.addEventListener('change', function () {
             var v = ctl.value.trim();
             if (numeric) {
               var num = Number(v.replace(',', '.'));
-              if (v !== '' && !isFinite(num)) { ctl.setAttribute('aria-invalid', 'true'); return; }
+              if (v !== '' && (!isFinite(num) || Math.abs(num) > 1e100)) { ctl.setAttribute('aria-invalid', 'true'); return; }
               ctl.removeAttribute('aria-invalid');
               values[bid] = v === '' ? null : { kind: 'numeric', value: num };
             } else values[bid] = v === '' ? null : { kind: 'short_text', text: v };

@@ -1,0 +1,253 @@
+"""What an answer may be, item by item: the bounds the answer endpoint checks before storing.
+
+A paper's rules are built once per exam version from its compiled, keyless items (the same
+bytes the student paper is joined from, so the rules can never disagree with what the page
+shows) and kept in the process with the paper (``cache.PaperCache.rules``). Checking an event
+is then a dictionary lookup and a few set and length tests: no database, no Redis.
+
+A response is refused when it is of another kind than its item, names an option, source,
+target or blank the item does not have, lists one twice where that makes no sense (an
+ordering, a source matched twice), carries text longer than the item takes (its own
+``max_length``, else the kind's default, never above the deployment's cap), a number that is
+not finite or is past ``NUMBER_LIMIT``, or more points than a select-point item takes, or a
+point far off its picture.
+"""
+
+from __future__ import annotations
+
+import heapq
+import uuid
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from grading.responses import (
+    ClozeResponse,
+    EssayResponse,
+    MatchingResponse,
+    MultipleResponseResponse,
+    NumericResponse,
+    OrderingResponse,
+    Response,
+    SelectPointResponse,
+    ShortTextResponse,
+    SingleChoiceResponse,
+    TrueFalseResponse,
+)
+from question_bank.items import StudentItem
+from question_bank.paper import CompiledItem, CompiledPaper, student_order
+
+# an item without its own max_length (the authoring schema always gives short text and essays
+# one; cloze text blanks have none): the kind's limit. A blank holds a word or a phrase.
+DEFAULT_MAX_CHARS = {"short_text": 200, "essay": 5000}
+BLANK_MAX_CHARS = 1000
+# any physical quantity an exam asks for fits; sums and means over a cohort stay finite
+NUMBER_LIMIT = 1e100
+# a click on the picture's border maps slightly outside it; further off is not a click
+POINT_MARGIN = 0.1
+
+
+class BlankRule(msgspec.Struct, frozen=True):
+    kind: str
+    options: frozenset[str] = frozenset()
+
+
+class ItemRule(msgspec.Struct, frozen=True):
+    kind: str
+    # the item's place in the paper as authored (sections in order): its place in a student's
+    # order comes from ``positions``
+    index: int
+    options: frozenset[str] = frozenset()  # choices and things to order
+    sources: frozenset[str] = frozenset()  # matching
+    targets: frozenset[str] = frozenset()
+    max_chars: int = 0  # short text and essay
+    blanks: dict[str, BlankRule] = {}
+    width: int = 0  # select point
+    height: int = 0
+    max_choices: int = 0
+
+
+class PaperRules(msgspec.Struct, frozen=True):
+    items: dict[str, ItemRule]
+    linear: bool
+    shuffle: bool
+
+
+_student_item = msgspec.json.Decoder(StudentItem)
+
+
+def _student(item: CompiledItem) -> StudentItem:
+    if not item.options:
+        return _student_item.decode(item.head)
+    return _student_item.decode(item.head + b",".join(item.options) + item.tail)
+
+
+def _ids(options: list[Any] | None) -> frozenset[str]:
+    return frozenset(o.id for o in options or ())
+
+
+def item_rule(item: StudentItem, index: int) -> ItemRule:
+    blanks = {bid: BlankRule(b.kind, _ids(b.options)) for bid, b in (item.blanks or {}).items()}
+    return ItemRule(
+        kind=item.kind, index=index, options=_ids(item.options), sources=_ids(item.sources),
+        targets=_ids(item.targets),
+        max_chars=item.max_length or DEFAULT_MAX_CHARS.get(item.kind, 0), blanks=blanks,
+        width=item.width or 0, height=item.height or 0, max_choices=item.max_choices or 1,
+    )  # fmt: skip
+
+
+def paper_rules(paper: CompiledPaper) -> PaperRules:
+    """The rules of every item of a compiled paper (once per exam version and process)."""
+    items: dict[str, ItemRule] = {}
+    for section in paper.sections:
+        for item in section.items:
+            items[item.id] = item_rule(_student(item), len(items))
+    return PaperRules(items=items, linear=paper.navigation == "linear", shuffle=paper.shuffle)
+
+
+def positions(paper: CompiledPaper, sitting_id: uuid.UUID) -> array[int]:
+    """Authored index -> place in this sitting's order (``paper.student_order``, the order the
+    student's page shows, sections one after the other)."""
+    places: array[int] = array("l")
+    start = 0
+    for entries in student_order(paper, sitting_id):
+        places.extend([0] * len(entries))
+        for place, (index, _) in enumerate(entries):
+            places[start + index] = start + place
+        start += len(entries)
+    return places
+
+
+def _quote(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:40] + "…")
+
+
+def _unknown(what: str, given: frozenset[str] | set[str], known: frozenset[str]) -> str | None:
+    unknown = given - known
+    if unknown:
+        # the first few, in a stable order, without sorting all of a hostile list
+        return f"not {what} of this item: {', '.join(map(_quote, heapq.nsmallest(5, unknown)))}"
+    return None
+
+
+def _too_many(what: str, given: int, most: int) -> str:
+    # checked first, so that a hostile list costs no more than the item is long
+    return f"{given} {what}; this item has {most}"
+
+
+def _number(value: float) -> str | None:
+    # msgspec's JSON decoder already refuses NaN and Infinity; this also holds for any caller
+    if not -NUMBER_LIMIT <= value <= NUMBER_LIMIT:
+        return f"numbers must be finite and at most {NUMBER_LIMIT:g} in size"
+    return None
+
+
+def _text(text: str, limit: int) -> str | None:
+    if len(text) > limit:
+        return f"the text is {len(text)} characters long; this takes at most {limit}"
+    return None
+
+
+def _single_choice(rule: ItemRule, r: SingleChoiceResponse, cap: int) -> str | None:
+    return None if r.choice in rule.options else f"not an option of this item: {_quote(r.choice)}"
+
+
+def _multiple(rule: ItemRule, r: MultipleResponseResponse, cap: int) -> str | None:
+    # a set: a choice sent twice is one choice
+    if len(r.choices) > len(rule.options):
+        return _too_many("choices", len(r.choices), len(rule.options))
+    return _unknown("an option", r.choices, rule.options)
+
+
+def _true_false(rule: ItemRule, r: TrueFalseResponse, cap: int) -> str | None:
+    return None
+
+
+def _numeric(rule: ItemRule, r: NumericResponse, cap: int) -> str | None:
+    return _number(r.value)
+
+
+def _short_text(rule: ItemRule, r: ShortTextResponse | EssayResponse, cap: int) -> str | None:
+    return _text(r.text, min(rule.max_chars, cap))
+
+
+def _ordering(rule: ItemRule, r: OrderingResponse, cap: int) -> str | None:
+    if len(r.order) > len(rule.options):
+        return _too_many("options in the order", len(r.order), len(rule.options))
+    given = set(r.order)
+    if len(given) != len(r.order):
+        return "an option is listed twice in the order"
+    return _unknown("an option", given, rule.options)
+
+
+def _matching(rule: ItemRule, r: MatchingResponse, cap: int) -> str | None:
+    if len(r.pairs) > len(rule.sources):
+        return _too_many("pairs", len(r.pairs), len(rule.sources))
+    sources = [s for s, _ in r.pairs]
+    if len(set(sources)) != len(sources):
+        return "a source is matched to more than one target"
+    return (_unknown("a source", set(sources), rule.sources)
+            or _unknown("a target", {t for _, t in r.pairs}, rule.targets))
+
+
+def _cloze(rule: ItemRule, r: ClozeResponse, cap: int) -> str | None:
+    if len(r.blanks) > len(rule.blanks):
+        return _too_many("blanks", len(r.blanks), len(rule.blanks))
+    for bid, blank in r.blanks.items():
+        expected = rule.blanks.get(bid)
+        if expected is None:
+            return f"not a blank of this item: {_quote(bid)}"
+        problem: str | None
+        match blank:
+            case SingleChoiceResponse() if expected.kind == "single_choice":
+                problem = (None if blank.choice in expected.options
+                           else f"not an option of blank {bid}: {_quote(blank.choice)}")
+            case NumericResponse() if expected.kind == "numeric":
+                problem = _number(blank.value)
+            case ShortTextResponse() if expected.kind == "short_text":
+                problem = _text(blank.text, min(BLANK_MAX_CHARS, cap))
+            case _:
+                problem = f"blank {bid} takes a {expected.kind} response"
+        if problem:
+            return problem
+    return None
+
+
+def _select_point(rule: ItemRule, r: SelectPointResponse, cap: int) -> str | None:
+    if len(r.points) > rule.max_choices:
+        return f"{len(r.points)} points; this item takes at most {rule.max_choices}"
+    w, h = rule.width * POINT_MARGIN + 1, rule.height * POINT_MARGIN + 1
+    for x, y in r.points:
+        if not (-w <= x <= rule.width + w and -h <= y <= rule.height + h):
+            return f"the point ({x:g}, {y:g}) is not on the {rule.width} × {rule.height} picture"
+    return None
+
+
+_Check = Callable[[ItemRule, Any, int], "str | None"]
+# response type -> (the kind it answers, its check): one dict lookup picks both
+_CHECKS: dict[type, tuple[str, _Check]] = {
+    SingleChoiceResponse: ("single_choice", _single_choice),
+    MultipleResponseResponse: ("multiple_response", _multiple),
+    TrueFalseResponse: ("true_false", _true_false),
+    NumericResponse: ("numeric", _numeric),
+    ShortTextResponse: ("short_text", _short_text),
+    EssayResponse: ("essay", _short_text),
+    OrderingResponse: ("ordering", _ordering),
+    MatchingResponse: ("matching", _matching),
+    ClozeResponse: ("cloze", _cloze),
+    SelectPointResponse: ("select_point", _select_point),
+}
+
+
+def check_response(rule: ItemRule, response: Response | None, text_cap: int) -> str | None:
+    """Why ``response`` cannot be stored as an answer to the item of ``rule`` (None: it can).
+    ``None`` (the answer cleared) fits every item; ``text_cap`` is the deployment's cap on any
+    text answer (settings.answer_max_text_chars)."""
+    if response is None:
+        return None
+    kind, check = _CHECKS[type(response)]
+    if kind != rule.kind:
+        return f"this item takes a {rule.kind} response, not {kind}"
+    return check(rule, response, text_cap)
