@@ -23,6 +23,7 @@ from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import Cell as XlsxCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 Cell = str | int | float | bool | None
@@ -79,7 +80,7 @@ def escape_row(values: Any) -> list[Cell]:
     return [escape_cell(v) for v in values]
 
 
-def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell | Cell:
+def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> XlsxCell | Cell:
     """A safe cell for a write-only sheet. openpyxl turns any string starting with ``=`` into a
     formula: text is set as a string cell explicitly, after escaping. XML 1.0 cannot hold most
     control characters, so those are dropped first (a CSV keeps them)."""

@@ -1,6 +1,8 @@
 """IRT calibration of a closed exam, then re-scoring every sitting with the new parameters.
 
-The numeric work runs in a thread so the event loop keeps serving; the run is recorded in
+The numeric work runs in the analysis lane's worker process (engine/cpu_jobs.py) so the event
+loop keeps serving; the new abilities bump the exam's results version (statistics are computed
+afresh: results_version.py); the run is recorded in
 ``calibration_runs`` so a teacher can follow it and see its figures.
 """
 
@@ -15,6 +17,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
+from engine.analytics import results_version
 from engine.analytics.models import CalibrationRequest, CalibrationRun
 from engine.analytics.repository import (
     FAIL_RUN,
@@ -30,6 +33,7 @@ from engine.analytics.repository import (
 from engine.analytics.scope import ExamScope, exam_scope, item_order
 from engine.auth.principal import Principal
 from engine.problems import conflict, not_found
+from engine.services import Services
 from grading.calibration import CalibrationResult, calibrate
 from grading.irt import ScoreScale, score_abilities
 
@@ -60,14 +64,16 @@ def _fit(matrix: np.ndarray, model: str, scale: ScoreScale
     return result, abilities.theta, abilities.se, scaled
 
 
-async def _run(pool: Any, scope: ExamScope, run_id: uuid.UUID, model: str,
+async def _run(svc: Services, scope: ExamScope, run_id: uuid.UUID, model: str,
                scale: ScoreScale) -> None:
+    pool = svc.pool
     try:
         async with pool.acquire() as conn:
             results = await conn.fetch(GRADED_ITEMS, scope.exam_id, None)
         order = [item_id for item_id, _, _ in item_order(scope)]
         matrix = response_matrix(order, results)
-        result, theta, se, scaled = await asyncio.to_thread(_fit, matrix, model, scale)
+        result, theta, se, scaled = await svc.cpu.run("calibration", _fit, matrix, model, scale,
+                                                      wait=True)
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute(INSERT_PARAMETERS, run_id, order,
                                [p.a for p in result.items], [p.b for p in result.items],
@@ -76,6 +82,7 @@ async def _run(pool: Any, scope: ExamScope, run_id: uuid.UUID, model: str,
                                theta.tolist(), se.tolist(), scaled.tolist())
             await conn.execute(FINISH_RUN, run_id, len(results), len(order), result.iterations,
                                result.converged, result.log_likelihood)
+        await results_version.bump(svc.redis, svc.settings.redis_namespace, scope.exam_id)
     except Exception as err:
         log.exception("calibration %s failed", run_id)
         async with pool.acquire() as conn:
@@ -86,8 +93,9 @@ def _run_view(row: Any) -> CalibrationRun:
     return CalibrationRun(**{f: row[f] for f in CalibrationRun.__struct_fields__})
 
 
-async def start_calibration(pool: Any, principal: Principal, exam_id: uuid.UUID,
+async def start_calibration(svc: Services, principal: Principal, exam_id: uuid.UUID,
                             request: CalibrationRequest) -> CalibrationRun:
+    pool = svc.pool
     scope = await exam_scope(pool, principal, exam_id)
     if scope.org_filter is not None:
         raise not_found("exam")  # only the exam's own organisation calibrates it
@@ -103,7 +111,7 @@ async def start_calibration(pool: Any, principal: Principal, exam_id: uuid.UUID,
         await conn.execute(INSERT_RUN, run_id, exam_id, scope.org_id, request.model,
                            principal.user_id)
         row = await conn.fetchrow(RUN_BY_ID, run_id)
-    task = asyncio.create_task(_run(pool, scope, run_id, request.model, scale))
+    task = asyncio.create_task(_run(svc, scope, run_id, request.model, scale))
     _running.add(task)
     task.add_done_callback(_running.discard)
     return _run_view(row)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from prometheus_client import Counter
 
+from engine.analytics import results_version
 from engine.analytics.models import ExamStatisticsView, ItemAnalysis, OptionShare
 from engine.analytics.repository import (
     GRADED_ITEMS,
@@ -21,6 +23,9 @@ from engine.auth.principal import Principal
 from grading.distractors import distractor_analysis
 from grading.statistics import exam_statistics
 
+if TYPE_CHECKING:  # the worker process that unpickles build_statistics needs none of it
+    from engine.services import Services
+
 # Review thresholds, after the usual classical-test-theory guidance (and Moodle's hints):
 # items nearly everyone or nobody gets right tell little; a discrimination index below 20%
 # is weak, below 0 the item rewards weaker candidates; a distractor almost nobody picks
@@ -29,6 +34,10 @@ TOO_HARD_PCT, TOO_EASY_PCT = 10.0, 95.0
 WEAK_DISCRIMINATION_PCT = 20.0
 IDLE_DISTRACTOR_SHARE = 0.05
 MIN_SITTINGS_FOR_WARNINGS = 20
+
+# every computation (a cache miss) counts here: the cache's tests read it, and so can operators
+STATISTICS_COMPUTED = Counter("ujian_statistics_computed_total",
+                              "Exam statistics computed (cache misses)")
 
 
 def _value(x: float) -> float | None:
@@ -54,6 +63,8 @@ def item_warnings(facility: float | None, discrimination: float | None,
 
 
 async def _load(pool: Any, scope: ExamScope) -> dict[str, Any]:
+    """Everything the computation needs, as plain picklable data (it runs in another
+    process: engine/cpu_jobs.py)."""
     order = item_order(scope)
     async with pool.acquire() as conn:
         results = await conn.fetch(GRADED_ITEMS, scope.exam_id, scope.org_filter)
@@ -62,10 +73,15 @@ async def _load(pool: Any, scope: ExamScope) -> dict[str, Any]:
         choices = await conn.fetch(LATEST_CHOICES, scope.exam_id, scope.org_filter)
         times = await conn.fetch(MEAN_TIME_ON_ITEM, scope.exam_id, scope.org_filter)
         parameters = await conn.fetch(LATEST_PARAMETERS, scope.exam_id)
-    return {"order": order, "results": results,
-            "contents": {str(r["item_id"]): r for r in contents},
-            "choices": choices, "times": {r["item_id"]: r["mean_seconds"] for r in times},
-            "parameters": {r["item_id"]: r for r in parameters}}
+    return {"order": order,
+            "results": [{"sitting_id": r["sitting_id"], "items": r["items"]} for r in results],
+            "contents": {str(r["item_id"]): {"kind": r["kind"], "content": r["content"],
+                                             "answer_key": r["answer_key"]} for r in contents},
+            "choices": [{"sitting_id": r["sitting_id"], "item_id": r["item_id"],
+                         "response": r["response"]} for r in choices],
+            "times": {r["item_id"]: r["mean_seconds"] for r in times},
+            "parameters": {r["item_id"]: {"a": r["a"], "b": r["b"], "c": r["c"]}
+                           for r in parameters}}
 
 
 def _matrices(order: list[tuple[str, str, int]], results: list[Any], contents: dict[str, Any]
@@ -115,10 +131,26 @@ def _option_shares(data: dict[str, Any], totals: np.ndarray, sitting_index: dict
     return shares
 
 
-async def compute_statistics(pool: Any, principal: Principal, exam_id: uuid.UUID
+async def compute_statistics(svc: Services, principal: Principal, exam_id: uuid.UUID
                              ) -> ExamStatisticsView:
-    scope = await exam_scope(pool, principal, exam_id)
-    data = await _load(pool, scope)
+    """The exam's statistics for this person's scope: from the cache while no result has
+    changed (engine/analytics/results_version.py), else computed in the analysis lane."""
+    scope = await exam_scope(svc.pool, principal, exam_id)
+    namespace = svc.settings.redis_namespace
+    version = await results_version.current(svc.redis, namespace, exam_id)
+    view = await results_version.cached(svc.redis, namespace, exam_id, scope.org_filter,
+                                        version)
+    if view is not None:
+        return view
+    data = await _load(svc.pool, scope)
+    view = await svc.cpu.run("statistics", build_statistics, exam_id, data)
+    STATISTICS_COMPUTED.inc()
+    await results_version.store(svc.redis, namespace, exam_id, scope.org_filter, version, view)
+    return view
+
+
+def build_statistics(exam_id: uuid.UUID, data: dict[str, Any]) -> ExamStatisticsView:
+    """The pure, CPU-heavy part: runs in a worker process."""
     order, results, contents = data["order"], data["results"], data["contents"]
     scores, max_points, min_points = _matrices(order, results, contents)
     n = len(results)

@@ -3,13 +3,13 @@
 IRT parameters come from the exam's latest calibration (``item_parameters``) when it covers
 every item, else from a quick calibration of the same responses (``grading.calibration``).
 Pairs are blocked by school, class (the room a class sits in), first IP and its subnet; the
-all-pairs screen runs besides. The numeric work runs in a thread. The job is idempotent per
+all-pairs screen runs besides. The numeric work runs in a worker process (engine/cpu_jobs.py).
+The job is idempotent per
 job id: a redelivered job finds its run done and does nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from typing import Any
@@ -18,8 +18,10 @@ import msgspec
 import numpy as np
 
 from engine.analytics.repository import LATEST_PARAMETERS
+from engine.cpu_jobs import CpuJobs
 from engine.exams.models import ExamSpec
 from engine.exams.service import load_keys
+from engine.integrity import run_lock
 from engine.integrity.context import exam_thresholds
 from engine.integrity.flag_store import flag_row, refresh_risk, store_flags
 from engine.integrity.matrices import ExamArrays, assemble
@@ -45,6 +47,8 @@ from proctoring.thresholds import Thresholds
 log = logging.getLogger(__name__)
 
 Params = tuple[np.ndarray, np.ndarray, np.ndarray, str]
+
+_INLINE = CpuJobs.inline()
 
 
 def parameters(arrays: ExamArrays, calibrated: dict[str, tuple[float, float, float]]
@@ -122,9 +126,20 @@ async def _claim(pool: Any, exam_id: uuid.UUID, job_id: str) -> uuid.UUID | None
     return None if run is None else uuid.UUID(str(run["id"]))
 
 
-async def run_forensics(pool: Any, exam_id: uuid.UUID, job_id: str) -> int | None:
+async def run_forensics(pool: Any, exam_id: uuid.UUID, job_id: str, cpu: CpuJobs | None = None,
+                        redis: Any = None, namespace: str = "") -> int | None:
     """Analyse the exam and store its flags; the number of flags, None if the run was done
-    before (a redelivered job) or the exam does not exist."""
+    before (a redelivered job) or the exam does not exist. The analysis runs in the analysis
+    lane (engine/cpu_jobs.py); with ``redis``, the exam's forensics lock held under this job
+    id is released at the end (run_lock.py), wherever the job ran."""
+    try:
+        return await _run(pool, exam_id, job_id, cpu or _INLINE)
+    finally:
+        if redis is not None:
+            await run_lock.release(redis, namespace, exam_id, job_id)
+
+
+async def _run(pool: Any, exam_id: uuid.UUID, job_id: str, cpu: CpuJobs) -> int | None:
     run_id = await _claim(pool, exam_id, job_id)
     if run_id is None:
         return None
@@ -136,7 +151,7 @@ async def run_forensics(pool: Any, exam_id: uuid.UUID, job_id: str) -> int | Non
             async with pool.acquire() as conn:
                 await conn.execute(FINISH_RUN, run_id, 0, 0, 0, None, {})
             return 0
-        report, source = await asyncio.to_thread(analyse, arrays, calibrated, th)
+        report, source = await cpu.run("forensics", analyse, arrays, calibrated, th, wait=True)
         await _store(pool, exam_id, run_id, report)
         async with pool.acquire() as conn:
             await conn.execute(FINISH_RUN, run_id, len(arrays.sittings), len(arrays.items),
