@@ -77,6 +77,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         svc = Services(settings=settings, pool=pool, redis=redis,
                        cpu=CpuJobs(grading_workers=settings.cpu_grading_workers,
                                    analysis_workers=settings.cpu_analysis_workers))
+        await svc.cpu.warm()
         yield svc
     finally:
         if svc is not None:

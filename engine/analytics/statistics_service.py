@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
+import msgspec
 import numpy as np
 from prometheus_client import Counter
 
 from engine.analytics import results_version
 from engine.analytics.models import ExamStatisticsView, ItemAnalysis, OptionShare
 from engine.analytics.repository import (
-    GRADED_ITEMS,
+    GRADED_ITEMS_TEXT,
     ITEM_CONTENTS,
-    LATEST_CHOICES,
+    LATEST_CHOICES_TEXT,
     LATEST_PARAMETERS,
     MEAN_TIME_ON_ITEM,
 )
@@ -63,35 +66,37 @@ def item_warnings(facility: float | None, discrimination: float | None,
 
 
 async def _load(pool: Any, scope: ExamScope) -> dict[str, Any]:
-    """Everything the computation needs, as plain picklable data (it runs in another
-    process: engine/cpu_jobs.py)."""
+    """The per-exam inputs (items, times, parameters: small), as plain data for a worker."""
     order = item_order(scope)
     async with pool.acquire() as conn:
-        results = await conn.fetch(GRADED_ITEMS, scope.exam_id, scope.org_filter)
         contents = await conn.fetch(ITEM_CONTENTS, [uuid.UUID(i) for i, _, _ in order],
                                     [v for _, _, v in order])
-        choices = await conn.fetch(LATEST_CHOICES, scope.exam_id, scope.org_filter)
         times = await conn.fetch(MEAN_TIME_ON_ITEM, scope.exam_id, scope.org_filter)
         parameters = await conn.fetch(LATEST_PARAMETERS, scope.exam_id)
     return {"order": order,
-            "results": [{"sitting_id": r["sitting_id"], "items": r["items"]} for r in results],
             "contents": {str(r["item_id"]): {"kind": r["kind"], "content": r["content"],
                                              "answer_key": r["answer_key"]} for r in contents},
-            "choices": [{"sitting_id": r["sitting_id"], "item_id": r["item_id"],
-                         "response": r["response"]} for r in choices],
             "times": {r["item_id"]: r["mean_seconds"] for r in times},
             "parameters": {r["item_id"]: {"a": r["a"], "b": r["b"], "c": r["c"]}
                            for r in parameters}}
 
 
-def _matrices(order: list[tuple[str, str, int]], results: list[Any], contents: dict[str, Any]
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+class _Points(msgspec.Struct):
+    points: float
+
+
+_item_points = msgspec.json.Decoder(dict[str, _Points])
+_choices_of = msgspec.json.Decoder(dict[str, str | None])
+
+
+def _matrices(order: list[tuple[str, str, int]], results: list[tuple[str, str]],
+              contents: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     index = {item_id: j for j, (item_id, _, _) in enumerate(order)}
     scores = np.full((len(results), len(order)), np.nan)
-    for i, row in enumerate(results):
-        for item_id, score in row["items"].items():
+    for i, (_, items) in enumerate(results):
+        for item_id, score in _item_points.decode(items).items():
             if item_id in index:
-                scores[i, index[item_id]] = score["points"]
+                scores[i, index[item_id]] = score.points
     max_points = np.array([float(contents[i]["content"].get("points", 1.0)) for i, _, _ in order])
     min_points = np.zeros(len(order))
     return scores, max_points, min_points
@@ -108,15 +113,17 @@ def _option_shares(data: dict[str, Any], totals: np.ndarray, sitting_index: dict
     width = max(len(o) for o in options.values())
     column = {item_id: j for j, item_id in enumerate(choice_items)}
     choices = np.full((len(totals), len(choice_items)), -1, dtype=np.int64)
-    for row in data["choices"]:
-        j = column.get(row["item_id"])
-        person = sitting_index.get(row["sitting_id"])
-        response = row["response"]
-        if j is None or person is None or not response:
+    for sitting_id, chosen in data["choices"]:
+        person = sitting_index.get(sitting_id)
+        if person is None:
             continue
-        ids = options[choice_items[j]]
-        if response.get("choice") in ids:
-            choices[person, j] = ids.index(response["choice"])
+        for item_id, choice in _choices_of.decode(chosen).items():
+            j = column.get(item_id)
+            if j is None:
+                continue
+            ids = options[choice_items[j]]
+            if choice in ids:
+                choices[person, j] = ids.index(choice)
     analysis = distractor_analysis(choices, totals, width)
     shares: dict[str, list[OptionShare]] = {}
     for item_id, j in column.items():
@@ -143,20 +150,59 @@ async def compute_statistics(svc: Services, principal: Principal, exam_id: uuid.
     if view is not None:
         return view
     data = await _load(svc.pool, scope)
-    view = await svc.cpu.run("statistics", build_statistics, exam_id, data)
+    if svc.cpu.inline_for("statistics"):
+        async with svc.pool.acquire() as conn:
+            rows = await _per_sitting(conn, exam_id, scope.org_filter)
+        view = build_from_rows(exam_id, data, rows)
+    else:
+        view = await svc.cpu.run("statistics", build_statistics, svc.settings.database_url,
+                                 exam_id, scope.org_filter, data)
     STATISTICS_COMPUTED.inc()
     await results_version.store(svc.redis, namespace, exam_id, scope.org_filter, version, view)
     return view
 
 
-def build_statistics(exam_id: uuid.UUID, data: dict[str, Any]) -> ExamStatisticsView:
-    """The pure, CPU-heavy part: runs in a worker process."""
-    order, results, contents = data["order"], data["results"], data["contents"]
+PerSitting = tuple[list[tuple[str, str]], list[tuple[str, str]]]
+
+
+async def _per_sitting(conn: Any, exam_id: uuid.UUID, org_filter: uuid.UUID | None
+                       ) -> PerSitting:
+    """Each sitting's item scores and latest choices, as JSON text (decoded by the job)."""
+    results = await conn.fetch(GRADED_ITEMS_TEXT, exam_id, org_filter)
+    choices = await conn.fetch(LATEST_CHOICES_TEXT, exam_id, org_filter)
+    return ([(r["sitting_id"], r["items"]) for r in results],
+            [(r["sitting_id"], r["choices"]) for r in choices])
+
+
+async def _read_per_sitting(dsn: str, exam_id: uuid.UUID, org_filter: uuid.UUID | None
+                            ) -> PerSitting:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await _per_sitting(conn, exam_id, org_filter)
+    finally:
+        await conn.close()
+
+
+def build_statistics(dsn: str, exam_id: uuid.UUID, org_filter: uuid.UUID | None,
+                     data: dict[str, Any]) -> ExamStatisticsView:
+    """The whole job, in a worker process: it reads the per-sitting rows itself (one row per
+    sitting: sending them from the API process would pickle tens of MB there, holding the GIL
+    for a tenth of a second and more), then computes."""
+    rows = asyncio.run(_read_per_sitting(dsn, exam_id, org_filter))
+    return build_from_rows(exam_id, data, rows)
+
+
+def build_from_rows(exam_id: uuid.UUID, data: dict[str, Any], rows: PerSitting
+                    ) -> ExamStatisticsView:
+    """The pure, CPU-heavy part."""
+    results, choices = rows
+    data = {**data, "choices": choices}
+    order, contents = data["order"], data["contents"]
     scores, max_points, min_points = _matrices(order, results, contents)
     n = len(results)
     stats = exam_statistics(scores, max_points, min_points) if n >= 2 else None
     totals = np.nan_to_num(scores).sum(axis=1)
-    sitting_index = {row["sitting_id"]: i for i, row in enumerate(results)}
+    sitting_index = {sitting_id: i for i, (sitting_id, _) in enumerate(results)}
     shares = _option_shares(data, totals, sitting_index) if n >= 3 else {}
     items = []
     for j, (item_id, section, _) in enumerate(order):
