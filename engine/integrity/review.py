@@ -178,11 +178,10 @@ async def request_forensics(svc: Services, overflow: Any, principal: Principal,
     job = new_job(exam_id)
     namespace = svc.settings.redis_namespace
     if not await run_lock.acquire(svc.redis, namespace, exam_id, job[1]):
-        async with svc.pool.acquire() as conn:
-            running = await conn.fetchrow(LATEST_RUN, exam_id)
+        running = await run_lock.holder(svc.redis, namespace, exam_id)
         raise Problem(409, "forensics_running", "A forensics run of this exam is under way",
-                      "one run per exam at a time; its flags appear when it finishes",
-                      extra={"run_id": str(running["id"]) if running else None})
+                      "one run per exam at a time; its flags appear when it finishes "
+                      "(GET /forensics)", extra={"run_id": str(running) if running else None})
     made = await record_run(svc.pool, exam_id, org, "demand", principal.user_id, job)
     assert made is not None  # only the closing run is unique per exam
     run_id, job_id = made

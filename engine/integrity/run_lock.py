@@ -32,6 +32,18 @@ async def acquire(redis: Any, namespace: str, exam_id: uuid.UUID, job_id: str) -
     return acquired
 
 
+async def holder(redis: Any, namespace: str, exam_id: uuid.UUID) -> uuid.UUID | None:
+    """The run holding the exam's lock (its job id ends with the run id), if any."""
+    token = await redis.get(_lock(redis, namespace, exam_id).name)
+    if token is None:
+        return None
+    text = token.decode() if isinstance(token, bytes) else str(token)
+    try:
+        return uuid.UUID(hex=text.rsplit(":", 1)[-1])
+    except ValueError:
+        return None  # a job id of another shape
+
+
 async def release(redis: Any, namespace: str, exam_id: uuid.UUID, job_id: str) -> None:
     """Release the lock if this job still holds it (after the TTL someone else may)."""
     with contextlib.suppress(LockNotOwnedError):

@@ -32,9 +32,10 @@ _running: set[asyncio.Task[None]] = set()
 
 
 def new_job(exam_id: uuid.UUID) -> tuple[uuid.UUID, str]:
-    """A run id and its job id (the token of the exam's forensics lock: run_lock.py)."""
+    """A run id and its job id, which names the run in full: it is the token of the exam's
+    forensics lock (run_lock.py), so a refused request can name the run that holds it."""
     run_id = uuid.uuid4()
-    return run_id, f"forensics:{exam_id}:{run_id.hex[:12]}"
+    return run_id, f"forensics:{exam_id}:{run_id.hex}"
 
 
 async def record_run(pool: Any, exam_id: uuid.UUID, org_id: uuid.UUID, trigger: str,

@@ -4,6 +4,7 @@ cannot: it blocks its caller's loop until each response is complete."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -24,6 +25,8 @@ from tests.integration.conftest import PASSWORD
 class LiveServer(msgspec.Struct):
     url: str
     app: Litestar
+    # the server's event loop (background tasks of the app run on it)
+    loop: asyncio.AbstractEventLoop
 
     @property
     def services(self) -> Any:
@@ -36,18 +39,25 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    loop = asyncio.new_event_loop()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(server.serve(sockets=[sock]))
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.01)
     try:
-        yield LiveServer(f"http://127.0.0.1:{sock.getsockname()[1]}", app)
+        yield LiveServer(f"http://127.0.0.1:{sock.getsockname()[1]}", app, loop)
     finally:
         server.should_exit = True
         thread.join(30)
         sock.close()
+        loop.close()
 
 
 @pytest.fixture
