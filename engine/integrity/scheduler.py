@@ -52,7 +52,7 @@ async def record_run(pool: Any, exam_id: uuid.UUID, org_id: uuid.UUID, trigger: 
 async def dispatch(svc: Services, overflow: Any, exam_id: uuid.UUID, job_id: str) -> None:
     task = Task(ForensicsJob(job_id=job_id, exam_id=exam_id),
                 run_local=partial(run_forensics, svc.pool, exam_id, job_id, svc.cpu, svc.redis,
-                                  svc.settings.redis_namespace))
+                                  svc.settings.redis_namespace, svc.settings.database_url))
     if overflow is None:
         await task.run_local()  # no dispatcher in this process: run here
     else:

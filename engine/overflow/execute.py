@@ -45,6 +45,6 @@ async def execute(svc: Services, job: Job, persist: Persister) -> JobOutcome:
             return JobOutcome(job_id=job.job_id, kind=kind, applied=True, count=len(entries))
         case ForensicsJob(exam_id=exam_id):
             flags = await run_forensics(svc.pool, exam_id, job.job_id, svc.cpu, svc.redis,
-                                        svc.settings.redis_namespace)
+                                        svc.settings.redis_namespace, svc.settings.database_url)
             return JobOutcome(job_id=job.job_id, kind=kind, applied=flags is not None,
                               count=flags or 0)
