@@ -160,7 +160,11 @@ class CpuJobs:
             if pool is None:
                 return fn(*args)
             future = pool.submit(fn, *args)
-            return await asyncio.wrap_future(future)
+            try:
+                return await asyncio.wrap_future(future)
+            except asyncio.CancelledError:
+                future.cancel()  # still queued: it never runs (a running one finishes unseen)
+                raise
         except concurrent.futures.BrokenExecutor:
             # a worker died (killed for memory, crashed): start a fresh pool for the next job
             log.error("the %s lane lost a worker process; restarting its pool", lane)

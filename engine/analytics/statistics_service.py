@@ -41,6 +41,8 @@ MIN_SITTINGS_FOR_WARNINGS = 20
 # every computation (a cache miss) counts here: the cache's tests read it, and so can operators
 STATISTICS_COMPUTED = Counter("ujian_statistics_computed_total",
                               "Exam statistics computed (cache misses)")
+# computations under way in this process, by (exam, scope, results version)
+_in_flight: dict[tuple[uuid.UUID, uuid.UUID | None, int], asyncio.Future[ExamStatisticsView]] = {}
 
 
 def _value(x: float) -> float | None:
@@ -149,6 +151,19 @@ async def compute_statistics(svc: Services, principal: Principal, exam_id: uuid.
                                         version)
     if view is not None:
         return view
+    key = (exam_id, scope.org_filter, version)
+    running = _in_flight.get(key)
+    if running is not None:
+        # the same figures are being computed for someone else: wait for them (single flight)
+        return await asyncio.shield(running)
+    computing = asyncio.ensure_future(_compute(svc, scope, version))
+    _in_flight[key] = computing
+    computing.add_done_callback(lambda _: _in_flight.pop(key, None))
+    return await asyncio.shield(computing)
+
+
+async def _compute(svc: Services, scope: ExamScope, version: int) -> ExamStatisticsView:
+    exam_id, namespace = scope.exam_id, svc.settings.redis_namespace
     data = await _load(svc.pool, scope)
     if svc.cpu.inline_for("statistics"):
         async with svc.pool.acquire() as conn:

@@ -81,6 +81,8 @@ async def test_probes_answer_at_once_while_statistics_of_a_large_exam_run(
         api: Api, svc: Services, school: School, live_server: LiveServer,
         http: httpx.AsyncClient) -> None:
     exam_id = await _large_exam(api, svc, school)
+    small = (await api.exam(school.teacher))["id"]
+    computed = _metric("ujian_statistics_computed_total")
     server_cpu: CpuJobs = live_server.services.cpu
     headers = await bearer(http, school.teacher)
     job = asyncio.ensure_future(http.get(f"/v1/exams/{exam_id}/statistics", headers=headers))
@@ -99,10 +101,13 @@ async def test_probes_answer_at_once_while_statistics_of_a_large_exam_run(
     # the probes ran while the job did
     assert server_cpu.admitted("statistics") == 1 and not job.done()
 
-    # the lane is bounded: with room for one statistics job, a second is refused at once
+    # the same figures asked for again meanwhile: the request joins the job under way
+    again = asyncio.ensure_future(http.get(f"/v1/exams/{exam_id}/statistics",
+                                           headers=headers))
+    # the lane is bounded: with room for one statistics job, another exam's is refused at once
     server_cpu.limit("statistics", 1)
     try:
-        r = await http.get(f"/v1/exams/{exam_id}/statistics", headers=headers)
+        r = await http.get(f"/v1/exams/{small}/statistics", headers=headers)
     finally:
         server_cpu.limit("statistics", 8)
     assert r.status_code == 503 and r.json()["code"] == "busy", r.text
@@ -111,6 +116,8 @@ async def test_probes_answer_at_once_while_statistics_of_a_large_exam_run(
     r = await job
     assert r.status_code == 200, r.text
     assert r.json()["sittings"] == SITTINGS and len(r.json()["items"]) == ITEMS
+    assert (await again).json() == r.json()
+    assert _metric("ujian_statistics_computed_total") == computed + 1
 
 
 async def test_a_full_lane_refuses_requests_and_queues_background_work() -> None:
