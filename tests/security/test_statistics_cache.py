@@ -3,6 +3,7 @@ graded sitting, an essay mark): counted through the real metric of computations.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prometheus_client import REGISTRY
@@ -67,4 +68,39 @@ async def test_statistics_are_computed_once_per_change_of_results(api: Api,
     other = await api.exam(school.teacher)
     await _sit(api, school.students[5], other["id"])
     assert await _statistics(api, school.teacher, exam["id"]) == fresh
+    assert computed() == before + 2
+
+
+async def test_an_essay_mark_makes_the_statistics_computed_afresh(api: Api,
+                                                                  school: School) -> None:
+    r = await api.call("POST", "/v1/items", school.teacher, json={
+        "kind": "essay", "stem": "Explain photosynthesis.", "points": 5.0,
+        "rubric": [{"id": "content", "max_points": 5.0}]})
+    assert r.status_code == 201, r.text
+    essay = r.json()["id"]
+    now = datetime.now(UTC)
+    r = await api.call("POST", "/v1/exams", school.teacher, json={
+        "title": "Essay", "time_limit_s": 600, "sections": [{"title": "A", "items": [essay]}],
+        "window_open": (now - timedelta(minutes=1)).isoformat(),
+        "window_close": (now + timedelta(hours=1)).isoformat()})
+    assert r.status_code == 201, r.text
+    exam = r.json()
+    assert (await api.call("POST", f"/v1/exams/{exam['id']}/publish", school.teacher)
+            ).status_code == 200
+    student = school.students[0]
+    sitting = await api.start(student, exam["id"])
+    r = await api.answer(student, sitting["id"], [
+        {"seq": 1, "item": essay, "response": {"kind": "essay", "text": "Plants use light."}}])
+    assert r.status_code == 200, r.text
+    r = await api.call("POST", f"/v1/sittings/{sitting['id']}/submit", student)
+    assert r.status_code == 200 and r.json()["result"]["points"] == 0.0, r.text
+
+    before = computed()
+    await _statistics(api, school.teacher, exam["id"])
+    await _statistics(api, school.teacher, exam["id"])
+    assert computed() == before + 1
+    r = await api.call("POST", f"/v1/sittings/{sitting['id']}/marks", school.teacher,
+                       json={"item": essay, "criteria": {"content": 4.0}})
+    assert r.status_code == 200 and r.json()["points"] == 4.0, r.text
+    await _statistics(api, school.teacher, exam["id"])
     assert computed() == before + 2
