@@ -24,6 +24,7 @@ from engine.auth.policy import enforce_policy
 from engine.auth.revocation import RevocationMirror
 from engine.auth.routes import jwt_auth_dependency
 from engine.auth.tokens import build_jwt_auth
+from engine.cpu_jobs import CpuJobs
 from engine.db import create_pool, migrate
 from engine.loadtest.floor import bench_routes
 from engine.metrics import paper_cache_collector, prometheus_config
@@ -74,10 +75,14 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                           max_connections=settings.redis_max_connections)
     svc = None
     try:
-        svc = Services(settings=settings, pool=pool, redis=redis)
+        svc = Services(settings=settings, pool=pool, redis=redis,
+                       cpu=CpuJobs(grading_workers=settings.cpu_grading_workers,
+                                   analysis_workers=settings.cpu_analysis_workers))
+        await svc.cpu.warm()
         yield svc
     finally:
         if svc is not None:
+            svc.cpu.close()
             await svc.hot.close()
         await redis.aclose()
         await pool.close()

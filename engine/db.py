@@ -82,6 +82,13 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+async def connect(dsn: str) -> asyncpg.Connection:
+    """One connection with the pool's codecs: for a job in a worker process."""
+    conn = await asyncpg.connect(dsn)
+    await _init_connection(conn)
+    return conn
+
+
 async def create_pool(dsn: str, *, min_size: int, max_size: int) -> asyncpg.Pool:
     pool: Any = await asyncpg.create_pool(
         dsn, min_size=min_size, max_size=max_size, init=_init_connection

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.cpu_jobs import CpuJobs
 from engine.exams.grading_spec import load_grading_spec
 from engine.exams.service import load_paper
 from engine.redis_lane import HotRedis
@@ -27,6 +28,9 @@ class Services:
     store: SittingStore = field(init=False)
     papers: PaperCache = field(init=False)
     keys: KeysCache = field(init=False)
+    # where CPU-heavy jobs run; in the caller unless a process opens its pools (engine/app.py):
+    # the overflow Lambda runs one job at a time on a loop of its own and keeps it so
+    cpu: CpuJobs = field(default_factory=CpuJobs.inline)
     # sitting id -> exam version id; never changes, so a bounded memo saves a round trip
     exam_version_of: dict[str, str] = field(default_factory=dict)
 

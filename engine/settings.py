@@ -98,6 +98,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     bench_floor_endpoint: bool = False
     # a stream entry read by a consumer that died is taken over after this long unacknowledged
     consumer_claim_idle_ms: int = 30_000
+    # worker processes for CPU-heavy jobs, off the event loop (engine/cpu_jobs.py): scoring
+    # sittings, and statistics/forensics/calibration; 0 runs them in the caller
+    cpu_grading_workers: int = 1
+    cpu_analysis_workers: int = 1
 
     # overflow to Lambda (engine/overflow): no queue URL means every job runs here
     overflow_queue_url: str | None = None

@@ -8,6 +8,8 @@ import io
 import msgspec
 from fpdf import FPDF
 
+from engine.spreadsheet_cells import escape_row
+
 CSV_COLUMNS = ("school", "class", "national_id", "username", "display_name", "exam", "code",
                "valid_from", "valid_until")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
@@ -30,8 +32,10 @@ def to_csv(cards: list[Card]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for c in cards:
-        writer.writerow((c.school, c.class_name, c.national_id, c.username, c.display_name,
-                         c.exam, c.code, c.valid_from, c.valid_until))
+        # names, classes and titles are typed by people: escaped against CSV injection
+        writer.writerow(escape_row((c.school, c.class_name, c.national_id, c.username,
+                                    c.display_name, c.exam, c.code, c.valid_from,
+                                    c.valid_until)))
     return out.getvalue().encode("utf-8")
 
 

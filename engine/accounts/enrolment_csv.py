@@ -19,6 +19,7 @@ import msgspec
 
 from engine.accounts.models import RowError
 from engine.auth.password_policy import weakness
+from engine.spreadsheet_cells import escape_row, unescape_text
 
 REQUIRED = ("national_id", "display_name", "class")
 OPTIONAL = ("username", "password")
@@ -135,7 +136,8 @@ def parse_enrolment(data: bytes, max_rows: int = 200_000,
             errors.append(RowError(start, None,
                                    f"expected {len(fields)} fields, found {len(record)}"))
             continue
-        values = {f: v.strip() for f, v in zip(fields, record, strict=True)}
+        # the export escapes formula-like text with one apostrophe: take it off again
+        values = {f: unescape_text(v.strip()) for f, v in zip(fields, record, strict=True)}
         row_errors = [RowError(start, f, problem) for f, v in values.items()
                       if (problem := _bad_bytes(v) or _check(f, v))]
         values.setdefault("username", "")
@@ -163,9 +165,10 @@ def parse_enrolment(data: bytes, max_rows: int = 200_000,
 
 
 def export_csv(records: list[tuple[str, str, str, str]]) -> bytes:
-    """national_id, username, display_name, class rows → CSV that imports back unchanged."""
+    """national_id, username, display_name, class rows → CSV that imports back unchanged
+    (text a spreadsheet would run is escaped; ``parse_enrolment`` unescapes it)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(records)
+    writer.writerows(escape_row(r) for r in records)
     return out.getvalue().encode("utf-8")

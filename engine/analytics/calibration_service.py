@@ -1,6 +1,8 @@
 """IRT calibration of a closed exam, then re-scoring every sitting with the new parameters.
 
-The numeric work runs in a thread so the event loop keeps serving; the run is recorded in
+The numeric work runs in the analysis lane's worker process (engine/cpu_jobs.py) so the event
+loop keeps serving; the new abilities bump the exam's results version (statistics are computed
+afresh: results_version.py); the run is recorded in
 ``calibration_runs`` so a teacher can follow it and see its figures.
 """
 
@@ -12,14 +14,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import msgspec
 import numpy as np
 
+from engine.analytics import results_version
 from engine.analytics.models import CalibrationRequest, CalibrationRun
 from engine.analytics.repository import (
     FAIL_RUN,
     FINISH_RUN,
-    GRADED_ITEMS,
+    GRADED_ITEMS_TEXT,
     INSERT_PARAMETERS,
     INSERT_RUN,
     LATEST_RUN,
@@ -30,6 +34,7 @@ from engine.analytics.repository import (
 from engine.analytics.scope import ExamScope, exam_scope, item_order
 from engine.auth.principal import Principal
 from engine.problems import conflict, not_found
+from engine.services import Services
 from grading.calibration import CalibrationResult, calibrate
 from grading.irt import ScoreScale, score_abilities
 
@@ -39,43 +44,80 @@ log = logging.getLogger(__name__)
 _running: set[asyncio.Task[None]] = set()
 
 
-def response_matrix(order: list[str], results: list[Any]) -> np.ndarray:
+class _Status(msgspec.Struct):
+    status: str
+
+
+_statuses = msgspec.json.Decoder(dict[str, _Status])
+# (sitting id, its item scores as JSON text): GRADED_ITEMS_TEXT
+Rows = list[tuple[str, str]]
+Fitted = tuple[CalibrationResult, list[str], np.ndarray, np.ndarray, np.ndarray]
+
+
+def response_matrix(order: list[str], results: Rows) -> np.ndarray:
     """persons × items: 1 correct, 0 otherwise (blank counts as wrong, as in UTBK scoring),
     NaN where the item was not scored dichotomously (awaiting a mark) or not presented."""
     index = {item_id: j for j, item_id in enumerate(order)}
     matrix = np.full((len(results), len(order)), np.nan)
-    for i, row in enumerate(results):
-        for item_id, score in row["items"].items():
+    for i, (_, items) in enumerate(results):
+        for item_id, score in _statuses.decode(items).items():
             j = index.get(item_id)
-            if j is None or score["status"] == "pending_manual":
+            if j is None or score.status == "pending_manual":
                 continue
-            matrix[i, j] = 1.0 if score["status"] == "correct" else 0.0
+            matrix[i, j] = 1.0 if score.status == "correct" else 0.0
     return matrix
 
 
-def _fit(matrix: np.ndarray, model: str, scale: ScoreScale
-         ) -> tuple[CalibrationResult, np.ndarray, np.ndarray, np.ndarray]:
+def fit_rows(order: list[str], rows: Rows, model: str, scale: ScoreScale) -> Fitted:
+    """The pure, CPU-heavy part: the matrix, the item parameters, every person's ability."""
+    matrix = response_matrix(order, rows)
     result = calibrate(matrix, model)  # type: ignore[arg-type]
     abilities, scaled = score_abilities(matrix, result.items, scale)
-    return result, abilities.theta, abilities.se, scaled
+    return result, [sitting for sitting, _ in rows], abilities.theta, abilities.se, scaled
 
 
-async def _run(pool: Any, scope: ExamScope, run_id: uuid.UUID, model: str,
-               scale: ScoreScale) -> None:
+async def _rows(conn: Any, exam_id: uuid.UUID) -> Rows:
+    return [(r["sitting_id"], r["items"])
+            for r in await conn.fetch(GRADED_ITEMS_TEXT, exam_id, None)]
+
+
+async def _read_rows(dsn: str, exam_id: uuid.UUID) -> Rows:
+    conn = await asyncpg.connect(dsn)
     try:
-        async with pool.acquire() as conn:
-            results = await conn.fetch(GRADED_ITEMS, scope.exam_id, None)
+        return await _rows(conn, exam_id)
+    finally:
+        await conn.close()
+
+
+def fit_exam(dsn: str, exam_id: uuid.UUID, order: list[str], model: str, scale: ScoreScale
+             ) -> Fitted:
+    """The whole job, in a worker process: it reads the exam's results itself (sending
+    hundreds of thousands of rows from the API process would pickle them under its GIL)."""
+    return fit_rows(order, asyncio.run(_read_rows(dsn, exam_id)), model, scale)
+
+
+async def _run(svc: Services, scope: ExamScope, run_id: uuid.UUID, model: str,
+               scale: ScoreScale) -> None:
+    pool = svc.pool
+    try:
         order = [item_id for item_id, _, _ in item_order(scope)]
-        matrix = response_matrix(order, results)
-        result, theta, se, scaled = await asyncio.to_thread(_fit, matrix, model, scale)
+        if svc.cpu.inline_for("calibration"):
+            async with pool.acquire() as conn:
+                rows = await _rows(conn, scope.exam_id)
+            fitted = fit_rows(order, rows, model, scale)
+        else:
+            fitted = await svc.cpu.run("calibration", fit_exam, svc.settings.database_url,
+                                       scope.exam_id, order, model, scale, wait=True)
+        result, sittings, theta, se, scaled = fitted
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute(INSERT_PARAMETERS, run_id, order,
                                [p.a for p in result.items], [p.b for p in result.items],
                                [p.c for p in result.items])
-            await conn.execute(UPDATE_ABILITIES, run_id, [r["sitting_id"] for r in results],
+            await conn.execute(UPDATE_ABILITIES, run_id, sittings,
                                theta.tolist(), se.tolist(), scaled.tolist())
-            await conn.execute(FINISH_RUN, run_id, len(results), len(order), result.iterations,
+            await conn.execute(FINISH_RUN, run_id, len(sittings), len(order), result.iterations,
                                result.converged, result.log_likelihood)
+        await results_version.bump(svc.redis, svc.settings.redis_namespace, scope.exam_id)
     except Exception as err:
         log.exception("calibration %s failed", run_id)
         async with pool.acquire() as conn:
@@ -86,8 +128,9 @@ def _run_view(row: Any) -> CalibrationRun:
     return CalibrationRun(**{f: row[f] for f in CalibrationRun.__struct_fields__})
 
 
-async def start_calibration(pool: Any, principal: Principal, exam_id: uuid.UUID,
+async def start_calibration(svc: Services, principal: Principal, exam_id: uuid.UUID,
                             request: CalibrationRequest) -> CalibrationRun:
+    pool = svc.pool
     scope = await exam_scope(pool, principal, exam_id)
     if scope.org_filter is not None:
         raise not_found("exam")  # only the exam's own organisation calibrates it
@@ -103,7 +146,7 @@ async def start_calibration(pool: Any, principal: Principal, exam_id: uuid.UUID,
         await conn.execute(INSERT_RUN, run_id, exam_id, scope.org_id, request.model,
                            principal.user_id)
         row = await conn.fetchrow(RUN_BY_ID, run_id)
-    task = asyncio.create_task(_run(pool, scope, run_id, request.model, scale))
+    task = asyncio.create_task(_run(svc, scope, run_id, request.model, scale))
     _running.add(task)
     task.add_done_callback(_running.discard)
     return _run_view(row)

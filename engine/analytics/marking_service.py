@@ -71,7 +71,7 @@ async def mark_item(svc: Services, principal: Principal, sitting_id: uuid.UUID,
         marks = {r["item_id"]: ManualMark(points=r["points"], criteria=r["criteria"],
                                           marker=str(r["marked_by"]))
                  for r in await conn.fetch(MARKS_OF_SITTING, sitting_id)}
-    await regrade_sitting(svc.pool, svc.store, svc.keys, sitting_id, marks)
+    await regrade_sitting(svc.pool, svc.store, svc.keys, sitting_id, marks, svc.cpu)
     view = await result(svc, principal, sitting_id)
     assert view.result is not None
     return view.result

@@ -24,11 +24,22 @@ SELECT r.sitting_id, r.items FROM results r
 WHERE r.exam_id = $1 AND ($2::uuid IS NULL OR r.org_id = $2)
 ORDER BY r.sitting_id
 """
-LATEST_CHOICES = """
-SELECT DISTINCT ON (l.sitting_id, l.item_id) l.sitting_id, l.item_id, l.response
-FROM answer_log l JOIN results r ON r.sitting_id = l.sitting_id
-WHERE l.exam_id = $1 AND ($2::uuid IS NULL OR r.org_id = $2)
-ORDER BY l.sitting_id, l.item_id, l.seq DESC
+# the statistics job's inputs as JSON text, one row per sitting: the text goes to a worker
+# process as it is (cheap to pickle) and is decoded there, not on the event loop
+GRADED_ITEMS_TEXT = """
+SELECT r.sitting_id::text AS sitting_id, r.items::text AS items FROM results r
+WHERE r.exam_id = $1 AND ($2::uuid IS NULL OR r.org_id = $2)
+ORDER BY r.sitting_id
+"""
+LATEST_CHOICES_TEXT = """
+SELECT l.sitting_id::text AS sitting_id,
+       jsonb_object_agg(l.item_id, l.response ->> 'choice')::text AS choices
+FROM (SELECT DISTINCT ON (l.sitting_id, l.item_id) l.sitting_id, l.item_id, l.response
+      FROM answer_log l JOIN results r ON r.sitting_id = l.sitting_id
+      WHERE l.exam_id = $1 AND ($2::uuid IS NULL OR r.org_id = $2)
+      ORDER BY l.sitting_id, l.item_id, l.seq DESC) l
+WHERE l.response ->> 'choice' IS NOT NULL
+GROUP BY l.sitting_id
 """
 # time attributed to an item: the gap between an answer event and the sitting's previous one
 # (or its start), summed per sitting and item, then averaged over sittings

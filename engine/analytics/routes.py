@@ -38,13 +38,13 @@ class AnalyticsController(Controller):
 
     @get("/statistics", summary="Test statistics and item analysis (Moodle's definitions)")
     async def statistics(self, svc: Svc, request: Req, exam_id: ExamId) -> ExamStatisticsView:
-        return await compute_statistics(svc.pool, request.user, exam_id)
+        return await compute_statistics(svc, request.user, exam_id)
 
     @post("/calibration", summary="Calibrate IRT item parameters and re-score every sitting",
           status_code=202)
     async def calibrate(self, svc: Svc, request: Req, exam_id: ExamId,
                         data: JSONBody[CalibrationRequest]) -> CalibrationRun:
-        return await calibration_service.start_calibration(svc.pool, request.user, exam_id, data)
+        return await calibration_service.start_calibration(svc, request.user, exam_id, data)
 
     @get("/calibration", summary="The latest calibration run of the exam")
     async def calibration(self, svc: Svc, request: Req, exam_id: ExamId) -> CalibrationRun:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import asyncpg
+import msgspec
 import numpy as np
+from prometheus_client import Counter
 
+from engine.analytics import results_version
 from engine.analytics.models import ExamStatisticsView, ItemAnalysis, OptionShare
 from engine.analytics.repository import (
-    GRADED_ITEMS,
+    GRADED_ITEMS_TEXT,
     ITEM_CONTENTS,
-    LATEST_CHOICES,
+    LATEST_CHOICES_TEXT,
     LATEST_PARAMETERS,
     MEAN_TIME_ON_ITEM,
 )
@@ -20,6 +25,9 @@ from engine.analytics.scope import ExamScope, exam_scope, item_order
 from engine.auth.principal import Principal
 from grading.distractors import distractor_analysis
 from grading.statistics import exam_statistics
+
+if TYPE_CHECKING:  # the worker process that unpickles build_statistics needs none of it
+    from engine.services import Services
 
 # Review thresholds, after the usual classical-test-theory guidance (and Moodle's hints):
 # items nearly everyone or nobody gets right tell little; a discrimination index below 20%
@@ -29,6 +37,12 @@ TOO_HARD_PCT, TOO_EASY_PCT = 10.0, 95.0
 WEAK_DISCRIMINATION_PCT = 20.0
 IDLE_DISTRACTOR_SHARE = 0.05
 MIN_SITTINGS_FOR_WARNINGS = 20
+
+# every computation (a cache miss) counts here: the cache's tests read it, and so can operators
+STATISTICS_COMPUTED = Counter("ujian_statistics_computed_total",
+                              "Exam statistics computed (cache misses)")
+# computations under way in this process, by (exam, scope, results version)
+_in_flight: dict[tuple[uuid.UUID, uuid.UUID | None, int], asyncio.Future[ExamStatisticsView]] = {}
 
 
 def _value(x: float) -> float | None:
@@ -54,28 +68,37 @@ def item_warnings(facility: float | None, discrimination: float | None,
 
 
 async def _load(pool: Any, scope: ExamScope) -> dict[str, Any]:
+    """The per-exam inputs (items, times, parameters: small), as plain data for a worker."""
     order = item_order(scope)
     async with pool.acquire() as conn:
-        results = await conn.fetch(GRADED_ITEMS, scope.exam_id, scope.org_filter)
         contents = await conn.fetch(ITEM_CONTENTS, [uuid.UUID(i) for i, _, _ in order],
                                     [v for _, _, v in order])
-        choices = await conn.fetch(LATEST_CHOICES, scope.exam_id, scope.org_filter)
         times = await conn.fetch(MEAN_TIME_ON_ITEM, scope.exam_id, scope.org_filter)
         parameters = await conn.fetch(LATEST_PARAMETERS, scope.exam_id)
-    return {"order": order, "results": results,
-            "contents": {str(r["item_id"]): r for r in contents},
-            "choices": choices, "times": {r["item_id"]: r["mean_seconds"] for r in times},
-            "parameters": {r["item_id"]: r for r in parameters}}
+    return {"order": order,
+            "contents": {str(r["item_id"]): {"kind": r["kind"], "content": r["content"],
+                                             "answer_key": r["answer_key"]} for r in contents},
+            "times": {r["item_id"]: r["mean_seconds"] for r in times},
+            "parameters": {r["item_id"]: {"a": r["a"], "b": r["b"], "c": r["c"]}
+                           for r in parameters}}
 
 
-def _matrices(order: list[tuple[str, str, int]], results: list[Any], contents: dict[str, Any]
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+class _Points(msgspec.Struct):
+    points: float
+
+
+_item_points = msgspec.json.Decoder(dict[str, _Points])
+_choices_of = msgspec.json.Decoder(dict[str, str | None])
+
+
+def _matrices(order: list[tuple[str, str, int]], results: list[tuple[str, str]],
+              contents: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     index = {item_id: j for j, (item_id, _, _) in enumerate(order)}
     scores = np.full((len(results), len(order)), np.nan)
-    for i, row in enumerate(results):
-        for item_id, score in row["items"].items():
+    for i, (_, items) in enumerate(results):
+        for item_id, score in _item_points.decode(items).items():
             if item_id in index:
-                scores[i, index[item_id]] = score["points"]
+                scores[i, index[item_id]] = score.points
     max_points = np.array([float(contents[i]["content"].get("points", 1.0)) for i, _, _ in order])
     min_points = np.zeros(len(order))
     return scores, max_points, min_points
@@ -92,15 +115,17 @@ def _option_shares(data: dict[str, Any], totals: np.ndarray, sitting_index: dict
     width = max(len(o) for o in options.values())
     column = {item_id: j for j, item_id in enumerate(choice_items)}
     choices = np.full((len(totals), len(choice_items)), -1, dtype=np.int64)
-    for row in data["choices"]:
-        j = column.get(row["item_id"])
-        person = sitting_index.get(row["sitting_id"])
-        response = row["response"]
-        if j is None or person is None or not response:
+    for sitting_id, chosen in data["choices"]:
+        person = sitting_index.get(sitting_id)
+        if person is None:
             continue
-        ids = options[choice_items[j]]
-        if response.get("choice") in ids:
-            choices[person, j] = ids.index(response["choice"])
+        for item_id, choice in _choices_of.decode(chosen).items():
+            j = column.get(item_id)
+            if j is None:
+                continue
+            ids = options[choice_items[j]]
+            if choice in ids:
+                choices[person, j] = ids.index(choice)
     analysis = distractor_analysis(choices, totals, width)
     shares: dict[str, list[OptionShare]] = {}
     for item_id, j in column.items():
@@ -115,16 +140,84 @@ def _option_shares(data: dict[str, Any], totals: np.ndarray, sitting_index: dict
     return shares
 
 
-async def compute_statistics(pool: Any, principal: Principal, exam_id: uuid.UUID
+async def compute_statistics(svc: Services, principal: Principal, exam_id: uuid.UUID
                              ) -> ExamStatisticsView:
-    scope = await exam_scope(pool, principal, exam_id)
-    data = await _load(pool, scope)
-    order, results, contents = data["order"], data["results"], data["contents"]
+    """The exam's statistics for this person's scope: from the cache while no result has
+    changed (engine/analytics/results_version.py), else computed in the analysis lane."""
+    scope = await exam_scope(svc.pool, principal, exam_id)
+    namespace = svc.settings.redis_namespace
+    version = await results_version.current(svc.redis, namespace, exam_id)
+    view = await results_version.cached(svc.redis, namespace, exam_id, scope.org_filter,
+                                        version)
+    if view is not None:
+        return view
+    key = (exam_id, scope.org_filter, version)
+    running = _in_flight.get(key)
+    if running is not None:
+        # the same figures are being computed for someone else: wait for them (single flight)
+        return await asyncio.shield(running)
+    computing = asyncio.ensure_future(_compute(svc, scope, version))
+    _in_flight[key] = computing
+    computing.add_done_callback(lambda _: _in_flight.pop(key, None))
+    return await asyncio.shield(computing)
+
+
+async def _compute(svc: Services, scope: ExamScope, version: int) -> ExamStatisticsView:
+    exam_id, namespace = scope.exam_id, svc.settings.redis_namespace
+    data = await _load(svc.pool, scope)
+    if svc.cpu.inline_for("statistics"):
+        async with svc.pool.acquire() as conn:
+            rows = await _per_sitting(conn, exam_id, scope.org_filter)
+        view = build_from_rows(exam_id, data, rows)
+    else:
+        view = await svc.cpu.run("statistics", build_statistics, svc.settings.database_url,
+                                 exam_id, scope.org_filter, data)
+    STATISTICS_COMPUTED.inc()
+    await results_version.store(svc.redis, namespace, exam_id, scope.org_filter, version, view)
+    return view
+
+
+PerSitting = tuple[list[tuple[str, str]], list[tuple[str, str]]]
+
+
+async def _per_sitting(conn: Any, exam_id: uuid.UUID, org_filter: uuid.UUID | None
+                       ) -> PerSitting:
+    """Each sitting's item scores and latest choices, as JSON text (decoded by the job)."""
+    results = await conn.fetch(GRADED_ITEMS_TEXT, exam_id, org_filter)
+    choices = await conn.fetch(LATEST_CHOICES_TEXT, exam_id, org_filter)
+    return ([(r["sitting_id"], r["items"]) for r in results],
+            [(r["sitting_id"], r["choices"]) for r in choices])
+
+
+async def _read_per_sitting(dsn: str, exam_id: uuid.UUID, org_filter: uuid.UUID | None
+                            ) -> PerSitting:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await _per_sitting(conn, exam_id, org_filter)
+    finally:
+        await conn.close()
+
+
+def build_statistics(dsn: str, exam_id: uuid.UUID, org_filter: uuid.UUID | None,
+                     data: dict[str, Any]) -> ExamStatisticsView:
+    """The whole job, in a worker process: it reads the per-sitting rows itself (one row per
+    sitting: sending them from the API process would pickle tens of MB there, holding the GIL
+    for a tenth of a second and more), then computes."""
+    rows = asyncio.run(_read_per_sitting(dsn, exam_id, org_filter))
+    return build_from_rows(exam_id, data, rows)
+
+
+def build_from_rows(exam_id: uuid.UUID, data: dict[str, Any], rows: PerSitting
+                    ) -> ExamStatisticsView:
+    """The pure, CPU-heavy part."""
+    results, choices = rows
+    data = {**data, "choices": choices}
+    order, contents = data["order"], data["contents"]
     scores, max_points, min_points = _matrices(order, results, contents)
     n = len(results)
     stats = exam_statistics(scores, max_points, min_points) if n >= 2 else None
     totals = np.nan_to_num(scores).sum(axis=1)
-    sitting_index = {row["sitting_id"]: i for i, row in enumerate(results)}
+    sitting_index = {sitting_id: i for i, (sitting_id, _) in enumerate(results)}
     shares = _option_shares(data, totals, sitting_index) if n >= 3 else {}
     items = []
     for j, (item_id, section, _) in enumerate(order):

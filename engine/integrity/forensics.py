@@ -3,7 +3,8 @@
 IRT parameters come from the exam's latest calibration (``item_parameters``) when it covers
 every item, else from a quick calibration of the same responses (``grading.calibration``).
 Pairs are blocked by school, class (the room a class sits in), first IP and its subnet; the
-all-pairs screen runs besides. The numeric work runs in a thread. The job is idempotent per
+all-pairs screen runs besides. The numeric work runs in a worker process (engine/cpu_jobs.py).
+The job is idempotent per
 job id: a redelivered job finds its run done and does nothing.
 """
 
@@ -18,8 +19,11 @@ import msgspec
 import numpy as np
 
 from engine.analytics.repository import LATEST_PARAMETERS
+from engine.cpu_jobs import CpuJobs
+from engine.db import connect
 from engine.exams.models import ExamSpec
 from engine.exams.service import load_keys
+from engine.integrity import run_lock
 from engine.integrity.context import exam_thresholds
 from engine.integrity.flag_store import flag_row, refresh_risk, store_flags
 from engine.integrity.matrices import ExamArrays, assemble
@@ -45,6 +49,8 @@ from proctoring.thresholds import Thresholds
 log = logging.getLogger(__name__)
 
 Params = tuple[np.ndarray, np.ndarray, np.ndarray, str]
+
+_INLINE = CpuJobs.inline()
 
 
 def parameters(arrays: ExamArrays, calibrated: dict[str, tuple[float, float, float]]
@@ -88,11 +94,21 @@ def analyse(arrays: ExamArrays, calibrated: dict[str, tuple[float, float, float]
     return msgspec.structs.replace(report, flags=flags), source
 
 
-async def _inputs(conn: Any, pool: Any, exam_id: uuid.UUID
-                  ) -> tuple[ExamArrays | None, dict[str, tuple[float, float, float]]]:
+class ExamInputs(msgspec.Struct, frozen=True):
+    """What the job needs besides the per-sitting rows (small: per item)."""
+
+    options: dict[str, list[str]]
+    correct: dict[str, str]
+    calibrated: dict[str, tuple[float, float, float]]
+
+
+Analysed = tuple[ForensicsReport, str, int, int] | None
+
+
+async def _inputs(conn: Any, pool: Any, exam_id: uuid.UUID) -> ExamInputs | None:
     version = await conn.fetchrow(PUBLISHED_VERSION_OF_EXAM, exam_id)
     if version is None:
-        return None, {}
+        return None
     spec = msgspec.convert(version["spec"], ExamSpec)
     refs = [(r.id, r.version) for s in spec.sections for r in s.items]
     rows = await conn.fetch(SINGLE_CHOICE_OPTIONS, [r[0] for r in refs], [r[1] for r in refs])
@@ -100,12 +116,39 @@ async def _inputs(conn: Any, pool: Any, exam_id: uuid.UUID
                for r in rows}
     keys = await load_keys(pool, str(version["id"]))
     correct = {i: k.correct for i, k in keys.items() if isinstance(k, SingleChoiceKey)}
+    calibrated = {r["item_id"]: (r["a"], r["b"], r["c"])
+                  for r in await conn.fetch(LATEST_PARAMETERS, exam_id)}
+    return ExamInputs(options, correct, calibrated)
+
+
+async def _arrays(conn: Any, exam_id: uuid.UUID, inputs: ExamInputs) -> ExamArrays | None:
     sittings = await conn.fetch(FINISHED_SITTINGS, exam_id)
     answers = await conn.fetch(FINISHED_ANSWERS, exam_id)
     ips = {r["sitting_id"]: r["ip"] for r in await conn.fetch(FIRST_ADDRESSES, exam_id)}
-    calibrated = {r["item_id"]: (r["a"], r["b"], r["c"])
-                  for r in await conn.fetch(LATEST_PARAMETERS, exam_id)}
-    return assemble(options, correct, sittings, answers, ips), calibrated
+    return assemble(inputs.options, inputs.correct, sittings, answers, ips)
+
+
+def _analysed(arrays: ExamArrays | None, inputs: ExamInputs, th: Thresholds) -> Analysed:
+    if arrays is None:
+        return None
+    report, source = analyse(arrays, inputs.calibrated, th)
+    return report, source, len(arrays.sittings), len(arrays.items)
+
+
+async def _read_arrays(dsn: str, exam_id: uuid.UUID, inputs: ExamInputs) -> ExamArrays | None:
+    conn = await connect(dsn)
+    try:
+        return await _arrays(conn, exam_id, inputs)
+    finally:
+        await conn.close()
+
+
+def analyse_in_worker(dsn: str, exam_id: uuid.UUID, inputs: ExamInputs, th: Thresholds
+                      ) -> Analysed:
+    """The whole job, in a worker process: it reads every answer of the exam itself and
+    assembles the arrays there (a national exam's answer log is millions of rows: decoding and
+    pickling them in the API process would hold its event loop and GIL)."""
+    return _analysed(asyncio.run(_read_arrays(dsn, exam_id, inputs)), inputs, th)
 
 
 async def _claim(pool: Any, exam_id: uuid.UUID, job_id: str) -> uuid.UUID | None:
@@ -122,25 +165,47 @@ async def _claim(pool: Any, exam_id: uuid.UUID, job_id: str) -> uuid.UUID | None
     return None if run is None else uuid.UUID(str(run["id"]))
 
 
-async def run_forensics(pool: Any, exam_id: uuid.UUID, job_id: str) -> int | None:
+async def run_forensics(pool: Any, exam_id: uuid.UUID, job_id: str, cpu: CpuJobs | None = None,
+                        redis: Any = None, namespace: str = "", dsn: str | None = None
+                        ) -> int | None:
     """Analyse the exam and store its flags; the number of flags, None if the run was done
-    before (a redelivered job) or the exam does not exist."""
+    before (a redelivered job) or the exam does not exist. The analysis runs in the analysis
+    lane (engine/cpu_jobs.py), which reads the answers itself from ``dsn`` (without one, they
+    are read here); with ``redis``, the exam's forensics lock held under this job
+    id is released at the end (run_lock.py), wherever the job ran."""
+    try:
+        return await _run(pool, exam_id, job_id, cpu or _INLINE, dsn)
+    finally:
+        if redis is not None:
+            await run_lock.release(redis, namespace, exam_id, job_id)
+
+
+async def _run(pool: Any, exam_id: uuid.UUID, job_id: str, cpu: CpuJobs, dsn: str | None
+               ) -> int | None:
     run_id = await _claim(pool, exam_id, job_id)
     if run_id is None:
         return None
     try:
         async with pool.acquire() as conn:
-            arrays, calibrated = await _inputs(conn, pool, exam_id)
+            inputs = await _inputs(conn, pool, exam_id)
             th = await exam_thresholds(conn, exam_id)
-        if arrays is None:
+        analysed: Analysed = None
+        if inputs is not None and (dsn is None or cpu.inline_for("forensics")):
+            async with pool.acquire() as conn:
+                arrays = await _arrays(conn, exam_id, inputs)
+            analysed = _analysed(arrays, inputs, th)
+        elif inputs is not None:
+            analysed = await cpu.run("forensics", analyse_in_worker, dsn, exam_id, inputs, th,
+                                     wait=True)
+        if analysed is None:
             async with pool.acquire() as conn:
                 await conn.execute(FINISH_RUN, run_id, 0, 0, 0, None, {})
             return 0
-        report, source = await asyncio.to_thread(analyse, arrays, calibrated, th)
+        report, source, sittings, items = analysed
         await _store(pool, exam_id, run_id, report)
         async with pool.acquire() as conn:
-            await conn.execute(FINISH_RUN, run_id, len(arrays.sittings), len(arrays.items),
-                               len(report.flags), source, report.seconds)
+            await conn.execute(FINISH_RUN, run_id, sittings, items, len(report.flags), source,
+                               report.seconds)
         return len(report.flags)
     except Exception as err:
         log.exception("forensics run %s of exam %s failed", run_id, exam_id)

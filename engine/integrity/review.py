@@ -15,6 +15,7 @@ import msgspec
 from engine.accounts import audit
 from engine.accounts.scope import orgs_reached
 from engine.auth.principal import Principal
+from engine.integrity import run_lock
 from engine.integrity.flag_store import refresh_risk
 from engine.integrity.models import (
     ExamThresholds,
@@ -35,8 +36,8 @@ from engine.integrity.repository import (
     THRESHOLDS_OF_EXAM,
     UPSERT_THRESHOLDS,
 )
-from engine.integrity.scheduler import in_background, record_run
-from engine.problems import forbidden, not_found
+from engine.integrity.scheduler import in_background, new_job, record_run
+from engine.problems import Problem, forbidden, not_found
 from engine.services import Services
 from proctoring.flags import Evidence, RiskSummary
 from proctoring.thresholds import DEFAULT_THRESHOLDS, Thresholds
@@ -174,7 +175,14 @@ async def request_forensics(svc: Services, overflow: Any, principal: Principal,
                             exam_id: uuid.UUID) -> ForensicsRun:
     async with svc.pool.acquire() as conn:
         org = await _owner(conn, principal, exam_id)
-    made = await record_run(svc.pool, exam_id, org, "demand", principal.user_id)
+    job = new_job(exam_id)
+    namespace = svc.settings.redis_namespace
+    if not await run_lock.acquire(svc.redis, namespace, exam_id, job[1]):
+        running = await run_lock.holder(svc.redis, namespace, exam_id)
+        raise Problem(409, "forensics_running", "A forensics run of this exam is under way",
+                      "one run per exam at a time; its flags appear when it finishes "
+                      "(GET /forensics)", extra={"run_id": str(running) if running else None})
+    made = await record_run(svc.pool, exam_id, org, "demand", principal.user_id, job)
     assert made is not None  # only the closing run is unique per exam
     run_id, job_id = made
     in_background(svc, overflow, exam_id, job_id)

@@ -3,7 +3,7 @@
 Each run is recorded first (``integrity_runs``), then its job goes to the overflow dispatcher
 (engine/overflow) as a ``forensics`` job: it runs here below the utilisation threshold and
 on the Lambda above it. At most one run per exam is started by closing (a unique index), so
-every pod may watch for closed exams.
+every pod may watch for closed exams, and at most one runs at a time (run_lock.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import uuid
 from functools import partial
 from typing import Any
 
+from engine.integrity import run_lock
 from engine.integrity.forensics import run_forensics
 from engine.integrity.repository import CLOSED_EXAMS, INSERT_RUN
 from engine.overflow.dispatcher import Task
@@ -30,11 +31,18 @@ WATCH_EVERY_S = 30.0
 _running: set[asyncio.Task[None]] = set()
 
 
-async def record_run(pool: Any, exam_id: uuid.UUID, org_id: uuid.UUID, trigger: str,
-                     requested_by: uuid.UUID | None) -> tuple[uuid.UUID, str] | None:
-    """A queued run and its job id; None when the exam already has its closing run."""
+def new_job(exam_id: uuid.UUID) -> tuple[uuid.UUID, str]:
+    """A run id and its job id, which names the run in full: it is the token of the exam's
+    forensics lock (run_lock.py), so a refused request can name the run that holds it."""
     run_id = uuid.uuid4()
-    job_id = f"forensics:{exam_id}:{run_id.hex[:12]}"
+    return run_id, f"forensics:{exam_id}:{run_id.hex}"
+
+
+async def record_run(pool: Any, exam_id: uuid.UUID, org_id: uuid.UUID, trigger: str,
+                     requested_by: uuid.UUID | None,
+                     job: tuple[uuid.UUID, str] | None = None) -> tuple[uuid.UUID, str] | None:
+    """A queued run and its job id; None when the exam already has its closing run."""
+    run_id, job_id = job or new_job(exam_id)
     async with pool.acquire() as conn:
         made = await conn.fetchval(INSERT_RUN, run_id, job_id, exam_id, org_id, trigger,
                                    requested_by)
@@ -43,7 +51,8 @@ async def record_run(pool: Any, exam_id: uuid.UUID, org_id: uuid.UUID, trigger: 
 
 async def dispatch(svc: Services, overflow: Any, exam_id: uuid.UUID, job_id: str) -> None:
     task = Task(ForensicsJob(job_id=job_id, exam_id=exam_id),
-                run_local=partial(run_forensics, svc.pool, exam_id, job_id))
+                run_local=partial(run_forensics, svc.pool, exam_id, job_id, svc.cpu, svc.redis,
+                                  svc.settings.redis_namespace, svc.settings.database_url))
     if overflow is None:
         await task.run_local()  # no dispatcher in this process: run here
     else:
@@ -74,11 +83,17 @@ async def start_closed(svc: Services, overflow: Any) -> int:
     async with svc.pool.acquire() as conn:
         rows = await conn.fetch(CLOSED_EXAMS, CLOSE_MARGIN_S)
     started = 0
+    namespace = svc.settings.redis_namespace
     for r in rows:
-        made = await record_run(svc.pool, r["exam_id"], r["org_id"], "close", None)
-        if made is not None:
-            in_background(svc, overflow, r["exam_id"], made[1])
-            started += 1
+        job = new_job(r["exam_id"])
+        if not await run_lock.acquire(svc.redis, namespace, r["exam_id"], job[1]):
+            continue  # a run on demand is under way: the next look starts the closing one
+        made = await record_run(svc.pool, r["exam_id"], r["org_id"], "close", None, job)
+        if made is None:
+            await run_lock.release(svc.redis, namespace, r["exam_id"], job[1])
+            continue
+        in_background(svc, overflow, r["exam_id"], made[1])
+        started += 1
     return started
 
 

@@ -30,7 +30,7 @@ async def execute(svc: Services, job: Job, persist: Persister) -> JobOutcome:
     kind = kind_of(job)
     match job:
         case GradeJob(sitting_id=sitting_id):
-            result = await grade_sitting(svc.pool, svc.store, svc.keys, sitting_id)
+            result = await grade_sitting(svc.pool, svc.store, svc.keys, sitting_id, svc.cpu)
             return JobOutcome(job_id=job.job_id, kind=kind, applied=result is not None,
                               count=int(result is not None))
         case PersistJob(parcel=key):
@@ -44,6 +44,7 @@ async def execute(svc: Services, job: Job, persist: Persister) -> JobOutcome:
             await parcels.drop(svc.redis, key)
             return JobOutcome(job_id=job.job_id, kind=kind, applied=True, count=len(entries))
         case ForensicsJob(exam_id=exam_id):
-            flags = await run_forensics(svc.pool, exam_id, job.job_id)
+            flags = await run_forensics(svc.pool, exam_id, job.job_id, svc.cpu, svc.redis,
+                                        svc.settings.redis_namespace, svc.settings.database_url)
             return JobOutcome(job_id=job.job_id, kind=kind, applied=flags is not None,
                               count=flags or 0)

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 import icalendar
 import msgspec
 
+from engine.spreadsheet_cells import escape_row
+
 PRODID = "-//Ujian//Exam schedule//EN"
 ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -51,11 +53,12 @@ def ics(entries: Iterable[CalendarEntry], name: str, stamp: datetime | None = No
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """UTF-8 with a byte-order mark, so spreadsheet programs read names with accents right."""
+    """UTF-8 with a byte-order mark, so spreadsheet programs read names with accents right;
+    every cell escaped against CSV injection (names, rooms and titles are typed by people)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(escape_row(r) for r in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

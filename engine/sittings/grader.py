@@ -13,6 +13,8 @@ from typing import Any
 
 import msgspec
 
+from engine.analytics import results_version
+from engine.cpu_jobs import CpuJobs
 from engine.exams.grading_spec import GradingSpec
 from engine.sittings.models import SittingResult, StoredAnswer
 from engine.sittings.repository import (
@@ -30,6 +32,9 @@ from grading.types import ManualMark, Response
 SpecLoader = Callable[[str], Awaitable[GradingSpec]]
 
 _stored_decoder = msgspec.json.Decoder(StoredAnswer)
+
+# scoring runs in the caller when no pools are given (pure code, tests)
+_INLINE = CpuJobs.inline()
 
 # how long a graded sitting's Redis keys linger (a resumed page may still ask for its state)
 GRADED_SESSION_TTL_S = 3600
@@ -73,9 +78,14 @@ async def _responses(pool: Any, store: SittingStore, row: Any) -> dict[str, Resp
 
 
 async def grade_sitting(
-    pool: Any, store: SittingStore, keys_cache: KeysCache, sitting_id: uuid.UUID
+    pool: Any, store: SittingStore, keys_cache: KeysCache, sitting_id: uuid.UUID,
+    cpu: CpuJobs | None = None, *, wait: bool = True,
 ) -> SittingResult | None:
-    """Grade one submitted sitting; None when it does not exist or is not submitted yet."""
+    """Grade one submitted sitting; None when it does not exist or is not submitted yet.
+
+    Scoring runs in the grading lane (engine/cpu_jobs.py): a background job waits for a slot,
+    ``wait=False`` (instant grading on submit) raises ``busy`` instead, and the grader's
+    stream grades the sitting a moment later."""
     async with pool.acquire() as conn:
         row = await conn.fetchrow(SITTING_FOR_GRADING, sitting_id)
     if row is None or row["state"] == "graded":
@@ -86,7 +96,9 @@ async def grade_sitting(
     if state == "active":
         return None
     spec = await keys_cache.get(str(row["exam_version_id"]))
-    outcome = score_exam(spec.keys, await _responses(pool, store, row), spec.policy)
+    outcome = await (cpu or _INLINE).run("grading", score_exam, spec.keys,
+                                         await _responses(pool, store, row), spec.policy,
+                                         wait=wait)
     async with pool.acquire() as conn, conn.transaction():
         graded_at = await conn.fetchval(
             MARK_GRADED, sitting_id, _ms_to_datetime(submitted_ms), submitted_by,
@@ -99,6 +111,8 @@ async def grade_sitting(
             outcome.max_score, msgspec.to_builtins(outcome.items), graded_at,
             outcome_summary(outcome),
         )  # fmt: skip
+    # after the commit: statistics computed from now on see this result
+    await results_version.bump(store.redis, store.keys.namespace, row["exam_id"])
     await store.expire(sitting_id, GRADED_SESSION_TTL_S)
     return SittingResult(
         sitting_id=sitting_id, exam_id=row["exam_id"], points=outcome.score,
@@ -109,7 +123,7 @@ async def grade_sitting(
 
 async def regrade_sitting(
     pool: Any, store: SittingStore, keys_cache: KeysCache, sitting_id: uuid.UUID,
-    manual_marks: dict[str, ManualMark],
+    manual_marks: dict[str, ManualMark], cpu: CpuJobs | None = None,
 ) -> ExamOutcome | None:
     """Score a graded sitting again with its essay marks and update its result in place."""
     async with pool.acquire() as conn:
@@ -117,10 +131,12 @@ async def regrade_sitting(
     if row is None or row["state"] != "graded":
         return None
     spec = await keys_cache.get(str(row["exam_version_id"]))
-    outcome = score_exam(spec.keys, await _responses(pool, store, row), spec.policy,
-                         manual_marks)
+    outcome = await (cpu or _INLINE).run("grading", score_exam, spec.keys,
+                                         await _responses(pool, store, row), spec.policy,
+                                         manual_marks, wait=True)
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(UPDATE_RESULT, sitting_id, outcome.score, outcome.max_score,
                            msgspec.to_builtins(outcome.items), outcome_summary(outcome))
         await conn.execute(UPDATE_SITTING_POINTS, sitting_id, outcome.score, outcome.max_score)
+    await results_version.bump(store.redis, store.keys.namespace, row["exam_id"])
     return outcome

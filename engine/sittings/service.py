@@ -212,7 +212,14 @@ async def submit(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> 
         owner = await conn.fetchrow(SITTING_OWNER, sitting_id)
     graded: SittingResult | None = None
     if owner is not None and owner["instant_results"]:
-        graded = await grade_sitting(svc.pool, svc.store, svc.keys, sitting_id)
+        try:
+            graded = await grade_sitting(svc.pool, svc.store, svc.keys, sitting_id, svc.cpu,
+                                         wait=False)
+        except Problem as busy:
+            if busy.code != "busy":
+                raise
+            # the grading lane is full: the submit stands, the grader's stream grades it
+            return SubmitOutcome(sitting_id, "submitted", reply.submitted_ms, None)
         if graded is None:
             graded = (await result(svc, principal, sitting_id)).result
     state: SittingState = "graded" if graded is not None else "submitted"

@@ -47,7 +47,7 @@ class DashboardController(Controller):
     @get("/charts/scores.svg", summary="The score distribution as an SVG histogram",
          media_type="image/svg+xml")
     async def scores_chart(self, svc: Svc, request: Req, exam_id: ExamId) -> Response[str]:
-        stats = await compute_statistics(svc.pool, request.user, exam_id)
+        stats = await compute_statistics(svc, request.user, exam_id)
         histogram = stats.distribution.histogram if stats.distribution else None
         return Response(histogram_svg(histogram, x_label="points"),
                         media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
@@ -61,7 +61,7 @@ class DashboardController(Controller):
     @get("/exports/items", summary="Item statistics as CSV or XLSX")
     async def export_items(self, svc: Svc, request: Req, exam_id: ExamId,
                            format: FromQuery[Format] = "csv") -> Response[bytes]:
-        stats = await compute_statistics(svc.pool, request.user, exam_id)
+        stats = await compute_statistics(svc, request.user, exam_id)
         return _download(exports.items_table(stats), exam_id, format)
 
     @get("/sittings/{sitting_id:uuid}/review", summary="One student's answers and scores")

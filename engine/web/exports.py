@@ -1,9 +1,10 @@
 """CSV and XLSX exports of an exam's results and item statistics.
 
 One table shape per export (``Table``: a header and rows of plain values) feeds both writers,
-so the two files always carry the same columns. Text cells that a spreadsheet would run as a
-formula (``=``, ``+``, ``-``, ``@`` first: usernames and stems come from users) are written with
-a leading apostrophe, OWASP's advice against CSV injection; numbers stay numbers.
+so the two files always carry the same columns. Every cell goes through
+``engine.spreadsheet_cells`` (OWASP CSV injection: usernames, names, sections and stems come
+from users): formula-like text gets a leading apostrophe, text is never a formula in a
+workbook, numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -15,14 +16,10 @@ from typing import Any
 
 import msgspec
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from engine.analytics.models import ExamStatisticsView, ResultRow
+from engine.spreadsheet_cells import Cell, escape_row, xlsx_cell
 from question_bank.content import plain_text
-
-Cell = str | int | float | bool | None
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Table(msgspec.Struct, frozen=True):
@@ -32,13 +29,10 @@ class Table(msgspec.Struct, frozen=True):
 
 
 def _safe(value: Any) -> Cell:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """A plain value for a table; the writers escape every cell, once."""
     if value is None or isinstance(value, str | int | float | bool):
         return value
-    return str(value)
+    return str(value) if not isinstance(value, datetime) else value.isoformat()
 
 
 def results_table(rows: list[ResultRow]) -> Table:
@@ -73,7 +67,7 @@ def to_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.header)
-    writer.writerows(["" if v is None else v for v in row] for row in table.rows)
+    writer.writerows(["" if v is None else v for v in escape_row(row)] for row in table.rows)
     # a byte order mark so spreadsheet programs read the UTF-8 (names with diacritics) right
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -83,9 +77,7 @@ def to_xlsx(table: Table) -> bytes:
     sheet = workbook.create_sheet(table.name)
     sheet.append(table.header)
     for row in table.rows:
-        # XML 1.0 cannot hold most control characters; a CSV keeps them, a workbook cannot
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
-                      for v in row])
+        sheet.append([xlsx_cell(sheet, v) for v in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

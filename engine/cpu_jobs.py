@@ -1,0 +1,186 @@
+"""CPU-heavy jobs off the event loop: bounded process pools, one admission limit per job class.
+
+A pure-Python or numpy job run on the event loop stalls every request of the process (sign-in,
+the answer path, the probes); run with ``asyncio.to_thread`` it shares Python's default executor
+with everything else and still holds the GIL most of the time. So scoring, statistics,
+forensics and calibration run in worker *processes* (docs/adr/0001-cpu-jobs-off-the-loop.md has
+the measurements behind the choice):
+
+* two lanes, each its own ``ProcessPoolExecutor``: ``grading`` (many small jobs: one sitting's
+  scores) and ``analysis`` (few long ones: statistics, forensics, calibration), so an hour of
+  forensics never delays a student's instant result;
+* per job class, at most ``limit`` jobs admitted (running or queued). Past it a request gets
+  ``503 busy`` with ``Retry-After`` (``run``), and a background job waits for a slot
+  (``run(..., wait=True)``): the queue is bounded either way;
+* ``CpuJobs.inline()`` runs every job in the caller: for a process that does nothing else (the
+  overflow Lambda runs one job at a time on a loop of its own) and for tests of pure code.
+
+Workers start with ``forkserver`` (``spawn`` where unavailable): forking a process that runs
+threads and an event loop copies locks in whatever state they were in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import multiprocessing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from prometheus_client import Counter, Gauge
+
+from engine.problems import Problem
+
+log = logging.getLogger(__name__)
+
+JobClass = Literal["grading", "statistics", "forensics", "calibration"]
+Lane = Literal["grading", "analysis"]
+
+T = TypeVar("T")
+
+# job class -> (lane, most jobs admitted at once, running or queued)
+DEFAULT_CLASSES: dict[JobClass, tuple[Lane, int]] = {
+    "grading": ("grading", 256),
+    "statistics": ("analysis", 8),
+    "forensics": ("analysis", 2),
+    "calibration": ("analysis", 2),
+}
+RETRY_AFTER_S = 5
+
+JOBS_ADMITTED = Gauge("ujian_cpu_jobs_admitted", "CPU jobs running or queued", ["job_class"])
+JOBS_REFUSED = Counter("ujian_cpu_jobs_refused_total", "CPU jobs refused as busy",
+                       ["job_class"])
+JOBS_DONE = Counter("ujian_cpu_jobs_done_total", "CPU jobs finished", ["job_class"])
+
+
+def busy(job_class: str) -> Problem:
+    return Problem(503, "busy", "The server is busy with this kind of work",
+                   f"too many {job_class} jobs are running; try again in a few seconds",
+                   extra={"job_class": job_class},
+                   headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+# imported once by the fork server, so each worker starts with them loaded (a worker that
+# replaces a dead one is ready in milliseconds, not after a second of imports)
+PRELOAD = ["numpy", "grading.outcomes", "engine.analytics.statistics_service",
+           "engine.analytics.calibration_service", "engine.integrity.forensics"]
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+@dataclass
+class _Admission:
+    limit: int
+    admitted: int = 0
+    # woken when a slot frees, for background jobs that wait rather than refuse
+    freed: asyncio.Condition | None = None
+
+
+@dataclass
+class CpuJobs:
+    """Where CPU-heavy work runs. ``workers`` per lane; 0 workers: inline in the caller."""
+
+    grading_workers: int = 1
+    analysis_workers: int = 1
+    classes: dict[JobClass, tuple[Lane, int]] = field(
+        default_factory=lambda: dict(DEFAULT_CLASSES))
+    _pools: dict[Lane, concurrent.futures.ProcessPoolExecutor] = field(default_factory=dict)
+    _admission: dict[JobClass, _Admission] = field(default_factory=dict)
+
+    @classmethod
+    def inline(cls) -> CpuJobs:
+        return cls(grading_workers=0, analysis_workers=0)
+
+    def _workers(self, lane: Lane) -> int:
+        return self.grading_workers if lane == "grading" else self.analysis_workers
+
+    def _pool(self, lane: Lane) -> concurrent.futures.ProcessPoolExecutor | None:
+        workers = self._workers(lane)
+        if workers <= 0:
+            return None
+        pool = self._pools.get(lane)
+        if pool is None:
+            pool = self._pools[lane] = concurrent.futures.ProcessPoolExecutor(
+                max_workers=workers, mp_context=_context())
+        return pool
+
+    async def warm(self) -> None:
+        """Start every worker now: a process started by the first job would block the event
+        loop that submits it while it starts (and the first job would wait for its imports)."""
+        lanes: tuple[Lane, ...] = ("grading", "analysis")
+        for lane in lanes:
+            pool = self._pool(lane)
+            if pool is not None:
+                started = [pool.submit(int) for _ in range(self._workers(lane))]
+                await asyncio.gather(*(asyncio.wrap_future(f) for f in started))
+
+    def inline_for(self, job_class: JobClass) -> bool:
+        """Does this job class run in the caller (no worker processes for its lane)?"""
+        return self._workers(self.classes[job_class][0]) <= 0
+
+    def limit(self, job_class: JobClass, most: int) -> None:
+        """Change how many jobs of a class are admitted at once (operators, tests)."""
+        lane, _ = self.classes[job_class]
+        self.classes[job_class] = (lane, most)
+        slot = self._admission.get(job_class)
+        if slot is not None:
+            slot.limit = most
+
+    def admitted(self, job_class: JobClass) -> int:
+        found = self._admission.get(job_class)
+        return 0 if found is None else found.admitted
+
+    async def run(self, job_class: JobClass, fn: Callable[..., T], *args: Any,
+                  wait: bool = False) -> T:
+        """``fn(*args)`` in the job class's lane. ``fn`` and its arguments must be
+        picklable (a module-level function, plain data). Past the class's limit: ``503 busy``,
+        or with ``wait=True`` (background work) a wait for a free slot."""
+        lane, limit = self.classes[job_class]
+        slot = self._admission.setdefault(job_class, _Admission(limit))
+        if slot.admitted >= slot.limit:
+            if not wait:
+                JOBS_REFUSED.labels(job_class).inc()
+                raise busy(job_class)
+            if slot.freed is None:
+                slot.freed = asyncio.Condition()
+            async with slot.freed:
+                await slot.freed.wait_for(lambda: slot.admitted < slot.limit)
+        slot.admitted += 1
+        JOBS_ADMITTED.labels(job_class).inc()
+        try:
+            pool = self._pool(lane)
+            if pool is None:
+                return fn(*args)
+            future = pool.submit(fn, *args)
+            try:
+                return await asyncio.wrap_future(future)
+            except asyncio.CancelledError:
+                future.cancel()  # still queued: it never runs (a running one finishes unseen)
+                raise
+        except concurrent.futures.BrokenExecutor:
+            # a worker died (killed for memory, crashed): start a fresh pool for the next job
+            log.error("the %s lane lost a worker process; restarting its pool", lane)
+            broken = self._pools.pop(lane, None)
+            if broken is not None:
+                broken.shutdown(wait=False, cancel_futures=True)
+            raise
+        finally:
+            slot.admitted -= 1
+            JOBS_ADMITTED.labels(job_class).dec()
+            JOBS_DONE.labels(job_class).inc()
+            if slot.freed is not None:
+                async with slot.freed:
+                    slot.freed.notify()
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
+        self._pools.clear()
