@@ -152,3 +152,26 @@ async def test_overrides_on_the_organisers_exam_belong_to_its_staff_or_the_schoo
     r = await api.call("PUT", f"/v1/exams/{exam['id']}/overrides/{tenants.b.user_ids['student']}",
                        admin, json={"extra_time_s": 60})
     assert r.status_code == 404
+
+
+async def test_a_proctors_extra_time_grants_add_up_to_the_exams_limit_at_most(
+        api: Api, svc: Services, tenants: Tenants) -> None:
+    a = tenants.a
+    student, _ = await _user(svc, a.school, "student", a.class_id)
+    exam = await api.exam(a.users["teacher"], limit_s=600)
+    sitting = (await api.start(student, exam["id"]))["id"]
+    url = f"/v1/sittings/{sitting}/extra-time"
+    r = await api.call("POST", url, a.users["proctor"], json={"seconds": 500})
+    assert r.status_code == 200, r.text
+    # 500 + 101 > 600: refused, and the deadline stays where it was
+    deadline = r.json()["deadline_ms"]
+    r = await api.call("POST", url, a.users["proctor"], json={"seconds": 101})
+    assert r.status_code == 400 and _code(r) == "validation_failed", r.text
+    assert "seconds" in r.text
+    async with svc.pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT extra_time_s, deadline FROM sittings WHERE id = $1",
+                                  uuid.UUID(sitting))
+    assert row["extra_time_s"] == 500
+    assert int(row["deadline"].timestamp() * 1000) == deadline
+    r = await api.call("POST", url, a.users["proctor"], json={"seconds": 100})
+    assert r.status_code == 200 and r.json()["deadline_ms"] == deadline + 100_000
