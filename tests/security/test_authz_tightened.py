@@ -13,9 +13,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine.accounts.models import OverrideSet
+from engine.accounts.override_rules import LIMIT_FACTOR, OVERRIDE_SLACK, ExamTerms, override_errors
 from engine.auth.passwords import hash_password
 from engine.services import Services
 from tests.integration.accounts.conftest import Tenants, tenants
@@ -175,3 +180,39 @@ async def test_a_proctors_extra_time_grants_add_up_to_the_exams_limit_at_most(
     assert int(row["deadline"].timestamp() * 1000) == deadline
     r = await api.call("POST", url, a.users["proctor"], json={"seconds": 100})
     assert r.status_code == 200 and r.json()["deadline_ms"] == deadline + 100_000
+
+
+# ---- the override bounds as a pure rule ----------------------------------------------------
+
+_EXAM = ExamTerms(time_limit_s=3600, window_open=datetime(2030, 3, 1, 7, tzinfo=UTC),
+                  window_close=datetime(2030, 3, 1, 12, tzinfo=UTC))
+_offsets = st.timedeltas(min_value=-3 * OVERRIDE_SLACK, max_value=3 * OVERRIDE_SLACK)
+
+
+@given(opens=st.none() | _offsets, closes=st.none() | _offsets,
+       limit=st.none() | st.integers(60, 24 * 3600), extra=st.integers(0, 12 * 3600))
+def test_an_override_is_refused_exactly_when_it_strays_too_far(
+        opens: timedelta | None, closes: timedelta | None, limit: int | None, extra: int
+) -> None:
+    window_open = None if opens is None else _EXAM.window_open + opens
+    window_close = None if closes is None else _EXAM.window_close + closes
+    try:
+        data = OverrideSet(time_limit_s=limit, window_open=window_open,
+                           window_close=window_close, extra_time_s=extra)
+    except ValueError:
+        return  # a reversed pair: refused as it is decoded (engine/datetimes.py)
+    fields = {e["field"] for e in override_errors(data, _EXAM)}
+    effective_open = window_open or _EXAM.window_open
+    effective_close = window_close or _EXAM.window_close
+    assert ("time_limit_s" in fields) == (limit is not None
+                                          and limit > LIMIT_FACTOR * _EXAM.time_limit_s)
+    assert ("extra_time_s" in fields) == (extra > _EXAM.time_limit_s)
+    assert ("window_open" in fields) == (opens is not None and not (
+        window_open - _EXAM.window_open >= -OVERRIDE_SLACK  # type: ignore[operator]
+        and window_open <= _EXAM.window_close + OVERRIDE_SLACK))  # type: ignore[operator]
+    if effective_close <= effective_open:
+        assert "window_close" in fields
+    if not fields:
+        # what is accepted lies within the exam's window give or take the slack
+        assert _EXAM.window_open - OVERRIDE_SLACK <= effective_open < effective_close
+        assert effective_close <= _EXAM.window_close + OVERRIDE_SLACK
