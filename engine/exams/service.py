@@ -126,15 +126,20 @@ def scoring_policy(data: ExamCreate, spec: ExamSpec) -> ScoringPolicy:
 async def get_exam(pool: Any, principal: Principal, exam_id: uuid.UUID) -> Exam:
     """Staff see their own organisation's exams; a student sees an exam only as they would
     find it in their list: published, of or assigned to their school and, where the exam is
-    narrowed to classes of their school, assigned to their class. Anything else is "not found",
-    as for other people's things."""
+    narrowed to classes of their school, assigned to their class; a proctor sees the published
+    exams of or assigned to their school (whichever room they watch). Anything else is "not
+    found", as for other people's things."""
     async with pool.acquire() as conn:
         repo = ExamRepository(conn)
         found = await repo.exam(exam_id)
         if found is None or (principal.is_staff and found[0].org_id != principal.org_id):
             raise not_found("exam")
-        if not principal.is_staff and not await repo.visible_to_student(exam_id,
-                                                                        principal.user_id):
+        if principal.role == "student":
+            visible = await repo.visible_to_student(exam_id, principal.user_id)
+        else:
+            visible = principal.is_staff or await repo.published_for_student(
+                exam_id, principal.org_id) is not None
+        if not visible:
             raise not_found("exam")
     return found[0]
 

@@ -70,6 +70,9 @@ async def test_a_pupil_outside_the_assigned_classes_cannot_read_the_exam(
     r = await api.call("GET", f"/v1/exams/{exam['id']}", outside)
     assert r.status_code == 404 and _code(r) == "not_found", r.text
     assert "Mock exam" not in r.text
+    # the school's proctor, who may watch any room, still reads it
+    assert (await api.call("GET", f"/v1/exams/{exam['id']}", a.users["proctor"])
+            ).status_code == 200
     # the same pupil in another school, and a draft exam of their own school: not found either
     r = await api.call("GET", f"/v1/exams/{exam['id']}", tenants.b.users["student"])
     assert r.status_code == 404
