@@ -34,8 +34,6 @@ from tests.integration.conftest import (
 __all__ = ["api", "client", "school", "settings", "svc", "tenants"]  # the fixtures this module uses
 
 PROBLEM = "application/problem+json"
-# a fixed instant: nothing here depends on the time of day the test runs at
-NOW = datetime(2030, 3, 1, 7, 30, tzinfo=UTC)
 
 _zones = st.sampled_from([UTC, timezone(timedelta(hours=7)), timezone(timedelta(hours=-11)),
                           timezone(timedelta(hours=14))])
