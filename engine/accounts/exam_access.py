@@ -6,8 +6,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import asyncpg
-
 from engine.accounts import audit, card_sheets
 from engine.accounts.audit import Actor
 from engine.accounts.models import (
@@ -18,12 +16,13 @@ from engine.accounts.models import (
     Override,
     OverrideSet,
 )
+from engine.accounts.override_rules import ExamTerms, override_errors
 from engine.accounts.people import class_in_scope, user_in_scope
 from engine.accounts.scope import orgs_reached, reaches, require_org
 from engine.accounts.sitting_access import effective_limit_s
 from engine.auth import cards, revocation
 from engine.auth.principal import Principal
-from engine.problems import not_found, validation_failed
+from engine.problems import forbidden, not_found, validation_failed
 from engine.services import Services
 
 EXAM_ORG = "SELECT org_id, title FROM exams WHERE id = $1"
@@ -91,6 +90,11 @@ ON CONFLICT (exam_id, student_id) DO UPDATE SET code_hash = $4, issued_by = $5, 
 CARDS_HELD = """
 SELECT student_id FROM exam_cards WHERE exam_id = $1 AND student_id = ANY($2::uuid[])
 """
+# the version students sit if there is one, else the newest draft (as GET /v1/exams/{id})
+EXAM_TERMS = """
+SELECT time_limit_s, window_open, window_close FROM exam_versions WHERE exam_id = $1
+ORDER BY (status = 'published') DESC, version DESC LIMIT 1
+"""
 PUBLISHED_WINDOW = """
 SELECT window_open, window_close FROM exam_versions WHERE exam_id = $1 AND status = 'published'
 """
@@ -128,22 +132,31 @@ async def assign_classes(svc: Services, actor: Actor, exam_id: uuid.UUID,
 
 async def set_override(svc: Services, actor: Actor, exam_id: uuid.UUID, student_id: uuid.UUID,
                        data: OverrideSet) -> Override:
-    for value in (data.window_open, data.window_close):
-        if value is not None and value.tzinfo is None:
-            raise validation_failed("window times need a time zone offset (e.g. Z or +07:00)")
-    if data.window_open and data.window_close and data.window_close <= data.window_open:
-        raise validation_failed("window_close must be after window_open")
+    """A student's own window, time limit or extra time on one exam.
+
+    Who: staff of the exam's own organisation (or an organiser admin above it), for students
+    they reach; on an exam another organisation assigned to their school, only the school's
+    admin, for the school's own students (a teacher there asks them). Within what:
+    ``override_rules`` (the exam's window give or take two weeks, at most twice its limit).
+    """
+    p = actor.principal
     async with svc.pool.acquire() as conn, conn.transaction():
-        await exam_in_reach(conn, actor.principal, exam_id)
-        student = await user_in_scope(conn, actor.principal, student_id)
+        exam_org, _ = await exam_in_reach(conn, p, exam_id)
+        student = await user_in_scope(conn, p, student_id)
         if student.role != "student":
             raise not_found("student")
-        try:
-            await conn.execute(UPSERT_OVERRIDE, exam_id, student_id, student.org_id,
-                               data.time_limit_s, data.window_open, data.window_close,
-                               data.extra_time_s, actor.principal.user_id)
-        except asyncpg.CheckViolationError as err:
-            raise validation_failed("the override's window closes before it opens") from err
+        if not await reaches(conn, p, exam_org) and p.role != "school_admin":
+            raise forbidden("this exam belongs to another organisation: its staff or your "
+                            "school admin set a student's window and time")
+        terms = await conn.fetchrow(EXAM_TERMS, exam_id)
+        if terms is None:
+            raise not_found("exam")
+        errors = override_errors(data, ExamTerms(**dict(terms)))
+        if errors:
+            raise validation_failed("the override strays too far from the exam", errors)
+        await conn.execute(UPSERT_OVERRIDE, exam_id, student_id, student.org_id,
+                           data.time_limit_s, data.window_open, data.window_close,
+                           data.extra_time_s, p.user_id)
         await audit.record(conn, actor, "exam.override", org_id=student.org_id, target=exam_id,
                            detail={"student_id": str(student_id), "time_limit_s":
                                    data.time_limit_s, "extra_time_s": data.extra_time_s})

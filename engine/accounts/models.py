@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from engine.auth.principal import Role
+from engine.datetimes import AwareDatetime, check_optional_window
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Username = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._@-]{3,64}$")]
@@ -128,9 +129,15 @@ class ClassAssignments(msgspec.Struct, frozen=True):
 
 class OverrideSet(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     time_limit_s: Annotated[int, msgspec.Meta(ge=60, le=24 * 3600)] | None = None
-    window_open: datetime | None = None
-    window_close: datetime | None = None
+    # either end may be left out (the exam's own end then holds); the service bounds both
+    # to the exam's window give or take OVERRIDE_SLACK (engine/accounts/exam_access.py)
+    window_open: AwareDatetime | None = None
+    window_close: AwareDatetime | None = None
     extra_time_s: Annotated[int, msgspec.Meta(ge=0, le=12 * 3600)] = 0
+
+    def __post_init__(self) -> None:
+        check_optional_window("window_open", self.window_open, "window_close",
+                              self.window_close)
 
 
 class Override(msgspec.Struct, frozen=True):

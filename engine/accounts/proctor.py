@@ -15,11 +15,14 @@ from engine.accounts.models import ProctorOutcome, Room, RoomOutcome, Seat
 from engine.accounts.people import class_in_scope
 from engine.accounts.scope import require_org
 from engine.accounts.sitting_access import INSERT_EVENT
-from engine.problems import conflict, not_found
+from engine.problems import conflict, not_found, validation_failed
 from engine.services import Services
 from engine.sittings.proctoring_actions import ActionReply, proctor_store
 
-SITTING = "SELECT id, org_id, exam_id, student_id, state FROM sittings WHERE id = $1"
+SITTING = """
+SELECT s.id, s.org_id, s.exam_id, s.student_id, s.state, s.extra_time_s, v.time_limit_s
+FROM sittings s JOIN exam_versions v ON v.id = s.exam_version_id WHERE s.id = $1
+"""
 ROOM = """
 SELECT u.id AS student_id, u.username, u.display_name, s.id AS sitting_id,
        coalesce(s.state, 'not_started') AS state
@@ -122,6 +125,14 @@ async def extra_time(svc: Services, actor: Actor, sitting_id: uuid.UUID, seconds
                      ) -> ProctorOutcome:
     async with svc.pool.acquire() as conn:
         row = await _sitting(conn, actor, sitting_id)
+        # grants add up: in all, at most the exam's own limit again (a room's power cut, not a
+        # second exam), however many times a proctor presses the button
+        granted = row["extra_time_s"] or 0
+        if granted + seconds > row["time_limit_s"]:
+            raise validation_failed(
+                "extra time in all may not exceed the exam's own time limit",
+                [{"field": "seconds", "message": f"at most {row['time_limit_s'] - granted} s "
+                  "more for this sitting"}])
         reply = await proctor_store(svc.redis, svc.keyspace).extend(sitting_id, seconds * 1000)
         _refuse(reply)
         await conn.execute(ADD_EXTRA, sitting_id, _dt(reply.deadline_ms), seconds)

@@ -1,6 +1,11 @@
 """Tenancy: an organiser's admin reaches its own organisation and every one below it; everyone
 else reaches their own organisation only. Anything outside is "not found", never "forbidden",
-so another school's ids reveal nothing."""
+so another school's ids reveal nothing.
+
+The same reach decides where an exam may be assigned (engine/exams/service.py
+``assign_exam``): only an organiser's admin assigns across schools; a teacher or school admin,
+even one working at the organiser, assigns to their own organisation only. A national
+organiser expects the exam's distribution to be an admin's decision, not any teacher's."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from engine.datetimes import AwareDatetime, check_window
 from grading.irt import ScoreScale
 from grading.outcomes import ScoringPolicy
 from question_bank.blueprints import Blueprint
@@ -40,8 +41,8 @@ class ExamCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     title: Title
     sections: Annotated[list[SectionCreate], msgspec.Meta(min_length=1, max_length=20)]
     time_limit_s: Annotated[int, msgspec.Meta(ge=60, le=24 * 3600)]
-    window_open: datetime
-    window_close: datetime
+    window_open: AwareDatetime
+    window_close: AwareDatetime
     grace_s: Annotated[int, msgspec.Meta(ge=0, le=600)] = 30
     instant_results: bool = True
     shuffle: bool = True
@@ -53,6 +54,9 @@ class ExamCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     scoring: ScoringPolicy | None = None
     # the reporting scale of IRT scores after calibration (default 200-1000, 600 average)
     score_scale: ScoreScale | None = None
+
+    def __post_init__(self) -> None:
+        check_window("window_open", self.window_open, "window_close", self.window_close)
 
 
 class SectionSpec(msgspec.Struct, frozen=True):

@@ -76,6 +76,19 @@ WHERE u.id = $1 AND (
                WHERE x.exam_id = e.id AND x.class_id = u.class_id))
 ORDER BY v.window_open
 """
+# the same rule for one exam (GET /v1/exams/{id} as a student)
+EXAM_VISIBLE_TO_STUDENT = """
+SELECT EXISTS (
+    SELECT 1 FROM users u
+    JOIN exams e ON e.id = $1 AND (e.org_id = u.org_id OR EXISTS (
+        SELECT 1 FROM exam_assignments a WHERE a.exam_id = e.id AND a.org_id = u.org_id))
+    JOIN exam_versions v ON v.exam_id = e.id AND v.status = 'published'
+    WHERE u.id = $2 AND (
+        NOT EXISTS (SELECT 1 FROM exam_class_assignments x
+                    WHERE x.exam_id = e.id AND x.org_id = u.org_id)
+        OR EXISTS (SELECT 1 FROM exam_class_assignments x
+                   WHERE x.exam_id = e.id AND x.class_id = u.class_id)))
+"""
 PUBLISH_VERSION = """
 UPDATE exam_versions SET status = 'published', published_at = now()
 WHERE id = $1 AND status = 'draft'
@@ -90,13 +103,6 @@ WHERE e.id = $1 AND (e.org_id = $2 OR EXISTS (
 """
 VERSION_BY_ID = "SELECT exam_id, spec, shuffle, navigation FROM exam_versions WHERE id = $1"
 EXAM_TITLE = "SELECT title FROM exams WHERE id = $1"
-ORGS_IN_SCOPE = """
-WITH RECURSIVE tree AS (
-    SELECT id FROM orgs WHERE id = $1
-    UNION ALL SELECT o.id FROM orgs o JOIN tree t ON o.parent_id = t.id
-)
-SELECT id FROM tree WHERE id = ANY($2::uuid[])
-"""
 INSERT_ASSIGNMENT = """
 INSERT INTO exam_assignments (exam_id, org_id) SELECT $1, unnest($2::uuid[])
 ON CONFLICT DO NOTHING
@@ -145,6 +151,9 @@ class ExamRepository:
 
     async def exams_for_student(self, student_id: uuid.UUID) -> list[Exam]:
         return [_exam(r) for r in await self.conn.fetch(EXAMS_FOR_STUDENT, student_id)]
+
+    async def visible_to_student(self, exam_id: uuid.UUID, student_id: uuid.UUID) -> bool:
+        return bool(await self.conn.fetchval(EXAM_VISIBLE_TO_STUDENT, exam_id, student_id))
 
     async def published_for_student(self, exam_id: uuid.UUID, org_id: uuid.UUID
                                     ) -> PublishedVersion | None:

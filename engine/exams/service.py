@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from engine.accounts.scope import orgs_reached
 from engine.auth.principal import Principal
 from engine.exams.models import (
     Assignments,
@@ -23,12 +24,11 @@ from engine.exams.repository import (
     INSERT_ASSIGNMENT,
     INSERT_EXAM,
     INSERT_EXAM_VERSION,
-    ORGS_IN_SCOPE,
     PUBLISH_VERSION,
     VERSION_BY_ID,
     ExamRepository,
 )
-from engine.problems import Problem, conflict, not_found, validation_failed
+from engine.problems import conflict, forbidden, not_found, validation_failed
 from grading.outcomes import ScoringPolicy, Section
 from grading.types import ItemKey
 from question_bank import service as question_bank_service
@@ -45,11 +45,8 @@ async def create_item(pool: Any, principal: Principal, item: ItemCreate) -> Item
 
 
 async def create_exam(pool: Any, principal: Principal, data: ExamCreate) -> Exam:
+    # the window is aware, sane and in order: ExamCreate checks it as it is decoded
     principal.require_staff()
-    if data.window_close <= data.window_open:
-        raise validation_failed("window_close must be after window_open")
-    if data.window_open.tzinfo is None or data.window_close.tzinfo is None:
-        raise validation_failed("window times need a time zone offset (e.g. Z or +07:00)")
     picked = await _blueprint_picks(pool, principal, data)
     listed = [i for s in data.sections for i in s.items]
     wanted = listed + [ref.id for refs in picked.values() for ref in refs]
@@ -127,14 +124,22 @@ def scoring_policy(data: ExamCreate, spec: ExamSpec) -> ScoringPolicy:
 
 
 async def get_exam(pool: Any, principal: Principal, exam_id: uuid.UUID) -> Exam:
+    """Staff see their own organisation's exams; a student sees an exam only as they would
+    find it in their list: published, of or assigned to their school and, where the exam is
+    narrowed to classes of their school, assigned to their class; a proctor sees the published
+    exams of or assigned to their school (whichever room they watch). Anything else is "not
+    found", as for other people's things."""
     async with pool.acquire() as conn:
-        found = await ExamRepository(conn).exam(exam_id)
-    if found is None or (principal.is_staff and found[0].org_id != principal.org_id):
-        raise not_found("exam")
-    if not principal.is_staff:
-        async with pool.acquire() as conn:
-            visible = await ExamRepository(conn).published_for_student(exam_id, principal.org_id)
-        if visible is None:
+        repo = ExamRepository(conn)
+        found = await repo.exam(exam_id)
+        if found is None or (principal.is_staff and found[0].org_id != principal.org_id):
+            raise not_found("exam")
+        if principal.role == "student":
+            visible = await repo.visible_to_student(exam_id, principal.user_id)
+        else:
+            visible = principal.is_staff or await repo.published_for_student(
+                exam_id, principal.org_id) is not None
+        if not visible:
             raise not_found("exam")
     return found[0]
 
@@ -209,14 +214,18 @@ async def publish_exam(pool: Any, cache: PaperCache, principal: Principal, exam_
 
 async def assign_exam(pool: Any, principal: Principal, exam_id: uuid.UUID,
                       org_ids: list[uuid.UUID]) -> Assignments:
+    """Assign the exam to organisations. Only an organiser's admin assigns across schools (to
+    any organisation below theirs); every other staff member assigns to their own organisation
+    only, so a teacher working at the organiser cannot hand an exam to every school below.
+    The reach is the same as everywhere else: engine/accounts/scope.py ``orgs_reached``."""
     principal.require_staff()
     await get_exam(pool, principal, exam_id)
     async with pool.acquire() as conn, conn.transaction():
-        in_scope = {r["id"] for r in await conn.fetch(ORGS_IN_SCOPE, principal.org_id, org_ids)}
-        outside = [str(o) for o in org_ids if o not in in_scope]
+        reached = set(await orgs_reached(conn, principal))
+        outside = [str(o) for o in org_ids if o not in reached]
         if outside:
-            raise Problem(403, "forbidden", "Forbidden",
-                          f"not your organisation or one below it: {', '.join(outside[:5])}")
+            raise forbidden("only an organiser's admin assigns an exam to other organisations; "
+                            f"not yours to assign to: {', '.join(outside[:5])}")
         await conn.execute(INSERT_ASSIGNMENT, exam_id, org_ids)
         rows = await conn.fetch(ASSIGNED_ORGS, exam_id)
     return Assignments(exam_id=exam_id, org_ids=[r["org_id"] for r in rows])

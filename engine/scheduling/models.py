@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from engine.datetimes import AwareDatetime, check_instant, check_window
+
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 SessionKind = Literal["regular", "makeup"]
 RegistrationStatus = Literal["registered", "waitlisted"]
@@ -15,9 +17,12 @@ RegistrationStatus = Literal["registered", "waitlisted"]
 
 class EventCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     title: Title
-    changes_close_at: datetime
+    changes_close_at: AwareDatetime
     # the allocation's seed; omitted: a random one, kept, so allocating again is reproducible
     seed: Annotated[int, msgspec.Meta(ge=0, le=2**62)] | None = None
+
+    def __post_init__(self) -> None:
+        check_instant("changes_close_at", self.changes_close_at)
 
 
 class Event(msgspec.Struct, frozen=True):
@@ -30,16 +35,19 @@ class Event(msgspec.Struct, frozen=True):
 
 class SessionCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     label: Title
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
     # the forms: published exams of the organiser whose window covers the session
     form_exam_ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=26)]
     kind: SessionKind = "regular"
-    national_cap: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    national_cap: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] | None = None
+
+    def __post_init__(self) -> None:
+        check_window("starts_at", self.starts_at, "ends_at", self.ends_at)
 
 
 class SessionUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    national_cap: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    national_cap: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] | None = None
 
 
 class Session(msgspec.Struct, frozen=True):
