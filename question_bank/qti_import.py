@@ -30,10 +30,13 @@ INTERACTIONS = frozenset({
 
 
 class QtiError(ValueError):
-    def __init__(self, message: str, *, unsafe: bool = False) -> None:
+    def __init__(self, message: str, *, unsafe: bool = False, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.unsafe = unsafe
+        # a problem code of its own (e.g. "unsupported_pattern", "bad_package"), else the
+        # generic one of QTI documents
+        self.code = code
 
 
 def parse_xml(data: bytes) -> Element:
@@ -250,5 +253,6 @@ def import_item(data: bytes | Element) -> ItemCreate:
     except msgspec.ValidationError as err:
         raise QtiError(f"the item does not fit its type: {err}") from err
     except ItemError as err:
-        raise QtiError(f"{err.field}: {err.message}") from err
+        code = err.code if err.code != "validation_failed" else None
+        raise QtiError(f"{err.field}: {err.message}", code=code) from err
     return item

@@ -55,7 +55,11 @@ def stored_item(item: ItemCreate) -> StoredItem:
 
 
 def _invalid(err: ItemError) -> Problem:
-    return validation_failed(err.message, [{"field": err.field, "message": err.message}])
+    errors = [{"field": err.field, "message": err.message}]
+    if err.code != "validation_failed":
+        return Problem(400, err.code, "The item cannot be saved", f"{err.field}: {err.message}",
+                       extra={"errors": errors})
+    return validation_failed(err.message, errors)
 
 
 def _prepare(item: ItemCreate) -> StoredItem:

@@ -30,6 +30,8 @@ MAX_EXPORT_ITEMS = 5000
 def qti_problem(err: QtiError) -> Problem:
     if err.unsafe:
         return Problem(400, "unsafe_xml", "The XML was refused as unsafe", err.message)
+    if err.code is not None:
+        return Problem(400, err.code, "The content cannot be imported", err.message)
     return Problem(400, "qti_invalid", "The QTI document cannot be imported", err.message)
 
 
