@@ -140,7 +140,7 @@ async def import_csv(pool: Any, principal: Principal, data: bytes, bank_id: uuid
                      publish: bool) -> ImportReport:
     principal.require_staff()
     try:
-        good, errors = parse_csv(data)
+        good, errors = await asyncio.to_thread(parse_csv, data)
     except CsvError as err:
         raise Problem(400, "csv_invalid", "The CSV file cannot be read", str(err)) from err
     return await _create_all(pool, principal, [(n, i) for n, i in good], bank_id, publish, errors)

@@ -244,3 +244,15 @@ async def test_a_good_item_named_often_is_imported_once(http: Any, school: Schoo
     r = await _import(api, school.teacher, data)
     assert r.status_code == 201, r.text
     assert len(r.json()["created"]) == 1 and r.json()["errors"] == []
+
+
+async def test_a_csv_field_past_the_csv_limit_is_a_400(http: Any, school: School,
+                                                       svc: Services) -> None:
+    api = Api(http)
+    before = await _stored(svc, school.org_id)
+    data = b'kind,stem,correct\ntrue_false,"' + b"a" * 200_000 + b'",true\n'
+    headers = {**await api.headers(school.teacher), "content-type": "text/csv"}
+    r = await api.client.post("/v1/items/import/csv", content=data, headers=headers)
+    assert r.status_code == 400, r.text  # was a 500 (csv.Error)
+    assert r.json()["code"] == "csv_invalid"
+    assert await _stored(svc, school.org_id) == before
