@@ -23,8 +23,19 @@ VOID_TAGS = frozenset({
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
     "track", "wbr",
 })  # fmt: skip
-# elements HTML closes by itself when a sibling of the same name opens ("<li>a<li>b")
-_SELF_CLOSING_SIBLINGS = frozenset({"li", "p", "td", "th", "tr", "dt", "dd", "option"})
+# start tags that close an open element by themselves (HTML's implied end tags): tag ->
+# (what it closes, where the search for it stops); "<li>a<li>b" is two siblings, not nested
+_LI, _CELL, _DEF = ({"li"}, {"ul", "ol"}), ({"td", "th"}, {"tr", "table"}), ({"dt", "dd"}, {"dl"})
+_IMPLIED_ENDS: dict[str, tuple[set[str], set[str]]] = {
+    "li": _LI, "td": _CELL, "th": _CELL, "dt": _DEF, "dd": _DEF,
+    "tr": ({"tr"}, {"table"}), "option": ({"option"}, {"select"}),
+}  # fmt: skip
+# a block start tag closes an open <p> (up to a table cell or a button)
+_CLOSES_P = frozenset({
+    "p", "div", "ul", "ol", "dl", "table", "blockquote", "pre", "figure", "h1", "h2", "h3",
+    "h4", "h5", "h6", "section", "article", "header", "footer", "address", "center", "details",
+})  # fmt: skip
+_P_SCOPE = ({"p"}, {"td", "th", "table", "button", "caption"})
 
 
 def math_spans(text: str) -> list[tuple[int, int]]:
@@ -53,8 +64,9 @@ def nesting_depth(html: str, limit: int) -> int:
     """How deep the tags of ``html`` nest, counted up to ``limit + 1`` (then it stops).
 
     An approximation of the parser's tree good enough for a bound: void elements do not nest,
-    a ``<li>`` (etc.) opened right inside another closes it, a closing tag closes up to its
-    element. The stack never holds more than ``limit + 1`` names, so this is linear.
+    a ``<li>`` closes the open ``<li>`` of its list (and so on: HTML's implied end tags), a
+    closing tag closes up to its element. The stack never holds more than ``limit + 1`` names
+    and each step looks at most at all of them, so this is linear in ``html``.
     """
     stack: list[str] = []
     deepest = 0
@@ -66,10 +78,22 @@ def nesting_depth(html: str, limit: int) -> int:
             if name in stack:
                 del stack[len(stack) - 1 - stack[::-1].index(name):]
             continue
-        if name in _SELF_CLOSING_SIBLINGS and stack and stack[-1] == name:
-            continue
+        if name in _CLOSES_P:
+            _close_implied(stack, *_P_SCOPE)
+        if name in _IMPLIED_ENDS:
+            _close_implied(stack, *_IMPLIED_ENDS[name])
         stack.append(name)
         deepest = max(deepest, len(stack))
         if deepest > limit:
             break
     return deepest
+
+
+def _close_implied(stack: list[str], closes: set[str], scope: set[str]) -> None:
+    """Pop the innermost open element named in ``closes``, unless a ``scope`` one is nearer."""
+    for at in range(len(stack) - 1, -1, -1):
+        if stack[at] in closes:
+            del stack[at:]
+            return
+        if stack[at] in scope:
+            return

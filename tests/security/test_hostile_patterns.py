@@ -136,9 +136,13 @@ def test_scoring_time_grows_linearly_with_the_answer(pattern: str) -> None:
         text = "a" * n + "!"
         return _best_of(7, lambda: short_text_credit(key, text))
 
-    small, large = timed(20_000), timed(160_000)
-    # 8x the answer: linear is ~8x; allow 16x (+1 ms of timer noise); quadratic would be 64x
-    assert large <= 16 * small + 0.001, (small, large)
+    # 8x the answer: linear is ~8x; allow 16x (+1 ms of timer noise); quadratic would be 64x.
+    # A busy machine can slow one measurement: a super-linear cost fails every attempt
+    for _ in range(3):
+        small, large = timed(20_000), timed(160_000)
+        if large <= 16 * small + 0.001:
+            return
+    raise AssertionError(f"8x the answer cost {large / small:.1f}x the time ({small}, {large})")
 
 
 # ---- over HTTP: refused when saved, graded without stalling the server -----------------------
