@@ -208,3 +208,20 @@ async def test_a_forged_placeholder_is_saved(http: Any, school: School) -> None:
             "correct": True}
     r = await api.call("POST", "/v1/items", school.teacher, json=item)
     assert r.status_code == 201, r.text
+
+
+async def test_health_answers_while_a_body_of_slow_markdown_is_saved(
+        http: Any, live: LiveServer, school: School) -> None:
+    """Linear is not free: a body's worth of Markdown costs the parser seconds of CPU, which
+    must not be the event loop's."""
+    api = Api(http)
+    await api.headers(school.teacher)
+    slow = "![" * 9_999
+    item = {"kind": "single_choice", "stem": slow, "format": "markdown", "correct": "a",
+            "explanation": slow,
+            "options": [{"id": chr(97 + n), "text": slow} for n in range(10)]}
+    created, latencies = await while_probing(
+        live.url, api.call("POST", "/v1/items", school.teacher, json=item))
+    assert created.status_code == 201, created.text
+    assert latencies, "the probe ran"
+    assert max(latencies) < 0.1, sorted(latencies)[-5:]
