@@ -106,6 +106,15 @@ def parse_csv(data: bytes) -> tuple[list[tuple[int, ItemCreate]], list[RowError]
     if not reader.fieldnames or "kind" not in [f.strip().lower() for f in reader.fieldnames]:
         raise CsvError("the first row must be the header and name a 'kind' column")
     reader.fieldnames = [f.strip().lower() for f in reader.fieldnames]
+    try:
+        return _parse_rows(reader)
+    except csv.Error as err:
+        # a field past csv's size limit, a stray quote in strict places: the file, not a 500
+        raise CsvError(f"the file cannot be read as CSV: {err}") from err
+
+
+def _parse_rows(reader: csv.DictReader[str]) -> tuple[list[tuple[int, ItemCreate]],
+                                                       list[RowError]]:
     good: list[tuple[int, ItemCreate]] = []
     errors: list[RowError] = []
     for index, row in enumerate(reader, start=2):

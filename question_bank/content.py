@@ -10,12 +10,15 @@ escapes it by itself). Cleaning is idempotent: cleaning clean text changes nothi
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from typing import Literal
 
 import nh3
 from markdown_it import MarkdownIt
+
+from question_bank.scan import math_spans, nesting_depth
 
 TextFormat = Literal["html", "markdown"]
 
@@ -35,9 +38,24 @@ ALLOWED_CLASSES = {"span": {"math", "math-inline", "math-display"}, "div": {"mat
 MEDIA_PATH = "/v1/media/"
 _MEDIA_REF = re.compile(r'src="/v1/media/([0-9a-fA-F-]{36})"')
 
-# LaTeX spans, lifted out before Markdown runs: Markdown would eat the backslashes of \( \)
-_MATH = re.compile(r"\$\$.+?\$\$|\\\(.+?\\\)|\\\[.+?\\\]", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
+# LaTeX spans are lifted out before Markdown runs (Markdown would eat the backslashes of \( \)),
+# each replaced by a placeholder in these private-use characters, which are removed from the
+# input first so an author cannot forge a placeholder
+_LIFT_START, _LIFT_END = "\ue000", "\ue001"
+_LIFTED = re.compile(f"{_LIFT_START}(\\d+){_LIFT_END}")
+# how deep tags may nest: the sanitiser's HTML parser slows down with the square of the depth,
+# and no exam text needs more than a few levels
+MAX_NESTING = 100
+
+
+class ContentError(ValueError):
+    """A rich text refused as a whole (too deeply nested); ``code`` is the problem code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
 
 
@@ -49,7 +67,13 @@ def _allowed_attribute(tag: str, attribute: str, value: str) -> str | None:
 
 
 def sanitise_html(text: str) -> str:
-    """The allowed subset of ``text``: unknown tags unwrapped, dangerous ones removed whole."""
+    """The allowed subset of ``text``: unknown tags unwrapped, dangerous ones removed whole.
+
+    Raises ContentError when the tags nest deeper than MAX_NESTING.
+    """
+    if nesting_depth(text, MAX_NESTING) > MAX_NESTING:
+        raise ContentError("content_too_nested",
+                           f"the markup nests more than {MAX_NESTING} elements deep")
     cleaned = nh3.clean(
         text,
         tags=set(ALLOWED_TAGS),
@@ -66,15 +90,17 @@ def sanitise_html(text: str) -> str:
 
 def markdown_to_html(text: str) -> str:
     # raw HTML inside Markdown is escaped, not passed through: Markdown authors get Markdown
+    text = text.replace(_LIFT_START, "").replace(_LIFT_END, "")
     maths: list[str] = []
-
-    def lift(match: re.Match[str]) -> str:
-        maths.append(match.group(0))
-        return f"\ue000{len(maths) - 1}\ue001"
-
-    rendered = _markdown.render(_MATH.sub(lift, text))
-    return re.sub("\ue000(\\d+)\ue001", lambda m: html.escape(maths[int(m.group(1))], quote=False),
-                  rendered)
+    pieces: list[str] = []
+    last = 0
+    for start, end in math_spans(text):
+        pieces += [text[last:start], f"{_LIFT_START}{len(maths)}{_LIFT_END}"]
+        maths.append(text[start:end])
+        last = end
+    pieces.append(text[last:])
+    rendered = _markdown.render("".join(pieces))
+    return _LIFTED.sub(lambda m: html.escape(maths[int(m.group(1))], quote=False), rendered)
 
 
 def rich_text(text: str, fmt: TextFormat = "html") -> str:
@@ -83,7 +109,10 @@ def rich_text(text: str, fmt: TextFormat = "html") -> str:
 
 def plain_text(text: str) -> str:
     """The words of a rich text, for search and CSV: tags dropped, entities decoded."""
-    return " ".join(html.unescape(_TAG.sub(" ", sanitise_html(text))).split())
+    # text stored before depth was bounded was cleaned when saved: its tags go below anyway
+    with contextlib.suppress(ContentError):
+        text = sanitise_html(text)
+    return " ".join(html.unescape(_TAG.sub(" ", text)).split())
 
 
 def media_refs(text: str) -> list[str]:

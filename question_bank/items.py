@@ -29,6 +29,7 @@ from grading.keys import (
     SingleChoiceKey,
     TrueFalseKey,
 )
+from grading.patterns import UnsupportedPattern, check_pattern
 from question_bank.kinds import (
     ITEM_KINDS,
     Blank,
@@ -165,11 +166,12 @@ def _key(item: ItemCreate) -> ItemKey:
                               ranges=tuple(NumericRange(r.low, r.high, r.credit)
                                            for r in item.ranges))
         case ShortTextItem():
-            for p in item.patterns:
+            for n, p in enumerate(item.patterns):
                 try:
-                    re.compile(p)
-                except re.error as err:
-                    raise ItemError("patterns", f"not a regular expression: {err}") from err
+                    check_pattern(p)
+                except UnsupportedPattern as err:
+                    raise ItemError(f"patterns[{n}]", err.reason,
+                                    code="unsupported_pattern") from err
             return ShortTextKey(accepted=tuple(item.accepted), case_sensitive=item.case_sensitive,
                                 points=item.points, ignore_diacritics=item.ignore_diacritics,
                                 patterns=tuple(item.patterns), partial=dict(item.partial))

@@ -167,10 +167,12 @@ class SelectPointItem(_Authored, frozen=True, tag="select_point", tag_field="kin
 class ItemError(ValueError):
     """An authored item that decodes but does not make sense (e.g. a key that is no option)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, code: str = "validation_failed") -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        # the problem code the API answers with (e.g. "unsupported_pattern")
+        self.code = code
 
 
 ItemCreate = (

@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from question_bank.content import rich_text
+from question_bank.content import ContentError, TextFormat, rich_text
 from question_bank.kinds import (
     ChoiceBlank,
     ChoiceOption,
@@ -23,8 +23,16 @@ from question_bank.kinds import (
 )
 
 
-def _clean_options(options: list[ChoiceOption]) -> list[ChoiceOption]:
-    return [ChoiceOption(o.id, rich_text(o.text)) for o in options]
+def _rich(field: str, text: str, fmt: TextFormat = "html") -> str:
+    try:
+        return rich_text(text, fmt)
+    except ContentError as err:
+        raise ItemError(field, err.message, code=err.code) from err
+
+
+def _clean_options(field: str, options: list[ChoiceOption]) -> list[ChoiceOption]:
+    return [ChoiceOption(o.id, _rich(f"{field}[{n}].text", o.text))
+            for n, o in enumerate(options)]
 
 
 # characters XML 1.0 cannot carry (and a lone CR, which XML turns into LF): an item must
@@ -57,18 +65,19 @@ def normalise_item(item: ItemCreate) -> ItemCreate:
         raise ItemError("item", f"not valid once unsafe characters are removed: {err}") from err
     fmt = item.format
     changes: dict[str, Any] = {
-        "stem": rich_text(item.stem, fmt), "format": "html",
-        "explanation": rich_text(item.explanation, fmt) if item.explanation else None,
+        "stem": _rich("stem", item.stem, fmt), "format": "html",
+        "explanation": _rich("explanation", item.explanation, fmt) if item.explanation else None,
     }  # fmt: skip
     match item:
         case SingleChoiceItem() | MultipleResponseItem() | OrderingItem():
-            changes["options"] = _clean_options(item.options)
+            changes["options"] = _clean_options("options", item.options)
         case MatchingItem():
-            changes["sources"] = _clean_options(item.sources)
-            changes["targets"] = _clean_options(item.targets)
+            changes["sources"] = _clean_options("sources", item.sources)
+            changes["targets"] = _clean_options("targets", item.targets)
         case ClozeItem():
             changes["blanks"] = {
-                bid: msgspec.structs.replace(b, options=_clean_options(b.options))
+                bid: msgspec.structs.replace(
+                    b, options=_clean_options(f"blanks.{bid}.options", b.options))
                 if isinstance(b, ChoiceBlank) else b
                 for bid, b in item.blanks.items()
             }

@@ -4,14 +4,20 @@ The manifest lists each item as an ``imsqti_item_xmlv3p0`` resource with its fil
 metadata (subject, topic, tags, difficulty, ...) rides in the resource's ``metadata`` as a
 ``ujian:item-meta`` JSON element, which other tools skip. Media referenced by a stem as
 ``/v1/media/<id>`` is packed as ``media/<id>.<ext>`` and relinked on import. Reading is
-bounded (entry count, sizes) so a zip bomb costs an error, not the server's memory.
+bounded (entry count, each entry's and the total unpacked size, counted while unpacking, each
+entry read once) so a zip bomb or a manifest naming one big file thousands of times costs an
+error, not the server's memory; a malformed archive (bad CRC, truncated, encrypted, nested,
+duplicate names) is a ``QtiError`` with a problem code of its own.
 """
 
 from __future__ import annotations
 
 import io
+import lzma
 import re
+import struct
 import zipfile
+import zlib
 from xml.etree import ElementTree as ET
 from xml.etree.ElementTree import Element, SubElement
 
@@ -20,14 +26,20 @@ import msgspec
 from question_bank.kinds import ItemCreate, ItemMeta
 from question_bank.qti_export import export_item
 from question_bank.qti_html import local
-from question_bank.qti_import import QtiError, parse_xml
+from question_bank.qti_import import MAX_XML_BYTES, QtiError, parse_xml
 
 CP_NS = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
 UJIAN_NS = "https://ujian.dev/ns/qti"
 ET.register_namespace("ujian", UJIAN_NS)
 MAX_ENTRIES = 5000
 MAX_ENTRY_BYTES = 20 * 1024 * 1024
-MAX_TOTAL_BYTES = 200 * 1024 * 1024
+# what one import may unpack in all, counted while unpacking: it is held in memory
+MAX_TOTAL_BYTES = 100 * 1024 * 1024
+_CHUNK = 64 * 1024
+_CENTRAL_RECORD = b"PK\x01\x02"
+_LOCAL_RECORD = b"PK\x03\x04"
+_ENCRYPTED = 0x1  # general purpose flag bit 0
+_ARCHIVE_SUFFIXES = (".zip", ".jar", ".gz", ".tgz", ".7z", ".rar", ".tar")
 _MEDIA_SRC = re.compile(r"/v1/media/([0-9a-fA-F-]{36})")
 _meta_decoder = msgspec.json.Decoder(ItemMeta)
 
@@ -83,35 +95,19 @@ def export_package(items: list[tuple[str, ItemCreate]], media: list[PackedMedia]
 
 
 def read_package(data: bytes) -> PackageContents:
-    """The items and media of a package; raises QtiError for a bad or oversized one."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as err:
-        raise QtiError("not a zip file") from err
-    infos = archive.infolist()
-    if len(infos) > MAX_ENTRIES:
-        raise QtiError(f"the package has more than {MAX_ENTRIES} files")
-    if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES or any(
-            i.file_size > MAX_ENTRY_BYTES for i in infos):
-        raise QtiError("the package is too large once unpacked")
-    names = {i.filename for i in infos}
-
-    def read(name: str) -> bytes:
-        if name not in names:
-            raise QtiError(f"the manifest names {name!r}, which is not in the package")
-        with archive.open(name) as handle:
-            # the header's size may lie: never read more than the limit
-            content = handle.read(MAX_ENTRY_BYTES + 1)
-        if len(content) > MAX_ENTRY_BYTES:
-            raise QtiError(f"{name} is too large")
-        return content
-
-    manifest = parse_xml(read("imsmanifest.xml"))
-    items, media = [], {}
+    """The items and media of a package; raises QtiError (with a problem code) for a malformed
+    or oversized one. Each entry is read at most once, however often the manifest names it."""
+    archive = _open(data)
+    reader = _BudgetedReader(archive)
+    manifest = parse_xml(reader.read("imsmanifest.xml", MAX_XML_BYTES))
+    items, media, seen = [], {}, set()
     for resource in (e for e in manifest.iter() if local(e.tag) == "resource"):
         if not (resource.get("type") or "").startswith("imsqti_item_xml"):
             continue
         href = resource.get("href") or ""
+        if href in seen:
+            continue  # named twice: imported once
+        seen.add(href)
         meta_element = next((e for e in resource.iter() if local(e.tag) == "item-meta"), None)
         metadata = None
         if meta_element is not None and meta_element.text:
@@ -119,12 +115,87 @@ def read_package(data: bytes) -> PackageContents:
                 metadata = _meta_decoder.decode(meta_element.text)
             except msgspec.DecodeError as err:
                 raise QtiError(f"{href}: ujian:item-meta is not valid: {err}") from err
-        items.append(PackageItem(href=href, xml=read(href), metadata=metadata))
+        items.append(PackageItem(href=href, xml=reader.read(href, MAX_XML_BYTES),
+                                 metadata=metadata))
         for file in (e for e in resource.iter() if local(e.tag) == "file"):
             path = file.get("href") or ""
             if path != href and path not in media:
-                media[path] = read(path)
+                media[path] = reader.read(path, MAX_ENTRY_BYTES)
     return PackageContents(items=items, media=media)
+
+
+def _bad(message: str, code: str = "bad_package") -> QtiError:
+    return QtiError(message, code=code)
+
+
+def _open(data: bytes) -> zipfile.ZipFile:
+    """The archive, once its directory is sane: few entries, unique names, none encrypted."""
+    # every entry has a central directory record; counting their signature bounds the work of
+    # parsing the directory before zipfile builds an object per entry
+    if data.count(_CENTRAL_RECORD) > MAX_ENTRIES:
+        raise _bad(f"the package has more than {MAX_ENTRIES} files", "package_too_large")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
+            struct.error) as err:
+        raise _bad(f"not a readable zip file ({err})") from err
+    infos = archive.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise _bad(f"the package has more than {MAX_ENTRIES} files", "package_too_large")
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise _bad("the package holds two files of the same name")
+    if any(i.flag_bits & _ENCRYPTED for i in infos):
+        raise _bad("the package holds an encrypted file", "encrypted_package")
+    if any(n.lower().endswith(_ARCHIVE_SUFFIXES) for n in names):
+        raise _bad("the package holds another archive", "nested_archive")
+    # the headers' sizes are only a first, cheap refusal: the reader counts what it unpacks
+    if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES or any(
+            i.file_size > MAX_ENTRY_BYTES for i in infos):
+        raise _bad("the package is too large once unpacked", "package_too_large")
+    return archive
+
+
+class _BudgetedReader:
+    """Reads entries within a total budget of unpacked bytes, counted while unpacking (a
+    header's size may lie), each entry once."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+        self.infos = {i.filename: i for i in archive.infolist()}
+        self.left = MAX_TOTAL_BYTES
+        self.read_already: dict[str, bytes] = {}
+
+    def read(self, name: str, limit: int) -> bytes:
+        if name in self.read_already:
+            return self.read_already[name]
+        info = self.infos.get(name)
+        if info is None:
+            raise QtiError(f"the manifest names {name!r}, which is not in the package")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            with self.archive.open(info) as handle:
+                while chunk := handle.read(_CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise _bad(f"{name} is larger than {limit} bytes", "package_too_large")
+                    if size > self.left:
+                        raise _bad(f"the package unpacks to more than {MAX_TOTAL_BYTES} bytes",
+                                   "package_too_large")
+                    chunks.append(chunk)
+        except QtiError:
+            raise
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError,
+                NotImplementedError, zlib.error, lzma.LZMAError, struct.error) as err:
+            # bad CRC, a truncated or corrupt stream, an unknown compression method
+            raise _bad(f"{name} cannot be unpacked ({err})") from err
+        content = b"".join(chunks)
+        if content.startswith(_LOCAL_RECORD):
+            raise _bad(f"{name} is itself a zip archive", "nested_archive")
+        self.left -= size
+        self.read_already[name] = content
+        return content
 
 
 def relink(xml: bytes, urls: dict[str, str]) -> bytes:

@@ -17,6 +17,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from grading.keys import AreaMapEntry, ValueMap
+from question_bank.content import ContentError
 from question_bank.items import ItemCreate, ItemError, normalise_item, split_item
 from question_bank.kinds import ChoiceOption, ItemMeta
 from question_bank.qti_html import inner_html, local, q
@@ -30,10 +31,13 @@ INTERACTIONS = frozenset({
 
 
 class QtiError(ValueError):
-    def __init__(self, message: str, *, unsafe: bool = False) -> None:
+    def __init__(self, message: str, *, unsafe: bool = False, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.unsafe = unsafe
+        # a problem code of its own (e.g. "unsupported_pattern", "bad_package"), else the
+        # generic one of QTI documents
+        self.code = code
 
 
 def parse_xml(data: bytes) -> Element:
@@ -229,6 +233,13 @@ def _select_point(inter: Element, stem: str, decl: Element) -> dict[str, Any]:
 def import_item(data: bytes | Element) -> ItemCreate:
     """The authored item a QTI 3.0 ``qti-assessment-item`` describes (normalised, checked)."""
     root = parse_xml(data) if isinstance(data, bytes) else data
+    try:
+        return _import_root(root)
+    except ContentError as err:
+        raise QtiError(err.message, code=err.code) from err
+
+
+def _import_root(root: Element) -> ItemCreate:
     if root.tag != q("qti-assessment-item") and local(root.tag) != "qti-assessment-item":
         raise QtiError(f"expected a qti-assessment-item, found {local(root.tag)}")
     body = _find(root, "qti-item-body")
@@ -250,5 +261,6 @@ def import_item(data: bytes | Element) -> ItemCreate:
     except msgspec.ValidationError as err:
         raise QtiError(f"the item does not fit its type: {err}") from err
     except ItemError as err:
-        raise QtiError(f"{err.field}: {err.message}") from err
+        code = err.code if err.code != "validation_failed" else None
+        raise QtiError(f"{err.field}: {err.message}", code=code) from err
     return item

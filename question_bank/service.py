@@ -6,6 +6,7 @@ cause are Problems with stable codes; nothing is stored when one is raised.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -55,12 +56,18 @@ def stored_item(item: ItemCreate) -> StoredItem:
 
 
 def _invalid(err: ItemError) -> Problem:
-    return validation_failed(err.message, [{"field": err.field, "message": err.message}])
+    errors = [{"field": err.field, "message": err.message}]
+    if err.code != "validation_failed":
+        return Problem(400, err.code, "The item cannot be saved", f"{err.field}: {err.message}",
+                       extra={"errors": errors})
+    return validation_failed(err.message, errors)
 
 
-def _prepare(item: ItemCreate) -> StoredItem:
+async def _prepare(item: ItemCreate) -> StoredItem:
+    # cleaning rich text is pure-Python parsing (Markdown, HTML) of up to a body's worth of
+    # text: in a thread, so the event loop keeps serving while a large item is saved
     try:
-        return stored_item(item)
+        return await asyncio.to_thread(stored_item, item)
     except ItemError as err:
         raise _invalid(err) from err
 
@@ -91,7 +98,7 @@ async def _own_bank(conn: Any, principal: Principal, bank_id: uuid.UUID | None) 
 async def create_in(conn: Any, principal: Principal, item: ItemCreate,
                     bank_id: uuid.UUID | None, publish: bool) -> ItemSaved:
     """Create an item (version 1) on an open connection: imports create many in one go."""
-    parts = _prepare(item)
+    parts = await _prepare(item)
     item_id = uuid.uuid4()
     status: VersionStatus = "published" if publish else "draft"
     await conn.execute(sql.INSERT_ITEM, item_id, principal.org_id, principal.user_id, bank_id)
@@ -120,7 +127,7 @@ async def _lock_own(conn: Any, principal: Principal, item_id: uuid.UUID) -> None
 async def edit_item(pool: Any, principal: Principal, item_id: uuid.UUID, item: ItemCreate
                     ) -> ItemSaved:
     """Change the draft, or start a new draft version when the latest one is published."""
-    parts = _prepare(item)
+    parts = await _prepare(item)
     async with pool.acquire() as conn, conn.transaction():
         await _lock_own(conn, principal, item_id)
         latest = await conn.fetchrow(sql.LATEST_VERSION, item_id)
@@ -137,7 +144,7 @@ async def edit_item(pool: Any, principal: Principal, item_id: uuid.UUID, item: I
 async def edit_version(pool: Any, principal: Principal, item_id: uuid.UUID, version: int,
                        item: ItemCreate) -> ItemSaved:
     """Change one named version: only a draft can change; a published one is a 409."""
-    parts = _prepare(item)
+    parts = await _prepare(item)
     async with pool.acquire() as conn, conn.transaction():
         await _lock_own(conn, principal, item_id)
         status = await conn.fetchval(sql.VERSION_STATUS, item_id, version)

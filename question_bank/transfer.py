@@ -6,6 +6,7 @@ ones are created in one transaction, so a crash leaves all or none of them.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -20,7 +21,13 @@ from question_bank.content import MEDIA_PATH, media_refs
 from question_bank.items import ItemCreate
 from question_bank.media import EXTENSIONS, MediaError, MediaStore, check_upload
 from question_bank.models import ImportReport, ItemSaved, Media, RowError
-from question_bank.packages import PackedMedia, export_package, read_package, relink
+from question_bank.packages import (
+    PackageItem,
+    PackedMedia,
+    export_package,
+    read_package,
+    relink,
+)
 from question_bank.qti_export import export_item
 from question_bank.qti_import import QtiError, import_item
 
@@ -30,6 +37,8 @@ MAX_EXPORT_ITEMS = 5000
 def qti_problem(err: QtiError) -> Problem:
     if err.unsafe:
         return Problem(400, "unsafe_xml", "The XML was refused as unsafe", err.message)
+    if err.code is not None:
+        return Problem(400, err.code, "The content cannot be imported", err.message)
     return Problem(400, "qti_invalid", "The QTI document cannot be imported", err.message)
 
 
@@ -87,14 +96,16 @@ async def import_qti(pool: Any, store: MediaStore, principal: Principal, data: b
                      ) -> ImportReport:
     """One item XML, or a content package (zip) whose media are uploaded and relinked."""
     principal.require_staff()
+    # unpacking and parsing are CPU work on untrusted bytes: in a thread, so the event loop
+    # keeps serving while a large or hostile file is read
     if not data.startswith(b"PK\x03\x04"):
         try:
-            item = import_item(data)
+            item = await asyncio.to_thread(import_item, data)
         except QtiError as err:
             raise qti_problem(err) from err
         return await _create_all(pool, principal, [("item", item)], bank_id, publish, [])
     try:
-        package = read_package(data)
+        package = await asyncio.to_thread(read_package, data)
     except QtiError as err:
         raise qti_problem(err) from err
     urls: dict[str, str] = {}
@@ -105,8 +116,15 @@ async def import_qti(pool: Any, store: MediaStore, principal: Principal, data: b
                                              content, max_media_bytes)).url
         except Problem as problem:
             errors.append(RowError(row=path, field="media", message=problem.detail or ""))
+    items = await asyncio.to_thread(_package_items, package.items, urls, errors)
+    return await _create_all(pool, principal, items, bank_id, publish, errors)
+
+
+def _package_items(entries: list[PackageItem], urls: dict[str, str], errors: list[RowError]
+                   ) -> list[tuple[int | str, ItemCreate]]:
+    """The package's items, media relinked; a bad one is reported in ``errors``."""
     items: list[tuple[int | str, ItemCreate]] = []
-    for entry in package.items:
+    for entry in entries:
         try:
             item = import_item(relink(entry.xml, urls))
         except QtiError as err:
@@ -115,14 +133,14 @@ async def import_qti(pool: Any, store: MediaStore, principal: Principal, data: b
         if entry.metadata is not None:
             item = msgspec.structs.replace(item, metadata=entry.metadata)
         items.append((entry.href, item))
-    return await _create_all(pool, principal, items, bank_id, publish, errors)
+    return items
 
 
 async def import_csv(pool: Any, principal: Principal, data: bytes, bank_id: uuid.UUID | None,
                      publish: bool) -> ImportReport:
     principal.require_staff()
     try:
-        good, errors = parse_csv(data)
+        good, errors = await asyncio.to_thread(parse_csv, data)
     except CsvError as err:
         raise Problem(400, "csv_invalid", "The CSV file cannot be read", str(err)) from err
     return await _create_all(pool, principal, [(n, i) for n, i in good], bank_id, publish, errors)

@@ -22,7 +22,7 @@ DATA_SUFFIXES = {".py", ".sql", ".lua", ".json"}
 # engine.problems, which the exam loaders raise)
 REQUIREMENTS = (
     "aws-lambda-powertools[redis,tracer]>=3.0", "msgspec>=0.19", "asyncpg>=0.30",
-    "redis>=5.2", "numpy>=2.0", "litestar>=2.25",
+    "redis>=5.2", "numpy>=2.0", "litestar>=2.25", "google-re2>=1.1",
 )
 
 

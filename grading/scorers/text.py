@@ -1,12 +1,15 @@
-"""Short text items: normalised comparison with alternatives, partial answers and regexes."""
+"""Short text items: normalised comparison with alternatives, partial answers and regexes.
+
+Patterns are teachers' input and are matched by RE2 in linear time (grading/patterns.py).
+"""
 
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
 
 from grading.keys import ShortTextKey
+from grading.patterns import full_match
 from grading.scorers.common import blank, from_credit
 from grading.types import ItemScore
 
@@ -20,12 +23,6 @@ def normalise_text(text: str, *, case_sensitive: bool, ignore_diacritics: bool =
         stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
         folded = unicodedata.normalize("NFC", stripped)
     return folded if case_sensitive else folded.casefold()
-
-
-@functools.lru_cache(maxsize=4096)
-def _compiled(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
-    # keys are published once and scored millions of times: compile each pattern once
-    return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -46,7 +43,7 @@ def short_text_credit(key: ShortTextKey, text: str) -> float:
     given = _norm(key, text)
     if given in _accepted(key.accepted, key.case_sensitive, key.ignore_diacritics):
         return 1.0
-    if any(_compiled(p, key.case_sensitive).fullmatch(given) for p in key.patterns):
+    if any(full_match(p, given, case_sensitive=key.case_sensitive) for p in key.patterns):
         return 1.0
     return max((c for alt, c in key.partial.items() if _norm(key, alt) == given), default=0.0)
 

@@ -1,72 +1,102 @@
-"""The API served over real TCP by uvicorn, on an event loop of its own (a thread of this
-process), so a test can send requests at the same time and time them. Litestar's test client
-cannot: it blocks its caller's loop until each response is complete."""
+"""``ujian serve`` as a process of its own, on the test session's database and Redis namespace.
+
+The hostile-content tests need a real server: an in-process test client would run the handler
+and the probe one after the other and could not show that a request blocks the event loop.
+Here a probe of ``/health/live`` races the hostile request over real sockets; the server's
+memory is read from ``/proc`` (its high-water mark, VmHWM).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
+import os
+import signal
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
 
 import httpx
-import msgspec
-import pytest
-import uvicorn
-from litestar import Litestar
 
-from engine.app import create_app
+from engine.embedded import free_loopback_port
+from engine.loadtest.harness import wait_http
 from engine.settings import Settings
-from tests.integration.conftest import PASSWORD
+
+T = TypeVar("T")
 
 
-class LiveServer(msgspec.Struct):
-    url: str
-    app: Litestar
-    # the server's event loop (background tasks of the app run on it)
-    loop: asyncio.AbstractEventLoop
+class LiveServer:
+    def __init__(self, process: subprocess.Popen[bytes], url: str) -> None:
+        self.process = process
+        self.url = url
 
-    @property
-    def services(self) -> Any:
-        return self.app.state.services
+    def memory_kib(self, field: str = "VmHWM") -> int:
+        """A memory figure of the server process from /proc (VmHWM: peak resident set)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        raise AssertionError(f"no {field} in /proc/{self.process.pid}/status")
 
 
-@pytest.fixture(scope="module")
+@contextmanager
 def live_server(settings: Settings) -> Iterator[LiveServer]:
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    loop = asyncio.new_event_loop()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(server.serve(sockets=[sock]))
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.01)
+    """One uvicorn process (no forked workers, so its pid is the one serving)."""
+    port = free_loopback_port()
+    data_dir = tempfile.mkdtemp(prefix="ujian-security-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UJIAN_")}
+    env.update({
+        "UJIAN_DATABASE_URL": settings.database_url or "", "UJIAN_REDIS_URL": settings.redis_url
+        or "", "UJIAN_REDIS_NAMESPACE": settings.redis_namespace,
+        "UJIAN_JWT_SECRET": settings.jwt_secret, "UJIAN_RUN_WORKERS_IN_API": "false",
+        "UJIAN_STREAM_SHARDS": str(settings.stream_shards), "UJIAN_LOG_LEVEL": "WARNING",
+        "UJIAN_DATA_DIR": data_dir,
+    })  # fmt: skip
+    log = open(Path(data_dir) / "server.log", "ab")  # noqa: SIM115 - the child owns it
+    process = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--workers", "1",
+         "--server", "uvicorn"], env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    log.close()
+    url = f"http://127.0.0.1:{port}"
     try:
-        yield LiveServer(f"http://127.0.0.1:{sock.getsockname()[1]}", app, loop)
+        wait_http(url + "/health/live", process, 90)
+        yield LiveServer(process, url)
     finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
-        loop.close()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
-@pytest.fixture
-async def http(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=live_server.url, timeout=120) as client:
-        yield client
+async def while_probing(url: str, work: Awaitable[T], period_s: float = 0.02
+                        ) -> tuple[T, list[float]]:
+    """Run ``work`` while ``/health/live`` is asked every ``period_s``; its result and the
+    probes' latencies in seconds (each probe on a connection of its own, as a balancer's)."""
+    latencies: list[float] = []
+    done = asyncio.Event()
 
+    async def probe() -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            while not done.is_set():
+                started = time.perf_counter()
+                r = await client.get("/health/live", headers={"Connection": "close"})
+                latencies.append(time.perf_counter() - started)
+                assert r.status_code == 200
+                await asyncio.sleep(period_s)
 
-async def bearer(http: httpx.AsyncClient, username: str) -> dict[str, str]:
-    r = await http.post("/v1/auth/token", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 201, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    prober = asyncio.create_task(probe())
+    try:
+        await asyncio.sleep(period_s * 3)  # the probe is going before the work starts
+        result = await work
+        await asyncio.sleep(period_s * 3)
+    finally:
+        done.set()
+        await prober
+    return result, latencies

@@ -12,8 +12,8 @@ from engine.integrity.scheduler import wait_for_forensics
 from engine.services import Services
 from tests.integration import conftest as integration
 from tests.integration.conftest import RIGHT_ANSWERS, Api, School
-from tests.security import live_server as served
-from tests.security.live_server import LiveServer, bearer
+from tests.security import threaded_server as served
+from tests.security.threaded_server import LiveServer, bearer
 
 settings, svc, client, school = (integration.settings, integration.svc, integration.client,
                                  integration.school)
