@@ -15,13 +15,17 @@ the measurements behind the choice):
 * ``CpuJobs.inline()`` runs every job in the caller: for a process that does nothing else (the
   overflow Lambda runs one job at a time on a loop of its own) and for tests of pure code.
 
-Workers start with ``forkserver`` (``spawn`` where unavailable): forking a process that runs
-threads and an event loop copies locks in whatever state they were in.
+Workers are started with ``spawn``: forking a process that runs threads and an event loop
+copies locks in whatever state they were in, and a ``forkserver`` belongs to the process that
+started it: ``serve --demo`` seeds (and so starts a fork server) before granian forks its
+workers, and each worker then finds the inherited fork server not its child (ECHILD) and
+fails at start-up. A spawned worker imports its modules itself, at start-up (``warm``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import concurrent.futures
 import logging
 import multiprocessing
@@ -62,18 +66,19 @@ def busy(job_class: str) -> Problem:
                    headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
-# imported once by the fork server, so each worker starts with them loaded (a worker that
-# replaces a dead one is ready in milliseconds, not after a second of imports)
+# imported by each worker as it starts (its initializer), so no job waits for them
 PRELOAD = ["numpy", "grading.outcomes", "engine.analytics.statistics_service",
            "engine.analytics.calibration_service", "engine.integrity.forensics"]
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
-        return context
     return multiprocessing.get_context("spawn")
+
+
+def _preload() -> None:
+    """A worker's initializer: the job modules imported before the first job arrives."""
+    for module in PRELOAD:
+        importlib.import_module(module)
 
 
 @dataclass
@@ -109,7 +114,7 @@ class CpuJobs:
         pool = self._pools.get(lane)
         if pool is None:
             pool = self._pools[lane] = concurrent.futures.ProcessPoolExecutor(
-                max_workers=workers, mp_context=_context())
+                max_workers=workers, mp_context=_context(), initializer=_preload)
         return pool
 
     async def warm(self) -> None:
