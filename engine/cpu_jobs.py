@@ -25,8 +25,8 @@ fails at start-up. A spawned worker imports its modules itself, at start-up (``w
 from __future__ import annotations
 
 import asyncio
-import importlib
 import concurrent.futures
+import importlib
 import logging
 import multiprocessing
 from collections.abc import Callable
