@@ -137,7 +137,8 @@ def _open(data: bytes) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
-            struct.error) as err:
+            struct.error, NotImplementedError) as err:
+        # NotImplementedError: a directory record asking for a zip version zipfile lacks
         raise _bad(f"not a readable zip file ({err})") from err
     infos = archive.infolist()
     if len(infos) > MAX_ENTRIES:

@@ -93,6 +93,16 @@ def unknown_method() -> bytes:
     return _patch_records(good_package(), b"items/1.xml", method)
 
 
+def unsupported_version() -> bytes:
+    # a directory record asking for zip version 6.4, which zipfile refuses with
+    # NotImplementedError (found by the property test below)
+    def version(buffer: bytearray, at: int, central: bool) -> None:
+        if central:
+            struct.pack_into("<H", buffer, at + 6, 64)
+
+    return _patch_records(good_package(), b"items/1.xml", version)
+
+
 def bad_crc() -> bytes:
     data = good_package(zipfile.ZIP_STORED)
     at = data.index(b"Is water wet?")
@@ -136,6 +146,7 @@ MALFORMED: dict[str, tuple[Callable[[], bytes], str]] = {
     "bad CRC": (bad_crc, "bad_package"),
     "encrypted entry": (encrypted, "encrypted_package"),
     "unknown compression method": (unknown_method, "bad_package"),
+    "unsupported zip version": (unsupported_version, "bad_package"),
     "header size lies": (lying_size, "bad_package"),
     "duplicate names": (lambda: package([("imsmanifest.xml", manifest([("items/1.xml", [])])),
                                          ("items/1.xml", ITEM_XML), ("items/1.xml", ITEM_XML)]),
