@@ -7,7 +7,7 @@ import csv
 import io
 import uuid
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -141,6 +141,46 @@ async def test_register_allocate_prepare_and_start_on_the_allocated_form(
         "GET", f"/v1/scheduling/events/{event_id}/forecast?pod_rps=100", w.admin))
     assert forecast["sessions"][0]["students"] == 8
     assert forecast["params"]["pod_rps"] == 100 and len(forecast["timeline"]) in (90, 91)
+
+
+def _next_utc(hour: int, minute: int, *, after: datetime) -> datetime:
+    """The first ``hour:minute`` UTC at or after ``after``: a clock the test sets, not the run's."""
+    at = after.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return at if at >= after else at + timedelta(days=1)
+
+
+async def test_labels_at_a_set_hour_cross_midnight_only_where_they_do(
+        api: Api, world: World) -> None:
+    # 16:30-18:00 UTC is 23:30-01:00 WIB (crosses midnight) and 01:30-03:00 WIT on the next
+    # calendar day (does not): both cases on every run, whatever time of day it is
+    w = world
+    await rooms(api, w)
+    (f1,) = await forms(api, w.admin, 1, hours=30)
+    event_id = await event(api, w.admin)
+    starts = _next_utc(16, 30, after=datetime.now(UTC) + timedelta(hours=3))
+    s1 = await ok(await api.call("POST", f"/v1/scheduling/events/{event_id}/sessions", w.admin,
+                                 json={"label": "Sesi malam", "starts_at": starts.isoformat(),
+                                       "ends_at": (starts + timedelta(minutes=90)).isoformat(),
+                                       "form_exam_ids": [f1], "kind": "regular"}), 201)
+    for admin, class_id in ((w.a_admin, w.class_a1), (w.b_admin, w.class_b1)):
+        await ok(await api.call("POST", f"/v1/scheduling/events/{event_id}/registrations",
+                                admin, json={"class_id": str(class_id),
+                                             "session_ids": [s1["id"]]}), 201)
+    await ok(await api.call("POST", f"/v1/scheduling/events/{event_id}/allocation", w.admin))
+
+    utc_day, next_day = starts.date(), starts.date() + timedelta(days=1)
+    wib = f"{utc_day} 23:30–01:00 WIB (+1 day)"
+    wit = f"{next_day} 01:30–03:00 WIT"
+    assert [m["local"] for m in await ok(await api.call(
+        "GET", "/v1/scheduling/my-exams", w.a1[0]))] == [wib]
+    assert [m["local"] for m in await ok(await api.call(
+        "GET", "/v1/scheduling/my-exams", w.b1[0]))] == [wit]
+    for org, admin, label in ((w.school_a, w.a_admin, wib), (w.school_b, w.b_admin, wit)):
+        table = await ok(await api.call("GET", f"/v1/scheduling/schools/{org}/timetable", admin))
+        assert [t["local"] for t in table] == [label]
+    cards = await _csv(await api.call("GET", f"/v1/scheduling/sessions/{s1['id']}/cards.csv",
+                                      w.a_proctor))
+    assert {c["local_time"] for c in cards} == {wib}
 
 
 async def test_a_lost_room_reseats_its_students_and_make_ups_get_an_unseen_form(
