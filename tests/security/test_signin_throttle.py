@@ -36,6 +36,7 @@ LIMIT = 10
 SCHOOL_SIZE = 1000
 ATTACKS = 500
 NAT = {"X-Forwarded-For": "203.0.113.7"}
+WINDOW_MIN = 10
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +45,19 @@ def throttled(settings: Settings) -> Settings:  # noqa: F811
         settings, redis_namespace=f"{settings.redis_namespace}thr{uuid.uuid4().hex[:6]}",
         # the cheapest argon2id: what is measured is who gets in, not how long a hash takes
         argon2_time_cost=1, argon2_memory_kib=64,
-        signin_rate_per_account=f"{LIMIT}/minute", signin_rate_per_device=f"{LIMIT}/minute",
-        # the default per-address limit (only failures count there)
-        signin_rate_per_ip=Settings().signin_rate_per_ip, trust_forwarded_for=True)
+        # the default limits, their windows stretched from one minute to ten: the school's
+        # minute is then one window however slow the machine running the test is (on a loaded
+        # machine the scenario took over a minute, and a new window would hand the guesser a
+        # fresh allowance); the same counts over a longer window are only stricter
+        signin_rate_per_account=f"{LIMIT}/{WINDOW_MIN} minutes",
+        signin_rate_per_device=f"{LIMIT}/{WINDOW_MIN} minutes",
+        signin_rate_per_ip=_stretched(Settings().signin_rate_per_ip), trust_forwarded_for=True)
+
+
+def _stretched(per_minute: str) -> str:
+    count, unit = per_minute.split("/")
+    assert unit == "minute", per_minute
+    return f"{count}/{WINDOW_MIN} minutes"
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +98,7 @@ async def _sign_in(client: httpx.AsyncClient, username: str, password: str = PAS
 def _assert_rate_limited(r: Any) -> None:
     assert r.status_code == 429, r.text
     assert r.json()["code"] == "rate_limited"
-    assert 1 <= int(r.headers["retry-after"]) <= 60
+    assert 1 <= int(r.headers["retry-after"]) <= WINDOW_MIN * 60
 
 
 async def test_a_whole_school_behind_one_address_gets_in_while_one_account_is_attacked(
@@ -112,7 +123,7 @@ async def test_a_whole_school_behind_one_address_gets_in_while_one_account_is_at
     started = time.monotonic()
     codes = await asyncio.gather(*mixed, *logins[ATTACKS:])
     elapsed = time.monotonic() - started
-    assert elapsed < 60, f"the scenario is one minute of exam day; it took {elapsed:.0f} s"
+    assert elapsed < WINDOW_MIN * 60, f"the scenario must fit one window; it took {elapsed:.0f} s"
     attack_codes = Counter(codes[0:2 * ATTACKS:2])
     login_codes = Counter(codes[1:2 * ATTACKS:2]) + Counter(codes[2 * ATTACKS:])
     assert login_codes == {201: SCHOOL_SIZE}, login_codes
