@@ -15,12 +15,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
+import pytest
 
 from engine.embedded import free_loopback_port
 from engine.loadtest.harness import wait_http
@@ -100,3 +101,17 @@ async def while_probing(url: str, work: Awaitable[T], period_s: float = 0.02
         done.set()
         await prober
     return result, latencies
+
+
+# fixtures of the modules that probe a live server: import ``live`` and ``http`` into the module
+@pytest.fixture(scope="module")
+def live(settings: Settings, svc: Any) -> Iterator[LiveServer]:
+    """The server, once the session's database is migrated (``svc`` does that)."""
+    with live_server(settings) as server:
+        yield server
+
+
+@pytest.fixture
+async def http(live: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=live.url, timeout=120) as client:
+        yield client

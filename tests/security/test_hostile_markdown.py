@@ -14,16 +14,14 @@ import gc
 import html
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import httpx
 import hypothesis
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from engine.settings import Settings
 from question_bank.content import (
     MAX_NESTING,
     ContentError,
@@ -33,9 +31,10 @@ from question_bank.content import (
 )
 from question_bank.scan import math_spans, nesting_depth
 from tests.integration.conftest import Api, School, school, settings, svc
-from tests.security.live_server import LiveServer, live_server, while_probing
+from tests.security.live_server import LiveServer, http, live, while_probing
 
-__all__ = ["school", "settings", "svc"]  # fixtures re-used from the integration suite
+# fixtures re-used from the integration suite and the live-server helper
+__all__ = ["http", "live", "school", "settings", "svc"]
 
 # ---- the rendering of ordinary content is unchanged ------------------------------------------
 
@@ -166,18 +165,6 @@ def test_deep_nesting_is_refused() -> None:
 
 
 # ---- over HTTP -------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def live(settings: Settings, svc: Any) -> Iterator[LiveServer]:
-    with live_server(settings) as server:
-        yield server
-
-
-@pytest.fixture
-async def http(live: LiveServer) -> Any:
-    async with httpx.AsyncClient(base_url=live.url, timeout=60) as client:
-        yield client
-
 
 async def test_health_answers_while_a_hostile_stem_is_saved(http: Any, live: LiveServer,
                                                             school: School) -> None:

@@ -14,26 +14,25 @@ import struct
 import uuid
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-import httpx
 import hypothesis
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.services import Services
-from engine.settings import Settings
 from question_bank.kinds import TrueFalseItem
 from question_bank.packages import CP_NS, MAX_ENTRIES, read_package
 from question_bank.qti_export import export_item
 from question_bank.qti_import import QtiError
 from tests.integration.conftest import Api, School, school, settings, svc
-from tests.security.live_server import LiveServer, live_server, while_probing
+from tests.security.live_server import LiveServer, http, live, while_probing
 
-__all__ = ["school", "settings", "svc"]  # fixtures re-used from the integration suite
+# fixtures re-used from the integration suite and the live-server helper
+__all__ = ["http", "live", "school", "settings", "svc"]
 
 MIB = 1024 * 1024
 ITEM_XML = export_item("item-1", TrueFalseItem(stem="Is water wet?", correct=True))
@@ -193,18 +192,6 @@ def test_any_damage_to_a_package_is_a_qti_error(noise: bytes, at: int) -> None:
 
 
 # ---- over HTTP -------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def live(settings: Settings, svc: Any) -> Iterator[LiveServer]:
-    with live_server(settings) as server:
-        yield server
-
-
-@pytest.fixture
-async def http(live: LiveServer) -> Any:
-    async with httpx.AsyncClient(base_url=live.url, timeout=120) as client:
-        yield client
-
 
 async def _stored(svc: Services, org: uuid.UUID) -> tuple[int, int]:
     async with svc.pool.acquire() as conn:

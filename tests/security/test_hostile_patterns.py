@@ -10,25 +10,24 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import httpx
 import hypothesis
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from engine.settings import Settings
 from grading.keys import ShortTextKey
 from grading.patterns import UnsupportedPattern, check_pattern, full_match, to_re2
 from grading.scorers.text import normalise_text, short_text_credit
 from question_bank.kinds import ShortTextItem
 from question_bank.qti_export import export_item
 from tests.integration.conftest import Api, School, school, settings, svc
-from tests.security.live_server import LiveServer, live_server, while_probing
+from tests.security.live_server import LiveServer, http, live, while_probing
 
-__all__ = ["school", "settings", "svc"]  # fixtures re-used from the integration suite
+# fixtures re-used from the integration suite and the live-server helper
+__all__ = ["http", "live", "school", "settings", "svc"]
 
 CATASTROPHIC = ["(a+)+", "(a|a)+", "(a*)*b", "(a|aa)+", "((a+)+)+"]
 UNSUPPORTED = [r"(a)\1", r"(?=a)a", r"(?<=a)b", r"(?!x)a", r"a++", r"(?x) a", "a{2000}", "(",
@@ -146,18 +145,6 @@ def test_scoring_time_grows_linearly_with_the_answer(pattern: str) -> None:
 
 
 # ---- over HTTP: refused when saved, graded without stalling the server -----------------------
-
-@pytest.fixture(scope="module")
-def live(settings: Settings, svc: Any) -> Iterator[LiveServer]:
-    with live_server(settings) as server:
-        yield server
-
-
-@pytest.fixture
-async def http(live: LiveServer) -> Any:
-    async with httpx.AsyncClient(base_url=live.url, timeout=60) as client:
-        yield client
-
 
 def _short_text(patterns: list[str], **extra: Any) -> dict[str, Any]:
     return {"kind": "short_text", "stem": "Write the word", "accepted": ["b"],
