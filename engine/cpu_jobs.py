@@ -29,6 +29,11 @@ import concurrent.futures
 import importlib
 import logging
 import multiprocessing
+import multiprocessing.util
+import os
+import signal
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -75,8 +80,27 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _stop_quietly(signum: int, frame: object) -> None:
+    os._exit(0)
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
 def _preload() -> None:
-    """A worker's initializer: the job modules imported before the first job arrives."""
+    """A worker's initializer: the job modules imported before the first job arrives.
+
+    Ctrl-C in a terminal reaches the whole process group: a worker ends at once and quietly
+    (no KeyboardInterrupt traceback of its own; a cut-short job is run again by its caller or
+    stream). Ignoring it instead left granian's worker, the pool's parent, hanging at exit."""
+    signal.signal(signal.SIGINT, _stop_quietly)
+    # a parent killed outright (kill -9, OOM) cannot stop its workers: they stop themselves
+    parent = os.getppid()
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True,
+                     name="exit-with-parent").start()
     for module in PRELOAD:
         importlib.import_module(module)
 
@@ -113,6 +137,11 @@ class CpuJobs:
             return None
         pool = self._pools.get(lane)
         if pool is None:
+            if not self._pools:
+                # run at this process's exit before multiprocessing joins its children: a
+                # process that ends without its lifespan's close (granian's worker on SIGINT)
+                # would otherwise wait forever for idle workers that never get their sentinel
+                multiprocessing.util.Finalize(None, self.close, exitpriority=10)
             pool = self._pools[lane] = concurrent.futures.ProcessPoolExecutor(
                 max_workers=workers, mp_context=_context(), initializer=_preload)
         return pool
@@ -186,6 +215,15 @@ class CpuJobs:
                     slot.freed.notify()
 
     def close(self) -> None:
+        """Stop the workers now: queued jobs are cancelled, a running one is cut short (every
+        job is idempotent and its caller or stream runs it again). Terminated rather than
+        waited for: under granian a worker process left to its stop sentinel was seen never
+        to get it, and the server's worker then hung at exit joining it."""
         for pool in self._pools.values():
+            # the executor keeps no public handle on its processes before Python 3.14, and
+            # drops this one when it shuts down: taken first
+            processes: dict[int, Any] = dict(getattr(pool, "_processes", None) or {})
             pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes.values():
+                process.terminate()
         self._pools.clear()

@@ -161,6 +161,8 @@ def _start_embedded(data_dir: Path, *args: str) -> Demo:
 
 
 def _stop(demo: Demo) -> None:
+    """SIGINT, as an operator's Ctrl-C or `make run`'s: the server, its granian worker and
+    their CPU-lane workers all end, so a restart on the same folder finds it free."""
     if demo.process.poll() is None:
         demo.process.send_signal(signal.SIGINT)
         try:
@@ -168,6 +170,7 @@ def _stop(demo: Demo) -> None:
         except subprocess.TimeoutExpired:
             demo.process.kill()
             demo.process.wait()
+            raise AssertionError("the server did not stop on SIGINT within 60 s") from None
 
 
 @pytest.fixture
