@@ -67,12 +67,18 @@ async def drop_database(admin_url: str, url: str) -> None:
     await conn.close()
 
 
-def start_overflow_local(env: dict[str, str], instances: int) -> tuple[subprocess.Popen[str],
-                                                                     dict[str, str]]:
+def start_overflow_local(
+    env: dict[str, str], instances: int
+) -> tuple[subprocess.Popen[str], dict[str, str]]:
     port = free_loopback_port()
     process = subprocess.Popen(
         [*UJIAN, "overflow-local", "--instances", str(instances), "--port", str(port)],
-        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     exported: dict[str, str] = {}
     assert process.stdout is not None
     for line in process.stdout:
@@ -87,6 +93,7 @@ async def prepare(base: str, dsn: str, students: int) -> tuple[str, list[str], l
     """Students who have answered every item of a published exam (results not instant)."""
     teacher, names = await seed_users(dsn, students, uuid.uuid4().hex[:8])
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+
         async def token(user: str) -> str:
             r = await http.post("/v1/auth/token", json={"username": user, "password": PASSWORD})
             r.raise_for_status()
@@ -94,19 +101,30 @@ async def prepare(base: str, dsn: str, students: int) -> tuple[str, list[str], l
             return value
 
         auth = {"Authorization": f"Bearer {await token(teacher)}"}
-        ids = [(await http.post("/v1/items", json=i, headers=auth)).json()["id"]
-               for i in workload_items()]
+        ids = [
+            (await http.post("/v1/items", json=i, headers=auth)).json()["id"]
+            for i in workload_items()
+        ]
         now = datetime.now(UTC)
-        r = await http.post("/v1/exams", headers=auth, json={
-            "title": "Deadline burst", "sections": section_split(ids), "time_limit_s": 10800,
-            "window_open": (now - timedelta(minutes=1)).isoformat(),
-            "window_close": (now + timedelta(hours=4)).isoformat(),
-            "grace_s": 30, "instant_results": False})
+        r = await http.post(
+            "/v1/exams",
+            headers=auth,
+            json={
+                "title": "Deadline burst",
+                "sections": section_split(ids),
+                "time_limit_s": 10800,
+                "window_open": (now - timedelta(minutes=1)).isoformat(),
+                "window_close": (now + timedelta(hours=4)).isoformat(),
+                "grace_s": 30,
+                "instant_results": False,
+            },
+        )
         r.raise_for_status()
         exam = r.json()
         (await http.post(f"/v1/exams/{exam['id']}/publish", headers=auth)).raise_for_status()
-        await http.post(f"/v1/exams/{exam['id']}/assignments", headers=auth,
-                        json={"org_ids": [exam["org_id"]]})
+        await http.post(
+            f"/v1/exams/{exam['id']}/assignments", headers=auth, json={"org_ids": [exam["org_id"]]}
+        )
         gate = asyncio.Semaphore(16)
 
         async def sit(n: int, user: str) -> tuple[str, str]:
@@ -117,11 +135,16 @@ async def prepare(base: str, dsn: str, students: int) -> tuple[str, list[str], l
                 sid = r.json()["id"]
                 paper = (await http.get(f"/v1/sittings/{sid}/paper", headers=headers)).json()
                 rng = random.Random(n)
-                events = [{"seq": k + 1, "item": item["id"], "response": response_for(item, rng)}
-                          for k, item in enumerate(paper_items(paper))]
+                events = [
+                    {"seq": k + 1, "item": item["id"], "response": response_for(item, rng)}
+                    for k, item in enumerate(paper_items(paper))
+                ]
                 for start in range(0, len(events), 50):
-                    r = await http.post(f"/v1/sittings/{sid}/answers", headers=headers,
-                                        json={"events": events[start:start + 50]})
+                    r = await http.post(
+                        f"/v1/sittings/{sid}/answers",
+                        headers=headers,
+                        json={"events": events[start : start + 50]},
+                    )
                     r.raise_for_status()
                 return sid, headers["Authorization"]
 
@@ -129,8 +152,9 @@ async def prepare(base: str, dsn: str, students: int) -> tuple[str, list[str], l
     return exam["id"], [s for s, _ in done], [t for _, t in done]
 
 
-async def burst(base: str, dsn: str, exam_id: str, sittings: list[str], tokens: list[str],
-                concurrency: int) -> dict[str, float]:
+async def burst(
+    base: str, dsn: str, exam_id: str, sittings: list[str], tokens: list[str], concurrency: int
+) -> dict[str, float]:
     latencies: list[float] = []
     probes: list[float] = []
     errors = 0
@@ -143,16 +167,16 @@ async def burst(base: str, dsn: str, exam_id: str, sittings: list[str], tokens: 
             nonlocal errors
             async with gate:
                 t0 = time.perf_counter()
-                r = await http.post(f"/v1/sittings/{sid}/submit",
-                                    headers={"Authorization": token})
+                r = await http.post(f"/v1/sittings/{sid}/submit", headers={"Authorization": token})
                 latencies.append(time.perf_counter() - t0)
                 errors += r.status_code != 200
 
         async def probe(stop: asyncio.Event) -> None:
             while not stop.is_set():
                 t0 = time.perf_counter()
-                await http.get(f"/v1/sittings/{sittings[0]}/timer",
-                               headers={"Authorization": tokens[0]})
+                await http.get(
+                    f"/v1/sittings/{sittings[0]}/timer", headers={"Authorization": tokens[0]}
+                )
                 probes.append(time.perf_counter() - t0)
                 await asyncio.sleep(0.05)
 
@@ -165,15 +189,22 @@ async def burst(base: str, dsn: str, exam_id: str, sittings: list[str], tokens: 
         while graded < len(sittings) and time.perf_counter() - started < 600:
             graded = await conn.fetchval(
                 "SELECT count(*) FROM sittings WHERE exam_id = $1 AND state = 'graded'",
-                uuid.UUID(exam_id))
+                uuid.UUID(exam_id),
+            )
             await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - started
         stop.set()
         await prober
     await conn.close()
-    return {"deadline_burst_s": elapsed, "submits_done_s": submitted_s, "graded": graded,
-            "submit_p50_ms": p(latencies, 0.5), "submit_p99_ms": p(latencies, 0.99),
-            "probe_p99_ms": p(probes, 0.99), "errors": errors}
+    return {
+        "deadline_burst_s": elapsed,
+        "submits_done_s": submitted_s,
+        "graded": graded,
+        "submit_p50_ms": p(latencies, 0.5),
+        "submit_p99_ms": p(latencies, 0.99),
+        "probe_p99_ms": p(probes, 0.99),
+        "errors": errors,
+    }
 
 
 async def session(base: str, dsn: str, args: argparse.Namespace) -> dict[str, float]:
@@ -185,26 +216,34 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict[str, float]:
     dsn = asyncio.run(create_database(args.database_url))
     port = free_loopback_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("UJIAN_")}
-    env.update({
-        "UJIAN_DATABASE_URL": dsn, "UJIAN_REDIS_URL": args.redis_url,
-        "UJIAN_REDIS_NAMESPACE": f"bench{uuid.uuid4().hex[:6]}", "UJIAN_PORT": str(port),
-        "UJIAN_WORKERS": "1", "UJIAN_RUN_WORKERS_IN_API": "true", "UJIAN_LOG_LEVEL": "WARNING",
-        "UJIAN_SIGNIN_RATE_PER_IP": "1000000/minute",
-        "UJIAN_SIGNIN_RATE_PER_ACCOUNT": "1000000/minute",
-        "UJIAN_JWT_SECRET": secrets.token_urlsafe(48),
-    })  # fmt: skip
+    env.update(
+        {
+            "UJIAN_DATABASE_URL": dsn,
+            "UJIAN_REDIS_URL": args.redis_url,
+            "UJIAN_REDIS_NAMESPACE": f"bench{uuid.uuid4().hex[:6]}",
+            "UJIAN_PORT": str(port),
+            "UJIAN_WORKERS": "1",
+            "UJIAN_RUN_WORKERS_IN_API": "true",
+            "UJIAN_LOG_LEVEL": "WARNING",
+            "UJIAN_SIGNIN_RATE_PER_IP": "1000000/minute",
+            "UJIAN_SIGNIN_RATE_PER_ACCOUNT": "1000000/minute",
+            "UJIAN_JWT_SECRET": secrets.token_urlsafe(48),
+        }
+    )
     local = None
     try:
-        subprocess.run([*UJIAN, "migrate"], env=env, cwd=REPO, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*UJIAN, "migrate"], env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL
+        )
         if mode == "on":
             local, exported = start_overflow_local(env, args.instances)
             env.update(exported)
             env["UJIAN_OVERFLOW_FORCE_UTILISATION"] = "0.95"
         log = Path(tempfile.gettempdir()) / f"bench-deadline-{mode}.log"
         with log.open("wb") as out:  # the server keeps its own descriptor
-            server = subprocess.Popen([*UJIAN, "serve"], env=env, cwd=REPO, stdout=out,
-                                      stderr=subprocess.STDOUT)
+            server = subprocess.Popen(
+                [*UJIAN, "serve"], env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT
+            )
         try:
             base = f"http://127.0.0.1:{port}"
             wait_http(base + "/health/ready", server, 60)
@@ -228,10 +267,19 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
     results = {mode: run_mode(mode, args) for mode in ("off", "on")}
-    print(f"\ndeadline burst: N={args.students} sittings, 150 items each, "
-          f"{args.instances} local function instance(s) when on")
-    keys = ["deadline_burst_s", "submits_done_s", "graded", "submit_p50_ms", "submit_p99_ms",
-            "probe_p99_ms", "errors"]
+    print(
+        f"\ndeadline burst: N={args.students} sittings, 150 items each, "
+        f"{args.instances} local function instance(s) when on"
+    )
+    keys = [
+        "deadline_burst_s",
+        "submits_done_s",
+        "graded",
+        "submit_p50_ms",
+        "submit_p99_ms",
+        "probe_p99_ms",
+        "errors",
+    ]
     print(f"{'':18}" + "".join(f"{k:>18}" for k in ("off", "on")))
     for key in keys:
         print(f"{key:18}" + "".join(f"{results[m][key]:>18.2f}" for m in ("off", "on")))

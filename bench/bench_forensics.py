@@ -139,8 +139,11 @@ ROWS = [
 def heuristics_rate(sim: Sim, sittings: int) -> float:
     """Events per second through the per-sitting state machine (answers + telemetry)."""
     ctx = {
-        f"i{i}": ItemContext(mean_time_s=float(sim.times[:, i].mean()),
-                             median_time_s=float(np.median(sim.times[:, i])), p_value=0.5)
+        f"i{i}": ItemContext(
+            mean_time_s=float(sim.times[:, i].mean()),
+            median_time_s=float(np.median(sim.times[:, i])),
+            p_value=0.5,
+        )
         for i in range(sim.n_items)
     }
     th = DEFAULT_THRESHOLDS
@@ -151,8 +154,12 @@ def heuristics_rate(sim: Sim, sittings: int) -> float:
         order = np.argsort(sim.at[n])
         for i in order:
             ts = int(sim.at[n, i] * 1000)
-            ev = AnswerSaved(ts=ts, item=f"i{i}", response=str(sim.resp[n, i]),
-                             correct=bool(sim.resp[n, i] == sim.key[i]))
+            ev = AnswerSaved(
+                ts=ts,
+                item=f"i{i}",
+                response=str(sim.resp[n, i]),
+                correct=bool(sim.resp[n, i] == sim.key[i]),
+            )
             st, _ = step(st, "sess0001", ev, ctx, th)
             events += 1
             if i % 10 == 0:
@@ -168,10 +175,19 @@ def run(n: int, args: argparse.Namespace) -> tuple[list[str], list[str]]:
     gen_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     report = analyse_exam(
-        sittings=[f"s{i}" for i in range(n)], item_ids=[f"i{i}" for i in range(args.items)],
-        responses=sim.resp, key=sim.key, a=sim.a, b=sim.b, c=sim.c, n_options=args.options,
-        times=sim.times, answered_at=sim.at, changed=sim.changed,
-        blocks={"room": sim.room, "school": sim.school}, sync_blocks=("room",),
+        sittings=[f"s{i}" for i in range(n)],
+        item_ids=[f"i{i}" for i in range(args.items)],
+        responses=sim.resp,
+        key=sim.key,
+        a=sim.a,
+        b=sim.b,
+        c=sim.c,
+        n_options=args.options,
+        times=sim.times,
+        answered_at=sim.at,
+        changed=sim.changed,
+        blocks={"room": sim.room, "school": sim.school},
+        sync_blocks=("room",),
         screen=not args.no_screen,
     )
     total_s = time.perf_counter() - t0
@@ -185,15 +201,12 @@ def run(n: int, args: argparse.Namespace) -> tuple[list[str], list[str]]:
             continue
         hit = flagged.get(rule, set())
         fpr = np.mean([i in hit for i in honest])
-        powers = [np.mean([int(i) in hit for i in sim.groups[(kind, f)]])
-                  for f in args.fractions]
+        powers = [np.mean([int(i) in hit for i in sim.groups[(kind, f)]]) for f in args.fractions]
         cells = " | ".join(f"{p:.2f}" for p in powers)
         lines.append(f"| {n:,} | {rule} | {kind} | {fpr:.4f} | {cells} |")
     rate = heuristics_rate(sim, args.heuristics_sittings)
     secs = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
-    timing = [
-        f"| {n:,} | {gen_s:.1f} | {total_s:.1f} | {secs} | {rate:,.0f} |"
-    ]
+    timing = [f"| {n:,} | {gen_s:.1f} | {total_s:.1f} | {secs} | {rate:,.0f} |"]
     return lines, timing
 
 
@@ -205,8 +218,12 @@ def main() -> None:
     ap.add_argument("--fractions", type=float, nargs="+", default=[0.10, 0.20, 0.40])
     ap.add_argument("--seed", type=int, default=20261121)
     ap.add_argument("--no-screen", action="store_true", help="skip the all-pairs screen")
-    ap.add_argument("--heuristics-sittings", type=int, default=200,
-                    help="sittings replayed through the streaming state machine")
+    ap.add_argument(
+        "--heuristics-sittings",
+        type=int,
+        default=200,
+        help="sittings replayed through the streaming state machine",
+    )
     args = ap.parse_args()
     rows: list[str] = []
     times: list[str] = []
@@ -219,12 +236,15 @@ def main() -> None:
     print("|---:|---|---|---:|" + "---:|" * len(args.fractions))
     print("\n".join(rows))
     print()
-    print("| examinees | simulate (s) | forensics total (s) | per detector | "
-          "state machine events/s |")
+    print(
+        "| examinees | simulate (s) | forensics total (s) | per detector | state machine events/s |"
+    )
     print("|---:|---:|---:|---|---:|")
     print("\n".join(times))
-    print(f"\nseed {args.seed}, {args.items} items x {args.options} options, rooms of {ROOM}, "
-          f"schools of {SCHOOL}; groups of max(10, N/200) per behaviour and level")
+    print(
+        f"\nseed {args.seed}, {args.items} items x {args.options} options, rooms of {ROOM}, "
+        f"schools of {SCHOOL}; groups of max(10, N/200) per behaviour and level"
+    )
 
 
 if __name__ == "__main__":

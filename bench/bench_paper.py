@@ -33,8 +33,9 @@ from engine.loadtest.seed import PASSWORD, seed, sign_in
 from engine.loadtest.stats import Stats, percentiles
 
 
-async def _round(api: Api, endpoint: str, paths: list[tuple[str, str | None]], seconds: float,
-                 concurrency: int) -> tuple[float, list[float], int]:
+async def _round(
+    api: Api, endpoint: str, paths: list[tuple[str, str | None]], seconds: float, concurrency: int
+) -> tuple[float, list[float], int]:
     """Requests/s, latencies (ms) and errors of ``concurrency`` loops over ``paths``."""
     latencies: list[float] = []
     errors = 0
@@ -65,8 +66,9 @@ async def run(args: argparse.Namespace, cluster: Cluster) -> None:
         papers: list[tuple[str, str | None]] = []
         for student in plan.students:
             token = await sign_in(api, student, PASSWORD)
-            started = await api.call("start", "POST", f"/v1/exams/{plan.exam_id}/sittings",
-                                     token=token)
+            started = await api.call(
+                "start", "POST", f"/v1/exams/{plan.exam_id}/sittings", token=token
+            )
             sitting_id = started.json()["id"]
             papers.append((f"/v1/sittings/{sitting_id}/paper", token))
         first = await api.call("paper", "GET", papers[0][0], token=papers[0][1])
@@ -90,16 +92,22 @@ async def run(args: argparse.Namespace, cluster: Cluster) -> None:
         await api.close()
     paper_rate = sum(results["paper"]) / len(results["paper"])
     floor_rate = sum(results["floor"]) / len(results["floor"])
-    print(f"\npaper size: {size} bytes, sittings: {args.sittings}, concurrency: "
-          f"{args.concurrency}, server: 1 process on loopback")
+    print(
+        f"\npaper size: {size} bytes, sittings: {args.sittings}, concurrency: "
+        f"{args.concurrency}, server: 1 process on loopback"
+    )
     for name, rate in (("paper_warm", paper_rate), ("http_floor", floor_rate)):
         key = "paper" if name == "paper_warm" else "floor"
         p50, p95, p99, _ = percentiles(latencies[key])
-        print(f"{name:11} {rate:9.1f} req/s   p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  "
-              f"p99 {p99:6.2f} ms  errors {errors[key]}")
+        print(
+            f"{name:11} {rate:9.1f} req/s   p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  "
+            f"p99 {p99:6.2f} ms  errors {errors[key]}"
+        )
     print(f"paper_floor_ratio: {paper_rate / floor_rate:.3f}")
-    print(f"paper cache hit rate: {stats['paper_hit_rate']}, item fragment hit rate: "
-          f"{stats['fragment_hit_rate']}, counts: {stats['counts']}")
+    print(
+        f"paper cache hit rate: {stats['paper_hit_rate']}, item fragment hit rate: "
+        f"{stats['fragment_hit_rate']}, counts: {stats['counts']}"
+    )
 
 
 def main() -> None:

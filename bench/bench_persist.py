@@ -60,8 +60,9 @@ MAX_STREAMS = _BARE_SEQ_SHIFT // _STREAM_SEQS
 _COLUMNS = ["exam_id", "sitting_id", "seq", "item_id", "response", "client_ts", "server_ts"]
 
 
-async def _fill(redis: Any, stream: str, sittings: list[Any], rows: int, first: int,
-                seq_base: int) -> None:
+async def _fill(
+    redis: Any, stream: str, sittings: list[Any], rows: int, first: int, seq_base: int
+) -> None:
     """``rows`` answer events as the answer script stores them: one entry per batch of 1–5
     events of one sitting (WORKLOAD.md), in the entry format of engine/sittings/answer_stream."""
     rng = random.Random(first)
@@ -78,34 +79,58 @@ async def _fill(redis: Any, stream: str, sittings: list[Any], rows: int, first: 
             events = []
             for _ in range(size):
                 next_seq[k] += 1
-                event = AnswerEvent(seq=next_seq[k], item=f"item-{rng.randrange(150)}",
-                                    response=SingleChoiceResponse(choice="abcde"[n % 5]),
-                                    client_ts=now_ms)
+                event = AnswerEvent(
+                    seq=next_seq[k],
+                    item=f"item-{rng.randrange(150)}",
+                    response=SingleChoiceResponse(choice="abcde"[n % 5]),
+                    client_ts=now_ms,
+                )
                 events.append(log_record(event))
-            pipe.xadd(stream, {"s": str(s["id"]), "x": str(s["exam_version_id"]), "t": now_ms,
-                               "e": b"[" + b",".join(events) + b"]"})
+            pipe.xadd(
+                stream,
+                {
+                    "s": str(s["id"]),
+                    "x": str(s["exam_version_id"]),
+                    "t": now_ms,
+                    "e": b"[" + b",".join(events) + b"]",
+                },
+            )
             written += size
             n += 1
         await pipe.execute()
 
 
-async def _consumers(redis: Any, hot: HotRedis, streams: list[str],
-                     persister: AnswerPersister) -> list[StreamConsumer]:
+async def _consumers(
+    redis: Any, hot: HotRedis, streams: list[str], persister: AnswerPersister
+) -> list[StreamConsumer]:
     """One consumer per stream, as a worker runs one per shard, each copying its batches to
     the shard's integrity stream as the worker does (engine/workers/runner). Made once and
     kept over the rounds, as a worker keeps its consumers."""
-    consumers = [StreamConsumer(redis, stream, "persister", "bench", persister,
-                                batch_size=BATCH, block_ms=10, hot=hot,
-                                with_settle=copy_answers_to(_mirror_of(stream)),
-                                read_ahead=True, trim_stored=True) for stream in streams]
+    consumers = [
+        StreamConsumer(
+            redis,
+            stream,
+            "persister",
+            "bench",
+            persister,
+            batch_size=BATCH,
+            block_ms=10,
+            hot=hot,
+            with_settle=copy_answers_to(_mirror_of(stream)),
+            read_ahead=True,
+            trim_stored=True,
+        )
+        for stream in streams
+    ]
     for consumer in consumers:
         await consumer.ensure_group()
         await consumer.run_once()  # its first look for stale entries (none) happens here
     return consumers
 
 
-async def _persist_all(consumers: list[StreamConsumer], persister: AnswerPersister,
-                       rows: int) -> float:
+async def _persist_all(
+    consumers: list[StreamConsumer], persister: AnswerPersister, rows: int
+) -> float:
     """Seconds until the consumers, all at once, have stored ``rows`` more rows."""
     target = persister.rows_written + rows
 
@@ -170,22 +195,35 @@ async def _copy_all(conns: list[Any], table: str, parts: list[list[Rows]]) -> fl
     return time.perf_counter() - started
 
 
-def _bare_rows(entries: list[Entry], exam_of_version: dict[bytes, uuid.UUID],
-               seq_shift: int = 0) -> list[Rows]:
+def _bare_rows(
+    entries: list[Entry], exam_of_version: dict[bytes, uuid.UUID], seq_shift: int = 0
+) -> list[Rows]:
     """The rows of ``entries`` in the persister's batches, as plain values (UUID, JSON text)
     for a plain connection; ``seq_shift`` added to each seq (the same rows once more in the
     answer log itself, beside the persister's)."""
     batches = []
     for start in range(0, len(entries), BATCH):
-        read = rows_from_entries(entries[start:start + BATCH], exam_of_version)
-        batches.append([(e, uuid.UUID(s), q + seq_shift, i, bytes(r).decode(), c, t)
-                        for e, s, q, i, r, c, t in read])
+        read = rows_from_entries(entries[start : start + BATCH], exam_of_version)
+        batches.append(
+            [
+                (e, uuid.UUID(s), q + seq_shift, i, bytes(r).decode(), c, t)
+                for e, s, q, i, r, c, t in read
+            ]
+        )
     return batches
 
 
-async def _round(redis: Any, consumers: list[StreamConsumer], persister: AnswerPersister,
-                 conns: list[Any], table: str, names: list[str], sittings: list[Any],
-                 shares: list[int], first_seq: int) -> tuple[float, float, float]:
+async def _round(
+    redis: Any,
+    consumers: list[StreamConsumer],
+    persister: AnswerPersister,
+    conns: list[Any],
+    table: str,
+    names: list[str],
+    sittings: list[Any],
+    shares: list[int],
+    first_seq: int,
+) -> tuple[float, float, float]:
     """One round: ``shares[n]`` rows into stream n, then seconds to store them by the
     persister, by a bare COPY into the answer log, and by a bare COPY into ``table``."""
     entries = []
@@ -208,8 +246,9 @@ async def _round(redis: Any, consumers: list[StreamConsumer], persister: AnswerP
     return took, bare, plain
 
 
-async def measure(database_url: str, redis_url: str, rows: int = 350_000, streams: int = 1,
-                  rounds: int = 7) -> dict[str, float]:
+async def measure(
+    database_url: str, redis_url: str, rows: int = 350_000, streams: int = 1, rounds: int = 7
+) -> dict[str, float]:
     """Persister and bare COPY in turns, ``rounds`` times each on a share of the rows, so that
     drift on a shared machine falls on both: the ratio is the median of the rounds' ratios.
     Both run under the worker process's garbage-collector settings (engine/gc_tuning.py)."""
@@ -222,8 +261,9 @@ async def measure(database_url: str, redis_url: str, rows: int = 350_000, stream
         gc.unfreeze()
 
 
-async def _measure(database_url: str, redis_url: str, rows: int, streams: int, rounds: int
-                   ) -> dict[str, float]:
+async def _measure(
+    database_url: str, redis_url: str, rows: int, streams: int, rounds: int
+) -> dict[str, float]:
     redis = aioredis.Redis.from_url(redis_url)
     pool = await create_pool(database_url, min_size=1, max_size=streams)
     tag = uuid.uuid4().hex[:8]
@@ -240,8 +280,9 @@ async def _measure(database_url: str, redis_url: str, rows: int, streams: int, r
             sittings = await conn.fetch("SELECT id, exam_version_id FROM sittings LIMIT 500")
             # seqs far above anything a student sent, and above an earlier run's: rows already
             # stored would send every batch down the persister's replay path
-            first_seq = max(_BENCH_SEQS, await conn.fetchval(
-                "SELECT coalesce(max(seq), 0) + 1 FROM answer_log"))
+            first_seq = max(
+                _BENCH_SEQS, await conn.fetchval("SELECT coalesce(max(seq), 0) + 1 FROM answer_log")
+            )
         if not sittings:
             raise RuntimeError("no sittings to write answers for: run the start burst first")
         persister = AnswerPersister(pool)
@@ -251,22 +292,35 @@ async def _measure(database_url: str, redis_url: str, rows: int, streams: int, r
         # a warm-up round first, not counted: the first writes after the CHECKPOINT pay for
         # whole pages in the WAL, and the persister, which goes first, would pay them all
         share = rows // (streams * rounds)
-        await _round(redis, consumers, persister, conns, table, names, sittings,
-                     [share] * streams, first_seq)
+        await _round(
+            redis, consumers, persister, conns, table, names, sittings, [share] * streams, first_seq
+        )
         rewrites_before = (await redis.info("persistence")).get("aof_rewrites", 0)
         for round_ in range(1, rounds + 1):
             shares = [share] * streams
             if round_ == rounds:  # the remainder goes in the last round
                 shares[0] += rows - share * streams * rounds
-            took, bare, plain = await _round(redis, consumers, persister, conns, table, names,
-                                             sittings, shares, first_seq + round_ * 10**6)
+            took, bare, plain = await _round(
+                redis,
+                consumers,
+                persister,
+                conns,
+                table,
+                names,
+                sittings,
+                shares,
+                first_seq + round_ * 10**6,
+            )
             ratios.append(bare / took)  # same rows: the ratio of rates is that of times
             plain_ratios.append(plain / took)
             persister_s, copy_s, plain_s = persister_s + took, copy_s + bare, plain_s + plain
         async with pool.acquire() as conn:
             stored = await conn.fetchval(  # the persister's rows, not the bare COPY's
                 "SELECT count(*) FROM answer_log WHERE seq >= $1 AND (seq - $1) % $2 < $3",
-                first_seq + 10**6, 10**6, _BARE_SEQ_SHIFT)
+                first_seq + 10**6,
+                10**6,
+                _BARE_SEQ_SHIFT,
+            )
         # printed beside the ratio: a rewrite inside a round costs that round
         rewrites = (await redis.info("persistence")).get("aof_rewrites", 0) - rewrites_before
         for consumer in consumers:
@@ -280,14 +334,19 @@ async def _measure(database_url: str, redis_url: str, rows: int, streams: int, r
         await redis.aclose()
         await pool.close()
     persister_rate, copy_rate = rows / persister_s, rows / copy_s
-    return {"persist_rows_s": round(persister_rate), "copy_rows_s": round(copy_rate),
-            "persist_ratio": round(statistics.median(ratios), 3),
-            "persist_ratio_min": round(min(ratios), 3), "persist_ratio_max": round(max(ratios), 3),
-            "persist_ratio_of_totals": round(persister_rate / copy_rate, 3),
-            "persist_ratio_plain_table": round(statistics.median(plain_ratios), 3),
-            "plain_copy_rows_s": round(rows / plain_s),
-            "persist_rows_stored": float(stored), "streams": float(streams),
-            "aof_rewrites_while_measured": float(rewrites)}
+    return {
+        "persist_rows_s": round(persister_rate),
+        "copy_rows_s": round(copy_rate),
+        "persist_ratio": round(statistics.median(ratios), 3),
+        "persist_ratio_min": round(min(ratios), 3),
+        "persist_ratio_max": round(max(ratios), 3),
+        "persist_ratio_of_totals": round(persister_rate / copy_rate, 3),
+        "persist_ratio_plain_table": round(statistics.median(plain_ratios), 3),
+        "plain_copy_rows_s": round(rows / plain_s),
+        "persist_rows_stored": float(stored),
+        "streams": float(streams),
+        "aof_rewrites_while_measured": float(rewrites),
+    }
 
 
 def parse() -> argparse.Namespace:
@@ -301,8 +360,9 @@ def parse() -> argparse.Namespace:
 
 
 async def main(args: argparse.Namespace) -> None:
-    figures = await measure(args.database_url, args.redis_url, rows=args.rows,
-                            streams=args.streams, rounds=args.rounds)
+    figures = await measure(
+        args.database_url, args.redis_url, rows=args.rows, streams=args.streams, rounds=args.rounds
+    )
     print(json.dumps(figures), flush=True)
 
 

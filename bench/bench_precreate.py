@@ -75,32 +75,46 @@ async def organiser(dsn: str, school: uuid.UUID, tag: str) -> str:
     conn = await asyncpg.connect(dsn)
     try:
         org = uuid.uuid4()
-        await conn.execute("INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'organiser')",
-                           org, f"Panitia {tag}")
+        await conn.execute(
+            "INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'organiser')", org, f"Panitia {tag}"
+        )
         await conn.execute("UPDATE orgs SET parent_id = $1 WHERE id = $2", org, school)
         await conn.execute(
             "INSERT INTO users (id, org_id, username, display_name, role, password_hash) "
-            "VALUES ($1, $2, $3, $3, 'admin', $4)", uuid.uuid4(), org, f"adm-{tag}",
-            hash_password(PASSWORD))
+            "VALUES ($1, $2, $3, $3, 'admin', $4)",
+            uuid.uuid4(),
+            org,
+            f"adm-{tag}",
+            hash_password(PASSWORD),
+        )
     finally:
         await conn.close()
     return f"adm-{tag}"
 
 
-async def put_in_class(dsn: str, names: list[str], tag: str) -> tuple[uuid.UUID, uuid.UUID,
-                                                                      dict[str, Any]]:
+async def put_in_class(
+    dsn: str, names: list[str], tag: str
+) -> tuple[uuid.UUID, uuid.UUID, dict[str, Any]]:
     import asyncpg
 
     conn = await asyncpg.connect(dsn)
     try:
-        rows = await conn.fetch("SELECT id, org_id, username FROM users WHERE username = ANY($1)",
-                                names)
+        rows = await conn.fetch(
+            "SELECT id, org_id, username FROM users WHERE username = ANY($1)", names
+        )
         school = rows[0]["org_id"]
         class_id = uuid.uuid4()
-        await conn.execute("INSERT INTO classes (id, org_id, name) VALUES ($1, $2, $3)",
-                           class_id, school, f"Kelas {tag}")
-        await conn.execute("UPDATE users SET class_id = $1 WHERE org_id = $2 AND role = "
-                           "'student'", class_id, school)
+        await conn.execute(
+            "INSERT INTO classes (id, org_id, name) VALUES ($1, $2, $3)",
+            class_id,
+            school,
+            f"Kelas {tag}",
+        )
+        await conn.execute(
+            "UPDATE users SET class_id = $1 WHERE org_id = $2 AND role = 'student'",
+            class_id,
+            school,
+        )
     finally:
         await conn.close()
     return school, class_id, {r["username"]: r for r in rows}
@@ -108,10 +122,20 @@ async def put_in_class(dsn: str, names: list[str], tag: str) -> tuple[uuid.UUID,
 
 async def form(api: Api, token: str, item_ids: list[str], title: str) -> str:
     now = datetime.now(UTC)
-    exam = await must(api, "POST", "/v1/exams", token, {
-        "title": title, "sections": section_split(item_ids), "time_limit_s": 180 * 60,
-        "window_open": (now - timedelta(minutes=5)).isoformat(),
-        "window_close": (now + timedelta(hours=6)).isoformat(), "grace_s": 30})
+    exam = await must(
+        api,
+        "POST",
+        "/v1/exams",
+        token,
+        {
+            "title": title,
+            "sections": section_split(item_ids),
+            "time_limit_s": 180 * 60,
+            "window_open": (now - timedelta(minutes=5)).isoformat(),
+            "window_close": (now + timedelta(hours=6)).isoformat(),
+            "grace_s": 30,
+        },
+    )
     await must(api, "POST", f"/v1/exams/{exam['id']}/publish", token)
     return str(exam["id"])
 
@@ -121,34 +145,62 @@ async def seed_round(api: Api, dsn: str, n: int, r: int) -> dict[str, Any]:
     _, names = await seed_users(dsn, n, tag)
     school, class_id, users = await put_in_class(dsn, names, tag)
     admin = await sign_in(api, await organiser(dsn, school, tag), PASSWORD)
-    items = [str((await must(api, "POST", "/v1/items", admin, item))["id"])
-             for item in workload_items()]
+    items = [
+        str((await must(api, "POST", "/v1/items", admin, item))["id"]) for item in workload_items()
+    ]
     pre = await form(api, admin, items, f"Form A {tag}")
     lazy = await form(api, admin, items, f"Form B {tag}")
     await must(api, "POST", f"/v1/exams/{lazy}/assignments", admin, {"org_ids": [str(school)]})
     now = datetime.now(UTC)
-    event = await must(api, "POST", "/v1/scheduling/events", admin, {
-        "title": f"Try-out {tag}", "changes_close_at": (now + timedelta(hours=1)).isoformat(),
-        "seed": r})
-    session = await must(api, "POST", f"/v1/scheduling/events/{event['id']}/sessions", admin, {
-        "label": "Sesi 1", "starts_at": (now - timedelta(minutes=1)).isoformat(),
-        "ends_at": (now + timedelta(hours=3)).isoformat(), "form_exam_ids": [pre]})
+    event = await must(
+        api,
+        "POST",
+        "/v1/scheduling/events",
+        admin,
+        {
+            "title": f"Try-out {tag}",
+            "changes_close_at": (now + timedelta(hours=1)).isoformat(),
+            "seed": r,
+        },
+    )
+    session = await must(
+        api,
+        "POST",
+        f"/v1/scheduling/events/{event['id']}/sessions",
+        admin,
+        {
+            "label": "Sesi 1",
+            "starts_at": (now - timedelta(minutes=1)).isoformat(),
+            "ends_at": (now + timedelta(hours=3)).isoformat(),
+            "form_exam_ids": [pre],
+        },
+    )
     for k in range(-(-n // 2000)):
-        await must(api, "POST", f"/v1/scheduling/schools/{school}/rooms", admin,
-                   {"name": f"Lab {k + 1}", "seats": 2000, "columns": 10})
-    await must(api, "POST", f"/v1/scheduling/events/{event['id']}/registrations", admin,
-               {"class_id": str(class_id), "session_ids": [session["id"]]})
+        await must(
+            api,
+            "POST",
+            f"/v1/scheduling/schools/{school}/rooms",
+            admin,
+            {"name": f"Lab {k + 1}", "seats": 2000, "columns": 10},
+        )
+    await must(
+        api,
+        "POST",
+        f"/v1/scheduling/events/{event['id']}/registrations",
+        admin,
+        {"class_id": str(class_id), "session_ids": [session["id"]]},
+    )
     allocated = await must(api, "POST", f"/v1/scheduling/events/{event['id']}/allocation", admin)
     started = time.perf_counter()
     prepared = await must(api, "POST", f"/v1/scheduling/sessions/{session['id']}/prepare", admin)
     prepare_s = time.perf_counter() - started
     assert allocated["placed"] == n and prepared["sittings_created"] == n, (allocated, prepared)
     auth = build_jwt_auth(Settings(jwt_secret=SECRET, access_token_ttl_s=3600))
-    tokens = [issue_access_token(auth, Principal(u["id"], u["org_id"], "student",
-                                                 device=new_device_id()))
-              for u in users.values()]
-    return {"pre": pre, "lazy": lazy, "tokens": tokens, "prepare_s": prepare_s,
-            "names": names}
+    tokens = [
+        issue_access_token(auth, Principal(u["id"], u["org_id"], "student", device=new_device_id()))
+        for u in users.values()
+    ]
+    return {"pre": pre, "lazy": lazy, "tokens": tokens, "prepare_s": prepare_s, "names": names}
 
 
 async def wal_lsn(dsn: str) -> int:
@@ -186,13 +238,15 @@ async def burst(api: Api, exam_id: str, tokens: list[str], concurrency: int) -> 
     return {"seconds": seconds, "start_ms": start_ms, "failures": failures}
 
 
-async def interleaved(api: Api, dsn: str, arms: list[tuple[str, str]], tokens: list[str],
-                      block: int, concurrency: int) -> dict[str, dict[str, Any]]:
+async def interleaved(
+    api: Api, dsn: str, arms: list[tuple[str, str]], tokens: list[str], block: int, concurrency: int
+) -> dict[str, dict[str, Any]]:
     """Both arms over the same students, in alternating blocks."""
-    totals = {name: {"seconds": 0.0, "start_ms": [], "failures": [], "wal": 0, "n": 0}
-              for name, _ in arms}
+    totals = {
+        name: {"seconds": 0.0, "start_ms": [], "failures": [], "wal": 0, "n": 0} for name, _ in arms
+    }
     for b, first in enumerate(range(0, len(tokens), block)):
-        chunk = tokens[first:first + block]
+        chunk = tokens[first : first + block]
         for name, exam in arms if b % 2 == 0 else list(reversed(arms)):
             before = await wal_lsn(dsn)
             result = await burst(api, exam, chunk, concurrency)
@@ -205,9 +259,15 @@ async def interleaved(api: Api, dsn: str, arms: list[tuple[str, str]], tokens: l
     out = {}
     for name, t in totals.items():
         p50, _, p99, _ = percentiles(t["start_ms"])
-        out[name] = {"per_s": t["n"] / t["seconds"], "seconds": t["seconds"], "p50": p50,
-                     "p99": p99, "wal_per_start": t["wal"] / t["n"],
-                     "failures": len(t["failures"]), "first_failure": t["failures"][:1]}
+        out[name] = {
+            "per_s": t["n"] / t["seconds"],
+            "seconds": t["seconds"],
+            "p50": p50,
+            "p99": p99,
+            "wal_per_start": t["wal"] / t["n"],
+            "failures": len(t["failures"]),
+            "first_failure": t["failures"][:1],
+        }
     return out
 
 
@@ -237,56 +297,84 @@ async def run(args: argparse.Namespace, base: str, dsn: str) -> None:
             arms = [("on demand", seeded["lazy"]), ("pre-created", seeded["pre"])]
             if r % 2:
                 arms.reverse()
-            both = await interleaved(api, dsn, arms, seeded["tokens"], args.block,
-                                     args.concurrency)
+            both = await interleaved(api, dsn, arms, seeded["tokens"], args.block, args.concurrency)
             for name, result in both.items():
                 results[name].append(result)
-                print(f"round {r + 1} {name:<12} {result['per_s']:8.1f} start+paper/s "
-                      f"({result['seconds']:.1f} s, start p50 {result['p50']:.0f} ms, "
-                      f"p99 {result['p99']:.0f} ms, WAL {result['wal_per_start']:.0f} B/start, "
-                      f"failures {result['failures']} {result['first_failure']})", flush=True)
+                print(
+                    f"round {r + 1} {name:<12} {result['per_s']:8.1f} start+paper/s "
+                    f"({result['seconds']:.1f} s, start p50 {result['p50']:.0f} ms, "
+                    f"p99 {result['p99']:.0f} ms, WAL {result['wal_per_start']:.0f} B/start, "
+                    f"failures {result['failures']} {result['first_failure']})",
+                    flush=True,
+                )
             if r == 0:
-                signin_rate = await sign_in_sample(api, seeded["names"][:args.signin_sample],
-                                                   min(args.concurrency, 32))
+                signin_rate = await sign_in_sample(
+                    api, seeded["names"][: args.signin_sample], min(args.concurrency, 32)
+                )
     finally:
         await api.close()
     pre = statistics.median(x["per_s"] for x in results["pre-created"])
     lazy = statistics.median(x["per_s"] for x in results["on demand"])
-    print(f"\n=== start burst, {args.students} students, server on one core "
-          f"({'taskset' if args.cpus else 'not pinned'}), median of {args.rounds} round(s) ===")
-    print(f"{'':<14}{'start+paper/s':>14}{'start p50 ms':>14}{'start p99 ms':>14}"
-          f"{'WAL B/start':>13}")
+    print(
+        f"\n=== start burst, {args.students} students, server on one core "
+        f"({'taskset' if args.cpus else 'not pinned'}), median of {args.rounds} round(s) ==="
+    )
+    print(
+        f"{'':<14}{'start+paper/s':>14}{'start p50 ms':>14}{'start p99 ms':>14}{'WAL B/start':>13}"
+    )
     for name in ("on demand", "pre-created"):
         rows = results[name]
-        print(f"{name:<14}{statistics.median(x['per_s'] for x in rows):>14.1f}"
-              f"{statistics.median(x['p50'] for x in rows):>14.1f}"
-              f"{statistics.median(x['p99'] for x in rows):>14.1f}"
-              f"{statistics.median(x['wal_per_start'] for x in rows):>13.0f}")
-    wal = [statistics.median(x["wal_per_start"] for x in results[n])
-           for n in ("pre-created", "on demand")]
-    print(f"ratio pre-created / on demand: start+paper/s {pre / lazy:.2f}, "
-          f"WAL per start {wal[0] / max(wal[1], 1e-9):.2f}")
-    print(f"pre-creating {args.students} sittings (prepare, before the window): "
-          f"{statistics.median(prepare_s):.1f} s")
-    print(f"sign-in alone (argon2, sample of {args.signin_sample}): {signin_rate:.1f}/s — "
-          f"{lazy / max(signin_rate, 1e-9):.1f}x slower than start+paper, hence pre-issued tokens")
+        print(
+            f"{name:<14}{statistics.median(x['per_s'] for x in rows):>14.1f}"
+            f"{statistics.median(x['p50'] for x in rows):>14.1f}"
+            f"{statistics.median(x['p99'] for x in rows):>14.1f}"
+            f"{statistics.median(x['wal_per_start'] for x in rows):>13.0f}"
+        )
+    wal = [
+        statistics.median(x["wal_per_start"] for x in results[n])
+        for n in ("pre-created", "on demand")
+    ]
+    print(
+        f"ratio pre-created / on demand: start+paper/s {pre / lazy:.2f}, "
+        f"WAL per start {wal[0] / max(wal[1], 1e-9):.2f}"
+    )
+    print(
+        f"pre-creating {args.students} sittings (prepare, before the window): "
+        f"{statistics.median(prepare_s):.1f} s"
+    )
+    print(
+        f"sign-in alone (argon2, sample of {args.signin_sample}): {signin_rate:.1f}/s — "
+        f"{lazy / max(signin_rate, 1e-9):.1f}x slower than start+paper, hence pre-issued tokens"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--block", type=int, default=1000,
-                        help="students per block; the arms alternate block by block")
-    parser.add_argument("--concurrency", type=int, default=96,
-                        help="students in flight (redis-py 8 pools default to 100 connections)")
+    parser.add_argument(
+        "--block",
+        type=int,
+        default=1000,
+        help="students per block; the arms alternate block by block",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=96,
+        help="students in flight (redis-py 8 pools default to 100 connections)",
+    )
     parser.add_argument("--signin-sample", type=int, default=300)
     parser.add_argument("--cpus", default="1", help="server CPU(s) for taskset ('' for none)")
     args = parser.parse_args()
     with private_cluster() as cluster:
-        proc = cluster.start_api(cpus=args.cpus or None, UJIAN_JWT_SECRET=SECRET,
-                                 UJIAN_SCHEDULE_WARM_POLL_S="0", UJIAN_ACCESS_TOKEN_TTL_S="3600",
-                                 UJIAN_SIGNIN_RATE_PER_IP="1000000/minute")
+        proc = cluster.start_api(
+            cpus=args.cpus or None,
+            UJIAN_JWT_SECRET=SECRET,
+            UJIAN_SCHEDULE_WARM_POLL_S="0",
+            UJIAN_ACCESS_TOKEN_TTL_S="3600",
+            UJIAN_SIGNIN_RATE_PER_IP="1000000/minute",
+        )
         if args.cpus and hasattr(os, "sched_setaffinity"):
             others = set(range(os.cpu_count() or 1)) - {int(c) for c in args.cpus.split(",")}
             if others:
@@ -303,6 +391,7 @@ def private_cluster() -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.stop()
+
 
 if __name__ == "__main__":
     main()

@@ -51,12 +51,16 @@ async def seed(dsn: str, students: int, hasher: PasswordHasher) -> tuple[str, li
         org, teacher = uuid.uuid4(), "bench-teacher"
         password_hash = hasher.hash(PASSWORD)  # one hash for all: argon2 is slow by design
         await conn.execute("INSERT INTO orgs (id, name, kind) VALUES ($1, 'Bench', 'school')", org)
-        rows = [(uuid.uuid4(), org, f"bench-s{n:05d}", "student", password_hash)
-                for n in range(students)]
+        rows = [
+            (uuid.uuid4(), org, f"bench-s{n:05d}", "student", password_hash)
+            for n in range(students)
+        ]
         rows.append((uuid.uuid4(), org, teacher, "teacher", password_hash))
         await conn.executemany(
             "INSERT INTO users (id, org_id, username, display_name, role, password_hash) "
-            "VALUES ($1, $2, $3, $3, $4, $5)", rows)
+            "VALUES ($1, $2, $3, $3, $4, $5)",
+            rows,
+        )
         return teacher, [r[2] for r in rows[:-1]]
     finally:
         await conn.close()
@@ -65,21 +69,34 @@ async def seed(dsn: str, students: int, hasher: PasswordHasher) -> tuple[str, li
 async def cards_for(client: httpx.AsyncClient, teacher: str) -> list[str]:
     r = await client.post("/v1/auth/token", json={"username": teacher, "password": PASSWORD})
     headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
-    r = await client.post("/v1/items", headers=headers, json={
-        "kind": "numeric", "stem": "1 + 1", "value": 2})
+    r = await client.post(
+        "/v1/items", headers=headers, json={"kind": "numeric", "stem": "1 + 1", "value": 2}
+    )
     now = datetime.now(UTC)
-    r = await client.post("/v1/exams", headers=headers, json={
-        "title": "Bench", "sections": [{"title": "A", "items": [r.json()["id"]]}],
-        "time_limit_s": 3600, "window_open": (now - timedelta(minutes=1)).isoformat(),
-        "window_close": (now + timedelta(hours=2)).isoformat()})
+    r = await client.post(
+        "/v1/exams",
+        headers=headers,
+        json={
+            "title": "Bench",
+            "sections": [{"title": "A", "items": [r.json()["id"]]}],
+            "time_limit_s": 3600,
+            "window_open": (now - timedelta(minutes=1)).isoformat(),
+            "window_close": (now + timedelta(hours=2)).isoformat(),
+        },
+    )
     exam = r.json()["id"]
     await client.post(f"/v1/exams/{exam}/publish", headers=headers)
     r = await client.post(f"/v1/exams/{exam}/cards", headers=headers, timeout=120)
     return [row["code"] for row in csv.DictReader(io.StringIO(r.text))]
 
 
-async def drive(client: httpx.AsyncClient, path: str, bodies: list[dict[str, str]],
-                seconds: float, concurrency: int) -> tuple[float, list[float], int]:
+async def drive(
+    client: httpx.AsyncClient,
+    path: str,
+    bodies: list[dict[str, str]],
+    seconds: float,
+    concurrency: int,
+) -> tuple[float, list[float], int]:
     latencies: list[float] = []
     errors = 0
     stop = time.perf_counter() + seconds
@@ -107,33 +124,45 @@ def _ms(values: list[float], q: float) -> float:
 
 
 async def run(args: argparse.Namespace) -> None:
-    admin_dsn = os.environ.get("UJIAN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    admin_dsn = os.environ.get(
+        "UJIAN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
     redis_url = os.environ.get("UJIAN_REDIS_URL", "redis://127.0.0.1:6379/0")
     name = f"ujian_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(admin_dsn)
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
     dsn, port = _with_db(admin_dsn, name), free_loopback_port()
-    env = {**os.environ, "UJIAN_DATABASE_URL": dsn, "UJIAN_REDIS_URL": redis_url,
-           "UJIAN_REDIS_NAMESPACE": name, "UJIAN_RUN_WORKERS_IN_API": "false",
-           "UJIAN_PORT": str(port), "UJIAN_WORKERS": "1", "UJIAN_LOG_LEVEL": "WARNING",
-           "UJIAN_JWT_SECRET": secrets.token_urlsafe(48),
-           "UJIAN_ARGON2_TIME_COST": str(args.time_cost),
-           "UJIAN_ARGON2_MEMORY_KIB": str(args.memory_kib),
-           "UJIAN_ARGON2_PARALLELISM": str(args.parallelism)}
+    env = {
+        **os.environ,
+        "UJIAN_DATABASE_URL": dsn,
+        "UJIAN_REDIS_URL": redis_url,
+        "UJIAN_REDIS_NAMESPACE": name,
+        "UJIAN_RUN_WORKERS_IN_API": "false",
+        "UJIAN_PORT": str(port),
+        "UJIAN_WORKERS": "1",
+        "UJIAN_LOG_LEVEL": "WARNING",
+        "UJIAN_JWT_SECRET": secrets.token_urlsafe(48),
+        "UJIAN_ARGON2_TIME_COST": str(args.time_cost),
+        "UJIAN_ARGON2_MEMORY_KIB": str(args.memory_kib),
+        "UJIAN_ARGON2_PARALLELISM": str(args.parallelism),
+    }
     pin = ["taskset", "-c", "0"] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
     ujian = str(Path(sys.executable).parent / "ujian")
     server = subprocess.Popen(  # noqa: ASYNC220 - started once, before any load
-        [*pin, ujian, "serve", "--server", args.server], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [*pin, ujian, "serve", "--server", args.server],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     if pin:
         os.sched_setaffinity(0, {1})
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
-        async with httpx.AsyncClient(base_url=base, timeout=60,
-                                     limits=httpx.Limits(max_connections=args.concurrency)
-                                     ) as client:
+        async with httpx.AsyncClient(
+            base_url=base, timeout=60, limits=httpx.Limits(max_connections=args.concurrency)
+        ) as client:
             while True:
                 try:
                     if (await client.get("/health/ready")).status_code == 200:
@@ -143,27 +172,37 @@ async def run(args: argparse.Namespace) -> None:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("the server did not start")
                 await asyncio.sleep(0.3)
-            hasher = PasswordHasher(time_cost=args.time_cost, memory_cost=args.memory_kib,
-                                    parallelism=args.parallelism)
+            hasher = PasswordHasher(
+                time_cost=args.time_cost, memory_cost=args.memory_kib, parallelism=args.parallelism
+            )
             teacher, students = await seed(dsn, args.students, hasher)
             codes = await cards_for(client, teacher)
             cores = 1 if pin else (os.cpu_count() or 1)
             results = {}
             for kind, path, bodies in (
-                ("password", "/v1/auth/token",
-                 [{"username": s, "password": PASSWORD} for s in students]),
+                (
+                    "password",
+                    "/v1/auth/token",
+                    [{"username": s, "password": PASSWORD} for s in students],
+                ),
                 ("exam_card", "/v1/auth/card", [{"code": c} for c in codes]),
             ):
                 await drive(client, path, bodies, 1.0, args.concurrency)  # warm up
-                elapsed, lat, errors = await drive(client, path, bodies, args.seconds,
-                                                   args.concurrency)
+                elapsed, lat, errors = await drive(
+                    client, path, bodies, args.seconds, args.concurrency
+                )
                 results[kind] = len(lat) / elapsed / cores
-                print(f"{kind:>9}: {len(lat) / elapsed:8.1f} sign-ins/s  "
-                      f"= {results[kind]:8.1f} per core  p50 {_ms(lat, 50):6.1f} ms  "
-                      f"p99 {_ms(lat, 99):6.1f} ms  errors {errors}", flush=True)
-        print(f"\nargon2id: time_cost={args.time_cost} memory={args.memory_kib} KiB "
-              f"parallelism={args.parallelism}; server: {args.server}, 1 worker process"
-              f"{' pinned to CPU 0' if pin else ''}; {args.concurrency} concurrent clients")
+                print(
+                    f"{kind:>9}: {len(lat) / elapsed:8.1f} sign-ins/s  "
+                    f"= {results[kind]:8.1f} per core  p50 {_ms(lat, 50):6.1f} ms  "
+                    f"p99 {_ms(lat, 99):6.1f} ms  errors {errors}",
+                    flush=True,
+                )
+        print(
+            f"\nargon2id: time_cost={args.time_cost} memory={args.memory_kib} KiB "
+            f"parallelism={args.parallelism}; server: {args.server}, 1 worker process"
+            f"{' pinned to CPU 0' if pin else ''}; {args.concurrency} concurrent clients"
+        )
         print(f"signin_password_per_core_s = {results['password']:.1f}")
         print(f"signin_card_per_core_s = {results['exam_card']:.1f}")
         print(f"card_to_password_ratio = {results['exam_card'] / results['password']:.1f}")

@@ -89,17 +89,22 @@ def _line(name: str, value: Any) -> None:
 
 def _endpoints(stats: Stats, prefix: str, seconds: float | None = None) -> None:
     for e in stats.summary(seconds).endpoints:
-        _line(f"{prefix}{e.endpoint}", f"{e.rate_s:8.1f} req/s  p50 {e.p50_ms:6.1f}  "
-                                       f"p95 {e.p95_ms:6.1f}  p99 {e.p99_ms:6.1f} ms  "
-                                       f"ok {e.ok}/{e.requests}")
+        _line(
+            f"{prefix}{e.endpoint}",
+            f"{e.rate_s:8.1f} req/s  p50 {e.p50_ms:6.1f}  "
+            f"p95 {e.p95_ms:6.1f}  p99 {e.p99_ms:6.1f} ms  "
+            f"ok {e.ok}/{e.requests}",
+        )
     for error, count in stats.summary().errors.items():
         _line(f"{prefix}error", f"{error}: {count}")
 
 
-async def bench_server(cluster: Cluster, server: str, args: argparse.Namespace,
-                       ledger: Ledger, workers: list[Any]) -> dict[str, float]:
-    api_proc = cluster.start_api(cpus=args.server_cpu, server=server,
-                                 UJIAN_BENCH_FLOOR_ENDPOINT="true")
+async def bench_server(
+    cluster: Cluster, server: str, args: argparse.Namespace, ledger: Ledger, workers: list[Any]
+) -> dict[str, float]:
+    api_proc = cluster.start_api(
+        cpus=args.server_cpu, server=server, UJIAN_BENCH_FLOOR_ENDPOINT="true"
+    )
     # pool above the 3 x 16 stream consumers: a consumer that holds one connection while
     # waiting for another (engine/integrity/context.py) must not starve the persister
     worker = cluster.start_worker(cpus=args.worker_cpus, UJIAN_DB_POOL_MAX="60")
@@ -109,8 +114,9 @@ async def bench_server(cluster: Cluster, server: str, args: argparse.Namespace,
     try:
         plan = await seed(api, cluster.database_url, args.students)
         stats = fresh_stats(api)
-        sittings, took = await start_students(api, plan.exam_id, plan.students, plan.password,
-                                              args.start_concurrency)
+        sittings, took = await start_students(
+            api, plan.exam_id, plan.students, plan.password, args.start_concurrency
+        )
         figures["start_burst_per_core_s"] = round(len(sittings) / took, 1)
         _line(f"[{server}] start burst", f"{len(sittings)} students in {took:.1f} s")
         _endpoints(stats, f"[{server}]   ")
@@ -126,12 +132,13 @@ async def bench_server(cluster: Cluster, server: str, args: argparse.Namespace,
         pairs: list[tuple[float, float]] = []  # per round: answers/floor raw, and per CPU-s
         for _ in range(args.rounds):  # alternate, so drift on a shared machine hits both
             done: dict[str, tuple[int, float]] = {}
-            for name, step, into in (("floor", steps.floor, floor),
-                                     ("answers", steps.answers, answers)):
+            for name, step, into in (
+                ("floor", steps.floor, floor),
+                ("answers", steps.answers, answers),
+            ):
                 api.stats = into
                 used, before = api_proc.cpu_seconds(), into.requests
-                await drive(api, sittings, step, concurrency=args.concurrency,
-                            seconds=args.seconds)
+                await drive(api, sittings, step, concurrency=args.concurrency, seconds=args.seconds)
                 spent = api_proc.cpu_seconds() - used
                 cpu[name] += spent
                 done[name] = (into.requests - before, spent)
@@ -158,17 +165,19 @@ async def bench_server(cluster: Cluster, server: str, args: argparse.Namespace,
         figures["http_floor_ratio_of_totals"] = round(answer_rate / floor_rate, 3)
         figures["answers_per_core_s"] = round(answers.answers_acked / busy)
         figures["answers_p99_ms"] = answer_e.p99_ms
-        _line(f"[{server}] floor vs answers", f"concurrency {args.concurrency}, "
-              f"{args.rounds} x {args.seconds} s each, batches of {steps.batch} events; "
-              f"API CPU {100 * cpu['floor'] / busy:.0f} % (floor), "
-              f"{100 * cpu['answers'] / busy:.0f} % (answers)")
+        _line(
+            f"[{server}] floor vs answers",
+            f"concurrency {args.concurrency}, "
+            f"{args.rounds} x {args.seconds} s each, batches of {steps.batch} events; "
+            f"API CPU {100 * cpu['floor'] / busy:.0f} % (floor), "
+            f"{100 * cpu['answers'] / busy:.0f} % (answers)",
+        )
         figures["api_cpu_floor"] = round(cpu["floor"] / busy, 2)
         figures["api_cpu_answers"] = round(cpu["answers"] / busy, 2)
         # the same figures per CPU-second the API actually used: on two shared cores the load
         # generator (and Redis beside it) cannot always keep the API's core busy
         figures["http_floor_ratio_per_cpu"] = round(statistics.median(p[1] for p in pairs), 3)
-        figures["answers_per_api_cpu_s"] = round(answers.answers_acked
-                                                 / max(cpu["answers"], 1e-9))
+        figures["answers_per_api_cpu_s"] = round(answers.answers_acked / max(cpu["answers"], 1e-9))
         _line(f"[{server}] per round", "answers/floor " + " ".join(f"{p[0]:.2f}" for p in pairs))
         _endpoints(floor, f"[{server}]   ", busy)
         _endpoints(answers, f"[{server}]   ", busy)
@@ -181,13 +190,17 @@ async def bench_server(cluster: Cluster, server: str, args: argparse.Namespace,
         best: tuple[float, float, int] | None = None
         for callers in _levels(args.concurrency):
             mixed = fresh_stats(api)
-            await drive(api, sittings, mixed_step(steps, MIX), concurrency=callers,
-                        seconds=args.seconds * 2)
+            await drive(
+                api, sittings, mixed_step(steps, MIX), concurrency=callers, seconds=args.seconds * 2
+            )
             m_sum = mixed.summary()
             rate = m_sum.requests / (args.seconds * 2)
             p99 = max(e.p99_ms for e in m_sum.endpoints)
-            _line(f"[{server}] steady-state mix", f"{callers} callers: {rate:.0f} req/s, "
-                  f"p99 {p99:.1f} ms (answers:telemetry:timer = 67:360:180)")
+            _line(
+                f"[{server}] steady-state mix",
+                f"{callers} callers: {rate:.0f} req/s, "
+                f"p99 {p99:.1f} ms (answers:telemetry:timer = 67:360:180)",
+            )
             _endpoints(mixed, f"[{server}]   ")
             if p99 <= P99_TARGET_MS and (best is None or rate > best[0]):
                 best = (rate, p99, callers)
@@ -231,13 +244,19 @@ async def main(args: argparse.Namespace) -> int:
         for name, value in figures.items():
             if not name.startswith("_"):
                 _line(name, value)
-    _line("persist_ratio", f"{persist['persist_ratio']}  (median of {args.persist_rounds} rounds, "
-          f"{persist['persist_ratio_min']}-{persist['persist_ratio_max']}; totals: persister "
-          f"{persist['persist_rows_s']} rows/s, bare COPY into the answer log "
-          f"{persist['copy_rows_s']} rows/s; Redis AOF rewrites meanwhile: "
-          f"{persist['aof_rewrites_while_measured']:.0f})")
-    _line("persist_ratio_plain_table", f"{persist['persist_ratio_plain_table']}  (against a bare "
-          f"COPY into a plain, empty table: {persist['plain_copy_rows_s']} rows/s)")
+    _line(
+        "persist_ratio",
+        f"{persist['persist_ratio']}  (median of {args.persist_rounds} rounds, "
+        f"{persist['persist_ratio_min']}-{persist['persist_ratio_max']}; totals: persister "
+        f"{persist['persist_rows_s']} rows/s, bare COPY into the answer log "
+        f"{persist['copy_rows_s']} rows/s; Redis AOF rewrites meanwhile: "
+        f"{persist['aof_rewrites_while_measured']:.0f})",
+    )
+    _line(
+        "persist_ratio_plain_table",
+        f"{persist['persist_ratio_plain_table']}  (against a bare "
+        f"COPY into a plain, empty table: {persist['plain_copy_rows_s']} rows/s)",
+    )
     _line("acked_lost", f"{acked_lost}  (of {acked} acknowledged answers)")
     return 1 if acked_lost else 0
 
@@ -245,10 +264,21 @@ async def main(args: argparse.Namespace) -> int:
 async def _measure_persist(cluster: Cluster, args: argparse.Namespace) -> dict[str, float]:
     """bench/bench_persist.py in a process of its own on the worker's core, as the worker
     runs the persister."""
-    command = pinned([sys.executable, str(Path(__file__).with_name("bench_persist.py")),
-                      "--database-url", cluster.database_url, "--redis-url", cluster.redis.url,
-                      "--rows", str(args.persist_rows), "--rounds", str(args.persist_rounds)],
-                     args.worker_cpus)
+    command = pinned(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("bench_persist.py")),
+            "--database-url",
+            cluster.database_url,
+            "--redis-url",
+            cluster.redis.url,
+            "--rows",
+            str(args.persist_rows),
+            "--rounds",
+            str(args.persist_rounds),
+        ],
+        args.worker_cpus,
+    )
     process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
     out, _ = await process.communicate()
     if process.returncode:
@@ -291,8 +321,11 @@ def parse() -> argparse.Namespace:
     p.add_argument("--persist-rows", type=int, default=350_000)
     p.add_argument("--persist-rounds", type=int, default=7)
     p.add_argument("--server-cpu", default="0", help="the API's core")
-    p.add_argument("--worker-cpus", default="1",
-                   help="the worker's CPUs (the persister is measured on its own: persist_ratio)")
+    p.add_argument(
+        "--worker-cpus",
+        default="1",
+        help="the worker's CPUs (the persister is measured on its own: persist_ratio)",
+    )
     p.add_argument("--load-cpu", type=int, default=1)
     p.add_argument("--keep", action="store_true", help="keep the servers' logs and data")
     return p.parse_args()

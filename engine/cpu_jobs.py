@@ -59,21 +59,29 @@ DEFAULT_CLASSES: dict[JobClass, tuple[Lane, int]] = {
 RETRY_AFTER_S = 5
 
 JOBS_ADMITTED = Gauge("ujian_cpu_jobs_admitted", "CPU jobs running or queued", ["job_class"])
-JOBS_REFUSED = Counter("ujian_cpu_jobs_refused_total", "CPU jobs refused as busy",
-                       ["job_class"])
+JOBS_REFUSED = Counter("ujian_cpu_jobs_refused_total", "CPU jobs refused as busy", ["job_class"])
 JOBS_DONE = Counter("ujian_cpu_jobs_done_total", "CPU jobs finished", ["job_class"])
 
 
 def busy(job_class: str) -> Problem:
-    return Problem(503, "busy", "The server is busy with this kind of work",
-                   f"too many {job_class} jobs are running; try again in a few seconds",
-                   extra={"job_class": job_class},
-                   headers={"Retry-After": str(RETRY_AFTER_S)})
+    return Problem(
+        503,
+        "busy",
+        "The server is busy with this kind of work",
+        f"too many {job_class} jobs are running; try again in a few seconds",
+        extra={"job_class": job_class},
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
 
 
 # imported by each worker as it starts (its initializer), so no job waits for them
-PRELOAD = ["numpy", "grading.outcomes", "engine.analytics.statistics_service",
-           "engine.analytics.calibration_service", "engine.integrity.forensics"]
+PRELOAD = [
+    "numpy",
+    "grading.outcomes",
+    "engine.analytics.statistics_service",
+    "engine.analytics.calibration_service",
+    "engine.integrity.forensics",
+]
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -99,8 +107,9 @@ def _preload() -> None:
     signal.signal(signal.SIGINT, _stop_quietly)
     # a parent killed outright (kill -9, OOM) cannot stop its workers: they stop themselves
     parent = os.getppid()
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True,
-                     name="exit-with-parent").start()
+    threading.Thread(
+        target=_exit_with, args=(parent,), daemon=True, name="exit-with-parent"
+    ).start()
     for module in PRELOAD:
         importlib.import_module(module)
 
@@ -119,8 +128,7 @@ class CpuJobs:
 
     grading_workers: int = 1
     analysis_workers: int = 1
-    classes: dict[JobClass, tuple[Lane, int]] = field(
-        default_factory=lambda: dict(DEFAULT_CLASSES))
+    classes: dict[JobClass, tuple[Lane, int]] = field(default_factory=lambda: dict(DEFAULT_CLASSES))
     _pools: dict[Lane, concurrent.futures.ProcessPoolExecutor] = field(default_factory=dict)
     _admission: dict[JobClass, _Admission] = field(default_factory=dict)
 
@@ -143,7 +151,8 @@ class CpuJobs:
                 # would otherwise wait forever for idle workers that never get their sentinel
                 multiprocessing.util.Finalize(None, self.close, exitpriority=10)
             pool = self._pools[lane] = concurrent.futures.ProcessPoolExecutor(
-                max_workers=workers, mp_context=_context(), initializer=_preload)
+                max_workers=workers, mp_context=_context(), initializer=_preload
+            )
         return pool
 
     async def warm(self) -> None:
@@ -172,8 +181,9 @@ class CpuJobs:
         found = self._admission.get(job_class)
         return 0 if found is None else found.admitted
 
-    async def run(self, job_class: JobClass, fn: Callable[..., T], *args: Any,
-                  wait: bool = False) -> T:
+    async def run(
+        self, job_class: JobClass, fn: Callable[..., T], *args: Any, wait: bool = False
+    ) -> T:
         """``fn(*args)`` in the job class's lane. ``fn`` and its arguments must be
         picklable (a module-level function, plain data). Past the class's limit: ``503 busy``,
         or with ``wait=True`` (background work) a wait for a free slot."""

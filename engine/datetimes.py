@@ -26,9 +26,14 @@ LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 MAX_WINDOW = timedelta(days=366)
 
 # a datetime with its offset (e.g. 2025-03-01T07:30:00+07:00 or ...Z); one without is refused
-AwareDatetime = Annotated[datetime, msgspec.Meta(
-    tz=True, description="ISO 8601 with a time zone offset (Z or +07:00), 2000-01-01..2100-01-01",
-    examples=["2030-03-01T07:30:00+07:00"])]
+AwareDatetime = Annotated[
+    datetime,
+    msgspec.Meta(
+        tz=True,
+        description="ISO 8601 with a time zone offset (Z or +07:00), 2000-01-01..2100-01-01",
+        examples=["2030-03-01T07:30:00+07:00"],
+    ),
+]
 
 
 def check_instant(field: str, value: datetime) -> None:
@@ -39,8 +44,13 @@ def check_instant(field: str, value: datetime) -> None:
         raise ValueError(f"{field}: must be between {EARLIEST.date()} and {LATEST.date()}")
 
 
-def check_window(open_field: str, opens: datetime, close_field: str, closes: datetime,
-                 max_length: timedelta = MAX_WINDOW) -> None:
+def check_window(
+    open_field: str,
+    opens: datetime,
+    close_field: str,
+    closes: datetime,
+    max_length: timedelta = MAX_WINDOW,
+) -> None:
     """Two datetimes that make a window: each sane, the close after the open, not too long."""
     check_instant(open_field, opens)
     check_instant(close_field, closes)
@@ -50,8 +60,13 @@ def check_window(open_field: str, opens: datetime, close_field: str, closes: dat
         raise ValueError(f"{close_field}: the window may last at most {max_length.days} days")
 
 
-def check_optional_window(open_field: str, opens: datetime | None, close_field: str,
-                          closes: datetime | None, max_length: timedelta = MAX_WINDOW) -> None:
+def check_optional_window(
+    open_field: str,
+    opens: datetime | None,
+    close_field: str,
+    closes: datetime | None,
+    max_length: timedelta = MAX_WINDOW,
+) -> None:
     """Either end may be left out (an override that moves only one end of the window)."""
     if opens is not None and closes is not None:
         check_window(open_field, opens, close_field, closes, max_length)

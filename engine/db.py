@@ -77,7 +77,10 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     # jsonb columns arrive as Python values decoded by msgspec, the one JSON codec we use. The
     # binary format (not text) is what lets the answer persister COPY straight into answer_log.
     await conn.set_type_codec(
-        "jsonb", encoder=_encode_jsonb, decoder=_decode_jsonb, schema="pg_catalog",
+        "jsonb",
+        encoder=_encode_jsonb,
+        decoder=_decode_jsonb,
+        schema="pg_catalog",
         format="binary",
     )
 

@@ -19,8 +19,12 @@ async def live() -> Health:
     return Health(status="ok")
 
 
-@get("/health/ready", tags=["operations"], opt=PUBLIC,
-     summary="Ready when Redis answers (the paper and answer paths need nothing else)")
+@get(
+    "/health/ready",
+    tags=["operations"],
+    opt=PUBLIC,
+    summary="Ready when Redis answers (the paper and answer paths need nothing else)",
+)
 async def ready(svc: Svc) -> Response[Health]:
     checks: dict[str, str] = {}
     try:
@@ -38,5 +42,7 @@ async def ready(svc: Svc) -> Response[Health]:
     # flowing into Redis and the persister catches up. Its state is still reported.
     healthy = checks["redis"] == "ok"
     status = "ok" if all(v == "ok" for v in checks.values()) else "degraded"
-    return Response(Health(status=status if healthy else "unavailable", checks=checks),
-                    status_code=200 if healthy else 503)
+    return Response(
+        Health(status=status if healthy else "unavailable", checks=checks),
+        status_code=200 if healthy else 503,
+    )

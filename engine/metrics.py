@@ -19,14 +19,17 @@ from engine.auth.policy import PUBLIC
 PREFIX = "ujian"
 
 prometheus_config = PrometheusConfig(
-    app_name="ujian", prefix=PREFIX, group_path=True, exclude=["^/metrics", "^/health"],
+    app_name="ujian",
+    prefix=PREFIX,
+    group_path=True,
+    exclude=["^/metrics", "^/health"],
 )
 
 answer_events = Counter(f"{PREFIX}_answer_events_total", "Answer events received in batches")
-answer_batches = Counter(f"{PREFIX}_answer_batches_total", "Answer batches by outcome",
-                         ["outcome"])
-persisted_rows = Counter(f"{PREFIX}_persisted_answer_rows_total",
-                         "Answer stream entries copied to PostgreSQL")
+answer_batches = Counter(f"{PREFIX}_answer_batches_total", "Answer batches by outcome", ["outcome"])
+persisted_rows = Counter(
+    f"{PREFIX}_persisted_answer_rows_total", "Answer stream entries copied to PostgreSQL"
+)
 graded_sittings = Counter(f"{PREFIX}_graded_sittings_total", "Sittings graded", ["submitted_by"])
 auto_submitted = Counter(f"{PREFIX}_auto_submitted_total", "Sittings submitted by the sweeper")
 
@@ -38,8 +41,9 @@ class PaperCacheCollector(Collector):
         self.caches: list[Any] = []
 
     def collect(self) -> Iterator[CounterMetricFamily]:
-        family = CounterMetricFamily(f"{PREFIX}_paper_cache_lookups",
-                                     "Student paper lookups by tier", labels=["result"])
+        family = CounterMetricFamily(
+            f"{PREFIX}_paper_cache_lookups", "Student paper lookups by tier", labels=["result"]
+        )
         totals: dict[str, int] = {}
         for cache in self.caches:
             for result, count in cache.stats.items():

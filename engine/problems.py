@@ -80,8 +80,9 @@ _CODES_BY_STATUS = {
 }
 
 
-def _render(request: Request[Any, Any, Any], doc: ProblemDocument, headers: dict[str, str] | None
-            ) -> Response[bytes]:
+def _render(
+    request: Request[Any, Any, Any], doc: ProblemDocument, headers: dict[str, str] | None
+) -> Response[bytes]:
     doc.instance = request.url.path
     return Response(
         content=msgspec.json.encode(doc),
@@ -116,8 +117,12 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         # Litestar's msgspec decoding errors carry the field messages
         errors = [e for e in (exc.extra or []) if isinstance(e, dict)] or None
     doc = ProblemDocument(
-        type=PROBLEM_TYPE_BASE + code, title=title, status=status, code=code,
-        detail=exc.detail if exc.detail else None, errors=errors,
+        type=PROBLEM_TYPE_BASE + code,
+        title=title,
+        status=status,
+        code=code,
+        detail=exc.detail if exc.detail else None,
+        errors=errors,
     )
     return _render(request, doc, dict(exc.headers) if exc.headers else None)
 
@@ -125,8 +130,11 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     doc = ProblemDocument(
-        type=PROBLEM_TYPE_BASE + "internal_error", title="Internal server error", status=500,
-        code="internal_error", detail="An unexpected error occurred; it has been logged.",
+        type=PROBLEM_TYPE_BASE + "internal_error",
+        title="Internal server error",
+        status=500,
+        code="internal_error",
+        detail="An unexpected error occurred; it has been logged.",
     )
     return _render(request, doc, None)
 
@@ -146,11 +154,17 @@ def handle_undecodable(request: Request[Any, Any, Any], exc: Exception) -> Respo
     raises these two instead of its DecodeError; found by the bad-input tests)."""
     if not _raised_decoding_a_body(exc):
         return handle_unexpected(request, exc)
-    detail = ("the JSON body is nested too deeply" if isinstance(exc, RecursionError)
-              else "the JSON body is not valid UTF-8")
+    detail = (
+        "the JSON body is nested too deeply"
+        if isinstance(exc, RecursionError)
+        else "the JSON body is not valid UTF-8"
+    )
     doc = ProblemDocument(
-        type=PROBLEM_TYPE_BASE + "validation_failed", title="The request is not valid",
-        status=400, code="validation_failed", detail=detail,
+        type=PROBLEM_TYPE_BASE + "validation_failed",
+        title="The request is not valid",
+        status=400,
+        code="validation_failed",
+        detail=detail,
     )
     return _render(request, doc, None)
 
@@ -159,11 +173,14 @@ def handle_data_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
     """PostgreSQL refused a value that came from the request (a NUL byte in text, a number
     past its column's range): the client's input, so a 400, and nothing was stored. Logged,
     because the endpoint should have refused it before the database did."""
-    log.warning("database refused request input on %s %s: %s", request.method,
-                request.url.path, exc)
+    log.warning(
+        "database refused request input on %s %s: %s", request.method, request.url.path, exc
+    )
     doc = ProblemDocument(
-        type=PROBLEM_TYPE_BASE + "validation_failed", title="The request is not valid",
-        status=400, code="validation_failed",
+        type=PROBLEM_TYPE_BASE + "validation_failed",
+        title="The request is not valid",
+        status=400,
+        code="validation_failed",
         detail="a value in the request is out of range or not valid text",
     )
     return _render(request, doc, None)
@@ -173,11 +190,18 @@ def handle_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Respo
     """Redis or PostgreSQL cannot be reached (restarting, failing over): a 503 the client
     retries, not a 500 that reads like our bug. Nothing of the request was stored unless it
     was acknowledged, and every write is idempotent, so sending it again is safe."""
-    log.warning("a store is unavailable on %s %s: %s: %s", request.method, request.url.path,
-                type(exc).__name__, exc)
+    log.warning(
+        "a store is unavailable on %s %s: %s: %s",
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        exc,
+    )
     doc = ProblemDocument(
-        type=PROBLEM_TYPE_BASE + "service_unavailable", title="Service unavailable",
-        status=503, code="service_unavailable",
+        type=PROBLEM_TYPE_BASE + "service_unavailable",
+        title="Service unavailable",
+        status=503,
+        code="service_unavailable",
         detail="the service cannot reach its storage for a moment; send the request again",
     )
     return _render(request, doc, {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)})

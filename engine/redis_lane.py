@@ -88,8 +88,7 @@ class _Connection(asyncio.Protocol):
 
     @property
     def usable(self) -> bool:
-        return self.lost is None and self.transport is not None and \
-            not self.transport.is_closing()
+        return self.lost is None and self.transport is not None and not self.transport.is_closing()
 
     def send(self, packed: bytes) -> asyncio.Future[Any]:
         assert self.transport is not None
@@ -152,8 +151,7 @@ class RedisLane:
                 return await self.client.execute_command(*command)
             raise
 
-    async def _connect(self, address: tuple[str, int | str], kwargs: dict[str, Any]
-                       ) -> _Connection:
+    async def _connect(self, address: tuple[str, int | str], kwargs: dict[str, Any]) -> _Connection:
         # concurrent callers wait for one connection attempt rather than each making one
         task = self._connecting.get(address)
         if task is None:
@@ -162,8 +160,7 @@ class RedisLane:
             task.add_done_callback(lambda _: self._connecting.pop(address, None))
         return await asyncio.shield(task)
 
-    async def _open(self, address: tuple[str, int | str], kwargs: dict[str, Any]
-                    ) -> _Connection:
+    async def _open(self, address: tuple[str, int | str], kwargs: dict[str, Any]) -> _Connection:
         loop = asyncio.get_running_loop()
         host, port = address
         made: list[_Connection] = []
@@ -185,8 +182,9 @@ class RedisLane:
                 if half_open.transport is not None:
                     half_open.transport.close()
             if isinstance(err, OSError | TimeoutError):
-                raise RedisConnectionError(f"cannot connect to Redis at {host}:{port}: {err}"
-                                           ) from err
+                raise RedisConnectionError(
+                    f"cannot connect to Redis at {host}:{port}: {err}"
+                ) from err
             raise
         self._connections[address] = connection
         if self._watchdog is None:
@@ -213,8 +211,9 @@ class RedisLane:
                 connection.waiting.clear()
                 for future, _ in stuck:
                     if not future.done():
-                        future.set_exception(RedisTimeoutError(
-                            f"Redis did not answer within {self.timeout_s} s"))
+                        future.set_exception(
+                            RedisTimeoutError(f"Redis did not answer within {self.timeout_s} s")
+                        )
                 connection.transport.abort()
         if any(c.waiting or c.usable for c in self._connections.values()):
             self._watchdog = asyncio.get_running_loop().call_later(1.0, self._watch)
@@ -265,8 +264,7 @@ class HotRedis:
         """EVALSHA of a redis-py ``Script``. A Redis that lost its script cache (a restart)
         gets the script loaded again by the script object itself."""
         try:
-            return await self.execute("EVALSHA", script.sha, len(keys), *keys, *args,
-                                      key=keys[0])
+            return await self.execute("EVALSHA", script.sha, len(keys), *keys, *args, key=keys[0])
         except NoScriptError:
             return await script(keys=keys, args=args)
 

@@ -38,11 +38,16 @@ class Services:
         self.keyspace = KeySpace(self.settings.redis_namespace, self.settings.stream_shards)
         self.hot = HotRedis(self.redis)
         s = self.settings
-        budget = AnswerBudget(s.answer_budget_events_per_min, s.answer_budget_events_burst,
-                              s.answer_budget_bytes_per_min, s.answer_budget_bytes_burst)
+        budget = AnswerBudget(
+            s.answer_budget_events_per_min,
+            s.answer_budget_events_burst,
+            s.answer_budget_bytes_per_min,
+            s.answer_budget_bytes_burst,
+        )
         self.store = SittingStore(self.redis, self.keyspace, self.hot, budget)
         self.papers = PaperCache(
-            self.redis, self.settings.redis_namespace,
+            self.redis,
+            self.settings.redis_namespace,
             lambda v: load_paper(self.pool, v, self.papers.fragments),
         )
         self.keys = KeysCache(lambda v: load_grading_spec(self.pool, v))

@@ -28,9 +28,14 @@ _DIGIT = r"\p{Nd}"
 _WORD = r"\p{L}\p{N}_"
 _SPACE = r"\t-\r\x{1c}-\x{1f}\x{85}\p{Z}"
 _OUTSIDE = {
-    "d": _DIGIT, "D": r"\P{Nd}", "w": f"[{_WORD}]", "W": f"[^{_WORD}]",
-    "s": f"[{_SPACE}]", "S": f"[^{_SPACE}]", "Z": r"\z",
-}  # fmt: skip
+    "d": _DIGIT,
+    "D": r"\P{Nd}",
+    "w": f"[{_WORD}]",
+    "W": f"[^{_WORD}]",
+    "s": f"[{_SPACE}]",
+    "S": f"[^{_SPACE}]",
+    "Z": r"\z",
+}
 _INSIDE = {"d": _DIGIT, "D": r"\P{Nd}", "w": _WORD, "s": _SPACE}
 
 
@@ -45,7 +50,7 @@ class UnsupportedPattern(ValueError):
 
 def _code_point(pattern: str, i: int, digits: int) -> tuple[str, int]:
     """``\\uXXXX`` / ``\\UXXXXXXXX`` at ``pattern[i]`` (the letter) as RE2's ``\\x{...}``."""
-    hex_digits = pattern[i + 1:i + 1 + digits]
+    hex_digits = pattern[i + 1 : i + 1 + digits]
     if len(hex_digits) != digits or any(c not in "0123456789abcdefABCDEF" for c in hex_digits):
         raise UnsupportedPattern(pattern, f"\\{pattern[i]} needs {digits} hex digits")
     return f"\\x{{{hex_digits}}}", i + 1 + digits
@@ -68,7 +73,7 @@ def to_re2(pattern: str) -> str:
                 text, i = _code_point(pattern, i + 1, 4 if letter == "u" else 8)
                 out.append(text)
             else:
-                out.append(pattern[i:i + 2])
+                out.append(pattern[i : i + 2])
                 i += 2
             continue
         if in_set:
@@ -88,8 +93,8 @@ def to_re2(pattern: str) -> str:
         if c == "{" and pattern.startswith("{,", i):
             # Python's x{,n} is x{0,n}; RE2 would read "{,n}" as literal text
             close = pattern.find("}", i)
-            if close > i + 2 and pattern[i + 2:close].isdigit():
-                out.append("{0," + pattern[i + 2:close + 1])
+            if close > i + 2 and pattern[i + 2 : close].isdigit():
+                out.append("{0," + pattern[i + 2 : close + 1])
                 i = close + 1
                 continue
         out.append(c)
@@ -114,8 +119,9 @@ def compile_pattern(pattern: str, case_sensitive: bool = True) -> re2._Regexp[st
         reason = err.args[0] if err.args else str(err)
         if isinstance(reason, bytes):
             reason = reason.decode(errors="replace")
-        raise UnsupportedPattern(pattern, f"not a regular expression RE2 can match ({reason})"
-                                 ) from err
+        raise UnsupportedPattern(
+            pattern, f"not a regular expression RE2 can match ({reason})"
+        ) from err
 
 
 def check_pattern(pattern: str) -> None:

@@ -32,8 +32,9 @@ from overflow_lambda.services import LambdaServices
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "ujian-overflow")
 
 logger = Logger(service=SERVICE)
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Ujian"),
-                  service=SERVICE)
+metrics = Metrics(
+    namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Ujian"), service=SERVICE
+)
 tracer = Tracer(service=SERVICE)
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -48,13 +49,16 @@ persistence = CachePersistenceLayer(url=settings.redis_url or "")
 
 
 @idempotent_function(  # type: ignore[untyped-decorator]  # powertools' decorator is untyped
-    data_keyword_argument="envelope", persistence_store=persistence, config=idempotency,
+    data_keyword_argument="envelope",
+    persistence_store=persistence,
+    config=idempotency,
     key_prefix=f"{settings.redis_namespace}:overflow-idem",
 )
 def apply_job(envelope: dict[str, Any]) -> dict[str, Any]:
     outcome = services.run(msgspec.convert(envelope, Envelope))
-    metrics.add_metric(name="JobsApplied" if outcome.applied else "JobsAlreadyDone",
-                       unit=MetricUnit.Count, value=1)
+    metrics.add_metric(
+        name="JobsApplied" if outcome.applied else "JobsAlreadyDone", unit=MetricUnit.Count, value=1
+    )
     result: dict[str, Any] = msgspec.to_builtins(outcome)
     return result
 
@@ -63,8 +67,11 @@ def apply_job(envelope: dict[str, Any]) -> dict[str, Any]:
 def record_handler(record: SQSRecord) -> dict[str, Any]:
     envelope = decode(record.body)
     logger.set_correlation_id(envelope.job.job_id)
-    logger.append_keys(kind=kind_of(envelope.job), message_id=record.message_id,
-                       receive_count=record.attributes.approximate_receive_count)
+    logger.append_keys(
+        kind=kind_of(envelope.job),
+        message_id=record.message_id,
+        receive_count=record.attributes.approximate_receive_count,
+    )
     result: dict[str, Any] = apply_job(envelope=msgspec.to_builtins(envelope))
     logger.info("job done", extra={"outcome": result})
     return result
@@ -75,5 +82,6 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     idempotency.register_lambda_context(context)
-    return process_partial_response(event=event, record_handler=record_handler,
-                                    processor=processor, context=context)
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

@@ -30,18 +30,18 @@ class LambdaServices:
         self._redis: Any = None
         self._services: dict[tuple[str, int], tuple[Services, AnswerPersister]] = {}
 
-    async def _services_for(self, namespace: str, shards: int
-                            ) -> tuple[Services, AnswerPersister]:
+    async def _services_for(self, namespace: str, shards: int) -> tuple[Services, AnswerPersister]:
         if self._pool is None:
             # one instance runs one batch at a time: a connection, and one spare
-            self._pool = await create_pool(self.settings.database_url or "", min_size=1,
-                                           max_size=2)
-            self._redis = aioredis.Redis.from_url(self.settings.redis_url or "",
-                                                  decode_responses=False)
+            self._pool = await create_pool(self.settings.database_url or "", min_size=1, max_size=2)
+            self._redis = aioredis.Redis.from_url(
+                self.settings.redis_url or "", decode_responses=False
+            )
         found = self._services.get((namespace, shards))
         if found is None:
-            settings = msgspec.structs.replace(self.settings, redis_namespace=namespace,
-                                               stream_shards=shards)
+            settings = msgspec.structs.replace(
+                self.settings, redis_namespace=namespace, stream_shards=shards
+            )
             svc = Services(settings=settings, pool=self._pool, redis=self._redis)
             found = self._services[(namespace, shards)] = (svc, AnswerPersister(self._pool))
         return found

@@ -88,21 +88,28 @@ def analyse_exam(
             order = idx[np.argsort(mp)][:_TOP]  # least likely shared answers first
             matches: list[Evidence] = [
                 MatchEvidence(
-                    item=labels[i], response=str(int(responses[h.source, i])),
+                    item=labels[i],
+                    response=str(int(responses[h.source, i])),
                     correct=bool(responses[h.source, i] == key[i]),
                     model_probability=float(probs[h.copier, i, responses[h.source, i]]),
                 )
                 for i in order
             ]
             for me, other in ((h.copier, h.source), (h.source, h.copier)):
-                ev: list[Evidence] = [PairEvidence(names[other], h.observed, h.expected,
-                                                   shared)]
-                flags.append(Flag(
-                    sitting=names[me], rule=rule, kind="test", statistic=h.omega,
-                    threshold=th.similarity_level, p_value=h.p_value,
-                    correction=th.similarity_correction, evidence=(*ev, *matches),
-                    note="copier" if me == h.copier else "source",
-                ))
+                ev: list[Evidence] = [PairEvidence(names[other], h.observed, h.expected, shared)]
+                flags.append(
+                    Flag(
+                        sitting=names[me],
+                        rule=rule,
+                        kind="test",
+                        statistic=h.omega,
+                        threshold=th.similarity_level,
+                        p_value=h.p_value,
+                        correction=th.similarity_correction,
+                        evidence=(*ev, *matches),
+                        note="copier" if me == h.copier else "source",
+                    )
+                )
 
     blocked_i = blocked_j = np.zeros(0, dtype=np.int64)
 
@@ -118,7 +125,10 @@ def analyse_exam(
 
     def run_screen() -> None:
         hits = screen_all_pairs(
-            responses, probs, th.similarity_level, th.similarity_correction,
+            responses,
+            probs,
+            th.similarity_level,
+            th.similarity_correction,
             th.screen_max_rejections,
         )
         # a pair found both ways keeps both flags: two independent routes to the same pair
@@ -129,11 +139,18 @@ def analyse_exam(
         _, lzs = person_fit.lz_star(scores, est, a, b, c)
         p = person_fit.lz_star_p(lzs)
         for n in np.flatnonzero(np.nan_to_num(p, nan=1.0) < th.lz_alpha):
-            flags.append(Flag(
-                sitting=names[n], rule="person_misfit", kind="test",
-                statistic=float(lzs[n]), threshold=th.lz_alpha, direction="below",
-                p_value=float(p[n]), evidence=_surprises(labels, scores[n], pc[n]),
-            ))
+            flags.append(
+                Flag(
+                    sitting=names[n],
+                    rule="person_misfit",
+                    kind="test",
+                    statistic=float(lzs[n]),
+                    threshold=th.lz_alpha,
+                    direction="below",
+                    p_value=float(p[n]),
+                    evidence=_surprises(labels, scores[n], pc[n]),
+                )
+            )
 
     def run_erasures() -> None:
         if changed is None:
@@ -141,11 +158,17 @@ def analyse_exam(
         edi, p, _, _ = person_fit.erasure_index(scores, changed, a, b, c)
         for n in np.flatnonzero(np.nan_to_num(p, nan=1.0) < th.edi_alpha):
             items = np.flatnonzero(changed[n] & (scores[n] == 1.0))[:_TOP]
-            flags.append(Flag(
-                sitting=names[n], rule="erasure_index", kind="test",
-                statistic=float(edi[n]), threshold=th.edi_alpha, p_value=float(p[n]),
-                evidence=tuple(AnswerEvidence(labels[i], correct=True) for i in items),
-            ))
+            flags.append(
+                Flag(
+                    sitting=names[n],
+                    rule="erasure_index",
+                    kind="test",
+                    statistic=float(edi[n]),
+                    threshold=th.edi_alpha,
+                    p_value=float(p[n]),
+                    evidence=tuple(AnswerEvidence(labels[i], correct=True) for i in items),
+                )
+            )
 
     def run_times() -> None:
         if times is None:
@@ -159,20 +182,27 @@ def analyse_exam(
         i, j = similarity.blocked_pairs(chosen) if chosen else (blocked_i, blocked_j)
         if i.size == 0:
             return
-        k, mean, p = response_time.synchrony(answered_at[i], answered_at[j],
-                                             th.synchrony_window_s)
+        k, mean, p = response_time.synchrony(answered_at[i], answered_at[j], th.synchrony_window_s)
         lvl = th.synchrony_level
-        rej = (benjamini_hochberg(p, lvl) if th.similarity_correction == "bh"
-               else bonferroni(p, lvl))
+        rej = benjamini_hochberg(p, lvl) if th.similarity_correction == "bh" else bonferroni(p, lvl)
         for r in np.flatnonzero(rej):
             for me, other in ((i[r], j[r]), (j[r], i[r])):
-                flags.append(Flag(
-                    sitting=names[me], rule="timestamp_synchrony", kind="test",
-                    statistic=float(k[r]), threshold=lvl, p_value=float(p[r]),
-                    correction=th.similarity_correction,
-                    evidence=(PairEvidence(names[other], float(k[r]), float(mean[r]),
-                                           "+".join(sync_blocks)),),
-                ))
+                flags.append(
+                    Flag(
+                        sitting=names[me],
+                        rule="timestamp_synchrony",
+                        kind="test",
+                        statistic=float(k[r]),
+                        threshold=lvl,
+                        p_value=float(p[r]),
+                        correction=th.similarity_correction,
+                        evidence=(
+                            PairEvidence(
+                                names[other], float(k[r]), float(mean[r]), "+".join(sync_blocks)
+                            ),
+                        ),
+                    )
+                )
 
     timed("similarity_blocked", run_blocked)
     if screen:
@@ -211,32 +241,66 @@ def _time_flags(
     lt, _, p_lt = response_time.rt_person_fit(z)
     for n in np.flatnonzero(p_lt < th.rt_alpha):
         worst = np.argsort(-np.nan_to_num(np.abs(z[n]), nan=-1.0))[:_TOP]
-        flags.append(Flag(
-            sitting=sittings[n], rule="response_time_misfit", kind="test",
-            statistic=float(lt[n]), threshold=th.rt_alpha, p_value=float(p_lt[n]),
-            evidence=tuple(AnswerEvidence(labels[i], seconds=float(times[n, i]),
-                                          expected_seconds=float(expected[n, i]))
-                           for i in worst),
-        ))
+        flags.append(
+            Flag(
+                sitting=sittings[n],
+                rule="response_time_misfit",
+                kind="test",
+                statistic=float(lt[n]),
+                threshold=th.rt_alpha,
+                p_value=float(p_lt[n]),
+                evidence=tuple(
+                    AnswerEvidence(
+                        labels[i],
+                        seconds=float(times[n, i]),
+                        expected_seconds=float(expected[n, i]),
+                    )
+                    for i in worst
+                ),
+            )
+        )
     k, _, p_pk = response_time.preknowledge_index(z, scores, pc, th.fast_residual_z)
     for n in np.flatnonzero(p_pk < th.preknowledge_alpha):
         fast = np.flatnonzero((np.nan_to_num(z[n]) < th.fast_residual_z) & (scores[n] == 1.0))
-        flags.append(Flag(
-            sitting=sittings[n], rule="preknowledge", kind="test", statistic=float(k[n]),
-            threshold=th.preknowledge_alpha, p_value=float(p_pk[n]),
-            evidence=tuple(AnswerEvidence(labels[i], correct=True, seconds=float(times[n, i]),
-                                          expected_seconds=float(expected[n, i]))
-                           for i in fast[:_TOP]),
-        ))
+        flags.append(
+            Flag(
+                sitting=sittings[n],
+                rule="preknowledge",
+                kind="test",
+                statistic=float(k[n]),
+                threshold=th.preknowledge_alpha,
+                p_value=float(p_pk[n]),
+                evidence=tuple(
+                    AnswerEvidence(
+                        labels[i],
+                        correct=True,
+                        seconds=float(times[n, i]),
+                        expected_seconds=float(expected[n, i]),
+                    )
+                    for i in fast[:_TOP]
+                ),
+            )
+        )
     nt = response_time.rapid_thresholds(times, th.nt_fraction, th.nt_cap_s)
     rte = response_time.response_time_effort(times, nt)
     timed_n = (~np.isnan(times)).sum(axis=1)
     for n in np.flatnonzero((rte < th.rte_min) & (timed_n >= th.rte_min_items)):
         rapid = np.flatnonzero(np.nan_to_num(times[n], nan=np.inf) < nt)[:_TOP]
-        flags.append(Flag(
-            sitting=sittings[n], rule="rapid_guessing", kind="behaviour",
-            statistic=float(rte[n]), threshold=th.rte_min, direction="below",
-            evidence=tuple(AnswerEvidence(labels[i], seconds=float(times[n, i]),
-                                          expected_seconds=float(nt[i] / th.nt_fraction))
-                           for i in rapid),
-        ))
+        flags.append(
+            Flag(
+                sitting=sittings[n],
+                rule="rapid_guessing",
+                kind="behaviour",
+                statistic=float(rte[n]),
+                threshold=th.rte_min,
+                direction="below",
+                evidence=tuple(
+                    AnswerEvidence(
+                        labels[i],
+                        seconds=float(times[n, i]),
+                        expected_seconds=float(nt[i] / th.nt_fraction),
+                    )
+                    for i in rapid
+                ),
+            )
+        )

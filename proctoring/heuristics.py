@@ -199,7 +199,9 @@ def _answer(
         since = s.last_answer_ts if s.last_answer_ts is not None else (s.started_at or ts)
         rt = max(0.0, (ts - since) / 1000.0)
         tracks[a.item] = ItemTrack(
-            first_rt_s=rt, first_correct=a.correct, last_response=a.response,
+            first_rt_s=rt,
+            first_correct=a.correct,
+            last_response=a.response,
             last_correct=a.correct,
         )
         ctx = items.get(a.item)
@@ -207,12 +209,18 @@ def _answer(
             upd["timed_first"] = s.timed_first + 1
             if rt < min(th.nt_fraction * ctx.mean_time_s, th.nt_cap_s):
                 upd["rapid"] = s.rapid + 1
-                _add(ev, "rapid_guessing",
-                     AnswerEvidence(a.item, a.response, a.correct, rt, ctx.mean_time_s))
+                _add(
+                    ev,
+                    "rapid_guessing",
+                    AnswerEvidence(a.item, a.response, a.correct, rt, ctx.mean_time_s),
+                )
             hard = ctx.p_value <= th.hard_item_p
             if hard and a.correct is True and rt < th.fast_fraction * ctx.median_time_s:
-                _add(ev, "fast_correct_hard",
-                     AnswerEvidence(a.item, a.response, True, rt, ctx.median_time_s))
+                _add(
+                    ev,
+                    "fast_correct_hard",
+                    AnswerEvidence(a.item, a.response, True, rt, ctx.median_time_s),
+                )
     upd["items"] = tracks
     upd["last_answer_ts"] = ts
 
@@ -233,11 +241,17 @@ def current_flags(s: SittingState, th: Thresholds) -> tuple[Flag, ...]:
     def add(rule: Rule, stat: float, thr: float, direction: str = "above") -> None:
         fires = stat <= thr if direction == "below" else stat >= thr
         if fires:
-            out.append(Flag(
-                sitting=s.sitting, rule=rule, kind="behaviour", statistic=stat, threshold=thr,
-                direction="below" if direction == "below" else "above",
-                evidence=s.evidence.get(rule, ()),
-            ))
+            out.append(
+                Flag(
+                    sitting=s.sitting,
+                    rule=rule,
+                    kind="behaviour",
+                    statistic=stat,
+                    threshold=thr,
+                    direction="below" if direction == "below" else "above",
+                    evidence=s.evidence.get(rule, ()),
+                )
+            )
 
     total, longest = _away_ms(s)
     if longest >= th.away_single_s * 1000:

@@ -89,8 +89,12 @@ def screen_all_pairs(
     best: dict[tuple[int, int], PairOmega] = {}
     for k in np.flatnonzero(reject):
         hit = PairOmega(
-            copier=int(cop[k]), source=int(src[k]), omega=float(w_all[k]),
-            p_value=float(p[k]), observed=int(h_all[k]), expected=float(e_all[k]),
+            copier=int(cop[k]),
+            source=int(src[k]),
+            omega=float(w_all[k]),
+            p_value=float(p[k]),
+            observed=int(h_all[k]),
+            expected=float(e_all[k]),
         )
         pair = (min(hit.copier, hit.source), max(hit.copier, hit.source))
         if pair not in best or best[pair].omega < hit.omega:

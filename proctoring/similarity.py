@@ -182,8 +182,12 @@ def similar_pairs(
     best: dict[tuple[int, int], PairOmega] = {}
     for k in np.flatnonzero(reject):
         hit = PairOmega(
-            copier=int(cop[k]), source=int(src[k]), omega=float(w[k]), p_value=float(p[k]),
-            observed=int(h[k]), expected=float(e[k]),
+            copier=int(cop[k]),
+            source=int(src[k]),
+            omega=float(w[k]),
+            p_value=float(p[k]),
+            observed=int(h[k]),
+            expected=float(e[k]),
         )
         pair = (min(hit.copier, hit.source), max(hit.copier, hit.source))
         if pair not in best or best[pair].omega < hit.omega:

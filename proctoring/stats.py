@@ -22,11 +22,31 @@ def _erfc(x: FloatArray) -> FloatArray:
     including the far tail, which is what a p-value of 1e-10 needs."""
     z = np.abs(x)
     t = 1.0 / (1.0 + 0.5 * z)
-    poly = -z * z - 1.26551223 + t * (
-        1.00002368
-        + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (
-            0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))
-        )))
+    poly = (
+        -z * z
+        - 1.26551223
+        + t
+        * (
+            1.00002368
+            + t
+            * (
+                0.37409196
+                + t
+                * (
+                    0.09678418
+                    + t
+                    * (
+                        -0.18628806
+                        + t
+                        * (
+                            0.27886807
+                            + t
+                            * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))
+                        )
+                    )
+                )
+            )
+        )
     )
     ans = t * np.exp(poly)
     return np.where(x >= 0.0, ans, 2.0 - ans)
@@ -151,8 +171,11 @@ def binom_sf_vec(k: FloatArray, n: FloatArray, q: FloatArray) -> FloatArray:
     valid = (j >= kk[:, None]) & (j <= nc)
     jc = np.minimum(j, nc)
     logpmf = (
-        logfact[nc] - logfact[jc] - logfact[nc - jc]
-        + jc * np.log(qq)[:, None] + (nc - jc) * np.log1p(-qq)[:, None]
+        logfact[nc]
+        - logfact[jc]
+        - logfact[nc - jc]
+        + jc * np.log(qq)[:, None]
+        + (nc - jc) * np.log1p(-qq)[:, None]
     )
     out: FloatArray = np.minimum(1.0, np.sum(np.where(valid, np.exp(logpmf), 0.0), axis=1))
     return np.where(kk <= 0, 1.0, out)

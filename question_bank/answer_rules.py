@@ -91,11 +91,17 @@ def _ids(options: list[Any] | None) -> frozenset[str]:
 def item_rule(item: StudentItem, index: int) -> ItemRule:
     blanks = {bid: BlankRule(b.kind, _ids(b.options)) for bid, b in (item.blanks or {}).items()}
     return ItemRule(
-        kind=item.kind, index=index, options=_ids(item.options), sources=_ids(item.sources),
+        kind=item.kind,
+        index=index,
+        options=_ids(item.options),
+        sources=_ids(item.sources),
         targets=_ids(item.targets),
-        max_chars=item.max_length or DEFAULT_MAX_CHARS.get(item.kind, 0), blanks=blanks,
-        width=item.width or 0, height=item.height or 0, max_choices=item.max_choices or 1,
-    )  # fmt: skip
+        max_chars=item.max_length or DEFAULT_MAX_CHARS.get(item.kind, 0),
+        blanks=blanks,
+        width=item.width or 0,
+        height=item.height or 0,
+        max_choices=item.max_choices or 1,
+    )
 
 
 def paper_rules(paper: CompiledPaper) -> PaperRules:
@@ -188,8 +194,9 @@ def _matching(rule: ItemRule, r: MatchingResponse, cap: int) -> str | None:
     sources = [s for s, _ in r.pairs]
     if len(set(sources)) != len(sources):
         return "a source is matched to more than one target"
-    return (_unknown("a source", set(sources), rule.sources)
-            or _unknown("a target", {t for _, t in r.pairs}, rule.targets))
+    return _unknown("a source", set(sources), rule.sources) or _unknown(
+        "a target", {t for _, t in r.pairs}, rule.targets
+    )
 
 
 def _cloze(rule: ItemRule, r: ClozeResponse, cap: int) -> str | None:
@@ -202,8 +209,11 @@ def _cloze(rule: ItemRule, r: ClozeResponse, cap: int) -> str | None:
         problem: str | None
         match blank:
             case SingleChoiceResponse() if expected.kind == "single_choice":
-                problem = (None if blank.choice in expected.options
-                           else f"not an option of blank {bid}: {_quote(blank.choice)}")
+                problem = (
+                    None
+                    if blank.choice in expected.options
+                    else f"not an option of blank {bid}: {_quote(blank.choice)}"
+                )
             case NumericResponse() if expected.kind == "numeric":
                 problem = _number(blank.value)
             case ShortTextResponse() if expected.kind == "short_text":

@@ -24,11 +24,20 @@ async def create_bank(pool: Any, principal: Principal, data: BankCreate) -> Bank
     bank_id = uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
         try:
-            await conn.execute(sql.INSERT_BANK, bank_id, principal.org_id, data.name,
-                               data.description, principal.user_id)
+            await conn.execute(
+                sql.INSERT_BANK,
+                bank_id,
+                principal.org_id,
+                data.name,
+                data.description,
+                principal.user_id,
+            )
         except asyncpg.UniqueViolationError as err:
-            raise conflict("bank_exists", "A bank with this name exists",
-                           f"your organisation already has a bank named {data.name!r}") from err
+            raise conflict(
+                "bank_exists",
+                "A bank with this name exists",
+                f"your organisation already has a bank named {data.name!r}",
+            ) from err
         row = await conn.fetchrow(sql.BANKS, principal.org_id, bank_id)
     return sql.bank(row)
 
@@ -46,24 +55,30 @@ async def _own_bank(conn: Any, principal: Principal, bank_id: uuid.UUID) -> None
         raise not_found("bank")
 
 
-async def share_bank(pool: Any, principal: Principal, bank_id: uuid.UUID,
-                     org_ids: list[uuid.UUID]) -> Bank:
+async def share_bank(
+    pool: Any, principal: Principal, bank_id: uuid.UUID, org_ids: list[uuid.UUID]
+) -> Bank:
     async with pool.acquire() as conn, conn.transaction():
         await _own_bank(conn, principal, bank_id)
         known = {r["id"] for r in await conn.fetch(sql.EXISTING_ORGS, org_ids)}
         unknown = [str(o) for o in org_ids if o not in known]
         if unknown:
-            raise validation_failed("unknown organisations",
-                                    [{"field": "org_ids", "message": f"no such organisation: {o}"}
-                                     for o in unknown[:20]])
+            raise validation_failed(
+                "unknown organisations",
+                [
+                    {"field": "org_ids", "message": f"no such organisation: {o}"}
+                    for o in unknown[:20]
+                ],
+            )
         targets = [o for o in org_ids if o != principal.org_id]
         await conn.execute(sql.INSERT_SHARES, bank_id, targets)
         row = await conn.fetchrow(sql.BANKS, principal.org_id, bank_id)
     return sql.bank(row)
 
 
-async def unshare_bank(pool: Any, principal: Principal, bank_id: uuid.UUID,
-                       org_id: uuid.UUID) -> Bank:
+async def unshare_bank(
+    pool: Any, principal: Principal, bank_id: uuid.UUID, org_id: uuid.UUID
+) -> Bank:
     async with pool.acquire() as conn, conn.transaction():
         await _own_bank(conn, principal, bank_id)
         await conn.execute(sql.DELETE_SHARE, bank_id, org_id)
@@ -78,17 +93,23 @@ class BlueprintResolve(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     bank_id: uuid.UUID | None = None
 
 
-async def resolve_blueprint(pool: Any, principal: Principal, data: BlueprintResolve
-                            ) -> list[Picked]:
+async def resolve_blueprint(
+    pool: Any, principal: Principal, data: BlueprintResolve
+) -> list[Picked]:
     """The (item, version) pins a blueprint gives for a seed, from published versions only:
     what an exam section pins when it is defined by rules."""
     principal.require_staff()
     async with pool.acquire() as conn:
         rows = await conn.fetch(sql.CANDIDATES, data.bank_id, principal.org_id)
-    pool_items = [Candidate(str(r["item_id"]), r["version"], r["kind"],
-                            msgspec.convert(r["metadata"], ItemMeta)) for r in rows]
+    pool_items = [
+        Candidate(
+            str(r["item_id"]), r["version"], r["kind"], msgspec.convert(r["metadata"], ItemMeta)
+        )
+        for r in rows
+    ]
     try:
         return resolve(data.blueprint, pool_items, data.seed)
     except BlueprintError as err:
-        raise validation_failed(err.message, [{"field": f"blueprint.rules[{err.rule}]",
-                                               "message": err.message}]) from err
+        raise validation_failed(
+            err.message, [{"field": f"blueprint.rules[{err.rule}]", "message": err.message}]
+        ) from err

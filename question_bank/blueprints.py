@@ -96,8 +96,11 @@ def resolve(blueprint: Blueprint, candidates: list[Candidate], seed: int) -> lis
     for index, rule in enumerate(blueprint.rules):
         eligible = [c for c in pool if c.id not in taken and matches(rule, c)]
         if len(eligible) < rule.count:
-            raise BlueprintError(index, f"needs {rule.count} items but only {len(eligible)} "
-                                        "match (and were not taken by an earlier rule)")
+            raise BlueprintError(
+                index,
+                f"needs {rule.count} items but only {len(eligible)} "
+                "match (and were not taken by an earlier rule)",
+            )
         order = permutation(len(eligible), rng)[: rule.count]
         for position in sorted(order):
             chosen = eligible[position]

@@ -25,8 +25,7 @@ from question_bank.items import ItemCreate, ItemError, normalise_item, split_ite
 from question_bank.models import RowError
 
 MAX_ROWS = 10_000
-TABLE_KINDS = ("single_choice", "multiple_response", "true_false", "numeric", "short_text",
-               "essay")
+TABLE_KINDS = ("single_choice", "multiple_response", "true_false", "numeric", "short_text", "essay")
 _PATH = re.compile(r"at `\$\.?([^`]*)`")
 
 
@@ -81,8 +80,9 @@ def row_to_fields(row: dict[str, str]) -> dict[str, Any]:
             fields["case_sensitive"] = _flag(get["case_sensitive"])
     if get.get("max_length") and kind in ("short_text", "essay"):
         fields["max_length"] = get["max_length"]
-    meta: dict[str, Any] = {k: get[k] for k in ("subject", "topic", "language", "author",
-                                                "licence") if get.get(k)}
+    meta: dict[str, Any] = {
+        k: get[k] for k in ("subject", "topic", "language", "author", "licence") if get.get(k)
+    }
     if get.get("tags"):
         meta["tags"] = [t.strip() for t in re.split(r"[;,]", get["tags"]) if t.strip()]
     if get.get("difficulty"):
@@ -113,8 +113,7 @@ def parse_csv(data: bytes) -> tuple[list[tuple[int, ItemCreate]], list[RowError]
         raise CsvError(f"the file cannot be read as CSV: {err}") from err
 
 
-def _parse_rows(reader: csv.DictReader[str]) -> tuple[list[tuple[int, ItemCreate]],
-                                                       list[RowError]]:
+def _parse_rows(reader: csv.DictReader[str]) -> tuple[list[tuple[int, ItemCreate]], list[RowError]]:
     good: list[tuple[int, ItemCreate]] = []
     errors: list[RowError] = []
     for index, row in enumerate(reader, start=2):
@@ -130,8 +129,9 @@ def _parse_rows(reader: csv.DictReader[str]) -> tuple[list[tuple[int, ItemCreate
             errors.append(RowError(row=index, field=err.field, message=err.message))
         except msgspec.ValidationError as err:
             found = _PATH.search(str(err))
-            errors.append(RowError(row=index, field=found.group(1) if found else "row",
-                                   message=str(err)))
+            errors.append(
+                RowError(row=index, field=found.group(1) if found else "row", message=str(err))
+            )
         else:
             good.append((index, item))
     return good, errors

@@ -53,8 +53,9 @@ class FragmentCache:
             self._memory.clear()
         self._memory[ref] = item
 
-    async def get_many(self, refs: Sequence[ItemRef], loader: FragmentLoader
-                       ) -> dict[ItemRef, CompiledItem]:
+    async def get_many(
+        self, refs: Sequence[ItemRef], loader: FragmentLoader
+    ) -> dict[ItemRef, CompiledItem]:
         found: dict[ItemRef, CompiledItem] = {}
         wanted: list[ItemRef] = []
         for ref in dict.fromkeys(refs):
@@ -141,5 +142,8 @@ class PaperCache:
         return rules
 
     def summary(self) -> CacheStats:
-        return CacheStats(counts=dict(self.stats), paper_hit_rate=hit_rate(self.stats),
-                          fragment_hit_rate=hit_rate(self.stats, "fragment_"))
+        return CacheStats(
+            counts=dict(self.stats),
+            paper_hit_rate=hit_rate(self.stats),
+            fragment_hit_rate=hit_rate(self.stats, "fragment_"),
+        )

@@ -22,11 +22,46 @@ from question_bank.scan import math_spans, nesting_depth
 
 TextFormat = Literal["html", "markdown"]
 
-ALLOWED_TAGS = frozenset({
-    "p", "br", "b", "strong", "i", "em", "u", "s", "sub", "sup", "small", "span", "div",
-    "ul", "ol", "li", "code", "pre", "blockquote", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
-    "table", "thead", "tbody", "tr", "td", "th", "caption", "img", "figure", "figcaption",
-})  # fmt: skip
+ALLOWED_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "s",
+        "sub",
+        "sup",
+        "small",
+        "span",
+        "div",
+        "ul",
+        "ol",
+        "li",
+        "code",
+        "pre",
+        "blockquote",
+        "hr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "td",
+        "th",
+        "caption",
+        "img",
+        "figure",
+        "figcaption",
+    }
+)
 ALLOWED_ATTRIBUTES = {
     "img": {"src", "alt", "width", "height"},
     "td": {"colspan", "rowspan"},
@@ -56,6 +91,8 @@ class ContentError(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
 
 
@@ -72,8 +109,9 @@ def sanitise_html(text: str) -> str:
     Raises ContentError when the tags nest deeper than MAX_NESTING.
     """
     if nesting_depth(text, MAX_NESTING) > MAX_NESTING:
-        raise ContentError("content_too_nested",
-                           f"the markup nests more than {MAX_NESTING} elements deep")
+        raise ContentError(
+            "content_too_nested", f"the markup nests more than {MAX_NESTING} elements deep"
+        )
     cleaned = nh3.clean(
         text,
         tags=set(ALLOWED_TAGS),

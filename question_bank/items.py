@@ -54,11 +54,28 @@ from question_bank.kinds import (
 from question_bank.normalise import normalise_item, xml_safe
 
 __all__ = [
-    "ITEM_KINDS", "ChoiceOption", "ClozeItem", "EssayItem", "ItemCreate", "ItemError",
-    "ItemMeta", "MatchingItem", "MultipleResponseItem", "NumericItem", "OrderingItem",
-    "SelectPointItem", "ShortTextItem", "SingleChoiceItem", "StudentBlank", "StudentItem",
-    "TrueFalseItem", "item_kind", "normalise_item", "split_item", "xml_safe",
-]  # fmt: skip
+    "ITEM_KINDS",
+    "ChoiceOption",
+    "ClozeItem",
+    "EssayItem",
+    "ItemCreate",
+    "ItemError",
+    "ItemMeta",
+    "MatchingItem",
+    "MultipleResponseItem",
+    "NumericItem",
+    "OrderingItem",
+    "SelectPointItem",
+    "ShortTextItem",
+    "SingleChoiceItem",
+    "StudentBlank",
+    "StudentItem",
+    "TrueFalseItem",
+    "item_kind",
+    "normalise_item",
+    "split_item",
+    "xml_safe",
+]
 
 PLACEHOLDER = re.compile(r"\{\{([A-Za-z0-9_-]{1,32})\}\}")
 
@@ -112,13 +129,20 @@ def _blank_key(bid: str, blank: Blank) -> BlankKey:
             _check_ids(f"blanks.{bid}.options", [o.id for o in blank.options], [blank.correct])
             return SingleChoiceKey(correct=blank.correct, points=blank.points)
         case TextBlank():
-            return ShortTextKey(accepted=tuple(blank.accepted), points=blank.points,
-                                case_sensitive=blank.case_sensitive,
-                                ignore_diacritics=blank.ignore_diacritics)
+            return ShortTextKey(
+                accepted=tuple(blank.accepted),
+                points=blank.points,
+                case_sensitive=blank.case_sensitive,
+                ignore_diacritics=blank.ignore_diacritics,
+            )
         case NumericBlank():
             _finite(f"blanks.{bid}.value", blank.value)
-            return NumericKey(value=blank.value, absolute_tolerance=blank.absolute_tolerance,
-                              relative_tolerance=blank.relative_tolerance, points=blank.points)
+            return NumericKey(
+                value=blank.value,
+                absolute_tolerance=blank.absolute_tolerance,
+                relative_tolerance=blank.relative_tolerance,
+                points=blank.points,
+            )
 
 
 def _cloze(item: ClozeItem) -> tuple[dict[str, StudentBlank], ClozeKey]:
@@ -130,8 +154,9 @@ def _cloze(item: ClozeItem) -> tuple[dict[str, StudentBlank], ClozeKey]:
         raise ItemError("blanks", f"every blank needs one {{{{id}}}} in the stem: {missing}")
     keys = {bid: _blank_key(bid, item.blanks[bid]) for bid in placed}
     student = {
-        bid: StudentBlank(item_kind_of_blank(item.blanks[bid]),
-                          getattr(item.blanks[bid], "options", None))
+        bid: StudentBlank(
+            item_kind_of_blank(item.blanks[bid]), getattr(item.blanks[bid], "options", None)
+        )
         for bid in placed
     }
     return student, ClozeKey(blanks=keys, points=item.points, partial_credit=item.partial_credit)
@@ -151,8 +176,12 @@ def _key(item: ItemCreate) -> ItemKey:
             if len(set(item.correct)) != len(item.correct):
                 raise ItemError("correct", "an option is listed twice")
             _check_ids("options", [o.id for o in item.options], item.correct)
-            return MultipleResponseKey(correct=frozenset(item.correct), points=item.points,
-                                       partial_credit=item.partial_credit, mapping=item.mapping)
+            return MultipleResponseKey(
+                correct=frozenset(item.correct),
+                points=item.points,
+                partial_credit=item.partial_credit,
+                mapping=item.mapping,
+            )
         case TrueFalseItem():
             return TrueFalseKey(correct=item.correct, points=item.points)
         case NumericItem():
@@ -161,27 +190,37 @@ def _key(item: ItemCreate) -> ItemKey:
                 _finite("ranges", r.low, r.high)
                 if r.low > r.high:
                     raise ItemError("ranges", "low must not be above high")
-            return NumericKey(value=item.value, absolute_tolerance=item.absolute_tolerance,
-                              relative_tolerance=item.relative_tolerance, points=item.points,
-                              ranges=tuple(NumericRange(r.low, r.high, r.credit)
-                                           for r in item.ranges))
+            return NumericKey(
+                value=item.value,
+                absolute_tolerance=item.absolute_tolerance,
+                relative_tolerance=item.relative_tolerance,
+                points=item.points,
+                ranges=tuple(NumericRange(r.low, r.high, r.credit) for r in item.ranges),
+            )
         case ShortTextItem():
             for n, p in enumerate(item.patterns):
                 try:
                     check_pattern(p)
                 except UnsupportedPattern as err:
-                    raise ItemError(f"patterns[{n}]", err.reason,
-                                    code="unsupported_pattern") from err
-            return ShortTextKey(accepted=tuple(item.accepted), case_sensitive=item.case_sensitive,
-                                points=item.points, ignore_diacritics=item.ignore_diacritics,
-                                patterns=tuple(item.patterns), partial=dict(item.partial))
+                    raise ItemError(
+                        f"patterns[{n}]", err.reason, code="unsupported_pattern"
+                    ) from err
+            return ShortTextKey(
+                accepted=tuple(item.accepted),
+                case_sensitive=item.case_sensitive,
+                points=item.points,
+                ignore_diacritics=item.ignore_diacritics,
+                patterns=tuple(item.patterns),
+                partial=dict(item.partial),
+            )
         case OrderingItem():
             ids = [o.id for o in item.options]
             _check_ids("options", ids)
             if sorted(item.correct) != sorted(ids):
                 raise ItemError("correct", "must list every option exactly once")
-            return OrderingKey(correct=tuple(item.correct), points=item.points,
-                               partial_credit=item.partial_credit)
+            return OrderingKey(
+                correct=tuple(item.correct), points=item.points, partial_credit=item.partial_credit
+            )
         case MatchingItem():
             _check_ids("sources", [o.id for o in item.sources])
             _check_ids("targets", [o.id for o in item.targets])
@@ -190,8 +229,9 @@ def _key(item: ItemCreate) -> ItemKey:
                 raise ItemError("pairs", "a pair is listed twice")
             if any(s not in sources or t not in targets for s, t in item.pairs):
                 raise ItemError("pairs", "each pair is (a source id, a target id)")
-            return MatchingKey(pairs=frozenset(item.pairs), points=item.points,
-                               partial_credit=item.partial_credit)
+            return MatchingKey(
+                pairs=frozenset(item.pairs), points=item.points, partial_credit=item.partial_credit
+            )
         case ClozeItem():
             return _cloze(item)[1]
         case EssayItem():
@@ -201,10 +241,14 @@ def _key(item: ItemCreate) -> ItemKey:
         case SelectPointItem():
             _finite("default_value", item.default_value, item.lower_bound, item.upper_bound)
             return SelectPointKey(
-                areas=tuple(AreaMapEntry(a.shape, tuple(a.coords), a.mapped_value)
-                            for a in item.areas),
-                points=item.points, default_value=item.default_value,
-                lower_bound=item.lower_bound, upper_bound=item.upper_bound)  # fmt: skip
+                areas=tuple(
+                    AreaMapEntry(a.shape, tuple(a.coords), a.mapped_value) for a in item.areas
+                ),
+                points=item.points,
+                default_value=item.default_value,
+                lower_bound=item.lower_bound,
+                upper_bound=item.upper_bound,
+            )
 
 
 def split_item(item_id: str, item: ItemCreate) -> tuple[StudentItem, ItemKey]:
@@ -223,10 +267,12 @@ def split_item(item_id: str, item: ItemCreate) -> tuple[StudentItem, ItemKey]:
         case ClozeItem():
             extra["blanks"] = _cloze(item)[0]
         case SelectPointItem():
-            extra.update(image=item.image, width=item.width, height=item.height,
-                         max_choices=item.max_choices)
+            extra.update(
+                image=item.image, width=item.width, height=item.height, max_choices=item.max_choices
+            )
         case TrueFalseItem():
             pass
-    student = StudentItem(id=item_id, kind=item_kind(item), stem=item.stem, points=item.points,
-                          **extra)
+    student = StudentItem(
+        id=item_id, kind=item_kind(item), stem=item.stem, points=item.points, **extra
+    )
     return student, key

@@ -26,8 +26,9 @@ Difficulty = Annotated[float, msgspec.Meta(ge=0, le=1)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
-class ItemMeta(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True,
-               forbid_unknown_fields=True):
+class ItemMeta(
+    msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
+):
     """What a bank is searched and a blueprint is resolved by; never shown to students."""
 
     subject: Short | None = None
@@ -48,8 +49,9 @@ class ChoiceOption(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 Options = Annotated[list[ChoiceOption], msgspec.Meta(min_length=2, max_length=26)]
 
 
-class _Authored(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True,
-                forbid_unknown_fields=True):
+class _Authored(
+    msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
+):
     stem: Text
     points: Points = 1.0
     # shown with the results, never during the exam
@@ -113,23 +115,26 @@ class MatchingItem(_Authored, frozen=True, tag="matching", tag_field="kind"):
     partial_credit: bool = False
 
 
-class ChoiceBlank(msgspec.Struct, frozen=True, forbid_unknown_fields=True,
-                  tag="single_choice", tag_field="kind"):
+class ChoiceBlank(
+    msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag="single_choice", tag_field="kind"
+):
     options: Options
     correct: OptionId
     points: Points = 1.0
 
 
-class TextBlank(msgspec.Struct, frozen=True, forbid_unknown_fields=True,
-                tag="short_text", tag_field="kind"):
+class TextBlank(
+    msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag="short_text", tag_field="kind"
+):
     accepted: Annotated[list[Text], msgspec.Meta(min_length=1, max_length=50)]
     case_sensitive: bool = False
     ignore_diacritics: bool = False
     points: Points = 1.0
 
 
-class NumericBlank(msgspec.Struct, frozen=True, forbid_unknown_fields=True,
-                   tag="numeric", tag_field="kind"):
+class NumericBlank(
+    msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag="numeric", tag_field="kind"
+):
     value: float
     absolute_tolerance: Tolerance = 0.0
     relative_tolerance: Tolerance = 0.0
@@ -188,6 +193,14 @@ ItemCreate = (
     | SelectPointItem
 )
 ITEM_KINDS: tuple[str, ...] = (
-    "single_choice", "multiple_response", "true_false", "numeric", "short_text", "ordering",
-    "matching", "cloze", "essay", "select_point",
-)  # fmt: skip
+    "single_choice",
+    "multiple_response",
+    "true_false",
+    "numeric",
+    "short_text",
+    "ordering",
+    "matching",
+    "cloze",
+    "essay",
+    "select_point",
+)

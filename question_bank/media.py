@@ -41,11 +41,13 @@ class MediaError(ValueError):
 def sniff(data: bytes) -> str:
     """The content type of ``data`` from its signature; MediaError when it is not allowed."""
     for magic, offset, ctype, _ in SIGNATURES:
-        if data[offset:offset + len(magic)] == magic and (ctype != "image/webp"
-                                                          or data[:4] == b"RIFF"):
+        if data[offset : offset + len(magic)] == magic and (
+            ctype != "image/webp" or data[:4] == b"RIFF"
+        ):
             return ctype
-    raise MediaError("unsupported_media_type",
-                     "only PNG, JPEG, GIF, WebP images and MP3/Ogg audio are accepted")
+    raise MediaError(
+        "unsupported_media_type", "only PNG, JPEG, GIF, WebP images and MP3/Ogg audio are accepted"
+    )
 
 
 def check_upload(data: bytes, max_bytes: int) -> tuple[str, str]:
@@ -100,18 +102,27 @@ class S3MediaStore:
 
     kind = "s3"
 
-    def __init__(self, bucket: str, *, region: str, endpoint_url: str | None,
-                 url_ttl_s: int) -> None:
+    def __init__(
+        self, bucket: str, *, region: str, endpoint_url: str | None, url_ttl_s: int
+    ) -> None:
         self.bucket = bucket
         self.url_ttl_s = url_ttl_s
         self.client: Any = boto3.client(
-            "s3", region_name=region, endpoint_url=endpoint_url,
+            "s3",
+            region_name=region,
+            endpoint_url=endpoint_url,
             config=Config(signature_version="s3v4", retries={"mode": "standard"}),
-        )  # fmt: skip
+        )
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
-        await asyncio.to_thread(self.client.put_object, Bucket=self.bucket, Key=key, Body=data,
-                                ContentType=content_type, CacheControl=IMMUTABLE)
+        await asyncio.to_thread(
+            self.client.put_object,
+            Bucket=self.bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type,
+            CacheControl=IMMUTABLE,
+        )
 
     async def read(self, key: str) -> bytes | None:
         def get() -> bytes | None:
@@ -125,22 +136,26 @@ class S3MediaStore:
 
     def presigned_url(self, key: str, content_type: str) -> str | None:
         url: str = self.client.generate_presigned_url(
-            "get_object", ExpiresIn=self.url_ttl_s,
+            "get_object",
+            ExpiresIn=self.url_ttl_s,
             Params={"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type},
-        )  # fmt: skip
+        )
         return url
 
 
 _stores: dict[tuple[Any, ...], MediaStore] = {}
 
 
-def media_store(data_dir: str, bucket: str | None, *, region: str, endpoint_url: str | None,
-                url_ttl_s: int) -> MediaStore:
+def media_store(
+    data_dir: str, bucket: str | None, *, region: str, endpoint_url: str | None, url_ttl_s: int
+) -> MediaStore:
     """The store these settings name, built once per process (a boto3 client is not cheap)."""
     config = (data_dir, bucket, region, endpoint_url, url_ttl_s)
     store = _stores.get(config)
     if store is None:
         store = _stores[config] = (
             S3MediaStore(bucket, region=region, endpoint_url=endpoint_url, url_ttl_s=url_ttl_s)
-            if bucket else LocalMediaStore(Path(data_dir) / "media"))
+            if bucket
+            else LocalMediaStore(Path(data_dir) / "media")
+        )
     return store

@@ -31,8 +31,7 @@ def _rich(field: str, text: str, fmt: TextFormat = "html") -> str:
 
 
 def _clean_options(field: str, options: list[ChoiceOption]) -> list[ChoiceOption]:
-    return [ChoiceOption(o.id, _rich(f"{field}[{n}].text", o.text))
-            for n, o in enumerate(options)]
+    return [ChoiceOption(o.id, _rich(f"{field}[{n}].text", o.text)) for n, o in enumerate(options)]
 
 
 # characters XML 1.0 cannot carry (and a lone CR, which XML turns into LF): an item must
@@ -65,9 +64,10 @@ def normalise_item(item: ItemCreate) -> ItemCreate:
         raise ItemError("item", f"not valid once unsafe characters are removed: {err}") from err
     fmt = item.format
     changes: dict[str, Any] = {
-        "stem": _rich("stem", item.stem, fmt), "format": "html",
+        "stem": _rich("stem", item.stem, fmt),
+        "format": "html",
         "explanation": _rich("explanation", item.explanation, fmt) if item.explanation else None,
-    }  # fmt: skip
+    }
     match item:
         case SingleChoiceItem() | MultipleResponseItem() | OrderingItem():
             changes["options"] = _clean_options("options", item.options)
@@ -77,8 +77,10 @@ def normalise_item(item: ItemCreate) -> ItemCreate:
         case ClozeItem():
             changes["blanks"] = {
                 bid: msgspec.structs.replace(
-                    b, options=_clean_options(f"blanks.{bid}.options", b.options))
-                if isinstance(b, ChoiceBlank) else b
+                    b, options=_clean_options(f"blanks.{bid}.options", b.options)
+                )
+                if isinstance(b, ChoiceBlank)
+                else b
                 for bid, b in item.blanks.items()
             }
         case _:

@@ -80,8 +80,13 @@ def export_package(items: list[tuple[str, ItemCreate]], media: list[PackedMedia]
             used = sorted({m for m in _MEDIA_SRC.findall(xml) if m in paths})
             xml = _MEDIA_SRC.sub(lambda m: paths.get(m.group(1), m.group(0)), xml)
             archive.writestr(href, xml)
-            resource = SubElement(resources, _c("resource"), identifier=identifier,
-                                  type="imsqti_item_xmlv3p0", href=href)
+            resource = SubElement(
+                resources,
+                _c("resource"),
+                identifier=identifier,
+                type="imsqti_item_xmlv3p0",
+                href=href,
+            )
             meta = SubElement(SubElement(resource, _c("metadata")), f"{{{UJIAN_NS}}}item-meta")
             meta.text = msgspec.json.encode(item.metadata).decode()
             SubElement(resource, _c("file"), href=href)
@@ -89,8 +94,9 @@ def export_package(items: list[tuple[str, ItemCreate]], media: list[PackedMedia]
                 SubElement(resource, _c("file"), href=paths[media_id])
         for m in media:
             archive.writestr(paths[m.media_id], m.data)
-        archive.writestr("imsmanifest.xml", ET.tostring(manifest, encoding="utf-8",
-                                                        xml_declaration=True))
+        archive.writestr(
+            "imsmanifest.xml", ET.tostring(manifest, encoding="utf-8", xml_declaration=True)
+        )
     return out.getvalue()
 
 
@@ -115,8 +121,9 @@ def read_package(data: bytes) -> PackageContents:
                 metadata = _meta_decoder.decode(meta_element.text)
             except msgspec.DecodeError as err:
                 raise QtiError(f"{href}: ujian:item-meta is not valid: {err}") from err
-        items.append(PackageItem(href=href, xml=reader.read(href, MAX_XML_BYTES),
-                                 metadata=metadata))
+        items.append(
+            PackageItem(href=href, xml=reader.read(href, MAX_XML_BYTES), metadata=metadata)
+        )
         for file in (e for e in resource.iter() if local(e.tag) == "file"):
             path = file.get("href") or ""
             if path != href and path not in media:
@@ -136,8 +143,15 @@ def _open(data: bytes) -> zipfile.ZipFile:
         raise _bad(f"the package has more than {MAX_ENTRIES} files", "package_too_large")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
-            struct.error, NotImplementedError) as err:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        ValueError,
+        struct.error,
+        NotImplementedError,
+    ) as err:
         # NotImplementedError: a directory record asking for a zip version zipfile lacks
         raise _bad(f"not a readable zip file ({err})") from err
     infos = archive.infolist()
@@ -152,7 +166,8 @@ def _open(data: bytes) -> zipfile.ZipFile:
         raise _bad("the package holds another archive", "nested_archive")
     # the headers' sizes are only a first, cheap refusal: the reader counts what it unpacks
     if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES or any(
-            i.file_size > MAX_ENTRY_BYTES for i in infos):
+        i.file_size > MAX_ENTRY_BYTES for i in infos
+    ):
         raise _bad("the package is too large once unpacked", "package_too_large")
     return archive
 
@@ -182,13 +197,24 @@ class _BudgetedReader:
                     if size > limit:
                         raise _bad(f"{name} is larger than {limit} bytes", "package_too_large")
                     if size > self.left:
-                        raise _bad(f"the package unpacks to more than {MAX_TOTAL_BYTES} bytes",
-                                   "package_too_large")
+                        raise _bad(
+                            f"the package unpacks to more than {MAX_TOTAL_BYTES} bytes",
+                            "package_too_large",
+                        )
                     chunks.append(chunk)
         except QtiError:
             raise
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError,
-                NotImplementedError, zlib.error, lzma.LZMAError, struct.error) as err:
+        except (
+            zipfile.BadZipFile,
+            EOFError,
+            OSError,
+            ValueError,
+            RuntimeError,
+            NotImplementedError,
+            zlib.error,
+            lzma.LZMAError,
+            struct.error,
+        ) as err:
             # bad CRC, a truncated or corrupt stream, an unknown compression method
             raise _bad(f"{name} cannot be unpacked ({err})") from err
         content = b"".join(chunks)

@@ -52,9 +52,7 @@ def compile_item(item: StudentItem) -> CompiledItem:
         return CompiledItem(item.id, item.kind, _encoder.encode(item), [], b"")
     bare = _encoder.encode(msgspec.structs.replace(item, options=None))
     head = bare[:-1] + b',"options":['
-    return CompiledItem(
-        item.id, item.kind, head, [_encoder.encode(o) for o in item.options], b"]}"
-    )
+    return CompiledItem(item.id, item.kind, head, [_encoder.encode(o) for o in item.options], b"]}")
 
 
 def compile_paper(

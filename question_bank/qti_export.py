@@ -47,10 +47,14 @@ def _json(value: object) -> str:
     return msgspec.json.encode(value).decode()
 
 
-def _declaration(parent: Element, identifier: str, cardinality: str, base_type: str,
-                 correct: list[str]) -> Element:
-    decl = SubElement(parent, q("qti-response-declaration"), {
-        "identifier": identifier, "cardinality": cardinality, "base-type": base_type})
+def _declaration(
+    parent: Element, identifier: str, cardinality: str, base_type: str, correct: list[str]
+) -> Element:
+    decl = SubElement(
+        parent,
+        q("qti-response-declaration"),
+        {"identifier": identifier, "cardinality": cardinality, "base-type": base_type},
+    )
     if correct:
         values = SubElement(decl, q("qti-correct-response"))
         for value in correct:
@@ -90,13 +94,19 @@ def _blank(body_parent: Element, root: Element, bid: str, blank: Blank) -> Eleme
         case TextBlank():
             _declaration(root, bid, "single", "string", list(blank.accepted))
             element = Element(q("qti-text-entry-interaction"), {"response-identifier": bid})
-            _extras(element, case_sensitive=blank.case_sensitive,
-                    ignore_diacritics=blank.ignore_diacritics)
+            _extras(
+                element,
+                case_sensitive=blank.case_sensitive,
+                ignore_diacritics=blank.ignore_diacritics,
+            )
         case NumericBlank():
             _declaration(root, bid, "single", "float", [num(blank.value)])
             element = Element(q("qti-text-entry-interaction"), {"response-identifier": bid})
-            _extras(element, absolute_tolerance=blank.absolute_tolerance,
-                    relative_tolerance=blank.relative_tolerance)
+            _extras(
+                element,
+                absolute_tolerance=blank.absolute_tolerance,
+                relative_tolerance=blank.relative_tolerance,
+            )
     _extras(element, points=blank.points)
     return element
 
@@ -104,8 +114,9 @@ def _blank(body_parent: Element, root: Element, bid: str, blank: Blank) -> Eleme
 def _cloze_body(body: Element, root: Element, item: ClozeItem) -> None:
     body.set("data-ujian-kind", "cloze")
     _extras(body, partial_credit=item.partial_credit)
-    append_html(body, PLACEHOLDER.sub(lambda m: f"<ujian-blank>{m.group(1)}</ujian-blank>",
-                                      item.stem))
+    append_html(
+        body, PLACEHOLDER.sub(lambda m: f"<ujian-blank>{m.group(1)}</ujian-blank>", item.stem)
+    )
     for parent in list(body.iter()):
         for index, child in enumerate(list(parent)):
             if child.tag == q("ujian-blank"):
@@ -124,73 +135,129 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
         case SingleChoiceItem() | MultipleResponseItem():
             single = isinstance(item, SingleChoiceItem)
             correct = [item.correct] if isinstance(item, SingleChoiceItem) else item.correct
-            decl = _declaration(root, "RESPONSE", "single" if single else "multiple",
-                                "identifier", correct)
+            decl = _declaration(
+                root, "RESPONSE", "single" if single else "multiple", "identifier", correct
+            )
             _mapping(decl, item.mapping)
             template = "map_response" if item.mapping else template
-            inter = SubElement(body, q("qti-choice-interaction"), rid, shuffle="true",
-                               **{"max-choices": "1" if single else "0"})
+            inter = SubElement(
+                body,
+                q("qti-choice-interaction"),
+                rid,
+                shuffle="true",
+                **{"max-choices": "1" if single else "0"},
+            )
             _choices(inter, "qti-simple-choice", item.options)
             if isinstance(item, MultipleResponseItem):
                 _extras(inter, partial_credit=item.partial_credit)
         case TrueFalseItem():
             _declaration(root, "RESPONSE", "single", "identifier", [str(item.correct).lower()])
-            inter = SubElement(body, q("qti-choice-interaction"), rid, shuffle="false",
-                               **{"max-choices": "1", "class": "ujian-true-false"})
-            _choices(inter, "qti-simple-choice",
-                     [ChoiceOption("true", "True"), ChoiceOption("false", "False")])
+            inter = SubElement(
+                body,
+                q("qti-choice-interaction"),
+                rid,
+                shuffle="false",
+                **{"max-choices": "1", "class": "ujian-true-false"},
+            )
+            _choices(
+                inter,
+                "qti-simple-choice",
+                [ChoiceOption("true", "True"), ChoiceOption("false", "False")],
+            )
         case NumericItem():
             _declaration(root, "RESPONSE", "single", "float", [num(item.value)])
             inter = SubElement(SubElement(body, q("p")), q("qti-text-entry-interaction"), rid)
-            _extras(inter, absolute_tolerance=item.absolute_tolerance,
-                    relative_tolerance=item.relative_tolerance, ranges=item.ranges,
-                    unit=item.unit)
+            _extras(
+                inter,
+                absolute_tolerance=item.absolute_tolerance,
+                relative_tolerance=item.relative_tolerance,
+                ranges=item.ranges,
+                unit=item.unit,
+            )
         case ShortTextItem():
             _declaration(root, "RESPONSE", "single", "string", list(item.accepted))
-            inter = SubElement(SubElement(body, q("p")), q("qti-text-entry-interaction"), rid,
-                               **{"expected-length": str(item.max_length)})
-            _extras(inter, case_sensitive=item.case_sensitive,
-                    ignore_diacritics=item.ignore_diacritics, patterns=item.patterns,
-                    partial=item.partial)
+            inter = SubElement(
+                SubElement(body, q("p")),
+                q("qti-text-entry-interaction"),
+                rid,
+                **{"expected-length": str(item.max_length)},
+            )
+            _extras(
+                inter,
+                case_sensitive=item.case_sensitive,
+                ignore_diacritics=item.ignore_diacritics,
+                patterns=item.patterns,
+                partial=item.partial,
+            )
         case OrderingItem():
             _declaration(root, "RESPONSE", "ordered", "identifier", list(item.correct))
             inter = SubElement(body, q("qti-order-interaction"), rid, shuffle="true")
             _choices(inter, "qti-simple-choice", item.options)
             _extras(inter, partial_credit=item.partial_credit)
         case MatchingItem():
-            _declaration(root, "RESPONSE", "multiple", "directedPair",
-                         [f"{s} {t}" for s, t in item.pairs])
-            inter = SubElement(body, q("qti-match-interaction"), rid, shuffle="true",
-                               **{"max-associations": "0"})
-            _choices(SubElement(inter, q("qti-simple-match-set")), "qti-simple-associable-choice",
-                     item.sources)
-            _choices(SubElement(inter, q("qti-simple-match-set")), "qti-simple-associable-choice",
-                     item.targets)
+            _declaration(
+                root, "RESPONSE", "multiple", "directedPair", [f"{s} {t}" for s, t in item.pairs]
+            )
+            inter = SubElement(
+                body, q("qti-match-interaction"), rid, shuffle="true", **{"max-associations": "0"}
+            )
+            _choices(
+                SubElement(inter, q("qti-simple-match-set")),
+                "qti-simple-associable-choice",
+                item.sources,
+            )
+            _choices(
+                SubElement(inter, q("qti-simple-match-set")),
+                "qti-simple-associable-choice",
+                item.targets,
+            )
             _extras(inter, partial_credit=item.partial_credit)
         case ClozeItem():
             _cloze_body(body, root, item)
         case EssayItem():
             _declaration(root, "RESPONSE", "single", "string", [])
-            inter = SubElement(body, q("qti-extended-text-interaction"), rid,
-                               **{"expected-length": str(item.max_length)})
+            inter = SubElement(
+                body,
+                q("qti-extended-text-interaction"),
+                rid,
+                **{"expected-length": str(item.max_length)},
+            )
             _extras(inter, rubric=item.rubric)
             template = ""  # marked by a person
         case SelectPointItem():
             decl = _declaration(root, "RESPONSE", "multiple", "point", [])
             attrs = {"default-value": num(item.default_value)}
-            for name, bound in (("lower-bound", item.lower_bound),
-                                ("upper-bound", item.upper_bound)):
+            for name, bound in (
+                ("lower-bound", item.lower_bound),
+                ("upper-bound", item.upper_bound),
+            ):
                 if bound is not None:
                     attrs[name] = num(bound)
             area_map = SubElement(decl, q("qti-area-mapping"), attrs)
             for area in item.areas:
-                SubElement(area_map, q("qti-area-map-entry"), {
-                    "shape": area.shape, "coords": ",".join(num(c) for c in area.coords),
-                    "mapped-value": num(area.mapped_value)})
-            inter = SubElement(body, q("qti-select-point-interaction"), rid,
-                               **{"max-choices": str(item.max_choices)})
-            SubElement(inter, q("img"), src=item.image, width=str(item.width),
-                       height=str(item.height), alt="")
+                SubElement(
+                    area_map,
+                    q("qti-area-map-entry"),
+                    {
+                        "shape": area.shape,
+                        "coords": ",".join(num(c) for c in area.coords),
+                        "mapped-value": num(area.mapped_value),
+                    },
+                )
+            inter = SubElement(
+                body,
+                q("qti-select-point-interaction"),
+                rid,
+                **{"max-choices": str(item.max_choices)},
+            )
+            SubElement(
+                inter,
+                q("img"),
+                src=item.image,
+                width=str(item.width),
+                height=str(item.height),
+                alt="",
+            )
             template = "map_response_point"
     return template
 
@@ -198,29 +265,48 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
 def export_item(identifier: str, item: ItemCreate) -> bytes:
     """A QTI 3.0 ``qti-assessment-item`` document for a (normalised) authored item."""
     title = plain_text(item.stem)[:80] or identifier
-    root = Element(q("qti-assessment-item"), {"identifier": identifier, "title": title,
-                                               "adaptive": "false", "time-dependent": "false"})
+    root = Element(
+        q("qti-assessment-item"),
+        {"identifier": identifier, "title": title, "adaptive": "false", "time-dependent": "false"},
+    )
     if item.metadata.language:
         root.set(XML_LANG, item.metadata.language)
     body = Element(q("qti-item-body"))
     if not isinstance(item, ClozeItem):
         append_html(SubElement(body, q("div"), {"class": "ujian-stem"}), item.stem)
     template = _interaction(root, body, item)
-    SubElement(root, q("qti-outcome-declaration"), {
-        "identifier": "SCORE", "cardinality": "single", "base-type": "float"})
-    maxscore = SubElement(root, q("qti-outcome-declaration"), {
-        "identifier": "MAXSCORE", "cardinality": "single", "base-type": "float"})
-    SubElement(SubElement(maxscore, q("qti-default-value")), q("qti-value")).text = num(
-        item.points)
+    SubElement(
+        root,
+        q("qti-outcome-declaration"),
+        {"identifier": "SCORE", "cardinality": "single", "base-type": "float"},
+    )
+    maxscore = SubElement(
+        root,
+        q("qti-outcome-declaration"),
+        {"identifier": "MAXSCORE", "cardinality": "single", "base-type": "float"},
+    )
+    SubElement(SubElement(maxscore, q("qti-default-value")), q("qti-value")).text = num(item.points)
     if item.explanation:
-        SubElement(root, q("qti-outcome-declaration"), {
-            "identifier": "FEEDBACK", "cardinality": "single", "base-type": "identifier"})
+        SubElement(
+            root,
+            q("qti-outcome-declaration"),
+            {"identifier": "FEEDBACK", "cardinality": "single", "base-type": "identifier"},
+        )
     root.append(body)
     if template:
         SubElement(root, q("qti-response-processing"), template=TEMPLATES + template + ".xml")
     if item.explanation:
-        append_html(SubElement(root, q("qti-modal-feedback"), {
-            "identifier": "explanation", "outcome-identifier": "FEEDBACK", "show-hide": "show"}),
-            item.explanation)
+        append_html(
+            SubElement(
+                root,
+                q("qti-modal-feedback"),
+                {
+                    "identifier": "explanation",
+                    "outcome-identifier": "FEEDBACK",
+                    "show-hide": "show",
+                },
+            ),
+            item.explanation,
+        )
     out: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return out

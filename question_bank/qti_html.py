@@ -67,8 +67,11 @@ def append_html(parent: Element, text: str) -> Element:
 
 
 def _attributes(element: Element) -> str:
-    return "".join(f' {local(k)}="{html.escape(v, quote=True)}"'
-                   for k, v in element.attrib.items() if not local(k).startswith("data-"))
+    return "".join(
+        f' {local(k)}="{html.escape(v, quote=True)}"'
+        for k, v in element.attrib.items()
+        if not local(k).startswith("data-")
+    )
 
 
 def element_html(element: Element, replace: dict[Element, str] | None = None) -> str:

@@ -23,11 +23,17 @@ from question_bank.kinds import ChoiceOption, ItemMeta
 from question_bank.qti_html import inner_html, local, q
 
 MAX_XML_BYTES = 2 * 1024 * 1024
-INTERACTIONS = frozenset({
-    "qti-choice-interaction", "qti-text-entry-interaction", "qti-order-interaction",
-    "qti-match-interaction", "qti-inline-choice-interaction", "qti-extended-text-interaction",
-    "qti-select-point-interaction",
-})  # fmt: skip
+INTERACTIONS = frozenset(
+    {
+        "qti-choice-interaction",
+        "qti-text-entry-interaction",
+        "qti-order-interaction",
+        "qti-match-interaction",
+        "qti-inline-choice-interaction",
+        "qti-extended-text-interaction",
+        "qti-select-point-interaction",
+    }
+)
 
 
 class QtiError(ValueError):
@@ -45,11 +51,15 @@ def parse_xml(data: bytes) -> Element:
     if len(data) > MAX_XML_BYTES:
         raise QtiError(f"the XML document is larger than {MAX_XML_BYTES} bytes")
     try:
-        root: Element = fromstring(data, forbid_dtd=True, forbid_entities=True,
-                                   forbid_external=True)
+        root: Element = fromstring(
+            data, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
     except DefusedXmlException as err:
-        raise QtiError(f"unsafe XML refused ({type(err).__name__}): DTDs, entity declarations "
-                       "and external references are not accepted", unsafe=True) from err
+        raise QtiError(
+            f"unsafe XML refused ({type(err).__name__}): DTDs, entity declarations "
+            "and external references are not accepted",
+            unsafe=True,
+        ) from err
     except ParseError as err:
         raise QtiError(f"not well-formed XML: {err}") from err
     return root
@@ -98,12 +108,18 @@ class _Declarations:
         element = _find(self.get(identifier), "qti-mapping")
         if element is None:
             return None
-        bounds = {k: _number(element.get(a), a) if element.get(a) is not None else None
-                  for k, a in (("lower_bound", "lower-bound"), ("upper_bound", "upper-bound"))}
+        bounds = {
+            k: _number(element.get(a), a) if element.get(a) is not None else None
+            for k, a in (("lower_bound", "lower-bound"), ("upper_bound", "upper-bound"))
+        }
         return ValueMap(
-            entries={e.get("map-key", ""): _number(e.get("mapped-value"), "mapped-value")
-                     for e in _all(element, "qti-map-entry")},
-            default_value=_number(element.get("default-value", "0"), "default-value"), **bounds)
+            entries={
+                e.get("map-key", ""): _number(e.get("mapped-value"), "mapped-value")
+                for e in _all(element, "qti-map-entry")
+            },
+            default_value=_number(element.get("default-value", "0"), "default-value"),
+            **bounds,
+        )
 
 
 def _options(interaction: Element, tag: str) -> list[ChoiceOption]:
@@ -111,8 +127,14 @@ def _options(interaction: Element, tag: str) -> list[ChoiceOption]:
 
 
 def _stem(body: Element) -> str:
-    stem = next((e for e in body.iter() if local(e.tag) == "div"
-                 and "ujian-stem" in (e.get("class") or "").split()), None)
+    stem = next(
+        (
+            e
+            for e in body.iter()
+            if local(e.tag) == "div" and "ujian-stem" in (e.get("class") or "").split()
+        ),
+        None,
+    )
     if stem is None:
         stem = _find(body, "qti-prompt")
     return inner_html(stem) if stem is not None else ""
@@ -132,35 +154,58 @@ def _blank(interaction: Element, decls: _Declarations) -> dict[str, Any]:
     correct = decls.correct(bid)
     points = _extra(interaction, "points", 1.0)
     if local(interaction.tag) == "qti-inline-choice-interaction":
-        return {"kind": "single_choice", "options": _options(interaction, "qti-inline-choice"),
-                "correct": correct[0] if correct else "", "points": points}
+        return {
+            "kind": "single_choice",
+            "options": _options(interaction, "qti-inline-choice"),
+            "correct": correct[0] if correct else "",
+            "points": points,
+        }
     if decls.get(bid).get("base-type") in ("float", "integer"):
-        return {"kind": "numeric", "value": _number(correct[0] if correct else None, bid),
-                "absolute_tolerance": _extra(interaction, "absolute_tolerance", 0.0),
-                "relative_tolerance": _extra(interaction, "relative_tolerance", 0.0),
-                "points": points}
-    return {"kind": "short_text", "accepted": correct, "points": points,
-            "case_sensitive": _extra(interaction, "case_sensitive", False),
-            "ignore_diacritics": _extra(interaction, "ignore_diacritics", False)}
+        return {
+            "kind": "numeric",
+            "value": _number(correct[0] if correct else None, bid),
+            "absolute_tolerance": _extra(interaction, "absolute_tolerance", 0.0),
+            "relative_tolerance": _extra(interaction, "relative_tolerance", 0.0),
+            "points": points,
+        }
+    return {
+        "kind": "short_text",
+        "accepted": correct,
+        "points": points,
+        "case_sensitive": _extra(interaction, "case_sensitive", False),
+        "ignore_diacritics": _extra(interaction, "ignore_diacritics", False),
+    }
 
 
 def _cloze(body: Element, decls: _Declarations) -> dict[str, Any]:
-    inline = [e for e in body.iter() if local(e.tag) in (
-        "qti-inline-choice-interaction", "qti-text-entry-interaction")]
+    inline = [
+        e
+        for e in body.iter()
+        if local(e.tag) in ("qti-inline-choice-interaction", "qti-text-entry-interaction")
+    ]
     placeholders = {e: "{{" + e.get("response-identifier", "") + "}}" for e in inline}
-    return {"kind": "cloze", "stem": inner_html(body, placeholders),
-            "blanks": {e.get("response-identifier", ""): _blank(e, decls) for e in inline},
-            "partial_credit": _extra(body, "partial_credit", True)}
+    return {
+        "kind": "cloze",
+        "stem": inner_html(body, placeholders),
+        "blanks": {e.get("response-identifier", ""): _blank(e, decls) for e in inline},
+        "partial_credit": _extra(body, "partial_credit", True),
+    }
 
 
 def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any]:
     interactions = [e for e in body.iter() if local(e.tag) in INTERACTIONS]
     if not interactions:
         raise QtiError("the item body has no interaction this bank supports")
-    inline = [e for e in interactions if local(e.tag) in ("qti-inline-choice-interaction",
-                                                          "qti-text-entry-interaction")]
-    if body.get("data-ujian-kind") == "cloze" or len(inline) > 1 or (
-            inline and local(inline[0].tag) == "qti-inline-choice-interaction"):
+    inline = [
+        e
+        for e in interactions
+        if local(e.tag) in ("qti-inline-choice-interaction", "qti-text-entry-interaction")
+    ]
+    if (
+        body.get("data-ujian-kind") == "cloze"
+        or len(inline) > 1
+        or (inline and local(inline[0].tag) == "qti-inline-choice-interaction")
+    ):
         return _cloze(body, decls)
     inter = interactions[0]
     name, rid = local(inter.tag), inter.get("response-identifier", "RESPONSE")
@@ -172,42 +217,76 @@ def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any
         case "qti-choice-interaction":
             single = decls.get(rid).get("cardinality") == "single"
             fields: dict[str, Any] = {
-                "kind": "single_choice" if single else "multiple_response", "stem": stem,
+                "kind": "single_choice" if single else "multiple_response",
+                "stem": stem,
                 "options": _options(inter, "qti-simple-choice"),
                 "correct": (correct[0] if correct else "") if single else correct,
-                "mapping": decls.mapping(rid)}
+                "mapping": decls.mapping(rid),
+            }
             if not single:
                 fields["partial_credit"] = _extra(inter, "partial_credit", False)
             return fields
         case "qti-text-entry-interaction" if decls.get(rid).get("base-type") in (
-                "float", "integer"):
-            return {"kind": "numeric", "stem": stem,
-                    "value": _number(correct[0] if correct else None, "correct response"),
-                    **{k: _extra(inter, k, d) for k, d in (
-                        ("absolute_tolerance", 0.0), ("relative_tolerance", 0.0),
-                        ("ranges", []), ("unit", None))}}
+            "float",
+            "integer",
+        ):
+            return {
+                "kind": "numeric",
+                "stem": stem,
+                "value": _number(correct[0] if correct else None, "correct response"),
+                **{
+                    k: _extra(inter, k, d)
+                    for k, d in (
+                        ("absolute_tolerance", 0.0),
+                        ("relative_tolerance", 0.0),
+                        ("ranges", []),
+                        ("unit", None),
+                    )
+                },
+            }
         case "qti-text-entry-interaction":
-            return {"kind": "short_text", "stem": stem, "accepted": correct,
-                    "max_length": int(inter.get("expected-length") or 200),
-                    **{k: _extra(inter, k, d) for k, d in (
-                        ("case_sensitive", False), ("ignore_diacritics", False),
-                        ("patterns", []), ("partial", {}))}}
+            return {
+                "kind": "short_text",
+                "stem": stem,
+                "accepted": correct,
+                "max_length": int(inter.get("expected-length") or 200),
+                **{
+                    k: _extra(inter, k, d)
+                    for k, d in (
+                        ("case_sensitive", False),
+                        ("ignore_diacritics", False),
+                        ("patterns", []),
+                        ("partial", {}),
+                    )
+                },
+            }
         case "qti-order-interaction":
-            return {"kind": "ordering", "stem": stem, "correct": correct,
-                    "options": _options(inter, "qti-simple-choice"),
-                    "partial_credit": _extra(inter, "partial_credit", False)}
+            return {
+                "kind": "ordering",
+                "stem": stem,
+                "correct": correct,
+                "options": _options(inter, "qti-simple-choice"),
+                "partial_credit": _extra(inter, "partial_credit", False),
+            }
         case "qti-match-interaction":
             sets = _all(inter, "qti-simple-match-set")
             if len(sets) != 2:
                 raise QtiError("qti-match-interaction needs two qti-simple-match-set")
-            return {"kind": "matching", "stem": stem,
-                    "sources": _options(sets[0], "qti-simple-associable-choice"),
-                    "targets": _options(sets[1], "qti-simple-associable-choice"),
-                    "pairs": [tuple(v.split()) for v in correct],
-                    "partial_credit": _extra(inter, "partial_credit", False)}
+            return {
+                "kind": "matching",
+                "stem": stem,
+                "sources": _options(sets[0], "qti-simple-associable-choice"),
+                "targets": _options(sets[1], "qti-simple-associable-choice"),
+                "pairs": [tuple(v.split()) for v in correct],
+                "partial_credit": _extra(inter, "partial_credit", False),
+            }
         case "qti-extended-text-interaction":
-            return {"kind": "essay", "stem": stem, "rubric": _extra(inter, "rubric", []),
-                    "max_length": int(inter.get("expected-length") or 5000)}
+            return {
+                "kind": "essay",
+                "stem": stem,
+                "rubric": _extra(inter, "rubric", []),
+                "max_length": int(inter.get("expected-length") or 5000),
+            }
         case _:  # qti-select-point-interaction
             return _select_point(inter, stem, decls.get(rid))
 
@@ -217,17 +296,31 @@ def _select_point(inter: Element, stem: str, decl: Element) -> dict[str, Any]:
     area_map = _find(decl, "qti-area-mapping")
     if image is None or area_map is None:
         raise QtiError("qti-select-point-interaction needs an img and a qti-area-mapping")
-    bounds = {k: _number(area_map.get(a), a) for k, a in (
-        ("lower_bound", "lower-bound"), ("upper_bound", "upper-bound")) if area_map.get(a)}
-    return {"kind": "select_point", "stem": stem, "image": image.get("src", ""),
-            "width": int(image.get("width") or 0), "height": int(image.get("height") or 0),
-            "max_choices": int(inter.get("max-choices") or 1),
-            "default_value": _number(area_map.get("default-value", "0"), "default-value"),
-            "areas": [AreaMapEntry(e.get("shape", ""),  # type: ignore[arg-type]
-                                   tuple(_number(c, "coords") for c in
-                                         (e.get("coords") or "").split(",") if c.strip()),
-                                   _number(e.get("mapped-value"), "mapped-value"))
-                      for e in _all(area_map, "qti-area-map-entry")], **bounds}
+    bounds = {
+        k: _number(area_map.get(a), a)
+        for k, a in (("lower_bound", "lower-bound"), ("upper_bound", "upper-bound"))
+        if area_map.get(a)
+    }
+    return {
+        "kind": "select_point",
+        "stem": stem,
+        "image": image.get("src", ""),
+        "width": int(image.get("width") or 0),
+        "height": int(image.get("height") or 0),
+        "max_choices": int(inter.get("max-choices") or 1),
+        "default_value": _number(area_map.get("default-value", "0"), "default-value"),
+        "areas": [
+            AreaMapEntry(
+                e.get("shape", ""),  # type: ignore[arg-type]
+                tuple(
+                    _number(c, "coords") for c in (e.get("coords") or "").split(",") if c.strip()
+                ),
+                _number(e.get("mapped-value"), "mapped-value"),
+            )
+            for e in _all(area_map, "qti-area-map-entry")
+        ],
+        **bounds,
+    }
 
 
 def import_item(data: bytes | Element) -> ItemCreate:
@@ -247,8 +340,9 @@ def _import_root(root: Element) -> ItemCreate:
         raise QtiError("the item has no qti-item-body")
     fields = _fields(root, body, _Declarations(root))
     fields["points"] = _points(root)
-    feedback = next((e for e in _all(root, "qti-modal-feedback")
-                     if e.get("identifier") == "explanation"), None)
+    feedback = next(
+        (e for e in _all(root, "qti-modal-feedback") if e.get("identifier") == "explanation"), None
+    )
     if feedback is not None:
         fields["explanation"] = inner_html(feedback) or None
     language = root.get("{http://www.w3.org/XML/1998/namespace}lang")

@@ -115,6 +115,7 @@ MEDIA_BY_ID = """
 SELECT id, filename, content_type, size_bytes, sha256, storage FROM media WHERE id = $1
 """
 
+
 def authored_item(value: Any) -> ItemCreate:
     item: ItemCreate = msgspec.convert(value, ItemCreate)
     return item
@@ -122,12 +123,19 @@ def authored_item(value: Any) -> ItemCreate:
 
 def version_doc(row: asyncpg.Record) -> ItemVersionDoc:
     return ItemVersionDoc(
-        id=row["item_id"], version=row["version"], kind=row["kind"], status=row["status"],
-        org_id=row["org_id"], bank_id=row["bank_id"], item=authored_item(row["authored"]),
-        created_at=row["created_at"], updated_at=row["updated_at"],
-        published_at=row["published_at"], latest_version=row["latest_version"],
+        id=row["item_id"],
+        version=row["version"],
+        kind=row["kind"],
+        status=row["status"],
+        org_id=row["org_id"],
+        bank_id=row["bank_id"],
+        item=authored_item(row["authored"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        published_at=row["published_at"],
+        latest_version=row["latest_version"],
         usage=row["usage"],
-    )  # fmt: skip
+    )
 
 
 def version_info(row: asyncpg.Record) -> VersionInfo:
@@ -137,11 +145,16 @@ def version_info(row: asyncpg.Record) -> VersionInfo:
 def summary(row: asyncpg.Record) -> ItemSummary:
     text = plain_text(row["stem_html"])
     return ItemSummary(
-        id=row["item_id"], version=row["version"], kind=row["kind"], status=row["status"],
-        bank_id=row["bank_id"], stem=text if len(text) <= 200 else text[:199] + "…",
-        metadata=msgspec.convert(row["metadata"], ItemMeta), usage=row["usage"],
+        id=row["item_id"],
+        version=row["version"],
+        kind=row["kind"],
+        status=row["status"],
+        bank_id=row["bank_id"],
+        stem=text if len(text) <= 200 else text[:199] + "…",
+        metadata=msgspec.convert(row["metadata"], ItemMeta),
+        usage=row["usage"],
         updated_at=row["updated_at"],
-    )  # fmt: skip
+    )
 
 
 def bank(row: asyncpg.Record) -> Bank:
@@ -149,9 +162,14 @@ def bank(row: asyncpg.Record) -> Bank:
 
 
 def media(row: asyncpg.Record, url: str) -> Media:
-    return Media(id=row["id"], url=url, filename=row["filename"],
-                 content_type=row["content_type"], size_bytes=row["size_bytes"],
-                 sha256=row["sha256"])
+    return Media(
+        id=row["id"],
+        url=url,
+        filename=row["filename"],
+        content_type=row["content_type"],
+        size_bytes=row["size_bytes"],
+        sha256=row["sha256"],
+    )
 
 
 def new_id() -> uuid.UUID:

@@ -19,22 +19,62 @@ _NONE = -1
 # a tag: "<name ...>" or "</name>"; [^<>]* stops at the next "<", so each character is
 # looked at a bounded number of times
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)[^<>]*>")
-VOID_TAGS = frozenset({
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-    "track", "wbr",
-})  # fmt: skip
+VOID_TAGS = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
+)
 # start tags that close an open element by themselves (HTML's implied end tags): tag ->
 # (what it closes, where the search for it stops); "<li>a<li>b" is two siblings, not nested
 _LI, _CELL, _DEF = ({"li"}, {"ul", "ol"}), ({"td", "th"}, {"tr", "table"}), ({"dt", "dd"}, {"dl"})
 _IMPLIED_ENDS: dict[str, tuple[set[str], set[str]]] = {
-    "li": _LI, "td": _CELL, "th": _CELL, "dt": _DEF, "dd": _DEF,
-    "tr": ({"tr"}, {"table"}), "option": ({"option"}, {"select"}),
-}  # fmt: skip
+    "li": _LI,
+    "td": _CELL,
+    "th": _CELL,
+    "dt": _DEF,
+    "dd": _DEF,
+    "tr": ({"tr"}, {"table"}),
+    "option": ({"option"}, {"select"}),
+}
 # a block start tag closes an open <p> (up to a table cell or a button)
-_CLOSES_P = frozenset({
-    "p", "div", "ul", "ol", "dl", "table", "blockquote", "pre", "figure", "h1", "h2", "h3",
-    "h4", "h5", "h6", "section", "article", "header", "footer", "address", "center", "details",
-})  # fmt: skip
+_CLOSES_P = frozenset(
+    {
+        "p",
+        "div",
+        "ul",
+        "ol",
+        "dl",
+        "table",
+        "blockquote",
+        "pre",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "address",
+        "center",
+        "details",
+    }
+)
 _P_SCOPE = ({"p"}, {"td", "th", "table", "button", "caption"})
 
 
@@ -76,7 +116,7 @@ def nesting_depth(html: str, limit: int) -> int:
             continue
         if tag.group(1):
             if name in stack:
-                del stack[len(stack) - 1 - stack[::-1].index(name):]
+                del stack[len(stack) - 1 - stack[::-1].index(name) :]
             continue
         if name in _CLOSES_P:
             _close_implied(stack, *_P_SCOPE)

@@ -49,17 +49,25 @@ def stored_item(item: ItemCreate) -> StoredItem:
     meta = item.metadata
     texts += [t for t in (meta.subject, meta.topic, *meta.tags) if t]
     return StoredItem(
-        kind=item_kind(item), content=msgspec.to_builtins(student), key=msgspec.to_builtins(key),
-        authored=as_document(item), metadata=msgspec.to_builtins(meta),
+        kind=item_kind(item),
+        content=msgspec.to_builtins(student),
+        key=msgspec.to_builtins(key),
+        authored=as_document(item),
+        metadata=msgspec.to_builtins(meta),
         search_text=" ".join(texts),
-    )  # fmt: skip
+    )
 
 
 def _invalid(err: ItemError) -> Problem:
     errors = [{"field": err.field, "message": err.message}]
     if err.code != "validation_failed":
-        return Problem(400, err.code, "The item cannot be saved", f"{err.field}: {err.message}",
-                       extra={"errors": errors})
+        return Problem(
+            400,
+            err.code,
+            "The item cannot be saved",
+            f"{err.field}: {err.message}",
+            extra={"errors": errors},
+        )
     return validation_failed(err.message, errors)
 
 
@@ -74,29 +82,47 @@ async def _prepare(item: ItemCreate) -> StoredItem:
 
 def published_version_problem(item_id: uuid.UUID, version: int) -> Problem:
     return conflict(
-        "item_version_published", "This item version is published and cannot change",
+        "item_version_published",
+        "This item version is published and cannot change",
         f"version {version} of item {item_id} is published (exams may pin it); edit the item "
         "instead, which creates a new draft version",
-    )  # fmt: skip
+    )
 
 
-async def _insert_version(conn: Any, item_id: uuid.UUID, version: int, parts: StoredItem,
-                          principal: Principal, status: str) -> None:
+async def _insert_version(
+    conn: Any,
+    item_id: uuid.UUID,
+    version: int,
+    parts: StoredItem,
+    principal: Principal,
+    status: str,
+) -> None:
     await conn.execute(
-        sql.INSERT_VERSION, item_id, version, parts.kind, parts.content, parts.key,
-        parts.authored, parts.metadata, parts.search_text, principal.user_id, status,
-    )  # fmt: skip
+        sql.INSERT_VERSION,
+        item_id,
+        version,
+        parts.kind,
+        parts.content,
+        parts.key,
+        parts.authored,
+        parts.metadata,
+        parts.search_text,
+        principal.user_id,
+        status,
+    )
 
 
 async def _own_bank(conn: Any, principal: Principal, bank_id: uuid.UUID | None) -> None:
-    if bank_id is not None and await conn.fetchval(sql.OWN_BANK, bank_id,
-                                                   principal.org_id) is None:
-        raise validation_failed("bank_id is not a bank of your organisation",
-                                [{"field": "bank_id", "message": "no such bank of yours"}])
+    if bank_id is not None and await conn.fetchval(sql.OWN_BANK, bank_id, principal.org_id) is None:
+        raise validation_failed(
+            "bank_id is not a bank of your organisation",
+            [{"field": "bank_id", "message": "no such bank of yours"}],
+        )
 
 
-async def create_in(conn: Any, principal: Principal, item: ItemCreate,
-                    bank_id: uuid.UUID | None, publish: bool) -> ItemSaved:
+async def create_in(
+    conn: Any, principal: Principal, item: ItemCreate, bank_id: uuid.UUID | None, publish: bool
+) -> ItemSaved:
     """Create an item (version 1) on an open connection: imports create many in one go."""
     parts = await _prepare(item)
     item_id = uuid.uuid4()
@@ -106,8 +132,13 @@ async def create_in(conn: Any, principal: Principal, item: ItemCreate,
     return ItemSaved(id=item_id, version=1, kind=parts.kind, status=status)
 
 
-async def create_item(pool: Any, principal: Principal, item: ItemCreate,
-                      bank_id: uuid.UUID | None = None, publish: bool = False) -> ItemSaved:
+async def create_item(
+    pool: Any,
+    principal: Principal,
+    item: ItemCreate,
+    bank_id: uuid.UUID | None = None,
+    publish: bool = False,
+) -> ItemSaved:
     principal.require_staff()
     async with pool.acquire() as conn, conn.transaction():
         await _own_bank(conn, principal, bank_id)
@@ -124,8 +155,9 @@ async def _lock_own(conn: Any, principal: Principal, item_id: uuid.UUID) -> None
         raise not_found("item")
 
 
-async def edit_item(pool: Any, principal: Principal, item_id: uuid.UUID, item: ItemCreate
-                    ) -> ItemSaved:
+async def edit_item(
+    pool: Any, principal: Principal, item_id: uuid.UUID, item: ItemCreate
+) -> ItemSaved:
     """Change the draft, or start a new draft version when the latest one is published."""
     parts = await _prepare(item)
     async with pool.acquire() as conn, conn.transaction():
@@ -133,16 +165,26 @@ async def edit_item(pool: Any, principal: Principal, item_id: uuid.UUID, item: I
         latest = await conn.fetchrow(sql.LATEST_VERSION, item_id)
         if edit_action(latest["status"]) == "update_draft":
             version = latest["version"]
-            await conn.execute(sql.UPDATE_DRAFT, item_id, version, parts.kind, parts.content,
-                               parts.key, parts.authored, parts.metadata, parts.search_text)
+            await conn.execute(
+                sql.UPDATE_DRAFT,
+                item_id,
+                version,
+                parts.kind,
+                parts.content,
+                parts.key,
+                parts.authored,
+                parts.metadata,
+                parts.search_text,
+            )
         else:
             version = latest["version"] + 1
             await _insert_version(conn, item_id, version, parts, principal, "draft")
     return ItemSaved(id=item_id, version=version, kind=parts.kind, status="draft")
 
 
-async def edit_version(pool: Any, principal: Principal, item_id: uuid.UUID, version: int,
-                       item: ItemCreate) -> ItemSaved:
+async def edit_version(
+    pool: Any, principal: Principal, item_id: uuid.UUID, version: int, item: ItemCreate
+) -> ItemSaved:
     """Change one named version: only a draft can change; a published one is a 409."""
     parts = await _prepare(item)
     async with pool.acquire() as conn, conn.transaction():
@@ -152,8 +194,17 @@ async def edit_version(pool: Any, principal: Principal, item_id: uuid.UUID, vers
             raise not_found("item version")
         if status == "published":
             raise published_version_problem(item_id, version)
-        await conn.execute(sql.UPDATE_DRAFT, item_id, version, parts.kind, parts.content,
-                           parts.key, parts.authored, parts.metadata, parts.search_text)
+        await conn.execute(
+            sql.UPDATE_DRAFT,
+            item_id,
+            version,
+            parts.kind,
+            parts.content,
+            parts.key,
+            parts.authored,
+            parts.metadata,
+            parts.search_text,
+        )
     return ItemSaved(id=item_id, version=version, kind=parts.kind, status="draft")
 
 
@@ -162,13 +213,17 @@ async def publish_item(pool: Any, principal: Principal, item_id: uuid.UUID) -> I
         await _lock_own(conn, principal, item_id)
         row = await conn.fetchrow(sql.PUBLISH_DRAFT, item_id)
     if row is None:
-        raise conflict("no_draft", "This item has no draft to publish",
-                       "its latest version is already published; edit it to start a draft")
+        raise conflict(
+            "no_draft",
+            "This item has no draft to publish",
+            "its latest version is already published; edit it to start a draft",
+        )
     return ItemSaved(id=item_id, version=row["version"], kind=row["kind"], status="published")
 
 
-async def get_item(pool: Any, principal: Principal, item_id: uuid.UUID,
-                   version: int | None = None) -> ItemVersionDoc:
+async def get_item(
+    pool: Any, principal: Principal, item_id: uuid.UUID, version: int | None = None
+) -> ItemVersionDoc:
     principal.require_staff()
     async with pool.acquire() as conn:
         row = await conn.fetchrow(sql.VERSION_DOC, item_id, principal.org_id, version)
@@ -177,8 +232,7 @@ async def get_item(pool: Any, principal: Principal, item_id: uuid.UUID,
     return sql.version_doc(row)
 
 
-async def list_versions(pool: Any, principal: Principal, item_id: uuid.UUID
-                        ) -> list[VersionInfo]:
+async def list_versions(pool: Any, principal: Principal, item_id: uuid.UUID) -> list[VersionInfo]:
     principal.require_staff()
     async with pool.acquire() as conn:
         rows = await conn.fetch(sql.VERSIONS, item_id, principal.org_id)
@@ -187,12 +241,14 @@ async def list_versions(pool: Any, principal: Principal, item_id: uuid.UUID
     return [sql.version_info(r) for r in rows]
 
 
-async def diff_versions(pool: Any, principal: Principal, item_id: uuid.UUID, before: int,
-                        after: int) -> ItemDiff:
+async def diff_versions(
+    pool: Any, principal: Principal, item_id: uuid.UUID, before: int, after: int
+) -> ItemDiff:
     a = await get_item(pool, principal, item_id, before)
     b = await get_item(pool, principal, item_id, after)
-    return ItemDiff(id=item_id, from_version=before, to_version=after,
-                    changes=diff_items(a.item, b.item))
+    return ItemDiff(
+        id=item_id, from_version=before, to_version=after, changes=diff_items(a.item, b.item)
+    )
 
 
 class SearchQuery(msgspec.Struct, frozen=True):
@@ -212,9 +268,22 @@ async def search_items(pool: Any, principal: Principal, query: SearchQuery) -> I
     principal.require_staff()
     async with pool.acquire() as conn:
         rows = await conn.fetch(
-            sql.SEARCH, query.bank_id, principal.org_id, query.q or None, query.tag,
-            query.topic, query.subject, query.kind, query.status, query.used, query.limit,
+            sql.SEARCH,
+            query.bank_id,
+            principal.org_id,
+            query.q or None,
+            query.tag,
+            query.topic,
+            query.subject,
+            query.kind,
+            query.status,
+            query.used,
+            query.limit,
             query.offset,
-        )  # fmt: skip
-    return ItemPage(items=[sql.summary(r) for r in rows], total=rows[0]["total"] if rows else 0,
-                    limit=query.limit, offset=query.offset)
+        )
+    return ItemPage(
+        items=[sql.summary(r) for r in rows],
+        total=rows[0]["total"] if rows else 0,
+        limit=query.limit,
+        offset=query.offset,
+    )

@@ -47,9 +47,14 @@ def media_problem(err: MediaError) -> Problem:
     return Problem(status, err.code, "The file was refused", err.message)
 
 
-async def _create_all(pool: Any, principal: Principal, items: list[tuple[int | str, ItemCreate]],
-                      bank_id: uuid.UUID | None, publish: bool, errors: list[RowError]
-                      ) -> ImportReport:
+async def _create_all(
+    pool: Any,
+    principal: Principal,
+    items: list[tuple[int | str, ItemCreate]],
+    bank_id: uuid.UUID | None,
+    publish: bool,
+    errors: list[RowError],
+) -> ImportReport:
     created: list[ItemSaved] = []
     async with pool.acquire() as conn, conn.transaction():
         await service._own_bank(conn, principal, bank_id)
@@ -58,8 +63,9 @@ async def _create_all(pool: Any, principal: Principal, items: list[tuple[int | s
     return ImportReport(created=created, errors=errors)
 
 
-async def upload_media(pool: Any, store: MediaStore, principal: Principal, filename: str,
-                       data: bytes, max_bytes: int) -> Media:
+async def upload_media(
+    pool: Any, store: MediaStore, principal: Principal, filename: str, data: bytes, max_bytes: int
+) -> Media:
     principal.require_staff()
     try:
         content_type, digest = check_upload(data, max_bytes)
@@ -68,14 +74,24 @@ async def upload_media(pool: Any, store: MediaStore, principal: Principal, filen
     media_id = uuid.uuid4()
     await store.put(str(media_id), data, content_type)
     async with pool.acquire() as conn:
-        await conn.execute(sql.INSERT_MEDIA, media_id, principal.org_id, filename[:200] or "file",
-                           content_type, len(data), digest, store.kind, principal.user_id)
+        await conn.execute(
+            sql.INSERT_MEDIA,
+            media_id,
+            principal.org_id,
+            filename[:200] or "file",
+            content_type,
+            len(data),
+            digest,
+            store.kind,
+            principal.user_id,
+        )
         row = await conn.fetchrow(sql.MEDIA_BY_ID, media_id)
     return sql.media(row, f"{MEDIA_PATH}{media_id}")
 
 
-async def media_for_student(pool: Any, store: MediaStore, media_id: uuid.UUID
-                            ) -> tuple[Media, bytes | str]:
+async def media_for_student(
+    pool: Any, store: MediaStore, media_id: uuid.UUID
+) -> tuple[Media, bytes | str]:
     """The medium and either its bytes (local) or a presigned URL to redirect to (S3)."""
     async with pool.acquire() as conn:
         row = await conn.fetchrow(sql.MEDIA_BY_ID, media_id)
@@ -91,9 +107,15 @@ async def media_for_student(pool: Any, store: MediaStore, media_id: uuid.UUID
     return doc, data
 
 
-async def import_qti(pool: Any, store: MediaStore, principal: Principal, data: bytes,
-                     bank_id: uuid.UUID | None, publish: bool, max_media_bytes: int
-                     ) -> ImportReport:
+async def import_qti(
+    pool: Any,
+    store: MediaStore,
+    principal: Principal,
+    data: bytes,
+    bank_id: uuid.UUID | None,
+    publish: bool,
+    max_media_bytes: int,
+) -> ImportReport:
     """One item XML, or a content package (zip) whose media are uploaded and relinked."""
     principal.require_staff()
     # unpacking and parsing are CPU work on untrusted bytes: in a thread, so the event loop
@@ -112,16 +134,20 @@ async def import_qti(pool: Any, store: MediaStore, principal: Principal, data: b
     errors: list[RowError] = []
     for path, content in package.media.items():
         try:
-            urls[path] = (await upload_media(pool, store, principal, path.rsplit("/", 1)[-1],
-                                             content, max_media_bytes)).url
+            urls[path] = (
+                await upload_media(
+                    pool, store, principal, path.rsplit("/", 1)[-1], content, max_media_bytes
+                )
+            ).url
         except Problem as problem:
             errors.append(RowError(row=path, field="media", message=problem.detail or ""))
     items = await asyncio.to_thread(_package_items, package.items, urls, errors)
     return await _create_all(pool, principal, items, bank_id, publish, errors)
 
 
-def _package_items(entries: list[PackageItem], urls: dict[str, str], errors: list[RowError]
-                   ) -> list[tuple[int | str, ItemCreate]]:
+def _package_items(
+    entries: list[PackageItem], urls: dict[str, str], errors: list[RowError]
+) -> list[tuple[int | str, ItemCreate]]:
     """The package's items, media relinked; a bad one is reported in ``errors``."""
     items: list[tuple[int | str, ItemCreate]] = []
     for entry in entries:
@@ -136,8 +162,9 @@ def _package_items(entries: list[PackageItem], urls: dict[str, str], errors: lis
     return items
 
 
-async def import_csv(pool: Any, principal: Principal, data: bytes, bank_id: uuid.UUID | None,
-                     publish: bool) -> ImportReport:
+async def import_csv(
+    pool: Any, principal: Principal, data: bytes, bank_id: uuid.UUID | None, publish: bool
+) -> ImportReport:
     principal.require_staff()
     try:
         good, errors = await asyncio.to_thread(parse_csv, data)
@@ -146,18 +173,25 @@ async def import_csv(pool: Any, principal: Principal, data: bytes, bank_id: uuid
     return await _create_all(pool, principal, [(n, i) for n, i in good], bank_id, publish, errors)
 
 
-async def export_qti_item(pool: Any, principal: Principal, item_id: uuid.UUID,
-                          version: int | None) -> bytes:
+async def export_qti_item(
+    pool: Any, principal: Principal, item_id: uuid.UUID, version: int | None
+) -> bytes:
     doc = await service.get_item(pool, principal, item_id, version)
     return export_item(f"item-{doc.id}-v{doc.version}", doc.item)
 
 
-async def export_qti_package(pool: Any, store: MediaStore, principal: Principal,
-                             bank_id: uuid.UUID | None, item_ids: list[uuid.UUID]) -> bytes:
+async def export_qti_package(
+    pool: Any,
+    store: MediaStore,
+    principal: Principal,
+    bank_id: uuid.UUID | None,
+    item_ids: list[uuid.UUID],
+) -> bytes:
     """A package of the given items, or of every item the caller sees in a bank."""
     if not item_ids:
-        page = await service.search_items(pool, principal, service.SearchQuery(
-            bank_id=bank_id, limit=MAX_EXPORT_ITEMS))
+        page = await service.search_items(
+            pool, principal, service.SearchQuery(bank_id=bank_id, limit=MAX_EXPORT_ITEMS)
+        )
         item_ids = [s.id for s in page.items]
     docs = [await service.get_item(pool, principal, i) for i in item_ids[:MAX_EXPORT_ITEMS]]
     wanted = {m for d in docs for m in _media_of(d.item)}
@@ -169,8 +203,11 @@ async def export_qti_package(pool: Any, store: MediaStore, principal: Principal,
             continue  # a dangling reference stays a reference; the item still exports
         data = content if isinstance(content, bytes) else await store.read(media_id)
         if data is not None:
-            media.append(PackedMedia(media_id, EXTENSIONS.get(doc.content_type, "bin"),
-                                     doc.content_type, data))
+            media.append(
+                PackedMedia(
+                    media_id, EXTENSIONS.get(doc.content_type, "bin"), doc.content_type, data
+                )
+            )
     return export_package([(f"item-{d.id}-v{d.version}", d.item) for d in docs], media)
 
 

@@ -36,8 +36,12 @@ def _diff(path: str, before: Any, after: Any, out: list[FieldChange]) -> None:
             sub = f"{path}.{key}" if path else str(key)
             _diff(sub, before.get(key), after.get(key), out)
         return
-    if (isinstance(before, list) and isinstance(after, list) and len(before) == len(after)
-            and all(isinstance(x, dict) for x in before + after)):
+    if (
+        isinstance(before, list)
+        and isinstance(after, list)
+        and len(before) == len(after)
+        and all(isinstance(x, dict) for x in before + after)
+    ):
         for index, (b, a) in enumerate(zip(before, after, strict=True)):
             _diff(f"{path}[{index}]", b, a, out)
         return

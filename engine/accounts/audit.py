@@ -43,18 +43,32 @@ class Actor(msgspec.Struct, frozen=True):
     ip: str
 
 
-async def record(conn: Any, actor: Actor | None, action: str, *, org_id: uuid.UUID | None,
-                 target: object = None, detail: dict[str, Any] | None = None,
-                 ip: str | None = None) -> None:
+async def record(
+    conn: Any,
+    actor: Actor | None,
+    action: str,
+    *,
+    org_id: uuid.UUID | None,
+    target: object = None,
+    detail: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> None:
     p = actor.principal if actor else None
     await conn.execute(
-        INSERT_AUDIT, p.user_id if p else None, p.role if p else None, p.org_id if p else None,
-        org_id, action, None if target is None else str(target), detail or {},
+        INSERT_AUDIT,
+        p.user_id if p else None,
+        p.role if p else None,
+        p.org_id if p else None,
+        org_id,
+        action,
+        None if target is None else str(target),
+        detail or {},
         actor.ip if actor else ip,
-    )  # fmt: skip
+    )
 
 
-async def entries(conn: Any, org_ids: list[uuid.UUID], action: str | None, before: int | None,
-                  limit: int) -> list[AuditEntry]:
+async def entries(
+    conn: Any, org_ids: list[uuid.UUID], action: str | None, before: int | None, limit: int
+) -> list[AuditEntry]:
     rows = await conn.fetch(AUDIT_OF_ORGS, org_ids, action, before, limit)
     return [AuditEntry(**{f: r[f] for f in AuditEntry.__struct_fields__}) for r in rows]

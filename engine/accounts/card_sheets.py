@@ -10,8 +10,17 @@ from fpdf import FPDF
 
 from engine.spreadsheet_cells import escape_row
 
-CSV_COLUMNS = ("school", "class", "national_id", "username", "display_name", "exam", "code",
-               "valid_from", "valid_until")
+CSV_COLUMNS = (
+    "school",
+    "class",
+    "national_id",
+    "username",
+    "display_name",
+    "exam",
+    "code",
+    "valid_from",
+    "valid_until",
+)
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 
 
@@ -33,9 +42,21 @@ def to_csv(cards: list[Card]) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for c in cards:
         # names, classes and titles are typed by people: escaped against CSV injection
-        writer.writerow(escape_row((c.school, c.class_name, c.national_id, c.username,
-                                    c.display_name, c.exam, c.code, c.valid_from,
-                                    c.valid_until)))
+        writer.writerow(
+            escape_row(
+                (
+                    c.school,
+                    c.class_name,
+                    c.national_id,
+                    c.username,
+                    c.display_name,
+                    c.exam,
+                    c.code,
+                    c.valid_from,
+                    c.valid_until,
+                )
+            )
+        )
     return out.getvalue().encode("utf-8")
 
 
@@ -60,8 +81,11 @@ def to_pdf(cards: list[Card]) -> bytes:
         pdf.set_font("Helvetica", "B", 10)
         pdf.cell(width - 8, 5, _latin1(card.exam)[:60])
         pdf.set_font("Helvetica", "", 9)
-        lines = (card.school, f"{card.display_name} ({card.class_name})",
-                 f"NISN {card.national_id}   user {card.username}")
+        lines = (
+            card.school,
+            f"{card.display_name} ({card.class_name})",
+            f"NISN {card.national_id}   user {card.username}",
+        )
         for offset, line in enumerate(lines):
             pdf.set_xy(x + 4, y + 11 + offset * 5)
             pdf.cell(width - 8, 5, _latin1(line)[:70])

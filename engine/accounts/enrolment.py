@@ -60,10 +60,14 @@ class Plan(msgspec.Struct):
 
 
 async def _plan(conn: Any, org_id: uuid.UUID, rows: list[EnrolmentRow]) -> Plan:
-    known = {r["national_id"]: r for r in
-             await conn.fetch(BY_NATIONAL_ID, [row.national_id for row in rows])}
-    usernames = {r["username"].lower(): r["national_id"] for r in
-                 await conn.fetch(BY_USERNAME, [row.username for row in rows])}
+    known = {
+        r["national_id"]: r
+        for r in await conn.fetch(BY_NATIONAL_ID, [row.national_id for row in rows])
+    }
+    usernames = {
+        r["username"].lower(): r["national_id"]
+        for r in await conn.fetch(BY_USERNAME, [row.username for row in rows])
+    }
     plan = Plan([], [], 0, [])
     for row in rows:
         found = known.get(row.national_id)
@@ -77,7 +81,10 @@ async def _plan(conn: Any, org_id: uuid.UUID, rows: list[EnrolmentRow]) -> Plan:
         elif found is None:
             plan.create.append(row)
         elif (found["username"], found["display_name"], found["class_name"]) != (
-                row.username, row.display_name, row.class_name):
+            row.username,
+            row.display_name,
+            row.class_name,
+        ):
             plan.update.append((found["id"], row))
         else:
             plan.unchanged += 1
@@ -91,29 +98,52 @@ async def _apply(svc: Services, conn: Any, org_id: uuid.UUID, plan: Plan) -> int
     class_ids = {r["name"]: r["id"] for r in await conn.fetch(CLASS_IDS, org_id)}
     passwords = passwords_for(svc.settings)
     # the bulk pool: a thousand hashes queue there, not in front of everyone's sign-in
-    hashes = await asyncio.gather(*(
-        passwords.hash_bulk(r.password) if r.password else asyncio.sleep(0, UNUSABLE_HASH)
-        for r in plan.create))  # fmt: skip
-    await conn.executemany(INSERT_STUDENT, [
-        (uuid.uuid4(), org_id, r.username, r.display_name, h, r.national_id,
-         class_ids[r.class_name]) for r, h in zip(plan.create, hashes, strict=True)])
-    await conn.executemany(UPDATE_STUDENT, [
-        (uid, r.username, r.display_name, class_ids[r.class_name]) for uid, r in plan.update])
+    hashes = await asyncio.gather(
+        *(
+            passwords.hash_bulk(r.password) if r.password else asyncio.sleep(0, UNUSABLE_HASH)
+            for r in plan.create
+        )
+    )
+    await conn.executemany(
+        INSERT_STUDENT,
+        [
+            (
+                uuid.uuid4(),
+                org_id,
+                r.username,
+                r.display_name,
+                h,
+                r.national_id,
+                class_ids[r.class_name],
+            )
+            for r, h in zip(plan.create, hashes, strict=True)
+        ],
+    )
+    await conn.executemany(
+        UPDATE_STUDENT,
+        [(uid, r.username, r.display_name, class_ids[r.class_name]) for uid, r in plan.update],
+    )
     after: int = await conn.fetchval("SELECT count(*) FROM classes WHERE org_id = $1", org_id)
     return after - before
 
 
-async def import_students(svc: Services, actor: Actor, org_id: uuid.UUID, body: bytes,
-                          dry_run: bool) -> EnrolmentReport:
+async def import_students(
+    svc: Services, actor: Actor, org_id: uuid.UUID, body: bytes, dry_run: bool
+) -> EnrolmentReport:
     # off the loop: scoring every password (zxcvbn) of a big file takes a while
-    parsed = await asyncio.to_thread(parse_enrolment, body,
-                                     password_min_score=svc.settings.password_min_score)
+    parsed = await asyncio.to_thread(
+        parse_enrolment, body, password_min_score=svc.settings.password_min_score
+    )
     async with svc.pool.acquire() as conn:
         await require_org(conn, actor.principal, org_id)
         kind = await conn.fetchval("SELECT kind FROM orgs WHERE id = $1", org_id)
         if kind != "school":
-            raise Problem(400, "validation_failed", "The request is not valid",
-                          "students are enrolled at a school, not at an organiser")
+            raise Problem(
+                400,
+                "validation_failed",
+                "The request is not valid",
+                "students are enrolled at a school, not at an organiser",
+            )
         async with conn.transaction():
             # two imports of one school wait for each other, so a file sent twice at once
             # still creates each student once
@@ -121,15 +151,28 @@ async def import_students(svc: Services, actor: Actor, org_id: uuid.UUID, body: 
             plan = await _plan(conn, org_id, parsed.rows)
             errors = sorted(parsed.errors + plan.errors, key=lambda e: (e.line, e.column or ""))
             report = EnrolmentReport(
-                dry_run=dry_run, rows=parsed.count, errors=errors, created=len(plan.create),
-                updated=len(plan.update), unchanged=plan.unchanged,
-            )  # fmt: skip
+                dry_run=dry_run,
+                rows=parsed.count,
+                errors=errors,
+                created=len(plan.create),
+                updated=len(plan.update),
+                unchanged=plan.unchanged,
+            )
             if errors or dry_run:
                 return report
             classes_created = await _apply(svc, conn, org_id, plan)
-            await audit.record(conn, actor, "enrolment.import", org_id=org_id, target=org_id,
-                               detail={"rows": parsed.count, "created": len(plan.create),
-                                       "updated": len(plan.update)})
+            await audit.record(
+                conn,
+                actor,
+                "enrolment.import",
+                org_id=org_id,
+                target=org_id,
+                detail={
+                    "rows": parsed.count,
+                    "created": len(plan.create),
+                    "updated": len(plan.update),
+                },
+            )
     return msgspec.structs.replace(report, classes_created=classes_created, stored=True)
 
 
@@ -137,5 +180,6 @@ async def export_students(svc: Services, principal: Principal, org_id: uuid.UUID
     async with svc.pool.acquire() as conn:
         await require_org(conn, principal, org_id)
         rows = await conn.fetch(EXPORT, org_id)
-    return export_csv([(r["national_id"], r["username"], r["display_name"], r["class_name"])
-                       for r in rows])
+    return export_csv(
+        [(r["national_id"], r["username"], r["display_name"], r["class_name"]) for r in rows]
+    )

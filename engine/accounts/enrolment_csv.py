@@ -100,8 +100,7 @@ def _password_problem(values: dict[str, str], min_score: int) -> str | None:
     return None if reason is None else f"too easy to guess (weak_password): {reason}"
 
 
-def parse_enrolment(data: bytes, max_rows: int = 200_000,
-                    password_min_score: int = 2) -> Parsed:
+def parse_enrolment(data: bytes, max_rows: int = 200_000, password_min_score: int = 2) -> Parsed:
     text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="surrogateescape")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     errors: list[RowError] = []
@@ -133,13 +132,17 @@ def parse_enrolment(data: bytes, max_rows: int = 200_000,
             errors.append(RowError(start, None, f"more than {max_rows} rows: split the file"))
             break
         if len(record) != len(fields):
-            errors.append(RowError(start, None,
-                                   f"expected {len(fields)} fields, found {len(record)}"))
+            errors.append(
+                RowError(start, None, f"expected {len(fields)} fields, found {len(record)}")
+            )
             continue
         # the export escapes formula-like text with one apostrophe: take it off again
         values = {f: unescape_text(v.strip()) for f, v in zip(fields, record, strict=True)}
-        row_errors = [RowError(start, f, problem) for f, v in values.items()
-                      if (problem := _bad_bytes(v) or _check(f, v))]
+        row_errors = [
+            RowError(start, f, problem)
+            for f, v in values.items()
+            if (problem := _bad_bytes(v) or _check(f, v))
+        ]
         values.setdefault("username", "")
         values["username"] = values["username"] or values["national_id"]
         if not any(e.column == "password" for e in row_errors):
@@ -149,8 +152,11 @@ def parse_enrolment(data: bytes, max_rows: int = 200_000,
         for key in ("national_id", "username"):
             if any(e.column == key for e in row_errors):
                 continue
-            if key == "username" and values["username"] == values["national_id"] and any(
-                    e.column == "national_id" for e in row_errors):
+            if (
+                key == "username"
+                and values["username"] == values["national_id"]
+                and any(e.column == "national_id" for e in row_errors)
+            ):
                 continue  # the username is the national id: one duplicate, said once
             seen = first_seen.setdefault((key, values[key].lower()), start)
             if seen != start:
@@ -158,9 +164,16 @@ def parse_enrolment(data: bytes, max_rows: int = 200_000,
         if row_errors:
             errors += row_errors
             continue
-        rows.append(EnrolmentRow(start, values["national_id"], values["display_name"],
-                                 values["class"], values["username"],
-                                 values.get("password") or None))
+        rows.append(
+            EnrolmentRow(
+                start,
+                values["national_id"],
+                values["display_name"],
+                values["class"],
+                values["username"],
+                values.get("password") or None,
+            )
+        )
     return Parsed(rows, errors, count)
 
 

@@ -100,8 +100,9 @@ SELECT window_open, window_close FROM exam_versions WHERE exam_id = $1 AND statu
 """
 
 
-async def exam_in_reach(conn: Any, principal: Principal, exam_id: uuid.UUID,
-                        owner_only: bool = False) -> tuple[uuid.UUID, str]:
+async def exam_in_reach(
+    conn: Any, principal: Principal, exam_id: uuid.UUID, owner_only: bool = False
+) -> tuple[uuid.UUID, str]:
     """The exam's organisation and title, if the caller's organisation owns the exam (or is
     above its owner) or, unless ``owner_only``, the exam is assigned to it."""
     row = await conn.fetchrow(EXAM_ORG, exam_id)
@@ -109,14 +110,16 @@ async def exam_in_reach(conn: Any, principal: Principal, exam_id: uuid.UUID,
         raise not_found("exam")
     if await reaches(conn, principal, row["org_id"]):
         return row["org_id"], row["title"]
-    if not owner_only and await conn.fetchval(ASSIGNED_TO, exam_id,
-                                              await orgs_reached(conn, principal)):
+    if not owner_only and await conn.fetchval(
+        ASSIGNED_TO, exam_id, await orgs_reached(conn, principal)
+    ):
         return row["org_id"], row["title"]
     raise not_found("exam")
 
 
-async def assign_classes(svc: Services, actor: Actor, exam_id: uuid.UUID,
-                         data: ClassAssignment) -> ClassAssignments:
+async def assign_classes(
+    svc: Services, actor: Actor, exam_id: uuid.UUID, data: ClassAssignment
+) -> ClassAssignments:
     p = actor.principal
     async with svc.pool.acquire() as conn, conn.transaction():
         await exam_in_reach(conn, p, exam_id)
@@ -124,14 +127,21 @@ async def assign_classes(svc: Services, actor: Actor, exam_id: uuid.UUID,
             found = await class_in_scope(conn, p, class_id)
             await conn.execute(ASSIGN_ORG, exam_id, found.org_id)
             await conn.execute(ASSIGN_CLASS, exam_id, class_id, found.org_id)
-            await audit.record(conn, actor, "exam.assign_class", org_id=found.org_id,
-                               target=exam_id, detail={"class_id": str(class_id)})
+            await audit.record(
+                conn,
+                actor,
+                "exam.assign_class",
+                org_id=found.org_id,
+                target=exam_id,
+                detail={"class_id": str(class_id)},
+            )
         rows = await conn.fetch(CLASSES_ASSIGNED, exam_id, await orgs_reached(conn, p))
     return ClassAssignments(exam_id, [r["class_id"] for r in rows])
 
 
-async def set_override(svc: Services, actor: Actor, exam_id: uuid.UUID, student_id: uuid.UUID,
-                       data: OverrideSet) -> Override:
+async def set_override(
+    svc: Services, actor: Actor, exam_id: uuid.UUID, student_id: uuid.UUID, data: OverrideSet
+) -> Override:
     """A student's own window, time limit or extra time on one exam.
 
     Who: staff of the exam's own organisation (or an organiser admin above it), for students
@@ -146,48 +156,94 @@ async def set_override(svc: Services, actor: Actor, exam_id: uuid.UUID, student_
         if student.role != "student":
             raise not_found("student")
         if not await reaches(conn, p, exam_org) and p.role != "school_admin":
-            raise forbidden("this exam belongs to another organisation: its staff or your "
-                            "school admin set a student's window and time")
+            raise forbidden(
+                "this exam belongs to another organisation: its staff or your "
+                "school admin set a student's window and time"
+            )
         terms = await conn.fetchrow(EXAM_TERMS, exam_id)
         if terms is None:
             raise not_found("exam")
         errors = override_errors(data, ExamTerms(**dict(terms)))
         if errors:
             raise validation_failed("the override strays too far from the exam", errors)
-        await conn.execute(UPSERT_OVERRIDE, exam_id, student_id, student.org_id,
-                           data.time_limit_s, data.window_open, data.window_close,
-                           data.extra_time_s, p.user_id)
-        await audit.record(conn, actor, "exam.override", org_id=student.org_id, target=exam_id,
-                           detail={"student_id": str(student_id), "time_limit_s":
-                                   data.time_limit_s, "extra_time_s": data.extra_time_s})
-    return Override(exam_id, student_id, data.time_limit_s, data.window_open, data.window_close,
-                    data.extra_time_s)
+        await conn.execute(
+            UPSERT_OVERRIDE,
+            exam_id,
+            student_id,
+            student.org_id,
+            data.time_limit_s,
+            data.window_open,
+            data.window_close,
+            data.extra_time_s,
+            p.user_id,
+        )
+        await audit.record(
+            conn,
+            actor,
+            "exam.override",
+            org_id=student.org_id,
+            target=exam_id,
+            detail={
+                "student_id": str(student_id),
+                "time_limit_s": data.time_limit_s,
+                "extra_time_s": data.extra_time_s,
+            },
+        )
+    return Override(
+        exam_id,
+        student_id,
+        data.time_limit_s,
+        data.window_open,
+        data.window_close,
+        data.extra_time_s,
+    )
 
 
-async def set_policy(svc: Services, actor: Actor, exam_id: uuid.UUID, data: ExamPolicy
-                     ) -> ExamPolicy:
+async def set_policy(
+    svc: Services, actor: Actor, exam_id: uuid.UUID, data: ExamPolicy
+) -> ExamPolicy:
     async with svc.pool.acquire() as conn, conn.transaction():
         org_id, _ = await exam_in_reach(conn, actor.principal, exam_id, owner_only=True)
         await conn.execute(UPSERT_POLICY, exam_id, data.device_policy, actor.principal.user_id)
-        await audit.record(conn, actor, "exam.policy", org_id=org_id, target=exam_id,
-                           detail={"device_policy": data.device_policy})
+        await audit.record(
+            conn,
+            actor,
+            "exam.policy",
+            org_id=org_id,
+            target=exam_id,
+            detail={"device_policy": data.device_policy},
+        )
     return data
 
 
 async def my_exams(svc: Services, principal: Principal) -> list[MyExam]:
     async with svc.pool.acquire() as conn:
         rows = await conn.fetch(MY_EXAMS, principal.user_id)
-    return [MyExam(
-        id=r["id"], title=r["title"], window_open=r["window_open"],
-        window_close=r["window_close"], time_limit_s=r["override_limit_s"] or r["time_limit_s"],
-        extra_time_s=effective_limit_s(r["time_limit_s"], r["override_limit_s"],
-                                       r["extra_time_pct"], r["extra_s"])
-        - (r["override_limit_s"] or r["time_limit_s"]),
-    ) for r in rows if principal.exam_id in (None, r["id"])]  # fmt: skip
+    return [
+        MyExam(
+            id=r["id"],
+            title=r["title"],
+            window_open=r["window_open"],
+            window_close=r["window_close"],
+            time_limit_s=r["override_limit_s"] or r["time_limit_s"],
+            extra_time_s=effective_limit_s(
+                r["time_limit_s"], r["override_limit_s"], r["extra_time_pct"], r["extra_s"]
+            )
+            - (r["override_limit_s"] or r["time_limit_s"]),
+        )
+        for r in rows
+        if principal.exam_id in (None, r["id"])
+    ]
 
 
-async def issue_cards(svc: Services, actor: Actor, exam_id: uuid.UUID, org_id: uuid.UUID | None,
-                      class_id: uuid.UUID | None, fmt: str) -> bytes:
+async def issue_cards(
+    svc: Services,
+    actor: Actor,
+    exam_id: uuid.UUID,
+    org_id: uuid.UUID | None,
+    class_id: uuid.UUID | None,
+    fmt: str,
+) -> bytes:
     """New cards for the students in reach (optionally one school or class), replacing their
     earlier ones; the file to print is the only place the codes ever appear."""
     p = actor.principal
@@ -203,20 +259,42 @@ async def issue_cards(svc: Services, actor: Actor, exam_id: uuid.UUID, org_id: u
         # must stop working too (revoked below, once the new codes are stored)
         replaced = await conn.fetch(CARDS_HELD, exam_id, [s["id"] for s in students])
         org_of = {s["id"]: s["org_id"] for s in students}
-        await conn.executemany(UPSERT_CARD, [
-            (exam_id, s["id"], org_of[s["id"]], cards.digest(code), p.user_id)
-            for s, code in issued])
+        await conn.executemany(
+            UPSERT_CARD,
+            [
+                (exam_id, s["id"], org_of[s["id"]], cards.digest(code), p.user_id)
+                for s, code in issued
+            ],
+        )
         for school in sorted({org_of[s["id"]] for s in students}):
-            await audit.record(conn, actor, "exam.cards_issue", org_id=school, target=exam_id,
-                               detail={"class_id": str(class_id) if class_id else None,
-                                       "cards": sum(org_of[s["id"]] == school for s in students)})
-    await revocation.revoke(svc.redis, svc.settings.redis_namespace,
-                            [revocation.card_subject(r["student_id"], exam_id) for r in replaced])
-    sheet = [card_sheets.Card(
-        username=s["username"], display_name=s["display_name"],
-        national_id=s["national_id"] or "", class_name=s["class_name"], school=s["school"],
-        exam=title, code=code,
-        valid_from=window["window_open"].isoformat() if window else "",
-        valid_until=window["window_close"].isoformat() if window else "",
-    ) for s, code in issued]  # fmt: skip
+            await audit.record(
+                conn,
+                actor,
+                "exam.cards_issue",
+                org_id=school,
+                target=exam_id,
+                detail={
+                    "class_id": str(class_id) if class_id else None,
+                    "cards": sum(org_of[s["id"]] == school for s in students),
+                },
+            )
+    await revocation.revoke(
+        svc.redis,
+        svc.settings.redis_namespace,
+        [revocation.card_subject(r["student_id"], exam_id) for r in replaced],
+    )
+    sheet = [
+        card_sheets.Card(
+            username=s["username"],
+            display_name=s["display_name"],
+            national_id=s["national_id"] or "",
+            class_name=s["class_name"],
+            school=s["school"],
+            exam=title,
+            code=code,
+            valid_from=window["window_open"].isoformat() if window else "",
+            valid_until=window["window_close"].isoformat() if window else "",
+        )
+        for s, code in issued
+    ]
     return card_sheets.render(sheet, fmt)

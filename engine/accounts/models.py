@@ -136,8 +136,7 @@ class OverrideSet(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     extra_time_s: Annotated[int, msgspec.Meta(ge=0, le=12 * 3600)] = 0
 
     def __post_init__(self) -> None:
-        check_optional_window("window_open", self.window_open, "window_close",
-                              self.window_close)
+        check_optional_window("window_open", self.window_open, "window_close", self.window_close)
 
 
 class Override(msgspec.Struct, frozen=True):

@@ -32,20 +32,34 @@ def override_errors(data: OverrideSet, exam: ExamTerms) -> list[dict[str, Any]]:
     """Each way the override strays too far, as ``{"field", "message"}``; empty if none."""
     errors: list[dict[str, Any]] = []
     earliest, latest = exam.window_open - OVERRIDE_SLACK, exam.window_close + OVERRIDE_SLACK
-    for field, value in (("window_open", data.window_open),
-                         ("window_close", data.window_close)):
+    for field, value in (("window_open", data.window_open), ("window_close", data.window_close)):
         if value is not None and not earliest <= value <= latest:
-            errors.append({"field": field, "message": f"must be within {OVERRIDE_SLACK.days} "
-                           "days of the exam's own window"})
+            errors.append(
+                {
+                    "field": field,
+                    "message": f"must be within {OVERRIDE_SLACK.days} "
+                    "days of the exam's own window",
+                }
+            )
     opens = data.window_open or exam.window_open
     closes = data.window_close or exam.window_close
     if closes <= opens:
-        errors.append({"field": "window_close", "message": "the student's window would close "
-                       "before it opens"})
+        errors.append(
+            {"field": "window_close", "message": "the student's window would close before it opens"}
+        )
     if data.time_limit_s is not None and data.time_limit_s > LIMIT_FACTOR * exam.time_limit_s:
-        errors.append({"field": "time_limit_s", "message": f"at most {LIMIT_FACTOR} times the "
-                       f"exam's limit ({LIMIT_FACTOR * exam.time_limit_s} s)"})
+        errors.append(
+            {
+                "field": "time_limit_s",
+                "message": f"at most {LIMIT_FACTOR} times the "
+                f"exam's limit ({LIMIT_FACTOR * exam.time_limit_s} s)",
+            }
+        )
     if data.extra_time_s > exam.time_limit_s:
-        errors.append({"field": "extra_time_s", "message": "at most the exam's own limit "
-                       f"({exam.time_limit_s} s)"})
+        errors.append(
+            {
+                "field": "extra_time_s",
+                "message": f"at most the exam's own limit ({exam.time_limit_s} s)",
+            }
+        )
     return errors

@@ -40,8 +40,11 @@ MANAGEABLE: dict[str, frozenset[str]] = {
 
 
 def _taken(err: asyncpg.UniqueViolationError) -> Problem:
-    what = {"users_username_key": "username", "users_national_id": "national_id",
-            "orgs_code": "code"}.get(err.constraint_name or "", "value")
+    what = {
+        "users_username_key": "username",
+        "users_national_id": "national_id",
+        "orgs_code": "code",
+    }.get(err.constraint_name or "", "value")
     return conflict("already_exists", "Already taken", f"this {what} is already in use")
 
 
@@ -54,8 +57,14 @@ async def create_org(svc: Services, actor: Actor, data: OrgCreate) -> Org:
             await conn.execute(sql.INSERT_ORG, org_id, parent, data.name, data.kind, data.code)
         except asyncpg.UniqueViolationError as err:
             raise _taken(err) from err
-        await audit.record(conn, actor, "org.create", org_id=org_id, target=org_id,
-                           detail={"name": data.name, "kind": data.kind, "parent": str(parent)})
+        await audit.record(
+            conn,
+            actor,
+            "org.create",
+            org_id=org_id,
+            target=org_id,
+            detail={"name": data.name, "kind": data.kind, "parent": str(parent)},
+        )
         return sql.org(await conn.fetchrow(sql.ORG_BY_ID, org_id))
 
 
@@ -71,21 +80,27 @@ async def get_org(svc: Services, principal: Principal, org_id: uuid.UUID) -> Org
         return sql.org(await conn.fetchrow(sql.ORG_BY_ID, org_id))
 
 
-async def create_class(svc: Services, actor: Actor, org_id: uuid.UUID, data: ClassCreate
-                       ) -> SchoolClass:
+async def create_class(
+    svc: Services, actor: Actor, org_id: uuid.UUID, data: ClassCreate
+) -> SchoolClass:
     class_id = uuid.uuid4()
     async with svc.pool.acquire() as conn, conn.transaction():
         await require_org(conn, actor.principal, org_id)
         await conn.execute(sql.INSERT_CLASS, class_id, org_id, data.name)
         row = await conn.fetchrow(sql.CLASS_BY_NAME, org_id, data.name)
         if row["id"] == class_id:
-            await audit.record(conn, actor, "class.create", org_id=org_id, target=class_id,
-                               detail={"name": data.name})
+            await audit.record(
+                conn,
+                actor,
+                "class.create",
+                org_id=org_id,
+                target=class_id,
+                detail={"name": data.name},
+            )
         return sql.school_class(row)
 
 
-async def list_classes(svc: Services, principal: Principal, org_id: uuid.UUID
-                       ) -> list[SchoolClass]:
+async def list_classes(svc: Services, principal: Principal, org_id: uuid.UUID) -> list[SchoolClass]:
     async with svc.pool.acquire() as conn:
         await require_org(conn, principal, org_id)
         return [sql.school_class(r) for r in await conn.fetch(sql.CLASSES_OF_ORG, org_id)]
@@ -104,8 +119,10 @@ async def _check_class(conn: Any, class_id: uuid.UUID | None, org_id: uuid.UUID)
         return
     row = await conn.fetchrow(sql.CLASS_BY_ID, class_id)
     if row is None or row["org_id"] != org_id:
-        raise validation_failed("no such class in this school",
-                                [{"field": "class_id", "message": "not a class of this school"}])
+        raise validation_failed(
+            "no such class in this school",
+            [{"field": "class_id", "message": "not a class of this school"}],
+        )
 
 
 def _require_manageable(principal: Principal, role: str) -> None:
@@ -117,10 +134,16 @@ async def create_user(svc: Services, actor: Actor, org_id: uuid.UUID, data: User
     p = actor.principal
     _require_manageable(p, data.role)
     if data.password:
-        await require_strong(data.password, svc.settings.password_min_score,
-                             (data.username, data.display_name, data.national_id or ""))
-    password_hash = (await passwords_for(svc.settings).hash_async(data.password)
-                     if data.password else UNUSABLE_HASH)
+        await require_strong(
+            data.password,
+            svc.settings.password_min_score,
+            (data.username, data.display_name, data.national_id or ""),
+        )
+    password_hash = (
+        await passwords_for(svc.settings).hash_async(data.password)
+        if data.password
+        else UNUSABLE_HASH
+    )
     user_id = uuid.uuid4()
     async with svc.pool.acquire() as conn, conn.transaction():
         await require_org(conn, p, org_id)
@@ -129,18 +152,40 @@ async def create_user(svc: Services, actor: Actor, org_id: uuid.UUID, data: User
             raise validation_failed(f"a {data.role} account cannot belong to a {kind}")
         await _check_class(conn, data.class_id, org_id)
         try:
-            await conn.execute(sql.INSERT_USER, user_id, org_id, data.username, data.display_name,
-                               data.role, password_hash, data.national_id, data.class_id,
-                               data.extra_time_pct)
+            await conn.execute(
+                sql.INSERT_USER,
+                user_id,
+                org_id,
+                data.username,
+                data.display_name,
+                data.role,
+                password_hash,
+                data.national_id,
+                data.class_id,
+                data.extra_time_pct,
+            )
         except asyncpg.UniqueViolationError as err:
             raise _taken(err) from err
-        await audit.record(conn, actor, "user.create", org_id=org_id, target=user_id,
-                           detail={"username": data.username, "role": data.role})
+        await audit.record(
+            conn,
+            actor,
+            "user.create",
+            org_id=org_id,
+            target=user_id,
+            detail={"username": data.username, "role": data.role},
+        )
         return sql.user(await conn.fetchrow(sql.USER_BY_ID, user_id))
 
 
-async def list_users(svc: Services, principal: Principal, org_id: uuid.UUID, role: str | None,
-                     class_id: uuid.UUID | None, after: str, limit: int) -> list[User]:
+async def list_users(
+    svc: Services,
+    principal: Principal,
+    org_id: uuid.UUID,
+    role: str | None,
+    class_id: uuid.UUID | None,
+    after: str,
+    limit: int,
+) -> list[User]:
     async with svc.pool.acquire() as conn:
         await require_org(conn, principal, org_id)
         rows = await conn.fetch(sql.USERS_OF_ORG, org_id, role, class_id, after, limit)
@@ -164,31 +209,56 @@ async def update_user(svc: Services, actor: Actor, user_id: uuid.UUID, data: Use
     p = actor.principal
     if data.password is not msgspec.UNSET:
         # names the caller gives in the same request count too
-        await require_strong(data.password, svc.settings.password_min_score, [
-            v for v in (data.display_name, data.national_id) if isinstance(v, str)])
-    new_hash = (None if data.password is msgspec.UNSET
-                else await passwords_for(svc.settings).hash_async(data.password))
+        await require_strong(
+            data.password,
+            svc.settings.password_min_score,
+            [v for v in (data.display_name, data.national_id) if isinstance(v, str)],
+        )
+    new_hash = (
+        None
+        if data.password is msgspec.UNSET
+        else await passwords_for(svc.settings).hash_async(data.password)
+    )
     async with svc.pool.acquire() as conn, conn.transaction():
         found = await user_in_scope(conn, p, user_id)
         _require_manageable(p, found.role)
-        merged = msgspec.structs.replace(found, **{
-            f: getattr(data, f) for f in ("display_name", "class_id", "national_id",
-                                          "extra_time_pct")
-            if getattr(data, f) is not msgspec.UNSET})  # fmt: skip
+        merged = msgspec.structs.replace(
+            found,
+            **{
+                f: getattr(data, f)
+                for f in ("display_name", "class_id", "national_id", "extra_time_pct")
+                if getattr(data, f) is not msgspec.UNSET
+            },
+        )
         await _check_class(conn, merged.class_id, found.org_id)
         try:
-            await conn.execute(sql.UPDATE_USER, user_id, merged.display_name, merged.class_id,
-                               merged.national_id, merged.extra_time_pct)
+            await conn.execute(
+                sql.UPDATE_USER,
+                user_id,
+                merged.display_name,
+                merged.class_id,
+                merged.national_id,
+                merged.extra_time_pct,
+            )
         except asyncpg.UniqueViolationError as err:
             raise _taken(err) from err
-        changed = sorted(f for f in data.__struct_fields__
-                         if getattr(data, f) is not msgspec.UNSET and f != "password")
+        changed = sorted(
+            f
+            for f in data.__struct_fields__
+            if getattr(data, f) is not msgspec.UNSET and f != "password"
+        )
         if new_hash is not None:
             await conn.execute(sql.SET_PASSWORD, user_id, new_hash)
             await refresh.revoke_user(conn, user_id)
             changed.append("password")
-        await audit.record(conn, actor, "user.update", org_id=found.org_id, target=user_id,
-                           detail={"fields": changed})
+        await audit.record(
+            conn,
+            actor,
+            "user.update",
+            org_id=found.org_id,
+            target=user_id,
+            detail={"fields": changed},
+        )
         updated = sql.user(await conn.fetchrow(sql.USER_BY_ID, user_id))
     if new_hash is not None:
         await revoke_sign_ins(svc, user_id)
@@ -222,9 +292,12 @@ async def change_password(svc: Services, actor: Actor, data: PasswordChange) -> 
         row = await conn.fetchrow(sql.PASSWORD_AND_NAMES, p.user_id)
     if row is None:
         raise Problem(401, "unauthorized", "This account no longer exists")
-    await require_strong(data.new_password, svc.settings.password_min_score,
-                         (row["username"], row["display_name"], row["national_id"] or ""),
-                         field="new_password")
+    await require_strong(
+        data.new_password,
+        svc.settings.password_min_score,
+        (row["username"], row["display_name"], row["national_id"] or ""),
+        field="new_password",
+    )
     limits = limits_for(svc.redis, svc.settings)
     reservation = await limits.reserve(actor.ip, f"password:{p.user_id}", p.device or "-")
     ok, _ = await passwords.verify(row["password_hash"], data.current_password)
@@ -235,24 +308,25 @@ async def change_password(svc: Services, actor: Actor, data: PasswordChange) -> 
     async with svc.pool.acquire() as conn, conn.transaction():
         await conn.execute(sql.SET_PASSWORD, p.user_id, new_hash)
         await refresh.revoke_user(conn, p.user_id)
-        await audit.record(conn, actor, "user.password_change", org_id=p.org_id,
-                           target=p.user_id)
+        await audit.record(conn, actor, "user.password_change", org_id=p.org_id, target=p.user_id)
     await revoke_sign_ins(svc, p.user_id)
 
 
 async def revoke_sign_ins(svc: Services, user_id: uuid.UUID) -> None:
     """Every access token of the account, wherever issued, is refused within the revocation
     refresh interval (engine/auth/revocation.py)."""
-    await revocation.revoke(svc.redis, svc.settings.redis_namespace,
-                            [revocation.user_subject(user_id)])
+    await revocation.revoke(
+        svc.redis, svc.settings.redis_namespace, [revocation.user_subject(user_id)]
+    )
 
 
 async def _managed_other(conn: Any, actor: Actor, user_id: uuid.UUID) -> User:
     found = await user_in_scope(conn, actor.principal, user_id)
     _require_manageable(actor.principal, found.role)
     if user_id == actor.principal.user_id:
-        raise conflict("own_account", "You cannot do this to your own account",
-                       "ask another administrator")
+        raise conflict(
+            "own_account", "You cannot do this to your own account", "ask another administrator"
+        )
     return found
 
 
@@ -263,8 +337,13 @@ async def set_disabled(svc: Services, actor: Actor, user_id: uuid.UUID, disabled
         await conn.execute(sql.SET_DISABLED, user_id, disabled)
         if disabled:
             await refresh.revoke_user(conn, user_id)
-        await audit.record(conn, actor, "user.disable" if disabled else "user.enable",
-                           org_id=found.org_id, target=user_id)
+        await audit.record(
+            conn,
+            actor,
+            "user.disable" if disabled else "user.enable",
+            org_id=found.org_id,
+            target=user_id,
+        )
         changed = sql.user(await conn.fetchrow(sql.USER_BY_ID, user_id))
     if disabled:
         await revoke_sign_ins(svc, user_id)
@@ -279,7 +358,16 @@ async def remove_user(svc: Services, actor: Actor, user_id: uuid.UUID) -> None:
         await conn.execute(sql.REMOVE_USER, user_id, UNUSABLE_HASH)
         await conn.execute(sql.DELETE_CARDS_OF, user_id)
         await refresh.revoke_user(conn, user_id)
-        await audit.record(conn, actor, "user.remove", org_id=found.org_id, target=user_id,
-                           detail={"username": found.username, "role": found.role,
-                                   "national_id": found.national_id})
+        await audit.record(
+            conn,
+            actor,
+            "user.remove",
+            org_id=found.org_id,
+            target=user_id,
+            detail={
+                "username": found.username,
+                "role": found.role,
+                "national_id": found.national_id,
+            },
+        )
     await revoke_sign_ins(svc, user_id)

@@ -53,17 +53,29 @@ async def _sitting(conn: Any, actor: Actor, sitting_id: uuid.UUID) -> Any:
 
 
 async def _log(conn: Any, actor: Actor, row: Any, kind: str, detail: dict[str, Any]) -> None:
-    await conn.execute(INSERT_EVENT, row["id"], row["exam_id"], row["org_id"], row["student_id"],
-                       kind, actor.principal.user_id, detail)
-    await audit.record(conn, actor, f"sitting.{kind}", org_id=row["org_id"], target=row["id"],
-                       detail=detail)
+    await conn.execute(
+        INSERT_EVENT,
+        row["id"],
+        row["exam_id"],
+        row["org_id"],
+        row["student_id"],
+        kind,
+        actor.principal.user_id,
+        detail,
+    )
+    await audit.record(
+        conn, actor, f"sitting.{kind}", org_id=row["org_id"], target=row["id"], detail=detail
+    )
 
 
 def _refuse(reply: ActionReply) -> None:
     match reply.status:
         case "no_session":
-            raise conflict("sitting_not_started", "This sitting has not started",
-                           "there is no clock to stop or extend yet")
+            raise conflict(
+                "sitting_not_started",
+                "This sitting has not started",
+                "there is no clock to stop or extend yet",
+            )
         case "submitted" | "graded":
             raise conflict("sitting_submitted", "This sitting is already submitted")
         case "time_expired":
@@ -86,16 +98,22 @@ async def room(svc: Services, actor: Actor, exam_id: uuid.UUID, class_id: uuid.U
     seats = []
     for r in rows:
         state = by_id.get(r["sitting_id"]) if r["sitting_id"] else None
-        active = state is not None and state.state == "active"
-        seats.append(Seat(
-            student_id=r["student_id"], username=r["username"], display_name=r["display_name"],
-            sitting_id=r["sitting_id"], state=r["state"],
-            online=active and now_ms - state.last_seen_ms <= window_ms,  # type: ignore[union-attr]
-            paused=state is not None and state.paused_since_ms is not None,
-            remaining_ms=None if not active else max(0, state.deadline_ms - (  # type: ignore[union-attr]
-                state.paused_since_ms or now_ms)),  # type: ignore[union-attr]
-            device_locked=state is not None and state.device is not None,
-        ))  # fmt: skip
+        live_state = state if state is not None and state.state == "active" else None
+        seats.append(
+            Seat(
+                student_id=r["student_id"],
+                username=r["username"],
+                display_name=r["display_name"],
+                sitting_id=r["sitting_id"],
+                state=r["state"],
+                online=live_state is not None and now_ms - live_state.last_seen_ms <= window_ms,
+                paused=state is not None and state.paused_since_ms is not None,
+                remaining_ms=None
+                if live_state is None
+                else max(0, live_state.deadline_ms - (live_state.paused_since_ms or now_ms)),
+                device_locked=state is not None and state.device is not None,
+            )
+        )
     return Room(exam_id, class_id, now_ms, seats)
 
 
@@ -116,13 +134,19 @@ async def resume(svc: Services, actor: Actor, sitting_id: uuid.UUID) -> ProctorO
         _refuse(reply)
         if reply.status == "resumed":
             await conn.execute(SET_DEADLINE, sitting_id, _dt(reply.deadline_ms))
-            await _log(conn, actor, row, "resumed", {"paused_for_ms": reply.value,
-                                                     "deadline_ms": reply.deadline_ms})
+            await _log(
+                conn,
+                actor,
+                row,
+                "resumed",
+                {"paused_for_ms": reply.value, "deadline_ms": reply.deadline_ms},
+            )
     return _outcome(reply, False)
 
 
-async def extra_time(svc: Services, actor: Actor, sitting_id: uuid.UUID, seconds: int
-                     ) -> ProctorOutcome:
+async def extra_time(
+    svc: Services, actor: Actor, sitting_id: uuid.UUID, seconds: int
+) -> ProctorOutcome:
     async with svc.pool.acquire() as conn:
         row = await _sitting(conn, actor, sitting_id)
         # grants add up: in all, at most the exam's own limit again (a room's power cut, not a
@@ -131,13 +155,20 @@ async def extra_time(svc: Services, actor: Actor, sitting_id: uuid.UUID, seconds
         if granted + seconds > row["time_limit_s"]:
             raise validation_failed(
                 "extra time in all may not exceed the exam's own time limit",
-                [{"field": "seconds", "message": f"at most {row['time_limit_s'] - granted} s "
-                  "more for this sitting"}])
+                [
+                    {
+                        "field": "seconds",
+                        "message": f"at most {row['time_limit_s'] - granted} s "
+                        "more for this sitting",
+                    }
+                ],
+            )
         reply = await proctor_store(svc.redis, svc.keyspace).extend(sitting_id, seconds * 1000)
         _refuse(reply)
         await conn.execute(ADD_EXTRA, sitting_id, _dt(reply.deadline_ms), seconds)
-        await _log(conn, actor, row, "extra_time", {"seconds": seconds,
-                                                    "deadline_ms": reply.deadline_ms})
+        await _log(
+            conn, actor, row, "extra_time", {"seconds": seconds, "deadline_ms": reply.deadline_ms}
+        )
     return _outcome(reply, reply.value == 1)
 
 
@@ -151,8 +182,9 @@ async def reset_device(svc: Services, actor: Actor, sitting_id: uuid.UUID) -> Pr
     return ProctorOutcome(sitting_id, "ok", 0, False)
 
 
-async def room_action(svc: Services, actor: Actor, exam_id: uuid.UUID, class_id: uuid.UUID,
-                      action: str) -> RoomOutcome:
+async def room_action(
+    svc: Services, actor: Actor, exam_id: uuid.UUID, class_id: uuid.UUID, action: str
+) -> RoomOutcome:
     """Pause or resume every running sitting of a room at once (a power cut, a fire drill)."""
     if action not in ("pause", "resume"):
         raise not_found("room action")
@@ -169,8 +201,12 @@ async def room_action(svc: Services, actor: Actor, exam_id: uuid.UUID, class_id:
             if action == "resume" and changed:
                 await conn.execute(SET_DEADLINE, reply.sitting_id, _dt(reply.deadline_ms))
             if changed:
-                await _log(conn, actor, rows[reply.sitting_id],
-                           "paused" if action == "pause" else "resumed",
-                           {"room": str(class_id), "value_ms": reply.value})
+                await _log(
+                    conn,
+                    actor,
+                    rows[reply.sitting_id],
+                    "paused" if action == "pause" else "resumed",
+                    {"room": str(class_id), "value_ms": reply.value},
+                )
             outcomes.append(_outcome(reply, reply.status in ("paused", "already_paused")))
     return RoomOutcome(exam_id, class_id, outcomes)

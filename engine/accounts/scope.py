@@ -40,8 +40,9 @@ async def reaches(conn: Any, principal: Principal, org_id: uuid.UUID) -> bool:
     return bool(await conn.fetchval(ORG_UNDER, org_id, principal.org_id))
 
 
-async def require_org(conn: Any, principal: Principal, org_id: uuid.UUID | None,
-                      what: str = "organisation") -> uuid.UUID:
+async def require_org(
+    conn: Any, principal: Principal, org_id: uuid.UUID | None, what: str = "organisation"
+) -> uuid.UUID:
     if org_id is None or not await reaches(conn, principal, org_id):
         raise not_found(what)
     return org_id

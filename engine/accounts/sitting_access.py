@@ -71,38 +71,57 @@ class Access(msgspec.Struct, frozen=True):
     device_policy: str = "take_over"
 
 
-def effective_limit_s(limit_s: int, override_limit_s: int | None, extra_pct: int,
-                      extra_s: int) -> int:
+def effective_limit_s(
+    limit_s: int, override_limit_s: int | None, extra_pct: int, extra_s: int
+) -> int:
     """The student's own time: the override's limit (else the exam's), plus the standing
     percentage accommodation, plus the per-exam extra seconds."""
     base = override_limit_s or limit_s
     return base + (base * extra_pct) // 100 + extra_s
 
 
-async def for_student(conn: Any, exam: PublishedVersion, principal: Principal
-                      ) -> tuple[PublishedVersion, Access]:
+async def for_student(
+    conn: Any, exam: PublishedVersion, principal: Principal
+) -> tuple[PublishedVersion, Access]:
     row = await conn.fetchrow(STUDENT_ACCESS, exam.exam_id, principal.user_id)
     if row is None or (row["class_restricted"] and not row["in_class"]):
         raise not_found("exam")
-    limit = effective_limit_s(exam.time_limit_s, row["time_limit_s"], row["extra_time_pct"],
-                              row["extra_s"])
+    limit = effective_limit_s(
+        exam.time_limit_s, row["time_limit_s"], row["extra_time_pct"], row["extra_s"]
+    )
     mine = msgspec.structs.replace(
-        exam, time_limit_s=limit, window_open=row["window_open"] or exam.window_open,
+        exam,
+        time_limit_s=limit,
+        window_open=row["window_open"] or exam.window_open,
         window_close=row["window_close"] or exam.window_close,
-    )  # fmt: skip
+    )
     return mine, Access(device_policy=row["device_policy"])
 
 
-async def record_event(pool: Any, sitting_id: uuid.UUID, exam_id: uuid.UUID, org_id: uuid.UUID,
-                       student_id: uuid.UUID, kind: str, actor_id: uuid.UUID | None,
-                       detail: dict[str, Any]) -> None:
+async def record_event(
+    pool: Any,
+    sitting_id: uuid.UUID,
+    exam_id: uuid.UUID,
+    org_id: uuid.UUID,
+    student_id: uuid.UUID,
+    kind: str,
+    actor_id: uuid.UUID | None,
+    detail: dict[str, Any],
+) -> None:
     async with pool.acquire() as conn:
-        await conn.execute(INSERT_EVENT, sitting_id, exam_id, org_id, student_id, kind, actor_id,
-                           detail)
+        await conn.execute(
+            INSERT_EVENT, sitting_id, exam_id, org_id, student_id, kind, actor_id, detail
+        )
 
 
-async def claim_device(pool: Any, store: ProctorStore, principal: Principal,
-                       sitting_id: uuid.UUID, exam_id: uuid.UUID, access: Access) -> None:
+async def claim_device(
+    pool: Any,
+    store: ProctorStore,
+    principal: Principal,
+    sitting_id: uuid.UUID,
+    exam_id: uuid.UUID,
+    access: Access,
+) -> None:
     """One active device per sitting: take over (the old device's answers are refused from
     now on) or refuse, per the exam's policy; either is recorded for proctoring."""
     if not principal.device:
@@ -110,15 +129,36 @@ async def claim_device(pool: Any, store: ProctorStore, principal: Principal,
     reply = await store.claim_device(sitting_id, principal.device, access.device_policy)
     if reply.status in ("ok", "no_session"):
         return
-    kind = {"taken_over": "device_takeover", "refused": "device_refused",
-            "replaced": "device_refused"}[reply.status]
-    await record_event(pool, sitting_id, exam_id, principal.org_id, principal.user_id, kind,
-                       principal.user_id, {"device": principal.device,
-                                           "other_device": reply.other_device,
-                                           "policy": access.device_policy})
+    kind = {
+        "taken_over": "device_takeover",
+        "refused": "device_refused",
+        "replaced": "device_refused",
+    }[reply.status]
+    await record_event(
+        pool,
+        sitting_id,
+        exam_id,
+        principal.org_id,
+        principal.user_id,
+        kind,
+        principal.user_id,
+        {
+            "device": principal.device,
+            "other_device": reply.other_device,
+            "policy": access.device_policy,
+        },
+    )
     if reply.status == "refused":
-        raise Problem(409, "device_locked", "This exam is open on another device",
-                      "this exam allows one device; ask your proctor to reset the device lock")
+        raise Problem(
+            409,
+            "device_locked",
+            "This exam is open on another device",
+            "this exam allows one device; ask your proctor to reset the device lock",
+        )
     if reply.status == "replaced":
-        raise Problem(409, "device_replaced", "This sitting continues on another device",
-                      "the exam was opened on another device after this one")
+        raise Problem(
+            409,
+            "device_replaced",
+            "This sitting continues on another device",
+            "the exam was opened on another device after this one",
+        )

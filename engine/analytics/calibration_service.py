@@ -77,8 +77,9 @@ def fit_rows(order: list[str], rows: Rows, model: str, scale: ScoreScale) -> Fit
 
 
 async def _rows(conn: Any, exam_id: uuid.UUID) -> Rows:
-    return [(r["sitting_id"], r["items"])
-            for r in await conn.fetch(GRADED_ITEMS_TEXT, exam_id, None)]
+    return [
+        (r["sitting_id"], r["items"]) for r in await conn.fetch(GRADED_ITEMS_TEXT, exam_id, None)
+    ]
 
 
 async def _read_rows(dsn: str, exam_id: uuid.UUID) -> Rows:
@@ -89,15 +90,17 @@ async def _read_rows(dsn: str, exam_id: uuid.UUID) -> Rows:
         await conn.close()
 
 
-def fit_exam(dsn: str, exam_id: uuid.UUID, order: list[str], model: str, scale: ScoreScale
-             ) -> Fitted:
+def fit_exam(
+    dsn: str, exam_id: uuid.UUID, order: list[str], model: str, scale: ScoreScale
+) -> Fitted:
     """The whole job, in a worker process: it reads the exam's results itself (sending
     hundreds of thousands of rows from the API process would pickle them under its GIL)."""
     return fit_rows(order, asyncio.run(_read_rows(dsn, exam_id)), model, scale)
 
 
-async def _run(svc: Services, scope: ExamScope, run_id: uuid.UUID, model: str,
-               scale: ScoreScale) -> None:
+async def _run(
+    svc: Services, scope: ExamScope, run_id: uuid.UUID, model: str, scale: ScoreScale
+) -> None:
     pool = svc.pool
     try:
         order = [item_id for item_id, _, _ in item_order(scope)]
@@ -106,17 +109,38 @@ async def _run(svc: Services, scope: ExamScope, run_id: uuid.UUID, model: str,
                 rows = await _rows(conn, scope.exam_id)
             fitted = fit_rows(order, rows, model, scale)
         else:
-            fitted = await svc.cpu.run("calibration", fit_exam, svc.settings.database_url,
-                                       scope.exam_id, order, model, scale, wait=True)
+            fitted = await svc.cpu.run(
+                "calibration",
+                fit_exam,
+                svc.settings.database_url,
+                scope.exam_id,
+                order,
+                model,
+                scale,
+                wait=True,
+            )
         result, sittings, theta, se, scaled = fitted
         async with pool.acquire() as conn, conn.transaction():
-            await conn.execute(INSERT_PARAMETERS, run_id, order,
-                               [p.a for p in result.items], [p.b for p in result.items],
-                               [p.c for p in result.items])
-            await conn.execute(UPDATE_ABILITIES, run_id, sittings,
-                               theta.tolist(), se.tolist(), scaled.tolist())
-            await conn.execute(FINISH_RUN, run_id, len(sittings), len(order), result.iterations,
-                               result.converged, result.log_likelihood)
+            await conn.execute(
+                INSERT_PARAMETERS,
+                run_id,
+                order,
+                [p.a for p in result.items],
+                [p.b for p in result.items],
+                [p.c for p in result.items],
+            )
+            await conn.execute(
+                UPDATE_ABILITIES, run_id, sittings, theta.tolist(), se.tolist(), scaled.tolist()
+            )
+            await conn.execute(
+                FINISH_RUN,
+                run_id,
+                len(sittings),
+                len(order),
+                result.iterations,
+                result.converged,
+                result.log_likelihood,
+            )
         await results_version.bump(svc.redis, svc.settings.redis_namespace, scope.exam_id)
     except Exception as err:
         log.exception("calibration %s failed", run_id)
@@ -128,23 +152,29 @@ def _run_view(row: Any) -> CalibrationRun:
     return CalibrationRun(**{f: row[f] for f in CalibrationRun.__struct_fields__})
 
 
-async def start_calibration(svc: Services, principal: Principal, exam_id: uuid.UUID,
-                            request: CalibrationRequest) -> CalibrationRun:
+async def start_calibration(
+    svc: Services, principal: Principal, exam_id: uuid.UUID, request: CalibrationRequest
+) -> CalibrationRun:
     pool = svc.pool
     scope = await exam_scope(pool, principal, exam_id)
     if scope.org_filter is not None:
         raise not_found("exam")  # only the exam's own organisation calibrates it
     if scope.window_close > datetime.now(UTC):
-        raise conflict("exam_still_open", "The exam window is still open",
-                       "item parameters are calibrated once every response is in")
-    scale = request.scale or (msgspec.convert(scope.score_scale, ScoreScale)
-                              if scope.score_scale else ScoreScale())
+        raise conflict(
+            "exam_still_open",
+            "The exam window is still open",
+            "item parameters are calibrated once every response is in",
+        )
+    scale = request.scale or (
+        msgspec.convert(scope.score_scale, ScoreScale) if scope.score_scale else ScoreScale()
+    )
     run_id = uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
         if await conn.fetchval(RUNNING_RUN, exam_id):
             raise conflict("calibration_running", "A calibration of this exam is running")
-        await conn.execute(INSERT_RUN, run_id, exam_id, scope.org_id, request.model,
-                           principal.user_id)
+        await conn.execute(
+            INSERT_RUN, run_id, exam_id, scope.org_id, request.model, principal.user_id
+        )
         row = await conn.fetchrow(RUN_BY_ID, run_id)
     task = asyncio.create_task(_run(svc, scope, run_id, request.model, scale))
     _running.add(task)
@@ -152,8 +182,7 @@ async def start_calibration(svc: Services, principal: Principal, exam_id: uuid.U
     return _run_view(row)
 
 
-async def latest_calibration(pool: Any, principal: Principal, exam_id: uuid.UUID
-                             ) -> CalibrationRun:
+async def latest_calibration(pool: Any, principal: Principal, exam_id: uuid.UUID) -> CalibrationRun:
     await exam_scope(pool, principal, exam_id)
     async with pool.acquire() as conn:
         row = await conn.fetchrow(LATEST_RUN, exam_id)

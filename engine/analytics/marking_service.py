@@ -23,30 +23,38 @@ from grading.scoring import apply_manual_mark
 from grading.types import EssayKey, ManualMark
 
 
-async def pending_marks(svc: Services, principal: Principal, exam_id: uuid.UUID
-                        ) -> list[PendingMark]:
+async def pending_marks(
+    svc: Services, principal: Principal, exam_id: uuid.UUID
+) -> list[PendingMark]:
     scope = await exam_scope(svc.pool, principal, exam_id)
     spec = await svc.keys.get(str(scope.version_id))
     order = item_order(scope)
     async with svc.pool.acquire() as conn:
         rows = await conn.fetch(PENDING_MARKS, exam_id, scope.org_filter)
-        contents = await conn.fetch(ITEM_CONTENTS, [uuid.UUID(i) for i, _, _ in order],
-                                    [v for _, _, v in order])
+        contents = await conn.fetch(
+            ITEM_CONTENTS, [uuid.UUID(i) for i, _, _ in order], [v for _, _, v in order]
+        )
     stems = {str(r["item_id"]): str(r["content"].get("stem", ""))[:300] for r in contents}
     pending = []
     for row in rows:
         key = spec.keys.get(row["item_id"])
         response = row["response"] or {}
-        pending.append(PendingMark(
-            sitting_id=row["sitting_id"], username=row["username"], item_id=row["item_id"],
-            stem=stems.get(row["item_id"], ""), max_points=key.points if key else 0.0,
-            response_text=response.get("text"),
-        ))  # fmt: skip
+        pending.append(
+            PendingMark(
+                sitting_id=row["sitting_id"],
+                username=row["username"],
+                item_id=row["item_id"],
+                stem=stems.get(row["item_id"], ""),
+                max_points=key.points if key else 0.0,
+                response_text=response.get("text"),
+            )
+        )
     return pending
 
 
-async def mark_item(svc: Services, principal: Principal, sitting_id: uuid.UUID,
-                    request: MarkRequest) -> SittingResult:
+async def mark_item(
+    svc: Services, principal: Principal, sitting_id: uuid.UUID, request: MarkRequest
+) -> SittingResult:
     principal.require_staff()
     async with svc.pool.acquire() as conn:
         sitting = await conn.fetchrow(SITTING_FOR_MARKING, sitting_id)
@@ -60,17 +68,30 @@ async def mark_item(svc: Services, principal: Principal, sitting_id: uuid.UUID,
     version = await _version_of(svc, sitting_id)
     key = (await svc.keys.get(version)).keys.get(request.item)
     if not isinstance(key, EssayKey):
-        raise validation_failed("only essay items are marked by hand",
-                                [{"field": "item", "message": "not an essay item of this exam"}])
-    mark = ManualMark(points=request.points, criteria=dict(request.criteria),
-                      marker=str(principal.user_id))
+        raise validation_failed(
+            "only essay items are marked by hand",
+            [{"field": "item", "message": "not an essay item of this exam"}],
+        )
+    mark = ManualMark(
+        points=request.points, criteria=dict(request.criteria), marker=str(principal.user_id)
+    )
     check_mark(key, mark)
     async with svc.pool.acquire() as conn:
-        await conn.execute(UPSERT_MARK, sitting_id, request.item, request.points,
-                           dict(request.criteria), request.note, principal.user_id)
-        marks = {r["item_id"]: ManualMark(points=r["points"], criteria=r["criteria"],
-                                          marker=str(r["marked_by"]))
-                 for r in await conn.fetch(MARKS_OF_SITTING, sitting_id)}
+        await conn.execute(
+            UPSERT_MARK,
+            sitting_id,
+            request.item,
+            request.points,
+            dict(request.criteria),
+            request.note,
+            principal.user_id,
+        )
+        marks = {
+            r["item_id"]: ManualMark(
+                points=r["points"], criteria=r["criteria"], marker=str(r["marked_by"])
+            )
+            for r in await conn.fetch(MARKS_OF_SITTING, sitting_id)
+        }
     await regrade_sitting(svc.pool, svc.store, svc.keys, sitting_id, marks, svc.cpu)
     view = await result(svc, principal, sitting_id)
     assert view.result is not None
@@ -80,13 +101,17 @@ async def mark_item(svc: Services, principal: Principal, sitting_id: uuid.UUID,
 def check_mark(key: EssayKey, mark: ManualMark) -> None:
     """Refuse a mark that does not fit the item: a typo must never become a score."""
     limits = {c.id: c.max_points for c in key.rubric}
-    over = [f"{name} (at most {limits[name]:g})" for name, value in mark.criteria.items()
-            if name in limits and value > limits[name]]
+    over = [
+        f"{name} (at most {limits[name]:g})"
+        for name, value in mark.criteria.items()
+        if name in limits and value > limits[name]
+    ]
     if mark.points is not None and mark.points > key.points:
         over.append(f"points (at most {key.points:g})")
     if over:
-        raise validation_failed("a mark is above its maximum",
-                                [{"field": "criteria", "message": o} for o in over])
+        raise validation_failed(
+            "a mark is above its maximum", [{"field": "criteria", "message": o} for o in over]
+        )
     try:
         # any non-blank text: a blank essay ignores the mark and would check nothing
         apply_manual_mark(key, "answer", mark)
@@ -97,5 +122,6 @@ def check_mark(key: EssayKey, mark: ManualMark) -> None:
 async def _version_of(svc: Services, sitting_id: uuid.UUID) -> str:
     async with svc.pool.acquire() as conn:
         version = await conn.fetchval(
-            "SELECT exam_version_id FROM sittings WHERE id = $1", sitting_id)
+            "SELECT exam_version_id FROM sittings WHERE id = $1", sitting_id
+        )
     return str(version)

@@ -111,8 +111,7 @@ def add_up(groups: list[GroupProgress]) -> Counts:
     return Counts(**{f: sum(getattr(g.counts, f) for g in groups) for f in fields})
 
 
-async def exam_progress(svc: Services, principal: Principal, exam_id: uuid.UUID
-                        ) -> ExamProgress:
+async def exam_progress(svc: Services, principal: Principal, exam_id: uuid.UUID) -> ExamProgress:
     scope = await exam_scope(svc.pool, principal, exam_id)
     early = float(svc.settings.card_early_s)
     async with svc.pool.acquire() as conn:
@@ -121,28 +120,42 @@ async def exam_progress(svc: Services, principal: Principal, exam_id: uuid.UUID
     store = proctor_store(svc.redis, svc.keyspace)
     everyone: list[uuid.UUID] = [sid for r in rows for sid in r["active"]]
     now_ms, seats = await store.seats(everyone) if everyone else (0, [])
-    seen = {sid: seat.last_seen_ms for sid, seat in zip(everyone, seats, strict=True)
-            if seat.state == "active"}
+    seen = {
+        sid: seat.last_seen_ms
+        for sid, seat in zip(everyone, seats, strict=True)
+        if seat.state == "active"
+    }
     if not everyone:
         now_ms = await _redis_now_ms(svc.redis)
     groups = [
         GroupProgress(
-            org_id=r["org_id"], org_name=r["org_name"], class_id=r["class_id"],
-            class_name=r["class_name"], mean_percent=r["mean_percent"],
+            org_id=r["org_id"],
+            org_name=r["org_name"],
+            class_id=r["class_id"],
+            class_name=r["class_name"],
+            mean_percent=r["mean_percent"],
             counts=Counts(
-                assigned=r["assigned"], signed_in=r["signed_in"], started=r["started"],
-                submitted=r["submitted"], graded=r["graded"],
-                online_now=online_count(now_ms, [seen.get(s, 0) for s in r["active"]],
-                                        svc.settings.online_window_s),
+                assigned=r["assigned"],
+                signed_in=r["signed_in"],
+                started=r["started"],
+                submitted=r["submitted"],
+                graded=r["graded"],
+                online_now=online_count(
+                    now_ms, [seen.get(s, 0) for s in r["active"]], svc.settings.online_window_s
+                ),
             ),
         )
         for r in rows
-    ]  # fmt: skip
+    ]
     return ExamProgress(
-        exam_id=exam_id, window_open=window["window_open"], window_close=window["window_close"],
-        server_time_ms=now_ms, online_window_s=svc.settings.online_window_s,
-        totals=add_up(groups), groups=groups,
-    )  # fmt: skip
+        exam_id=exam_id,
+        window_open=window["window_open"],
+        window_close=window["window_close"],
+        server_time_ms=now_ms,
+        online_window_s=svc.settings.online_window_s,
+        totals=add_up(groups),
+        groups=groups,
+    )
 
 
 async def _redis_now_ms(redis: Any) -> int:

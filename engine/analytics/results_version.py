@@ -32,8 +32,9 @@ def _version_key(namespace: str, exam_id: uuid.UUID) -> str:
     return f"{namespace}:results-version:{exam_id}"
 
 
-def _cache_key(namespace: str, exam_id: uuid.UUID, org_filter: uuid.UUID | None,
-               version: int) -> str:
+def _cache_key(
+    namespace: str, exam_id: uuid.UUID, org_filter: uuid.UUID | None, version: int
+) -> str:
     return f"{namespace}:statistics:{exam_id}:{org_filter or 'all'}:{version}"
 
 
@@ -47,13 +48,21 @@ async def current(redis: Any, namespace: str, exam_id: uuid.UUID) -> int:
     return 0 if raw is None else int(raw)
 
 
-async def cached(redis: Any, namespace: str, exam_id: uuid.UUID, org_filter: uuid.UUID | None,
-                 version: int) -> ExamStatisticsView | None:
+async def cached(
+    redis: Any, namespace: str, exam_id: uuid.UUID, org_filter: uuid.UUID | None, version: int
+) -> ExamStatisticsView | None:
     raw = await redis.get(_cache_key(namespace, exam_id, org_filter, version))
     return None if raw is None else _decoder.decode(raw)
 
 
-async def store(redis: Any, namespace: str, exam_id: uuid.UUID, org_filter: uuid.UUID | None,
-                version: int, view: ExamStatisticsView) -> None:
-    await redis.set(_cache_key(namespace, exam_id, org_filter, version), _encoder.encode(view),
-                    ex=CACHE_TTL_S)
+async def store(
+    redis: Any,
+    namespace: str,
+    exam_id: uuid.UUID,
+    org_filter: uuid.UUID | None,
+    version: int,
+    view: ExamStatisticsView,
+) -> None:
+    await redis.set(
+        _cache_key(namespace, exam_id, org_filter, version), _encoder.encode(view), ex=CACHE_TTL_S
+    )

@@ -40,10 +40,14 @@ class AnalyticsController(Controller):
     async def statistics(self, svc: Svc, request: Req, exam_id: ExamId) -> ExamStatisticsView:
         return await compute_statistics(svc, request.user, exam_id)
 
-    @post("/calibration", summary="Calibrate IRT item parameters and re-score every sitting",
-          status_code=202)
-    async def calibrate(self, svc: Svc, request: Req, exam_id: ExamId,
-                        data: JSONBody[CalibrationRequest]) -> CalibrationRun:
+    @post(
+        "/calibration",
+        summary="Calibrate IRT item parameters and re-score every sitting",
+        status_code=202,
+    )
+    async def calibrate(
+        self, svc: Svc, request: Req, exam_id: ExamId, data: JSONBody[CalibrationRequest]
+    ) -> CalibrationRun:
         return await calibration_service.start_calibration(svc, request.user, exam_id, data)
 
     @get("/calibration", summary="The latest calibration run of the exam")
@@ -61,6 +65,7 @@ class MarkingController(Controller):
     opt = allow(*STAFF)
 
     @post("/", summary="Mark an essay answer; the result is updated at once", status_code=200)
-    async def mark(self, svc: Svc, request: Req, sitting_id: FromPath[uuid.UUID],
-                   data: JSONBody[MarkRequest]) -> SittingResult:
+    async def mark(
+        self, svc: Svc, request: Req, sitting_id: FromPath[uuid.UUID], data: JSONBody[MarkRequest]
+    ) -> SittingResult:
         return await marking_service.mark_item(svc, request.user, sitting_id, data)

@@ -39,10 +39,14 @@ async def exam_scope(pool: Any, principal: Principal, exam_id: uuid.UUID) -> Exa
         else:
             raise not_found("exam")
     return ExamScope(
-        exam_id=exam_id, org_id=row["org_id"], version_id=row["version_id"],
-        spec=msgspec.convert(row["spec"], ExamSpec), org_filter=org_filter,
-        score_scale=row["score_scale"], window_close=row["window_close"],
-    )  # fmt: skip
+        exam_id=exam_id,
+        org_id=row["org_id"],
+        version_id=row["version_id"],
+        spec=msgspec.convert(row["spec"], ExamSpec),
+        org_filter=org_filter,
+        score_scale=row["score_scale"],
+        window_close=row["window_close"],
+    )
 
 
 def item_order(scope: ExamScope) -> list[tuple[str, str, int]]:

@@ -39,8 +39,9 @@ IDLE_DISTRACTOR_SHARE = 0.05
 MIN_SITTINGS_FOR_WARNINGS = 20
 
 # every computation (a cache miss) counts here: the cache's tests read it, and so can operators
-STATISTICS_COMPUTED = Counter("ujian_statistics_computed_total",
-                              "Exam statistics computed (cache misses)")
+STATISTICS_COMPUTED = Counter(
+    "ujian_statistics_computed_total", "Exam statistics computed (cache misses)"
+)
 # computations under way in this process, by (exam, scope, results version)
 _in_flight: dict[tuple[uuid.UUID, uuid.UUID | None, int], asyncio.Future[ExamStatisticsView]] = {}
 
@@ -49,8 +50,12 @@ def _value(x: float) -> float | None:
     return None if x is None or math.isnan(x) else float(x)
 
 
-def item_warnings(facility: float | None, discrimination: float | None,
-                  options: list[OptionShare] | None, sittings: int) -> list[str]:
+def item_warnings(
+    facility: float | None,
+    discrimination: float | None,
+    options: list[OptionShare] | None,
+    sittings: int,
+) -> list[str]:
     if sittings < MIN_SITTINGS_FOR_WARNINGS:
         return []
     found = []
@@ -71,16 +76,24 @@ async def _load(pool: Any, scope: ExamScope) -> dict[str, Any]:
     """The per-exam inputs (items, times, parameters: small), as plain data for a worker."""
     order = item_order(scope)
     async with pool.acquire() as conn:
-        contents = await conn.fetch(ITEM_CONTENTS, [uuid.UUID(i) for i, _, _ in order],
-                                    [v for _, _, v in order])
+        contents = await conn.fetch(
+            ITEM_CONTENTS, [uuid.UUID(i) for i, _, _ in order], [v for _, _, v in order]
+        )
         times = await conn.fetch(MEAN_TIME_ON_ITEM, scope.exam_id, scope.org_filter)
         parameters = await conn.fetch(LATEST_PARAMETERS, scope.exam_id)
-    return {"order": order,
-            "contents": {str(r["item_id"]): {"kind": r["kind"], "content": r["content"],
-                                             "answer_key": r["answer_key"]} for r in contents},
-            "times": {r["item_id"]: r["mean_seconds"] for r in times},
-            "parameters": {r["item_id"]: {"a": r["a"], "b": r["b"], "c": r["c"]}
-                           for r in parameters}}
+    return {
+        "order": order,
+        "contents": {
+            str(r["item_id"]): {
+                "kind": r["kind"],
+                "content": r["content"],
+                "answer_key": r["answer_key"],
+            }
+            for r in contents
+        },
+        "times": {r["item_id"]: r["mean_seconds"] for r in times},
+        "parameters": {r["item_id"]: {"a": r["a"], "b": r["b"], "c": r["c"]} for r in parameters},
+    }
 
 
 class _Points(msgspec.Struct):
@@ -91,8 +104,9 @@ _item_points = msgspec.json.Decoder(dict[str, _Points])
 _choices_of = msgspec.json.Decoder(dict[str, str | None])
 
 
-def _matrices(order: list[tuple[str, str, int]], results: list[tuple[str, str]],
-              contents: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _matrices(
+    order: list[tuple[str, str, int]], results: list[tuple[str, str]], contents: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     index = {item_id: j for j, (item_id, _, _) in enumerate(order)}
     scores = np.full((len(results), len(order)), np.nan)
     for i, (_, items) in enumerate(results):
@@ -104,8 +118,9 @@ def _matrices(order: list[tuple[str, str, int]], results: list[tuple[str, str]],
     return scores, max_points, min_points
 
 
-def _option_shares(data: dict[str, Any], totals: np.ndarray, sitting_index: dict[Any, int]
-                   ) -> dict[str, list[OptionShare]]:
+def _option_shares(
+    data: dict[str, Any], totals: np.ndarray, sitting_index: dict[Any, int]
+) -> dict[str, list[OptionShare]]:
     """Choice shares per option of every single-choice item, overall and by score group."""
     order, contents = data["order"], data["contents"]
     choice_items = [i for i, _, _ in order if contents[i]["kind"] == "single_choice"]
@@ -132,23 +147,28 @@ def _option_shares(data: dict[str, Any], totals: np.ndarray, sitting_index: dict
         content = contents[item_id]
         correct = content["answer_key"].get("correct")
         shares[item_id] = [
-            OptionShare(id=o["id"], text=o["text"], correct=o["id"] == correct,
-                        share_all=analysis.overall[j][k], share_upper=analysis.shares[0][j][k],
-                        share_lower=analysis.shares[-1][j][k])
+            OptionShare(
+                id=o["id"],
+                text=o["text"],
+                correct=o["id"] == correct,
+                share_all=analysis.overall[j][k],
+                share_upper=analysis.shares[0][j][k],
+                share_lower=analysis.shares[-1][j][k],
+            )
             for k, o in enumerate(content["content"]["options"])
         ]
     return shares
 
 
-async def compute_statistics(svc: Services, principal: Principal, exam_id: uuid.UUID
-                             ) -> ExamStatisticsView:
+async def compute_statistics(
+    svc: Services, principal: Principal, exam_id: uuid.UUID
+) -> ExamStatisticsView:
     """The exam's statistics for this person's scope: from the cache while no result has
     changed (engine/analytics/results_version.py), else computed in the analysis lane."""
     scope = await exam_scope(svc.pool, principal, exam_id)
     namespace = svc.settings.redis_namespace
     version = await results_version.current(svc.redis, namespace, exam_id)
-    view = await results_version.cached(svc.redis, namespace, exam_id, scope.org_filter,
-                                        version)
+    view = await results_version.cached(svc.redis, namespace, exam_id, scope.org_filter, version)
     if view is not None:
         return view
     key = (exam_id, scope.org_filter, version)
@@ -170,8 +190,14 @@ async def _compute(svc: Services, scope: ExamScope, version: int) -> ExamStatist
             rows = await _per_sitting(conn, exam_id, scope.org_filter)
         view = build_from_rows(exam_id, data, rows)
     else:
-        view = await svc.cpu.run("statistics", build_statistics, svc.settings.database_url,
-                                 exam_id, scope.org_filter, data)
+        view = await svc.cpu.run(
+            "statistics",
+            build_statistics,
+            svc.settings.database_url,
+            exam_id,
+            scope.org_filter,
+            data,
+        )
     STATISTICS_COMPUTED.inc()
     await results_version.store(svc.redis, namespace, exam_id, scope.org_filter, version, view)
     return view
@@ -180,17 +206,19 @@ async def _compute(svc: Services, scope: ExamScope, version: int) -> ExamStatist
 PerSitting = tuple[list[tuple[str, str]], list[tuple[str, str]]]
 
 
-async def _per_sitting(conn: Any, exam_id: uuid.UUID, org_filter: uuid.UUID | None
-                       ) -> PerSitting:
+async def _per_sitting(conn: Any, exam_id: uuid.UUID, org_filter: uuid.UUID | None) -> PerSitting:
     """Each sitting's item scores and latest choices, as JSON text (decoded by the job)."""
     results = await conn.fetch(GRADED_ITEMS_TEXT, exam_id, org_filter)
     choices = await conn.fetch(LATEST_CHOICES_TEXT, exam_id, org_filter)
-    return ([(r["sitting_id"], r["items"]) for r in results],
-            [(r["sitting_id"], r["choices"]) for r in choices])
+    return (
+        [(r["sitting_id"], r["items"]) for r in results],
+        [(r["sitting_id"], r["choices"]) for r in choices],
+    )
 
 
-async def _read_per_sitting(dsn: str, exam_id: uuid.UUID, org_filter: uuid.UUID | None
-                            ) -> PerSitting:
+async def _read_per_sitting(
+    dsn: str, exam_id: uuid.UUID, org_filter: uuid.UUID | None
+) -> PerSitting:
     conn = await asyncpg.connect(dsn)
     try:
         return await _per_sitting(conn, exam_id, org_filter)
@@ -198,8 +226,9 @@ async def _read_per_sitting(dsn: str, exam_id: uuid.UUID, org_filter: uuid.UUID 
         await conn.close()
 
 
-def build_statistics(dsn: str, exam_id: uuid.UUID, org_filter: uuid.UUID | None,
-                     data: dict[str, Any]) -> ExamStatisticsView:
+def build_statistics(
+    dsn: str, exam_id: uuid.UUID, org_filter: uuid.UUID | None, data: dict[str, Any]
+) -> ExamStatisticsView:
     """The whole job, in a worker process: it reads the per-sitting rows itself (one row per
     sitting: sending them from the API process would pickle tens of MB there, holding the GIL
     for a tenth of a second and more), then computes."""
@@ -207,8 +236,9 @@ def build_statistics(dsn: str, exam_id: uuid.UUID, org_filter: uuid.UUID | None,
     return build_from_rows(exam_id, data, rows)
 
 
-def build_from_rows(exam_id: uuid.UUID, data: dict[str, Any], rows: PerSitting
-                    ) -> ExamStatisticsView:
+def build_from_rows(
+    exam_id: uuid.UUID, data: dict[str, Any], rows: PerSitting
+) -> ExamStatisticsView:
     """The pure, CPU-heavy part."""
     results, choices = rows
     data = {**data, "choices": choices}
@@ -225,24 +255,34 @@ def build_from_rows(exam_id: uuid.UUID, data: dict[str, Any], rows: PerSitting
         facility = _value(stats.items.facility_pct[j]) if stats else None
         discrimination = _value(stats.items.discrimination_index_pct[j]) if stats else None
         parameters = data["parameters"].get(item_id)
-        items.append(ItemAnalysis(
-            item_id=item_id, position=j + 1, section=section, kind=content["kind"],
-            stem=str(content["content"].get("stem", ""))[:200], max_points=float(max_points[j]),
-            facility_pct=facility,
-            sd_pct=_value(stats.items.sd_pct[j]) if stats else None,
-            discrimination_index_pct=discrimination,
-            discriminative_efficiency_pct=(
-                _value(stats.items.discriminative_efficiency_pct[j]) if stats else None),
-            mean_time_s=_value(data["times"].get(item_id)),
-            options=shares.get(item_id),
-            warnings=item_warnings(facility, discrimination, shares.get(item_id), n),
-            irt_a=parameters["a"] if parameters else None,
-            irt_b=parameters["b"] if parameters else None,
-            irt_c=parameters["c"] if parameters else None,
-        ))  # fmt: skip
+        items.append(
+            ItemAnalysis(
+                item_id=item_id,
+                position=j + 1,
+                section=section,
+                kind=content["kind"],
+                stem=str(content["content"].get("stem", ""))[:200],
+                max_points=float(max_points[j]),
+                facility_pct=facility,
+                sd_pct=_value(stats.items.sd_pct[j]) if stats else None,
+                discrimination_index_pct=discrimination,
+                discriminative_efficiency_pct=(
+                    _value(stats.items.discriminative_efficiency_pct[j]) if stats else None
+                ),
+                mean_time_s=_value(data["times"].get(item_id)),
+                options=shares.get(item_id),
+                warnings=item_warnings(facility, discrimination, shares.get(item_id), n),
+                irt_a=parameters["a"] if parameters else None,
+                irt_b=parameters["b"] if parameters else None,
+                irt_c=parameters["c"] if parameters else None,
+            )
+        )
     return ExamStatisticsView(
-        exam_id=exam_id, sittings=n, distribution=stats.distribution if stats else None,
+        exam_id=exam_id,
+        sittings=n,
+        distribution=stats.distribution if stats else None,
         cic_pct=_value(stats.cic_pct) if stats else None,
         error_ratio_pct=_value(stats.error_ratio_pct) if stats else None,
-        standard_error=_value(stats.standard_error) if stats else None, items=items,
-    )  # fmt: skip
+        standard_error=_value(stats.standard_error) if stats else None,
+        items=items,
+    )

@@ -55,8 +55,12 @@ class CachedJWTAuthenticationMiddleware(JWTAuthenticationMiddleware):
             subjects = subjects_of(user) if isinstance(user, Principal) else ()
             if len(_verified) >= MAX_TOKENS:
                 _verified.clear()
-            hit = _verified[key] = (result.auth.exp.timestamp(), result, subjects,
-                                    issued_ms(result))
+            hit = _verified[key] = (
+                result.auth.exp.timestamp(),
+                result,
+                subjects,
+                issued_ms(result),
+            )
         if revoked.before and revoked.refuses(hit[2], hit[3]):
             raise NotAuthorizedException("this sign-in was revoked; sign in again")
         return hit[1]

@@ -30,12 +30,19 @@ def account_key(username: str) -> str:
     return username.strip().lower()
 
 
-def issue(secret: str, username: str, device: str, ttl_s: int,
-          now: datetime | None = None) -> str:
+def issue(secret: str, username: str, device: str, ttl_s: int, now: datetime | None = None) -> str:
     issued = now or datetime.now(UTC)
-    return jwt.encode({"sub": account_key(username), "dev": device, "aud": AUDIENCE,
-                       "iat": issued, "exp": issued + timedelta(seconds=ttl_s)},
-                      _key(secret), algorithm=ALGORITHM)
+    return jwt.encode(
+        {
+            "sub": account_key(username),
+            "dev": device,
+            "aud": AUDIENCE,
+            "iat": issued,
+            "exp": issued + timedelta(seconds=ttl_s),
+        },
+        _key(secret),
+        algorithm=ALGORITHM,
+    )
 
 
 def trusted_device(secret: str, token: str | None, username: str) -> str | None:
@@ -43,8 +50,13 @@ def trusted_device(secret: str, token: str | None, username: str) -> str | None:
     if not token:
         return None
     try:
-        claims = jwt.decode(token, _key(secret), algorithms=[ALGORITHM], audience=AUDIENCE,
-                            options={"require": ["sub", "dev", "exp"]})
+        claims = jwt.decode(
+            token,
+            _key(secret),
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            options={"require": ["sub", "dev", "exp"]},
+        )
     except jwt.PyJWTError:
         return None
     device = claims.get("dev")

@@ -17,8 +17,13 @@ from collections.abc import Iterable
 from engine.problems import Problem
 
 MAX_CHECKED = 32
-SCORES = ("too guessable", "very guessable", "somewhat guessable", "safely unguessable",
-          "very unguessable")
+SCORES = (
+    "too guessable",
+    "very guessable",
+    "somewhat guessable",
+    "safely unguessable",
+    "very unguessable",
+)
 
 
 def weakness(password: str, min_score: int, user_inputs: Iterable[str] = ()) -> str | None:
@@ -39,10 +44,16 @@ def weakness(password: str, min_score: int, user_inputs: Iterable[str] = ()) -> 
     return f"{said}; choose a longer password that is not a common one"
 
 
-async def require_strong(password: str, min_score: int, user_inputs: Iterable[str] = (),
-                         field: str = "password") -> None:
+async def require_strong(
+    password: str, min_score: int, user_inputs: Iterable[str] = (), field: str = "password"
+) -> None:
     """Refuse (400 weak_password) a new password that is too easy to guess."""
     reason = await asyncio.to_thread(weakness, password, min_score, list(user_inputs))
     if reason is not None:
-        raise Problem(400, "weak_password", "The new password is too easy to guess", reason,
-                      extra={"field": field})
+        raise Problem(
+            400,
+            "weak_password",
+            "The new password is too easy to guess",
+            reason,
+            extra={"field": field},
+        )

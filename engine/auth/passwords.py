@@ -25,6 +25,7 @@ from engine.settings import Settings
 # password) carry it
 UNUSABLE_HASH = "!"
 
+
 def hasher_for(settings: Settings) -> PasswordHasher:
     return PasswordHasher(
         time_cost=settings.argon2_time_cost,
@@ -41,10 +42,12 @@ class Passwords:
         # verified against when the username is unknown, so a wrong username costs the same
         # time as a wrong password and sign-in does not reveal which accounts exist
         self._dummy = self.hasher.hash("not-a-real-password")
-        self._signin = ThreadPoolExecutor(settings.password_signin_threads,
-                                          thread_name_prefix="argon2-signin")
-        self._bulk = ThreadPoolExecutor(settings.password_bulk_threads,
-                                        thread_name_prefix="argon2-bulk")
+        self._signin = ThreadPoolExecutor(
+            settings.password_signin_threads, thread_name_prefix="argon2-signin"
+        )
+        self._bulk = ThreadPoolExecutor(
+            settings.password_bulk_threads, thread_name_prefix="argon2-bulk"
+        )
         # every password this process verified (what shows that the sign-in limits bound the
         # guesses evaluated); counted under a lock, as the pool's threads verify in parallel
         self.verifications = 0
@@ -59,8 +62,9 @@ class Passwords:
             self.verifications += 1
         known = password_hash is not None and password_hash != UNUSABLE_HASH
         try:
-            ok = self.hasher.verify(password_hash if password_hash and known else self._dummy,
-                                    password)
+            ok = self.hasher.verify(
+                password_hash if password_hash and known else self._dummy, password
+            )
         except (VerificationError, InvalidHashError):
             return False, False
         if not (ok and known):
@@ -87,8 +91,13 @@ _BY_SETTINGS: dict[tuple[int, int, int, int, int], Passwords] = {}
 
 
 def passwords_for(settings: Settings) -> Passwords:
-    key = (settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism,
-           settings.password_signin_threads, settings.password_bulk_threads)
+    key = (
+        settings.argon2_time_cost,
+        settings.argon2_memory_kib,
+        settings.argon2_parallelism,
+        settings.password_signin_threads,
+        settings.password_bulk_threads,
+    )
     found = _BY_SETTINGS.get(key)
     if found is None:
         found = _BY_SETTINGS[key] = Passwords(settings)

@@ -65,8 +65,9 @@ def is_framework_handler(handler: BaseRouteHandler) -> bool:
 
 # async although it awaits nothing: Litestar runs a sync guard in a worker thread, which cost
 # the answer endpoint a tenth of its time (profiled)
-async def enforce_policy(connection: ASGIConnection[Any, Any, Any, Any],
-                         handler: BaseRouteHandler) -> None:
+async def enforce_policy(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     policy = policy_of(handler)
     if policy is None:
         if is_framework_handler(handler):

@@ -55,27 +55,37 @@ class SignInLimits:
         if isinstance(redis, RedisCluster):
             storage = RedisClusterStorage(
                 "async+redis+cluster://" + (settings.redis_url or "").split("://", 1)[-1],
-                implementation="redispy", key_prefix=prefix)
+                implementation="redispy",
+                key_prefix=prefix,
+            )
         else:
             # the app's own connection pool: no second client to configure or close
-            storage = RedisStorage("async+redis://", implementation="redispy",
-                                   connection_pool=redis.connection_pool, key_prefix=prefix)
+            storage = RedisStorage(
+                "async+redis://",
+                implementation="redispy",
+                connection_pool=redis.connection_pool,
+                key_prefix=prefix,
+            )
         self.limiter = FixedWindowRateLimiter(storage)
         self.per_ip: RateLimitItem = parse(settings.signin_rate_per_ip)
         self.per_account: RateLimitItem = parse(settings.signin_rate_per_account)
         self.per_device: RateLimitItem = parse(settings.signin_rate_per_device)
 
-    def counters(self, ip: str, account: str, device: str | None,
-                 kind: str = "signin") -> tuple[Counter, ...]:
+    def counters(
+        self, ip: str, account: str, device: str | None, kind: str = "signin"
+    ) -> tuple[Counter, ...]:
         """Which counters an attempt is held against (the narrowest first)."""
         account = account_key(account)
         if device:
             return (Counter(self.per_device, ("signin-device", account, device), "device"),)
-        return (Counter(self.per_account, ("signin-account", account), "account"),
-                Counter(self.per_ip, (f"{kind}-ip", ip), "address"))
+        return (
+            Counter(self.per_account, ("signin-account", account), "account"),
+            Counter(self.per_ip, (f"{kind}-ip", ip), "address"),
+        )
 
-    async def reserve(self, ip: str, account: str, device: str | None = None,
-                      kind: str = "signin") -> Reservation:
+    async def reserve(
+        self, ip: str, account: str, device: str | None = None, kind: str = "signin"
+    ) -> Reservation:
         """Count this attempt as failed before it is evaluated, or refuse it (429).
 
         ``device``: the device id of a valid device token for this account, else None.
@@ -105,9 +115,12 @@ class SignInLimits:
         stats = await self.limiter.get_window_stats(counter.item, *counter.ids)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         return Problem(
-            429, "rate_limited", "Too many sign-in attempts",
+            429,
+            "rate_limited",
+            "Too many sign-in attempts",
             f"too many failed attempts for this {counter.what}; try again in {retry_after} s",
-            extra={"retry_after_s": retry_after}, headers={"Retry-After": str(retry_after)},
+            extra={"retry_after_s": retry_after},
+            headers={"Retry-After": str(retry_after)},
         )
 
     async def reset_account(self, account: str) -> None:

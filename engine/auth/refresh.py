@@ -50,9 +50,13 @@ class TokenReused(Problem):
     """A spent token came back; the caller revokes ``family_id`` (after its transaction)."""
 
     def __init__(self, family_id: uuid.UUID) -> None:
-        super().__init__(401, "refresh_token_reused", "The refresh token was already used",
-                         "a used token came back, so it may have been copied: this session is "
-                         "signed out on every device that shared it; sign in again")
+        super().__init__(
+            401,
+            "refresh_token_reused",
+            "The refresh token was already used",
+            "a used token came back, so it may have been copied: this session is "
+            "signed out on every device that shared it; sign in again",
+        )
         self.family_id = family_id
 
 
@@ -86,13 +90,19 @@ def _not_ours(detail: str) -> NotOurs:
     return NotOurs(401, "invalid_refresh_token", "The refresh token is not valid", detail)
 
 
-async def issue(conn: Any, user_id: uuid.UUID, device: str, ttl_s: int,
-                family_id: uuid.UUID | None = None) -> str:
+async def issue(
+    conn: Any, user_id: uuid.UUID, device: str, ttl_s: int, family_id: uuid.UUID | None = None
+) -> str:
     token_id, secret = uuid.uuid4(), secrets.token_urlsafe(32)
     await conn.execute(
-        INSERT_TOKEN, token_id, family_id or uuid.uuid4(), user_id, _digest(secret), device,
+        INSERT_TOKEN,
+        token_id,
+        family_id or uuid.uuid4(),
+        user_id,
+        _digest(secret),
+        device,
         datetime.now(UTC) + timedelta(seconds=ttl_s),
-    )  # fmt: skip
+    )
     return f"{token_id.hex}.{secret}"
 
 

@@ -123,7 +123,7 @@ async def revoke(redis: Any, namespace: str, subjects: Iterable[str]) -> None:
     at = now_ms()
     key = revocation_key(namespace)
     for start in range(0, len(wanted), 1000):
-        await redis.zadd(key, dict.fromkeys(wanted[start:start + 1000], at), gt=True)
+        await redis.zadd(key, dict.fromkeys(wanted[start : start + 1000], at), gt=True)
     await redis.zremrangebyscore(key, 0, at - KEEP_S * 1000)
     revoked.note(wanted, at)
 

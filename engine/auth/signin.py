@@ -36,8 +36,9 @@ WHERE c.code_hash = $1
 """
 
 
-def card_token_until(window_close: datetime, grace_s: int, granted_s: int | None,
-                     now: datetime) -> datetime:
+def card_token_until(
+    window_close: datetime, grace_s: int, granted_s: int | None, now: datetime
+) -> datetime:
     """When a card token stops working: a sitting ends at the latest at the window's close
     plus the extra time a proctor granted, and its last answers may come within the grace
     period after that (pauses do not stretch it further); never more than a day after now."""
@@ -80,16 +81,21 @@ def _invalid_credentials() -> Problem:
     return Problem(401, "invalid_credentials", "Wrong username or password")
 
 
-async def _pair(svc: Services, auth: Any, conn: Any, principal: Principal,
-                refresh_token: str | None = None) -> AccessToken:
+async def _pair(
+    svc: Services, auth: Any, conn: Any, principal: Principal, refresh_token: str | None = None
+) -> AccessToken:
     ttl = svc.settings.refresh_token_ttl_s
     if refresh_token is None:
         refresh_token = await refresh.issue(conn, principal.user_id, principal.device, ttl)
     return AccessToken(
-        access_token=issue_access_token(auth, principal), token_type="Bearer",
-        expires_in=svc.settings.access_token_ttl_s, role=principal.role,
-        user_id=principal.user_id, refresh_token=refresh_token, refresh_expires_in=ttl,
-    )  # fmt: skip
+        access_token=issue_access_token(auth, principal),
+        token_type="Bearer",
+        expires_in=svc.settings.access_token_ttl_s,
+        role=principal.role,
+        user_id=principal.user_id,
+        refresh_token=refresh_token,
+        refresh_expires_in=ttl,
+    )
 
 
 async def sign_in(svc: Services, auth: Any, data: SignIn, ip: str) -> AccessToken:
@@ -111,11 +117,19 @@ async def sign_in(svc: Services, auth: Any, data: SignIn, ip: str) -> AccessToke
         if stale:
             # the cost settings changed since this hash was made: upgrade it while we know the
             # password (unless a password change raced us)
-            await conn.execute(UPGRADE_HASH, row["id"], row["password_hash"],
-                               await passwords.hash_async(data.password))
+            await conn.execute(
+                UPGRADE_HASH,
+                row["id"],
+                row["password_hash"],
+                await passwords.hash_async(data.password),
+            )
         pair = await _pair(svc, auth, conn, principal)
-    return msgspec.structs.replace(pair, device_token=devices.issue(
-        secret, data.username, principal.device, svc.settings.device_token_ttl_s))
+    return msgspec.structs.replace(
+        pair,
+        device_token=devices.issue(
+            secret, data.username, principal.device, svc.settings.device_token_ttl_s
+        ),
+    )
 
 
 async def refresh_tokens(svc: Services, auth: Any, data: RefreshRequest, ip: str) -> AccessToken:
@@ -124,8 +138,9 @@ async def refresh_tokens(svc: Services, auth: Any, data: RefreshRequest, ip: str
     reservation = await limits.reserve(ip, account, kind="refresh")
     try:
         async with svc.pool.acquire() as conn, conn.transaction():
-            rotated = await refresh.rotate(conn, data.refresh_token,
-                                           svc.settings.refresh_token_ttl_s)
+            rotated = await refresh.rotate(
+                conn, data.refresh_token, svc.settings.refresh_token_ttl_s
+            )
     except refresh.NotOurs:
         raise  # a guess: it stays counted
     except refresh.TokenReused as reused:
@@ -139,8 +154,12 @@ async def refresh_tokens(svc: Services, auth: Any, data: RefreshRequest, ip: str
         await limits.succeeded(reservation)
         raise
     await limits.succeeded(reservation)
-    principal = Principal(rotated.user_id, rotated.org_id, rotated.role,  # type: ignore[arg-type]
-                          device=rotated.device)
+    principal = Principal(
+        rotated.user_id,
+        rotated.org_id,
+        rotated.role,  # type: ignore[arg-type]
+        device=rotated.device,
+    )
     return await _pair(svc, auth, None, principal, rotated.token)
 
 
@@ -149,8 +168,9 @@ async def sign_out(svc: Services, data: RefreshRequest) -> None:
     async with svc.pool.acquire() as conn:
         device = await refresh.revoke_family_of(conn, data.refresh_token)
     if device:
-        await revocation.revoke(svc.redis, svc.settings.redis_namespace,
-                                [revocation.device_subject(device)])
+        await revocation.revoke(
+            svc.redis, svc.settings.redis_namespace, [revocation.device_subject(device)]
+        )
 
 
 async def card_sign_in(svc: Services, auth: Any, data: CardSignIn, ip: str) -> AccessToken:
@@ -172,14 +192,25 @@ async def card_sign_in(svc: Services, auth: Any, data: CardSignIn, ip: str) -> A
     # after the close only a student with a sitting still running (granted time) gets back in
     closes = row["window_close"] if row["granted_s"] is None else until
     if not opens <= now < closes:
-        raise Problem(403, "card_not_valid_now", "This exam card is not valid now",
-                      f"it opens the exam from {opens.isoformat()} until "
-                      f"{row['window_close'].isoformat()}")
-    principal = Principal(row["student_id"], row["org_id"], row["role"], exam_id=row["exam_id"],
-                          device=new_device_id())
+        raise Problem(
+            403,
+            "card_not_valid_now",
+            "This exam card is not valid now",
+            f"it opens the exam from {opens.isoformat()} until {row['window_close'].isoformat()}",
+        )
+    principal = Principal(
+        row["student_id"],
+        row["org_id"],
+        row["role"],
+        exam_id=row["exam_id"],
+        device=new_device_id(),
+    )
     lifetime = (until - now).total_seconds()
     return AccessToken(
         access_token=issue_access_token(auth, principal, timedelta(seconds=lifetime)),
-        token_type="Bearer", expires_in=int(lifetime), role=principal.role,
-        user_id=principal.user_id, exam_id=row["exam_id"],
-    )  # fmt: skip
+        token_type="Bearer",
+        expires_in=int(lifetime),
+        role=principal.role,
+        user_id=principal.user_id,
+        exam_id=row["exam_id"],
+    )

@@ -28,13 +28,15 @@ MIN_LENGTH = 32
 # bits, estimated from the characters the secret actually uses (see ``estimated_bits``)
 MIN_BITS = 128
 # strings that were ever a default or an example: whoever reads the code knows them
-KNOWN_SECRETS = frozenset({
-    "change-me-in-production-this-is-a-development-secret",
-    "change-me",
-    "changeme",
-    "secret",
-    "development-secret",
-})  # fmt: skip
+KNOWN_SECRETS = frozenset(
+    {
+        "change-me-in-production-this-is-a-development-secret",
+        "change-me",
+        "changeme",
+        "secret",
+        "development-secret",
+    }
+)
 
 
 class InsecureSecret(RuntimeError):
@@ -73,7 +75,8 @@ def require_strong(secret: str) -> str:
             f"{problem}: refusing to start. Set {ENV_NAME} to a random value of at least "
             f"{MIN_LENGTH} characters, e.g. `openssl rand -base64 48` (or run without "
             "UJIAN_DATABASE_URL/UJIAN_REDIS_URL for the embedded developer mode, which makes "
-            "its own)")
+            "its own)"
+        )
     return secret
 
 
@@ -142,5 +145,6 @@ def parse_previous(raw: str) -> tuple[str, ...]:
         if problem is not None:
             raise InsecureSecret(
                 "a secret in UJIAN_JWT_PREVIOUS_SECRETS is weak "
-                f"({problem.replace(ENV_NAME + ' ', '')}): refusing to start")
+                f"({problem.replace(ENV_NAME + ' ', '')}): refusing to start"
+            )
     return found

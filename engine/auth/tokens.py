@@ -25,16 +25,25 @@ from engine.auth.signing_keys import KeyRing, data_folder_secret, parse_previous
 from engine.settings import Settings
 
 # Paths anyone may call: health, docs, metrics, sign-in and the pages that do their own sign-in.
-PUBLIC_PATHS = ["^/health", "^/schema", "^/metrics", "^/v1/auth/(token|refresh|card|logout)$",
-                "^/$", "^/static"]
+PUBLIC_PATHS = [
+    "^/health",
+    "^/schema",
+    "^/metrics",
+    "^/v1/auth/(token|refresh|card|logout)$",
+    "^/$",
+    "^/static",
+]
 
 
 async def _principal_from_token(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     extras = token.extras
     exam = extras.get("exam")
     return Principal(
-        user_id=uuid.UUID(token.sub), org_id=uuid.UUID(extras["org"]), role=extras["role"],
-        exam_id=uuid.UUID(exam) if exam else None, device=extras.get("dev", ""),
+        user_id=uuid.UUID(token.sub),
+        org_id=uuid.UUID(extras["org"]),
+        role=extras["role"],
+        exam_id=uuid.UUID(exam) if exam else None,
+        device=extras.get("dev", ""),
     )
 
 
@@ -54,18 +63,22 @@ def keyed_token_class(ring: KeyRing) -> type[Token]:
     class KeyedToken(Token):
         def encode(self, secret: str, algorithm: str) -> str:
             payload = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
-            return jwt.encode(payload, ring.current, algorithm,
-                              headers={"kid": ring.current_kid})
+            return jwt.encode(payload, ring.current, algorithm, headers={"kid": ring.current_kid})
 
         @classmethod
-        def decode_payload(cls, encoded_token: str, secret: str, algorithms: list[str],
-                           issuer: Any = None, audience: Any = None, options: Any = None,
-                           ) -> Any:
+        def decode_payload(
+            cls,
+            encoded_token: str,
+            secret: str,
+            algorithms: list[str],
+            issuer: Any = None,
+            audience: Any = None,
+            options: Any = None,
+        ) -> Any:
             key = ring.secret_for(jwt.get_unverified_header(encoded_token).get("kid"))
             if key is None:
                 raise jwt.InvalidTokenError("signed with a key this service does not hold")
-            return super().decode_payload(encoded_token, key, algorithms, issuer, audience,
-                                          options)
+            return super().decode_payload(encoded_token, key, algorithms, issuer, audience, options)
 
     return KeyedToken
 
@@ -90,11 +103,15 @@ def build_jwt_auth(settings: Settings, *, ephemeral: bool = False) -> JWTAuth[Pr
     )
 
 
-def issue_access_token(auth: JWTAuth[Principal, Token], principal: Principal,
-                       expires_in: timedelta | None = None) -> str:
+def issue_access_token(
+    auth: JWTAuth[Principal, Token], principal: Principal, expires_in: timedelta | None = None
+) -> str:
     # ims: the issue time in ms, which a revocation (engine/auth/revocation.py) compares with
-    extras: dict[str, Any] = {"org": str(principal.org_id), "role": principal.role,
-                              "ims": int(time.time() * 1000)}
+    extras: dict[str, Any] = {
+        "org": str(principal.org_id),
+        "role": principal.role,
+        "ims": int(time.time() * 1000),
+    }
     if principal.exam_id is not None:
         extras["exam"] = str(principal.exam_id)
     if principal.device:

@@ -122,13 +122,15 @@ class ExamRepository:
     def __init__(self, conn: Any) -> None:
         self.conn = conn
 
-    async def latest_item_versions(self, ids: list[uuid.UUID], org_id: uuid.UUID
-                                   ) -> dict[uuid.UUID, int]:
+    async def latest_item_versions(
+        self, ids: list[uuid.UUID], org_id: uuid.UUID
+    ) -> dict[uuid.UUID, int]:
         rows = await self.conn.fetch(LATEST_ITEM_VERSIONS, ids, org_id)
         return {r["item_id"]: r["version"] for r in rows}
 
-    async def pin_item_versions(self, exam_id: uuid.UUID, refs: list[tuple[uuid.UUID, int]]
-                                ) -> None:
+    async def pin_item_versions(
+        self, exam_id: uuid.UUID, refs: list[tuple[uuid.UUID, int]]
+    ) -> None:
         """Freeze the pinned versions and record that this exam uses them."""
         ids, versions = [r[0] for r in refs], [r[1] for r in refs]
         await self.conn.execute(FREEZE_ITEM_VERSIONS, ids, versions)
@@ -155,8 +157,9 @@ class ExamRepository:
     async def visible_to_student(self, exam_id: uuid.UUID, student_id: uuid.UUID) -> bool:
         return bool(await self.conn.fetchval(EXAM_VISIBLE_TO_STUDENT, exam_id, student_id))
 
-    async def published_for_student(self, exam_id: uuid.UUID, org_id: uuid.UUID
-                                    ) -> PublishedVersion | None:
+    async def published_for_student(
+        self, exam_id: uuid.UUID, org_id: uuid.UUID
+    ) -> PublishedVersion | None:
         row = await self.conn.fetchrow(PUBLISHED_FOR_STUDENT, exam_id, org_id)
         if row is None:
             return None

@@ -36,18 +36,25 @@ class ExamController(Controller):
     async def one(self, svc: Svc, request: Req, exam_id: FromPath[uuid.UUID]) -> Exam:
         return await service.get_exam(svc.pool, request.user, exam_id)
 
-    @post("/{exam_id:uuid}/publish", summary="Freeze the draft and compile the student paper",
-          status_code=200)
+    @post(
+        "/{exam_id:uuid}/publish",
+        summary="Freeze the draft and compile the student paper",
+        status_code=200,
+    )
     async def publish(self, svc: Svc, request: Req, exam_id: FromPath[uuid.UUID]) -> Exam:
         return await service.publish_exam(svc.pool, svc.papers, request.user, exam_id)
 
     @post("/{exam_id:uuid}/assignments", summary="Assign the exam to schools", status_code=200)
-    async def assign(self, svc: Svc, request: Req, exam_id: FromPath[uuid.UUID],
-                     data: JSONBody[AssignmentCreate]) -> Assignments:
+    async def assign(
+        self, svc: Svc, request: Req, exam_id: FromPath[uuid.UUID], data: JSONBody[AssignmentCreate]
+    ) -> Assignments:
         return await service.assign_exam(svc.pool, request.user, exam_id, data.org_ids)
 
-    @post("/{exam_id:uuid}/sittings", summary="Start (or resume) my sitting of this exam",
-          opt=allow("student", exam_card=True, tenancy="self"),
-          status_code=200)
+    @post(
+        "/{exam_id:uuid}/sittings",
+        summary="Start (or resume) my sitting of this exam",
+        opt=allow("student", exam_card=True, tenancy="self"),
+        status_code=200,
+    )
     async def start(self, svc: Svc, request: Req, exam_id: FromPath[uuid.UUID]) -> Sitting:
         return await sittings.start_sitting(svc, request.user, exam_id)

@@ -59,32 +59,44 @@ async def create_exam(pool: Any, principal: Principal, data: ExamCreate) -> Exam
         missing = [str(i) for i in listed if i not in versions]
         if missing:
             raise validation_failed(
-                "unknown items", [{"field": "sections", "message": f"no such item: {m}"}
-                                  for m in missing[:20]]
+                "unknown items",
+                [{"field": "sections", "message": f"no such item: {m}"} for m in missing[:20]],
             )
         versions.update({ref.id: ref.version for refs in picked.values() for ref in refs})
-        spec = ExamSpec(sections=[
-            SectionSpec(title=s.title, items=picked.get(n) or
-                        [ItemRef(i, versions[i]) for i in s.items])
-            for n, s in enumerate(data.sections)
-        ])  # fmt: skip
+        spec = ExamSpec(
+            sections=[
+                SectionSpec(
+                    title=s.title, items=picked.get(n) or [ItemRef(i, versions[i]) for i in s.items]
+                )
+                for n, s in enumerate(data.sections)
+            ]
+        )
         await conn.execute(INSERT_EXAM, exam_id, principal.org_id, data.title, principal.user_id)
         await repo.pin_item_versions(exam_id, [(i, versions[i]) for i in wanted])
         policy = scoring_policy(data, spec)
         await conn.execute(
-            INSERT_EXAM_VERSION, version_id, exam_id, msgspec.to_builtins(spec),
-            data.time_limit_s, data.window_open, data.window_close, data.grace_s,
-            data.instant_results, data.shuffle, msgspec.to_builtins(policy),
+            INSERT_EXAM_VERSION,
+            version_id,
+            exam_id,
+            msgspec.to_builtins(spec),
+            data.time_limit_s,
+            data.window_open,
+            data.window_close,
+            data.grace_s,
+            data.instant_results,
+            data.shuffle,
+            msgspec.to_builtins(policy),
             msgspec.to_builtins(data.score_scale) if data.score_scale else None,
             data.navigation,
-        )  # fmt: skip
+        )
         found = await repo.exam(exam_id)
     assert found is not None
     return found[0]
 
 
-async def _blueprint_picks(pool: Any, principal: Principal, data: ExamCreate
-                           ) -> dict[int, list[ItemRef]]:
+async def _blueprint_picks(
+    pool: Any, principal: Principal, data: ExamCreate
+) -> dict[int, list[ItemRef]]:
     """The items each rule-defined section picks (section index → pins)."""
     seed = data.seed if data.seed is not None else secrets.randbelow(2**31)
     picked: dict[int, list[ItemRef]] = {}
@@ -92,12 +104,16 @@ async def _blueprint_picks(pool: Any, principal: Principal, data: ExamCreate
         if (section.blueprint is None) == (not section.items):
             raise validation_failed(
                 "a section lists its items or gives a blueprint, one of the two",
-                [{"field": f"sections[{n}]", "message": "give items or blueprint"}])
+                [{"field": f"sections[{n}]", "message": "give items or blueprint"}],
+            )
         if section.blueprint is None:
             continue
         # each section draws with its own seed so two sections with the same rules differ
-        picks = await resolve_blueprint(pool, principal, BlueprintResolve(
-            blueprint=section.blueprint, seed=seed + n, bank_id=section.bank_id))
+        picks = await resolve_blueprint(
+            pool,
+            principal,
+            BlueprintResolve(blueprint=section.blueprint, seed=seed + n, bank_id=section.bank_id),
+        )
         picked[n] = [ItemRef(uuid.UUID(p.id), p.version) for p in picks]
     return picked
 
@@ -111,9 +127,13 @@ def scoring_policy(data: ExamCreate, spec: ExamSpec) -> ScoringPolicy:
     for section in policy.sections:
         unknown |= set(section.items) - exam_items
     if unknown:
-        raise validation_failed("the scoring policy names items that are not in the exam",
-                                [{"field": "scoring", "message": f"not in the exam: {i}"}
-                                 for i in sorted(unknown)[:20]])
+        raise validation_failed(
+            "the scoring policy names items that are not in the exam",
+            [
+                {"field": "scoring", "message": f"not in the exam: {i}"}
+                for i in sorted(unknown)[:20]
+            ],
+        )
     if not policy.sections:
         sections = tuple(
             Section(id=f"s{n + 1}", title=s.title, items=tuple(str(r.id) for r in s.items))
@@ -137,8 +157,10 @@ async def get_exam(pool: Any, principal: Principal, exam_id: uuid.UUID) -> Exam:
         if principal.role == "student":
             visible = await repo.visible_to_student(exam_id, principal.user_id)
         else:
-            visible = principal.is_staff or await repo.published_for_student(
-                exam_id, principal.org_id) is not None
+            visible = (
+                principal.is_staff
+                or await repo.published_for_student(exam_id, principal.org_id) is not None
+            )
         if not visible:
             raise not_found("exam")
     return found[0]
@@ -154,8 +176,9 @@ async def list_exams(pool: Any, principal: Principal) -> list[Exam]:
     return [e for e in exams if principal.exam_id in (None, e.id)]
 
 
-async def load_paper(pool: Any, exam_version_id: str, fragments: FragmentCache | None = None
-                     ) -> CompiledPaper:
+async def load_paper(
+    pool: Any, exam_version_id: str, fragments: FragmentCache | None = None
+) -> CompiledPaper:
     """The keyless student paper of an exam version, from its pinned item versions.
 
     Items are compiled once per (item, version) and shared through ``fragments`` (memory, then
@@ -169,17 +192,26 @@ async def load_paper(pool: Any, exam_version_id: str, fragments: FragmentCache |
         refs = [(str(r.id), r.version) for s in spec.sections for r in s.items]
         repo = ExamRepository(conn)
 
-        async def compile_items(wanted: list[tuple[str, int]]
-                                ) -> dict[tuple[str, int], CompiledItem]:
+        async def compile_items(
+            wanted: list[tuple[str, int]],
+        ) -> dict[tuple[str, int], CompiledItem]:
             rows = await repo.item_versions([(uuid.UUID(i), v) for i, v in wanted])
-            return {(str(r["item_id"]), r["version"]): compile_item(msgspec.convert(
-                {**r["content"], "id": str(r["item_id"])}, StudentItem)) for r in rows}
+            return {
+                (str(r["item_id"]), r["version"]): compile_item(
+                    msgspec.convert({**r["content"], "id": str(r["item_id"])}, StudentItem)
+                )
+                for r in rows
+            }
 
-        compiled = await (fragments.get_many(refs, compile_items) if fragments is not None
-                          else compile_items(refs))
+        compiled = await (
+            fragments.get_many(refs, compile_items)
+            if fragments is not None
+            else compile_items(refs)
+        )
         title = await conn.fetchval("SELECT title FROM exams WHERE id = $1", row["exam_id"])
-    sections = [(s.title, [compiled[(str(r.id), r.version)] for r in s.items])
-                for s in spec.sections]
+    sections = [
+        (s.title, [compiled[(str(r.id), r.version)] for r in s.items]) for s in spec.sections
+    ]
     return assemble_paper(exam_version_id, title, row["shuffle"], sections, row["navigation"])
 
 
@@ -195,14 +227,18 @@ async def load_keys(pool: Any, exam_version_id: str) -> dict[str, ItemKey]:
     return {str(r["item_id"]): msgspec.convert(r["answer_key"], ItemKey) for r in rows}
 
 
-async def publish_exam(pool: Any, cache: PaperCache, principal: Principal, exam_id: uuid.UUID
-                       ) -> Exam:
+async def publish_exam(
+    pool: Any, cache: PaperCache, principal: Principal, exam_id: uuid.UUID
+) -> Exam:
     """Freeze the draft version and compile its student paper into Redis and memory."""
     principal.require_staff()
     exam = await get_exam(pool, principal, exam_id)
     if exam.status == "published":
-        raise conflict("already_published", "This exam is already published",
-                       "a published version is immutable; create a new exam version instead")
+        raise conflict(
+            "already_published",
+            "This exam is already published",
+            "a published version is immutable; create a new exam version instead",
+        )
     async with pool.acquire() as conn, conn.transaction():
         published_at = await conn.fetchval(PUBLISH_VERSION, exam.version_id)
         if published_at is None:
@@ -212,8 +248,9 @@ async def publish_exam(pool: Any, cache: PaperCache, principal: Principal, exam_
     return await get_exam(pool, principal, exam_id)
 
 
-async def assign_exam(pool: Any, principal: Principal, exam_id: uuid.UUID,
-                      org_ids: list[uuid.UUID]) -> Assignments:
+async def assign_exam(
+    pool: Any, principal: Principal, exam_id: uuid.UUID, org_ids: list[uuid.UUID]
+) -> Assignments:
     """Assign the exam to organisations. Only an organiser's admin assigns across schools (to
     any organisation below theirs); every other staff member assigns to their own organisation
     only, so a teacher working at the organiser cannot hand an exam to every school below.
@@ -224,8 +261,10 @@ async def assign_exam(pool: Any, principal: Principal, exam_id: uuid.UUID,
         reached = set(await orgs_reached(conn, principal))
         outside = [str(o) for o in org_ids if o not in reached]
         if outside:
-            raise forbidden("only an organiser's admin assigns an exam to other organisations; "
-                            f"not yours to assign to: {', '.join(outside[:5])}")
+            raise forbidden(
+                "only an organiser's admin assigns an exam to other organisations; "
+                f"not yours to assign to: {', '.join(outside[:5])}"
+            )
         await conn.execute(INSERT_ASSIGNMENT, exam_id, org_ids)
         rows = await conn.fetch(ASSIGNED_ORGS, exam_id)
     return Assignments(exam_id=exam_id, org_ids=[r["org_id"] for r in rows])

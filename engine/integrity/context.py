@@ -42,25 +42,31 @@ async def exam_thresholds(conn: Any, exam_id: uuid.UUID) -> Thresholds:
     return DEFAULT_THRESHOLDS if stored is None else msgspec.convert(stored, Thresholds)
 
 
-async def item_contexts(conn: Any, version_id: uuid.UUID, exam_id: uuid.UUID
-                        ) -> dict[str, ItemContext]:
+async def item_contexts(
+    conn: Any, version_id: uuid.UUID, exam_id: uuid.UUID
+) -> dict[str, ItemContext]:
     times = await conn.fetch(ITEM_TIMES, version_id, exam_id, SAMPLE_SITTINGS)
-    facility = {r["item_id"]: float(r["p"]) for r in
-                await conn.fetch(ITEM_FACILITY, version_id, SAMPLE_SITTINGS)
-                if r["n"] >= MIN_SITTINGS}
+    facility = {
+        r["item_id"]: float(r["p"])
+        for r in await conn.fetch(ITEM_FACILITY, version_id, SAMPLE_SITTINGS)
+        if r["n"] >= MIN_SITTINGS
+    }
     return {
         r["item_id"]: ItemContext(
-            mean_time_s=float(r["mean_s"]), median_time_s=float(r["median_s"]),
+            mean_time_s=float(r["mean_s"]),
+            median_time_s=float(r["median_s"]),
             # unknown facility: 1.0, so no item counts as "hard" on a guess
             p_value=facility.get(r["item_id"], 1.0),
         )
-        for r in times if r["n"] >= MIN_SITTINGS
-    }  # fmt: skip
+        for r in times
+        if r["n"] >= MIN_SITTINGS
+    }
 
 
 class ContextCache:
-    def __init__(self, pool: Any, keys: Callable[[str], Awaitable[Any]],
-                 ttl_s: float = 120.0) -> None:
+    def __init__(
+        self, pool: Any, keys: Callable[[str], Awaitable[Any]], ttl_s: float = 120.0
+    ) -> None:
         self.pool = pool
         self._keys = keys  # KeysCache.get: version -> GradingSpec
         self.ttl_s = ttl_s
@@ -82,8 +88,10 @@ class ContextCache:
                 return None
             exam_id = row["exam_id"]
             ctx = VersionContext(
-                exam_id=exam_id, thresholds=await exam_thresholds(conn, exam_id),
-                items=await item_contexts(conn, uuid.UUID(version), exam_id), keys=keys,
-            )  # fmt: skip
+                exam_id=exam_id,
+                thresholds=await exam_thresholds(conn, exam_id),
+                items=await item_contexts(conn, uuid.UUID(version), exam_id),
+                keys=keys,
+            )
         self._cache[version] = (time.monotonic(), ctx)
         return ctx

@@ -23,14 +23,26 @@ def subject_of(flag: Flag) -> str:
     return ""
 
 
-def flag_row(flag: Flag, exam_id: uuid.UUID, org_id: uuid.UUID, source: Source,
-             run_id: uuid.UUID | None) -> tuple[Any, ...]:
+def flag_row(
+    flag: Flag, exam_id: uuid.UUID, org_id: uuid.UUID, source: Source, run_id: uuid.UUID | None
+) -> tuple[Any, ...]:
     return (
-        uuid.UUID(flag.sitting), exam_id, org_id, source, flag.rule, subject_of(flag),
-        flag.kind, _finite(flag.statistic), _finite(flag.threshold), flag.direction,
-        None if flag.p_value is None else _finite(flag.p_value), flag.correction, flag.note,
-        msgspec.to_builtins(flag.evidence), run_id,
-    )  # fmt: skip
+        uuid.UUID(flag.sitting),
+        exam_id,
+        org_id,
+        source,
+        flag.rule,
+        subject_of(flag),
+        flag.kind,
+        _finite(flag.statistic),
+        _finite(flag.threshold),
+        flag.direction,
+        None if flag.p_value is None else _finite(flag.p_value),
+        flag.correction,
+        flag.note,
+        msgspec.to_builtins(flag.evidence),
+        run_id,
+    )
 
 
 def _finite(x: float) -> float:
@@ -57,14 +69,21 @@ async def refresh_risk(conn: Any, sitting_ids: Iterable[uuid.UUID]) -> None:
     upserts = []
     for sid, flags_rows in by_sitting.items():
         flags = [
-            Flag(sitting=str(sid), rule=r["rule"], kind=r["kind"], statistic=r["statistic"],
-                 threshold=r["threshold"], p_value=r["p_value"])
+            Flag(
+                sitting=str(sid),
+                rule=r["rule"],
+                kind=r["kind"],
+                statistic=r["statistic"],
+                threshold=r["threshold"],
+                p_value=r["p_value"],
+            )
             for r in flags_rows
         ]
         s = summarise(str(sid), flags)
         first = flags_rows[0]
-        upserts.append((sid, first["exam_id"], first["org_id"], s.level, s.score,
-                        list(s.rules), s.smallest_p))
+        upserts.append(
+            (sid, first["exam_id"], first["org_id"], s.level, s.score, list(s.rules), s.smallest_p)
+        )
     if upserts:
         await conn.executemany(UPSERT_RISK, upserts)
     gone = [sid for sid in ids if sid not in by_sitting]

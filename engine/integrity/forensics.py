@@ -53,13 +53,13 @@ Params = tuple[np.ndarray, np.ndarray, np.ndarray, str]
 _INLINE = CpuJobs.inline()
 
 
-def parameters(arrays: ExamArrays, calibrated: dict[str, tuple[float, float, float]]
-               ) -> Params:
+def parameters(arrays: ExamArrays, calibrated: dict[str, tuple[float, float, float]]) -> Params:
     if calibrated and all(i in calibrated for i in arrays.items):
         a, b, c = (np.array([calibrated[i][k] for i in arrays.items]) for k in range(3))
         return a, b, c, "calibration"
-    scores = np.where(arrays.responses >= 0,
-                      (arrays.responses == arrays.key[None, :]).astype(np.float64), np.nan)
+    scores = np.where(
+        arrays.responses >= 0, (arrays.responses == arrays.key[None, :]).astype(np.float64), np.nan
+    )
     # 3PL needs many persons to pin the guessing parameter; small exams get 2PL
     model: IrtModel = "3PL" if scores.shape[0] >= 1000 else "2PL"
     fit = calibrate(scores, model)
@@ -75,21 +75,33 @@ def _option_ids(flag: Flag, options: dict[str, list[str]]) -> Flag:
         return flag
     evidence = tuple(
         msgspec.structs.replace(e, response=options[e.item][int(e.response)])
-        if isinstance(e, MatchEvidence) else e
+        if isinstance(e, MatchEvidence)
+        else e
         for e in flag.evidence
     )
     return msgspec.structs.replace(flag, evidence=evidence)
 
 
-def analyse(arrays: ExamArrays, calibrated: dict[str, tuple[float, float, float]],
-            th: Thresholds) -> tuple[ForensicsReport, str]:
+def analyse(
+    arrays: ExamArrays, calibrated: dict[str, tuple[float, float, float]], th: Thresholds
+) -> tuple[ForensicsReport, str]:
     a, b, c, source = parameters(arrays, calibrated)
     report = analyse_exam(
-        sittings=arrays.sittings, item_ids=arrays.items, responses=arrays.responses,
-        key=arrays.key, a=a, b=b, c=c, n_options=arrays.n_options, times=arrays.times,
-        answered_at=arrays.answered_at, changed=arrays.changed, blocks=arrays.blocks,
-        sync_blocks=("room", "ip"), thresholds=th,
-    )  # fmt: skip
+        sittings=arrays.sittings,
+        item_ids=arrays.items,
+        responses=arrays.responses,
+        key=arrays.key,
+        a=a,
+        b=b,
+        c=c,
+        n_options=arrays.n_options,
+        times=arrays.times,
+        answered_at=arrays.answered_at,
+        changed=arrays.changed,
+        blocks=arrays.blocks,
+        sync_blocks=("room", "ip"),
+        thresholds=th,
+    )
     flags = tuple(_option_ids(f, arrays.options) for f in report.flags)
     return msgspec.structs.replace(report, flags=flags), source
 
@@ -112,12 +124,14 @@ async def _inputs(conn: Any, pool: Any, exam_id: uuid.UUID) -> ExamInputs | None
     spec = msgspec.convert(version["spec"], ExamSpec)
     refs = [(r.id, r.version) for s in spec.sections for r in s.items]
     rows = await conn.fetch(SINGLE_CHOICE_OPTIONS, [r[0] for r in refs], [r[1] for r in refs])
-    options = {r["item_id"]: [o["id"] for o in r["options"] or [] if isinstance(o, dict)]
-               for r in rows}
+    options = {
+        r["item_id"]: [o["id"] for o in r["options"] or [] if isinstance(o, dict)] for r in rows
+    }
     keys = await load_keys(pool, str(version["id"]))
     correct = {i: k.correct for i, k in keys.items() if isinstance(k, SingleChoiceKey)}
-    calibrated = {r["item_id"]: (r["a"], r["b"], r["c"])
-                  for r in await conn.fetch(LATEST_PARAMETERS, exam_id)}
+    calibrated = {
+        r["item_id"]: (r["a"], r["b"], r["c"]) for r in await conn.fetch(LATEST_PARAMETERS, exam_id)
+    }
     return ExamInputs(options, correct, calibrated)
 
 
@@ -143,8 +157,7 @@ async def _read_arrays(dsn: str, exam_id: uuid.UUID, inputs: ExamInputs) -> Exam
         await conn.close()
 
 
-def analyse_in_worker(dsn: str, exam_id: uuid.UUID, inputs: ExamInputs, th: Thresholds
-                      ) -> Analysed:
+def analyse_in_worker(dsn: str, exam_id: uuid.UUID, inputs: ExamInputs, th: Thresholds) -> Analysed:
     """The whole job, in a worker process: it reads every answer of the exam itself and
     assembles the arrays there (a national exam's answer log is millions of rows: decoding and
     pickling them in the API process would hold its event loop and GIL)."""
@@ -159,15 +172,20 @@ async def _claim(pool: Any, exam_id: uuid.UUID, job_id: str) -> uuid.UUID | None
             org_id = await conn.fetchval("SELECT org_id FROM exams WHERE id = $1", exam_id)
             if org_id is None:
                 return None
-            await conn.execute(INSERT_RUN, uuid.uuid4(), job_id, exam_id, org_id, "demand",
-                               None)
+            await conn.execute(INSERT_RUN, uuid.uuid4(), job_id, exam_id, org_id, "demand", None)
             run = await conn.fetchrow(START_RUN, job_id)
     return None if run is None else uuid.UUID(str(run["id"]))
 
 
-async def run_forensics(pool: Any, exam_id: uuid.UUID, job_id: str, cpu: CpuJobs | None = None,
-                        redis: Any = None, namespace: str = "", dsn: str | None = None
-                        ) -> int | None:
+async def run_forensics(
+    pool: Any,
+    exam_id: uuid.UUID,
+    job_id: str,
+    cpu: CpuJobs | None = None,
+    redis: Any = None,
+    namespace: str = "",
+    dsn: str | None = None,
+) -> int | None:
     """Analyse the exam and store its flags; the number of flags, None if the run was done
     before (a redelivered job) or the exam does not exist. The analysis runs in the analysis
     lane (engine/cpu_jobs.py), which reads the answers itself from ``dsn`` (without one, they
@@ -180,8 +198,9 @@ async def run_forensics(pool: Any, exam_id: uuid.UUID, job_id: str, cpu: CpuJobs
             await run_lock.release(redis, namespace, exam_id, job_id)
 
 
-async def _run(pool: Any, exam_id: uuid.UUID, job_id: str, cpu: CpuJobs, dsn: str | None
-               ) -> int | None:
+async def _run(
+    pool: Any, exam_id: uuid.UUID, job_id: str, cpu: CpuJobs, dsn: str | None
+) -> int | None:
     run_id = await _claim(pool, exam_id, job_id)
     if run_id is None:
         return None
@@ -195,8 +214,9 @@ async def _run(pool: Any, exam_id: uuid.UUID, job_id: str, cpu: CpuJobs, dsn: st
                 arrays = await _arrays(conn, exam_id, inputs)
             analysed = _analysed(arrays, inputs, th)
         elif inputs is not None:
-            analysed = await cpu.run("forensics", analyse_in_worker, dsn, exam_id, inputs, th,
-                                     wait=True)
+            analysed = await cpu.run(
+                "forensics", analyse_in_worker, dsn, exam_id, inputs, th, wait=True
+            )
         if analysed is None:
             async with pool.acquire() as conn:
                 await conn.execute(FINISH_RUN, run_id, 0, 0, 0, None, {})
@@ -204,8 +224,9 @@ async def _run(pool: Any, exam_id: uuid.UUID, job_id: str, cpu: CpuJobs, dsn: st
         report, source, sittings, items = analysed
         await _store(pool, exam_id, run_id, report)
         async with pool.acquire() as conn:
-            await conn.execute(FINISH_RUN, run_id, sittings, items, len(report.flags), source,
-                               report.seconds)
+            await conn.execute(
+                FINISH_RUN, run_id, sittings, items, len(report.flags), source, report.seconds
+            )
         return len(report.flags)
     except Exception as err:
         log.exception("forensics run %s of exam %s failed", run_id, exam_id)
@@ -214,14 +235,17 @@ async def _run(pool: Any, exam_id: uuid.UUID, job_id: str, cpu: CpuJobs, dsn: st
         raise
 
 
-async def _store(pool: Any, exam_id: uuid.UUID, run_id: uuid.UUID,
-                 report: ForensicsReport) -> None:
+async def _store(pool: Any, exam_id: uuid.UUID, run_id: uuid.UUID, report: ForensicsReport) -> None:
     async with pool.acquire() as conn, conn.transaction():
-        homes = {str(r["id"]): r["org_id"] for r in await conn.fetch(
-            "SELECT id, org_id FROM sittings WHERE exam_id = $1", exam_id)}
-        rows = [flag_row(f, exam_id, homes[f.sitting], "forensics", run_id)
-                for f in report.flags if f.sitting in homes]
+        homes = {
+            str(r["id"]): r["org_id"]
+            for r in await conn.fetch("SELECT id, org_id FROM sittings WHERE exam_id = $1", exam_id)
+        }
+        rows = [
+            flag_row(f, exam_id, homes[f.sitting], "forensics", run_id)
+            for f in report.flags
+            if f.sitting in homes
+        ]
         await store_flags(conn, rows)
-        dropped = [r["sitting_id"] for r in await conn.fetch(DROP_STALE_FORENSICS, exam_id,
-                                                             run_id)]
+        dropped = [r["sitting_id"] for r in await conn.fetch(DROP_STALE_FORENSICS, exam_id, run_id)]
         await refresh_risk(conn, [r[0] for r in rows] + dropped)

@@ -58,9 +58,12 @@ class TelemetryAck(msgspec.Struct, frozen=True, kw_only=True):
 class _SittingLimiter:
     def __init__(self, redis: Any, namespace: str) -> None:
         self.redis = redis
-        storage = RedisStorage("async+redis://", implementation="redispy",
-                               connection_pool=redis.connection_pool,
-                               key_prefix=f"{namespace}:rl")
+        storage = RedisStorage(
+            "async+redis://",
+            implementation="redispy",
+            connection_pool=redis.connection_pool,
+            key_prefix=f"{namespace}:rl",
+        )
         self.limiter = FixedWindowRateLimiter(storage)
         self.item: RateLimitItem = parse(SITTING_EVENTS)
 
@@ -77,16 +80,20 @@ _LIMITERS: dict[int, _SittingLimiter] = {}
 def _limiter(svc: Services) -> _SittingLimiter:
     found = _LIMITERS.get(id(svc.redis))
     if found is None or found.redis is not svc.redis:
-        found = _LIMITERS[id(svc.redis)] = _SittingLimiter(svc.redis,
-                                                           svc.settings.redis_namespace)
+        found = _LIMITERS[id(svc.redis)] = _SittingLimiter(svc.redis, svc.settings.redis_namespace)
     return found
 
 
 def _rate_limited(retry_after: int) -> Problem:
-    return Problem(429, "rate_limited", "Too much telemetry",
-                   f"this sitting sends events faster than allowed; nothing was stored, "
-                   f"send again in {retry_after} s",
-                   extra={"retry_after_s": retry_after}, headers={"Retry-After": str(retry_after)})
+    return Problem(
+        429,
+        "rate_limited",
+        "Too much telemetry",
+        f"this sitting sends events faster than allowed; nothing was stored, "
+        f"send again in {retry_after} s",
+        extra={"retry_after_s": retry_after},
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def _address(ip: str) -> str:
@@ -98,17 +105,24 @@ def decode(raw: bytes) -> Any:
     try:
         return decode_batch(raw)
     except TelemetryTooLarge as err:
-        raise Problem(413, "payload_too_large", "The telemetry batch is too large",
-                      f"{err}; send smaller batches more often",
-                      extra={"limit_bytes": MAX_BATCH_BYTES}) from err
+        raise Problem(
+            413,
+            "payload_too_large",
+            "The telemetry batch is too large",
+            f"{err}; send smaller batches more often",
+            extra={"limit_bytes": MAX_BATCH_BYTES},
+        ) from err
     except (msgspec.ValidationError, msgspec.DecodeError) as err:
         field = str(err).rpartition(" - at `")[2].rstrip("`") if " - at `" in str(err) else ""
-        raise validation_failed("the telemetry batch is not valid; nothing was stored",
-                                [{"field": field or "body", "message": str(err)}]) from err
+        raise validation_failed(
+            "the telemetry batch is not valid; nothing was stored",
+            [{"field": field or "body", "message": str(err)}],
+        ) from err
 
 
-async def ingest(svc: Services, principal: Principal, sitting_id: uuid.UUID, raw: bytes,
-                 ip: str) -> TelemetryAck:
+async def ingest(
+    svc: Services, principal: Principal, sitting_id: uuid.UUID, raw: bytes, ip: str
+) -> TelemetryAck:
     principal.require_student()
     batch = decode(raw)
     view = await svc.store.view(sitting_id, with_answers=False)
@@ -118,8 +132,11 @@ async def ingest(svc: Services, principal: Principal, sitting_id: uuid.UUID, raw
         await sitting_access.confine_card(svc.pool, principal, view.exam_version_id)
     # a paused sitting is still open: what the page does meanwhile is worth keeping
     if view.state not in ("active", "paused"):
-        raise conflict("sitting_submitted", "This sitting is already submitted",
-                       "telemetry is only taken while the sitting is open; nothing was stored")
+        raise conflict(
+            "sitting_submitted",
+            "This sitting is already submitted",
+            "telemetry is only taken while the sitting is open; nothing was stored",
+        )
     await _limiter(svc).check(sitting_id, len(batch.events))
     ks = svc.keyspace
     state_key = tag_key(ks, sitting_id, "ti")
@@ -135,18 +152,31 @@ async def ingest(svc: Services, principal: Principal, sitting_id: uuid.UUID, raw
         if not adm.events and adm.dropped_rate:
             raise _rate_limited(_ONE_TOKEN_S)  # nothing kept: the state stays for the retry
         entry = TelemetryEntry(
-            sitting=str(sitting_id), version=view.exam_version_id, session=batch.session,
-            batch_seq=batch.batch_seq, received_ms=now,
+            sitting=str(sitting_id),
+            version=view.exam_version_id,
+            session=batch.session,
+            batch_seq=batch.batch_seq,
+            received_ms=now,
             # the address is the server's observation, never the page's claim
             events=(*adm.events, IpObserved(ts=now, ip=_address(ip))),
-        )  # fmt: skip
+        )
         fields = [x for kv in telemetry_fields(entry).items() for x in kv]
         stored = await svc.hot.run_script(
-            scripts.ingest, [state_key, stream],
-            [batch.session, raw_state or b"", _state_enc.encode(new_state), STATE_TTL_S,
-             *fields])  # fmt: skip
+            scripts.ingest,
+            [state_key, stream],
+            [batch.session, raw_state or b"", _state_enc.encode(new_state), STATE_TTL_S, *fields],
+        )
         if stored:
-            return TelemetryAck(accepted=len(adm.events), duplicate=False,
-                                dropped_rate=adm.dropped_rate, dropped_clock=adm.dropped_clock)
-    raise Problem(503, "busy", "Too many concurrent batches for this page",
-                  "nothing was stored; send the batch again", headers={"Retry-After": "1"})
+            return TelemetryAck(
+                accepted=len(adm.events),
+                duplicate=False,
+                dropped_rate=adm.dropped_rate,
+                dropped_clock=adm.dropped_clock,
+            )
+    raise Problem(
+        503,
+        "busy",
+        "Too many concurrent batches for this page",
+        "nothing was stored; send the batch again",
+        headers={"Retry-After": "1"},
+    )

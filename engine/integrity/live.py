@@ -41,8 +41,9 @@ STATE_TTL_S = 24 * 3600
 _RETRIES = 10
 _RESPONSE_CHARS = 200  # evidence shows what was answered, not a whole essay
 
-telemetry_rows = Counter("ujian_telemetry_events_persisted_total",
-                         "Telemetry events copied to PostgreSQL")
+telemetry_rows = Counter(
+    "ujian_telemetry_events_persisted_total", "Telemetry events copied to PostgreSQL"
+)
 live_flags = Counter("ujian_integrity_live_flags_total", "Live heuristic flags raised", ["rule"])
 
 
@@ -102,8 +103,9 @@ def fold(live: LiveState, work: Sequence[Work], ctx: VersionContext) -> tuple[Li
                 fired += len(fresh)
                 for f in fresh:
                     live_flags.labels(f.rule).inc()
-    return LiveState(state=st, version=live.version or ctx_version(work),
-                     answer_seq=answer_seq, batches=batches), fired
+    return LiveState(
+        state=st, version=live.version or ctx_version(work), answer_seq=answer_seq, batches=batches
+    ), fired
 
 
 def ctx_version(work: Sequence[Work]) -> str:
@@ -137,8 +139,9 @@ class LiveAnalyser:
         states = await self._fold_all(known, contexts)
         await self._store_flags(states, contexts)
 
-    async def _persist_telemetry(self, per_sitting: dict[str, list[Work]],
-                                 contexts: dict[str, VersionContext]) -> None:
+    async def _persist_telemetry(
+        self, per_sitting: dict[str, list[Work]], contexts: dict[str, VersionContext]
+    ) -> None:
         rows = []
         for sid, work in per_sitting.items():
             for t in work:
@@ -146,20 +149,32 @@ class LiveAnalyser:
                     continue
                 exam_id = contexts[t.version].exam_id
                 for idx, ev in enumerate(t.events):
-                    rows.append((exam_id, uuid.UUID(sid), t.session, t.batch_seq, idx,
-                                 ev.__struct_config__.tag, _dt(ev.ts), _json.encode(ev).decode(),
-                                 _dt(t.received_ms)))
+                    rows.append(
+                        (
+                            exam_id,
+                            uuid.UUID(sid),
+                            t.session,
+                            t.batch_seq,
+                            idx,
+                            ev.__struct_config__.tag,
+                            _dt(ev.ts),
+                            _json.encode(ev).decode(),
+                            _dt(t.received_ms),
+                        )
+                    )
         if not rows:
             return
         async with self.svc.pool.acquire() as conn, conn.transaction():
             await conn.execute(TELEMETRY_STAGE)
-            await conn.copy_records_to_table("telemetry_stage", records=rows,
-                                             columns=TELEMETRY_COLUMNS)
+            await conn.copy_records_to_table(
+                "telemetry_stage", records=rows, columns=TELEMETRY_COLUMNS
+            )
             await conn.execute(TELEMETRY_MOVE)
         telemetry_rows.inc(len(rows))
 
-    async def _fold_all(self, per_sitting: dict[str, list[Work]],
-                        contexts: dict[str, VersionContext]) -> dict[str, LiveState]:
+    async def _fold_all(
+        self, per_sitting: dict[str, list[Work]], contexts: dict[str, VersionContext]
+    ) -> dict[str, LiveState]:
         if not per_sitting:
             return {}
         ks = self.svc.keyspace
@@ -180,8 +195,9 @@ class LiveAnalyser:
                 return out
         raise RuntimeError("heuristic state kept changing under us; the entries stay pending")
 
-    async def _store_flags(self, states: dict[str, LiveState],
-                           contexts: dict[str, VersionContext]) -> None:
+    async def _store_flags(
+        self, states: dict[str, LiveState], contexts: dict[str, VersionContext]
+    ) -> None:
         flagged = {sid: live for sid, live in states.items() if live.state.fired}
         if not flagged:
             return
@@ -196,8 +212,10 @@ class LiveAnalyser:
                 if home is None:
                     continue
                 th = contexts[live.version].thresholds
-                rows += [flag_row(f, home[0], home[1], "live", None)
-                         for f in current_flags(live.state, th)]
+                rows += [
+                    flag_row(f, home[0], home[1], "live", None)
+                    for f in current_flags(live.state, th)
+                ]
             async with conn.transaction():
                 await store_flags(conn, rows)
                 await refresh_risk(conn, {r[0] for r in rows})

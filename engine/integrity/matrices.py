@@ -38,8 +38,9 @@ class ExamArrays:
 def labels(values: Sequence[object | None]) -> np.ndarray:
     """Integer labels for equal values; -1 for unknown (never blocks a pair)."""
     index: dict[object, int] = {}
-    return np.array([-1 if v is None else index.setdefault(v, len(index)) for v in values],
-                    dtype=np.int64)
+    return np.array(
+        [-1 if v is None else index.setdefault(v, len(index)) for v in values], dtype=np.int64
+    )
 
 
 def subnet_or_none(ip: str | None) -> str | None:
@@ -104,5 +105,15 @@ def assemble(
         "ip": labels([ips.get(s) for s in ids]),
         "subnet": labels([subnet_or_none(ips.get(s)) for s in ids]),
     }
-    return ExamArrays(ids, items, responses, key, n_options, times, answered_at, changed,
-                      blocks, {i: options[i] for i in items})
+    return ExamArrays(
+        ids,
+        items,
+        responses,
+        key,
+        n_options,
+        times,
+        answered_at,
+        changed,
+        blocks,
+        {i: options[i] for i in items},
+    )

@@ -26,8 +26,17 @@ SELECT st.exam_id, st.sitting_id, st.session, st.batch_seq, st.idx, st.type, st.
 FROM telemetry_stage st JOIN sittings s ON s.id = st.sitting_id
 ON CONFLICT DO NOTHING
 """
-TELEMETRY_COLUMNS = ["exam_id", "sitting_id", "session", "batch_seq", "idx", "type", "ts",
-                     "event", "received_at"]
+TELEMETRY_COLUMNS = [
+    "exam_id",
+    "sitting_id",
+    "session",
+    "batch_seq",
+    "idx",
+    "type",
+    "ts",
+    "event",
+    "received_at",
+]
 
 # evidence and statistics follow the analysis while a flag is open; a reviewed flag keeps
 # what the reviewer saw

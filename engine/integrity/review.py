@@ -61,8 +61,7 @@ def _row(r: Any) -> FlagRow:
     return FlagRow(**{f: r[f] for f in FlagRow.__struct_fields__})
 
 
-async def exam_access(conn: Any, principal: Principal, exam_id: uuid.UUID
-                      ) -> uuid.UUID | None:
+async def exam_access(conn: Any, principal: Principal, exam_id: uuid.UUID) -> uuid.UUID | None:
     """None: the exam's own organisation (every school); else the caller's school only."""
     _reviewer(principal)
     org = await conn.fetchval(EXAM_ORG, exam_id)
@@ -84,15 +83,24 @@ async def _owner(conn: Any, principal: Principal, exam_id: uuid.UUID) -> uuid.UU
     return org
 
 
-async def list_flags(svc: Services, principal: Principal, *, exam_id: uuid.UUID | None,
-                     school_id: uuid.UUID | None, severity: Severity | None,
-                     status: str | None, rule: str | None, limit: int, offset: int
-                     ) -> list[FlagRow]:
+async def list_flags(
+    svc: Services,
+    principal: Principal,
+    *,
+    exam_id: uuid.UUID | None,
+    school_id: uuid.UUID | None,
+    severity: Severity | None,
+    status: str | None,
+    rule: str | None,
+    limit: int,
+    offset: int,
+) -> list[FlagRow]:
     _reviewer(principal)
     async with svc.pool.acquire() as conn:
         reached = await orgs_reached(conn, principal)
-        rows = await conn.fetch(LIST_FLAGS, reached, exam_id, school_id, severity, status,
-                                rule, limit, offset)
+        rows = await conn.fetch(
+            LIST_FLAGS, reached, exam_id, school_id, severity, status, rule, limit, offset
+        )
     return [_row(r) for r in rows]
 
 
@@ -111,44 +119,60 @@ async def _risk(conn: Any, sitting_id: uuid.UUID) -> RiskSummary | None:
     r = await conn.fetchrow(RISK_OF_SITTING, sitting_id)
     if r is None:
         return None
-    return RiskSummary(sitting=str(r["sitting_id"]), level=r["level"], score=r["score"],
-                       rules=tuple(r["rules"]), smallest_p=r["smallest_p"])
+    return RiskSummary(
+        sitting=str(r["sitting_id"]),
+        level=r["level"],
+        score=r["score"],
+        rules=tuple(r["rules"]),
+        smallest_p=r["smallest_p"],
+    )
 
 
 async def get_flag(svc: Services, principal: Principal, flag_id: uuid.UUID) -> FlagDetail:
     async with svc.pool.acquire() as conn:
         row = await _visible_flag(conn, principal, flag_id)
         risk = await _risk(conn, row["sitting_id"])
-    return FlagDetail(flag=_row(row), evidence=msgspec.convert(row["evidence"], _evidence),
-                      risk=risk)
+    return FlagDetail(
+        flag=_row(row), evidence=msgspec.convert(row["evidence"], _evidence), risk=risk
+    )
 
 
-async def review_flag(svc: Services, actor: audit.Actor, flag_id: uuid.UUID,
-                      review: Review) -> FlagDetail:
+async def review_flag(
+    svc: Services, actor: audit.Actor, flag_id: uuid.UUID, review: Review
+) -> FlagDetail:
     principal = actor.principal
     status = "confirmed" if review.decision == "confirm" else "dismissed"
     async with svc.pool.acquire() as conn, conn.transaction():
         row = await _visible_flag(conn, principal, flag_id)
         await conn.execute(REVIEW_FLAG, flag_id, status, review.note, principal.user_id)
-        await audit.record(conn, actor, f"integrity.flag_{status}", org_id=row["org_id"],
-                           target=flag_id, detail={
-                               "sitting_id": str(row["sitting_id"]),
-                               "exam_id": str(row["exam_id"]), "rule": row["rule"],
-                               "previous": row["status"], "note": review.note})
+        await audit.record(
+            conn,
+            actor,
+            f"integrity.flag_{status}",
+            org_id=row["org_id"],
+            target=flag_id,
+            detail={
+                "sitting_id": str(row["sitting_id"]),
+                "exam_id": str(row["exam_id"]),
+                "rule": row["rule"],
+                "previous": row["status"],
+                "note": review.note,
+            },
+        )
         await refresh_risk(conn, [row["sitting_id"]])
     return await get_flag(svc, principal, flag_id)
 
 
-async def exam_risk(svc: Services, principal: Principal, exam_id: uuid.UUID, limit: int
-                    ) -> list[RiskRow]:
+async def exam_risk(
+    svc: Services, principal: Principal, exam_id: uuid.UUID, limit: int
+) -> list[RiskRow]:
     async with svc.pool.acquire() as conn:
         org_filter = await exam_access(conn, principal, exam_id)
         rows = await conn.fetch(RISK_OF_EXAM, exam_id, org_filter, limit)
     return [RiskRow(**{f: r[f] for f in RiskRow.__struct_fields__}) for r in rows]
 
 
-async def get_thresholds(svc: Services, principal: Principal, exam_id: uuid.UUID
-                         ) -> ExamThresholds:
+async def get_thresholds(svc: Services, principal: Principal, exam_id: uuid.UUID) -> ExamThresholds:
     async with svc.pool.acquire() as conn:
         await exam_access(conn, principal, exam_id)
         stored = await conn.fetchval(THRESHOLDS_OF_EXAM, exam_id)
@@ -156,14 +180,22 @@ async def get_thresholds(svc: Services, principal: Principal, exam_id: uuid.UUID
     return ExamThresholds(exam_id=exam_id, thresholds=th, defaults=stored is None)
 
 
-async def set_thresholds(svc: Services, actor: audit.Actor, exam_id: uuid.UUID,
-                         th: Thresholds) -> ExamThresholds:
+async def set_thresholds(
+    svc: Services, actor: audit.Actor, exam_id: uuid.UUID, th: Thresholds
+) -> ExamThresholds:
     async with svc.pool.acquire() as conn, conn.transaction():
         org = await _owner(conn, actor.principal, exam_id)
-        await conn.execute(UPSERT_THRESHOLDS, exam_id, msgspec.to_builtins(th),
-                           actor.principal.user_id)
-        await audit.record(conn, actor, "integrity.thresholds_set", org_id=org, target=exam_id,
-                           detail=msgspec.to_builtins(th))
+        await conn.execute(
+            UPSERT_THRESHOLDS, exam_id, msgspec.to_builtins(th), actor.principal.user_id
+        )
+        await audit.record(
+            conn,
+            actor,
+            "integrity.thresholds_set",
+            org_id=org,
+            target=exam_id,
+            detail=msgspec.to_builtins(th),
+        )
     return ExamThresholds(exam_id=exam_id, thresholds=th, defaults=False)
 
 
@@ -171,17 +203,22 @@ def _run(row: Any) -> ForensicsRun:
     return ForensicsRun(**{f: row[f] for f in ForensicsRun.__struct_fields__})
 
 
-async def request_forensics(svc: Services, overflow: Any, principal: Principal,
-                            exam_id: uuid.UUID) -> ForensicsRun:
+async def request_forensics(
+    svc: Services, overflow: Any, principal: Principal, exam_id: uuid.UUID
+) -> ForensicsRun:
     async with svc.pool.acquire() as conn:
         org = await _owner(conn, principal, exam_id)
     job = new_job(exam_id)
     namespace = svc.settings.redis_namespace
     if not await run_lock.acquire(svc.redis, namespace, exam_id, job[1]):
         running = await run_lock.holder(svc.redis, namespace, exam_id)
-        raise Problem(409, "forensics_running", "A forensics run of this exam is under way",
-                      "one run per exam at a time; its flags appear when it finishes "
-                      "(GET /forensics)", extra={"run_id": str(running) if running else None})
+        raise Problem(
+            409,
+            "forensics_running",
+            "A forensics run of this exam is under way",
+            "one run per exam at a time; its flags appear when it finishes (GET /forensics)",
+            extra={"run_id": str(running) if running else None},
+        )
     made = await record_run(svc.pool, exam_id, org, "demand", principal.user_id, job)
     assert made is not None  # only the closing run is unique per exam
     run_id, job_id = made
@@ -190,8 +227,7 @@ async def request_forensics(svc: Services, overflow: Any, principal: Principal,
         return _run(await conn.fetchrow(RUN_BY_ID, run_id))
 
 
-async def latest_forensics(svc: Services, principal: Principal, exam_id: uuid.UUID
-                           ) -> ForensicsRun:
+async def latest_forensics(svc: Services, principal: Principal, exam_id: uuid.UUID) -> ForensicsRun:
     async with svc.pool.acquire() as conn:
         await _owner(conn, principal, exam_id)
         row = await conn.fetchrow(LATEST_RUN, exam_id)

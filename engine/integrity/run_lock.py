@@ -21,14 +21,14 @@ LOCK_TTL_S = 30 * 60
 
 def _lock(redis: Any, namespace: str, exam_id: uuid.UUID) -> Any:
     # thread_local=False: the token is handed from the request to the job, not kept per thread
-    return redis.lock(f"{namespace}:forensics-lock:{exam_id}", timeout=LOCK_TTL_S,
-                      thread_local=False)
+    return redis.lock(
+        f"{namespace}:forensics-lock:{exam_id}", timeout=LOCK_TTL_S, thread_local=False
+    )
 
 
 async def acquire(redis: Any, namespace: str, exam_id: uuid.UUID, job_id: str) -> bool:
     """True when this job now holds the exam's forensics lock."""
-    acquired: bool = await _lock(redis, namespace, exam_id).acquire(blocking=False,
-                                                                    token=job_id)
+    acquired: bool = await _lock(redis, namespace, exam_id).acquire(blocking=False, token=job_id)
     return acquired
 
 

@@ -38,21 +38,37 @@ def new_job(exam_id: uuid.UUID) -> tuple[uuid.UUID, str]:
     return run_id, f"forensics:{exam_id}:{run_id.hex}"
 
 
-async def record_run(pool: Any, exam_id: uuid.UUID, org_id: uuid.UUID, trigger: str,
-                     requested_by: uuid.UUID | None,
-                     job: tuple[uuid.UUID, str] | None = None) -> tuple[uuid.UUID, str] | None:
+async def record_run(
+    pool: Any,
+    exam_id: uuid.UUID,
+    org_id: uuid.UUID,
+    trigger: str,
+    requested_by: uuid.UUID | None,
+    job: tuple[uuid.UUID, str] | None = None,
+) -> tuple[uuid.UUID, str] | None:
     """A queued run and its job id; None when the exam already has its closing run."""
     run_id, job_id = job or new_job(exam_id)
     async with pool.acquire() as conn:
-        made = await conn.fetchval(INSERT_RUN, run_id, job_id, exam_id, org_id, trigger,
-                                   requested_by)
+        made = await conn.fetchval(
+            INSERT_RUN, run_id, job_id, exam_id, org_id, trigger, requested_by
+        )
     return None if made is None else (run_id, job_id)
 
 
 async def dispatch(svc: Services, overflow: Any, exam_id: uuid.UUID, job_id: str) -> None:
-    task = Task(ForensicsJob(job_id=job_id, exam_id=exam_id),
-                run_local=partial(run_forensics, svc.pool, exam_id, job_id, svc.cpu, svc.redis,
-                                  svc.settings.redis_namespace, svc.settings.database_url))
+    task = Task(
+        ForensicsJob(job_id=job_id, exam_id=exam_id),
+        run_local=partial(
+            run_forensics,
+            svc.pool,
+            exam_id,
+            job_id,
+            svc.cpu,
+            svc.redis,
+            svc.settings.redis_namespace,
+            svc.settings.database_url,
+        ),
+    )
     if overflow is None:
         await task.run_local()  # no dispatcher in this process: run here
     else:

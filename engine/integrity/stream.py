@@ -77,8 +77,9 @@ def parse(fields: dict[bytes, bytes]) -> ParsedEntry | None:
         case b"t":
             return _telemetry.decode(fields[b"m"])
         case b"b":
-            return [copy for batch in _answer_batches.decode(fields[b"m"])
-                    for copy in _expand(batch)]
+            return [
+                copy for batch in _answer_batches.decode(fields[b"m"]) for copy in _expand(batch)
+            ]
         case b"a":  # copies made before answer entries held batches
             return _answers.decode(fields[b"m"])
         case _:
@@ -89,8 +90,9 @@ def _expand(batch: AnswerBatchCopy) -> list[AnswerCopy]:
     copies = []
     for raw in _raw_events.decode(batch.events):
         head = _head.decode(raw)  # the record itself decodes as StoredAnswer: it is the payload
-        copies.append(AnswerCopy(batch.sitting, batch.version, head.seq, head.item, bytes(raw),
-                                 batch.ts))
+        copies.append(
+            AnswerCopy(batch.sitting, batch.version, head.seq, head.item, bytes(raw), batch.ts)
+        )
     return copies
 
 
@@ -102,8 +104,9 @@ def answer_batch_copies(entries: list[Entry]) -> list[AnswerBatchCopy]:
         if events is None:  # an entry of the format before batches: re-encode it as one
             (batch,) = batches([entry])
             events = _json.encode(batch.events)
-        copies.append(AnswerBatchCopy(fields[b"s"].decode(), fields[b"x"].decode(),
-                                      int(fields[b"t"]), events))
+        copies.append(
+            AnswerBatchCopy(fields[b"s"].decode(), fields[b"x"].decode(), int(fields[b"t"]), events)
+        )
     return copies
 
 
@@ -115,8 +118,7 @@ def copy_answers_to(stream: str) -> SettleExtras:
     sitting's last seen seq)."""
 
     def commands(entries: list[Entry]) -> list[tuple[Any, ...]]:
-        return [("XADD", stream, "*", b"k", b"b", b"m",
-                 _enc.encode(answer_batch_copies(entries)))]
+        return [("XADD", stream, "*", b"k", b"b", b"m", _enc.encode(answer_batch_copies(entries)))]
 
     return commands
 

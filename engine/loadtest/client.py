@@ -46,8 +46,9 @@ def _error_of(status: int, body: bytes) -> str:
 
 
 class Api:
-    def __init__(self, base_url: str, stats: Stats, *, connections: int = 256,
-                 timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, base_url: str, stats: Stats, *, connections: int = 256, timeout_s: float = 30.0
+    ) -> None:
         self.base = base_url.rstrip("/")
         self.stats = stats
         self.pool = WirePool(self.base, connections=connections, timeout_s=timeout_s)
@@ -55,8 +56,16 @@ class Api:
     async def close(self) -> None:
         await self.pool.close()
 
-    async def call(self, endpoint: str, method: str, path: str, *, token: str | None = None,
-                   body: Any = None, raw: bytes | None = None) -> Reply:
+    async def call(
+        self,
+        endpoint: str,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        body: Any = None,
+        raw: bytes | None = None,
+    ) -> Reply:
         headers = "content-type: application/json\r\n"
         if token:
             headers += f"authorization: Bearer {token}\r\n"
@@ -65,8 +74,9 @@ class Api:
         try:
             status, payload = await self.pool.request(method, path, headers, data)
         except (TimeoutError, OSError) as err:  # WireError is a ConnectionError
-            self.stats.record(endpoint, time.perf_counter() - started, False,
-                              "connection " + type(err).__name__)
+            self.stats.record(
+                endpoint, time.perf_counter() - started, False, "connection " + type(err).__name__
+            )
             return Reply(0, b"", type(err).__name__)
         ok = 200 <= status < 300
         error = "" if ok else _error_of(status, payload)

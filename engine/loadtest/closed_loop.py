@@ -28,16 +28,18 @@ class Sitting:
     telemetry_seq: int = 0
 
 
-async def start_students(api: Api, exam_id: str, names: list[str], password: str,
-                         concurrency: int) -> tuple[list[Sitting], float]:
+async def start_students(
+    api: Api, exam_id: str, names: list[str], password: str, concurrency: int
+) -> tuple[list[Sitting], float]:
     """The start burst: sign in, start, paper for every name; returns sittings and seconds."""
     queue = iter(names)
     sittings: list[Sitting] = []
 
     async def worker() -> None:
         for name in queue:
-            reply = await api.call("sign_in", "POST", "/v1/auth/token",
-                                   body={"username": name, "password": password})
+            reply = await api.call(
+                "sign_in", "POST", "/v1/auth/token", body={"username": name, "password": password}
+            )
             if not reply.ok:
                 continue
             token = reply.json()["access_token"]
@@ -45,8 +47,7 @@ async def start_students(api: Api, exam_id: str, names: list[str], password: str
             if not reply.ok:
                 continue
             sitting_id = reply.json()["id"]
-            reply = await api.call("paper", "GET", f"/v1/sittings/{sitting_id}/paper",
-                                   token=token)
+            reply = await api.call("paper", "GET", f"/v1/sittings/{sitting_id}/paper", token=token)
             if reply.ok:
                 sittings.append(Sitting(sitting_id, token, paper_items(reply.json())))
 
@@ -58,8 +59,9 @@ async def start_students(api: Api, exam_id: str, names: list[str], password: str
 Step = Callable[[Api, Sitting], Awaitable[None]]
 
 
-async def drive(api: Api, sittings: list[Sitting], step: Step, *, concurrency: int,
-                seconds: float) -> float:
+async def drive(
+    api: Api, sittings: list[Sitting], step: Step, *, concurrency: int, seconds: float
+) -> float:
     """Run ``step`` on the sittings from ``concurrency`` callers for ``seconds``; each caller
     owns its own sittings, so one sitting never has two requests in flight."""
     stop_at = time.perf_counter() + seconds
@@ -92,22 +94,28 @@ class AnswerSteps:
         while len(events) < start + self.batch:
             item = sitting.items[len(events) % len(sitting.items)]
             events.append(Event(len(events) + 1, item["id"], response_for(item, self.rng)))
-        batch = events[start:start + self.batch]
+        batch = events[start : start + self.batch]
         if not record:  # the floor stores nothing: forget what was planned for it
             del events[start:]
         return {"events": batch}
 
     async def answers(self, api: Api, sitting: Sitting) -> None:
-        reply = await api.call("answers", "POST", f"/v1/sittings/{sitting.id}/answers",
-                               token=sitting.token, body=self._body(sitting, True))
+        reply = await api.call(
+            "answers",
+            "POST",
+            f"/v1/sittings/{sitting.id}/answers",
+            token=sitting.token,
+            body=self._body(sitting, True),
+        )
         if reply.ok:
             acked = int(reply.json()["acked_seq"])
             api.stats.answers_acked += max(0, acked - self.ledger.acked[sitting.id])
             self.ledger.acked[sitting.id] = max(acked, self.ledger.acked[sitting.id])
 
     async def floor(self, api: Api, sitting: Sitting) -> None:
-        await api.call("floor", "POST", "/bench/floor", token=sitting.token,
-                       body=self._body(sitting, False))
+        await api.call(
+            "floor", "POST", "/bench/floor", token=sitting.token, body=self._body(sitting, False)
+        )
 
 
 def mixed_step(answers: AnswerSteps, weights: dict[str, float]) -> Step:
@@ -120,15 +128,23 @@ def mixed_step(answers: AnswerSteps, weights: dict[str, float]) -> Step:
         if kind == "answers":
             await answers.answers(api, sitting)
         elif kind == "timer":
-            await api.call("timer", "GET", f"/v1/sittings/{sitting.id}/timer",
-                           token=sitting.token)
+            await api.call("timer", "GET", f"/v1/sittings/{sitting.id}/timer", token=sitting.token)
         else:
             sitting.telemetry_seq += 1
             now = int(time.time() * 1000)
-            await api.call("telemetry", "POST", f"/v1/sittings/{sitting.id}/telemetry",
-                           token=sitting.token,
-                           body={"session": sitting.session, "batch_seq": sitting.telemetry_seq,
-                                 "sent_at": now, "events": [{"type": "heartbeat", "ts": now}]})
+            await api.call(
+                "telemetry",
+                "POST",
+                f"/v1/sittings/{sitting.id}/telemetry",
+                token=sitting.token,
+                body={
+                    "session": sitting.session,
+                    "batch_seq": sitting.telemetry_seq,
+                    "sent_at": now,
+                    "events": [{"type": "heartbeat", "ts": now}],
+                },
+            )
+
     return step
 
 

@@ -16,8 +16,13 @@ from engine.settings import Settings
 from engine.sittings.models import AnswerAck, AnswerBatch
 
 
-@post("/bench/floor", status_code=200, include_in_schema=False, exclude_from_auth=True,
-      sync_to_thread=False)
+@post(
+    "/bench/floor",
+    status_code=200,
+    include_in_schema=False,
+    exclude_from_auth=True,
+    sync_to_thread=False,
+)
 def floor(data: JSONBody[AnswerBatch]) -> AnswerAck:
     return AnswerAck(acked_seq=data.events[-1].seq, remaining_ms=0)
 

@@ -100,39 +100,72 @@ class Cluster:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("UJIAN_")}
-        env.update({
-            "UJIAN_DATABASE_URL": self.database_url, "UJIAN_REDIS_URL": self.redis.url,
-            "UJIAN_RUN_WORKERS_IN_API": "false", "UJIAN_LOG_LEVEL": "WARNING",
-            "UJIAN_DATA_DIR": str(self.data_dir / "unused"), "UJIAN_JWT_SECRET": self.jwt_secret,
-        })  # fmt: skip
+        env.update(
+            {
+                "UJIAN_DATABASE_URL": self.database_url,
+                "UJIAN_REDIS_URL": self.redis.url,
+                "UJIAN_RUN_WORKERS_IN_API": "false",
+                "UJIAN_LOG_LEVEL": "WARNING",
+                "UJIAN_DATA_DIR": str(self.data_dir / "unused"),
+                "UJIAN_JWT_SECRET": self.jwt_secret,
+            }
+        )
         env.update(self.env_overrides)
         env.update(extra)
         return env
 
-    def _spawn(self, name: str, args: list[str], url: str, cpus: str | None,
-               env: dict[str, str], timeout_s: float) -> Proc:
+    def _spawn(
+        self,
+        name: str,
+        args: list[str],
+        url: str,
+        cpus: str | None,
+        env: dict[str, str],
+        timeout_s: float,
+    ) -> Proc:
         log = open(self.data_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
-        process = subprocess.Popen(pinned([sys.executable, "-m", "engine.cli", *args], cpus),
-                                   env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            pinned([sys.executable, "-m", "engine.cli", *args], cpus),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         proc = Proc(name, process, url)
         self.procs.append(proc)
         wait_http(url + "/health/live", process, timeout_s)
         return proc
 
-    def start_api(self, *, workers: int = 1, cpus: str | None = None, server: str = "granian",
-                  timeout_s: float = 60, **env: str) -> Proc:
+    def start_api(
+        self,
+        *,
+        workers: int = 1,
+        cpus: str | None = None,
+        server: str = "granian",
+        timeout_s: float = 60,
+        **env: str,
+    ) -> Proc:
         port = free_loopback_port()
-        return self._spawn(f"api-{port}", ["serve", "--port", str(port), "--workers",
-                                           str(workers), "--server", server],
-                           f"http://127.0.0.1:{port}", cpus, self.env(**env), timeout_s)
+        return self._spawn(
+            f"api-{port}",
+            ["serve", "--port", str(port), "--workers", str(workers), "--server", server],
+            f"http://127.0.0.1:{port}",
+            cpus,
+            self.env(**env),
+            timeout_s,
+        )
 
-    def start_worker(self, *, cpus: str | None = None, timeout_s: float = 60, **env: str
-                     ) -> Proc:
+    def start_worker(self, *, cpus: str | None = None, timeout_s: float = 60, **env: str) -> Proc:
         port = free_loopback_port()
-        return self._spawn(f"worker-{port}", ["worker", "--port", str(port)],
-                           f"http://127.0.0.1:{port}", cpus, self.env(**env), timeout_s)
+        return self._spawn(
+            f"worker-{port}",
+            ["worker", "--port", str(port)],
+            f"http://127.0.0.1:{port}",
+            cpus,
+            self.env(**env),
+            timeout_s,
+        )
 
     # -- faults ------------------------------------------------------------------------------
     def restart_redis(self) -> None:
@@ -147,8 +180,7 @@ class Cluster:
 
         server = self.postgres.server
         pgdata = self.postgres.data_dir.resolve()
-        pg_ctl(["-w", "-m", "fast", "restart"], pgdata=pgdata,
-               user=server.system_user, timeout=60)  # type: ignore[attr-defined]
+        pg_ctl(["-w", "-m", "fast", "restart"], pgdata=pgdata, user=server.system_user, timeout=60)  # type: ignore[attr-defined]
         # the handle remembers the old postmaster; point it at the new one so stop() stops it
         server._postmaster_info = PostmasterInfo.read_from_pgdata(pgdata)  # type: ignore[attr-defined]
 

@@ -65,8 +65,12 @@ async def check(dsn: str, exam_id: str, ledger: Ledger, *, wait_s: float = 60.0)
     ids = [uuid.UUID(s) for s in ledger.events]
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.set_type_codec("jsonb", encoder=lambda v: msgspec.json.encode(v).decode(),
-                                  decoder=msgspec.json.decode, schema="pg_catalog")
+        await conn.set_type_codec(
+            "jsonb",
+            encoder=lambda v: msgspec.json.encode(v).decode(),
+            decoder=msgspec.json.decode,
+            schema="pg_catalog",
+        )
         while True:
             rows = await conn.fetch(_ROWS, uuid.UUID(exam_id), ids)
             acked, lost, wrong, duplicated = compare(ledger, rows)

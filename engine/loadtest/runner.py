@@ -34,11 +34,13 @@ async def has_telemetry(api: Api) -> bool:
     return reply.ok and TELEMETRY_PATH in reply.json().get("paths", {})
 
 
-async def _student(api: Api, plan: Plan, username: str, scenario: Scenario, ledger: Ledger,
-                   seed: int) -> None:
+async def _student(
+    api: Api, plan: Plan, username: str, scenario: Scenario, ledger: Ledger, seed: int
+) -> None:
     try:
-        await run_student(api, plan.exam_id, username, plan.password, scenario, ledger,
-                          random.Random(seed))
+        await run_student(
+            api, plan.exam_id, username, plan.password, scenario, ledger, random.Random(seed)
+        )
         ledger.students_done += 1
     except StudentFailed as err:
         ledger.students_failed += 1
@@ -64,9 +66,17 @@ async def _ticking(every_s: float, tick: Callable[[], None] | None) -> AsyncIter
                 await task
 
 
-async def run(base_url: str, plan: Plan, scenario: Scenario, *, dsn: str | None,
-              progress: Progress | None = None, during: Awaitable[None] | None = None,
-              students: int | None = None, seed: int = 1) -> tuple[Report, Ledger]:
+async def run(
+    base_url: str,
+    plan: Plan,
+    scenario: Scenario,
+    *,
+    dsn: str | None,
+    progress: Progress | None = None,
+    during: Awaitable[None] | None = None,
+    students: int | None = None,
+    seed: int = 1,
+) -> tuple[Report, Ledger]:
     """Run every student of ``plan`` (or the first ``students``); ``during`` runs alongside
     (the fault tests inject their faults there)."""
     stats, ledger = Stats(), Ledger()
@@ -80,7 +90,8 @@ async def run(base_url: str, plan: Plan, scenario: Scenario, *, dsn: str | None,
         async with _ticking(0.5, tick):
             work: list[Awaitable[None]] = [
                 _student(api, plan, name, scenario, ledger, seed * 1_000_003 + n)
-                for n, name in enumerate(names)]
+                for n, name in enumerate(names)
+            ]
             if during is not None:
                 work.append(during)
             await asyncio.gather(*work)

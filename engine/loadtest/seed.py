@@ -39,20 +39,26 @@ async def seed_users(dsn: str, students: int, tag: str) -> tuple[str, list[str]]
     conn = await asyncpg.connect(dsn)
     try:
         async with conn.transaction():
-            await conn.execute("INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'school')",
-                               org, f"Load test school {tag}")
+            await conn.execute(
+                "INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'school')",
+                org,
+                f"Load test school {tag}",
+            )
             rows = [(uuid.uuid4(), org, name, name, "student", password_hash) for name in names]
             rows.append((uuid.uuid4(), org, teacher, teacher, "teacher", password_hash))
             await conn.copy_records_to_table(
-                "users", records=rows,
-                columns=["id", "org_id", "username", "display_name", "role", "password_hash"])
+                "users",
+                records=rows,
+                columns=["id", "org_id", "username", "display_name", "role", "password_hash"],
+            )
     finally:
         await conn.close()
     return teacher, names
 
 
-async def _must(api: Api, endpoint: str, method: str, path: str, token: str,
-                body: object = None) -> dict[str, object]:
+async def _must(
+    api: Api, endpoint: str, method: str, path: str, token: str, body: object = None
+) -> dict[str, object]:
     reply = await api.call(endpoint, method, path, token=token, body=body)
     if not reply.ok:
         raise SeedError(f"{method} {path} failed: {reply.status} {reply.body[:300]!r}")
@@ -61,8 +67,9 @@ async def _must(api: Api, endpoint: str, method: str, path: str, token: str,
 
 
 async def sign_in(api: Api, username: str, password: str) -> str:
-    reply = await api.call("sign_in", "POST", "/v1/auth/token",
-                           body={"username": username, "password": password})
+    reply = await api.call(
+        "sign_in", "POST", "/v1/auth/token", body={"username": username, "password": password}
+    )
     if not reply.ok:
         raise SeedError(f"sign-in of {username} failed: {reply.status} {reply.body[:200]!r}")
     token: str = reply.json()["access_token"]
@@ -77,22 +84,36 @@ async def seed_exam(api: Api, teacher: str, *, time_limit_s: int = EXAM_MINUTES 
         created = await _must(api, "seed", "POST", "/v1/items", token, item)
         ids.append(str(created["id"]))
     now = datetime.now(UTC)
-    exam = await _must(api, "seed", "POST", "/v1/exams", token, {
-        "title": "Try-out nasional (load test)", "sections": section_split(ids),
-        "time_limit_s": time_limit_s,
-        "window_open": (now - timedelta(minutes=1)).isoformat(),
-        "window_close": (now + timedelta(seconds=time_limit_s, hours=1)).isoformat(),
-        "grace_s": 30, "instant_results": True,
-    })
+    exam = await _must(
+        api,
+        "seed",
+        "POST",
+        "/v1/exams",
+        token,
+        {
+            "title": "Try-out nasional (load test)",
+            "sections": section_split(ids),
+            "time_limit_s": time_limit_s,
+            "window_open": (now - timedelta(minutes=1)).isoformat(),
+            "window_close": (now + timedelta(seconds=time_limit_s, hours=1)).isoformat(),
+            "grace_s": 30,
+            "instant_results": True,
+        },
+    )
     exam_id = str(exam["id"])
     await _must(api, "seed", "POST", f"/v1/exams/{exam_id}/publish", token)
-    await _must(api, "seed", "POST", f"/v1/exams/{exam_id}/assignments", token,
-                {"org_ids": [str(exam["org_id"])]})
+    await _must(
+        api,
+        "seed",
+        "POST",
+        f"/v1/exams/{exam_id}/assignments",
+        token,
+        {"org_ids": [str(exam["org_id"])]},
+    )
     return exam_id
 
 
-async def seed(api: Api, dsn: str, students: int, *, time_limit_s: int = EXAM_MINUTES * 60
-               ) -> Plan:
+async def seed(api: Api, dsn: str, students: int, *, time_limit_s: int = EXAM_MINUTES * 60) -> Plan:
     tag = uuid.uuid4().hex[:8]
     teacher, names = await seed_users(dsn, students, tag)
     exam_id = await seed_exam(api, teacher, time_limit_s=time_limit_s)

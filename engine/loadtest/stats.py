@@ -74,8 +74,23 @@ class Stats:
         for name in sorted(self.latencies):
             values = self.latencies[name]
             p50, p95, p99, top = percentiles(values)
-            endpoints.append(EndpointSummary(name, len(values), self.ok[name],
-                                             round(len(values) / seconds, 1), round(p50, 2),
-                                             round(p95, 2), round(p99, 2), round(top, 2)))
-        return RunSummary(round(seconds, 2), self.requests, round(self.requests / seconds, 1),
-                          self.answers_acked, endpoints, dict(sorted(self.errors.items())))
+            endpoints.append(
+                EndpointSummary(
+                    name,
+                    len(values),
+                    self.ok[name],
+                    round(len(values) / seconds, 1),
+                    round(p50, 2),
+                    round(p95, 2),
+                    round(p99, 2),
+                    round(top, 2),
+                )
+            )
+        return RunSummary(
+            round(seconds, 2),
+            self.requests,
+            round(self.requests / seconds, 1),
+            self.answers_acked,
+            endpoints,
+            dict(sorted(self.errors.items())),
+        )

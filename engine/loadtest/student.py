@@ -54,21 +54,32 @@ class StudentFailed(Exception):
     pass
 
 
-async def call_retrying(api: Api, give_up_at: float, endpoint: str, method: str, path: str,
-                        retry_429: bool = True, **kwargs: Any) -> Reply:
+async def call_retrying(
+    api: Api,
+    give_up_at: float,
+    endpoint: str,
+    method: str,
+    path: str,
+    retry_429: bool = True,
+    **kwargs: Any,
+) -> Reply:
     """Retry what a page retries (no reply, 5xx, 429) with capped backoff."""
     delay = 0.1
     while True:
         reply = await api.call(endpoint, method, path, **kwargs)
-        if (not reply.retryable or time.monotonic() > give_up_at
-                or (reply.status == 429 and not retry_429)):
+        if (
+            not reply.retryable
+            or time.monotonic() > give_up_at
+            or (reply.status == 429 and not retry_429)
+        ):
             return reply
         await asyncio.sleep(delay * (0.5 + random.random()))
         delay = min(delay * 2, 2.0)
 
 
-async def _must(api: Api, give_up_at: float, endpoint: str, method: str, path: str,
-                **kwargs: Any) -> Any:
+async def _must(
+    api: Api, give_up_at: float, endpoint: str, method: str, path: str, **kwargs: Any
+) -> Any:
     reply = await call_retrying(api, give_up_at, endpoint, method, path, **kwargs)
     if not reply.ok:
         raise StudentFailed(f"{endpoint}: {reply.error or reply.status}")
@@ -77,21 +88,33 @@ async def _must(api: Api, give_up_at: float, endpoint: str, method: str, path: s
 
 def _telemetry(session: str, batch_seq: int) -> dict[str, Any]:
     now = int(time.time() * 1000)
-    return {"session": session, "batch_seq": batch_seq, "sent_at": now,
-            "events": [{"type": "heartbeat", "ts": now}]}
+    return {
+        "session": session,
+        "batch_seq": batch_seq,
+        "sent_at": now,
+        "events": [{"type": "heartbeat", "ts": now}],
+    }
 
 
-async def send_answers(api: Api, ledger: Ledger, sitting: str, token: str, upto: int,
-                       give_up_at: float, max_events: int = 50) -> bool:
+async def send_answers(
+    api: Api,
+    ledger: Ledger,
+    sitting: str,
+    token: str,
+    upto: int,
+    give_up_at: float,
+    max_events: int = 50,
+) -> bool:
     """Send everything after the acknowledged seq up to ``upto``; False when the sitting
     refuses answers for good (time up, submitted)."""
     path = f"/v1/sittings/{sitting}/answers"
     events = ledger.events[sitting]
     while ledger.acked[sitting] < upto:
         start = ledger.acked[sitting]
-        batch = events[start:min(upto, start + max_events)]
-        reply = await call_retrying(api, give_up_at, "answers", "POST", path, token=token,
-                                    body={"events": batch})
+        batch = events[start : min(upto, start + max_events)]
+        reply = await call_retrying(
+            api, give_up_at, "answers", "POST", path, token=token, body={"events": batch}
+        )
         if not reply.ok:
             if reply.retryable:
                 raise StudentFailed(f"answers: gave up after {reply.error}")
@@ -104,17 +127,46 @@ async def send_answers(api: Api, ledger: Ledger, sitting: str, token: str, upto:
     return True
 
 
-async def run_student(api: Api, exam_id: str, username: str, password: str,
-                      scenario: Scenario, ledger: Ledger, rng: random.Random) -> None:
+async def run_student(
+    api: Api,
+    exam_id: str,
+    username: str,
+    password: str,
+    scenario: Scenario,
+    ledger: Ledger,
+    rng: random.Random,
+) -> None:
     await asyncio.sleep(rng.uniform(0, scenario.ramp_s))
     give_up = scenario.give_up_s
     started = time.monotonic()
-    token = (await _must(api, started + give_up, "sign_in", "POST", "/v1/auth/token",
-                         body={"username": username, "password": password}))["access_token"]
-    sitting = (await _must(api, time.monotonic() + give_up, "start", "POST",
-                           f"/v1/exams/{exam_id}/sittings", token=token))["id"]
-    paper = await _must(api, time.monotonic() + give_up, "paper", "GET",
-                        f"/v1/sittings/{sitting}/paper", token=token)
+    token = (
+        await _must(
+            api,
+            started + give_up,
+            "sign_in",
+            "POST",
+            "/v1/auth/token",
+            body={"username": username, "password": password},
+        )
+    )["access_token"]
+    sitting = (
+        await _must(
+            api,
+            time.monotonic() + give_up,
+            "start",
+            "POST",
+            f"/v1/exams/{exam_id}/sittings",
+            token=token,
+        )
+    )["id"]
+    paper = await _must(
+        api,
+        time.monotonic() + give_up,
+        "paper",
+        "GET",
+        f"/v1/sittings/{sitting}/paper",
+        token=token,
+    )
     events = plan_events(paper_items(paper), rng)
     # a resumed sitting (a second run with the same students) continues after its last seq
     offset = int(paper.get("last_seq", 0))
@@ -133,21 +185,36 @@ async def run_student(api: Api, exam_id: str, username: str, password: str,
             if not await send_answers(api, ledger, sitting, token, upto + offset, give_up_at):
                 break
         elif kind == "timer":
-            await call_retrying(api, give_up_at, "timer", "GET", f"/v1/sittings/{sitting}/timer",
-                                token=token)
+            await call_retrying(
+                api, give_up_at, "timer", "GET", f"/v1/sittings/{sitting}/timer", token=token
+            )
         else:
             telemetry_seq += 1
             # a page drops a refused telemetry batch (429: over its rate) rather than retry it
-            await call_retrying(api, give_up_at, "telemetry", "POST",
-                                f"/v1/sittings/{sitting}/telemetry", token=token,
-                                body=_telemetry(session, telemetry_seq), retry_429=False)
+            await call_retrying(
+                api,
+                give_up_at,
+                "telemetry",
+                "POST",
+                f"/v1/sittings/{sitting}/telemetry",
+                token=token,
+                body=_telemetry(session, telemetry_seq),
+                retry_429=False,
+            )
     if scenario.submit:
-        await _must(api, time.monotonic() + give_up, "submit", "POST",
-                    f"/v1/sittings/{sitting}/submit", token=token)
+        await _must(
+            api,
+            time.monotonic() + give_up,
+            "submit",
+            "POST",
+            f"/v1/sittings/{sitting}/submit",
+            token=token,
+        )
 
 
-def _schedule(answer_batches: list[list[Event]], scenario: Scenario, rng: random.Random
-              ) -> list[tuple[float, str, int]]:
+def _schedule(
+    answer_batches: list[list[Event]], scenario: Scenario, rng: random.Random
+) -> list[tuple[float, str, int]]:
     """(seconds from the paper, kind, last seq to send) for every action of the sitting."""
     window = scenario.answer_window_s
     actions: list[tuple[float, str, int]] = []

@@ -94,8 +94,14 @@ class _Connection(asyncio.Protocol):
 class WirePool:
     """Up to ``connections`` keep-alive connections to the origin of ``base_url``."""
 
-    def __init__(self, base_url: str, *, connections: int, timeout_s: float,
-                 tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        connections: int,
+        timeout_s: float,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or parts.hostname is None:
             raise ValueError(f"the wire pool speaks http or https to one host, not {base_url!r}")
@@ -109,19 +115,22 @@ class WirePool:
         self._idle: deque[_Connection] = deque()
         self._slots = asyncio.Semaphore(connections)
 
-    async def request(self, method: str, path: str, headers: str, body: bytes | None
-                      ) -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, headers: str, body: bytes | None
+    ) -> tuple[int, bytes]:
         """Status and body of one request; ``headers`` are whole ``name: value\\r\\n`` lines.
         Raises WireError (or OSError on connect) when no whole reply came."""
         length = f"content-length: {len(body)}\r\n" if body is not None else ""
-        head = (f"{method} {self._prefix}{path} HTTP/1.1\r\n{self._host_line}{headers}"
-                f"{length}\r\n").encode("latin-1")
+        head = (
+            f"{method} {self._prefix}{path} HTTP/1.1\r\n{self._host_line}{headers}{length}\r\n"
+        ).encode("latin-1")
         request = head + body if body else head
         async with self._slots:
             connection = self._take_idle() or await self._connect()
             reply = connection.send(request)
-            timer = asyncio.get_running_loop().call_later(self._timeout_s, connection.time_out,
-                                                          reply)
+            timer = asyncio.get_running_loop().call_later(
+                self._timeout_s, connection.time_out, reply
+            )
             try:
                 result = await reply
             except BaseException:  # cancelled or failed: the reply may still come, unread
@@ -146,11 +155,13 @@ class WirePool:
     async def _connect(self) -> _Connection:
         loop = asyncio.get_running_loop()
         _, connection = await asyncio.wait_for(
-            loop.create_connection(lambda: _Connection(loop), self._host, self._port,
-                                   ssl=self._tls), self._timeout_s)
+            loop.create_connection(
+                lambda: _Connection(loop), self._host, self._port, ssl=self._tls
+            ),
+            self._timeout_s,
+        )
         return connection
 
     async def close(self) -> None:
         while self._idle:
             self._idle.pop().close()
-

@@ -26,34 +26,57 @@ class Event(msgspec.Struct, frozen=True):
 
 
 def _options(n: int) -> list[dict[str, str]]:
-    return [{"id": OPTION_IDS[i], "text": f"Pilihan {OPTION_IDS[i].upper()} nomor {n}"}
-            for i in range(5)]
+    return [
+        {"id": OPTION_IDS[i], "text": f"Pilihan {OPTION_IDS[i].upper()} nomor {n}"}
+        for i in range(5)
+    ]
 
 
 def workload_items() -> list[dict[str, Any]]:
     """The 150 items of the national mock exam, as ``POST /v1/items`` bodies."""
     items: list[dict[str, Any]] = []
     for n in range(120):
-        items.append({"kind": "single_choice", "stem": f"Soal pilihan ganda {n + 1}",
-                      "options": _options(n), "correct": OPTION_IDS[n % 5]})
+        items.append(
+            {
+                "kind": "single_choice",
+                "stem": f"Soal pilihan ganda {n + 1}",
+                "options": _options(n),
+                "correct": OPTION_IDS[n % 5],
+            }
+        )
     for n in range(15):
-        items.append({"kind": "multiple_response", "stem": f"Pilih semua yang benar {n + 1}",
-                      "options": _options(n), "correct": ["a", OPTION_IDS[1 + n % 4]],
-                      "partial_credit": n % 2 == 0})
+        items.append(
+            {
+                "kind": "multiple_response",
+                "stem": f"Pilih semua yang benar {n + 1}",
+                "options": _options(n),
+                "correct": ["a", OPTION_IDS[1 + n % 4]],
+                "partial_credit": n % 2 == 0,
+            }
+        )
     for n in range(10):
-        items.append({"kind": "numeric", "stem": f"Hitunglah {n} × 1,5", "value": n * 1.5,
-                      "absolute_tolerance": 0.01})
+        items.append(
+            {
+                "kind": "numeric",
+                "stem": f"Hitunglah {n} × 1,5",
+                "value": n * 1.5,
+                "absolute_tolerance": 0.01,
+            }
+        )
     for n in range(5):
-        items.append({"kind": "short_text", "stem": f"Isian singkat {n + 1}",
-                      "accepted": [f"jawaban {n}"]})
+        items.append(
+            {"kind": "short_text", "stem": f"Isian singkat {n + 1}", "accepted": [f"jawaban {n}"]}
+        )
     return items
 
 
 def section_split(item_ids: list[str]) -> list[dict[str, Any]]:
     """Three sections of 60, 50 and 40 items."""
-    return [{"title": "Penalaran Umum", "items": item_ids[:60]},
-            {"title": "Pengetahuan Kuantitatif", "items": item_ids[60:110]},
-            {"title": "Literasi", "items": item_ids[110:]}]
+    return [
+        {"title": "Penalaran Umum", "items": item_ids[:60]},
+        {"title": "Pengetahuan Kuantitatif", "items": item_ids[60:110]},
+        {"title": "Literasi", "items": item_ids[110:]},
+    ]
 
 
 def response_for(item: dict[str, Any], rng: random.Random) -> dict[str, Any]:
@@ -70,8 +93,9 @@ def response_for(item: dict[str, Any], rng: random.Random) -> dict[str, Any]:
             return {"kind": "short_text", "text": f"jawaban {rng.randint(0, 9)}"}
 
 
-def plan_events(paper_items: list[dict[str, Any]], rng: random.Random,
-                change_share: float = 1 / 3) -> list[Event]:
+def plan_events(
+    paper_items: list[dict[str, Any]], rng: random.Random, change_share: float = 1 / 3
+) -> list[Event]:
     """Every item once in paper order, then a third of them changed again; seq 1, 2, …"""
     chosen = [(item, response_for(item, rng)) for item in paper_items]
     changed = rng.sample(paper_items, int(len(paper_items) * change_share))
@@ -82,14 +106,15 @@ def plan_events(paper_items: list[dict[str, Any]], rng: random.Random,
     return [Event(seq, item["id"], response) for seq, (item, response) in enumerate(chosen, 1)]
 
 
-def batches(events: list[Event], rng: random.Random, low: int = 1, high: int = 5
-            ) -> list[list[Event]]:
+def batches(
+    events: list[Event], rng: random.Random, low: int = 1, high: int = 5
+) -> list[list[Event]]:
     """Split the events into batches of ``low``..``high`` as the page flushes them."""
     out: list[list[Event]] = []
     at = 0
     while at < len(events):
         size = rng.randint(low, high)
-        out.append(events[at:at + size])
+        out.append(events[at : at + size])
         at += size
     return out
 

@@ -30,8 +30,9 @@ class DeadLetters(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def depth(client: Any, dlq_url: str) -> int:
-    reply = client.get_queue_attributes(QueueUrl=dlq_url,
-                                        AttributeNames=["ApproximateNumberOfMessages"])
+    reply = client.get_queue_attributes(
+        QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+    )
     count = int(reply["Attributes"]["ApproximateNumberOfMessages"])
     metrics.DEAD_LETTERS.set(count)
     return count
@@ -44,10 +45,12 @@ def _describe(message: dict[str, Any]) -> DeadLetter:
         envelope = decode(body)
         job_id, kind = envelope.job.job_id, kind_of(envelope.job)
     return DeadLetter(
-        message_id=message["MessageId"], job_id=job_id, kind=kind,
+        message_id=message["MessageId"],
+        job_id=job_id,
+        kind=kind,
         receive_count=int(message.get("Attributes", {}).get("ApproximateReceiveCount", 0)),
         body_bytes=len(body.encode()),
-    )  # fmt: skip
+    )
 
 
 def inspect(client: Any, dlq_url: str | None, sample: int = 10) -> DeadLetters:
@@ -58,15 +61,17 @@ def inspect(client: Any, dlq_url: str | None, sample: int = 10) -> DeadLetters:
     seen: list[DeadLetter] = []
     if count:
         reply = client.receive_message(
-            QueueUrl=dlq_url, MaxNumberOfMessages=min(10, sample), WaitTimeSeconds=0,
-            VisibilityTimeout=0, MessageSystemAttributeNames=["All"],
-        )  # fmt: skip
+            QueueUrl=dlq_url,
+            MaxNumberOfMessages=min(10, sample),
+            WaitTimeSeconds=0,
+            VisibilityTimeout=0,
+            MessageSystemAttributeNames=["All"],
+        )
         seen = [_describe(m) for m in reply.get("Messages", [])]
     return DeadLetters(configured=True, messages=count, sample=seen)
 
 
-async def watch(client: Any, dlq_url: str, stop: asyncio.Event, interval_s: float = 15.0
-                ) -> None:
+async def watch(client: Any, dlq_url: str, stop: asyncio.Event, interval_s: float = 15.0) -> None:
     """Keeps the dead-letter gauge current."""
     while not stop.is_set():
         try:

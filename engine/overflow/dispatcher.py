@@ -41,9 +41,17 @@ class Dispatched:
 
 
 class Dispatcher:
-    def __init__(self, *, router: Router, monitor: ClusterMonitor,
-                 transport: SqsTransport | None, namespace: str, shards: int,
-                 in_flight: InFlight, cooldown_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        router: Router,
+        monitor: ClusterMonitor,
+        transport: SqsTransport | None,
+        namespace: str,
+        shards: int,
+        in_flight: InFlight,
+        cooldown_s: float = 5.0,
+    ) -> None:
         self.router = router
         self.monitor = monitor
         self.transport = transport
@@ -116,9 +124,14 @@ class Dispatcher:
         if failed:
             metrics.SEND_FAILURES.inc(failed)
             self._home_until = time.monotonic() + self.cooldown_s
-            log.warning("SQS took %d of %d overflow job(s); the other %d run locally and jobs "
-                        "stay home for %.0f s", len(tasks) - failed, len(tasks), failed,
-                        self.cooldown_s)
+            log.warning(
+                "SQS took %d of %d overflow job(s); the other %d run locally and jobs "
+                "stay home for %.0f s",
+                len(tasks) - failed,
+                len(tasks),
+                failed,
+                self.cooldown_s,
+            )
             for task, ok, was_staged in zip(tasks, accepted, staged, strict=True):
                 if not ok and was_staged and task.unstage:
                     try:

@@ -31,20 +31,31 @@ async def execute(svc: Services, job: Job, persist: Persister) -> JobOutcome:
     match job:
         case GradeJob(sitting_id=sitting_id):
             result = await grade_sitting(svc.pool, svc.store, svc.keys, sitting_id, svc.cpu)
-            return JobOutcome(job_id=job.job_id, kind=kind, applied=result is not None,
-                              count=int(result is not None))
+            return JobOutcome(
+                job_id=job.job_id,
+                kind=kind,
+                applied=result is not None,
+                count=int(result is not None),
+            )
         case PersistJob(parcel=key):
             entries = await parcels.get(svc.redis, key)
             if entries is None:
                 # applied before (its parcel is deleted only after the rows are committed)
-                log.warning("persist job %s: parcel %s is gone; nothing to apply",
-                            job.job_id, key)
+                log.warning("persist job %s: parcel %s is gone; nothing to apply", job.job_id, key)
                 return JobOutcome(job_id=job.job_id, kind=kind, applied=False)
             await persist(entries)
             await parcels.drop(svc.redis, key)
             return JobOutcome(job_id=job.job_id, kind=kind, applied=True, count=len(entries))
         case ForensicsJob(exam_id=exam_id):
-            flags = await run_forensics(svc.pool, exam_id, job.job_id, svc.cpu, svc.redis,
-                                        svc.settings.redis_namespace, svc.settings.database_url)
-            return JobOutcome(job_id=job.job_id, kind=kind, applied=flags is not None,
-                              count=flags or 0)
+            flags = await run_forensics(
+                svc.pool,
+                exam_id,
+                job.job_id,
+                svc.cpu,
+                svc.redis,
+                svc.settings.redis_namespace,
+                svc.settings.database_url,
+            )
+            return JobOutcome(
+                job_id=job.job_id, kind=kind, applied=flags is not None, count=flags or 0
+            )

@@ -8,18 +8,25 @@ from prometheus_client import Counter, Gauge
 
 UTILISATION = Gauge("ujian_utilisation", "This process's utilisation (0..1) as last published")
 CLUSTER_UTILISATION = Gauge(
-    "ujian_cluster_utilisation", "Mean utilisation over the live processes (0..1)")
+    "ujian_cluster_utilisation", "Mean utilisation over the live processes (0..1)"
+)
 LIVE_PROCESSES = Gauge("ujian_utilisation_processes", "Processes publishing utilisation")
-ROUTE_REMOTE = Gauge("ujian_overflow_route_remote",
-                     "The dispatcher's decision: 1 = jobs go to SQS, 0 = they run here")
-JOBS = Counter("ujian_overflow_jobs", "Jobs dispatched, by kind and where they ran",
-               ["kind", "route"])  # route: local | remote | fallback (send failed, ran here)
-SHARE_REMOTE = Gauge("ujian_overflow_share_remote",
-                     "Share of the last 1,000 jobs that were sent away")
-SEND_FAILURES = Counter("ujian_overflow_send_failures",
-                        "Jobs SQS did not accept after retries (they ran here instead)")
-DEAD_LETTERS = Gauge("ujian_overflow_dead_letters",
-                     "Messages in the overflow dead-letter queue (poison jobs)")
+ROUTE_REMOTE = Gauge(
+    "ujian_overflow_route_remote",
+    "The dispatcher's decision: 1 = jobs go to SQS, 0 = they run here",
+)
+JOBS = Counter(
+    "ujian_overflow_jobs", "Jobs dispatched, by kind and where they ran", ["kind", "route"]
+)  # route: local | remote | fallback (send failed, ran here)
+SHARE_REMOTE = Gauge(
+    "ujian_overflow_share_remote", "Share of the last 1,000 jobs that were sent away"
+)
+SEND_FAILURES = Counter(
+    "ujian_overflow_send_failures", "Jobs SQS did not accept after retries (they ran here instead)"
+)
+DEAD_LETTERS = Gauge(
+    "ujian_overflow_dead_letters", "Messages in the overflow dead-letter queue (poison jobs)"
+)
 
 
 class ShareWindow:

@@ -21,31 +21,61 @@ DATA_SUFFIXES = {".py", ".sql", ".lua", ".json"}
 # what the handler imports at run time (boto3 is in the Lambda runtime; litestar comes with
 # engine.problems, which the exam loaders raise)
 REQUIREMENTS = (
-    "aws-lambda-powertools[redis,tracer]>=3.0", "msgspec>=0.19", "asyncpg>=0.30",
-    "redis>=5.2", "numpy>=2.0", "litestar>=2.25", "google-re2>=1.1",
+    "aws-lambda-powertools[redis,tracer]>=3.0",
+    "msgspec>=0.19",
+    "asyncpg>=0.30",
+    "redis>=5.2",
+    "numpy>=2.0",
+    "litestar>=2.25",
+    "google-re2>=1.1",
 )
 
 
 def _install(target: Path, python_version: str, platform: str) -> None:
-    subprocess.run([
-        sys.executable, "-m", "pip", "install", "--quiet", "--target", str(target),
-        "--platform", platform, "--implementation", "cp", "--python-version", python_version,
-        "--only-binary=:all:", *REQUIREMENTS,
-    ], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--target",
+            str(target),
+            "--platform",
+            platform,
+            "--implementation",
+            "cp",
+            "--python-version",
+            python_version,
+            "--only-binary=:all:",
+            *REQUIREMENTS,
+        ],
+        check=True,
+    )
 
 
 def _source_files(root: Path) -> list[tuple[Path, str]]:
     found = []
     for package in PACKAGES:
         for path in sorted((root / package).rglob("*")):
-            if (path.is_file() and path.suffix in DATA_SUFFIXES
-                    and "__pycache__" not in path.parts and "local" not in path.parts):
+            if (
+                path.is_file()
+                and path.suffix in DATA_SUFFIXES
+                and "__pycache__" not in path.parts
+                and "local" not in path.parts
+            ):
                 found.append((path, path.relative_to(root).as_posix()))
     return found
 
 
-def build_zip(output: Path, *, with_dependencies: bool = True, python_version: str = "3.12",
-              platform: str = "manylinux2014_x86_64", root: Path = REPO) -> list[str]:
+def build_zip(
+    output: Path,
+    *,
+    with_dependencies: bool = True,
+    python_version: str = "3.12",
+    platform: str = "manylinux2014_x86_64",
+    root: Path = REPO,
+) -> list[str]:
     """Write the zip; returns the names it holds."""
     output.parent.mkdir(parents=True, exist_ok=True)
     names: list[str] = []

@@ -42,25 +42,26 @@ class OverflowController(Controller):
     opt = allow("admin")  # who may call: engine/auth/policy.py
 
     @get("/", summary="Utilisation, the overflow route and the share of jobs sent away")
-    async def status(self, svc: Svc, state: State,
-                     request: Request[Principal, Any, Any]) -> OverflowStatus:
+    async def status(
+        self, svc: Svc, state: State, request: Request[Principal, Any, Any]
+    ) -> OverflowStatus:
         _require_admin(request.user)
         overflow: Overflow | None = getattr(state, "overflow", None)
         cluster = await ClusterMonitor(svc.redis, svc.settings.redis_namespace).read()
         return OverflowStatus(
             process_utilisation=overflow.publisher.last if overflow else 0.0,
-            cluster_utilisation=cluster.mean, live_processes=cluster.processes,
+            cluster_utilisation=cluster.mean,
+            live_processes=cluster.processes,
             threshold=svc.settings.overflow_threshold,
             release_below=svc.settings.overflow_threshold - svc.settings.overflow_hysteresis,
             # what the next batch would do: the same decision the dispatcher takes
             route=await overflow.dispatcher.route() if overflow else "local",
             queue_configured=bool(svc.settings.overflow_queue_url),
             share_remote=overflow.dispatcher.share.value if overflow else 0.0,
-        )  # fmt: skip
+        )
 
     @get("/dead-letters", summary="Poison jobs parked in the dead-letter queue")
-    async def dead_letters(self, svc: Svc, request: Request[Principal, Any, Any]
-                           ) -> DeadLetters:
+    async def dead_letters(self, svc: Svc, request: Request[Principal, Any, Any]) -> DeadLetters:
         _require_admin(request.user)
         settings = svc.settings
         if not settings.overflow_dlq_url:

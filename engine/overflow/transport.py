@@ -60,12 +60,14 @@ def chunks(messages: Sequence[Message]) -> list[list[int]]:
 def sqs_client(endpoint_url: str | None, region: str, max_attempts: int = 4) -> SQSClient:
     config = Config(
         retries={"max_attempts": max_attempts, "mode": "standard"},
-        connect_timeout=2, read_timeout=10,
+        connect_timeout=2,
+        read_timeout=10,
         # the dispatcher sends from a few threads at once
         max_pool_connections=16,
-    )  # fmt: skip
-    client: SQSClient = boto3.client("sqs", endpoint_url=endpoint_url, region_name=region,
-                                     config=config)
+    )
+    client: SQSClient = boto3.client(
+        "sqs", endpoint_url=endpoint_url, region_name=region, config=config
+    )
     return client
 
 
@@ -78,10 +80,9 @@ class SqsTransport:
     async def send(self, messages: Sequence[Message]) -> list[bool]:
         """Whether SQS accepted each message (False: the caller must run it itself)."""
         groups = chunks(messages)
-        results = await asyncio.gather(*(
-            asyncio.to_thread(self._send_group, [messages[i] for i in group])
-            for group in groups
-        ))  # fmt: skip
+        results = await asyncio.gather(
+            *(asyncio.to_thread(self._send_group, [messages[i] for i in group]) for group in groups)
+        )
         accepted = [False] * len(messages)
         for group, ok in zip(groups, results, strict=True):
             for index, sent in zip(group, ok, strict=True):
@@ -94,8 +95,11 @@ class SqsTransport:
 
         def attempt() -> dict[str, Message]:
             entries: list[SendMessageBatchRequestEntryTypeDef] = [
-                {"Id": entry_id, "MessageBody": m.body.decode(),
-                 "MessageAttributes": {"kind": {"DataType": "String", "StringValue": m.kind}}}
+                {
+                    "Id": entry_id,
+                    "MessageBody": m.body.decode(),
+                    "MessageAttributes": {"kind": {"DataType": "String", "StringValue": m.kind}},
+                }
                 for entry_id, m in pending.items()
             ]
             reply = self.client.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
@@ -110,16 +114,20 @@ class SqsTransport:
             return pending
 
         retrying = Retrying(
-            retry=retry_if_result(bool), stop=stop_after_attempt(self.entry_attempts),
+            retry=retry_if_result(bool),
+            stop=stop_after_attempt(self.entry_attempts),
             wait=wait_exponential(multiplier=0.05, max=1.0) + wait_random(0, 0.05),
             # out of attempts: report what is still pending instead of raising
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else {},
-        )  # fmt: skip
+        )
         try:
             retrying(attempt)
         except (BotoCoreError, ClientError) as err:
             # botocore has already retried throttling, 5xx and connection errors
-            log.warning("SQS send failed (%s): %d job(s) run locally instead",
-                        type(err).__name__, len(pending))
+            log.warning(
+                "SQS send failed (%s): %d job(s) run locally instead",
+                type(err).__name__,
+                len(pending),
+            )
         # entries an earlier attempt delivered stay delivered
         return [str(i) not in pending and str(i) not in refused for i in range(len(group))]

@@ -155,8 +155,9 @@ class Sampler:
 class UtilisationPublisher:
     """Publishes this process's utilisation every second until closed."""
 
-    def __init__(self, redis: Any, namespace: str, sampler: Sampler,
-                 interval_s: float = PUBLISH_INTERVAL_S) -> None:
+    def __init__(
+        self, redis: Any, namespace: str, sampler: Sampler, interval_s: float = PUBLISH_INTERVAL_S
+    ) -> None:
         self.redis = redis
         self.key = utilisation_key(namespace)
         self.sampler = sampler
@@ -170,8 +171,7 @@ class UtilisationPublisher:
     async def publish_once(self) -> float:
         self.last = self.sampler.sample()
         metrics.UTILISATION.set(self.last)
-        await self._script(keys=[self.key], args=[self.process, f"{self.last:.4f}",
-                                                  FRESH_MS * 10])
+        await self._script(keys=[self.key], args=[self.process, f"{self.last:.4f}", FRESH_MS * 10])
         return self.last
 
     async def _run(self) -> None:
@@ -186,8 +186,10 @@ class UtilisationPublisher:
                 await asyncio.wait_for(self._stop.wait(), timeout=self.interval_s)
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(self.sampler.lag.run(self._stop)),
-                       asyncio.create_task(self._run())]
+        self._tasks = [
+            asyncio.create_task(self.sampler.lag.run(self._stop)),
+            asyncio.create_task(self._run()),
+        ]
 
     async def close(self) -> None:
         self._stop.set()
@@ -212,8 +214,7 @@ class ClusterUtilisation:
 class ClusterMonitor:
     """Cluster utilisation, read from Redis at most once per ``max_age_s``."""
 
-    def __init__(self, redis: Any, namespace: str, max_age_s: float = PUBLISH_INTERVAL_S
-                 ) -> None:
+    def __init__(self, redis: Any, namespace: str, max_age_s: float = PUBLISH_INTERVAL_S) -> None:
         self.key = utilisation_key(namespace)
         self.max_age_s = max_age_s
         self.last = ClusterUtilisation(0, 0.0)

@@ -51,20 +51,25 @@ class Overflow:
         self.svc = svc
         self.in_flight = InFlight(limit=settings.db_pool_max)
         self.sampler = Sampler(
-            CpuSampler(), LoopLag(),
-            lambda: max(self.in_flight.ratio(), pool_busy(svc.pool, settings.db_pool_max),
-                        http_in_flight.ratio()),
+            CpuSampler(),
+            LoopLag(),
+            lambda: max(
+                self.in_flight.ratio(),
+                pool_busy(svc.pool, settings.db_pool_max),
+                http_in_flight.ratio(),
+            ),
             forced=settings.overflow_force_utilisation,
-        )  # fmt: skip
+        )
         self.publisher = UtilisationPublisher(svc.redis, settings.redis_namespace, self.sampler)
         self.monitor = ClusterMonitor(svc.redis, settings.redis_namespace)
         self.dispatcher = Dispatcher(
             router=Router(settings.overflow_threshold, settings.overflow_hysteresis),
             monitor=self.monitor,
             transport=transport if transport is not None else build_transport(settings),
-            namespace=settings.redis_namespace, shards=settings.stream_shards,
+            namespace=settings.redis_namespace,
+            shards=settings.stream_shards,
             in_flight=self.in_flight,
-        )  # fmt: skip
+        )
         self.started = False
         self._stop = asyncio.Event()
         self._watcher: asyncio.Task[None] | None = None
@@ -77,7 +82,8 @@ class Overflow:
         if settings.overflow_dlq_url:
             client = sqs_client(settings.overflow_endpoint_url, settings.aws_region)
             self._watcher = asyncio.create_task(
-                dead_letters.watch(client, settings.overflow_dlq_url, self._stop))
+                dead_letters.watch(client, settings.overflow_dlq_url, self._stop)
+            )
         self.started = True
 
     async def close(self) -> None:
@@ -95,8 +101,10 @@ class Overflow:
     def grade_tasks(self, stream: str, entries: list[Entry]) -> list[Task]:
         tasks = []
         for entry_id, fields in entries:
-            job = GradeJob(job_id=job_id("grade", stream, entry_id),
-                           sitting_id=uuid.UUID(fields[b"s"].decode()))
+            job = GradeJob(
+                job_id=job_id("grade", stream, entry_id),
+                sitting_id=uuid.UUID(fields[b"s"].decode()),
+            )
             tasks.append(Task(job, partial(execute, self.svc, job, _no_persister)))
         return tasks
 
@@ -109,11 +117,10 @@ class Overflow:
             run_local=partial(persist, entries),
             stage=partial(parcels.put, redis, key, entries),
             unstage=partial(parcels.drop, redis, key),
-        )  # fmt: skip
+        )
 
     def forensics_task(self, exam_id: uuid.UUID) -> Task:
-        job = ForensicsJob(job_id=f"forensics:{exam_id}:{uuid.uuid4().hex[:12]}",
-                           exam_id=exam_id)
+        job = ForensicsJob(job_id=f"forensics:{exam_id}:{uuid.uuid4().hex[:12]}", exam_id=exam_id)
         return Task(job, partial(execute, self.svc, job, _no_persister))
 
     async def run_forensics(self, exam_id: uuid.UUID) -> None:

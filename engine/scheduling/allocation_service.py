@@ -53,8 +53,9 @@ def _epoch(row: Any) -> tuple[int, int]:
 
 def _spec(row: Any, forms_key: str = "forms") -> SessionSpec:
     starts, ends = _epoch(row)
-    return SessionSpec(str(row["id"]), starts, ends, tuple(str(f) for f in row[forms_key]),
-                       row.get("national_cap"))
+    return SessionSpec(
+        str(row["id"]), starts, ends, tuple(str(f) for f in row[forms_key]), row.get("national_cap")
+    )
 
 
 async def _rooms(conn: Any, orgs: Iterable[uuid.UUID]) -> dict[str, list[RoomSpec]]:
@@ -64,8 +65,9 @@ async def _rooms(conn: Any, orgs: Iterable[uuid.UUID]) -> dict[str, list[RoomSpe
     return rooms
 
 
-async def _busy(conn: Any, students: list[uuid.UUID], sessions: list[uuid.UUID]
-                ) -> dict[str, tuple[tuple[int, int], ...]]:
+async def _busy(
+    conn: Any, students: list[uuid.UUID], sessions: list[uuid.UUID]
+) -> dict[str, tuple[tuple[int, int], ...]]:
     busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for r in await conn.fetch(BUSY, students, sessions):
         busy[str(r["student_id"])].append(_epoch(r))
@@ -74,9 +76,13 @@ async def _busy(conn: Any, students: list[uuid.UUID], sessions: list[uuid.UUID]
 
 async def _store(conn: Any, placements: Iterable[Placement]) -> int:
     rows = list(placements)
-    await conn.execute(INSERT_ALLOCATIONS, *(
-        [uuid.UUID(getattr(p, f)) if f != "seat" else p.seat for p in rows]
-        for f in ("session", "student", "school", "room", "seat", "form")))  # fmt: skip
+    await conn.execute(
+        INSERT_ALLOCATIONS,
+        *(
+            [uuid.UUID(getattr(p, f)) if f != "seat" else p.seat for p in rows]
+            for f in ("session", "student", "school", "room", "seat", "form")
+        ),
+    )
     return len(rows)
 
 
@@ -84,8 +90,7 @@ def _unseated(unplaced: Iterable[Unplaced]) -> list[Unseated]:
     return [Unseated(uuid.UUID(u.student), u.reason) for u in unplaced]
 
 
-async def allocate_event(pool: Any, principal: Principal, event_id: uuid.UUID
-                         ) -> AllocationReport:
+async def allocate_event(pool: Any, principal: Principal, event_id: uuid.UUID) -> AllocationReport:
     """Seat every registered student of the event's unprepared regular sessions (again: the
     same registrations and seed give the same seats)."""
     async with pool.acquire() as conn, conn.transaction():
@@ -99,8 +104,15 @@ async def allocate_event(pool: Any, principal: Principal, event_id: uuid.UUID
             wanted[r["class_id"]].append(str(r["session_id"]))
         students = await conn.fetch(STUDENTS_OF_CLASSES, list(wanted))
         busy = await _busy(conn, [s["id"] for s in students], session_ids)
-        demands = [Demand(str(s["id"]), str(s["org_id"]), tuple(wanted[s["class_id"]]),
-                          busy.get(str(s["id"]), ())) for s in students]
+        demands = [
+            Demand(
+                str(s["id"]),
+                str(s["org_id"]),
+                tuple(wanted[s["class_id"]]),
+                busy.get(str(s["id"]), ()),
+            )
+            for s in students
+        ]
         rooms = await _rooms(conn, [s["org_id"] for s in students])
         result = allocate(sessions, rooms, demands, event["seed"])
         await conn.execute(DELETE_ALLOCATIONS, session_ids)
@@ -109,8 +121,9 @@ async def allocate_event(pool: Any, principal: Principal, event_id: uuid.UUID
     return AllocationReport(len(sessions), placed, _unseated(result.unplaced))
 
 
-async def lose_room(pool: Any, principal: Principal, room_id: uuid.UUID, shards: int
-                    ) -> AllocationReport:
+async def lose_room(
+    pool: Any, principal: Principal, room_id: uuid.UUID, shards: int
+) -> AllocationReport:
     """Take a room out of service and re-seat its students in the school's other rooms in every
     session not yet over. Students who already started stay where the record has them, without
     a seat, for a make-up; so do those for whom no seat is left."""
@@ -127,12 +140,21 @@ async def lose_room(pool: Any, principal: Principal, room_id: uuid.UUID, shards:
             sessions_touched += 1
             spec = _spec(s)
             rows = await conn.fetch(SCHOOL_PLACEMENTS, s["id"], room["org_id"])
-            current = [Placement(str(r["student_id"]), spec.id, str(room["org_id"]),
-                                 str(r["room_id"]), r["seat"], str(r["exam_id"])) for r in rows]
-            started = frozenset(str(r["student_id"]) for r in rows
-                                if r["sitting_state"] not in (None, "created"))
-            result = reseat_after_room_loss(spec, current, str(room_id), rooms, started,
-                                            s["seed"])
+            current = [
+                Placement(
+                    str(r["student_id"]),
+                    spec.id,
+                    str(room["org_id"]),
+                    str(r["room_id"]),
+                    r["seat"],
+                    str(r["exam_id"]),
+                )
+                for r in rows
+            ]
+            started = frozenset(
+                str(r["student_id"]) for r in rows if r["sitting_state"] not in (None, "created")
+            )
+            result = reseat_after_room_loss(spec, current, str(room_id), rooms, started, s["seed"])
             sitting_of = {str(r["student_id"]): r["sitting_id"] for r in rows}
             before = {p.student: p for p in current}
             for p in result.placed:
@@ -140,8 +162,14 @@ async def lose_room(pool: Any, principal: Principal, room_id: uuid.UUID, shards:
                 if (p.room, p.seat) == (old.room, old.seat):
                     continue
                 moved += 1
-                await conn.execute(MOVE_SEAT, s["id"], uuid.UUID(p.student), uuid.UUID(p.room),
-                                   p.seat, uuid.UUID(p.form))
+                await conn.execute(
+                    MOVE_SEAT,
+                    s["id"],
+                    uuid.UUID(p.student),
+                    uuid.UUID(p.room),
+                    p.seat,
+                    uuid.UUID(p.form),
+                )
                 if p.form != old.form and sitting_of[p.student] is not None:
                     await conn.execute(UNLINK_SITTING, s["id"], uuid.UUID(p.student))
                     await conn.execute(DROP_UNSTARTED_SITTING, sitting_of[p.student])
@@ -154,8 +182,9 @@ async def lose_room(pool: Any, principal: Principal, room_id: uuid.UUID, shards:
     return AllocationReport(sessions_touched, moved, _unseated(unplaced))
 
 
-async def makeup(pool: Any, principal: Principal, session_id: uuid.UUID, data: MakeupRequest
-                 ) -> AllocationReport:
+async def makeup(
+    pool: Any, principal: Principal, session_id: uuid.UUID, data: MakeupRequest
+) -> AllocationReport:
     """Seat absent or interrupted students in a make-up session, each on a form they have not
     seen. All or nothing: if anyone cannot be placed, nothing changes and the problem says who
     and why."""
@@ -164,12 +193,16 @@ async def makeup(pool: Any, principal: Principal, session_id: uuid.UUID, data: M
         if session["kind"] != "makeup":
             raise conflict("not_a_makeup_session", "This is not a make-up session")
         if session["prepared_at"] is not None:
-            raise conflict("session_prepared", "The session's sittings already exist",
-                           "make-up students are added before the session is prepared")
+            raise conflict(
+                "session_prepared",
+                "The session's sittings already exist",
+                "make-up students are added before the session is prepared",
+            )
         for other in data.from_session_ids:
             await access.session_to_manage(conn, principal, other)
-        candidates = {r["student_id"]: r["org_id"]
-                      for r in await conn.fetch(ALLOCATED_IN, session_id)}
+        candidates = {
+            r["student_id"]: r["org_id"] for r in await conn.fetch(ALLOCATED_IN, session_id)
+        }
         for r in await conn.fetch(NOT_SUBMITTED, data.from_session_ids):
             candidates[r["student_id"]] = r["org_id"]
         named = await conn.fetch(STUDENTS_BY_ID, data.student_ids)
@@ -186,20 +219,28 @@ async def makeup(pool: Any, principal: Principal, session_id: uuid.UUID, data: M
             seen[r["student_id"]].add(str(r["exam_id"]))
         busy = await _busy(conn, ids, [session_id])
         spec = _spec(session, "form_exam_ids")
-        demands = [Demand(str(s), str(o), (spec.id,), busy.get(str(s), ()),
-                          frozenset(seen[s]))
-                   for s, o in candidates.items()]
-        result = allocate_makeup(spec, await _rooms(conn, candidates.values()), demands,
-                                 session["seed"])
+        demands = [
+            Demand(str(s), str(o), (spec.id,), busy.get(str(s), ()), frozenset(seen[s]))
+            for s, o in candidates.items()
+        ]
+        result = allocate_makeup(
+            spec, await _rooms(conn, candidates.values()), demands, session["seed"]
+        )
         if result.unplaced:
             first = result.unplaced[0].reason
             code = {"no_seat": "session_full"}.get(first, first)
-            raise Problem(409, code, "Some students cannot be placed in the make-up session",
-                          "nothing was changed; see students for who and why",
-                          extra={"students": [{"student_id": u.student, "reason": u.reason}
-                                              for u in result.unplaced]})
+            raise Problem(
+                409,
+                code,
+                "Some students cannot be placed in the make-up session",
+                "nothing was changed; see students for who and why",
+                extra={
+                    "students": [
+                        {"student_id": u.student, "reason": u.reason} for u in result.unplaced
+                    ]
+                },
+            )
         await conn.execute(DELETE_ALLOCATIONS, [session_id])
         placed = await _store(conn, result.placed)
         await conn.execute(MARK_ALLOCATED, [session_id])
     return AllocationReport(1, placed, [])
-

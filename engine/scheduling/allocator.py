@@ -113,8 +113,12 @@ def _rooms_in_order(rooms: Sequence[RoomSpec]) -> list[RoomSpec]:
     return sorted(rooms, key=lambda r: (-r.seats, r.id))
 
 
-def allocate(sessions: Sequence[SessionSpec], rooms: Mapping[str, Sequence[RoomSpec]],
-             demands: Sequence[Demand], seed: int) -> Allocation:
+def allocate(
+    sessions: Sequence[SessionSpec],
+    rooms: Mapping[str, Sequence[RoomSpec]],
+    demands: Sequence[Demand],
+    seed: int,
+) -> Allocation:
     by_id = {s.id: s for s in sessions}
     school_seats = {school: sum(r.seats for r in rs) for school, rs in rooms.items()}
     used: dict[tuple[str, str], int] = defaultdict(int)  # (session, school) -> students
@@ -139,10 +143,14 @@ def allocate(sessions: Sequence[SessionSpec], rooms: Mapping[str, Sequence[RoomS
                 clash = True
                 continue
             seats = school_seats.get(demand.school, 0)
-            national_left = (None if session.cap is None
-                             else session.cap - session.taken - used_national[session.id])
-            if used[(session.id, demand.school)] < seats and (national_left is None
-                                                              or national_left > 0):
+            national_left = (
+                None
+                if session.cap is None
+                else session.cap - session.taken - used_national[session.id]
+            )
+            if used[(session.id, demand.school)] < seats and (
+                national_left is None or national_left > 0
+            ):
                 free.append((used[(session.id, demand.school)] / seats, position, session))
         if not free:
             unplaced.append(Unplaced(student, "schedule_clash" if clash else "no_seat"))
@@ -157,8 +165,9 @@ def allocate(sessions: Sequence[SessionSpec], rooms: Mapping[str, Sequence[RoomS
     return Allocation(tuple(placed), tuple(unplaced))
 
 
-def _seat(session: SessionSpec, school: str, rooms: Sequence[RoomSpec], students: list[str],
-          seed: int) -> list[Placement]:
+def _seat(
+    session: SessionSpec, school: str, rooms: Sequence[RoomSpec], students: list[str], seed: int
+) -> list[Placement]:
     """Fill rooms from seat 1 in order; the seat decides the form."""
     placed: list[Placement] = []
     queue = iter(students)
@@ -167,14 +176,27 @@ def _seat(session: SessionSpec, school: str, rooms: Sequence[RoomSpec], students
             student = next(queue, None)
             if student is None:
                 return placed
-            placed.append(Placement(student, session.id, school, room.id, index + 1,
-                                    seat_form(session, room, index, seed)))
+            placed.append(
+                Placement(
+                    student,
+                    session.id,
+                    school,
+                    room.id,
+                    index + 1,
+                    seat_form(session, room, index, seed),
+                )
+            )
     return placed
 
 
-def reseat_after_room_loss(session: SessionSpec, current: Sequence[Placement], lost_room: str,
-                           rooms: Sequence[RoomSpec], started: frozenset[str], seed: int
-                           ) -> Allocation:
+def reseat_after_room_loss(
+    session: SessionSpec,
+    current: Sequence[Placement],
+    lost_room: str,
+    rooms: Sequence[RoomSpec],
+    started: frozenset[str],
+    seed: int,
+) -> Allocation:
     """One school's placements in one session after ``lost_room`` is gone.
 
     Everyone else keeps their seat. The lost room's students move, in their old seat order, to
@@ -188,8 +210,12 @@ def reseat_after_room_loss(session: SessionSpec, current: Sequence[Placement], l
     for p in kept:
         occupied[p.room].add(p.seat - 1)
     placed, unplaced = list(kept), []
-    free = ((room, index) for room in _rooms_in_order([r for r in rooms if r.id != lost_room])
-            for index in range(room.seats) if index not in occupied[room.id])
+    free = (
+        (room, index)
+        for room in _rooms_in_order([r for r in rooms if r.id != lost_room])
+        for index in range(room.seats)
+        if index not in occupied[room.id]
+    )
     for p in moving:
         if p.student in started:
             unplaced.append(Unplaced(p.student, "started"))
@@ -199,13 +225,25 @@ def reseat_after_room_loss(session: SessionSpec, current: Sequence[Placement], l
             unplaced.append(Unplaced(p.student, "no_seat"))
             continue
         room, index = slot
-        placed.append(Placement(p.student, session.id, p.school, room.id, index + 1,
-                                seat_form(session, room, index, seed)))
+        placed.append(
+            Placement(
+                p.student,
+                session.id,
+                p.school,
+                room.id,
+                index + 1,
+                seat_form(session, room, index, seed),
+            )
+        )
     return Allocation(tuple(placed), tuple(unplaced))
 
 
-def allocate_makeup(session: SessionSpec, rooms: Mapping[str, Sequence[RoomSpec]],
-                    demands: Sequence[Demand], seed: int) -> Allocation:
+def allocate_makeup(
+    session: SessionSpec,
+    rooms: Mapping[str, Sequence[RoomSpec]],
+    demands: Sequence[Demand],
+    seed: int,
+) -> Allocation:
     """Absent or interrupted students into a make-up session, each with a form they have not
     seen. The seat's own form is taken when it is unseen; otherwise the least used unseen form
     of the room (neighbours then may share a form: an unseen paper matters more)."""
@@ -236,11 +274,14 @@ def allocate_makeup(session: SessionSpec, rooms: Mapping[str, Sequence[RoomSpec]
                 demand = of[queue.pop(0)]
                 form = seat_form(session, room, index, seed)
                 if form in demand.seen:
-                    form = min((f for f in session.forms if f not in demand.seen),
-                               key=lambda f: (counts[f], session.forms.index(f)))
+                    form = min(
+                        (f for f in session.forms if f not in demand.seen),
+                        key=lambda f: (counts[f], session.forms.index(f)),
+                    )
                 counts[form] += 1
                 taken += 1
-                placed.append(Placement(demand.student, session.id, school, room.id,
-                                        index + 1, form))
+                placed.append(
+                    Placement(demand.student, session.id, school, room.id, index + 1, form)
+                )
         unplaced.extend(Unplaced(s, "no_seat") for s in queue)
     return Allocation(tuple(placed), tuple(unplaced))

@@ -120,15 +120,20 @@ def lambda_for(jobs_per_s: float, params: Params) -> int:
 
 
 def _minute(at: datetime, rps: float, starts: float, jobs: float, params: Params) -> Minute:
-    return Minute(at, round(rps, 1), round(starts, 1), pods_for(rps, params, starts),
-                  lambda_for(jobs, params))
+    return Minute(
+        at, round(rps, 1), round(starts, 1), pods_for(rps, params, starts), lambda_for(jobs, params)
+    )
 
 
 def forecast(sessions: Sequence[SessionLoad], params: Params) -> Forecast:
-    if params.pod_rps <= 0 or params.pod_starts_per_s <= 0 \
-            or not 0 < params.target_utilisation <= 1:
-        raise ValueError("pod_rps and pod_starts_per_s must be positive and "
-                         "target_utilisation in (0, 1]")
+    if (
+        params.pod_rps <= 0
+        or params.pod_starts_per_s <= 0
+        or not 0 < params.target_utilisation <= 1
+    ):
+        raise ValueError(
+            "pod_rps and pod_starts_per_s must be positive and target_utilisation in (0, 1]"
+        )
     per_session = []
     total: dict[datetime, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for s in sorted(sessions, key=lambda s: (s.starts_at, s.id)):
@@ -140,15 +145,26 @@ def forecast(sessions: Sequence[SessionLoad], params: Params) -> Forecast:
             minutes.append(_minute(at, rps, starts, jobs, params))
             for i, value in enumerate((rps, starts, jobs)):
                 total[at][i] += value
-        per_session.append(SessionForecast(
-            s.id, s.label, s.starts_at, s.students, max(m.requests_per_s for m in minutes),
-            max(m.pods for m in minutes), max(m.lambda_concurrency for m in minutes),
-            minutes))  # fmt: skip
-    timeline = [_minute(at, rps, starts, jobs, params)
-                for at, (rps, starts, jobs) in sorted(total.items())]
+        per_session.append(
+            SessionForecast(
+                s.id,
+                s.label,
+                s.starts_at,
+                s.students,
+                max(m.requests_per_s for m in minutes),
+                max(m.pods for m in minutes),
+                max(m.lambda_concurrency for m in minutes),
+                minutes,
+            )
+        )
+    timeline = [
+        _minute(at, rps, starts, jobs, params) for at, (rps, starts, jobs) in sorted(total.items())
+    ]
     return Forecast(
-        params, per_session, timeline,
+        params,
+        per_session,
+        timeline,
         max((m.requests_per_s for m in timeline), default=0.0),
         max((m.pods for m in timeline), default=params.min_pods),
         max((m.lambda_concurrency for m in timeline), default=0),
-    )  # fmt: skip
+    )

@@ -35,36 +35,54 @@ from engine.services import Services
 from engine.sittings.keys import shard_of
 
 
-async def prepare_in_transaction(conn: Any, session_id: uuid.UUID, actor_id: uuid.UUID,
-                                 shards: int) -> tuple[int, dict[str, str]]:
+async def prepare_in_transaction(
+    conn: Any, session_id: uuid.UUID, actor_id: uuid.UUID, shards: int
+) -> tuple[int, dict[str, str]]:
     """(sittings created, form exam id → published version id)."""
     versions = {r["exam_id"]: r["version_id"] for r in await conn.fetch(FORM_VERSIONS, session_id)}
     placed = await conn.fetch(SESSION_PLACEMENTS, session_id)
     with_class = [p for p in placed if p["class_id"] is not None]
-    await conn.execute(ASSIGN_SCHOOLS, [p["exam_id"] for p in placed],
-                       [p["org_id"] for p in placed])
-    await conn.execute(ASSIGN_CLASSES, [p["exam_id"] for p in with_class],
-                       [p["class_id"] for p in with_class], [p["org_id"] for p in with_class])
-    await conn.execute(ALLOW_ONLY_ALLOCATED, list(versions),
-                       list({p["class_id"] for p in with_class}),
-                       [p["student_id"] for p in placed], actor_id)
+    await conn.execute(
+        ASSIGN_SCHOOLS, [p["exam_id"] for p in placed], [p["org_id"] for p in placed]
+    )
+    await conn.execute(
+        ASSIGN_CLASSES,
+        [p["exam_id"] for p in with_class],
+        [p["class_id"] for p in with_class],
+        [p["org_id"] for p in with_class],
+    )
+    await conn.execute(
+        ALLOW_ONLY_ALLOCATED,
+        list(versions),
+        list({p["class_id"] for p in with_class}),
+        [p["student_id"] for p in placed],
+        actor_id,
+    )
     ids = [uuid.uuid4() for _ in placed]
     status = await conn.execute(
-        INSERT_SITTINGS, ids, [p["org_id"] for p in placed], [p["exam_id"] for p in placed],
-        [versions[p["exam_id"]] for p in placed], [p["student_id"] for p in placed],
-        [shard_of(i, shards) for i in ids])  # fmt: skip
+        INSERT_SITTINGS,
+        ids,
+        [p["org_id"] for p in placed],
+        [p["exam_id"] for p in placed],
+        [versions[p["exam_id"]] for p in placed],
+        [p["student_id"] for p in placed],
+        [shard_of(i, shards) for i in ids],
+    )
     await conn.execute(LINK_SITTINGS, session_id)
     await conn.execute(MARK_PREPARED, session_id)
     return int(status.split()[-1]), {str(k): str(v) for k, v in versions.items()}
 
 
-async def prepare_session(svc: Services, session_id: uuid.UUID, actor_id: uuid.UUID
-                          ) -> PrepareReport:
+async def prepare_session(
+    svc: Services, session_id: uuid.UUID, actor_id: uuid.UUID
+) -> PrepareReport:
     async with svc.pool.acquire() as conn, conn.transaction():
-        session = await conn.fetchrow("SELECT ends_at FROM exam_sessions WHERE id = $1 FOR UPDATE",
-                                      session_id)
-        created, versions = await prepare_in_transaction(conn, session_id, actor_id,
-                                                         svc.settings.stream_shards)
+        session = await conn.fetchrow(
+            "SELECT ends_at FROM exam_sessions WHERE id = $1 FOR UPDATE", session_id
+        )
+        created, versions = await prepare_in_transaction(
+            conn, session_id, actor_id, svc.settings.stream_shards
+        )
     warmed = sorted(versions.values())
     await announce(svc, warmed, session["ends_at"])
     return PrepareReport(session_id, created, warmed)

@@ -37,30 +37,44 @@ from engine.scheduling.rules import shortfalls, split_seats
 
 
 def cutoff_passed(closes_at: datetime) -> Problem:
-    return conflict("cutoff_passed", "Changes to this event are closed",
-                    f"registrations could change until {closes_at.isoformat()}")
+    return conflict(
+        "cutoff_passed",
+        "Changes to this event are closed",
+        f"registrations could change until {closes_at.isoformat()}",
+    )
 
 
 def session_full(short: dict[str, str], free: dict[str, int]) -> Problem:
-    sessions = [{"session_id": s, "limit": why, "free_seats": free.get(s, 0)}
-                for s, why in sorted(short.items())]
-    return Problem(409, "session_full", "Not enough seats in a session",
-                   "a session is full for this class (your rooms or the national cap); ask "
-                   "for a place on the waiting list with join_waitlist, or pick other sessions",
-                   extra={"sessions": sessions})
+    sessions = [
+        {"session_id": s, "limit": why, "free_seats": free.get(s, 0)}
+        for s, why in sorted(short.items())
+    ]
+    return Problem(
+        409,
+        "session_full",
+        "Not enough seats in a session",
+        "a session is full for this class (your rooms or the national cap); ask "
+        "for a place on the waiting list with join_waitlist, or pick other sessions",
+        extra={"sessions": sessions},
+    )
 
 
-async def _fits(conn: Any, org_id: uuid.UUID, wanted: dict[uuid.UUID, int]
-                ) -> tuple[dict[str, str], dict[str, int]]:
+async def _fits(
+    conn: Any, org_id: uuid.UUID, wanted: dict[uuid.UUID, int]
+) -> tuple[dict[str, str], dict[str, int]]:
     """What does not fit, and the free seats per session (for the problem's detail)."""
     ids = list(wanted)
     school_seats = int(await conn.fetchval(SCHOOL_SEATS, org_id))
     mine = {r["session_id"]: r["seats"] for r in await conn.fetch(RESERVED_BY_SCHOOL, ids, org_id)}
     national = {r["session_id"]: r["seats"] for r in await conn.fetch(RESERVED_NATIONALLY, ids)}
     caps = {s: (await conn.fetchrow(SESSION_BY_ID, s))["national_cap"] for s in ids}
-    short = shortfalls({str(k): v for k, v in wanted.items()}, school_seats,
-                       {str(k): v for k, v in mine.items()}, {str(k): v for k, v in caps.items()},
-                       {str(k): v for k, v in national.items()})
+    short = shortfalls(
+        {str(k): v for k, v in wanted.items()},
+        school_seats,
+        {str(k): v for k, v in mine.items()},
+        {str(k): v for k, v in caps.items()},
+        {str(k): v for k, v in national.items()},
+    )
     free = {}
     for s in ids:
         left = school_seats - mine.get(s, 0)
@@ -70,8 +84,9 @@ async def _fits(conn: Any, org_id: uuid.UUID, wanted: dict[uuid.UUID, int]
     return short, free
 
 
-async def register(pool: Any, principal: Principal, event_id: uuid.UUID,
-                   data: RegistrationCreate) -> Registration:
+async def register(
+    pool: Any, principal: Principal, event_id: uuid.UUID, data: RegistrationCreate
+) -> Registration:
     wanted_ids = list(dict.fromkeys(data.session_ids))
     async with pool.acquire() as conn, conn.transaction():
         klass = await conn.fetchrow(CLASS_BY_ID, data.class_id)
@@ -85,20 +100,35 @@ async def register(pool: Any, principal: Principal, event_id: uuid.UUID,
         for n, session_id in enumerate(wanted_ids):
             row = await conn.fetchrow(SESSION_BY_ID, session_id)
             if row is None or row["event_id"] != event_id or row["kind"] != "regular":
-                raise validation_failed("not a session of this event", [{
-                    "field": f"session_ids[{n}]",
-                    "message": "a regular session of this event"}])
+                raise validation_failed(
+                    "not a session of this event",
+                    [{"field": f"session_ids[{n}]", "message": "a regular session of this event"}],
+                )
         if await conn.fetchval(ALREADY_REGISTERED, data.class_id, event_id) is not None:
-            raise conflict("already_registered", "This class is already registered in the event",
-                           "withdraw its registration first to choose other sessions")
+            raise conflict(
+                "already_registered",
+                "This class is already registered in the event",
+                "withdraw its registration first to choose other sessions",
+            )
         clashes = await conn.fetch(CLASHES, data.class_id, event_id, wanted_ids)
         if clashes:
-            raise Problem(409, "schedule_clash", "The class already sits an overlapping session",
-                          "its students cannot be in two sessions at once",
-                          extra={"sessions": [{"session_id": str(c["id"]), "label": c["label"],
-                                               "starts_at": c["starts_at"].isoformat(),
-                                               "ends_at": c["ends_at"].isoformat()}
-                                              for c in clashes]})
+            raise Problem(
+                409,
+                "schedule_clash",
+                "The class already sits an overlapping session",
+                "its students cannot be in two sessions at once",
+                extra={
+                    "sessions": [
+                        {
+                            "session_id": str(c["id"]),
+                            "label": c["label"],
+                            "starts_at": c["starts_at"].isoformat(),
+                            "ends_at": c["ends_at"].isoformat(),
+                        }
+                        for c in clashes
+                    ]
+                },
+            )
         headcount = int(await conn.fetchval(CLASS_HEADCOUNT, data.class_id))
         if headcount == 0:
             raise validation_failed("the class has no students to register")
@@ -108,17 +138,37 @@ async def register(pool: Any, principal: Principal, event_id: uuid.UUID,
             raise session_full(short, free)
         status: RegistrationStatus = "waitlisted" if short else "registered"
         group_id = uuid.uuid4()
-        await conn.execute(INSERT_REGISTRATION, group_id, event_id, klass["org_id"],
-                           data.class_id, status, principal.user_id, list(wanted),
-                           list(wanted.values()))
-    return Registration(group_id, event_id, klass["org_id"], data.class_id, status,
-                        {str(k): v for k, v in wanted.items()})
+        await conn.execute(
+            INSERT_REGISTRATION,
+            group_id,
+            event_id,
+            klass["org_id"],
+            data.class_id,
+            status,
+            principal.user_id,
+            list(wanted),
+            list(wanted.values()),
+        )
+    return Registration(
+        group_id,
+        event_id,
+        klass["org_id"],
+        data.class_id,
+        status,
+        {str(k): v for k, v in wanted.items()},
+    )
 
 
 def _group(rows: list[Any]) -> Registration:
     first = rows[0]
-    return Registration(first["group_id"], first["event_id"], first["org_id"], first["class_id"],
-                        first["status"], {str(r["session_id"]): r["seats"] for r in rows})
+    return Registration(
+        first["group_id"],
+        first["event_id"],
+        first["org_id"],
+        first["class_id"],
+        first["status"],
+        {str(r["session_id"]): r["seats"] for r in rows},
+    )
 
 
 async def withdraw(pool: Any, principal: Principal, group_id: uuid.UUID) -> None:
@@ -142,16 +192,16 @@ async def promote_waiting(conn: Any, session_ids: list[uuid.UUID]) -> list[uuid.
     for waiting in await conn.fetch(WAITING_GROUPS, session_ids):
         rows = await conn.fetch(GROUP_ROWS, waiting["group_id"])
         await conn.execute(LOCK_SESSIONS, [r["session_id"] for r in rows])
-        short, _ = await _fits(conn, rows[0]["org_id"],
-                               {r["session_id"]: r["seats"] for r in rows})
+        short, _ = await _fits(conn, rows[0]["org_id"], {r["session_id"]: r["seats"] for r in rows})
         if not short:
             await conn.execute(PROMOTE_GROUP, waiting["group_id"])
             promoted.append(waiting["group_id"])
     return promoted
 
 
-async def registrations_of_school(pool: Any, principal: Principal, org_id: uuid.UUID
-                                  ) -> list[Registration]:
+async def registrations_of_school(
+    pool: Any, principal: Principal, org_id: uuid.UUID
+) -> list[Registration]:
     async with pool.acquire() as conn:
         await access.school(conn, principal, org_id, manage=False)
         rows = await conn.fetch(REGISTRATIONS_OF_ORG, org_id)

@@ -13,9 +13,13 @@ def split_seats(students: int, sessions: int) -> list[int]:
     return [base + (1 if n < rest else 0) for n in range(sessions)]
 
 
-def shortfalls(wanted: Mapping[str, int], school_seats: int,
-               school_reserved: Mapping[str, int], caps: Mapping[str, int | None],
-               national_reserved: Mapping[str, int]) -> dict[str, str]:
+def shortfalls(
+    wanted: Mapping[str, int],
+    school_seats: int,
+    school_reserved: Mapping[str, int],
+    caps: Mapping[str, int | None],
+    national_reserved: Mapping[str, int],
+) -> dict[str, str]:
     """Session id → why it cannot take ``wanted`` more seats ("school_rooms" or "national_cap");
     empty when everything fits."""
     short = {}
@@ -27,4 +31,3 @@ def shortfalls(wanted: Mapping[str, int], school_seats: int,
         if cap is not None and national_reserved.get(session, 0) + seats > cap:
             short[session] = "national_cap"
     return short
-

@@ -53,8 +53,15 @@ async def create_event(pool: Any, principal: Principal, data: EventCreate) -> Ev
     event_id = uuid.uuid4()
     seed = data.seed if data.seed is not None else secrets.randbits(62)
     async with pool.acquire() as conn:
-        await conn.execute(INSERT_EVENT, event_id, principal.org_id, data.title,
-                           data.changes_close_at, seed, principal.user_id)
+        await conn.execute(
+            INSERT_EVENT,
+            event_id,
+            principal.org_id,
+            data.title,
+            data.changes_close_at,
+            seed,
+            principal.user_id,
+        )
         return _event(await conn.fetchrow(EVENT_BY_ID, event_id))
 
 
@@ -65,8 +72,9 @@ async def list_events(pool: Any, principal: Principal) -> list[Event]:
         return [_event(r) for r in await conn.fetch(EVENTS_OF_ORGS, list(orgs))]
 
 
-async def add_session(pool: Any, principal: Principal, event_id: uuid.UUID,
-                      data: SessionCreate) -> Session:
+async def add_session(
+    pool: Any, principal: Principal, event_id: uuid.UUID, data: SessionCreate
+) -> Session:
     if data.starts_at.tzinfo is None or data.ends_at.tzinfo is None:
         raise validation_failed("session times need a time zone offset (e.g. Z or +07:00)")
     if data.ends_at <= data.starts_at:
@@ -85,12 +93,22 @@ async def add_session(pool: Any, principal: Principal, event_id: uuid.UUID,
             if row is None or not await reaches(conn, principal, row["org_id"]):
                 errors.append({"field": field, "message": "not a published exam of yours"})
             elif row["window_open"] > data.starts_at or row["window_close"] < data.ends_at:
-                errors.append({"field": field, "message":
-                               "the exam's window does not cover the session"})
+                errors.append(
+                    {"field": field, "message": "the exam's window does not cover the session"}
+                )
         if errors:
             raise validation_failed("some forms cannot be used in this session", errors)
-        await conn.execute(INSERT_SESSION, session_id, event_id, event["org_id"], data.label,
-                           data.kind, data.starts_at, data.ends_at, data.national_cap)
+        await conn.execute(
+            INSERT_SESSION,
+            session_id,
+            event_id,
+            event["org_id"],
+            data.label,
+            data.kind,
+            data.starts_at,
+            data.ends_at,
+            data.national_cap,
+        )
         await conn.execute(INSERT_FORMS, session_id, forms)
         return session_of(await conn.fetchrow(SESSION_BY_ID, session_id))
 
@@ -101,8 +119,9 @@ async def list_sessions(pool: Any, principal: Principal, event_id: uuid.UUID) ->
         return [session_of(r) for r in await conn.fetch(SESSIONS_OF_EVENT, event_id)]
 
 
-async def update_session(pool: Any, principal: Principal, session_id: uuid.UUID,
-                         data: SessionUpdate) -> Session:
+async def update_session(
+    pool: Any, principal: Principal, session_id: uuid.UUID, data: SessionUpdate
+) -> Session:
     """Change the national cap; raising it lets waiting registrations in (first come first)."""
     async with pool.acquire() as conn, conn.transaction():
         await access.session_to_manage(conn, principal, session_id)
@@ -111,15 +130,22 @@ async def update_session(pool: Any, principal: Principal, session_id: uuid.UUID,
         return session_of(await conn.fetchrow(SESSION_BY_ID, session_id))
 
 
-async def set_profile(pool: Any, principal: Principal, org_id: uuid.UUID,
-                      data: SchoolProfile) -> SchoolProfile:
+async def set_profile(
+    pool: Any, principal: Principal, org_id: uuid.UUID, data: SchoolProfile
+) -> SchoolProfile:
     try:
         zones.zone(data.time_zone)
     except zones.UnknownZone:
-        raise validation_failed("unknown time zone", [{
-            "field": "time_zone",
-            "message": "an IANA zone such as Asia/Jakarta (WIB), Asia/Makassar (WITA) or "
-                       "Asia/Jayapura (WIT)"}]) from None
+        raise validation_failed(
+            "unknown time zone",
+            [
+                {
+                    "field": "time_zone",
+                    "message": "an IANA zone such as Asia/Jakarta (WIB), Asia/Makassar (WITA) or "
+                    "Asia/Jayapura (WIT)",
+                }
+            ],
+        ) from None
     async with pool.acquire() as conn:
         await access.school(conn, principal, org_id, manage=True)
         await conn.execute(UPSERT_PROFILE, org_id, data.region, data.time_zone)
@@ -139,12 +165,12 @@ def _room(row: Any) -> Room:
     return Room(**{f: row[f] for f in Room.__struct_fields__})
 
 
-async def add_room(pool: Any, principal: Principal, org_id: uuid.UUID, data: RoomCreate
-                   ) -> Room:
+async def add_room(pool: Any, principal: Principal, org_id: uuid.UUID, data: RoomCreate) -> Room:
     async with pool.acquire() as conn:
         await access.school(conn, principal, org_id, manage=True)
-        row = await conn.fetchrow(INSERT_ROOM, uuid.uuid4(), org_id, data.name, data.seats,
-                                  data.columns)
+        row = await conn.fetchrow(
+            INSERT_ROOM, uuid.uuid4(), org_id, data.name, data.seats, data.columns
+        )
     if row is None:
         raise conflict("room_exists", "This school already has a room of that name")
     return _room(row)

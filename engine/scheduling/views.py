@@ -25,14 +25,15 @@ from engine.scheduling.repository_views import (
 )
 
 
-async def overview(pool: Any, principal: Principal, event_id: uuid.UUID
-                   ) -> list[SessionOverview]:
+async def overview(pool: Any, principal: Principal, event_id: uuid.UUID) -> list[SessionOverview]:
     async with pool.acquire() as conn:
         await access.event_to_manage(conn, principal, event_id)
         sessions = await conn.fetch(SESSIONS_OF_EVENT, event_id)
         cells: dict[tuple[uuid.UUID, str], dict[str, int]] = defaultdict(
-            lambda: dict.fromkeys(("schools", "reserved", "waitlisted", "allocated", "seats",
-                                   "unseated"), 0))
+            lambda: dict.fromkeys(
+                ("schools", "reserved", "waitlisted", "allocated", "seats", "unseated"), 0
+            )
+        )
         for query in (OVERVIEW_REGISTRATIONS, OVERVIEW_ALLOCATED, OVERVIEW_SEATS):
             for r in await conn.fetch(query, event_id):
                 cell = cells[(r["session_id"], r["region"])]
@@ -42,11 +43,28 @@ async def overview(pool: Any, principal: Principal, event_id: uuid.UUID
     result = []
     for s in sessions:
         regions = sorted((region, c) for (sid, region), c in cells.items() if sid == s["id"])
-        result.append(SessionOverview(
-            s["id"], s["label"], s["kind"], s["starts_at"], s["ends_at"], s["national_cap"],
-            [RegionRow(region, c["schools"], c["reserved"], c["waitlisted"], c["allocated"],
-                       c["seats"]) for region, c in regions],
-            sum(c["unseated"] for _, c in regions)))  # fmt: skip
+        result.append(
+            SessionOverview(
+                s["id"],
+                s["label"],
+                s["kind"],
+                s["starts_at"],
+                s["ends_at"],
+                s["national_cap"],
+                [
+                    RegionRow(
+                        region,
+                        c["schools"],
+                        c["reserved"],
+                        c["waitlisted"],
+                        c["allocated"],
+                        c["seats"],
+                    )
+                    for region, c in regions
+                ],
+                sum(c["unseated"] for _, c in regions),
+            )
+        )
     return result
 
 
@@ -54,18 +72,38 @@ async def timetable(pool: Any, principal: Principal, org_id: uuid.UUID) -> list[
     async with pool.acquire() as conn:
         await access.school(conn, principal, org_id, manage=False)
         rows = await conn.fetch(TIMETABLE, org_id)
-    return [TimetableEntry(
-        r["event_id"], r["event_title"], r["session_id"], r["label"], r["starts_at"],
-        r["ends_at"], zones.local_span(r["starts_at"], r["ends_at"], r["time_zone"]),
-        list(r["classes"]), "registered" if r["registered"] else "waitlisted",
-        r["allocated"] if r["allocated_at"] is not None else r["reserved"], list(r["rooms"]),
-    ) for r in rows]  # fmt: skip
+    return [
+        TimetableEntry(
+            r["event_id"],
+            r["event_title"],
+            r["session_id"],
+            r["label"],
+            r["starts_at"],
+            r["ends_at"],
+            zones.local_span(r["starts_at"], r["ends_at"], r["time_zone"]),
+            list(r["classes"]),
+            "registered" if r["registered"] else "waitlisted",
+            r["allocated"] if r["allocated_at"] is not None else r["reserved"],
+            list(r["rooms"]),
+        )
+        for r in rows
+    ]
 
 
 def _mine(r: Any) -> MyExam:
-    return MyExam(r["event_title"], r["session_id"], r["label"], r["starts_at"], r["ends_at"],
-                  zones.local_span(r["starts_at"], r["ends_at"], r["time_zone"]),
-                  r["time_zone"], r["exam_id"], r["room"], r["seat"], r["sitting_id"])
+    return MyExam(
+        r["event_title"],
+        r["session_id"],
+        r["label"],
+        r["starts_at"],
+        r["ends_at"],
+        zones.local_span(r["starts_at"], r["ends_at"], r["time_zone"]),
+        r["time_zone"],
+        r["exam_id"],
+        r["room"],
+        r["seat"],
+        r["sitting_id"],
+    )
 
 
 async def my_exams(pool: Any, principal: Principal) -> list[MyExam]:
@@ -80,28 +118,40 @@ async def my_exams_ics(pool: Any, principal: Principal) -> bytes:
         raise forbidden("this is a student's own timetable")
     async with pool.acquire() as conn:
         rows = await conn.fetch(MY_EXAMS, principal.user_id)
-    entries = [exports.CalendarEntry(
-        uid=f"{r['session_id']}-{principal.user_id}@ujian",
-        summary=f"{r['event_title']}: {r['label']}", starts_at=r["starts_at"],
-        ends_at=r["ends_at"],
-        location=", ".join(x for x in (r["school"], r["room"],
-                                       f"seat {r['seat']}" if r["seat"] else "") if x),
-        description=zones.local_span(r["starts_at"], r["ends_at"], r["time_zone"]),
-    ) for r in rows]  # fmt: skip
+    entries = [
+        exports.CalendarEntry(
+            uid=f"{r['session_id']}-{principal.user_id}@ujian",
+            summary=f"{r['event_title']}: {r['label']}",
+            starts_at=r["starts_at"],
+            ends_at=r["ends_at"],
+            location=", ".join(
+                x for x in (r["school"], r["room"], f"seat {r['seat']}" if r["seat"] else "") if x
+            ),
+            description=zones.local_span(r["starts_at"], r["ends_at"], r["time_zone"]),
+        )
+        for r in rows
+    ]
     return exports.ics(entries, "My exams")
 
 
 async def timetable_ics(pool: Any, principal: Principal, org_id: uuid.UUID) -> bytes:
-    entries = [exports.CalendarEntry(
-        uid=f"{t.session_id}-{org_id}@ujian", summary=f"{t.event_title}: {t.label}",
-        starts_at=t.starts_at, ends_at=t.ends_at, location=", ".join(t.rooms),
-        description=f"{t.local}; classes {', '.join(t.classes)}; {t.students} students",
-    ) for t in await timetable(pool, principal, org_id)]  # fmt: skip
+    entries = [
+        exports.CalendarEntry(
+            uid=f"{t.session_id}-{org_id}@ujian",
+            summary=f"{t.event_title}: {t.label}",
+            starts_at=t.starts_at,
+            ends_at=t.ends_at,
+            location=", ".join(t.rooms),
+            description=f"{t.local}; classes {', '.join(t.classes)}; {t.students} students",
+        )
+        for t in await timetable(pool, principal, org_id)
+    ]
     return exports.ics(entries, "Exam timetable")
 
 
-async def _seating(pool: Any, principal: Principal, session_id: uuid.UUID,
-                   org_id: uuid.UUID | None) -> tuple[Any, list[Any]]:
+async def _seating(
+    pool: Any, principal: Principal, session_id: uuid.UUID, org_id: uuid.UUID | None
+) -> tuple[Any, list[Any]]:
     async with pool.acquire() as conn:
         session = await access.session_to_read(conn, principal, session_id)
         if org_id is not None:
@@ -115,35 +165,86 @@ async def _seating(pool: Any, principal: Principal, session_id: uuid.UUID,
         return session, await conn.fetch(SEATING, session_id, orgs)
 
 
-ROOM_LIST_HEADER = ("school", "room", "seat", "position", "form", "national_id", "name",
-                    "username", "class")
-CARD_HEADER = ("name", "national_id", "username", "school", "school_code", "event", "session",
-               "local_time", "room", "seat", "position", "form")
+ROOM_LIST_HEADER = (
+    "school",
+    "room",
+    "seat",
+    "position",
+    "form",
+    "national_id",
+    "name",
+    "username",
+    "class",
+)
+CARD_HEADER = (
+    "name",
+    "national_id",
+    "username",
+    "school",
+    "school_code",
+    "event",
+    "session",
+    "local_time",
+    "room",
+    "seat",
+    "position",
+    "form",
+)
 
 
-async def room_list_csv(pool: Any, principal: Principal, session_id: uuid.UUID,
-                        org_id: uuid.UUID | None) -> bytes:
+async def room_list_csv(
+    pool: Any, principal: Principal, session_id: uuid.UUID, org_id: uuid.UUID | None
+) -> bytes:
     _, rows = await _seating(pool, principal, session_id, org_id)
-    return exports.csv_bytes(ROOM_LIST_HEADER, (
-        (r["school"], r["room"] or "(no seat)", r["seat"] or "",
-         exports.seat_label(r["seat"], r["columns"]), exports.form_letter(r["form_position"]),
-         r["national_id"], r["display_name"], r["username"], r["class"]) for r in rows))
+    return exports.csv_bytes(
+        ROOM_LIST_HEADER,
+        (
+            (
+                r["school"],
+                r["room"] or "(no seat)",
+                r["seat"] or "",
+                exports.seat_label(r["seat"], r["columns"]),
+                exports.form_letter(r["form_position"]),
+                r["national_id"],
+                r["display_name"],
+                r["username"],
+                r["class"],
+            )
+            for r in rows
+        ),
+    )
 
 
-async def cards_csv(pool: Any, principal: Principal, session_id: uuid.UUID,
-                    org_id: uuid.UUID | None) -> bytes:
+async def cards_csv(
+    pool: Any, principal: Principal, session_id: uuid.UUID, org_id: uuid.UUID | None
+) -> bytes:
     """One exam card per student (the sign-in code cards are issued by accounts)."""
     session, rows = await _seating(pool, principal, session_id, org_id)
-    return exports.csv_bytes(CARD_HEADER, (
-        (r["display_name"], r["national_id"], r["username"], r["school"], r["school_code"],
-         session["title"], session["label"],
-         zones.local_span(session["starts_at"], session["ends_at"], r["time_zone"]),
-         r["room"] or "", r["seat"] or "", exports.seat_label(r["seat"], r["columns"]),
-         exports.form_letter(r["form_position"])) for r in rows))
+    return exports.csv_bytes(
+        CARD_HEADER,
+        (
+            (
+                r["display_name"],
+                r["national_id"],
+                r["username"],
+                r["school"],
+                r["school_code"],
+                session["title"],
+                session["label"],
+                zones.local_span(session["starts_at"], session["ends_at"], r["time_zone"]),
+                r["room"] or "",
+                r["seat"] or "",
+                exports.seat_label(r["seat"], r["columns"]),
+                exports.form_letter(r["form_position"]),
+            )
+            for r in rows
+        ),
+    )
 
 
-async def event_forecast(pool: Any, principal: Principal, event_id: uuid.UUID,
-                         params: Params) -> Forecast:
+async def event_forecast(
+    pool: Any, principal: Principal, event_id: uuid.UUID, params: Params
+) -> Forecast:
     async with pool.acquire() as conn:
         await access.event_to_manage(conn, principal, event_id)
         rows = await conn.fetch(SESSION_LOADS, event_id)
@@ -152,7 +253,12 @@ async def event_forecast(pool: Any, principal: Principal, event_id: uuid.UUID,
 
 def forecast_rows(rows: list[Any], params: Params) -> Forecast:
     try:
-        return forecast([SessionLoad(str(r["id"]), r["label"], r["starts_at"], r["ends_at"],
-                                     r["students"]) for r in rows], params)
+        return forecast(
+            [
+                SessionLoad(str(r["id"]), r["label"], r["starts_at"], r["ends_at"], r["students"])
+                for r in rows
+            ],
+            params,
+        )
     except ValueError as err:
         raise validation_failed(str(err)) from None

@@ -93,8 +93,9 @@ class Warmup:
             except Exception:  # a bad tick must not end warm-ups for the life of the pod
                 log.exception("scheduling warm-up tick failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(),
-                                       timeout=self.svc.settings.schedule_warm_poll_s)
+                await asyncio.wait_for(
+                    self._stop.wait(), timeout=self.svc.settings.schedule_warm_poll_s
+                )
 
     def start(self) -> None:
         if self.svc.settings.schedule_warm_poll_s > 0:

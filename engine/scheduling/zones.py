@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Python's zone data spells these as offsets ("+07"); schools and parents know the names
 INDONESIAN_ABBREVIATIONS = {
-    "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB",
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
     "Asia/Makassar": "WITA",
     "Asia/Jayapura": "WIT",
-}  # fmt: skip
+}
 DEFAULT_ZONE = "Asia/Jakarta"
 
 

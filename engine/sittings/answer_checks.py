@@ -34,24 +34,40 @@ def check_events(rules: PaperRules, events: Sequence[AnswerEvent], text_cap: int
     for index, event in enumerate(events):
         rule = items.get(event.item)
         if rule is None:
-            refusals.append({"field": f"events[{index}].item", "seq": event.seq,
-                             "item": event.item, "message": "not an item of this paper"})
+            refusals.append(
+                {
+                    "field": f"events[{index}].item",
+                    "seq": event.seq,
+                    "item": event.item,
+                    "message": "not an item of this paper",
+                }
+            )
             continue
         why = check_response(rule, event.response, text_cap)
         if why is not None:
-            refusals.append({"field": f"events[{index}].response", "seq": event.seq,
-                             "item": event.item, "message": why})
+            refusals.append(
+                {
+                    "field": f"events[{index}].response",
+                    "seq": event.seq,
+                    "item": event.item,
+                    "message": why,
+                }
+            )
     if refusals:
         first = refusals[0]
         raise Problem(
-            400, "validation_failed", "An answer does not fit its item",
+            400,
+            "validation_failed",
+            "An answer does not fit its item",
             f"event seq {first['seq']} (item {first['item']}): {first['message']}; nothing of "
             "this batch was stored: send it again without the events named in errors",
-            extra={"errors": refusals})  # fmt: skip
+            extra={"errors": refusals},
+        )
 
 
-def places(rules: PaperRules, paper: CompiledPaper, sitting_id: uuid.UUID,
-           events: Sequence[AnswerEvent]) -> list[int]:
+def places(
+    rules: PaperRules, paper: CompiledPaper, sitting_id: uuid.UUID, events: Sequence[AnswerEvent]
+) -> list[int]:
     """Each event's item place in this sitting's order (the events fit the paper)."""
     items = rules.items
     if not rules.shuffle:
@@ -66,17 +82,24 @@ def places(rules: PaperRules, paper: CompiledPaper, sitting_id: uuid.UUID,
 
 def rate_limited(acked: int, retry_after_ms: int) -> Problem:
     seconds = max(1, -(-retry_after_ms // 1000))
-    return Problem(429, "answer_rate_limited", "Too many answers for now",
-                   "this sitting has sent more answers than its budget allows; nothing of this "
-                   f"batch was stored: send it again in {seconds} s",
-                   extra={"acked_seq": acked, "retry_after_s": seconds},
-                   headers={"Retry-After": str(seconds)})
+    return Problem(
+        429,
+        "answer_rate_limited",
+        "Too many answers for now",
+        "this sitting has sent more answers than its budget allows; nothing of this "
+        f"batch was stored: send it again in {seconds} s",
+        extra={"acked_seq": acked, "retry_after_s": seconds},
+        headers={"Retry-After": str(seconds)},
+    )
 
 
 def went_back(events: Sequence[AnswerEvent], seq: int, furthest: int, acked: int) -> Problem:
     item = next(e.item for e in events if e.seq == seq)
     return Problem(
-        409, "navigation_linear", "This exam does not go back",
+        409,
+        "navigation_linear",
+        "This exam does not go back",
         f"event seq {seq} answers item {item}, which comes before the furthest question this "
         f"sitting has reached (number {furthest + 1}); nothing of this batch was stored",
-        extra={"seq": seq, "item": item, "furthest": furthest, "acked_seq": acked})  # fmt: skip
+        extra={"seq": seq, "item": item, "furthest": furthest, "acked_seq": acked},
+    )

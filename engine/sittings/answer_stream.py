@@ -51,15 +51,17 @@ _legacy_event = msgspec.json.Decoder(LoggedAnswer)
 
 def log_record(event: AnswerEvent) -> bytes:
     """The JSON the answer script keeps for this event and puts in ``e`` when it stores it."""
-    return _record_encoder.encode(StoredAnswer(event.seq, event.response, event.client_ts,
-                                               event.item))
+    return _record_encoder.encode(
+        StoredAnswer(event.seq, event.response, event.client_ts, event.item)
+    )
 
 
 def batches(entries: list[Entry]) -> Iterator[LoggedBatch]:
     """The batches of ``entries`` in stream order, whatever format each entry has."""
     for _, fields in entries:
-        yield LoggedBatch(fields[b"s"].decode(), fields[b"x"].decode(), int(fields[b"t"]),
-                          events_of(fields))
+        yield LoggedBatch(
+            fields[b"s"].decode(), fields[b"x"].decode(), int(fields[b"t"]), events_of(fields)
+        )
 
 
 def events_of(fields: dict[bytes, bytes]) -> list[LoggedAnswer]:

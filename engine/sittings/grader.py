@@ -78,8 +78,13 @@ async def _responses(pool: Any, store: SittingStore, row: Any) -> dict[str, Resp
 
 
 async def grade_sitting(
-    pool: Any, store: SittingStore, keys_cache: KeysCache, sitting_id: uuid.UUID,
-    cpu: CpuJobs | None = None, *, wait: bool = True,
+    pool: Any,
+    store: SittingStore,
+    keys_cache: KeysCache,
+    sitting_id: uuid.UUID,
+    cpu: CpuJobs | None = None,
+    *,
+    wait: bool = True,
 ) -> SittingResult | None:
     """Grade one submitted sitting; None when it does not exist or is not submitted yet.
 
@@ -96,34 +101,52 @@ async def grade_sitting(
     if state == "active":
         return None
     spec = await keys_cache.get(str(row["exam_version_id"]))
-    outcome = await (cpu or _INLINE).run("grading", score_exam, spec.keys,
-                                         await _responses(pool, store, row), spec.policy,
-                                         wait=wait)
+    outcome = await (cpu or _INLINE).run(
+        "grading", score_exam, spec.keys, await _responses(pool, store, row), spec.policy, wait=wait
+    )
     async with pool.acquire() as conn, conn.transaction():
         graded_at = await conn.fetchval(
-            MARK_GRADED, sitting_id, _ms_to_datetime(submitted_ms), submitted_by,
-            outcome.score, outcome.max_score,
-        )  # fmt: skip
+            MARK_GRADED,
+            sitting_id,
+            _ms_to_datetime(submitted_ms),
+            submitted_by,
+            outcome.score,
+            outcome.max_score,
+        )
         if graded_at is None:
             return None  # graded meanwhile by someone else
         await conn.execute(
-            INSERT_RESULT, sitting_id, row["org_id"], row["exam_id"], outcome.score,
-            outcome.max_score, msgspec.to_builtins(outcome.items), graded_at,
+            INSERT_RESULT,
+            sitting_id,
+            row["org_id"],
+            row["exam_id"],
+            outcome.score,
+            outcome.max_score,
+            msgspec.to_builtins(outcome.items),
+            graded_at,
             outcome_summary(outcome),
-        )  # fmt: skip
+        )
     # after the commit: statistics computed from now on see this result
     await results_version.bump(store.redis, store.keys.namespace, row["exam_id"])
     await store.expire(sitting_id, GRADED_SESSION_TTL_S)
     return SittingResult(
-        sitting_id=sitting_id, exam_id=row["exam_id"], points=outcome.score,
-        max_points=outcome.max_score, items=outcome.items, graded_at=graded_at,
+        sitting_id=sitting_id,
+        exam_id=row["exam_id"],
+        points=outcome.score,
+        max_points=outcome.max_score,
+        items=outcome.items,
+        graded_at=graded_at,
         outcome=outcome_summary(outcome),
-    )  # fmt: skip
+    )
 
 
 async def regrade_sitting(
-    pool: Any, store: SittingStore, keys_cache: KeysCache, sitting_id: uuid.UUID,
-    manual_marks: dict[str, ManualMark], cpu: CpuJobs | None = None,
+    pool: Any,
+    store: SittingStore,
+    keys_cache: KeysCache,
+    sitting_id: uuid.UUID,
+    manual_marks: dict[str, ManualMark],
+    cpu: CpuJobs | None = None,
 ) -> ExamOutcome | None:
     """Score a graded sitting again with its essay marks and update its result in place."""
     async with pool.acquire() as conn:
@@ -131,12 +154,24 @@ async def regrade_sitting(
     if row is None or row["state"] != "graded":
         return None
     spec = await keys_cache.get(str(row["exam_version_id"]))
-    outcome = await (cpu or _INLINE).run("grading", score_exam, spec.keys,
-                                         await _responses(pool, store, row), spec.policy,
-                                         manual_marks, wait=True)
+    outcome = await (cpu or _INLINE).run(
+        "grading",
+        score_exam,
+        spec.keys,
+        await _responses(pool, store, row),
+        spec.policy,
+        manual_marks,
+        wait=True,
+    )
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(UPDATE_RESULT, sitting_id, outcome.score, outcome.max_score,
-                           msgspec.to_builtins(outcome.items), outcome_summary(outcome))
+        await conn.execute(
+            UPDATE_RESULT,
+            sitting_id,
+            outcome.score,
+            outcome.max_score,
+            msgspec.to_builtins(outcome.items),
+            outcome_summary(outcome),
+        )
         await conn.execute(UPDATE_SITTING_POINTS, sitting_id, outcome.score, outcome.max_score)
     await results_version.bump(store.redis, store.keys.namespace, row["exam_id"])
     return outcome

@@ -50,12 +50,20 @@ class SeatState(msgspec.Struct, frozen=True):
 def refusal(status: str, acked_seq: int, remaining: int) -> Problem:
     """The problem for an answer batch the script refused for a proctoring reason."""
     if status == "sitting_paused":
-        return Problem(409, "sitting_paused", "This sitting is paused",
-                       "a proctor paused the exam; the clock is stopped and nothing was stored",
-                       extra={"acked_seq": acked_seq, "remaining_ms": max(0, remaining)})
-    return Problem(409, "device_replaced", "This sitting continues on another device",
-                   "the exam was opened on another device; nothing from this one was stored",
-                   extra={"acked_seq": acked_seq})
+        return Problem(
+            409,
+            "sitting_paused",
+            "This sitting is paused",
+            "a proctor paused the exam; the clock is stopped and nothing was stored",
+            extra={"acked_seq": acked_seq, "remaining_ms": max(0, remaining)},
+        )
+    return Problem(
+        409,
+        "device_replaced",
+        "This sitting continues on another device",
+        "the exam was opened on another device; nothing from this one was stored",
+        extra={"acked_seq": acked_seq},
+    )
 
 
 class ProctorStore:
@@ -68,15 +76,18 @@ class ProctorStore:
         self._device = redis.register_script(_script("device"))
         self._device_reset = redis.register_script(_script("device_reset"))
 
-    async def _each(self, script: Any, sitting_ids: list[uuid.UUID], *extra: Any
-                    ) -> list[ActionReply]:
+    async def _each(
+        self, script: Any, sitting_ids: list[uuid.UUID], *extra: Any
+    ) -> list[ActionReply]:
         pipe = self.redis.pipeline(transaction=False)
         for sid in sitting_ids:
             k = self.keys.for_sitting(sid)
             await script(keys=[k.session, k.deadlines], args=[str(sid), *extra], client=pipe)
         raws = await pipe.execute()
-        return [ActionReply(sid, _text(r[0]), int(r[1] or 0), int(r[2] or 0))
-                for sid, r in zip(sitting_ids, raws, strict=True)]
+        return [
+            ActionReply(sid, _text(r[0]), int(r[1] or 0), int(r[2] or 0))
+            for sid, r in zip(sitting_ids, raws, strict=True)
+        ]
 
     async def pause(self, sitting_ids: list[uuid.UUID]) -> list[ActionReply]:
         return await self._each(self._pause, sitting_ids)
@@ -102,19 +113,30 @@ class ProctorStore:
         pipe = self.redis.pipeline(transaction=False)
         pipe.time()
         for sid in sitting_ids:
-            pipe.hmget(self.keys.for_sitting(sid).session,
-                       "state", "deadline", "paused", "device", "seen", "started")
+            pipe.hmget(
+                self.keys.for_sitting(sid).session,
+                "state",
+                "deadline",
+                "paused",
+                "device",
+                "seen",
+                "started",
+            )
         replies = await pipe.execute()
         seconds, micros = replies[0]
         now_ms = int(seconds) * 1000 + int(micros) // 1000
         seats = []
         for f in replies[1:]:
             seen = max(int(f[4] or 0), int(f[5] or 0))
-            seats.append(SeatState(
-                state=None if f[0] is None else _text(f[0]), deadline_ms=int(f[1] or 0),
-                paused_since_ms=None if f[2] is None else int(f[2]),
-                device=None if f[3] is None else _text(f[3]), last_seen_ms=seen,
-            ))  # fmt: skip
+            seats.append(
+                SeatState(
+                    state=None if f[0] is None else _text(f[0]),
+                    deadline_ms=int(f[1] or 0),
+                    paused_since_ms=None if f[2] is None else int(f[2]),
+                    device=None if f[3] is None else _text(f[3]),
+                    last_seen_ms=seen,
+                )
+            )
         return now_ms, seats
 
 

@@ -32,31 +32,41 @@ class SittingController(Controller):
     # who may call: engine/auth/policy.py
     opt = allow("student", exam_card=True, tenancy="self")
 
-    @get("/paper", summary="My paper in my order, with my latest answers and the time left",
-         responses={200: ResponseSpec(StudentPaperDoc, description="the student paper",
-                                      generate_examples=False)})
+    @get(
+        "/paper",
+        summary="My paper in my order, with my latest answers and the time left",
+        responses={
+            200: ResponseSpec(
+                StudentPaperDoc, description="the student paper", generate_examples=False
+            )
+        },
+    )
     async def paper(self, svc: Svc, request: Req, sitting_id: SittingId) -> Response[bytes]:
         body = await service.paper(svc, request.user, sitting_id)
-        return Response(body, media_type="application/json",
-                        headers={"Cache-Control": "no-store"})
+        return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
-    @post("/answers", summary="Store a batch of answer events (idempotent by seq)",
-          status_code=200)
-    async def answers(self, svc: Svc, request: Req, sitting_id: SittingId,
-                      data: JSONBody[AnswerBatch]) -> AnswerAck:
+    @post("/answers", summary="Store a batch of answer events (idempotent by seq)", status_code=200)
+    async def answers(
+        self, svc: Svc, request: Req, sitting_id: SittingId, data: JSONBody[AnswerBatch]
+    ) -> AnswerAck:
         return await service.record_answers(svc, request.user, sitting_id, data)
 
-    @get("/timer", summary="The server's clock for this sitting",
-         cache_control=None)
+    @get("/timer", summary="The server's clock for this sitting", cache_control=None)
     async def timer(self, svc: Svc, request: Req, sitting_id: SittingId) -> Timer:
         return await service.timer(svc, request.user, sitting_id)
 
-    @post("/submit", summary="Submit; the result comes back at once when the exam allows",
-          status_code=200)
+    @post(
+        "/submit",
+        summary="Submit; the result comes back at once when the exam allows",
+        status_code=200,
+    )
     async def submit(self, svc: Svc, request: Req, sitting_id: SittingId) -> SubmitOutcome:
         return await service.submit(svc, request.user, sitting_id)
 
-    @get("/result", summary="The graded result of a sitting",
-         opt=allow("student", *STAFF, exam_card=True))
+    @get(
+        "/result",
+        summary="The graded result of a sitting",
+        opt=allow("student", *STAFF, exam_card=True),
+    )
     async def result(self, svc: Svc, request: Req, sitting_id: SittingId) -> ResultView:
         return await service.result(svc, request.user, sitting_id)

@@ -38,6 +38,8 @@ from question_bank.paper import render_sections
 
 _json = msgspec.json.Encoder()
 _items_type = dict[str, ItemScore]
+
+
 def _ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
@@ -47,14 +49,21 @@ def _dt(ms: int) -> datetime:
 
 
 def _time_expired(acked: int, remaining: int) -> Problem:
-    return Problem(409, "time_expired", "Time is up",
-                   "the deadline and its grace period have passed; nothing was stored",
-                   extra={"acked_seq": acked, "remaining_ms": remaining})
+    return Problem(
+        409,
+        "time_expired",
+        "Time is up",
+        "the deadline and its grace period have passed; nothing was stored",
+        extra={"acked_seq": acked, "remaining_ms": remaining},
+    )
 
 
 def _submitted() -> Problem:
-    return conflict("sitting_submitted", "This sitting is already submitted",
-                    "answers can no longer change; the result is at /result")
+    return conflict(
+        "sitting_submitted",
+        "This sitting is already submitted",
+        "answers can no longer change; the result is at /result",
+    )
 
 
 async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID) -> Sitting:
@@ -70,9 +79,14 @@ async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID)
         if row is None:
             new_id = uuid.uuid4()
             await conn.execute(
-                INSERT_SITTING, new_id, principal.org_id, exam_id, exam.version_id,
-                principal.user_id, shard_of(new_id, svc.settings.stream_shards),
-            )  # fmt: skip
+                INSERT_SITTING,
+                new_id,
+                principal.org_id,
+                exam_id,
+                exam.version_id,
+                principal.user_id,
+                shard_of(new_id, svc.settings.stream_shards),
+            )
             row = await conn.fetchrow(SITTING_OF_STUDENT, exam_id, principal.user_id)
     sitting_id: uuid.UUID = row["id"]
     sitting_access.remember_exam_of_version(str(row["exam_version_id"]), exam_id)
@@ -91,23 +105,35 @@ async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID)
         known_deadline_ms=_ms(row["deadline"]) if row["deadline"] else 0,
     )
     if reply.state == "exam_not_open":
-        raise conflict("exam_not_open", "The exam window has not opened yet",
-                       f"it opens at {exam.window_open.isoformat()}")
+        raise conflict(
+            "exam_not_open",
+            "The exam window has not opened yet",
+            f"it opens at {exam.window_open.isoformat()}",
+        )
     if reply.state == "exam_closed":
-        raise conflict("exam_closed", "The exam window has closed",
-                       f"it closed at {exam.window_close.isoformat()}")
+        raise conflict(
+            "exam_closed",
+            "The exam window has closed",
+            f"it closed at {exam.window_close.isoformat()}",
+        )
     if reply.state == "active":
         await sitting_access.claim_device(
-            svc.pool, proctoring_actions.proctor_store(svc.redis, svc.keyspace), principal,
-            sitting_id, exam_id, access)  # fmt: skip
+            svc.pool,
+            proctoring_actions.proctor_store(svc.redis, svc.keyspace),
+            principal,
+            sitting_id,
+            exam_id,
+            access,
+        )
     started, deadline = _dt(reply.started_ms), _dt(reply.deadline_ms)
     if row["state"] == "created":
         async with svc.pool.acquire() as conn:
             await conn.execute(MARK_ACTIVE, sitting_id, started, deadline)
     svc.remember_exam_version(str(sitting_id), str(row["exam_version_id"]))
     state: SittingState = "active" if reply.state == "active" else "submitted"
-    return Sitting(sitting_id, exam_id, state, started, deadline,
-                   remaining_ms(reply.deadline_ms, reply.now_ms))
+    return Sitting(
+        sitting_id, exam_id, state, started, deadline, remaining_ms(reply.deadline_ms, reply.now_ms)
+    )
 
 
 async def _exam_version_of(svc: Services, sitting_id: uuid.UUID) -> str | None:
@@ -131,18 +157,31 @@ async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> b
         raise _submitted()
     compiled = await svc.papers.get(view.exam_version_id)
     answers = b",".join(_json.encode(k.decode()) + b":" + v for k, v in view.answers.items())
-    return b"".join((
-        b'{"sitting_id":"', str(sitting_id).encode(),
-        b'","exam_version_id":"', view.exam_version_id.encode(),
-        b'","title":', _json.encode(compiled.title),
-        b',"navigation":"', compiled.navigation.encode(),
-        b'","state":"', view.state.encode(),
-        b'","remaining_ms":', str(remaining_ms(view.deadline_ms, view.clock_ms)).encode(),
-        b',"last_seq":', str(view.last_seq).encode(),
-        b',"furthest":', str(view.furthest).encode(),
-        b',"sections":', render_sections(compiled, sitting_id),
-        b',"answers":{', answers, b"}}",
-    ))  # fmt: skip
+    return b"".join(
+        (
+            b'{"sitting_id":"',
+            str(sitting_id).encode(),
+            b'","exam_version_id":"',
+            view.exam_version_id.encode(),
+            b'","title":',
+            _json.encode(compiled.title),
+            b',"navigation":"',
+            compiled.navigation.encode(),
+            b'","state":"',
+            view.state.encode(),
+            b'","remaining_ms":',
+            str(remaining_ms(view.deadline_ms, view.clock_ms)).encode(),
+            b',"last_seq":',
+            str(view.last_seq).encode(),
+            b',"furthest":',
+            str(view.furthest).encode(),
+            b',"sections":',
+            render_sections(compiled, sitting_id),
+            b',"answers":{',
+            answers,
+            b"}}",
+        )
+    )
 
 
 async def record_answers(
@@ -164,18 +203,21 @@ async def record_answers(
     answer_checks.check_events(rules, batch.events, settings.answer_max_text_chars)
     places = None
     if rules.linear:
-        places = answer_checks.places(rules, await svc.papers.get(version), sitting_id,
-                                      batch.events)
-    reply = await svc.store.record_answers(sitting_id, str(principal.user_id), batch.events,
-                                           principal.device, places)
+        places = answer_checks.places(
+            rules, await svc.papers.get(version), sitting_id, batch.events
+        )
+    reply = await svc.store.record_answers(
+        sitting_id, str(principal.user_id), batch.events, principal.device, places
+    )
     match reply.status:
         case "ok":
             return AnswerAck(acked_seq=reply.acked_seq, remaining_ms=max(0, reply.remaining_ms))
         case "rate_limited":
             raise answer_checks.rate_limited(reply.acked_seq, reply.detail)
         case "navigation_linear":
-            raise answer_checks.went_back(batch.events, reply.detail, reply.furthest,
-                                         reply.acked_seq)
+            raise answer_checks.went_back(
+                batch.events, reply.detail, reply.furthest, reply.acked_seq
+            )
         case "time_expired":
             raise _time_expired(reply.acked_seq, reply.remaining_ms)
         case "sitting_submitted":
@@ -192,8 +234,12 @@ async def timer(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> T
         raise not_found("sitting")
     if principal.exam_id is not None:
         await sitting_access.confine_card(svc.pool, principal, view.exam_version_id)
-    return Timer(state=view.state, remaining_ms=remaining_ms(view.deadline_ms, view.clock_ms),
-                 deadline_ms=view.deadline_ms, server_time_ms=view.now_ms)
+    return Timer(
+        state=view.state,
+        remaining_ms=remaining_ms(view.deadline_ms, view.clock_ms),
+        deadline_ms=view.deadline_ms,
+        server_time_ms=view.now_ms,
+    )
 
 
 async def submit(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> SubmitOutcome:
@@ -213,8 +259,9 @@ async def submit(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> 
     graded: SittingResult | None = None
     if owner is not None and owner["instant_results"]:
         try:
-            graded = await grade_sitting(svc.pool, svc.store, svc.keys, sitting_id, svc.cpu,
-                                         wait=False)
+            graded = await grade_sitting(
+                svc.pool, svc.store, svc.keys, sitting_id, svc.cpu, wait=False
+            )
         except Problem as busy:
             if busy.code != "busy":
                 raise
@@ -232,20 +279,32 @@ async def result(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> 
     if row is None:
         raise not_found("sitting")
     if principal.role == "student":
-        if row["student_id"] != principal.user_id or principal.exam_id not in (None,
-                                                                               row["exam_id"]):
+        if row["student_id"] != principal.user_id or principal.exam_id not in (
+            None,
+            row["exam_id"],
+        ):
             raise not_found("sitting")
         if not row["instant_results"] and row["state"] == "graded":
-            raise Problem(403, "results_not_released", "Results are not released yet",
-                          "your teacher will release the results of this exam")
+            raise Problem(
+                403,
+                "results_not_released",
+                "Results are not released yet",
+                "your teacher will release the results of this exam",
+            )
     elif not principal.is_staff or principal.org_id not in (row["org_id"], row["exam_org_id"]):
         raise not_found("sitting")
     graded = None
     if row["points"] is not None:
         graded = SittingResult(
-            sitting_id=sitting_id, exam_id=row["exam_id"], points=row["points"],
-            max_points=row["max_points"], items=msgspec.convert(row["items"], _items_type),
-            graded_at=row["graded_at"], outcome=row["outcome"], theta=row["theta"],
-            theta_se=row["theta_se"], scaled_score=row["scaled_score"],
-        )  # fmt: skip
+            sitting_id=sitting_id,
+            exam_id=row["exam_id"],
+            points=row["points"],
+            max_points=row["max_points"],
+            items=msgspec.convert(row["items"], _items_type),
+            graded_at=row["graded_at"],
+            outcome=row["outcome"],
+            theta=row["theta"],
+            theta_se=row["theta_se"],
+            scaled_score=row["scaled_score"],
+        )
     return ResultView(sitting_id=sitting_id, state=row["state"], result=graded)

@@ -73,8 +73,6 @@ class SessionView(msgspec.Struct, frozen=True):
         return self.paused_at_ms or self.now_ms
 
 
-
-
 def _seq(event: AnswerEvent) -> int:
     return event.seq
 
@@ -88,13 +86,25 @@ def _text(value: Any) -> str:
 
 
 class SittingStore:
-    def __init__(self, redis: Any, keys: KeySpace, hot: HotRedis | None = None,
-                 budget: AnswerBudget = NO_BUDGET) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        keys: KeySpace,
+        hot: HotRedis | None = None,
+        budget: AnswerBudget = NO_BUDGET,
+    ) -> None:
         self.redis = redis
         # the answer script's budget arguments, encoded once; either rate 0 turns it off
         on = budget.events_per_min > 0 and budget.bytes_per_min > 0
-        self._budget = tuple(str(v if on else 0).encode() for v in (
-            budget.events_per_min, budget.events_burst, budget.bytes_per_min, budget.bytes_burst))
+        self._budget = tuple(
+            str(v if on else 0).encode()
+            for v in (
+                budget.events_per_min,
+                budget.events_burst,
+                budget.bytes_per_min,
+                budget.bytes_burst,
+            )
+        )
         # the scripts of the answer, timer and paper paths: engine/redis_lane.py
         self.hot = hot or HotRedis(redis)
         self.keys = keys
@@ -119,15 +129,30 @@ class SittingStore:
     ) -> StartReply:
         k = self.keys.for_sitting(sitting_id)
         raw = await self.hot.run_script(
-            self._start, [k.session, k.deadlines],
-            [str(sitting_id), exam_version_id, student_id, limit_ms, extra_ms,
-             window_open_ms, window_close_ms, grace_ms, known_started_ms, known_deadline_ms],
-        )  # fmt: skip
+            self._start,
+            [k.session, k.deadlines],
+            [
+                str(sitting_id),
+                exam_version_id,
+                student_id,
+                limit_ms,
+                extra_ms,
+                window_open_ms,
+                window_close_ms,
+                grace_ms,
+                known_started_ms,
+                known_deadline_ms,
+            ],
+        )
         return StartReply(_text(raw[0]), int(raw[1] or 0), int(raw[2] or 0), int(raw[3]))
 
     async def record_answers(
-        self, sitting_id: uuid.UUID, student_id: str, events: list[AnswerEvent],
-        device: str = "", places: Sequence[int] | None = None,
+        self,
+        sitting_id: uuid.UUID,
+        student_id: str,
+        events: list[AnswerEvent],
+        device: str = "",
+        places: Sequence[int] | None = None,
     ) -> AnswerReply:
         """Store the events, or none of them when the script refuses the batch (time, budget,
         linear navigation). ``places``: on a linear paper, each event's item place in the
@@ -141,28 +166,33 @@ class SittingStore:
             ordered, tail = [e for e, _ in pairs], [p for _, p in pairs]
         records = [log_record(e) for e in ordered]
         args: list[Any] = [
-            str(sitting_id), student_id, len(events),
+            str(sitting_id),
+            student_id,
+            len(events),
             device,  # the device lock (engine/accounts/devices.py); '' checks nothing
-            sum(map(len, records)), *self._budget, b"0" if places is None else b"1",
-        ]  # fmt: skip
+            sum(map(len, records)),
+            *self._budget,
+            b"0" if places is None else b"1",
+        ]
         for event, record in zip(ordered, records, strict=True):
             args.extend((event.seq, event.item, record))
         args.extend(tail)
         raw = await self.hot.run_script(self._answer, [k.session, k.answers, k.stream], args)
-        return AnswerReply(_text(raw[0]), int(raw[1]), int(raw[2]),
-                           *(int(v) for v in raw[3:5]))
+        return AnswerReply(_text(raw[0]), int(raw[1]), int(raw[2]), *(int(v) for v in raw[3:5]))
 
     async def submit(self, sitting_id: uuid.UUID, student_id: str, reason: str) -> SubmitReply:
         k = self.keys.for_sitting(sitting_id)
-        raw = await self.hot.run_script(self._submit, [k.session, k.deadlines, k.grading],
-                                  [str(sitting_id), student_id, reason])
+        raw = await self.hot.run_script(
+            self._submit, [k.session, k.deadlines, k.grading], [str(sitting_id), student_id, reason]
+        )
         return SubmitReply(_text(raw[0]), int(raw[1] or 0))
 
     async def view(self, sitting_id: uuid.UUID, *, with_answers: bool) -> SessionView | None:
         """Session fields, the server clock and (optionally) the latest answers: one round trip."""
         k = self.keys.for_sitting(sitting_id)
-        raw = await self.hot.run_script(self._view, [k.session, k.answers],
-                                  ["1" if with_answers else "0"])
+        raw = await self.hot.run_script(
+            self._view, [k.session, k.answers], ["1" if with_answers else "0"]
+        )
         if not raw or raw[0] is None:
             return None
         flat = raw[8:]

@@ -39,16 +39,23 @@ class Asset(msgspec.Struct, frozen=True):
 
 
 def _make(name: str, body: bytes) -> Asset:
-    suffix = name[name.rfind("."):]
-    return Asset(name=name, media_type=MEDIA_TYPES[suffix], body=body,
-                 gzipped=gzip.compress(body, compresslevel=9, mtime=0),
-                 version=hashlib.sha256(body).hexdigest()[:12])
+    suffix = name[name.rfind(".") :]
+    return Asset(
+        name=name,
+        media_type=MEDIA_TYPES[suffix],
+        body=body,
+        gzipped=gzip.compress(body, compresslevel=9, mtime=0),
+        version=hashlib.sha256(body).hexdigest()[:12],
+    )
 
 
 def load_assets() -> dict[str, Asset]:
     folder = resources.files("engine.web") / "static"
-    raw = {f.name: f.read_bytes() for f in folder.iterdir() if f.name[f.name.rfind("."):]
-           in MEDIA_TYPES}
+    raw = {
+        f.name: f.read_bytes()
+        for f in folder.iterdir()
+        if f.name[f.name.rfind(".") :] in MEDIA_TYPES
+    }
     # plain files first, then the templates that point at them by version
     assets = {n: _make(n, b) for n, b in raw.items() if b"{{asset:" not in b}
 

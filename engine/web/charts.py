@@ -26,27 +26,37 @@ def _nice_max(value: int) -> int:
     return next(s * magnitude for s in (1, 2, 5, 10) if s * magnitude >= value)
 
 
-def histogram_svg(histogram: Histogram | None, *, title: str = "Score distribution",
-                  x_label: str = "score") -> str:
+def histogram_svg(
+    histogram: Histogram | None, *, title: str = "Score distribution", x_label: str = "score"
+) -> str:
     """A bar per bin; the y axis counts sittings. Empty histogram → a frame saying so."""
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-            f'role="img" aria-labelledby="h-title" class="chart">'
-            f'<title id="h-title">{escape(title)}</title>')
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'role="img" aria-labelledby="h-title" class="chart">'
+        f'<title id="h-title">{escape(title)}</title>'
+    )
     if histogram is None or not histogram.counts or sum(histogram.counts) == 0:
-        return (head + f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle">'
-                "No graded sittings yet</text></svg>")
+        return (
+            head + f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle">'
+            "No graded sittings yet</text></svg>"
+        )
     counts, edges = histogram.counts, histogram.edges
     top = _nice_max(max(counts))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     bar_w = plot_w / len(counts)
-    parts = [head, f'<g class="axis"><line x1="{LEFT}" y1="{TOP + plot_h}" '
-                   f'x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="currentColor"/>']
+    parts = [
+        head,
+        f'<g class="axis"><line x1="{LEFT}" y1="{TOP + plot_h}" '
+        f'x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="currentColor"/>',
+    ]
     for tick in (0, top // 2, top) if top > 1 else (0, top):
         y = TOP + plot_h - plot_h * tick / top
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>'
-                     f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
-                     'stroke="currentColor" stroke-opacity="0.15"/>')
-    parts.append("</g><g class=\"bars\">")
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>'
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
+            'stroke="currentColor" stroke-opacity="0.15"/>'
+        )
+    parts.append('</g><g class="bars">')
     for i, count in enumerate(counts):
         h = plot_h * count / top
         x = LEFT + i * bar_w
@@ -59,9 +69,12 @@ def histogram_svg(histogram: Histogram | None, *, title: str = "Score distributi
     step = max(1, len(counts) // 10)
     for i in range(0, len(edges), step):
         x = LEFT + i * bar_w
-        parts.append(f'<text x="{x:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle">'
-                     f"{_fmt(edges[i])}</text>")
-    parts.append(f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 4}" text-anchor="middle">'
-                 f"{escape(x_label)}</text></g></svg>")
+        parts.append(
+            f'<text x="{x:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle">'
+            f"{_fmt(edges[i])}</text>"
+        )
+    parts.append(
+        f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 4}" text-anchor="middle">'
+        f"{escape(x_label)}</text></g></svg>"
+    )
     return "".join(parts)
-

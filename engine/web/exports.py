@@ -36,30 +36,87 @@ def _safe(value: Any) -> Cell:
 
 
 def results_table(rows: list[ResultRow]) -> Table:
-    header = ["username", "display_name", "org_id", "state", "started_at", "submitted_at",
-              "points", "max_points", "percent", "passed", "scaled_score", "sitting_id"]
-    return Table("results", header, [
-        [_safe(r.username), _safe(r.display_name), str(r.org_id), r.state, _safe(r.started_at),
-         _safe(r.submitted_at), r.points, r.max_points, r.percent, r.passed, r.scaled_score,
-         str(r.sitting_id)]
-        for r in rows
-    ])  # fmt: skip
+    header = [
+        "username",
+        "display_name",
+        "org_id",
+        "state",
+        "started_at",
+        "submitted_at",
+        "points",
+        "max_points",
+        "percent",
+        "passed",
+        "scaled_score",
+        "sitting_id",
+    ]
+    return Table(
+        "results",
+        header,
+        [
+            [
+                _safe(r.username),
+                _safe(r.display_name),
+                str(r.org_id),
+                r.state,
+                _safe(r.started_at),
+                _safe(r.submitted_at),
+                r.points,
+                r.max_points,
+                r.percent,
+                r.passed,
+                r.scaled_score,
+                str(r.sitting_id),
+            ]
+            for r in rows
+        ],
+    )
 
 
 def items_table(stats: ExamStatisticsView) -> Table:
-    header = ["position", "item_id", "section", "kind", "stem", "max_points", "facility_pct",
-              "sd_pct", "discrimination_index_pct", "discriminative_efficiency_pct",
-              "mean_time_s", "option_shares", "warnings", "irt_a", "irt_b", "irt_c"]
+    header = [
+        "position",
+        "item_id",
+        "section",
+        "kind",
+        "stem",
+        "max_points",
+        "facility_pct",
+        "sd_pct",
+        "discrimination_index_pct",
+        "discriminative_efficiency_pct",
+        "mean_time_s",
+        "option_shares",
+        "warnings",
+        "irt_a",
+        "irt_b",
+        "irt_c",
+    ]
     rows: list[list[Cell]] = []
     for i in stats.items:
-        shares = " ".join(f"{o.id}{'*' if o.correct else ''}={o.share_all:.2f}"
-                          for o in i.options or [])
-        rows.append([
-            i.position, i.item_id, _safe(i.section), i.kind, _safe(plain_text(i.stem)),
-            i.max_points, i.facility_pct, i.sd_pct, i.discrimination_index_pct,
-            i.discriminative_efficiency_pct, i.mean_time_s, shares, " ".join(i.warnings),
-            i.irt_a, i.irt_b, i.irt_c,
-        ])  # fmt: skip
+        shares = " ".join(
+            f"{o.id}{'*' if o.correct else ''}={o.share_all:.2f}" for o in i.options or []
+        )
+        rows.append(
+            [
+                i.position,
+                i.item_id,
+                _safe(i.section),
+                i.kind,
+                _safe(plain_text(i.stem)),
+                i.max_points,
+                i.facility_pct,
+                i.sd_pct,
+                i.discrimination_index_pct,
+                i.discriminative_efficiency_pct,
+                i.mean_time_s,
+                shares,
+                " ".join(i.warnings),
+                i.irt_a,
+                i.irt_b,
+                i.irt_c,
+            ]
+        )
     return Table("items", header, rows)
 
 

@@ -57,8 +57,9 @@ class StudentReview(msgspec.Struct, frozen=True):
 _stored = msgspec.json.Decoder(dict[str, Any])
 
 
-async def student_review(svc: Services, principal: Principal, exam_id: uuid.UUID,
-                         sitting_id: uuid.UUID) -> StudentReview:
+async def student_review(
+    svc: Services, principal: Principal, exam_id: uuid.UUID, sitting_id: uuid.UUID
+) -> StudentReview:
     scope = await exam_scope(svc.pool, principal, exam_id)
     order = item_order(scope)
     async with svc.pool.acquire() as conn:
@@ -66,8 +67,9 @@ async def student_review(svc: Services, principal: Principal, exam_id: uuid.UUID
         if row is None or (scope.org_filter is not None and row["org_id"] != scope.org_filter):
             raise not_found("sitting")
         logged = await conn.fetch(LATEST_ANSWERS, exam_id, sitting_id)
-        contents = await conn.fetch(ITEM_CONTENTS, [uuid.UUID(i) for i, _, _ in order],
-                                    [v for _, _, v in order])
+        contents = await conn.fetch(
+            ITEM_CONTENTS, [uuid.UUID(i) for i, _, _ in order], [v for _, _, v in order]
+        )
     answers: dict[str, Any] = {r["item_id"]: r["response"] for r in logged}
     for item, raw in (await svc.store.latest_answers(sitting_id)).items():
         answers[item.decode()] = _stored.decode(raw).get("response")
@@ -77,15 +79,26 @@ async def student_review(svc: Services, principal: Principal, exam_id: uuid.UUID
     for position, (item_id, section, _) in enumerate(order, start=1):
         content = by_id.get(item_id)
         score = scores.get(item_id) or {}
-        items.append(ReviewItem(
-            item_id=item_id, position=position, section=section,
-            kind=content["kind"] if content else "", stem=str(
-                content["content"].get("stem", "")) if content else "",
-            response=answers.get(item_id), points=score.get("points"),
-            max_points=score.get("max_points"), status=score.get("status"),
-        ))  # fmt: skip
+        items.append(
+            ReviewItem(
+                item_id=item_id,
+                position=position,
+                section=section,
+                kind=content["kind"] if content else "",
+                stem=str(content["content"].get("stem", "")) if content else "",
+                response=answers.get(item_id),
+                points=score.get("points"),
+                max_points=score.get("max_points"),
+                status=score.get("status"),
+            )
+        )
     return StudentReview(
-        sitting_id=sitting_id, username=row["username"], display_name=row["display_name"],
-        state=row["state"], points=row["points"], max_points=row["max_points"],
-        percent=row["percent"], items=items,
-    )  # fmt: skip
+        sitting_id=sitting_id,
+        username=row["username"],
+        display_name=row["display_name"],
+        state=row["state"],
+        points=row["points"],
+        max_points=row["max_points"],
+        percent=row["percent"],
+        items=items,
+    )

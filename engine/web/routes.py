@@ -17,15 +17,26 @@ from engine.web.assets import ASSETS, Asset
 
 YEAR_S = 365 * 24 * 3600
 # the pages call only their own origin; nothing inline but the JSON the server builds
-CSP = ("default-src 'self'; img-src 'self' https: data: blob:; style-src 'self'; "
-       "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; img-src 'self' https: data: blob:; style-src 'self'; "
+    "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
 
 
-def _send(request: Request[Any, Any, Any], asset: Asset, cache_control: str,
-          extra: dict[str, str] | None = None) -> Response[bytes]:
-    headers = {"Cache-Control": cache_control, "ETag": asset.etag, "Vary": "Accept-Encoding",
-               "X-Content-Type-Options": "nosniff", **(extra or {})}
+def _send(
+    request: Request[Any, Any, Any],
+    asset: Asset,
+    cache_control: str,
+    extra: dict[str, str] | None = None,
+) -> Response[bytes]:
+    headers = {
+        "Cache-Control": cache_control,
+        "ETag": asset.etag,
+        "Vary": "Accept-Encoding",
+        "X-Content-Type-Options": "nosniff",
+        **(extra or {}),
+    }
     if request.headers.get("if-none-match") == asset.etag:
         return Response(b"", status_code=304, headers=headers)
     body = asset.body
@@ -35,8 +46,12 @@ def _send(request: Request[Any, Any, Any], asset: Asset, cache_control: str,
 
 
 def _page(request: Request[Any, Any, Any], name: str) -> Response[bytes]:
-    return _send(request, ASSETS[name], "no-cache",
-                 {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer"})
+    return _send(
+        request,
+        ASSETS[name],
+        "no-cache",
+        {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer"},
+    )
 
 
 @get("/", exclude_from_auth=True, include_in_schema=False)
@@ -57,15 +72,21 @@ def _static_handler(asset: Asset) -> HTTPRouteHandler:
             # a service worker's own script is always revalidated, and may control the site
             return _send(request, asset, "no-cache", {"Service-Worker-Allowed": "/"})
         versioned = request.query_params.get("v") == asset.version
-        return _send(request, asset,
-                     f"public, max-age={YEAR_S}, immutable" if versioned else "no-cache")
+        return _send(
+            request, asset, f"public, max-age={YEAR_S}, immutable" if versioned else "no-cache"
+        )
 
     send.__name__ = "static_" + asset.name.replace(".", "_").replace("-", "_")
-    return get(f"/static/{asset.name}", exclude_from_auth=True, include_in_schema=False,
-               name=send.__name__)(send)
+    return get(
+        f"/static/{asset.name}", exclude_from_auth=True, include_in_schema=False, name=send.__name__
+    )(send)
 
 
-WEB_ROUTER = Router(path="/", route_handlers=[
-    student_page, teacher_page,
-    *(_static_handler(a) for a in ASSETS.values() if not a.name.endswith(".html")),
-])
+WEB_ROUTER = Router(
+    path="/",
+    route_handlers=[
+        student_page,
+        teacher_page,
+        *(_static_handler(a) for a in ASSETS.values() if not a.name.endswith(".html")),
+    ],
+)

@@ -95,23 +95,39 @@ class StreamConsumer:
     async def _read(self, after: str, *, block: bool) -> list[Entry]:
         if self._reader is None:
             reply = await self.redis.xreadgroup(
-                self.group, self.consumer, {self.stream: after}, count=self.batch_size,
+                self.group,
+                self.consumer,
+                {self.stream: after},
+                count=self.batch_size,
                 block=self.block_ms if block else None,
-            )  # fmt: skip
+            )
         else:
             waits = ("BLOCK", self.block_ms) if block else ()
             reply = await self._reader.execute(
-                "XREADGROUP", "GROUP", self.group, self.consumer, "COUNT", self.batch_size,
-                *waits, "STREAMS", self.stream, after, key=self.stream,
-            )  # fmt: skip
+                "XREADGROUP",
+                "GROUP",
+                self.group,
+                self.consumer,
+                "COUNT",
+                self.batch_size,
+                *waits,
+                "STREAMS",
+                self.stream,
+                after,
+                key=self.stream,
+            )
         return stream_entries(reply)
 
     async def claim_stale(self) -> list[Entry]:
         """Entries a dead consumer read but never acknowledged."""
         _, entries, *_ = await self.redis.xautoclaim(
-            self.stream, self.group, self.consumer, min_idle_time=self.claim_idle_ms,
-            start_id="0-0", count=self.batch_size,
-        )  # fmt: skip
+            self.stream,
+            self.group,
+            self.consumer,
+            min_idle_time=self.claim_idle_ms,
+            start_id="0-0",
+            count=self.batch_size,
+        )
         # entries deleted meanwhile come back without fields; nothing is left to do for them
         return [e for e in entries if e[1]]
 
@@ -121,8 +137,9 @@ class StreamConsumer:
             return
         extras = self.with_settle(entries) if self.with_settle is not None else []
         if self.trim_stored:
-            acks: list[tuple[Any, ...]] = [("EVALSHA", _settle_script(self.redis).sha, 1,
-                                            self.stream, self.group, *ids)]
+            acks: list[tuple[Any, ...]] = [
+                ("EVALSHA", _settle_script(self.redis).sha, 1, self.stream, self.group, *ids)
+            ]
         else:
             acks = [("XACK", self.stream, self.group, *ids), ("XDEL", self.stream, *ids)]
         commands = extras + acks
@@ -133,7 +150,8 @@ class StreamConsumer:
                 hot = self.hot
                 await asyncio.gather(
                     *(hot.execute(*c, key=c[1], bulky=True) for c in extras),
-                    *(hot.execute(*c, key=self.stream) for c in acks))
+                    *(hot.execute(*c, key=self.stream) for c in acks),
+                )
             else:
                 pipe = self.redis.pipeline(transaction=False)
                 for command in commands:
@@ -181,8 +199,7 @@ class StreamConsumer:
             except (asyncio.CancelledError, ResponseError):
                 raise
             except Exception as err:
-                log.warning("consumer %s cannot reach %s yet (%s)", self.consumer, self.stream,
-                            err)
+                log.warning("consumer %s cannot reach %s yet (%s)", self.consumer, self.stream, err)
                 await asyncio.sleep(1.0)
         while not stop.is_set():
             try:
@@ -193,8 +210,13 @@ class StreamConsumer:
                 # the entries stay pending and this consumer retries them; back off so a broken
                 # database does not turn into a busy loop
                 self._drop_read_ahead()
-                log.warning("consumer %s on %s failed (%s: %s); retrying", self.consumer,
-                            self.stream, type(err).__name__, err)
+                log.warning(
+                    "consumer %s on %s failed (%s: %s); retrying",
+                    self.consumer,
+                    self.stream,
+                    type(err).__name__,
+                    err,
+                )
                 self.retry_own = True
                 await asyncio.sleep(1.0)
                 if isinstance(err, ResponseError) and "NOGROUP" in str(err):
@@ -239,8 +261,12 @@ def stream_entries(reply: Any) -> list[Entry]:
             if isinstance(fields, dict):
                 pass
             elif len(fields) == 8:  # four fields, as every answer entry: 2.5 times faster
-                fields = {fields[0]: fields[1], fields[2]: fields[3], fields[4]: fields[5],
-                          fields[6]: fields[7]}
+                fields = {
+                    fields[0]: fields[1],
+                    fields[2]: fields[3],
+                    fields[4]: fields[5],
+                    fields[6]: fields[7],
+                }
             else:
                 pairs = iter(fields)
                 fields = dict(zip(pairs, pairs, strict=True))

@@ -8,6 +8,7 @@ skips what is already there and drops rows of unknown sittings. Either way the b
 whole or not at all, and a replay is harmless. (Before: COPY into a temp table, then INSERT …
 SELECT: three round trips and every row written twice; bench/bench_persist.py measures it.)
 """
+
 from __future__ import annotations
 
 import uuid
@@ -38,8 +39,7 @@ _KNOWN = "SELECT id::text FROM sittings WHERE id = ANY($1::uuid[])"
 MAX_KNOWN_SITTINGS = 500_000
 
 
-def rows_from_entries(entries: list[Entry], exam_of_version: dict[bytes, uuid.UUID]
-                      ) -> list[Row]:
+def rows_from_entries(entries: list[Entry], exam_of_version: dict[bytes, uuid.UUID]) -> list[Row]:
     """The answer log's rows for a batch of stream entries, one per event of each entry
     (engine/sittings/answer_stream.py), in ``_COLUMNS`` order, ready for COPY: the response as
     msgspec.Raw, which the pool's jsonb codec (engine.db) passes through unchanged.
@@ -84,8 +84,7 @@ class AnswerPersister:
         # sitting ids as the stream holds them, the text PostgreSQL prints for a uuid
         unknown = {f[b"s"] for _, f in entries} - self._known
         if unknown:
-            found = {r[0].encode() for r in await conn.fetch(_KNOWN, [s.decode()
-                                                                    for s in unknown])}
+            found = {r[0].encode() for r in await conn.fetch(_KNOWN, [s.decode() for s in unknown])}
             if len(self._known) + len(found) > MAX_KNOWN_SITTINGS:
                 self._known.clear()
             self._known |= found
@@ -101,8 +100,9 @@ class AnswerPersister:
             if await self._all_known(conn, entries):
                 try:
                     async with conn.transaction():
-                        await conn.copy_records_to_table("answer_log", records=rows,
-                                                         columns=_COLUMNS)
+                        await conn.copy_records_to_table(
+                            "answer_log", records=rows, columns=_COLUMNS
+                        )
                     self.rows_written += len(rows)
                     return
                 except asyncpg.UniqueViolationError:
@@ -113,6 +113,12 @@ class AnswerPersister:
 
 def _insert_columns(rows: list[Row]) -> list[list[Any]]:
     """``_INSERT``'s seven arrays: text for the response, epoch ms for the server time."""
-    return [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
-            [r[3] for r in rows], [bytes(r[4]).decode() for r in rows], [r[5] for r in rows],
-            [round(r[6].timestamp() * 1000) for r in rows]]
+    return [
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+        [bytes(r[4]).decode() for r in rows],
+        [r[5] for r in rows],
+        [round(r[6].timestamp() * 1000) for r in rows],
+    ]

@@ -30,12 +30,14 @@ def make_grade_handler(overflow: Overflow, stream: str) -> Handler:
     # every job goes through the overflow dispatcher: here, or to SQS past the threshold
     async def handle(entries: list[Entry]) -> None:
         await overflow.dispatcher.dispatch(overflow.grade_tasks(stream, entries))
+
     return handle
 
 
 def make_persist_handler(overflow: Overflow, persister: Handler, stream: str) -> Handler:
     async def handle(entries: list[Entry]) -> None:
         await overflow.dispatcher.dispatch([overflow.persist_task(persister, stream, entries)])
+
     return handle
 
 
@@ -63,16 +65,38 @@ class Workers:
         live = LiveAnalyser(self.svc)  # integrity: telemetry and answer copies (engine/integrity)
         for shard in range(ks.shards):
             answers, grading = ks.answer_stream(shard), ks.grading_stream(shard)
-            found.append(StreamConsumer(
-                redis, answers, PERSIST_GROUP, self.name,
-                make_persist_handler(self.overflow, self.persister, answers),
-                with_settle=copy_answers_to(ks.telemetry_stream(shard)), read_ahead=True,
-                trim_stored=True))
-            found.append(StreamConsumer(redis, grading, GRADE_GROUP, self.name,
-                                        make_grade_handler(self.overflow, grading),
-                                        batch_size=50))
-            found.append(StreamConsumer(redis, ks.telemetry_stream(shard), INTEGRITY_GROUP,
-                                        self.name, live, batch_size=200))
+            found.append(
+                StreamConsumer(
+                    redis,
+                    answers,
+                    PERSIST_GROUP,
+                    self.name,
+                    make_persist_handler(self.overflow, self.persister, answers),
+                    with_settle=copy_answers_to(ks.telemetry_stream(shard)),
+                    read_ahead=True,
+                    trim_stored=True,
+                )
+            )
+            found.append(
+                StreamConsumer(
+                    redis,
+                    grading,
+                    GRADE_GROUP,
+                    self.name,
+                    make_grade_handler(self.overflow, grading),
+                    batch_size=50,
+                )
+            )
+            found.append(
+                StreamConsumer(
+                    redis,
+                    ks.telemetry_stream(shard),
+                    INTEGRITY_GROUP,
+                    self.name,
+                    live,
+                    batch_size=200,
+                )
+            )
         for consumer in found:
             consumer.claim_idle_ms = self.svc.settings.consumer_claim_idle_ms
             consumer.hot = self.svc.hot
@@ -84,8 +108,9 @@ class Workers:
         self.running = self.consumers()
         for consumer in self.running:
             self.tasks.append(asyncio.create_task(consumer.run(self.stop)))
-        self.tasks.append(asyncio.create_task(
-            run_sweeper(self.svc.store, self.svc.keyspace, self.stop)))
+        self.tasks.append(
+            asyncio.create_task(run_sweeper(self.svc.store, self.svc.keyspace, self.stop))
+        )
         self.tasks.append(asyncio.create_task(watch_closing(self.svc, self.overflow, self.stop)))
 
     async def close(self) -> None:

@@ -32,8 +32,9 @@ async def sweep_once(store: SittingStore, keyspace: KeySpace, limit: int = 1000)
     return submitted
 
 
-async def run_sweeper(store: SittingStore, keyspace: KeySpace, stop: asyncio.Event,
-                      interval_s: float = 1.0) -> None:
+async def run_sweeper(
+    store: SittingStore, keyspace: KeySpace, stop: asyncio.Event, interval_s: float = 1.0
+) -> None:
     while not stop.is_set():
         try:
             count = await sweep_once(store, keyspace)

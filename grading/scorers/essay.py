@@ -34,9 +34,7 @@ def apply_manual_mark(key: EssayKey, text: str | None, mark: ManualMark) -> Item
         possible = sum(max(0.0, c.max_points) for c in key.rubric)
         if possible <= 0:
             raise ValueError("the rubric is worth no points")
-        given = sum(
-            min(max(0.0, c.max_points), max(0.0, mark.criteria[c.id])) for c in key.rubric
-        )
+        given = sum(min(max(0.0, c.max_points), max(0.0, mark.criteria[c.id])) for c in key.rubric)
         return from_credit(given / possible, key.points)
     if mark.points is None:
         raise ValueError("the mark has no points")

@@ -15,26 +15,32 @@ HANDLER = "overflow_lambda.handler.lambda_handler"
 REPO = Path(__file__).resolve().parents[2]
 
 
-def function_environment(runtime_api: str, database_url: str, redis_url: str,
-                         extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def function_environment(
+    runtime_api: str, database_url: str, redis_url: str, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith(("UJIAN_", "AWS_", "POWERTOOLS_", "_LAMBDA", "_X_AMZN"))
-    }  # fmt: skip
-    env.update({
-        "AWS_LAMBDA_RUNTIME_API": runtime_api,
-        "AWS_LAMBDA_FUNCTION_NAME": "ujian-overflow-local",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1769",
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_REGION": "ap-southeast-3",
-        "POWERTOOLS_SERVICE_NAME": "ujian-overflow",
-        "POWERTOOLS_METRICS_NAMESPACE": "Ujian",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-        "POWERTOOLS_TRACE_DISABLED": "1",  # no X-Ray daemon here
-        "UJIAN_DATABASE_URL": database_url,
-        "UJIAN_REDIS_URL": redis_url,
-        "PYTHONPATH": os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-    })  # fmt: skip
+    }
+    env.update(
+        {
+            "AWS_LAMBDA_RUNTIME_API": runtime_api,
+            "AWS_LAMBDA_FUNCTION_NAME": "ujian-overflow-local",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1769",
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_REGION": "ap-southeast-3",
+            "POWERTOOLS_SERVICE_NAME": "ujian-overflow",
+            "POWERTOOLS_METRICS_NAMESPACE": "Ujian",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "POWERTOOLS_TRACE_DISABLED": "1",  # no X-Ray daemon here
+            "UJIAN_DATABASE_URL": database_url,
+            "UJIAN_REDIS_URL": redis_url,
+            "PYTHONPATH": os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(
+                os.pathsep
+            ),
+        }
+    )
     env.update(extra or {})
     return env
 
@@ -48,14 +54,20 @@ class FunctionInstances:
 
     def start(self) -> None:
         with contextlib.ExitStack() as files:
-            out: Any = files.enter_context(self.log.open("ab")) if self.log else (
-                subprocess.DEVNULL)
+            out: Any = (
+                files.enter_context(self.log.open("ab")) if self.log else (subprocess.DEVNULL)
+            )
             for _ in range(self.count):
                 # the children keep their own copy of the log's descriptor
-                self.processes.append(subprocess.Popen(
-                    [sys.executable, "-m", "awslambdaric", HANDLER], env=self.env, cwd=REPO,
-                    stdout=out, stderr=subprocess.STDOUT,
-                ))  # fmt: skip
+                self.processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "awslambdaric", HANDLER],
+                        env=self.env,
+                        cwd=REPO,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
 
     def alive(self) -> int:
         return sum(p.poll() is None for p in self.processes)

@@ -28,22 +28,28 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
     for m in messages:
         body = m["Body"]
         attributes = {k: v for k, v in m.get("Attributes", {}).items()}
-        records.append({
-            "messageId": m["MessageId"],
-            "receiptHandle": m["ReceiptHandle"],
-            "body": body,
-            "attributes": attributes,
-            "messageAttributes": {
-                name: {"stringValue": a.get("StringValue"), "binaryValue": a.get("BinaryValue"),
-                       "stringListValues": [], "binaryListValues": [],
-                       "dataType": a["DataType"]}
-                for name, a in m.get("MessageAttributes", {}).items()
-            },
-            "md5OfBody": m.get("MD5OfBody") or hashlib.md5(body.encode()).hexdigest(),
-            "eventSource": "aws:sqs",
-            "eventSourceARN": queue_arn,
-            "awsRegion": region,
-        })  # fmt: skip
+        records.append(
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": body,
+                "attributes": attributes,
+                "messageAttributes": {
+                    name: {
+                        "stringValue": a.get("StringValue"),
+                        "binaryValue": a.get("BinaryValue"),
+                        "stringListValues": [],
+                        "binaryListValues": [],
+                        "dataType": a["DataType"],
+                    }
+                    for name, a in m.get("MessageAttributes", {}).items()
+                },
+                "md5OfBody": m.get("MD5OfBody") or hashlib.md5(body.encode()).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+        )
     return {"Records": records}
 
 
@@ -57,8 +63,17 @@ class Stats:
 
 
 class EventSourceMapping:
-    def __init__(self, client: Any, queue_url: str, invoke: Invoke, *, concurrency: int = 1,
-                 batch_size: int = 10, wait_s: int = 1, region: str = "ap-southeast-3") -> None:
+    def __init__(
+        self,
+        client: Any,
+        queue_url: str,
+        invoke: Invoke,
+        *,
+        concurrency: int = 1,
+        batch_size: int = 10,
+        wait_s: int = 1,
+        region: str = "ap-southeast-3",
+    ) -> None:
         self.client = client
         self.queue_url = queue_url
         self.invoke = invoke
@@ -67,7 +82,8 @@ class EventSourceMapping:
         self.wait_s = wait_s
         self.region = region
         self.queue_arn = client.get_queue_attributes(
-            QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            QueueUrl=queue_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
         self.stats = Stats()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -100,10 +116,12 @@ class EventSourceMapping:
 
     def poll_once(self) -> int:
         reply = self.client.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size,
-            WaitTimeSeconds=self.wait_s, MessageSystemAttributeNames=["All"],
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=self.wait_s,
+            MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],
-        )  # fmt: skip
+        )
         messages = reply.get("Messages", [])
         if not messages:
             return 0
@@ -111,8 +129,9 @@ class EventSourceMapping:
         try:
             invocation = self.invoke(sqs_event(messages, self.queue_arn, self.region))
         except Exception:
-            log.warning("invocation failed; the batch returns after its visibility timeout",
-                        exc_info=True)
+            log.warning(
+                "invocation failed; the batch returns after its visibility timeout", exc_info=True
+            )
             self._count(function_errors=1)
             return len(messages)
         if not invocation.ok or not isinstance(invocation.payload, dict):
@@ -122,8 +141,11 @@ class EventSourceMapping:
         failed = {f["itemIdentifier"] for f in invocation.payload.get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
-            self.client.delete_message_batch(QueueUrl=self.queue_url, Entries=[
-                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done)
-            ])  # fmt: skip
+            self.client.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done)
+                ],
+            )
         self._count(deleted=len(done), item_failures=len(failed))
         return len(messages)

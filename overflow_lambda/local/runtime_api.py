@@ -36,8 +36,12 @@ class InvocationTimeout(Exception):
 
 
 class RuntimeApi:
-    def __init__(self, function_name: str = "ujian-overflow-local", timeout_s: float = 60.0,
-                 region: str = "ap-southeast-3") -> None:
+    def __init__(
+        self,
+        function_name: str = "ujian-overflow-local",
+        timeout_s: float = 60.0,
+        region: str = "ap-southeast-3",
+    ) -> None:
         self.function_arn = f"arn:aws:lambda:{region}:000000000000:function:{function_name}"
         self.timeout_s = timeout_s
         self.pending: queue.Queue[Invocation] = queue.Queue()
@@ -46,8 +50,9 @@ class RuntimeApi:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name="lambda-runtime-api")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, name="lambda-runtime-api"
+        )
 
     @property
     def address(self) -> str:
@@ -76,8 +81,9 @@ class RuntimeApi:
 
     def invoke(self, event: dict[str, Any]) -> Invocation:
         """Run one invocation; raises InvocationTimeout like a function that hit its timeout."""
-        invocation = Invocation(json.dumps(event).encode(),
-                                int((time.time() + self.timeout_s) * 1000))
+        invocation = Invocation(
+            json.dumps(event).encode(), int((time.time() + self.timeout_s) * 1000)
+        )
         self.pending.put(invocation)
         if not invocation.done.wait(self.timeout_s + 5):
             raise InvocationTimeout(f"invocation {invocation.request_id} timed out")
@@ -109,8 +115,9 @@ def _handler_for(api: RuntimeApi) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: one line per invocation is noise
 
-        def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None
-                   ) -> None:
+        def _reply(
+            self, status: int, body: bytes = b"", headers: dict[str, str] | None = None
+        ) -> None:
             self.send_response(status)
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
@@ -124,13 +131,16 @@ def _handler_for(api: RuntimeApi) -> type[BaseHTTPRequestHandler]:
                 self._reply(404, b'{"errorType":"NotFound"}')
                 return
             invocation = api.next_invocation()
-            self._reply(200, invocation.event, {
-                "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
-                "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
-                "Lambda-Runtime-Invoked-Function-Arn": api.function_arn,
-                "Lambda-Runtime-Trace-Id":
-                    f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
-            })  # fmt: skip
+            self._reply(
+                200,
+                invocation.event,
+                {
+                    "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
+                    "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
+                    "Lambda-Runtime-Invoked-Function-Arn": api.function_arn,
+                    "Lambda-Runtime-Trace-Id": _trace_id(),
+                },
+            )
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -138,11 +148,15 @@ def _handler_for(api: RuntimeApi) -> type[BaseHTTPRequestHandler]:
             if parts == ["init", "error"]:
                 api.init_errors.append(json.loads(body or b"null"))
                 self._reply(202, b"{}")
-            elif len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response",
-                                                                                "error"):
+            elif len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
                 found = api.finish(parts[1], parts[2] == "response", body)
                 self._reply(202 if found else 404, b"{}")
             else:
                 self._reply(404, b'{"errorType":"NotFound"}')
 
     return Handler
+
+
+def _trace_id() -> str:
+    """An X-Ray trace header as the Lambda runtime API hands one to each invocation."""
+    return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0"

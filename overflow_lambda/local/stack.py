@@ -23,10 +23,19 @@ LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "loc
 
 
 class LocalOverflow:
-    def __init__(self, database_url: str, redis_url: str, *, instances: int = 2,
-                 visibility_timeout_s: int = 30, max_receive_count: int = 5,
-                 function_timeout_s: float = 60.0, poll_wait_s: int = 1, port: int = 0,
-                 log: Path | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        redis_url: str,
+        *,
+        instances: int = 2,
+        visibility_timeout_s: int = 30,
+        max_receive_count: int = 5,
+        function_timeout_s: float = 60.0,
+        poll_wait_s: int = 1,
+        port: int = 0,
+        log: Path | None = None,
+    ) -> None:
         self.database_url = database_url
         self.redis_url = redis_url
         self.instances = instances
@@ -43,22 +52,27 @@ class LocalOverflow:
 
     def sqs(self) -> Any:
         return boto3.client(
-            "sqs", endpoint_url=self.endpoint_url, region_name=REGION,
+            "sqs",
+            endpoint_url=self.endpoint_url,
+            region_name=REGION,
             aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        )  # fmt: skip
+        )
 
     def _queues(self) -> None:
         suffix = uuid.uuid4().hex[:8]
         dlq_url = self.client.create_queue(QueueName=f"ujian-overflow-dlq-{suffix}")["QueueUrl"]
-        dlq_arn = self.client.get_queue_attributes(
-            QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        dlq_arn = self.client.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
         redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": self.max_receive_count}
         self.queue_url = self.client.create_queue(
             QueueName=f"ujian-overflow-{suffix}",
-            Attributes={"VisibilityTimeout": str(self.visibility_timeout_s),
-                        "RedrivePolicy": json.dumps(redrive)},
-        )["QueueUrl"]  # fmt: skip
+            Attributes={
+                "VisibilityTimeout": str(self.visibility_timeout_s),
+                "RedrivePolicy": json.dumps(redrive),
+            },
+        )["QueueUrl"]
         self.dlq_url = dlq_url
 
     def start(self) -> LocalOverflow:
@@ -73,11 +87,16 @@ class LocalOverflow:
             self.instances,
             function_environment(self.runtime.address, self.database_url, self.redis_url),
             log=self.log,
-        )  # fmt: skip
+        )
         self.functions.start()
-        self.mapping = EventSourceMapping(self.client, self.queue_url, self.runtime.invoke,
-                                          concurrency=self.instances,
-                                          wait_s=self.poll_wait_s, region=REGION)
+        self.mapping = EventSourceMapping(
+            self.client,
+            self.queue_url,
+            self.runtime.invoke,
+            concurrency=self.instances,
+            wait_s=self.poll_wait_s,
+            region=REGION,
+        )
         self.mapping.start()
         return self
 
@@ -105,6 +124,10 @@ class LocalOverflow:
     def __enter__(self) -> LocalOverflow:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

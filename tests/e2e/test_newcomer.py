@@ -60,7 +60,10 @@ def demo_server() -> Iterator[RunningServer]:
     log = open(data_dir / "serve.log", "w+")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "engine.cli", "serve", "--demo", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         _wait_ready(f"http://127.0.0.1:{port}", process, 120)
@@ -80,8 +83,9 @@ def test_newcomer_sits_the_demo_exam(demo_server: RunningServer) -> None:
     log_text = (demo_server.data_dir.parent / "serve.log").read_text()
     assert "student01" in log_text and "teacher" in log_text
     with httpx.Client(base_url=demo_server.base, timeout=10) as http:
-        token = http.post("/v1/auth/token", json={"username": "student07",
-                                                  "password": "student-demo"}).json()
+        token = http.post(
+            "/v1/auth/token", json={"username": "student07", "password": "student-demo"}
+        ).json()
         auth = {"Authorization": f"Bearer {token['access_token']}"}
         exams = http.get("/v1/exams", headers=auth).json()
         assert [e["title"] for e in exams] == ["Try-out UTBK Demo"]
@@ -89,11 +93,16 @@ def test_newcomer_sits_the_demo_exam(demo_server: RunningServer) -> None:
         paper = http.get(f"/v1/sittings/{sitting['id']}/paper", headers=auth).json()
         items = [i for s in paper["sections"] for i in s["items"]]
         assert len(items) == 20
-        events = [{"seq": n + 1, "item": item["id"], "response": _answer_for(item)}
-                  for n, item in enumerate(items)]
+        events = [
+            {"seq": n + 1, "item": item["id"], "response": _answer_for(item)}
+            for n, item in enumerate(items)
+        ]
         for start in range(0, 20, 4):
-            ack = http.post(f"/v1/sittings/{sitting['id']}/answers", headers=auth,
-                            json={"events": events[start:start + 4]}).json()
+            ack = http.post(
+                f"/v1/sittings/{sitting['id']}/answers",
+                headers=auth,
+                json={"events": events[start : start + 4]},
+            ).json()
             assert ack["acked_seq"] == start + 4
         outcome = http.post(f"/v1/sittings/{sitting['id']}/submit", headers=auth).json()
         assert outcome["state"] == "graded"

@@ -25,8 +25,9 @@ def running() -> Iterator[Running]:
     base = Path(tempfile.mkdtemp(prefix="ujian-fault-"))
     # a dead worker's unacknowledged entries are taken over after 2 s instead of 30 s, so a
     # test sees the takeover within its run
-    cluster = Cluster(base, env_overrides={"UJIAN_CONSUMER_CLAIM_IDLE_MS": "2000",
-                                           "UJIAN_STREAM_SHARDS": "4"})
+    cluster = Cluster(
+        base, env_overrides={"UJIAN_CONSUMER_CLAIM_IDLE_MS": "2000", "UJIAN_STREAM_SHARDS": "4"}
+    )
     try:
         cluster.start_stores()
         api = cluster.start_api(workers=2)

@@ -21,8 +21,7 @@ from tests.fault.conftest import Running
 STUDENTS = 16
 
 
-async def _run_with_fault(running: Running, fault: Callable[[], None], at_s: float = 3.0
-                          ) -> Report:
+async def _run_with_fault(running: Running, fault: Callable[[], None], at_s: float = 3.0) -> Report:
     seeding = Api(running.api.url, Stats())
     try:
         plan = await seed(seeding, running.cluster.database_url, STUDENTS)
@@ -36,8 +35,9 @@ async def _run_with_fault(running: Running, fault: Callable[[], None], at_s: flo
         faulted.set()
 
     scenario = Scenario(answer_window_s=8.0, ramp_s=1.0, give_up_s=45.0)
-    report, ledger = await run(running.api.url, plan, scenario,
-                               dsn=running.cluster.database_url, during=inject())
+    report, ledger = await run(
+        running.api.url, plan, scenario, dsn=running.cluster.database_url, during=inject()
+    )
     assert faulted.is_set()
     assert report.students_failed == 0, report.failures
     integrity = report.integrity
@@ -52,7 +52,8 @@ async def _run_with_fault(running: Running, fault: Callable[[], None], at_s: flo
     for error in report.summary.errors:
         endpoint, _, rest = error.partition(" ")
         retryable = rest.startswith(("connection", "5")) or (
-            endpoint == "telemetry" and rest.startswith("429"))
+            endpoint == "telemetry" and rest.startswith("429")
+        )
         assert retryable, f"a client saw a non-retryable error: {error}"
     return report
 

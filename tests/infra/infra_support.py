@@ -72,7 +72,12 @@ def run_tool(
     args: list[str], cwd: Path = REPO, timeout: float = 240
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False,
+        args,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
 

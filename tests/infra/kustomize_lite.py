@@ -148,7 +148,8 @@ def strategic_merge(original: Any, patch: Any, field: str = "") -> Any:
             )
         patched = {item[merge_key] for item in patch}
         merged_list.extend(
-            copy.deepcopy(existing) for existing in original
+            copy.deepcopy(existing)
+            for existing in original
             if existing.get(merge_key) not in patched
         )
         return merged_list

@@ -60,7 +60,9 @@ def test_lambda_environment_holds_only_settings_and_powertools_variables() -> No
     assert ujian <= set(setting_env_names())
     assert {"UJIAN_DATABASE_URL", "UJIAN_REDIS_URL"} <= ujian
     assert variables - ujian <= {
-        "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "POWERTOOLS_LOG_LEVEL",
     }
 
 

@@ -21,9 +21,18 @@ REASONS = CHECKOV_DIR / "reasons.yaml"
 # kustomize sources are skipped (their patches are fragments, not objects): the rendered output
 # is what gets applied
 COMMAND = [
-    "-d", ".", "--framework", "kubernetes", "cloudformation",
-    "--skip-path", "k8s/base", "--skip-path", "k8s/overlays",
-    "--skip-download", "--compact", "--quiet",
+    "-d",
+    ".",
+    "--framework",
+    "kubernetes",
+    "cloudformation",
+    "--skip-path",
+    "k8s/base",
+    "--skip-path",
+    "k8s/overlays",
+    "--skip-download",
+    "--compact",
+    "--quiet",
 ]
 
 Finding = tuple[str, str, str]

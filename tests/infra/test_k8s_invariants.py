@@ -52,11 +52,15 @@ def test_both_tiers_have_an_hpa_on_cpu_70_percent(docs: list[Doc]) -> None:
     for hpa in hpas.values():
         assert hpa["apiVersion"] == "autoscaling/v2"
         assert hpa["spec"]["scaleTargetRef"]["kind"] == "Deployment"
-        assert hpa["spec"]["metrics"] == [{
-            "type": "Resource",
-            "resource": {"name": "cpu",
-                         "target": {"type": "Utilization", "averageUtilization": 70}},
-        }]
+        assert hpa["spec"]["metrics"] == [
+            {
+                "type": "Resource",
+                "resource": {
+                    "name": "cpu",
+                    "target": {"type": "Utilization", "averageUtilization": 70},
+                },
+            }
+        ]
         assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
 
 
@@ -67,8 +71,10 @@ def test_hpa_behaviour_is_tuned_for_the_start_of_exam_ramp(docs: list[Doc]) -> N
         # react at once, and at least double every 15 s
         assert up["stabilizationWindowSeconds"] == 0
         assert up["selectPolicy"] == "Max"
-        assert any(p["type"] == "Percent" and p["value"] >= 100 and p["periodSeconds"] <= 15
-                   for p in up["policies"])
+        assert any(
+            p["type"] == "Percent" and p["value"] >= 100 and p["periodSeconds"] <= 15
+            for p in up["policies"]
+        )
         # give capacity back slowly: a lull between sections is not the end of the exam
         assert down["stabilizationWindowSeconds"] >= 300
         assert all(p["type"] == "Percent" and p["value"] <= 20 for p in down["policies"])
@@ -88,7 +94,10 @@ def test_every_container_has_requests_and_limits(docs: list[Doc]) -> None:
         for container in containers(doc):
             for bound in ("requests", "limits"):
                 assert {"cpu", "memory"} <= set(container["resources"][bound]), (
-                    doc["metadata"]["name"], container["name"], bound)
+                    doc["metadata"]["name"],
+                    container["name"],
+                    bound,
+                )
             checked += 1
     assert checked >= 5
 
@@ -132,8 +141,9 @@ def test_graceful_shutdown_outlasts_the_pre_stop_delay(docs: list[Doc]) -> None:
     assert pre_stop >= 5  # endpoint removal must reach the ingress before SIGTERM
     # then granian drains in-flight requests (bounded by the ingress read timeout)
     ingress = by_kind(docs, "Ingress")["ujian"]
-    read_timeout = int(ingress["metadata"]["annotations"][
-        "nginx.ingress.kubernetes.io/proxy-read-timeout"])
+    read_timeout = int(
+        ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"]
+    )
     assert api["terminationGracePeriodSeconds"] >= pre_stop + read_timeout
     worker = deployments["ujian-worker"]["spec"]["template"]["spec"]
     assert worker["terminationGracePeriodSeconds"] >= 30
@@ -171,8 +181,11 @@ def resource_name(doc: Doc) -> str:
 
 
 def app_workloads(docs: list[Doc]) -> list[Doc]:
-    return [doc for doc in docs if any(c["command"][:1] == ["ujian"]
-                                       for c in containers(doc) if "command" in c)]
+    return [
+        doc
+        for doc in docs
+        if any(c["command"][:1] == ["ujian"] for c in containers(doc) if "command" in c)
+    ]
 
 
 def test_one_image_runs_api_workers_and_migrations(docs: list[Doc]) -> None:
@@ -257,8 +270,9 @@ def test_selectors_pick_the_right_pods(docs: list[Doc]) -> None:
         assert labels_match(deployment["spec"]["selector"]["matchLabels"], pod_labels(deployment))
 
     def selected(selector: dict[str, str]) -> list[str]:
-        return sorted(name for name, d in deployments.items()
-                      if labels_match(selector, pod_labels(d)))
+        return sorted(
+            name for name, d in deployments.items() if labels_match(selector, pod_labels(d))
+        )
 
     for name, pdb in by_kind(docs, "PodDisruptionBudget").items():
         assert selected(pdb["spec"]["selector"]["matchLabels"]) == [name]
@@ -298,9 +312,10 @@ def test_network_policies_deny_by_default_and_open_what_the_app_needs(docs: list
         found = set()
         for policy in policies.values():
             spec = policy["spec"]
-            if labels_match(spec["podSelector"].get("matchLabels", {}), labels) and spec[
-                "podSelector"
-            ]:
+            if (
+                labels_match(spec["podSelector"].get("matchLabels", {}), labels)
+                and spec["podSelector"]
+            ):
                 for rule in spec.get(direction, []):
                     found |= {port["port"] for port in rule.get("ports", [])}
         return found
@@ -324,8 +339,11 @@ def test_prescale_jobs_patch_the_hpas_within_their_bounds(docs: list[Doc]) -> No
     for name, cron_job in cron_jobs.items():
         assert cron_job["spec"]["concurrencyPolicy"] == "Forbid"
         pod_spec = cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-        assert {"kind": "ServiceAccount", "name": pod_spec["serviceAccountName"],
-                "namespace": cron_job["metadata"]["namespace"]} in binding["subjects"]
+        assert {
+            "kind": "ServiceAccount",
+            "name": pod_spec["serviceAccountName"],
+            "namespace": cron_job["metadata"]["namespace"],
+        } in binding["subjects"]
         for container in pod_spec["containers"]:
             verb, kind, target, merge, flag, patch = container["args"]
             assert (verb, kind, merge, flag) == ("patch", "hpa", "--type=merge", "-p")

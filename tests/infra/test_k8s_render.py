@@ -37,10 +37,18 @@ def test_offline_render_equals_the_committed_kustomize_output(overlay: str) -> N
 
 
 def _validate(*files: Path) -> tuple[int, str]:
-    result = run_tool([
-        sys.executable, "-m", "kubernetes_validate", "--strict", "--quiet",
-        "--kubernetes-version", KUBERNETES_VERSION, *map(str, files),
-    ])
+    result = run_tool(
+        [
+            sys.executable,
+            "-m",
+            "kubernetes_validate",
+            "--strict",
+            "--quiet",
+            "--kubernetes-version",
+            KUBERNETES_VERSION,
+            *map(str, files),
+        ]
+    )
     return result.returncode, result.stdout + result.stderr
 
 

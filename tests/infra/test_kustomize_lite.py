@@ -55,15 +55,17 @@ def only(docs: list[dict], kind: str) -> dict:
 
 
 def test_patch_merges_containers_by_name_and_replaces_plain_lists(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
-        "base/deploy.yaml": DEPLOYMENT,
-        "overlay/kustomization.yaml": """
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+            "base/deploy.yaml": DEPLOYMENT,
+            "overlay/kustomization.yaml": """
             resources: [../base]
             patches:
               - path: patch.yaml
         """,
-        "overlay/patch.yaml": """
+            "overlay/patch.yaml": """
             apiVersion: apps/v1
             kind: Deployment
             metadata: {name: web}
@@ -79,7 +81,8 @@ def test_patch_merges_containers_by_name_and_replaces_plain_lists(tmp_path: Path
                       resources:
                         requests: {cpu: 500m}
         """,
-    })
+        },
+    )
     deployment = only(render(tmp_path / "overlay"), "Deployment")
     app, sidecar = deployment["spec"]["template"]["spec"]["containers"]
     assert app["args"] == ["c"]  # no merge key: replaced
@@ -101,9 +104,11 @@ def test_null_in_a_patch_deletes_the_field() -> None:
 def test_namespace_renames_namespace_objects_and_fills_service_account_subjects(
     tmp_path: Path,
 ) -> None:
-    write(tmp_path, {
-        "kustomization.yaml": "namespace: exam\nresources: [all.yaml]\n",
-        "all.yaml": """
+    write(
+        tmp_path,
+        {
+            "kustomization.yaml": "namespace: exam\nresources: [all.yaml]\n",
+            "all.yaml": """
             apiVersion: v1
             kind: Namespace
             metadata: {name: placeholder}
@@ -120,7 +125,8 @@ def test_namespace_renames_namespace_objects_and_fills_service_account_subjects(
             kind: ClusterRole
             metadata: {name: cluster-wide}
         """,
-    })
+        },
+    )
     docs = render(tmp_path)
     assert only(docs, "Namespace")["metadata"] == {"name": "exam"}
     binding = only(docs, "RoleBinding")
@@ -133,15 +139,18 @@ def test_namespace_renames_namespace_objects_and_fills_service_account_subjects(
 
 
 def test_images_rewrite_only_the_named_image(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "kustomization.yaml": """
+    write(
+        tmp_path,
+        {
+            "kustomization.yaml": """
             resources: [deploy.yaml]
             images:
               - {name: ujian, newName: registry.example.org/ujian/ujian, newTag: "1.2.3"}
               - {name: localhost:5000/tools, digest: "sha256:abc"}
         """,
-        "deploy.yaml": DEPLOYMENT,
-    })
+            "deploy.yaml": DEPLOYMENT,
+        },
+    )
     app, sidecar = only(render(tmp_path), "Deployment")["spec"]["template"]["spec"]["containers"]
     assert app["image"] == "registry.example.org/ujian/ujian:1.2.3"
     assert sidecar["image"] == "localhost:5000/tools@sha256:abc"
@@ -169,8 +178,9 @@ def test_split_image(image: str, parts: tuple[str, str | None, str | None]) -> N
     ],
 )
 def test_unsupported_features_are_refused(tmp_path: Path, kustomization: str) -> None:
-    write(tmp_path, {"kustomization.yaml": kustomization, "deploy.yaml": DEPLOYMENT,
-                     "p.yaml": "{}"})
+    write(
+        tmp_path, {"kustomization.yaml": kustomization, "deploy.yaml": DEPLOYMENT, "p.yaml": "{}"}
+    )
     with pytest.raises(UnsupportedKustomization):
         render(tmp_path)
 
@@ -181,21 +191,27 @@ def test_patching_a_list_with_an_unmodelled_merge_key_is_refused() -> None:
 
 
 def test_a_patch_must_match_exactly_one_resource(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "kustomization.yaml": "resources: [deploy.yaml]\npatches:\n  - path: p.yaml\n",
-        "deploy.yaml": DEPLOYMENT,
-        "p.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: other}\n",
-    })
+    write(
+        tmp_path,
+        {
+            "kustomization.yaml": "resources: [deploy.yaml]\npatches:\n  - path: p.yaml\n",
+            "deploy.yaml": DEPLOYMENT,
+            "p.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: other}\n",
+        },
+    )
     with pytest.raises(ValueError, match="matches 0 resources"):
         render(tmp_path)
 
 
 def test_duplicate_resources_are_refused(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "kustomization.yaml": "resources: [a.yaml, b.yaml]\n",
-        "a.yaml": DEPLOYMENT,
-        "b.yaml": DEPLOYMENT,
-    })
+    write(
+        tmp_path,
+        {
+            "kustomization.yaml": "resources: [a.yaml, b.yaml]\n",
+            "a.yaml": DEPLOYMENT,
+            "b.yaml": DEPLOYMENT,
+        },
+    )
     with pytest.raises(ValueError, match="defined twice"):
         render(tmp_path)
 

@@ -88,18 +88,29 @@ def test_event_source_mapping_reports_partial_failures_within_reserved_concurren
 
 
 def alarm_on(metric: str) -> dict[str, Any]:
-    [alarm] = [a["Properties"] for a in of_type("AWS::CloudWatch::Alarm").values()
-               if a["Properties"]["MetricName"] == metric]
+    [alarm] = [
+        a["Properties"]
+        for a in of_type("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == metric
+    ]
     return alarm
 
 
 @pytest.mark.parametrize(
     ("metric", "namespace", "dimension", "target"),
     [
-        ("ApproximateNumberOfMessagesVisible", "AWS/SQS", "QueueName",
-         {"Fn::GetAtt": ["OverflowDeadLetterQueue", "QueueName"]}),
-        ("ApproximateAgeOfOldestMessage", "AWS/SQS", "QueueName",
-         {"Fn::GetAtt": ["OverflowQueue", "QueueName"]}),
+        (
+            "ApproximateNumberOfMessagesVisible",
+            "AWS/SQS",
+            "QueueName",
+            {"Fn::GetAtt": ["OverflowDeadLetterQueue", "QueueName"]},
+        ),
+        (
+            "ApproximateAgeOfOldestMessage",
+            "AWS/SQS",
+            "QueueName",
+            {"Fn::GetAtt": ["OverflowQueue", "QueueName"]},
+        ),
         ("Errors", "AWS/Lambda", "FunctionName", {"Ref": "OverflowFunction"}),
         ("Throttles", "AWS/Lambda", "FunctionName", {"Ref": "OverflowFunction"}),
     ],
@@ -134,9 +145,14 @@ def as_list(value: Any) -> list[Any]:
 
 # actions that have no resource-level permissions in IAM (so "*" is the only possible resource)
 UNSCOPABLE = {
-    "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
-    "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
-    "ec2:UnassignPrivateIpAddresses", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
 }
 
 
@@ -169,10 +185,13 @@ def test_function_reaches_only_the_database_and_redis() -> None:
     assert function["VpcConfig"]["SubnetIds"] == {"Ref": "SubnetIds"}
     assert function["VpcConfig"]["SecurityGroupIds"] == [{"Ref": "OverflowFunctionSecurityGroup"}]
     egress = props("OverflowFunctionSecurityGroup")["SecurityGroupEgress"]
-    destinations = {(rule["DestinationSecurityGroupId"]["Ref"], rule["FromPort"]["Ref"])
-                    for rule in egress}
-    assert destinations == {("DatabaseSecurityGroupId", "DatabasePort"),
-                            ("RedisSecurityGroupId", "RedisPort")}
+    destinations = {
+        (rule["DestinationSecurityGroupId"]["Ref"], rule["FromPort"]["Ref"]) for rule in egress
+    }
+    assert destinations == {
+        ("DatabaseSecurityGroupId", "DatabasePort"),
+        ("RedisSecurityGroupId", "RedisPort"),
+    }
     ingress = [r["Properties"] for r in of_type("AWS::EC2::SecurityGroupIngress").values()]
     assert {(r["GroupId"]["Ref"], r["SourceSecurityGroupId"]["Ref"]) for r in ingress} == {
         ("DatabaseSecurityGroupId", "OverflowFunctionSecurityGroup"),

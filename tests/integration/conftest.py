@@ -57,7 +57,13 @@ class School(msgspec.Struct):
 async def _user(conn: Any, org: uuid.UUID, username: str, role: str, password_hash: str) -> None:
     await conn.execute(
         "INSERT INTO users (id, org_id, username, display_name, role, password_hash) "
-        "VALUES ($1, $2, $3, $3, $4, $5)", uuid.uuid4(), org, username, role, password_hash)
+        "VALUES ($1, $2, $3, $3, $4, $5)",
+        uuid.uuid4(),
+        org,
+        username,
+        role,
+        password_hash,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -68,8 +74,11 @@ async def school(svc: Services) -> School:
     org, other = uuid.uuid4(), uuid.uuid4()
     async with svc.pool.acquire() as conn:
         for org_id, name in ((org, "Ours"), (other, "Theirs")):
-            await conn.execute("INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'school')",
-                               org_id, f"{name} {tag}")
+            await conn.execute(
+                "INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'school')",
+                org_id,
+                f"{name} {tag}",
+            )
         await _user(conn, org, f"teacher-{tag}", "teacher", password_hash)
         students = [f"student-{tag}-{n}" for n in range(6)]
         for username in students:
@@ -88,8 +97,9 @@ class Api:
 
     async def headers(self, username: str) -> dict[str, str]:
         if username not in self._tokens:
-            r = await self.client.post("/v1/auth/token",
-                                       json={"username": username, "password": PASSWORD})
+            r = await self.client.post(
+                "/v1/auth/token", json={"username": username, "password": PASSWORD}
+            )
             assert r.status_code == 201, r.text
             self._tokens[username] = r.json()["access_token"]
         return {"Authorization": f"Bearer {self._tokens[username]}"}
@@ -97,24 +107,40 @@ class Api:
     async def call(self, method: str, path: str, user: str, **kwargs: Any) -> Any:
         return await self.client.request(method, path, headers=await self.headers(user), **kwargs)
 
-    async def exam(self, teacher: str, *, items: list[dict[str, Any]] | None = None,
-                   opens_in_s: float = -60, closes_in_s: float = 3600, limit_s: int = 3600,
-                   grace_s: int = 30, instant: bool = True, publish: bool = True,
-                   navigation: str = "free") -> dict[str, Any]:
+    async def exam(
+        self,
+        teacher: str,
+        *,
+        items: list[dict[str, Any]] | None = None,
+        opens_in_s: float = -60,
+        closes_in_s: float = 3600,
+        limit_s: int = 3600,
+        grace_s: int = 30,
+        instant: bool = True,
+        publish: bool = True,
+        navigation: str = "free",
+    ) -> dict[str, Any]:
         ids = []
         for item in items or sample_items():
             r = await self.call("POST", "/v1/items", teacher, json=item)
             assert r.status_code == 201, r.text
             ids.append(r.json()["id"])
         now = datetime.now(UTC)
-        r = await self.call("POST", "/v1/exams", teacher, json={
-            "title": "Mock exam", "sections": [{"title": "A", "items": ids[:2]},
-                                               {"title": "B", "items": ids[2:]}],
-            "time_limit_s": limit_s,
-            "window_open": (now + timedelta(seconds=opens_in_s)).isoformat(),
-            "window_close": (now + timedelta(seconds=closes_in_s)).isoformat(),
-            "grace_s": grace_s, "instant_results": instant, "navigation": navigation,
-        })
+        r = await self.call(
+            "POST",
+            "/v1/exams",
+            teacher,
+            json={
+                "title": "Mock exam",
+                "sections": [{"title": "A", "items": ids[:2]}, {"title": "B", "items": ids[2:]}],
+                "time_limit_s": limit_s,
+                "window_open": (now + timedelta(seconds=opens_in_s)).isoformat(),
+                "window_close": (now + timedelta(seconds=closes_in_s)).isoformat(),
+                "grace_s": grace_s,
+                "instant_results": instant,
+                "navigation": navigation,
+            },
+        )
         assert r.status_code == 201, r.text
         exam: dict[str, Any] = r.json()
         if publish:
@@ -136,23 +162,45 @@ class Api:
         return paper
 
     async def answer(self, student: str, sitting_id: str, events: list[dict[str, Any]]) -> Any:
-        return await self.call("POST", f"/v1/sittings/{sitting_id}/answers", student,
-                               json={"events": events})
+        return await self.call(
+            "POST", f"/v1/sittings/{sitting_id}/answers", student, json={"events": events}
+        )
 
 
 def sample_items() -> list[dict[str, Any]]:
     """One item of every kind the slice delivers, with known right answers."""
     return [
-        {"kind": "single_choice", "stem": "2 + 2 = ?", "correct": "b",
-         "options": [{"id": "a", "text": "3"}, {"id": "b", "text": "4"},
-                     {"id": "c", "text": "5"}]},
-        {"kind": "multiple_response", "stem": "Even numbers?", "correct": ["a", "c"],
-         "options": [{"id": "a", "text": "2"}, {"id": "b", "text": "3"},
-                     {"id": "c", "text": "4"}]},
-        {"kind": "numeric", "stem": "π to two decimals", "value": 3.14,
-         "absolute_tolerance": 0.005},
-        {"kind": "short_text", "stem": "First president of Indonesia",
-         "accepted": ["Soekarno", "Sukarno"]},
+        {
+            "kind": "single_choice",
+            "stem": "2 + 2 = ?",
+            "correct": "b",
+            "options": [
+                {"id": "a", "text": "3"},
+                {"id": "b", "text": "4"},
+                {"id": "c", "text": "5"},
+            ],
+        },
+        {
+            "kind": "multiple_response",
+            "stem": "Even numbers?",
+            "correct": ["a", "c"],
+            "options": [
+                {"id": "a", "text": "2"},
+                {"id": "b", "text": "3"},
+                {"id": "c", "text": "4"},
+            ],
+        },
+        {
+            "kind": "numeric",
+            "stem": "π to two decimals",
+            "value": 3.14,
+            "absolute_tolerance": 0.005,
+        },
+        {
+            "kind": "short_text",
+            "stem": "First president of Indonesia",
+            "accepted": ["Soekarno", "Sukarno"],
+        },
     ]
 
 

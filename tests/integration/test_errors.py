@@ -31,16 +31,28 @@ async def test_malformed_and_invalid_bodies(api: Api, school: School) -> None:
     r = await api.call("POST", "/v1/items", school.teacher, json={"kind": "hotspot", "stem": "x"})
     _problem(r, 400, "validation_failed")
     # decodes, but the key is no option
-    r = await api.call("POST", "/v1/items", school.teacher, json={
-        "kind": "single_choice", "stem": "?", "correct": "z",
-        "options": [{"id": "a", "text": "1"}, {"id": "b", "text": "2"}]})
+    r = await api.call(
+        "POST",
+        "/v1/items",
+        school.teacher,
+        json={
+            "kind": "single_choice",
+            "stem": "?",
+            "correct": "z",
+            "options": [{"id": "a", "text": "1"}, {"id": "b", "text": "2"}],
+        },
+    )
     body = _problem(r, 400, "validation_failed")
     assert body["errors"][0]["field"] == "correct"
 
 
 async def test_oversized_body_is_refused(api: Api, school: School) -> None:
-    r = await api.call("POST", "/v1/items", school.teacher,
-                       json={"kind": "short_text", "stem": "x" * 300_000, "accepted": ["a"]})
+    r = await api.call(
+        "POST",
+        "/v1/items",
+        school.teacher,
+        json={"kind": "short_text", "stem": "x" * 300_000, "accepted": ["a"]},
+    )
     _problem(r, 413, "payload_too_large")
 
 
@@ -49,11 +61,13 @@ async def test_unauthenticated_and_wrong_role(api: Api, school: School) -> None:
     _problem(r, 401, "unauthorized")
     r = await api.client.get("/v1/exams", headers={"Authorization": "Bearer not.a.token"})
     _problem(r, 401, "unauthorized")
-    r = await api.client.post("/v1/auth/token",
-                              json={"username": school.teacher, "password": "wrong"})
+    r = await api.client.post(
+        "/v1/auth/token", json={"username": school.teacher, "password": "wrong"}
+    )
     _problem(r, 401, "invalid_credentials")
-    r = await api.call("POST", "/v1/items", school.students[0], json={
-        "kind": "numeric", "stem": "1+1", "value": 2})
+    r = await api.call(
+        "POST", "/v1/items", school.students[0], json={"kind": "numeric", "stem": "1+1", "value": 2}
+    )
     _problem(r, 403, "forbidden")
 
 
@@ -77,8 +91,7 @@ async def test_other_school_sees_nothing(api: Api, school: School) -> None:
     for user in (school.other_student, school.students[1]):
         r = await api.call("GET", f"/v1/sittings/{sitting['id']}/paper", user)
         _problem(r, 404, "not_found")
-        r = await api.answer(user, sitting["id"], [
-            {"seq": 1, "item": "x", "response": None}])
+        r = await api.answer(user, sitting["id"], [{"seq": 1, "item": "x", "response": None}])
         assert r.status_code in (400, 404)
     r = await api.call("GET", f"/v1/exams/{exam['id']}", school.other_teacher)
     _problem(r, 404, "not_found")
@@ -107,8 +120,11 @@ async def test_bad_answer_batches_store_nothing(api: Api, school: School, svc: S
         _problem(r, 400, "validation_failed")
     # a response of the wrong kind for this item
     wrong_kind = "numeric" if item["kind"] != "numeric" else "short_text"
-    r = await api.answer(student, sitting["id"], [
-        {**good, "response": {"kind": wrong_kind, "value": 1, "text": "x"}}])
+    r = await api.answer(
+        student,
+        sitting["id"],
+        [{**good, "response": {"kind": wrong_kind, "value": 1, "text": "x"}}],
+    )
     assert r.status_code == 400
     answers = await svc.store.latest_answers(uuid.UUID(sitting["id"]))
     assert answers == {}
@@ -120,33 +136,43 @@ async def test_paper_served_to_students_has_no_keys(api: Api, school: School) ->
     sitting = await api.start(school.students[2], exam["id"])
     r = await api.call("GET", f"/v1/sittings/{sitting['id']}/paper", school.students[2])
     assert r.status_code == 200
-    for forbidden_field in (b'"correct"', b'"accepted"', b'"value"', b'"absolute_tolerance"',
-                            b"Soekarno", b"3.14"):
+    for forbidden_field in (
+        b'"correct"',
+        b'"accepted"',
+        b'"value"',
+        b'"absolute_tolerance"',
+        b"Soekarno",
+        b"3.14",
+    ):
         assert forbidden_field not in r.content
 
 
 async def test_health_and_docs(api: Api) -> None:
     assert (await api.client.get("/health/live")).json()["status"] == "ok"
     ready = await api.client.get("/health/ready")
-    assert ready.status_code == 200 and ready.json()["checks"] == {"postgres": "ok",
-                                                                   "redis": "ok"}
+    assert ready.status_code == 200 and ready.json()["checks"] == {"postgres": "ok", "redis": "ok"}
     r = await api.client.get("/schema/openapi.json")
     assert r.status_code == 200, r.text[:300]
     schema = r.json()
     assert "/v1/sittings/{sitting_id}/answers" in schema["paths"]
 
 
-async def test_an_unreachable_redis_is_a_503_to_retry(api: Api, school: School,
-                                                      settings: Settings) -> None:
+async def test_an_unreachable_redis_is_a_503_to_retry(
+    api: Api, school: School, settings: Settings
+) -> None:
     """Redis down (restarting, failing over): the client is told to retry, with Retry-After,
     instead of a 500; the database still answers what needs only the database."""
     dead = msgspec.structs.replace(settings, redis_url="redis://127.0.0.1:1/0")
     headers = await api.headers(school.students[0])
     async with AsyncTestClient(app=create_app(dead)) as client:
         for method, path, body in (
-                ("GET", f"/v1/sittings/{uuid.uuid4()}/timer", None),
-                ("POST", f"/v1/sittings/{uuid.uuid4()}/answers", {"events": [
-                    {"seq": 1, "item": "q1", "response": None}]})):
+            ("GET", f"/v1/sittings/{uuid.uuid4()}/timer", None),
+            (
+                "POST",
+                f"/v1/sittings/{uuid.uuid4()}/answers",
+                {"events": [{"seq": 1, "item": "q1", "response": None}]},
+            ),
+        ):
             r = await client.request(method, path, headers=headers, json=body)
             _problem(r, 503, "service_unavailable")
             assert r.headers["retry-after"] == "1"

@@ -67,16 +67,23 @@ async def test_error_replies_raise_redis_py_errors(lane: RedisLane, redis: Any) 
 
 @settings(max_examples=25, deadline=None)
 @given(values=st.lists(st.integers(-(2**40), 2**40), min_size=1, max_size=60))
-def test_concurrent_callers_each_get_their_own_reply(server_urls: ServerUrls,
-                                                     values: list[int]) -> None:
+def test_concurrent_callers_each_get_their_own_reply(
+    server_urls: ServerUrls, values: list[int]
+) -> None:
     async def run() -> list[int]:
         client = connect_redis(server_urls.redis)
         lane = RedisLane.for_client(client)
         assert lane is not None
         keys = [_key() for _ in values]
         try:
-            return list(await asyncio.gather(*(lane.execute("INCRBY", k, v, key=k)
-                                               for k, v in zip(keys, values, strict=True))))
+            return list(
+                await asyncio.gather(
+                    *(
+                        lane.execute("INCRBY", k, v, key=k)
+                        for k, v in zip(keys, values, strict=True)
+                    )
+                )
+            )
         finally:
             await client.delete(*keys)
             await lane.close()
@@ -87,7 +94,8 @@ def test_concurrent_callers_each_get_their_own_reply(server_urls: ServerUrls,
 
 
 async def test_a_killed_connection_fails_its_callers_and_the_next_call_reconnects(
-        lane: RedisLane, redis: Any) -> None:
+    lane: RedisLane, redis: Any
+) -> None:
     key = _key()
     first_id = await lane.execute("CLIENT", "ID", key=key)
     # a caller waiting on the connection when it dies gets a ConnectionError, not a hang
@@ -148,11 +156,11 @@ async def test_tls_is_left_to_redis_py() -> None:
     await client.aclose()
 
 
-async def test_the_user_and_password_of_the_url_sign_in(redis: Any,
-                                                        server_urls: ServerUrls) -> None:
+async def test_the_user_and_password_of_the_url_sign_in(
+    redis: Any, server_urls: ServerUrls
+) -> None:
     user, secret = f"lane-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
-    await redis.execute_command("ACL", "SETUSER", user, "on", f">{secret}", "~lane-test:*",
-                                "+@all")
+    await redis.execute_command("ACL", "SETUSER", user, "on", f">{secret}", "~lane-test:*", "+@all")
     host_port = server_urls.redis.split("://", 1)[1].split("/", 1)[0]
     client = connect_redis(f"redis://{user}:{secret}@{host_port}/0")
     wrong = connect_redis(f"redis://{user}:not-{secret}@{host_port}/0")
@@ -160,8 +168,7 @@ async def test_the_user_and_password_of_the_url_sign_in(redis: Any,
     assert lane is not None and refused is not None
     key = _key()
     try:
-        assert await lane.execute("ACL", "WHOAMI", key=key) == \
-            user.encode()
+        assert await lane.execute("ACL", "WHOAMI", key=key) == user.encode()
         with pytest.raises(ResponseError):
             await refused.execute("PING", key=key)
     finally:
@@ -173,7 +180,8 @@ async def test_the_user_and_password_of_the_url_sign_in(redis: Any,
 
 
 async def test_a_pooled_connection_killed_while_idle_reconnects_on_use(
-        redis: Any, server_urls: ServerUrls) -> None:
+    redis: Any, server_urls: ServerUrls
+) -> None:
     """After a Redis restart the pool's idle connections are dead; the hot calls use the lane,
     so one may not be used again for a while. Its next use reconnects and succeeds."""
     client = connect_redis(server_urls.redis, max_connections=1)  # always the same connection

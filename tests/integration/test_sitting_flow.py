@@ -33,12 +33,14 @@ async def _logged(svc: Services, sitting_id: str) -> list[tuple[int, str]]:
     async with svc.pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT seq, item_id FROM answer_log WHERE sitting_id = $1 ORDER BY seq",
-            uuid.UUID(sitting_id))
+            uuid.UUID(sitting_id),
+        )
     return [(r["seq"], r["item_id"]) for r in rows]
 
 
-async def test_full_sitting_from_sign_in_to_graded_result(api: Api, school: School,
-                                                          svc: Services) -> None:
+async def test_full_sitting_from_sign_in_to_graded_result(
+    api: Api, school: School, svc: Services
+) -> None:
     exam = await api.exam(school.teacher)
     student = school.students[0]
     sitting = await api.start(student, exam["id"])
@@ -51,10 +53,18 @@ async def test_full_sitting_from_sign_in_to_graded_result(api: Api, school: Scho
     by_stem = {i["stem"]: i["id"] for i in items}
     stems = ["2 + 2 = ?", "Even numbers?", "π to two decimals", "First president of Indonesia"]
     # a wrong answer first, then the right one: the latest answer counts
-    events = [{"seq": 1, "item": by_stem[stems[0]],
-               "response": {"kind": "single_choice", "choice": "a"}, "client_ts": 1}]
-    events += [{"seq": n + 2, "item": by_stem[stem], "response": response}
-               for n, (stem, response) in enumerate(zip(stems, RIGHT_ANSWERS, strict=True))]
+    events = [
+        {
+            "seq": 1,
+            "item": by_stem[stems[0]],
+            "response": {"kind": "single_choice", "choice": "a"},
+            "client_ts": 1,
+        }
+    ]
+    events += [
+        {"seq": n + 2, "item": by_stem[stem], "response": response}
+        for n, (stem, response) in enumerate(zip(stems, RIGHT_ANSWERS, strict=True))
+    ]
     r = await api.answer(student, sitting["id"], events[:3])
     assert r.status_code == 200 and r.json()["acked_seq"] == 3
     r = await api.answer(student, sitting["id"], events[3:])
@@ -80,36 +90,41 @@ async def test_full_sitting_from_sign_in_to_graded_result(api: Api, school: Scho
 async def test_two_starts_make_one_sitting(api: Api, school: School, svc: Services) -> None:
     exam = await api.exam(school.teacher)
     student = school.students[1]
-    first, second, third = await asyncio.gather(
-        *(api.start(student, exam["id"]) for _ in range(3)))
+    first, second, third = await asyncio.gather(*(api.start(student, exam["id"]) for _ in range(3)))
     assert first["id"] == second["id"] == third["id"]
     assert first["deadline"] == second["deadline"]
     async with svc.pool.acquire() as conn:
         count = await conn.fetchval(
-            "SELECT count(*) FROM sittings WHERE exam_id = $1", uuid.UUID(exam["id"]))
+            "SELECT count(*) FROM sittings WHERE exam_id = $1", uuid.UUID(exam["id"])
+        )
     assert count == 1
 
 
-async def test_deadline_from_redis_clock_matches_the_rule(api: Api, school: School,
-                                                          svc: Services) -> None:
+async def test_deadline_from_redis_clock_matches_the_rule(
+    api: Api, school: School, svc: Services
+) -> None:
     # the window closes before the time limit runs out: the window wins
     exam = await api.exam(school.teacher, closes_in_s=120, limit_s=3600)
     sitting = await api.start(school.students[2], exam["id"])
     session = await svc.store.session_fields(uuid.UUID(sitting["id"]), "started", "deadline")
     started, deadline = int(session[0] or 0), int(session[1] or 0)
     from datetime import datetime
+
     close_ms = int(datetime.fromisoformat(exam["window_close"]).timestamp() * 1000)
     assert deadline == deadline_ms(started, 3600 * 1000, 0, close_ms) == close_ms
 
 
-async def test_resent_batch_is_acknowledged_and_stored_once(api: Api, school: School,
-                                                            svc: Services) -> None:
+async def test_resent_batch_is_acknowledged_and_stored_once(
+    api: Api, school: School, svc: Services
+) -> None:
     exam = await api.exam(school.teacher)
     student = school.students[3]
     sitting = await api.start(student, exam["id"])
     item = _items_in_order(await api.paper(student, sitting["id"]))[0]
-    events = [{"seq": s, "item": item["id"],
-               "response": {"kind": item["kind"], **_response_body(item)}} for s in (1, 2)]
+    events = [
+        {"seq": s, "item": item["id"], "response": {"kind": item["kind"], **_response_body(item)}}
+        for s in (1, 2)
+    ]
     for _ in range(3):
         r = await api.answer(student, sitting["id"], events)
         assert r.status_code == 200 and r.json()["acked_seq"] == 2
@@ -133,13 +148,17 @@ def _response_body(item: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_answer_after_deadline_and_grace_is_refused_and_not_stored(
-        api: Api, school: School, svc: Services) -> None:
+    api: Api, school: School, svc: Services
+) -> None:
     exam = await api.exam(school.teacher, closes_in_s=1.5, grace_s=0)
     student = school.students[4]
     sitting = await api.start(student, exam["id"])
     item = _items_in_order(await api.paper(student, sitting["id"]))[0]
-    event = {"seq": 1, "item": item["id"], "response": {"kind": item["kind"],
-                                                         **_response_body(item)}}
+    event = {
+        "seq": 1,
+        "item": item["id"],
+        "response": {"kind": item["kind"], **_response_body(item)},
+    }
     await asyncio.sleep(sitting["remaining_ms"] / 1000 + 0.3)
     r = await api.answer(student, sitting["id"], [event])
     assert r.status_code == 409
@@ -152,14 +171,23 @@ async def test_answer_after_deadline_and_grace_is_refused_and_not_stored(
 
 
 async def test_sweeper_auto_submits_at_the_deadline_and_grading_follows(
-        api: Api, school: School, svc: Services) -> None:
+    api: Api, school: School, svc: Services
+) -> None:
     exam = await api.exam(school.teacher, closes_in_s=1.5, grace_s=0)
     student = school.students[5]
     sitting = await api.start(student, exam["id"])
     item = _items_in_order(await api.paper(student, sitting["id"]))[0]
-    r = await api.answer(student, sitting["id"], [
-        {"seq": 1, "item": item["id"], "response": {"kind": item["kind"],
-                                                     **_response_body(item)}}])
+    r = await api.answer(
+        student,
+        sitting["id"],
+        [
+            {
+                "seq": 1,
+                "item": item["id"],
+                "response": {"kind": item["kind"], **_response_body(item)},
+            }
+        ],
+    )
     assert r.status_code == 200
     sitting_id = uuid.UUID(sitting["id"])
     await sweep_once(svc.store, svc.keyspace)
@@ -167,37 +195,45 @@ async def test_sweeper_auto_submits_at_the_deadline_and_grading_follows(
     await asyncio.sleep(sitting["remaining_ms"] / 1000 + 0.3)
     assert await sweep_once(svc.store, svc.keyspace) >= 1
     assert await svc.store.session_fields(sitting_id, "state") == ["submitted"]
-    r = await api.answer(student, sitting["id"], [
-        {"seq": 2, "item": item["id"], "response": None}])
+    r = await api.answer(student, sitting["id"], [{"seq": 2, "item": item["id"], "response": None}])
     assert r.json()["code"] in ("sitting_submitted", "time_expired")
     await _persist_all(svc)
     async with svc.pool.acquire() as conn:
         row = await conn.fetchrow(
             "SELECT state, submitted_by, submitted_at, deadline, max_points FROM sittings "
-            "WHERE id = $1", uuid.UUID(sitting["id"]))
+            "WHERE id = $1",
+            uuid.UUID(sitting["id"]),
+        )
     assert row["state"] == "graded" and row["submitted_by"] == "deadline"
     assert row["submitted_at"] <= row["deadline"] and row["max_points"] == 4.0
 
 
 async def test_persister_dying_between_xadd_and_xack_loses_nothing(
-        api: Api, school: School, svc: Services) -> None:
+    api: Api, school: School, svc: Services
+) -> None:
     exam = await api.exam(school.teacher)
     student = school.students[0]
     sitting = await api.start(student, exam["id"])
     items = _items_in_order(await api.paper(student, sitting["id"]))
-    events = [{"seq": n + 1, "item": items[n % 4]["id"],
-               "response": {"kind": items[n % 4]["kind"], **_response_body(items[n % 4])}}
-              for n in range(40)]
+    events = [
+        {
+            "seq": n + 1,
+            "item": items[n % 4]["id"],
+            "response": {"kind": items[n % 4]["kind"], **_response_body(items[n % 4])},
+        }
+        for n in range(40)
+    ]
     for start in range(0, 40, 5):
-        r = await api.answer(student, sitting["id"], events[start:start + 5])
+        r = await api.answer(student, sitting["id"], events[start : start + 5])
         assert r.status_code == 200
     acked = r.json()["acked_seq"]
     assert acked == 40
 
     shard_stream = svc.keys_for(sitting["id"]).stream
     dying = Workers(svc, name="dying")
-    (victim,) = [c for c in dying.consumers() if c.stream == shard_stream
-                 and c.group == PERSIST_GROUP]
+    (victim,) = [
+        c for c in dying.consumers() if c.stream == shard_stream and c.group == PERSIST_GROUP
+    ]
     await victim.ensure_group()
     read = await victim.read_new()
     assert len(read) >= 8  # one entry per batch (engine/sittings/answer_stream.py)
@@ -207,8 +243,9 @@ async def test_persister_dying_between_xadd_and_xack_loses_nothing(
     assert pending["pending"] >= 8
 
     survivor = Workers(svc, name="survivor")
-    (heir,) = [c for c in survivor.consumers() if c.stream == shard_stream
-               and c.group == PERSIST_GROUP]
+    (heir,) = [
+        c for c in survivor.consumers() if c.stream == shard_stream and c.group == PERSIST_GROUP
+    ]
     heir.claim_idle_ms = 50
     await asyncio.sleep(0.1)
     assert await heir.run_once() >= 8  # claimed from the dead consumer
@@ -224,15 +261,25 @@ async def test_navigation_rule_travels_with_the_paper(api: Api, school: School) 
     for exam, expected in ((linear, "linear"), (free, "free")):
         sitting = await api.start(school.students[2], exam["id"])
         assert (await api.paper(school.students[2], sitting["id"]))["navigation"] == expected
-    r = await api.call("POST", "/v1/exams", school.teacher, json={
-        "title": "x", "time_limit_s": 600, "navigation": "sideways",
-        "sections": [{"title": "A", "items": [str(uuid.uuid4())]}],
-        "window_open": "2026-01-01T00:00:00Z", "window_close": "2026-01-02T00:00:00Z"})
+    r = await api.call(
+        "POST",
+        "/v1/exams",
+        school.teacher,
+        json={
+            "title": "x",
+            "time_limit_s": 600,
+            "navigation": "sideways",
+            "sections": [{"title": "A", "items": [str(uuid.uuid4())]}],
+            "window_open": "2026-01-01T00:00:00Z",
+            "window_close": "2026-01-02T00:00:00Z",
+        },
+    )
     assert r.status_code == 400 and r.json()["code"] == "validation_failed"
 
 
 async def test_entries_written_before_batches_are_persisted_beside_new_ones(
-        api: Api, school: School, svc: Services) -> None:
+    api: Api, school: School, svc: Services
+) -> None:
     """A stream holding both formats during an upgrade (engine/sittings/answer_stream.py) is
     persisted whole: each event once, with its item, response and times."""
     exam = await api.exam(school.teacher)
@@ -243,23 +290,40 @@ async def test_entries_written_before_batches_are_persisted_beside_new_ones(
     keys = svc.keys_for(sitting["id"])
     (version,) = await svc.store.session_fields(uuid.UUID(sitting["id"]), "exam")
     # seqs 1-2 through the API: one entry for the batch
-    events = [{"seq": s, "item": items[s - 1]["id"], "client_ts": s * 10,
-               "response": {"kind": items[s - 1]["kind"], **_response_body(items[s - 1])}}
-              for s in (1, 2)]
+    events = [
+        {
+            "seq": s,
+            "item": items[s - 1]["id"],
+            "client_ts": s * 10,
+            "response": {"kind": items[s - 1]["kind"], **_response_body(items[s - 1])},
+        }
+        for s in (1, 2)
+    ]
     r = await api.answer(student, sitting["id"], events)
     assert r.status_code == 200 and r.json()["acked_seq"] == 2
     # seqs 3-4 as the answer script wrote them before batches, one entry per event
     for seq in (3, 4):
-        await svc.redis.xadd(keys.stream, {
-            "s": sitting["id"], "x": version, "q": seq, "i": items[seq - 1]["id"], "t": 1_000 + seq,
-            "p": f'{{"seq":{seq},"response":null,"client_ts":{seq * 10}}}'})
+        await svc.redis.xadd(
+            keys.stream,
+            {
+                "s": sitting["id"],
+                "x": version,
+                "q": seq,
+                "i": items[seq - 1]["id"],
+                "t": 1_000 + seq,
+                "p": f'{{"seq":{seq},"response":null,"client_ts":{seq * 10}}}',
+            },
+        )
     await _persist_all(svc)
     async with svc.pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT seq, item_id, response, client_ts, server_ts FROM answer_log "
-            "WHERE sitting_id = $1 ORDER BY seq", uuid.UUID(sitting["id"]))
-    assert [(r["seq"], r["item_id"], r["client_ts"]) for r in rows] == \
-        [(s, items[s - 1]["id"], s * 10) for s in (1, 2, 3, 4)]
+            "WHERE sitting_id = $1 ORDER BY seq",
+            uuid.UUID(sitting["id"]),
+        )
+    assert [(r["seq"], r["item_id"], r["client_ts"]) for r in rows] == [
+        (s, items[s - 1]["id"], s * 10) for s in (1, 2, 3, 4)
+    ]
     assert [r["response"] for r in rows[:2]] == [e["response"] for e in events]
     assert [r["response"] for r in rows[2:]] == [None, None]
     assert rows[0]["server_ts"] == rows[1]["server_ts"]  # one batch, one server time

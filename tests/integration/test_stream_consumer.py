@@ -27,10 +27,14 @@ async def _fill(redis: Any, stream: str, count: int) -> list[bytes]:
     return [await redis.xadd(stream, {"n": n}) for n in range(count)]
 
 
-@pytest.mark.parametrize(("hot", "trim"), [(True, True), (True, False), (False, True)],
-                         ids=["lane-trim", "lane-xdel", "redis-py-trim"])
+@pytest.mark.parametrize(
+    ("hot", "trim"),
+    [(True, True), (True, False), (False, True)],
+    ids=["lane-trim", "lane-xdel", "redis-py-trim"],
+)
 async def test_read_ahead_with_failures_handles_every_entry_and_leaves_nothing(
-        redis: Any, hot: bool, trim: bool) -> None:
+    redis: Any, hot: bool, trim: bool
+) -> None:
     stream = f"consumer-test:{{{uuid.uuid4().hex}}}:answers"
     copies = stream.replace(":answers", ":copies")
     written = await _fill(redis, stream, 23)
@@ -48,8 +52,19 @@ async def test_read_ahead_with_failures_handles_every_entry_and_leaves_nothing(
         return [("XADD", copies, "*", "ids", b",".join(i for i, _ in entries))]
 
     lane = HotRedis(redis) if hot else None
-    consumer = StreamConsumer(redis, stream, "persister", "c1", flaky, batch_size=4, block_ms=10,
-                              hot=lane, with_settle=copy, read_ahead=True, trim_stored=trim)
+    consumer = StreamConsumer(
+        redis,
+        stream,
+        "persister",
+        "c1",
+        flaky,
+        batch_size=4,
+        block_ms=10,
+        hot=lane,
+        with_settle=copy,
+        read_ahead=True,
+        trim_stored=trim,
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     try:
@@ -80,17 +95,32 @@ async def test_a_read_ahead_stopped_with_the_consumer_is_claimed_by_another(redi
     async def record(into: list[bytes], entries: list[Entry]) -> None:
         into.extend(entry_id for entry_id, _ in entries)
 
-    dying = StreamConsumer(redis, stream, "persister", "dying",
-                           lambda e: record(first, e), batch_size=3, block_ms=10,
-                           read_ahead=True)
+    dying = StreamConsumer(
+        redis,
+        stream,
+        "persister",
+        "dying",
+        lambda e: record(first, e),
+        batch_size=3,
+        block_ms=10,
+        read_ahead=True,
+    )
     await dying.ensure_group()
     assert await dying.run_once() == 3  # and the next three were read ahead
     await asyncio.sleep(0.05)
     await dying.close()
     assert (await redis.xpending(stream, "persister"))["pending"] == 3
     later: list[bytes] = []
-    heir = StreamConsumer(redis, stream, "persister", "heir", lambda e: record(later, e),
-                          batch_size=10, block_ms=10, claim_idle_ms=20)
+    heir = StreamConsumer(
+        redis,
+        stream,
+        "persister",
+        "heir",
+        lambda e: record(later, e),
+        batch_size=10,
+        block_ms=10,
+        claim_idle_ms=20,
+    )
     await asyncio.sleep(0.05)
     while await heir.run_once():
         pass
@@ -99,8 +129,7 @@ async def test_a_read_ahead_stopped_with_the_consumer_is_claimed_by_another(redi
     await redis.delete(stream)
 
 
-async def test_trimming_keeps_what_another_consumer_of_the_group_still_holds(
-        redis: Any) -> None:
+async def test_trimming_keeps_what_another_consumer_of_the_group_still_holds(redis: Any) -> None:
     stream = f"consumer-test:{{{uuid.uuid4().hex}}}:answers"
     written = await _fill(redis, stream, 9)
 
@@ -108,8 +137,9 @@ async def test_trimming_keeps_what_another_consumer_of_the_group_still_holds(
         pass
 
     slow = StreamConsumer(redis, stream, "persister", "slow", nothing, batch_size=3, block_ms=10)
-    fast = StreamConsumer(redis, stream, "persister", "fast", nothing, batch_size=3, block_ms=10,
-                          trim_stored=True)
+    fast = StreamConsumer(
+        redis, stream, "persister", "fast", nothing, batch_size=3, block_ms=10, trim_stored=True
+    )
     await slow.ensure_group()
     held = await slow.read_new()  # the oldest three, not yet stored
     assert await fast.run_once() == 3 and await fast.run_once() == 3
@@ -131,8 +161,17 @@ async def test_settling_after_redis_lost_its_scripts_loads_the_script(redis: Any
         pass
 
     lane = HotRedis(redis)
-    consumer = StreamConsumer(redis, stream, "persister", "c", nothing, batch_size=2,
-                              block_ms=10, hot=lane, trim_stored=True)
+    consumer = StreamConsumer(
+        redis,
+        stream,
+        "persister",
+        "c",
+        nothing,
+        batch_size=2,
+        block_ms=10,
+        hot=lane,
+        trim_stored=True,
+    )
     await consumer.ensure_group()
     assert await consumer.run_once() == 2
     await redis.script_flush()  # as after a restart without persistence of scripts
@@ -150,10 +189,12 @@ async def test_the_last_consumer_to_settle_trims_what_the_others_stored(redis: A
     async def nothing(entries: list[Entry]) -> None:
         pass
 
-    older = StreamConsumer(redis, stream, "persister", "older", nothing, batch_size=3,
-                           block_ms=10, trim_stored=True)
-    newer = StreamConsumer(redis, stream, "persister", "newer", nothing, batch_size=3,
-                           block_ms=10, trim_stored=True)
+    older = StreamConsumer(
+        redis, stream, "persister", "older", nothing, batch_size=3, block_ms=10, trim_stored=True
+    )
+    newer = StreamConsumer(
+        redis, stream, "persister", "newer", nothing, batch_size=3, block_ms=10, trim_stored=True
+    )
     await older.ensure_group()
     held = await older.read_new()
     assert await newer.run_once() == 3  # settles first, behind the older one's pending three

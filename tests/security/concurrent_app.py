@@ -30,14 +30,16 @@ async def concurrent_client(settings: Settings) -> AsyncIterator[httpx.AsyncClie
             await stop.wait()
 
     server = asyncio.create_task(serve())
-    await asyncio.wait([server, asyncio.create_task(started.wait())],
-                       return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait(
+        [server, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED
+    )
     if server.done():
         server.result()  # the start failed: say why
     try:
         transport = httpx.ASGITransport(app=app, client=("192.0.2.1", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://ujian.test",
-                                     timeout=300) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://ujian.test", timeout=300
+        ) as client:
             yield client
     finally:
         stop.set()

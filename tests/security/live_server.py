@@ -58,9 +58,23 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     })  # fmt: skip
     log = open(Path(data_dir) / "server.log", "ab")  # noqa: SIM115 - the child owns it
     process = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--workers", "1",
-         "--server", "uvicorn"], env=env, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "engine.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--server",
+            "uvicorn",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     log.close()
     url = f"http://127.0.0.1:{port}"
     try:
@@ -76,8 +90,9 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
                 process.wait()
 
 
-async def while_probing(url: str, work: Awaitable[T], period_s: float = 0.02
-                        ) -> tuple[T, list[float]]:
+async def while_probing(
+    url: str, work: Awaitable[T], period_s: float = 0.02
+) -> tuple[T, list[float]]:
     """Run ``work`` while ``/health/live`` is asked every ``period_s``; its result and the
     probes' latencies in seconds (each probe on a connection of its own, as a balancer's)."""
     latencies: list[float] = []

@@ -34,8 +34,11 @@ def serve(settings: Settings, **env: str) -> Iterator[str]:
     })  # fmt: skip
     log = tempfile.NamedTemporaryFile(prefix="ujian-serve-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--server",
-         "uvicorn"], env=environ, stdout=log, stderr=subprocess.STDOUT)
+        [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--server", "uvicorn"],
+        env=environ,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base + "/health/live", process, 90)
@@ -52,8 +55,7 @@ def serve(settings: Settings, **env: str) -> Iterator[str]:
         Path(log.name).unlink(missing_ok=True)
 
 
-async def poll_until(check: Callable[[], object], deadline_s: float,
-                     every_s: float = 0.2) -> float:
+async def poll_until(check: Callable[[], object], deadline_s: float, every_s: float = 0.2) -> float:
     """Await ``check()`` until it is true; returns the seconds it took, or fails at the
     deadline (the outcome never depends on how fast the machine is, only the wait does)."""
     import asyncio

@@ -21,8 +21,12 @@ from tests.integration.conftest import RIGHT_ANSWERS, Api, School
 from tests.security import threaded_server as served
 from tests.security.threaded_server import LiveServer, bearer
 
-settings, svc, client, school = (integration.settings, integration.svc, integration.client,
-                                 integration.school)
+settings, svc, client, school = (
+    integration.settings,
+    integration.svc,
+    integration.client,
+    integration.school,
+)
 api = integration.api
 live_server, http = served.live_server, served.http
 
@@ -39,16 +43,32 @@ async def _large_exam(api: Api, svc: Services, school: School) -> str:
     statistics job over them takes a second or more of CPU)."""
     ids = []
     for n in range(ITEMS):
-        r = await api.call("POST", "/v1/items", school.teacher, json={
-            "kind": "single_choice", "stem": f"Q{n}", "correct": "a",
-            "options": [{"id": k, "text": k} for k in "abcd"]})
+        r = await api.call(
+            "POST",
+            "/v1/items",
+            school.teacher,
+            json={
+                "kind": "single_choice",
+                "stem": f"Q{n}",
+                "correct": "a",
+                "options": [{"id": k, "text": k} for k in "abcd"],
+            },
+        )
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
     now = datetime.now(UTC)
-    r = await api.call("POST", "/v1/exams", school.teacher, json={
-        "title": "Large", "time_limit_s": 600, "sections": [{"title": "A", "items": ids}],
-        "window_open": (now - timedelta(hours=2)).isoformat(),
-        "window_close": (now + timedelta(hours=1)).isoformat()})
+    r = await api.call(
+        "POST",
+        "/v1/exams",
+        school.teacher,
+        json={
+            "title": "Large",
+            "time_limit_s": 600,
+            "sections": [{"title": "A", "items": ids}],
+            "window_open": (now - timedelta(hours=2)).isoformat(),
+            "window_close": (now + timedelta(hours=1)).isoformat(),
+        },
+    )
     assert r.status_code == 201, r.text
     exam_id = r.json()["id"]
     r = await api.call("POST", f"/v1/exams/{exam_id}/publish", school.teacher)
@@ -57,29 +77,47 @@ async def _large_exam(api: Api, svc: Services, school: School) -> str:
     users, sittings, results = [], [], []
     for n in range(SITTINGS):
         user_id, sitting_id = uuid.uuid4(), uuid.uuid4()
-        users.append((user_id, school.org_id, f"big-{exam_id[:8]}-{n}", f"Big {n}", "student",
-                      "x"))
-        sittings.append((sitting_id, school.org_id, uuid.UUID(exam_id),
-                         uuid.UUID(r.json()["version_id"]), user_id, 0, "graded"))
-        items = {i: {"points": float(s), "max_points": 1.0,
-                     "status": "correct" if s else "incorrect"}
-                 for i in ids for s in (rng.random() < 0.6,)}
+        users.append((user_id, school.org_id, f"big-{exam_id[:8]}-{n}", f"Big {n}", "student", "x"))
+        sittings.append(
+            (
+                sitting_id,
+                school.org_id,
+                uuid.UUID(exam_id),
+                uuid.UUID(r.json()["version_id"]),
+                user_id,
+                0,
+                "graded",
+            )
+        )
+        items = {
+            i: {"points": float(s), "max_points": 1.0, "status": "correct" if s else "incorrect"}
+            for i in ids
+            for s in (rng.random() < 0.6,)
+        }
         total = sum(v["points"] for v in items.values())
-        results.append((sitting_id, school.org_id, uuid.UUID(exam_id), total, float(ITEMS),
-                        items))
+        results.append((sitting_id, school.org_id, uuid.UUID(exam_id), total, float(ITEMS), items))
     async with svc.pool.acquire() as conn:
-        await conn.copy_records_to_table("users", records=users, columns=[
-            "id", "org_id", "username", "display_name", "role", "password_hash"])
-        await conn.copy_records_to_table("sittings", records=sittings, columns=[
-            "id", "org_id", "exam_id", "exam_version_id", "student_id", "shard", "state"])
-        await conn.copy_records_to_table("results", records=results, columns=[
-            "sitting_id", "org_id", "exam_id", "points", "max_points", "items"])
+        await conn.copy_records_to_table(
+            "users",
+            records=users,
+            columns=["id", "org_id", "username", "display_name", "role", "password_hash"],
+        )
+        await conn.copy_records_to_table(
+            "sittings",
+            records=sittings,
+            columns=["id", "org_id", "exam_id", "exam_version_id", "student_id", "shard", "state"],
+        )
+        await conn.copy_records_to_table(
+            "results",
+            records=results,
+            columns=["sitting_id", "org_id", "exam_id", "points", "max_points", "items"],
+        )
     return str(exam_id)
 
 
 async def test_probes_answer_at_once_while_statistics_of_a_large_exam_run(
-        api: Api, svc: Services, school: School, live_server: LiveServer,
-        http: httpx.AsyncClient) -> None:
+    api: Api, svc: Services, school: School, live_server: LiveServer, http: httpx.AsyncClient
+) -> None:
     exam_id = await _large_exam(api, svc, school)
     small = (await api.exam(school.teacher))["id"]
     computed = _metric("ujian_statistics_computed_total")
@@ -102,8 +140,7 @@ async def test_probes_answer_at_once_while_statistics_of_a_large_exam_run(
     assert server_cpu.admitted("statistics") == 1 and not job.done()
 
     # the same figures asked for again meanwhile: the request joins the job under way
-    again = asyncio.ensure_future(http.get(f"/v1/exams/{exam_id}/statistics",
-                                           headers=headers))
+    again = asyncio.ensure_future(http.get(f"/v1/exams/{exam_id}/statistics", headers=headers))
     # the lane is bounded: with room for one statistics job, another exam's is refused at once
     server_cpu.limit("statistics", 1)
     try:
@@ -148,9 +185,14 @@ async def test_instant_grading_scores_in_the_grading_lane(api: Api, school: Scho
     paper = await api.paper(school.students[1], sitting["id"])
     right = {a["kind"]: a for a in RIGHT_ANSWERS}
     items = [i for s in paper["sections"] for i in s["items"]]
-    r = await api.answer(school.students[1], sitting["id"], [
-        {"seq": n + 1, "item": item["id"], "response": right[item["kind"]]}
-        for n, item in enumerate(items)])
+    r = await api.answer(
+        school.students[1],
+        sitting["id"],
+        [
+            {"seq": n + 1, "item": item["id"], "response": right[item["kind"]]}
+            for n, item in enumerate(items)
+        ],
+    )
     assert r.status_code == 200, r.text
     r = await api.call("POST", f"/v1/sittings/{sitting['id']}/submit", school.students[1])
     assert r.status_code == 200 and r.json()["state"] == "graded", r.text

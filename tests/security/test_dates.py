@@ -35,10 +35,17 @@ __all__ = ["api", "client", "school", "settings", "svc", "tenants"]  # the fixtu
 
 PROBLEM = "application/problem+json"
 
-_zones = st.sampled_from([UTC, timezone(timedelta(hours=7)), timezone(timedelta(hours=-11)),
-                          timezone(timedelta(hours=14))])
-_aware_sane = st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(2099, 12, 30),
-                           timezones=_zones)
+_zones = st.sampled_from(
+    [
+        UTC,
+        timezone(timedelta(hours=7)),
+        timezone(timedelta(hours=-11)),
+        timezone(timedelta(hours=14)),
+    ]
+)
+_aware_sane = st.datetimes(
+    min_value=datetime(2000, 1, 2), max_value=datetime(2099, 12, 30), timezones=_zones
+)
 
 
 def _refused_fields(r: Any) -> str:
@@ -46,8 +53,10 @@ def _refused_fields(r: Any) -> str:
     assert r.headers["content-type"].startswith(PROBLEM)
     body = r.json()
     assert body["code"] == "validation_failed"
-    return " ".join(f"{e.get('key', '')} {e.get('field', '')} {e.get('message', '')}"
-                    for e in body.get("errors") or [])
+    return " ".join(
+        f"{e.get('key', '')} {e.get('field', '')} {e.get('message', '')}"
+        for e in body.get("errors") or []
+    )
 
 
 async def _item_ids(api: Api, teacher: str) -> list[str]:
@@ -65,26 +74,40 @@ _items: dict[str, list[str]] = {}
 async def _exam_body(api: Api, school: School, opens: str, closes: str) -> dict[str, Any]:
     if not _items:
         _items["ids"] = await _item_ids(api, school.teacher)
-    return {"title": "Dates", "sections": [{"title": "A", "items": _items["ids"]}],
-            "time_limit_s": 600, "window_open": opens, "window_close": closes}
+    return {
+        "title": "Dates",
+        "sections": [{"title": "A", "items": _items["ids"]}],
+        "time_limit_s": 600,
+        "window_open": opens,
+        "window_close": closes,
+    }
 
 
 async def _exam_count(svc: Services, school: School) -> int:
     async with svc.pool.acquire() as conn:
-        return int(await conn.fetchval("SELECT count(*) FROM exams WHERE org_id = $1",
-                                       school.org_id))
+        return int(
+            await conn.fetchval("SELECT count(*) FROM exams WHERE org_id = $1", school.org_id)
+        )
 
 
 # ---- the pure rule -------------------------------------------------------------------------
 
+
 @hypothesis.settings(max_examples=300, deadline=None)
-@given(opens=st.datetimes(timezones=st.none() | _zones),
-       closes=st.datetimes(timezones=st.none() | _zones))
-def test_the_window_rule_accepts_exactly_the_sane_windows(opens: datetime, closes: datetime
-                                                          ) -> None:
-    sane = (opens.tzinfo is not None and closes.tzinfo is not None
-            and EARLIEST <= opens < LATEST and EARLIEST <= closes < LATEST
-            and opens < closes <= opens + MAX_WINDOW)
+@given(
+    opens=st.datetimes(timezones=st.none() | _zones),
+    closes=st.datetimes(timezones=st.none() | _zones),
+)
+def test_the_window_rule_accepts_exactly_the_sane_windows(
+    opens: datetime, closes: datetime
+) -> None:
+    sane = (
+        opens.tzinfo is not None
+        and closes.tzinfo is not None
+        and EARLIEST <= opens < LATEST
+        and EARLIEST <= closes < LATEST
+        and opens < closes <= opens + MAX_WINDOW
+    )
     try:
         check_window("window_open", opens, "window_close", closes)
     except ValueError as err:
@@ -98,13 +121,16 @@ def test_the_window_rule_accepts_exactly_the_sane_windows(opens: datetime, close
 
 _bad_windows = st.one_of(
     # naive, one end or both
-    st.tuples(st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2098, 1, 1)),
-              st.just("naive-open")),
-    st.tuples(st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2098, 1, 1)),
-              st.just("naive-close")),
+    st.tuples(
+        st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2098, 1, 1)),
+        st.just("naive-open"),
+    ),
+    st.tuples(
+        st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2098, 1, 1)),
+        st.just("naive-close"),
+    ),
     # far past, far future
-    st.tuples(st.datetimes(max_value=datetime(1999, 12, 31), timezones=_zones),
-              st.just("past")),
+    st.tuples(st.datetimes(max_value=datetime(1999, 12, 31), timezones=_zones), st.just("past")),
     st.tuples(st.datetimes(min_value=datetime(2100, 1, 2), timezones=_zones), st.just("future")),
     # reversed, and longer than a year
     st.tuples(_aware_sane, st.just("reversed")),
@@ -127,14 +153,18 @@ def _window(start: datetime, kind: str) -> tuple[str, str, str]:
         case "reversed":
             return start.isoformat(), (start - timedelta(seconds=1)).isoformat(), "window_close"
         case _:
-            return start.isoformat(), (start + MAX_WINDOW + timedelta(minutes=1)).isoformat(), \
-                "window_close"
+            return (
+                start.isoformat(),
+                (start + MAX_WINDOW + timedelta(minutes=1)).isoformat(),
+                "window_close",
+            )
 
 
 @hypothesis.settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(bad=_bad_windows)
 async def test_an_exam_with_a_bad_window_is_refused_and_not_stored(
-        bad: tuple[datetime, str], api: Api, school: School, svc: Services) -> None:
+    bad: tuple[datetime, str], api: Api, school: School, svc: Services
+) -> None:
     opens, closes, field = _window(*bad)
     body = await _exam_body(api, school, opens, closes)
     before = await _exam_count(svc, school)
@@ -144,10 +174,12 @@ async def test_an_exam_with_a_bad_window_is_refused_and_not_stored(
 
 
 @hypothesis.settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-@given(opens=_aware_sane, length=st.timedeltas(min_value=timedelta(seconds=1),
-                                                max_value=MAX_WINDOW))
-async def test_a_sane_window_is_accepted_as_given(opens: datetime, length: timedelta, api: Api,
-                                                  school: School) -> None:
+@given(
+    opens=_aware_sane, length=st.timedeltas(min_value=timedelta(seconds=1), max_value=MAX_WINDOW)
+)
+async def test_a_sane_window_is_accepted_as_given(
+    opens: datetime, length: timedelta, api: Api, school: School
+) -> None:
     closes = opens + length
     if closes >= LATEST:
         closes = LATEST - timedelta(seconds=1)
@@ -161,39 +193,54 @@ async def test_a_sane_window_is_accepted_as_given(opens: datetime, length: timed
 
 # ---- the API: overrides and scheduling -----------------------------------------------------
 
+
 async def _student_id(svc: Services, username: str) -> uuid.UUID:
     async with svc.pool.acquire() as conn:
-        found: uuid.UUID = await conn.fetchval("SELECT id FROM users WHERE username = $1",
-                                               username)
+        found: uuid.UUID = await conn.fetchval("SELECT id FROM users WHERE username = $1", username)
     return found
 
 
-@pytest.mark.parametrize(("override", "field"), [
-    ({"window_open": "2030-03-01T07:30:00"}, "window_open"),
-    ({"window_close": "9999-12-31T23:59:59Z"}, "window_close"),
-    ({"window_open": "0001-01-01T00:00:00Z"}, "window_open"),
-    ({"window_open": "2030-03-02T00:00:00Z", "window_close": "2030-03-01T00:00:00Z"},
-     "window_close"),
-])
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"window_open": "2030-03-01T07:30:00"}, "window_open"),
+        ({"window_close": "9999-12-31T23:59:59Z"}, "window_close"),
+        ({"window_open": "0001-01-01T00:00:00Z"}, "window_open"),
+        (
+            {"window_open": "2030-03-02T00:00:00Z", "window_close": "2030-03-01T00:00:00Z"},
+            "window_close",
+        ),
+    ],
+)
 async def test_an_override_with_a_bad_datetime_is_refused_and_not_stored(
-        override: dict[str, Any], field: str, api: Api, school: School, svc: Services) -> None:
+    override: dict[str, Any], field: str, api: Api, school: School, svc: Services
+) -> None:
     exam = await api.exam(school.teacher)
     student = await _student_id(svc, school.students[0])
-    r = await api.call("PUT", f"/v1/exams/{exam['id']}/overrides/{student}", school.teacher,
-                       json=override)
+    r = await api.call(
+        "PUT", f"/v1/exams/{exam['id']}/overrides/{student}", school.teacher, json=override
+    )
     assert field in _refused_fields(r)
     async with svc.pool.acquire() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM exam_overrides WHERE exam_id = $1",
-                                   uuid.UUID(exam["id"])) == 0
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM exam_overrides WHERE exam_id = $1", uuid.UUID(exam["id"])
+            )
+            == 0
+        )
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"title": "E", "changes_close_at": "2030-03-01T07:30:00"}, "changes_close_at"),
-    ({"title": "E", "changes_close_at": "0001-01-01T00:00:00Z"}, "changes_close_at"),
-    ({"title": "E", "changes_close_at": "9999-12-31T00:00:00+07:00"}, "changes_close_at"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"title": "E", "changes_close_at": "2030-03-01T07:30:00"}, "changes_close_at"),
+        ({"title": "E", "changes_close_at": "0001-01-01T00:00:00Z"}, "changes_close_at"),
+        ({"title": "E", "changes_close_at": "9999-12-31T00:00:00+07:00"}, "changes_close_at"),
+    ],
+)
 async def test_a_scheduling_event_with_a_bad_datetime_is_refused(
-        body: dict[str, Any], field: str, api: Api, tenants: Tenants, svc: Services) -> None:
+    body: dict[str, Any], field: str, api: Api, tenants: Tenants, svc: Services
+) -> None:
     admin = tenants.a.users["admin"]
     async with svc.pool.acquire() as conn:
         before = await conn.fetchval("SELECT count(*) FROM exam_events")
@@ -205,35 +252,52 @@ async def test_a_scheduling_event_with_a_bad_datetime_is_refused(
 
 # ---- what the database holds ----------------------------------------------------------------
 
-@pytest.mark.parametrize(("opens", "closes"), [
-    (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)),
-    (datetime(1, 1, 1, tzinfo=UTC), datetime(1, 1, 2, tzinfo=UTC)),
-    (datetime(9999, 12, 30, tzinfo=UTC), datetime.max.replace(tzinfo=UTC)),
-])
+
+@pytest.mark.parametrize(
+    ("opens", "closes"),
+    [
+        (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)),
+        (datetime(1, 1, 1, tzinfo=UTC), datetime(1, 1, 2, tzinfo=UTC)),
+        (datetime(9999, 12, 30, tzinfo=UTC), datetime.max.replace(tzinfo=UTC)),
+    ],
+)
 async def test_the_database_refuses_an_extreme_window_whatever_writes_it(
-        opens: datetime, closes: datetime, api: Api, school: School, svc: Services) -> None:
+    opens: datetime, closes: datetime, api: Api, school: School, svc: Services
+) -> None:
     exam = await api.exam(school.teacher)
     async with svc.pool.acquire() as conn:
         with pytest.raises(asyncpg.CheckViolationError):
-            await conn.execute("UPDATE exam_versions SET window_open = $2, window_close = $3 "
-                               "WHERE exam_id = $1", uuid.UUID(exam["id"]), opens, closes)
+            await conn.execute(
+                "UPDATE exam_versions SET window_open = $2, window_close = $3 WHERE exam_id = $1",
+                uuid.UUID(exam["id"]),
+                opens,
+                closes,
+            )
 
 
 # the widest windows the database keeps (scheduling's "never opens" sits at the epoch)
-@pytest.mark.parametrize(("opens", "closes"), [
-    (datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)),
-    (datetime(1970, 1, 1, tzinfo=UTC), datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)),
-    (datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("opens", "closes"),
+    [
+        (datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)),
+        (datetime(1970, 1, 1, tzinfo=UTC), datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)),
+        (datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)),
+    ],
+)
 async def test_start_and_card_sign_in_never_fail_on_a_stored_extreme_window(
-        opens: datetime, closes: datetime, api: Api, school: School, svc: Services) -> None:
+    opens: datetime, closes: datetime, api: Api, school: School, svc: Services
+) -> None:
     exam = await api.exam(school.teacher)
     r = await api.call("POST", f"/v1/exams/{exam['id']}/cards", school.teacher)
     assert r.status_code == 200, r.text
     code = next(iter(csv.DictReader(io.StringIO(r.text))))["code"]
     async with svc.pool.acquire() as conn:
-        await conn.execute("UPDATE exam_versions SET window_open = $2, window_close = $3 "
-                           "WHERE exam_id = $1", uuid.UUID(exam["id"]), opens, closes)
+        await conn.execute(
+            "UPDATE exam_versions SET window_open = $2, window_close = $3 WHERE exam_id = $1",
+            uuid.UUID(exam["id"]),
+            opens,
+            closes,
+        )
     r = await api.client.post("/v1/auth/card", json={"code": code})
     assert r.status_code in (201, 403), r.text
     for student in school.students[1:3]:

@@ -15,8 +15,8 @@ import httpx
 
 from engine.services import Services
 from engine.settings import Settings
-from tests.integration.accounts.conftest import Tenants, tenants  # noqa: F401
-from tests.integration.conftest import PASSWORD, client, settings, svc  # noqa: F401
+from tests.integration.accounts.conftest import Tenants
+from tests.integration.conftest import PASSWORD
 from tests.security.concurrent_app import concurrent_client
 
 STUDENTS = 160
@@ -30,22 +30,30 @@ async def _timed_sign_in(http: httpx.AsyncClient, username: str) -> float:
 
 
 async def test_a_sign_in_during_a_big_enrolment_is_not_queued_behind_its_hashes(
-        settings: Settings, svc: Services, tenants: Tenants) -> None:  # noqa: F811
+    settings: Settings, svc: Services, tenants: Tenants
+) -> None:
     teacher, admin = tenants.a.users["teacher"], tenants.a.users["admin"]
     org = uuid.uuid4()
     async with svc.pool.acquire() as conn:
-        await conn.execute("INSERT INTO orgs (id, parent_id, name, kind) VALUES ($1, $2, $3, "
-                           "'school')", org, tenants.a.organiser, f"Hash {org.hex[:6]}")
+        await conn.execute(
+            "INSERT INTO orgs (id, parent_id, name, kind) VALUES ($1, $2, $3, 'school')",
+            org,
+            tenants.a.organiser,
+            f"Hash {org.hex[:6]}",
+        )
     base = 6_400_000_000 + uuid.uuid4().int % 10_000_000
     body = b"national_id,display_name,class,password\n" + b"".join(
         b"%010d,Pupil %d,9A,%s\n" % (base + n, n, f"sapi-{uuid.uuid4().hex[:12]}".encode())
-        for n in range(STUDENTS))
+        for n in range(STUDENTS)
+    )
     async with concurrent_client(settings) as http:
         await _timed_sign_in(http, teacher)  # warm up
         baseline = sorted([await _timed_sign_in(http, teacher) for _ in range(5)])[2]
         r = await http.post("/v1/auth/token", json={"username": admin, "password": PASSWORD})
-        headers = {"Authorization": f"Bearer {r.json()['access_token']}",
-                   "content-type": "text/csv"}
+        headers = {
+            "Authorization": f"Bearer {r.json()['access_token']}",
+            "content-type": "text/csv",
+        }
 
         async def enrol() -> float:
             started = time.monotonic()

@@ -15,8 +15,12 @@ from tests.integration.conftest import RIGHT_ANSWERS, Api, School
 from tests.security import threaded_server as served
 from tests.security.threaded_server import LiveServer, bearer
 
-settings, svc, client, school = (integration.settings, integration.svc, integration.client,
-                                 integration.school)
+settings, svc, client, school = (
+    integration.settings,
+    integration.svc,
+    integration.client,
+    integration.school,
+)
 api = integration.api
 live_server, http = served.live_server, served.http
 
@@ -30,9 +34,14 @@ async def _sat_exam(api: Api, school: School) -> str:
         sitting = await api.start(student, exam["id"])
         paper = await api.paper(student, sitting["id"])
         items = [i for s in paper["sections"] for i in s["items"]]
-        r = await api.answer(student, sitting["id"], [
-            {"seq": n + 1, "item": item["id"], "response": right[item["kind"]]}
-            for n, item in enumerate(items)])
+        r = await api.answer(
+            student,
+            sitting["id"],
+            [
+                {"seq": n + 1, "item": item["id"], "response": right[item["kind"]]}
+                for n, item in enumerate(items)
+            ],
+        )
         assert r.status_code == 200, r.text
         r = await api.call("POST", f"/v1/sittings/{sitting['id']}/submit", student)
         assert r.status_code == 200, r.text
@@ -43,18 +52,19 @@ async def _sat_exam(api: Api, school: School) -> str:
 async def _runs(svc: Services, exam_id: str) -> int:
     async with svc.pool.acquire() as conn:
         count: int = await conn.fetchval(
-            "SELECT count(*) FROM integrity_runs WHERE exam_id = $1", uuid.UUID(exam_id))
+            "SELECT count(*) FROM integrity_runs WHERE exam_id = $1", uuid.UUID(exam_id)
+        )
     return count
 
 
 async def test_concurrent_requests_start_one_forensics_run(
-        api: Api, svc: Services, school: School, live_server: LiveServer,
-        http: httpx.AsyncClient) -> None:
+    api: Api, svc: Services, school: School, live_server: LiveServer, http: httpx.AsyncClient
+) -> None:
     exam_id = await _sat_exam(api, school)
     headers = await bearer(http, school.teacher)
-    replies = await asyncio.gather(*(
-        http.post(f"/v1/exams/{exam_id}/forensics", headers=headers)
-        for _ in range(CONCURRENT)))
+    replies = await asyncio.gather(
+        *(http.post(f"/v1/exams/{exam_id}/forensics", headers=headers) for _ in range(CONCURRENT))
+    )
     accepted = [r for r in replies if r.status_code == 202]
     refused = [r for r in replies if r.status_code != 202]
     assert len(accepted) == 1, [r.text for r in replies]
@@ -66,8 +76,9 @@ async def test_concurrent_requests_start_one_forensics_run(
     assert await _runs(svc, exam_id) == 1
 
     # the run ends and releases the exam: the next request starts a new run
-    await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(
-        wait_for_forensics(), live_server.loop))
+    await asyncio.wrap_future(
+        asyncio.run_coroutine_threadsafe(wait_for_forensics(), live_server.loop)
+    )
     r = await http.get(f"/v1/exams/{exam_id}/forensics", headers=headers)
     assert r.status_code == 200 and r.json()["status"] == "done", r.text
     r = await http.post(f"/v1/exams/{exam_id}/forensics", headers=headers)

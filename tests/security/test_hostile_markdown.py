@@ -50,8 +50,9 @@ def _old_markdown_to_html(text: str) -> str:
         return f"\ue000{len(maths) - 1}\ue001"
 
     rendered = _markdown.render(_OLD_MATH.sub(lift, text))
-    return re.sub("\ue000(\\d+)\ue001", lambda m: html.escape(maths[int(m.group(1))], quote=False),
-                  rendered)
+    return re.sub(
+        "\ue000(\\d+)\ue001", lambda m: html.escape(maths[int(m.group(1))], quote=False), rendered
+    )
 
 
 math_text = st.text(alphabet="$\\()[]a x\n", max_size=40)
@@ -166,14 +167,21 @@ def test_deep_nesting_is_refused() -> None:
 
 # ---- over HTTP -------------------------------------------------------------------------------
 
-async def test_health_answers_while_a_hostile_stem_is_saved(http: Any, live: LiveServer,
-                                                            school: School) -> None:
+
+async def test_health_answers_while_a_hostile_stem_is_saved(
+    http: Any, live: LiveServer, school: School
+) -> None:
     api = Api(http)
     await api.headers(school.teacher)  # signed in before the clock starts
-    item = {"kind": "true_false", "stem": "\\(" * 9_999 + "x", "format": "markdown",
-            "correct": True}
+    item = {
+        "kind": "true_false",
+        "stem": "\\(" * 9_999 + "x",
+        "format": "markdown",
+        "correct": True,
+    }
     created, latencies = await while_probing(
-        live.url, api.call("POST", "/v1/items", school.teacher, json=item))
+        live.url, api.call("POST", "/v1/items", school.teacher, json=item)
+    )
     assert created.status_code == 201, created.text
     assert latencies, "the probe ran"
     assert max(latencies) < 0.1, sorted(latencies)[-5:]
@@ -181,8 +189,12 @@ async def test_health_answers_while_a_hostile_stem_is_saved(http: Any, live: Liv
 
 async def test_deep_markup_is_refused_naming_the_field(http: Any, school: School) -> None:
     api = Api(http)
-    item = {"kind": "single_choice", "stem": "Pick one", "correct": "a", "options": [
-        {"id": "a", "text": "fine"}, {"id": "b", "text": "<ul><li>" * 2_000 + "deep"}]}
+    item = {
+        "kind": "single_choice",
+        "stem": "Pick one",
+        "correct": "a",
+        "options": [{"id": "a", "text": "fine"}, {"id": "b", "text": "<ul><li>" * 2_000 + "deep"}],
+    }
     r = await api.call("POST", "/v1/items", school.teacher, json=item)
     assert r.status_code == 400, r.text
     assert r.json()["code"] == "content_too_nested"
@@ -191,24 +203,35 @@ async def test_deep_markup_is_refused_naming_the_field(http: Any, school: School
 
 async def test_a_forged_placeholder_is_saved(http: Any, school: School) -> None:
     api = Api(http)
-    item = {"kind": "true_false", "stem": "a \ue0005\ue001 b", "format": "markdown",
-            "correct": True}
+    item = {
+        "kind": "true_false",
+        "stem": "a \ue0005\ue001 b",
+        "format": "markdown",
+        "correct": True,
+    }
     r = await api.call("POST", "/v1/items", school.teacher, json=item)
     assert r.status_code == 201, r.text
 
 
 async def test_health_answers_while_a_body_of_slow_markdown_is_saved(
-        http: Any, live: LiveServer, school: School) -> None:
+    http: Any, live: LiveServer, school: School
+) -> None:
     """Linear is not free: a body's worth of Markdown costs the parser seconds of CPU, which
     must not be the event loop's."""
     api = Api(http)
     await api.headers(school.teacher)
     slow = "![" * 9_999
-    item = {"kind": "single_choice", "stem": slow, "format": "markdown", "correct": "a",
-            "explanation": slow,
-            "options": [{"id": chr(97 + n), "text": slow} for n in range(10)]}
+    item = {
+        "kind": "single_choice",
+        "stem": slow,
+        "format": "markdown",
+        "correct": "a",
+        "explanation": slow,
+        "options": [{"id": chr(97 + n), "text": slow} for n in range(10)],
+    }
     created, latencies = await while_probing(
-        live.url, api.call("POST", "/v1/items", school.teacher, json=item))
+        live.url, api.call("POST", "/v1/items", school.teacher, json=item)
+    )
     assert created.status_code == 201, created.text
     assert latencies, "the probe ran"
     assert max(latencies) < 0.1, sorted(latencies)[-5:]

@@ -43,8 +43,13 @@ def manifest(resources: list[tuple[str, list[str]]]) -> bytes:
     root = Element(f"{{{CP_NS}}}manifest", identifier="m")
     listed = SubElement(root, f"{{{CP_NS}}}resources")
     for n, (href, files) in enumerate(resources):
-        resource = SubElement(listed, f"{{{CP_NS}}}resource", identifier=f"r{n}",
-                              type="imsqti_item_xmlv3p0", href=href)
+        resource = SubElement(
+            listed,
+            f"{{{CP_NS}}}resource",
+            identifier=f"r{n}",
+            type="imsqti_item_xmlv3p0",
+            href=href,
+        )
         for path in [href, *files]:
             SubElement(resource, f"{{{CP_NS}}}file", href=path)
     return tostring(root, encoding="utf-8", xml_declaration=True)
@@ -61,18 +66,20 @@ def package(entries: list[tuple[str, bytes]], method: int = zipfile.ZIP_DEFLATED
 
 
 def good_package(method: int = zipfile.ZIP_DEFLATED) -> bytes:
-    return package([("imsmanifest.xml", manifest([("items/1.xml", [])])),
-                    ("items/1.xml", ITEM_XML)], method)
+    return package(
+        [("imsmanifest.xml", manifest([("items/1.xml", [])])), ("items/1.xml", ITEM_XML)], method
+    )
 
 
-def _patch_records(data: bytes, name: bytes, patch: Callable[[bytearray, int, bool], None]
-                   ) -> bytes:
+def _patch_records(
+    data: bytes, name: bytes, patch: Callable[[bytearray, int, bool], None]
+) -> bytes:
     """Apply ``patch(buffer, offset, central)`` to the local and central records of ``name``."""
     buffer = bytearray(data)
     for signature, central, name_at in ((b"PK\x03\x04", False, 30), (b"PK\x01\x02", True, 46)):
         at = buffer.find(signature)
         while at != -1:
-            if buffer[at + name_at:at + name_at + len(name)] == name:
+            if buffer[at + name_at : at + name_at + len(name)] == name:
                 patch(buffer, at, central)
             at = buffer.find(signature, at + 4)
     return bytes(buffer)
@@ -105,7 +112,7 @@ def unsupported_version() -> bytes:
 def bad_crc() -> bytes:
     data = good_package(zipfile.ZIP_STORED)
     at = data.index(b"Is water wet?")
-    return data[:at] + b"Is water dry?" + data[at + 13:]  # same length, another CRC
+    return data[:at] + b"Is water dry?" + data[at + 13 :]  # same length, another CRC
 
 
 def lying_size() -> bytes:
@@ -117,26 +124,42 @@ def lying_size() -> bytes:
 
 
 def nested_zip() -> bytes:
-    return package([("imsmanifest.xml", manifest([("items/1.xml", ["media/inner.png"])])),
-                    ("items/1.xml", ITEM_XML), ("media/inner.png", good_package())])
+    return package(
+        [
+            ("imsmanifest.xml", manifest([("items/1.xml", ["media/inner.png"])])),
+            ("items/1.xml", ITEM_XML),
+            ("media/inner.png", good_package()),
+        ]
+    )
 
 
 def too_many_entries() -> bytes:
-    return package([("imsmanifest.xml", manifest([("items/1.xml", [])])),
-                    ("items/1.xml", ITEM_XML),
-                    *((f"x/{n}", b"") for n in range(MAX_ENTRIES))], zipfile.ZIP_STORED)
+    return package(
+        [
+            ("imsmanifest.xml", manifest([("items/1.xml", [])])),
+            ("items/1.xml", ITEM_XML),
+            *((f"x/{n}", b"") for n in range(MAX_ENTRIES)),
+        ],
+        zipfile.ZIP_STORED,
+    )
 
 
 def too_large_unpacked() -> bytes:
     big = [(f"media/{n}.png", bytes(20 * MIB)) for n in range(6)]
-    return package([("imsmanifest.xml", manifest([("items/1.xml", [n for n, _ in big])])),
-                    ("items/1.xml", ITEM_XML), *big])
+    return package(
+        [
+            ("imsmanifest.xml", manifest([("items/1.xml", [n for n, _ in big])])),
+            ("items/1.xml", ITEM_XML),
+            *big,
+        ]
+    )
 
 
 def one_entry_named_often(times: int) -> bytes:
     """The issue's package: one 20 MiB entry, named by the manifest ``times`` times."""
-    return package([("imsmanifest.xml", manifest([("big.xml", [])] * times)),
-                    ("big.xml", b" " * (20 * MIB))])
+    return package(
+        [("imsmanifest.xml", manifest([("big.xml", [])] * times)), ("big.xml", b" " * (20 * MIB))]
+    )
 
 
 MALFORMED: dict[str, tuple[Callable[[], bytes], str]] = {
@@ -147,13 +170,27 @@ MALFORMED: dict[str, tuple[Callable[[], bytes], str]] = {
     "unknown compression method": (unknown_method, "bad_package"),
     "unsupported zip version": (unsupported_version, "bad_package"),
     "header size lies": (lying_size, "bad_package"),
-    "duplicate names": (lambda: package([("imsmanifest.xml", manifest([("items/1.xml", [])])),
-                                         ("items/1.xml", ITEM_XML), ("items/1.xml", ITEM_XML)]),
-                        "bad_package"),
+    "duplicate names": (
+        lambda: package(
+            [
+                ("imsmanifest.xml", manifest([("items/1.xml", [])])),
+                ("items/1.xml", ITEM_XML),
+                ("items/1.xml", ITEM_XML),
+            ]
+        ),
+        "bad_package",
+    ),
     "nested zip": (nested_zip, "nested_archive"),
-    "zip entry by name": (lambda: package([("imsmanifest.xml", manifest([("items/1.xml", [])])),
-                                           ("items/1.xml", ITEM_XML), ("a.zip", b"x")]),
-                          "nested_archive"),
+    "zip entry by name": (
+        lambda: package(
+            [
+                ("imsmanifest.xml", manifest([("items/1.xml", [])])),
+                ("items/1.xml", ITEM_XML),
+                ("a.zip", b"x"),
+            ]
+        ),
+        "nested_archive",
+    ),
     "absurd entry count": (too_many_entries, "package_too_large"),
     "too large unpacked": (too_large_unpacked, "package_too_large"),
     "one big entry named 2,000 times": (lambda: one_entry_named_often(2000), "package_too_large"),
@@ -161,6 +198,7 @@ MALFORMED: dict[str, tuple[Callable[[], bytes], str]] = {
 
 
 # ---- the reader, without a server ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(MALFORMED))
 def test_every_malformed_archive_is_a_qti_error_with_its_code(name: str) -> None:
@@ -171,8 +209,13 @@ def test_every_malformed_archive_is_a_qti_error_with_its_code(name: str) -> None
 
 
 def test_an_entry_named_twice_is_read_and_imported_once() -> None:
-    data = package([("imsmanifest.xml", manifest([("items/1.xml", ["media/a.png"])] * 50)),
-                    ("items/1.xml", ITEM_XML), ("media/a.png", b"\x89PNG")])
+    data = package(
+        [
+            ("imsmanifest.xml", manifest([("items/1.xml", ["media/a.png"])] * 50)),
+            ("items/1.xml", ITEM_XML),
+            ("media/a.png", b"\x89PNG"),
+        ]
+    )
     contents = read_package(data)
     assert [i.href for i in contents.items] == ["items/1.xml"]
     assert contents.media == {"media/a.png": b"\x89PNG"}
@@ -184,7 +227,7 @@ def test_any_damage_to_a_package_is_a_qti_error(noise: bytes, at: int) -> None:
     """Bytes written over a good package: it reads, or it is refused; nothing else happens."""
     data = bytearray(good_package())
     at = min(at, len(data))
-    data[at:at + len(noise)] = noise
+    data[at : at + len(noise)] = noise
     try:
         read_package(bytes(data))
     except QtiError as err:
@@ -193,10 +236,13 @@ def test_any_damage_to_a_package_is_a_qti_error(noise: bytes, at: int) -> None:
 
 # ---- over HTTP -------------------------------------------------------------------------------
 
+
 async def _stored(svc: Services, org: uuid.UUID) -> tuple[int, int]:
     async with svc.pool.acquire() as conn:
-        return (await conn.fetchval("SELECT count(*) FROM items WHERE org_id = $1", org),
-                await conn.fetchval("SELECT count(*) FROM media WHERE org_id = $1", org))
+        return (
+            await conn.fetchval("SELECT count(*) FROM items WHERE org_id = $1", org),
+            await conn.fetchval("SELECT count(*) FROM media WHERE org_id = $1", org),
+        )
 
 
 async def _import(api: Api, user: str, data: bytes) -> Any:
@@ -206,7 +252,8 @@ async def _import(api: Api, user: str, data: bytes) -> Any:
 
 @pytest.mark.parametrize("name", sorted(MALFORMED))
 async def test_every_malformed_archive_gets_400_and_stores_nothing(
-        http: Any, school: School, svc: Services, name: str) -> None:
+    http: Any, school: School, svc: Services, name: str
+) -> None:
     make, code = MALFORMED[name]
     api = Api(http)
     before = await _stored(svc, school.org_id)
@@ -217,7 +264,8 @@ async def test_every_malformed_archive_gets_400_and_stores_nothing(
 
 
 async def test_the_duplicate_entry_package_keeps_memory_and_the_loop_free(
-        http: Any, live: LiveServer, school: School, svc: Services) -> None:
+    http: Any, live: LiveServer, school: School, svc: Services
+) -> None:
     api = Api(http)
     await api.headers(school.teacher)  # signed in before measuring
     data = one_entry_named_often(2000)
@@ -237,15 +285,17 @@ async def test_the_duplicate_entry_package_keeps_memory_and_the_loop_free(
 
 async def test_a_good_item_named_often_is_imported_once(http: Any, school: School) -> None:
     api = Api(http)
-    data = package([("imsmanifest.xml", manifest([("items/1.xml", [])] * 40)),
-                    ("items/1.xml", ITEM_XML)])
+    data = package(
+        [("imsmanifest.xml", manifest([("items/1.xml", [])] * 40)), ("items/1.xml", ITEM_XML)]
+    )
     r = await _import(api, school.teacher, data)
     assert r.status_code == 201, r.text
     assert len(r.json()["created"]) == 1 and r.json()["errors"] == []
 
 
-async def test_a_csv_field_past_the_csv_limit_is_a_400(http: Any, school: School,
-                                                       svc: Services) -> None:
+async def test_a_csv_field_past_the_csv_limit_is_a_400(
+    http: Any, school: School, svc: Services
+) -> None:
     api = Api(http)
     before = await _stored(svc, school.org_id)
     data = b'kind,stem,correct\ntrue_false,"' + b"a" * 200_000 + b'",true\n'

@@ -30,19 +30,52 @@ from tests.security.live_server import LiveServer, http, live, while_probing
 __all__ = ["http", "live", "school", "settings", "svc"]
 
 CATASTROPHIC = ["(a+)+", "(a|a)+", "(a*)*b", "(a|aa)+", "((a+)+)+"]
-UNSUPPORTED = [r"(a)\1", r"(?=a)a", r"(?<=a)b", r"(?!x)a", r"a++", r"(?x) a", "a{2000}", "(",
-               "a" * 1001]
+UNSUPPORTED = [
+    r"(a)\1",
+    r"(?=a)a",
+    r"(?<=a)b",
+    r"(?!x)a",
+    r"a++",
+    r"(?x) a",
+    "a{2000}",
+    "(",
+    "a" * 1001,
+]
 
 
 # ---- ordinary patterns mean what they meant --------------------------------------------------
+
 
 def _old_full_match(pattern: str, text: str, case_sensitive: bool) -> bool:
     # how grading/scorers/text.py matched before: Python's re, IGNORECASE unless case matters
     return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE).fullmatch(text) is not None
 
 
-_ATOMS = ["a", "b", "A", "é", "1", " ", "-", ".", r"\d", r"\w", r"\s", r"\D", r"\W", r"\S",
-          "[ab]", "[^a1]", "[a-c]", r"[\d]", r"[\w-]", r"[\s1]", "[é-]", r"\u00e9", r"\."]
+_ATOMS = [
+    "a",
+    "b",
+    "A",
+    "é",
+    "1",
+    " ",
+    "-",
+    ".",
+    r"\d",
+    r"\w",
+    r"\s",
+    r"\D",
+    r"\W",
+    r"\S",
+    "[ab]",
+    "[^a1]",
+    "[a-c]",
+    r"[\d]",
+    r"[\w-]",
+    r"[\s1]",
+    "[é-]",
+    r"\u00e9",
+    r"\.",
+]
 _QUANTIFIERS = ["", "", "*", "+", "?", "{1,2}", "{,2}", "{2}", "*?", "+?"]
 
 
@@ -55,8 +88,9 @@ def _grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return st.one_of(
         st.lists(inner, min_size=1, max_size=4).map("".join),
         st.lists(inner, min_size=2, max_size=3).map("|".join),
-        st.tuples(st.sampled_from(["(", "(?:"]), inner,
-                  st.sampled_from([")", ")?", ")*", ")+"])).map("".join),
+        st.tuples(
+            st.sampled_from(["(", "(?:"]), inner, st.sampled_from([")", ")?", ")*", ")+"])
+        ).map("".join),
     )
 
 
@@ -71,23 +105,25 @@ answers = st.text(alphabet="abAÉé1٣ _-.", max_size=5)
 @example(pattern=r"\W", text="é", case_sensitive=True)
 @example(pattern="a{,2}", text="aa", case_sensitive=True)
 @example(pattern=r"\u00e9", text="É", case_sensitive=False)
-def test_ordinary_patterns_match_as_they_did(pattern: str, text: str,
-                                             case_sensitive: bool) -> None:
+def test_ordinary_patterns_match_as_they_did(pattern: str, text: str, case_sensitive: bool) -> None:
     given_text = normalise_text(text, case_sensitive=case_sensitive)
     assert full_match(pattern, given_text, case_sensitive=case_sensitive) == _old_full_match(
-        pattern, given_text, case_sensitive), (pattern, to_re2(pattern), given_text)
+        pattern, given_text, case_sensitive
+    ), (pattern, to_re2(pattern), given_text)
 
 
 @hypothesis.settings(max_examples=200, deadline=None)
-@given(pattern=ordinary_patterns, text=answers, case_sensitive=st.booleans(),
-       plain=st.booleans())
-def test_short_text_credit_is_unchanged(pattern: str, text: str, case_sensitive: bool,
-                                        plain: bool) -> None:
-    key = ShortTextKey(("zzz",), case_sensitive=case_sensitive, ignore_diacritics=plain,
-                       patterns=(pattern,))
+@given(pattern=ordinary_patterns, text=answers, case_sensitive=st.booleans(), plain=st.booleans())
+def test_short_text_credit_is_unchanged(
+    pattern: str, text: str, case_sensitive: bool, plain: bool
+) -> None:
+    key = ShortTextKey(
+        ("zzz",), case_sensitive=case_sensitive, ignore_diacritics=plain, patterns=(pattern,)
+    )
     given_text = normalise_text(text, case_sensitive=case_sensitive, ignore_diacritics=plain)
-    expected = 1.0 if given_text == "zzz" or _old_full_match(pattern, given_text,
-                                                             case_sensitive) else 0.0
+    expected = (
+        1.0 if given_text == "zzz" or _old_full_match(pattern, given_text, case_sensitive) else 0.0
+    )
     assert short_text_credit(key, text) == expected
 
 
@@ -108,6 +144,7 @@ def test_patterns_re2_cannot_match_in_linear_time_are_refused(pattern: str) -> N
 
 
 # ---- catastrophic patterns cost linear time --------------------------------------------------
+
 
 def _best_of(n: int, work: Callable[[], object]) -> float:
     best = float("inf")
@@ -146,18 +183,24 @@ def test_scoring_time_grows_linearly_with_the_answer(pattern: str) -> None:
 
 # ---- over HTTP: refused when saved, graded without stalling the server -----------------------
 
+
 def _short_text(patterns: list[str], **extra: Any) -> dict[str, Any]:
-    return {"kind": "short_text", "stem": "Write the word", "accepted": ["b"],
-            "patterns": patterns, **extra}
+    return {
+        "kind": "short_text",
+        "stem": "Write the word",
+        "accepted": ["b"],
+        "patterns": patterns,
+        **extra,
+    }
 
 
 @pytest.mark.parametrize("pattern", [r"(a)\1", r"(?<=a)b", "a{2000}"])
 async def test_an_unsupported_pattern_is_refused_naming_the_field(
-        http: Any, school: School, pattern: str) -> None:
+    http: Any, school: School, pattern: str
+) -> None:
     api = Api(http)
     before = await api.call("GET", "/v1/items", school.teacher)
-    r = await api.call("POST", "/v1/items", school.teacher,
-                       json=_short_text(["b+", pattern]))
+    r = await api.call("POST", "/v1/items", school.teacher, json=_short_text(["b+", pattern]))
     assert r.status_code == 400, r.text
     problem = r.json()
     assert problem["code"] == "unsupported_pattern"
@@ -167,8 +210,9 @@ async def test_an_unsupported_pattern_is_refused_naming_the_field(
 
 
 async def test_an_unsupported_pattern_in_a_qti_item_is_refused(http: Any, school: School) -> None:
-    xml = export_item("hostile", ShortTextItem(stem="Write it", accepted=["b"],
-                                               patterns=["(a)\\1"]))
+    xml = export_item(
+        "hostile", ShortTextItem(stem="Write it", accepted=["b"], patterns=["(a)\\1"])
+    )
     api = Api(http)
     r = await api.call("POST", "/v1/items/import", school.teacher, content=xml)
     assert r.status_code == 400, r.text
@@ -177,24 +221,35 @@ async def test_an_unsupported_pattern_in_a_qti_item_is_refused(http: Any, school
 
 
 async def test_health_answers_while_a_catastrophic_pattern_is_graded(
-        http: Any, live: LiveServer, school: School) -> None:
+    http: Any, live: LiveServer, school: School
+) -> None:
     api = Api(http)
     item = _short_text(["(a+)+", "(a|aa)+c"], max_length=200)
-    exam = await api.exam(school.teacher, items=[
-        item, {"kind": "true_false", "stem": "Yes?", "correct": True},
-        {"kind": "true_false", "stem": "No?", "correct": False}])
+    exam = await api.exam(
+        school.teacher,
+        items=[
+            item,
+            {"kind": "true_false", "stem": "Yes?", "correct": True},
+            {"kind": "true_false", "stem": "No?", "correct": False},
+        ],
+    )
     student = school.students[0]
     sitting = await api.start(student, exam["id"])
     paper = await api.paper(student, sitting["id"])
-    item_id = next(i["id"] for s in paper["sections"] for i in s["items"]
-                   if i["kind"] == "short_text")
+    item_id = next(
+        i["id"] for s in paper["sections"] for i in s["items"] if i["kind"] == "short_text"
+    )
     # Python's re needed seconds for this answer (twice as long per extra "a")
-    r = await api.answer(student, sitting["id"], [
-        {"seq": 1, "item": item_id, "response": {"kind": "short_text", "text": "a" * 25 + "!"}}])
+    r = await api.answer(
+        student,
+        sitting["id"],
+        [{"seq": 1, "item": item_id, "response": {"kind": "short_text", "text": "a" * 25 + "!"}}],
+    )
     assert r.status_code == 200, r.text
 
     submitted, latencies = await while_probing(
-        live.url, api.call("POST", f"/v1/sittings/{sitting['id']}/submit", student))
+        live.url, api.call("POST", f"/v1/sittings/{sitting['id']}/submit", student)
+    )
     assert submitted.status_code == 200, submitted.text
     assert submitted.json()["state"] == "graded"
     assert submitted.json()["result"]["points"] == 0.0

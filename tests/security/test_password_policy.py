@@ -16,13 +16,30 @@ from engine.auth.password_policy import weakness
 from engine.demo import ADMIN, STUDENT_PASSWORD, TEACHER
 from engine.services import Services
 from engine.settings import Settings
-from tests.integration.accounts.conftest import Tenants, tenants  # noqa: F401
-from tests.integration.conftest import PASSWORD, Api, api, client, settings, svc  # noqa: F401
+from tests.integration.accounts.conftest import Tenants
+from tests.integration.conftest import PASSWORD, Api
 
 MIN_SCORE = Settings().password_min_score
-COMMON = ["12345678", "password", "password1", "qwertyuiop", "iloveyou", "11111111",
-          "123456789", "abc12345", "Password1!", "letmein1", "football", "sunshine",
-          "princess", "1q2w3e4r", "admin123", "welcome1", "87654321", "asdfghjkl"]
+COMMON = [
+    "12345678",
+    "password",
+    "password1",
+    "qwertyuiop",
+    "iloveyou",
+    "11111111",
+    "123456789",
+    "abc12345",
+    "Password1!",
+    "letmein1",
+    "football",
+    "sunshine",
+    "princess",
+    "1q2w3e4r",
+    "admin123",
+    "welcome1",
+    "87654321",
+    "asdfghjkl",
+]
 
 
 def _weak(r: Any, field: str) -> None:
@@ -32,38 +49,52 @@ def _weak(r: Any, field: str) -> None:
 
 
 async def _can_sign_in(through: Api, username: str, password: str) -> bool:
-    r = await through.client.post("/v1/auth/token",
-                                  json={"username": username, "password": password})
+    r = await through.client.post(
+        "/v1/auth/token", json={"username": username, "password": password}
+    )
     return bool(r.status_code == 201)
 
 
 async def test_common_passwords_are_refused_and_nothing_changes(
-        api: Api, svc: Services, tenants: Tenants) -> None:  # noqa: F811
+    api: Api, svc: Services, tenants: Tenants
+) -> None:
     admin = tenants.a.users["school_admin"]
     username = f"pw-{uuid.uuid4().hex[:8]}"
     account = {"username": username, "display_name": "Siti Rahma", "role": "teacher"}
-    r = await api.call("POST", f"/v1/orgs/{tenants.a.school}/users", admin,
-                       json={**account, "password": "12345678"})
+    r = await api.call(
+        "POST",
+        f"/v1/orgs/{tenants.a.school}/users",
+        admin,
+        json={**account, "password": "12345678"},
+    )
     _weak(r, "password")
     # built from the account's own name: as weak as a common one
-    r = await api.call("POST", f"/v1/orgs/{tenants.a.school}/users", admin,
-                       json={**account, "password": username + "1"})
+    r = await api.call(
+        "POST",
+        f"/v1/orgs/{tenants.a.school}/users",
+        admin,
+        json={**account, "password": username + "1"},
+    )
     _weak(r, "password")
     async with svc.pool.acquire() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM users WHERE username = $1",
-                                   username) == 0
-    r = await api.call("POST", f"/v1/orgs/{tenants.a.school}/users", admin,
-                       json={**account, "password": PASSWORD})
+        assert await conn.fetchval("SELECT count(*) FROM users WHERE username = $1", username) == 0
+    r = await api.call(
+        "POST", f"/v1/orgs/{tenants.a.school}/users", admin, json={**account, "password": PASSWORD}
+    )
     assert r.status_code == 201, r.text
     user_id = r.json()["id"]
     # an administrator's reset
     r = await api.call("PATCH", f"/v1/users/{user_id}", admin, json={"password": "password1"})
     _weak(r, "password")
     # the owner's own change
-    token = (await api.client.post("/v1/auth/token", json={
-        "username": username, "password": PASSWORD})).json()["access_token"]
-    r = await api.client.post("/v1/me/password", headers={"Authorization": f"Bearer {token}"},
-                              json={"current_password": PASSWORD, "new_password": "12345678"})
+    token = (
+        await api.client.post("/v1/auth/token", json={"username": username, "password": PASSWORD})
+    ).json()["access_token"]
+    r = await api.client.post(
+        "/v1/me/password",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"current_password": PASSWORD, "new_password": "12345678"},
+    )
     _weak(r, "new_password")
     assert await _can_sign_in(api, username, PASSWORD)
     assert not await _can_sign_in(api, username, "12345678")
@@ -71,18 +102,28 @@ async def test_common_passwords_are_refused_and_nothing_changes(
 
 
 async def test_enrolment_refuses_common_passwords_row_by_row(
-        api: Api, svc: Services, tenants: Tenants) -> None:  # noqa: F811
+    api: Api, svc: Services, tenants: Tenants
+) -> None:
     org = uuid.uuid4()
     async with svc.pool.acquire() as conn:
-        await conn.execute("INSERT INTO orgs (id, parent_id, name, kind) VALUES ($1, $2, $3, "
-                           "'school')", org, tenants.a.organiser, f"Pw {org.hex[:6]}")
+        await conn.execute(
+            "INSERT INTO orgs (id, parent_id, name, kind) VALUES ($1, $2, $3, 'school')",
+            org,
+            tenants.a.organiser,
+            f"Pw {org.hex[:6]}",
+        )
     base = 6_200_000_000 + uuid.uuid4().int % 10_000_000
-    body = (b"national_id,display_name,class,password\n"
-            b"%010d,Budi,9A,kuda-lari-di-sawah\n"
-            b"%010d,Ani,9A,12345678\n"
-            b"%010d,Dewi,9A,\n" % (base, base + 1, base + 2))
-    r = await api.client.post(f"/v1/orgs/{org}/enrolment", content=body, headers={
-        **await api.headers(tenants.a.users["admin"]), "content-type": "text/csv"})
+    body = (
+        b"national_id,display_name,class,password\n"
+        b"%010d,Budi,9A,kuda-lari-di-sawah\n"
+        b"%010d,Ani,9A,12345678\n"
+        b"%010d,Dewi,9A,\n" % (base, base + 1, base + 2)
+    )
+    r = await api.client.post(
+        f"/v1/orgs/{org}/enrolment",
+        content=body,
+        headers={**await api.headers(tenants.a.users["admin"]), "content-type": "text/csv"},
+    )
     assert r.status_code == 422, r.text
     errors = r.json()["errors"]
     assert [(e["line"], e["column"]) for e in errors] == [(3, "password")]
@@ -111,12 +152,13 @@ def test_scoring_any_text_gives_a_verdict_and_never_fails(password: str) -> None
 
 @hsettings(max_examples=60, deadline=None)
 @given(common=st.sampled_from(COMMON), line=st.integers(0, 4))
-def test_the_enrolment_parser_reports_a_common_password_at_its_line(common: str,
-                                                                    line: int) -> None:
-    rows = [f"{7_300_000_000 + n:010d},Student {n},9A,lembu-{n}-makan-rumput-hijau"
-            for n in range(5)]
+def test_the_enrolment_parser_reports_a_common_password_at_its_line(common: str, line: int) -> None:
+    rows = [
+        f"{7_300_000_000 + n:010d},Student {n},9A,lembu-{n}-makan-rumput-hijau" for n in range(5)
+    ]
     rows[line] = f"{7_300_000_000 + line:010d},Student {line},9A,{common}"
-    parsed = parse_enrolment(("national_id,display_name,class,password\n" +
-                              "\n".join(rows)).encode())
+    parsed = parse_enrolment(
+        ("national_id,display_name,class,password\n" + "\n".join(rows)).encode()
+    )
     assert [(e.line, e.column) for e in parsed.errors] == [(line + 2, "password")]
     assert len(parsed.rows) == 4

@@ -35,17 +35,17 @@ from engine.auth.signing_keys import (
 )
 from engine.embedded import free_loopback_port
 from engine.settings import Settings
-from tests.integration.conftest import (  # noqa: F401 - fixtures
-    PASSWORD,
-    School,
-    school,
-    settings,
-    svc,
-)
+from tests.integration.conftest import PASSWORD, School
 
 OLD_DEFAULT = "change-me-in-production-this-is-a-development-secret"
-WEAK = ["", OLD_DEFAULT, "secret", "short-but-random-Xk29", "a" * 64,
-        "abababababababababababababababababababab"]
+WEAK = [
+    "",
+    OLD_DEFAULT,
+    "secret",
+    "short-but-random-Xk29",
+    "a" * 64,
+    "abababababababababababababababababababab",
+]
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -56,29 +56,36 @@ def _env(**extra: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("secret", WEAK)
 def test_serve_refuses_to_start_with_external_servers_and_no_strong_secret(
-        settings: Settings, secret: str) -> None:  # noqa: F811
-    env = _env(UJIAN_DATABASE_URL=settings.database_url or "",
-               UJIAN_REDIS_URL=settings.redis_url or "", UJIAN_PORT=str(free_loopback_port()))
+    settings: Settings, secret: str
+) -> None:
+    env = _env(
+        UJIAN_DATABASE_URL=settings.database_url or "",
+        UJIAN_REDIS_URL=settings.redis_url or "",
+        UJIAN_PORT=str(free_loopback_port()),
+    )
     if secret:
         env["UJIAN_JWT_SECRET"] = secret
-    done = subprocess.run([sys.executable, "-m", "engine.cli", "serve"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0
     assert "UJIAN_JWT_SECRET" in done.stderr
     assert len(secret) < 16 or secret not in done.stderr  # the refusal does not echo it
 
 
 @pytest.mark.parametrize("secret", WEAK)
-def test_the_app_cannot_be_built_with_a_weak_secret(settings: Settings, secret: str) -> None:  # noqa: F811
+def test_the_app_cannot_be_built_with_a_weak_secret(settings: Settings, secret: str) -> None:
     weak = msgspec.structs.replace(settings, jwt_secret=secret)
     with pytest.raises(InsecureSecret, match="UJIAN_JWT_SECRET"):
         create_app(weak)
 
 
-@given(st.sampled_from(sorted(KNOWN_SECRETS)), st.sampled_from(["", " ", "\n"]),
-       st.booleans())
-def test_every_known_string_is_refused_however_written(known: str, pad: str,
-                                                       upper: bool) -> None:
+@given(st.sampled_from(sorted(KNOWN_SECRETS)), st.sampled_from(["", " ", "\n"]), st.booleans())
+def test_every_known_string_is_refused_however_written(known: str, pad: str, upper: bool) -> None:
     written = (known.upper() if upper else known) + pad
     assert weakness(written) is not None
 
@@ -104,7 +111,7 @@ def test_the_data_folder_secret_is_private_and_kept(tmp_path: Path) -> None:
     assert data_folder_secret(tmp_path / "data") not in (first, OLD_DEFAULT)
 
 
-async def test_key_rotation_by_key_id(settings: Settings, school: School) -> None:  # noqa: F811
+async def test_key_rotation_by_key_id(settings: Settings, school: School) -> None:
     """A new secret signs, the previous one still verifies the tokens it signed (named by
     their ``kid``), and once it is dropped they are refused."""
     old, new = secrets.token_urlsafe(48), secrets.token_urlsafe(48)
@@ -112,14 +119,16 @@ async def test_key_rotation_by_key_id(settings: Settings, school: School) -> Non
     during = msgspec.structs.replace(settings, jwt_secret=new, jwt_previous_secrets=old)
     after = msgspec.structs.replace(settings, jwt_secret=new)
     async with AsyncTestClient(app=create_app(before)) as first:
-        r = await first.post("/v1/auth/token", json={"username": school.teacher,
-                                                     "password": PASSWORD})
+        r = await first.post(
+            "/v1/auth/token", json={"username": school.teacher, "password": PASSWORD}
+        )
         signed_old = {"Authorization": f"Bearer {r.json()['access_token']}"}
     assert jwt.get_unverified_header(r.json()["access_token"])["kid"] == key_id(old)
     async with AsyncTestClient(app=create_app(during)) as rotating:
         assert (await rotating.get("/v1/me", headers=signed_old)).status_code == 200
-        r = await rotating.post("/v1/auth/token", json={"username": school.teacher,
-                                                        "password": PASSWORD})
+        r = await rotating.post(
+            "/v1/auth/token", json={"username": school.teacher, "password": PASSWORD}
+        )
         assert jwt.get_unverified_header(r.json()["access_token"])["kid"] == key_id(new)
         signed_new = {"Authorization": f"Bearer {r.json()['access_token']}"}
         claims = jwt.decode(r.json()["access_token"], options={"verify_signature": False})
@@ -145,7 +154,11 @@ def _start_embedded(data_dir: Path, *args: str) -> Demo:
     log = open(data_dir.parent / "serve.log", "a")  # noqa: SIM115 - the child owns it
     process = subprocess.Popen(
         [sys.executable, "-m", "engine.cli", "serve", *args, "--port", str(port)],
-        env=_env(UJIAN_DATA_DIR=str(data_dir)), stdout=log, stderr=subprocess.STDOUT, text=True)
+        env=_env(UJIAN_DATA_DIR=str(data_dir)),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     log.close()
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -185,20 +198,26 @@ def embedded_demo() -> Iterator[Demo]:
 
 
 def test_the_demo_signs_with_its_own_secret_and_refuses_the_old_default(
-        embedded_demo: Demo) -> None:
+    embedded_demo: Demo,
+) -> None:
     secret_file = embedded_demo.data_dir / SECRET_FILE
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
     with httpx.Client(base_url=embedded_demo.base, timeout=10) as http:
-        r = http.post("/v1/auth/token", json={"username": "student07",
-                                              "password": "student-demo"})
+        r = http.post("/v1/auth/token", json={"username": "student07", "password": "student-demo"})
         assert r.status_code == 201, r.text
         token = r.json()["access_token"]
         claims = jwt.decode(token, options={"verify_signature": False})
-        assert http.get("/v1/me", headers={"Authorization": f"Bearer {token}"}
-                        ).status_code == 200
+        assert http.get("/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
         jwt.decode(token, secret_file.read_text().strip(), algorithms=["HS256"])
-        forged = jwt.encode({**claims, "extras": {**claims["extras"], "role": "admin"},
-                             "exp": claims["exp"] + 365 * 86400}, OLD_DEFAULT, "HS256")
+        forged = jwt.encode(
+            {
+                **claims,
+                "extras": {**claims["extras"], "role": "admin"},
+                "exp": claims["exp"] + 365 * 86400,
+            },
+            OLD_DEFAULT,
+            "HS256",
+        )
         for path in ("/v1/me", "/v1/orgs", "/v1/exams"):
             r = http.get(path, headers={"Authorization": f"Bearer {forged}"})
             assert r.status_code == 401, (path, r.text)
@@ -206,6 +225,5 @@ def test_the_demo_signs_with_its_own_secret_and_refuses_the_old_default(
     _stop(embedded_demo)
     again = _start_embedded(embedded_demo.data_dir)
     embedded_demo.process = again.process
-    r = httpx.get(f"{again.base}/v1/me", headers={"Authorization": f"Bearer {token}"},
-                  timeout=10)
+    r = httpx.get(f"{again.base}/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert r.status_code == 200, r.text

@@ -42,16 +42,20 @@ WINDOW_MIN = 10
 @pytest.fixture(scope="module")
 def throttled(settings: Settings) -> Settings:  # noqa: F811
     return msgspec.structs.replace(
-        settings, redis_namespace=f"{settings.redis_namespace}thr{uuid.uuid4().hex[:6]}",
+        settings,
+        redis_namespace=f"{settings.redis_namespace}thr{uuid.uuid4().hex[:6]}",
         # the cheapest argon2id: what is measured is who gets in, not how long a hash takes
-        argon2_time_cost=1, argon2_memory_kib=64,
+        argon2_time_cost=1,
+        argon2_memory_kib=64,
         # the default limits, their windows stretched from one minute to ten: the school's
         # minute is then one window however slow the machine running the test is (on a loaded
         # machine the scenario took over a minute, and a new window would hand the guesser a
         # fresh allowance); the same counts over a longer window are only stricter
         signin_rate_per_account=f"{LIMIT}/{WINDOW_MIN} minutes",
         signin_rate_per_device=f"{LIMIT}/{WINDOW_MIN} minutes",
-        signin_rate_per_ip=_stretched(Settings().signin_rate_per_ip), trust_forwarded_for=True)
+        signin_rate_per_ip=_stretched(Settings().signin_rate_per_ip),
+        trust_forwarded_for=True,
+    )
 
 
 def _stretched(per_minute: str) -> str:
@@ -78,17 +82,24 @@ async def _school(svc: Services, size: int) -> list[str]:
     password_hash = passwords_for(svc.settings).hash(PASSWORD)
     names = [f"nat-{tag}-{n:04d}" for n in range(size)]
     async with svc.pool.acquire() as conn:
-        await conn.execute("INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'school')",
-                           org, f"NAT school {tag}")
+        await conn.execute(
+            "INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'school')", org, f"NAT school {tag}"
+        )
         await conn.executemany(
             "INSERT INTO users (id, org_id, username, display_name, role, password_hash) "
             "VALUES ($1, $2, $3, $3, 'student', $4)",
-            [(uuid.uuid4(), org, name, password_hash) for name in names])
+            [(uuid.uuid4(), org, name, password_hash) for name in names],
+        )
     return names
 
 
-async def _sign_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD,
-                   device_token: str | None = None, ip: dict[str, str] = NAT) -> Any:
+async def _sign_in(
+    client: httpx.AsyncClient,
+    username: str,
+    password: str = PASSWORD,
+    device_token: str | None = None,
+    ip: dict[str, str] = NAT,
+) -> Any:
     body: dict[str, Any] = {"username": username, "password": password}
     if device_token is not None:
         body["device_token"] = device_token
@@ -102,7 +113,8 @@ def _assert_rate_limited(r: Any) -> None:
 
 
 async def test_a_whole_school_behind_one_address_gets_in_while_one_account_is_attacked(
-        tclient: httpx.AsyncClient, tsvc: Services) -> None:
+    tclient: httpx.AsyncClient, tsvc: Services
+) -> None:
     students = await _school(tsvc, SCHOOL_SIZE)
     victim = students[0]
     # the victim signed in on this device before (yesterday, say): it holds a device token
@@ -124,8 +136,8 @@ async def test_a_whole_school_behind_one_address_gets_in_while_one_account_is_at
     codes = await asyncio.gather(*mixed, *logins[ATTACKS:])
     elapsed = time.monotonic() - started
     assert elapsed < WINDOW_MIN * 60, f"the scenario must fit one window; it took {elapsed:.0f} s"
-    attack_codes = Counter(codes[0:2 * ATTACKS:2])
-    login_codes = Counter(codes[1:2 * ATTACKS:2]) + Counter(codes[2 * ATTACKS:])
+    attack_codes = Counter(codes[0 : 2 * ATTACKS : 2])
+    login_codes = Counter(codes[1 : 2 * ATTACKS : 2]) + Counter(codes[2 * ATTACKS :])
     assert login_codes == {201: SCHOOL_SIZE}, login_codes
     # the guesser got at most the account's limit of evaluated guesses, the rest were refused
     assert attack_codes[401] <= LIMIT and attack_codes[401] + attack_codes[429] == ATTACKS
@@ -134,7 +146,8 @@ async def test_a_whole_school_behind_one_address_gets_in_while_one_account_is_at
 
 
 async def test_a_device_that_signed_in_before_is_not_locked_out_by_someone_elses_failures(
-        tclient: httpx.AsyncClient, tsvc: Services) -> None:
+    tclient: httpx.AsyncClient, tsvc: Services
+) -> None:
     owner, other = await _school(tsvc, 2)
     laptop = (await _sign_in(tclient, owner)).json()["device_token"]
     phone = (await _sign_in(tclient, owner)).json()["device_token"]
@@ -168,7 +181,8 @@ async def _parallel(n: int, call: Any) -> Counter[int]:
 
 @pytest.mark.parametrize("trusted", [False, True], ids=["untrusted", "trusted-device"])
 async def test_fifty_parallel_guesses_evaluate_at_most_the_limit(
-        tclient: httpx.AsyncClient, tsvc: Services, trusted: bool) -> None:
+    tclient: httpx.AsyncClient, tsvc: Services, trusted: bool
+) -> None:
     (victim,) = await _school(tsvc, 1)
     token = (await _sign_in(tclient, victim)).json()["device_token"] if trusted else None
     passwords = passwords_for(tsvc.settings)
@@ -192,7 +206,8 @@ async def test_fifty_parallel_guesses_evaluate_at_most_the_limit(
 
 
 async def test_current_password_guesses_are_limited_per_session_device(
-        tclient: httpx.AsyncClient, tsvc: Services) -> None:
+    tclient: httpx.AsyncClient, tsvc: Services
+) -> None:
     (owner,) = await _school(tsvc, 1)
     stolen = (await _sign_in(tclient, owner)).json()
     mine = (await _sign_in(tclient, owner)).json()
@@ -200,9 +215,11 @@ async def test_current_password_guesses_are_limited_per_session_device(
     before = passwords.verifications
 
     async def guess(i: int) -> int:
-        r = await tclient.post("/v1/me/password", headers={
-            **NAT, "Authorization": f"Bearer {stolen['access_token']}"},
-            json={"current_password": f"guess-{i}", "new_password": "a fresh pass phrase 9"})
+        r = await tclient.post(
+            "/v1/me/password",
+            headers={**NAT, "Authorization": f"Bearer {stolen['access_token']}"},
+            json={"current_password": f"guess-{i}", "new_password": "a fresh pass phrase 9"},
+        )
         if r.status_code == 429:
             _assert_rate_limited(r)
         return int(r.status_code)
@@ -211,41 +228,49 @@ async def test_current_password_guesses_are_limited_per_session_device(
     assert codes[403] <= LIMIT and codes[403] + codes[429] == 50, codes
     assert passwords.verifications - before == codes[403]
     # the guessing session is locked out of guessing; the owner's own session is not
-    r = await tclient.post("/v1/me/password", headers={
-        **NAT, "Authorization": f"Bearer {stolen['access_token']}"},
-        json={"current_password": PASSWORD, "new_password": "a fresh pass phrase 9"})
+    r = await tclient.post(
+        "/v1/me/password",
+        headers={**NAT, "Authorization": f"Bearer {stolen['access_token']}"},
+        json={"current_password": PASSWORD, "new_password": "a fresh pass phrase 9"},
+    )
     _assert_rate_limited(r)
-    r = await tclient.post("/v1/me/password", headers={
-        **NAT, "Authorization": f"Bearer {mine['access_token']}"},
-        json={"current_password": PASSWORD, "new_password": "a fresh pass phrase 9"})
+    r = await tclient.post(
+        "/v1/me/password",
+        headers={**NAT, "Authorization": f"Bearer {mine['access_token']}"},
+        json={"current_password": PASSWORD, "new_password": "a fresh pass phrase 9"},
+    )
     assert r.status_code == 204, r.text
     assert (await _sign_in(tclient, owner, "a fresh pass phrase 9")).status_code == 201
 
 
 async def test_refresh_and_exam_card_sign_in_keep_working_under_the_limits(
-        tclient: httpx.AsyncClient, tsvc: Services) -> None:
+    tclient: httpx.AsyncClient, tsvc: Services
+) -> None:
     (owner,) = await _school(tsvc, 1)
     pair = (await _sign_in(tclient, owner)).json()
     # more successful refreshes than the limit: a success is not a failure
     for _ in range(LIMIT + 2):
-        r = await tclient.post("/v1/auth/refresh", headers=NAT,
-                               json={"refresh_token": pair["refresh_token"]})
+        r = await tclient.post(
+            "/v1/auth/refresh", headers=NAT, json={"refresh_token": pair["refresh_token"]}
+        )
         assert r.status_code == 200, r.text
         pair = r.json()
     # a token that was ours but is signed out (or expired) is no guess: presented again and
     # again (a pupil's app retrying), it never turns into a lock-out
     await tclient.post("/v1/auth/logout", json={"refresh_token": pair["refresh_token"]})
     for _ in range(LIMIT + 2):
-        r = await tclient.post("/v1/auth/refresh", headers=NAT,
-                               json={"refresh_token": pair["refresh_token"]})
+        r = await tclient.post(
+            "/v1/auth/refresh", headers=NAT, json={"refresh_token": pair["refresh_token"]}
+        )
         assert r.status_code == 401 and r.json()["code"] == "invalid_refresh_token", r.text
     # a wrong card code tried 30 times at once: counted before it is looked up, so at most the
     # limit are looked up and the rest are refused
     code = "2222-3333-" + uuid.uuid4().hex[:4].upper().translate(str.maketrans("01", "ZY"))
 
     async def card(_: int) -> int:
-        return int((await tclient.post("/v1/auth/card", headers=NAT,
-                                       json={"code": code})).status_code)
+        return int(
+            (await tclient.post("/v1/auth/card", headers=NAT, json={"code": code})).status_code
+        )
 
     codes = await _parallel(30, card)
     assert codes[401] == LIMIT and codes[429] == 30 - LIMIT, codes
@@ -258,21 +283,31 @@ SECRET = "test-secret-" + "x" * 32
 
 
 @hsettings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(token=st.one_of(st.none(), st.text(max_size=300),
-                       st.from_regex(r"[A-Za-z0-9_-]{1,60}\.[A-Za-z0-9_-]{1,60}\.[A-Za-z0-9_-]{0,60}",
-                                     fullmatch=True)),
-       username=st.text(min_size=1, max_size=50))
-def test_any_string_is_a_valid_device_token_only_if_we_issued_it(token: str | None,
-                                                                 username: str) -> None:
+@given(
+    token=st.one_of(
+        st.none(),
+        st.text(max_size=300),
+        st.from_regex(
+            r"[A-Za-z0-9_-]{1,60}\.[A-Za-z0-9_-]{1,60}\.[A-Za-z0-9_-]{0,60}", fullmatch=True
+        ),
+    ),
+    username=st.text(min_size=1, max_size=50),
+)
+def test_any_string_is_a_valid_device_token_only_if_we_issued_it(
+    token: str | None, username: str
+) -> None:
     assert devices.trusted_device(SECRET, token, username) is None
 
 
 @hsettings(max_examples=100, deadline=None)
-@given(username=st.from_regex(r"[A-Za-z0-9._@-]{3,64}", fullmatch=True),
-       other=st.from_regex(r"[A-Za-z0-9._@-]{3,64}", fullmatch=True),
-       device=st.from_regex(r"[0-9a-f]{16}", fullmatch=True))
-def test_a_device_token_trusts_its_own_account_and_device_only(username: str, other: str,
-                                                               device: str) -> None:
+@given(
+    username=st.from_regex(r"[A-Za-z0-9._@-]{3,64}", fullmatch=True),
+    other=st.from_regex(r"[A-Za-z0-9._@-]{3,64}", fullmatch=True),
+    device=st.from_regex(r"[0-9a-f]{16}", fullmatch=True),
+)
+def test_a_device_token_trusts_its_own_account_and_device_only(
+    username: str, other: str, device: str
+) -> None:
     token = devices.issue(SECRET, username, device, 3600)
     assert devices.trusted_device(SECRET, token, username) == device
     assert devices.trusted_device(SECRET, token, username.upper()) == device
@@ -288,11 +323,15 @@ def test_a_device_token_trusts_its_own_account_and_device_only(username: str, ot
 # failures evaluated never pass the limit and the counter ends holding exactly those failures
 
 
-async def _interleaved(redis_url: str, plan: list[tuple[bool, int]], limit: int,
-                       trusted: bool) -> None:
-    config = Settings(redis_url=redis_url, redis_namespace=f"prop{uuid.uuid4().hex[:10]}",
-                      signin_rate_per_account=f"{limit}/minute",
-                      signin_rate_per_device=f"{limit}/minute")
+async def _interleaved(
+    redis_url: str, plan: list[tuple[bool, int]], limit: int, trusted: bool
+) -> None:
+    config = Settings(
+        redis_url=redis_url,
+        redis_namespace=f"prop{uuid.uuid4().hex[:10]}",
+        signin_rate_per_account=f"{limit}/minute",
+        signin_rate_per_device=f"{limit}/minute",
+    )
     redis = connect_redis(redis_url)
     try:
         limits = SignInLimits(redis, config)
@@ -322,11 +361,15 @@ async def _interleaved(redis_url: str, plan: list[tuple[bool, int]], limit: int,
         await redis.aclose()
 
 
-@hsettings(max_examples=40, deadline=None,
-           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(plan=st.lists(st.tuples(st.booleans(), st.integers(0, 4)), min_size=1, max_size=40),
-       limit=st.integers(1, 12), trusted=st.booleans())
+@hsettings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    plan=st.lists(st.tuples(st.booleans(), st.integers(0, 4)), min_size=1, max_size=40),
+    limit=st.integers(1, 12),
+    trusted=st.booleans(),
+)
 def test_any_interleaving_of_attempts_evaluates_at_most_the_limit_of_failures(
-        server_urls: ServerUrls, plan: list[tuple[bool, int]], limit: int,
-        trusted: bool) -> None:
+    server_urls: ServerUrls, plan: list[tuple[bool, int]], limit: int, trusted: bool
+) -> None:
     asyncio.run(_interleaved(server_urls.redis, plan, limit, trusted))

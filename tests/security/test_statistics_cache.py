@@ -11,8 +11,12 @@ from prometheus_client import REGISTRY
 from tests.integration import conftest as integration
 from tests.integration.conftest import RIGHT_ANSWERS, Api, School
 
-settings, svc, client, school = (integration.settings, integration.svc, integration.client,
-                                 integration.school)
+settings, svc, client, school = (
+    integration.settings,
+    integration.svc,
+    integration.client,
+    integration.school,
+)
 api = integration.api
 
 
@@ -25,9 +29,14 @@ async def _sit(api: Api, student: str, exam_id: str) -> None:
     paper = await api.paper(student, sitting["id"])
     right = {a["kind"]: a for a in RIGHT_ANSWERS}
     items = [i for s in paper["sections"] for i in s["items"]]
-    r = await api.answer(student, sitting["id"], [
-        {"seq": n + 1, "item": item["id"], "response": right[item["kind"]]}
-        for n, item in enumerate(items)])
+    r = await api.answer(
+        student,
+        sitting["id"],
+        [
+            {"seq": n + 1, "item": item["id"], "response": right[item["kind"]]}
+            for n, item in enumerate(items)
+        ],
+    )
     assert r.status_code == 200, r.text
     r = await api.call("POST", f"/v1/sittings/{sitting['id']}/submit", student)
     assert r.status_code == 200 and r.json()["state"] == "graded", r.text
@@ -40,8 +49,7 @@ async def _statistics(api: Api, teacher: str, exam_id: str) -> dict[str, Any]:
     return body
 
 
-async def test_statistics_are_computed_once_per_change_of_results(api: Api,
-                                                                 school: School) -> None:
+async def test_statistics_are_computed_once_per_change_of_results(api: Api, school: School) -> None:
     exam = await api.exam(school.teacher)
     for student in school.students[2:4]:
         await _sit(api, student, exam["id"])
@@ -71,26 +79,45 @@ async def test_statistics_are_computed_once_per_change_of_results(api: Api,
     assert computed() == before + 2
 
 
-async def test_an_essay_mark_makes_the_statistics_computed_afresh(api: Api,
-                                                                  school: School) -> None:
-    r = await api.call("POST", "/v1/items", school.teacher, json={
-        "kind": "essay", "stem": "Explain photosynthesis.", "points": 5.0,
-        "rubric": [{"id": "content", "max_points": 5.0}]})
+async def test_an_essay_mark_makes_the_statistics_computed_afresh(api: Api, school: School) -> None:
+    r = await api.call(
+        "POST",
+        "/v1/items",
+        school.teacher,
+        json={
+            "kind": "essay",
+            "stem": "Explain photosynthesis.",
+            "points": 5.0,
+            "rubric": [{"id": "content", "max_points": 5.0}],
+        },
+    )
     assert r.status_code == 201, r.text
     essay = r.json()["id"]
     now = datetime.now(UTC)
-    r = await api.call("POST", "/v1/exams", school.teacher, json={
-        "title": "Essay", "time_limit_s": 600, "sections": [{"title": "A", "items": [essay]}],
-        "window_open": (now - timedelta(minutes=1)).isoformat(),
-        "window_close": (now + timedelta(hours=1)).isoformat()})
+    r = await api.call(
+        "POST",
+        "/v1/exams",
+        school.teacher,
+        json={
+            "title": "Essay",
+            "time_limit_s": 600,
+            "sections": [{"title": "A", "items": [essay]}],
+            "window_open": (now - timedelta(minutes=1)).isoformat(),
+            "window_close": (now + timedelta(hours=1)).isoformat(),
+        },
+    )
     assert r.status_code == 201, r.text
     exam = r.json()
-    assert (await api.call("POST", f"/v1/exams/{exam['id']}/publish", school.teacher)
-            ).status_code == 200
+    assert (
+        await api.call("POST", f"/v1/exams/{exam['id']}/publish", school.teacher)
+    ).status_code == 200
     student = school.students[0]
     sitting = await api.start(student, exam["id"])
-    r = await api.answer(student, sitting["id"], [
-        {"seq": 1, "item": essay, "response": {"kind": "essay", "text": "Plants use light."}}])
+    r = await api.answer(
+        student,
+        sitting["id"],
+        [{"seq": 1, "item": essay, "response": {"kind": "essay", "text": "Plants use light."}}],
+    )
     assert r.status_code == 200, r.text
     r = await api.call("POST", f"/v1/sittings/{sitting['id']}/submit", student)
     assert r.status_code == 200 and r.json()["result"]["points"] == 0.0, r.text
@@ -99,8 +126,12 @@ async def test_an_essay_mark_makes_the_statistics_computed_afresh(api: Api,
     await _statistics(api, school.teacher, exam["id"])
     await _statistics(api, school.teacher, exam["id"])
     assert computed() == before + 1
-    r = await api.call("POST", f"/v1/sittings/{sitting['id']}/marks", school.teacher,
-                       json={"item": essay, "criteria": {"content": 4.0}})
+    r = await api.call(
+        "POST",
+        f"/v1/sittings/{sitting['id']}/marks",
+        school.teacher,
+        json={"item": essay, "criteria": {"content": 4.0}},
+    )
     assert r.status_code == 200 and r.json()["points"] == 4.0, r.text
     await _statistics(api, school.teacher, exam["id"])
     assert computed() == before + 2

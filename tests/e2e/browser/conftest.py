@@ -30,62 +30,123 @@ from tests.conftest import ServerUrls
 
 PASSWORD = "browser-test-password"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 
 
 def png(width: int, height: int) -> bytes:
     """A plain PNG (a blue picture with a lighter left half) made here: no file, no network."""
-    rows = b"".join(b"\x00" + (b"\x90\xb8\xe0" * (width // 2) + b"\x20\x50\x90" *
-                               (width - width // 2)) for _ in range(height))
+    rows = b"".join(
+        b"\x00" + (b"\x90\xb8\xe0" * (width // 2) + b"\x20\x50\x90" * (width - width // 2))
+        for _ in range(height)
+    )
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def every_kind(image_url: str) -> list[dict[str, Any]]:
     """One item of each kind grading/responses.py scores, some with LaTeX in the stem."""
     return [
-        {"kind": "single_choice", "stem": "<p>What is \\(\\frac{1}{2} + \\frac{1}{4}\\)?</p>",
-         "correct": "b", "options": [{"id": "a", "text": "\\(\\frac{2}{6}\\)"},
-                                     {"id": "b", "text": "\\(\\frac{3}{4}\\)"},
-                                     {"id": "c", "text": "1"}]},
-        {"kind": "multiple_response", "stem": "Which are prime?", "correct": ["a", "c"],
-         "options": [{"id": "a", "text": "2"}, {"id": "b", "text": "4"},
-                     {"id": "c", "text": "7"}]},
-        {"kind": "true_false", "stem": "\\(x^2 \\geq 0\\) for every real \\(x\\).",
-         "correct": True},
+        {
+            "kind": "single_choice",
+            "stem": "<p>What is \\(\\frac{1}{2} + \\frac{1}{4}\\)?</p>",
+            "correct": "b",
+            "options": [
+                {"id": "a", "text": "\\(\\frac{2}{6}\\)"},
+                {"id": "b", "text": "\\(\\frac{3}{4}\\)"},
+                {"id": "c", "text": "1"},
+            ],
+        },
+        {
+            "kind": "multiple_response",
+            "stem": "Which are prime?",
+            "correct": ["a", "c"],
+            "options": [
+                {"id": "a", "text": "2"},
+                {"id": "b", "text": "4"},
+                {"id": "c", "text": "7"},
+            ],
+        },
+        {
+            "kind": "true_false",
+            "stem": "\\(x^2 \\geq 0\\) for every real \\(x\\).",
+            "correct": True,
+        },
         {"kind": "numeric", "stem": "$$\\sqrt{49} = ?$$", "value": 7, "unit": "cm"},
         {"kind": "short_text", "stem": "Capital of Indonesia", "accepted": ["Jakarta"]},
-        {"kind": "ordering", "stem": "Smallest first", "correct": ["a", "b", "c"],
-         "options": [{"id": "a", "text": "1"}, {"id": "b", "text": "10"},
-                     {"id": "c", "text": "100"}]},
-        {"kind": "matching", "stem": "Match the capitals",
-         "sources": [{"id": "s1", "text": "Jakarta"}, {"id": "s2", "text": "Tokyo"}],
-         "targets": [{"id": "t1", "text": "Indonesia"}, {"id": "t2", "text": "Japan"}],
-         "pairs": [["s1", "t1"], ["s2", "t2"]]},
-        {"kind": "cloze", "stem": "<p>Bali is in {{b1}}; 6 × 7 = {{b2}}.</p>",
-         "blanks": {"b1": {"kind": "single_choice", "correct": "x",
-                           "options": [{"id": "x", "text": "Indonesia"},
-                                       {"id": "y", "text": "Peru"}]},
-                    "b2": {"kind": "numeric", "value": 42}}},
+        {
+            "kind": "ordering",
+            "stem": "Smallest first",
+            "correct": ["a", "b", "c"],
+            "options": [
+                {"id": "a", "text": "1"},
+                {"id": "b", "text": "10"},
+                {"id": "c", "text": "100"},
+            ],
+        },
+        {
+            "kind": "matching",
+            "stem": "Match the capitals",
+            "sources": [{"id": "s1", "text": "Jakarta"}, {"id": "s2", "text": "Tokyo"}],
+            "targets": [{"id": "t1", "text": "Indonesia"}, {"id": "t2", "text": "Japan"}],
+            "pairs": [["s1", "t1"], ["s2", "t2"]],
+        },
+        {
+            "kind": "cloze",
+            "stem": "<p>Bali is in {{b1}}; 6 × 7 = {{b2}}.</p>",
+            "blanks": {
+                "b1": {
+                    "kind": "single_choice",
+                    "correct": "x",
+                    "options": [{"id": "x", "text": "Indonesia"}, {"id": "y", "text": "Peru"}],
+                },
+                "b2": {"kind": "numeric", "value": 42},
+            },
+        },
         {"kind": "essay", "stem": "Describe your school in a few words."},
-        {"kind": "select_point", "stem": "Click the lighter half of the picture.",
-         "image": image_url, "width": 200, "height": 100,
-         "areas": [{"shape": "rect", "coords": [0, 0, 100, 100], "mapped_value": 1}]},
+        {
+            "kind": "select_point",
+            "stem": "Click the lighter half of the picture.",
+            "image": image_url,
+            "width": 200,
+            "height": 100,
+            "areas": [{"shape": "rect", "coords": [0, 0, 100, 100], "mapped_value": 1}],
+        },
     ]
 
 
 def choices(n: int) -> list[dict[str, Any]]:
-    return [{"kind": "single_choice", "stem": f"Question {i + 1}: pick A", "correct": "a",
-             "options": [{"id": "a", "text": "A"}, {"id": "b", "text": "B"},
-                         {"id": "c", "text": "C"}]} for i in range(n)]
+    return [
+        {
+            "kind": "single_choice",
+            "stem": f"Question {i + 1}: pick A",
+            "correct": "a",
+            "options": [
+                {"id": "a", "text": "A"},
+                {"id": "b", "text": "B"},
+                {"id": "c", "text": "C"},
+            ],
+        }
+        for i in range(n)
+    ]
 
 
 class Seed(msgspec.Struct):
@@ -102,8 +163,9 @@ class Seed(msgspec.Struct):
 async def _users(conn: Any, tag: str, school: str, n: int) -> tuple[str, list[str]]:
     org = uuid.uuid4()
     klass = uuid.uuid4()
-    await conn.execute("INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'school')",
-                       org, f"{school} {tag}")
+    await conn.execute(
+        "INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'school')", org, f"{school} {tag}"
+    )
     await conn.execute("INSERT INTO classes (id, org_id, name) VALUES ($1, $2, '9A')", klass, org)
     hashed = hash_password(PASSWORD)
     teacher = f"{school.lower()}-teacher-{tag}"
@@ -111,8 +173,15 @@ async def _users(conn: Any, tag: str, school: str, n: int) -> tuple[str, list[st
     for username, role in [(teacher, "teacher"), *((s, "student") for s in students)]:
         await conn.execute(
             "INSERT INTO users (id, org_id, username, display_name, role, password_hash, "
-            "class_id) VALUES ($1, $2, $3, $4, $5, $6, $7)", uuid.uuid4(), org, username,
-            username.replace("-", " ").title(), role, hashed, klass if role == "student" else None)
+            "class_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            uuid.uuid4(),
+            org,
+            username,
+            username.replace("-", " ").title(),
+            role,
+            hashed,
+            klass if role == "student" else None,
+        )
     return teacher, students
 
 
@@ -122,8 +191,9 @@ async def token(http: httpx.AsyncClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-async def make_exam(http: httpx.AsyncClient, teacher: str, items: list[dict[str, Any]],
-                    title: str, limit_s: int) -> tuple[str, list[str]]:
+async def make_exam(
+    http: httpx.AsyncClient, teacher: str, items: list[dict[str, Any]], title: str, limit_s: int
+) -> tuple[str, list[str]]:
     auth = await token(http, teacher)
     ids = []
     for item in items:
@@ -131,10 +201,18 @@ async def make_exam(http: httpx.AsyncClient, teacher: str, items: list[dict[str,
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
     now = datetime.now(UTC)
-    r = await http.post("/v1/exams", headers=auth, json={
-        "title": title, "sections": [{"title": "Part 1", "items": ids}], "time_limit_s": limit_s,
-        "window_open": (now - timedelta(minutes=1)).isoformat(),
-        "window_close": (now + timedelta(hours=2)).isoformat(), "instant_results": True})
+    r = await http.post(
+        "/v1/exams",
+        headers=auth,
+        json={
+            "title": title,
+            "sections": [{"title": "Part 1", "items": ids}],
+            "time_limit_s": limit_s,
+            "window_open": (now - timedelta(minutes=1)).isoformat(),
+            "window_close": (now + timedelta(hours=2)).isoformat(),
+            "instant_results": True,
+        },
+    )
     assert r.status_code == 201, r.text
     exam_id = r.json()["id"]
     r = await http.post(f"/v1/exams/{exam_id}/publish", headers=auth)
@@ -157,8 +235,12 @@ async def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
 
 def _serve(env: dict[str, str], folder: Path, port: int) -> tuple[subprocess.Popen[bytes], Any]:
     log = open(folder / "serve.log", "wb")  # noqa: SIM115 - closed by the fixture
-    process = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", "--port", str(port)],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     return process, log
 
 
@@ -169,9 +251,14 @@ async def web(server_urls: ServerUrls, database_url: str) -> AsyncIterator[Seed]
     port = free_loopback_port()
     folder = Path(tempfile.mkdtemp(prefix="ujian-browser-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("UJIAN_")}
-    env.update(UJIAN_DATABASE_URL=database_url, UJIAN_REDIS_URL=server_urls.redis,
-               UJIAN_REDIS_NAMESPACE=f"b{tag}", UJIAN_JWT_SECRET=f"browser-{uuid.uuid4().hex}",
-               UJIAN_DATA_DIR=str(folder), UJIAN_RUN_WORKERS_IN_API="true")
+    env.update(
+        UJIAN_DATABASE_URL=database_url,
+        UJIAN_REDIS_URL=server_urls.redis,
+        UJIAN_REDIS_NAMESPACE=f"b{tag}",
+        UJIAN_JWT_SECRET=f"browser-{uuid.uuid4().hex}",
+        UJIAN_DATA_DIR=str(folder),
+        UJIAN_RUN_WORKERS_IN_API="true",
+    )
     process, log = _serve(env, folder, port)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -180,11 +267,16 @@ async def web(server_urls: ServerUrls, database_url: str) -> AsyncIterator[Seed]
         teacher2, students2 = await _users(conn, tag, "Dua", 5)
         await conn.close()
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-            r = await http.post("/v1/media", params={"filename": "map.png"}, content=png(200, 100),
-                                headers=await token(http, teacher))
+            r = await http.post(
+                "/v1/media",
+                params={"filename": "map.png"},
+                content=png(200, 100),
+                headers=await token(http, teacher),
+            )
             assert r.status_code == 201, r.text
-            exam_id, _ = await make_exam(http, teacher, every_kind(r.json()["url"]),
-                                         "Every kind of question", 30 * 60)
+            exam_id, _ = await make_exam(
+                http, teacher, every_kind(r.json()["url"]), "Every kind of question", 30 * 60
+            )
             exam2_id, items2 = await make_exam(http, teacher2, choices(4), "Seeded mock", 3600)
         yield Seed(base, teacher, students, exam_id, teacher2, students2, exam2_id, items2)
     finally:

@@ -106,7 +106,8 @@ def canonical(response: Any) -> Any:
 
 
 async def test_offline_answers_survive_a_reload_and_reach_postgres(
-        browser: Browser, web: Seed, database_url: str) -> None:
+    browser: Browser, web: Seed, database_url: str
+) -> None:
     context = await browser.new_context(viewport={"width": 412, "height": 900})
     page = await context.new_page()
     await sign_in_and_start(page, web, web.students[0])
@@ -145,20 +146,25 @@ async def test_offline_answers_survive_a_reload_and_reach_postgres(
     try:
         for _ in range(150):  # the persister copies the stream to PostgreSQL
             stored = await conn.fetchval(
-                "SELECT count(*) FROM answer_log WHERE sitting_id = $1", sitting)
+                "SELECT count(*) FROM answer_log WHERE sitting_id = $1", sitting
+            )
             if stored == last_seq:
                 break
             await asyncio.sleep(0.2)
         rows = await conn.fetch(
             "SELECT DISTINCT ON (item_id) item_id, seq, response FROM answer_log "
-            "WHERE sitting_id = $1 ORDER BY item_id, seq DESC", sitting)
-        seqs = await conn.fetch("SELECT seq FROM answer_log WHERE sitting_id = $1 ORDER BY seq",
-                                sitting)
+            "WHERE sitting_id = $1 ORDER BY item_id, seq DESC",
+            sitting,
+        )
+        seqs = await conn.fetch(
+            "SELECT seq FROM answer_log WHERE sitting_id = $1 ORDER BY seq", sitting
+        )
     finally:
         await conn.close()
     assert [r["seq"] for r in seqs] == list(range(1, last_seq + 1))  # no gap, nothing twice
     assert {r["item_id"]: canonical(r["response"]) for r in rows} == {
-        item: canonical(response) for item, response in answers.items()}
+        item: canonical(response) for item, response in answers.items()
+    }
 
     await page.click("#submit")
     await page.click("#confirm-submit")
@@ -169,7 +175,8 @@ async def test_offline_answers_survive_a_reload_and_reach_postgres(
 
 
 async def test_timer_follows_the_server_when_the_device_clock_moves(
-        browser: Browser, web: Seed) -> None:
+    browser: Browser, web: Seed
+) -> None:
     context = await browser.new_context(viewport={"width": 412, "height": 900})
     await context.add_init_script(MOVED_CLOCK)
     page = await context.new_page()
@@ -231,11 +238,17 @@ async def _seed_sittings(web: Seed) -> None:
             sitting = r.json()["id"]
             if right is None:
                 continue
-            events = [{"seq": i + 1, "item": item, "response": {
-                "kind": "single_choice", "choice": "a" if i < right else "b"}}
-                for i, item in enumerate(web.exam2_items)]
-            r = await http.post(f"/v1/sittings/{sitting}/answers", headers=auth,
-                                json={"events": events})
+            events = [
+                {
+                    "seq": i + 1,
+                    "item": item,
+                    "response": {"kind": "single_choice", "choice": "a" if i < right else "b"},
+                }
+                for i, item in enumerate(web.exam2_items)
+            ]
+            r = await http.post(
+                f"/v1/sittings/{sitting}/answers", headers=auth, json={"events": events}
+            )
             assert r.json()["acked_seq"] == 4
             r = await http.post(f"/v1/sittings/{sitting}/submit", headers=auth)
             assert r.json()["result"]["points"] == right
@@ -255,25 +268,33 @@ async def _seed_flag(database_url: str, web: Seed) -> uuid.UUID:
     async with web_db(database_url) as conn:
         row = await conn.fetchrow(
             "SELECT s.id, s.exam_id, s.org_id FROM sittings s JOIN users u ON u.id = s.student_id"
-            " WHERE u.username = $1", web.students2[0])
+            " WHERE u.username = $1",
+            web.students2[0],
+        )
         flag_id = uuid.uuid4()
         await conn.execute(
             "INSERT INTO integrity_flags (id, sitting_id, exam_id, org_id, source, rule, kind,"
             " statistic, threshold, direction, evidence, note) VALUES ($1, $2, $3, $4, 'live',"
             " 'answering_while_hidden', 'behaviour', 3, 2, 'above', $5::jsonb, $6)",
-            flag_id, row["id"], row["exam_id"], row["org_id"],
+            flag_id,
+            row["id"],
+            row["exam_id"],
+            row["org_id"],
             '[{"kind": "event", "ts": 1000, "event": "visibility", "detail": "hidden"},'
             ' {"kind": "answer", "item": "q1", "response": "a", "correct": true}]',
-            "3 answers while the page was hidden")
+            "3 answers while the page was hidden",
+        )
     return flag_id
 
 
-async def test_teacher_dashboard_shows_the_seeded_numbers(browser: Browser, web: Seed,
-                                                          database_url: str) -> None:
+async def test_teacher_dashboard_shows_the_seeded_numbers(
+    browser: Browser, web: Seed, database_url: str
+) -> None:
     await _seed_sittings(web)
     flag_id = await _seed_flag(database_url, web)
-    context = await browser.new_context(viewport={"width": 1280, "height": 900},
-                                        accept_downloads=True)
+    context = await browser.new_context(
+        viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
     page = await context.new_page()
     await page.goto(web.base + "/teacher")
     await page.fill("#username", web.teacher2)
@@ -281,10 +302,18 @@ async def test_teacher_dashboard_shows_the_seeded_numbers(browser: Browser, web:
     await page.click("#signin")
     await page.click(f"tr[data-exam='{web.exam2_id}']")
     await page.wait_for_selector("#kpi-graded")
-    kpis = {k: await page.inner_text(f"#kpi-{k} b") for k in
-            ("assigned", "signed_in", "started", "submitted", "online_now", "graded")}
-    assert kpis == {"assigned": "5", "signed_in": "4", "started": "4", "submitted": "3",
-                    "online_now": "1", "graded": "3"}
+    kpis = {
+        k: await page.inner_text(f"#kpi-{k} b")
+        for k in ("assigned", "signed_in", "started", "submitted", "online_now", "graded")
+    }
+    assert kpis == {
+        "assigned": "5",
+        "signed_in": "4",
+        "started": "4",
+        "submitted": "3",
+        "online_now": "1",
+        "graded": "3",
+    }
     await page.wait_for_selector("#histogram svg rect")
     stats = await page.inner_text("#stats")
     assert "Mean\n2" in stats and "Median\n2" in stats and "Graded sittings\n3" in stats
@@ -330,7 +359,8 @@ async def test_teacher_dashboard_shows_the_seeded_numbers(browser: Browser, web:
     await page.wait_for_selector("#flags .flag[data-status='dismissed']")
     async with web_db(database_url) as conn:
         status, note = await conn.fetchrow(
-            "SELECT status, review_note FROM integrity_flags WHERE id = $1", flag_id)
+            "SELECT status, review_note FROM integrity_flags WHERE id = $1", flag_id
+        )
     assert status == "dismissed" and note.startswith("Checked with the proctor")
 
     await page.click("#tab-export")

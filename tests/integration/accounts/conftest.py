@@ -35,21 +35,34 @@ class Tenants(msgspec.Struct):
 
 async def _side(conn: Any, tag: str, name: str, password_hash: str) -> Side:
     organiser, school, class_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await conn.execute("INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'organiser')",
-                       organiser, f"Organiser {name} {tag}")
-    await conn.execute("INSERT INTO orgs (id, parent_id, name, kind) VALUES ($1, $2, $3, 'school')",
-                       school, organiser, f"School {name} {tag}")
-    await conn.execute("INSERT INTO classes (id, org_id, name) VALUES ($1, $2, '9A')",
-                       class_id, school)
+    await conn.execute(
+        "INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'organiser')",
+        organiser,
+        f"Organiser {name} {tag}",
+    )
+    await conn.execute(
+        "INSERT INTO orgs (id, parent_id, name, kind) VALUES ($1, $2, $3, 'school')",
+        school,
+        organiser,
+        f"School {name} {tag}",
+    )
+    await conn.execute(
+        "INSERT INTO classes (id, org_id, name) VALUES ($1, $2, '9A')", class_id, school
+    )
     users, ids = {}, {}
     for role in ROLE_NAMES:
         user_id, username = uuid.uuid4(), f"{role}-{name}-{tag}"
         await conn.execute(
             "INSERT INTO users (id, org_id, username, display_name, role, password_hash, "
             "class_id, national_id) VALUES ($1, $2, $3, $3, $4, $5, $6, $7)",
-            user_id, organiser if role == "admin" else school, username, role, password_hash,
+            user_id,
+            organiser if role == "admin" else school,
+            username,
+            role,
+            password_hash,
             class_id if role == "student" else None,
-            f"{uuid.uuid4().int % 10**10:010d}" if role == "student" else None)
+            f"{uuid.uuid4().int % 10**10:010d}" if role == "student" else None,
+        )
         users[role], ids[role] = username, user_id
     return Side(organiser, school, users, ids, class_id)
 

@@ -45,8 +45,11 @@ PARAMS: dict[str, Callable[[Side, dict[str, str]], str]] = {
 BODIES: dict[str, Callable[[Side], Any]] = {
     "OrgCreate": lambda s: {"name": "New school", "parent_id": str(s.organiser)},
     "ClassCreate": lambda s: {"name": "9B"},
-    "UserCreate": lambda s: {"username": f"u{uuid.uuid4().hex[:10]}", "display_name": "New",
-                             "role": "teacher"},
+    "UserCreate": lambda s: {
+        "username": f"u{uuid.uuid4().hex[:10]}",
+        "display_name": "New",
+        "role": "teacher",
+    },
     "UserUpdate": lambda s: {"display_name": "Renamed"},
     "ProfileUpdate": lambda s: {"display_name": "Me"},
     "PasswordChange": lambda s: {"current_password": "x", "new_password": "long-enough-pw"},
@@ -88,8 +91,9 @@ def endpoints(settings: Settings) -> list[tuple[str, str, Any, Policy]]:
 def _ends_an_account(method: str, path: str) -> bool:
     """Disable, enable and remove act on a user of their own (so the matrix's student keeps
     signing in)."""
-    return path.startswith("/v1/users/") and (method == "DELETE" or path.endswith(
-        ("/disable", "/enable")))
+    return path.startswith("/v1/users/") and (
+        method == "DELETE" or path.endswith(("/disable", "/enable"))
+    )
 
 
 def _url(path: str, side: Side, extra: dict[str, str], method: str = "GET") -> str:
@@ -102,6 +106,7 @@ def _url(path: str, side: Side, extra: dict[str, str], method: str = "GET") -> s
         # first); add it to PARAMS to check its tenancy against a real row as well
         assert m.group(2) == "uuid", f"teach the matrix the path parameter {m.group(1)!r}"
         return str(uuid.uuid4())
+
     return PARAM.sub(fill, path)
 
 
@@ -116,7 +121,7 @@ async def _card_token(api: Api, side: Side) -> str:
 
 
 async def test_every_endpoint_every_role_own_and_other_school(
-        client: AsyncTestClient[Any], settings: Settings, tenants: Tenants, svc: Services
+    client: AsyncTestClient[Any], settings: Settings, tenants: Tenants, svc: Services
 ) -> None:
     api = Api(client)
     extra = {}
@@ -124,9 +129,16 @@ async def test_every_endpoint_every_role_own_and_other_school(
         r = await api.call("POST", "/v1/items", side.users["teacher"], json=sample_items()[0])
         assert r.status_code == 201, r.text
         extra[name] = {"item_id": r.json()["id"]}
-        r = await api.call("POST", f"/v1/orgs/{side.school}/users", side.users["admin"], json={
-            "username": f"victim-{name}-{tenants.tag}", "display_name": "Victim",
-            "role": "student"})
+        r = await api.call(
+            "POST",
+            f"/v1/orgs/{side.school}/users",
+            side.users["admin"],
+            json={
+                "username": f"victim-{name}-{tenants.tag}",
+                "display_name": "Victim",
+                "role": "student",
+            },
+        )
         assert r.status_code == 201, r.text
         extra[name]["victim_id"] = r.json()["id"]
     tokens = {role: (await api.headers(tenants.a.users[role])) for role in ROLE_NAMES}
@@ -136,12 +148,18 @@ async def test_every_endpoint_every_role_own_and_other_school(
         body_type = _body_type(handler)
         make_body = BODIES.get(body_type or "", lambda s: {})
         if policy.public:
-            r = await client.request(method, _url(path, tenants.a, extra["a"]),
-                                     json=make_body(tenants.a) if body_type else None)
+            r = await client.request(
+                method,
+                _url(path, tenants.a, extra["a"]),
+                json=make_body(tenants.a) if body_type else None,
+            )
             assert r.status_code < 500 and "unauthorized" not in r.text, (method, path, r.text)
             continue
-        names_other = bool(PARAM.search(path)) or body_type in ("OrgCreate", "ClassAssignment",
-                                                                "AssignmentCreate")
+        names_other = bool(PARAM.search(path)) or body_type in (
+            "OrgCreate",
+            "ClassAssignment",
+            "AssignmentCreate",
+        )
         for who, headers in tokens.items():
             role = "student" if who == "card" else who
             allowed = role in policy.roles and (who != "card" or policy.exam_card)
@@ -149,8 +167,11 @@ async def test_every_endpoint_every_role_own_and_other_school(
                 if side_name == "b" and not names_other:
                     continue
                 r = await client.request(
-                    method, _url(path, side, extra[side_name], method), headers=headers,
-                    json=make_body(side) if body_type else None)
+                    method,
+                    _url(path, side, extra[side_name], method),
+                    headers=headers,
+                    json=make_body(side) if body_type else None,
+                )
                 where = f"{method} {path} as {who} on {'own' if side_name == 'a' else 'other'}"
                 assert r.status_code < 500, (where, r.text)
                 if path.endswith("/cards") and r.status_code == 200:
@@ -171,11 +192,13 @@ async def test_every_endpoint_every_role_own_and_other_school(
         crossed = await conn.fetchval(
             "SELECT count(*) FROM audit_log WHERE org_id = ANY($1::uuid[]) "
             "AND actor_org_id = ANY($2::uuid[])",
-            [tenants.b.school, tenants.b.organiser], [tenants.a.school, tenants.a.organiser])
+            [tenants.b.school, tenants.b.organiser],
+            [tenants.a.school, tenants.a.organiser],
+        )
         touched_a = await conn.fetchval(
-            "SELECT count(*) FROM audit_log WHERE org_id = $1", tenants.a.school)
+            "SELECT count(*) FROM audit_log WHERE org_id = $1", tenants.a.school
+        )
     assert crossed == 0
     assert touched_a > 0  # the own-school calls did go through
     paused = await svc.redis.hget(svc.keys_for(tenants.b.sitting_id).session, "paused")
     assert paused is None
-

@@ -16,9 +16,18 @@ from tests.integration.conftest import PASSWORD, RIGHT_ANSWERS, Api
 async def _student(api: Api, tenants: Tenants) -> str:
     username = f"p-{uuid.uuid4().hex[:10]}"
     admin = tenants.a.users["school_admin"]
-    r = await api.call("POST", f"/v1/orgs/{tenants.a.school}/users", admin, json={
-        "username": username, "display_name": username, "role": "student",
-        "password": PASSWORD, "class_id": str(tenants.a.class_id)})
+    r = await api.call(
+        "POST",
+        f"/v1/orgs/{tenants.a.school}/users",
+        admin,
+        json={
+            "username": username,
+            "display_name": username,
+            "role": "student",
+            "password": PASSWORD,
+            "class_id": str(tenants.a.class_id),
+        },
+    )
     assert r.status_code == 201, r.text
     return username
 
@@ -29,24 +38,30 @@ async def _device(api: Api, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-async def _answer(api: Api, headers: dict[str, str], sitting: str, paper: dict[str, Any],
-                  seq: int) -> Any:
+async def _answer(
+    api: Api, headers: dict[str, str], sitting: str, paper: dict[str, Any], seq: int
+) -> Any:
     item = paper["sections"][0]["items"][0]
     response = next(a for a in RIGHT_ANSWERS if a["kind"] == item["kind"])
-    return await api.client.post(f"/v1/sittings/{sitting}/answers", headers=headers,
-                                 json={"events": [{"seq": seq, "item": item["id"],
-                                                   "response": response}]})
+    return await api.client.post(
+        f"/v1/sittings/{sitting}/answers",
+        headers=headers,
+        json={"events": [{"seq": seq, "item": item["id"], "response": response}]},
+    )
 
 
 async def _events(svc: Services, sitting: str) -> list[tuple[str, dict[str, Any]]]:
     async with svc.pool.acquire() as conn:
-        rows = await conn.fetch("SELECT kind, detail FROM sitting_events WHERE sitting_id = $1 "
-                                "ORDER BY id", uuid.UUID(sitting))
+        rows = await conn.fetch(
+            "SELECT kind, detail FROM sitting_events WHERE sitting_id = $1 ORDER BY id",
+            uuid.UUID(sitting),
+        )
     return [(r["kind"], r["detail"]) for r in rows]
 
 
 async def test_pause_stops_the_clock_and_resume_moves_the_deadline(
-        api: Api, svc: Services, tenants: Tenants) -> None:
+    api: Api, svc: Services, tenants: Tenants
+) -> None:
     student, proctor = await _student(api, tenants), tenants.a.users["proctor"]
     exam = await api.exam(tenants.a.users["teacher"], grace_s=30)
     sitting = (await api.start(student, exam["id"]))["id"]
@@ -77,24 +92,26 @@ async def test_pause_stops_the_clock_and_resume_moves_the_deadline(
     assert after == before + detail["paused_for_ms"]
     assert await svc.redis.zscore(keys.deadlines, sitting) == after + 30_000
     assert (await _answer(api, device, sitting, paper, 1)).status_code == 200
-    r = await api.call("POST", f"/v1/sittings/{sitting}/extra-time", proctor,
-                       json={"seconds": 120})
+    r = await api.call("POST", f"/v1/sittings/{sitting}/extra-time", proctor, json={"seconds": 120})
     assert r.json()["deadline_ms"] == after + 120_000
     assert await svc.redis.zscore(keys.deadlines, sitting) == after + 150_000
     async with svc.pool.acquire() as conn:
-        row = await conn.fetchrow("SELECT extra_time_s, deadline FROM sittings WHERE id = $1",
-                                  uuid.UUID(sitting))
+        row = await conn.fetchrow(
+            "SELECT extra_time_s, deadline FROM sittings WHERE id = $1", uuid.UUID(sitting)
+        )
     assert row["extra_time_s"] == 120
     assert int(row["deadline"].timestamp() * 1000) == after + 120_000
     kinds = [k for k, _ in await _events(svc, sitting)]
     assert kinds == ["device_takeover", "paused", "resumed", "extra_time"]
-    r = await api.call("GET", f"/v1/audit?action=sitting.paused&org_id={tenants.a.school}",
-                       tenants.a.users["school_admin"])
+    r = await api.call(
+        "GET",
+        f"/v1/audit?action=sitting.paused&org_id={tenants.a.school}",
+        tenants.a.users["school_admin"],
+    )
     assert any(e["target"] == sitting and e["ip"] for e in r.json())
 
 
-async def test_the_whole_room_pauses_and_resumes(api: Api, svc: Services, tenants: Tenants
-                                                 ) -> None:
+async def test_the_whole_room_pauses_and_resumes(api: Api, svc: Services, tenants: Tenants) -> None:
     exam = await api.exam(tenants.a.users["teacher"])
     students = [await _student(api, tenants) for _ in range(3)]
     sittings = [(await api.start(s, exam["id"]))["id"] for s in students]
@@ -112,13 +129,16 @@ async def test_the_whole_room_pauses_and_resumes(api: Api, svc: Services, tenant
     assert all(s["paused"] for s in r.json()["seats"] if s["sitting_id"] in sittings)
     r = await api.call("POST", room + "/resume", tenants.a.users["proctor"])
     assert {o["sitting_id"] for o in r.json()["sittings"] if o["status"] == "resumed"} >= set(
-        sittings)
-    assert (await _answer(api, await api.headers(students[0]), sittings[0], paper, 1)
-            ).status_code == 200
+        sittings
+    )
+    assert (
+        await _answer(api, await api.headers(students[0]), sittings[0], paper, 1)
+    ).status_code == 200
 
 
 async def test_a_second_device_takes_over_or_is_refused(
-        api: Api, svc: Services, tenants: Tenants) -> None:
+    api: Api, svc: Services, tenants: Tenants
+) -> None:
     teacher = tenants.a.users["teacher"]
     exam = await api.exam(teacher)
     student = await _student(api, tenants)
@@ -127,16 +147,18 @@ async def test_a_second_device_takes_over_or_is_refused(
     sitting = r.json()["id"]
     paper = await api.paper(student, sitting)
     second = await _device(api, student)
-    assert (await api.client.post(f"/v1/exams/{exam['id']}/sittings", headers=second)
-            ).status_code == 200
+    assert (
+        await api.client.post(f"/v1/exams/{exam['id']}/sittings", headers=second)
+    ).status_code == 200
     r = await _answer(api, first, sitting, paper, 1)
     assert r.status_code == 409 and r.json()["code"] == "device_replaced"
     r = await api.client.post(f"/v1/exams/{exam['id']}/sittings", headers=first)
     assert r.status_code == 409 and r.json()["code"] == "device_replaced"
     assert (await _answer(api, second, sitting, paper, 1)).status_code == 200
     # the refusing policy: a second device waits for the proctor
-    r = await api.call("PUT", f"/v1/exams/{exam['id']}/policy", teacher,
-                       json={"device_policy": "refuse"})
+    r = await api.call(
+        "PUT", f"/v1/exams/{exam['id']}/policy", teacher, json={"device_policy": "refuse"}
+    )
     assert r.status_code == 200
     other = await _student(api, tenants)
     one, two = await _device(api, other), await _device(api, other)
@@ -144,10 +166,12 @@ async def test_a_second_device_takes_over_or_is_refused(
     other_sitting = r.json()["id"]
     r = await api.client.post(f"/v1/exams/{exam['id']}/sittings", headers=two)
     assert r.status_code == 409 and r.json()["code"] == "device_locked"
-    r = await api.call("POST", f"/v1/sittings/{other_sitting}/device-reset",
-                       tenants.a.users["proctor"])
+    r = await api.call(
+        "POST", f"/v1/sittings/{other_sitting}/device-reset", tenants.a.users["proctor"]
+    )
     assert r.status_code == 200
-    assert (await api.client.post(f"/v1/exams/{exam['id']}/sittings", headers=two)
-            ).status_code == 200
+    assert (
+        await api.client.post(f"/v1/exams/{exam['id']}/sittings", headers=two)
+    ).status_code == 200
     assert [k for k, _ in await _events(svc, sitting)] == ["device_takeover", "device_refused"]
     assert [k for k, _ in await _events(svc, other_sitting)] == ["device_refused", "device_reset"]

@@ -25,22 +25,30 @@ async def _students(svc: Services, org: uuid.UUID, count: int) -> list[str]:
         await conn.executemany(
             "INSERT INTO users (id, org_id, username, display_name, role, password_hash) "
             "VALUES ($1, $2, $3, $3, 'student', $4)",
-            [(uuid.uuid4(), org, name, password_hash) for name in names])
+            [(uuid.uuid4(), org, name, password_hash) for name in names],
+        )
     return names
 
 
 def _choice_items(count: int) -> list[dict[str, Any]]:
-    return [{"kind": "single_choice", "stem": f"Question {n}", "correct": "a",
-             "options": [{"id": k, "text": f"option {k}"} for k in "abcd"]}
-            for n in range(count)]
+    return [
+        {
+            "kind": "single_choice",
+            "stem": f"Question {n}",
+            "correct": "a",
+            "options": [{"id": k, "text": f"option {k}"} for k in "abcd"],
+        }
+        for n in range(count)
+    ]
 
 
 async def _sit(api: Api, student: str, exam_id: str, pick: Any) -> dict[str, Any]:
     sitting = await api.start(student, exam_id)
     paper = await api.paper(student, sitting["id"])
     items = [i for s in paper["sections"] for i in s["items"]]
-    events = [{"seq": n + 1, "item": item["id"], "response": pick(item)}
-              for n, item in enumerate(items)]
+    events = [
+        {"seq": n + 1, "item": item["id"], "response": pick(item)} for n, item in enumerate(items)
+    ]
     r = await api.answer(student, sitting["id"], events)
     assert r.status_code == 200, r.text
     r = await api.call("POST", f"/v1/sittings/{sitting['id']}/submit", student)
@@ -55,20 +63,34 @@ async def test_negative_marking_pass_mark_and_sections(api: Api, school: School)
         r = await api.call("POST", "/v1/items", school.teacher, json=item)
         ids.append(r.json()["id"])
     now = datetime.now(UTC)
-    r = await api.call("POST", "/v1/exams", school.teacher, json={
-        "title": "UTBK style", "time_limit_s": 600,
-        "sections": [{"title": "A", "items": ids[:2]}, {"title": "B", "items": ids[2:]}],
-        "window_open": (now - timedelta(minutes=1)).isoformat(),
-        "window_close": (now + timedelta(hours=1)).isoformat(),
-        "scoring": {"negative_marking": {"correct": 4, "incorrect": -1, "blank": 0},
-                    "pass_mark": {"value": 50, "unit": "percent"}},
-    })
+    r = await api.call(
+        "POST",
+        "/v1/exams",
+        school.teacher,
+        json={
+            "title": "UTBK style",
+            "time_limit_s": 600,
+            "sections": [{"title": "A", "items": ids[:2]}, {"title": "B", "items": ids[2:]}],
+            "window_open": (now - timedelta(minutes=1)).isoformat(),
+            "window_close": (now + timedelta(hours=1)).isoformat(),
+            "scoring": {
+                "negative_marking": {"correct": 4, "incorrect": -1, "blank": 0},
+                "pass_mark": {"value": 50, "unit": "percent"},
+            },
+        },
+    )
     assert r.status_code == 201, r.text
     exam = r.json()
-    assert (await api.call("POST", f"/v1/exams/{exam['id']}/publish", school.teacher)
-            ).status_code == 200
-    right = dict(zip(["2 + 2 = ?", "Even numbers?", "π to two decimals",
-                      "First president of Indonesia"], RIGHT_ANSWERS, strict=True))
+    assert (
+        await api.call("POST", f"/v1/exams/{exam['id']}/publish", school.teacher)
+    ).status_code == 200
+    right = dict(
+        zip(
+            ["2 + 2 = ?", "Even numbers?", "π to two decimals", "First president of Indonesia"],
+            RIGHT_ANSWERS,
+            strict=True,
+        )
+    )
 
     def pick(item: dict[str, Any]) -> Any:
         if item["stem"] == "2 + 2 = ?":
@@ -90,10 +112,19 @@ async def test_negative_marking_pass_mark_and_sections(api: Api, school: School)
 async def test_scoring_policy_must_name_items_of_the_exam(api: Api, school: School) -> None:
     r = await api.call("POST", "/v1/items", school.teacher, json=sample_items()[0])
     now = datetime.now(UTC)
-    r = await api.call("POST", "/v1/exams", school.teacher, json={
-        "title": "x", "time_limit_s": 600, "sections": [{"title": "A", "items": [r.json()["id"]]}],
-        "window_open": now.isoformat(), "window_close": (now + timedelta(hours=1)).isoformat(),
-        "scoring": {"item_weights": {str(uuid.uuid4()): 2.0}}})
+    r = await api.call(
+        "POST",
+        "/v1/exams",
+        school.teacher,
+        json={
+            "title": "x",
+            "time_limit_s": 600,
+            "sections": [{"title": "A", "items": [r.json()["id"]]}],
+            "window_open": now.isoformat(),
+            "window_close": (now + timedelta(hours=1)).isoformat(),
+            "scoring": {"item_weights": {str(uuid.uuid4()): 2.0}},
+        },
+    )
     assert r.status_code == 400 and r.json()["code"] == "validation_failed"
 
 
@@ -127,16 +158,19 @@ def api_module(client: Any) -> Api:
 
 
 async def test_statistics_match_an_independent_computation(
-        api_module: Api, school: School, cohort_exam: dict[str, Any], svc: Services) -> None:
+    api_module: Api, school: School, cohort_exam: dict[str, Any], svc: Services
+) -> None:
     r = await api_module.call("GET", f"/v1/exams/{cohort_exam['id']}/statistics", school.teacher)
     assert r.status_code == 200, r.text
     stats = r.json()
     assert stats["sittings"] == 40 and len(stats["items"]) == 10
     async with svc.pool.acquire() as conn:
-        rows = await conn.fetch("SELECT items FROM results WHERE exam_id = $1",
-                                uuid.UUID(cohort_exam["id"]))
-    matrix = np.array([[row["items"][i["item_id"]]["points"] for i in stats["items"]]
-                       for row in rows])
+        rows = await conn.fetch(
+            "SELECT items FROM results WHERE exam_id = $1", uuid.UUID(cohort_exam["id"])
+        )
+    matrix = np.array(
+        [[row["items"][i["item_id"]]["points"] for i in stats["items"]] for row in rows]
+    )
     totals = matrix.sum(axis=1)
     assert stats["distribution"]["mean"] == pytest.approx(totals.mean())
     assert stats["distribution"]["sd"] == pytest.approx(totals.std(ddof=1))
@@ -155,14 +189,17 @@ async def test_statistics_match_an_independent_computation(
         assert item["mean_time_s"] is not None and item["mean_time_s"] >= 0
 
 
-async def test_other_school_cannot_read_statistics(api_module: Api, school: School,
-                                                   cohort_exam: dict[str, Any]) -> None:
+async def test_other_school_cannot_read_statistics(
+    api_module: Api, school: School, cohort_exam: dict[str, Any]
+) -> None:
     for path in ("statistics", "results", "marking", "calibration"):
-        r = await api_module.call("GET", f"/v1/exams/{cohort_exam['id']}/{path}",
-                                  school.other_teacher)
+        r = await api_module.call(
+            "GET", f"/v1/exams/{cohort_exam['id']}/{path}", school.other_teacher
+        )
         assert r.status_code == 404 and r.json()["code"] == "not_found"
-        r = await api_module.call("GET", f"/v1/exams/{cohort_exam['id']}/{path}",
-                                  school.students[0])
+        r = await api_module.call(
+            "GET", f"/v1/exams/{cohort_exam['id']}/{path}", school.students[0]
+        )
         assert r.status_code == 403
 
 
@@ -173,9 +210,9 @@ async def test_results_list(api_module: Api, school: School, cohort_exam: dict[s
     assert all(row["max_points"] == 10.0 and row["percent"] is not None for row in rows)
 
 
-async def test_calibration_rescores_every_sitting(api_module: Api, school: School,
-                                                  cohort_exam: dict[str, Any],
-                                                  svc: Services) -> None:
+async def test_calibration_rescores_every_sitting(
+    api_module: Api, school: School, cohort_exam: dict[str, Any], svc: Services
+) -> None:
     path = f"/v1/exams/{cohort_exam['id']}/calibration"
     r = await api_module.call("POST", path, school.teacher, json={"model": "1PL"})
     if r.status_code == 409:
@@ -193,16 +230,19 @@ async def test_calibration_rescores_every_sitting(api_module: Api, school: Schoo
     assert run["status"] == "done", run
     assert run["persons"] == 40 and run["items"] == 10
     async with svc.pool.acquire() as conn:
-        rows = await conn.fetch("SELECT points, theta, theta_se, scaled_score FROM results "
-                                "WHERE exam_id = $1", uuid.UUID(cohort_exam["id"]))
+        rows = await conn.fetch(
+            "SELECT points, theta, theta_se, scaled_score FROM results WHERE exam_id = $1",
+            uuid.UUID(cohort_exam["id"]),
+        )
     assert all(r["theta"] is not None and r["theta_se"] > 0 for r in rows)
     assert all(200 <= r["scaled_score"] <= 1000 for r in rows)
     # under the 1PL model the raw score is sufficient: θ never decreases as it rises
     ordered = sorted(rows, key=lambda r: (r["points"], r["theta"]))
     thetas = [r["theta"] for r in ordered]
     assert thetas == sorted(thetas)
-    stats = (await api_module.call("GET", f"/v1/exams/{cohort_exam['id']}/statistics",
-                                   school.teacher)).json()
+    stats = (
+        await api_module.call("GET", f"/v1/exams/{cohort_exam['id']}/statistics", school.teacher)
+    ).json()
     assert all(item["irt_b"] is not None for item in stats["items"])
     # harder items (lower facility) get higher difficulty
     by_facility = sorted(stats["items"], key=lambda i: i["facility_pct"])

@@ -36,8 +36,10 @@ def _form_cluster(ports: list[int], timeout_s: float = 30.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         infos = [node.execute_command("CLUSTER", "INFO").decode() for node in nodes]
-        if all("cluster_state:ok" in info and f"cluster_known_nodes:{len(nodes)}" in info
-               for info in infos):
+        if all(
+            "cluster_state:ok" in info and f"cluster_known_nodes:{len(nodes)}" in info
+            for info in infos
+        ):
             return
         time.sleep(0.2)
     raise RuntimeError("the test Redis Cluster did not form")
@@ -63,9 +65,23 @@ def _cluster_port(taken: set[int]) -> int:
 def redis_cluster_url() -> Iterator[str]:
     base = Path(tempfile.mkdtemp(prefix="ujian-cluster-"))
     taken: set[int] = set()
-    nodes = [EmbeddedRedis(base / f"node{n}", port=_cluster_port(taken), extra_args=[
-        "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-        "--cluster-node-timeout", "5000", "--appendonly", "no"]) for n in range(3)]
+    nodes = [
+        EmbeddedRedis(
+            base / f"node{n}",
+            port=_cluster_port(taken),
+            extra_args=[
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+                "--cluster-node-timeout",
+                "5000",
+                "--appendonly",
+                "no",
+            ],
+        )
+        for n in range(3)
+    ]
     try:
         for node in nodes:
             node.start()
@@ -78,8 +94,9 @@ def redis_cluster_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def cluster_settings(server_urls: ServerUrls, database_url: str, redis_cluster_url: str
-                     ) -> Settings:
+def cluster_settings(
+    server_urls: ServerUrls, database_url: str, redis_cluster_url: str
+) -> Settings:
     return Settings(
         database_url=database_url,
         redis_url=redis_cluster_url,

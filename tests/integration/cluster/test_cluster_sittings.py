@@ -26,8 +26,10 @@ __all__ = [
 
 async def test_the_cluster_spreads_stream_shards_over_nodes(svc: Services) -> None:
     assert svc.settings.redis_cluster
-    nodes = {svc.redis.get_node_from_key(svc.keyspace.answer_stream(shard)).name
-             for shard in range(svc.keyspace.shards)}
+    nodes = {
+        svc.redis.get_node_from_key(svc.keyspace.answer_stream(shard)).name
+        for shard in range(svc.keyspace.shards)
+    }
     assert len(nodes) == 3  # six shards land on all three masters
 
 

@@ -57,8 +57,12 @@ def _as_enforced(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _operations(raw: dict[str, Any]) -> set[tuple[str, str]]:
-    return {(method.upper(), path) for path, ops in raw["paths"].items() for method in ops
-            if method in ("get", "put", "post", "patch", "delete")}
+    return {
+        (method.upper(), path)
+        for path, ops in raw["paths"].items()
+        for method in ops
+        if method in ("get", "put", "post", "patch", "delete")
+    }
 
 
 def _cases(raw_schema: dict[str, Any]) -> list[Any]:
@@ -66,14 +70,22 @@ def _cases(raw_schema: dict[str, Any]) -> list[Any]:
     ones from the document as enforced, invalid ones from the document as published."""
     cases: list[Any] = []
     for mode, count in EXAMPLES.items():
-        document = _as_enforced(copy.deepcopy(raw_schema)) if mode is GenerationMode.POSITIVE \
+        document = (
+            _as_enforced(copy.deepcopy(raw_schema))
+            if mode is GenerationMode.POSITIVE
             else raw_schema
+        )
         for result in schemathesis.openapi.from_dict(document).get_all_operations():
             operation = result.ok()
 
             # derandomized: the same cases on every run, so CI is repeatable
-            @hypothesis.settings(max_examples=count, database=None, deadline=None,
-                                 derandomize=True, suppress_health_check=list(HealthCheck))
+            @hypothesis.settings(
+                max_examples=count,
+                database=None,
+                deadline=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=operation.as_strategy(generation_mode=mode))
             def collect(case: Any) -> None:
                 cases.append(case)
@@ -118,8 +130,7 @@ async def fuzz_client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]
 
 
 @pytest.fixture(scope="module")
-async def callers(svc: Services, fuzz_client: AsyncTestClient[Any]
-                  ) -> dict[str, dict[str, str]]:
+async def callers(svc: Services, fuzz_client: AsyncTestClient[Any]) -> dict[str, dict[str, str]]:
     """An organiser with one school and class: its admin, a teacher and a student, and a
     published exam the student has started (so listings and chains have something real).
     Each one's headers, signed in before any fuzzing: the fuzzer's failed sign-ins soon use up
@@ -128,26 +139,40 @@ async def callers(svc: Services, fuzz_client: AsyncTestClient[Any]
     tag = organiser.hex[:6]
     users = {role: f"fz-{role}-{tag}" for role in ROLES}
     async with svc.pool.acquire() as conn:
-        await conn.execute("INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'organiser')",
-                           organiser, f"Fuzz organiser {tag}")
-        await conn.execute("INSERT INTO orgs (id, parent_id, name, kind) "
-                           "VALUES ($1, $2, $3, 'school')", school, organiser, f"Fuzz {tag}")
-        await conn.execute("INSERT INTO classes (id, org_id, name) VALUES ($1, $2, '9A')",
-                           class_id, school)
+        await conn.execute(
+            "INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'organiser')",
+            organiser,
+            f"Fuzz organiser {tag}",
+        )
+        await conn.execute(
+            "INSERT INTO orgs (id, parent_id, name, kind) VALUES ($1, $2, $3, 'school')",
+            school,
+            organiser,
+            f"Fuzz {tag}",
+        )
+        await conn.execute(
+            "INSERT INTO classes (id, org_id, name) VALUES ($1, $2, '9A')", class_id, school
+        )
         for role, username in users.items():
             await conn.execute(
                 "INSERT INTO users (id, org_id, username, display_name, role, password_hash, "
-                "class_id) VALUES ($1, $2, $3, $3, $4, $5, $6)", uuid.uuid4(),
-                organiser if role == "admin" else school, username, role,
-                hash_password(PASSWORD), class_id if role == "student" else None)
+                "class_id) VALUES ($1, $2, $3, $3, $4, $5, $6)",
+                uuid.uuid4(),
+                organiser if role == "admin" else school,
+                username,
+                role,
+                hash_password(PASSWORD),
+                class_id if role == "student" else None,
+            )
     api = Api(fuzz_client)
     exam = await api.exam(users["teacher"])
     await api.start(users["student"], exam["id"])
     return {role: await api.headers(username) for role, username in users.items()}
 
 
-async def test_every_operation_without_state(fuzz_client: AsyncTestClient[Any],
-                                             callers: dict[str, dict[str, str]]) -> None:
+async def test_every_operation_without_state(
+    fuzz_client: AsyncTestClient[Any], callers: dict[str, dict[str, str]]
+) -> None:
     raw = (await fuzz_client.get("/schema/openapi.json")).json()
     cases = _cases(raw)
     missing = _operations(raw) - {(c.method.upper(), c.path) for c in cases}
@@ -163,8 +188,14 @@ async def test_every_operation_without_state(fuzz_client: AsyncTestClient[Any],
     assert not failures, "\n".join(failures[:60])
 
 
-def _run_stateful(raw: dict[str, Any], client: AsyncTestClient[Any], auth: dict[str, str],
-                  loop: asyncio.AbstractEventLoop, failures: list[str], role: str) -> int:
+def _run_stateful(
+    raw: dict[str, Any],
+    client: AsyncTestClient[Any],
+    auth: dict[str, str],
+    loop: asyncio.AbstractEventLoop,
+    failures: list[str],
+    role: str,
+) -> int:
     """Hypothesis's state machine is synchronous: it runs in a worker thread and sends each
     request to the test's own event loop (where the app, its pool and Redis client live)."""
     schema = schemathesis.openapi.from_dict(raw)
@@ -177,20 +208,27 @@ def _run_stateful(raw: dict[str, Any], client: AsyncTestClient[Any], auth: dict[
             sent = asyncio.run_coroutine_threadsafe(_send(client, case, auth), loop)
             return schemathesis.Response.from_httpx(sent.result(timeout=60), verify=False)
 
-        def validate_response(self, response: Any, case: Any, *args: Any, **kwargs: Any
-                              ) -> None:
+        def validate_response(self, response: Any, case: Any, *args: Any, **kwargs: Any) -> None:
             # collected, not raised: a raise would make hypothesis shrink the scenario,
             # re-sending it many times; the message names the call to replay it
             if response.status_code >= 500 or (
-                    response.status_code >= 400
-                    and not response.headers.get("content-type", [""])[0].startswith(PROBLEM)):
-                failures.append(f"{case.method} {case.formatted_path} as {role} (stateful): "
-                                f"{response.status_code} {response.content[:300]!r}")
+                response.status_code >= 400
+                and not response.headers.get("content-type", [""])[0].startswith(PROBLEM)
+            ):
+                failures.append(
+                    f"{case.method} {case.formatted_path} as {role} (stateful): "
+                    f"{response.status_code} {response.content[:300]!r}"
+                )
 
     settings = hypothesis.settings(
-        max_examples=STATEFUL_SCENARIOS, stateful_step_count=STATEFUL_STEPS, derandomize=True,
-        database=None, deadline=None, suppress_health_check=list(HealthCheck),
-        phases=[hypothesis.Phase.generate])
+        max_examples=STATEFUL_SCENARIOS,
+        stateful_step_count=STATEFUL_STEPS,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[hypothesis.Phase.generate],
+    )
     for attempt in range(3):
         # a new order of first steps each attempt (the runs are derandomized)
         Scenario.rule_order_seed = attempt
@@ -205,14 +243,16 @@ def _run_stateful(raw: dict[str, Any], client: AsyncTestClient[Any], auth: dict[
     return sent_calls
 
 
-async def test_every_chain_schemathesis_infers(fuzz_client: AsyncTestClient[Any],
-                                               callers: dict[str, dict[str, str]]) -> None:
+async def test_every_chain_schemathesis_infers(
+    fuzz_client: AsyncTestClient[Any], callers: dict[str, dict[str, str]]
+) -> None:
     raw = _as_enforced((await fuzz_client.get("/schema/openapi.json")).json())
     failures: list[str] = []
     loop = asyncio.get_running_loop()
     for role in ROLES:
-        calls = await asyncio.to_thread(_run_stateful, raw, fuzz_client, callers[role], loop,
-                                        failures, role)
+        calls = await asyncio.to_thread(
+            _run_stateful, raw, fuzz_client, callers[role], loop, failures, role
+        )
         # every scenario sends at least one request: a machine that found no rules sent none
         assert calls >= STATEFUL_SCENARIOS, (role, calls)
     assert not failures, "\n".join(failures[:60])

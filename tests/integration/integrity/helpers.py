@@ -25,8 +25,9 @@ async def drain(svc: Services) -> int:
     return total
 
 
-def batch(events: list[dict[str, Any]], session: str = "page-aaaa1111", seq: int = 0,
-          sent_at: int = SENT) -> dict[str, Any]:
+def batch(
+    events: list[dict[str, Any]], session: str = "page-aaaa1111", seq: int = 0, sent_at: int = SENT
+) -> dict[str, Any]:
     return {"session": session, "batch_seq": seq, "sent_at": sent_at, "events": events}
 
 
@@ -44,13 +45,14 @@ async def telemetry_rows(svc: Services, sitting_id: str) -> list[Any]:
     async with svc.pool.acquire() as conn:
         rows: list[Any] = await conn.fetch(
             "SELECT session, batch_seq, idx, type, event FROM telemetry_log "
-            "WHERE sitting_id = $1 ORDER BY session, batch_seq, idx", uuid.UUID(sitting_id))
+            "WHERE sitting_id = $1 ORDER BY session, batch_seq, idx",
+            uuid.UUID(sitting_id),
+        )
     return rows
 
 
 async def flags_of(api: Api, user: str, exam_id: str, **query: str) -> list[dict[str, Any]]:
-    r = await api.call("GET", "/v1/integrity/flags", user,
-                       params={"exam_id": exam_id, **query})
+    r = await api.call("GET", "/v1/integrity/flags", user, params={"exam_id": exam_id, **query})
     assert r.status_code == 200, r.text
     found: list[dict[str, Any]] = r.json()
     return found

@@ -25,8 +25,9 @@ N_STUDENTS, N_ITEMS, OPTIONS = 60, 30, "abcde"
 
 
 class Seeded:
-    def __init__(self, exam_id: str, sittings: list[uuid.UUID],
-                 choices: list[dict[str, str]], proctor: str) -> None:
+    def __init__(
+        self, exam_id: str, sittings: list[uuid.UUID], choices: list[dict[str, str]], proctor: str
+    ) -> None:
         self.exam_id = exam_id
         self.sittings = sittings
         self.choices = choices  # per sitting: item id -> option id
@@ -43,9 +44,15 @@ class Seeded:
 
 async def _seed(api: Api, school: School, svc: Services) -> Seeded:
     """60 graded sittings of a 30-item exam in one class; sitting 1 copied sitting 0."""
-    items = [{"kind": "single_choice", "stem": f"Soal {n}", "correct": "a",
-              "options": [{"id": k, "text": f"pilihan {k}"} for k in OPTIONS]}
-             for n in range(N_ITEMS)]
+    items = [
+        {
+            "kind": "single_choice",
+            "stem": f"Soal {n}",
+            "correct": "a",
+            "options": [{"id": k, "text": f"pilihan {k}"} for k in OPTIONS],
+        }
+        for n in range(N_ITEMS)
+    ]
     exam = await api.exam(school.teacher, items=items)
     exam_id = uuid.UUID(exam["id"])
     rng = random.Random(8)
@@ -54,16 +61,26 @@ async def _seed(api: Api, school: School, svc: Services) -> Seeded:
     base = datetime.now(UTC) - timedelta(hours=2)
     async with svc.pool.acquire() as conn:
         version = await conn.fetchval(
-            "SELECT id FROM exam_versions WHERE exam_id = $1 AND status = 'published'", exam_id)
+            "SELECT id FROM exam_versions WHERE exam_id = $1 AND status = 'published'", exam_id
+        )
         spec = await conn.fetchval("SELECT spec FROM exam_versions WHERE id = $1", version)
         item_ids = [str(r["id"]) for s in spec["sections"] for r in s["items"]]
         class_id = uuid.uuid4()
-        await conn.execute("INSERT INTO classes (id, org_id, name) VALUES ($1, $2, $3)",
-                           class_id, school.org_id, f"lab-{tag}")
+        await conn.execute(
+            "INSERT INTO classes (id, org_id, name) VALUES ($1, $2, $3)",
+            class_id,
+            school.org_id,
+            f"lab-{tag}",
+        )
         pw = hash_password(PASSWORD)
         await conn.execute(
             "INSERT INTO users (id, org_id, username, display_name, role, password_hash) "
-            "VALUES ($1, $2, $3, $3, 'proctor', $4)", uuid.uuid4(), school.org_id, proctor, pw)
+            "VALUES ($1, $2, $3, $3, 'proctor', $4)",
+            uuid.uuid4(),
+            school.org_id,
+            proctor,
+            pw,
+        )
         difficulty = {i: rng.uniform(-1.5, 1.5) for i in item_ids}
         sittings: list[uuid.UUID] = []
         choices: list[dict[str, str]] = []
@@ -73,14 +90,26 @@ async def _seed(api: Api, school: School, svc: Services) -> Seeded:
             await conn.execute(
                 "INSERT INTO users (id, org_id, username, display_name, role, password_hash, "
                 "class_id) VALUES ($1, $2, $3, $3, 'student', $4, $5)",
-                user, school.org_id, f"seeded-{tag}-{n:02d}", pw, class_id)
+                user,
+                school.org_id,
+                f"seeded-{tag}-{n:02d}",
+                pw,
+                class_id,
+            )
             await conn.execute(
                 "INSERT INTO sittings (id, org_id, exam_id, exam_version_id, student_id, shard, "
                 "state, started_at, deadline, submitted_at, graded_at, points, max_points) "
                 "VALUES ($1, $2, $3, $4, $5, $6, 'graded', $7, $8, $8, $8, 0, $9)",
-                sid, school.org_id, exam_id, version, user,
-                shard_of(sid, svc.settings.stream_shards), base, base + timedelta(hours=1),
-                float(N_ITEMS))
+                sid,
+                school.org_id,
+                exam_id,
+                version,
+                user,
+                shard_of(sid, svc.settings.stream_shards),
+                base,
+                base + timedelta(hours=1),
+                float(N_ITEMS),
+            )
             ability = -0.7 if n == 0 else rng.gauss(0, 1)
             mine: dict[str, str] = {}
             for i in item_ids:
@@ -94,16 +123,30 @@ async def _seed(api: Api, school: School, svc: Services) -> Seeded:
             for seq, i in enumerate(rng.sample(item_ids, len(item_ids)), start=1):
                 clock += rng.uniform(20, 90)
                 at = base + timedelta(seconds=clock)
-                answer_rows.append((exam_id, sid, seq, i,
-                                    {"kind": "single_choice", "choice": mine[i]},
-                                    int(clock * 1000), at))
+                answer_rows.append(
+                    (
+                        exam_id,
+                        sid,
+                        seq,
+                        i,
+                        {"kind": "single_choice", "choice": mine[i]},
+                        int(clock * 1000),
+                        at,
+                    )
+                )
         await conn.executemany(
             "INSERT INTO answer_log (exam_id, sitting_id, seq, item_id, response, client_ts, "
-            "server_ts) VALUES ($1, $2, $3, $4, $5, $6, $7)", answer_rows)
+            "server_ts) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            answer_rows,
+        )
         await conn.execute(
             "INSERT INTO results (sitting_id, org_id, exam_id, points, max_points, items) "
-            "VALUES ($1, $2, $3, 17, $4, '{}'::jsonb)", sittings[1], school.org_id, exam_id,
-            float(N_ITEMS))
+            "VALUES ($1, $2, $3, 17, $4, '{}'::jsonb)",
+            sittings[1],
+            school.org_id,
+            exam_id,
+            float(N_ITEMS),
+        )
     return Seeded(exam["id"], sittings, choices, proctor)
 
 
@@ -128,7 +171,8 @@ async def seeded(api_module: Api, school: School, svc: Services) -> Seeded:
 
 
 async def test_forensics_flags_the_planted_pair_with_matched_answers(
-        api_module: Api, school: School, seeded: Seeded) -> None:
+    api_module: Api, school: School, seeded: Seeded
+) -> None:
     api = api_module
     r = await api.call("GET", f"/v1/exams/{seeded.exam_id}/forensics", school.teacher)
     run = r.json()
@@ -159,23 +203,35 @@ async def test_forensics_flags_the_planted_pair_with_matched_answers(
 
 
 async def test_review_confirm_and_dismiss_are_audited_and_change_no_score(
-        api_module: Api, school: School, seeded: Seeded, svc: Services) -> None:
+    api_module: Api, school: School, seeded: Seeded, svc: Services
+) -> None:
     api = api_module
     pair = await flags_of(api, school.teacher, seeded.exam_id, rule="answer_similarity")
     mine = next(f for f in pair if f["sitting_id"] == str(seeded.copier))
     theirs = next(f for f in pair if f["sitting_id"] == str(seeded.source))
     url = f"/v1/integrity/flags/{mine['id']}/review"
-    for bad in ({"decision": "confirm", "note": ""}, {"decision": "fail", "note": "x"},
-                {"decision": "confirm"}):
+    for bad in (
+        {"decision": "confirm", "note": ""},
+        {"decision": "fail", "note": "x"},
+        {"decision": "confirm"},
+    ):
         r = await api.call("POST", url, school.teacher, json=bad)
         assert r.status_code == 400 and r.json()["code"] == "validation_failed", r.text
-    r = await api.call("POST", url, seeded.proctor,
-                       json={"decision": "confirm", "note": "same wrong answers, seat 4 and 5"})
+    r = await api.call(
+        "POST",
+        url,
+        seeded.proctor,
+        json={"decision": "confirm", "note": "same wrong answers, seat 4 and 5"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["flag"]["status"] == "confirmed"
     assert r.json()["flag"]["review_note"] == "same wrong answers, seat 4 and 5"
-    r = await api.call("POST", f"/v1/integrity/flags/{theirs['id']}/review", school.teacher,
-                       json={"decision": "dismiss", "note": "the source did not collude"})
+    r = await api.call(
+        "POST",
+        f"/v1/integrity/flags/{theirs['id']}/review",
+        school.teacher,
+        json={"decision": "dismiss", "note": "the source did not collude"},
+    )
     assert r.status_code == 200 and r.json()["flag"]["status"] == "dismissed"
     assert "answer_similarity" not in (r.json()["risk"] or {"rules": []})["rules"]
     listed = await flags_of(api, school.teacher, seeded.exam_id, status="confirmed")
@@ -183,19 +239,23 @@ async def test_review_confirm_and_dismiss_are_audited_and_change_no_score(
     async with svc.pool.acquire() as conn:
         trail = await conn.fetch(
             "SELECT action, target, detail, actor_role, org_id FROM audit_log "
-            "WHERE target = ANY($1::text[]) ORDER BY id", [mine["id"], theirs["id"]])
-        points = await conn.fetchval("SELECT points FROM results WHERE sitting_id = $1",
-                                     seeded.copier)
+            "WHERE target = ANY($1::text[]) ORDER BY id",
+            [mine["id"], theirs["id"]],
+        )
+        points = await conn.fetchval(
+            "SELECT points FROM results WHERE sitting_id = $1", seeded.copier
+        )
         state = await conn.fetchval("SELECT state FROM sittings WHERE id = $1", seeded.copier)
     assert [(t["action"], t["actor_role"]) for t in trail] == [
-        ("integrity.flag_confirmed", "proctor"), ("integrity.flag_dismissed", "teacher")]
+        ("integrity.flag_confirmed", "proctor"),
+        ("integrity.flag_dismissed", "teacher"),
+    ]
     assert trail[0]["detail"]["note"] == "same wrong answers, seat 4 and 5"
     assert trail[0]["detail"]["previous"] == "open" and trail[0]["org_id"] == school.org_id
     assert points == 17 and state == "graded"  # a flag is never a verdict on the score
 
 
-async def test_another_school_sees_nothing(
-        api_module: Api, school: School, seeded: Seeded) -> None:
+async def test_another_school_sees_nothing(api_module: Api, school: School, seeded: Seeded) -> None:
     api = api_module
     flags = await flags_of(api, school.teacher, seeded.exam_id)
     assert flags
@@ -205,11 +265,11 @@ async def test_another_school_sees_nothing(
     assert all(f["exam_id"] != seeded.exam_id for f in r.json())
     fid = flags[0]["id"]
     for method, path, body in (
-            ("GET", f"/v1/integrity/flags/{fid}", None),
-            ("POST", f"/v1/integrity/flags/{fid}/review", {"decision": "dismiss", "note": "x"}),
-            ("GET", f"/v1/exams/{seeded.exam_id}/integrity", None),
-            ("GET", f"/v1/exams/{seeded.exam_id}/integrity/thresholds", None),
-            ("POST", f"/v1/exams/{seeded.exam_id}/forensics", None),
+        ("GET", f"/v1/integrity/flags/{fid}", None),
+        ("POST", f"/v1/integrity/flags/{fid}/review", {"decision": "dismiss", "note": "x"}),
+        ("GET", f"/v1/exams/{seeded.exam_id}/integrity", None),
+        ("GET", f"/v1/exams/{seeded.exam_id}/integrity/thresholds", None),
+        ("POST", f"/v1/exams/{seeded.exam_id}/forensics", None),
     ):
         r = await api.call(method, path, other, json=body)
         assert r.status_code == 404 and r.json()["code"] == "not_found", (path, r.text)
@@ -226,8 +286,9 @@ async def test_thresholds_per_exam(api_module: Api, school: School, seeded: Seed
     assert r.status_code == 400 and r.json()["code"] == "validation_failed"
     r = await api.call("PUT", url, school.teacher, json={"away_total_s": 300, "unknown": 1})
     assert r.status_code == 400
-    r = await api.call("PUT", url, school.teacher,
-                       json={"away_total_s": 300, "similarity_level": 0.001})
+    r = await api.call(
+        "PUT", url, school.teacher, json={"away_total_s": 300, "similarity_level": 0.001}
+    )
     assert r.status_code == 200, r.text
     r = await api.call("GET", url, seeded.proctor)
     got = r.json()
@@ -239,18 +300,21 @@ async def test_thresholds_per_exam(api_module: Api, school: School, seeded: Seed
 
 
 async def test_closing_an_exam_starts_one_forensics_run(
-        api: Api, school: School, svc: Services) -> None:
+    api: Api, school: School, svc: Services
+) -> None:
     exam = await api.exam(school.teacher)
     async with svc.pool.acquire() as conn:
         await conn.execute(
             "UPDATE exam_versions SET window_open = now() - interval '3 hours', "
             "window_close = now() - interval '1 hour' WHERE exam_id = $1",
-            uuid.UUID(exam["id"]))
+            uuid.UUID(exam["id"]),
+        )
     overflow = Overflow(svc)  # the real dispatcher: below the threshold, jobs run here
     assert await start_closed(svc, overflow) >= 1
     await start_closed(svc, overflow)
     await wait_for_forensics()
     async with svc.pool.acquire() as conn:
-        runs = await conn.fetch("SELECT trigger, status FROM integrity_runs WHERE exam_id = $1",
-                                uuid.UUID(exam["id"]))
+        runs = await conn.fetch(
+            "SELECT trigger, status FROM integrity_runs WHERE exam_id = $1", uuid.UUID(exam["id"])
+        )
     assert [(r["trigger"], r["status"]) for r in runs] == [("close", "done")]

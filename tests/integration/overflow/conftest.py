@@ -33,14 +33,21 @@ MAX_RECEIVES = 3
 
 
 @pytest.fixture(scope="session")
-def local_overflow(server_urls: ServerUrls, database_url: str, svc: Services
-                   ) -> Iterator[LocalOverflow]:
+def local_overflow(
+    server_urls: ServerUrls, database_url: str, svc: Services
+) -> Iterator[LocalOverflow]:
     # svc first: the functions connect to a migrated database
     saved = {k: os.environ.get(k) for k in LOCAL_CREDENTIALS}
     os.environ.update(LOCAL_CREDENTIALS)
     log = Path(tempfile.mkdtemp(prefix="ujian-overflow-")) / "functions.log"
-    stack = LocalOverflow(database_url, server_urls.redis, instances=2, visibility_timeout_s=2,
-                          max_receive_count=MAX_RECEIVES, log=log)
+    stack = LocalOverflow(
+        database_url,
+        server_urls.redis,
+        instances=2,
+        visibility_timeout_s=2,
+        max_receive_count=MAX_RECEIVES,
+        log=log,
+    )
     with stack:
         yield stack
     for name, value in saved.items():
@@ -66,23 +73,32 @@ class Cluster:
 
 
 @asynccontextmanager
-async def cluster(base: Settings, *, utilisation: float, stack: LocalOverflow | None,
-                  transport: SqsTransport | None = None) -> AsyncIterator[Cluster]:
+async def cluster(
+    base: Settings,
+    *,
+    utilisation: float,
+    stack: LocalOverflow | None,
+    transport: SqsTransport | None = None,
+) -> AsyncIterator[Cluster]:
     overflow_settings: dict[str, Any] = {}
     if stack is not None:
-        overflow_settings = {"overflow_queue_url": stack.queue_url,
-                             "overflow_dlq_url": stack.dlq_url,
-                             "overflow_endpoint_url": stack.endpoint_url,
-                             "aws_region": "ap-southeast-3"}
+        overflow_settings = {
+            "overflow_queue_url": stack.queue_url,
+            "overflow_dlq_url": stack.dlq_url,
+            "overflow_endpoint_url": stack.endpoint_url,
+            "aws_region": "ap-southeast-3",
+        }
     if "schedule_warm_poll_s" in base.__struct_fields__:
         # the scheduling warm-up is cancelled mid-command at shutdown, leaving a Redis
         # connection half-closed; these short-lived apps have nothing to warm
         overflow_settings["schedule_warm_poll_s"] = 0
     settings = msgspec.structs.replace(
-        base, redis_namespace=f"ovf{uuid.uuid4().hex[:8]}",
-        overflow_force_utilisation=utilisation, **overflow_settings)
-    async with open_services(settings) as svc, \
-            AsyncTestClient(app=create_app(settings)) as client:
+        base,
+        redis_namespace=f"ovf{uuid.uuid4().hex[:8]}",
+        overflow_force_utilisation=utilisation,
+        **overflow_settings,
+    )
+    async with open_services(settings) as svc, AsyncTestClient(app=create_app(settings)) as client:
         overflow = Overflow(svc, transport=transport)
         await overflow.publisher.publish_once()
         yield Cluster(settings, svc, overflow, Workers(svc, overflow=overflow), Api(client))
@@ -114,8 +130,9 @@ def items_in_order(paper: dict[str, Any]) -> list[dict[str, Any]]:
     return [item for section in paper["sections"] for item in section["items"]]
 
 
-async def submitted_sittings(api: Api, teacher: str, students: list[str],
-                             answers_of: Any = None) -> tuple[dict[str, Any], list[str]]:
+async def submitted_sittings(
+    api: Api, teacher: str, students: list[str], answers_of: Any = None
+) -> tuple[dict[str, Any], list[str]]:
     """An exam (results not instant, so grading is a queued job) and one submitted sitting per
     student, each answering differently."""
     exam = await api.exam(teacher, instant=False)
@@ -123,10 +140,15 @@ async def submitted_sittings(api: Api, teacher: str, students: list[str],
     for n, student in enumerate(students):
         sitting = await api.start(student, exam["id"])
         items = items_in_order(await api.paper(student, sitting["id"]))
-        right = {i["stem"]: r for i, r in zip(
-            sorted(items, key=lambda i: i["stem"]), _right_by_stem(), strict=True)}
-        events = [{"seq": k + 1, "item": item["id"], "response": right[item["stem"]]}
-                  for k, item in enumerate(items) if (k + n) % 3 != 0]  # varied gaps
+        right = {
+            i["stem"]: r
+            for i, r in zip(sorted(items, key=lambda i: i["stem"]), _right_by_stem(), strict=True)
+        }
+        events = [
+            {"seq": k + 1, "item": item["id"], "response": right[item["stem"]]}
+            for k, item in enumerate(items)
+            if (k + n) % 3 != 0
+        ]  # varied gaps
         r = await api.answer(student, sitting["id"], events)
         assert r.status_code == 200, r.text
         r = await api.call("POST", f"/v1/sittings/{sitting['id']}/submit", student)

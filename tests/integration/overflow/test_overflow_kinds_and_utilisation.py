@@ -26,35 +26,50 @@ from tests.integration.overflow.conftest import cluster, drain, eventually, item
 
 
 def _remote(kind: str) -> float:
-    value = REGISTRY.get_sample_value("ujian_overflow_jobs_total",
-                                      {"kind": kind, "route": "remote"})
+    value = REGISTRY.get_sample_value(
+        "ujian_overflow_jobs_total", {"kind": kind, "route": "remote"}
+    )
     return value or 0.0
 
 
 def single_choice_items(n: int) -> list[dict[str, Any]]:
-    return [{"kind": "single_choice", "stem": f"Question {k}", "correct": "a",
-             "options": [{"id": o, "text": o.upper()} for o in "abcd"]} for k in range(n)]
+    return [
+        {
+            "kind": "single_choice",
+            "stem": f"Question {k}",
+            "correct": "a",
+            "options": [{"id": o, "text": o.upper()} for o in "abcd"],
+        }
+        for k in range(n)
+    ]
 
 
 async def logged(svc: Services, sitting_ids: list[str]) -> int:
     async with svc.pool.acquire() as conn:
         count: int = await conn.fetchval(
             "SELECT count(*) FROM answer_log WHERE sitting_id = ANY($1::uuid[])",
-            [uuid.UUID(s) for s in sitting_ids])
+            [uuid.UUID(s) for s in sitting_ids],
+        )
     return count
 
 
 async def test_answer_batches_and_forensics_run_on_lambda_as_they_run_here(
-        settings: Settings, school: School, local_overflow: LocalOverflow) -> None:
+    settings: Settings, school: School, local_overflow: LocalOverflow
+) -> None:
     async with cluster(settings, utilisation=0.95, stack=local_overflow) as c:
         exam = await c.api.exam(school.teacher, items=single_choice_items(6))
         sittings, events_sent = [], 0
         for n, student in enumerate(school.students[:5]):
             sitting = await c.api.start(student, exam["id"])
             items = items_in_order(await c.api.paper(student, sitting["id"]))
-            events = [{"seq": k + 1, "item": item["id"],
-                       "response": {"kind": "single_choice", "choice": "abcd"[(k * n) % 4]}}
-                      for k, item in enumerate(items)]
+            events = [
+                {
+                    "seq": k + 1,
+                    "item": item["id"],
+                    "response": {"kind": "single_choice", "choice": "abcd"[(k * n) % 4]},
+                }
+                for k, item in enumerate(items)
+            ]
             assert (await c.api.answer(student, sitting["id"], events)).status_code == 200
             sittings.append(sitting["id"])
             events_sent += len(events)
@@ -80,7 +95,9 @@ async def test_answer_batches_and_forensics_run_on_lambda_as_they_run_here(
             async with c.svc.pool.acquire() as conn:
                 return await conn.fetchrow(
                     "SELECT sittings, items, flags FROM integrity_runs "
-                    "WHERE exam_id = $1 AND status = 'done'", exam_id)
+                    "WHERE exam_id = $1 AND status = 'done'",
+                    exam_id,
+                )
 
         remote = await eventually(finished_run, "the forensics run on the Lambda")
         assert remote["sittings"] == 5 and remote["items"] == 6
@@ -88,15 +105,17 @@ async def test_answer_batches_and_forensics_run_on_lambda_as_they_run_here(
         async with c.svc.pool.acquire() as conn:
             local = await conn.fetchrow(
                 "SELECT sittings, items, flags FROM integrity_runs WHERE job_id = $1",
-                f"local-{exam_id}")
+                f"local-{exam_id}",
+            )
         # the same analysis of the same answers, wherever it ran
         assert local_flags == local["flags"] == remote["flags"]
         assert (local["sittings"], local["items"]) == (remote["sittings"], remote["items"])
 
 
 def forced(redis: Any, namespace: str, value: float, process: str) -> UtilisationPublisher:
-    publisher = UtilisationPublisher(redis, namespace,
-                                     Sampler(CpuSampler(), LoopLag(), lambda: 0.0, forced=value))
+    publisher = UtilisationPublisher(
+        redis, namespace, Sampler(CpuSampler(), LoopLag(), lambda: 0.0, forced=value)
+    )
     publisher.process = process
     return publisher
 
@@ -127,7 +146,8 @@ async def test_measured_utilisation_is_a_share(svc: Services) -> None:
 
 
 async def test_status_endpoint_shows_utilisation_and_route_to_organisers_only(
-        settings: Settings, school: School, local_overflow: LocalOverflow) -> None:
+    settings: Settings, school: School, local_overflow: LocalOverflow
+) -> None:
     async with cluster(settings, utilisation=0.9, stack=local_overflow) as c:
         admin = f"admin-{uuid.uuid4().hex[:6]}"
         async with c.svc.pool.acquire() as conn:

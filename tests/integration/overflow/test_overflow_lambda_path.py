@@ -46,17 +46,22 @@ async def ungrade(svc: Services, ids: list[str]) -> None:
     uuids = [uuid.UUID(i) for i in ids]
     async with svc.pool.acquire() as conn, conn.transaction():
         await conn.execute("DELETE FROM results WHERE sitting_id = ANY($1::uuid[])", uuids)
-        await conn.execute("UPDATE sittings SET state = 'submitted', graded_at = NULL, "
-                           "points = NULL, max_points = NULL WHERE id = ANY($1::uuid[])", uuids)
+        await conn.execute(
+            "UPDATE sittings SET state = 'submitted', graded_at = NULL, "
+            "points = NULL, max_points = NULL WHERE id = ANY($1::uuid[])",
+            uuids,
+        )
 
 
 def envelope(c: Any, job: Any) -> str:
-    return encode(Envelope(job=job, namespace=c.settings.redis_namespace,
-                           shards=c.settings.stream_shards)).decode()
+    return encode(
+        Envelope(job=job, namespace=c.settings.redis_namespace, shards=c.settings.stream_shards)
+    ).decode()
 
 
 async def test_past_the_threshold_grading_runs_on_lambda_and_writes_the_local_rows(
-        settings: Settings, school: School, local_overflow: LocalOverflow) -> None:
+    settings: Settings, school: School, local_overflow: LocalOverflow
+) -> None:
     async with cluster(settings, utilisation=0.95, stack=local_overflow) as c:
         assert await c.overflow.dispatcher.route() == "remote"
         _, ids = await submitted_sittings(c.api, school.teacher, school.students[:3])
@@ -77,7 +82,8 @@ async def test_past_the_threshold_grading_runs_on_lambda_and_writes_the_local_ro
 
 
 async def test_below_the_threshold_nothing_is_sent(
-        settings: Settings, school: School, local_overflow: LocalOverflow) -> None:
+    settings: Settings, school: School, local_overflow: LocalOverflow
+) -> None:
     async with cluster(settings, utilisation=0.30, stack=local_overflow) as c:
         _, ids = await submitted_sittings(c.api, school.teacher, school.students[3:5])
         assert local_overflow.mapping is not None
@@ -87,18 +93,19 @@ async def test_below_the_threshold_nothing_is_sent(
         assert len(await graded(c.svc, ids)) == 2
         assert c.overflow.dispatcher.share.value == 0.0
         attrs = local_overflow.client.get_queue_attributes(
-            QueueUrl=local_overflow.queue_url, AttributeNames=["All"])["Attributes"]
+            QueueUrl=local_overflow.queue_url, AttributeNames=["All"]
+        )["Attributes"]
         assert attrs["ApproximateNumberOfMessages"] == "0"
         assert attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
         assert local_overflow.mapping.stats.received == received
 
 
 async def test_a_job_delivered_twice_is_applied_once(
-        settings: Settings, school: School, local_overflow: LocalOverflow) -> None:
+    settings: Settings, school: School, local_overflow: LocalOverflow
+) -> None:
     async with cluster(settings, utilisation=0.95, stack=local_overflow) as c:
         _, [sitting_id] = await submitted_sittings(c.api, school.teacher, school.students[5:6])
-        body = envelope(c, GradeJob(job_id=f"twice-{sitting_id}",
-                                    sitting_id=uuid.UUID(sitting_id)))
+        body = envelope(c, GradeJob(job_id=f"twice-{sitting_id}", sitting_id=uuid.UUID(sitting_id)))
         sqs, mapping = local_overflow.client, local_overflow.mapping
         assert mapping is not None
         sqs.send_message(QueueUrl=local_overflow.queue_url, MessageBody=body)
@@ -116,7 +123,8 @@ async def test_a_job_delivered_twice_is_applied_once(
 
 
 async def test_a_poison_job_lands_in_the_dlq_and_the_rest_of_its_batch_succeeds(
-        settings: Settings, school: School, local_overflow: LocalOverflow) -> None:
+    settings: Settings, school: School, local_overflow: LocalOverflow
+) -> None:
     async with cluster(settings, utilisation=0.95, stack=local_overflow) as c:
         _, ids = await submitted_sittings(c.api, school.teacher, school.students[:2])
         poison_id = f"poison-{uuid.uuid4().hex[:8]}"
@@ -126,7 +134,8 @@ async def test_a_poison_job_lands_in_the_dlq_and_the_rest_of_its_batch_succeeds(
         bodies += [envelope(c, GradeJob(job_id=f"ok-{i}", sitting_id=uuid.UUID(i))) for i in ids]
         local_overflow.client.send_message_batch(
             QueueUrl=local_overflow.queue_url,
-            Entries=[{"Id": str(n), "MessageBody": b} for n, b in enumerate(bodies)])
+            Entries=[{"Id": str(n), "MessageBody": b} for n, b in enumerate(bodies)],
+        )
         await eventually(lambda: all_graded(c.svc, ids), "the good jobs of the batch")
 
         admin = f"admin-{uuid.uuid4().hex[:6]}"
@@ -144,8 +153,9 @@ async def test_a_poison_job_lands_in_the_dlq_and_the_rest_of_its_batch_succeeds(
         [letter] = [m for m in dead["sample"] if m["job_id"] == poison_id]
         assert letter["kind"] == "persist" and letter["receive_count"] >= 3
         metrics = (await c.api.client.get("/metrics")).text
-        gauge = [line for line in metrics.splitlines()
-                 if line.startswith("ujian_overflow_dead_letters ")]
+        gauge = [
+            line for line in metrics.splitlines() if line.startswith("ujian_overflow_dead_letters ")
+        ]
         assert gauge and float(gauge[0].split()[1]) >= 1
         r = await c.api.call("GET", "/v1/admin/overflow/dead-letters", school.teacher)
         assert r.status_code == 403
@@ -168,10 +178,13 @@ class _Records(logging.Handler):
 
 
 async def test_sqs_unavailable_jobs_run_here_with_a_warning(
-        settings: Settings, school: School) -> None:
+    settings: Settings, school: School
+) -> None:
     endpoint = f"http://127.0.0.1:{_closed_port()}"
-    transport = SqsTransport(f"{endpoint}/000000000000/ujian-overflow",
-                             sqs_client(endpoint, "ap-southeast-3", max_attempts=2))
+    transport = SqsTransport(
+        f"{endpoint}/000000000000/ujian-overflow",
+        sqs_client(endpoint, "ap-southeast-3", max_attempts=2),
+    )
     async with cluster(settings, utilisation=0.95, stack=None, transport=transport) as c:
         _, ids = await submitted_sittings(c.api, school.teacher, school.students[2:4])
         # the app's logging set-up replaces root handlers, so listen on the logger itself
@@ -182,8 +195,10 @@ async def test_sqs_unavailable_jobs_run_here_with_a_warning(
         finally:
             logging.getLogger("engine.overflow").removeHandler(warnings)
         assert len(await graded(c.svc, ids)) == 2  # nothing lost: graded here
-        assert any("run locally" in r.getMessage() and r.levelno == logging.WARNING
-                   for r in warnings.records)
+        assert any(
+            "run locally" in r.getMessage() and r.levelno == logging.WARNING
+            for r in warnings.records
+        )
         assert c.overflow.dispatcher.share.value == 0.0
         # and for a while jobs stay home instead of waiting on a dead endpoint each time
         assert await c.overflow.dispatcher.route() == "local"

@@ -13,41 +13,115 @@ from engine.services import Services
 from tests.integration.conftest import PASSWORD, Api, School
 
 ALL_KINDS: list[tuple[dict[str, Any], dict[str, Any]]] = [
-    ({"kind": "single_choice", "stem": "2 + 2?", "correct": "b",
-      "options": [{"id": "a", "text": "3"}, {"id": "b", "text": "4"}]},
-     {"kind": "single_choice", "choice": "b"}),
-    ({"kind": "multiple_response", "stem": "Even?", "correct": ["a", "c"],
-      "options": [{"id": "a", "text": "2"}, {"id": "b", "text": "3"}, {"id": "c", "text": "4"}]},
-     {"kind": "multiple_response", "choices": ["a", "c"]}),
-    ({"kind": "true_false", "stem": "The sun is a star.", "correct": True},
-     {"kind": "true_false", "value": True}),
-    ({"kind": "numeric", "stem": "π?", "value": 3.14, "absolute_tolerance": 0.01, "unit": "-"},
-     {"kind": "numeric", "value": 3.141}),
-    ({"kind": "short_text", "stem": "Capital?", "accepted": ["Jakarta"]},
-     {"kind": "short_text", "text": "jakarta"}),
-    ({"kind": "ordering", "stem": "Order", "correct": ["x", "y", "z"],
-      "options": [{"id": "z", "text": "3"}, {"id": "x", "text": "1"}, {"id": "y", "text": "2"}]},
-     {"kind": "ordering", "order": ["x", "y", "z"]}),
-    ({"kind": "matching", "stem": "Match", "pairs": [["s1", "t2"], ["s2", "t1"]],
-      "sources": [{"id": "s1", "text": "A"}, {"id": "s2", "text": "B"}],
-      "targets": [{"id": "t1", "text": "b"}, {"id": "t2", "text": "a"}]},
-     {"kind": "matching", "pairs": [["s1", "t2"], ["s2", "t1"]]}),
-    ({"kind": "cloze", "stem": "<p>Air mendidih pada {{t}} °C di {{w}}.</p>", "blanks": {
-        "t": {"kind": "numeric", "value": 100},
-        "w": {"kind": "single_choice", "correct": "sea",
-              "options": [{"id": "sea", "text": "laut"}, {"id": "top", "text": "puncak"}]}}},
-     {"kind": "cloze", "blanks": {"t": {"kind": "numeric", "value": 100},
-                                  "w": {"kind": "single_choice", "choice": "sea"}}}),
-    ({"kind": "essay", "stem": "Explain.", "rubric": [{"id": "c", "max_points": 2}],
-      "explanation": "<p>Model answer: SECRET-EXPLANATION</p>"},
-     {"kind": "essay", "text": "Because."}),
-    ({"kind": "select_point", "stem": "Click Java.", "image": "https://example.org/map.png",
-      "width": 400, "height": 300, "areas": [{"shape": "circle", "coords": [10, 10, 5],
-                                              "mapped_value": 1}]},
-     {"kind": "select_point", "points": [[10, 11]]}),
+    (
+        {
+            "kind": "single_choice",
+            "stem": "2 + 2?",
+            "correct": "b",
+            "options": [{"id": "a", "text": "3"}, {"id": "b", "text": "4"}],
+        },
+        {"kind": "single_choice", "choice": "b"},
+    ),
+    (
+        {
+            "kind": "multiple_response",
+            "stem": "Even?",
+            "correct": ["a", "c"],
+            "options": [
+                {"id": "a", "text": "2"},
+                {"id": "b", "text": "3"},
+                {"id": "c", "text": "4"},
+            ],
+        },
+        {"kind": "multiple_response", "choices": ["a", "c"]},
+    ),
+    (
+        {"kind": "true_false", "stem": "The sun is a star.", "correct": True},
+        {"kind": "true_false", "value": True},
+    ),
+    (
+        {"kind": "numeric", "stem": "π?", "value": 3.14, "absolute_tolerance": 0.01, "unit": "-"},
+        {"kind": "numeric", "value": 3.141},
+    ),
+    (
+        {"kind": "short_text", "stem": "Capital?", "accepted": ["Jakarta"]},
+        {"kind": "short_text", "text": "jakarta"},
+    ),
+    (
+        {
+            "kind": "ordering",
+            "stem": "Order",
+            "correct": ["x", "y", "z"],
+            "options": [
+                {"id": "z", "text": "3"},
+                {"id": "x", "text": "1"},
+                {"id": "y", "text": "2"},
+            ],
+        },
+        {"kind": "ordering", "order": ["x", "y", "z"]},
+    ),
+    (
+        {
+            "kind": "matching",
+            "stem": "Match",
+            "pairs": [["s1", "t2"], ["s2", "t1"]],
+            "sources": [{"id": "s1", "text": "A"}, {"id": "s2", "text": "B"}],
+            "targets": [{"id": "t1", "text": "b"}, {"id": "t2", "text": "a"}],
+        },
+        {"kind": "matching", "pairs": [["s1", "t2"], ["s2", "t1"]]},
+    ),
+    (
+        {
+            "kind": "cloze",
+            "stem": "<p>Air mendidih pada {{t}} °C di {{w}}.</p>",
+            "blanks": {
+                "t": {"kind": "numeric", "value": 100},
+                "w": {
+                    "kind": "single_choice",
+                    "correct": "sea",
+                    "options": [{"id": "sea", "text": "laut"}, {"id": "top", "text": "puncak"}],
+                },
+            },
+        },
+        {
+            "kind": "cloze",
+            "blanks": {
+                "t": {"kind": "numeric", "value": 100},
+                "w": {"kind": "single_choice", "choice": "sea"},
+            },
+        },
+    ),
+    (
+        {
+            "kind": "essay",
+            "stem": "Explain.",
+            "rubric": [{"id": "c", "max_points": 2}],
+            "explanation": "<p>Model answer: SECRET-EXPLANATION</p>",
+        },
+        {"kind": "essay", "text": "Because."},
+    ),
+    (
+        {
+            "kind": "select_point",
+            "stem": "Click Java.",
+            "image": "https://example.org/map.png",
+            "width": 400,
+            "height": 300,
+            "areas": [{"shape": "circle", "coords": [10, 10, 5], "mapped_value": 1}],
+        },
+        {"kind": "select_point", "points": [[10, 11]]},
+    ),
 ]
-SECRETS = ["SECRET-EXPLANATION", '"correct"', '"accepted"', '"pairs"', '"areas"', '"rubric"',
-           '"value":100', '"explanation"']
+SECRETS = [
+    "SECRET-EXPLANATION",
+    '"correct"',
+    '"accepted"',
+    '"pairs"',
+    '"areas"',
+    '"rubric"',
+    '"value":100',
+    '"explanation"',
+]
 
 
 def _problem(r: Any, status: int, code: str) -> None:
@@ -60,17 +134,31 @@ async def _user(svc: Services, org_id: uuid.UUID, role: str) -> str:
     async with svc.pool.acquire() as conn:
         await conn.execute(
             "INSERT INTO users (id, org_id, username, display_name, role, password_hash) "
-            "VALUES ($1, $2, $3, $3, $4, $5)", uuid.uuid4(), org_id, username, role,
-            hash_password(PASSWORD))
+            "VALUES ($1, $2, $3, $3, $4, $5)",
+            uuid.uuid4(),
+            org_id,
+            username,
+            role,
+            hash_password(PASSWORD),
+        )
     return username
 
 
 async def test_versions_draft_publish_edit_diff(api: Api, school: School) -> None:
     t = school.teacher
-    r = await api.call("POST", "/v1/items", t, json={
-        "kind": "single_choice", "stem": "**Old** stem", "format": "markdown", "correct": "a",
-        "options": [{"id": "a", "text": "1"}, {"id": "b", "text": "2"}],
-        "metadata": {"topic": "algebra", "tags": ["t1"]}})
+    r = await api.call(
+        "POST",
+        "/v1/items",
+        t,
+        json={
+            "kind": "single_choice",
+            "stem": "**Old** stem",
+            "format": "markdown",
+            "correct": "a",
+            "options": [{"id": "a", "text": "1"}, {"id": "b", "text": "2"}],
+            "metadata": {"topic": "algebra", "tags": ["t1"]},
+        },
+    )
     assert r.status_code == 201 and r.json()["status"] == "draft", r.text
     item_id = r.json()["id"]
     doc = (await api.call("GET", f"/v1/items/{item_id}", t)).json()
@@ -80,12 +168,12 @@ async def test_versions_draft_publish_edit_diff(api: Api, school: School) -> Non
     r = await api.call("PUT", f"/v1/items/{item_id}", t, json=edited)
     assert r.json()["version"] == 1 and r.json()["status"] == "draft", r.text
     r = await api.call("POST", f"/v1/items/{item_id}/publish", t)
-    assert r.json() == {"id": item_id, "version": 1, "kind": "single_choice",
-                        "status": "published"}
+    assert r.json() == {"id": item_id, "version": 1, "kind": "single_choice", "status": "published"}
     _problem(await api.call("POST", f"/v1/items/{item_id}/publish", t), 409, "no_draft")
     # a published version cannot change: 409, and it stays as it was
-    r = await api.call("PUT", f"/v1/items/{item_id}/versions/1", t,
-                       json={**edited, "stem": "sneaky"})
+    r = await api.call(
+        "PUT", f"/v1/items/{item_id}/versions/1", t, json={**edited, "stem": "sneaky"}
+    )
     _problem(r, 409, "item_version_published")
     v1 = (await api.call("GET", f"/v1/items/{item_id}/versions/1", t)).json()
     assert v1["item"]["stem"] == "<p>Draft two</p>" and v1["status"] == "published"
@@ -98,8 +186,9 @@ async def test_versions_draft_publish_edit_diff(api: Api, school: School) -> Non
     assert diff["changes"] == [{"path": "correct", "before": "a", "after": "b"}]
 
 
-async def test_exam_keeps_its_pinned_version_after_an_edit(api: Api, school: School,
-                                                           svc: Services) -> None:
+async def test_exam_keeps_its_pinned_version_after_an_edit(
+    api: Api, school: School, svc: Services
+) -> None:
     t = school.teacher
     items = [ALL_KINDS[0][0], ALL_KINDS[2][0], ALL_KINDS[4][0]]
     exam = await api.exam(t, items=items)
@@ -109,8 +198,9 @@ async def test_exam_keeps_its_pinned_version_after_an_edit(api: Api, school: Sch
     # the pinned draft froze when the exam was created
     item = (await api.call("GET", f"/v1/items/{first['id']}", t)).json()
     assert item["status"] == "published" and item["usage"] == 1
-    r = await api.call("PUT", f"/v1/items/{first['id']}", t,
-                       json={**item["item"], "stem": "A brand new stem"})
+    r = await api.call(
+        "PUT", f"/v1/items/{first['id']}", t, json={**item["item"], "stem": "A brand new stem"}
+    )
     assert r.json()["version"] == 2
     # the exam's paper (even compiled afresh, past every cache) still has version 1
     app_svc: Services = api.client.app.state.services  # its Redis client is on the app's loop
@@ -138,12 +228,20 @@ async def test_every_kind_reaches_the_paper_without_keys(api: Api, school: Schoo
     assert set(by_kind["cloze"]["blanks"]) == {"t", "w"}
     assert {o["id"] for o in by_kind["ordering"]["options"]} == {"x", "y", "z"}
     # every kind takes a response of its own kind (the sittings contract)
-    events = [{"seq": n + 1, "item": by_kind[resp["kind"]]["id"], "response": resp,
-               "client_ts": 0} for n, (_, resp) in enumerate(ALL_KINDS)]
+    events = [
+        {"seq": n + 1, "item": by_kind[resp["kind"]]["id"], "response": resp, "client_ts": 0}
+        for n, (_, resp) in enumerate(ALL_KINDS)
+    ]
     r = await api.answer(student, sitting["id"], events)
     assert r.status_code == 200 and r.json()["acked_seq"] == len(events), r.text
-    wrong = [{"seq": 99, "item": by_kind["cloze"]["id"], "client_ts": 0,
-              "response": {"kind": "numeric", "value": 1}}]
+    wrong = [
+        {
+            "seq": 99,
+            "item": by_kind["cloze"]["id"],
+            "client_ts": 0,
+            "response": {"kind": "numeric", "value": 1},
+        }
+    ]
     _problem(await api.answer(student, sitting["id"], wrong), 400, "validation_failed")
 
 
@@ -154,14 +252,27 @@ async def test_banks_are_shared_read_only(api: Api, school: School, svc: Service
     assert r.status_code == 201, r.text
     bank = r.json()
     q = f"?bank_id={bank['id']}"
-    published = (await api.call("POST", f"/v1/items{q}&publish=true", t,
-                                json=ALL_KINDS[4][0])).json()
+    published = (
+        await api.call("POST", f"/v1/items{q}&publish=true", t, json=ALL_KINDS[4][0])
+    ).json()
     draft = (await api.call("POST", f"/v1/items{q}", t, json=ALL_KINDS[2][0])).json()
     # a teacher may not share; a school admin may
-    _problem(await api.call("POST", f"/v1/banks/{bank['id']}/shares", t,
-                            json={"org_ids": [str(school.other_org_id)]}), 403, "forbidden")
-    r = await api.call("POST", f"/v1/banks/{bank['id']}/shares", admin,
-                       json={"org_ids": [str(school.other_org_id)]})
+    _problem(
+        await api.call(
+            "POST",
+            f"/v1/banks/{bank['id']}/shares",
+            t,
+            json={"org_ids": [str(school.other_org_id)]},
+        ),
+        403,
+        "forbidden",
+    )
+    r = await api.call(
+        "POST",
+        f"/v1/banks/{bank['id']}/shares",
+        admin,
+        json={"org_ids": [str(school.other_org_id)]},
+    )
     assert r.json()["shared_with"] == [str(school.other_org_id)], r.text
     theirs = (await api.call("GET", "/v1/banks", other)).json()
     assert [(b["id"], b["owned"], b["shared_with"]) for b in theirs] == [(bank["id"], False, [])]
@@ -169,20 +280,39 @@ async def test_banks_are_shared_read_only(api: Api, school: School, svc: Service
     assert [i["id"] for i in listed["items"]] == [published["id"]]  # drafts stay private
     _problem(await api.call("GET", f"/v1/items/{draft['id']}", other), 404, "not_found")
     doc = (await api.call("GET", f"/v1/items/{published['id']}", other)).json()
-    _problem(await api.call("PUT", f"/v1/items/{published['id']}", other, json=doc["item"]),
-             403, "forbidden")
+    _problem(
+        await api.call("PUT", f"/v1/items/{published['id']}", other, json=doc["item"]),
+        403,
+        "forbidden",
+    )
     # the other school can sit its students on the shared item
     now = datetime.now(UTC)
-    r = await api.call("POST", "/v1/exams", other, json={
-        "title": "Shared", "sections": [{"title": "A", "items": [published["id"]]}],
-        "time_limit_s": 600, "window_open": now.isoformat(),
-        "window_close": (now + timedelta(hours=1)).isoformat()})
+    r = await api.call(
+        "POST",
+        "/v1/exams",
+        other,
+        json={
+            "title": "Shared",
+            "sections": [{"title": "A", "items": [published["id"]]}],
+            "time_limit_s": 600,
+            "window_open": now.isoformat(),
+            "window_close": (now + timedelta(hours=1)).isoformat(),
+        },
+    )
     assert r.status_code == 201 and r.json()["item_count"] == 1, r.text
     # but not on the draft, which it cannot see
-    r = await api.call("POST", "/v1/exams", other, json={
-        "title": "Draft", "sections": [{"title": "A", "items": [draft["id"]]}],
-        "time_limit_s": 600, "window_open": now.isoformat(),
-        "window_close": (now + timedelta(hours=1)).isoformat()})
+    r = await api.call(
+        "POST",
+        "/v1/exams",
+        other,
+        json={
+            "title": "Draft",
+            "sections": [{"title": "A", "items": [draft["id"]]}],
+            "time_limit_s": 600,
+            "window_open": now.isoformat(),
+            "window_close": (now + timedelta(hours=1)).isoformat(),
+        },
+    )
     _problem(r, 400, "validation_failed")
     r = await api.call("DELETE", f"/v1/banks/{bank['id']}/shares/{school.other_org_id}", admin)
     assert r.json()["shared_with"] == []
@@ -194,11 +324,21 @@ async def test_search_by_text_tag_topic_kind_usage_paginated(api: Api, school: S
     word = f"zebra{uuid.uuid4().hex[:6]}"
     ids = []
     for n in range(5):
-        r = await api.call("POST", "/v1/items", t, json={
-            "kind": "true_false" if n % 2 else "essay", "stem": f"<p>{word} number {n}</p>",
-            **({"correct": True} if n % 2 else {}),
-            "metadata": {"topic": f"topic-{word}", "tags": [f"tag{n % 2}-{word}"],
-                         "difficulty": n / 10}})
+        r = await api.call(
+            "POST",
+            "/v1/items",
+            t,
+            json={
+                "kind": "true_false" if n % 2 else "essay",
+                "stem": f"<p>{word} number {n}</p>",
+                **({"correct": True} if n % 2 else {}),
+                "metadata": {
+                    "topic": f"topic-{word}",
+                    "tags": [f"tag{n % 2}-{word}"],
+                    "difficulty": n / 10,
+                },
+            },
+        )
         ids.append(r.json()["id"])
     page = (await api.call("GET", f"/v1/items?q={word}&limit=2", t)).json()
     assert page["total"] == 5 and len(page["items"]) == 2
@@ -216,40 +356,55 @@ async def test_search_by_text_tag_topic_kind_usage_paginated(api: Api, school: S
     assert other["total"] == 0  # another school's items are not found
 
 
-async def test_students_and_proctors_cannot_reach_the_bank(api: Api, school: School,
-                                                           svc: Services) -> None:
+async def test_students_and_proctors_cannot_reach_the_bank(
+    api: Api, school: School, svc: Services
+) -> None:
     proctor = await _user(svc, school.org_id, "proctor")
     for user in (school.students[2], proctor):
         _problem(await api.call("GET", "/v1/items", user), 403, "forbidden")
-        _problem(await api.call("POST", "/v1/items", user, json=ALL_KINDS[0][0]), 403,
-                 "forbidden")
+        _problem(await api.call("POST", "/v1/items", user, json=ALL_KINDS[0][0]), 403, "forbidden")
         _problem(await api.call("GET", "/v1/banks", user), 403, "forbidden")
 
 
-async def test_an_unsafe_stem_is_cleaned_and_an_empty_one_refused(api: Api,
-                                                                  school: School) -> None:
-    r = await api.call("POST", "/v1/items", school.teacher, json={
-        **ALL_KINDS[2][0], "stem": '<img src="javascript:alert(1)" onerror="x()">ok'})
+async def test_an_unsafe_stem_is_cleaned_and_an_empty_one_refused(api: Api, school: School) -> None:
+    r = await api.call(
+        "POST",
+        "/v1/items",
+        school.teacher,
+        json={**ALL_KINDS[2][0], "stem": '<img src="javascript:alert(1)" onerror="x()">ok'},
+    )
     doc = (await api.call("GET", f"/v1/items/{r.json()['id']}", school.teacher)).json()
     assert doc["item"]["stem"] == "<img>ok"
     assert "javascript" not in json.dumps(doc)
-    r = await api.call("POST", "/v1/items", school.teacher, json={
-        **ALL_KINDS[2][0], "stem": "<script>alert(1)</script>"})
+    r = await api.call(
+        "POST",
+        "/v1/items",
+        school.teacher,
+        json={**ALL_KINDS[2][0], "stem": "<script>alert(1)</script>"},
+    )
     _problem(r, 400, "validation_failed")
 
 
-async def test_blueprint_resolves_published_items_deterministically(api: Api,
-                                                                    school: School) -> None:
+async def test_blueprint_resolves_published_items_deterministically(
+    api: Api, school: School
+) -> None:
     t = school.teacher
     topic = f"bp-{uuid.uuid4().hex[:6]}"
     ids = {}
     for n in range(8):
-        r = await api.call("POST", f"/v1/items?publish={'true' if n < 6 else 'false'}", t,
-                           json={**ALL_KINDS[2][0], "metadata": {"topic": topic,
-                                                                 "difficulty": n / 10}})
+        r = await api.call(
+            "POST",
+            f"/v1/items?publish={'true' if n < 6 else 'false'}",
+            t,
+            json={**ALL_KINDS[2][0], "metadata": {"topic": topic, "difficulty": n / 10}},
+        )
         ids[r.json()["id"]] = n
-    body = {"blueprint": {"rules": [{"count": 3, "topic": topic, "difficulty_min": 0.1,
-                                     "difficulty_max": 0.5}]}, "seed": 42}
+    body = {
+        "blueprint": {
+            "rules": [{"count": 3, "topic": topic, "difficulty_min": 0.1, "difficulty_max": 0.5}]
+        },
+        "seed": 42,
+    }
     first = await api.call("POST", "/v1/blueprints/resolve", t, json=body)
     assert first.status_code == 200, first.text
     again = await api.call("POST", "/v1/blueprints/resolve", t, json=body)
@@ -257,43 +412,65 @@ async def test_blueprint_resolves_published_items_deterministically(api: Api,
     # published only (drafts 6 and 7 never), within the difficulty band
     assert all(1 <= ids[p["id"]] <= 5 and p["version"] == 1 for p in first.json())
     body["blueprint"]["rules"][0]["count"] = 9
-    _problem(await api.call("POST", "/v1/blueprints/resolve", t, json=body), 400,
-             "validation_failed")
+    _problem(
+        await api.call("POST", "/v1/blueprints/resolve", t, json=body), 400, "validation_failed"
+    )
 
 
-async def test_an_exam_section_defined_by_a_blueprint(api: Api, school: School,
-                                                      svc: Services) -> None:
+async def test_an_exam_section_defined_by_a_blueprint(
+    api: Api, school: School, svc: Services
+) -> None:
     t = school.teacher
     topic = f"bpx-{uuid.uuid4().hex[:6]}"
     ids = {}
     for n in range(10):
-        r = await api.call("POST", "/v1/items?publish=true", t,
-                           json={**ALL_KINDS[2][0], "metadata": {"topic": topic,
-                                                                 "difficulty": n / 10}})
+        r = await api.call(
+            "POST",
+            "/v1/items?publish=true",
+            t,
+            json={**ALL_KINDS[2][0], "metadata": {"topic": topic, "difficulty": n / 10}},
+        )
         ids[r.json()["id"]] = n
-    rules = {"rules": [{"count": 4, "topic": topic, "difficulty_min": 0.3,
-                        "difficulty_max": 0.7}]}
+    rules = {"rules": [{"count": 4, "topic": topic, "difficulty_min": 0.3, "difficulty_max": 0.7}]}
 
     async def exam_with(seed: int) -> list[str]:
-        r = await api.call("POST", "/v1/exams", t, json={
-            "title": "Blueprint", "time_limit_s": 600, "seed": seed,
-            "sections": [{"title": "Rules", "blueprint": rules}],
-            "window_open": "2026-01-01T00:00:00Z", "window_close": "2026-01-02T00:00:00Z"})
+        r = await api.call(
+            "POST",
+            "/v1/exams",
+            t,
+            json={
+                "title": "Blueprint",
+                "time_limit_s": 600,
+                "seed": seed,
+                "sections": [{"title": "Rules", "blueprint": rules}],
+                "window_open": "2026-01-01T00:00:00Z",
+                "window_close": "2026-01-02T00:00:00Z",
+            },
+        )
         assert r.status_code == 201, r.text
         exam = (await api.call("GET", f"/v1/exams/{r.json()['id']}", t)).json()
         assert exam["item_count"] == 4
         async with svc.pool.acquire() as conn:
             spec = await conn.fetchval(
-                "SELECT spec FROM exam_versions WHERE exam_id = $1", uuid.UUID(exam["id"]))
+                "SELECT spec FROM exam_versions WHERE exam_id = $1", uuid.UUID(exam["id"])
+            )
         return [ref["id"] for s in spec["sections"] for ref in s["items"]]
 
     first, again = await exam_with(7), await exam_with(7)
     assert first == again  # the same seed picks the same items
     assert all(3 <= ids[i] <= 7 for i in first) and len(set(first)) == 4
     # neither items nor a blueprint, or both: refused
-    for section in ({"title": "x"}, {"title": "x", "blueprint": rules,
-                                      "items": [next(iter(ids))]}):
-        r = await api.call("POST", "/v1/exams", t, json={
-            "title": "x", "time_limit_s": 600, "sections": [section],
-            "window_open": "2026-01-01T00:00:00Z", "window_close": "2026-01-02T00:00:00Z"})
+    for section in ({"title": "x"}, {"title": "x", "blueprint": rules, "items": [next(iter(ids))]}):
+        r = await api.call(
+            "POST",
+            "/v1/exams",
+            t,
+            json={
+                "title": "x",
+                "time_limit_s": 600,
+                "sections": [section],
+                "window_open": "2026-01-01T00:00:00Z",
+                "window_close": "2026-01-02T00:00:00Z",
+            },
+        )
         _problem(r, 400, "validation_failed")

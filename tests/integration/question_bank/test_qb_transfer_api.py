@@ -24,13 +24,20 @@ from tests.unit.question_bank_qti.test_qb_qti_roundtrip import BILLION_LAUGHS, E
 
 def png(width: int = 2, height: int = 2) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2,
-                                                             0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _item(doc: dict[str, Any]) -> ItemCreate:
@@ -64,20 +71,36 @@ async def test_media_upload_checks_and_cache_headers(api: Api, school: School) -
     assert r.status_code == 200 and r.content == png()
     assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert r.headers["content-type"] == "image/png"
-    _problem(await _upload(api, school.teacher, b"<svg onload='x()'/>", "x.svg"), 415,
-             "unsupported_media_type")
-    _problem(await _upload(api, school.teacher, b"\x89PNG\r\n\x1a\n" + b"0" * (6 << 20)),
-             413, "payload_too_large")
+    _problem(
+        await _upload(api, school.teacher, b"<svg onload='x()'/>", "x.svg"),
+        415,
+        "unsupported_media_type",
+    )
+    _problem(
+        await _upload(api, school.teacher, b"\x89PNG\r\n\x1a\n" + b"0" * (6 << 20)),
+        413,
+        "payload_too_large",
+    )
     _problem(await _upload(api, school.students[0], png()), 403, "forbidden")
     _problem(await api.client.get(f"/v1/media/{uuid.uuid4()}"), 404, "not_found")
 
 
 async def test_qti_item_round_trip_over_http(api: Api, school: School) -> None:
     t = school.teacher
-    r = await api.call("POST", "/v1/items", t, json={
-        "kind": "numeric", "stem": "<p>g in m/s²?</p>", "value": 9.81,
-        "absolute_tolerance": 0.05, "unit": "m/s²", "explanation": "<p>Standard gravity</p>",
-        "metadata": {"language": "id"}})
+    r = await api.call(
+        "POST",
+        "/v1/items",
+        t,
+        json={
+            "kind": "numeric",
+            "stem": "<p>g in m/s²?</p>",
+            "value": 9.81,
+            "absolute_tolerance": 0.05,
+            "unit": "m/s²",
+            "explanation": "<p>Standard gravity</p>",
+            "metadata": {"language": "id"},
+        },
+    )
     item_id = r.json()["id"]
     r = await api.call("GET", f"/v1/items/{item_id}/qti", t)
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
@@ -93,8 +116,7 @@ async def test_qti_item_round_trip_over_http(api: Api, school: School) -> None:
 
 
 @pytest.mark.parametrize("document", [BILLION_LAUGHS, EXTERNAL_ENTITY])
-async def test_hostile_xml_gets_a_clear_refusal(api: Api, school: School,
-                                                document: bytes) -> None:
+async def test_hostile_xml_gets_a_clear_refusal(api: Api, school: School, document: bytes) -> None:
     before = (await api.call("GET", "/v1/items?limit=1", school.teacher)).json()["total"]
     r = await _send(api, "/v1/items/import", school.teacher, document, "application/xml")
     body = _problem(r, 400, "unsafe_xml")
@@ -105,16 +127,30 @@ async def test_hostile_xml_gets_a_clear_refusal(api: Api, school: School,
 async def test_package_round_trip_carries_metadata_and_media(api: Api, school: School) -> None:
     t = school.teacher
     media = (await _upload(api, t, png(3, 1))).json()
-    bank = (await api.call("POST", "/v1/banks", t,
-                           json={"name": f"Export {uuid.uuid4().hex[:6]}"})).json()
+    bank = (
+        await api.call("POST", "/v1/banks", t, json={"name": f"Export {uuid.uuid4().hex[:6]}"})
+    ).json()
     items = [
-        {"kind": "single_choice", "stem": f'<p>Which?</p><img src="{media["url"]}" alt="f">',
-         "correct": "a", "options": [{"id": "a", "text": "red"}, {"id": "b", "text": "blue"}],
-         "metadata": {"subject": "IPA", "topic": "warna", "tags": ["x", "y"],
-                      "difficulty": 0.4, "licence": "CC-BY-4.0"}},
-        {"kind": "ordering", "stem": "Sort", "correct": ["p", "q"],
-         "options": [{"id": "q", "text": "2"}, {"id": "p", "text": "1"}],
-         "partial_credit": True},
+        {
+            "kind": "single_choice",
+            "stem": f'<p>Which?</p><img src="{media["url"]}" alt="f">',
+            "correct": "a",
+            "options": [{"id": "a", "text": "red"}, {"id": "b", "text": "blue"}],
+            "metadata": {
+                "subject": "IPA",
+                "topic": "warna",
+                "tags": ["x", "y"],
+                "difficulty": 0.4,
+                "licence": "CC-BY-4.0",
+            },
+        },
+        {
+            "kind": "ordering",
+            "stem": "Sort",
+            "correct": ["p", "q"],
+            "options": [{"id": "q", "text": "2"}, {"id": "p", "text": "1"}],
+            "partial_credit": True,
+        },
     ]
     for item in items:
         r = await api.call("POST", f"/v1/items?bank_id={bank['id']}", t, json=item)
@@ -129,8 +165,10 @@ async def test_package_round_trip_carries_metadata_and_media(api: Api, school: S
     assert r2.status_code == 201, r2.text
     report = r2.json()
     assert report["errors"] == [] and len(report["created"]) == 2
-    imported = [(await api.call("GET", f"/v1/items/{c['id']}", other)).json()["item"]
-                for c in report["created"]]
+    imported = [
+        (await api.call("GET", f"/v1/items/{c['id']}", other)).json()["item"]
+        for c in report["created"]
+    ]
     by_kind = {i["kind"]: i for i in imported}
     chosen = by_kind["single_choice"]
     assert chosen["metadata"] == items[0]["metadata"]
@@ -153,19 +191,25 @@ async def test_csv_import_reports_every_bad_row(api: Api, school: School) -> Non
         "numeric;Bukan angka;;abc;;;;\n"
         ";;;;;;;\n"
     ).encode()
-    r = await _send(api, "/v1/items/import/csv?publish=true", school.teacher, csv_text,
-                    "text/csv")
+    r = await _send(api, "/v1/items/import/csv?publish=true", school.teacher, csv_text, "text/csv")
     assert r.status_code == 201, r.text
     report = r.json()
     assert len(report["created"]) == 4
     assert all(c["status"] == "published" for c in report["created"])
     assert [(e["row"], e["field"]) for e in report["errors"]] == [
-        (6, "correct"), (7, "kind"), (8, "value")]
-    first = (await api.call("GET", f"/v1/items/{report['created'][0]['id']}",
-                            school.teacher)).json()["item"]
+        (6, "correct"),
+        (7, "kind"),
+        (8, "value"),
+    ]
+    first = (
+        await api.call("GET", f"/v1/items/{report['created'][0]['id']}", school.teacher)
+    ).json()["item"]
     assert first["options"] == [{"id": "A", "text": "Jakarta"}, {"id": "B", "text": "Bandung"}]
-    assert first["metadata"] == {"topic": "geografi", "tags": ["ibu kota", "kota"],
-                                 "difficulty": 0.3}
+    assert first["metadata"] == {
+        "topic": "geografi",
+        "tags": ["ibu kota", "kota"],
+        "difficulty": 0.3,
+    }
     r = await _send(api, "/v1/items/import/csv", school.teacher, b"a,b\n1,2\n", "text/csv")
     _problem(r, 400, "csv_invalid")
 
@@ -190,10 +234,12 @@ def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
 
 
 async def test_s3_store_uses_presigned_urls(moto_s3: str) -> None:
-    store = S3MediaStore("ujian-media", region="ap-southeast-3", endpoint_url=moto_s3,
-                         url_ttl_s=600)
-    store.client.create_bucket(Bucket="ujian-media", CreateBucketConfiguration={
-        "LocationConstraint": "ap-southeast-3"})
+    store = S3MediaStore(
+        "ujian-media", region="ap-southeast-3", endpoint_url=moto_s3, url_ttl_s=600
+    )
+    store.client.create_bucket(
+        Bucket="ujian-media", CreateBucketConfiguration={"LocationConstraint": "ap-southeast-3"}
+    )
     key = str(uuid.uuid4())
     await store.put(key, png(), "image/png")
     url = store.presigned_url(key, "image/png")

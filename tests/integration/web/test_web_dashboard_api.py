@@ -17,7 +17,8 @@ from tests.integration.conftest import PASSWORD, RIGHT_ANSWERS, Api, School
 
 
 async def test_pages_and_files_are_public_compressed_and_cached(
-        client: AsyncTestClient[Any]) -> None:
+    client: AsyncTestClient[Any],
+) -> None:
     page = await client.get("/", headers={"accept-encoding": "gzip"})
     assert page.status_code == 200
     assert page.headers["content-encoding"] == "gzip"
@@ -47,23 +48,31 @@ async def _school(svc: Services) -> tuple[str, list[str]]:
     password_hash = hash_password(PASSWORD)
     students = [f"pupil-{tag}-{n}" for n in range(5)]
     async with svc.pool.acquire() as conn:
-        await conn.execute("INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'school')",
-                           org, f"Progress {tag}")
+        await conn.execute(
+            "INSERT INTO orgs (id, name, kind) VALUES ($1, $2, 'school')", org, f"Progress {tag}"
+        )
         for class_id, name in zip(classes, ("7A", "7B"), strict=True):
-            await conn.execute("INSERT INTO classes (id, org_id, name) VALUES ($1, $2, $3)",
-                               class_id, org, name)
+            await conn.execute(
+                "INSERT INTO classes (id, org_id, name) VALUES ($1, $2, $3)", class_id, org, name
+            )
         users = [(f"teach-{tag}", "teacher", None)] + [
-            (s, "student", classes[0] if n < 3 else classes[1]) for n, s in enumerate(students)]
+            (s, "student", classes[0] if n < 3 else classes[1]) for n, s in enumerate(students)
+        ]
         for username, role, class_id in users:
             await conn.execute(
                 "INSERT INTO users (id, org_id, username, display_name, role, password_hash, "
                 "class_id) VALUES ($1, $2, $3, $3, $4, $5, $6)",
-                uuid.uuid4(), org, username, role, password_hash, class_id)
+                uuid.uuid4(),
+                org,
+                username,
+                role,
+                password_hash,
+                class_id,
+            )
     return f"teach-{tag}", students
 
 
-async def test_progress_charts_exports_and_review(api: Api, svc: Services,
-                                                  school: School) -> None:
+async def test_progress_charts_exports_and_review(api: Api, svc: Services, school: School) -> None:
     teacher, s = await _school(svc)
     exam = await api.exam(teacher)
     base = f"/v1/exams/{exam['id']}"
@@ -73,8 +82,9 @@ async def test_progress_charts_exports_and_review(api: Api, svc: Services,
     right = {a["kind"]: a for a in RIGHT_ANSWERS}
     shown = [i for sec in paper["sections"] for i in sec["items"]]
     items = [i["id"] for i in shown]
-    sent = [{"seq": n + 1, "item": i["id"], "response": right[i["kind"]]}
-            for n, i in enumerate(shown)]
+    sent = [
+        {"seq": n + 1, "item": i["id"], "response": right[i["kind"]]} for n, i in enumerate(shown)
+    ]
     assert (await api.answer(s[3], sittings[3], sent)).status_code == 200
     r = await api.call("POST", f"/v1/sittings/{sittings[3]}/submit", s[3])
     assert r.json()["state"] == "graded"
@@ -84,12 +94,24 @@ async def test_progress_charts_exports_and_review(api: Api, svc: Services,
     r = await api.call("GET", f"{base}/progress", teacher)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["totals"] == {"assigned": 5, "signed_in": 4, "started": 3, "submitted": 1,
-                              "online_now": 2, "graded": 1}
+    assert body["totals"] == {
+        "assigned": 5,
+        "signed_in": 4,
+        "started": 3,
+        "submitted": 1,
+        "online_now": 2,
+        "graded": 1,
+    }
     groups = {g["class_name"]: g for g in body["groups"]}
     assert groups["7A"]["counts"]["started"] == 2 and groups["7A"]["mean_percent"] is None
-    assert groups["7B"]["counts"] == {"assigned": 2, "signed_in": 1, "started": 1,
-                                      "submitted": 1, "online_now": 0, "graded": 1}
+    assert groups["7B"]["counts"] == {
+        "assigned": 2,
+        "signed_in": 1,
+        "started": 1,
+        "submitted": 1,
+        "online_now": 0,
+        "graded": 1,
+    }
     assert groups["7B"]["mean_percent"] == 100.0
     # another school's teacher sees nothing of it
     r = await api.call("GET", f"{base}/progress", school.other_teacher)
@@ -111,8 +133,9 @@ async def test_progress_charts_exports_and_review(api: Api, svc: Services,
     table = list(sheet.iter_rows(values_only=True))
     assert table[0][:3] == ("position", "item_id", "section")
     assert sorted(row[1] for row in table[1:]) == sorted(items)
-    assert (await api.call("GET", f"{base}/exports/items", teacher,
-                           params={"format": "pdf"})).status_code == 400
+    assert (
+        await api.call("GET", f"{base}/exports/items", teacher, params={"format": "pdf"})
+    ).status_code == 400
 
     r = await api.call("GET", f"{base}/sittings/{sittings[3]}/review", teacher)
     review = r.json()

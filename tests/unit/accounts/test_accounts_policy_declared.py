@@ -23,8 +23,13 @@ from engine.settings import Settings
 
 
 def test_every_route_handler_has_a_policy() -> None:
-    app = create_app(Settings(database_url="postgresql://unused", redis_url="redis://unused",
-                                jwt_secret=secrets.token_urlsafe(48)))
+    app = create_app(
+        Settings(
+            database_url="postgresql://unused",
+            redis_url="redis://unused",
+            jwt_secret=secrets.token_urlsafe(48),
+        )
+    )
     seen, missing = 0, []
     for route in app.routes:
         for method, (handler, _) in getattr(route, "route_handler_map", {}).items():
@@ -36,7 +41,12 @@ def test_every_route_handler_has_a_policy() -> None:
                 missing.append(f"{method} {route.path}")
             else:
                 assert policy.public or policy.roles <= {
-                    "admin", "school_admin", "teacher", "proctor", "student"}
+                    "admin",
+                    "school_admin",
+                    "teacher",
+                    "proctor",
+                    "student",
+                }
     assert seen > 40
     assert missing == [], "declare opt=allow(...) or opt=PUBLIC on: " + ", ".join(missing)
 
@@ -59,8 +69,9 @@ def open_door() -> dict[str, Any]:
 
 
 def test_guard_fails_closed_for_a_handler_without_policy() -> None:
-    app = Litestar([undeclared, open_door], guards=[enforce_policy],
-                   exception_handlers=EXCEPTION_HANDLERS)
+    app = Litestar(
+        [undeclared, open_door], guards=[enforce_policy], exception_handlers=EXCEPTION_HANDLERS
+    )
     with TestClient(app) as client:
         r = client.get("/undeclared")
         assert r.status_code == 403 and r.json()["code"] == "forbidden"

@@ -61,8 +61,13 @@ def _start(tmp_path: Path, how: str) -> tuple[subprocess.Popen[str], list[int]]:
     script.write_text(OWNER)
     root = Path(__file__).resolve().parents[3]
     owner = subprocess.Popen(
-        [sys.executable, str(script), how], cwd=root, stdout=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(root)}, start_new_session=True)
+        [sys.executable, str(script), how],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        start_new_session=True,
+    )
     assert owner.stdout is not None
     line = owner.stdout.readline()
     workers = [int(p) for p in line.split()]

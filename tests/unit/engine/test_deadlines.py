@@ -31,8 +31,9 @@ def test_extra_time_extends_but_not_past_the_window() -> None:
 
 
 @given(ms, durations, durations, ms)
-def test_deadline_never_after_close_nor_limit(start: int, limit: int, extra: int,
-                                               close: int) -> None:
+def test_deadline_never_after_close_nor_limit(
+    start: int, limit: int, extra: int, close: int
+) -> None:
     d = deadline_ms(start, limit, extra, close)
     assert d <= close and d <= start + limit + extra
     assert d in (close, start + limit + extra)

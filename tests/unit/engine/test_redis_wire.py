@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from engine.redis_lane import pack_bulky
 from engine.workers.consumer import stream_entries
 
-arguments = st.one_of(st.text(max_size=40), st.binary(max_size=300),
-                      st.integers(-(2**63), 2**63 - 1))
+arguments = st.one_of(
+    st.text(max_size=40), st.binary(max_size=300), st.integers(-(2**63), 2**63 - 1)
+)
 
 
 @given(st.lists(arguments, min_size=1, max_size=12))
@@ -31,17 +32,17 @@ def test_bulky_packing_carries_a_large_argument_whole() -> None:
     assert reader.gets() == [b"XADD", b"s:{1}:telemetry", b"*", b"m", blob]
 
 
-fields = st.dictionaries(st.binary(min_size=1, max_size=8), st.binary(max_size=30),
-                         min_size=1, max_size=6)
-entries = st.lists(st.tuples(st.binary(min_size=3, max_size=20), st.none() | fields),
-                   max_size=20)
+fields = st.dictionaries(
+    st.binary(min_size=1, max_size=8), st.binary(max_size=30), min_size=1, max_size=6
+)
+entries = st.lists(st.tuples(st.binary(min_size=3, max_size=20), st.none() | fields), max_size=20)
 
 
 @given(entries)
 def test_stream_replies_read_the_same_from_hiredis_and_redis_py(
-        written: list[tuple[bytes, dict[bytes, bytes] | None]]) -> None:
-    flat = [[i, None if f is None else [x for pair in f.items() for x in pair]]
-            for i, f in written]
+    written: list[tuple[bytes, dict[bytes, bytes] | None]],
+) -> None:
+    flat = [[i, None if f is None else [x for pair in f.items() for x in pair]] for i, f in written]
     by_hiredis = [[b"stream", flat]]
     by_redis_py = [[b"stream", [(i, f or {}) for i, f in written]]]
     expected = [(i, f) for i, f in written if f]  # entries deleted since are left out

@@ -14,9 +14,15 @@ def test_defaults_are_the_embedded_mode() -> None:
 
 
 def test_values_are_converted() -> None:
-    settings = Settings.from_env({"UJIAN_PORT": "9001", "UJIAN_RUN_WORKERS_IN_API": "false",
-                                  "UJIAN_DATABASE_URL": "postgresql://db/x",
-                                  "UJIAN_REDIS_URL": "redis://r:6379/0", "OTHER": "ignored"})
+    settings = Settings.from_env(
+        {
+            "UJIAN_PORT": "9001",
+            "UJIAN_RUN_WORKERS_IN_API": "false",
+            "UJIAN_DATABASE_URL": "postgresql://db/x",
+            "UJIAN_REDIS_URL": "redis://r:6379/0",
+            "OTHER": "ignored",
+        }
+    )
     assert settings.port == 9001 and settings.run_workers_in_api is False
     assert not settings.embedded
 

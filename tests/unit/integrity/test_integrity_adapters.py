@@ -20,28 +20,49 @@ from proctoring.heuristics import SittingState
 from proctoring.telemetry import Blur, Focus, IpObserved, Paste, Visibility
 from proctoring.thresholds import DEFAULT_THRESHOLDS
 
-CTX = VersionContext(exam_id=uuid.uuid4(), thresholds=DEFAULT_THRESHOLDS, items={},
-                     keys={f"q{i}": SingleChoiceKey(correct="a") for i in range(4)})
+CTX = VersionContext(
+    exam_id=uuid.uuid4(),
+    thresholds=DEFAULT_THRESHOLDS,
+    items={},
+    keys={f"q{i}": SingleChoiceKey(correct="a") for i in range(4)},
+)
 
 events = st.one_of(
     st.builds(Blur, ts=st.integers(0, 10**7)),
     st.builds(Focus, ts=st.integers(0, 10**7)),
     st.builds(Visibility, ts=st.integers(0, 10**7), state=st.sampled_from(["visible", "hidden"])),
-    st.builds(Paste, ts=st.integers(0, 10**7), length=st.integers(0, 500),
-              item=st.sampled_from([None, "q0", "q1"])),
+    st.builds(
+        Paste,
+        ts=st.integers(0, 10**7),
+        length=st.integers(0, 500),
+        item=st.sampled_from([None, "q0", "q1"]),
+    ),
     st.builds(IpObserved, ts=st.integers(0, 10**7), ip=st.sampled_from(["10.0.0.1", "10.0.0.2"])),
 )
 telemetry = st.builds(
-    TelemetryEntry, sitting=st.just("s1"), version=st.just("v1"),
-    session=st.sampled_from(["page-aaaa", "page-bbbb"]), batch_seq=st.integers(0, 5),
-    received_ms=st.integers(0, 10**7), events=st.lists(events, max_size=5).map(tuple))
+    TelemetryEntry,
+    sitting=st.just("s1"),
+    version=st.just("v1"),
+    session=st.sampled_from(["page-aaaa", "page-bbbb"]),
+    batch_seq=st.integers(0, 5),
+    received_ms=st.integers(0, 10**7),
+    events=st.lists(events, max_size=5).map(tuple),
+)
 answers = st.builds(
-    AnswerCopy, sitting=st.just("s1"), version=st.just("v1"), seq=st.integers(1, 30),
+    AnswerCopy,
+    sitting=st.just("s1"),
+    version=st.just("v1"),
+    seq=st.integers(1, 30),
     item=st.sampled_from(["q0", "q1", "q2", "q3"]),
-    payload=st.sampled_from([b'{"seq":1,"response":{"kind":"single_choice","choice":"a"}}',
-                             b'{"seq":1,"response":{"kind":"single_choice","choice":"b"}}',
-                             b'{"seq":1,"response":null}']),
-    ts=st.integers(0, 10**7))
+    payload=st.sampled_from(
+        [
+            b'{"seq":1,"response":{"kind":"single_choice","choice":"a"}}',
+            b'{"seq":1,"response":{"kind":"single_choice","choice":"b"}}',
+            b'{"seq":1,"response":null}',
+        ]
+    ),
+    ts=st.integers(0, 10**7),
+)
 
 
 @given(telemetry)
@@ -55,8 +76,9 @@ def test_unknown_entry_kinds_are_skipped() -> None:
 
 @settings(max_examples=150)
 @given(st.lists(st.one_of(telemetry, answers), max_size=12))
-def test_folding_the_same_entries_twice_changes_nothing(work: list[TelemetryEntry | AnswerCopy]
-                                                        ) -> None:
+def test_folding_the_same_entries_twice_changes_nothing(
+    work: list[TelemetryEntry | AnswerCopy],
+) -> None:
     start = LiveState(state=SittingState(sitting="s1"))
     once, _ = fold(start, work, CTX)
     twice, fired_again = fold(once, work, CTX)
@@ -67,12 +89,20 @@ def test_folding_the_same_entries_twice_changes_nothing(work: list[TelemetryEntr
 
 
 def test_answer_correctness_comes_from_the_keys() -> None:
-    hidden = TelemetryEntry(sitting="s1", version="v1", session="page-aaaa", batch_seq=0,
-                            received_ms=0, events=(Visibility(ts=10, state="hidden"),))
-    right = AnswerCopy("s1", "v1", 1, "q0",
-                       b'{"seq":1,"response":{"kind":"single_choice","choice":"a"}}', 20)
-    wrong = AnswerCopy("s1", "v1", 2, "q1",
-                       b'{"seq":2,"response":{"kind":"single_choice","choice":"c"}}', 30)
+    hidden = TelemetryEntry(
+        sitting="s1",
+        version="v1",
+        session="page-aaaa",
+        batch_seq=0,
+        received_ms=0,
+        events=(Visibility(ts=10, state="hidden"),),
+    )
+    right = AnswerCopy(
+        "s1", "v1", 1, "q0", b'{"seq":1,"response":{"kind":"single_choice","choice":"a"}}', 20
+    )
+    wrong = AnswerCopy(
+        "s1", "v1", 2, "q1", b'{"seq":2,"response":{"kind":"single_choice","choice":"c"}}', 30
+    )
     live, fired = fold(LiveState(state=SittingState(sitting="s1")), [hidden, right, wrong], CTX)
     assert fired == 1 and live.answer_seq == 2
     (flagged,) = live.state.fired
@@ -81,24 +111,44 @@ def test_answer_correctness_comes_from_the_keys() -> None:
     assert [(e.item, e.correct) for e in ev] == [("q0", True), ("q1", False)]  # type: ignore[union-attr]
 
 
-def _rows(answers: list[tuple[str, int, str, str | None, int]], start: datetime
-          ) -> list[dict[str, object]]:
-    return [{"sitting_id": s, "seq": q, "item_id": i,
-             "response": None if c is None else {"kind": "single_choice", "choice": c},
-             "client_ts": t, "server_ts": start + timedelta(seconds=q * 10)}
-            for s, q, i, c, t in answers]
+def _rows(
+    answers: list[tuple[str, int, str, str | None, int]], start: datetime
+) -> list[dict[str, object]]:
+    return [
+        {
+            "sitting_id": s,
+            "seq": q,
+            "item_id": i,
+            "response": None if c is None else {"kind": "single_choice", "choice": c},
+            "client_ts": t,
+            "server_ts": start + timedelta(seconds=q * 10),
+        }
+        for s, q, i, c, t in answers
+    ]
 
 
 def test_matrices_by_hand() -> None:
     t0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-    sittings = [{"id": "s1", "org_id": "A", "class_id": "c1", "started_at": t0},
-                {"id": "s2", "org_id": "A", "class_id": None, "started_at": t0}]
-    rows = _rows([("s1", 1, "q1", "b", 5_000), ("s1", 2, "q2", "c", 35_000),
-                  ("s1", 3, "q1", "a", 36_000),  # changed b → a, 1 s more on q1
-                  ("s2", 1, "q2", "x", 0)], t0)  # an option the item does not have
-    arrays = assemble({"q1": ["a", "b", "c"], "q2": ["c", "a"], "q3": ["a"]},
-                      {"q1": "a", "q2": "a", "q3": "a"}, sittings, rows,
-                      {"s1": "10.1.2.3", "s2": "10.1.2.99"})
+    sittings = [
+        {"id": "s1", "org_id": "A", "class_id": "c1", "started_at": t0},
+        {"id": "s2", "org_id": "A", "class_id": None, "started_at": t0},
+    ]
+    rows = _rows(
+        [
+            ("s1", 1, "q1", "b", 5_000),
+            ("s1", 2, "q2", "c", 35_000),
+            ("s1", 3, "q1", "a", 36_000),  # changed b → a, 1 s more on q1
+            ("s2", 1, "q2", "x", 0),
+        ],
+        t0,
+    )  # an option the item does not have
+    arrays = assemble(
+        {"q1": ["a", "b", "c"], "q2": ["c", "a"], "q3": ["a"]},
+        {"q1": "a", "q2": "a", "q3": "a"},
+        sittings,
+        rows,
+        {"s1": "10.1.2.3", "s2": "10.1.2.99"},
+    )
     assert arrays is not None
     assert arrays.items == ["q1", "q2", "q3"] and arrays.n_options == 3
     assert arrays.key.tolist() == [0, 1, 0]

@@ -62,12 +62,12 @@ def test_answers_of_a_multiple_response_item_are_options_of_it(seed: int) -> Non
 
 
 @given(n_batches=st.integers(1, 80), window=st.floats(1, 600), seed=st.integers(0, 2**32))
-def test_schedule_sends_every_batch_within_the_window(n_batches: int, window: float,
-                                                      seed: int) -> None:
+def test_schedule_sends_every_batch_within_the_window(
+    n_batches: int, window: float, seed: int
+) -> None:
     events = [Event(k + 1, "x", None) for k in range(n_batches * 2)]
-    split = [events[k:k + 2] for k in range(0, len(events), 2)]
-    plan = _schedule(split, Scenario(answer_window_s=window, telemetry=True),
-                     random.Random(seed))
+    split = [events[k : k + 2] for k in range(0, len(events), 2)]
+    plan = _schedule(split, Scenario(answer_window_s=window, telemetry=True), random.Random(seed))
     times = [at for at, _, _ in plan]
     assert times == sorted(times) and all(0 <= t <= window for t in times)
     answers = [upto for _, kind, upto in plan if kind == "answers"]
@@ -87,8 +87,7 @@ def test_stats_count_errors_by_endpoint_and_code() -> None:
     stats.record("timer", 0.001, False, "connection ClientOSError")
     summary = stats.summary()
     assert summary.requests == 3
-    assert summary.errors == {"answers 503 internal_error": 1,
-                              "timer connection ClientOSError": 1}
+    assert summary.errors == {"answers 503 internal_error": 1, "timer connection ClientOSError": 1}
     answers = next(e for e in summary.endpoints if e.endpoint == "answers")
     assert (answers.requests, answers.ok) == (2, 1)
 
@@ -107,14 +106,26 @@ def test_stats_rates_over_the_seconds_given() -> None:
 
 def test_integrity_counts_lost_wrong_and_duplicated_rows() -> None:
     choice = {"kind": "single_choice", "choice": "a"}
-    ledger = Ledger(events={"s1": [Event(1, "i1", choice), Event(2, "i2", None),
-                                   Event(3, "i3", choice), Event(4, "i4", choice)]},
-                    acked={"s1": 3})
+    ledger = Ledger(
+        events={
+            "s1": [
+                Event(1, "i1", choice),
+                Event(2, "i2", None),
+                Event(3, "i3", choice),
+                Event(4, "i4", choice),
+            ]
+        },
+        acked={"s1": 3},
+    )
     rows = [
         {"sitting_id": "s1", "seq": 1, "item_id": "i1", "response": choice},
         {"sitting_id": "s1", "seq": 1, "item_id": "i1", "response": choice},  # twice
-        {"sitting_id": "s1", "seq": 2, "item_id": "i2",
-         "response": {"kind": "single_choice", "choice": "b"}},  # not what was sent
+        {
+            "sitting_id": "s1",
+            "seq": 2,
+            "item_id": "i2",
+            "response": {"kind": "single_choice", "choice": "b"},
+        },  # not what was sent
         # seq 3 missing: acknowledged and lost; seq 4 was never acknowledged
     ]
     assert compare(ledger, rows) == (3, 1, 1, 1)
@@ -122,5 +133,9 @@ def test_integrity_counts_lost_wrong_and_duplicated_rows() -> None:
     mr = {"kind": "multiple_response", "choices": ["a", "c"]}
     ledger = Ledger(events={"s": [Event(1, "i", mr)]}, acked={"s": 1})
     stored = {"kind": "multiple_response", "choices": ["c", "a"]}
-    assert compare(ledger, [{"sitting_id": "s", "seq": 1, "item_id": "i",
-                             "response": stored}]) == (1, 0, 0, 0)
+    assert compare(ledger, [{"sitting_id": "s", "seq": 1, "item_id": "i", "response": stored}]) == (
+        1,
+        0,
+        0,
+        0,
+    )

@@ -28,13 +28,13 @@ async def _read_request(reader: asyncio.StreamReader) -> tuple[str, dict[str, st
 
 
 def _reply(status: int, body: bytes, extra: str = "") -> bytes:
-    return (f"HTTP/1.1 {status} X\r\ncontent-length: {len(body)}\r\n{extra}\r\n"
-            ).encode() + body
+    return (f"HTTP/1.1 {status} X\r\ncontent-length: {len(body)}\r\n{extra}\r\n").encode() + body
 
 
 @asynccontextmanager
-async def _server(handler: Handler, tls: ssl.SSLContext | None = None
-                  ) -> AsyncIterator[tuple[str, list[int]]]:
+async def _server(
+    handler: Handler, tls: ssl.SSLContext | None = None
+) -> AsyncIterator[tuple[str, list[int]]]:
     """An HTTP (or, given a context, HTTPS) server on a free loopback port; yields its URL
     and a list that counts the connections it accepted."""
     accepted: list[int] = []
@@ -70,8 +70,9 @@ async def test_requests_reuse_one_kept_alive_connection() -> None:
     async with _server(_echo) as (url, accepted):
         pool = WirePool(url + "/base/", connections=4, timeout_s=5)
         for n in range(5):
-            status, body = await pool.request("POST", f"/v1/x?n={n}",
-                                              "authorization: Bearer t\r\n", b'{"a":1}')
+            status, body = await pool.request(
+                "POST", f"/v1/x?n={n}", "authorization: Bearer t\r\n", b'{"a":1}'
+            )
             assert status == 200
             line, listed, sent = body.split(b"\n", 2)
             assert line == f"POST /base/v1/x?n={n} HTTP/1.1".encode()
@@ -84,17 +85,16 @@ async def test_requests_reuse_one_kept_alive_connection() -> None:
 async def test_concurrent_requests_open_no_more_connections_than_allowed() -> None:
     async with _server(_echo) as (url, accepted):
         pool = WirePool(url, connections=3, timeout_s=5)
-        replies = await asyncio.gather(*(pool.request("GET", f"/{n}", "", None)
-                                         for n in range(20)))
+        replies = await asyncio.gather(*(pool.request("GET", f"/{n}", "", None) for n in range(20)))
         await pool.close()
     assert sorted(int(b.split(b" ")[1][1:]) for _, b in replies) == list(range(20))
     assert len(accepted) == 3
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.binary(max_size=70_000), path=st.from_regex(r"/[a-z0-9/_\-]{0,40}",
-                                                           fullmatch=True))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=st.binary(max_size=70_000), path=st.from_regex(r"/[a-z0-9/_\-]{0,40}", fullmatch=True))
 def test_any_body_arrives_whole_and_comes_back_whole(body: bytes, path: str) -> None:
     async def run() -> tuple[int, bytes]:
         async with _server(_echo) as (url, _):
@@ -112,8 +112,10 @@ def test_any_body_arrives_whole_and_comes_back_whole(body: bytes, path: str) -> 
 async def test_chunked_replies_are_joined() -> None:
     async def chunked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await _read_request(reader)
-        writer.write(b"HTTP/1.1 201 Created\r\ntransfer-encoding: chunked\r\n\r\n"
-                     b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 201 Created\r\ntransfer-encoding: chunked\r\n\r\n"
+            b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+        )
         await writer.drain()
         await _echo(reader, writer)
 

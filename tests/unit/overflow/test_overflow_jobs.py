@@ -33,8 +33,7 @@ SAMPLE = Path(__file__).parents[3] / "overflow_lambda" / "handler_sqs_event.json
 
 
 @given(jobs, st.text(max_size=20), st.integers(1, 1024))
-def test_envelopes_round_trip_and_stay_small(job: GradeJob, namespace: str, shards: int
-                                             ) -> None:
+def test_envelopes_round_trip_and_stay_small(job: GradeJob, namespace: str, shards: int) -> None:
     envelope = Envelope(job=job, namespace=namespace, shards=shards)
     body = encode(envelope)
     assert decode(body) == envelope
@@ -49,8 +48,9 @@ def test_a_job_over_the_sqs_limit_is_refused() -> None:
 
 
 def test_a_newer_envelope_version_is_refused() -> None:
-    body = encode(Envelope(job=GradeJob(job_id="g", sitting_id=uuid.uuid4()),
-                           namespace="uj", shards=16, v=2))
+    body = encode(
+        Envelope(job=GradeJob(job_id="g", sitting_id=uuid.uuid4()), namespace="uj", shards=16, v=2)
+    )
     with pytest.raises(msgspec.ValidationError):
         decode(body)
 

@@ -15,9 +15,13 @@ def test_the_zip_holds_the_handler_and_the_code_it_runs(tmp_path: Path) -> None:
     with zipfile.ZipFile(output) as archive:
         inside = set(archive.namelist())
     assert set(names) == inside
-    assert {"overflow_lambda/handler.py", "engine/overflow/execute.py",
-            "engine/sittings/grader.py", "engine/overflow/lua/cluster.lua",
-            "grading/scoring.py"} <= inside
+    assert {
+        "overflow_lambda/handler.py",
+        "engine/overflow/execute.py",
+        "engine/sittings/grader.py",
+        "engine/overflow/lua/cluster.lua",
+        "grading/scoring.py",
+    } <= inside
     # the local stand-ins are for development, not for AWS
     assert not any(name.startswith("overflow_lambda/local/") for name in inside)
     assert not any("__pycache__" in name for name in inside)

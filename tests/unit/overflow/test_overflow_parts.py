@@ -42,8 +42,7 @@ def test_unlimited_cpu_max_and_cpu_stat() -> None:
 
 
 @given(st.lists(st.booleans(), max_size=300), st.integers(1, 50))
-def test_share_window_is_the_remote_share_of_the_last_jobs(routes: list[bool], size: int
-                                                            ) -> None:
+def test_share_window_is_the_remote_share_of_the_last_jobs(routes: list[bool], size: int) -> None:
     window = ShareWindow(size)
     for remote in routes:
         window.add(remote)
@@ -63,9 +62,14 @@ def test_job_ids_come_from_the_stream_entry_and_carry_no_hash_tag() -> None:
 
 
 def test_sqs_event_has_the_lambda_shape() -> None:
-    message = {"MessageId": "m1", "ReceiptHandle": "r1", "Body": "{}", "MD5OfBody": "x",
-               "Attributes": {"ApproximateReceiveCount": "2"},
-               "MessageAttributes": {"kind": {"DataType": "String", "StringValue": "grade"}}}
+    message = {
+        "MessageId": "m1",
+        "ReceiptHandle": "r1",
+        "Body": "{}",
+        "MD5OfBody": "x",
+        "Attributes": {"ApproximateReceiveCount": "2"},
+        "MessageAttributes": {"kind": {"DataType": "String", "StringValue": "grade"}},
+    }
     [record] = sqs_event([message], "arn:q", "ap-southeast-3")["Records"]
     assert record["messageId"] == "m1" and record["receiptHandle"] == "r1"
     assert record["attributes"]["ApproximateReceiveCount"] == "2"

@@ -32,9 +32,18 @@ def _exam(seed: int) -> dict[str, object]:
     resp[20, :30] = rng.integers(0, 4, 30)
     room = np.arange(n) // 30
     return dict(
-        sittings=[f"s{i}" for i in range(n)], item_ids=[f"q{i}" for i in range(k)],
-        responses=resp, key=key, a=a, b=b, c=c, n_options=4, times=times, answered_at=at,
-        changed=rng.random((n, k)) < 0.1, blocks={"room": room},
+        sittings=[f"s{i}" for i in range(n)],
+        item_ids=[f"q{i}" for i in range(k)],
+        responses=resp,
+        key=key,
+        a=a,
+        b=b,
+        c=c,
+        n_options=4,
+        times=times,
+        answered_at=at,
+        changed=rng.random((n, k)) < 0.1,
+        blocks={"room": room},
     )
 
 
@@ -84,15 +93,25 @@ def test_report_is_small_and_serialisable(report: ForensicsReport) -> None:
 def test_summary_counts_distinct_rules_weighted_by_kind() -> None:
     def flag(rule: str, kind: str, p: float | None = None) -> Flag:
         return msgspec.convert(
-            {"sitting": "s1", "rule": rule, "kind": kind, "statistic": 1.0, "threshold": 1.0,
-             "p_value": p}, Flag,
+            {
+                "sitting": "s1",
+                "rule": rule,
+                "kind": kind,
+                "statistic": 1.0,
+                "threshold": 1.0,
+                "p_value": p,
+            },
+            Flag,
         )
 
     same_rule = [flag("time_away", "behaviour"), flag("time_away", "behaviour")]
     assert summarise("s1", same_rule).score == 1.0
     assert summarise("s1", same_rule).level == "low"
-    mixed = [*same_rule, flag("answer_similarity", "test", 1e-6),
-             flag("person_misfit", "test", 1e-4)]
+    mixed = [
+        *same_rule,
+        flag("answer_similarity", "test", 1e-6),
+        flag("person_misfit", "test", 1e-4),
+    ]
     s = summarise("s1", mixed)
     assert (s.score, s.level, s.smallest_p) == (5.0, "high", 1e-6)
     assert s.rules == ("answer_similarity", "person_misfit", "time_away")

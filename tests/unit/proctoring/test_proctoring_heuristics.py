@@ -35,9 +35,9 @@ ITEMS = {
 }
 
 
-def run(events: list[tuple[str, SittingEvent]], th: Thresholds = TH) -> tuple[
-    SittingState, list[Flag]
-]:
+def run(
+    events: list[tuple[str, SittingEvent]], th: Thresholds = TH
+) -> tuple[SittingState, list[Flag]]:
     state = SittingState(sitting="s1")
     fired: list[Flag] = []
     for session, ev in events:
@@ -51,8 +51,9 @@ def rules(flags: list[Flag]) -> list[str]:
 
 
 def test_time_away_single_absence() -> None:
-    state, fired = run([("tab1", Heartbeat(ts=0)), ("tab1", Blur(ts=1_000)),
-                        ("tab1", Focus(ts=71_000))])
+    state, fired = run(
+        [("tab1", Heartbeat(ts=0)), ("tab1", Blur(ts=1_000)), ("tab1", Focus(ts=71_000))]
+    )
     assert rules(fired) == ["time_away"]
     assert fired[0].statistic == 70.0 and fired[0].threshold == TH.away_single_s
     assert state.away_ms == 70_000
@@ -61,36 +62,49 @@ def test_time_away_single_absence() -> None:
 def test_short_glances_add_up_to_time_away() -> None:
     evs: list[tuple[str, SittingEvent]] = []
     for k in range(5):  # five 25 s absences = 125 s > 120 s
-        evs += [("tab1", Visibility(ts=k * 100_000, state="hidden")),
-                ("tab1", Visibility(ts=k * 100_000 + 25_000, state="visible"))]
+        evs += [
+            ("tab1", Visibility(ts=k * 100_000, state="hidden")),
+            ("tab1", Visibility(ts=k * 100_000 + 25_000, state="visible")),
+        ]
     state, fired = run(evs)
     assert rules(fired) == ["time_away"] and fired[0].statistic == 125.0
     assert len(fired[0].evidence) == 5 and state.longest_away_ms == 25_000
 
 
 def test_paste_into_answer_needs_length_and_an_item() -> None:
-    _, fired = run([("tab1", Paste(ts=1, length=5, item="q1")),
-                    ("tab1", Paste(ts=2, length=500, item=None)),
-                    ("tab1", Paste(ts=3, length=300, item="q2"))])
+    _, fired = run(
+        [
+            ("tab1", Paste(ts=1, length=5, item="q1")),
+            ("tab1", Paste(ts=2, length=500, item=None)),
+            ("tab1", Paste(ts=3, length=300, item="q2")),
+        ]
+    )
     assert rules(fired) == ["paste_into_answer"]
     assert fired[0].evidence[0].ts == 3  # type: ignore[union-attr]
 
 
 def test_ip_and_device_changes() -> None:
     ips = [("tab1", IpObserved(ts=i, ip=f"10.0.0.{i}")) for i in range(4)]
-    _, fired = run([*ips, ("tab1", Device(ts=9, fingerprint="fp_aaaaaaaa")),
-                    ("tab1", Device(ts=10, fingerprint="fp_aaaaaaaa")),
-                    ("tab1", Device(ts=11, fingerprint="fp_bbbbbbbb"))])
+    _, fired = run(
+        [
+            *ips,
+            ("tab1", Device(ts=9, fingerprint="fp_aaaaaaaa")),
+            ("tab1", Device(ts=10, fingerprint="fp_aaaaaaaa")),
+            ("tab1", Device(ts=11, fingerprint="fp_bbbbbbbb")),
+        ]
+    )
     assert rules(fired) == ["ip_change", "device_change"]
     assert fired[0].statistic == 4
 
 
 def test_overlapping_sessions() -> None:
-    _, ok = run([("tab1", Heartbeat(ts=0)), ("tab2", Heartbeat(ts=1_000)),
-                 ("tab2", Heartbeat(ts=30_000))])  # a reload: the old page is gone
+    _, ok = run(
+        [("tab1", Heartbeat(ts=0)), ("tab2", Heartbeat(ts=1_000)), ("tab2", Heartbeat(ts=30_000))]
+    )  # a reload: the old page is gone
     assert ok == []
-    _, fired = run([("tab1", Heartbeat(ts=0)), ("tab2", Heartbeat(ts=1_000)),
-                    ("tab1", Heartbeat(ts=2_000))])
+    _, fired = run(
+        [("tab1", Heartbeat(ts=0)), ("tab2", Heartbeat(ts=1_000)), ("tab1", Heartbeat(ts=2_000))]
+    )
     assert rules(fired) == ["overlapping_session"]
 
 
@@ -121,8 +135,10 @@ def test_rapid_guessing_by_nt10_and_rte() -> None:
 def test_fast_correct_on_hard_items() -> None:
     # q0..q4 are hard (p = .2); 10 s < .33 * 50 s median, and correct
     evs: list[tuple[str, SittingEvent]] = [("tab1", Heartbeat(ts=0))]
-    evs += [("tab1", AnswerSaved(ts=10_000 * (i + 1), item=f"q{i}", response="C", correct=True))
-            for i in range(3)]
+    evs += [
+        ("tab1", AnswerSaved(ts=10_000 * (i + 1), item=f"q{i}", response="C", correct=True))
+        for i in range(3)
+    ]
     _, fired = run(evs)
     assert rules(fired) == ["fast_correct_hard"]
 
@@ -130,19 +146,22 @@ def test_fast_correct_on_hard_items() -> None:
 def test_wrong_to_right_changes() -> None:
     evs: list[tuple[str, SittingEvent]] = []
     for i in range(6):
-        evs.append(("tab1", AnswerSaved(ts=100_000 * i, item=f"q{i + 10}", response="A",
-                                        correct=False)))
+        evs.append(
+            ("tab1", AnswerSaved(ts=100_000 * i, item=f"q{i + 10}", response="A", correct=False))
+        )
     for i in range(6):
-        evs.append(("tab1", AnswerSaved(ts=10**6 + i, item=f"q{i + 10}", response="D",
-                                        correct=True)))
+        evs.append(
+            ("tab1", AnswerSaved(ts=10**6 + i, item=f"q{i + 10}", response="D", correct=True))
+        )
     state, fired = run(evs)
     assert rules(fired) == ["wrong_to_right_changes"]
     assert all(t.changes == 1 for t in state.items.values())
 
 
 ts_gap = st.integers(0, 120_000)
-event_kinds = st.sampled_from(["blur", "focus", "hidden", "visible", "paste", "ip", "device",
-                               "answer", "net", "fs", "hb"])
+event_kinds = st.sampled_from(
+    ["blur", "focus", "hidden", "visible", "paste", "ip", "device", "answer", "net", "fs", "hb"]
+)
 
 
 @st.composite
@@ -168,8 +187,12 @@ def streams(draw: st.DrawFn) -> list[tuple[str, SittingEvent]]:
             case "device":
                 ev = Device(ts=t, fingerprint=f"fp_{draw(st.integers(0, 2)):08d}")
             case "answer":
-                ev = AnswerSaved(ts=t, item=item, response=draw(st.sampled_from("ABCD")),
-                                 correct=draw(st.booleans() | st.none()))
+                ev = AnswerSaved(
+                    ts=t,
+                    item=item,
+                    response=draw(st.sampled_from("ABCD")),
+                    correct=draw(st.booleans() | st.none()),
+                )
             case "net":
                 ev = Network(ts=t, online=draw(st.booleans()))
             case "fs":

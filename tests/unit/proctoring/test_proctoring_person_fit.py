@@ -24,8 +24,9 @@ def test_lz_two_item_hand_case() -> None:
     assert lz_star_p(lzs)[0] == pytest.approx(0.5 * math.erfc(1.6 / math.sqrt(0.32) / 2**0.5))
 
 
-def _lz_star_reference(x: list[float], theta: float, a: list[float], b: list[float],
-                       c: list[float]) -> float:
+def _lz_star_reference(
+    x: list[float], theta: float, a: list[float], b: list[float], c: list[float]
+) -> float:
     """Snijders (2001) written out item by item, for the ML estimator (r_0 = 0)."""
     w_sum = num = den = 0.0
     terms = []

@@ -84,7 +84,11 @@ def test_blocked_pairs_by_any_label() -> None:
     ip = np.array([7, -1, 7, -1, -1, -1])
     i, j = blocked_pairs([room, ip])
     assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == [
-        (0, 1), (0, 2), (2, 3), (2, 4), (3, 4)
+        (0, 1),
+        (0, 2),
+        (2, 3),
+        (2, 4),
+        (3, 4),
     ]
     i2, _ = blocked_pairs([room], max_group=2)  # the room of three is too coarse to block on
     assert i2.tolist() == [0]

@@ -46,8 +46,13 @@ events: st.SearchStrategy[ClientEvent] = st.one_of(
     st.builds(Paste, ts=ts, length=lengths, item=items),
     st.builds(ContextMenu, ts=ts),
     st.builds(Resize, ts=ts, width=st.integers(0, 100_000), height=st.integers(0, 100_000)),
-    st.builds(Device, ts=ts, fingerprint=st.sampled_from(["fp_aaaaaaaa", "fp-bbbbbbbb"]),
-              user_agent=st.text(max_size=40), timezone=st.sampled_from(["", "Asia/Jakarta"])),
+    st.builds(
+        Device,
+        ts=ts,
+        fingerprint=st.sampled_from(["fp_aaaaaaaa", "fp-bbbbbbbb"]),
+        user_agent=st.text(max_size=40),
+        timezone=st.sampled_from(["", "Asia/Jakarta"]),
+    ),
     st.builds(Heartbeat, ts=ts),
     st.builds(Network, ts=ts, online=st.booleans()),
 )
@@ -62,7 +67,9 @@ batches = st.builds(
 
 def _raw(**overrides: object) -> bytes:
     body: dict[str, object] = {
-        "session": "tab00001", "batch_seq": 1, "sent_at": 5000,
+        "session": "tab00001",
+        "batch_seq": 1,
+        "sent_at": 5000,
         "events": [{"type": "paste", "ts": 4000, "length": 42, "item": "q7"}],
     }
     body.update(overrides)
@@ -109,11 +116,15 @@ def test_round_trip(batch: TelemetryBatch) -> None:
         assert decode_batch(raw) == batch
 
 
-@given(st.binary(max_size=300) | st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=4),
-).map(msgspec.json.encode))
+@given(
+    st.binary(max_size=300)
+    | st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        ),
+    ).map(msgspec.json.encode)
+)
 @settings(max_examples=200, deadline=None)
 def test_garbage_only_raises_schema_errors(raw: bytes) -> None:
     try:

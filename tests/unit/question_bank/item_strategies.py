@@ -30,15 +30,39 @@ from question_bank.items import (
 )
 from question_bank.kinds import ChoiceBlank, NumericBlank, NumericRangeSpec, TextBlank
 
-FRAGMENTS = ["<b>", "</b>", "<p>", "</p>", "<em>x</em>", "&amp;", "&lt;", " \\(x^2\\) ",
-             "$$\\frac{a}{b}$$", "<br>", "<ul><li>a</li></ul>", "<script>bad()</script>",
-             '<img src="/v1/media/0d5f6a0e-1111-2222-3333-444455556666" alt="fig">',
-             '<span class="math">y</span>', "<table><tr><td>1</td></tr></table>", "é", "ñ"]
-raw = st.lists(st.one_of(st.text(alphabet=st.characters(exclude_characters="{}"), max_size=12),
-                         st.sampled_from(FRAGMENTS)), min_size=1, max_size=5).map("".join)
+FRAGMENTS = [
+    "<b>",
+    "</b>",
+    "<p>",
+    "</p>",
+    "<em>x</em>",
+    "&amp;",
+    "&lt;",
+    " \\(x^2\\) ",
+    "$$\\frac{a}{b}$$",
+    "<br>",
+    "<ul><li>a</li></ul>",
+    "<script>bad()</script>",
+    '<img src="/v1/media/0d5f6a0e-1111-2222-3333-444455556666" alt="fig">',
+    '<span class="math">y</span>',
+    "<table><tr><td>1</td></tr></table>",
+    "é",
+    "ñ",
+]
+raw = st.lists(
+    st.one_of(
+        st.text(alphabet=st.characters(exclude_characters="{}"), max_size=12),
+        st.sampled_from(FRAGMENTS),
+    ),
+    min_size=1,
+    max_size=5,
+).map("".join)
 rich = raw.map(lambda t: rich_text(xml_safe(t))).filter(bool)
-plain = st.text(alphabet=st.characters(exclude_categories=("Cs",)), min_size=1, max_size=20
-                ).map(xml_safe).filter(lambda t: bool(t.strip()))
+plain = (
+    st.text(alphabet=st.characters(exclude_categories=("Cs",)), min_size=1, max_size=20)
+    .map(xml_safe)
+    .filter(lambda t: bool(t.strip()))
+)
 ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, max_size=6)
 points = st.sampled_from([0.5, 1.0, 2.0, 3.5, 10.0])
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(lambda x: round(x, 3))
@@ -51,19 +75,24 @@ def options(draw: st.DrawFn, min_size: int = 2) -> list[ChoiceOption]:
 
 
 metas = st.builds(
-    ItemMeta, subject=st.none() | plain, topic=st.none() | plain,
+    ItemMeta,
+    subject=st.none() | plain,
+    topic=st.none() | plain,
     tags=st.lists(plain.map(lambda t: t[:64]), max_size=3, unique=True),
     difficulty=st.none() | st.floats(0, 1).map(lambda x: round(x, 2)),
     language=st.none() | st.sampled_from(["id", "en", "jv", "su"]),
-    author=st.none() | plain, licence=st.none() | st.sampled_from(["CC-BY-4.0", "CC0-1.0"]),
-)  # fmt: skip
+    author=st.none() | plain,
+    licence=st.none() | st.sampled_from(["CC-BY-4.0", "CC0-1.0"]),
+)
 
 
 def _mapping(draw: st.DrawFn, opts: list[ChoiceOption]) -> ValueMap | None:
     if not draw(st.booleans()):
         return None
-    return ValueMap(entries={o.id: draw(st.sampled_from([-1.0, 0.0, 0.5, 1.0])) for o in opts},
-                    lower_bound=draw(st.none() | st.just(0.0)))
+    return ValueMap(
+        entries={o.id: draw(st.sampled_from([-1.0, 0.0, 0.5, 1.0])) for o in opts},
+        lower_bound=draw(st.none() | st.just(0.0)),
+    )
 
 
 @st.composite
@@ -74,8 +103,12 @@ def blanks(draw: st.DrawFn) -> Any:
         opts = draw(options())
         return ChoiceBlank(opts, draw(st.sampled_from(opts)).id, weight)
     if which == "text":
-        return TextBlank(draw(st.lists(plain, min_size=1, max_size=3)), draw(st.booleans()),
-                         draw(st.booleans()), weight)
+        return TextBlank(
+            draw(st.lists(plain, min_size=1, max_size=3)),
+            draw(st.booleans()),
+            draw(st.booleans()),
+            weight,
+        )
     return NumericBlank(draw(finite), draw(st.sampled_from([0.0, 0.5])), 0.0, weight)
 
 
@@ -83,65 +116,108 @@ def blanks(draw: st.DrawFn) -> Any:
 def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
     kind = draw(st.sampled_from(kinds))
     common: dict[str, Any] = {
-        "stem": draw(rich), "points": draw(points),
-        "explanation": draw(st.none() | rich), "metadata": draw(metas),
-    }  # fmt: skip
+        "stem": draw(rich),
+        "points": draw(points),
+        "explanation": draw(st.none() | rich),
+        "metadata": draw(metas),
+    }
     item: ItemCreate
     if kind == "single_choice":
         opts = draw(options())
-        item = SingleChoiceItem(options=opts, correct=draw(st.sampled_from(opts)).id,
-                                mapping=_mapping(draw, opts), **common)
+        item = SingleChoiceItem(
+            options=opts,
+            correct=draw(st.sampled_from(opts)).id,
+            mapping=_mapping(draw, opts),
+            **common,
+        )
     elif kind == "multiple_response":
         opts = draw(options())
         correct = draw(st.lists(st.sampled_from([o.id for o in opts]), min_size=1, unique=True))
-        item = MultipleResponseItem(options=opts, correct=correct,
-                                    partial_credit=draw(st.booleans()),
-                                    mapping=_mapping(draw, opts), **common)
+        item = MultipleResponseItem(
+            options=opts,
+            correct=correct,
+            partial_credit=draw(st.booleans()),
+            mapping=_mapping(draw, opts),
+            **common,
+        )
     elif kind == "true_false":
         item = TrueFalseItem(correct=draw(st.booleans()), **common)
     elif kind == "numeric":
         value = draw(finite)
         ranges = [NumericRangeSpec(value - 1, value + 1, 0.5)] if draw(st.booleans()) else []
-        item = NumericItem(value=value, absolute_tolerance=draw(st.sampled_from([0.0, 0.01, 2])),
-                           relative_tolerance=draw(st.sampled_from([0.0, 0.05])), ranges=ranges,
-                           unit=draw(st.none() | st.sampled_from(["cm", "kg", "m/s"])), **common)
+        item = NumericItem(
+            value=value,
+            absolute_tolerance=draw(st.sampled_from([0.0, 0.01, 2])),
+            relative_tolerance=draw(st.sampled_from([0.0, 0.05])),
+            ranges=ranges,
+            unit=draw(st.none() | st.sampled_from(["cm", "kg", "m/s"])),
+            **common,
+        )
     elif kind == "short_text":
         accepted = draw(st.lists(plain, min_size=1, max_size=3))
-        item = ShortTextItem(accepted=accepted, case_sensitive=draw(st.booleans()),
-                             ignore_diacritics=draw(st.booleans()),
-                             patterns=draw(st.sampled_from([[], ["[0-9]+"], ["ab?c", "x+"]])),
-                             partial={draw(plain): 0.5} if draw(st.booleans()) else {},
-                             max_length=draw(st.integers(1, 500)), **common)
+        item = ShortTextItem(
+            accepted=accepted,
+            case_sensitive=draw(st.booleans()),
+            ignore_diacritics=draw(st.booleans()),
+            patterns=draw(st.sampled_from([[], ["[0-9]+"], ["ab?c", "x+"]])),
+            partial={draw(plain): 0.5} if draw(st.booleans()) else {},
+            max_length=draw(st.integers(1, 500)),
+            **common,
+        )
     elif kind == "ordering":
         opts = draw(options())
-        item = OrderingItem(options=opts, correct=draw(st.permutations([o.id for o in opts])),
-                            partial_credit=draw(st.booleans()), **common)
+        item = OrderingItem(
+            options=opts,
+            correct=draw(st.permutations([o.id for o in opts])),
+            partial_credit=draw(st.booleans()),
+            **common,
+        )
     elif kind == "matching":
         sources, targets = draw(options()), draw(options())
-        pairs = draw(st.lists(st.tuples(st.sampled_from([s.id for s in sources]),
-                                        st.sampled_from([t.id for t in targets])),
-                              min_size=1, max_size=4, unique=True))
-        item = MatchingItem(sources=sources, targets=targets, pairs=pairs,
-                            partial_credit=draw(st.booleans()), **common)
+        pairs = draw(
+            st.lists(
+                st.tuples(
+                    st.sampled_from([s.id for s in sources]),
+                    st.sampled_from([t.id for t in targets]),
+                ),
+                min_size=1,
+                max_size=4,
+                unique=True,
+            )
+        )
+        item = MatchingItem(
+            sources=sources,
+            targets=targets,
+            pairs=pairs,
+            partial_credit=draw(st.booleans()),
+            **common,
+        )
     elif kind == "cloze":
         keyed = draw(st.dictionaries(ids, blanks(), min_size=1, max_size=3))
         parts = [draw(raw) + "{{" + bid + "}}" for bid in keyed]
         common["stem"] = rich_text(xml_safe("".join(parts) + draw(raw)))
         item = ClozeItem(blanks=keyed, partial_credit=draw(st.booleans()), **common)
     elif kind == "essay":
-        rubric = [RubricCriterion(f"c{n}", float(n + 1), draw(st.sampled_from(["", "clarity"])))
-                  for n in range(draw(st.integers(0, 3)))]
+        rubric = [
+            RubricCriterion(f"c{n}", float(n + 1), draw(st.sampled_from(["", "clarity"])))
+            for n in range(draw(st.integers(0, 3)))
+        ]
         item = EssayItem(rubric=rubric, max_length=draw(st.integers(1, 5000)), **common)
     else:
-        areas = [AreaMapEntry("circle", (10.0, 10.0, 5.0), 1.0),
-                 AreaMapEntry("rect", (0.0, 0.0, 4.0, 4.0), draw(st.sampled_from([0.5, -1.0]))),
-                 AreaMapEntry("poly", (20.0, 20.0, 30.0, 20.0, 25.0, 30.0), 1.0)]
-        item = SelectPointItem(image="/v1/media/0d5f6a0e-1111-2222-3333-444455556666",
-                               width=draw(st.integers(50, 800)), height=draw(st.integers(50, 800)),
-                               areas=draw(st.lists(st.sampled_from(areas), min_size=1,
-                                                   unique=True)),
-                               max_choices=draw(st.integers(1, 3)),
-                               lower_bound=draw(st.none() | st.just(0.0)), **common)
+        areas = [
+            AreaMapEntry("circle", (10.0, 10.0, 5.0), 1.0),
+            AreaMapEntry("rect", (0.0, 0.0, 4.0, 4.0), draw(st.sampled_from([0.5, -1.0]))),
+            AreaMapEntry("poly", (20.0, 20.0, 30.0, 20.0, 25.0, 30.0), 1.0),
+        ]
+        item = SelectPointItem(
+            image="/v1/media/0d5f6a0e-1111-2222-3333-444455556666",
+            width=draw(st.integers(50, 800)),
+            height=draw(st.integers(50, 800)),
+            areas=draw(st.lists(st.sampled_from(areas), min_size=1, unique=True)),
+            max_choices=draw(st.integers(1, 3)),
+            lower_bound=draw(st.none() | st.just(0.0)),
+            **common,
+        )
     return item
 
 

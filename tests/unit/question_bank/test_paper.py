@@ -43,8 +43,9 @@ def _other_blank(blank: Any) -> Any:
         case ChoiceBlank():
             return msgspec.structs.replace(blank, correct=blank.options[-1].id)
         case TextBlank():
-            return msgspec.structs.replace(blank, accepted=["other"],
-                                           case_sensitive=not blank.case_sensitive)
+            return msgspec.structs.replace(
+                blank, accepted=["other"], case_sensitive=not blank.case_sensitive
+            )
         case NumericBlank():
             return msgspec.structs.replace(blank, value=blank.value + 7, absolute_tolerance=1)
 
@@ -56,48 +57,92 @@ def _with_other_key(item: ItemCreate, rng: random.Random) -> ItemCreate:
         case SingleChoiceItem():
             return msgspec.structs.replace(item, correct=rng.choice(item.options).id, mapping=None)
         case MultipleResponseItem():
-            return msgspec.structs.replace(item, correct=[item.options[0].id],
-                                           partial_credit=not item.partial_credit)
+            return msgspec.structs.replace(
+                item, correct=[item.options[0].id], partial_credit=not item.partial_credit
+            )
         case TrueFalseItem():
             return msgspec.structs.replace(item, correct=not item.correct)
         case NumericItem():
-            return msgspec.structs.replace(item, value=item.value + 1.5, absolute_tolerance=0.25,
-                                           ranges=[])
+            return msgspec.structs.replace(
+                item, value=item.value + 1.5, absolute_tolerance=0.25, ranges=[]
+            )
         case ShortTextItem():
-            return msgspec.structs.replace(item, accepted=["a different answer"], patterns=["z"],
-                                           case_sensitive=not item.case_sensitive, partial={})
+            return msgspec.structs.replace(
+                item,
+                accepted=["a different answer"],
+                patterns=["z"],
+                case_sensitive=not item.case_sensitive,
+                partial={},
+            )
         case OrderingItem():
-            return msgspec.structs.replace(item, correct=list(reversed(item.correct)),
-                                           partial_credit=not item.partial_credit)
+            return msgspec.structs.replace(
+                item, correct=list(reversed(item.correct)), partial_credit=not item.partial_credit
+            )
         case MatchingItem():
-            return msgspec.structs.replace(item, pairs=[(item.sources[-1].id,
-                                                         item.targets[0].id)])
+            return msgspec.structs.replace(item, pairs=[(item.sources[-1].id, item.targets[0].id)])
         case ClozeItem():
             return msgspec.structs.replace(
-                item, blanks={b: _other_blank(k) for b, k in item.blanks.items()},
-                partial_credit=not item.partial_credit)
+                item,
+                blanks={b: _other_blank(k) for b, k in item.blanks.items()},
+                partial_credit=not item.partial_credit,
+            )
         case EssayItem():
             return msgspec.structs.replace(item, rubric=[RubricCriterion("other", 3.0)])
         case SelectPointItem():
             return msgspec.structs.replace(
-                item, areas=[AreaMapEntry("rect", (1.0, 2.0, 3.0, 4.0), 9.0)], default_value=-1)
+                item, areas=[AreaMapEntry("rect", (1.0, 2.0, 3.0, 4.0), 9.0)], default_value=-1
+            )
 
 
-KEY_FIELDS = {"correct", "accepted", "value", "absolute_tolerance", "relative_tolerance",
-              "partial_credit", "case_sensitive", "ignore_diacritics", "patterns", "partial",
-              "ranges", "mapping", "pairs", "rubric", "areas", "default_value", "lower_bound",
-              "upper_bound", "explanation", "metadata"}
-STUDENT_FIELDS = {"id", "kind", "stem", "points", "options", "unit", "max_length", "sources",
-                  "targets", "blanks", "image", "width", "height", "max_choices"}
+KEY_FIELDS = {
+    "correct",
+    "accepted",
+    "value",
+    "absolute_tolerance",
+    "relative_tolerance",
+    "partial_credit",
+    "case_sensitive",
+    "ignore_diacritics",
+    "patterns",
+    "partial",
+    "ranges",
+    "mapping",
+    "pairs",
+    "rubric",
+    "areas",
+    "default_value",
+    "lower_bound",
+    "upper_bound",
+    "explanation",
+    "metadata",
+}
+STUDENT_FIELDS = {
+    "id",
+    "kind",
+    "stem",
+    "points",
+    "options",
+    "unit",
+    "max_length",
+    "sources",
+    "targets",
+    "blanks",
+    "image",
+    "width",
+    "height",
+    "max_choices",
+}
 
 
 @settings(max_examples=300)
 @given(st.lists(stored_items(), min_size=1, max_size=6), st.randoms(use_true_random=False))
-def test_student_paper_never_depends_on_the_key(authored: list[ItemCreate],
-                                                 rng: random.Random) -> None:
+def test_student_paper_never_depends_on_the_key(
+    authored: list[ItemCreate], rng: random.Random
+) -> None:
     students = [split_item(f"i{n}", item)[0] for n, item in enumerate(authored)]
-    rekeyed = [split_item(f"i{n}", _with_other_key(item, rng))[0]
-               for n, item in enumerate(authored)]
+    rekeyed = [
+        split_item(f"i{n}", _with_other_key(item, rng))[0] for n, item in enumerate(authored)
+    ]
     sitting = uuid.uuid4()
     paper = render_sections(compile_paper("v", "t", True, [("s", students)]), sitting)
     other = render_sections(compile_paper("v", "t", True, [("s", rekeyed)]), sitting)
@@ -109,12 +154,20 @@ def test_student_paper_never_depends_on_the_key(authored: list[ItemCreate],
 
 
 def _paper(n_items: int, n_options: int = 5, shuffle: bool = True) -> Any:
-    students = [split_item(f"i{n}", SingleChoiceItem(
-        stem=f"q{n}", options=[ChoiceOption(f"o{k}", f"t{k}") for k in range(n_options)],
-        correct="o0"))[0]
-        for n in range(n_items)]
-    return compile_paper("v", "t", shuffle, [("A", students[: n_items // 2]),
-                                             ("B", students[n_items // 2:])])
+    students = [
+        split_item(
+            f"i{n}",
+            SingleChoiceItem(
+                stem=f"q{n}",
+                options=[ChoiceOption(f"o{k}", f"t{k}") for k in range(n_options)],
+                correct="o0",
+            ),
+        )[0]
+        for n in range(n_items)
+    ]
+    return compile_paper(
+        "v", "t", shuffle, [("A", students[: n_items // 2]), ("B", students[n_items // 2 :])]
+    )
 
 
 @given(st.uuids())

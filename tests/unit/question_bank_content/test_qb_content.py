@@ -35,8 +35,10 @@ def test_html_survives_the_qti_xhtml_bridge(text: str) -> None:
 
 
 def test_markdown_math_and_media() -> None:
-    html = rich_text("Find $$x^2 < 4$$ and \\(y\\)\n\n![map](/v1/media/"
-                     "0d5f6a0e-1111-2222-3333-444455556666)", "markdown")
+    html = rich_text(
+        "Find $$x^2 < 4$$ and \\(y\\)\n\n![map](/v1/media/0d5f6a0e-1111-2222-3333-444455556666)",
+        "markdown",
+    )
     assert "$$x^2 &lt; 4$$" in html and "\\(y\\)" in html
     assert media_refs(html) == ["0d5f6a0e-1111-2222-3333-444455556666"]
     assert plain_text("<p>a &amp; b</p><p>c</p>") == "a & b c"
@@ -48,7 +50,8 @@ def test_csv_rows_and_errors() -> None:
         b"kind,stem,options,correct\n"
         b"single_choice,Q1,A=yes|B=no,A\n"
         b"short_text,Q2,,Soekarno|Sukarno\n"
-        b"single_choice,,x|y,A\n")
+        b"single_choice,,x|y,A\n"
+    )
     assert [n for n, _ in good] == [2, 3]
     assert good[1][1].accepted == ["Soekarno", "Sukarno"]  # type: ignore[union-attr]
     assert [(e.row, e.field) for e in errors] == [(4, "stem")]
@@ -68,18 +71,23 @@ def test_package_limits_refuse_bombs() -> None:
 
 
 def test_package_round_trip_keeps_metadata() -> None:
-    item = SingleChoiceItem(stem="<p>Q</p>", options=[ChoiceOption("a", "1"),
-                                                      ChoiceOption("b", "2")], correct="b")
+    item = SingleChoiceItem(
+        stem="<p>Q</p>", options=[ChoiceOption("a", "1"), ChoiceOption("b", "2")], correct="b"
+    )
     contents = read_package(export_package([("i1", item)], []))
     assert [(i.href, i.metadata) for i in contents.items] == [("items/i1.xml", item.metadata)]
 
 
 def test_versions_edit_rule_and_diff() -> None:
     assert edit_action("draft") == "update_draft" and edit_action("published") == "new_version"
-    a = SingleChoiceItem(stem="<p>Q</p>", options=[ChoiceOption("a", "1"),
-                                                   ChoiceOption("b", "2")], correct="b")
-    b = SingleChoiceItem(stem="<p>Q</p>", options=[ChoiceOption("a", "one"),
-                                                   ChoiceOption("b", "2")], correct="a")
+    a = SingleChoiceItem(
+        stem="<p>Q</p>", options=[ChoiceOption("a", "1"), ChoiceOption("b", "2")], correct="b"
+    )
+    b = SingleChoiceItem(
+        stem="<p>Q</p>", options=[ChoiceOption("a", "one"), ChoiceOption("b", "2")], correct="a"
+    )
     assert [(c.path, c.before, c.after) for c in diff_items(a, b)] == [
-        ("correct", "b", "a"), ("options[0].text", "1", "one")]
+        ("correct", "b", "a"),
+        ("options[0].text", "1", "one"),
+    ]
     assert diff_items(a, a) == []

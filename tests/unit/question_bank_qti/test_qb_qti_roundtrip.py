@@ -66,8 +66,9 @@ def responses(draw: st.DrawFn, item: ItemCreate) -> Response:
             return TrueFalseResponse(draw(st.booleans()))
         case "numeric":
             value = item.value  # type: ignore[union-attr]
-            return NumericResponse(draw(st.sampled_from([value, value + 0.005, value + 0.9,
-                                                         value - 3, 0.0])))
+            return NumericResponse(
+                draw(st.sampled_from([value, value + 0.005, value + 0.9, value - 3, 0.0]))
+            )
         case "short_text":
             pick = [*item.accepted, "nope", "123", "ABC"]  # type: ignore[union-attr]
             return ShortTextResponse(draw(st.sampled_from(pick) | plain))
@@ -80,8 +81,9 @@ def responses(draw: st.DrawFn, item: ItemCreate) -> Response:
             blanks: dict[str, Any] = {}
             for bid, blank in item.blanks.items():  # type: ignore[union-attr]
                 if isinstance(blank, ChoiceBlank):
-                    blanks[bid] = SingleChoiceResponse(draw(st.sampled_from(
-                        [o.id for o in blank.options])))
+                    blanks[bid] = SingleChoiceResponse(
+                        draw(st.sampled_from([o.id for o in blank.options]))
+                    )
                 elif isinstance(blank, NumericBlank):
                     blanks[bid] = NumericResponse(blank.value + draw(st.sampled_from([0, 0.3])))
                 else:
@@ -91,14 +93,14 @@ def responses(draw: st.DrawFn, item: ItemCreate) -> Response:
             return EssayResponse(draw(plain))
         case _:
             coords = st.floats(0, 40).map(lambda x: round(x, 1))
-            return SelectPointResponse(tuple(draw(st.lists(st.tuples(coords, coords),
-                                                           max_size=3))))
+            return SelectPointResponse(tuple(draw(st.lists(st.tuples(coords, coords), max_size=3))))
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data(), stored_items())
-def test_imported_item_scores_every_response_the_same(data: st.DataObject,
-                                                      item: ItemCreate) -> None:
+def test_imported_item_scores_every_response_the_same(
+    data: st.DataObject, item: ItemCreate
+) -> None:
     _, key = split_item("x", item)
     _, key_again = split_item("x", import_item(export_item("x", item)))
     for _ in range(5):
@@ -131,14 +133,21 @@ def test_hostile_xml_is_refused_as_unsafe(document: bytes) -> None:
     assert caught.value.unsafe and "unsafe XML refused" in caught.value.message
 
 
-@pytest.mark.parametrize("document, message", [
-    (b"<qti-assessment-item", "not well-formed"),
-    (b'<qti-assessment-test xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0"/>',
-     "expected a qti-assessment-item"),
-    (b'<qti-assessment-item xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0">'
-     b"<qti-item-body><p>no interaction</p></qti-item-body></qti-assessment-item>",
-     "no interaction"),
-])
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        (b"<qti-assessment-item", "not well-formed"),
+        (
+            b'<qti-assessment-test xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0"/>',
+            "expected a qti-assessment-item",
+        ),
+        (
+            b'<qti-assessment-item xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0">'
+            b"<qti-item-body><p>no interaction</p></qti-item-body></qti-assessment-item>",
+            "no interaction",
+        ),
+    ],
+)
 def test_broken_items_are_refused_with_a_reason(document: bytes, message: str) -> None:
     with pytest.raises(QtiError) as caught:
         import_item(document)

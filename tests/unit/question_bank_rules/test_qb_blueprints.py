@@ -25,17 +25,32 @@ TOPICS = ["aljabar", "geometri", "statistika"]
 TAGS = ["un", "olimpiade", "dasar"]
 KINDS = ["single_choice", "numeric", "short_text"]
 
-candidates = st.lists(st.builds(
-    Candidate, id=st.uuids().map(str), version=st.integers(1, 3), kind=st.sampled_from(KINDS),
-    metadata=st.builds(ItemMeta, topic=st.sampled_from(TOPICS),
-                       tags=st.lists(st.sampled_from(TAGS), unique=True),
-                       difficulty=st.none() | st.floats(0, 1))),
-    min_size=0, max_size=60, unique_by=lambda c: c.id)
+candidates = st.lists(
+    st.builds(
+        Candidate,
+        id=st.uuids().map(str),
+        version=st.integers(1, 3),
+        kind=st.sampled_from(KINDS),
+        metadata=st.builds(
+            ItemMeta,
+            topic=st.sampled_from(TOPICS),
+            tags=st.lists(st.sampled_from(TAGS), unique=True),
+            difficulty=st.none() | st.floats(0, 1),
+        ),
+    ),
+    min_size=0,
+    max_size=60,
+    unique_by=lambda c: c.id,
+)
 rules = st.builds(
-    BlueprintRule, count=st.integers(1, 6), topic=st.none() | st.sampled_from(TOPICS),
-    tags=st.lists(st.sampled_from(TAGS), max_size=1), kinds=st.lists(st.sampled_from(KINDS),
-                                                                    max_size=2),
-    difficulty_min=st.sampled_from([0.0, 0.3]), difficulty_max=st.sampled_from([0.7, 1.0]))
+    BlueprintRule,
+    count=st.integers(1, 6),
+    topic=st.none() | st.sampled_from(TOPICS),
+    tags=st.lists(st.sampled_from(TAGS), max_size=1),
+    kinds=st.lists(st.sampled_from(KINDS), max_size=2),
+    difficulty_min=st.sampled_from([0.0, 0.3]),
+    difficulty_max=st.sampled_from([0.7, 1.0]),
+)
 blueprints = st.builds(Blueprint, rules=st.lists(rules, min_size=1, max_size=4))
 
 
@@ -48,8 +63,9 @@ def _resolve_or_none(bp: Blueprint, pool: list[Candidate], seed: int) -> object:
 
 @settings(max_examples=300)
 @given(blueprints, candidates, st.integers(), st.randoms(use_true_random=False))
-def test_same_seed_same_items_whatever_the_row_order(bp: Blueprint, pool: list[Candidate],
-                                                     seed: int, rng: random.Random) -> None:
+def test_same_seed_same_items_whatever_the_row_order(
+    bp: Blueprint, pool: list[Candidate], seed: int, rng: random.Random
+) -> None:
     shuffled = list(pool)
     rng.shuffle(shuffled)
     assert _resolve_or_none(bp, pool, seed) == _resolve_or_none(bp, shuffled, seed)
@@ -74,10 +90,18 @@ def test_picks_respect_the_rules(bp: Blueprint, pool: list[Candidate], seed: int
 
 @given(st.integers(), st.integers())
 def test_students_get_different_but_equivalent_sets(exam_seed: int, salt: int) -> None:
-    pool = [Candidate(f"i{n:03}", 1, "single_choice",
-                      ItemMeta(topic=TOPICS[n % 3], difficulty=(n % 10) / 10)) for n in range(90)]
-    bp = Blueprint([BlueprintRule(count=5, topic="aljabar", difficulty_min=0.3,
-                                  difficulty_max=0.7), BlueprintRule(count=3, topic="geometri")])
+    pool = [
+        Candidate(
+            f"i{n:03}", 1, "single_choice", ItemMeta(topic=TOPICS[n % 3], difficulty=(n % 10) / 10)
+        )
+        for n in range(90)
+    ]
+    bp = Blueprint(
+        [
+            BlueprintRule(count=5, topic="aljabar", difficulty_min=0.3, difficulty_max=0.7),
+            BlueprintRule(count=3, topic="geometri"),
+        ]
+    )
     sets = []
     for n in range(8):
         sitting = uuid.UUID(int=(salt * 131 + n) % (1 << 128))
@@ -95,8 +119,9 @@ def test_impossible_rules_are_refused() -> None:
         resolve(Blueprint([BlueprintRule(count=2, topic="aljabar")]), pool, 1)
     assert caught.value.rule == 0
     with pytest.raises(BlueprintError, match="difficulty_min"):
-        resolve(Blueprint([BlueprintRule(count=1, difficulty_min=0.8, difficulty_max=0.2)]),
-                pool, 1)
+        resolve(
+            Blueprint([BlueprintRule(count=1, difficulty_min=0.8, difficulty_max=0.2)]), pool, 1
+        )
     # an item of unknown difficulty never satisfies a difficulty band
     unknown = [Candidate("b", 1, "numeric", ItemMeta(topic="aljabar"))]
     with pytest.raises(BlueprintError):

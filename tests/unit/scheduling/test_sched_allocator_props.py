@@ -25,37 +25,44 @@ HOUR = 3600
 
 
 @st.composite
-def scenarios(draw: st.DrawFn) -> tuple[list[SessionSpec], dict[str, list[RoomSpec]],
-                                        list[Demand], int]:
+def scenarios(
+    draw: st.DrawFn,
+) -> tuple[list[SessionSpec], dict[str, list[RoomSpec]], list[Demand], int]:
     n_sessions = draw(st.integers(1, 4))
     sessions = []
     for n in range(n_sessions):
         start = draw(st.integers(0, 6)) * HOUR
         forms = tuple(f"f{n}-{k}" for k in range(draw(st.integers(1, 4))))
         cap = draw(st.none() | st.integers(0, 40))
-        sessions.append(SessionSpec(f"s{n}", start, start + 2 * HOUR, forms, cap,
-                                    draw(st.integers(0, 5)) if cap else 0))
+        sessions.append(
+            SessionSpec(
+                f"s{n}", start, start + 2 * HOUR, forms, cap, draw(st.integers(0, 5)) if cap else 0
+            )
+        )
     rooms = {}
     for school in ("A", "B", "C")[: draw(st.integers(1, 3))]:
-        rooms[school] = [RoomSpec(f"{school}r{n}", draw(st.integers(1, 30)),
-                                  draw(st.integers(1, 7)))
-                         for n in range(draw(st.integers(0, 3)))]
+        rooms[school] = [
+            RoomSpec(f"{school}r{n}", draw(st.integers(1, 30)), draw(st.integers(1, 7)))
+            for n in range(draw(st.integers(0, 3)))
+        ]
     demands = []
     for n in range(draw(st.integers(0, 120))):
         school = draw(st.sampled_from([*rooms, "Z"]))  # Z: a school without rooms
-        wanted = draw(st.lists(st.sampled_from([s.id for s in sessions]), min_size=1,
-                               max_size=3, unique=True))
-        busy = tuple((b * HOUR, b * HOUR + HOUR)
-                     for b in draw(st.lists(st.integers(0, 10), max_size=2)))
+        wanted = draw(
+            st.lists(st.sampled_from([s.id for s in sessions]), min_size=1, max_size=3, unique=True)
+        )
+        busy = tuple(
+            (b * HOUR, b * HOUR + HOUR) for b in draw(st.lists(st.integers(0, 10), max_size=2))
+        )
         # a few students appear twice (bad input must not double-book them)
-        student = f"p{draw(st.integers(0, 3))}" if draw(st.booleans()) and n % 7 == 0 \
-            else f"p{n}"
+        student = f"p{draw(st.integers(0, 3))}" if draw(st.booleans()) and n % 7 == 0 else f"p{n}"
         demands.append(Demand(student, school, tuple(wanted), busy))
     return sessions, rooms, demands, draw(st.integers(0, 2**32))
 
 
-def _check_rooms(result: Allocation, sessions: list[SessionSpec],
-                 rooms: dict[str, list[RoomSpec]]) -> None:
+def _check_rooms(
+    result: Allocation, sessions: list[SessionSpec], rooms: dict[str, list[RoomSpec]]
+) -> None:
     room_of = {r.id: r for rs in rooms.values() for r in rs}
     forms_of = {s.id: s.forms for s in sessions}
     by_room: dict[tuple[str, str], dict[int, str]] = defaultdict(dict)
@@ -110,14 +117,19 @@ def test_allocation_respects_capacity_and_never_double_books(case: tuple) -> Non
 def test_allocation_is_deterministic_for_a_seed(case: tuple) -> None:
     sessions, rooms, demands, seed = case
     first = allocate(sessions, rooms, demands, seed)
-    again = allocate(sessions, rooms, list(reversed(demands)) if len(
-        {d.student for d in demands}) == len(demands) else demands, seed)
+    again = allocate(
+        sessions,
+        rooms,
+        list(reversed(demands)) if len({d.student for d in demands}) == len(demands) else demands,
+        seed,
+    )
     assert first == again
 
 
 def test_a_class_split_over_sessions_is_balanced_across_them() -> None:
-    sessions = [SessionSpec(f"s{n}", n * 3 * HOUR, n * 3 * HOUR + 2 * HOUR, ("a", "b"))
-                for n in range(3)]
+    sessions = [
+        SessionSpec(f"s{n}", n * 3 * HOUR, n * 3 * HOUR + 2 * HOUR, ("a", "b")) for n in range(3)
+    ]
     rooms = {"A": [RoomSpec("lab", 20, 5)]}
     demands = [Demand(f"p{n}", "A", ("s0", "s1", "s2")) for n in range(45)]
     result = allocate(sessions, rooms, demands, 7)
@@ -140,8 +152,9 @@ def test_form_slot_gives_neighbours_different_forms(columns: int, forms: int, n:
 
 @settings(max_examples=80, deadline=None)
 @given(scenarios(), st.data())
-def test_reseating_after_a_room_is_lost_keeps_every_guarantee(case: tuple,
-                                                              data: st.DataObject) -> None:
+def test_reseating_after_a_room_is_lost_keeps_every_guarantee(
+    case: tuple, data: st.DataObject
+) -> None:
     sessions, rooms, demands, seed = case
     result = allocate(sessions, rooms, demands, seed)
     groups = sorted({(p.session, p.school) for p in result.placed})
@@ -159,17 +172,23 @@ def test_reseating_after_a_room_is_lost_keeps_every_guarantee(case: tuple,
         if before_seat[p.student][0] != lost:
             assert (p.room, p.seat) == before_seat[p.student], "an unaffected student moved"
     assert {p.student for p in after.placed} | {u.student for u in after.unplaced} == set(
-        before_seat)
+        before_seat
+    )
     assert all(u.reason in ("started", "no_seat") for u in after.unplaced)
     assert not started & {p.student for p in after.placed if before_seat[p.student][0] == lost}
     _check_rooms(after, sessions, rooms)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.frozensets(st.sampled_from(["a", "b", "c"])), max_size=40),
-       st.integers(1, 12), st.integers(1, 6), st.integers(0, 1000))
-def test_make_up_gives_an_unseen_form_within_capacity(seen: list[frozenset[str]], seats: int,
-                                                      columns: int, seed: int) -> None:
+@given(
+    st.lists(st.frozensets(st.sampled_from(["a", "b", "c"])), max_size=40),
+    st.integers(1, 12),
+    st.integers(1, 6),
+    st.integers(0, 1000),
+)
+def test_make_up_gives_an_unseen_form_within_capacity(
+    seen: list[frozenset[str]], seats: int, columns: int, seed: int
+) -> None:
     session = SessionSpec("mk", 0, HOUR, ("a", "b", "c"), cap=30)
     rooms = {"A": [RoomSpec("r1", seats, columns), RoomSpec("r2", 5, 2)]}
     demands = [Demand(f"p{n}", "A", ("mk",), seen=s) for n, s in enumerate(seen)]
@@ -184,4 +203,3 @@ def test_make_up_gives_an_unseen_form_within_capacity(seen: list[frozenset[str]]
             assert seen_of[u.student] >= {"a", "b", "c"}
     assert len(result.placed) + len(result.unplaced) == len(demands)
     assert allocate_makeup(session, rooms, demands, seed) == result
-

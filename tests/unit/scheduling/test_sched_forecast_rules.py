@@ -25,8 +25,10 @@ T0 = datetime(2025, 3, 1, 0, 30, tzinfo=UTC)
 
 
 def test_half_a_million_students_in_steady_state_is_35000_rps() -> None:
-    result = forecast([SessionLoad("s", "Sesi 1", T0, T0 + timedelta(minutes=180), 500_000)],
-                      Params(pod_rps=1000, target_utilisation=0.7))
+    result = forecast(
+        [SessionLoad("s", "Sesi 1", T0, T0 + timedelta(minutes=180), 500_000)],
+        Params(pod_rps=1000, target_utilisation=0.7),
+    )
     steady = result.sessions[0].minutes[60]
     assert steady.requests_per_s == pytest.approx(500_000 * STEADY_RPS_PER_STUDENT)
     assert steady.pods == 50  # 35,000 / (1,000 × 0.7)
@@ -34,8 +36,10 @@ def test_half_a_million_students_in_steady_state_is_35000_rps() -> None:
 
 
 def test_the_start_burst_and_the_deadline_are_the_peaks() -> None:
-    result = forecast([SessionLoad("s", "Sesi 1", T0, T0 + timedelta(minutes=120), 10_000)],
-                      Params(pod_rps=200, pod_starts_per_s=5, min_pods=1))
+    result = forecast(
+        [SessionLoad("s", "Sesi 1", T0, T0 + timedelta(minutes=120), 10_000)],
+        Params(pod_rps=200, pod_starts_per_s=5, min_pods=1),
+    )
     minutes = result.sessions[0].minutes
     # 3 requests per student over 5 minutes = 100/s, plus those already answering
     assert minutes[0].requests_per_s == pytest.approx(100 + 10_000 * 0.07 * 0.1)
@@ -65,8 +69,9 @@ def test_bad_parameters_are_refused() -> None:
 
 
 @given(st.floats(0, 1e6), st.floats(1, 1e4), st.floats(0, 1e4), st.floats(1, 500))
-def test_pods_cover_the_load_at_the_target(rps: float, pod_rps: float, starts: float,
-                                           pod_starts: float) -> None:
+def test_pods_cover_the_load_at_the_target(
+    rps: float, pod_rps: float, starts: float, pod_starts: float
+) -> None:
     params = Params(pod_rps=pod_rps, pod_starts_per_s=pod_starts, target_utilisation=0.7)
     pods = pods_for(rps, params, starts)
     assert pods >= params.min_pods
@@ -83,15 +88,22 @@ def test_split_seats_is_balanced_and_complete(students: int, sessions: int) -> N
 
 def test_shortfalls_name_the_limit_that_is_hit() -> None:
     wanted = {"a": 10, "b": 10, "c": 5}
-    short = shortfalls(wanted, 30, {"a": 25, "b": 0, "c": 0}, {"a": None, "b": 15, "c": None},
-                       {"b": 10})
+    short = shortfalls(
+        wanted, 30, {"a": 25, "b": 0, "c": 0}, {"a": None, "b": 15, "c": None}, {"b": 10}
+    )
     assert short == {"a": "school_rooms", "b": "national_cap"}
     assert shortfalls({"c": 30}, 30, {}, {"c": 30}, {}) == {}
 
 
 def test_ics_has_one_event_per_entry_in_utc() -> None:
-    entry = exports.CalendarEntry("u1@ujian", "Try-out: Sesi 1", T0, T0 + timedelta(hours=2),
-                                  "SMA 1, Lab A, seat 3", "2025-03-01 07:30–09:30 WIB")
+    entry = exports.CalendarEntry(
+        "u1@ujian",
+        "Try-out: Sesi 1",
+        T0,
+        T0 + timedelta(hours=2),
+        "SMA 1, Lab A, seat 3",
+        "2025-03-01 07:30–09:30 WIB",
+    )
     body = exports.ics([entry], "My exams", stamp=T0)
     cal = icalendar.Calendar.from_ical(body)
     events = list(cal.walk("VEVENT"))
@@ -118,8 +130,10 @@ def test_seat_labels_and_form_letters() -> None:
 def test_the_cli_report_collapses_equal_minutes_and_names_the_peak() -> None:
     from engine.scheduling.cli import render
 
-    result = forecast([SessionLoad("s", "Sesi 1 WIB", T0, T0 + timedelta(minutes=60), 1000)],
-                      Params(pod_rps=100, min_pods=1))
+    result = forecast(
+        [SessionLoad("s", "Sesi 1 WIB", T0, T0 + timedelta(minutes=60), 1000)],
+        Params(pod_rps=100, min_pods=1),
+    )
     text = render(result)
     assert "Sesi 1 WIB" in text
     # five start minutes each differ, the 54 steady ones are one line, then the deadline

@@ -68,8 +68,11 @@ def test_other_zones_show_their_own_abbreviation() -> None:
     assert zones.local_text(at, "Europe/Amsterdam") == "2025-07-01 14:00 CEST"
 
 
-@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
-                    timezones=st.just(UTC)))
+@given(
+    st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    )
+)
 def test_indonesian_zones_are_fixed_offsets_seven_eight_nine(at: datetime) -> None:
     for name, hours in ((JAKARTA, 7), (MAKASSAR, 8), (JAYAPURA, 9)):
         local = zones.local(at, name)

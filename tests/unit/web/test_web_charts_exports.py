@@ -55,8 +55,9 @@ def test_empty_histogram_says_so() -> None:
     assert "No graded sittings yet" in histogram_svg(None)
 
 
-_cell = st.one_of(st.none(), st.text(max_size=30), st.integers(-10**6, 10**6),
-                  st.floats(-1e300, 1e300))
+_cell = st.one_of(
+    st.none(), st.text(max_size=30), st.integers(-(10**6), 10**6), st.floats(-1e300, 1e300)
+)
 
 
 @settings(max_examples=40, deadline=None)
@@ -82,10 +83,21 @@ def test_csv_and_xlsx_carry_the_same_cells(cells: list[tuple[object, object]]) -
 
 @given(st.text(min_size=1, max_size=20))
 def test_no_exported_name_can_start_a_spreadsheet_formula(name: str) -> None:
-    row = ResultRow(sitting_id=uuid.uuid4(), student_id=uuid.uuid4(), username=name,
-                    display_name=name, org_id=uuid.uuid4(), state="graded",
-                    started_at=datetime.now(UTC), submitted_at=None, points=1.0,
-                    max_points=2.0, percent=50.0, passed=None, scaled_score=None)
+    row = ResultRow(
+        sitting_id=uuid.uuid4(),
+        student_id=uuid.uuid4(),
+        username=name,
+        display_name=name,
+        org_id=uuid.uuid4(),
+        state="graded",
+        started_at=datetime.now(UTC),
+        submitted_at=None,
+        points=1.0,
+        max_points=2.0,
+        percent=50.0,
+        passed=None,
+        scaled_score=None,
+    )
     # the writers escape (engine/spreadsheet_cells.py), once, whatever the table holds
     text = to_csv(results_table([row])).decode("utf-8")[1:]
     written = list(csv.reader(io.StringIO(text, newline="")))[1]
@@ -95,8 +107,9 @@ def test_no_exported_name_can_start_a_spreadsheet_formula(name: str) -> None:
 
 
 @given(st.integers(0, 2**40), st.lists(st.integers(0, 2**40), max_size=30), st.integers(1, 600))
-def test_online_counts_only_sittings_seen_within_the_window(now: int, seen: list[int],
-                                                            window_s: int) -> None:
+def test_online_counts_only_sittings_seen_within_the_window(
+    now: int, seen: list[int], window_s: int
+) -> None:
     expected = sum(1 for s in seen if s and now - s <= window_s * 1000)
     assert online_count(now, seen, window_s) == expected
 
