@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Response, get
+from litestar.datastructures import State
 
 from engine.auth.policy import PUBLIC
-from engine.deps import Svc
+from engine.services import Services
 
 
 class Health(msgspec.Struct, frozen=True):
@@ -25,7 +26,11 @@ async def live() -> Health:
     opt=PUBLIC,
     summary="Ready when Redis answers (the paper and answer paths need nothing else)",
 )
-async def ready(svc: Svc) -> Response[Health]:
+async def ready(state: State) -> Response[Health]:
+    # before the lifespan has opened the pools there is nothing to check: not ready yet
+    svc: Services | None = state.get("services")
+    if svc is None:
+        return Response(Health(status="starting"), status_code=503)
     checks: dict[str, str] = {}
     try:
         async with svc.pool.acquire(timeout=2) as conn:

@@ -31,8 +31,9 @@ class Services:
     # where CPU-heavy jobs run; in the caller unless a process opens its pools (engine/app.py):
     # the overflow Lambda runs one job at a time on a loop of its own and keeps it so
     cpu: CpuJobs = field(default_factory=CpuJobs.inline)
-    # sitting id -> exam version id; never changes, so a bounded memo saves a round trip
-    exam_version_of: dict[str, str] = field(default_factory=dict)
+    # sitting id -> (exam version id, student id); never changes, so a bounded memo saves a
+    # round trip and lets the answer path check ownership before it looks at the items
+    sitting_owner: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.keyspace = KeySpace(self.settings.redis_namespace, self.settings.stream_shards)
@@ -55,7 +56,9 @@ class Services:
     def keys_for(self, sitting_id: str) -> SittingKeys:
         return self.keyspace.for_sitting(uuid.UUID(sitting_id))
 
-    def remember_exam_version(self, sitting_id: str, exam_version_id: str) -> None:
-        if len(self.exam_version_of) >= 200_000:
-            self.exam_version_of.clear()  # cheap to refill, one HGET per sitting
-        self.exam_version_of[sitting_id] = exam_version_id
+    def remember_sitting_owner(
+        self, sitting_id: str, exam_version_id: str, student_id: str
+    ) -> None:
+        if len(self.sitting_owner) >= 200_000:
+            self.sitting_owner.clear()  # cheap to refill, one HMGET per sitting
+        self.sitting_owner[sitting_id] = (exam_version_id, student_id)

@@ -129,21 +129,29 @@ async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID)
     if row["state"] == "created":
         async with svc.pool.acquire() as conn:
             await conn.execute(MARK_ACTIVE, sitting_id, started, deadline)
-    svc.remember_exam_version(str(sitting_id), str(row["exam_version_id"]))
+    svc.remember_sitting_owner(str(sitting_id), str(row["exam_version_id"]), str(principal.user_id))
     state: SittingState = "active" if reply.state == "active" else "submitted"
     return Sitting(
         sitting_id, exam_id, state, started, deadline, remaining_ms(reply.deadline_ms, reply.now_ms)
     )
 
 
-async def _exam_version_of(svc: Services, sitting_id: uuid.UUID) -> str | None:
+async def _own_exam_version(
+    svc: Services, principal: Principal, sitting_id: uuid.UUID
+) -> str | None:
+    """The exam version of the caller's own live sitting; None for anyone else's sitting (or
+    one with no session), before anything about its paper is looked at: a stranger learns
+    nothing, not even which item ids the paper holds."""
     key = str(sitting_id)
-    version = svc.exam_version_of.get(key)
-    if version is None:
-        (version,) = await svc.store.session_fields(sitting_id, "exam")
-        if version is not None:
-            svc.remember_exam_version(key, version)
-    return version
+    known = svc.sitting_owner.get(key)
+    if known is None:
+        version, student = await svc.store.session_fields(sitting_id, "exam", "student")
+        if version is None or student is None:
+            return None
+        known = (version, student)
+        svc.remember_sitting_owner(key, version, student)
+    version, student = known
+    return version if student == str(principal.user_id) else None
 
 
 async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> bytes:
@@ -194,7 +202,7 @@ async def record_answers(
     settings = svc.settings
     if len(batch.events) > settings.max_batch_events:
         raise validation_failed(f"at most {settings.max_batch_events} events per batch")
-    version = await _exam_version_of(svc, sitting_id)
+    version = await _own_exam_version(svc, principal, sitting_id)
     if version is None:
         raise not_found("sitting")
     if principal.exam_id is not None:  # an exam card: its own exam's sittings only
@@ -246,7 +254,7 @@ async def submit(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> 
     """Submit now; grade at once when the exam gives instant results (idempotent)."""
     principal.require_student()
     if principal.exam_id is not None:
-        version = await _exam_version_of(svc, sitting_id)
+        version = await _own_exam_version(svc, principal, sitting_id)
         if version is not None:  # no session: result() below checks the stored sitting
             await sitting_access.confine_card(svc.pool, principal, version)
     reply = await svc.store.submit(sitting_id, str(principal.user_id), "student")
