@@ -20,6 +20,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from engine.app import connect_redis
 from engine.redis_lane import RedisLane
 from tests.conftest import ServerUrls
+from tests.waiting import poll_until
 
 
 @pytest.fixture
@@ -100,7 +101,13 @@ async def test_a_killed_connection_fails_its_callers_and_the_next_call_reconnect
     first_id = await lane.execute("CLIENT", "ID", key=key)
     # a caller waiting on the connection when it dies gets a ConnectionError, not a hang
     waiting = asyncio.ensure_future(lane.execute("BLPOP", key, 5, key=key))
-    await asyncio.sleep(0.1)
+
+    async def blocked() -> bool:
+        clients = await redis.execute_command("CLIENT", "LIST", "TYPE", "normal")
+        listing = clients if isinstance(clients, str) else clients.decode()
+        return f"id={first_id} " in listing and "cmd=blpop" in listing
+
+    await poll_until(blocked, 5)
     assert await redis.execute_command("CLIENT", "KILL", "ID", first_id) == 1
     with pytest.raises(RedisConnectionError):
         await asyncio.wait_for(waiting, 3)

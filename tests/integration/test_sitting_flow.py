@@ -11,6 +11,7 @@ from engine.sittings.deadlines import deadline_ms
 from engine.workers.runner import PERSIST_GROUP, Workers
 from engine.workers.sweeper import sweep_once
 from tests.integration.conftest import RIGHT_ANSWERS, Api, School
+from tests.waiting import idle_at_least, poll_until
 
 
 def _items_in_order(paper: dict[str, Any]) -> list[dict[str, Any]]:
@@ -247,7 +248,7 @@ async def test_persister_dying_between_xadd_and_xack_loses_nothing(
         c for c in survivor.consumers() if c.stream == shard_stream and c.group == PERSIST_GROUP
     ]
     heir.claim_idle_ms = 50
-    await asyncio.sleep(0.1)
+    await poll_until(lambda: idle_at_least(svc.redis, shard_stream, PERSIST_GROUP, 50), 5)
     assert await heir.run_once() >= 8  # claimed from the dead consumer
     assert (await svc.redis.xpending(shard_stream, PERSIST_GROUP))["pending"] == 0
     logged = await _logged(svc, sitting["id"])

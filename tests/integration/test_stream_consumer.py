@@ -14,6 +14,7 @@ from engine.app import connect_redis
 from engine.redis_lane import HotRedis
 from engine.workers.consumer import Entry, StreamConsumer
 from tests.conftest import ServerUrls
+from tests.waiting import idle_at_least, poll_until
 
 
 @pytest.fixture
@@ -107,7 +108,11 @@ async def test_a_read_ahead_stopped_with_the_consumer_is_claimed_by_another(redi
     )
     await dying.ensure_group()
     assert await dying.run_once() == 3  # and the next three were read ahead
-    await asyncio.sleep(0.05)
+
+    async def read_ahead() -> bool:
+        return (await redis.xpending(stream, "persister"))["pending"] == 3
+
+    await poll_until(read_ahead, 5)
     await dying.close()
     assert (await redis.xpending(stream, "persister"))["pending"] == 3
     later: list[bytes] = []
@@ -121,7 +126,7 @@ async def test_a_read_ahead_stopped_with_the_consumer_is_claimed_by_another(redi
         block_ms=10,
         claim_idle_ms=20,
     )
-    await asyncio.sleep(0.05)
+    await poll_until(lambda: idle_at_least(redis, stream, "persister", 20), 5)
     while await heir.run_once():
         pass
     assert first + later == written

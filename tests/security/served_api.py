@@ -9,8 +9,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -53,21 +52,3 @@ def serve(settings: Settings, **env: str) -> Iterator[str]:
                 process.wait()
         log.close()
         Path(log.name).unlink(missing_ok=True)
-
-
-async def poll_until(check: Callable[[], object], deadline_s: float, every_s: float = 0.2) -> float:
-    """Await ``check()`` until it is true; returns the seconds it took, or fails at the
-    deadline (the outcome never depends on how fast the machine is, only the wait does)."""
-    import asyncio
-    import inspect
-
-    started = time.monotonic()
-    while True:
-        outcome = check()
-        if inspect.isawaitable(outcome):
-            outcome = await outcome
-        if outcome:
-            return time.monotonic() - started
-        if time.monotonic() - started > deadline_s:
-            raise AssertionError(f"not so within {deadline_s} s")
-        await asyncio.sleep(every_s)

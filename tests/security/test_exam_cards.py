@@ -21,7 +21,8 @@ from engine.auth.revocation import CARD_TOKEN_MAX_S
 from engine.auth.signin import card_token_until
 from engine.settings import Settings
 from tests.integration.conftest import Api, School
-from tests.security.served_api import poll_until, serve
+from tests.security.served_api import serve
+from tests.waiting import poll_until
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ from engine.auth.revocation import RevokedSignIns
 from engine.services import Services
 from engine.settings import Settings
 from tests.integration.conftest import PASSWORD, Api, School
-from tests.security.served_api import poll_until, serve
+from tests.security.served_api import serve
+from tests.waiting import poll_until
 
 # the other process refreshes its copy of the revocations every second; the promise is
 # a minute, and that is the deadline

@@ -4,13 +4,13 @@ room as a whole, and the one-device lock (take over or refuse), all recorded."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
 from engine.services import Services
 from tests.integration.accounts.conftest import Tenants
 from tests.integration.conftest import PASSWORD, RIGHT_ANSWERS, Api
+from tests.waiting import poll_until
 
 
 async def _student(api: Api, tenants: Tenants) -> str:
@@ -79,8 +79,16 @@ async def test_pause_stops_the_clock_and_resume_moves_the_deadline(
     assert await svc.redis.hget(keys.session, "last_seq") == b"0"
     # the student's timer stands still while paused, and says why
     first = (await api.client.get(f"/v1/sittings/{sitting}/timer", headers=device)).json()
-    await asyncio.sleep(0.05)
-    second = (await api.client.get(f"/v1/sittings/{sitting}/timer", headers=device)).json()
+    timers = [first]
+
+    async def clock_moved() -> bool:
+        r = await api.client.get(f"/v1/sittings/{sitting}/timer", headers=device)
+        timers.append(r.json())
+        # the server's clock 50 ms on: the pause below has lasted at least that long
+        return bool(timers[-1]["server_time_ms"] >= first["server_time_ms"] + 50)
+
+    await poll_until(clock_moved, 5)
+    second = timers[-1]
     assert first["state"] == second["state"] == "paused"
     assert first["remaining_ms"] == second["remaining_ms"] > 0
     assert second["server_time_ms"] > first["server_time_ms"]
