@@ -116,7 +116,7 @@ async def _consumers(
             batch_size=BATCH,
             block_ms=10,
             hot=hot,
-            with_settle=copy_answers_to(_mirror_of(stream)),
+            copy_on_ack=copy_answers_to(_mirror_of(stream)),
             read_ahead=True,
             trim_stored=True,
         )

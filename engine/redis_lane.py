@@ -260,11 +260,15 @@ class HotRedis:
             return await self.lane.execute(*command, key=key, bulky=bulky)
         return await self.client.execute_command(*command)
 
-    async def run_script(self, script: Any, keys: list[str], args: list[Any]) -> Any:
+    async def run_script(
+        self, script: Any, keys: list[str], args: list[Any], *, bulky: bool = False
+    ) -> Any:
         """EVALSHA of a redis-py ``Script``. A Redis that lost its script cache (a restart)
         gets the script loaded again by the script object itself."""
         try:
-            return await self.execute("EVALSHA", script.sha, len(keys), *keys, *args, key=keys[0])
+            return await self.execute(
+                "EVALSHA", script.sha, len(keys), *keys, *args, key=keys[0], bulky=bulky
+            )
         except NoScriptError:
             return await script(keys=keys, args=args)
 

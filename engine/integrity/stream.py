@@ -2,22 +2,21 @@
 
 Both kinds go into one stream per shard (``KeySpace.telemetry_stream``, hash-tagged like the
 answer stream) so that one consumer sees a sitting's telemetry and answers in arrival order.
-Answers are *copied* there by the answer persister's consumer, with each batch's
-acknowledgement, rather than read by a second consumer group on the answer stream: the
-persister deletes each entry once it is stored (``StreamConsumer.settle``), so a second group
-would miss whatever the persister had already deleted.
+Answers are *copied* there by the answer persister's consumer, by the very script that
+acknowledges each batch (engine/workers/lua/settle.lua), rather than read by a second consumer
+group on the answer stream: the persister deletes each entry once it is stored
+(``StreamConsumer.settle``), so a second group would miss whatever it had already deleted.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import msgspec
 
 from engine.sittings.answer_stream import batches
 from engine.sittings.keys import KeySpace, shard_of
-from engine.workers.consumer import Entry, SettleExtras
+from engine.workers.consumer import BatchCopy, CopyOnAck, Entry
 from proctoring.telemetry import ClientEvent, IpObserved
 
 StampedEvent = ClientEvent | IpObserved
@@ -110,17 +109,16 @@ def answer_batch_copies(entries: list[Entry]) -> list[AnswerBatchCopy]:
     return copies
 
 
-def copy_answers_to(stream: str) -> SettleExtras:
-    """For the answer persister's consumer: the XADD that copies each batch into the shard's
-    integrity stream (same slot), sent with the batch's acknowledgement in one round trip.
-    Copied only once the batch is stored; a batch redelivered after a crash is copied then
-    (and, if it had been copied already, again: the live analyser skips answers at or below a
-    sitting's last seen seq)."""
+def copy_answers_to(stream: str) -> CopyOnAck:
+    """For the answer persister's consumer: the copy of each batch for the shard's integrity
+    stream (same slot), written by the script that acknowledges the batch, so a batch is
+    acknowledged exactly when it is copied. A batch redelivered after a crash is copied then
+    (the live analyser skips answers at or below a sitting's last seen seq)."""
 
-    def commands(entries: list[Entry]) -> list[tuple[Any, ...]]:
-        return [("XADD", stream, "*", b"k", b"b", b"m", _enc.encode(answer_batch_copies(entries)))]
+    def copy(entries: list[Entry]) -> BatchCopy:
+        return BatchCopy(stream, (b"k", b"b", b"m", _enc.encode(answer_batch_copies(entries))))
 
-    return commands
+    return copy
 
 
 def tag_key(keyspace: KeySpace, sitting_id: uuid.UUID, suffix: str) -> str:

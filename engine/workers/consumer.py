@@ -1,6 +1,7 @@
 """A consumer-group reader for one Redis stream, shared by the persister and the grader.
 
-Entries are read with XREADGROUP, handled, then XACKed and deleted. An entry read by a consumer
+Entries are read with XREADGROUP, handled, then XACKed and deleted (with a copy of the batch
+written in the same script, when the consumer makes one). An entry read by a consumer
 that dies before acknowledging it stays pending; any live consumer takes it over with
 XAUTOCLAIM once it has been idle for ``claim_idle_ms``. Handlers must therefore be idempotent.
 
@@ -17,9 +18,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
-from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import ResponseError
 
 from engine.redis_lane import HotRedis, RedisLane
 
@@ -27,9 +28,17 @@ log = logging.getLogger(__name__)
 
 Entry = tuple[bytes, dict[bytes, bytes]]
 Handler = Callable[[list[Entry]], Awaitable[None]]
-# Redis commands to send with a batch's acknowledgement, each keyed by its first argument
-# (engine/integrity/stream.py)
-SettleExtras = Callable[[list[Entry]], list[tuple[Any, ...]]]
+
+
+class BatchCopy(NamedTuple):
+    """An entry to add to another stream of the same slot when a batch is acknowledged
+    (engine/integrity/stream.py): written by the acknowledging script itself."""
+
+    stream: str
+    fields: tuple[bytes, ...]  # field, value, field, value...
+
+
+CopyOnAck = Callable[[list[Entry]], BatchCopy | None]
 
 
 _SETTLE = (resources.files("engine.workers") / "lua" / "settle.lua").read_text("utf-8")
@@ -59,8 +68,8 @@ class StreamConsumer:
     # acknowledgements of a thousand ids at once are packed in C on the hot lane
     # (engine/redis_lane.py) rather than argument by argument by redis-py
     hot: HotRedis | None = None
-    # commands that go out with each acknowledgement, in the same round trip
-    with_settle: SettleExtras | None = None
+    # a copy of each batch, written by the script that acknowledges it
+    copy_on_ack: CopyOnAck | None = None
     # read the next batch while this one is handled (the persister: its handler waits on
     # PostgreSQL, and Redis can prepare the next thousand entries meanwhile)
     read_ahead: bool = False
@@ -132,33 +141,27 @@ class StreamConsumer:
         return [e for e in entries if e[1]]
 
     async def settle(self, entries: list[Entry]) -> None:
+        """Acknowledge ``entries`` and let the stream drop them, with their copy if any: one
+        script (lua/settle.lua), one round trip."""
         ids = [entry_id for entry_id, _ in entries]
         if not ids:
             return
-        extras = self.with_settle(entries) if self.with_settle is not None else []
-        if self.trim_stored:
-            acks: list[tuple[Any, ...]] = [
-                ("EVALSHA", _settle_script(self.redis).sha, 1, self.stream, self.group, *ids)
-            ]
+        copy = self.copy_on_ack(entries) if self.copy_on_ack is not None else None
+        keys = [self.stream, self.stream if copy is None else copy.stream]
+        copy_fields = () if copy is None else copy.fields
+        args = [
+            self.group,
+            b"trim" if self.trim_stored else b"delete",
+            len(copy_fields),
+            *copy_fields,
+            *ids,
+        ]
+        script = _settle_script(self.redis)
+        if self.hot is not None:
+            # packed in C on the hot lane; a copy carries whole batches (bulky)
+            await self.hot.run_script(script, keys, args, bulky=copy is not None)
         else:
-            acks = [("XACK", self.stream, self.group, *ids), ("XDEL", self.stream, *ids)]
-        commands = extras + acks
-        try:
-            if self.hot is not None:
-                # written back to back on one connection: one round trip for all of them;
-                # the extras copy whole batches (bulky), the acknowledgements list ids
-                hot = self.hot
-                await asyncio.gather(
-                    *(hot.execute(*c, key=c[1], bulky=True) for c in extras),
-                    *(hot.execute(*c, key=self.stream) for c in acks),
-                )
-            else:
-                pipe = self.redis.pipeline(transaction=False)
-                for command in commands:
-                    pipe.execute_command(*command)
-                await pipe.execute()
-        except NoScriptError:  # a Redis restarted without its script cache: load, send again
-            await _settle_script(self.redis)(keys=[self.stream], args=[self.group, *ids])
+            await script(keys=keys, args=args)
 
     async def process(self, entries: list[Entry]) -> int:
         if entries:

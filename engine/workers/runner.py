@@ -72,7 +72,7 @@ class Workers:
                     PERSIST_GROUP,
                     self.name,
                     make_persist_handler(self.overflow, self.persister, answers),
-                    with_settle=copy_answers_to(ks.telemetry_stream(shard)),
+                    copy_on_ack=copy_answers_to(ks.telemetry_stream(shard)),
                     read_ahead=True,
                     trim_stored=True,
                 )

@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from redis.exceptions import ResponseError
 
 from engine.app import connect_redis
 from engine.redis_lane import HotRedis
-from engine.workers.consumer import Entry, StreamConsumer
+from engine.workers.consumer import BatchCopy, Entry, StreamConsumer
 from tests.conftest import ServerUrls
 from tests.waiting import idle_at_least, poll_until
 
@@ -49,8 +50,8 @@ async def test_read_ahead_with_failures_handles_every_entry_and_leaves_nothing(
             raise ConnectionError("PostgreSQL restarting")
         handled.extend(entry_id for entry_id, _ in entries)
 
-    def copy(entries: list[Entry]) -> list[tuple[Any, ...]]:
-        return [("XADD", copies, "*", "ids", b",".join(i for i, _ in entries))]
+    def copy(entries: list[Entry]) -> BatchCopy:
+        return BatchCopy(copies, (b"ids", b",".join(i for i, _ in entries)))
 
     lane = HotRedis(redis) if hot else None
     consumer = StreamConsumer(
@@ -62,7 +63,7 @@ async def test_read_ahead_with_failures_handles_every_entry_and_leaves_nothing(
         batch_size=4,
         block_ms=10,
         hot=lane,
-        with_settle=copy,
+        copy_on_ack=copy,
         read_ahead=True,
         trim_stored=trim,
     )
@@ -207,3 +208,41 @@ async def test_the_last_consumer_to_settle_trims_what_the_others_stored(redis: A
     await older.settle(held)  # nothing pending now: the newer one's entries go too
     assert await redis.xlen(stream) == 0
     await redis.delete(stream)
+
+
+@pytest.mark.parametrize("hot", [True, False], ids=["lane", "redis-py"])
+async def test_a_batch_whose_copy_fails_is_not_acknowledged(redis: Any, hot: bool) -> None:
+    """The copy and the acknowledgement are one script: when the copy cannot be written, the
+    batch stays pending (to be handled again), rather than acknowledged and never copied."""
+    stream = f"consumer-test:{{{uuid.uuid4().hex}}}:answers"
+    broken = stream.replace(":answers", ":copies")
+    await redis.set(broken, "not a stream")  # XADD to it fails with WRONGTYPE
+    written = await _fill(redis, stream, 3)
+
+    async def keep(entries: list[Entry]) -> None:
+        return None
+
+    lane = HotRedis(redis) if hot else None
+    consumer = StreamConsumer(
+        redis,
+        stream,
+        "persister",
+        "c1",
+        keep,
+        block_ms=10,
+        hot=lane,
+        copy_on_ack=lambda entries: BatchCopy(broken, (b"n", str(len(entries)).encode())),
+        trim_stored=True,
+    )
+    await consumer.ensure_group()
+    try:
+        with pytest.raises(ResponseError, match="WRONGTYPE"):
+            await consumer.run_once()
+        pending = await redis.xpending(stream, "persister")
+        assert pending["pending"] == len(written)
+        assert await redis.xlen(stream) == len(written)
+    finally:
+        await consumer.close()
+        if lane is not None:
+            await lane.close()
+        await redis.delete(stream, broken)
