@@ -14,7 +14,6 @@ import uuid
 
 import msgspec
 
-from engine.sittings.answer_stream import batches
 from engine.sittings.keys import KeySpace, shard_of
 from engine.workers.consumer import BatchCopy, CopyOnAck, Entry
 from proctoring.telemetry import ClientEvent, IpObserved
@@ -58,7 +57,6 @@ class _Head(msgspec.Struct, frozen=True):
 _enc = msgspec.msgpack.Encoder()
 _json = msgspec.json.Encoder()
 _telemetry = msgspec.msgpack.Decoder(TelemetryEntry)
-_answers = msgspec.msgpack.Decoder(list[AnswerCopy])
 _answer_batches = msgspec.msgpack.Decoder(list[AnswerBatchCopy])
 _raw_events = msgspec.json.Decoder(list[msgspec.Raw])
 _head = msgspec.json.Decoder(_Head)
@@ -79,8 +77,6 @@ def parse(fields: dict[bytes, bytes]) -> ParsedEntry | None:
             return [
                 copy for batch in _answer_batches.decode(fields[b"m"]) for copy in _expand(batch)
             ]
-        case b"a":  # copies made before answer entries held batches
-            return _answers.decode(fields[b"m"])
         case _:
             return None
 
@@ -96,17 +92,12 @@ def _expand(batch: AnswerBatchCopy) -> list[AnswerCopy]:
 
 
 def answer_batch_copies(entries: list[Entry]) -> list[AnswerBatchCopy]:
-    copies = []
-    for entry in entries:
-        fields = entry[1]
-        events = fields.get(b"e")
-        if events is None:  # an entry of the format before batches: re-encode it as one
-            (batch,) = batches([entry])
-            events = _json.encode(batch.events)
-        copies.append(
-            AnswerBatchCopy(fields[b"s"].decode(), fields[b"x"].decode(), int(fields[b"t"]), events)
+    return [
+        AnswerBatchCopy(
+            fields[b"s"].decode(), fields[b"x"].decode(), int(fields[b"t"]), fields[b"e"]
         )
-    return copies
+        for _, fields in entries
+    ]
 
 
 def copy_answers_to(stream: str) -> CopyOnAck:

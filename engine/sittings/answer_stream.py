@@ -12,10 +12,6 @@ entry, an XACK and an XDEL, and the persister a reply to parse; batches carry 1�
 (WORKLOAD.md), so this divides all of that by about three. The API encodes each event's JSON
 once (``log_record``); the script keeps it as the item's latest answer and joins those of the
 events it stored into the entry.
-
-Entries written before this format, one per event (``q`` seq, ``i`` item, ``p`` the stored
-answer, no ``e``), are still read, so a stream that holds both during an upgrade is persisted
-whole.
 """
 
 from __future__ import annotations
@@ -46,7 +42,6 @@ class LoggedBatch(msgspec.Struct, frozen=True, gc=False):
 
 _record_encoder = msgspec.json.Encoder()
 _events = msgspec.json.Decoder(list[LoggedAnswer])
-_legacy_event = msgspec.json.Decoder(LoggedAnswer)
 
 
 def log_record(event: AnswerEvent) -> bytes:
@@ -57,7 +52,7 @@ def log_record(event: AnswerEvent) -> bytes:
 
 
 def batches(entries: list[Entry]) -> Iterator[LoggedBatch]:
-    """The batches of ``entries`` in stream order, whatever format each entry has."""
+    """The batches of ``entries`` in stream order."""
     for _, fields in entries:
         yield LoggedBatch(
             fields[b"s"].decode(), fields[b"x"].decode(), int(fields[b"t"]), events_of(fields)
@@ -65,15 +60,5 @@ def batches(entries: list[Entry]) -> Iterator[LoggedBatch]:
 
 
 def events_of(fields: dict[bytes, bytes]) -> list[LoggedAnswer]:
-    """The stored events of one entry, whatever its format."""
-    encoded = fields.get(b"e")
-    if encoded is not None:
-        return _events.decode(encoded)
-    # one event per entry: the format before batches
-    stored = _legacy_event.decode(_with_item(fields[b"p"], fields[b"i"]))
-    return [LoggedAnswer(int(fields[b"q"]), stored.item, stored.response, stored.client_ts)]
-
-
-def _with_item(payload: bytes, item: bytes) -> bytes:
-    # the old payload is {"seq":…,"response":…,"client_ts":…}: add the item the entry held apart
-    return b'{"item":' + _record_encoder.encode(item.decode()) + b"," + payload.lstrip()[1:]
+    """The stored events of one entry."""
+    return _events.decode(fields[b"e"])
