@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import assert_never
 
 import msgspec
 
@@ -232,8 +233,10 @@ async def record_answers(
             raise _submitted()
         case "sitting_paused" | "device_replaced":
             raise proctoring_actions.refusal(reply.status, reply.acked_seq, reply.remaining_ms)
-        case _:
+        case "no_session" | "forbidden":
             raise not_found("sitting")
+        case unexpected:
+            assert_never(unexpected)
 
 
 async def timer(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> Timer:

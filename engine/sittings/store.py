@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import msgspec
 
@@ -19,15 +19,34 @@ def _script(name: str) -> str:
     return (resources.files("engine.sittings") / "lua" / f"{name}.lua").read_text("utf-8")
 
 
+_R = TypeVar("_R", bound=msgspec.Struct)
+# Every reply the scripts can give, by name: a reply outside these is a script and code out of
+# step, raised as an error (a 500, logged) at the adapter, never mistaken for a refusal.
+SessionState = Literal["active", "submitted"]
+StartState = Literal[SessionState, "exam_not_open", "exam_closed"]
+AnswerStatus = Literal[
+    "ok",
+    "no_session",
+    "forbidden",
+    "sitting_submitted",
+    "device_replaced",
+    "sitting_paused",
+    "time_expired",
+    "rate_limited",
+    "navigation_linear",
+]
+SubmitState = Literal[SessionState, "no_session", "forbidden", "not_due"]
+
+
 class StartReply(msgspec.Struct, frozen=True, array_like=True):
-    state: str
+    state: StartState
     started_ms: int
     deadline_ms: int
     now_ms: int
 
 
 class AnswerReply(msgspec.Struct, frozen=True, array_like=True):
-    status: str
+    status: AnswerStatus
     acked_seq: int
     remaining_ms: int
     # rate_limited: ms until the batch fits the budget; navigation_linear: the refused seq
@@ -50,7 +69,7 @@ NO_BUDGET = AnswerBudget()
 
 
 class SubmitReply(msgspec.Struct, frozen=True, array_like=True):
-    state: str
+    state: SubmitState
     submitted_ms: int
 
 
@@ -79,6 +98,11 @@ def _seq(event: AnswerEvent) -> int:
 
 def _first_seq(pair: tuple[AnswerEvent, int]) -> int:
     return pair[0].seq
+
+
+def _reply(kind: type[_R], fields: list[Any]) -> _R:
+    """A script's reply as its Struct, its status checked against the ones it may have."""
+    return msgspec.convert(fields, kind)
 
 
 def _text(value: Any) -> str:
@@ -144,7 +168,7 @@ class SittingStore:
                 known_deadline_ms,
             ],
         )
-        return StartReply(_text(raw[0]), int(raw[1] or 0), int(raw[2] or 0), int(raw[3]))
+        return _reply(StartReply, [_text(raw[0]), int(raw[1] or 0), int(raw[2] or 0), int(raw[3])])
 
     async def record_answers(
         self,
@@ -178,14 +202,16 @@ class SittingStore:
             args.extend((event.seq, event.item, record))
         args.extend(tail)
         raw = await self.hot.run_script(self._answer, [k.session, k.answers, k.stream], args)
-        return AnswerReply(_text(raw[0]), int(raw[1]), int(raw[2]), *(int(v) for v in raw[3:5]))
+        return _reply(
+            AnswerReply, [_text(raw[0]), int(raw[1]), int(raw[2]), *(int(v) for v in raw[3:5])]
+        )
 
     async def submit(self, sitting_id: uuid.UUID, student_id: str, reason: str) -> SubmitReply:
         k = self.keys.for_sitting(sitting_id)
         raw = await self.hot.run_script(
             self._submit, [k.session, k.deadlines, k.grading], [str(sitting_id), student_id, reason]
         )
-        return SubmitReply(_text(raw[0]), int(raw[1] or 0))
+        return _reply(SubmitReply, [_text(raw[0]), int(raw[1] or 0)])
 
     async def view(self, sitting_id: uuid.UUID, *, with_answers: bool) -> SessionView | None:
         """Session fields, the server clock and (optionally) the latest answers: one round trip."""
