@@ -91,6 +91,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             ),
         )
         await svc.cpu.warm()
+        # the workers consume every shard a sitting may be on (engine/sittings/keys.py)
+        await svc.keyspace.record_shard_count(redis)
         yield svc
     finally:
         if svc is not None:

@@ -32,7 +32,7 @@ from engine.scheduling.repository_seats import (
 )
 from engine.scheduling.warmup import announce
 from engine.services import Services
-from engine.sittings.keys import shard_of
+from engine.sittings.keys import new_sitting_id, shard_of
 
 
 async def prepare_in_transaction(
@@ -58,7 +58,7 @@ async def prepare_in_transaction(
         [p["student_id"] for p in placed],
         actor_id,
     )
-    ids = [uuid.uuid4() for _ in placed]
+    ids = [new_sitting_id(shards) for _ in placed]
     status = await conn.execute(
         INSERT_SITTINGS,
         ids,

@@ -16,7 +16,7 @@ from engine.services import Services
 from engine.sittings import answer_checks, proctoring_actions
 from engine.sittings.deadlines import remaining_ms
 from engine.sittings.grader import grade_sitting
-from engine.sittings.keys import shard_of
+from engine.sittings.keys import new_sitting_id, shard_of
 from engine.sittings.models import (
     AnswerAck,
     AnswerBatch,
@@ -78,7 +78,7 @@ async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID)
         exam, access = await sitting_access.for_student(conn, exam, principal)
         row = await conn.fetchrow(SITTING_OF_STUDENT, exam_id, principal.user_id)
         if row is None:
-            new_id = uuid.uuid4()
+            new_id = new_sitting_id(svc.settings.stream_shards)
             await conn.execute(
                 INSERT_SITTING,
                 new_id,

@@ -63,7 +63,7 @@ class Workers:
         assert self.overflow is not None
         found = []
         live = LiveAnalyser(self.svc)  # integrity: telemetry and answer copies (engine/integrity)
-        for shard in range(ks.shards):
+        for shard in range(ks.consumed_shards):
             answers, grading = ks.answer_stream(shard), ks.grading_stream(shard)
             found.append(
                 StreamConsumer(

@@ -18,7 +18,7 @@ async def sweep_once(store: SittingStore, keyspace: KeySpace, limit: int = 1000)
     seconds, micros = await store.redis.time()
     now_ms = int(seconds) * 1000 + int(micros) // 1000
     submitted = 0
-    for shard in range(keyspace.shards):
+    for shard in range(keyspace.consumed_shards):
         due = await store.redis.zrangebyscore(
             keyspace.deadline_set(shard), "-inf", now_ms, start=0, num=limit
         )
