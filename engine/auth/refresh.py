@@ -47,9 +47,10 @@ class Rotated(msgspec.Struct, frozen=True):
 
 
 class TokenReused(Problem):
-    """A spent token came back; the caller revokes ``family_id`` (after its transaction)."""
+    """A spent token came back; the caller revokes ``family_id`` (after its transaction) and
+    the access tokens of ``device``, the sign-in the family belongs to."""
 
-    def __init__(self, family_id: uuid.UUID) -> None:
+    def __init__(self, family_id: uuid.UUID, device: str) -> None:
         super().__init__(
             401,
             "refresh_token_reused",
@@ -58,6 +59,7 @@ class TokenReused(Problem):
             "signed out on every device that shared it; sign in again",
         )
         self.family_id = family_id
+        self.device = device
 
 
 async def revoke_family(conn: Any, family_id: uuid.UUID) -> None:
@@ -119,7 +121,7 @@ async def rotate(conn: Any, raw: str, ttl_s: int) -> Rotated:
     if row["expires_at"] <= datetime.now(UTC):
         raise _invalid("the token has expired; sign in again")
     if row["used_at"] is not None:
-        raise TokenReused(row["family_id"])
+        raise TokenReused(row["family_id"], row["device"])
     await conn.execute(MARK_USED, parts[0])
     token = await issue(conn, row["user_id"], row["device"], ttl_s, row["family_id"])
     return Rotated(row["user_id"], row["org_id"], row["role"], row["device"], token)

@@ -144,8 +144,14 @@ async def refresh_tokens(svc: Services, auth: Any, data: RefreshRequest, ip: str
     except refresh.NotOurs:
         raise  # a guess: it stays counted
     except refresh.TokenReused as reused:
+        # whoever holds the copy may already hold a fresh access token of this sign-in: the
+        # device's access tokens stop too, at once, not when they expire
         async with svc.pool.acquire() as conn:
             await refresh.revoke_family(conn, reused.family_id)
+        if reused.device:
+            await revocation.revoke(
+                svc.redis, svc.settings.redis_namespace, [revocation.device_subject(reused.device)]
+            )
         await limits.succeeded(reservation)
         raise
     except Problem:

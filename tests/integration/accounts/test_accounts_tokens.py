@@ -76,9 +76,14 @@ async def test_refresh_rotates_and_a_reused_token_revokes_the_family(
         return str(claims["extras"]["dev"])
 
     assert device(second) == device(first)  # the same sign-in, so the same device
-    # the spent token comes back: theft is assumed and the whole family dies
+    fresh = {"Authorization": f"Bearer {second['access_token']}"}
+    assert (await client.get("/v1/me", headers=fresh)).status_code == 200
+    # the spent token comes back: theft is assumed and the whole family dies, with the access
+    # token the rotation handed out (whoever copied the token may hold it)
     r = await client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert r.status_code == 401 and r.json()["code"] == "refresh_token_reused"
+    r = await client.get("/v1/me", headers=fresh)
+    assert (r.status_code, r.json()["code"]) == (401, "unauthorized")
     r = await client.post("/v1/auth/refresh", json={"refresh_token": second["refresh_token"]})
     assert r.status_code == 401 and r.json()["code"] == "invalid_refresh_token"
     r = await client.post("/v1/auth/refresh", json={"refresh_token": "garbage"})
