@@ -57,10 +57,32 @@ DEFAULT_CLASSES: dict[JobClass, tuple[Lane, int]] = {
     "calibration": ("analysis", 2),
 }
 RETRY_AFTER_S = 5
+# the longest a job of each class may run in a worker before its lane is restarted: far above
+# what real work takes (bench/bench_grading.py: a 150-item sitting in milliseconds; an exam's
+# forensics in seconds), so only a runaway job (a pathological input, a bug) meets it
+DEFAULT_TIME_LIMITS_S: dict[JobClass, float] = {
+    "grading": 120.0,
+    "statistics": 900.0,
+    "forensics": 1800.0,
+    "calibration": 1800.0,
+}
 
 JOBS_ADMITTED = Gauge("ujian_cpu_jobs_admitted", "CPU jobs running or queued", ["job_class"])
 JOBS_REFUSED = Counter("ujian_cpu_jobs_refused_total", "CPU jobs refused as busy", ["job_class"])
 JOBS_DONE = Counter("ujian_cpu_jobs_done_total", "CPU jobs finished", ["job_class"])
+JOBS_STOPPED = Counter(
+    "ujian_cpu_jobs_stopped_total", "CPU jobs stopped at their time limit", ["job_class"]
+)
+
+
+def stopped(job_class: str, limit_s: float) -> Problem:
+    return Problem(
+        503,
+        "job_time_limit",
+        "The work took too long and was stopped",
+        f"a {job_class} job ran past its limit of {limit_s:g} s; it was stopped so that it "
+        "cannot hold the server's workers",
+    )
 
 
 def busy(job_class: str) -> Problem:
@@ -129,6 +151,9 @@ class CpuJobs:
     grading_workers: int = 1
     analysis_workers: int = 1
     classes: dict[JobClass, tuple[Lane, int]] = field(default_factory=lambda: dict(DEFAULT_CLASSES))
+    time_limits_s: dict[JobClass, float] = field(
+        default_factory=lambda: dict(DEFAULT_TIME_LIMITS_S)
+    )
     _pools: dict[Lane, concurrent.futures.ProcessPoolExecutor] = field(default_factory=dict)
     _admission: dict[JobClass, _Admission] = field(default_factory=dict)
 
@@ -205,7 +230,19 @@ class CpuJobs:
                 return fn(*args)
             future = pool.submit(fn, *args)
             try:
-                return await asyncio.wrap_future(future)
+                return await asyncio.wait_for(
+                    asyncio.wrap_future(future), self.time_limits_s[job_class]
+                )
+            except TimeoutError:
+                # a process cannot be interrupted mid-job: the lane's workers are replaced, and
+                # the other jobs they held fail as if a worker had died (each is idempotent and
+                # run again by its caller or stream)
+                log.error(
+                    "a %s job ran past its time limit; restarting the %s lane", job_class, lane
+                )
+                JOBS_STOPPED.labels(job_class).inc()
+                self._stop_lane(lane)
+                raise stopped(job_class, self.time_limits_s[job_class]) from None
             except asyncio.CancelledError:
                 future.cancel()  # still queued: it never runs (a running one finishes unseen)
                 raise
@@ -229,11 +266,16 @@ class CpuJobs:
         job is idempotent and its caller or stream runs it again). Terminated rather than
         waited for: under granian a worker process left to its stop sentinel was seen never
         to get it, and the server's worker then hung at exit joining it."""
-        for pool in self._pools.values():
-            # the executor keeps no public handle on its processes before Python 3.14, and
-            # drops this one when it shuts down: taken first
-            processes: dict[int, Any] = dict(getattr(pool, "_processes", None) or {})
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes.values():
-                process.terminate()
-        self._pools.clear()
+        for lane in list(self._pools):
+            self._stop_lane(lane)
+
+    def _stop_lane(self, lane: Lane) -> None:
+        pool = self._pools.pop(lane, None)
+        if pool is None:
+            return
+        # the executor keeps no public handle on its processes before Python 3.14, and drops
+        # this one when it shuts down: taken first
+        processes: dict[int, Any] = dict(getattr(pool, "_processes", None) or {})
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes.values():
+            process.terminate()

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,6 +22,7 @@ from tests.integration import conftest as integration
 from tests.integration.conftest import RIGHT_ANSWERS, Api, School
 from tests.security import threaded_server as served
 from tests.security.threaded_server import LiveServer, bearer
+from tests.waiting import poll_until
 
 settings, svc, client, school = (
     integration.settings,
@@ -198,3 +201,30 @@ async def test_instant_grading_scores_in_the_grading_lane(api: Api, school: Scho
     assert r.status_code == 200 and r.json()["state"] == "graded", r.text
     assert r.json()["result"]["points"] == 4.0
     assert _metric("ujian_cpu_jobs_done_total", job_class="grading") == done + 1
+
+
+async def test_a_runaway_job_is_stopped_at_its_time_limit_and_its_lane_starts_afresh() -> None:
+    """A job past its class's time limit is stopped (its worker process ended, a problem
+    raised) instead of holding the lane for good; the next job gets a fresh worker."""
+    jobs = CpuJobs(grading_workers=0, analysis_workers=1)
+    jobs.time_limits_s["forensics"] = 1.0
+    await jobs.warm()
+    try:
+        worker = await jobs.run("statistics", os.getpid)
+        with pytest.raises(Problem) as stopped:
+            await jobs.run("forensics", time.sleep, 3600)
+        assert (stopped.value.status, stopped.value.code) == (503, "job_time_limit")
+        await poll_until(lambda: not _alive(worker), 10)
+        fresh = await jobs.run("statistics", os.getpid)
+        assert fresh != worker and _alive(fresh)
+        assert await jobs.run("statistics", pow, 2, 10) == 1024
+    finally:
+        jobs.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
