@@ -91,19 +91,30 @@ async def _plan(conn: Any, org_id: uuid.UUID, rows: list[EnrolmentRow]) -> Plan:
     return plan
 
 
-async def _apply(svc: Services, conn: Any, org_id: uuid.UUID, plan: Plan) -> int:
+async def _hash_passwords(
+    svc: Services, rows: list[EnrolmentRow], done: dict[int, str] | None = None
+) -> dict[int, str]:
+    """Each new student's password hash by file line (those in ``done`` are kept). In the
+    bulk pool: a thousand hashes queue there, not in front of everyone's sign-in."""
+    done = dict(done or {})
+    todo = [r for r in rows if r.line not in done]
+    passwords = passwords_for(svc.settings)
+    hashes = await asyncio.gather(
+        *(
+            passwords.hash_bulk(r.password) if r.password else asyncio.sleep(0, UNUSABLE_HASH)
+            for r in todo
+        )
+    )
+    done.update(zip((r.line for r in todo), hashes, strict=True))
+    return done
+
+
+async def _apply(conn: Any, org_id: uuid.UUID, plan: Plan, password_hashes: dict[int, str]) -> int:
     names = sorted({r.class_name for r in plan.create} | {r.class_name for _, r in plan.update})
     before: int = await conn.fetchval("SELECT count(*) FROM classes WHERE org_id = $1", org_id)
     await conn.execute(INSERT_CLASSES, org_id, names)
     class_ids = {r["name"]: r["id"] for r in await conn.fetch(CLASS_IDS, org_id)}
-    passwords = passwords_for(svc.settings)
-    # the bulk pool: a thousand hashes queue there, not in front of everyone's sign-in
-    hashes = await asyncio.gather(
-        *(
-            passwords.hash_bulk(r.password) if r.password else asyncio.sleep(0, UNUSABLE_HASH)
-            for r in plan.create
-        )
-    )
+    hashes = [password_hashes[r.line] for r in plan.create]
     await conn.executemany(
         INSERT_STUDENT,
         [
@@ -144,35 +155,45 @@ async def import_students(
                 "The request is not valid",
                 "students are enrolled at a school, not at an organiser",
             )
-        async with conn.transaction():
-            # two imports of one school wait for each other, so a file sent twice at once
-            # still creates each student once
-            await conn.execute(LOCK_ORG, str(org_id))
-            plan = await _plan(conn, org_id, parsed.rows)
-            errors = sorted(parsed.errors + plan.errors, key=lambda e: (e.line, e.column or ""))
-            report = EnrolmentReport(
-                dry_run=dry_run,
-                rows=parsed.count,
-                errors=errors,
-                created=len(plan.create),
-                updated=len(plan.update),
-                unchanged=plan.unchanged,
-            )
-            if errors or dry_run:
-                return report
-            classes_created = await _apply(svc, conn, org_id, plan)
-            await audit.record(
-                conn,
-                actor,
-                "enrolment.import",
-                org_id=org_id,
-                target=org_id,
-                detail={
-                    "rows": parsed.count,
-                    "created": len(plan.create),
-                    "updated": len(plan.update),
-                },
-            )
+        # the new students' passwords are hashed before the transaction, holding no lock and
+        # no connection (a big file's hashes take minutes): planned once to know whom to hash,
+        # and again under the school's lock, where only a student enrolled meanwhile by
+        # another import could still need a hash
+        provisional = await _plan(conn, org_id, parsed.rows)
+    hashed: dict[int, str] = {}
+    if not dry_run and not parsed.errors and not provisional.errors:
+        hashed = await _hash_passwords(svc, provisional.create)
+    async with svc.pool.acquire() as conn, conn.transaction():
+        # two imports of one school wait for each other, so a file sent twice at once
+        # still creates each student once
+        await conn.execute(LOCK_ORG, str(org_id))
+        plan = await _plan(conn, org_id, parsed.rows)
+        errors = sorted(parsed.errors + plan.errors, key=lambda e: (e.line, e.column or ""))
+        report = EnrolmentReport(
+            dry_run=dry_run,
+            rows=parsed.count,
+            errors=errors,
+            created=len(plan.create),
+            updated=len(plan.update),
+            unchanged=plan.unchanged,
+        )
+        if errors or dry_run:
+            return report
+        if any(r.line not in hashed for r in plan.create):
+            hashed = await _hash_passwords(svc, plan.create, hashed)
+        classes_created = await _apply(conn, org_id, plan, hashed)
+        await audit.record(
+            conn,
+            actor,
+            "enrolment.import",
+            org_id=org_id,
+            target=org_id,
+            detail={
+                "rows": parsed.count,
+                "created": len(plan.create),
+                "updated": len(plan.update),
+            },
+        )
     return msgspec.structs.replace(report, classes_created=classes_created, stored=True)
 
 
