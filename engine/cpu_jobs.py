@@ -40,7 +40,7 @@ from typing import Any, Literal, TypeVar
 
 from prometheus_client import Counter, Gauge
 
-from engine.problems import Problem
+from engine.kernel.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,8 @@ JOBS_REFUSED = Counter("ujian_cpu_jobs_refused_total", "CPU jobs refused as busy
 JOBS_DONE = Counter("ujian_cpu_jobs_done_total", "CPU jobs finished", ["job_class"])
 
 
-def busy(job_class: str) -> Problem:
-    return Problem(
+def busy(job_class: str) -> DomainError:
+    return DomainError(
         503,
         "busy",
         "The server is busy with this kind of work",

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import msgspec
 
 from engine.accounts import sitting_access
-from engine.auth.principal import Principal
 from engine.exams.repository import ExamRepository
-from engine.problems import Problem, conflict, not_found, validation_failed
+from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
+from engine.kernel.principal import Principal
 from engine.services import Services
 from engine.sittings import answer_checks, proctoring_actions
 from engine.sittings.deadlines import remaining_ms
@@ -48,8 +48,8 @@ def _dt(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
-def _time_expired(acked: int, remaining: int) -> Problem:
-    return Problem(
+def _time_expired(acked: int, remaining: int) -> DomainError:
+    return DomainError(
         409,
         "time_expired",
         "Time is up",
@@ -58,7 +58,7 @@ def _time_expired(acked: int, remaining: int) -> Problem:
     )
 
 
-def _submitted() -> Problem:
+def _submitted() -> DomainError:
     return conflict(
         "sitting_submitted",
         "This sitting is already submitted",
@@ -262,7 +262,7 @@ async def submit(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> 
             graded = await grade_sitting(
                 svc.pool, svc.store, svc.keys, sitting_id, svc.cpu, wait=False
             )
-        except Problem as busy:
+        except DomainError as busy:
             if busy.code != "busy":
                 raise
             # the grading lane is full: the submit stands, the grader's stream grades it
@@ -285,7 +285,7 @@ async def result(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> 
         ):
             raise not_found("sitting")
         if not row["instant_results"] and row["state"] == "graded":
-            raise Problem(
+            raise DomainError(
                 403,
                 "results_not_released",
                 "Results are not released yet",

@@ -14,7 +14,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from engine.cpu_jobs import CpuJobs
-from engine.problems import Problem
+from engine.kernel.errors import DomainError
 from engine.services import Services
 from tests.integration import conftest as integration
 from tests.integration.conftest import RIGHT_ANSWERS, Api, School
@@ -165,7 +165,7 @@ async def test_a_full_lane_refuses_requests_and_queues_background_work() -> None
         await asyncio.sleep(0)  # let it be admitted
         assert cpu.admitted("forensics") == 1
         refused = _metric("ujian_cpu_jobs_refused_total", job_class="forensics")
-        with pytest.raises(Problem) as busy:
+        with pytest.raises(DomainError) as busy:
             await cpu.run("forensics", sum, range(10))
         assert busy.value.status == 503 and busy.value.code == "busy"
         assert busy.value.headers and "Retry-After" in busy.value.headers
