@@ -27,7 +27,8 @@ from engine.auth.tokens import build_jwt_auth
 from engine.cpu_jobs import CpuJobs
 from engine.db import create_pool, migrate
 from engine.loadtest.floor import bench_routes
-from engine.metrics import paper_cache_collector, prometheus_config
+from engine.metrics import paper_cache_collector
+from engine.metrics_endpoint import prometheus_config
 from engine.overflow.http_load import count_in_flight, http_in_flight
 from engine.overflow.wiring import Overflow
 from engine.problems import EXCEPTION_HANDLERS

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from engine import metrics
 from engine.accounts import sitting_access
 from engine.exams.repository import ExamRepository
 from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
@@ -209,8 +210,11 @@ async def record_answers(
     reply = await svc.store.record_answers(
         sitting_id, str(principal.user_id), batch.events, principal.device, places
     )
+    metrics.answer_batches.labels(reply.status).inc()
     match reply.status:
         case "ok":
+            # duplicates of stored events are acknowledged again; events after a gap are not
+            metrics.answer_events.inc(sum(e.seq <= reply.acked_seq for e in batch.events))
             return AnswerAck(acked_seq=reply.acked_seq, remaining_ms=max(0, reply.remaining_ms))
         case "rate_limited":
             raise answer_checks.rate_limited(reply.acked_seq, reply.detail)
