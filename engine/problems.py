@@ -21,6 +21,7 @@ from engine.kernel.errors import (
 
 __all__ = [
     "EXCEPTION_HANDLERS",
+    "JsonBodyRequest",
     "Problem",
     "ProblemDocument",
     "conflict",
@@ -122,34 +123,19 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     return _render(request, doc, None)
 
 
-def _raised_decoding_a_body(exc: BaseException) -> bool:
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_name == "decode_json":
-            return True
-        tb = tb.tb_next
-    return False
+class JsonBodyRequest(Request[Any, Any, Any]):
+    """The app's request: a JSON body nested deeper than the decoder's recursion limit, or a
+    string of invalid UTF-8, is the client's body, not our bug, so it is refused like any
+    other undecodable body (400 ``validation_failed``). msgspec raises these two instead of its
+    DecodeError, which Litestar's decoding does not catch (found by the bad-input tests)."""
 
-
-def handle_undecodable(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    """JSON nested deeper than the decoder's recursion limit, or a string of invalid UTF-8,
-    is the client's body, not our bug: a 400 like any other undecodable body (the decoder
-    raises these two instead of its DecodeError; found by the bad-input tests)."""
-    if not _raised_decoding_a_body(exc):
-        return handle_unexpected(request, exc)
-    detail = (
-        "the JSON body is nested too deeply"
-        if isinstance(exc, RecursionError)
-        else "the JSON body is not valid UTF-8"
-    )
-    doc = ProblemDocument(
-        type=PROBLEM_TYPE_BASE + "validation_failed",
-        title="The request is not valid",
-        status=400,
-        code="validation_failed",
-        detail=detail,
-    )
-    return _render(request, doc, None)
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except RecursionError:
+            raise validation_failed("the JSON body is nested too deeply") from None
+        except UnicodeDecodeError:
+            raise validation_failed("the JSON body is not valid UTF-8") from None
 
 
 def handle_data_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
@@ -206,8 +192,6 @@ EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     **dict.fromkeys(UNAVAILABLE_ERRORS, handle_unavailable),
     DomainError: handle_problem,
     HTTPException: handle_http_exception,
-    RecursionError: handle_undecodable,
-    UnicodeDecodeError: handle_undecodable,
     asyncpg.exceptions.DataError: handle_data_error,
     Exception: handle_unexpected,
 }
