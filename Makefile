@@ -25,6 +25,7 @@ lint: $(BIN)/.installed
 # the layer rules of docs/architecture.md, as import contracts (pyproject.toml [tool.importlinter])
 contracts: $(BIN)/.installed
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python docs/layer_table.py --check
 
 # names nothing uses; what looks unused but is reached by a framework is in vulture_allowlist.py
 deadcode: $(BIN)/.installed

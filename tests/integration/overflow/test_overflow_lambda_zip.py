@@ -24,6 +24,9 @@ from tests.integration.conftest import School
 from tests.integration.overflow.conftest import cluster, submitted_sittings
 from tests.integration.overflow.test_overflow_lambda_path import graded
 
+# builds the zip with its wheels (pip downloads them) and a virtualenv: about a minute
+pytestmark = pytest.mark.slow
+
 REPO = str(Path(__file__).resolve().parents[3])
 
 INVOKE = """
