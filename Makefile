@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CHECKOV_VENV := build/checkov-venv
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: run test lint typecheck unit clean
+.PHONY: run test lint contracts deadcode typecheck unit clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,15 @@ run: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# the layer rules of docs/architecture.md, as import contracts (pyproject.toml [tool.importlinter])
+contracts: $(BIN)/.installed
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python docs/layer_table.py --check
+
+# names nothing uses; what looks unused but is reached by a framework is in vulture_allowlist.py
+deadcode: $(BIN)/.installed
+	$(BIN)/vulture
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
@@ -36,11 +45,11 @@ $(CHROMIUM):
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "the browser tests need Chromium: sudo apt-get install chromium" >&2; exit 1; fi
 
-test: lint typecheck $(CHECKOV) $(CHROMIUM)
+test: lint contracts deadcode typecheck $(CHECKOV) $(CHROMIUM)
 	INFRA_CHECKOV=$(CURDIR)/$(CHECKOV) $(BIN)/python -m pytest
 
 unit: $(BIN)/.installed
 	$(BIN)/python -m pytest tests/unit
 
 clean:
-	rm -rf $(VENV) build .ujian .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .ujian .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

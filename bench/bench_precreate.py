@@ -47,8 +47,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.auth.principal import Principal
 from engine.auth.tokens import build_jwt_auth, issue_access_token, new_device_id
+from engine.kernel.principal import Principal
 from engine.loadtest.client import Api
 from engine.loadtest.harness import Cluster
 from engine.loadtest.seed import PASSWORD, seed_users, sign_in

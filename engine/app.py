@@ -27,10 +27,11 @@ from engine.auth.tokens import build_jwt_auth
 from engine.cpu_jobs import CpuJobs
 from engine.db import create_pool, migrate
 from engine.loadtest.floor import bench_routes
-from engine.metrics import paper_cache_collector, prometheus_config
+from engine.metrics import paper_cache_collector
+from engine.metrics_endpoint import prometheus_config
 from engine.overflow.http_load import count_in_flight, http_in_flight
 from engine.overflow.wiring import Overflow
-from engine.problems import EXCEPTION_HANDLERS
+from engine.problems import EXCEPTION_HANDLERS, JsonBodyRequest
 from engine.routes import ROUTE_HANDLERS, WORKER_ROUTE_HANDLERS
 from engine.scheduling.warmup import Warmup
 from engine.services import Services
@@ -165,6 +166,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Litestar:
         guards=[enforce_policy],
         middleware=[count_in_flight, prometheus_config.middleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_class=JsonBodyRequest,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Ujian",

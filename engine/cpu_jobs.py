@@ -40,7 +40,7 @@ from typing import Any, Literal, TypeVar
 
 from prometheus_client import Counter, Gauge
 
-from engine.problems import Problem
+from engine.kernel.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,8 @@ JOBS_STOPPED = Counter(
 )
 
 
-def stopped(job_class: str, limit_s: float) -> Problem:
-    return Problem(
+def stopped(job_class: str, limit_s: float) -> DomainError:
+    return DomainError(
         503,
         "job_time_limit",
         "The work took too long and was stopped",
@@ -85,8 +85,8 @@ def stopped(job_class: str, limit_s: float) -> Problem:
     )
 
 
-def busy(job_class: str) -> Problem:
-    return Problem(
+def busy(job_class: str) -> DomainError:
+    return DomainError(
         503,
         "busy",
         "The server is busy with this kind of work",

@@ -10,9 +10,9 @@ from typing import Any
 import msgspec
 
 from engine.auth.passwords import hash_password
-from engine.auth.principal import Principal
 from engine.exams.models import ExamCreate, SectionCreate
 from engine.exams.service import assign_exam, create_exam, create_item, publish_exam
+from engine.kernel.principal import Principal
 from engine.services import Services
 from question_bank.items import ItemCreate
 

@@ -1,7 +1,9 @@
-"""Prometheus metrics: request latency from Litestar's middleware plus the engine's own.
+"""The engine's Prometheus metrics: what the answer path, the persister, the graders and the
+sweeper count, and the backlog the workers sample (engine/workers/backlog.py).
 
-Paths are grouped by route template, so a sitting id never becomes a label value. With several
-server processes, set PROMETHEUS_MULTIPROC_DIR so the scrape sums them.
+Only prometheus_client here, so the workers and the overflow Lambda count without importing the
+web framework; ``engine/metrics_endpoint.py`` serves them at ``/metrics`` with Litestar's request
+metrics. With several server processes, set PROMETHEUS_MULTIPROC_DIR so the scrape sums them.
 """
 
 from __future__ import annotations
@@ -9,29 +11,35 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from prometheus_client import REGISTRY, Counter
+from prometheus_client import REGISTRY, Counter, Gauge
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from engine.auth.policy import PUBLIC
-
 PREFIX = "ujian"
 
-prometheus_config = PrometheusConfig(
-    app_name="ujian",
-    prefix=PREFIX,
-    group_path=True,
-    exclude=["^/metrics", "^/health"],
+answer_events = Counter(
+    f"{PREFIX}_answer_events_total", "Answer events acknowledged (in batches the script stored)"
 )
-
-answer_events = Counter(f"{PREFIX}_answer_events_total", "Answer events received in batches")
-answer_batches = Counter(f"{PREFIX}_answer_batches_total", "Answer batches by outcome", ["outcome"])
+answer_batches = Counter(
+    f"{PREFIX}_answer_batches_total", "Answer batches by the answer script's outcome", ["outcome"]
+)
 persisted_rows = Counter(
     f"{PREFIX}_persisted_answer_rows_total", "Answer stream entries copied to PostgreSQL"
 )
 graded_sittings = Counter(f"{PREFIX}_graded_sittings_total", "Sittings graded", ["submitted_by"])
 auto_submitted = Counter(f"{PREFIX}_auto_submitted_total", "Sittings submitted by the sweeper")
+
+# sampled by the workers every few seconds (engine/workers/backlog.py), summed over the shards
+stream_length = Gauge(
+    f"{PREFIX}_stream_length", "Entries in the Redis streams, by stream kind", ["stream"]
+)
+persister_lag = Gauge(
+    f"{PREFIX}_persister_lag_seconds",
+    "Age of the oldest answer not yet in PostgreSQL (0 when every answer is stored)",
+)
+grading_queue_depth = Gauge(
+    f"{PREFIX}_grading_queue_depth", "Grading jobs not yet delivered to a grader or not yet done"
+)
 
 
 class PaperCacheCollector(Collector):
@@ -55,9 +63,3 @@ class PaperCacheCollector(Collector):
 
 paper_cache_collector = PaperCacheCollector()
 REGISTRY.register(paper_cache_collector)
-
-
-class MetricsController(PrometheusController):
-    path = "/metrics"
-    tags = ["operations"]
-    opt = PUBLIC  # who may call: engine/auth/policy.py

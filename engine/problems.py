@@ -11,6 +11,25 @@ import redis.exceptions
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from engine.kernel.errors import (
+    DomainError,
+    conflict,
+    forbidden,
+    not_found,
+    validation_failed,
+)
+
+__all__ = [
+    "EXCEPTION_HANDLERS",
+    "JsonBodyRequest",
+    "Problem",
+    "ProblemDocument",
+    "conflict",
+    "forbidden",
+    "not_found",
+    "validation_failed",
+]
+
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -28,44 +47,9 @@ class ProblemDocument(msgspec.Struct, omit_defaults=True):
     extra: dict[str, Any] | None = None
 
 
-class Problem(Exception):
-    """An error the API reports to the client as a problem document."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        title: str,
-        detail: str | None = None,
-        *,
-        extra: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail or title)
-        self.status = status
-        self.code = code
-        self.title = title
-        self.detail = detail
-        self.extra = extra
-        self.headers = headers
-
-
-# The errors named across the API, so a code is spelled one way everywhere.
-def not_found(what: str) -> Problem:
-    return Problem(404, "not_found", "Not found", f"{what} does not exist or is not yours to see")
-
-
-def forbidden(detail: str) -> Problem:
-    return Problem(403, "forbidden", "Forbidden", detail)
-
-
-def validation_failed(detail: str, errors: list[dict[str, Any]] | None = None) -> Problem:
-    extra = {"errors": errors} if errors else None
-    return Problem(400, "validation_failed", "The request is not valid", detail, extra=extra)
-
-
-def conflict(code: str, title: str, detail: str | None = None) -> Problem:
-    return Problem(409, code, title, detail)
+# The kernel's refusals under the name the controllers have always used: a Problem is a
+# DomainError on its way to becoming a problem document (handle_problem below).
+Problem = DomainError
 
 
 _CODES_BY_STATUS = {
@@ -92,7 +76,7 @@ def _render(
     )
 
 
-def handle_problem(request: Request[Any, Any, Any], exc: Problem) -> Response[bytes]:
+def handle_problem(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
     errors = exc.extra.get("errors") if exc.extra else None
     extra = {k: v for k, v in (exc.extra or {}).items() if k != "errors"} or None
     doc = ProblemDocument(
@@ -139,34 +123,19 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     return _render(request, doc, None)
 
 
-def _raised_decoding_a_body(exc: BaseException) -> bool:
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_name == "decode_json":
-            return True
-        tb = tb.tb_next
-    return False
+class JsonBodyRequest(Request[Any, Any, Any]):
+    """The app's request: a JSON body nested deeper than the decoder's recursion limit, or a
+    string of invalid UTF-8, is the client's body, not our bug, so it is refused like any
+    other undecodable body (400 ``validation_failed``). msgspec raises these two instead of its
+    DecodeError, which Litestar's decoding does not catch (found by the bad-input tests)."""
 
-
-def handle_undecodable(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    """JSON nested deeper than the decoder's recursion limit, or a string of invalid UTF-8,
-    is the client's body, not our bug: a 400 like any other undecodable body (the decoder
-    raises these two instead of its DecodeError; found by the bad-input tests)."""
-    if not _raised_decoding_a_body(exc):
-        return handle_unexpected(request, exc)
-    detail = (
-        "the JSON body is nested too deeply"
-        if isinstance(exc, RecursionError)
-        else "the JSON body is not valid UTF-8"
-    )
-    doc = ProblemDocument(
-        type=PROBLEM_TYPE_BASE + "validation_failed",
-        title="The request is not valid",
-        status=400,
-        code="validation_failed",
-        detail=detail,
-    )
-    return _render(request, doc, None)
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except RecursionError:
+            raise validation_failed("the JSON body is nested too deeply") from None
+        except UnicodeDecodeError:
+            raise validation_failed("the JSON body is not valid UTF-8") from None
 
 
 def handle_data_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
@@ -221,10 +190,8 @@ UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
 
 EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     **dict.fromkeys(UNAVAILABLE_ERRORS, handle_unavailable),
-    Problem: handle_problem,
+    DomainError: handle_problem,
     HTTPException: handle_http_exception,
-    RecursionError: handle_undecodable,
-    UnicodeDecodeError: handle_undecodable,
     asyncpg.exceptions.DataError: handle_data_error,
     Exception: handle_unexpected,
 }

@@ -19,7 +19,7 @@ from engine.auth.routes import AuthController
 from engine.exams.routes import ExamController
 from engine.health import live, ready
 from engine.integrity.routes import ExamIntegrityController, FlagController, TelemetryController
-from engine.metrics import MetricsController
+from engine.metrics_endpoint import MetricsController
 from engine.overflow.routes import OverflowController
 from engine.scheduling.routes import (
     EventController,

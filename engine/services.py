@@ -8,7 +8,7 @@ from typing import Any
 
 from engine.cpu_jobs import CpuJobs
 from engine.exams.grading_spec import load_grading_spec
-from engine.exams.service import load_paper
+from engine.exams.loaders import load_paper
 from engine.redis_lane import HotRedis
 from engine.settings import Settings
 from engine.sittings.grader import KeysCache

@@ -8,8 +8,8 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from engine.auth.principal import Principal
-from engine.problems import conflict, forbidden, not_found, validation_failed
+from engine.kernel.errors import conflict, forbidden, not_found, validation_failed
+from engine.kernel.principal import Principal
 from question_bank import repository as sql
 from question_bank.blueprints import Blueprint, BlueprintError, Candidate, Picked, resolve
 from question_bank.kinds import ItemMeta

@@ -21,8 +21,9 @@ from typing import Any
 
 import msgspec
 
-from question_bank.items import ItemCreate, ItemError, normalise_item, split_item
+from question_bank.items import ItemCreate, ItemError, split_item
 from question_bank.models import RowError
+from question_bank.normalise import normalise_item
 
 MAX_ROWS = 10_000
 TABLE_KINDS = ("single_choice", "multiple_response", "true_false", "numeric", "short_text", "essay")

@@ -13,14 +13,12 @@ from __future__ import annotations
 import contextlib
 import html
 import re
-from typing import Literal
 
 import nh3
 from markdown_it import MarkdownIt
 
+from question_bank.kinds import TextFormat
 from question_bank.scan import math_spans, nesting_depth
-
-TextFormat = Literal["html", "markdown"]
 
 ALLOWED_TAGS = frozenset(
     {

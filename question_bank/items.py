@@ -3,7 +3,9 @@
 ``split_item`` is the only place an authored item is turned into student content and a key,
 so the student side cannot pick up a key by accident: ``StudentItem`` has no field a key,
 feedback or explanation could go in (the property tests check the student side is
-independent of the key for every kind). ``normalise_item`` cleans the rich text first.
+independent of the key for every kind). ``question_bank.normalise.normalise_item`` cleans
+the rich text first (kept out of this module: the Lambda and the workers read items, never
+clean them, and so need no HTML sanitiser).
 """
 
 from __future__ import annotations
@@ -51,7 +53,6 @@ from question_bank.kinds import (
     TextBlank,
     TrueFalseItem,
 )
-from question_bank.normalise import normalise_item, xml_safe
 
 __all__ = [
     "ITEM_KINDS",
@@ -72,9 +73,7 @@ __all__ = [
     "StudentItem",
     "TrueFalseItem",
     "item_kind",
-    "normalise_item",
     "split_item",
-    "xml_safe",
 ]
 
 PLACEHOLDER = re.compile(r"\{\{([A-Za-z0-9_-]{1,32})\}\}")

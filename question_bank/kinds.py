@@ -8,13 +8,14 @@ Decoding is strict: an unknown field is an error, never silently dropped.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
 from grading.keys import AreaMapEntry, RubricCriterion, ValueMap
-from question_bank.content import TextFormat
 
+# how an item's rich text is written; question_bank/content.py cleans and converts it
+TextFormat = Literal["html", "markdown"]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
 Short = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Ident = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]

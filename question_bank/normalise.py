@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from question_bank.content import ContentError, TextFormat, rich_text
+from question_bank.content import ContentError, rich_text
 from question_bank.kinds import (
     ChoiceBlank,
     ChoiceOption,
@@ -20,6 +20,7 @@ from question_bank.kinds import (
     MultipleResponseItem,
     OrderingItem,
     SingleChoiceItem,
+    TextFormat,
 )
 
 

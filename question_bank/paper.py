@@ -38,9 +38,6 @@ class CompiledPaper(msgspec.Struct, frozen=True, array_like=True):
     # packed before it existed still decode
     navigation: str = "free"
 
-    def item_kinds(self) -> dict[str, str]:
-        return {item.id: item.kind for s in self.sections for item in s.items}
-
 
 _encoder = msgspec.json.Encoder()
 _packer = msgspec.msgpack.Encoder()

@@ -18,8 +18,9 @@ from defusedxml.ElementTree import ParseError, fromstring
 
 from grading.keys import AreaMapEntry, ValueMap
 from question_bank.content import ContentError
-from question_bank.items import ItemCreate, ItemError, normalise_item, split_item
+from question_bank.items import ItemCreate, ItemError, split_item
 from question_bank.kinds import ChoiceOption, ItemMeta
+from question_bank.normalise import normalise_item
 from question_bank.qti_html import inner_html, local, q
 
 MAX_XML_BYTES = 2 * 1024 * 1024

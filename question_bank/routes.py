@@ -9,9 +9,9 @@ from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from engine.auth.policy import MANAGERS, STAFF, allow
-from engine.auth.principal import Principal
 from engine.deps import Svc
-from engine.problems import Problem, not_found
+from engine.kernel.errors import DomainError, not_found
+from engine.kernel.principal import Principal
 from engine.services import Services
 from question_bank import banks, service, transfer
 from question_bank.blueprints import Picked
@@ -194,7 +194,7 @@ async def read_body(request: Req, limit: int) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise Problem(
+            raise DomainError(
                 413, "payload_too_large", "The request body is too large", f"at most {limit} bytes"
             )
         chunks.append(chunk)

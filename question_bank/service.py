@@ -12,11 +12,11 @@ from typing import Any
 
 import msgspec
 
-from engine.auth.principal import Principal
-from engine.problems import Problem, conflict, forbidden, not_found, validation_failed
+from engine.kernel.errors import DomainError, conflict, forbidden, not_found, validation_failed
+from engine.kernel.principal import Principal
 from question_bank import repository as sql
 from question_bank.content import plain_text
-from question_bank.items import ItemCreate, ItemError, item_kind, normalise_item, split_item
+from question_bank.items import ItemCreate, ItemError, item_kind, split_item
 from question_bank.models import (
     ItemDiff,
     ItemPage,
@@ -25,6 +25,7 @@ from question_bank.models import (
     VersionInfo,
     VersionStatus,
 )
+from question_bank.normalise import normalise_item
 from question_bank.versions import as_document, diff_items, edit_action
 
 
@@ -58,10 +59,10 @@ def stored_item(item: ItemCreate) -> StoredItem:
     )
 
 
-def _invalid(err: ItemError) -> Problem:
+def _invalid(err: ItemError) -> DomainError:
     errors = [{"field": err.field, "message": err.message}]
     if err.code != "validation_failed":
-        return Problem(
+        return DomainError(
             400,
             err.code,
             "The item cannot be saved",
@@ -80,7 +81,7 @@ async def _prepare(item: ItemCreate) -> StoredItem:
         raise _invalid(err) from err
 
 
-def published_version_problem(item_id: uuid.UUID, version: int) -> Problem:
+def published_version_problem(item_id: uuid.UUID, version: int) -> DomainError:
     return conflict(
         "item_version_published",
         "This item version is published and cannot change",

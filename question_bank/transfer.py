@@ -12,8 +12,8 @@ from typing import Any
 
 import msgspec
 
-from engine.auth.principal import Principal
-from engine.problems import Problem, not_found
+from engine.kernel.errors import DomainError, not_found
+from engine.kernel.principal import Principal
 from question_bank import repository as sql
 from question_bank import service
 from question_bank.bulk import CsvError, parse_csv
@@ -34,17 +34,17 @@ from question_bank.qti_import import QtiError, import_item
 MAX_EXPORT_ITEMS = 5000
 
 
-def qti_problem(err: QtiError) -> Problem:
+def qti_problem(err: QtiError) -> DomainError:
     if err.unsafe:
-        return Problem(400, "unsafe_xml", "The XML was refused as unsafe", err.message)
+        return DomainError(400, "unsafe_xml", "The XML was refused as unsafe", err.message)
     if err.code is not None:
-        return Problem(400, err.code, "The content cannot be imported", err.message)
-    return Problem(400, "qti_invalid", "The QTI document cannot be imported", err.message)
+        return DomainError(400, err.code, "The content cannot be imported", err.message)
+    return DomainError(400, "qti_invalid", "The QTI document cannot be imported", err.message)
 
 
-def media_problem(err: MediaError) -> Problem:
+def media_problem(err: MediaError) -> DomainError:
     status = {"payload_too_large": 413, "unsupported_media_type": 415}.get(err.code, 400)
-    return Problem(status, err.code, "The file was refused", err.message)
+    return DomainError(status, err.code, "The file was refused", err.message)
 
 
 async def _create_all(
@@ -139,7 +139,7 @@ async def import_qti(
                     pool, store, principal, path.rsplit("/", 1)[-1], content, max_media_bytes
                 )
             ).url
-        except Problem as problem:
+        except DomainError as problem:
             errors.append(RowError(row=path, field="media", message=problem.detail or ""))
     items = await asyncio.to_thread(_package_items, package.items, urls, errors)
     return await _create_all(pool, principal, items, bank_id, publish, errors)
@@ -169,7 +169,7 @@ async def import_csv(
     try:
         good, errors = await asyncio.to_thread(parse_csv, data)
     except CsvError as err:
-        raise Problem(400, "csv_invalid", "The CSV file cannot be read", str(err)) from err
+        raise DomainError(400, "csv_invalid", "The CSV file cannot be read", str(err)) from err
     return await _create_all(pool, principal, [(n, i) for n, i in good], bank_id, publish, errors)
 
 
@@ -199,7 +199,7 @@ async def export_qti_package(
     for media_id in sorted(wanted):
         try:
             doc, content = await media_for_student(pool, store, uuid.UUID(media_id))
-        except Problem:
+        except DomainError:
             continue  # a dangling reference stays a reference; the item still exports
         data = content if isinstance(content, bytes) else await store.read(media_id)
         if data is not None:

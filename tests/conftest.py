@@ -18,8 +18,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from engine.embedded import EmbeddedPostgres, EmbeddedRedis
+
+# Properties, not timings: an example that runs slowly on a loaded machine is no failure
+# (speed is measured by the benchmarks in bench/), so no per-example deadline anywhere.
+hypothesis_settings.register_profile("ujian", deadline=None)
+hypothesis_settings.load_profile("ujian")
 
 
 def _with_database(url: str, name: str) -> str:

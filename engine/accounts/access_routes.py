@@ -25,8 +25,8 @@ from engine.accounts.models import (
 )
 from engine.accounts.routes import actor_of
 from engine.auth.policy import SCHOOL_STAFF, STAFF, allow
-from engine.auth.principal import Principal
 from engine.deps import Svc
+from engine.kernel.principal import Principal
 
 Req = Request[Principal, Any, Any]
 ExamId = FromPath[uuid.UUID]

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from engine.auth.principal import Principal
+from engine.kernel.principal import Principal
 
 INSERT_AUDIT = """
 INSERT INTO audit_log (actor_id, actor_role, actor_org_id, org_id, action, target, detail, ip)

@@ -22,8 +22,8 @@ from engine.accounts.enrolment_csv import EnrolmentRow, export_csv, parse_enrolm
 from engine.accounts.models import EnrolmentReport, RowError
 from engine.accounts.scope import require_org
 from engine.auth.passwords import UNUSABLE_HASH, passwords_for
-from engine.auth.principal import Principal
-from engine.problems import Problem
+from engine.kernel.errors import DomainError
+from engine.kernel.principal import Principal
 from engine.services import Services
 
 BY_NATIONAL_ID = """
@@ -149,7 +149,7 @@ async def import_students(
         await require_org(conn, actor.principal, org_id)
         kind = await conn.fetchval("SELECT kind FROM orgs WHERE id = $1", org_id)
         if kind != "school":
-            raise Problem(
+            raise DomainError(
                 400,
                 "validation_failed",
                 "The request is not valid",

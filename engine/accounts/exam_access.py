@@ -21,8 +21,8 @@ from engine.accounts.people import class_in_scope, user_in_scope
 from engine.accounts.scope import orgs_reached, reaches, require_org
 from engine.accounts.sitting_access import effective_limit_s
 from engine.auth import cards, revocation
-from engine.auth.principal import Principal
-from engine.problems import forbidden, not_found, validation_failed
+from engine.kernel.errors import forbidden, not_found, validation_failed
+from engine.kernel.principal import Principal
 from engine.services import Services
 
 EXAM_ORG = "SELECT org_id, title FROM exams WHERE id = $1"

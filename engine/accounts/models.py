@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from engine.auth.principal import Role
 from engine.datetimes import AwareDatetime, check_optional_window
+from engine.kernel.principal import Role
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Username = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._@-]{3,64}$")]

@@ -27,9 +27,9 @@ from engine.accounts.scope import orgs_reached, require_org
 from engine.auth import refresh, revocation
 from engine.auth.password_policy import require_strong
 from engine.auth.passwords import UNUSABLE_HASH, passwords_for
-from engine.auth.principal import Principal
 from engine.auth.ratelimit import limits_for
-from engine.problems import Problem, conflict, forbidden, not_found, validation_failed
+from engine.kernel.errors import DomainError, conflict, forbidden, not_found, validation_failed
+from engine.kernel.principal import Principal
 from engine.services import Services
 
 # which roles each role may create (and manage)
@@ -39,7 +39,7 @@ MANAGEABLE: dict[str, frozenset[str]] = {
 }
 
 
-def _taken(err: asyncpg.UniqueViolationError) -> Problem:
+def _taken(err: asyncpg.UniqueViolationError) -> DomainError:
     what = {
         "users_username_key": "username",
         "users_national_id": "national_id",
@@ -269,7 +269,7 @@ async def my_profile(svc: Services, principal: Principal) -> Profile:
     async with svc.pool.acquire() as conn:
         row = await conn.fetchrow(sql.PROFILE, principal.user_id)
     if row is None:
-        raise Problem(401, "unauthorized", "This account no longer exists")
+        raise DomainError(401, "unauthorized", "This account no longer exists")
     return sql.profile(row)
 
 
@@ -291,7 +291,7 @@ async def change_password(svc: Services, actor: Actor, data: PasswordChange) -> 
     async with svc.pool.acquire() as conn:
         row = await conn.fetchrow(sql.PASSWORD_AND_NAMES, p.user_id)
     if row is None:
-        raise Problem(401, "unauthorized", "This account no longer exists")
+        raise DomainError(401, "unauthorized", "This account no longer exists")
     await require_strong(
         data.new_password,
         svc.settings.password_min_score,
@@ -302,7 +302,7 @@ async def change_password(svc: Services, actor: Actor, data: PasswordChange) -> 
     reservation = await limits.reserve(actor.ip, f"password:{p.user_id}", p.device or "-")
     ok, _ = await passwords.verify(row["password_hash"], data.current_password)
     if not ok:
-        raise Problem(403, "invalid_credentials", "The current password is wrong")
+        raise DomainError(403, "invalid_credentials", "The current password is wrong")
     await limits.succeeded(reservation)
     new_hash = await passwords.hash_async(data.new_password)
     async with svc.pool.acquire() as conn, conn.transaction():

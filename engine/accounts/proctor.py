@@ -15,7 +15,7 @@ from engine.accounts.models import ProctorOutcome, Room, RoomOutcome, Seat
 from engine.accounts.people import class_in_scope
 from engine.accounts.scope import require_org
 from engine.accounts.sitting_access import INSERT_EVENT
-from engine.problems import conflict, not_found, validation_failed
+from engine.kernel.errors import conflict, not_found, validation_failed
 from engine.services import Services
 from engine.sittings.proctoring_actions import ActionReply, proctor_store
 

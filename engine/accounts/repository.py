@@ -48,7 +48,6 @@ WHERE id = $1
 SET_PASSWORD = """
 UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1
 """
-PASSWORD_OF = "SELECT password_hash FROM users WHERE id = $1"
 # what a new password of the account is checked against (names make weak passwords)
 PASSWORD_AND_NAMES = """
 SELECT password_hash, username, display_name, national_id FROM users WHERE id = $1

@@ -23,10 +23,10 @@ from engine.accounts.models import (
 )
 from engine.accounts.scope import orgs_reached, require_org
 from engine.auth.policy import MANAGERS, SCHOOL_STAFF, allow
-from engine.auth.principal import Principal
 from engine.auth.ratelimit import client_ip
 from engine.deps import Svc
-from engine.problems import Problem
+from engine.kernel.errors import DomainError
+from engine.kernel.principal import Principal
 from engine.services import Services
 
 Req = Request[Principal, Any, Any]
@@ -118,7 +118,7 @@ class OrgController(Controller):
     ) -> Response[EnrolmentReport]:
         body = await request.body()
         if len(body) > svc.settings.enrolment_max_bytes:
-            raise Problem(
+            raise DomainError(
                 413,
                 "payload_too_large",
                 "The request body is too large",

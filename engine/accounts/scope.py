@@ -12,8 +12,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from engine.auth.principal import Principal
-from engine.problems import not_found
+from engine.kernel.errors import not_found
+from engine.kernel.principal import Principal
 
 # walk up from the target: is the caller's organisation on the way to the root?
 ORG_UNDER = """

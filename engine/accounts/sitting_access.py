@@ -12,9 +12,9 @@ from typing import Any
 
 import msgspec
 
-from engine.auth.principal import Principal
 from engine.exams.models import PublishedVersion
-from engine.problems import Problem, not_found
+from engine.kernel.errors import DomainError, not_found
+from engine.kernel.principal import Principal
 from engine.sittings.proctoring_actions import ProctorStore
 
 STUDENT_ACCESS = """
@@ -149,14 +149,14 @@ async def claim_device(
         },
     )
     if reply.status == "refused":
-        raise Problem(
+        raise DomainError(
             409,
             "device_locked",
             "This exam is open on another device",
             "this exam allows one device; ask your proctor to reset the device lock",
         )
     if reply.status == "replaced":
-        raise Problem(
+        raise DomainError(
             409,
             "device_replaced",
             "This sitting continues on another device",

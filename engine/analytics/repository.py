@@ -19,11 +19,6 @@ LEFT JOIN results r ON r.sitting_id = s.id
 WHERE s.exam_id = $1 AND ($2::uuid IS NULL OR s.org_id = $2)
 ORDER BY u.username
 """
-GRADED_ITEMS = """
-SELECT r.sitting_id, r.items FROM results r
-WHERE r.exam_id = $1 AND ($2::uuid IS NULL OR r.org_id = $2)
-ORDER BY r.sitting_id
-"""
 # the statistics job's inputs as JSON text, one row per sitting: the text goes to a worker
 # process as it is (cheap to pickle) and is decoded there, not on the event loop
 GRADED_ITEMS_TEXT = """

@@ -20,8 +20,8 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuthenticationMiddleware
 
-from engine.auth.principal import Principal
 from engine.auth.revocation import revoked, subjects_of
+from engine.kernel.principal import Principal
 
 # bounded: past this many live tokens the memo starts over (a refill is one verify per token)
 MAX_TOKENS = 200_000

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from engine.problems import Problem
+from engine.kernel.errors import DomainError
 
 MAX_CHECKED = 32
 SCORES = (
@@ -50,7 +50,7 @@ async def require_strong(
     """Refuse (400 weak_password) a new password that is too easy to guess."""
     reason = await asyncio.to_thread(weakness, password, min_score, list(user_inputs))
     if reason is not None:
-        raise Problem(
+        raise DomainError(
             400,
             "weak_password",
             "The new password is too easy to guess",

@@ -17,8 +17,8 @@ import msgspec
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from engine.auth.principal import ROLES, STAFF_ROLES, Principal, Role
-from engine.problems import Problem, forbidden
+from engine.kernel.errors import DomainError, forbidden
+from engine.kernel.principal import ROLES, STAFF_ROLES, Principal, Role
 
 Tenancy = Literal["none", "self", "org"]
 
@@ -77,7 +77,7 @@ async def enforce_policy(
         return
     user = connection.scope.get("user")
     if not isinstance(user, Principal):
-        raise Problem(401, "unauthorized", "Sign-in required")
+        raise DomainError(401, "unauthorized", "Sign-in required")
     if user.exam_id is not None:
         if not policy.exam_card:
             raise forbidden("an exam card opens its own exam only; sign in with a password")

@@ -30,7 +30,7 @@ from limits.aio.strategies import FixedWindowRateLimiter
 from redis.asyncio.cluster import RedisCluster
 
 from engine.auth.devices import account_key
-from engine.problems import Problem
+from engine.kernel.errors import DomainError
 from engine.settings import Settings
 
 
@@ -111,10 +111,10 @@ class SignInLimits:
         # one below zero: at most one extra attempt, and only after a success
         await asyncio.gather(*(self.limiter.hit(c.item, *c.ids, cost=-1) for c in counters))
 
-    async def _refused(self, counter: Counter) -> Problem:
+    async def _refused(self, counter: Counter) -> DomainError:
         stats = await self.limiter.get_window_stats(counter.item, *counter.ids)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-        return Problem(
+        return DomainError(
             429,
             "rate_limited",
             "Too many sign-in attempts",
@@ -122,9 +122,6 @@ class SignInLimits:
             extra={"retry_after_s": retry_after},
             headers={"Retry-After": str(retry_after)},
         )
-
-    async def reset_account(self, account: str) -> None:
-        await self.limiter.clear(self.per_account, "signin-account", account_key(account))
 
 
 _BY_REDIS: dict[int, SignInLimits] = {}

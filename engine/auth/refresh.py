@@ -11,12 +11,13 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import msgspec
 
-from engine.problems import Problem
+from engine.kernel.clock import utc_now
+from engine.kernel.errors import DomainError
 
 INSERT_TOKEN = """
 INSERT INTO refresh_tokens (id, family_id, user_id, secret_hash, device, expires_at)
@@ -46,7 +47,7 @@ class Rotated(msgspec.Struct, frozen=True):
     token: str
 
 
-class TokenReused(Problem):
+class TokenReused(DomainError):
     """A spent token came back; the caller revokes ``family_id`` (after its transaction) and
     the access tokens of ``device``, the sign-in the family belongs to."""
 
@@ -78,14 +79,14 @@ def _split(raw: str) -> tuple[uuid.UUID, str] | None:
         return None
 
 
-class NotOurs(Problem):
+class NotOurs(DomainError):
     """Not a token we issued (malformed, or its secret does not match): what a guess looks
     like. Expired and revoked tokens were ours, so they are no guesses (engine/auth/signin.py
     counts only these against the sign-in limits)."""
 
 
-def _invalid(detail: str) -> Problem:
-    return Problem(401, "invalid_refresh_token", "The refresh token is not valid", detail)
+def _invalid(detail: str) -> DomainError:
+    return DomainError(401, "invalid_refresh_token", "The refresh token is not valid", detail)
 
 
 def _not_ours(detail: str) -> NotOurs:
@@ -103,7 +104,7 @@ async def issue(
         user_id,
         _digest(secret),
         device,
-        datetime.now(UTC) + timedelta(seconds=ttl_s),
+        utc_now() + timedelta(seconds=ttl_s),
     )
     return f"{token_id.hex}.{secret}"
 
@@ -118,7 +119,7 @@ async def rotate(conn: Any, raw: str, ttl_s: int) -> Rotated:
         raise _not_ours("unknown token")
     if row["revoked_at"] is not None:
         raise _invalid("this session was signed out or its password changed")
-    if row["expires_at"] <= datetime.now(UTC):
+    if row["expires_at"] <= utc_now():
         raise _invalid("the token has expired; sign in again")
     if row["used_at"] is not None:
         raise TokenReused(row["family_id"], row["device"])

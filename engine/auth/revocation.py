@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from engine.auth.principal import Principal
+from engine.kernel.principal import Principal
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from engine.accounts.audit import Actor
 from engine.accounts.models import PasswordChange, Profile, ProfileUpdate
 from engine.auth import signin
 from engine.auth.policy import PUBLIC, allow
-from engine.auth.principal import ROLES, Principal
 from engine.auth.ratelimit import client_ip
 from engine.auth.signin import AccessToken, CardSignIn, RefreshRequest, SignIn
 from engine.deps import JwtAuthDep, Svc
+from engine.kernel.principal import ROLES, Principal
 from engine.services import Services
 
 Req = Request[Any, Any, Any]

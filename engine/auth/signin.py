@@ -10,11 +10,11 @@ import msgspec
 
 from engine.auth import cards, devices, refresh, revocation
 from engine.auth.passwords import passwords_for
-from engine.auth.principal import Principal, Role
 from engine.auth.ratelimit import limits_for
 from engine.auth.revocation import CARD_TOKEN_MAX_S
 from engine.auth.tokens import issue_access_token, new_device_id
-from engine.problems import Problem
+from engine.kernel.errors import DomainError
+from engine.kernel.principal import Principal, Role
 from engine.services import Services
 
 # a disabled account is refused like a wrong password (no hint that the account exists)
@@ -77,8 +77,8 @@ class AccessToken(msgspec.Struct, frozen=True):
     device_token: str | None = None
 
 
-def _invalid_credentials() -> Problem:
-    return Problem(401, "invalid_credentials", "Wrong username or password")
+def _invalid_credentials() -> DomainError:
+    return DomainError(401, "invalid_credentials", "Wrong username or password")
 
 
 async def _pair(
@@ -154,7 +154,7 @@ async def refresh_tokens(svc: Services, auth: Any, data: RefreshRequest, ip: str
             )
         await limits.succeeded(reservation)
         raise
-    except Problem:
+    except DomainError:
         # expired or signed out: a real token, no guess. A school whose pupils all come back
         # with yesterday's tokens must not use up its address's failures
         await limits.succeeded(reservation)
@@ -189,7 +189,7 @@ async def card_sign_in(svc: Services, auth: Any, data: CardSignIn, ip: str) -> A
         async with svc.pool.acquire() as conn:
             row = await conn.fetchrow(CARD_BY_HASH, cards.digest(symbols))
     if row is None:
-        raise Problem(401, "invalid_card", "This exam card code is not valid")
+        raise DomainError(401, "invalid_card", "This exam card code is not valid")
     # a real card is not a guess, even outside its window
     await limits.succeeded(reservation)
     now = datetime.now(UTC)
@@ -198,7 +198,7 @@ async def card_sign_in(svc: Services, auth: Any, data: CardSignIn, ip: str) -> A
     # after the close only a student with a sitting still running (granted time) gets back in
     closes = row["window_close"] if row["granted_s"] is None else until
     if not opens <= now < closes:
-        raise Problem(
+        raise DomainError(
             403,
             "card_not_valid_now",
             "This exam card is not valid now",

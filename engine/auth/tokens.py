@@ -20,8 +20,8 @@ from litestar.connection import ASGIConnection
 from litestar.security.jwt import JWTAuth, Token
 
 from engine.auth.cached_jwt import CachedJWTAuthenticationMiddleware
-from engine.auth.principal import Principal
 from engine.auth.signing_keys import KeyRing, data_folder_secret, parse_previous, require_strong
+from engine.kernel.principal import Principal
 from engine.settings import Settings
 
 # Paths anyone may call: health, docs, metrics, sign-in and the pages that do their own sign-in.

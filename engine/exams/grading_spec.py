@@ -7,8 +7,8 @@ from typing import Any
 
 import msgspec
 
-from engine.exams.service import load_keys
-from engine.problems import not_found
+from engine.exams.loaders import load_keys
+from engine.kernel.errors import not_found
 from grading.outcomes import ScoringPolicy
 from grading.types import ItemKey
 

@@ -9,10 +9,10 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 
 from engine.auth.policy import STAFF, allow
-from engine.auth.principal import ROLES, Principal
 from engine.deps import Svc
 from engine.exams import service
 from engine.exams.models import AssignmentCreate, Assignments, Exam, ExamCreate
+from engine.kernel.principal import ROLES, Principal
 from engine.sittings import service as sittings
 from engine.sittings.models import Sitting
 

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from engine.accounts.scope import orgs_reached
-from engine.auth.principal import Principal
+from engine.exams.loaders import load_paper
 from engine.exams.models import (
     Assignments,
     Exam,
@@ -25,17 +25,15 @@ from engine.exams.repository import (
     INSERT_EXAM,
     INSERT_EXAM_VERSION,
     PUBLISH_VERSION,
-    VERSION_BY_ID,
     ExamRepository,
 )
-from engine.problems import conflict, forbidden, not_found, validation_failed
+from engine.kernel.errors import conflict, forbidden, not_found, validation_failed
+from engine.kernel.principal import Principal
 from grading.outcomes import ScoringPolicy, Section
-from grading.types import ItemKey
 from question_bank import service as question_bank_service
 from question_bank.banks import BlueprintResolve, resolve_blueprint
-from question_bank.cache import FragmentCache, PaperCache
-from question_bank.items import ItemCreate, StudentItem
-from question_bank.paper import CompiledItem, CompiledPaper, assemble_paper, compile_item
+from question_bank.cache import PaperCache
+from question_bank.items import ItemCreate
 
 
 async def create_item(pool: Any, principal: Principal, item: ItemCreate) -> ItemCreated:
@@ -174,57 +172,6 @@ async def list_exams(pool: Any, principal: Principal) -> list[Exam]:
         exams = await repo.exams_for_student(principal.user_id)
     # an exam card's token opens its one exam only
     return [e for e in exams if principal.exam_id in (None, e.id)]
-
-
-async def load_paper(
-    pool: Any, exam_version_id: str, fragments: FragmentCache | None = None
-) -> CompiledPaper:
-    """The keyless student paper of an exam version, from its pinned item versions.
-
-    Items are compiled once per (item, version) and shared through ``fragments`` (memory, then
-    Redis), so exams reusing a bank's items read and encode each item once.
-    """
-    async with pool.acquire() as conn:
-        row = await conn.fetchrow(VERSION_BY_ID, uuid.UUID(exam_version_id))
-        if row is None:
-            raise not_found("exam version")
-        spec = msgspec.convert(row["spec"], ExamSpec)
-        refs = [(str(r.id), r.version) for s in spec.sections for r in s.items]
-        repo = ExamRepository(conn)
-
-        async def compile_items(
-            wanted: list[tuple[str, int]],
-        ) -> dict[tuple[str, int], CompiledItem]:
-            rows = await repo.item_versions([(uuid.UUID(i), v) for i, v in wanted])
-            return {
-                (str(r["item_id"]), r["version"]): compile_item(
-                    msgspec.convert({**r["content"], "id": str(r["item_id"])}, StudentItem)
-                )
-                for r in rows
-            }
-
-        compiled = await (
-            fragments.get_many(refs, compile_items)
-            if fragments is not None
-            else compile_items(refs)
-        )
-        title = await conn.fetchval("SELECT title FROM exams WHERE id = $1", row["exam_id"])
-    sections = [
-        (s.title, [compiled[(str(r.id), r.version)] for r in s.items]) for s in spec.sections
-    ]
-    return assemble_paper(exam_version_id, title, row["shuffle"], sections, row["navigation"])
-
-
-async def load_keys(pool: Any, exam_version_id: str) -> dict[str, ItemKey]:
-    """item id -> grading key for every item of an exam version."""
-    async with pool.acquire() as conn:
-        row = await conn.fetchrow(VERSION_BY_ID, uuid.UUID(exam_version_id))
-        if row is None:
-            raise not_found("exam version")
-        spec = msgspec.convert(row["spec"], ExamSpec)
-        refs = [(r.id, r.version) for s in spec.sections for r in s.items]
-        rows = await ExamRepository(conn).item_versions(refs)
-    return {str(r["item_id"]): msgspec.convert(r["answer_key"], ItemKey) for r in rows}
 
 
 async def publish_exam(

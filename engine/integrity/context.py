@@ -21,7 +21,7 @@ from engine.integrity.repository import (
     ITEM_TIMES,
     THRESHOLDS_OF_EXAM,
 )
-from engine.problems import Problem
+from engine.kernel.errors import DomainError
 from grading.types import ItemKey
 from proctoring.heuristics import ItemContext
 from proctoring.thresholds import DEFAULT_THRESHOLDS, Thresholds
@@ -80,7 +80,7 @@ class ContextCache:
         # and holding two at once across many consumers can drain the pool and deadlock it
         try:
             keys = (await self._keys(version)).keys
-        except Problem:
+        except DomainError:
             return None  # no such exam version
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(EXAM_OF_VERSION, [uuid.UUID(version)])

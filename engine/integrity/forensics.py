@@ -21,8 +21,8 @@ import numpy as np
 from engine.analytics.repository import LATEST_PARAMETERS
 from engine.cpu_jobs import CpuJobs
 from engine.db import connect
+from engine.exams.loaders import load_keys
 from engine.exams.models import ExamSpec
-from engine.exams.service import load_keys
 from engine.integrity import run_lock
 from engine.integrity.context import exam_thresholds
 from engine.integrity.flag_store import flag_row, refresh_risk, store_flags

@@ -46,9 +46,6 @@ class Ledger:
     students_failed: int = 0
     failures: list[str] = field(default_factory=list)
 
-    def acked_events(self) -> int:
-        return sum(self.acked.values())
-
 
 class StudentFailed(Exception):
     pass

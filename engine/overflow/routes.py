@@ -10,14 +10,14 @@ from litestar import Controller, Request, get
 from litestar.datastructures import State
 
 from engine.auth.policy import allow
-from engine.auth.principal import Principal
 from engine.deps import Svc
+from engine.kernel.errors import forbidden
+from engine.kernel.principal import Principal
 from engine.overflow.dead_letters import DeadLetters, inspect
 from engine.overflow.routing import Route
 from engine.overflow.transport import sqs_client
 from engine.overflow.utilisation import ClusterMonitor
 from engine.overflow.wiring import Overflow
-from engine.problems import forbidden
 
 
 class OverflowStatus(msgspec.Struct, frozen=True, kw_only=True):

@@ -14,8 +14,8 @@ import uuid
 from typing import Any
 
 from engine.accounts.scope import reaches
-from engine.auth.principal import Principal
-from engine.problems import forbidden, not_found
+from engine.kernel.errors import forbidden, not_found
+from engine.kernel.principal import Principal
 from engine.scheduling.repository import EVENT_BY_ID, ORG_AND_ANCESTORS, SESSION_BY_ID
 
 SCHOOL_MANAGERS = frozenset({"admin", "school_admin"})

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from engine.accounts.scope import reaches
-from engine.auth.principal import Principal
-from engine.problems import Problem, conflict, not_found
+from engine.kernel.errors import DomainError, conflict, not_found
+from engine.kernel.principal import Principal
 from engine.scheduling import access
 from engine.scheduling.allocator import (
     Demand,
@@ -229,7 +229,7 @@ async def makeup(
         if result.unplaced:
             first = result.unplaced[0].reason
             code = {"no_seat": "session_full"}.get(first, first)
-            raise Problem(
+            raise DomainError(
                 409,
                 code,
                 "Some students cannot be placed in the make-up session",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from engine.auth.principal import Principal
+from engine.kernel.principal import Principal
 from engine.scheduling import access
 from engine.scheduling.models import PrepareReport
 from engine.scheduling.repository_seats import (

@@ -9,11 +9,12 @@ cut-off; after it only the organiser changes anything (caps, allocation, rooms).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from engine.auth.principal import Principal
-from engine.problems import Problem, conflict, not_found, validation_failed
+from engine.kernel.clock import utc_now
+from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
+from engine.kernel.principal import Principal
 from engine.scheduling import access
 from engine.scheduling.models import Registration, RegistrationCreate, RegistrationStatus
 from engine.scheduling.repository import (
@@ -36,7 +37,7 @@ from engine.scheduling.repository import (
 from engine.scheduling.rules import shortfalls, split_seats
 
 
-def cutoff_passed(closes_at: datetime) -> Problem:
+def cutoff_passed(closes_at: datetime) -> DomainError:
     return conflict(
         "cutoff_passed",
         "Changes to this event are closed",
@@ -44,12 +45,12 @@ def cutoff_passed(closes_at: datetime) -> Problem:
     )
 
 
-def session_full(short: dict[str, str], free: dict[str, int]) -> Problem:
+def session_full(short: dict[str, str], free: dict[str, int]) -> DomainError:
     sessions = [
         {"session_id": s, "limit": why, "free_seats": free.get(s, 0)}
         for s, why in sorted(short.items())
     ]
-    return Problem(
+    return DomainError(
         409,
         "session_full",
         "Not enough seats in a session",
@@ -94,7 +95,7 @@ async def register(
             raise not_found("class")
         await access.school(conn, principal, klass["org_id"], manage=True)
         event = await access.event_to_read(conn, principal, event_id)
-        if datetime.now(UTC) >= event["changes_close_at"]:
+        if utc_now() >= event["changes_close_at"]:
             raise cutoff_passed(event["changes_close_at"])
         await conn.execute(LOCK_SESSIONS, wanted_ids)
         for n, session_id in enumerate(wanted_ids):
@@ -112,7 +113,7 @@ async def register(
             )
         clashes = await conn.fetch(CLASHES, data.class_id, event_id, wanted_ids)
         if clashes:
-            raise Problem(
+            raise DomainError(
                 409,
                 "schedule_clash",
                 "The class already sits an overlapping session",
@@ -177,7 +178,7 @@ async def withdraw(pool: Any, principal: Principal, group_id: uuid.UUID) -> None
         if not rows:
             raise not_found("registration")
         await access.school(conn, principal, rows[0]["org_id"], manage=True)
-        if datetime.now(UTC) >= rows[0]["changes_close_at"]:
+        if utc_now() >= rows[0]["changes_close_at"]:
             raise cutoff_passed(rows[0]["changes_close_at"])
         sessions = [r["session_id"] for r in rows]
         await conn.execute(LOCK_SESSIONS, sessions)

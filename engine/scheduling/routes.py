@@ -9,8 +9,8 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from engine.auth.policy import MANAGERS, SCHOOL_STAFF, allow
-from engine.auth.principal import Principal
 from engine.deps import Svc
+from engine.kernel.principal import Principal
 from engine.scheduling import (
     allocation_service,
     prepare,
@@ -245,11 +245,3 @@ class ScheduleController(Controller):
         return _file(
             await views.my_exams_ics(svc.pool, request.user), ICS_MEDIA_TYPE, "my-exams.ics"
         )
-
-
-SCHEDULING_CONTROLLERS = [
-    EventController,
-    SessionController,
-    SchoolScheduleController,
-    ScheduleController,
-]

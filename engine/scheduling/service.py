@@ -7,8 +7,8 @@ import uuid
 from typing import Any
 
 from engine.accounts.scope import orgs_reached, reaches
-from engine.auth.principal import Principal
-from engine.problems import conflict, not_found, validation_failed
+from engine.kernel.errors import conflict, not_found, validation_failed
+from engine.kernel.principal import Principal
 from engine.scheduling import access, zones
 from engine.scheduling.models import (
     Event,

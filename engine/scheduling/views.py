@@ -8,8 +8,8 @@ from collections import defaultdict
 from typing import Any
 
 from engine.accounts.scope import orgs_reached
-from engine.auth.principal import Principal
-from engine.problems import forbidden, validation_failed
+from engine.kernel.errors import forbidden, validation_failed
+from engine.kernel.principal import Principal
 from engine.scheduling import access, exports, zones
 from engine.scheduling.forecast import Forecast, Params, SessionLoad, forecast
 from engine.scheduling.models import MyExam, RegionRow, SessionOverview, TimetableEntry

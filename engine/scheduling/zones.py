@@ -19,7 +19,6 @@ INDONESIAN_ABBREVIATIONS = {
     "Asia/Makassar": "WITA",
     "Asia/Jayapura": "WIT",
 }
-DEFAULT_ZONE = "Asia/Jakarta"
 
 
 class UnknownZone(ValueError):

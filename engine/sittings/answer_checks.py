@@ -13,7 +13,7 @@ from array import array
 from collections.abc import Sequence
 from typing import Any
 
-from engine.problems import Problem
+from engine.kernel.errors import DomainError
 from engine.sittings.models import AnswerEvent
 from question_bank.answer_rules import PaperRules, check_response, positions
 from question_bank.paper import CompiledPaper
@@ -55,7 +55,7 @@ def check_events(rules: PaperRules, events: Sequence[AnswerEvent], text_cap: int
             )
     if refusals:
         first = refusals[0]
-        raise Problem(
+        raise DomainError(
             400,
             "validation_failed",
             "An answer does not fit its item",
@@ -80,9 +80,9 @@ def places(
     return [by_index[items[e.item].index] for e in events]
 
 
-def rate_limited(acked: int, retry_after_ms: int) -> Problem:
+def rate_limited(acked: int, retry_after_ms: int) -> DomainError:
     seconds = max(1, -(-retry_after_ms // 1000))
-    return Problem(
+    return DomainError(
         429,
         "answer_rate_limited",
         "Too many answers for now",
@@ -93,9 +93,9 @@ def rate_limited(acked: int, retry_after_ms: int) -> Problem:
     )
 
 
-def went_back(events: Sequence[AnswerEvent], seq: int, furthest: int, acked: int) -> Problem:
+def went_back(events: Sequence[AnswerEvent], seq: int, furthest: int, acked: int) -> DomainError:
     item = next(e.item for e in events if e.seq == seq)
-    return Problem(
+    return DomainError(
         409,
         "navigation_linear",
         "This exam does not go back",

@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from engine import metrics
 from engine.analytics import results_version
 from engine.cpu_jobs import CpuJobs
 from engine.exams.grading_spec import GradingSpec
@@ -126,6 +127,7 @@ async def grade_sitting(
             graded_at,
             outcome_summary(outcome),
         )
+    metrics.graded_sittings.labels(submitted_by or "unknown").inc()
     # after the commit: statistics computed from now on see this result
     await results_version.bump(store.redis, store.keys.namespace, row["exam_id"])
     await store.expire(sitting_id, GRADED_SESSION_TTL_S)

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from engine.problems import Problem
+from engine.kernel.errors import DomainError
 from engine.sittings.keys import KeySpace
 
 
@@ -47,17 +47,17 @@ class SeatState(msgspec.Struct, frozen=True):
     last_seen_ms: int
 
 
-def refusal(status: str, acked_seq: int, remaining: int) -> Problem:
+def refusal(status: str, acked_seq: int, remaining: int) -> DomainError:
     """The problem for an answer batch the script refused for a proctoring reason."""
     if status == "sitting_paused":
-        return Problem(
+        return DomainError(
             409,
             "sitting_paused",
             "This sitting is paused",
             "a proctor paused the exam; the clock is stopped and nothing was stored",
             extra={"acked_seq": acked_seq, "remaining_ms": max(0, remaining)},
         )
-    return Problem(
+    return DomainError(
         409,
         "device_replaced",
         "This sitting continues on another device",

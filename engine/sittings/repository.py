@@ -56,10 +56,3 @@ SITTING_OWNER = """
 SELECT s.student_id, s.state, s.exam_id, v.instant_results
 FROM sittings s JOIN exam_versions v ON v.id = s.exam_version_id WHERE s.id = $1
 """
-EXAM_RESULTS = """
-SELECT s.id AS sitting_id, s.student_id, u.username, u.display_name, s.org_id, s.state,
-       s.started_at, s.submitted_at, s.points, s.max_points
-FROM sittings s JOIN users u ON u.id = s.student_id
-WHERE s.exam_id = $1 AND ($2::uuid IS NULL OR s.org_id = $2)
-ORDER BY u.username
-"""

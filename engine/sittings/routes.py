@@ -10,8 +10,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from engine.auth.policy import STAFF, allow
-from engine.auth.principal import Principal
 from engine.deps import Svc
+from engine.kernel.principal import Principal
 from engine.sittings import service
 from engine.sittings.models import (
     AnswerAck,

@@ -8,10 +8,11 @@ from typing import assert_never
 
 import msgspec
 
+from engine import metrics
 from engine.accounts import sitting_access
-from engine.auth.principal import Principal
 from engine.exams.repository import ExamRepository
-from engine.problems import Problem, conflict, not_found, validation_failed
+from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
+from engine.kernel.principal import Principal
 from engine.services import Services
 from engine.sittings import answer_checks, proctoring_actions
 from engine.sittings.deadlines import remaining_ms
@@ -49,8 +50,8 @@ def _dt(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
-def _time_expired(acked: int, remaining: int) -> Problem:
-    return Problem(
+def _time_expired(acked: int, remaining: int) -> DomainError:
+    return DomainError(
         409,
         "time_expired",
         "Time is up",
@@ -59,7 +60,7 @@ def _time_expired(acked: int, remaining: int) -> Problem:
     )
 
 
-def _submitted() -> Problem:
+def _submitted() -> DomainError:
     return conflict(
         "sitting_submitted",
         "This sitting is already submitted",
@@ -218,8 +219,11 @@ async def record_answers(
     reply = await svc.store.record_answers(
         sitting_id, str(principal.user_id), batch.events, principal.device, places
     )
+    metrics.answer_batches.labels(reply.status).inc()
     match reply.status:
         case "ok":
+            # duplicates of stored events are acknowledged again; events after a gap are not
+            metrics.answer_events.inc(sum(e.seq <= reply.acked_seq for e in batch.events))
             return AnswerAck(acked_seq=reply.acked_seq, remaining_ms=max(0, reply.remaining_ms))
         case "rate_limited":
             raise answer_checks.rate_limited(reply.acked_seq, reply.detail)
@@ -273,7 +277,7 @@ async def submit(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> 
             graded = await grade_sitting(
                 svc.pool, svc.store, svc.keys, sitting_id, svc.cpu, wait=False
             )
-        except Problem as busy:
+        except DomainError as busy:
             if busy.code != "busy":
                 raise
             # the grading lane is full: the submit stands, the grader's stream grades it
@@ -296,7 +300,7 @@ async def result(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> 
         ):
             raise not_found("sitting")
         if not row["instant_results"] and row["state"] == "graded":
-            raise Problem(
+            raise DomainError(
                 403,
                 "results_not_released",
                 "Results are not released yet",

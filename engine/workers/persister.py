@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from engine import metrics
 from engine.sittings.answer_stream import events_of
 from engine.workers.consumer import Entry
 
@@ -104,11 +105,13 @@ class AnswerPersister:
                             "answer_log", records=rows, columns=_COLUMNS
                         )
                     self.rows_written += len(rows)
+                    metrics.persisted_rows.inc(len(rows))
                     return
                 except asyncpg.UniqueViolationError:
                     pass  # a replay: some rows are in already, the slow path skips them
             await conn.execute(_INSERT, *_insert_columns(rows))
         self.rows_written += len(rows)
+        metrics.persisted_rows.inc(len(rows))
 
 
 def _insert_columns(rows: list[Row]) -> list[list[Any]]:

@@ -13,6 +13,7 @@ from engine.integrity.scheduler import watch_closing
 from engine.integrity.stream import copy_answers_to
 from engine.overflow.wiring import Overflow
 from engine.services import Services
+from engine.workers.backlog import run_backlog_sampler
 from engine.workers.consumer import Entry, Handler, StreamConsumer
 from engine.workers.persister import AnswerPersister
 from engine.workers.sweeper import run_sweeper
@@ -112,6 +113,11 @@ class Workers:
             asyncio.create_task(run_sweeper(self.svc.store, self.svc.keyspace, self.stop))
         )
         self.tasks.append(asyncio.create_task(watch_closing(self.svc, self.overflow, self.stop)))
+        self.tasks.append(
+            asyncio.create_task(
+                run_backlog_sampler(self.svc.redis, self.svc.keyspace, GRADE_GROUP, self.stop)
+            )
+        )
 
     async def close(self) -> None:
         self.stop.set()

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import uuid
 
+from engine import metrics
 from engine.sittings.keys import KeySpace
 from engine.sittings.store import SittingStore
 
@@ -26,6 +27,7 @@ async def sweep_once(store: SittingStore, keyspace: KeySpace, limit: int = 1000)
             reply = await store.submit(uuid.UUID(raw.decode()), "", "deadline")
             if reply.state == "submitted":
                 submitted += 1
+                metrics.auto_submitted.inc()
             elif reply.state != "not_due":
                 # already submitted, or its session is gone: it no longer belongs in the set
                 await store.redis.zrem(keyspace.deadline_set(shard), raw)

@@ -69,9 +69,6 @@ class FunctionInstances:
                     )
                 )
 
-    def alive(self) -> int:
-        return sum(p.poll() is None for p in self.processes)
-
     def stop(self) -> None:
         for process in self.processes:
             process.terminate()

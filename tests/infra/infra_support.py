@@ -26,9 +26,6 @@ CHECKOV_DIR = INFRA / "checkov"
 # 1.27; EKS's standard support covers 1.33. kubernetes-validate ships the schemas offline.
 KUBERNETES_VERSION = "1.33.0"
 
-# The image every app workload runs (kustomize `images: - name: ujian` rewrites it).
-APP_IMAGE_NAME = "ujian"
-
 
 def overlay_names() -> list[str]:
     return sorted(path.name for path in OVERLAYS.iterdir() if path.is_dir())

@@ -16,7 +16,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from engine.cpu_jobs import CpuJobs
-from engine.problems import Problem
+from engine.kernel.errors import DomainError
 from engine.services import Services
 from tests.integration import conftest as integration
 from tests.integration.conftest import RIGHT_ANSWERS, Api, School
@@ -168,7 +168,7 @@ async def test_a_full_lane_refuses_requests_and_queues_background_work() -> None
         await asyncio.sleep(0)  # let it be admitted
         assert cpu.admitted("forensics") == 1
         refused = _metric("ujian_cpu_jobs_refused_total", job_class="forensics")
-        with pytest.raises(Problem) as busy:
+        with pytest.raises(DomainError) as busy:
             await cpu.run("forensics", sum, range(10))
         assert busy.value.status == 503 and busy.value.code == "busy"
         assert busy.value.headers and "Retry-After" in busy.value.headers
@@ -211,7 +211,7 @@ async def test_a_runaway_job_is_stopped_at_its_time_limit_and_its_lane_starts_af
     await jobs.warm()
     try:
         worker = await jobs.run("statistics", os.getpid)
-        with pytest.raises(Problem) as stopped:
+        with pytest.raises(DomainError) as stopped:
             await jobs.run("forensics", time.sleep, 3600)
         assert (stopped.value.status, stopped.value.code) == (503, "job_time_limit")
         await poll_until(lambda: not _alive(worker), 10)

@@ -24,7 +24,7 @@ from engine.app import connect_redis, open_services
 from engine.auth import devices
 from engine.auth.passwords import passwords_for
 from engine.auth.ratelimit import SignInLimits
-from engine.problems import Problem
+from engine.kernel.errors import DomainError
 from engine.services import Services
 from engine.settings import Settings
 from tests.conftest import ServerUrls
@@ -340,7 +340,7 @@ async def _interleaved(
         async def attempt(right: bool, yields: int) -> str:
             try:
                 held = await limits.reserve("198.51.100.1", "Siti", device)
-            except Problem as refused:
+            except DomainError as refused:
                 assert refused.status == 429 and refused.headers
                 return "refused"
             for _ in range(yields):  # the evaluation: others run meanwhile

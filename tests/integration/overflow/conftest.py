@@ -131,7 +131,7 @@ def items_in_order(paper: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def submitted_sittings(
-    api: Api, teacher: str, students: list[str], answers_of: Any = None
+    api: Api, teacher: str, students: list[str]
 ) -> tuple[dict[str, Any], list[str]]:
     """An exam (results not instant, so grading is a queued job) and one submitted sitting per
     student, each answering differently."""

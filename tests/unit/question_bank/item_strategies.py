@@ -24,11 +24,10 @@ from question_bank.items import (
     ShortTextItem,
     SingleChoiceItem,
     TrueFalseItem,
-    normalise_item,
     split_item,
-    xml_safe,
 )
 from question_bank.kinds import ChoiceBlank, NumericBlank, NumericRangeSpec, TextBlank
+from question_bank.normalise import normalise_item, xml_safe
 
 FRAGMENTS = [
     "<b>",

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 
 from question_bank.bulk import CsvError, parse_csv
 from question_bank.content import media_refs, plain_text, rich_text, sanitise_html
-from question_bank.items import SingleChoiceItem, xml_safe
+from question_bank.items import SingleChoiceItem
 from question_bank.kinds import ChoiceOption
+from question_bank.normalise import xml_safe
 from question_bank.packages import MAX_ENTRY_BYTES, export_package, read_package
 from question_bank.qti_html import append_html, inner_html, q
 from question_bank.qti_import import QtiError

@@ -1,0 +1,73 @@
+"""What a published exam version gives the sitting path and the graders: its keyless student
+paper and its grading keys.
+
+Apart from the exam service (authoring, publishing) so that the workers and the overflow
+Lambda, which only read published versions, import no authoring rules and none of the rich-text
+cleaning those need (``engine/overflow/packaging.py`` lists what the Lambda imports).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from engine.exams.models import ExamSpec
+from engine.exams.repository import EXAM_TITLE, VERSION_BY_ID, ExamRepository
+from engine.kernel.errors import not_found
+from grading.types import ItemKey
+from question_bank.cache import FragmentCache
+from question_bank.items import StudentItem
+from question_bank.paper import CompiledItem, CompiledPaper, assemble_paper, compile_item
+
+
+async def load_paper(
+    pool: Any, exam_version_id: str, fragments: FragmentCache | None = None
+) -> CompiledPaper:
+    """The keyless student paper of an exam version, from its pinned item versions.
+
+    Items are compiled once per (item, version) and shared through ``fragments`` (memory, then
+    Redis), so exams reusing a bank's items read and encode each item once.
+    """
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(VERSION_BY_ID, uuid.UUID(exam_version_id))
+        if row is None:
+            raise not_found("exam version")
+        spec = msgspec.convert(row["spec"], ExamSpec)
+        refs = [(str(r.id), r.version) for s in spec.sections for r in s.items]
+        repo = ExamRepository(conn)
+
+        async def compile_items(
+            wanted: list[tuple[str, int]],
+        ) -> dict[tuple[str, int], CompiledItem]:
+            rows = await repo.item_versions([(uuid.UUID(i), v) for i, v in wanted])
+            return {
+                (str(r["item_id"]), r["version"]): compile_item(
+                    msgspec.convert({**r["content"], "id": str(r["item_id"])}, StudentItem)
+                )
+                for r in rows
+            }
+
+        compiled = await (
+            fragments.get_many(refs, compile_items)
+            if fragments is not None
+            else compile_items(refs)
+        )
+        title = await conn.fetchval(EXAM_TITLE, row["exam_id"])
+    sections = [
+        (s.title, [compiled[(str(r.id), r.version)] for r in s.items]) for s in spec.sections
+    ]
+    return assemble_paper(exam_version_id, title, row["shuffle"], sections, row["navigation"])
+
+
+async def load_keys(pool: Any, exam_version_id: str) -> dict[str, ItemKey]:
+    """item id -> grading key for every item of an exam version."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(VERSION_BY_ID, uuid.UUID(exam_version_id))
+        if row is None:
+            raise not_found("exam version")
+        spec = msgspec.convert(row["spec"], ExamSpec)
+        refs = [(r.id, r.version) for s in spec.sections for r in s.items]
+        rows = await ExamRepository(conn).item_versions(refs)
+    return {str(r["item_id"]): msgspec.convert(r["answer_key"], ItemKey) for r in rows}

@@ -1,0 +1,99 @@
+"""How far behind the workers are, sampled from Redis every few seconds into gauges.
+
+- stream lengths: entries in the answer, grading and telemetry streams, summed over shards;
+- persister lag: the age of the oldest answer entry, by Redis's clock. The persister deletes
+  entries once they are in PostgreSQL (``trim_stored``), so the oldest entry left is the oldest
+  answer not yet stored; 0 when the streams are empty;
+- grading queue depth: grading jobs not yet delivered to the grader group (its ``lag``) plus
+  those delivered and not yet acknowledged (``pending``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import msgspec
+from redis.exceptions import ResponseError
+
+from engine import metrics
+from engine.sittings.keys import KeySpace
+
+log = logging.getLogger(__name__)
+
+
+class Backlog(msgspec.Struct, frozen=True, kw_only=True):
+    answers: int
+    grading: int
+    telemetry: int
+    persister_lag_s: float
+    grading_depth: int
+
+
+async def _oldest_ms(redis: Any, stream: str) -> int | None:
+    first = await redis.xrange(stream, count=1)
+    return int(first[0][0].split(b"-")[0]) if first else None
+
+
+async def _grading_depth(redis: Any, stream: str, group: str, length: int) -> int:
+    try:
+        groups = await redis.xinfo_groups(stream)
+    except ResponseError:  # no stream yet: nothing queued
+        return 0
+    for found in groups:
+        if found["name"] == group.encode():
+            # lag is unknown (None) after entries were deleted mid-stream: count them all
+            lag = found["lag"] if found["lag"] is not None else length
+            return int(lag) + int(found["pending"])
+    return length  # no grader has joined yet: every entry waits
+
+
+async def sample(redis: Any, keyspace: KeySpace, grade_group: str) -> Backlog:
+    seconds, micros = await redis.time()
+    now_ms = int(seconds) * 1000 + int(micros) // 1000
+    answers = grading = telemetry = depth = 0
+    oldest: int | None = None
+    for shard in range(keyspace.shards):
+        answer_stream = keyspace.answer_stream(shard)
+        answers += await redis.xlen(answer_stream)
+        telemetry += await redis.xlen(keyspace.telemetry_stream(shard))
+        shard_grading = await redis.xlen(keyspace.grading_stream(shard))
+        grading += shard_grading
+        depth += await _grading_depth(
+            redis, keyspace.grading_stream(shard), grade_group, shard_grading
+        )
+        first = await _oldest_ms(redis, answer_stream)
+        if first is not None and (oldest is None or first < oldest):
+            oldest = first
+    lag_s = max(0, now_ms - oldest) / 1000 if oldest is not None else 0.0
+    return Backlog(
+        answers=answers,
+        grading=grading,
+        telemetry=telemetry,
+        persister_lag_s=lag_s,
+        grading_depth=depth,
+    )
+
+
+def publish(backlog: Backlog) -> None:
+    metrics.stream_length.labels("answers").set(backlog.answers)
+    metrics.stream_length.labels("grading").set(backlog.grading)
+    metrics.stream_length.labels("telemetry").set(backlog.telemetry)
+    metrics.persister_lag.set(backlog.persister_lag_s)
+    metrics.grading_queue_depth.set(backlog.grading_depth)
+
+
+async def run_backlog_sampler(
+    redis: Any, keyspace: KeySpace, grade_group: str, stop: asyncio.Event, interval_s: float = 5.0
+) -> None:
+    while not stop.is_set():
+        try:
+            publish(await sample(redis, keyspace, grade_group))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("sampling the stream backlog failed; retrying")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_s)
