@@ -55,6 +55,8 @@ class ItemAnalysis(msgspec.Struct, frozen=True):
     irt_a: float | None = None
     irt_b: float | None = None
     irt_c: float | None = None
+    # graded-response items: the category boundaries on the logit scale
+    irt_thresholds: list[float] | None = None
 
 
 class ExamStatisticsView(msgspec.Struct, frozen=True):
@@ -67,7 +69,11 @@ class ExamStatisticsView(msgspec.Struct, frozen=True):
     items: list[ItemAnalysis]
 
 
-IrtModelName = Literal["1PL", "2PL", "3PL"]
+# On the logit scale (no 1.702): Rasch = slope 1 with the SD of θ estimated; 1PL = one slope
+# common to all items, estimated, θ ~ N(0, 1); 2PL; 3PL; GRM = Samejima's graded response
+# model on the items' score categories (grading/irt.py). Until migration 0013 "1PL" fixed the
+# slope at 1.702 with θ ~ N(0, 1): the same request now fits the estimated common slope.
+IrtModelName = Literal["Rasch", "1PL", "2PL", "3PL", "GRM"]
 
 
 class CalibrationRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -88,6 +94,8 @@ class CalibrationRun(msgspec.Struct, frozen=True):
     converged: bool | None
     log_likelihood: float | None
     error: str | None
+    # SD of θ on the model's scale: estimated by Rasch, 1 otherwise
+    latent_sd: float | None = None
 
 
 class MarkRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

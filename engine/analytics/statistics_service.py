@@ -18,7 +18,7 @@ from engine.analytics.repository import (
     GRADED_ITEMS_TEXT,
     ITEM_CONTENTS,
     LATEST_CHOICES_TEXT,
-    LATEST_PARAMETERS,
+    LATEST_ITEM_PARAMETERS,
     MEAN_TIME_ON_ITEM,
 )
 from engine.analytics.scope import ExamScope, exam_scope, item_order
@@ -80,7 +80,7 @@ async def _load(pool: Any, scope: ExamScope) -> dict[str, Any]:
             ITEM_CONTENTS, [uuid.UUID(i) for i, _, _ in order], [v for _, _, v in order]
         )
         times = await conn.fetch(MEAN_TIME_ON_ITEM, scope.exam_id, scope.org_filter)
-        parameters = await conn.fetch(LATEST_PARAMETERS, scope.exam_id)
+        parameters = await conn.fetch(LATEST_ITEM_PARAMETERS, scope.exam_id)
     return {
         "order": order,
         "contents": {
@@ -92,7 +92,15 @@ async def _load(pool: Any, scope: ExamScope) -> dict[str, Any]:
             for r in contents
         },
         "times": {r["item_id"]: r["mean_seconds"] for r in times},
-        "parameters": {r["item_id"]: {"a": r["a"], "b": r["b"], "c": r["c"]} for r in parameters},
+        "parameters": {
+            r["item_id"]: {
+                "a": r["a"],
+                "b": r["b"],
+                "c": r["c"],
+                "thresholds": list(r["thresholds"]) if r["thresholds"] else None,
+            }
+            for r in parameters
+        },
     }
 
 
@@ -275,6 +283,7 @@ def build_from_rows(
                 irt_a=parameters["a"] if parameters else None,
                 irt_b=parameters["b"] if parameters else None,
                 irt_c=parameters["c"] if parameters else None,
+                irt_thresholds=parameters["thresholds"] if parameters else None,
             )
         )
     return ExamStatisticsView(
