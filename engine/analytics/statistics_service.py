@@ -114,7 +114,8 @@ _choices_of = msgspec.json.Decoder(dict[str, str | None])
 
 def _matrices(
     order: list[tuple[str, str, int]], results: list[tuple[str, str]], contents: dict[str, Any]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
+    """persons × items points (NaN: not on that sitting's paper) and every item's maximum."""
     index = {item_id: j for j, (item_id, _, _) in enumerate(order)}
     scores = np.full((len(results), len(order)), np.nan)
     for i, (_, items) in enumerate(results):
@@ -122,8 +123,7 @@ def _matrices(
             if item_id in index:
                 scores[i, index[item_id]] = score.points
     max_points = np.array([float(contents[i]["content"].get("points", 1.0)) for i, _, _ in order])
-    min_points = np.zeros(len(order))
-    return scores, max_points, min_points
+    return scores, max_points
 
 
 def _option_shares(
@@ -251,9 +251,9 @@ def build_from_rows(
     results, choices = rows
     data = {**data, "choices": choices}
     order, contents = data["order"], data["contents"]
-    scores, max_points, min_points = _matrices(order, results, contents)
+    scores, max_points = _matrices(order, results, contents)
     n = len(results)
-    stats = exam_statistics(scores, max_points, min_points) if n >= 2 else None
+    stats = exam_statistics(scores, max_points) if n >= 2 else None
     totals = np.nan_to_num(scores).sum(axis=1)
     sitting_index = {sitting_id: i for i, (sitting_id, _) in enumerate(results)}
     shares = _option_shares(data, totals, sitting_index) if n >= 3 else {}
