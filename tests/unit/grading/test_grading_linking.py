@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grading.calibration import calibrate
+from grading.equating import equate_forms
 from grading.irt import ItemParameters, p_correct
 from grading.linking import characteristic_link, link_forms, rescale
 
@@ -85,3 +86,41 @@ def test_concurrent_calibration_puts_both_forms_on_one_scale() -> None:
     print(f"concurrent: new form's population N({second.mean:.3f}, {second.sd:.3f}²)")
     assert abs(second.mean - 0.6) < 0.1 and abs(second.sd - 1.25) < 0.1
     assert fit.groups[0].mean == 0.0 and fit.groups[0].sd == 1.0
+
+
+def test_event_forms_are_scored_on_the_reference_scale() -> None:
+    """Three forms: the second shares ten items with the first and is sat by an abler, more
+    spread population; the third shares nothing (randomly equivalent groups)."""
+    rng = np.random.default_rng(7)
+    a, b = rng.lognormal(0.1, 0.25, 80), rng.normal(0.0, 1.0, 80)
+    ids = [f"q{n}" for n in range(80)]
+    layout = [np.arange(0, 30), np.arange(20, 50), np.arange(50, 80)]
+    populations = [(0.0, 1.0), (0.6, 1.25), (0.0, 1.0)]
+    forms, truth = [], []
+    for items, (mean, sd) in zip(layout, populations, strict=True):
+        theta = rng.normal(mean, sd, 1200)
+        probs = p_correct(theta, a[items], b[items], np.zeros(items.size))
+        forms.append((rng.random(probs.shape) < probs).astype(np.float64))
+        truth.append(theta)
+    result = equate_forms(forms, [[ids[j] for j in items] for items in layout], replicates=10)
+    first, second, third = result.forms
+    assert (first.design, second.design, third.design) == (
+        "reference",
+        "common items",
+        "random groups",
+    )
+    assert second.common_with_reference == 10 and third.common_with_others == 0
+    sl = second.stocking_lord
+    assert sl is not None and sl.replicates == 10
+    # both links find the true constants within three bootstrap standard errors (ten common
+    # items and 1,200 candidates a form leave about .07 of sampling error)
+    assert abs(second.population_mean - 0.6) < 3 * sl.intercept_se
+    assert abs(second.population_sd - 1.25) < 3 * sl.slope_se
+    assert abs(sl.slope - 1.25) < 3 * sl.slope_se and abs(sl.intercept - 0.6) < 3 * sl.intercept_se
+    # every sitting's θ is on the reference scale: the second form's sittings average 0.6
+    theta = np.split(result.theta, [1200, 2400])
+    assert abs(float(theta[1].mean()) - 0.6) < 3 * sl.intercept_se
+    assert abs(float(theta[0].mean())) < 0.1 and abs(float(theta[2].mean())) < 0.1
+    for found, true in zip(theta, truth, strict=True):
+        assert float(np.corrcoef(found, true)[0, 1]) > 0.85
+    assert third.stocking_lord is None and len(result.item_ids) == 80
