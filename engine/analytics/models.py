@@ -112,3 +112,57 @@ class PendingMark(msgspec.Struct, frozen=True):
     stem: str
     max_points: float
     response_text: str | None
+
+
+class EquatingRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    model: IrtModelName = "2PL"
+    # bootstrap replicates behind the Stocking–Lord standard errors (0: no standard errors)
+    replicates: Annotated[int, msgspec.Meta(ge=0, le=200)] = 20
+    # the reporting scale; default: the reference form's own, else 200–1000
+    scale: ScoreScale | None = None
+
+
+class LinkingView(msgspec.Struct, frozen=True):
+    """θ_reference = slope·θ_form + intercept, from the form's own calibration."""
+
+    method: str
+    slope: float
+    intercept: float
+    slope_se: float | None
+    intercept_se: float | None
+    common_items: int
+    replicates: int
+
+
+class FormEquatingView(msgspec.Struct, frozen=True):
+    exam_id: uuid.UUID
+    # "reference", "common items" (linked by its items) or "random groups" (no item shared:
+    # taken as a random sample of the reference population)
+    design: str
+    sittings: int
+    items: int
+    common_with_reference: int
+    common_with_others: int
+    # the form's population on the reference scale, from the concurrent calibration
+    population_mean: float
+    population_sd: float
+    stocking_lord: LinkingView | None
+
+
+class EquatingReport(msgspec.Struct, frozen=True):
+    forms: list[FormEquatingView]
+    iterations: int
+    converged: bool
+    log_likelihood: float
+    scale: ScoreScale
+
+
+class EquatingRun(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    model: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    report: EquatingReport | None
+    error: str | None

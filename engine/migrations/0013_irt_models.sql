@@ -15,3 +15,21 @@ ALTER TABLE calibration_runs ADD COLUMN latent_sd double precision;
 
 -- the category boundaries b_1 < ... < b_{K-1} of a graded-response item (NULL: dichotomous)
 ALTER TABLE item_parameters ADD COLUMN thresholds double precision[];
+
+-- Equating the forms of one event (engine/analytics/equating_service.py): the run, its report
+-- (each form's design, population on the reference scale and Stocking–Lord constants with
+-- their standard errors) and, on every result it re-scored, the run that did it.
+CREATE TABLE equating_runs (
+    id            uuid PRIMARY KEY,
+    event_id      uuid NOT NULL REFERENCES exam_events (id),
+    org_id        uuid NOT NULL REFERENCES orgs (id),
+    model         text NOT NULL CHECK (model IN ('Rasch', '1PL', '2PL', '3PL', 'GRM')),
+    status        text NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+    requested_by  uuid NOT NULL REFERENCES users (id),
+    started_at    timestamptz NOT NULL DEFAULT now(),
+    finished_at   timestamptz,
+    report        jsonb,
+    error         text
+);
+CREATE INDEX equating_runs_event ON equating_runs (event_id, started_at DESC);
+ALTER TABLE results ADD COLUMN equating_id uuid;
