@@ -22,6 +22,7 @@ import msgspec
 import numpy as np
 
 from grading.calibration import calibrate
+from grading.graded import categories_from_points
 from grading.irt import (
     FloatArray,
     IrtModel,
@@ -79,7 +80,11 @@ def equate_forms(
     seed: int = 0,
 ) -> EventEquating:
     """Concurrent calibration of the forms (persons x the form's items, NaN not presented),
-    every sitting's EAP θ on the first form's scale, and each form's Stocking–Lord link."""
+    every sitting's EAP θ on the first form's scale, and each form's Stocking–Lord link.
+
+    For ``GRM`` the forms give points: the categories are the distinct point values of an item
+    across every form, so a common item has the same categories on each.
+    """
     item_ids = _union(form_items)
     column = {item: j for j, item in enumerate(item_ids)}
     sets = [set(items) for items in form_items]
@@ -96,6 +101,8 @@ def equate_forms(
         matrix[start:stop, [column[i] for i in items]] = responses
         groups[start:stop] = k if linked else 0
         start = stop
+    if model == "GRM":
+        matrix = categories_from_points(matrix)
     # groups must be numbered 0..G-1 for the fit: renumber the linked forms
     linked_forms = sorted({int(g) for g in groups})
     index = {g: n for n, g in enumerate(linked_forms)}
@@ -104,6 +111,13 @@ def equate_forms(
     log_lik = mixed_log_likelihood(matrix, fit.items, nodes)
     theta, se = np.empty(rows), np.empty(rows)
     summaries = []
+    bounds = np.cumsum([0] + [f.shape[0] for f in forms])
+
+    def own(k: int) -> FloatArray:
+        """Form k's sittings and items, as the fit saw them."""
+        block: FloatArray = matrix[bounds[k] : bounds[k + 1], [column[i] for i in form_items[k]]]
+        return block
+
     start = 0
     for k, responses in enumerate(forms):
         stop = start + responses.shape[0]
@@ -116,8 +130,8 @@ def equate_forms(
         link = None
         if designs[k] == "common items" and len(shared) >= 2:
             link = link_forms(
-                forms[0],
-                responses,
+                own(0),
+                own(k),
                 [(list(form_items[0]).index(i), list(form_items[k]).index(i)) for i in shared],
                 model,
                 replicates=replicates,

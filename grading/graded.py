@@ -20,7 +20,7 @@ _A_RANGE = (0.02, 8.0)
 
 def _cumulative(a: float, d: FloatArray, nodes: FloatArray) -> FloatArray:
     """P(X ≥ k) for k = 0..K, shape (K + 1, nodes): 1 first, 0 last."""
-    inner = 1.0 / (1.0 + np.exp(-(a * nodes[np.newaxis, :] + d[:, np.newaxis])))
+    inner = 0.5 * (1.0 + np.tanh(0.5 * (a * nodes[np.newaxis, :] + d[:, np.newaxis])))
     ones = np.ones((1, nodes.size))
     return np.vstack([ones, inner, 0.0 * ones])
 

@@ -133,7 +133,9 @@ def log_likelihood_parts(
 
 def graded_probabilities(nodes: FloatArray, a: float, thresholds: FloatArray) -> FloatArray:
     """GRM category probabilities, shape (K, nodes): P(X = k) = P(X ≥ k) - P(X ≥ k + 1)."""
-    at_least = 1.0 / (1.0 + np.exp(-a * (nodes[np.newaxis, :] - thresholds[:, np.newaxis])))
+    # the logistic as 1/2 (1 + tanh(z/2)): no overflow however flat or steep the item
+    z = a * (nodes[np.newaxis, :] - thresholds[:, np.newaxis])
+    at_least = 0.5 * (1.0 + np.tanh(0.5 * z))
     ones = np.ones((1, nodes.size))
     cumulative = np.vstack([ones, at_least, 0.0 * ones])
     probs: FloatArray = np.clip(cumulative[:-1] - cumulative[1:], _EPS, 1.0)

@@ -60,18 +60,28 @@ def response_matrix(order: list[str], results: Rows, model: IrtModel = "2PL") ->
     """persons × items: for the dichotomous models 1 correct, 0 otherwise (blank counts as
     wrong, as in UTBK scoring); for GRM the item's score category (its distinct point values
     in order). NaN where the item awaits a mark or was not presented (missing by design)."""
+    if model == "GRM":
+        return categories_from_points(points_matrix(order, results))
     index = {item_id: j for j, item_id in enumerate(order)}
     matrix = np.full((len(results), len(order)), np.nan)
     for i, (_, items) in enumerate(results):
         for item_id, score in _scores.decode(items).items():
             j = index.get(item_id)
-            if j is None or score.status == "pending_manual":
-                continue
-            if model == "GRM":
-                matrix[i, j] = score.points
-            else:
+            if j is not None and score.status != "pending_manual":
                 matrix[i, j] = 1.0 if score.status == "correct" else 0.0
-    return categories_from_points(matrix) if model == "GRM" else matrix
+    return matrix
+
+
+def points_matrix(order: list[str], results: Rows) -> np.ndarray:
+    """persons × items points; NaN where the item awaits a mark or was not presented."""
+    index = {item_id: j for j, item_id in enumerate(order)}
+    matrix = np.full((len(results), len(order)), np.nan)
+    for i, (_, items) in enumerate(results):
+        for item_id, score in _scores.decode(items).items():
+            j = index.get(item_id)
+            if j is not None and score.status != "pending_manual":
+                matrix[i, j] = score.points
+    return matrix
 
 
 def fit_rows(order: list[str], rows: Rows, model: IrtModel, scale: ScoreScale) -> Fitted:

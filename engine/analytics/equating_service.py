@@ -21,7 +21,7 @@ import msgspec
 import numpy as np
 
 from engine.analytics import results_version
-from engine.analytics.calibration_service import Rows, response_matrix
+from engine.analytics.calibration_service import Rows, points_matrix, response_matrix
 from engine.analytics.equating_repository import (
     EQUATING_BY_ID,
     EVENT_FORMS,
@@ -69,7 +69,9 @@ def equate_rows(
     forms: list[Form], rows: list[Rows], model: IrtModel, replicates: int, scale: ScoreScale
 ) -> Equated:
     """The pure, CPU-heavy part: matrices, the concurrent calibration, the report."""
-    matrices = [response_matrix(f.items, r, model) for f, r in zip(forms, rows, strict=True)]
+    # GRM: points, made categories over every form at once (grading/equating.py)
+    to_matrix = points_matrix if model == "GRM" else response_matrix
+    matrices = [to_matrix(f.items, r) for f, r in zip(forms, rows, strict=True)]
     result = equate_forms(matrices, [f.items for f in forms], model, replicates=replicates)
     views = [
         FormEquatingView(

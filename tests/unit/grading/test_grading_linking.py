@@ -124,3 +124,18 @@ def test_event_forms_are_scored_on_the_reference_scale() -> None:
     for found, true in zip(theta, truth, strict=True):
         assert float(np.corrcoef(found, true)[0, 1]) > 0.85
     assert third.stocking_lord is None and len(result.item_ids) == 80
+
+
+def test_graded_forms_share_the_categories_of_their_common_items() -> None:
+    """A common item marked 0, ½ or 1 on one form and only 0 or 1 on the other keeps three
+    categories (1 is the top one on both), so its boundaries mean one thing on both forms."""
+    rng = np.random.default_rng(4)
+    ability = rng.normal(size=(600, 1)) + rng.normal(scale=0.8, size=(600, 4))
+    first = np.digitize(ability[:300], [-0.5, 0.5]) / 2.0  # 0, ½ or 1
+    second = (ability[300:] > 0).astype(np.float64)  # 0 or 1
+    result = equate_forms(
+        [first, second], [["c1", "c2", "a1", "a2"], ["c1", "c2", "b1", "b2"]], "GRM", replicates=0
+    )
+    by_id = dict(zip(result.item_ids, result.items, strict=True))
+    assert len(by_id["c1"].thresholds) == 2 and len(by_id["b1"].thresholds) == 1
+    assert result.forms[1].common_with_reference == 2
