@@ -224,6 +224,8 @@ def calibrate(
         change = fit.m_step(post, nodes)
         for g in range(1, n_groups):
             weight = post[member == g].sum(axis=0)
+            if weight.sum() <= 0:
+                continue  # a group nobody is in keeps its start: N(0, 1)
             mean = float(weight @ nodes / weight.sum())
             sd = float(np.sqrt(max(weight @ (nodes - mean) ** 2 / weight.sum(), 1e-4)))
             change = max(change, abs(mean - means[g]), abs(sd - sds[g]))

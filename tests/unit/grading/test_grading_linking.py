@@ -139,3 +139,16 @@ def test_graded_forms_share_the_categories_of_their_common_items() -> None:
     by_id = dict(zip(result.item_ids, result.items, strict=True))
     assert len(by_id["c1"].thresholds) == 2 and len(by_id["b1"].thresholds) == 1
     assert result.forms[1].common_with_reference == 2
+
+
+def test_a_group_without_sittings_leaves_the_others_alone() -> None:
+    """A form nobody sat (yet) must not turn the fit into NaN."""
+    reference, new = _forms(np.random.default_rng(9), 400, 0.5, 1.0)
+    matrix = np.full((800, 50), np.nan)
+    matrix[:400, :30] = reference
+    matrix[400:, 20:] = new
+    groups = np.repeat([0, 2], 400)  # group 1 has nobody
+    fit = calibrate(matrix, "2PL", groups=groups)
+    assert np.all(np.isfinite([p.b for p in fit.items]))
+    assert (fit.groups[1].mean, fit.groups[1].sd) == (0.0, 1.0)
+    assert abs(fit.groups[2].mean - 0.5) < 0.25
