@@ -112,3 +112,6 @@ _.body_parent
 # tests/integration/scheduling/conftest.py: a fixture field no test reads yet
 _.other_school
 _.pytestmark  # pytest reads a module's marks from this name
+# API fields read by clients, and a constant kept for callers converting old probit slopes
+_.irt_thresholds
+_.NORMAL_OGIVE_D

@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grading.calibration import calibrate
-from grading.irt import ScoreScale, p_correct, parameter_arrays, score_abilities
+from grading.irt import IRT_MODELS, ScoreScale, p_correct, parameter_arrays, score_abilities
 from grading.outcomes import NegativeMarking, ScoringPolicy, Section, score_exam
 from grading.scoring import score_paper
 from grading.statistics import exam_statistics
@@ -177,7 +177,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--calibration-persons", type=int, default=100_000)
     parser.add_argument("--calibration-items", type=int, default=150)
-    parser.add_argument("--model", choices=("1PL", "2PL", "3PL"), default="2PL")
+    parser.add_argument("--model", choices=IRT_MODELS, default="2PL")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     print(f"cores available: {os.cpu_count()}")

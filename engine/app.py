@@ -20,6 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from engine.analytics.calibration_service import wait_for_calibrations
+from engine.analytics.equating_service import wait_for_equatings
 from engine.auth.policy import enforce_policy
 from engine.auth.revocation import RevocationMirror
 from engine.auth.routes import jwt_auth_dependency
@@ -145,6 +146,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Litestar:
                 if workers:
                     await workers.close()
                 await wait_for_calibrations()
+                await wait_for_equatings()
                 await overflow.close()
                 paper_cache_collector.caches.remove(svc.papers)
 

@@ -14,7 +14,7 @@ from engine.accounts.access_routes import (
     ProctorController,
 )
 from engine.accounts.routes import AuditController, OrgController, UserController
-from engine.analytics.routes import AnalyticsController, MarkingController
+from engine.analytics.routes import AnalyticsController, EquatingController, MarkingController
 from engine.auth.routes import AuthController
 from engine.exams.routes import ExamController
 from engine.health import live, ready
@@ -68,6 +68,7 @@ ROUTE_HANDLERS: list[Any] = [
     SchoolScheduleController,
     ScheduleController,
     AnalyticsController,
+    EquatingController,
     MarkingController,
     OverflowController,
     TelemetryController,

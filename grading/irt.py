@@ -1,8 +1,19 @@
-"""Item response theory: the 3PL family (1PL and 2PL are special cases), ability estimates.
+"""Item response theory: the models, their probabilities, ability estimates.
 
-Response matrices are persons x items floats: 1 right, 0 wrong, NaN not presented. Partial
-credit may be given as a share in [0, 1]; it then enters the likelihood as a fractional
-Bernoulli count, which keeps one vectorised formula for every item type.
+Everything is on the **logit scale**, as ltm and mirt report it: P = c + (1 - c)·logistic(a(θ - b))
+with no 1.702 scaling constant (``D`` is 1; Lord's normal-ogive metric is a_normal = a / 1.702).
+
+- ``Rasch``: slope 1, θ ~ N(0, σ²) with σ estimated (``CalibrationResult.latent_sd``).
+- ``1PL``: one slope common to every item, estimated; θ ~ N(0, 1). The same likelihood as Rasch
+  re-expressed: a_1PL = σ and b_1PL = b_Rasch / σ.
+- ``2PL``, ``3PL``: a slope per item (and a lower asymptote c for the 3PL); θ ~ N(0, 1).
+- ``GRM``: Samejima's graded response model for items scored in ordered categories 0..K-1:
+  P(X ≥ k) = logistic(a(θ - b_k)), with the K - 1 boundaries b_k in ``ItemParameters.thresholds``
+  (an item with two categories is a 2PL item).
+
+Dichotomous response matrices are persons x items floats: 1 right, 0 wrong, NaN not presented
+(missing by design: the likelihood skips it). Partial credit may be given as a share in [0, 1];
+it then enters the likelihood as a fractional Bernoulli count.
 """
 
 from __future__ import annotations
@@ -15,10 +26,14 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
-IrtModel = Literal["1PL", "2PL", "3PL"]
+IrtModel = Literal["Rasch", "1PL", "2PL", "3PL", "GRM"]
+IRT_MODELS: tuple[IrtModel, ...] = ("Rasch", "1PL", "2PL", "3PL", "GRM")
 
-# the logistic scaling constant that makes the logistic curve close to the normal ogive
-D = 1.702
+# The logistic scaling constant in use: 1, the logit scale (slopes as ltm and mirt report them).
+# Code that differentiates P by θ multiplies by it, so it stays correct whatever the metric.
+D = 1.0
+# Lord's constant that brings the logistic close to the normal ogive: a_normal = a / 1.702
+NORMAL_OGIVE_D = 1.702
 
 # probabilities are kept this far from 0 and 1 so that log-likelihoods stay finite
 _EPS = 1e-9
@@ -27,16 +42,20 @@ _EPS = 1e-9
 def p_correct(theta: FloatArray, a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
     """P(correct) for every person x item: shape (len(theta), len(a)).
 
-    P = c + (1 - c) / (1 + exp(-D·a·(θ - b))). 1PL: a = 1, c = 0; 2PL: c = 0.
+    P = c + (1 - c) / (1 + exp(-a·(θ - b))) on the logit scale. Rasch: a = 1; 2PL: c = 0.
     """
-    z = D * a[np.newaxis, :] * (theta[:, np.newaxis] - b[np.newaxis, :])
+    z = a[np.newaxis, :] * (theta[:, np.newaxis] - b[np.newaxis, :])
     return c[np.newaxis, :] + (1.0 - c[np.newaxis, :]) / (1.0 + np.exp(-z))
 
 
 class ItemParameters(msgspec.Struct, frozen=True):
+    """One item on the logit scale. Graded items carry their category boundaries in
+    ``thresholds`` (increasing) and their mean in ``b``; dichotomous items have none."""
+
     a: float = 1.0
     b: float = 0.0
     c: float = 0.0
+    thresholds: tuple[float, ...] = ()
 
 
 class ScoreScale(msgspec.Struct, frozen=True):
@@ -112,6 +131,56 @@ def log_likelihood_parts(
     return ll
 
 
+def graded_probabilities(nodes: FloatArray, a: float, thresholds: FloatArray) -> FloatArray:
+    """GRM category probabilities, shape (K, nodes): P(X = k) = P(X ≥ k) - P(X ≥ k + 1)."""
+    # the logistic as 1/2 (1 + tanh(z/2)): no overflow however flat or steep the item
+    z = a * (nodes[np.newaxis, :] - thresholds[:, np.newaxis])
+    at_least = 0.5 * (1.0 + np.tanh(0.5 * z))
+    ones = np.ones((1, nodes.size))
+    cumulative = np.vstack([ones, at_least, 0.0 * ones])
+    probs: FloatArray = np.clip(cumulative[:-1] - cumulative[1:], _EPS, 1.0)
+    return probs
+
+
+def category_counts(categories: FloatArray, n_categories: int) -> FloatArray:
+    """One-hot persons x K of one item's categories (NaN, not presented: a row of zeros)."""
+    seen = ~np.isnan(categories)
+    onehot = np.zeros((categories.size, n_categories))
+    rows = np.flatnonzero(seen)
+    onehot[rows, np.clip(categories[seen].astype(np.int64), 0, n_categories - 1)] = 1.0
+    return onehot
+
+
+def mixed_log_likelihood(
+    responses: FloatArray, items: Sequence[ItemParameters], nodes: FloatArray
+) -> FloatArray:
+    """log L (persons x nodes) of a paper mixing dichotomous and graded items."""
+    graded = [j for j, item in enumerate(items) if item.thresholds]
+    plain = [j for j, item in enumerate(items) if not item.thresholds]
+    ll = np.zeros((responses.shape[0], nodes.size))
+    if plain:
+        a, b, c = parameter_arrays([items[j] for j in plain])
+        ll += log_likelihood_grid(responses[:, plain], a, b, c, nodes)
+    for j in graded:
+        thresholds = np.asarray(items[j].thresholds)
+        log_p = np.log(graded_probabilities(nodes, items[j].a, thresholds))
+        ll += category_counts(responses[:, j], thresholds.size + 1) @ log_p
+    return ll
+
+
+def posterior_summary(
+    log_lik: FloatArray, nodes: FloatArray, weights: FloatArray
+) -> AbilityEstimates:
+    """Posterior mean and SD of θ over the nodes from log L (persons x nodes) and prior weights."""
+    log_post = log_lik + np.log(weights)[np.newaxis, :]
+    log_post -= log_post.max(axis=1, keepdims=True)
+    post = np.exp(log_post)
+    post /= post.sum(axis=1, keepdims=True)
+    theta = post @ nodes
+    var = post @ nodes**2 - theta**2
+    return AbilityEstimates(theta=theta, se=np.sqrt(np.maximum(var, 0.0)))
+
+
 def eap(
     responses: FloatArray,
     a: FloatArray,
@@ -127,13 +196,7 @@ def eap(
     Finite for every pattern (all right, all wrong, nothing answered: then the prior).
     """
     nodes, weights = normal_grid(n_points, prior_mean, prior_sd)
-    log_post = log_likelihood_grid(responses, a, b, c, nodes) + np.log(weights)[np.newaxis, :]
-    log_post -= log_post.max(axis=1, keepdims=True)
-    post = np.exp(log_post)
-    post /= post.sum(axis=1, keepdims=True)
-    theta = post @ nodes
-    var = post @ nodes**2 - theta**2
-    return AbilityEstimates(theta=theta, se=np.sqrt(np.maximum(var, 0.0)))
+    return posterior_summary(log_likelihood_grid(responses, a, b, c, nodes), nodes, weights)
 
 
 def mle(
@@ -157,7 +220,7 @@ def mle(
     for _ in range(max_iter):
         p = np.clip(p_correct(theta, a, b, c), _EPS, 1.0 - _EPS)
         # d log L / dθ and the expected information of the 3PL (Lord 1980, eq. 5.x)
-        w = D * a[np.newaxis, :] * (p - c) / (p * (1.0 - c))
+        w = a[np.newaxis, :] * (p - c) / (p * (1.0 - c))
         score = ((filled - p * presented) * w).sum(axis=1)
         info = (presented * w**2 * p * (1.0 - p)).sum(axis=1)
         step = np.clip(score / np.maximum(info, 1e-12), -1.0, 1.0)
@@ -177,9 +240,17 @@ def scaled_score(theta: FloatArray, scale: ScoreScale) -> FloatArray:
 
 
 def score_abilities(
-    responses: FloatArray, items: Sequence[ItemParameters], scale: ScoreScale
+    responses: FloatArray,
+    items: Sequence[ItemParameters],
+    scale: ScoreScale,
+    *,
+    latent_sd: float = 1.0,
 ) -> tuple[AbilityEstimates, FloatArray]:
-    """Re-score every sitting of an exam: EAP θ with SE, and the scaled score."""
-    a, b, c = parameter_arrays(items)
-    estimates = eap(responses, a, b, c)
+    """Re-score every sitting of an exam: EAP θ with SE, and the scaled score.
+
+    Graded items (with ``thresholds``) take their response as a category 0..K-1. ``latent_sd``
+    is the prior SD of θ: 1 for every model but Rasch, whose θ has its own estimated spread.
+    """
+    nodes, weights = normal_grid(61, 0.0, latent_sd)
+    estimates = posterior_summary(mixed_log_likelihood(responses, items, nodes), nodes, weights)
     return estimates, scaled_score(estimates.theta, scale)

@@ -73,6 +73,8 @@ class PaperRules(msgspec.Struct, frozen=True):
     items: dict[str, ItemRule]
     linear: bool
     shuffle: bool
+    # a section is a pool: each sitting may answer only the items drawn for it
+    pooled: bool = False
 
 
 _student_item = msgspec.json.Decoder(StudentItem)
@@ -110,19 +112,27 @@ def paper_rules(paper: CompiledPaper) -> PaperRules:
     for section in paper.sections:
         for item in section.items:
             items[item.id] = item_rule(_student(item), len(items))
-    return PaperRules(items=items, linear=paper.navigation == "linear", shuffle=paper.shuffle)
+    return PaperRules(
+        items=items,
+        linear=paper.navigation == "linear",
+        shuffle=paper.shuffle,
+        pooled=any(section.draw for section in paper.sections),
+    )
 
 
 def positions(paper: CompiledPaper, sitting_id: uuid.UUID) -> array[int]:
     """Authored index -> place in this sitting's order (``paper.student_order``, the order the
     student's page shows, sections one after the other)."""
     places: array[int] = array("l")
-    start = 0
-    for entries in student_order(paper, sitting_id):
-        places.extend([0] * len(entries))
+    start = seen = 0  # authored items so far, items this sitting sees so far
+    for section, entries in zip(paper.sections, student_order(paper, sitting_id), strict=True):
+        # a pool section shows fewer items than it holds: the others keep place 0 (their
+        # answers are refused before any place is looked up)
+        places.extend([0] * len(section.items))
         for place, (index, _) in enumerate(entries):
-            places[start + index] = start + place
-        start += len(entries)
+            places[start + index] = seen + place
+        start += len(section.items)
+        seen += len(entries)
     return places
 
 

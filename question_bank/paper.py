@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import msgspec
 
 from question_bank.items import StudentItem
+from question_bank.pools import drawn
 
 
 class CompiledItem(msgspec.Struct, frozen=True, array_like=True):
@@ -27,6 +28,9 @@ class CompiledItem(msgspec.Struct, frozen=True, array_like=True):
 class CompiledSection(msgspec.Struct, frozen=True, array_like=True):
     title: str
     items: list[CompiledItem]
+    # a pool: each sitting gets this many of the items (question_bank/pools.py); 0: all.
+    # Last, with a default, so that papers packed before it existed still decode
+    draw: int = 0
 
 
 class CompiledPaper(msgspec.Struct, frozen=True, array_like=True):
@@ -75,13 +79,19 @@ def assemble_paper(
     shuffle: bool,
     sections: Sequence[tuple[str, Sequence[CompiledItem]]],
     navigation: str = "free",
+    draws: Sequence[int] = (),
 ) -> CompiledPaper:
-    """A paper from already compiled item fragments (see cache.FragmentCache)."""
+    """A paper from already compiled item fragments (see cache.FragmentCache); ``draws`` gives
+    each pooled section's per-sitting item count (none: every section is sat whole)."""
+    counts = list(draws) or [0] * len(sections)
     return CompiledPaper(
         exam_version_id=exam_version_id,
         title=title,
         shuffle=shuffle,
-        sections=[CompiledSection(title=t, items=list(items)) for t, items in sections],
+        sections=[
+            CompiledSection(title=t, items=list(items), draw=draw)
+            for (t, items), draw in zip(sections, counts, strict=True)
+        ],
         navigation=navigation,
     )
 
@@ -108,9 +118,13 @@ def student_order(paper: CompiledPaper, sitting_id: uuid.UUID) -> list[list[tupl
     """Per section: (item index, option order) in the order this sitting sees them."""
     rng = random.Random(sitting_id.int)
     sections = []
-    for section in paper.sections:
+    for s_index, section in enumerate(paper.sections):
         n = len(section.items)
         item_order = permutation(n, rng) if paper.shuffle else list(range(n))
+        if section.draw:
+            # a pool: this sitting's items only, in the shuffled (or authored) order
+            mine = set(drawn(n, section.draw, s_index, sitting_id))
+            item_order = [index for index in item_order if index in mine]
         entries = []
         for index in item_order:
             k = len(section.items[index].options)

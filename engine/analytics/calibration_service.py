@@ -36,7 +36,8 @@ from engine.auth.principal import Principal
 from engine.problems import conflict, not_found
 from engine.services import Services
 from grading.calibration import CalibrationResult, calibrate
-from grading.irt import ScoreScale, score_abilities
+from grading.graded import categories_from_points
+from grading.irt import IrtModel, ScoreScale, score_abilities
 
 log = logging.getLogger(__name__)
 
@@ -44,35 +45,50 @@ log = logging.getLogger(__name__)
 _running: set[asyncio.Task[None]] = set()
 
 
-class _Status(msgspec.Struct):
+class _Score(msgspec.Struct):
     status: str
+    points: float = 0.0
 
 
-_statuses = msgspec.json.Decoder(dict[str, _Status])
+_scores = msgspec.json.Decoder(dict[str, _Score])
 # (sitting id, its item scores as JSON text): GRADED_ITEMS_TEXT
 Rows = list[tuple[str, str]]
 Fitted = tuple[CalibrationResult, list[str], np.ndarray, np.ndarray, np.ndarray]
 
 
-def response_matrix(order: list[str], results: Rows) -> np.ndarray:
-    """persons × items: 1 correct, 0 otherwise (blank counts as wrong, as in UTBK scoring),
-    NaN where the item was not scored dichotomously (awaiting a mark) or not presented."""
+def response_matrix(order: list[str], results: Rows, model: IrtModel = "2PL") -> np.ndarray:
+    """persons × items: for the dichotomous models 1 correct, 0 otherwise (blank counts as
+    wrong, as in UTBK scoring); for GRM the item's score category (its distinct point values
+    in order). NaN where the item awaits a mark or was not presented (missing by design)."""
+    if model == "GRM":
+        return categories_from_points(points_matrix(order, results))
     index = {item_id: j for j, item_id in enumerate(order)}
     matrix = np.full((len(results), len(order)), np.nan)
     for i, (_, items) in enumerate(results):
-        for item_id, score in _statuses.decode(items).items():
+        for item_id, score in _scores.decode(items).items():
             j = index.get(item_id)
-            if j is None or score.status == "pending_manual":
-                continue
-            matrix[i, j] = 1.0 if score.status == "correct" else 0.0
+            if j is not None and score.status != "pending_manual":
+                matrix[i, j] = 1.0 if score.status == "correct" else 0.0
     return matrix
 
 
-def fit_rows(order: list[str], rows: Rows, model: str, scale: ScoreScale) -> Fitted:
+def points_matrix(order: list[str], results: Rows) -> np.ndarray:
+    """persons × items points; NaN where the item awaits a mark or was not presented."""
+    index = {item_id: j for j, item_id in enumerate(order)}
+    matrix = np.full((len(results), len(order)), np.nan)
+    for i, (_, items) in enumerate(results):
+        for item_id, score in _scores.decode(items).items():
+            j = index.get(item_id)
+            if j is not None and score.status != "pending_manual":
+                matrix[i, j] = score.points
+    return matrix
+
+
+def fit_rows(order: list[str], rows: Rows, model: IrtModel, scale: ScoreScale) -> Fitted:
     """The pure, CPU-heavy part: the matrix, the item parameters, every person's ability."""
-    matrix = response_matrix(order, rows)
-    result = calibrate(matrix, model)  # type: ignore[arg-type]
-    abilities, scaled = score_abilities(matrix, result.items, scale)
+    matrix = response_matrix(order, rows, model)
+    result = calibrate(matrix, model)
+    abilities, scaled = score_abilities(matrix, result.items, scale, latent_sd=result.latent_sd)
     return result, [sitting for sitting, _ in rows], abilities.theta, abilities.se, scaled
 
 
@@ -91,7 +107,7 @@ async def _read_rows(dsn: str, exam_id: uuid.UUID) -> Rows:
 
 
 def fit_exam(
-    dsn: str, exam_id: uuid.UUID, order: list[str], model: str, scale: ScoreScale
+    dsn: str, exam_id: uuid.UUID, order: list[str], model: IrtModel, scale: ScoreScale
 ) -> Fitted:
     """The whole job, in a worker process: it reads the exam's results itself (sending
     hundreds of thousands of rows from the API process would pickle them under its GIL)."""
@@ -99,7 +115,7 @@ def fit_exam(
 
 
 async def _run(
-    svc: Services, scope: ExamScope, run_id: uuid.UUID, model: str, scale: ScoreScale
+    svc: Services, scope: ExamScope, run_id: uuid.UUID, model: IrtModel, scale: ScoreScale
 ) -> None:
     pool = svc.pool
     try:
@@ -128,6 +144,7 @@ async def _run(
                 [p.a for p in result.items],
                 [p.b for p in result.items],
                 [p.c for p in result.items],
+                [_array_literal(p.thresholds) for p in result.items],
             )
             await conn.execute(
                 UPDATE_ABILITIES, run_id, sittings, theta.tolist(), se.tolist(), scaled.tolist()
@@ -140,12 +157,18 @@ async def _run(
                 result.iterations,
                 result.converged,
                 result.log_likelihood,
+                result.latent_sd,
             )
         await results_version.bump(svc.redis, svc.settings.redis_namespace, scope.exam_id)
     except Exception as err:
         log.exception("calibration %s failed", run_id)
         async with pool.acquire() as conn:
             await conn.execute(FAIL_RUN, run_id, f"{type(err).__name__}: {err}")
+
+
+def _array_literal(values: tuple[float, ...]) -> str | None:
+    """A PostgreSQL array literal for the thresholds column (NULL for a dichotomous item)."""
+    return "{" + ",".join(repr(v) for v in values) + "}" if values else None
 
 
 def _run_view(row: Any) -> CalibrationRun:

@@ -55,6 +55,8 @@ class ItemAnalysis(msgspec.Struct, frozen=True):
     irt_a: float | None = None
     irt_b: float | None = None
     irt_c: float | None = None
+    # graded-response items: the category boundaries on the logit scale
+    irt_thresholds: list[float] | None = None
 
 
 class ExamStatisticsView(msgspec.Struct, frozen=True):
@@ -67,7 +69,11 @@ class ExamStatisticsView(msgspec.Struct, frozen=True):
     items: list[ItemAnalysis]
 
 
-IrtModelName = Literal["1PL", "2PL", "3PL"]
+# On the logit scale (no 1.702): Rasch = slope 1 with the SD of θ estimated; 1PL = one slope
+# common to all items, estimated, θ ~ N(0, 1); 2PL; 3PL; GRM = Samejima's graded response
+# model on the items' score categories (grading/irt.py). Until migration 0013 "1PL" fixed the
+# slope at 1.702 with θ ~ N(0, 1): the same request now fits the estimated common slope.
+IrtModelName = Literal["Rasch", "1PL", "2PL", "3PL", "GRM"]
 
 
 class CalibrationRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -88,6 +94,8 @@ class CalibrationRun(msgspec.Struct, frozen=True):
     converged: bool | None
     log_likelihood: float | None
     error: str | None
+    # SD of θ on the model's scale: estimated by Rasch, 1 otherwise
+    latent_sd: float | None = None
 
 
 class MarkRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -104,3 +112,57 @@ class PendingMark(msgspec.Struct, frozen=True):
     stem: str
     max_points: float
     response_text: str | None
+
+
+class EquatingRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    model: IrtModelName = "2PL"
+    # bootstrap replicates behind the Stocking–Lord standard errors (0: no standard errors)
+    replicates: Annotated[int, msgspec.Meta(ge=0, le=200)] = 20
+    # the reporting scale; default: the reference form's own, else 200–1000
+    scale: ScoreScale | None = None
+
+
+class LinkingView(msgspec.Struct, frozen=True):
+    """θ_reference = slope·θ_form + intercept, from the form's own calibration."""
+
+    method: str
+    slope: float
+    intercept: float
+    slope_se: float | None
+    intercept_se: float | None
+    common_items: int
+    replicates: int
+
+
+class FormEquatingView(msgspec.Struct, frozen=True):
+    exam_id: uuid.UUID
+    # "reference", "common items" (linked by its items) or "random groups" (no item shared:
+    # taken as a random sample of the reference population)
+    design: str
+    sittings: int
+    items: int
+    common_with_reference: int
+    common_with_others: int
+    # the form's population on the reference scale, from the concurrent calibration
+    population_mean: float
+    population_sd: float
+    stocking_lord: LinkingView | None
+
+
+class EquatingReport(msgspec.Struct, frozen=True):
+    forms: list[FormEquatingView]
+    iterations: int
+    converged: bool
+    log_likelihood: float
+    scale: ScoreScale
+
+
+class EquatingRun(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    model: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    report: EquatingReport | None
+    error: str | None

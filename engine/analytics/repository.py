@@ -56,8 +56,16 @@ ITEM_CONTENTS = """
 SELECT item_id, version, kind, content, answer_key FROM item_versions
 WHERE (item_id, version) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))
 """
+# the latest dichotomous calibration (a, b, c on the logit scale), for the 3PL-family readers
 LATEST_PARAMETERS = """
 SELECT p.item_id, p.a, p.b, p.c FROM item_parameters p
+WHERE p.run_id = (SELECT id FROM calibration_runs WHERE exam_id = $1 AND status = 'done'
+                    AND model IN ('Rasch', '1PL', '2PL', '3PL')
+                  ORDER BY started_at DESC LIMIT 1)
+"""
+# the latest calibration of any model, graded items with their category boundaries
+LATEST_ITEM_PARAMETERS = """
+SELECT p.item_id, p.a, p.b, p.c, p.thresholds FROM item_parameters p
 WHERE p.run_id = (SELECT id FROM calibration_runs WHERE exam_id = $1 AND status = 'done'
                   ORDER BY started_at DESC LIMIT 1)
 """
@@ -71,7 +79,7 @@ WHERE exam_id = $1 AND status = 'running' AND started_at > now() - interval '1 h
 """
 FINISH_RUN = """
 UPDATE calibration_runs SET status = 'done', finished_at = now(), persons = $2, items = $3,
-       iterations = $4, converged = $5, log_likelihood = $6
+       iterations = $4, converged = $5, log_likelihood = $6, latent_sd = $7
 WHERE id = $1
 """
 FAIL_RUN = """
@@ -79,17 +87,19 @@ UPDATE calibration_runs SET status = 'failed', finished_at = now(), error = $2 W
 """
 LATEST_RUN = """
 SELECT id, exam_id, model, status, started_at, finished_at, persons, items, iterations,
-       converged, log_likelihood, error
+       converged, log_likelihood, error, latent_sd
 FROM calibration_runs WHERE exam_id = $1 ORDER BY started_at DESC LIMIT 1
 """
 RUN_BY_ID = """
 SELECT id, exam_id, model, status, started_at, finished_at, persons, items, iterations,
-       converged, log_likelihood, error
+       converged, log_likelihood, error, latent_sd
 FROM calibration_runs WHERE id = $1
 """
 INSERT_PARAMETERS = """
-INSERT INTO item_parameters (run_id, item_id, a, b, c)
-SELECT $1, unnest($2::text[]), unnest($3::float8[]), unnest($4::float8[]), unnest($5::float8[])
+INSERT INTO item_parameters (run_id, item_id, a, b, c, thresholds)
+SELECT $1, item_id, a, b, c, thresholds::float8[]
+FROM unnest($2::text[], $3::float8[], $4::float8[], $5::float8[], $6::text[])
+     AS u(item_id, a, b, c, thresholds)
 """
 UPDATE_ABILITIES = """
 UPDATE results r SET theta = u.theta, theta_se = u.se, scaled_score = u.scaled,

@@ -8,10 +8,17 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 
-from engine.analytics import calibration_service, marking_service, results_service
+from engine.analytics import (
+    calibration_service,
+    equating_service,
+    marking_service,
+    results_service,
+)
 from engine.analytics.models import (
     CalibrationRequest,
     CalibrationRun,
+    EquatingRequest,
+    EquatingRun,
     ExamStatisticsView,
     MarkRequest,
     PendingMark,
@@ -69,3 +76,23 @@ class MarkingController(Controller):
         self, svc: Svc, request: Req, sitting_id: FromPath[uuid.UUID], data: JSONBody[MarkRequest]
     ) -> SittingResult:
         return await marking_service.mark_item(svc, request.user, sitting_id, data)
+
+
+class EquatingController(Controller):
+    path = "/v1/events/{event_id:uuid}/equating"
+    tags = ["analytics"]
+    opt = allow("admin")  # the event's organiser (engine/scheduling/access.py)
+
+    @post(
+        "/",
+        summary="Equate the event's forms: every sitting scored on the reference form's scale",
+        status_code=202,
+    )
+    async def equate(
+        self, svc: Svc, request: Req, event_id: FromPath[uuid.UUID], data: JSONBody[EquatingRequest]
+    ) -> EquatingRun:
+        return await equating_service.start_equating(svc, request.user, event_id, data)
+
+    @get("/", summary="The latest equating of the event's forms, with its linking report")
+    async def latest(self, svc: Svc, request: Req, event_id: FromPath[uuid.UUID]) -> EquatingRun:
+        return await equating_service.latest_equating(svc.pool, request.user, event_id)

@@ -18,7 +18,7 @@ from engine.analytics.repository import (
     GRADED_ITEMS_TEXT,
     ITEM_CONTENTS,
     LATEST_CHOICES_TEXT,
-    LATEST_PARAMETERS,
+    LATEST_ITEM_PARAMETERS,
     MEAN_TIME_ON_ITEM,
 )
 from engine.analytics.scope import ExamScope, exam_scope, item_order
@@ -80,7 +80,7 @@ async def _load(pool: Any, scope: ExamScope) -> dict[str, Any]:
             ITEM_CONTENTS, [uuid.UUID(i) for i, _, _ in order], [v for _, _, v in order]
         )
         times = await conn.fetch(MEAN_TIME_ON_ITEM, scope.exam_id, scope.org_filter)
-        parameters = await conn.fetch(LATEST_PARAMETERS, scope.exam_id)
+        parameters = await conn.fetch(LATEST_ITEM_PARAMETERS, scope.exam_id)
     return {
         "order": order,
         "contents": {
@@ -92,7 +92,15 @@ async def _load(pool: Any, scope: ExamScope) -> dict[str, Any]:
             for r in contents
         },
         "times": {r["item_id"]: r["mean_seconds"] for r in times},
-        "parameters": {r["item_id"]: {"a": r["a"], "b": r["b"], "c": r["c"]} for r in parameters},
+        "parameters": {
+            r["item_id"]: {
+                "a": r["a"],
+                "b": r["b"],
+                "c": r["c"],
+                "thresholds": list(r["thresholds"]) if r["thresholds"] else None,
+            }
+            for r in parameters
+        },
     }
 
 
@@ -106,7 +114,8 @@ _choices_of = msgspec.json.Decoder(dict[str, str | None])
 
 def _matrices(
     order: list[tuple[str, str, int]], results: list[tuple[str, str]], contents: dict[str, Any]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
+    """persons × items points (NaN: not on that sitting's paper) and every item's maximum."""
     index = {item_id: j for j, (item_id, _, _) in enumerate(order)}
     scores = np.full((len(results), len(order)), np.nan)
     for i, (_, items) in enumerate(results):
@@ -114,8 +123,7 @@ def _matrices(
             if item_id in index:
                 scores[i, index[item_id]] = score.points
     max_points = np.array([float(contents[i]["content"].get("points", 1.0)) for i, _, _ in order])
-    min_points = np.zeros(len(order))
-    return scores, max_points, min_points
+    return scores, max_points
 
 
 def _option_shares(
@@ -243,9 +251,9 @@ def build_from_rows(
     results, choices = rows
     data = {**data, "choices": choices}
     order, contents = data["order"], data["contents"]
-    scores, max_points, min_points = _matrices(order, results, contents)
+    scores, max_points = _matrices(order, results, contents)
     n = len(results)
-    stats = exam_statistics(scores, max_points, min_points) if n >= 2 else None
+    stats = exam_statistics(scores, max_points) if n >= 2 else None
     totals = np.nan_to_num(scores).sum(axis=1)
     sitting_index = {sitting_id: i for i, (sitting_id, _) in enumerate(results)}
     shares = _option_shares(data, totals, sitting_index) if n >= 3 else {}
@@ -275,6 +283,7 @@ def build_from_rows(
                 irt_a=parameters["a"] if parameters else None,
                 irt_b=parameters["b"] if parameters else None,
                 irt_c=parameters["c"] if parameters else None,
+                irt_thresholds=parameters["thresholds"] if parameters else None,
             )
         )
     return ExamStatisticsView(

@@ -58,7 +58,10 @@ async def load_paper(
     sections = [
         (s.title, [compiled[(str(r.id), r.version)] for r in s.items]) for s in spec.sections
     ]
-    return assemble_paper(exam_version_id, title, row["shuffle"], sections, row["navigation"])
+    draws = [s.draw or 0 for s in spec.sections]
+    return assemble_paper(
+        exam_version_id, title, row["shuffle"], sections, row["navigation"], draws
+    )
 
 
 async def load_keys(pool: Any, exam_version_id: str) -> dict[str, ItemKey]:

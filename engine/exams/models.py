@@ -35,6 +35,9 @@ class SectionCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # one bank: resolved once, for the exam's seed, when the exam is created
     blueprint: Blueprint | None = None
     bank_id: uuid.UUID | None = None
+    # a pool: each sitting gets this many of the section's items, one from each slice of the
+    # pool ordered by topic and difficulty, drawn from the sitting id (question_bank/pools.py)
+    draw: Annotated[int, msgspec.Meta(ge=1, le=500)] | None = None
 
 
 class ExamCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -61,7 +64,10 @@ class ExamCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class SectionSpec(msgspec.Struct, frozen=True):
     title: str
+    # a pool section lists its items in strata order (topic, then difficulty)
     items: list[ItemRef]
+    # a pool: how many of the items each sitting gets (None: all, in every sitting)
+    draw: int | None = None
 
 
 class ExamSpec(msgspec.Struct, frozen=True):

@@ -32,6 +32,11 @@ ITEM_VERSIONS = """
 SELECT item_id, version, kind, content, answer_key FROM item_versions
 WHERE (item_id, version) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))
 """
+# what a pool section is ordered by (question_bank/pools.py)
+ITEM_METADATA = """
+SELECT item_id::text AS item_id, metadata FROM item_versions
+WHERE (item_id, version) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))
+"""
 INSERT_EXAM = "INSERT INTO exams (id, org_id, title, created_by) VALUES ($1, $2, $3, $4)"
 INSERT_EXAM_VERSION = """
 INSERT INTO exam_versions (id, exam_id, version, status, spec, time_limit_s, window_open,

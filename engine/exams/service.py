@@ -24,6 +24,7 @@ from engine.exams.repository import (
     INSERT_ASSIGNMENT,
     INSERT_EXAM,
     INSERT_EXAM_VERSION,
+    ITEM_METADATA,
     PUBLISH_VERSION,
     ExamRepository,
 )
@@ -34,6 +35,8 @@ from question_bank import service as question_bank_service
 from question_bank.banks import BlueprintResolve, resolve_blueprint
 from question_bank.cache import PaperCache
 from question_bank.items import ItemCreate
+from question_bank.kinds import ItemMeta
+from question_bank.pools import strata_order
 
 
 async def create_item(pool: Any, principal: Principal, item: ItemCreate) -> ItemCreated:
@@ -61,14 +64,13 @@ async def create_exam(pool: Any, principal: Principal, data: ExamCreate) -> Exam
                 [{"field": "sections", "message": f"no such item: {m}"} for m in missing[:20]],
             )
         versions.update({ref.id: ref.version for refs in picked.values() for ref in refs})
-        spec = ExamSpec(
-            sections=[
-                SectionSpec(
-                    title=s.title, items=picked.get(n) or [ItemRef(i, versions[i]) for i in s.items]
-                )
-                for n, s in enumerate(data.sections)
-            ]
-        )
+        sections = []
+        for n, s in enumerate(data.sections):
+            refs = picked.get(n) or [ItemRef(i, versions[i]) for i in s.items]
+            if s.draw is not None:
+                refs = await _pool(conn, n, refs, s.draw)
+            sections.append(SectionSpec(title=s.title, items=refs, draw=s.draw))
+        spec = ExamSpec(sections=sections)
         await conn.execute(INSERT_EXAM, exam_id, principal.org_id, data.title, principal.user_id)
         await repo.pin_item_versions(exam_id, [(i, versions[i]) for i in wanted])
         policy = scoring_policy(data, spec)
@@ -90,6 +92,17 @@ async def create_exam(pool: Any, principal: Principal, data: ExamCreate) -> Exam
         found = await repo.exam(exam_id)
     assert found is not None
     return found[0]
+
+
+async def _pool(conn: Any, n: int, refs: list[ItemRef], draw: int) -> list[ItemRef]:
+    """A pool section's items in strata order; 400 when it would not be a pool at all."""
+    if draw >= len(refs):
+        message = f"draws {draw} of {len(refs)} items: a pool must have more items than it draws"
+        raise validation_failed(message, [{"field": f"sections[{n}].draw", "message": message}])
+    rows = await conn.fetch(ITEM_METADATA, [r.id for r in refs], [r.version for r in refs])
+    metas = [(r["item_id"], msgspec.convert(r["metadata"], ItemMeta)) for r in rows]
+    by_id = {str(r.id): r for r in refs}
+    return [by_id[item_id] for item_id in strata_order(metas)]
 
 
 async def _blueprint_picks(

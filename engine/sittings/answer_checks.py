@@ -17,6 +17,7 @@ from engine.kernel.errors import DomainError
 from engine.sittings.models import AnswerEvent
 from question_bank.answer_rules import PaperRules, check_response, positions
 from question_bank.paper import CompiledPaper
+from question_bank.pools import drawn_ids
 
 # sitting id -> its items' places in its order, for shuffled linear papers only: one shuffle
 # per sitting and process rather than one per answer batch
@@ -53,6 +54,41 @@ def check_events(rules: PaperRules, events: Sequence[AnswerEvent], text_cap: int
                     "message": why,
                 }
             )
+    if refusals:
+        first = refusals[0]
+        raise DomainError(
+            400,
+            "validation_failed",
+            "An answer does not fit its item",
+            f"event seq {first['seq']} (item {first['item']}): {first['message']}; nothing of "
+            "this batch was stored: send it again without the events named in errors",
+            extra={"errors": refusals},
+        )
+
+
+# sitting id -> the item ids drawn for it, for papers with a pool section (same bound as above)
+_drawn_of_sitting: dict[uuid.UUID, set[str]] = {}
+
+
+def check_drawn(paper: CompiledPaper, sitting_id: uuid.UUID, events: Sequence[AnswerEvent]) -> None:
+    """On a paper with pools, refuse (400, nothing stored) answers to items of the pool that
+    were not drawn for this sitting."""
+    mine = _drawn_of_sitting.get(sitting_id)
+    if mine is None:
+        if len(_drawn_of_sitting) >= MAX_REMEMBERED_PLACES:
+            _drawn_of_sitting.clear()
+        sections = [([i.id for i in s.items], s.draw) for s in paper.sections]
+        mine = _drawn_of_sitting[sitting_id] = drawn_ids(sections, sitting_id)
+    refusals = [
+        {
+            "field": f"events[{index}].item",
+            "seq": event.seq,
+            "item": event.item,
+            "message": "not an item of this sitting's paper",
+        }
+        for index, event in enumerate(events)
+        if event.item not in mine
+    ]
     if refusals:
         first = refusals[0]
         raise DomainError(

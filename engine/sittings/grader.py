@@ -103,7 +103,12 @@ async def grade_sitting(
         return None
     spec = await keys_cache.get(str(row["exam_version_id"]))
     outcome = await (cpu or _INLINE).run(
-        "grading", score_exam, spec.keys, await _responses(pool, store, row), spec.policy, wait=wait
+        "grading",
+        score_exam,
+        spec.keys_for(sitting_id),
+        await _responses(pool, store, row),
+        spec.policy,
+        wait=wait,
     )
     async with pool.acquire() as conn, conn.transaction():
         graded_at = await conn.fetchval(
@@ -159,7 +164,7 @@ async def regrade_sitting(
     outcome = await (cpu or _INLINE).run(
         "grading",
         score_exam,
-        spec.keys,
+        spec.keys_for(sitting_id),
         await _responses(pool, store, row),
         spec.policy,
         manual_marks,

@@ -211,6 +211,8 @@ async def record_answers(
         await sitting_access.confine_card(svc.pool, principal, version)
     rules = await svc.papers.rules(version)
     answer_checks.check_events(rules, batch.events, settings.answer_max_text_chars)
+    if rules.pooled:
+        answer_checks.check_drawn(await svc.papers.get(version), sitting_id, batch.events)
     places = None
     if rules.linear:
         places = answer_checks.places(

@@ -250,3 +250,26 @@ async def test_calibration_rescores_every_sitting(
     # a sitting's own result now carries its IRT score
     r = await api_module.call("GET", f"/v1/exams/{cohort_exam['id']}/results", school.teacher)
     assert all(row["scaled_score"] is not None for row in r.json())
+    # Rasch: slope 1 on every item and the spread of θ estimated (logit scale)
+    rasch = await _calibrated(api_module, school, path, "Rasch")
+    assert rasch["model"] == "Rasch" and rasch["latent_sd"] > 0
+    stats = (
+        await api_module.call("GET", f"/v1/exams/{cohort_exam['id']}/statistics", school.teacher)
+    ).json()
+    assert {item["irt_a"] for item in stats["items"]} == {1.0}
+    # an unknown model name is a validation problem, and nothing is stored
+    r = await api_module.call("POST", path, school.teacher, json={"model": "4PL"})
+    assert r.status_code == 400 and r.json()["code"] == "validation_failed"
+    assert (await api_module.call("GET", path, school.teacher)).json()["id"] == rasch["id"]
+
+
+async def _calibrated(api: Api, school: School, path: str, model: str) -> dict[str, Any]:
+    r = await api.call("POST", path, school.teacher, json={"model": model})
+    assert r.status_code == 202, r.text
+    for _ in range(600):  # bounded: a 40 × 10 calibration takes well under a second
+        run: dict[str, Any] = (await api.call("GET", path, school.teacher)).json()
+        if run["status"] != "running":
+            break
+        await asyncio.sleep(0.1)
+    assert run["status"] == "done", run
+    return run

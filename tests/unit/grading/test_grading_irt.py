@@ -74,18 +74,24 @@ def test_recovery_of_3pl_parameters() -> None:
     assert abs(float(est_c.mean()) - float(c.mean())) < 0.05
 
 
-def test_1pl_recovers_difficulties_with_missing_responses() -> None:
+def test_rasch_recovers_difficulties_and_spread_with_missing_responses() -> None:
+    """Slope 1 on the logit scale, θ ~ N(0, 1.3²): the spread is estimated, not assumed."""
     rng = np.random.default_rng(11)
-    theta = rng.normal(size=1500)
+    theta = rng.normal(0.0, 1.3, size=1500)
     b = rng.normal(size=30)
     ones = np.ones(30)
     x = (rng.random((1500, 30)) < p_correct(theta, ones, b, np.zeros(30))).astype(np.float64)
     x[rng.random(x.shape) < 0.3] = np.nan  # a third of the items not presented to each
-    result = calibrate(x, "1PL")
+    result = calibrate(x, "Rasch")
     _, est_b, _ = parameter_arrays(result.items)
     assert all(p.a == 1.0 and p.c == 0.0 for p in result.items)
+    assert abs(result.latent_sd - 1.3) < 0.08
     assert float(np.corrcoef(est_b, b)[0, 1]) >= 0.97
     assert float(np.mean(np.abs(est_b - b))) < 0.15
+    # the 1PL is the same model with the spread moved into a common slope
+    common = calibrate(x, "1PL")
+    assert common.log_likelihood == pytest.approx(result.log_likelihood, abs=1e-3)
+    assert {round(p.a, 6) for p in common.items} == {round(result.latent_sd, 6)}
 
 
 def test_eap_is_finite_for_extreme_patterns_and_mle_is_not() -> None:

@@ -127,3 +127,62 @@ def test_item_times_skip_items_never_opened() -> None:
     assert result.mean[0] == pytest.approx(30.0) and result.median[0] == 20.0
     assert result.mean[1] == 5.0 and result.answered == (3, 1, 0)
     assert math.isnan(result.mean[2]) and math.isnan(result.median[2])
+
+
+def test_negative_marking_divides_by_the_maximum_mark_as_moodle() -> None:
+    """Moodle's calculator: facility = markaverage / maxmark, SD = sqrt(Σ(x - x̄)² / (s - 1)),
+    shown as SD / maxmark — no minimum mark subtracted (question/classes/statistics/questions/
+    calculator.php, initial_question_walker and secondary_question_walker)."""
+    # +4 right, -1 wrong, 0 blank on one item; a second item to give a rest score
+    x = np.array([[4.0, 1.0], [-1.0, 0.0], [4.0, 1.0], [0.0, 1.0], [-1.0, 0.0]])
+    stats = exam_statistics(x, np.array([4.0, 1.0]))
+    markaverage = (4 - 1 + 4 + 0 - 1) / 5  # 1.2
+    sd = math.sqrt(sum((v - markaverage) ** 2 for v in x[:, 0]) / 4)
+    assert stats.items.facility_pct[0] == pytest.approx(100 * markaverage / 4)  # 30%, not 44%
+    assert stats.items.sd_pct[0] == pytest.approx(100 * sd / 4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(MATRICES, st.integers(0, 2**32 - 1))
+def test_items_missing_by_design_are_taken_over_those_who_had_them(
+    x: np.ndarray, seed: int
+) -> None:
+    """Each item's figures equal the complete-data formulas on the persons given that item,
+    with each person's total over their own paper."""
+    rng = np.random.default_rng(seed)
+    drawn = np.where(rng.random(x.shape) < 0.3, np.nan, x)
+    stats = exam_statistics(drawn, np.full(x.shape[1], 2.0))
+    totals = np.nansum(drawn, axis=1)
+    for i in range(x.shape[1]):
+        had = ~np.isnan(drawn[:, i])
+        xi, rest = drawn[had, i], totals[had] - drawn[had, i]
+        if had.sum() == 0:
+            assert math.isnan(stats.items.facility_pct[i])
+            continue
+        assert stats.items.facility_pct[i] == pytest.approx(100 * xi.mean() / 2.0)
+        if had.sum() > 1:
+            assert stats.items.sd_pct[i] == pytest.approx(100 * np.std(xi, ddof=1) / 2.0)
+        if had.sum() > 1 and np.std(xi) > 0 and np.std(rest) > 0:
+            r = np.corrcoef(xi, rest)[0, 1]
+            assert stats.items.discrimination_index_pct[i] == pytest.approx(100 * r, abs=1e-7)
+            assert stats.items.discriminative_efficiency_pct[i] <= 100.0 + 1e-7
+
+
+@settings(max_examples=60, deadline=None)
+@given(MATRICES)
+def test_standardised_alpha_is_cronbachs_alpha_when_nothing_is_missing(x: np.ndarray) -> None:
+    """The incomplete-design formula, fed a complete matrix through its pairwise path, is the
+    usual alpha (one NaN row added: a person given nothing, who changes no figure)."""
+    alpha = internal_consistency(x)
+    padded = np.vstack([x, np.full((1, x.shape[1]), np.nan)])
+    pairwise = internal_consistency(padded)
+    if math.isnan(alpha):
+        return
+    # the padded row lowers the mean paper length, so compare with the same length
+    length = x.shape[1] * x.shape[0] / (x.shape[0] + 1)
+    cov = np.cov(x, rowvar=False)
+    k = x.shape[1]
+    v_bar, c_bar = np.trace(cov) / k, (cov.sum() - np.trace(cov)) / (k * (k - 1))
+    assert alpha == pytest.approx(k * c_bar / (v_bar + (k - 1) * c_bar), abs=1e-9)
+    if length >= 2 and v_bar + (length - 1) * c_bar > 0:
+        assert pairwise == pytest.approx(length * c_bar / (v_bar + (length - 1) * c_bar), abs=1e-9)
