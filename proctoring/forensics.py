@@ -24,6 +24,7 @@ from proctoring.flags import (
     Rule,
     summarise,
 )
+from proctoring.preknowledge import preknowledge
 from proctoring.screen import screen_all_pairs
 from proctoring.similarity import IntArray, PairOmega
 from proctoring.stats import FloatArray, benjamini_hochberg, bonferroni
@@ -136,8 +137,9 @@ def analyse_exam(
         pair_flags(hits, "answer_similarity_screen", "screen")
 
     def run_person_fit() -> None:
-        _, lzs = person_fit.lz_star(scores, est, a, b, c)
-        p = person_fit.lz_star_p(lzs)
+        # lz*'s correction is the ML estimator's: a theta given from elsewhere is not used
+        ml = est if theta is None else person_fit.mle_theta(scores, a, b, c)
+        lzs, p = person_fit.lz_star_tail(scores, ml, a, b, c)
         for n in np.flatnonzero(np.nan_to_num(p, nan=1.0) < th.lz_alpha):
             flags.append(
                 Flag(
@@ -149,6 +151,11 @@ def analyse_exam(
                     direction="below",
                     p_value=float(p[n]),
                     evidence=_surprises(labels, scores[n], pc[n]),
+                    note=(
+                        f"answer pattern unlikely for this student's ability: lz* = "
+                        f"{lzs[n]:.2f} (p = {p[n]:.2g}); wrong on easy items and right on hard "
+                        f"ones, listed least likely first"
+                    ),
                 )
             )
 
@@ -173,7 +180,7 @@ def analyse_exam(
     def run_times() -> None:
         if times is None:
             return
-        _time_flags(flags, names, labels, times, scores, pc, th)
+        _time_flags(flags, names, labels, times, scores, (a, b, c), th)
 
     def run_synchrony() -> None:
         if answered_at is None or not blocks:
@@ -232,9 +239,10 @@ def _time_flags(
     labels: list[str],
     times: FloatArray,
     scores: FloatArray,
-    pc: FloatArray,
+    items: tuple[FloatArray, FloatArray, FloatArray],
     th: Thresholds,
 ) -> None:
+    a, b, c = items
     fit, tau = response_time.fit_lognormal(times)
     z = response_time.residuals(times, fit, tau)
     expected = np.exp(np.asarray(fit.beta)[None, :] - tau[:, None])
@@ -259,25 +267,40 @@ def _time_flags(
                 ),
             )
         )
-    k, _, p_pk = response_time.preknowledge_index(z, scores, pc, th.fast_residual_z)
-    for n in np.flatnonzero(p_pk < th.preknowledge_alpha):
-        fast = np.flatnonzero((np.nan_to_num(z[n]) < th.fast_residual_z) & (scores[n] == 1.0))
+    pk = preknowledge(
+        times,
+        scores,
+        a,
+        b,
+        c,
+        cut=th.fast_residual_z,
+        nt_fraction=th.nt_fraction,
+        nt_cap_s=th.nt_cap_s,
+    )
+    for n in np.flatnonzero(pk.p_value < th.preknowledge_alpha):
+        fast_right = np.flatnonzero(pk.fast[n] & (scores[n] == 1.0))
         flags.append(
             Flag(
                 sitting=sittings[n],
                 rule="preknowledge",
                 kind="test",
-                statistic=float(k[n]),
+                statistic=float(pk.right_fast[n]),
                 threshold=th.preknowledge_alpha,
-                p_value=float(p_pk[n]),
+                p_value=float(pk.p_value[n]),
                 evidence=tuple(
                     AnswerEvidence(
                         labels[i],
                         correct=True,
                         seconds=float(times[n, i]),
-                        expected_seconds=float(expected[n, i]),
+                        expected_seconds=float(pk.expected_seconds[n, i]),
                     )
-                    for i in fast[:_TOP]
+                    for i in fast_right[:_TOP]
+                ),
+                note=(
+                    f"right on {int(pk.right_fast[n])} of {int(pk.fast[n].sum())} answers "
+                    f"unexpectedly fast for this student, where their ability on the other "
+                    f"answers predicts {pk.expected[n]:.1f} (p = {pk.p_value[n]:.2g}); "
+                    f"{int(pk.rapid[n].sum())} rapid guesses left out"
                 ),
             )
         )

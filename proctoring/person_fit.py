@@ -8,7 +8,10 @@ Score matrices are float with NaN for items not answered / not administered.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+import numpy.typing as npt
 
 from grading.irt import D, p_correct
 from proctoring.stats import FloatArray, norm_cdf, norm_sf
@@ -47,8 +50,22 @@ def mle_theta(
         pq = p * (1.0 - p)
         score = np.sum(np.where(mask, (x - p) * dp / pq, 0.0), axis=1)
         info = np.sum(np.where(mask, dp * dp / pq, 0.0), axis=1)
-        theta = np.clip(theta + score / np.maximum(info, _EPS), floor, ceil)
+        moved = np.clip(theta + score / np.maximum(info, _EPS), floor, ceil)
+        done = bool(np.max(np.abs(moved - theta), initial=0.0) < 1e-10)
+        theta = moved
+        if done:  # Fisher scoring converges quadratically: a few steps usually suffice
+            break
     return theta
+
+
+def information(
+    scores: FloatArray, theta: FloatArray, a: FloatArray, b: FloatArray, c: FloatArray
+) -> FloatArray:
+    """Test information at each row's theta over the items the row answered (non-NaN)."""
+    p = np.clip(p_correct(theta, a, b, c), _EPS, 1 - _EPS)
+    dp = _derivative(p, a, c)
+    out: FloatArray = np.sum(np.where(np.isnan(scores), 0.0, dp * dp / (p * (1.0 - p))), axis=1)
+    return out
 
 
 def lz_star(
@@ -62,32 +79,78 @@ def lz_star(
     lz* = W / sqrt(sum (w - c_n r)^2 P Q), asymptotically N(0, 1) with theta estimated.
     Rows with a perfect or zero score get NaN: they carry no misfit information.
     """
+    return _lz(_terms(scores, theta, a, b, c))
+
+
+def _lz(t: _Terms) -> tuple[FloatArray, FloatArray]:
+    x, mask = t.x, t.mask
+    wsum = np.sum(np.where(mask, (x - t.p) * t.w, 0.0), axis=1)
+    var_lz = np.sum(np.where(mask, t.w * t.w * t.pq, 0.0), axis=1)
+    total = x.sum(axis=1)
+    n = mask.sum(axis=1)
+    extreme = (total == 0) | (total == n)
+    lz = np.where(extreme, np.nan, wsum / np.sqrt(np.maximum(var_lz, _EPS)))
+    lzs = np.where(extreme, np.nan, wsum / np.sqrt(np.maximum(t.tau2, _EPS)))
+    return lz, lzs
+
+
+class _Terms(NamedTuple):
+    mask: npt.NDArray[np.bool_]
+    x: FloatArray
+    p: FloatArray
+    pq: FloatArray
+    w: FloatArray  # log(P/Q)
+    wt: FloatArray  # Snijders' w - c_n r, orthogonal to the ML score
+    tau2: FloatArray  # sum wt^2 P Q
+
+
+def _terms(
+    scores: FloatArray, theta: FloatArray, a: FloatArray, b: FloatArray, c: FloatArray
+) -> _Terms:
     mask = ~np.isnan(scores)
     x = np.where(mask, scores, 0.0)
     p = np.clip(p_correct(theta, a, b, c), _EPS, 1 - _EPS)
-    q = 1.0 - p
-    pq = p * q
-    w = np.log(p / q)
+    pq = p * (1.0 - p)
+    w = np.log(p / (1.0 - p))
     dp = _derivative(p, a, c)
     r = dp / pq
-    wsum = np.sum(np.where(mask, (x - p) * w, 0.0), axis=1)
-    var_lz = np.sum(np.where(mask, w * w * pq, 0.0), axis=1)
     cn = np.sum(np.where(mask, dp * w, 0.0), axis=1) / np.maximum(
         np.sum(np.where(mask, dp * r, 0.0), axis=1), _EPS
     )
     wt = w - cn[:, None] * r
     tau2 = np.sum(np.where(mask, wt * wt * pq, 0.0), axis=1)
-    total = x.sum(axis=1)
-    n = mask.sum(axis=1)
-    extreme = (total == 0) | (total == n)
-    lz = np.where(extreme, np.nan, wsum / np.sqrt(np.maximum(var_lz, _EPS)))
-    lzs = np.where(extreme, np.nan, wsum / np.sqrt(np.maximum(tau2, _EPS)))
-    return lz, lzs
+    return _Terms(mask, x, p, pq, w, wt, tau2)
 
 
 def lz_star_p(lzs: FloatArray) -> FloatArray:
-    """Lower-tail p-value of lz* (misfit is unexpectedly low likelihood)."""
+    """Lower-tail normal p-value of lz* (misfit is unexpectedly low likelihood)."""
     return norm_cdf(lzs)
+
+
+def lz_star_tail(
+    scores: FloatArray, theta: FloatArray, a: FloatArray, b: FloatArray, c: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """(lz*, lower-tail p) with the tail corrected for the skewness of lz*.
+
+    lz* is a standardised weighted sum of Bernoulli variables, sum x_i w~_i with
+    w~ = w - c_n r (Snijders' weights). Its normal tail runs at about twice its nominal rate at
+    alpha = .001 on 60 items (1.7 times on 150): the sum is skewed, most where items are
+    far from the person. The one-term Edgeworth expansion with the third cumulant
+    k3 = sum w~^3 P Q (Q - P), gamma = k3 / tau^3,
+        P(lz* <= z) ~ Phi(z) - phi(z) gamma (z^2 - 1) / 6,
+    brings it to its nominal rate (tests/unit/proctoring/test_proctoring_nominal_rates.py).
+    Where the expansion leaves (0, 1) far in a tail, the normal tail stands.
+    """
+    t = _terms(scores, theta, a, b, c)
+    _, lzs = _lz(t)
+    k3 = np.sum(np.where(t.mask, t.wt**3 * t.pq * (1.0 - 2.0 * t.p), 0.0), axis=1)
+    gamma = k3 / np.maximum(t.tau2, _EPS) ** 1.5
+    z = np.nan_to_num(lzs, nan=0.0)
+    density = np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
+    edgeworth = norm_cdf(z) - density * gamma * (z * z - 1.0) / 6.0
+    normal = norm_cdf(z)
+    tail = np.where((edgeworth > 0.0) & (edgeworth < 1.0), edgeworth, normal)
+    return lzs, np.where(np.isnan(lzs), np.nan, tail)
 
 
 def erasure_index(
