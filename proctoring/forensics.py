@@ -11,19 +11,21 @@ from collections.abc import Callable, Mapping, Sequence
 
 import msgspec
 import numpy as np
+import numpy.typing as npt
 
 from grading.irt import p_correct
-from proctoring import person_fit, response_time, similarity
+from proctoring import collusion, person_fit, response_time, similarity
+from proctoring.collusion import PairTest
 from proctoring.flags import (
     AnswerEvidence,
     Evidence,
     Flag,
-    MatchEvidence,
     PairEvidence,
     RiskSummary,
     Rule,
     summarise,
 )
+from proctoring.pair_flags import pair_flags
 from proctoring.preknowledge import preknowledge
 from proctoring.screen import screen_all_pairs
 from proctoring.similarity import IntArray, PairOmega
@@ -54,6 +56,8 @@ def analyse_exam(
     changed: np.ndarray | None = None,
     blocks: Mapping[str, IntArray] | None = None,
     sync_blocks: Sequence[str] = ("room", "ip"),
+    near_blocks: Sequence[str] = ("room", "ip"),
+    seats: FloatArray | None = None,
     theta: FloatArray | None = None,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     screen: bool = True,
@@ -62,7 +66,9 @@ def analyse_exam(
 
     responses: option index per sitting x item (-1 omitted); times: seconds on each item;
     answered_at: server-clock seconds of each final answer; changed: answer changed at least
-    once; blocks: label arrays per blocking kind ("school", "room", "ip", "subnet").
+    once; blocks: label arrays per blocking kind ("school", "room", "ip", "subnet");
+    near_blocks: the blocks whose pairs the collusion rule tests; seats: (row, column) of
+    each sitting's seat in its room (NaN unknown), for the neighbours' share of alpha.
     """
     th = thresholds
     spent: dict[str, float] = {}
@@ -81,60 +87,71 @@ def analyse_exam(
     probs = similarity.option_probabilities(est, a, b, c, key, shares)
     pc = p_correct(est, a, b, c)
 
-    def pair_flags(hits: tuple[PairOmega, ...], rule: Rule, shared: str) -> None:
-        for h in hits:
-            same = (responses[h.copier] == responses[h.source]) & (responses[h.copier] >= 0)
-            idx = np.flatnonzero(same)
-            mp = probs[h.copier, idx, responses[h.source, idx]]
-            order = idx[np.argsort(mp)][:_TOP]  # least likely shared answers first
-            matches: list[Evidence] = [
-                MatchEvidence(
-                    item=labels[i],
-                    response=str(int(responses[h.source, i])),
-                    correct=bool(responses[h.source, i] == key[i]),
-                    model_probability=float(probs[h.copier, i, responses[h.source, i]]),
-                )
-                for i in order
-            ]
-            for me, other in ((h.copier, h.source), (h.source, h.copier)):
-                ev: list[Evidence] = [PairEvidence(names[other], h.observed, h.expected, shared)]
-                flags.append(
-                    Flag(
-                        sitting=names[me],
-                        rule=rule,
-                        kind="test",
-                        statistic=h.omega,
-                        threshold=th.similarity_level,
-                        p_value=h.p_value,
-                        correction=th.similarity_correction,
-                        evidence=(*ev, *matches),
-                        note="copier" if me == h.copier else "source",
-                    )
-                )
+    def add_pairs(hits: tuple[PairTest, ...], rule: Rule, shared: str) -> None:
+        flags.extend(
+            pair_flags(
+                hits,
+                rule=rule,
+                names=names,
+                labels=labels,
+                responses=responses,
+                key=key,
+                probs=probs,
+                shared=shared,
+                level=th.similarity_level,
+                correction=th.similarity_correction,
+                lag_s=th.collusion_lag_s,
+            )
+        )
 
     blocked_i = blocked_j = np.zeros(0, dtype=np.int64)
 
     def run_blocked() -> None:
         nonlocal blocked_i, blocked_j
-        if not blocks:
+        chosen = [k for k in near_blocks if blocks and k in blocks]
+        if not blocks or not chosen:
             return
-        blocked_i, blocked_j = similarity.blocked_pairs(list(blocks.values()))
-        hits = similarity.similar_pairs(
-            responses, probs, blocked_i, blocked_j, th.similarity_level, th.similarity_correction
+        blocked_i, blocked_j = similarity.blocked_pairs([blocks[k] for k in chosen])
+        room = blocks.get("room")
+        close = (
+            _neighbours(seats, room, blocked_i, blocked_j, th.neighbour_seats)
+            if seats is not None and room is not None
+            else np.zeros(blocked_i.size, dtype=bool)
         )
-        pair_flags(hits, "answer_similarity", "+".join(blocks))
+        table = collusion.pair_tests(
+            responses,
+            probs,
+            answered_at,
+            blocked_i,
+            blocked_j,
+            close,
+            alpha=th.similarity_level,
+            lag_s=th.collusion_lag_s,
+            neighbour_share=th.neighbour_share,
+            room_share=1.0 - th.neighbour_share - (th.screen_share if screen else 0.0),
+        )
+        hits = collusion.flagged_pairs(table, th.similarity_correction, th.similarity_level)
+        add_pairs(hits, "answer_similarity", "+".join(chosen))
 
     def run_screen() -> None:
+        bonferroni = th.similarity_correction == "bonferroni"
+        level = th.similarity_level * th.screen_share if bonferroni else th.similarity_level
+        family = max(len(names) * (len(names) - 1), 1)
+        cut = level / family if bonferroni else float("nan")
         hits = screen_all_pairs(
             responses,
             probs,
-            th.similarity_level,
+            level,
             th.similarity_correction,
             th.screen_max_rejections,
         )
         # a pair found both ways keeps both flags: two independent routes to the same pair
         # (its room, and the whole exam) is itself information for the reviewer
-        pair_flags(hits, "answer_similarity_screen", "screen")
+        add_pairs(
+            tuple(_screened(h, cut) for h in hits),
+            "answer_similarity_screen",
+            "screen",
+        )
 
     def run_person_fit() -> None:
         # lz*'s correction is the ML estimator's: a theta given from elsewhere is not used
@@ -221,6 +238,34 @@ def analyse_exam(
     flagged = sorted({f.sitting for f in flags})
     return ForensicsReport(
         flags=tuple(flags), summaries=tuple(summarise(s, flags) for s in flagged), seconds=spent
+    )
+
+
+def _neighbours(
+    seats: FloatArray, room: IntArray, i: IntArray, j: IntArray, reach: int
+) -> npt.NDArray[np.bool_]:
+    """Pairs in one room whose seats are at most ``reach`` rows and columns apart."""
+    apart = np.max(np.abs(seats[i] - seats[j]), axis=1)
+    close: npt.NDArray[np.bool_] = (
+        (room[i] == room[j]) & (room[i] >= 0) & (np.nan_to_num(apart, nan=np.inf) <= reach)
+    )
+    return close
+
+
+def _screened(h: PairOmega, cut: float) -> PairTest:
+    """A screen hit as a pair test (omega only; the screen does not read the clock)."""
+    return PairTest(
+        copier=h.copier,
+        source=h.source,
+        block="screen",
+        omega=h.omega,
+        matches=h.observed,
+        expected=h.expected,
+        p_omega=h.p_value,
+        lagged=0,
+        lagged_expected=0.0,
+        p_lag=1.0,
+        cut=cut,
     )
 
 

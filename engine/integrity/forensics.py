@@ -2,10 +2,10 @@
 
 IRT parameters come from the exam's latest calibration (``item_parameters``) when it covers
 every item, else from a quick calibration of the same responses (``grading.calibration``).
-Pairs are blocked by school, class (the room a class sits in), first IP and its subnet; the
-all-pairs screen runs besides. The numeric work runs in a worker process (engine/cpu_jobs.py).
-The job is idempotent per
-job id: a redelivered job finds its run done and does nothing.
+The collusion rule tests pairs in one room (the allocated room, else the class's) or behind
+one first IP, seat neighbours first; the all-pairs screen runs besides. The numeric work runs
+in a worker process (engine/cpu_jobs.py). The job is idempotent per job id: a redelivered job
+finds its run done and does nothing.
 """
 
 from __future__ import annotations
@@ -100,6 +100,8 @@ def analyse(
         changed=arrays.changed,
         blocks=arrays.blocks,
         sync_blocks=("room", "ip"),
+        near_blocks=("room", "ip"),
+        seats=arrays.seats,
         thresholds=th,
     )
     flags = tuple(_option_ids(f, arrays.options) for f in report.flags)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from grading.irt import p_correct
-from proctoring.flags import Flag, MatchEvidence, PairEvidence, summarise
+from proctoring.flags import Flag, MatchEvidence, PairEvidence, ValueEvidence, summarise
 from proctoring.forensics import ForensicsReport, analyse_exam
 
 
@@ -61,7 +61,18 @@ def test_copying_pair_is_flagged_with_matched_answers(report: ForensicsReport) -
     assert {f.sitting for f in sim} == {"s7", "s8"}
     flag = next(f for f in sim if f.sitting == "s7")
     assert flag.p_value is not None and flag.p_value < 1e-4
-    assert flag.correction == "bh" and flag.kind == "test"
+    assert flag.correction == "bonferroni" and flag.kind == "test"
+    # s7 answered 2 s after s8 on the copied items: the clock names the copier
+    assert flag.note.startswith("copier (who answered after whom): s7 gave s8's answer on")
+    # the 45 copied answers, and any identical answer that fell in the window by chance
+    assert flag.statistic >= 45.0
+    assert f"{flag.statistic:.0f} of those answers came 0-60 s after" in flag.note
+    source = next(f for f in sim if f.sitting == "s8")
+    assert source.note.startswith("source (who answered after whom): s7 gave s8's answer")
+    values = {e.label: e.value for e in flag.evidence if isinstance(e, ValueEvidence)}
+    assert values["p lag"] == flag.p_value <= values["cut"]
+    # three rooms of 30 share alpha = .001 over 8 x 30 x 29 ordered pairs, two tests each
+    assert values["cut"] == pytest.approx(0.001 * 0.9 / (8 * 30 * 29 * 2))
     pair = flag.evidence[0]
     assert isinstance(pair, PairEvidence) and pair.other_sitting == "s8"
     assert pair.observed > pair.expected
