@@ -75,7 +75,11 @@ def rt_person_fit(z: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
 
 def rapid_thresholds(times: FloatArray, fraction: float = 0.10, cap_s: float = 10.0) -> FloatArray:
     """NT10 (Wise & Ma 2012): per item, `fraction` of its mean response time, capped."""
-    out: FloatArray = np.minimum(fraction * np.nanmean(times, axis=0), cap_s)
+    timed = ~np.isnan(times)
+    total = np.where(timed, times, 0.0).sum(axis=0)
+    # an item nobody has a time for has no rapid answers (threshold 0), not a NaN threshold
+    mean = total / np.maximum(timed.sum(axis=0), 1)
+    out: FloatArray = np.minimum(fraction * mean, cap_s)
     return out
 
 

@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grading.irt import p_correct
 from proctoring.person_fit import lz_star, lz_star_p, lz_star_tail, mle_theta
@@ -114,3 +116,30 @@ def test_preknowledge_hand_case_is_the_exact_tail_over_the_fast_set() -> None:
     # tail averages P(X >= 2) = P^2 over theta's uncertainty, which only widens it
     assert 0.25 <= result.p_value[0] < 0.5
     assert result.expected[0] == pytest.approx(1.0, abs=0.05)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    persons=st.integers(2, 40),
+    n_items=st.integers(2, 15),
+    untimed=st.floats(0.0, 0.4),
+)
+def test_preknowledge_is_a_probability_and_never_counts_a_rapid_guess(
+    seed: int, persons: int, n_items: int, untimed: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    a, b, c = _items(rng, n_items)
+    x = (rng.random((persons, n_items)) < 0.6) * 1.0
+    times = rng.lognormal(3.5, 1.0, (persons, n_items))
+    times[rng.random((persons, n_items)) < untimed] = np.nan
+    x[rng.random((persons, n_items)) < untimed] = np.nan
+    if seed % 3 == 0:
+        times[:, 0] = np.nan  # an item nobody has a time for
+    result = preknowledge(times, x, a, b, c)
+    assert np.all((result.p_value >= 0.0) & (result.p_value <= 1.0))
+    assert not np.any(result.fast & result.rapid)
+    assert not np.any(result.fast & (np.isnan(times) | np.isnan(x)))
+    assert np.array_equal(result.right_fast, np.sum(result.fast & (x == 1.0), axis=1))
+    assert np.all(result.right_fast <= result.fast.sum(axis=1))
+    assert np.all(result.p_value[~result.fast.any(axis=1)] == 1.0)
