@@ -26,11 +26,11 @@ from proctoring.flags import (
     summarise,
 )
 from proctoring.pair_flags import pair_flags
-from proctoring.preknowledge import preknowledge
 from proctoring.screen import screen_all_pairs
 from proctoring.similarity import IntArray, PairOmega
 from proctoring.stats import FloatArray, benjamini_hochberg, bonferroni
 from proctoring.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from proctoring.time_flags import time_flags
 
 _TOP = 20  # evidence items per flag: enough to judge, short enough to read
 
@@ -179,9 +179,10 @@ def analyse_exam(
     def run_erasures() -> None:
         if changed is None:
             return
-        edi, p, _, _ = person_fit.erasure_index(scores, changed, a, b, c)
+        edi, p, right, expected = person_fit.erasure_index(scores, changed, a, b, c)
         for n in np.flatnonzero(np.nan_to_num(p, nan=1.0) < th.edi_alpha):
             items = np.flatnonzero(changed[n] & (scores[n] == 1.0))[:_TOP]
+            n_changed = int(np.sum(changed[n] & ~np.isnan(scores[n])))
             flags.append(
                 Flag(
                     sitting=names[n],
@@ -191,13 +192,18 @@ def analyse_exam(
                     threshold=th.edi_alpha,
                     p_value=float(p[n]),
                     evidence=tuple(AnswerEvidence(labels[i], correct=True) for i in items),
+                    note=(
+                        f"right on {int(right[n])} of {n_changed} changed answers, where "
+                        f"ability on the unchanged ones predicts {expected[n]:.1f} "
+                        f"(EDI {edi[n]:.2f}, p = {p[n]:.2g})"
+                    ),
                 )
             )
 
     def run_times() -> None:
         if times is None:
             return
-        _time_flags(flags, names, labels, times, scores, (a, b, c), th)
+        flags.extend(time_flags(names, labels, times, scores, (a, b, c), th))
 
     def run_synchrony() -> None:
         if answered_at is None or not blocks:
@@ -224,6 +230,11 @@ def analyse_exam(
                             PairEvidence(
                                 names[other], float(k[r]), float(mean[r]), "+".join(sync_blocks)
                             ),
+                        ),
+                        note=(
+                            f"answered {int(k[r])} items within {th.synchrony_window_s:.0f} s "
+                            f"of {names[other]}, {mean[r]:.2f} expected by chance "
+                            f"(p = {p[r]:.2g})"
                         ),
                     )
                 )
@@ -276,99 +287,3 @@ def _surprises(labels: list[str], x: FloatArray, p: FloatArray) -> tuple[Evidenc
     return tuple(
         AnswerEvidence(labels[i], correct=bool(x[i] == 1.0)) for i in np.argsort(like)[:_TOP]
     )
-
-
-def _time_flags(
-    flags: list[Flag],
-    sittings: list[str],
-    labels: list[str],
-    times: FloatArray,
-    scores: FloatArray,
-    items: tuple[FloatArray, FloatArray, FloatArray],
-    th: Thresholds,
-) -> None:
-    a, b, c = items
-    fit, tau = response_time.fit_lognormal(times)
-    z = response_time.residuals(times, fit, tau)
-    expected = np.exp(np.asarray(fit.beta)[None, :] - tau[:, None])
-    lt, _, p_lt = response_time.rt_person_fit(z)
-    for n in np.flatnonzero(p_lt < th.rt_alpha):
-        worst = np.argsort(-np.nan_to_num(np.abs(z[n]), nan=-1.0))[:_TOP]
-        flags.append(
-            Flag(
-                sitting=sittings[n],
-                rule="response_time_misfit",
-                kind="test",
-                statistic=float(lt[n]),
-                threshold=th.rt_alpha,
-                p_value=float(p_lt[n]),
-                evidence=tuple(
-                    AnswerEvidence(
-                        labels[i],
-                        seconds=float(times[n, i]),
-                        expected_seconds=float(expected[n, i]),
-                    )
-                    for i in worst
-                ),
-            )
-        )
-    pk = preknowledge(
-        times,
-        scores,
-        a,
-        b,
-        c,
-        cut=th.fast_residual_z,
-        nt_fraction=th.nt_fraction,
-        nt_cap_s=th.nt_cap_s,
-    )
-    for n in np.flatnonzero(pk.p_value < th.preknowledge_alpha):
-        fast_right = np.flatnonzero(pk.fast[n] & (scores[n] == 1.0))
-        flags.append(
-            Flag(
-                sitting=sittings[n],
-                rule="preknowledge",
-                kind="test",
-                statistic=float(pk.right_fast[n]),
-                threshold=th.preknowledge_alpha,
-                p_value=float(pk.p_value[n]),
-                evidence=tuple(
-                    AnswerEvidence(
-                        labels[i],
-                        correct=True,
-                        seconds=float(times[n, i]),
-                        expected_seconds=float(pk.expected_seconds[n, i]),
-                    )
-                    for i in fast_right[:_TOP]
-                ),
-                note=(
-                    f"right on {int(pk.right_fast[n])} of {int(pk.fast[n].sum())} answers "
-                    f"unexpectedly fast for this student, where their ability on the other "
-                    f"answers predicts {pk.expected[n]:.1f} (p = {pk.p_value[n]:.2g}); "
-                    f"{int(pk.rapid[n].sum())} rapid guesses left out"
-                ),
-            )
-        )
-    nt = response_time.rapid_thresholds(times, th.nt_fraction, th.nt_cap_s)
-    rte = response_time.response_time_effort(times, nt)
-    timed_n = (~np.isnan(times)).sum(axis=1)
-    for n in np.flatnonzero((rte < th.rte_min) & (timed_n >= th.rte_min_items)):
-        rapid = np.flatnonzero(np.nan_to_num(times[n], nan=np.inf) < nt)[:_TOP]
-        flags.append(
-            Flag(
-                sitting=sittings[n],
-                rule="rapid_guessing",
-                kind="behaviour",
-                statistic=float(rte[n]),
-                threshold=th.rte_min,
-                direction="below",
-                evidence=tuple(
-                    AnswerEvidence(
-                        labels[i],
-                        seconds=float(times[n, i]),
-                        expected_seconds=float(nt[i] / th.nt_fraction),
-                    )
-                    for i in rapid
-                ),
-            )
-        )

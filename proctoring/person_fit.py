@@ -58,16 +58,6 @@ def mle_theta(
     return theta
 
 
-def information(
-    scores: FloatArray, theta: FloatArray, a: FloatArray, b: FloatArray, c: FloatArray
-) -> FloatArray:
-    """Test information at each row's theta over the items the row answered (non-NaN)."""
-    p = np.clip(p_correct(theta, a, b, c), _EPS, 1 - _EPS)
-    dp = _derivative(p, a, c)
-    out: FloatArray = np.sum(np.where(np.isnan(scores), 0.0, dp * dp / (p * (1.0 - p))), axis=1)
-    return out
-
-
 def lz_star(
     scores: FloatArray, theta: FloatArray, a: FloatArray, b: FloatArray, c: FloatArray
 ) -> tuple[FloatArray, FloatArray]:

@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from grading.irt import p_correct
-from proctoring.flags import Flag, MatchEvidence, PairEvidence, ValueEvidence, summarise
+from proctoring.flags import (
+    AnswerEvidence,
+    Flag,
+    MatchEvidence,
+    PairEvidence,
+    ValueEvidence,
+    summarise,
+)
 from proctoring.forensics import ForensicsReport, analyse_exam
 
 
@@ -30,6 +37,11 @@ def _exam(seed: int) -> dict[str, object]:
     at[7, :45] = at[8, :45] + 2.0
     times[20, :30] = 1.5  # sitting 20 rapid-guesses half the paper
     resp[20, :30] = rng.integers(0, 4, 30)
+    # sitting 30, weak on the paper, knew the answers to items 10-39 and gave them in a
+    # quarter of the usual time
+    resp[30] = (key + 1) % 4
+    resp[30, 10:40] = key[10:40]
+    times[30, 10:40] *= 0.25
     room = np.arange(n) // 30
     return dict(
         sittings=[f"s{i}" for i in range(n)],
@@ -91,6 +103,20 @@ def test_rapid_guesser_is_flagged_with_timings(report: ForensicsReport) -> None:
     assert len(rapid[0].evidence) == 20
 
 
+def test_preknowledge_is_flagged_with_its_fast_right_answers(report: ForensicsReport) -> None:
+    known = _by(report, "preknowledge")
+    assert [f.sitting for f in known] == ["s30"]
+    flag = known[0]
+    assert flag.p_value is not None and flag.p_value < 0.001
+    assert flag.note.startswith(f"right on {flag.statistic:.0f} of ")
+    assert "rapid guesses left out" in flag.note
+    items = [e for e in flag.evidence if isinstance(e, AnswerEvidence)]
+    assert items and all(e.correct and e.seconds is not None for e in items)
+    assert all(10 <= int(e.item[1:]) < 40 for e in items)
+    # the rapid guesser is fast everywhere and right by chance: not preknowledge
+    assert "s20" not in {f.sitting for f in known}
+
+
 def test_report_is_small_and_serialisable(report: ForensicsReport) -> None:
     flagged = {f.sitting for f in report.flags}
     assert len(flagged) < 20  # out of 240: the flags are a short review queue
@@ -99,6 +125,11 @@ def test_report_is_small_and_serialisable(report: ForensicsReport) -> None:
     levels = {s.sitting: s.level for s in report.summaries}
     assert levels["s7"] in ("medium", "high")
     assert set(report.seconds) >= {"similarity_blocked", "similarity_screen", "person_fit"}
+    # every test's flag carries its statistic, its p-value and the evidence in words
+    tests = [f for f in report.flags if f.kind == "test"]
+    assert {f.rule for f in tests} >= {"answer_similarity", "timestamp_synchrony"}
+    assert all(f.p_value is not None and 0.0 <= f.p_value <= 1.0 for f in tests)
+    assert all(len(f.note) > 40 and f"{f.p_value:.2g}" in f.note for f in tests)
 
 
 def test_summary_counts_distinct_rules_weighted_by_kind() -> None:

@@ -113,10 +113,10 @@ def test_preknowledge_hand_case_is_the_exact_tail_over_the_fast_set() -> None:
     result = preknowledge(times, x, a, b, c)
     assert result.fast[0].tolist() == [True, True, False, False]
     assert result.right_fast[0] == 2.0
-    # theta* from items 2 and 3 (one right of two, equal items) is 0, so P = .5 on F; the
-    # tail averages P(X >= 2) = P^2 over theta's uncertainty, which only widens it
-    assert 0.25 <= result.p_value[0] < 0.5
-    assert result.expected[0] == pytest.approx(1.0, abs=0.05)
+    # theta* from items 2 and 3 (one right of two, equal items) is 0, so P = .5 on F and the
+    # exact tail is P(X >= 2) = .5^2
+    assert result.p_value[0] == pytest.approx(0.25, abs=1e-6)
+    assert result.expected[0] == pytest.approx(1.0, abs=1e-6)
 
 
 @settings(max_examples=30, deadline=None)
