@@ -53,6 +53,7 @@ def analyse_exam(
     n_options: int,
     times: FloatArray | None = None,
     answered_at: FloatArray | None = None,
+    own_item_order: bool = True,
     changed: np.ndarray | None = None,
     blocks: Mapping[str, IntArray] | None = None,
     sync_blocks: Sequence[str] = ("room", "ip"),
@@ -65,12 +66,17 @@ def analyse_exam(
     """Run every cross-sitting detector the inputs allow and return flags plus summaries.
 
     responses: option index per sitting x item (-1 omitted); times: seconds on each item;
-    answered_at: server-clock seconds of each final answer; changed: answer changed at least
+    answered_at: server-clock seconds of each final answer; own_item_order: every sitting
+    had its own (shuffled) item order, which the clock-based pair tests (the collusion rule's
+    lag test, synchrony) take as their null: without it they are not run; changed: answer
+    changed at least
     once; blocks: label arrays per blocking kind ("school", "room", "ip", "subnet");
     near_blocks: the blocks whose pairs the collusion rule tests; seats: (row, column) of
     each sitting's seat in its room (NaN unknown), for the neighbours' share of alpha.
     """
     th = thresholds
+    # in one shared item order honest neighbours answer item i at about the same time
+    pair_clock = answered_at if own_item_order else None
     spent: dict[str, float] = {}
     flags: list[Flag] = []
     labels = [str(i) for i in item_ids]
@@ -121,7 +127,7 @@ def analyse_exam(
         table = collusion.pair_tests(
             responses,
             probs,
-            answered_at,
+            pair_clock,
             blocked_i,
             blocked_j,
             close,
@@ -206,13 +212,13 @@ def analyse_exam(
         flags.extend(time_flags(names, labels, times, scores, (a, b, c), th))
 
     def run_synchrony() -> None:
-        if answered_at is None or not blocks:
+        if pair_clock is None or not blocks:
             return
         chosen = [blocks[k] for k in sync_blocks if k in blocks]
         i, j = similarity.blocked_pairs(chosen) if chosen else (blocked_i, blocked_j)
         if i.size == 0:
             return
-        k, mean, p = response_time.synchrony(answered_at[i], answered_at[j], th.synchrony_window_s)
+        k, mean, p = response_time.synchrony(pair_clock[i], pair_clock[j], th.synchrony_window_s)
         lvl = th.synchrony_level
         rej = benjamini_hochberg(p, lvl) if th.similarity_correction == "bh" else bonferroni(p, lvl)
         for r in np.flatnonzero(rej):

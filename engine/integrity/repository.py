@@ -181,7 +181,7 @@ GROUP BY i.key
 
 # --- forensics inputs
 PUBLISHED_VERSION_OF_EXAM = """
-SELECT v.id, v.spec, e.org_id FROM exam_versions v JOIN exams e ON e.id = v.exam_id
+SELECT v.id, v.spec, v.shuffle, e.org_id FROM exam_versions v JOIN exams e ON e.id = v.exam_id
 WHERE v.exam_id = $1 AND v.status = 'published'
 """
 SINGLE_CHOICE_OPTIONS = """

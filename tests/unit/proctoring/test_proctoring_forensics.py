@@ -158,3 +158,14 @@ def test_summary_counts_distinct_rules_weighted_by_kind() -> None:
     assert (s.score, s.level, s.smallest_p) == (5.0, "high", 1e-6)
     assert s.rules == ("answer_similarity", "person_misfit", "time_away")
     assert summarise("s2", mixed).level == "none"
+
+
+def test_without_own_item_orders_the_clock_tests_stand_down() -> None:
+    # in one shared item order honest neighbours answer each item at about the same time, so
+    # the lag test and synchrony have no null to stand on; omega still finds the pair
+    report = analyse_exam(**_exam(3), own_item_order=False)  # type: ignore[arg-type]
+    sim = _by(report, "answer_similarity")
+    assert {f.sitting for f in sim} == {"s7", "s8"}
+    assert all(f.note.startswith(("copier (by ability)", "source (by ability)")) for f in sim)
+    assert all("came 0-60 s after" not in f.note for f in sim)
+    assert not _by(report, "timestamp_synchrony")
