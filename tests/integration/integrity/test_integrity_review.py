@@ -188,6 +188,13 @@ async def test_forensics_flags_the_planted_pair_with_matched_answers(
     assert {f["sitting_id"] for f in pair} == {str(seeded.copier), str(seeded.source)}
     flag = next(f for f in pair if f["sitting_id"] == str(seeded.copier))
     assert flag["kind"] == "test" and flag["p_value"] < 1e-6 and flag["correction"] == "bonferroni"
+    # the evidence in words: one named copier, one source (identical papers: either way
+    # round), and how many answers they share
+    theirs = next(f for f in pair if f["sitting_id"] == str(seeded.source))
+    roles = sorted(f["note"].split(" (", 1)[0] for f in (flag, theirs))
+    assert roles == ["copier", "source"]
+    assert flag["note"].split(": ", 1)[1] == theirs["note"].split(": ", 1)[1]
+    assert f"answer on {N_ITEMS} of {N_ITEMS} items both answered" in flag["note"]
     r = await api.call("GET", f"/v1/integrity/flags/{flag['id']}", school.teacher)
     evidence = r.json()["evidence"]
     assert evidence[0]["kind"] == "pair" and evidence[0]["other_sitting"] == str(seeded.source)
