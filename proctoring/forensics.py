@@ -11,23 +11,26 @@ from collections.abc import Callable, Mapping, Sequence
 
 import msgspec
 import numpy as np
+import numpy.typing as npt
 
 from grading.irt import p_correct
-from proctoring import person_fit, response_time, similarity
+from proctoring import collusion, person_fit, response_time, similarity
+from proctoring.collusion import PairTest
 from proctoring.flags import (
     AnswerEvidence,
     Evidence,
     Flag,
-    MatchEvidence,
     PairEvidence,
     RiskSummary,
     Rule,
     summarise,
 )
+from proctoring.pair_flags import pair_flags
 from proctoring.screen import screen_all_pairs
 from proctoring.similarity import IntArray, PairOmega
 from proctoring.stats import FloatArray, benjamini_hochberg, bonferroni
 from proctoring.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from proctoring.time_flags import time_flags
 
 _TOP = 20  # evidence items per flag: enough to judge, short enough to read
 
@@ -50,9 +53,12 @@ def analyse_exam(
     n_options: int,
     times: FloatArray | None = None,
     answered_at: FloatArray | None = None,
+    own_item_order: bool = True,
     changed: np.ndarray | None = None,
     blocks: Mapping[str, IntArray] | None = None,
     sync_blocks: Sequence[str] = ("room", "ip"),
+    near_blocks: Sequence[str] = ("room", "ip"),
+    seats: FloatArray | None = None,
     theta: FloatArray | None = None,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     screen: bool = True,
@@ -60,10 +66,17 @@ def analyse_exam(
     """Run every cross-sitting detector the inputs allow and return flags plus summaries.
 
     responses: option index per sitting x item (-1 omitted); times: seconds on each item;
-    answered_at: server-clock seconds of each final answer; changed: answer changed at least
-    once; blocks: label arrays per blocking kind ("school", "room", "ip", "subnet").
+    answered_at: server-clock seconds of each final answer; own_item_order: every sitting
+    had its own (shuffled) item order, which the clock-based pair tests (the collusion rule's
+    lag test, synchrony) take as their null: without it they are not run; changed: answer
+    changed at least
+    once; blocks: label arrays per blocking kind ("school", "room", "ip", "subnet");
+    near_blocks: the blocks whose pairs the collusion rule tests; seats: (row, column) of
+    each sitting's seat in its room (NaN unknown), for the neighbours' share of alpha.
     """
     th = thresholds
+    # in one shared item order honest neighbours answer item i at about the same time
+    pair_clock = answered_at if own_item_order else None
     spent: dict[str, float] = {}
     flags: list[Flag] = []
     labels = [str(i) for i in item_ids]
@@ -80,64 +93,76 @@ def analyse_exam(
     probs = similarity.option_probabilities(est, a, b, c, key, shares)
     pc = p_correct(est, a, b, c)
 
-    def pair_flags(hits: tuple[PairOmega, ...], rule: Rule, shared: str) -> None:
-        for h in hits:
-            same = (responses[h.copier] == responses[h.source]) & (responses[h.copier] >= 0)
-            idx = np.flatnonzero(same)
-            mp = probs[h.copier, idx, responses[h.source, idx]]
-            order = idx[np.argsort(mp)][:_TOP]  # least likely shared answers first
-            matches: list[Evidence] = [
-                MatchEvidence(
-                    item=labels[i],
-                    response=str(int(responses[h.source, i])),
-                    correct=bool(responses[h.source, i] == key[i]),
-                    model_probability=float(probs[h.copier, i, responses[h.source, i]]),
-                )
-                for i in order
-            ]
-            for me, other in ((h.copier, h.source), (h.source, h.copier)):
-                ev: list[Evidence] = [PairEvidence(names[other], h.observed, h.expected, shared)]
-                flags.append(
-                    Flag(
-                        sitting=names[me],
-                        rule=rule,
-                        kind="test",
-                        statistic=h.omega,
-                        threshold=th.similarity_level,
-                        p_value=h.p_value,
-                        correction=th.similarity_correction,
-                        evidence=(*ev, *matches),
-                        note="copier" if me == h.copier else "source",
-                    )
-                )
+    def add_pairs(hits: tuple[PairTest, ...], rule: Rule, shared: str) -> None:
+        flags.extend(
+            pair_flags(
+                hits,
+                rule=rule,
+                names=names,
+                labels=labels,
+                responses=responses,
+                key=key,
+                probs=probs,
+                shared=shared,
+                level=th.similarity_level,
+                correction=th.similarity_correction,
+                lag_s=th.collusion_lag_s,
+            )
+        )
 
     blocked_i = blocked_j = np.zeros(0, dtype=np.int64)
 
     def run_blocked() -> None:
         nonlocal blocked_i, blocked_j
-        if not blocks:
+        chosen = [k for k in near_blocks if blocks and k in blocks]
+        if not blocks or not chosen:
             return
-        blocked_i, blocked_j = similarity.blocked_pairs(list(blocks.values()))
-        hits = similarity.similar_pairs(
-            responses, probs, blocked_i, blocked_j, th.similarity_level, th.similarity_correction
+        blocked_i, blocked_j = similarity.blocked_pairs([blocks[k] for k in chosen])
+        room = blocks.get("room")
+        close = (
+            _neighbours(seats, room, blocked_i, blocked_j, th.neighbour_seats)
+            if seats is not None and room is not None
+            else np.zeros(blocked_i.size, dtype=bool)
         )
-        pair_flags(hits, "answer_similarity", "+".join(blocks))
+        table = collusion.pair_tests(
+            responses,
+            probs,
+            pair_clock,
+            blocked_i,
+            blocked_j,
+            close,
+            alpha=th.similarity_level,
+            lag_s=th.collusion_lag_s,
+            neighbour_share=th.neighbour_share,
+            room_share=1.0 - th.neighbour_share - (th.screen_share if screen else 0.0),
+        )
+        hits = collusion.flagged_pairs(table, th.similarity_correction, th.similarity_level)
+        add_pairs(hits, "answer_similarity", "+".join(chosen))
 
     def run_screen() -> None:
+        bonferroni = th.similarity_correction == "bonferroni"
+        level = th.similarity_level * th.screen_share if bonferroni else th.similarity_level
+        family = max(len(names) * (len(names) - 1), 1)
+        cut = level / family if bonferroni else float("nan")
         hits = screen_all_pairs(
             responses,
             probs,
-            th.similarity_level,
+            level,
             th.similarity_correction,
             th.screen_max_rejections,
         )
         # a pair found both ways keeps both flags: two independent routes to the same pair
         # (its room, and the whole exam) is itself information for the reviewer
-        pair_flags(hits, "answer_similarity_screen", "screen")
+        add_pairs(
+            tuple(_screened(h, cut) for h in hits),
+            "answer_similarity_screen",
+            "screen",
+        )
 
     def run_person_fit() -> None:
-        _, lzs = person_fit.lz_star(scores, est, a, b, c)
-        p = person_fit.lz_star_p(lzs)
+        # lz*'s correction is the ML estimator's: a theta given from elsewhere is not used
+        ml = est if theta is None else person_fit.mle_theta(scores, a, b, c)
+        lzs, p = person_fit.lz_star_tail(scores, ml, a, b, c)
         for n in np.flatnonzero(np.nan_to_num(p, nan=1.0) < th.lz_alpha):
             flags.append(
                 Flag(
@@ -149,15 +174,21 @@ def analyse_exam(
                     direction="below",
                     p_value=float(p[n]),
                     evidence=_surprises(labels, scores[n], pc[n]),
+                    note=(
+                        f"answer pattern unlikely for this student's ability: lz* = "
+                        f"{lzs[n]:.2f} (p = {p[n]:.2g}); wrong on easy items and right on hard "
+                        f"ones, listed least likely first"
+                    ),
                 )
             )
 
     def run_erasures() -> None:
         if changed is None:
             return
-        edi, p, _, _ = person_fit.erasure_index(scores, changed, a, b, c)
+        edi, p, right, expected = person_fit.erasure_index(scores, changed, a, b, c)
         for n in np.flatnonzero(np.nan_to_num(p, nan=1.0) < th.edi_alpha):
             items = np.flatnonzero(changed[n] & (scores[n] == 1.0))[:_TOP]
+            n_changed = int(np.sum(changed[n] & ~np.isnan(scores[n])))
             flags.append(
                 Flag(
                     sitting=names[n],
@@ -167,22 +198,27 @@ def analyse_exam(
                     threshold=th.edi_alpha,
                     p_value=float(p[n]),
                     evidence=tuple(AnswerEvidence(labels[i], correct=True) for i in items),
+                    note=(
+                        f"right on {int(right[n])} of {n_changed} changed answers, where "
+                        f"ability on the unchanged ones predicts {expected[n]:.1f} "
+                        f"(EDI {edi[n]:.2f}, p = {p[n]:.2g})"
+                    ),
                 )
             )
 
     def run_times() -> None:
         if times is None:
             return
-        _time_flags(flags, names, labels, times, scores, pc, th)
+        flags.extend(time_flags(names, labels, times, scores, (a, b, c), th))
 
     def run_synchrony() -> None:
-        if answered_at is None or not blocks:
+        if pair_clock is None or not blocks:
             return
         chosen = [blocks[k] for k in sync_blocks if k in blocks]
         i, j = similarity.blocked_pairs(chosen) if chosen else (blocked_i, blocked_j)
         if i.size == 0:
             return
-        k, mean, p = response_time.synchrony(answered_at[i], answered_at[j], th.synchrony_window_s)
+        k, mean, p = response_time.synchrony(pair_clock[i], pair_clock[j], th.synchrony_window_s)
         lvl = th.synchrony_level
         rej = benjamini_hochberg(p, lvl) if th.similarity_correction == "bh" else bonferroni(p, lvl)
         for r in np.flatnonzero(rej):
@@ -201,6 +237,11 @@ def analyse_exam(
                                 names[other], float(k[r]), float(mean[r]), "+".join(sync_blocks)
                             ),
                         ),
+                        note=(
+                            f"answered {int(k[r])} items within {th.synchrony_window_s:.0f} s "
+                            f"of {names[other]}, {mean[r]:.2f} expected by chance "
+                            f"(p = {p[r]:.2g})"
+                        ),
                     )
                 )
 
@@ -217,6 +258,34 @@ def analyse_exam(
     )
 
 
+def _neighbours(
+    seats: FloatArray, room: IntArray, i: IntArray, j: IntArray, reach: int
+) -> npt.NDArray[np.bool_]:
+    """Pairs in one room whose seats are at most ``reach`` rows and columns apart."""
+    apart = np.max(np.abs(seats[i] - seats[j]), axis=1)
+    close: npt.NDArray[np.bool_] = (
+        (room[i] == room[j]) & (room[i] >= 0) & (np.nan_to_num(apart, nan=np.inf) <= reach)
+    )
+    return close
+
+
+def _screened(h: PairOmega, cut: float) -> PairTest:
+    """A screen hit as a pair test (omega only; the screen does not read the clock)."""
+    return PairTest(
+        copier=h.copier,
+        source=h.source,
+        block="screen",
+        omega=h.omega,
+        matches=h.observed,
+        expected=h.expected,
+        p_omega=h.p_value,
+        lagged=0,
+        lagged_expected=0.0,
+        p_lag=1.0,
+        cut=cut,
+    )
+
+
 def _surprises(labels: list[str], x: FloatArray, p: FloatArray) -> tuple[Evidence, ...]:
     """The answers the model found least likely: wrong on easy items, right on hard ones."""
     like = np.where(x == 1.0, p, 1.0 - p)
@@ -224,83 +293,3 @@ def _surprises(labels: list[str], x: FloatArray, p: FloatArray) -> tuple[Evidenc
     return tuple(
         AnswerEvidence(labels[i], correct=bool(x[i] == 1.0)) for i in np.argsort(like)[:_TOP]
     )
-
-
-def _time_flags(
-    flags: list[Flag],
-    sittings: list[str],
-    labels: list[str],
-    times: FloatArray,
-    scores: FloatArray,
-    pc: FloatArray,
-    th: Thresholds,
-) -> None:
-    fit, tau = response_time.fit_lognormal(times)
-    z = response_time.residuals(times, fit, tau)
-    expected = np.exp(np.asarray(fit.beta)[None, :] - tau[:, None])
-    lt, _, p_lt = response_time.rt_person_fit(z)
-    for n in np.flatnonzero(p_lt < th.rt_alpha):
-        worst = np.argsort(-np.nan_to_num(np.abs(z[n]), nan=-1.0))[:_TOP]
-        flags.append(
-            Flag(
-                sitting=sittings[n],
-                rule="response_time_misfit",
-                kind="test",
-                statistic=float(lt[n]),
-                threshold=th.rt_alpha,
-                p_value=float(p_lt[n]),
-                evidence=tuple(
-                    AnswerEvidence(
-                        labels[i],
-                        seconds=float(times[n, i]),
-                        expected_seconds=float(expected[n, i]),
-                    )
-                    for i in worst
-                ),
-            )
-        )
-    k, _, p_pk = response_time.preknowledge_index(z, scores, pc, th.fast_residual_z)
-    for n in np.flatnonzero(p_pk < th.preknowledge_alpha):
-        fast = np.flatnonzero((np.nan_to_num(z[n]) < th.fast_residual_z) & (scores[n] == 1.0))
-        flags.append(
-            Flag(
-                sitting=sittings[n],
-                rule="preknowledge",
-                kind="test",
-                statistic=float(k[n]),
-                threshold=th.preknowledge_alpha,
-                p_value=float(p_pk[n]),
-                evidence=tuple(
-                    AnswerEvidence(
-                        labels[i],
-                        correct=True,
-                        seconds=float(times[n, i]),
-                        expected_seconds=float(expected[n, i]),
-                    )
-                    for i in fast[:_TOP]
-                ),
-            )
-        )
-    nt = response_time.rapid_thresholds(times, th.nt_fraction, th.nt_cap_s)
-    rte = response_time.response_time_effort(times, nt)
-    timed_n = (~np.isnan(times)).sum(axis=1)
-    for n in np.flatnonzero((rte < th.rte_min) & (timed_n >= th.rte_min_items)):
-        rapid = np.flatnonzero(np.nan_to_num(times[n], nan=np.inf) < nt)[:_TOP]
-        flags.append(
-            Flag(
-                sitting=sittings[n],
-                rule="rapid_guessing",
-                kind="behaviour",
-                statistic=float(rte[n]),
-                threshold=th.rte_min,
-                direction="below",
-                evidence=tuple(
-                    AnswerEvidence(
-                        labels[i],
-                        seconds=float(times[n, i]),
-                        expected_seconds=float(nt[i] / th.nt_fraction),
-                    )
-                    for i in rapid
-                ),
-            )
-        )

@@ -1,5 +1,5 @@
-"""Response times: van der Linden's lognormal model, RT person fit, effort, preknowledge,
-and timestamp synchrony of two sittings.
+"""Response times: van der Linden's lognormal model, RT person fit, effort and timestamp
+synchrony of two sittings (the preknowledge test built on them is proctoring/preknowledge.py).
 
 Lognormal model (van der Linden 2006): log T_ij ~ N(beta_i - tau_j, 1/alpha_i^2), with item
 time intensity beta, item discrimination alpha and person speed tau (mean tau = 0).
@@ -15,8 +15,6 @@ from proctoring.stats import (
     FloatArray,
     binom_sf_vec,
     chi2_sf_wilson_hilferty,
-    norm_cdf,
-    poisson_binomial_sf,
 )
 
 
@@ -77,7 +75,11 @@ def rt_person_fit(z: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
 
 def rapid_thresholds(times: FloatArray, fraction: float = 0.10, cap_s: float = 10.0) -> FloatArray:
     """NT10 (Wise & Ma 2012): per item, `fraction` of its mean response time, capped."""
-    out: FloatArray = np.minimum(fraction * np.nanmean(times, axis=0), cap_s)
+    timed = ~np.isnan(times)
+    total = np.where(timed, times, 0.0).sum(axis=0)
+    # an item nobody has a time for has no rapid answers (threshold 0), not a NaN threshold
+    mean = total / np.maximum(timed.sum(axis=0), 1)
+    out: FloatArray = np.minimum(fraction * mean, cap_s)
     return out
 
 
@@ -87,24 +89,6 @@ def response_time_effort(times: FloatArray, thresholds: FloatArray) -> FloatArra
     solution = np.where(mask, times >= thresholds, False)
     rte: FloatArray = solution.sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
     return rte
-
-
-def preknowledge_index(
-    z: FloatArray, scores: FloatArray, p: FloatArray, cut: float
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Fast-and-correct count against its null distribution.
-
-    K_j = #{i : z_ij < cut and item correct}. Under the hierarchical model (van der Linden
-    2007) speed and accuracy are independent given (theta, tau), so each item is fast-and-
-    correct with probability Phi(cut) * P_ij(theta); K is Poisson-binomial, whose exact upper
-    tail is used (counts are small; a normal tail would over-flag). Rapid guessers are fast
-    but wrong, so they do not trip this index. Returns (K, E[K], p).
-    """
-    mask = ~np.isnan(z) & ~np.isnan(scores)
-    fast_right = mask & (np.nan_to_num(z, nan=0.0) < cut) & (np.nan_to_num(scores) > 0.5)
-    k = fast_right.sum(axis=1).astype(np.int64)
-    pi = np.where(mask, float(norm_cdf(cut)) * p, 0.0)
-    return k.astype(np.float64), pi.sum(axis=1), poisson_binomial_sf(pi, k)
 
 
 def synchrony(

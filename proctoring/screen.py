@@ -7,8 +7,9 @@ source s:
     expected E = M X^T           (sum over items of P_c(option s chose))
     variance V = E - (M*M) X^T   (sum of P(1 - P))
 so omega = (H - E)/sqrt(V) for all N^2 ordered pairs costs three GEMMs, done in row blocks
-so memory stays at a few rows x N. Multiple comparisons: Benjamini-Hochberg over the
-N(N-1) ordered pairs by default (Bonferroni if chosen). Only candidates with
+so memory stays at a few rows x N. Multiple comparisons: Bonferroni or Benjamini-Hochberg
+over the N(N-1) ordered pairs (an exam's default is Bonferroni at the screen's share of the
+collusion rule's alpha, proctoring/collusion.py). Only candidates with
 p <= level * max_rejections / m are kept, so 10^8 p-values are never held at once, and
 their p-values are the exact Poisson-binomial tails of the match count (see similarity).
 """

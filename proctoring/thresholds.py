@@ -52,9 +52,19 @@ class Thresholds(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     # answer changes from wrong to right seen in the stream
     wtr_min: Count = 6
     # --- cross-sitting forensics ---
-    # answer similarity (Wollack's omega) for pairs sharing school/room/IP/subnet
-    similarity_correction: Literal["bh", "bonferroni"] = "bh"
-    similarity_level: Probability = 0.01  # FDR q for BH, family-wise alpha for Bonferroni
+    # the collusion rule (proctoring/collusion.py): omega and answer-clock lag tests for pairs
+    # in one room or behind one address, plus the all-pairs screen, at a family-wise error
+    # rate of similarity_level per exam with Bonferroni (BH makes the level an FDR instead)
+    similarity_correction: Literal["bh", "bonferroni"] = "bonferroni"
+    similarity_level: Probability = 0.001
+    # a copied answer comes after the source's, within this many seconds
+    collusion_lag_s: Seconds = 60.0
+    # seats at most this many rows/columns apart in one room are neighbours
+    neighbour_seats: Count = 2
+    # shares of the exam's alpha: seat neighbours, the all-pairs screen (the rest of the
+    # pairs in one room or behind one address get the remainder)
+    neighbour_share: Fraction = 0.5
+    screen_share: Fraction = 0.1
     # the all-pairs screen keeps candidates with p <= level·max_rejections/m so it never
     # holds 10^8 p-values; BH on the candidates is exact while fewer pairs than this are flagged
     screen_max_rejections: Count = 100_000
@@ -68,7 +78,11 @@ class Thresholds(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     # timestamp synchrony: two answers to the same item within this many seconds coincide
     synchrony_window_s: Seconds = 5.0
     # level of the correction (the same kind as similarity) over all blocked pairs tested
-    synchrony_level: Probability = 0.01
+    synchrony_level: Probability = 0.001
+
+    def __post_init__(self) -> None:
+        if self.neighbour_share + self.screen_share > 1.0:
+            raise ValueError("neighbour_share + screen_share must be at most 1")
 
 
 DEFAULT_THRESHOLDS = Thresholds()

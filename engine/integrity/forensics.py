@@ -2,10 +2,10 @@
 
 IRT parameters come from the exam's latest calibration (``item_parameters``) when it covers
 every item, else from a quick calibration of the same responses (``grading.calibration``).
-Pairs are blocked by school, class (the room a class sits in), first IP and its subnet; the
-all-pairs screen runs besides. The numeric work runs in a worker process (engine/cpu_jobs.py).
-The job is idempotent per
-job id: a redelivered job finds its run done and does nothing.
+The collusion rule tests pairs in one room (the allocated room, else the class's) or behind
+one first IP, seat neighbours first; the all-pairs screen runs besides. The numeric work runs
+in a worker process (engine/cpu_jobs.py). The job is idempotent per job id: a redelivered job
+finds its run done and does nothing.
 """
 
 from __future__ import annotations
@@ -83,7 +83,10 @@ def _option_ids(flag: Flag, options: dict[str, list[str]]) -> Flag:
 
 
 def analyse(
-    arrays: ExamArrays, calibrated: dict[str, tuple[float, float, float]], th: Thresholds
+    arrays: ExamArrays,
+    calibrated: dict[str, tuple[float, float, float]],
+    th: Thresholds,
+    shuffled: bool = True,
 ) -> tuple[ForensicsReport, str]:
     a, b, c, source = parameters(arrays, calibrated)
     report = analyse_exam(
@@ -97,9 +100,12 @@ def analyse(
         n_options=arrays.n_options,
         times=arrays.times,
         answered_at=arrays.answered_at,
+        own_item_order=shuffled,
         changed=arrays.changed,
         blocks=arrays.blocks,
         sync_blocks=("room", "ip"),
+        near_blocks=("room", "ip"),
+        seats=arrays.seats,
         thresholds=th,
     )
     flags = tuple(_option_ids(f, arrays.options) for f in report.flags)
@@ -112,6 +118,7 @@ class ExamInputs(msgspec.Struct, frozen=True):
     options: dict[str, list[str]]
     correct: dict[str, str]
     calibrated: dict[str, tuple[float, float, float]]
+    shuffled: bool = True  # each sitting had its own item order
 
 
 Analysed = tuple[ForensicsReport, str, int, int] | None
@@ -132,7 +139,7 @@ async def _inputs(conn: Any, pool: Any, exam_id: uuid.UUID) -> ExamInputs | None
     calibrated = {
         r["item_id"]: (r["a"], r["b"], r["c"]) for r in await conn.fetch(LATEST_PARAMETERS, exam_id)
     }
-    return ExamInputs(options, correct, calibrated)
+    return ExamInputs(options, correct, calibrated, bool(version["shuffle"]))
 
 
 async def _arrays(conn: Any, exam_id: uuid.UUID, inputs: ExamInputs) -> ExamArrays | None:
@@ -145,7 +152,7 @@ async def _arrays(conn: Any, exam_id: uuid.UUID, inputs: ExamInputs) -> ExamArra
 def _analysed(arrays: ExamArrays | None, inputs: ExamInputs, th: Thresholds) -> Analysed:
     if arrays is None:
         return None
-    report, source = analyse(arrays, inputs.calibrated, th)
+    report, source = analyse(arrays, inputs.calibrated, th, inputs.shuffled)
     return report, source, len(arrays.sittings), len(arrays.items)
 
 

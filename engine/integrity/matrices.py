@@ -33,6 +33,7 @@ class ExamArrays:
     changed: np.ndarray  # bool
     blocks: dict[str, np.ndarray]
     options: dict[str, list[str]]  # item -> option ids by index (to show evidence as ids)
+    seats: np.ndarray | None = None  # (row, column) of the allocated seat, NaN unknown
 
 
 def labels(values: Sequence[object | None]) -> np.ndarray:
@@ -58,8 +59,9 @@ def assemble(
     ips: dict[str, str],
 ) -> ExamArrays | None:
     """options/correct: per single-choice item; sittings: rows (id, org_id, class_id,
-    started_at); answers: rows (sitting_id, seq, item_id, response, client_ts, server_ts) ordered by
-    sitting and seq; ips: the first address each sitting was seen from."""
+    started_at, and seat_room, seat, seat_columns where the allocator seated it); answers:
+    rows (sitting_id, seq, item_id, response, client_ts, server_ts) ordered by sitting and
+    seq; ips: the first address each sitting was seen from."""
     items = sorted(i for i in correct if i in options and correct[i] in options[i])
     ids = [str(s["id"]) for s in sittings]
     if len(items) < 2 or len(ids) < 2:
@@ -99,9 +101,16 @@ def assemble(
     key = np.array([opt_index[i][correct[i]] for i in items], dtype=np.int64)
     n_options = max(2, *(len(options[i]) for i in items))
     times = np.where(responses >= 0, np.maximum(times, 0.5), np.nan)  # a 0 s gap is a batch
+    # the room a sitting was seated in, where the allocator seated it; else its class's
+    rooms = [s.get("seat_room") or s["class_id"] for s in sittings]
+    seats = np.full((len(ids), 2), np.nan)
+    for n, s in enumerate(sittings):
+        seat, columns = s.get("seat"), s.get("seat_columns")
+        if seat is not None and columns:
+            seats[n] = divmod(int(seat) - 1, int(columns))  # 1-based, reading order
     blocks = {
         "school": labels([s["org_id"] for s in sittings]),
-        "room": labels([s["class_id"] for s in sittings]),
+        "room": labels(rooms),
         "ip": labels([ips.get(s) for s in ids]),
         "subnet": labels([subnet_or_none(ips.get(s)) for s in ids]),
     }
@@ -116,4 +125,5 @@ def assemble(
         changed,
         blocks,
         {i: options[i] for i in items},
+        seats,
     )

@@ -181,7 +181,7 @@ GROUP BY i.key
 
 # --- forensics inputs
 PUBLISHED_VERSION_OF_EXAM = """
-SELECT v.id, v.spec, e.org_id FROM exam_versions v JOIN exams e ON e.id = v.exam_id
+SELECT v.id, v.spec, v.shuffle, e.org_id FROM exam_versions v JOIN exams e ON e.id = v.exam_id
 WHERE v.exam_id = $1 AND v.status = 'published'
 """
 SINGLE_CHOICE_OPTIONS = """
@@ -189,9 +189,18 @@ SELECT item_id::text, content -> 'options' AS options FROM item_versions
 WHERE (item_id, version) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))
   AND kind = 'single_choice'
 """
+# the room and seat the allocator gave the sitting (scheduled events), when it had one
 FINISHED_SITTINGS = """
-SELECT s.id, s.org_id, u.class_id, s.started_at
+SELECT s.id, s.org_id, u.class_id, s.started_at, seat.room_id AS seat_room, seat.seat,
+       seat.columns AS seat_columns
 FROM sittings s JOIN users u ON u.id = s.student_id
+LEFT JOIN LATERAL (
+    SELECT sa.room_id, sa.seat, r.columns
+    FROM seat_allocations sa JOIN school_rooms r ON r.id = sa.room_id
+    WHERE sa.sitting_id = s.id OR (sa.student_id = s.student_id AND sa.exam_id = s.exam_id)
+    ORDER BY sa.sitting_id = s.id DESC NULLS LAST
+    LIMIT 1
+) seat ON true
 WHERE s.exam_id = $1 AND s.state IN ('submitted', 'graded')
 ORDER BY s.id
 """

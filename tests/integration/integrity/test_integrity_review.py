@@ -187,7 +187,14 @@ async def test_forensics_flags_the_planted_pair_with_matched_answers(
     # the planted pair, and (at this size) nobody else
     assert {f["sitting_id"] for f in pair} == {str(seeded.copier), str(seeded.source)}
     flag = next(f for f in pair if f["sitting_id"] == str(seeded.copier))
-    assert flag["kind"] == "test" and flag["p_value"] < 1e-6 and flag["correction"] == "bh"
+    assert flag["kind"] == "test" and flag["p_value"] < 1e-6 and flag["correction"] == "bonferroni"
+    # the evidence in words: one named copier, one source (identical papers: either way
+    # round), and how many answers they share
+    theirs = next(f for f in pair if f["sitting_id"] == str(seeded.source))
+    roles = sorted(f["note"].split(" (", 1)[0] for f in (flag, theirs))
+    assert roles == ["copier", "source"]
+    assert flag["note"].split(": ", 1)[1] == theirs["note"].split(": ", 1)[1]
+    assert f"answer on {N_ITEMS} of {N_ITEMS} items both answered" in flag["note"]
     r = await api.call("GET", f"/v1/integrity/flags/{flag['id']}", school.teacher)
     evidence = r.json()["evidence"]
     assert evidence[0]["kind"] == "pair" and evidence[0]["other_sitting"] == str(seeded.source)
@@ -286,14 +293,18 @@ async def test_thresholds_per_exam(api_module: Api, school: School, seeded: Seed
     assert r.status_code == 400 and r.json()["code"] == "validation_failed"
     r = await api.call("PUT", url, school.teacher, json={"away_total_s": 300, "unknown": 1})
     assert r.status_code == 400
+    # the shares of alpha cannot add up to more than all of it
+    both = {"neighbour_share": 0.8, "screen_share": 0.3}
+    r = await api.call("PUT", url, school.teacher, json=both)
+    assert r.status_code == 400 and r.json()["code"] == "validation_failed", r.text
     r = await api.call(
-        "PUT", url, school.teacher, json={"away_total_s": 300, "similarity_level": 0.001}
+        "PUT", url, school.teacher, json={"away_total_s": 300, "similarity_level": 0.002}
     )
     assert r.status_code == 200, r.text
     r = await api.call("GET", url, seeded.proctor)
     got = r.json()
     assert got["defaults"] is False and got["thresholds"]["away_total_s"] == 300.0
-    assert got["thresholds"]["similarity_level"] == 0.001
+    assert got["thresholds"]["similarity_level"] == 0.002
     assert got["thresholds"]["away_single_s"] == 60.0  # left out: its default
     r = await api.call("PUT", url, seeded.proctor, json={})
     assert r.status_code == 403

@@ -162,6 +162,28 @@ def test_matrices_by_hand() -> None:
     assert arrays.blocks["ip"].tolist() == [0, 1]
     assert arrays.blocks["subnet"].tolist() == [0, 0]
     assert arrays.options["q2"] == ["c", "a"]
+    assert arrays.seats is not None and np.isnan(arrays.seats).all()  # nobody was seated
+
+
+def test_matrices_take_the_allocated_room_and_seat() -> None:
+    t0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    # s1 and s3 are seated in lab L (rows of 6); s2's class sits in L too, but without a seat
+    sittings = [
+        {"id": "s1", "org_id": "A", "class_id": "c1", "started_at": t0, "seat_room": "L"},
+        {"id": "s2", "org_id": "A", "class_id": "L", "started_at": t0},
+        {"id": "s3", "org_id": "A", "class_id": "c2", "started_at": t0, "seat_room": "L"},
+    ]
+    sittings[0] |= {"seat": 8, "seat_columns": 6}
+    sittings[2] |= {"seat": 6, "seat_columns": 6}
+    rows = _rows([("s1", 1, "q1", "a", 0), ("s2", 1, "q1", "a", 0), ("s3", 1, "q2", "a", 0)], t0)
+    arrays = assemble(
+        {"q1": ["a", "b"], "q2": ["a", "b"]}, {"q1": "a", "q2": "b"}, sittings, rows, {}
+    )
+    assert arrays is not None and arrays.seats is not None
+    assert arrays.blocks["room"].tolist() == [0, 0, 0]
+    # seat 8 of rows of 6 is row 1, column 1; seat 6 is row 0, column 5
+    assert arrays.seats[0].tolist() == [1.0, 1.0] and arrays.seats[2].tolist() == [0.0, 5.0]
+    assert np.isnan(arrays.seats[1]).all()
 
 
 @given(st.lists(st.one_of(st.none(), st.sampled_from("abc")), max_size=30))

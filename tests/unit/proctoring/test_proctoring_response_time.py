@@ -10,7 +10,6 @@ import pytest
 from proctoring.response_time import (
     LognormalFit,
     fit_lognormal,
-    preknowledge_index,
     rapid_thresholds,
     residuals,
     response_time_effort,
@@ -18,7 +17,6 @@ from proctoring.response_time import (
     speed,
     synchrony,
 )
-from proctoring.stats import poisson_binomial_sf
 
 
 def test_residual_hand_case() -> None:
@@ -58,17 +56,6 @@ def test_nt10_and_rte_hand_case() -> None:
     nt = rapid_thresholds(times)  # 10% of means (100, 200, 35), capped at 10 s
     assert nt.tolist() == pytest.approx([10.0, 10.0, 3.5])
     assert response_time_effort(times, nt).tolist() == pytest.approx([2 / 3, 1.0, 1.0])
-
-
-def test_preknowledge_index_counts_fast_and_correct() -> None:
-    z = np.array([[-3.0, -2.0, 0.5, -2.5]])
-    scores = np.array([[1.0, 0.0, 1.0, 1.0]])  # fast & correct: items 0 and 3
-    p = np.array([[0.5, 0.5, 0.9, 0.4]])
-    k, e, pv = preknowledge_index(z, scores, p, -1.645)
-    phi = 0.5 * math.erfc(1.645 / math.sqrt(2))
-    assert k[0] == 2
-    assert e[0] == pytest.approx(phi * 2.3)
-    assert pv[0] == pytest.approx(poisson_binomial_sf(phi * p, np.array([2]))[0])
 
 
 def test_synchrony_hand_case() -> None:
