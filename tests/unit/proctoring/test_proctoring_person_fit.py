@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from grading.irt import D, p_correct
+from grading.irt import NORMAL_OGIVE_D, D, p_correct
 from proctoring.person_fit import erasure_index, lz_star, lz_star_p, mle_theta
 
 
@@ -89,7 +89,9 @@ def test_lz_star_is_standard_normal_for_fitting_data_and_low_for_misfit() -> Non
 def test_edi_hand_computed_and_detects_tampering() -> None:
     rng = np.random.default_rng(8)
     k = 80
-    a, b, c = rng.uniform(0.7, 1.8, k), rng.normal(size=k), np.full(k, 0.2)
+    # slopes on the logit scale (as calibrated): the normal-ogive 0.7-1.8 times D
+    a = rng.uniform(0.7, 1.8, k) * NORMAL_OGIVE_D
+    b, c = rng.normal(size=k), np.full(k, 0.2)
     theta = rng.normal(size=400)
     theta[0] = -1.0  # a weak candidate, so there are wrong answers left to "fix"
     x = (rng.random((400, k)) < p_correct(theta, a, b, c)).astype(float)
