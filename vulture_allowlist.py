@@ -115,3 +115,6 @@ _.pytestmark  # pytest reads a module's marks from this name
 # API fields read by clients, and a constant kept for callers converting old probit slopes
 _.irt_thresholds
 _.NORMAL_OGIVE_D
+# the benchmarks' floor apps, started by name by bench/ (uvicorn/granian "module:attr")
+_.bare_app
+_.ujian_with_floor

@@ -15,8 +15,13 @@ graded in PostgreSQL) and API latency during the burst (the submits, plus a time
 
     .venv/bin/python bench/bench_deadline_burst.py --students 600 --instances 3
 
-Uses the PostgreSQL and Redis at --database-url / --redis-url (a database of its own per mode,
-dropped afterwards).
+Starts its own PostgreSQL and Redis per mode (engine/loadtest/harness.py, in a temporary folder
+removed at the end): nothing is left in any other server. Also printed per mode: CPU-seconds
+per graded sitting (every process of the path: the API and its grading pool, the local function
+instances, PostgreSQL, Redis), result rows/s into PostgreSQL, and, measured before the burst,
+``redis_bytes_per_sitting`` (150 items answered: MEMORY USAGE over the sitting's own keys, and
+Redis's used memory per sitting) and, after it, ``pg_bytes_per_sitting`` (database growth per
+finished sitting: its row, its answer log, its result, their indexes).
 """
 
 from __future__ import annotations
@@ -26,23 +31,24 @@ import asyncio
 import os
 import random
 import re
-import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
 
 from engine.embedded import free_loopback_port
-from engine.loadtest.harness import wait_http
+from engine.loadtest.harness import Cluster, Proc
 from engine.loadtest.seed import PASSWORD, seed_users
 from engine.loadtest.workload import paper_items, response_for, section_split, workload_items
+from engine.sittings.keys import KeySpace
 
 REPO = Path(__file__).resolve().parents[1]
 UJIAN = [sys.executable, "-m", "engine.cli"]
@@ -53,18 +59,19 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
 
 
-async def create_database(admin_url: str) -> str:
-    name = f"ujian_bench_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(admin_url)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    return urlunsplit(urlsplit(admin_url)._replace(path="/" + name))
-
-
-async def drop_database(admin_url: str, url: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    await conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
-    await conn.close()
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a process and all its descendants, living ones (Linux /proc)."""
+    total, todo, tick = 0.0, [pid], os.sysconf("SC_CLK_TCK")
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rpartition(")")[2].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return total
 
 
 def start_overflow_local(
@@ -153,7 +160,13 @@ async def prepare(base: str, dsn: str, students: int) -> tuple[str, list[str], l
 
 
 async def burst(
-    base: str, dsn: str, exam_id: str, sittings: list[str], tokens: list[str], concurrency: int
+    base: str,
+    dsn: str,
+    exam_id: str,
+    sittings: list[str],
+    tokens: list[str],
+    concurrency: int,
+    cpu_now: Callable[[], float],
 ) -> dict[str, float]:
     latencies: list[float] = []
     probes: list[float] = []
@@ -182,9 +195,11 @@ async def burst(
 
         stop = asyncio.Event()
         prober = asyncio.create_task(probe(stop))
+        cpu_before = cpu_now()
         started = time.perf_counter()
         await asyncio.gather(*(submit(s, t) for s, t in zip(sittings, tokens, strict=True)))
         submitted_s = time.perf_counter() - started
+        cpu_submits = cpu_now() - cpu_before
         graded = 0
         while graded < len(sittings) and time.perf_counter() - started < 600:
             graded = await conn.fetchval(
@@ -193,6 +208,7 @@ async def burst(
             )
             await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - started
+        cpu_total = cpu_now() - cpu_before
         stop.set()
         await prober
     await conn.close()
@@ -200,62 +216,130 @@ async def burst(
         "deadline_burst_s": elapsed,
         "submits_done_s": submitted_s,
         "graded": graded,
+        "submits_per_s": len(sittings) / submitted_s,
         "submit_p50_ms": p(latencies, 0.5),
         "submit_p99_ms": p(latencies, 0.99),
         "probe_p99_ms": p(probes, 0.99),
         "errors": errors,
+        "cpu_s_per_submit_ms": 1000 * cpu_submits / len(sittings),
+        "cpu_s_per_graded_ms": 1000 * cpu_total / max(graded, 1),
+        "result_rows_per_s": graded / max(elapsed - submitted_s, 1e-3) if graded else 0.0,
     }
 
 
-async def session(base: str, dsn: str, args: argparse.Namespace) -> dict[str, float]:
+async def redis_bytes(redis_url: str, namespace: str, shards: int, ids: list[str]) -> float:
+    """Mean MEMORY USAGE over a sample of sittings' own keys (session and latest answers)."""
+    import redis.asyncio as aioredis
+
+    keys = KeySpace(namespace, shards)
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        total = 0
+        for sid in ids:
+            k = keys.for_sitting(uuid.UUID(sid))
+            for key in (k.session, k.answers):
+                total += await client.memory_usage(key, samples=0) or 0
+        return total / len(ids)
+    finally:
+        await client.aclose()
+
+
+async def redis_used(redis_url: str) -> int:
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        return int((await client.info("memory"))["used_memory"])
+    finally:
+        await client.aclose()
+
+
+async def pg_size(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("CHECKPOINT")  # not needed for the size, but settles the counters
+        return int(await conn.fetchval("SELECT pg_database_size(current_database())"))
+    finally:
+        await conn.close()
+
+
+async def wait_streams_empty(redis_url: str, limit_s: float = 120.0) -> None:
+    """Until the persister has stored every answer (the memory measured is then the
+    sittings', not a backlog's)."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url)
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < limit_s:
+            streams = [k async for k in client.scan_iter(match="*:answers", _type="stream")]
+            if not streams or sum([await client.xlen(k) for k in streams]) == 0:
+                return
+            await asyncio.sleep(0.2)
+    finally:
+        await client.aclose()
+
+
+async def session(
+    base: str, cluster: Cluster, args: argparse.Namespace, cpu_now: Callable[[], float]
+) -> dict[str, float]:
+    dsn, redis_url = cluster.database_url, cluster.redis.url
+    redis_before, pg_before = await redis_used(redis_url), await pg_size(dsn)
     exam_id, sittings, tokens = await prepare(base, dsn, args.students)
-    return await burst(base, dsn, exam_id, sittings, tokens, args.concurrency)
+    await wait_streams_empty(redis_url)
+    sample = sittings[:: max(1, len(sittings) // 50)]
+    figures = {
+        "redis_bytes_per_sitting": await redis_bytes(redis_url, NAMESPACE, SHARDS, sample),
+        "redis_used_per_sitting": (await redis_used(redis_url) - redis_before) / len(sittings),
+    }
+    figures |= await burst(base, dsn, exam_id, sittings, tokens, args.concurrency, cpu_now)
+    await wait_streams_empty(redis_url)
+    figures["pg_bytes_per_sitting"] = (await pg_size(dsn) - pg_before) / len(sittings)
+    return figures
+
+
+NAMESPACE, SHARDS = "uj", 16
 
 
 def run_mode(mode: str, args: argparse.Namespace) -> dict[str, float]:
-    dsn = asyncio.run(create_database(args.database_url))
-    port = free_loopback_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UJIAN_")}
-    env.update(
-        {
-            "UJIAN_DATABASE_URL": dsn,
-            "UJIAN_REDIS_URL": args.redis_url,
-            "UJIAN_REDIS_NAMESPACE": f"bench{uuid.uuid4().hex[:6]}",
-            "UJIAN_PORT": str(port),
-            "UJIAN_WORKERS": "1",
+    folder = Path(tempfile.mkdtemp(prefix=f"ujian-bench-deadline-{mode}-"))
+    cluster = Cluster(
+        folder,
+        env_overrides={
+            "UJIAN_REDIS_NAMESPACE": NAMESPACE,
+            "UJIAN_STREAM_SHARDS": str(SHARDS),
             "UJIAN_RUN_WORKERS_IN_API": "true",
-            "UJIAN_LOG_LEVEL": "WARNING",
             "UJIAN_SIGNIN_RATE_PER_IP": "1000000/minute",
             "UJIAN_SIGNIN_RATE_PER_ACCOUNT": "1000000/minute",
-            "UJIAN_JWT_SECRET": secrets.token_urlsafe(48),
-        }
+        },
     )
     local = None
     try:
+        cluster.start_stores()
+        env = cluster.env()
         subprocess.run(
             [*UJIAN, "migrate"], env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL
         )
+        extra: dict[str, str] = {}
         if mode == "on":
             local, exported = start_overflow_local(env, args.instances)
-            env.update(exported)
-            env["UJIAN_OVERFLOW_FORCE_UTILISATION"] = "0.95"
-        log = Path(tempfile.gettempdir()) / f"bench-deadline-{mode}.log"
-        with log.open("wb") as out:  # the server keeps its own descriptor
-            server = subprocess.Popen(
-                [*UJIAN, "serve"], env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT
-            )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_http(base + "/health/ready", server, 60)
-            return asyncio.run(session(base, dsn, args))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+            extra = {**exported, "UJIAN_OVERFLOW_FORCE_UTILISATION": "0.95"}
+        api: Proc = cluster.start_api(cpus=args.server_cpus, **extra)
+        postmaster = (cluster.postgres.data_dir / "postmaster.pid").read_text().split()[0]
+        assert cluster.redis.process is not None
+        stores = [int(postmaster), cluster.redis.process.pid]
+        watched = [api.process.pid, *stores, *([local.pid] if local else [])]
+
+        def cpu_now() -> float:
+            return sum(tree_cpu_seconds(pid) for pid in watched)
+
+        return asyncio.run(session(api.url, cluster, args, cpu_now))
     finally:
         if local is not None:
             local.terminate()
             local.wait(timeout=30)
-        asyncio.run(drop_database(args.database_url, dsn))
+        cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> None:
@@ -263,10 +347,11 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=600)
     parser.add_argument("--instances", type=int, default=3, help="local function instances")
     parser.add_argument("--concurrency", type=int, default=64, help="submits in flight")
-    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--server-cpus", default=None, help="pin the API (taskset -c)")
+    parser.add_argument("--modes", default="off,on")
     args = parser.parse_args()
-    results = {mode: run_mode(mode, args) for mode in ("off", "on")}
+    modes = args.modes.split(",")
+    results = {mode: run_mode(mode, args) for mode in modes}
     print(
         f"\ndeadline burst: N={args.students} sittings, 150 items each, "
         f"{args.instances} local function instance(s) when on"
@@ -275,16 +360,29 @@ def main() -> None:
         "deadline_burst_s",
         "submits_done_s",
         "graded",
+        "submits_per_s",
         "submit_p50_ms",
         "submit_p99_ms",
         "probe_p99_ms",
         "errors",
+        "cpu_s_per_submit_ms",
+        "cpu_s_per_graded_ms",
+        "result_rows_per_s",
+        "redis_bytes_per_sitting",
+        "redis_used_per_sitting",
+        "pg_bytes_per_sitting",
     ]
-    print(f"{'':18}" + "".join(f"{k:>18}" for k in ("off", "on")))
+    print(f"{'':24}" + "".join(f"{k:>18}" for k in modes))
     for key in keys:
-        print(f"{key:18}" + "".join(f"{results[m][key]:>18.2f}" for m in ("off", "on")))
-    off, on = results["off"]["deadline_burst_s"], results["on"]["deadline_burst_s"]
-    print(f"deadline_burst_ratio (on / off): {on / off:.2f}")
+        print(f"{key:24}" + "".join(f"{results[m][key]:>18.2f}" for m in modes))
+    if "off" in results and "on" in results:
+        off, on = results["off"], results["on"]
+        ratio = on["deadline_burst_s"] / off["deadline_burst_s"]
+        print(f"deadline_burst_ratio (on / off): {ratio:.2f}")
+        print(
+            "overflow CPU per graded sitting / local: "
+            f"{on['cpu_s_per_graded_ms'] / off['cpu_s_per_graded_ms']:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
 """Paper-fetch benchmark: the student paper with the cache warm vs the bare HTTP floor.
 
-Starts a private PostgreSQL and Redis and one ``ujian serve`` process on loopback (with
-``UJIAN_BENCH_FLOOR_ENDPOINT=true``), seeds the WORKLOAD.md exam (150 items), starts N
+Starts a private PostgreSQL and Redis, one ``ujian serve`` process on loopback and the bare
+HTTP floor (engine/loadtest/floor.py: a separate minimal Litestar app under the same server),
+seeds the WORKLOAD.md exam (150 items), starts N
 sittings, warms the cache, then alternates timed rounds of
 
 - ``GET /v1/sittings/{sid}/paper`` (auth, Redis session read, cached fragments joined in the
   student's order, latest answers), and
-- ``GET /bench/paper-floor?size=<paper bytes>`` (same server, same process: returns that many
-  JSON bytes and does nothing else),
+- ``GET /bench/paper-floor?size=<paper bytes>`` on the bare floor (returns that many JSON bytes
+  and does nothing else),
 
 and prints requests/s of each, their ratio (``paper_floor_ratio``), p50/p95/p99 and the cache
 hit rates the server counted (``/v1/cache/stats``).
@@ -58,8 +59,9 @@ async def _round(
 
 
 async def run(args: argparse.Namespace, cluster: Cluster) -> None:
-    proc = cluster.start_api(UJIAN_BENCH_FLOOR_ENDPOINT="true", UJIAN_DB_POOL_MAX="20")
+    proc = cluster.start_api(UJIAN_DB_POOL_MAX="20")
     api = Api(proc.url, Stats(), connections=args.concurrency)
+    floor_api = Api(cluster.start_floor().url, Stats(), connections=args.concurrency)
     try:
         plan = await seed(api, cluster.database_url, args.sittings)
         print(f"seeded the WORKLOAD exam (150 items) and {args.sittings} students", flush=True)
@@ -80,8 +82,8 @@ async def run(args: argparse.Namespace, cluster: Cluster) -> None:
         latencies: dict[str, list[float]] = {"paper": [], "floor": []}
         errors = {"paper": 0, "floor": 0}
         for n in range(args.rounds):
-            for name, paths in (("paper", papers), ("floor", floor)):
-                rate, lat, err = await _round(api, name, paths, args.seconds, args.concurrency)
+            for name, paths, client in (("paper", papers, api), ("floor", floor, floor_api)):
+                rate, lat, err = await _round(client, name, paths, args.seconds, args.concurrency)
                 results[name].append(rate)
                 latencies[name] += lat
                 errors[name] += err
@@ -90,6 +92,7 @@ async def run(args: argparse.Namespace, cluster: Cluster) -> None:
         stats = (await api.call("stats", "GET", "/v1/cache/stats", token=teacher_token)).json()
     finally:
         await api.close()
+        await floor_api.close()
     paper_rate = sum(results["paper"]) / len(results["paper"])
     floor_rate = sum(results["floor"]) / len(results["floor"])
     print(

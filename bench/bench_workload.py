@@ -1,10 +1,12 @@
 """The WORKLOAD.md figures, measured side by side in one run on this machine.
 
 Starts everything itself: a private PostgreSQL and Redis (AOF on), ``ujian serve`` (one
-process) pinned to CPU 0 with ``UJIAN_BENCH_FLOOR_ENDPOINT=true`` (the HTTP floor lives in
-the same server), and a separate ``ujian worker`` (persister, grader, sweeper) on CPU 1 with
-this process, the load; the worker is paused (SIGSTOP) while the floor and answer endpoints
-are measured and stores each round's answers between rounds. PostgreSQL and Redis start from
+process) pinned to CPU 0, the HTTP floor (a bare Litestar app decoding the same body,
+engine/loadtest/floor.py, served by the same HTTP server on the same core: WORKLOAD.md's
+floor; bench/bench_floor.py adds Ujian's in-app floor beside it), and a separate
+``ujian worker`` (persister, grader, sweeper) on CPU 1 with this process, the load; the
+worker is paused (SIGSTOP) while the floor and answer endpoints are measured and
+stores each round's answers between rounds. PostgreSQL and Redis start from
 this process and so share CPU 1. The API's own CPU use is printed for every phase: a phase
 where it is well under 100 % was limited by the load generator (or by neighbours on a shared
 machine). Last, with the workers stopped, bench/bench_persist.py runs as a process of its own
@@ -102,14 +104,14 @@ def _endpoints(stats: Stats, prefix: str, seconds: float | None = None) -> None:
 async def bench_server(
     cluster: Cluster, server: str, args: argparse.Namespace, ledger: Ledger, workers: list[Any]
 ) -> dict[str, float]:
-    api_proc = cluster.start_api(
-        cpus=args.server_cpu, server=server, UJIAN_BENCH_FLOOR_ENDPOINT="true"
-    )
+    api_proc = cluster.start_api(cpus=args.server_cpu, server=server)
+    floor_proc = cluster.start_floor(cpus=args.server_cpu)
     # pool above the 3 x 16 stream consumers: a consumer that holds one connection while
     # waiting for another (engine/integrity/context.py) must not starve the persister
     worker = cluster.start_worker(cpus=args.worker_cpus, UJIAN_DB_POOL_MAX="60")
     workers.append(worker)  # kept running until the integrity check: it still has to persist
     api = Api(api_proc.url, Stats(), connections=args.concurrency * 2)
+    floor_api = Api(floor_proc.url, Stats(), connections=args.concurrency * 2)
     figures: dict[str, float] = {}
     try:
         plan = await seed(api, cluster.database_url, args.students)
@@ -126,20 +128,22 @@ async def bench_server(
         worker.pause()
         steps = AnswerSteps(ledger)
         await drive(api, sittings, steps.answers, concurrency=args.concurrency, seconds=1)
-        await drive(api, sittings, steps.floor, concurrency=args.concurrency, seconds=1)
+        await drive(floor_api, sittings, steps.floor, concurrency=args.concurrency, seconds=1)
         floor, answers = Stats(), Stats()
         cpu = {"floor": 0.0, "answers": 0.0}
         pairs: list[tuple[float, float]] = []  # per round: answers/floor raw, and per CPU-s
         for _ in range(args.rounds):  # alternate, so drift on a shared machine hits both
             done: dict[str, tuple[int, float]] = {}
-            for name, step, into in (
-                ("floor", steps.floor, floor),
-                ("answers", steps.answers, answers),
+            for name, step, into, client, proc in (
+                ("floor", steps.floor, floor, floor_api, floor_proc),
+                ("answers", steps.answers, answers, api, api_proc),
             ):
-                api.stats = into
-                used, before = api_proc.cpu_seconds(), into.requests
-                await drive(api, sittings, step, concurrency=args.concurrency, seconds=args.seconds)
-                spent = api_proc.cpu_seconds() - used
+                client.stats = into
+                used, before = proc.cpu_seconds(), into.requests
+                await drive(
+                    client, sittings, step, concurrency=args.concurrency, seconds=args.seconds
+                )
+                spent = proc.cpu_seconds() - used
                 cpu[name] += spent
                 done[name] = (into.requests - before, spent)
             (f_n, f_cpu), (a_n, a_cpu) = done["floor"], done["answers"]
@@ -213,7 +217,9 @@ async def bench_server(
     finally:
         worker.resume()
         await api.close()
+        await floor_api.close()
         cluster.stop_proc(api_proc)
+        cluster.stop_proc(floor_proc)
     return figures
 
 

@@ -21,16 +21,16 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from engine.analytics.calibration_service import wait_for_calibrations
 from engine.analytics.equating_service import wait_for_equatings
-from engine.auth.policy import enforce_policy
+from engine.auth.policy import apply_policies
 from engine.auth.revocation import RevocationMirror
 from engine.auth.routes import jwt_auth_dependency
 from engine.auth.tokens import build_jwt_auth
 from engine.cpu_jobs import CpuJobs
 from engine.db import create_pool, migrate
-from engine.loadtest.floor import bench_routes
+from engine.http_metrics import request_metrics
 from engine.metrics import paper_cache_collector
 from engine.metrics_endpoint import prometheus_config
-from engine.overflow.http_load import count_in_flight, http_in_flight
+from engine.overflow.http_load import http_in_flight
 from engine.overflow.wiring import Overflow
 from engine.problems import EXCEPTION_HANDLERS, JsonBodyRequest
 from engine.routes import ROUTE_HANDLERS, WORKER_ROUTE_HANDLERS
@@ -154,19 +154,16 @@ def create_app(settings: Settings, *, worker: bool = False) -> Litestar:
         services: Services = state.services
         return services
 
-    return Litestar(
-        route_handlers=WORKER_ROUTE_HANDLERS
-        if worker
-        else [*ROUTE_HANDLERS, *bench_routes(settings)],
+    app = Litestar(
+        route_handlers=WORKER_ROUTE_HANDLERS if worker else ROUTE_HANDLERS,
         lifespan=[lifespan],
         dependencies={
             "svc": Provide(provide_services, sync_to_thread=False),
             "jwt_auth": jwt_auth_dependency(jwt_auth),
         },
         on_app_init=[jwt_auth.on_app_init],
-        # every handler declares who may call it (engine/auth/policy.py); none → refused
-        guards=[enforce_policy],
-        middleware=[count_in_flight, prometheus_config.middleware],
+        # one lean middleware: the Prometheus request metrics and the in-flight count
+        middleware=[request_metrics(prometheus_config)],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_class=JsonBodyRequest,
         request_max_body_size=settings.max_body_bytes,
@@ -179,3 +176,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Litestar:
         ),
         debug=False,
     )
+    # every handler declares who may call it (engine/auth/policy.py); none → refused. Decided
+    # here, once per handler, and checked by the authentication middleware: no per-request guard
+    apply_policies(app)
+    return app

@@ -37,7 +37,6 @@ from question_bank.routes import (
     ItemController,
     MediaController,
     cache_stats,
-    paper_floor,
 )
 
 # what a `ujian worker` process serves besides consuming the streams
@@ -60,7 +59,6 @@ ROUTE_HANDLERS: list[Any] = [
     MediaController,
     BlueprintController,
     cache_stats,
-    paper_floor,
     ExamController,
     SittingController,
     EventController,

@@ -94,8 +94,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     run_workers_in_api: bool = True
     # apply migrations when a process starts; production runs the migration Job instead
     migrate_on_start: bool = True
-    # adds POST /bench/floor (decodes an answer batch, does nothing): the benchmarks' HTTP floor
-    bench_floor_endpoint: bool = False
     # a stream entry read by a consumer that died is taken over after this long unacknowledged
     consumer_claim_idle_ms: int = 30_000
     # worker processes for CPU-heavy jobs, off the event loop (engine/cpu_jobs.py): scoring

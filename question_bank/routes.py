@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from engine.auth.policy import MANAGERS, STAFF, allow
 from engine.deps import Svc
-from engine.kernel.errors import DomainError, not_found
+from engine.kernel.errors import DomainError
 from engine.kernel.principal import Principal
 from engine.services import Services
 from question_bank import banks, service, transfer
@@ -326,17 +326,3 @@ class MediaController(Controller):
 async def cache_stats(svc: Svc, request: Req) -> CacheStats:
     request.user.require_staff()
     return svc.papers.summary()
-
-
-_floor_bodies: dict[int, bytes] = {}
-
-
-# the paper benchmark's HTTP floor: the same number of JSON bytes, no auth, no work
-@get("/bench/paper-floor", include_in_schema=False, exclude_from_auth=True, sync_to_thread=False)
-def paper_floor(svc: Svc, size: FromQuery[int] = 1024) -> Response[bytes]:
-    if not svc.settings.bench_floor_endpoint:
-        raise not_found("route")
-    body = _floor_bodies.get(size)
-    if body is None:
-        body = _floor_bodies[size] = b'"' + b"x" * max(0, min(size, 10_000_000) - 2) + b'"'
-    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})

@@ -17,9 +17,11 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
+from litestar.middleware._utils import should_bypass_middleware
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuthenticationMiddleware
 
+from engine.auth.policy import enforce_resolved_policy
 from engine.auth.revocation import revoked, subjects_of
 from engine.kernel.principal import Principal
 
@@ -40,6 +42,23 @@ def issued_ms(result: AuthenticationResult) -> int:
 
 
 class CachedJWTAuthenticationMiddleware(JWTAuthenticationMiddleware):
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Litestar's, plus the handler's access policy checked once the caller is known (the
+        policy was resolved when the app was built: engine/auth/policy.py). Public handlers
+        carry ``exclude_from_auth``, so no path patterns are matched per request."""
+        if not should_bypass_middleware(
+            exclude_http_methods=self.exclude_http_methods,
+            exclude_opt_key=self.exclude_opt_key,
+            exclude_path_pattern=self.exclude,
+            scope=scope,
+            scopes=self.scopes,
+        ):
+            result = await self.authenticate_request(ASGIConnection(scope))
+            scope["user"] = result.user
+            scope["auth"] = result.auth
+            enforce_resolved_policy(scope)
+        await self.app(scope, receive, send)
+
     async def authenticate_token(
         self, encoded_token: str, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:

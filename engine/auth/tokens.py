@@ -24,16 +24,6 @@ from engine.auth.signing_keys import KeyRing, data_folder_secret, parse_previous
 from engine.kernel.principal import Principal
 from engine.settings import Settings
 
-# Paths anyone may call: health, docs, metrics, sign-in and the pages that do their own sign-in.
-PUBLIC_PATHS = [
-    "^/health",
-    "^/schema",
-    "^/metrics",
-    "^/v1/auth/(token|refresh|card|logout)$",
-    "^/$",
-    "^/static",
-]
-
 
 async def _principal_from_token(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     extras = token.extras
@@ -97,7 +87,9 @@ def build_jwt_auth(settings: Settings, *, ephemeral: bool = False) -> JWTAuth[Pr
         token_secret="\n".join((ring.current, *ring.previous)),
         token_cls=keyed_token_class(ring),
         default_token_expiration=timedelta(seconds=settings.access_token_ttl_s),
-        exclude=PUBLIC_PATHS,
+        # no path patterns: public handlers are marked when the app is built (apply_policies in
+        # engine/auth/policy.py), so a request skips authentication on one dict lookup
+        exclude=None,
         # each token verified once per process, then reused until it expires (hot path)
         authentication_middleware_class=CachedJWTAuthenticationMiddleware,
     )

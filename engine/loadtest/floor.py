@@ -1,31 +1,76 @@
-"""The HTTP floor of the benchmarks: a bare POST that decodes an answer batch and does nothing.
+"""The HTTP floors of the benchmarks: processes of their own, never routes of the service.
 
-Served by the same app, in the same process, as the real answer endpoint (only when
-``UJIAN_BENCH_FLOOR_ENDPOINT=true``), so ``http_floor_ratio`` compares like with like: what the
-answer path costs beyond Litestar, msgspec and the HTTP server themselves.
+- ``bare_app``: WORKLOAD.md's floor, a bare Litestar app (no middleware, guards or plugins of
+  ours) whose one POST decodes an answer batch and does nothing. The same as the reference
+  measurement's ``floor_app.py``; served by the same HTTP server as the API, same worker count
+  and core, it is the denominator of ``http_floor_ratio``.
+- ``ujian_with_floor``: the whole Ujian app (every middleware, route and plugin) with the same
+  do-nothing POST registered by the benchmark, so ``app_floor_ratio`` (in-app floor ÷ bare
+  floor) says what Ujian's own per-request machinery costs before any work is done.
+
+    granian --interface asgi --loop uvloop engine.loadtest.floor:bare_app
+    granian --interface asgi --loop uvloop --factory engine.loadtest.floor:ujian_with_floor
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import post
+import msgspec
+from litestar import Litestar, Response, get, post
 from litestar.params import JSONBody
 
-from engine.settings import Settings
+from engine.auth.policy import PUBLIC, apply_policies
 from engine.sittings.models import AnswerAck, AnswerBatch
 
+FLOOR_PATH = "/bench/floor"
 
-@post(
-    "/bench/floor",
-    status_code=200,
-    include_in_schema=False,
-    exclude_from_auth=True,
-    sync_to_thread=False,
-)
-def floor(data: JSONBody[AnswerBatch]) -> AnswerAck:
+
+class _Event(msgspec.Struct):
+    seq: int
+    item: str
+    response: object
+    client_ts: int = 0
+
+
+class _Batch(msgspec.Struct):
+    events: list[_Event]
+
+
+@get("/health/live", sync_to_thread=False)
+def _live() -> dict[str, bool]:
+    return {"ok": True}
+
+
+@post(FLOOR_PATH, status_code=200, sync_to_thread=False)
+def _bare_floor(data: _Batch) -> dict[str, int]:
+    return {"acked_seq": data.events[-1].seq if data.events else 0, "remaining_ms": 1}
+
+
+_paper_bodies: dict[int, bytes] = {}
+
+
+# the paper benchmark's floor: as many JSON bytes as a paper, no work
+@get("/bench/paper-floor", sync_to_thread=False)
+def _paper_floor(size: int = 1024) -> Response[bytes]:
+    body = _paper_bodies.get(size)
+    if body is None:
+        body = _paper_bodies[size] = b'"' + b"x" * max(0, min(size, 10_000_000) - 2) + b'"'
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+bare_app = Litestar([_live, _bare_floor, _paper_floor], debug=False)
+
+
+# the in-app floor decodes the answer endpoint's own body type
+@post(FLOOR_PATH, status_code=200, include_in_schema=False, opt=PUBLIC, sync_to_thread=False)
+def _in_app_floor(data: JSONBody[AnswerBatch]) -> AnswerAck:
     return AnswerAck(acked_seq=data.events[-1].seq, remaining_ms=0)
 
 
-def bench_routes(settings: Settings) -> list[Any]:
-    return [floor] if settings.bench_floor_endpoint else []
+def ujian_with_floor() -> Litestar:
+    """Ujian's app as ``ujian serve`` builds it, plus the public do-nothing POST at FLOOR_PATH."""
+    from engine.asgi import app_from_env  # the whole service: only this process needs it
+
+    app = app_from_env()
+    app.register(_in_app_floor)
+    apply_policies(app)
+    return app

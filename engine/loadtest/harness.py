@@ -122,10 +122,11 @@ class Cluster:
         cpus: str | None,
         env: dict[str, str],
         timeout_s: float,
+        module: str = "engine.cli",
     ) -> Proc:
         log = open(self.data_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
         process = subprocess.Popen(
-            pinned([sys.executable, "-m", "engine.cli", *args], cpus),
+            pinned([sys.executable, "-m", module, *args], cpus),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -154,6 +155,29 @@ class Cluster:
             cpus,
             self.env(**env),
             timeout_s,
+        )
+
+    def start_floor(
+        self, *, in_app: bool = False, cpus: str | None = None, timeout_s: float = 60, **env: str
+    ) -> Proc:
+        """An HTTP floor (engine/loadtest/floor.py) under granian, one worker, as ``ujian serve``
+        runs the API: the bare Litestar app, or with ``in_app`` Ujian's whole app plus the
+        floor's route (it then needs the cluster's stores, as the API does)."""
+        port = free_loopback_port()
+        target = (
+            ["--factory", "engine.loadtest.floor:ujian_with_floor"]
+            if in_app
+            else ["engine.loadtest.floor:bare_app"]
+        )
+        args = ["--interface", "asgi", "--workers", "1"]
+        return self._spawn(
+            f"{'app-floor' if in_app else 'floor'}-{port}",
+            [*args, "--host", "127.0.0.1", "--port", str(port), *target],
+            f"http://127.0.0.1:{port}",
+            cpus,
+            self.env(**env),
+            timeout_s,
+            module="granian",
         )
 
     def start_worker(self, *, cpus: str | None = None, timeout_s: float = 60, **env: str) -> Proc:

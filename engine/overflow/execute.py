@@ -11,7 +11,7 @@ from engine.integrity.forensics import run_forensics
 from engine.overflow import parcels
 from engine.overflow.jobs import ForensicsJob, GradeJob, Job, PersistJob, kind_of
 from engine.services import Services
-from engine.sittings.grader import grade_sitting
+from engine.sittings.grader import grade_sittings
 from engine.workers.consumer import Entry
 
 log = logging.getLogger(__name__)
@@ -29,14 +29,9 @@ class JobOutcome(msgspec.Struct, frozen=True, kw_only=True):
 async def execute(svc: Services, job: Job, persist: Persister) -> JobOutcome:
     kind = kind_of(job)
     match job:
-        case GradeJob(sitting_id=sitting_id):
-            result = await grade_sitting(svc.pool, svc.store, svc.keys, sitting_id, svc.cpu)
-            return JobOutcome(
-                job_id=job.job_id,
-                kind=kind,
-                applied=result is not None,
-                count=int(result is not None),
-            )
+        case GradeJob():
+            graded = await grade_sittings(svc.pool, svc.store, svc.keys, job.sitting_ids, svc.cpu)
+            return JobOutcome(job_id=job.job_id, kind=kind, applied=graded > 0, count=graded)
         case PersistJob(parcel=key):
             entries = await parcels.get(svc.redis, key)
             if entries is None:

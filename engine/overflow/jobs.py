@@ -13,15 +13,24 @@ from typing import Literal
 import msgspec
 
 # bumped when a field changes meaning; new fields get defaults and old readers ignore them
-ENVELOPE_VERSION = 1
+# 2: a grade job carries a batch of sittings (``also``), which a version-1 reader would drop
+ENVELOPE_VERSION = 2
 SQS_MAX_BYTES = 256 * 1024
 
 JobKind = Literal["grade", "persist", "forensics"]
 
 
 class GradeJob(msgspec.Struct, frozen=True, tag="grade", tag_field="kind"):
+    """A batch of sittings to grade (one grader stream read's worth): the Lambda grades them
+    in bulk like the cluster does, one message and one invocation for the lot."""
+
     job_id: str
     sitting_id: uuid.UUID
+    also: list[uuid.UUID] = []
+
+    @property
+    def sitting_ids(self) -> list[uuid.UUID]:
+        return [self.sitting_id, *self.also]
 
 
 class PersistJob(msgspec.Struct, frozen=True, tag="persist", tag_field="kind"):

@@ -99,14 +99,16 @@ class Overflow:
     # ---- the tasks of each job kind
 
     def grade_tasks(self, stream: str, entries: list[Entry]) -> list[Task]:
-        tasks = []
-        for entry_id, fields in entries:
-            job = GradeJob(
-                job_id=job_id("grade", stream, entry_id),
-                sitting_id=uuid.UUID(fields[b"s"].decode()),
-            )
-            tasks.append(Task(job, partial(execute, self.svc, job, _no_persister)))
-        return tasks
+        """One task for the whole read: graded in bulk here, or one message to SQS."""
+        if not entries:
+            return []
+        ids = list(dict.fromkeys(uuid.UUID(fields[b"s"].decode()) for _, fields in entries))
+        job = GradeJob(
+            job_id=job_id("grade", stream, entries[0][0]) + f"+{len(entries)}",
+            sitting_id=ids[0],
+            also=ids[1:],
+        )
+        return [Task(job, partial(execute, self.svc, job, _no_persister))]
 
     def persist_task(self, persist: Persister, stream: str, entries: list[Entry]) -> Task:
         jid = job_id("persist", stream, entries[0][0])

@@ -22,7 +22,10 @@ from engine.sittings.repository import (
     INSERT_RESULT,
     LATEST_LOGGED_ANSWERS,
     MARK_GRADED,
+    MARK_GRADED_MANY,
+    RESULT_COLUMNS,
     SITTING_FOR_GRADING,
+    SITTINGS_FOR_GRADING,
     UPDATE_RESULT,
     UPDATE_SITTING_POINTS,
 )
@@ -145,6 +148,83 @@ async def grade_sitting(
         graded_at=graded_at,
         outcome=outcome_summary(outcome),
     )
+
+
+def score_many(
+    keys: Any, responses: list[dict[str, Response | None]], policy: Any
+) -> list[ExamOutcome]:
+    """Score the sittings of one exam version in one call: the grading lane receives the keys
+    once per batch instead of once per sitting."""
+    return [score_exam(keys, one, policy) for one in responses]
+
+
+async def grade_sittings(
+    pool: Any,
+    store: SittingStore,
+    keys_cache: KeysCache,
+    sitting_ids: list[uuid.UUID],
+    cpu: CpuJobs | None = None,
+) -> int:
+    """Grade a batch of submitted sittings (the grader's stream, the overflow's jobs) in bulk:
+    one query for the sittings, one Redis pipeline per read, one scoring call per exam
+    version, and one transaction of two statements (an UPDATE over the batch, a COPY of the
+    results). Idempotent like :func:`grade_sitting`. Returns how many it graded."""
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(SITTINGS_FOR_GRADING, sitting_ids)
+    if not rows:
+        return 0
+    sessions = await store.sessions_fields(
+        [r["id"] for r in rows], "state", "submitted", "submitted_by"
+    )
+    ready = [(r, f) for r, f in zip(rows, sessions, strict=True) if f[0] != "active"]
+    if not ready:
+        return 0
+    answers = await store.many_latest_answers([r["id"] for r, f in ready if f[0] is not None])
+    by_version: dict[str, list[tuple[Any, list[str | None], dict[str, Response | None]]]] = {}
+    for row, fields in ready:
+        raw = answers.get(row["id"]) if fields[0] is not None else None
+        if raw is not None:
+            responses = {k.decode(): _stored_decoder.decode(v).response for k, v in raw.items()}
+        else:  # the Redis session has gone: the answer log is the record
+            responses = await _responses(pool, store, row)
+        by_version.setdefault(str(row["exam_version_id"]), []).append((row, fields, responses))
+    graded: list[tuple[Any, list[str | None], ExamOutcome]] = []
+    for version, sittings in by_version.items():
+        spec = await keys_cache.get(version)
+        outcomes = await (cpu or _INLINE).run(
+            "grading", score_many, spec.keys, [s[2] for s in sittings], spec.policy, wait=True
+        )
+        graded += [(row, fields, o) for (row, fields, _), o in zip(sittings, outcomes, strict=True)]
+    async with pool.acquire() as conn, conn.transaction():
+        marked = await conn.fetch(
+            MARK_GRADED_MANY,
+            [row["id"] for row, _, _ in graded],
+            [_ms_to_datetime(fields[1]) for _, fields, _ in graded],
+            [fields[2] for _, fields, _ in graded],
+            [o.score for _, _, o in graded],
+            [o.max_score for _, _, o in graded],
+        )
+        graded_at = {m["id"]: m["graded_at"] for m in marked}
+        records = [
+            (
+                row["id"],
+                row["org_id"],
+                row["exam_id"],
+                o.score,
+                o.max_score,
+                msgspec.to_builtins(o.items),
+                graded_at[row["id"]],
+                outcome_summary(o),
+            )
+            for row, _, o in graded
+            if row["id"] in graded_at  # the others were graded meanwhile by someone else
+        ]
+        if records:
+            await conn.copy_records_to_table("results", records=records, columns=RESULT_COLUMNS)
+    for exam_id in {row["exam_id"] for row, _, _ in graded if row["id"] in graded_at}:
+        await results_version.bump(store.redis, store.keys.namespace, exam_id)
+    await store.expire_many(list(graded_at), GRADED_SESSION_TTL_S)
+    return len(records)
 
 
 async def regrade_sitting(

@@ -20,6 +20,32 @@ SELECT s.id, s.org_id, s.exam_id, s.exam_version_id, s.student_id, s.state, s.su
        s.submitted_by
 FROM sittings s WHERE s.id = $1
 """
+SITTINGS_FOR_GRADING = """
+SELECT s.id, s.org_id, s.exam_id, s.exam_version_id, s.student_id, s.state, s.submitted_at,
+       s.submitted_by
+FROM sittings s WHERE s.id = ANY($1::uuid[]) AND s.state <> 'graded'
+"""
+# a batch of graded sittings in one statement; only those not graded meanwhile come back
+MARK_GRADED_MANY = """
+UPDATE sittings s
+SET state = 'graded', submitted_at = coalesce(s.submitted_at, g.submitted_at),
+    submitted_by = coalesce(s.submitted_by, g.submitted_by), graded_at = now(),
+    points = g.points, max_points = g.max_points
+FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::float8[], $5::float8[])
+     AS g(id, submitted_at, submitted_by, points, max_points)
+WHERE s.id = g.id AND s.state <> 'graded'
+RETURNING s.id, s.graded_at
+"""
+RESULT_COLUMNS = (
+    "sitting_id",
+    "org_id",
+    "exam_id",
+    "points",
+    "max_points",
+    "items",
+    "graded_at",
+    "outcome",
+)
 # The latest answer of each item from the durable log: used when the Redis session is gone.
 LATEST_LOGGED_ANSWERS = """
 SELECT DISTINCT ON (item_id) item_id, response
@@ -52,7 +78,4 @@ JOIN exam_versions v ON v.id = s.exam_version_id
 LEFT JOIN results r ON r.sitting_id = s.id
 WHERE s.id = $1
 """
-SITTING_OWNER = """
-SELECT s.student_id, s.state, s.exam_id, v.instant_results
-FROM sittings s JOIN exam_versions v ON v.id = s.exam_version_id WHERE s.id = $1
-"""
+VERSION_INSTANT_RESULTS = "SELECT instant_results FROM exam_versions WHERE id = $1"

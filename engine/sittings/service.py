@@ -32,8 +32,8 @@ from engine.sittings.repository import (
     INSERT_SITTING,
     MARK_ACTIVE,
     SITTING_OF_STUDENT,
-    SITTING_OWNER,
     SITTING_WITH_RESULT,
+    VERSION_INSTANT_RESULTS,
 )
 from grading.types import ItemScore
 from question_bank.paper import render_sections
@@ -259,6 +259,24 @@ async def timer(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> T
     )
 
 
+# exam version -> does it grade on submit; published versions never change, so kept per process
+_instant_by_version: dict[str, bool] = {}
+
+
+async def _instant_results(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> bool:
+    """Whether the sitting's exam grades on submit: no database read past a version's first
+    (the submit at the deadline burst is then one Redis script call)."""
+    version = await _own_exam_version(svc, principal, sitting_id)
+    if version is None:
+        return False
+    instant = _instant_by_version.get(version)
+    if instant is None:
+        async with svc.pool.acquire() as conn:
+            found = await conn.fetchval(VERSION_INSTANT_RESULTS, uuid.UUID(version))
+        instant = _instant_by_version[version] = bool(found)
+    return instant
+
+
 async def submit(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> SubmitOutcome:
     """Submit now; grade at once when the exam gives instant results (idempotent)."""
     principal.require_student()
@@ -271,10 +289,8 @@ async def submit(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> 
         # the session may have expired after grading: the database still knows the sitting
         view = await result(svc, principal, sitting_id)
         return SubmitOutcome(sitting_id, view.state, 0, view.result)
-    async with svc.pool.acquire() as conn:
-        owner = await conn.fetchrow(SITTING_OWNER, sitting_id)
     graded: SittingResult | None = None
-    if owner is not None and owner["instant_results"]:
+    if await _instant_results(svc, principal, sitting_id):
         try:
             graded = await grade_sitting(
                 svc.pool, svc.store, svc.keys, sitting_id, svc.cpu, wait=False

@@ -239,6 +239,36 @@ class SittingStore:
         values = await self.redis.hmget(k.session, *names)
         return [None if v is None else _text(v) for v in values]
 
+    async def sessions_fields(
+        self, sitting_ids: list[uuid.UUID], *names: str
+    ) -> list[list[str | None]]:
+        """``session_fields`` of many sittings in one pipeline."""
+        pipe = self.redis.pipeline(transaction=False)
+        for sitting_id in sitting_ids:
+            pipe.hmget(self.keys.for_sitting(sitting_id).session, *names)
+        found = await pipe.execute()
+        return [[None if v is None else _text(v) for v in values] for values in found]
+
+    async def many_latest_answers(
+        self, sitting_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, dict[bytes, bytes]]:
+        """``latest_answers`` of many sittings in one pipeline."""
+        pipe = self.redis.pipeline(transaction=False)
+        for sitting_id in sitting_ids:
+            pipe.hgetall(self.keys.for_sitting(sitting_id).answers)
+        return dict(zip(sitting_ids, await pipe.execute(), strict=True))
+
+    async def expire_many(self, sitting_ids: list[uuid.UUID], seconds: int) -> None:
+        """``expire`` for many sittings in one pipeline."""
+        if not sitting_ids:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for sitting_id in sitting_ids:
+            k = self.keys.for_sitting(sitting_id)
+            pipe.expire(k.session, seconds)
+            pipe.expire(k.answers, seconds)
+        await pipe.execute()
+
     async def latest_answers(self, sitting_id: uuid.UUID) -> dict[bytes, bytes]:
         answers: dict[bytes, bytes] = await self.redis.hgetall(
             self.keys.for_sitting(sitting_id).answers

@@ -2,8 +2,8 @@
 ``/static/<name>`` scripts and styles. Served by Litestar itself: no build step, no CDN.
 
 The pages sign in on their own (they call the API with a bearer token), so these handlers are
-public; ``/`` and ``/static`` are listed in ``engine.auth.tokens.PUBLIC_PATHS`` and ``/teacher``
-opts out with ``exclude_from_auth``.
+public: they declare ``opt=PUBLIC`` or ``exclude_from_auth`` and skip authentication
+(engine/auth/policy.py resolves it when the app is built).
 """
 
 from __future__ import annotations

@@ -276,3 +276,46 @@ async def test_navigation_rule_travels_with_the_paper(api: Api, school: School) 
         },
     )
     assert r.status_code == 400 and r.json()["code"] == "validation_failed"
+
+
+async def test_a_batch_of_submitted_sittings_is_graded_in_bulk_once(
+    api: Api, school: School, svc: Services
+) -> None:
+    from engine.sittings.grader import grade_sittings
+
+    exam = await api.exam(school.teacher, instant=False)
+    students = school.students[3:6]
+    sittings = [await api.start(student, exam["id"]) for student in students]
+    # the first answers everything right, the second one item, the third nothing
+    for n, (student, sitting) in enumerate(zip(students, sittings, strict=True)):
+        by_stem = {
+            i["stem"]: i["id"] for i in _items_in_order(await api.paper(student, sitting["id"]))
+        }
+        stems = ["2 + 2 = ?", "Even numbers?", "π to two decimals", "First president of Indonesia"]
+        events = [
+            {"seq": k + 1, "item": by_stem[stem], "response": response}
+            for k, (stem, response) in enumerate(zip(stems, RIGHT_ANSWERS, strict=True))
+        ][: [4, 1, 0][n]]
+        if events:
+            assert (await api.answer(student, sitting["id"], events)).status_code == 200
+        r = await api.call("POST", f"/v1/sittings/{sitting['id']}/submit", student)
+        assert r.status_code == 200 and r.json()["state"] == "submitted"
+    ids = [uuid.UUID(s["id"]) for s in sittings]
+    unknown = uuid.uuid4()
+
+    assert await grade_sittings(svc.pool, svc.store, svc.keys, [*ids, unknown], svc.cpu) == 3
+    # graded already: a redelivered job changes nothing
+    assert await grade_sittings(svc.pool, svc.store, svc.keys, ids, svc.cpu) == 0
+    async with svc.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT s.id, s.state, s.points, s.submitted_by, r.points AS result_points, "
+            "r.max_points FROM sittings s JOIN results r ON r.sitting_id = s.id "
+            "WHERE s.id = ANY($1::uuid[])",
+            ids,
+        )
+    by_id = {r["id"]: r for r in rows}
+    assert [by_id[i]["points"] for i in ids] == [4.0, 1.0, 0.0]
+    assert [by_id[i]["result_points"] for i in ids] == [4.0, 1.0, 0.0]
+    assert {(r["state"], r["submitted_by"], r["max_points"]) for r in rows} == {
+        ("graded", "student", 4.0)
+    }

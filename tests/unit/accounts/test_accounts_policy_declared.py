@@ -1,8 +1,9 @@
-"""Every handler of the app declares who may call it; the guard refuses one that does not."""
+"""Every handler of the app declares who may call it; a handler that does not is refused."""
 
 from __future__ import annotations
 
 import secrets
+import uuid
 from typing import Any
 
 import pytest
@@ -12,13 +13,15 @@ from litestar.testing import TestClient
 from engine.app import create_app
 from engine.auth.policy import (
     PUBLIC,
+    RESOLVED_KEY,
     Policy,
     allow,
-    enforce_policy,
+    check_policy,
     is_framework_handler,
     policy_of,
 )
-from engine.problems import EXCEPTION_HANDLERS
+from engine.auth.principal import Principal
+from engine.problems import Problem
 from engine.settings import Settings
 
 
@@ -68,11 +71,49 @@ def open_door() -> dict[str, Any]:
     return {"ok": True}
 
 
-def test_guard_fails_closed_for_a_handler_without_policy() -> None:
-    app = Litestar(
-        [undeclared, open_door], guards=[enforce_policy], exception_handlers=EXCEPTION_HANDLERS
+def _ujian_app_with(*handlers: Any) -> Litestar:
+    """The real app (its authentication middleware and policies) with ``handlers`` added."""
+    from engine.auth.policy import apply_policies
+
+    app = create_app(
+        Settings(
+            database_url="postgresql://unused",
+            redis_url="redis://unused",
+            jwt_secret=secrets.token_urlsafe(48),
+        )
     )
-    with TestClient(app) as client:
-        r = client.get("/undeclared")
-        assert r.status_code == 403 and r.json()["code"] == "forbidden"
-        assert client.get("/open").json() == {"ok": True}
+    for handler in handlers:
+        app.register(handler)
+    apply_policies(app)
+    return app
+
+
+def test_a_handler_without_policy_fails_closed() -> None:
+    # no lifespan: these requests need neither PostgreSQL nor Redis
+    client = TestClient(_ujian_app_with(undeclared, open_door))
+    # without a token: refused before anything else
+    assert client.get("/undeclared").status_code == 401
+    # a public handler needs no token, and no path pattern had to name it
+    assert client.get("/open").json() == {"ok": True}
+    # with a caller: no declared policy, nobody may call it
+    student = Principal(uuid.uuid4(), uuid.uuid4(), "student")
+    with pytest.raises(Problem) as refused:
+        check_policy(None, student, {})
+    assert refused.value.status == 403 and refused.value.code == "forbidden"
+
+
+def test_policies_are_resolved_once_when_the_app_is_built() -> None:
+    app = _ujian_app_with(undeclared, open_door)
+    by_path = {
+        route.path: handler
+        for route in app.routes
+        for handler, _ in getattr(route, "route_handler_map", {}).values()
+        if not is_framework_handler(handler)
+    }
+    assert by_path["/undeclared"].opt[RESOLVED_KEY] is None
+    assert by_path["/open"].opt["exclude_from_auth"] is True
+    assert by_path["/health/live"].opt["exclude_from_auth"] is True
+    # a handler that needs a caller is not excluded from authentication
+    assert not any(
+        h.opt.get("exclude_from_auth") for p, h in by_path.items() if p.startswith("/v1/sittings")
+    )

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from engine.overflow.http_load import count_in_flight, http_in_flight
+from engine.http_metrics import request_metrics
+from engine.metrics import prometheus_config
+from engine.overflow.http_load import http_in_flight
 
 
 async def test_requests_are_counted_while_they_run() -> None:
@@ -17,12 +19,16 @@ async def test_requests_are_counted_while_they_run() -> None:
         if scope.get("fail"):
             raise RuntimeError("handler failed")
 
-    wrapped = count_in_flight(app)
+    async def send(message: Any) -> None:
+        pass
+
+    wrapped = request_metrics(prometheus_config)(app)
     before = http_in_flight.current
-    await wrapped({"type": "http"}, None, None)
-    await wrapped({"type": "lifespan"}, None, None)
+    http = {"type": "http", "method": "GET", "path_template": "/v1/things"}
+    await wrapped(http, None, send)
+    await wrapped({"type": "lifespan"}, None, send)
     with pytest.raises(RuntimeError):
-        await wrapped({"type": "http", "fail": True}, None, None)
+        await wrapped({**http, "fail": True}, None, send)
     assert seen == [before + 1, before, before + 1]
     assert http_in_flight.current == before  # a failed request is no longer in flight
 

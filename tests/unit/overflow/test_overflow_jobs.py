@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.overflow.jobs import (
+    ENVELOPE_VERSION,
     SQS_MAX_BYTES,
     Envelope,
     ForensicsJob,
@@ -25,7 +26,8 @@ from engine.overflow.jobs import (
 
 ids = st.text(min_size=1, max_size=120)
 jobs = st.one_of(
-    st.builds(GradeJob, job_id=ids, sitting_id=st.uuids()),
+    # a grade job is one grader read: up to 50 sittings
+    st.builds(GradeJob, job_id=ids, sitting_id=st.uuids(), also=st.lists(st.uuids(), max_size=49)),
     st.builds(PersistJob, job_id=ids, parcel=ids, entries=st.integers(0, 10_000)),
     st.builds(ForensicsJob, job_id=ids, exam_id=st.uuids()),
 )
@@ -37,7 +39,7 @@ def test_envelopes_round_trip_and_stay_small(job: GradeJob, namespace: str, shar
     envelope = Envelope(job=job, namespace=namespace, shards=shards)
     body = encode(envelope)
     assert decode(body) == envelope
-    assert len(body) < 2048 < SQS_MAX_BYTES  # payloads travel by reference
+    assert len(body) < 4096 < SQS_MAX_BYTES  # payloads travel by reference
     assert json.loads(body)["job"]["kind"] == kind_of(job)
 
 
@@ -49,7 +51,12 @@ def test_a_job_over_the_sqs_limit_is_refused() -> None:
 
 def test_a_newer_envelope_version_is_refused() -> None:
     body = encode(
-        Envelope(job=GradeJob(job_id="g", sitting_id=uuid.uuid4()), namespace="uj", shards=16, v=2)
+        Envelope(
+            job=GradeJob(job_id="g", sitting_id=uuid.uuid4()),
+            namespace="uj",
+            shards=16,
+            v=ENVELOPE_VERSION + 1,
+        )
     )
     with pytest.raises(msgspec.ValidationError):
         decode(body)
