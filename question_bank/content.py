@@ -22,6 +22,42 @@ from question_bank.scan import math_spans, nesting_depth
 
 TextFormat = Literal["html", "markdown"]
 
+# MathML Core (https://www.w3.org/TR/mathml-core/): what browsers render natively; items from
+# other tools write formulas this way, so they are kept, cleaned like the rest
+MATHML_TAGS = frozenset(
+    {
+        "math",
+        "mrow",
+        "mi",
+        "mn",
+        "mo",
+        "ms",
+        "mtext",
+        "mspace",
+        "msub",
+        "msup",
+        "msubsup",
+        "mfrac",
+        "msqrt",
+        "mroot",
+        "mstyle",
+        "merror",
+        "mpadded",
+        "mphantom",
+        "munder",
+        "mover",
+        "munderover",
+        "mmultiscripts",
+        "mprescripts",
+        "mtable",
+        "mtr",
+        "mtd",
+        "semantics",
+        "annotation",
+    }
+)
+_MATHML_ATTRIBUTES = {"display", "mathvariant", "displaystyle", "scriptlevel", "dir"}
+
 ALLOWED_TAGS = frozenset(
     {
         "p",
@@ -61,12 +97,18 @@ ALLOWED_TAGS = frozenset(
         "figure",
         "figcaption",
     }
+    | MATHML_TAGS
 )
 ALLOWED_ATTRIBUTES = {
     "img": {"src", "alt", "width", "height"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
     "ol": {"start", "type"},
+    **{tag: set(_MATHML_ATTRIBUTES) for tag in MATHML_TAGS},
+    "mo": {"form", "fence", "separator", "lspace", "rspace", "stretchy", "symmetric", "largeop"},
+    "mfrac": {"linethickness"},
+    "mspace": {"width", "height", "depth"},
+    "mtd": {"columnspan", "rowspan"},
 }
 # classes a renderer understands; any other class is dropped (nh3 wants "class" listed here only)
 ALLOWED_CLASSES = {"span": {"math", "math-inline", "math-display"}, "div": {"math-display"}}

@@ -77,7 +77,7 @@ __all__ = [
     "xml_safe",
 ]
 
-PLACEHOLDER = re.compile(r"\{\{([A-Za-z0-9_-]{1,32})\}\}")
+PLACEHOLDER = re.compile(r"\{\{([\w.-]{1,64})\}\}")
 
 
 class StudentBlank(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -230,7 +230,10 @@ def _key(item: ItemCreate) -> ItemKey:
             if any(s not in sources or t not in targets for s, t in item.pairs):
                 raise ItemError("pairs", "each pair is (a source id, a target id)")
             return MatchingKey(
-                pairs=frozenset(item.pairs), points=item.points, partial_credit=item.partial_credit
+                pairs=frozenset(item.pairs),
+                points=item.points,
+                partial_credit=item.partial_credit,
+                mapping=item.mapping,
             )
         case ClozeItem():
             return _cloze(item)[1]
