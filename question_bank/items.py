@@ -30,6 +30,7 @@ from grading.keys import (
     TrueFalseKey,
 )
 from grading.patterns import UnsupportedPattern, check_pattern
+from question_bank.content import MEDIA_PATH
 from question_bank.kinds import (
     ITEM_KINDS,
     Blank,
@@ -242,6 +243,9 @@ def _key(item: ItemCreate) -> ItemKey:
                 raise ItemError("rubric", "criterion ids must be unique")
             return EssayKey(points=item.points, rubric=tuple(item.rubric))
         case SelectPointItem():
+            if not item.image.startswith((MEDIA_PATH, "https://")):
+                # the same policy as every image of a stem: our media endpoint or https
+                raise ItemError("image", f"must be under {MEDIA_PATH} or an https URL")
             _finite("default_value", item.default_value, item.lower_bound, item.upper_bound)
             return SelectPointKey(
                 areas=tuple(

@@ -152,7 +152,7 @@ def _package_items(
     items: list[tuple[int | str, ItemCreate]] = []
     for entry in entries:
         try:
-            item = import_item(relink(entry.xml, urls))
+            item = import_item(relink(entry.xml, urls, entry.href))
         except QtiError as err:
             errors.append(RowError(row=entry.href, field="xml", message=err.message))
             continue
