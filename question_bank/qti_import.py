@@ -516,6 +516,10 @@ def _declared_max(root: Element) -> float | None:
     return None
 
 
+def _describe(probe: object) -> str:
+    return "(none)" if probe is None else msgspec.json.encode(probe).decode()
+
+
 def _written_by_ujian(body: Element) -> bool:
     """Ujian's own export carries its rules as data-ujian-* attributes beside the standard
     template, which cannot say them: its maximum and rules are read from there, not probed."""
@@ -569,7 +573,8 @@ def _import_root(root: Element) -> ItemCreate:
                 return item
             probe, want, got = differs
             tried.append(
-                f"{probe} scores {want:g} by the item's processing, {got:g} as {candidate['kind']}"
+                f"the response {_describe(probe)} scores {want:g} by the item's processing, "
+                f"{got:g} as {candidate['kind']}"
             )
     except UnsupportedConstruct as err:
         raise QtiError(
