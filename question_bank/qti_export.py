@@ -117,6 +117,8 @@ def _blank(body_parent: Element, root: Element, bid: str, blank: Blank) -> Eleme
 
 
 def _cloze_body(body: Element, root: Element, item: ClozeItem) -> None:
+    # inline interactions may not stand directly in qti-item-body: the stem is a block
+    body = SubElement(body, q("div"), {"class": "ujian-stem"})
     append_html(
         body, PLACEHOLDER.sub(lambda m: f"<ujian-blank>{m.group(1)}</ujian-blank>", item.stem)
     )
@@ -153,7 +155,7 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
                 body,
                 q("qti-choice-interaction"),
                 rid,
-                shuffle="true",
+                shuffle=str(item.shuffle).lower(),
                 **{"max-choices": "1" if single else "0"},
             )
             _choices(inter, "qti-simple-choice", item.options)
@@ -200,7 +202,9 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
             )
         case OrderingItem():
             _declaration(root, "RESPONSE", "ordered", "identifier", list(item.correct))
-            inter = SubElement(body, q("qti-order-interaction"), rid, shuffle="true")
+            inter = SubElement(
+                body, q("qti-order-interaction"), rid, shuffle=str(item.shuffle).lower()
+            )
             _choices(inter, "qti-simple-choice", item.options)
             _extras(inter, partial_credit=item.partial_credit)
         case MatchingItem():
@@ -210,7 +214,11 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
             _mapping(decl, item.mapping)
             template = "map_response" if item.mapping else template
             inter = SubElement(
-                body, q("qti-match-interaction"), rid, shuffle="true", **{"max-associations": "0"}
+                body,
+                q("qti-match-interaction"),
+                rid,
+                shuffle=str(item.shuffle).lower(),
+                **{"max-associations": "0"},
             )
             _choices(
                 SubElement(inter, q("qti-simple-match-set")),

@@ -246,7 +246,11 @@ def _top_keys(mapping: ValueMap | None) -> list[str]:
 
 
 def _cloze(body: Element, decls: _Declarations) -> dict[str, Any]:
-    copy = deepcopy(body)
+    own = next(
+        (e for e in body if local(e.tag) == "div" and "ujian-stem" in (e.get("class") or "")),
+        None,
+    )
+    copy = deepcopy(own if own is not None else body)
     for element in list(copy.iter()):
         for child in list(element):
             if local(child.tag) in FEEDBACK_ELEMENTS:
