@@ -118,3 +118,4 @@ _.NORMAL_OGIVE_D
 # the benchmarks' floor apps, started by name by bench/ (uvicorn/granian "module:attr")
 _.bare_app
 _.ujian_with_floor
+_.SUPPORTED_RULES  # the rule names the interpreter runs, kept beside it for readers and tools

@@ -228,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.overflow.cli import add_parsers as add_overflow
 
     add_overflow(sub)
+    from engine.items_cli import add_parser as add_items
+
+    add_items(sub)
     return parser
 
 

@@ -89,6 +89,8 @@ class MatchingKey(msgspec.Struct, frozen=True, tag="matching", tag_field="kind")
     pairs: frozenset[tuple[str, str]]
     points: float = 1.0
     partial_credit: bool = False
+    # QTI map_response over "source target" keys: replaces both rules above
+    mapping: ValueMap | None = None
 
 
 BlankKey = SingleChoiceKey | NumericKey | ShortTextKey

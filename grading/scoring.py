@@ -53,7 +53,7 @@ __all__ = ["apply_manual_mark", "item_min_points", "normalise_text", "score_item
 def item_min_points(key: ItemKey) -> float:
     """The lowest score the item can give: 0 unless a QTI mapping has a negative lower bound."""
     match key:
-        case SingleChoiceKey(mapping=m) | MultipleResponseKey(mapping=m):
+        case SingleChoiceKey(mapping=m) | MultipleResponseKey(mapping=m) | MatchingKey(mapping=m):
             return mapping_min(m, key.points)
         case SelectPointKey():
             return min(0.0, mapping_bounds(key.lower_bound, key.upper_bound, key.points)[0])

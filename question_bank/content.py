@@ -17,8 +17,44 @@ import re
 import nh3
 from markdown_it import MarkdownIt
 
-from question_bank.kinds import TextFormat
+from question_bank.kinds import MEDIA_PATH, TextFormat
 from question_bank.scan import math_spans, nesting_depth
+
+# MathML Core (https://www.w3.org/TR/mathml-core/): what browsers render natively; items from
+# other tools write formulas this way, so they are kept, cleaned like the rest
+MATHML_TAGS = frozenset(
+    {
+        "math",
+        "mrow",
+        "mi",
+        "mn",
+        "mo",
+        "ms",
+        "mtext",
+        "mspace",
+        "msub",
+        "msup",
+        "msubsup",
+        "mfrac",
+        "msqrt",
+        "mroot",
+        "mstyle",
+        "merror",
+        "mpadded",
+        "mphantom",
+        "munder",
+        "mover",
+        "munderover",
+        "mmultiscripts",
+        "mprescripts",
+        "mtable",
+        "mtr",
+        "mtd",
+        "semantics",
+        "annotation",
+    }
+)
+_MATHML_ATTRIBUTES = {"display", "mathvariant", "displaystyle", "scriptlevel", "dir"}
 
 ALLOWED_TAGS = frozenset(
     {
@@ -59,16 +95,21 @@ ALLOWED_TAGS = frozenset(
         "figure",
         "figcaption",
     }
+    | MATHML_TAGS
 )
 ALLOWED_ATTRIBUTES = {
     "img": {"src", "alt", "width", "height"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
     "ol": {"start", "type"},
+    **{tag: set(_MATHML_ATTRIBUTES) for tag in MATHML_TAGS},
+    "mo": {"form", "fence", "separator", "lspace", "rspace", "stretchy", "symmetric", "largeop"},
+    "mfrac": {"linethickness"},
+    "mspace": {"width", "height", "depth"},
+    "mtd": {"columnspan", "rowspan"},
 }
 # classes a renderer understands; any other class is dropped (nh3 wants "class" listed here only)
 ALLOWED_CLASSES = {"span": {"math", "math-inline", "math-display"}, "div": {"math-display"}}
-MEDIA_PATH = "/v1/media/"
 _MEDIA_REF = re.compile(r'src="/v1/media/([0-9a-fA-F-]{36})"')
 
 _TAG = re.compile(r"<[^>]*>")

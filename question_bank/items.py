@@ -34,6 +34,7 @@ from grading.keys import (
 from grading.patterns import UnsupportedPattern, check_pattern
 from question_bank.kinds import (
     ITEM_KINDS,
+    MEDIA_PATH,
     Blank,
     ChoiceBlank,
     ChoiceOption,
@@ -76,7 +77,7 @@ __all__ = [
     "split_item",
 ]
 
-PLACEHOLDER = re.compile(r"\{\{([A-Za-z0-9_-]{1,32})\}\}")
+PLACEHOLDER = re.compile(r"\{\{([\w.-]{1,64})\}\}")
 
 
 class StudentBlank(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -229,7 +230,10 @@ def _key(item: ItemCreate) -> ItemKey:
             if any(s not in sources or t not in targets for s, t in item.pairs):
                 raise ItemError("pairs", "each pair is (a source id, a target id)")
             return MatchingKey(
-                pairs=frozenset(item.pairs), points=item.points, partial_credit=item.partial_credit
+                pairs=frozenset(item.pairs),
+                points=item.points,
+                partial_credit=item.partial_credit,
+                mapping=item.mapping,
             )
         case ClozeItem():
             return _cloze(item)[1]
@@ -238,6 +242,9 @@ def _key(item: ItemCreate) -> ItemKey:
                 raise ItemError("rubric", "criterion ids must be unique")
             return EssayKey(points=item.points, rubric=tuple(item.rubric))
         case SelectPointItem():
+            if not item.image.startswith((MEDIA_PATH, "https://")):
+                # the same policy as every image of a stem: our media endpoint or https
+                raise ItemError("image", f"must be under {MEDIA_PATH} or an https URL")
             _finite("default_value", item.default_value, item.lower_bound, item.upper_bound)
             return SelectPointKey(
                 areas=tuple(

@@ -16,9 +16,12 @@ from grading.keys import AreaMapEntry, RubricCriterion, ValueMap
 
 # how an item's rich text is written; question_bank/content.py cleans and converts it
 TextFormat = Literal["html", "markdown"]
+# where the bank's own media are served; anything else an item shows must be https
+MEDIA_PATH = "/v1/media/"
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
 Short = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Ident = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+# QTI identifiers are XML NCNames: letters of any script, digits, "_", "-" and "."
+Ident = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[\w.-]+$")]
 OptionId = Ident
 Points = Annotated[float, msgspec.Meta(gt=0, le=1000)]
 Tolerance = Annotated[float, msgspec.Meta(ge=0)]
@@ -42,9 +45,11 @@ class ItemMeta(
     licence: Short | None = None
 
 
-class ChoiceOption(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class ChoiceOption(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     id: OptionId
     text: Text
+    # QTI "fixed": the option keeps its place when the others are shuffled
+    fixed: bool = False
 
 
 Options = Annotated[list[ChoiceOption], msgspec.Meta(min_length=2, max_length=26)]
@@ -66,6 +71,8 @@ class SingleChoiceItem(_Authored, frozen=True, tag="single_choice", tag_field="k
     options: Options
     correct: OptionId
     mapping: ValueMap | None = None
+    # QTI "shuffle": whether the options may be shown in another order
+    shuffle: bool = True
 
 
 class MultipleResponseItem(_Authored, frozen=True, tag="multiple_response", tag_field="kind"):
@@ -73,6 +80,7 @@ class MultipleResponseItem(_Authored, frozen=True, tag="multiple_response", tag_
     correct: list[OptionId]
     partial_credit: bool = False
     mapping: ValueMap | None = None
+    shuffle: bool = True
 
 
 class TrueFalseItem(_Authored, frozen=True, tag="true_false", tag_field="kind"):
@@ -107,6 +115,7 @@ class OrderingItem(_Authored, frozen=True, tag="ordering", tag_field="kind"):
     options: Options
     correct: list[OptionId]
     partial_credit: bool = False
+    shuffle: bool = True
 
 
 class MatchingItem(_Authored, frozen=True, tag="matching", tag_field="kind"):
@@ -114,6 +123,9 @@ class MatchingItem(_Authored, frozen=True, tag="matching", tag_field="kind"):
     targets: Options
     pairs: Annotated[list[tuple[OptionId, OptionId]], msgspec.Meta(min_length=1)]
     partial_credit: bool = False
+    # QTI mapping of "source target" pairs: replaces the two rules above (partial credit)
+    mapping: ValueMap | None = None
+    shuffle: bool = True
 
 
 class ChoiceBlank(

@@ -108,9 +108,21 @@ class RowError(msgspec.Struct, frozen=True):
     message: str
 
 
+class ImportOutcome(msgspec.Struct, frozen=True, omit_defaults=True):
+    """What became of one item of a QTI import: imported (as which kind) or refused, and why."""
+
+    file: str
+    status: Literal["imported", "refused"]
+    kind: str | None = None
+    code: str | None = None  # the problem code of a refusal (e.g. qti_unsupported_interaction)
+    reason: str | None = None
+
+
 class ImportReport(msgspec.Struct, frozen=True):
     created: list[ItemSaved]
     errors: list[RowError]
+    # one line per item of a QTI item or package, in the package's order
+    items: list[ImportOutcome] = []
 
 
 class Media(msgspec.Struct, frozen=True):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import lzma
+import posixpath
 import re
 import struct
 import zipfile
@@ -121,11 +122,15 @@ def read_package(data: bytes) -> PackageContents:
                 metadata = _meta_decoder.decode(meta_element.text)
             except msgspec.DecodeError as err:
                 raise QtiError(f"{href}: ujian:item-meta is not valid: {err}") from err
-        items.append(
-            PackageItem(href=href, xml=reader.read(href, MAX_XML_BYTES), metadata=metadata)
-        )
-        for file in (e for e in resource.iter() if local(e.tag) == "file"):
-            path = file.get("href") or ""
+        xml = reader.read(href, MAX_XML_BYTES)
+        items.append(PackageItem(href=href, xml=xml, metadata=metadata))
+        listed = [e.get("href") or "" for e in resource.iter() if local(e.tag) == "file"]
+        # what the item shows, relative to its own folder, even when the manifest forgot it
+        shown = [
+            item_reference(href, m.group(2).decode(errors="replace"))
+            for m in _REFERENCE.finditer(xml)
+        ]
+        for path in [*listed, *(p for p in shown if p in reader.infos)]:
             if path != href and path not in media:
                 media[path] = reader.read(path, MAX_ENTRY_BYTES)
     return PackageContents(items=items, media=media)
@@ -225,8 +230,23 @@ class _BudgetedReader:
         return content
 
 
-def relink(xml: bytes, urls: dict[str, str]) -> bytes:
-    """Point an item's references to packed media (``media/...``) at their new URLs."""
-    for path, url in urls.items():
-        xml = xml.replace(f'"{path}"'.encode(), f'"{url}"'.encode())
-    return xml
+_REFERENCE = re.compile(rb'\b(src|data|href)="([^"]*)"')
+
+
+def item_reference(href: str, value: str) -> str:
+    """The package path an item at ``href`` means by ``value`` (relative to the item's own
+    folder, as HTML resolves it; ``media/...`` of our own export is relative to the root)."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(href), value))
+
+
+def relink(xml: bytes, urls: dict[str, str], href: str = "") -> bytes:
+    """Point an item's references to packed media at their new URLs."""
+
+    def new_url(match: re.Match[bytes]) -> bytes:
+        value = match.group(2).decode(errors="replace")
+        url = urls.get(item_reference(href, value)) or urls.get(value)
+        if url is None:
+            return match.group(0)
+        return match.group(1) + b'="' + url.encode() + b'"'
+
+    return _REFERENCE.sub(new_url, xml)

@@ -77,7 +77,12 @@ def _mapping(decl: Element, mapping: ValueMap | None) -> None:
 
 def _choices(parent: Element, tag: str, options: list[ChoiceOption]) -> None:
     for option in options:
-        append_html(SubElement(parent, q(tag), identifier=option.id), option.text)
+        attrs = {"identifier": option.id}
+        if option.fixed:
+            attrs["fixed"] = "true"
+        if tag == "qti-simple-associable-choice":
+            attrs["match-max"] = "0"  # required by the schema; 0: as many as wanted
+        append_html(SubElement(parent, q(tag), attrs), option.text)
 
 
 def _extras(element: Element, **values: object) -> None:
@@ -112,16 +117,22 @@ def _blank(body_parent: Element, root: Element, bid: str, blank: Blank) -> Eleme
 
 
 def _cloze_body(body: Element, root: Element, item: ClozeItem) -> None:
-    body.set("data-ujian-kind", "cloze")
-    _extras(body, partial_credit=item.partial_credit)
+    # inline interactions may not stand directly in qti-item-body: the stem is a block
+    body = SubElement(body, q("div"), {"class": "ujian-stem"})
     append_html(
         body, PLACEHOLDER.sub(lambda m: f"<ujian-blank>{m.group(1)}</ujian-blank>", item.stem)
     )
+    first = True
     for parent in list(body.iter()):
         for index, child in enumerate(list(parent)):
             if child.tag == q("ujian-blank"):
                 bid = child.text or ""
                 element = _blank(parent, root, bid, item.blanks[bid])
+                if first:
+                    # qti-item-body takes no data-* attributes: the first blank carries them
+                    element.set("data-ujian-kind", "cloze")
+                    _extras(element, partial_credit=item.partial_credit)
+                    first = False
                 element.tail = child.tail
                 parent.remove(child)
                 parent.insert(index, element)
@@ -144,7 +155,7 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
                 body,
                 q("qti-choice-interaction"),
                 rid,
-                shuffle="true",
+                shuffle=str(item.shuffle).lower(),
                 **{"max-choices": "1" if single else "0"},
             )
             _choices(inter, "qti-simple-choice", item.options)
@@ -191,15 +202,23 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
             )
         case OrderingItem():
             _declaration(root, "RESPONSE", "ordered", "identifier", list(item.correct))
-            inter = SubElement(body, q("qti-order-interaction"), rid, shuffle="true")
+            inter = SubElement(
+                body, q("qti-order-interaction"), rid, shuffle=str(item.shuffle).lower()
+            )
             _choices(inter, "qti-simple-choice", item.options)
             _extras(inter, partial_credit=item.partial_credit)
         case MatchingItem():
-            _declaration(
+            decl = _declaration(
                 root, "RESPONSE", "multiple", "directedPair", [f"{s} {t}" for s, t in item.pairs]
             )
+            _mapping(decl, item.mapping)
+            template = "map_response" if item.mapping else template
             inter = SubElement(
-                body, q("qti-match-interaction"), rid, shuffle="true", **{"max-associations": "0"}
+                body,
+                q("qti-match-interaction"),
+                rid,
+                shuffle=str(item.shuffle).lower(),
+                **{"max-associations": "0"},
             )
             _choices(
                 SubElement(inter, q("qti-simple-match-set")),
@@ -240,7 +259,8 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
                     q("qti-area-map-entry"),
                     {
                         "shape": area.shape,
-                        "coords": ",".join(num(c) for c in area.coords),
+                        # the schema's coords are integers (pixels)
+                        "coords": ",".join(str(round(c)) for c in area.coords),
                         "mapped-value": num(area.mapped_value),
                     },
                 )
@@ -264,7 +284,8 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
 
 def export_item(identifier: str, item: ItemCreate) -> bytes:
     """A QTI 3.0 ``qti-assessment-item`` document for a (normalised) authored item."""
-    title = plain_text(item.stem)[:80] or identifier
+    # the blanks' {{id}} place-holders are Ujian's own notation: they stay out of the title
+    title = " ".join(PLACEHOLDER.sub(" ", plain_text(item.stem)).split())[:80] or identifier
     root = Element(
         q("qti-assessment-item"),
         {"identifier": identifier, "title": title, "adaptive": "false", "time-dependent": "false"},
@@ -296,17 +317,12 @@ def export_item(identifier: str, item: ItemCreate) -> bytes:
     if template:
         SubElement(root, q("qti-response-processing"), template=TEMPLATES + template + ".xml")
     if item.explanation:
-        append_html(
-            SubElement(
-                root,
-                q("qti-modal-feedback"),
-                {
-                    "identifier": "explanation",
-                    "outcome-identifier": "FEEDBACK",
-                    "show-hide": "show",
-                },
-            ),
-            item.explanation,
+        feedback = SubElement(
+            root,
+            q("qti-modal-feedback"),
+            {"identifier": "explanation", "outcome-identifier": "FEEDBACK", "show-hide": "show"},
         )
+        # the schema wants the feedback's content inside qti-content-body
+        append_html(SubElement(feedback, q("qti-content-body")), item.explanation)
     out: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return out

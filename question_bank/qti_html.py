@@ -12,10 +12,14 @@ import html
 from html.parser import HTMLParser
 from xml.etree.ElementTree import Element, SubElement
 
-from question_bank.content import sanitise_html
+from question_bank.content import MATHML_TAGS, sanitise_html
 
 QTI_NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 VOID = frozenset({"br", "hr", "img"})
+# elements of these namespaces are read as HTML (by their local name); any other namespace
+# (SSML, PNP, a vendor's) is not HTML: its element is unwrapped, its text kept
+_READ_AS_HTML = frozenset({QTI_NS, MATHML_NS, ""})
 
 
 def q(tag: str) -> str:
@@ -25,6 +29,10 @@ def q(tag: str) -> str:
 
 def local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
+
+
+def namespace(tag: str) -> str:
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
 
 
 class _Builder(HTMLParser):
@@ -39,13 +47,26 @@ class _Builder(HTMLParser):
         else:
             top.text = (top.text or "") + text
 
+    def _name(self, tag: str) -> str:
+        # MathML keeps its own namespace inside a QTI body (the schema imports MathML 3)
+        if tag in MATHML_TAGS:
+            return f"{{{MATHML_NS}}}{tag}"
+        return q(tag)
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        element = SubElement(self.stack[-1], q(tag), {k: v or "" for k, v in attrs})
+        if tag == "img" and not dict(attrs).get("src"):
+            # an image whose source the cleaner refused: its alternative text stands for it
+            self._text(dict(attrs).get("alt") or "[image]")
+            return
+        element = SubElement(self.stack[-1], self._name(tag), {k: v or "" for k, v in attrs})
         if tag not in VOID:
             self.stack.append(element)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        SubElement(self.stack[-1], q(tag), {k: v or "" for k, v in attrs})
+        if tag == "img" and not dict(attrs).get("src"):
+            self._text(dict(attrs).get("alt") or "[image]")
+            return
+        SubElement(self.stack[-1], self._name(tag), {k: v or "" for k, v in attrs})
 
     def handle_endtag(self, tag: str) -> None:
         # close up to the matching open element; a stray end tag is ignored
@@ -78,6 +99,8 @@ def element_html(element: Element, replace: dict[Element, str] | None = None) ->
     """An element and its content as HTML (without its tail)."""
     if replace and element in replace:
         return html.escape(replace[element], quote=False)
+    if namespace(element.tag) not in _READ_AS_HTML:
+        return _raw_inner(element, replace)
     name = local(element.tag)
     if name in VOID:
         return f"<{name}{_attributes(element)}>"

@@ -9,6 +9,8 @@ place is a ``QtiError`` that names the element.
 
 from __future__ import annotations
 
+import html
+from copy import deepcopy
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -17,11 +19,14 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from grading.keys import AreaMapEntry, ValueMap
+from grading.qti_processing import UnsupportedConstruct
 from question_bank.content import ContentError
 from question_bank.items import ItemCreate, ItemError, split_item
 from question_bank.kinds import ChoiceOption, ItemMeta
 from question_bank.normalise import normalise_item
 from question_bank.qti_html import inner_html, local, q
+from question_bank.qti_probe import best_score, disagreement
+from question_bank.qti_rules import declarations, processing
 
 MAX_XML_BYTES = 2 * 1024 * 1024
 INTERACTIONS = frozenset(
@@ -35,6 +40,14 @@ INTERACTIONS = frozenset(
         "qti-select-point-interaction",
     }
 )
+INLINE = ("qti-inline-choice-interaction", "qti-text-entry-interaction")
+FEEDBACK_ELEMENTS = ("qti-feedback-block", "qti-feedback-inline")
+# parts of an item this bank does not execute: refused by name, never dropped in silence
+REFUSED_PARTS = {
+    "qti-template-declaration": "template variables (random values) are not generated",
+    "qti-template-processing": "template processing (random values) is not executed",
+    "qti-assessment-stimulus-ref": "shared stimuli are not imported; put the passage in the item",
+}
 
 
 class QtiError(ValueError):
@@ -124,11 +137,21 @@ class _Declarations:
 
 
 def _options(interaction: Element, tag: str) -> list[ChoiceOption]:
-    return [ChoiceOption(e.get("identifier", ""), inner_html(e)) for e in _all(interaction, tag)]
+    return [
+        ChoiceOption(e.get("identifier", ""), inner_html(e), e.get("fixed") == "true")
+        for e in _all(interaction, tag)
+    ]
 
 
-def _stem(body: Element) -> str:
-    stem = next(
+def _shuffle(interaction: Element) -> bool:
+    # QTI's default is "false": options stay in the author's order unless shuffling is asked for
+    return interaction.get("shuffle", "false") == "true"
+
+
+def _stem(body: Element, interaction: Element | None = None) -> str:
+    """The whole item body as the stem: the interaction gives way to its prompt, feedback
+    blocks (shown after the results, in the explanation) are left out."""
+    own = next(
         (
             e
             for e in body.iter()
@@ -136,18 +159,55 @@ def _stem(body: Element) -> str:
         ),
         None,
     )
-    if stem is None:
-        stem = _find(body, "qti-prompt")
-    return inner_html(stem) if stem is not None else ""
+    if own is not None:
+        return inner_html(own)
+    copy = deepcopy(body)
+    # the same position in the copy: located before anything is removed from it
+    target = None
+    if interaction is not None:
+        target = list(copy.iter())[list(body.iter()).index(interaction)]
+    for element in list(copy.iter()):
+        for child in list(element):
+            if local(child.tag) in FEEDBACK_ELEMENTS:
+                _drop(element, child)
+    if target is not None:
+        _replace(copy, target, _find(target, "qti-prompt"))
+    return inner_html(copy)
 
 
-def _points(root: Element) -> float:
-    for decl in _all(root, "qti-outcome-declaration"):
-        if decl.get("identifier") == "MAXSCORE":
-            value = _find(decl, "qti-value")
-            if value is not None:
-                return _number(value.text, "MAXSCORE")
-    return 1.0
+def _drop(parent: Element, child: Element) -> None:
+    _replace_in(parent, child, None)
+
+
+def _replace(root: Element, element: Element, by: Element | None) -> None:
+    for parent in root.iter():
+        if element in list(parent):
+            _replace_in(parent, element, by)
+            return
+
+
+def _replace_in(parent: Element, child: Element, by: Element | None) -> None:
+    """``child`` gives way to the content of ``by`` (spliced in place), or to nothing."""
+    index = list(parent).index(child)
+    parent.remove(child)
+    inserted = list(by) if by is not None else []
+    for offset, element in enumerate(inserted):
+        parent.insert(index + offset, element)
+    texts = [(by.text if by is not None else None) or ""]
+    # text before the first inserted element joins what precedes the removed child
+    if index:
+        previous = parent[index - 1]
+        previous.tail = (previous.tail or "") + texts[0]
+    else:
+        parent.text = (parent.text or "") + texts[0]
+    tail = child.tail or ""
+    if inserted:
+        inserted[-1].tail = (inserted[-1].tail or "") + tail
+    elif index:
+        previous = parent[index - 1]
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
 
 
 def _blank(interaction: Element, decls: _Declarations) -> dict[str, Any]:
@@ -171,46 +231,88 @@ def _blank(interaction: Element, decls: _Declarations) -> dict[str, Any]:
         }
     return {
         "kind": "short_text",
-        "accepted": correct,
+        "accepted": correct or _top_keys(decls.mapping(bid)),
         "points": points,
-        "case_sensitive": _extra(interaction, "case_sensitive", False),
+        # QTI compares strings exactly unless the item says otherwise
+        "case_sensitive": _extra(interaction, "case_sensitive", True),
         "ignore_diacritics": _extra(interaction, "ignore_diacritics", False),
     }
 
 
+def _top_keys(mapping: ValueMap | None) -> list[str]:
+    if mapping is None or not mapping.entries:
+        return []
+    best = max(mapping.entries.values())
+    return [k for k, v in mapping.entries.items() if v == best]
+
+
 def _cloze(body: Element, decls: _Declarations) -> dict[str, Any]:
-    inline = [
-        e
-        for e in body.iter()
-        if local(e.tag) in ("qti-inline-choice-interaction", "qti-text-entry-interaction")
-    ]
+    own = next(
+        (e for e in body if local(e.tag) == "div" and "ujian-stem" in (e.get("class") or "")),
+        None,
+    )
+    copy = deepcopy(own if own is not None else body)
+    for element in list(copy.iter()):
+        for child in list(element):
+            if local(child.tag) in FEEDBACK_ELEMENTS:
+                _drop(element, child)
+    inline = [e for e in copy.iter() if local(e.tag) in INLINE]
     placeholders = {e: "{{" + e.get("response-identifier", "") + "}}" for e in inline}
     return {
         "kind": "cloze",
-        "stem": inner_html(body, placeholders),
+        "stem": inner_html(copy, placeholders),
         "blanks": {e.get("response-identifier", ""): _blank(e, decls) for e in inline},
-        "partial_credit": _extra(body, "partial_credit", True),
+        "partial_credit": next(
+            (_extra(e, "partial_credit") for e in inline if e.get("data-ujian-partial-credit")),
+            True,
+        ),
     }
 
 
-def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any]:
-    interactions = [e for e in body.iter() if local(e.tag) in INTERACTIONS]
-    if not interactions:
-        raise QtiError("the item body has no interaction this bank supports")
-    inline = [
+def _length(body: Element, interaction: Element, floor: int) -> int:
+    # QTI's expected-length sizes the box, it is no limit: another tool's value only raises ours
+    expected = int(interaction.get("expected-length") or floor)
+    return expected if _written_by_ujian(body) else max(floor, expected)
+
+
+def _interactions(body: Element) -> list[Element]:
+    """The interactions of the body; one this bank does not support is refused by name."""
+    found = [
         e
-        for e in interactions
-        if local(e.tag) in ("qti-inline-choice-interaction", "qti-text-entry-interaction")
+        for e in body.iter()
+        if local(e.tag).endswith("-interaction") and local(e.tag).startswith("qti-")
     ]
+    unsupported = sorted({local(e.tag) for e in found} - INTERACTIONS)
+    if unsupported:
+        raise QtiError(
+            f"{', '.join(unsupported)} is not supported by this bank",
+            code="qti_unsupported_interaction",
+        )
+    if not found:
+        raise QtiError("the item body has no interaction", code="qti_unsupported_interaction")
+    return found
+
+
+def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any]:
+    interactions = _interactions(body)
+    inline = [e for e in interactions if local(e.tag) in INLINE]
+    block = [e for e in interactions if local(e.tag) not in INLINE]
+    if block and len(interactions) > 1:
+        names = ", ".join(local(e.tag) for e in interactions)
+        raise QtiError(
+            f"several interactions in one item ({names}) are only supported when all are "
+            "qti-inline-choice-interaction or qti-text-entry-interaction",
+            code="qti_unsupported_interaction",
+        )
     if (
-        body.get("data-ujian-kind") == "cloze"
+        any(e.get("data-ujian-kind") == "cloze" for e in inline)
         or len(inline) > 1
         or (inline and local(inline[0].tag) == "qti-inline-choice-interaction")
     ):
         return _cloze(body, decls)
     inter = interactions[0]
     name, rid = local(inter.tag), inter.get("response-identifier", "RESPONSE")
-    stem = _stem(body)
+    stem = _stem(body, inter)
     correct = decls.correct(rid) if name != "qti-extended-text-interaction" else []
     match name:
         case "qti-choice-interaction" if "ujian-true-false" in (inter.get("class") or ""):
@@ -223,7 +325,10 @@ def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any
                 "options": _options(inter, "qti-simple-choice"),
                 "correct": (correct[0] if correct else "") if single else correct,
                 "mapping": decls.mapping(rid),
+                "shuffle": _shuffle(inter),
             }
+            if single and not correct and fields["mapping"] is not None:
+                fields["correct"] = (_top_keys(fields["mapping"]) or [""])[0]
             if not single:
                 fields["partial_credit"] = _extra(inter, "partial_credit", False)
             return fields
@@ -246,18 +351,28 @@ def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any
                 },
             }
         case "qti-text-entry-interaction":
+            mapping = decls.mapping(rid)
+            accepted = correct or _top_keys(mapping)
+            partial = {}
+            if mapping is not None and accepted:
+                best = max(mapping.entries.values(), default=0.0)
+                partial = {
+                    k: v / best
+                    for k, v in mapping.entries.items()
+                    if 0 < v < best and k not in accepted
+                }
             return {
                 "kind": "short_text",
                 "stem": stem,
-                "accepted": correct,
-                "max_length": int(inter.get("expected-length") or 200),
+                "accepted": accepted,
+                "max_length": _length(body, inter, 200),
                 **{
                     k: _extra(inter, k, d)
                     for k, d in (
-                        ("case_sensitive", False),
+                        ("case_sensitive", True),
                         ("ignore_diacritics", False),
                         ("patterns", []),
-                        ("partial", {}),
+                        ("partial", partial),
                     )
                 },
             }
@@ -268,6 +383,7 @@ def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any
                 "correct": correct,
                 "options": _options(inter, "qti-simple-choice"),
                 "partial_credit": _extra(inter, "partial_credit", False),
+                "shuffle": _shuffle(inter),
             }
         case "qti-match-interaction":
             sets = _all(inter, "qti-simple-match-set")
@@ -280,13 +396,15 @@ def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any
                 "targets": _options(sets[1], "qti-simple-associable-choice"),
                 "pairs": [tuple(v.split()) for v in correct],
                 "partial_credit": _extra(inter, "partial_credit", False),
+                "mapping": decls.mapping(rid),
+                "shuffle": _shuffle(inter),
             }
         case "qti-extended-text-interaction":
             return {
                 "kind": "essay",
                 "stem": stem,
                 "rubric": _extra(inter, "rubric", []),
-                "max_length": int(inter.get("expected-length") or 5000),
+                "max_length": _length(body, inter, 5000),
             }
         case _:  # qti-select-point-interaction
             return _select_point(inter, stem, decls.get(rid))
@@ -294,6 +412,11 @@ def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any
 
 def _select_point(inter: Element, stem: str, decl: Element) -> dict[str, Any]:
     image = _find(inter, "img")
+    picture = _find(inter, "object")
+    if image is None and picture is not None and picture.get("data"):
+        # QTI 3 puts the picture in an <object data=...>: read as the img it stands for
+        image = Element("img", src=picture.get("data", ""), width=picture.get("width") or "0")
+        image.set("height", picture.get("height") or "0")
     area_map = _find(decl, "qti-area-mapping")
     if image is None or area_map is None:
         raise QtiError("qti-select-point-interaction needs an img and a qti-area-mapping")
@@ -333,22 +456,50 @@ def import_item(data: bytes | Element) -> ItemCreate:
         raise QtiError(err.message, code=err.code) from err
 
 
-def _import_root(root: Element) -> ItemCreate:
-    if root.tag != q("qti-assessment-item") and local(root.tag) != "qti-assessment-item":
-        raise QtiError(f"expected a qti-assessment-item, found {local(root.tag)}")
-    body = _find(root, "qti-item-body")
-    if body is None:
-        raise QtiError("the item has no qti-item-body")
-    fields = _fields(root, body, _Declarations(root))
-    fields["points"] = _points(root)
-    feedback = next(
-        (e for e in _all(root, "qti-modal-feedback") if e.get("identifier") == "explanation"), None
-    )
-    if feedback is not None:
-        fields["explanation"] = inner_html(feedback) or None
-    language = root.get("{http://www.w3.org/XML/1998/namespace}lang")
-    if language:
-        fields["metadata"] = ItemMeta(language=language)
+def _refuse_unsupported_parts(root: Element) -> None:
+    for element in root.iter():
+        name = local(element.tag)
+        if name in REFUSED_PARTS:
+            raise QtiError(
+                f"{name} is not supported: {REFUSED_PARTS[name]}", code="qti_unsupported"
+            )
+
+
+def _explanation(root: Element, body: Element) -> str | None:
+    """Modal feedback and the body's feedback blocks, kept for the review after the results."""
+    parts: list[str] = []
+    for element in [*body.iter(), *root]:
+        if local(element.tag) not in (*FEEDBACK_ELEMENTS, "qti-modal-feedback"):
+            continue
+        content = _find(element, "qti-content-body")
+        text = inner_html(content if content is not None else element)
+        title = element.get("title")
+        if title and text:
+            text = f"<p><strong>{html.escape(title, quote=False)}</strong></p>{text}"
+        if text and text not in parts:
+            parts.append(text)
+    return "".join(parts) or None
+
+
+def _response_id(fields: dict[str, Any], body: Element) -> str:
+    interaction = next(e for e in body.iter() if local(e.tag) in INTERACTIONS)
+    return interaction.get("response-identifier", "RESPONSE")
+
+
+def _candidates(fields: dict[str, Any]) -> list[dict[str, Any]]:
+    """The item as read, then the variants of its scoring rule a processing may mean."""
+    out = [fields]
+    kind = fields["kind"]
+    if kind in ("multiple_response", "ordering", "matching") and not fields.get("mapping"):
+        out.append({**fields, "partial_credit": not fields.get("partial_credit", False)})
+    if kind == "short_text":
+        out.append({**fields, "case_sensitive": not fields["case_sensitive"]})
+    if kind == "cloze":
+        out.append({**fields, "partial_credit": not fields["partial_credit"]})
+    return out
+
+
+def _convert(fields: dict[str, Any]) -> ItemCreate:
     try:
         item: ItemCreate = msgspec.convert(fields, ItemCreate)
         item = normalise_item(item)
@@ -359,3 +510,83 @@ def _import_root(root: Element) -> ItemCreate:
         code = err.code if err.code != "validation_failed" else None
         raise QtiError(f"{err.field}: {err.message}", code=code) from err
     return item
+
+
+def _declared_max(root: Element) -> float | None:
+    for decl in _all(root, "qti-outcome-declaration"):
+        if decl.get("identifier") == "MAXSCORE":
+            value = _find(decl, "qti-value")
+            if value is not None:
+                return _number(value.text, "MAXSCORE")
+    return None
+
+
+def _describe(probe: object) -> str:
+    return "(none)" if probe is None else msgspec.json.encode(probe).decode()
+
+
+def _written_by_ujian(body: Element) -> bool:
+    """Ujian's own export carries its rules as data-ujian-* attributes beside the standard
+    template, which cannot say them: its maximum and rules are read from there, not probed."""
+    return any(
+        k.startswith("data-ujian-") or (k == "class" and "ujian-" in v)
+        for e in body.iter()
+        for k, v in e.attrib.items()
+    )
+
+
+def _import_root(root: Element) -> ItemCreate:
+    if root.tag != q("qti-assessment-item") and local(root.tag) != "qti-assessment-item":
+        raise QtiError(f"expected a qti-assessment-item, found {local(root.tag)}")
+    _refuse_unsupported_parts(root)
+    body = _find(root, "qti-item-body")
+    if body is None:
+        raise QtiError("the item has no qti-item-body")
+    fields = _fields(root, body, _Declarations(root))
+    explanation = _explanation(root, body)
+    if explanation:
+        fields["explanation"] = explanation
+    language = root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    if language:
+        fields["metadata"] = ItemMeta(language=language)
+    try:
+        rules = processing(root)
+        variables = declarations(root)
+    except UnsupportedConstruct as err:
+        raise QtiError(
+            f"{err.construct} is not supported: {err.detail}", code="qti_unsupported_processing"
+        ) from err
+    except (ValueError, IndexError) as err:
+        raise QtiError(f"a declaration or processing value is malformed: {err}") from err
+    declared = _declared_max(root)
+    fields["points"] = declared if declared is not None else 1.0
+    if rules is None or fields["kind"] == "essay" or _written_by_ujian(body):
+        # no processing (or one a person completes): the declared maximum, else 1
+        return _convert(fields)
+    rid = _response_id(fields, body)
+    try:
+        best = best_score(_convert(fields), rid, variables, rules)
+        if best > 0:
+            # the processing's own best score is the maximum (a declared MAXSCORE may be a
+            # scale the processing never reaches, as in Common Cartridge items)
+            fields["points"] = best
+        tried: list[str] = []
+        for candidate in _candidates(fields):
+            item = _convert(candidate)
+            differs = disagreement(item, rid, variables, rules)
+            if differs is None:
+                return item
+            probe, want, got = differs
+            tried.append(
+                f"the response {_describe(probe)} scores {want:g} by the item's processing, "
+                f"{got:g} as {candidate['kind']}"
+            )
+    except UnsupportedConstruct as err:
+        raise QtiError(
+            f"{err.construct} is not supported: {err.detail}".rstrip(": "),
+            code="qti_unsupported_processing",
+        ) from err
+    raise QtiError(
+        "the item's response processing scores otherwise than any rule of this bank: " + tried[0],
+        code="qti_unsupported_processing",
+    )

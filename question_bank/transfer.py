@@ -17,16 +17,16 @@ from engine.kernel.principal import Principal
 from question_bank import repository as sql
 from question_bank import service
 from question_bank.bulk import CsvError, parse_csv
-from question_bank.content import MEDIA_PATH, media_refs
-from question_bank.items import ItemCreate
+from question_bank.content import media_refs
+from question_bank.import_report import import_entries
+from question_bank.items import ItemCreate, item_kind
+from question_bank.kinds import MEDIA_PATH
 from question_bank.media import EXTENSIONS, MediaError, MediaStore, check_upload
-from question_bank.models import ImportReport, ItemSaved, Media, RowError
+from question_bank.models import ImportOutcome, ImportReport, ItemSaved, Media, RowError
 from question_bank.packages import (
-    PackageItem,
     PackedMedia,
     export_package,
     read_package,
-    relink,
 )
 from question_bank.qti_export import export_item
 from question_bank.qti_import import QtiError, import_item
@@ -125,7 +125,10 @@ async def import_qti(
             item = await asyncio.to_thread(import_item, data)
         except QtiError as err:
             raise qti_problem(err) from err
-        return await _create_all(pool, principal, [("item", item)], bank_id, publish, [])
+        report = await _create_all(pool, principal, [("item", item)], bank_id, publish, [])
+        return msgspec.structs.replace(
+            report, items=[ImportOutcome("item", "imported", kind=item_kind(item))]
+        )
     try:
         package = await asyncio.to_thread(read_package, data)
     except QtiError as err:
@@ -141,25 +144,16 @@ async def import_qti(
             ).url
         except DomainError as problem:
             errors.append(RowError(row=path, field="media", message=problem.detail or ""))
-    items = await asyncio.to_thread(_package_items, package.items, urls, errors)
-    return await _create_all(pool, principal, items, bank_id, publish, errors)
-
-
-def _package_items(
-    entries: list[PackageItem], urls: dict[str, str], errors: list[RowError]
-) -> list[tuple[int | str, ItemCreate]]:
-    """The package's items, media relinked; a bad one is reported in ``errors``."""
-    items: list[tuple[int | str, ItemCreate]] = []
-    for entry in entries:
-        try:
-            item = import_item(relink(entry.xml, urls))
-        except QtiError as err:
-            errors.append(RowError(row=entry.href, field="xml", message=err.message))
-            continue
-        if entry.metadata is not None:
-            item = msgspec.structs.replace(item, metadata=entry.metadata)
-        items.append((entry.href, item))
-    return items
+    items, outcomes = await asyncio.to_thread(import_entries, package.items, urls)
+    errors += [
+        RowError(row=o.file, field="xml", message=o.reason or "")
+        for o in outcomes
+        if o.status == "refused"
+    ]
+    report = await _create_all(
+        pool, principal, [(href, item) for href, item in items], bank_id, publish, errors
+    )
+    return msgspec.structs.replace(report, items=outcomes)
 
 
 async def import_csv(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grading.keys import MatchingKey, OrderingKey
-from grading.scorers.common import all_or_nothing, blank, from_credit
+from grading.scorers.common import all_or_nothing, blank, from_credit, map_response, mapping_min
 from grading.types import ItemScore
 
 
@@ -42,7 +42,9 @@ def score_ordering(key: OrderingKey, order: tuple[str, ...]) -> ItemScore:
 
 def score_matching(key: MatchingKey, pairs: frozenset[tuple[str, str]]) -> ItemScore:
     if not pairs:
-        return blank(key.points)
+        return blank(key.points, mapping_min(key.mapping, key.points))
+    if key.mapping is not None:
+        return map_response(key.mapping, (f"{s} {t}" for s, t in pairs), key.points)
     if not key.partial_credit or not key.pairs:
         return all_or_nothing(pairs == key.pairs, key.points)
     # right minus wrong, as multiple response: matching everything to everything earns nothing

@@ -19,6 +19,7 @@ from moto.server import ThreadedMotoServer
 from question_bank.items import ItemCreate
 from question_bank.media import S3MediaStore
 from tests.integration.conftest import Api, School
+from tests.unit.question_bank_qti.qti3_schema import CORPUS
 from tests.unit.question_bank_qti.test_qb_qti_roundtrip import BILLION_LAUGHS, EXTERNAL_ENTITY
 
 
@@ -250,3 +251,40 @@ async def test_s3_store_uses_presigned_urls(moto_s3: str) -> None:
     assert r.headers["content-type"] == "image/png"
     assert await store.read(key) == png()
     assert await store.read(str(uuid.uuid4())) is None
+
+
+async def test_a_foreign_package_reports_each_item_and_relinks_media_from_its_folder(
+    api: Api, school: School
+) -> None:
+    # the usual layout of other tools: items/ with their pictures beside them, in resources/
+    corpus = CORPUS / "1edtech"
+    point = (corpus / "items" / "select_point.xml").read_bytes()
+    point = point.replace(b'data="images/uk.png"', b'data="resources/uk.png"')
+    manifest = (
+        '<manifest xmlns="http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"><resources>'
+        '<resource identifier="p" type="imsqti_item_xmlv3p0" href="items/point.xml">'
+        '<file href="items/point.xml"/><file href="items/resources/uk.png"/></resource>'
+        '<resource identifier="h" type="imsqti_item_xmlv3p0" href="items/hot.xml">'
+        '<file href="items/hot.xml"/></resource></resources></manifest>'
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("imsmanifest.xml", manifest)
+        archive.writestr("items/point.xml", point)
+        archive.writestr("items/resources/uk.png", png(4, 4))
+        archive.writestr(
+            "items/hot.xml",
+            (corpus / "interactionMixSaxonyV3" / "Hotspot_278940407.xml").read_bytes(),
+        )
+    r = await _send(api, "/v1/items/import", school.teacher, out.getvalue(), "application/zip")
+    assert r.status_code == 201, r.text
+    report = r.json()
+    assert [(i["file"], i["status"], i.get("kind"), i.get("code")) for i in report["items"]] == [
+        ("items/point.xml", "imported", "select_point", None),
+        ("items/hot.xml", "refused", None, "qti_unsupported_interaction"),
+    ]
+    (created,) = report["created"]
+    item = (await api.call("GET", f"/v1/items/{created['id']}", school.teacher)).json()["item"]
+    assert item["image"].startswith("/v1/media/")
+    fetched = await api.client.get(item["image"])
+    assert fetched.status_code == 200 and fetched.content == png(4, 4)

@@ -62,7 +62,8 @@ plain = (
     .map(xml_safe)
     .filter(lambda t: bool(t.strip()))
 )
-ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, max_size=6)
+# QTI identifiers may use letters of any script (the corpus has Japanese ones)
+ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-.é日本", min_size=1, max_size=6)
 points = st.sampled_from([0.5, 1.0, 2.0, 3.5, 10.0])
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(lambda x: round(x, 3))
 
@@ -70,7 +71,7 @@ finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(lambda x:
 @st.composite
 def options(draw: st.DrawFn, min_size: int = 2) -> list[ChoiceOption]:
     picked = draw(st.lists(ids, min_size=min_size, max_size=6, unique=True))
-    return [ChoiceOption(id=i, text=draw(rich)) for i in picked]
+    return [ChoiceOption(id=i, text=draw(rich), fixed=draw(st.booleans())) for i in picked]
 
 
 metas = st.builds(
@@ -127,6 +128,7 @@ def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
             options=opts,
             correct=draw(st.sampled_from(opts)).id,
             mapping=_mapping(draw, opts),
+            shuffle=draw(st.booleans()),
             **common,
         )
     elif kind == "multiple_response":
@@ -137,6 +139,7 @@ def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
             correct=correct,
             partial_credit=draw(st.booleans()),
             mapping=_mapping(draw, opts),
+            shuffle=draw(st.booleans()),
             **common,
         )
     elif kind == "true_false":
@@ -169,6 +172,7 @@ def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
             options=opts,
             correct=draw(st.permutations([o.id for o in opts])),
             partial_credit=draw(st.booleans()),
+            shuffle=draw(st.booleans()),
             **common,
         )
     elif kind == "matching":
@@ -189,6 +193,16 @@ def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
             targets=targets,
             pairs=pairs,
             partial_credit=draw(st.booleans()),
+            # QTI mapping over "source target" keys: partial credit per pair
+            mapping=draw(
+                st.none()
+                | st.builds(
+                    ValueMap,
+                    entries=st.just({f"{s} {t}": 1.0 for s, t in pairs}),
+                    default_value=st.sampled_from([0.0, -0.5]),
+                )
+            ),
+            shuffle=draw(st.booleans()),
             **common,
         )
     elif kind == "cloze":
