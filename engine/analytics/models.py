@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from grading.irt import ScoreScale
+from grading.outcomes import PassMark
 from grading.statistics import ScoreDistribution
 
 
@@ -55,6 +56,12 @@ class ItemAnalysis(msgspec.Struct, frozen=True):
     irt_a: float | None = None
     irt_b: float | None = None
     irt_c: float | None = None
+    # the most serious warning's weight (engine/analytics/statistics_service.py SEVERITY)
+    severity: int = 0
+    # the wrong option the strongest students preferred, when the key may be wrong
+    suspect_option: str | None = None
+    # the exam grades this item with a key fixed after publishing
+    key_fixed: bool = False
 
 
 class ExamStatisticsView(msgspec.Struct, frozen=True):
@@ -65,6 +72,9 @@ class ExamStatisticsView(msgspec.Struct, frozen=True):
     error_ratio_pct: float | None
     standard_error: float | None
     items: list[ItemAnalysis]
+    # the paper's maximum and the exam's pass mark (None: the exam sets none)
+    max_points: float | None = None
+    pass_mark: PassMark | None = None
 
 
 IrtModelName = Literal["1PL", "2PL", "3PL"]
@@ -104,3 +114,36 @@ class PendingMark(msgspec.Struct, frozen=True):
     stem: str
     max_points: float
     response_text: str | None
+
+
+class KeyFixRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    # the authoring fields of the key that change, e.g. {"correct": "c"}
+    changes: dict[str, Any]
+    # why, in the teacher's words: kept in the audit log
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class KeyFixOutcome(msgspec.Struct, frozen=True):
+    exam_id: uuid.UUID
+    item_id: str
+    previous_key: dict[str, Any]
+    key: dict[str, Any]
+    sittings_regraded: int
+    # sittings whose score of this item changed (every other item keeps its score)
+    results_changed: int
+    points_gained: int
+    points_lost: int
+
+
+class CommonAnswer(msgspec.Struct, frozen=True):
+    answer: str
+    count: int
+    # scored correct (or partly) under the exam's current key
+    credited: bool
+
+
+class CommonAnswers(msgspec.Struct, frozen=True):
+    item_id: str
+    kind: str
+    answered: int
+    answers: list[CommonAnswer]

@@ -23,7 +23,9 @@ from engine.analytics.repository import (
 )
 from engine.analytics.scope import ExamScope, exam_scope, item_order
 from engine.auth.principal import Principal
+from engine.exams.grading_spec import SCORING_OF_VERSION
 from grading.distractors import distractor_analysis
+from grading.outcomes import PassMark
 from grading.statistics import exam_statistics
 
 if TYPE_CHECKING:  # the worker process that unpickles build_statistics needs none of it
@@ -50,12 +52,41 @@ def _value(x: float) -> float | None:
     return None if x is None or math.isnan(x) else float(x)
 
 
+# how much each warning matters, most serious first: an item that rewards weaker students,
+# then a key that may be wrong, then an item that tells little, then an idle distractor
+SEVERITY = {
+    "negative_discrimination": 4,
+    "key_possibly_wrong": 3,
+    "too_hard": 2,
+    "too_easy": 2,
+    "weak_discrimination": 2,
+    "idle_distractor": 1,
+}
+
+
+def suspect_option(options: list[OptionShare] | None) -> str | None:
+    """A wrong option the strongest students chose more often than the key: the key may be
+    the wrong one (the classic sign of a mis-keyed item)."""
+    if not options:
+        return None
+    correct = next((o for o in options if o.correct), None)
+    if correct is None:
+        return None
+    rivals = [
+        o
+        for o in options
+        if not o.correct and o.share_upper > correct.share_upper and o.share_upper > o.share_lower
+    ]
+    return max(rivals, key=lambda o: o.share_upper).id if rivals else None
+
+
 def item_warnings(
     facility: float | None,
     discrimination: float | None,
     options: list[OptionShare] | None,
     sittings: int,
 ) -> list[str]:
+    """Why a reviewer should look at an item, most serious first (empty when it looks fine)."""
     if sittings < MIN_SITTINGS_FOR_WARNINGS:
         return []
     found = []
@@ -67,9 +98,11 @@ def item_warnings(
         found.append("negative_discrimination")
     elif discrimination is not None and discrimination < WEAK_DISCRIMINATION_PCT:
         found.append("weak_discrimination")
+    if suspect_option(options) is not None:
+        found.append("key_possibly_wrong")
     if options and any(not o.correct and o.share_all < IDLE_DISTRACTOR_SHARE for o in options):
         found.append("idle_distractor")
-    return found
+    return sorted(found, key=lambda w: -SEVERITY[w])
 
 
 async def _load(pool: Any, scope: ExamScope) -> dict[str, Any]:
@@ -77,17 +110,23 @@ async def _load(pool: Any, scope: ExamScope) -> dict[str, Any]:
     order = item_order(scope)
     async with pool.acquire() as conn:
         contents = await conn.fetch(
-            ITEM_CONTENTS, [uuid.UUID(i) for i, _, _ in order], [v for _, _, v in order]
+            ITEM_CONTENTS,
+            [uuid.UUID(i) for i, _, _ in order],
+            [v for _, _, v in order],
+            scope.exam_id,
         )
         times = await conn.fetch(MEAN_TIME_ON_ITEM, scope.exam_id, scope.org_filter)
         parameters = await conn.fetch(LATEST_PARAMETERS, scope.exam_id)
+        scoring = await conn.fetchval(SCORING_OF_VERSION, scope.version_id)
     return {
+        "pass_mark": (scoring or {}).get("pass_mark"),
         "order": order,
         "contents": {
             str(r["item_id"]): {
                 "kind": r["kind"],
                 "content": r["content"],
                 "answer_key": r["answer_key"],
+                "key_fixed": r["key_fixed"],
             }
             for r in contents
         },
@@ -255,6 +294,7 @@ def build_from_rows(
         facility = _value(stats.items.facility_pct[j]) if stats else None
         discrimination = _value(stats.items.discrimination_index_pct[j]) if stats else None
         parameters = data["parameters"].get(item_id)
+        warnings = item_warnings(facility, discrimination, shares.get(item_id), n)
         items.append(
             ItemAnalysis(
                 item_id=item_id,
@@ -271,7 +311,10 @@ def build_from_rows(
                 ),
                 mean_time_s=_value(data["times"].get(item_id)),
                 options=shares.get(item_id),
-                warnings=item_warnings(facility, discrimination, shares.get(item_id), n),
+                warnings=warnings,
+                severity=SEVERITY[warnings[0]] if warnings else 0,
+                suspect_option=suspect_option(shares.get(item_id)) if warnings else None,
+                key_fixed=bool(content.get("key_fixed")),
                 irt_a=parameters["a"] if parameters else None,
                 irt_b=parameters["b"] if parameters else None,
                 irt_c=parameters["c"] if parameters else None,
@@ -285,4 +328,6 @@ def build_from_rows(
         error_ratio_pct=_value(stats.error_ratio_pct) if stats else None,
         standard_error=_value(stats.standard_error) if stats else None,
         items=items,
+        max_points=float(max_points.sum()),
+        pass_mark=msgspec.convert(data["pass_mark"], PassMark) if data.get("pass_mark") else None,
     )

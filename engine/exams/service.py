@@ -24,6 +24,7 @@ from engine.exams.repository import (
     INSERT_ASSIGNMENT,
     INSERT_EXAM,
     INSERT_EXAM_VERSION,
+    KEY_CORRECTIONS,
     PUBLISH_VERSION,
     VERSION_BY_ID,
     ExamRepository,
@@ -224,7 +225,12 @@ async def load_keys(pool: Any, exam_version_id: str) -> dict[str, ItemKey]:
         spec = msgspec.convert(row["spec"], ExamSpec)
         refs = [(r.id, r.version) for s in spec.sections for r in s.items]
         rows = await ExamRepository(conn).item_versions(refs)
-    return {str(r["item_id"]): msgspec.convert(r["answer_key"], ItemKey) for r in rows}
+        # a key fixed for this exam after publishing replaces the version's own
+        fixed = dict(await conn.fetch(KEY_CORRECTIONS, row["exam_id"]))
+    return {
+        str(r["item_id"]): msgspec.convert(fixed.get(str(r["item_id"]), r["answer_key"]), ItemKey)
+        for r in rows
+    }
 
 
 async def publish_exam(
