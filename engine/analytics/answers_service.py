@@ -57,4 +57,5 @@ async def common_answers(
         kind=key.__struct_config__.tag if isinstance(key.__struct_config__.tag, str) else "",
         answered=int(rows[0]["answered"]) if rows else 0,
         answers=answers,
+        key=msgspec.to_builtins(key),
     )

@@ -147,3 +147,5 @@ class CommonAnswers(msgspec.Struct, frozen=True):
     kind: str
     answered: int
     answers: list[CommonAnswer]
+    # the key the exam grades this item with now (a fixed key when there is one)
+    key: dict[str, Any] = {}

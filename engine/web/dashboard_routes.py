@@ -27,7 +27,7 @@ Req = Request[Principal, Any, Any]
 ExamId = FromPath[uuid.UUID]
 Format = Literal["csv", "xlsx"]
 Lang = Literal["id", "en"]
-TableCell = Annotated[str, msgspec.Meta(max_length=2000)] | float | bool | None
+TableCell = Annotated[str, msgspec.Meta(max_length=2000)] | int | float | bool | None
 TableRow = Annotated[list[TableCell], msgspec.Meta(max_length=60)]
 HeaderText = Annotated[str, msgspec.Meta(max_length=200)]
 _MEDIA = {
