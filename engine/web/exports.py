@@ -123,7 +123,7 @@ def items_table(stats: ExamStatisticsView) -> Table:
 def to_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.header)
+    writer.writerow(escape_row(table.header))  # a dashboard table's headers come from the page
     writer.writerows(["" if v is None else v for v in escape_row(row)] for row in table.rows)
     # a byte order mark so spreadsheet programs read the UTF-8 (names with diacritics) right
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -132,7 +132,7 @@ def to_csv(table: Table) -> bytes:
 def to_xlsx(table: Table) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(table.name)
-    sheet.append(table.header)
+    sheet.append([xlsx_cell(sheet, v) for v in table.header])
     for row in table.rows:
         sheet.append([xlsx_cell(sheet, v) for v in row])
     out = io.BytesIO()

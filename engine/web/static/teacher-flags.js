@@ -168,8 +168,18 @@
         same ? h('span', { class: 'badge same-badge' }, [t('flag.same')]) : null,
         h('br'), h('small', { class: 'muted time' }, [timeCell(ctx, it)])]);
     }
+    function save(format) {
+      var rows = Array.prototype.map.call(table.querySelectorAll('tbody tr'), function (tr) {
+        return Array.prototype.map.call(tr.children, function (c) { return c.textContent.trim(); });
+      });
+      var header = Array.prototype.map.call(table.querySelectorAll('thead th'), function (c) { return c.textContent; });
+      ctx.download('/v1/exports/table?format=' + format, 'flag-evidence.' + format, { name: 'flag-evidence', header: header, rows: rows });
+    }
     draw();
     box.appendChild(links);
+    box.appendChild(h('p', { class: 'exports' }, [
+      h('button', { type: 'button', 'data-table-export': 'csv', onclick: function () { save('csv'); } }, [t('table.csv')]), ' ',
+      h('button', { type: 'button', 'data-table-export': 'xlsx', onclick: function () { save('xlsx'); } }, [t('table.xlsx')])]));
     if (pairOf(evidence)) box.appendChild(h('p', { class: 'muted' }, [t('flag.compare.help')]));
     box.appendChild(h('div', { class: 'scroll', role: 'region', tabindex: '0', 'aria-label': t('flag.compare.region') }, [table]));
     if (wanted.length && wanted.length < mine.items.length) {

@@ -330,20 +330,25 @@
       ['stat.irt', [it.irt_a, it.irt_b, it.irt_c].map(function (v) { return num(v, 2); }).join(' / ')]].forEach(function (x) { dl.appendChild(h('div', {}, [h('dt', {}, [t(x[0])]), h('dd', {}, [x[1]])])); });
     box.appendChild(dl);
     if (it.options) {
-      box.appendChild(h('div', { class: 'scroll', role: 'region', tabindex: '0', 'aria-label': t('items.options') }, [h('table', { class: 'data', id: 'options' }, [
-        h('caption', {}, [t('items.options')]),
-        h('thead', {}, [h('tr', {}, ['col.option', 'col.all', 'col.upper', 'col.lower'].map(function (k) { return h('th', { scope: 'col' }, [t(k)]); }))]),
-        h('tbody', {}, it.options.map(function (o, i) {
-          function bar(v) {
-            var pct = Math.round(v * 100);
+      var rows = it.options.map(function (o, i) { return Object.assign({ letter: LETTERS.charAt(i) }, o); });
+      var share = function (k) {
+        return { key: k, label: t({ share_all: 'col.all', share_upper: 'col.upper', share_lower: 'col.lower' }[k]), num: true,
+          text: function (o) { return num(Math.round(o[k] * 100)) + '%'; }, exportValue: function (o) { return o[k]; },
+          cell: function (o) {
             var s = h('span', { class: 'share' + (o.correct ? ' ok' : ''), 'aria-hidden': 'true' }, [h('i')]);
-            s.firstChild.style.width = pct + '%';
-            return h('td', { class: 'num' }, [s, num(pct) + '%']);
-          }
-          var label = h('th', { scope: 'row' }, [LETTERS.charAt(i) + '. ', rich('span', {}, o.text), o.correct ? h('b', { class: 'key-mark' }, [' ✓ ' + t('items.key')]) : null,
-            o.id === it.suspect_option ? h('span', { class: 'badge' }, [t('items.suspect')]) : null]);
-          return h('tr', { class: o.correct ? 'key-row' : null }, [label, bar(o.share_all), bar(o.share_upper), bar(o.share_lower)]);
-        }))])]));
+            s.firstChild.style.width = Math.round(o[k] * 100) + '%';
+            return h('span', {}, [s, num(Math.round(o[k] * 100)) + '%']);
+          } };
+      };
+      box.appendChild(window.ujTable(ctx, {
+        id: 'options', name: 'options-' + it.position, caption: t('items.options'), rows: rows, sort: { key: 'letter', dir: 1 },
+        rowClass: function (o) { return o.correct ? 'key-row' : null; },
+        columns: [{ key: 'letter', label: t('col.option'), text: function (o) { return o.letter + '. ' + plain(o.text) + (o.correct ? ' ✓ ' + t('items.key') : ''); },
+          cell: function (o) {
+            return h('span', {}, [o.letter + '. ', rich('span', {}, o.text), o.correct ? h('b', { class: 'key-mark' }, [' ✓ ' + t('items.key')]) : null,
+              o.id === it.suspect_option ? h('span', { class: 'badge' }, [t('items.suspect')]) : null]);
+          } }, share('share_all'), share('share_upper'), share('share_lower')]
+      }));
     }
     var answersBox = h('section', { id: 'common-answers' });
     box.appendChild(answersBox);

@@ -258,6 +258,10 @@ async def test_integrity_evidence_is_the_answers_side_by_side_in_plain_words(
     assert await rows[0].locator("td.same").count() == 2
     assert "6" in await card.locator(".found").inner_text()
     await shot(page, "teacher-integrity-evidence-1366")
+    async with page.expect_download() as info:
+        await card.locator("[data-table-export='csv']").click()
+    saved = list(csv.reader(io.StringIO((await (await info.value).path()).read_text("utf-8-sig"))))
+    assert len(saved) == 3 and saved[1][0] == "Soal 1" and saved[1][2].startswith("C. 12")
     await card.locator(".show-all").click()
     assert await table.locator("tbody tr").count() == len(dash.items)
 
