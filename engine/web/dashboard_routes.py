@@ -17,6 +17,7 @@ from engine.analytics.statistics_service import compute_statistics
 from engine.auth.policy import STAFF, allow
 from engine.auth.principal import Principal
 from engine.deps import Svc
+from engine.problems import validation_failed
 from engine.web import exports
 from engine.web.charts import score_histogram_svg
 from engine.web.item_chart import ItemPoint, item_chart_svg
@@ -133,7 +134,7 @@ class DashboardController(Controller):
 class TableExport(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A table as the dashboard shows it (filtered and sorted), to be saved as a file."""
 
-    name: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+    name: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,30}$")]
     header: Annotated[
         list[Annotated[str, msgspec.Meta(max_length=200)]], msgspec.Meta(max_length=60)
     ]
@@ -159,6 +160,11 @@ class TableExportController(Controller):
     ) -> Response[bytes]:
         request.user.require_staff()
         table = exports.Table(data.name, list(data.header), [list(r) for r in data.rows])
+        if exports.unencodable(table) is not None:
+            raise validation_failed(
+                "a cell is not valid Unicode text",
+                [{"field": "rows", "message": "lone surrogate in a text"}],
+            )
         body = exports.to_csv(table) if format == "csv" else exports.to_xlsx(table)
         return Response(
             body,

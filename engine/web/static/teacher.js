@@ -472,7 +472,7 @@
       box.appendChild(h('h2', { id: 'review-h', tabindex: '-1' }, [s.display_name + ' (' + s.username + ') — ' + (s.points === null ? t('state.' + s.state) : num(s.points, 2) + ' / ' + num(s.max_points, 2))]));
       box.appendChild(h('p', { class: 'muted' }, [t('students.times', { start: s.started_at ? dateTime(s.started_at) : '—', end: s.submitted_at ? dateTime(s.submitted_at) : '—' })]));
       box.appendChild(window.ujTable(ctx, {
-        id: 'review', name: 'answers-' + s.username.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 30), caption: t('students.review_caption'), rows: s.items, sort: { key: 'position', dir: 1 },
+        id: 'review', name: 'answers-' + s.username.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 22), caption: t('students.review_caption'), rows: s.items, sort: { key: 'position', dir: 1 },
         rowAttrs: function (it) { return { 'data-item': it.item_id }; },
         columns: [
           { key: 'position', label: t('col.number'), num: true, text: function (it) { return t('answer.question_n', { n: it.position }); }, value: function (it) { return it.position; } },

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import defusedxml.ElementTree as ET
 from openpyxl import load_workbook
@@ -50,6 +51,14 @@ async def test_any_table_as_csv_or_xlsx_with_safe_cells(api: Api, school: School
     for body, code in bad:
         r = await api.call("POST", "/v1/exports/table", school.teacher, json=body)
         assert (r.status_code, r.json()["code"]) == (400, code), body
+    # a lone surrogate: JSON can carry it as an escape, no UTF-8 file can hold it
+    r = await api.client.post(
+        "/v1/exports/table",
+        headers={**await api.headers(school.teacher), "Content-Type": "application/json"},
+        content=json.dumps({**table, "rows": [["\ud800"]]}).encode(),
+        params={"format": "xlsx"},
+    )
+    assert (r.status_code, r.json()["code"]) == (400, "validation_failed")
     r = await api.call("POST", "/v1/exports/table", school.students[0], json=table)
     assert r.status_code == 403
 
