@@ -146,8 +146,10 @@
   function base() { return '/v1/exams/' + exam.id; }
   function statistics() { return api('GET', base() + '/statistics'); }
   function svgInto(box, path) {
+    var holder = h('div', { class: 'svg' });
+    box.insertBefore(holder, box.firstChild);
     api('GET', base() + path + '?lang=' + I.lang(), null, true).then(function (resp) { return resp.text(); }).then(function (svg) {
-      box.innerHTML = svg;  // drawn and escaped by the server (engine/web/charts.py)
+      holder.innerHTML = svg;  // drawn and escaped by the server (engine/web/charts.py)
     });
   }
   function kpi(id, value) { return h('div', { class: 'kpi', id: 'kpi-' + id }, [h('b', {}, [num(value)]), h('span', {}, [t('kpi.' + id)])]); }
@@ -192,12 +194,13 @@
           item('stat.range', num(d.minimum, 2) + ' – ' + num(d.maximum, 2));
         }
         item('stat.max', num(s.max_points, 2));
-        item('stat.passmark', passMarkText(s.pass_mark));
+        var pm = s.pass_mark;
+        item('stat.passmark', !pm ? t('passmark.value_none') : pm.unit === 'percent' ? t('passmark.value_percent', { n: num(pm.value, 1) }) : t('passmark.value_points', { n: num(pm.value, 2) }));
         var rel = s.cic_pct;
         item('stat.reliability', rel === null ? '—' : num(rel, 1) + '%', rel === null ? null : t(rel >= 80 ? 'reliability.good' : rel >= 70 ? 'reliability.fair' : 'reliability.low'));
         item('stat.se', num(s.standard_error, 2));
         dist.appendChild(dl);
-        var chart = h('figure', { id: 'histogram', class: 'chart-box' });
+        var chart = h('figure', { id: 'histogram', class: 'chart-box', tabindex: '0' });
         dist.appendChild(chart);
         chart.appendChild(h('figcaption', { class: 'muted' }, [t('overview.histogram_help')]));
         svgInto(chart, '/charts/scores.svg');
@@ -212,7 +215,7 @@
         panel.appendChild(h('h2', {}, [t('items.title')]));
         panel.appendChild(help(s.sittings < 20 ? 'items.few' : 'items.intro'));
         panel.appendChild(guidance());
-        var chart = h('figure', { id: 'item-chart', class: 'chart-box' }, [h('figcaption', { class: 'muted' }, [t('items.chart_help')])]);
+        var chart = h('figure', { id: 'item-chart', class: 'chart-box', tabindex: '0' }, [h('figcaption', { class: 'muted' }, [t('items.chart_help')])]);
         chart.addEventListener('click', function (ev) {
           var dot = ev.target.closest && ev.target.closest('[data-item]');
           if (!dot) return;
