@@ -21,6 +21,7 @@ from engine.analytics.models import KeyFixOutcome, KeyFixRequest
 from engine.analytics.repository import (
     GRADED_WITH_ANSWER,
     ITEM_FOR_KEY_FIX,
+    LOCK_EXAM_KEYS,
     UNFINISHED_SITTINGS,
     UPDATE_REGRADED,
     UPDATE_REGRADED_SITTINGS,
@@ -60,6 +61,7 @@ async def fix_key(
         raise not_found("item of this exam")
     spec = await load_grading_spec(svc.pool, str(scope.version_id))
     async with svc.pool.acquire() as conn, conn.transaction():
+        await conn.execute(LOCK_EXAM_KEYS, str(exam_id))
         if not await conn.fetchval(WINDOW_OF_EXAM, exam_id):
             raise conflict(
                 "exam_not_over",
@@ -73,7 +75,8 @@ async def fix_key(
                 "wait until every submitted sitting is graded, then fix the key",
             )
         item = await conn.fetchrow(ITEM_FOR_KEY_FIX, uuid.UUID(item_id), version, exam_id)
-        previous = spec.keys[item_id]
+        # the key as graded now, read under the lock (a fix that just committed included)
+        previous = msgspec.convert(item["fixed_key"] or item["answer_key"], ItemKey)
         try:
             key, changes = corrected_key(
                 item["authored"], item["content"], previous, item["changes"] or {}, request.changes

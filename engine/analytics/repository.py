@@ -140,8 +140,10 @@ LIMIT 500
 """
 
 # -- fixing a key (engine/analytics/key_fix_service.py)
+# one key fix of an exam at a time: a second waits, then builds on the first
+LOCK_EXAM_KEYS = "SELECT pg_advisory_xact_lock(hashtextextended('key-fix:' || $1::text, 0))"
 ITEM_FOR_KEY_FIX = """
-SELECT v.kind, v.content, v.answer_key, v.authored, c.changes
+SELECT v.kind, v.content, v.answer_key, v.authored, c.changes, c.answer_key AS fixed_key
 FROM item_versions v
 LEFT JOIN exam_key_corrections c ON c.exam_id = $3 AND c.item_id = v.item_id::text
 WHERE v.item_id = $1 AND v.version = $2

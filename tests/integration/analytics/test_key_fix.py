@@ -4,6 +4,7 @@ statistics follow at once and the audit log says who did it and why."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from engine.services import Services
@@ -186,3 +187,36 @@ async def test_fix_a_key_and_regrade_every_sitting(api: Api, svc: Services, scho
     ]
     assert all(i["answered_at"] is not None and i["seconds"] >= 0 for i in review["items"])
     assert review["items"][0]["options"][2] == {"id": "c", "text": "12"}
+
+
+async def test_two_fixes_at_once_both_count(api: Api, svc: Services, school: School) -> None:
+    """Two teachers fix the same key at the same moment: one waits for the other and builds on
+    it, so neither change is lost."""
+    exam, (_, _, text, _) = await _sit(api, svc, school)
+    await _close(svc, exam["id"])
+    fix = f"/v1/exams/{exam['id']}/items/{text}/key"
+    first, second = await asyncio.gather(
+        api.call(
+            "PUT",
+            fix,
+            school.teacher,
+            json={"changes": {"case_sensitive": False}, "reason": "case"},
+        ),
+        api.call(
+            "PUT",
+            fix,
+            school.teacher,
+            json={"changes": {"accepted": ["Jakarta", "DKI"]}, "reason": "also DKI"},
+        ),
+    )
+    assert (first.status_code, second.status_code) == (200, 200), (first.text, second.text)
+    async with svc.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT answer_key, changes FROM exam_key_corrections WHERE exam_id = $1::uuid",
+            exam["id"],
+        )
+    assert row["changes"] == {"case_sensitive": False, "accepted": ["Jakarta", "DKI"]}
+    assert row["answer_key"]["case_sensitive"] is False
+    assert row["answer_key"]["accepted"] == ["Jakarta", "DKI"]
+    results = await _results(svc, exam["id"])
+    assert all(r["items"][text]["points"] == 1.0 for r in results.values())
