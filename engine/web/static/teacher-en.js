@@ -245,7 +245,6 @@ window.ujI18n.add('en', {
   'flag.compare.caption_evidence': 'The questions in evidence ({n}), answers side by side with their times',
   'flag.compare.caption_all': 'Every question, answers side by side with their times',
   'flag.compare.help': 'Identical answers are highlighted. The same wrong answers given at nearly the same time are the strongest sign.',
-  'flag.compare.region': 'Answers compared',
   'flag.compare.all': 'Show every question',
   'flag.compare.evidence_only': 'Show the evidence only',
   'flag.note.label': 'Your note (required): what you checked and why',

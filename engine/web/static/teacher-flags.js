@@ -137,7 +137,8 @@
     var all = false;
     var byId = function (rev) { var m = {}; (rev ? rev.items : []).forEach(function (it) { m[it.item_id] = it; }); return m; };
     var a = byId(mine), b = byId(theirs);
-    var table = h('table', { class: 'data compare', id: 'compare-' + f.id });
+    var caption = h('p', { class: 'table-caption', id: 'compare-caption-' + f.id });
+    var table = h('table', { class: 'data compare', id: 'compare-' + f.id, 'aria-labelledby': 'compare-caption-' + f.id });
     var links = h('p', { class: 'sitting-links' }, [
       h('button', { type: 'button', class: 'link open-sitting', 'data-sitting': f.sitting_id, onclick: function () { ctx.openSitting(f.sitting_id); } }, [t('flag.open_sitting', { name: mine.display_name })]),
       theirs ? ' · ' : null,
@@ -145,7 +146,7 @@
     function draw() {
       var rows = mine.items.filter(function (it) { return all || !wanted.length || wanted.indexOf(it.item_id) >= 0; });
       table.textContent = '';
-      table.appendChild(h('caption', {}, [wanted.length && !all ? t('flag.compare.caption_evidence', { n: rows.length }) : t('flag.compare.caption_all')]));
+      caption.textContent = wanted.length && !all ? t('flag.compare.caption_evidence', { n: rows.length }) : t('flag.compare.caption_all');
       var head = [t('col.number'), t('col.question'), mine.display_name + ' (' + mine.username + ')'];
       if (theirs) head.push(theirs.display_name + ' (' + theirs.username + ')');
       else if (otherId) head.push(t('flag.other_hidden'));
@@ -181,7 +182,8 @@
       h('button', { type: 'button', 'data-table-export': 'csv', onclick: function () { save('csv'); } }, [t('table.csv')]), ' ',
       h('button', { type: 'button', 'data-table-export': 'xlsx', onclick: function () { save('xlsx'); } }, [t('table.xlsx')])]));
     if (pairOf(evidence)) box.appendChild(h('p', { class: 'muted' }, [t('flag.compare.help')]));
-    box.appendChild(h('div', { class: 'scroll', role: 'region', tabindex: '0', 'aria-label': t('flag.compare.region') }, [table]));
+    box.appendChild(caption);
+    box.appendChild(h('div', { class: 'scroll', role: 'region', tabindex: '0', 'aria-labelledby': 'compare-caption-' + f.id }, [table]));
     if (wanted.length && wanted.length < mine.items.length) {
       var toggle = h('button', { type: 'button', class: 'show-all', onclick: function () { all = !all; toggle.textContent = t(all ? 'flag.compare.evidence_only' : 'flag.compare.all'); draw(); } }, [t('flag.compare.all')]);
       box.appendChild(toggle);

@@ -245,7 +245,6 @@ window.ujI18n.add('id', {
   'flag.compare.caption_evidence': 'Soal yang menjadi bukti ({n}), jawaban berdampingan dengan waktunya',
   'flag.compare.caption_all': 'Semua soal, jawaban berdampingan dengan waktunya',
   'flag.compare.help': 'Jawaban yang sama disorot. Jawaban salah yang sama dan dijawab pada waktu yang berdekatan adalah petunjuk terkuat.',
-  'flag.compare.region': 'Perbandingan jawaban',
   'flag.compare.all': 'Tampilkan semua soal',
   'flag.compare.evidence_only': 'Tampilkan soal bukti saja',
   'flag.note.label': 'Catatan Anda (wajib): apa yang Anda periksa dan mengapa',

@@ -22,9 +22,12 @@
       h('span', { class: 'exports' }, [
         h('button', { type: 'button', 'data-table-export': 'csv', onclick: function () { save('csv'); } }, [t('table.csv')]),
         h('button', { type: 'button', 'data-table-export': 'xlsx', onclick: function () { save('xlsx'); } }, [t('table.xlsx')])])]);
-    var table = h('table', { class: 'data', id: spec.id });
+    // the caption sits above the scrolling box, so a phone shows all of it
+    var captionId = spec.id + '-caption';
+    var table = h('table', { class: 'data', id: spec.id, 'aria-labelledby': captionId });
+    wrap.appendChild(h('p', { class: 'table-caption', id: captionId }, [spec.caption]));
     wrap.appendChild(tools);
-    wrap.appendChild(h('div', { class: 'scroll', role: 'region', tabindex: '0', 'aria-labelledby': spec.id + '-caption' }, [table]));
+    wrap.appendChild(h('div', { class: 'scroll', role: 'region', tabindex: '0', 'aria-labelledby': captionId }, [table]));
 
     function textOf(col, row) {
       if (col.text) return col.text(row);
@@ -53,7 +56,6 @@
     function draw() {
       var rows = shown();
       table.textContent = '';
-      table.appendChild(h('caption', { id: spec.id + '-caption' }, [spec.caption]));
       table.appendChild(h('thead', {}, [h('tr', {}, spec.columns.map(function (c) {
         var state = c.key === sort.key ? (sort.dir > 0 ? 'ascending' : 'descending') : 'none';
         var label = c.label + (state === 'none' ? '' : state === 'ascending' ? ' ▲' : ' ▼');
