@@ -56,7 +56,7 @@ class ItemAnalysis(msgspec.Struct, frozen=True):
     irt_a: float | None = None
     irt_b: float | None = None
     irt_c: float | None = None
-    # the most serious warning's weight (engine/analytics/statistics_service.py SEVERITY)
+    # the most serious warning's weight (engine/analytics/item_warnings.py SEVERITY)
     severity: int = 0
     # the wrong option the strongest students preferred, when the key may be wrong
     suspect_option: str | None = None

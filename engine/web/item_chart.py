@@ -19,7 +19,7 @@ LEFT, RIGHT, TOP, BOTTOM = 52, 16, 16, 44
 Y_LOW, Y_HIGH = -50.0, 100.0
 GOOD_FACILITY = (20.0, 90.0)
 GOOD_DISCRIMINATION = 30.0
-# severity 0..4 (engine/analytics/statistics_service.py SEVERITY): calm to alarming
+# severity 0..4 (engine/analytics/item_warnings.py SEVERITY): calm to alarming
 COLOURS = ("#3b6ea5", "#6d6d00", "#b35900", "#c62828", "#c62828")
 
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from engine.analytics.item_warnings import SEVERITY, item_warnings, suspect_option
 from engine.analytics.key_fix import KeyFixError, corrected_key, rescore_item
 from engine.analytics.models import OptionShare
-from engine.analytics.statistics_service import SEVERITY, item_warnings, suspect_option
 from grading.keys import ItemKey, ShortTextKey, SingleChoiceKey
 from grading.outcomes import ScoringPolicy
 from grading.responses import Response, ShortTextResponse, SingleChoiceResponse

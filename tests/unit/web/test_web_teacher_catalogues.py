@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 import typing
 
-from engine.analytics.statistics_service import SEVERITY
+from engine.analytics.item_warnings import SEVERITY
 from engine.web.assets import ASSETS
 from grading.types import ScoreStatus
 from proctoring.flags import Rule
 from question_bank.kinds import ItemCreate
 
-SCRIPTS = ("teacher.js", "teacher-flags.js", "teacher-table.js")
+SCRIPTS = ("teacher.js", "teacher-flags.js", "teacher-items.js", "teacher-table.js")
 
 
 def _keys(name: str) -> set[str]:
