@@ -119,3 +119,14 @@ _.NORMAL_OGIVE_D
 _.bare_app
 _.ujian_with_floor
 _.SUPPORTED_RULES  # the rule names the interpreter runs, kept beside it for readers and tools
+# response fields of the key-fix and item-analysis API, read by the dashboard and API clients
+_.key_fixed
+_.previous_key
+_.sittings_regraded
+_.results_changed
+_.points_gained
+_.points_lost
+_.credited
+# type aliases of the table export's request body (Litestar reads them for the OpenAPI schema)
+_.TableRow
+_.HeaderText

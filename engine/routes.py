@@ -28,7 +28,7 @@ from engine.scheduling.routes import (
     SessionController,
 )
 from engine.sittings.routes import SittingController
-from engine.web.dashboard_routes import DashboardController
+from engine.web.dashboard_routes import DashboardController, TableExportController
 from engine.web.routes import WEB_ROUTER
 from question_bank.routes import (
     BankController,
@@ -74,4 +74,5 @@ ROUTE_HANDLERS: list[Any] = [
     ExamIntegrityController,
     WEB_ROUTER,
     DashboardController,
+    TableExportController,
 ]

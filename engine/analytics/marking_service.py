@@ -32,7 +32,10 @@ async def pending_marks(
     async with svc.pool.acquire() as conn:
         rows = await conn.fetch(PENDING_MARKS, exam_id, scope.org_filter)
         contents = await conn.fetch(
-            ITEM_CONTENTS, [uuid.UUID(i) for i, _, _ in order], [v for _, _, v in order]
+            ITEM_CONTENTS,
+            [uuid.UUID(i) for i, _, _ in order],
+            [v for _, _, v in order],
+            scope.exam_id,
         )
     stems = {str(r["item_id"]): str(r["content"].get("stem", ""))[:300] for r in contents}
     pending = []

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from grading.irt import ScoreScale
+from grading.outcomes import PassMark
 from grading.statistics import ScoreDistribution
 
 
@@ -57,6 +58,12 @@ class ItemAnalysis(msgspec.Struct, frozen=True):
     irt_c: float | None = None
     # graded-response items: the category boundaries on the logit scale
     irt_thresholds: list[float] | None = None
+    # the most serious warning's weight (engine/analytics/item_warnings.py SEVERITY)
+    severity: int = 0
+    # the wrong option the strongest students preferred, when the key may be wrong
+    suspect_option: str | None = None
+    # the exam grades this item with a key fixed after publishing
+    key_fixed: bool = False
 
 
 class ExamStatisticsView(msgspec.Struct, frozen=True):
@@ -67,6 +74,9 @@ class ExamStatisticsView(msgspec.Struct, frozen=True):
     error_ratio_pct: float | None
     standard_error: float | None
     items: list[ItemAnalysis]
+    # the paper's maximum and the exam's pass mark (None: the exam sets none)
+    max_points: float | None = None
+    pass_mark: PassMark | None = None
 
 
 # On the logit scale (no 1.702): Rasch = slope 1 with the SD of θ estimated; 1PL = one slope
@@ -166,3 +176,38 @@ class EquatingRun(msgspec.Struct, frozen=True):
     finished_at: datetime | None
     report: EquatingReport | None
     error: str | None
+
+
+class KeyFixRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    # the authoring fields of the key that change, e.g. {"correct": "c"}
+    changes: dict[str, Any]
+    # why, in the teacher's words: kept in the audit log
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class KeyFixOutcome(msgspec.Struct, frozen=True):
+    exam_id: uuid.UUID
+    item_id: str
+    previous_key: dict[str, Any]
+    key: dict[str, Any]
+    sittings_regraded: int
+    # sittings whose score of this item changed (every other item keeps its score)
+    results_changed: int
+    points_gained: int
+    points_lost: int
+
+
+class CommonAnswer(msgspec.Struct, frozen=True):
+    answer: str
+    count: int
+    # scored correct (or partly) under the exam's current key
+    credited: bool
+
+
+class CommonAnswers(msgspec.Struct, frozen=True):
+    item_id: str
+    kind: str
+    answered: int
+    answers: list[CommonAnswer]
+    # the key the exam grades this item with now (a fixed key when there is one)
+    key: dict[str, Any] = {}

@@ -52,9 +52,14 @@ WITH gaps AS (
 )
 SELECT item_id, avg(seconds) AS mean_seconds FROM per_sitting GROUP BY item_id
 """
+# an exam's items with their keys as the exam grades them: a key fixed for the exam
+# (exam_key_corrections) replaces the published version's own
 ITEM_CONTENTS = """
-SELECT item_id, version, kind, content, answer_key FROM item_versions
-WHERE (item_id, version) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))
+SELECT v.item_id, v.version, v.kind, v.content,
+       coalesce(c.answer_key, v.answer_key) AS answer_key, c.exam_id IS NOT NULL AS key_fixed
+FROM item_versions v
+LEFT JOIN exam_key_corrections c ON c.exam_id = $3 AND c.item_id = v.item_id::text
+WHERE (v.item_id, v.version) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))
 """
 # the latest dichotomous calibration (a, b, c on the logit scale), for the 3PL-family readers
 LATEST_PARAMETERS = """
@@ -137,4 +142,62 @@ WHERE r.exam_id = $1 AND i.value ->> 'status' = 'pending_manual'
   AND ($2::uuid IS NULL OR r.org_id = $2)
 ORDER BY r.graded_at, u.username
 LIMIT 500
+"""
+
+# -- fixing a key (engine/analytics/key_fix_service.py)
+# one key fix of an exam at a time: a second waits, then builds on the first
+LOCK_EXAM_KEYS = "SELECT pg_advisory_xact_lock(hashtextextended('key-fix:' || $1::text, 0))"
+ITEM_FOR_KEY_FIX = """
+SELECT v.kind, v.content, v.answer_key, v.authored, c.changes, c.answer_key AS fixed_key
+FROM item_versions v
+LEFT JOIN exam_key_corrections c ON c.exam_id = $3 AND c.item_id = v.item_id::text
+WHERE v.item_id = $1 AND v.version = $2
+"""
+# sittings that are not finished yet: their grading would still read the old key
+UNFINISHED_SITTINGS = """
+SELECT count(*) FROM sittings WHERE exam_id = $1 AND state IN ('active', 'submitted')
+"""
+GRADED_WITH_ANSWER = """
+SELECT r.sitting_id, r.items, a.response
+FROM results r
+LEFT JOIN LATERAL (
+    SELECT response FROM answer_log
+    WHERE exam_id = r.exam_id AND sitting_id = r.sitting_id AND item_id = $2
+    ORDER BY seq DESC LIMIT 1
+) a ON true
+WHERE r.exam_id = $1
+FOR UPDATE OF r
+"""
+UPSERT_KEY_CORRECTION = """
+INSERT INTO exam_key_corrections (exam_id, item_id, answer_key, previous_key, changes, reason,
+                                  corrected_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (exam_id, item_id) DO UPDATE
+SET answer_key = EXCLUDED.answer_key, changes = EXCLUDED.changes, reason = EXCLUDED.reason,
+    corrected_by = EXCLUDED.corrected_by, corrected_at = now()
+"""
+UPDATE_REGRADED = """
+UPDATE results r SET points = u.points, items = u.items, outcome = u.outcome, updated_at = now()
+FROM (SELECT unnest($1::uuid[]) AS sitting_id, unnest($2::float8[]) AS points,
+             unnest($3::jsonb[]) AS items, unnest($4::jsonb[]) AS outcome) u
+WHERE r.sitting_id = u.sitting_id
+"""
+UPDATE_REGRADED_SITTINGS = """
+UPDATE sittings s SET points = u.points
+FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::float8[]) AS points) u
+WHERE s.id = u.id
+"""
+WINDOW_OF_EXAM = """
+SELECT v.window_close + make_interval(secs => v.grace_s) < now() AS closed
+FROM exam_versions v WHERE v.exam_id = $1 AND v.status = 'published'
+"""
+# the latest answer of one item in every graded sitting in scope, grouped and counted
+COMMON_ANSWERS = """
+SELECT a.response, count(*) AS n, sum(count(*)) OVER () AS answered
+FROM (SELECT DISTINCT ON (l.sitting_id) l.response
+      FROM answer_log l JOIN results r ON r.sitting_id = l.sitting_id
+      WHERE l.exam_id = $1 AND l.item_id = $2 AND ($3::uuid IS NULL OR r.org_id = $3)
+      ORDER BY l.sitting_id, l.seq DESC) a
+WHERE a.response IS NOT NULL
+GROUP BY a.response ORDER BY n DESC, a.response::text LIMIT $4
 """

@@ -5,21 +5,27 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, JSONBody
 
+from engine.accounts.audit import Actor
 from engine.analytics import (
+    answers_service,
     calibration_service,
     equating_service,
+    key_fix_service,
     marking_service,
     results_service,
 )
 from engine.analytics.models import (
     CalibrationRequest,
     CalibrationRun,
+    CommonAnswers,
     EquatingRequest,
     EquatingRun,
     ExamStatisticsView,
+    KeyFixOutcome,
+    KeyFixRequest,
     MarkRequest,
     PendingMark,
     ResultRow,
@@ -27,11 +33,18 @@ from engine.analytics.models import (
 from engine.analytics.statistics_service import compute_statistics
 from engine.auth.policy import STAFF, allow
 from engine.auth.principal import Principal
+from engine.auth.ratelimit import client_ip
 from engine.deps import Svc
+from engine.services import Services
 from engine.sittings.models import SittingResult
 
 Req = Request[Principal, Any, Any]
 ExamId = FromPath[uuid.UUID]
+
+
+def _actor(request: Req, svc: Services) -> Actor:
+    host = request.client.host if request.client else None
+    return Actor(request.user, client_ip(request.headers, host, svc.settings.trust_forwarded_for))
 
 
 class AnalyticsController(Controller):
@@ -60,6 +73,30 @@ class AnalyticsController(Controller):
     @get("/calibration", summary="The latest calibration run of the exam")
     async def calibration(self, svc: Svc, request: Req, exam_id: ExamId) -> CalibrationRun:
         return await calibration_service.latest_calibration(svc.pool, request.user, exam_id)
+
+    @put(
+        "/items/{item_id:uuid}/key",
+        summary="Fix an item's key for this exam and re-grade every sitting (audited)",
+        status_code=200,
+    )
+    async def fix_key(
+        self,
+        svc: Svc,
+        request: Req,
+        exam_id: ExamId,
+        item_id: FromPath[uuid.UUID],
+        data: JSONBody[KeyFixRequest],
+    ) -> KeyFixOutcome:
+        return await key_fix_service.fix_key(svc, _actor(request, svc), exam_id, str(item_id), data)
+
+    @get(
+        "/items/{item_id:uuid}/answers",
+        summary="The most common answers of an item, with counts and whether the key credits them",
+    )
+    async def common_answers(
+        self, svc: Svc, request: Req, exam_id: ExamId, item_id: FromPath[uuid.UUID]
+    ) -> CommonAnswers:
+        return await answers_service.common_answers(svc, request.user, exam_id, str(item_id))
 
     @get("/marking", summary="Essay answers awaiting a mark")
     async def marking(self, svc: Svc, request: Req, exam_id: ExamId) -> list[PendingMark]:

@@ -13,6 +13,7 @@ import numpy as np
 from prometheus_client import Counter
 
 from engine.analytics import results_version
+from engine.analytics.item_warnings import SEVERITY, item_warnings, suspect_option
 from engine.analytics.models import ExamStatisticsView, ItemAnalysis, OptionShare
 from engine.analytics.repository import (
     GRADED_ITEMS_TEXT,
@@ -23,20 +24,13 @@ from engine.analytics.repository import (
 )
 from engine.analytics.scope import ExamScope, exam_scope, item_order
 from engine.auth.principal import Principal
+from engine.exams.grading_spec import SCORING_OF_VERSION
 from grading.distractors import distractor_analysis
+from grading.outcomes import PassMark
 from grading.statistics import exam_statistics
 
 if TYPE_CHECKING:  # the worker process that unpickles build_statistics needs none of it
     from engine.services import Services
-
-# Review thresholds, after the usual classical-test-theory guidance (and Moodle's hints):
-# items nearly everyone or nobody gets right tell little; a discrimination index below 20%
-# is weak, below 0 the item rewards weaker candidates; a distractor almost nobody picks
-# does no work.
-TOO_HARD_PCT, TOO_EASY_PCT = 10.0, 95.0
-WEAK_DISCRIMINATION_PCT = 20.0
-IDLE_DISTRACTOR_SHARE = 0.05
-MIN_SITTINGS_FOR_WARNINGS = 20
 
 # every computation (a cache miss) counts here: the cache's tests read it, and so can operators
 STATISTICS_COMPUTED = Counter(
@@ -50,44 +44,28 @@ def _value(x: float) -> float | None:
     return None if x is None or math.isnan(x) else float(x)
 
 
-def item_warnings(
-    facility: float | None,
-    discrimination: float | None,
-    options: list[OptionShare] | None,
-    sittings: int,
-) -> list[str]:
-    if sittings < MIN_SITTINGS_FOR_WARNINGS:
-        return []
-    found = []
-    if facility is not None and facility <= TOO_HARD_PCT:
-        found.append("too_hard")
-    if facility is not None and facility >= TOO_EASY_PCT:
-        found.append("too_easy")
-    if discrimination is not None and discrimination < 0:
-        found.append("negative_discrimination")
-    elif discrimination is not None and discrimination < WEAK_DISCRIMINATION_PCT:
-        found.append("weak_discrimination")
-    if options and any(not o.correct and o.share_all < IDLE_DISTRACTOR_SHARE for o in options):
-        found.append("idle_distractor")
-    return found
-
-
 async def _load(pool: Any, scope: ExamScope) -> dict[str, Any]:
     """The per-exam inputs (items, times, parameters: small), as plain data for a worker."""
     order = item_order(scope)
     async with pool.acquire() as conn:
         contents = await conn.fetch(
-            ITEM_CONTENTS, [uuid.UUID(i) for i, _, _ in order], [v for _, _, v in order]
+            ITEM_CONTENTS,
+            [uuid.UUID(i) for i, _, _ in order],
+            [v for _, _, v in order],
+            scope.exam_id,
         )
         times = await conn.fetch(MEAN_TIME_ON_ITEM, scope.exam_id, scope.org_filter)
         parameters = await conn.fetch(LATEST_ITEM_PARAMETERS, scope.exam_id)
+        scoring = await conn.fetchval(SCORING_OF_VERSION, scope.version_id)
     return {
+        "pass_mark": (scoring or {}).get("pass_mark"),
         "order": order,
         "contents": {
             str(r["item_id"]): {
                 "kind": r["kind"],
                 "content": r["content"],
                 "answer_key": r["answer_key"],
+                "key_fixed": r["key_fixed"],
             }
             for r in contents
         },
@@ -263,6 +241,7 @@ def build_from_rows(
         facility = _value(stats.items.facility_pct[j]) if stats else None
         discrimination = _value(stats.items.discrimination_index_pct[j]) if stats else None
         parameters = data["parameters"].get(item_id)
+        warnings = item_warnings(facility, discrimination, shares.get(item_id), n)
         items.append(
             ItemAnalysis(
                 item_id=item_id,
@@ -279,7 +258,10 @@ def build_from_rows(
                 ),
                 mean_time_s=_value(data["times"].get(item_id)),
                 options=shares.get(item_id),
-                warnings=item_warnings(facility, discrimination, shares.get(item_id), n),
+                warnings=warnings,
+                severity=SEVERITY[warnings[0]] if warnings else 0,
+                suspect_option=suspect_option(shares.get(item_id)) if warnings else None,
+                key_fixed=bool(content.get("key_fixed")),
                 irt_a=parameters["a"] if parameters else None,
                 irt_b=parameters["b"] if parameters else None,
                 irt_c=parameters["c"] if parameters else None,
@@ -294,4 +276,6 @@ def build_from_rows(
         error_ratio_pct=_value(stats.error_ratio_pct) if stats else None,
         standard_error=_value(stats.standard_error) if stats else None,
         items=items,
+        max_points=float(max_points.sum()),
+        pass_mark=msgspec.convert(data["pass_mark"], PassMark) if data.get("pass_mark") else None,
     )

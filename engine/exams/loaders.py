@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from engine.exams.models import ExamSpec
-from engine.exams.repository import EXAM_TITLE, VERSION_BY_ID, ExamRepository
+from engine.exams.repository import EXAM_TITLE, KEY_CORRECTIONS, VERSION_BY_ID, ExamRepository
 from engine.kernel.errors import not_found
 from grading.types import ItemKey
 from question_bank.cache import FragmentCache
@@ -73,4 +73,9 @@ async def load_keys(pool: Any, exam_version_id: str) -> dict[str, ItemKey]:
         spec = msgspec.convert(row["spec"], ExamSpec)
         refs = [(r.id, r.version) for s in spec.sections for r in s.items]
         rows = await ExamRepository(conn).item_versions(refs)
-    return {str(r["item_id"]): msgspec.convert(r["answer_key"], ItemKey) for r in rows}
+        # a key fixed for this exam after publishing replaces the version's own
+        fixed = dict(await conn.fetch(KEY_CORRECTIONS, row["exam_id"]))
+    return {
+        str(r["item_id"]): msgspec.convert(fixed.get(str(r["item_id"]), r["answer_key"]), ItemKey)
+        for r in rows
+    }

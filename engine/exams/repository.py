@@ -108,6 +108,8 @@ WHERE e.id = $1 AND (e.org_id = $2 OR EXISTS (
 """
 VERSION_BY_ID = "SELECT exam_id, spec, shuffle, navigation FROM exam_versions WHERE id = $1"
 EXAM_TITLE = "SELECT title FROM exams WHERE id = $1"
+# keys fixed after publishing (engine/analytics/key_fix_service.py): item id -> key
+KEY_CORRECTIONS = "SELECT item_id, answer_key FROM exam_key_corrections WHERE exam_id = $1"
 INSERT_ASSIGNMENT = """
 INSERT INTO exam_assignments (exam_id, org_id) SELECT $1, unnest($2::uuid[])
 ON CONFLICT DO NOTHING

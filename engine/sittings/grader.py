@@ -46,7 +46,8 @@ GRADED_SESSION_TTL_S = 3600
 
 class KeysCache:
     """Keys and scoring policy per exam version, in this process's memory: published versions
-    never change."""
+    never change, and a key is fixed only once every sitting of the exam is graded (so first
+    gradings never meet a stale copy; re-grades read ``fresh``)."""
 
     def __init__(self, loader: SpecLoader) -> None:
         self._loader = loader
@@ -57,6 +58,15 @@ class KeysCache:
         if spec is None:
             spec = self._specs[exam_version_id] = await self._loader(exam_version_id)
         return spec
+
+    async def fresh(self, exam_version_id: str) -> GradingSpec:
+        """The keys read again: a key fixed after the exam (engine/analytics/key_fix_service.py)
+        may be newer than this process's copy, and a re-grade must never undo it."""
+        spec = self._specs[exam_version_id] = await self._loader(exam_version_id)
+        return spec
+
+    def forget(self, exam_version_id: str) -> None:
+        self._specs.pop(exam_version_id, None)
 
 
 def outcome_summary(outcome: ExamOutcome) -> dict[str, object]:
@@ -240,7 +250,7 @@ async def regrade_sitting(
         row = await conn.fetchrow(SITTING_FOR_GRADING, sitting_id)
     if row is None or row["state"] != "graded":
         return None
-    spec = await keys_cache.get(str(row["exam_version_id"]))
+    spec = await keys_cache.fresh(str(row["exam_version_id"]))
     outcome = await (cpu or _INLINE).run(
         "grading",
         score_exam,

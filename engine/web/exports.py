@@ -120,10 +120,22 @@ def items_table(stats: ExamStatisticsView) -> Table:
     return Table("items", header, rows)
 
 
+def unencodable(table: Table) -> str | None:
+    """The first text of a table that is not valid Unicode (a lone surrogate, which JSON can
+    carry as an escape but no UTF-8 file can hold), else None."""
+    for value in [*table.header, *(v for row in table.rows for v in row)]:
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return value
+    return None
+
+
 def to_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.header)
+    writer.writerow(escape_row(table.header))  # a dashboard table's headers come from the page
     writer.writerows(["" if v is None else v for v in escape_row(row)] for row in table.rows)
     # a byte order mark so spreadsheet programs read the UTF-8 (names with diacritics) right
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -131,8 +143,8 @@ def to_csv(table: Table) -> bytes:
 
 def to_xlsx(table: Table) -> bytes:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(table.name)
-    sheet.append(table.header)
+    sheet = workbook.create_sheet(table.name[:31])  # the longest sheet title Excel reads
+    sheet.append([xlsx_cell(sheet, v) for v in table.header])
     for row in table.rows:
         sheet.append([xlsx_cell(sheet, v) for v in row])
     out = io.BytesIO()

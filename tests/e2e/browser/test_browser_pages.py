@@ -322,18 +322,18 @@ async def test_teacher_dashboard_shows_the_seeded_numbers(
 
     await page.click("#tab-items")
     await page.wait_for_selector("#items tbody tr")
-    facility = await page.locator("#items tbody td:nth-child(5)").all_inner_texts()
+    facility = await page.locator("#items tbody td:nth-child(3)").all_inner_texts()
     assert sorted(facility) == ["33.3", "33.3", "66.7", "66.7"]
-    await page.click("#items th:nth-child(5) button")  # sort by facility, ascending
-    first = await page.locator("#items tbody tr:first-child td:nth-child(5)").inner_text()
-    assert first == "33.3"
+    await page.click("#items th[data-col='facility_pct'] button")  # by facility, highest first
+    first = await page.locator("#items tbody tr:first-child td:nth-child(3)").inner_text()
+    assert first == "66.7"
     await page.click("#items tbody tr:first-child")
     await page.wait_for_selector("#item-detail .share")
     await shot(page, "teacher-items")
 
     await page.click("#tab-groups")
     await page.wait_for_selector("#groups tbody tr")
-    row = await page.locator("#groups tbody tr").first.locator("td").all_inner_texts()
+    row = await page.locator("#groups tbody tr").first.locator("th, td").all_inner_texts()
     assert row[1:] == ["9A", "5", "4", "4", "3", "1", "3", "50"]
     await shot(page, "teacher-groups")
 
@@ -349,10 +349,10 @@ async def test_teacher_dashboard_shows_the_seeded_numbers(
     await page.click("#tab-integrity")
     await page.wait_for_selector("#flags .flag")
     flag = page.locator("#flags .flag").first
-    assert "answering while hidden" in await flag.inner_text()
+    assert "Answering while hidden" in await flag.inner_text()
     await flag.locator(".flag-open").click()
     await flag.locator(".evidence li").first.wait_for()
-    assert "visibility" in await flag.locator(".evidence").inner_text()
+    assert "Page hidden" in await flag.locator(".evidence").inner_text()
     await shot(page, "teacher-integrity")
     await flag.locator(".review-note").fill("Checked with the proctor: the tab was the timer.")
     await flag.locator("button.dismiss").click()

@@ -1,0 +1,61 @@
+"""The most common answers of an item: what students typed for a short-text or numeric item
+(a key that is too strict, e.g. case-sensitive, shows here as a frequent answer not credited)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from engine.analytics.models import CommonAnswer, CommonAnswers
+from engine.analytics.repository import COMMON_ANSWERS
+from engine.analytics.scope import exam_scope, item_order
+from engine.auth.principal import Principal
+from engine.exams.grading_spec import load_grading_spec
+from engine.problems import not_found
+from engine.services import Services
+from grading.responses import Response
+from grading.scoring import score_item
+
+MOST_COMMON = 20
+
+
+def answer_text(response: Response) -> str:
+    """A response as one line of text, the way a teacher reads it."""
+    raw: dict[str, Any] = msgspec.to_builtins(response)
+    raw.pop("kind", None)
+    if set(raw) == {"text"}:
+        return str(raw["text"])
+    if set(raw) == {"value"}:
+        value = raw["value"]
+        return format(value, "g") if isinstance(value, float) else str(value)
+    return msgspec.json.encode(raw).decode()
+
+
+async def common_answers(
+    svc: Services, principal: Principal, exam_id: uuid.UUID, item_id: str
+) -> CommonAnswers:
+    scope = await exam_scope(svc.pool, principal, exam_id)
+    if item_id not in {i for i, _, _ in item_order(scope)}:
+        raise not_found("item of this exam")
+    key = (await load_grading_spec(svc.pool, str(scope.version_id))).keys[item_id]
+    async with svc.pool.acquire() as conn:
+        rows = await conn.fetch(COMMON_ANSWERS, exam_id, item_id, scope.org_filter, MOST_COMMON)
+    answers = []
+    for row in rows:
+        response = msgspec.convert(row["response"], Response)
+        answers.append(
+            CommonAnswer(
+                answer=answer_text(response),
+                count=row["n"],
+                credited=score_item(key, response).points > 0,
+            )
+        )
+    return CommonAnswers(
+        item_id=item_id,
+        kind=key.__struct_config__.tag if isinstance(key.__struct_config__.tag, str) else "",
+        answered=int(rows[0]["answered"]) if rows else 0,
+        answers=answers,
+        key=msgspec.to_builtins(key),
+    )
