@@ -175,6 +175,8 @@ async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> b
             str(view.last_seq).encode(),
             b',"furthest":',
             str(view.furthest).encode(),
+            b',"grace_ms":',
+            str(view.grace_ms).encode(),
             b',"sections":',
             render_sections(compiled, sitting_id),
             b',"answers":{',
@@ -239,6 +241,7 @@ async def timer(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> T
         remaining_ms=remaining_ms(view.deadline_ms, view.clock_ms),
         deadline_ms=view.deadline_ms,
         server_time_ms=view.now_ms,
+        grace_ms=view.grace_ms,
     )
 
 
