@@ -30,6 +30,7 @@ from engine.scheduling.routes import (
 from engine.sittings.routes import SittingController
 from engine.web.dashboard_routes import DashboardController
 from engine.web.routes import WEB_ROUTER
+from engine.web.student_routes import StudentReviewController
 from question_bank.routes import (
     BankController,
     BlueprintController,
@@ -63,6 +64,7 @@ ROUTE_HANDLERS: list[Any] = [
     paper_floor,
     ExamController,
     SittingController,
+    StudentReviewController,
     EventController,
     SessionController,
     SchoolScheduleController,

@@ -114,5 +114,14 @@ window.ujI18n.add('en', {
   'status.incorrect': 'incorrect',
   'status.blank': 'blank',
   'status.pending_manual': 'awaiting the teacher\'s marking',
+  'review.title': 'Review',
+  'review.numbering': 'Questions are numbered as in the exam paper (as your teacher sees them); the number on your own paper is in brackets.',
+  'review.heading': 'Question {n} (no. {paper} on your paper)',
+  'review.yours': 'Your answer',
+  'review.correct': 'Correct answer',
+  'review.explanation': 'Explanation',
+  'review.noAnswer': 'not answered',
+  'review.manual': 'marked by your teacher',
+  'review.picture': 'the area your teacher marked on the picture',
   'noscript': 'This exam page needs JavaScript.'
 });

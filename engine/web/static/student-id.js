@@ -114,5 +114,14 @@ window.ujI18n.add('id', {
   'status.incorrect': 'salah',
   'status.blank': 'kosong',
   'status.pending_manual': 'menunggu dinilai guru',
+  'review.title': 'Pembahasan',
+  'review.numbering': 'Soal diberi nomor sesuai naskah ujian (seperti yang dilihat guru); nomor di lembar Anda ditulis dalam kurung.',
+  'review.heading': 'Soal {n} (no. {paper} di lembar Anda)',
+  'review.yours': 'Jawaban Anda',
+  'review.correct': 'Jawaban benar',
+  'review.explanation': 'Penjelasan',
+  'review.noAnswer': 'tidak dijawab',
+  'review.manual': 'dinilai oleh guru',
+  'review.picture': 'daerah yang ditentukan guru pada gambar',
   'noscript': 'Halaman ujian ini memerlukan JavaScript.'
 });

@@ -757,6 +757,80 @@
     }
   };
 
+  /* ---------- the review after results ---------- */
+  function plain(html) { return rich('span', {}, html || '').textContent; }
+  function letterOf(list, id) {
+    var o = (list || []).filter(function (x) { return x.id === id; })[0];
+    return o ? o.letter + '. ' + plain(o.text) : String(id);
+  }
+  function num(v) { return typeof v === 'number' ? window.ujI18n.number(v) : String(v); }
+  function blankText(b) {
+    if (!b) return '—';
+    if (b.kind === 'single_choice' || b.choice !== undefined) return String(b.choice);
+    if (b.kind === 'numeric' || b.value !== undefined) return num(b.value);
+    return b.text !== undefined ? b.text : '—';
+  }
+  // the student's answer in words, options by their letter as the teacher reads them
+  function answerText(it, r) {
+    if (!r) return t('review.noAnswer');
+    switch (r.kind) {
+      case 'single_choice': return letterOf(it.options, r.choice);
+      case 'multiple_response': return r.choices.map(function (c) { return letterOf(it.options, c); }).join('; ');
+      case 'true_false': return t(r.value ? 'kind.true' : 'kind.false');
+      case 'numeric': return num(r.value) + (it.key.unit ? ' ' + it.key.unit : '');
+      case 'short_text': case 'essay': return r.text;
+      case 'ordering': return r.order.map(function (c) { return letterOf(it.options, c); }).join(' → ');
+      case 'matching': return r.pairs.map(function (p) { return plain(letterOf(it.sources, p[0])) + ' → ' + letterOf(it.targets, p[1]); }).join('; ');
+      case 'cloze': return Object.keys(r.blanks).map(function (k, i) { return t('kind.blank', { n: i + 1 }) + ': ' + blankText(r.blanks[k]); }).join('; ');
+      case 'select_point': return r.points.map(function (p) { return '(' + p[0] + ', ' + p[1] + ')'; }).join('; ');
+    }
+    return JSON.stringify(r);
+  }
+  function keyText(it) {
+    var k = it.key;
+    switch (it.kind) {
+      case 'single_choice': return letterOf(it.options, k.correct);
+      case 'multiple_response': return (k.correct || []).map(function (c) { return letterOf(it.options, c); }).join('; ');
+      case 'true_false': return t(k.correct ? 'kind.true' : 'kind.false');
+      case 'numeric': return num(k.value) + (k.tolerance ? ' ± ' + num(k.tolerance) : '') + (k.unit ? ' ' + k.unit : '');
+      case 'short_text': return (k.accepted || []).join(' / ');
+      case 'ordering': return (k.correct || []).map(function (c) { return letterOf(it.options, c); }).join(' → ');
+      case 'matching': return (k.pairs || []).map(function (p) { return plain(letterOf(it.sources, p[0])) + ' → ' + letterOf(it.targets, p[1]); }).join('; ');
+      case 'cloze': return Object.keys(k.blanks || {}).map(function (b, i) {
+        var blank = k.blanks[b];
+        var right = blank.correct !== undefined ? letterOf(lettered(blank.options), blank.correct).replace(/^[A-Z]\. /, '') : blank.value !== undefined ? num(blank.value) : (blank.accepted || []).join(' / ');
+        return t('kind.blank', { n: i + 1 }) + ': ' + right;
+      }).join('; ');
+      case 'essay': return t('review.manual');
+      case 'select_point': return t('review.picture');
+    }
+    return '—';
+  }
+  function lettered(options) { return (options || []).map(function (o, i) { return { letter: String.fromCharCode(65 + i), id: o.id, text: o.text }; }); }
+  /* Every question in the paper's own order (the teacher's numbers), with the number it had on
+     this student's paper, the answer given, the right one and the explanation. */
+  function reviewSection(rv) {
+    var list = h('ol', { class: 'review', id: 'review' });
+    rv.items.forEach(function (it) {
+      var status = it.status ? t('status.' + it.status) : '';
+      var kids = [
+        h('h3', { text: t('review.heading', { n: it.number, paper: it.paper_number }) }),
+        rich('div', { class: 'stem' }, it.kind === 'cloze' ? it.stem.replace(/\{\{[A-Za-z0-9_-]{1,32}\}\}/g, '[…]') : it.stem)
+      ];
+      if (it.options && (it.kind === 'single_choice' || it.kind === 'multiple_response' || it.kind === 'ordering')) {
+        kids.push(h('ul', { class: 'letters' }, it.options.map(function (o) { return h('li', {}, [h('b', { text: o.letter + '. ' }), rich('span', {}, o.text)]); })));
+      }
+      kids.push(h('dl', { class: 'verdict' }, [
+        h('dt', { text: t('review.yours') }), h('dd', { class: 'yours', text: answerText(it, it.response) }),
+        h('dt', { text: t('review.correct') }), h('dd', { class: 'correct', text: keyText(it) }),
+        h('dt', { text: t('result.points') }), h('dd', { text: it.points === null ? '—' : num(it.points) + ' / ' + num(it.max_points) + (status ? ' · ' + status : '') })
+      ]));
+      if (it.explanation) kids.push(h('div', { class: 'explanation' }, [h('h4', { text: t('review.explanation') }), rich('div', {}, it.explanation)]));
+      list.appendChild(h('li', { class: 'card' + (it.status ? ' ' + it.status : ''), 'data-number': String(it.number), 'data-paper-number': String(it.paper_number) }, kids));
+    });
+    return h('section', { 'aria-labelledby': 'review-h' }, [h('h2', { id: 'review-h', text: t('review.title') }), h('p', { class: 'muted', text: t('review.numbering') }), list]);
+  }
+
   /* ---------- submit, time up, results ---------- */
   function blankItems() { return S.items.filter(function (x) { return !isAnswered(x.item.id); }).map(function (x) { return x.item.id; }); }
   function flaggedItems() { return S.items.filter(function (x) { return S.flags[x.item.id]; }).map(function (x) { return x.item.id; }); }
@@ -860,11 +934,23 @@
         var s = res.items[x.item.id];
         return h('tr', {}, [h('td', { text: t('item.n', { n: i + 1 }) }), h('td', { text: s ? window.ujI18n.number(s.points) + ' / ' + window.ujI18n.number(s.max_points) : '—' }), h('td', { text: s ? t('status.' + s.status) : '' })]);
       });
-      if (rows.length) kids.push(h('table', {}, [h('caption', { class: 'muted', text: t('result.perItem') }), h('thead', {}, [h('tr', {}, [h('th', { text: t('result.item') }), h('th', { text: t('result.points') }), h('th', { text: t('result.status') })])]), h('tbody', {}, rows)]));
+      var table = rows.length ? h('table', {}, [h('caption', { class: 'muted', text: t('result.perItem') }), h('thead', {}, [h('tr', {}, [h('th', { text: t('result.item') }), h('th', { text: t('result.points') }), h('th', { text: t('result.status') })])]), h('tbody', {}, rows)]) : null;
+      kids.push(table);
     } else kids.push(h('p', { text: t('result.later') }));
     kids.push(h('p', {}, [h('button', { type: 'button', onclick: function () { S.sid = null; S.items = []; viewExams(); } }, [t('result.back')])]));
-    show([h('section', { class: 'card', 'aria-labelledby': 'result-h' }, kids)]);
+    var card = h('section', { class: 'card', 'aria-labelledby': 'result-h' }, kids);
+    show([card]);
     updateNet();
+    // released results: the question-by-question review replaces the bare points table
+    if (res && S.sid) {
+      var sid = S.sid;
+      (outcome.review ? Promise.resolve({ status: 200, data: outcome.review }) : api('GET', '/v1/sittings/' + sid + '/review')).then(function (r) {
+        if (r.status !== 200 || !card.isConnected) return;
+        outcome.review = r.data;
+        if (table) table.remove();
+        card.appendChild(reviewSection(r.data));
+      }, function () { /* offline: the points table stays */ });
+    }
   }
 
   /* ---------- start ---------- */
