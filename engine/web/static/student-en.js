@@ -123,5 +123,7 @@ window.ujI18n.add('en', {
   'review.noAnswer': 'not answered',
   'review.manual': 'marked by your teacher',
   'review.picture': 'the area your teacher marked on the picture',
+  'math.wide': 'Wide formula: scroll sideways',
+  'math.scrollHint': 'Scroll sideways to see the whole formula →',
   'noscript': 'This exam page needs JavaScript.'
 });

@@ -123,5 +123,7 @@ window.ujI18n.add('id', {
   'review.noAnswer': 'tidak dijawab',
   'review.manual': 'dinilai oleh guru',
   'review.picture': 'daerah yang ditentukan guru pada gambar',
+  'math.wide': 'Rumus lebar: geser ke samping',
+  'math.scrollHint': 'Geser ke samping untuk melihat seluruh rumus →',
   'noscript': 'Halaman ujian ini memerlukan JavaScript.'
 });

@@ -37,6 +37,8 @@
     if (window.ujMath) window.ujMath.render(e);
     return e;
   }
+  // an item's HTML as one line of text with its maths (x³, not x3): for <option>s and labels
+  function textOf(html) { return window.ujMath ? window.ujMath.plain(html || '') : rich('span', {}, html || '').textContent; }
   function show(nodes) {
     main.textContent = '';
     nodes.forEach(function (n) { if (n) main.appendChild(n); });
@@ -639,8 +641,8 @@
         order.forEach(function (id, i) {
           var text = rich('span', {}, byId[id].text);
           list.appendChild(h('li', {}, [text,
-            h('button', { type: 'button', 'aria-label': t('kind.moveUp', { what: text.textContent }), disabled: i === 0, onclick: function () { move(i, -1, '.up'); }, class: 'up' }, ['↑']),
-            h('button', { type: 'button', 'aria-label': t('kind.moveDown', { what: text.textContent }), disabled: i === order.length - 1, onclick: function () { move(i, 1, '.down'); }, class: 'down' }, ['↓'])]));
+            h('button', { type: 'button', 'aria-label': t('kind.moveUp', { what: textOf(byId[id].text) }), disabled: i === 0, onclick: function () { move(i, -1, '.up'); }, class: 'up' }, ['↑']),
+            h('button', { type: 'button', 'aria-label': t('kind.moveDown', { what: textOf(byId[id].text) }), disabled: i === order.length - 1, onclick: function () { move(i, 1, '.down'); }, class: 'down' }, ['↓'])]));
         });
       }
       draw();
@@ -658,7 +660,7 @@
           record(it.id, pairs.length ? { kind: 'matching', pairs: pairs } : null);
         } }, [h('option', { value: '', text: t('kind.choose') })].concat(it.targets.map(function (t) {
           var o = h('option', { value: t.id, selected: chosen[s.id] === t.id });
-          o.textContent = rich('span', {}, t.text).textContent;
+          o.textContent = textOf(t.text);
           return o;
         })));
         grid.appendChild(rich('label', { for: id }, s.text));
@@ -687,7 +689,7 @@
           ctl = h('select', { 'aria-label': label, onchange: function () { values[bid] = ctl.value ? { kind: 'single_choice', choice: ctl.value } : null; save(); } },
             [h('option', { value: '', text: '—' })].concat(blank.options.map(function (o) {
               var opt = h('option', { value: o.id, selected: prev[bid] && prev[bid].choice === o.id });
-              opt.textContent = rich('span', {}, o.text).textContent;
+              opt.textContent = textOf(o.text);
               return opt;
             })));
         } else {
@@ -758,7 +760,7 @@
   };
 
   /* ---------- the review after results ---------- */
-  function plain(html) { return rich('span', {}, html || '').textContent; }
+  var plain = textOf;
   function letterOf(list, id) {
     var o = (list || []).filter(function (x) { return x.id === id; })[0];
     return o ? o.letter + '. ' + plain(o.text) : String(id);
