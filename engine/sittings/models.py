@@ -109,5 +109,8 @@ class StudentPaperDoc(msgspec.Struct, frozen=True):
     furthest: int
     # answers sent up to this long after the deadline are still stored
     grace_ms: int
-    sections: list[PaperSectionDoc]
+    # the ETag of GET /paper/content (the questions alone), for a device that keeps them
+    content_etag: str
+    # null with ?content=omit
+    sections: list[PaperSectionDoc] | None
     answers: dict[str, StoredAnswer]

@@ -33,6 +33,7 @@ from engine.sittings.repository import (
     SITTING_OWNER,
     SITTING_WITH_RESULT,
 )
+from engine.sittings.store import SessionView
 from grading.types import ItemScore
 from question_bank.paper import render_sections
 
@@ -146,8 +147,7 @@ async def _exam_version_of(svc: Services, sitting_id: uuid.UUID) -> str | None:
     return version
 
 
-async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> bytes:
-    """The student's paper in their order, with their latest answers: no database read."""
+async def _open_view(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> SessionView:
     view = await svc.store.view(sitting_id, with_answers=True)
     if view is None or view.student_id != str(principal.user_id):
         raise not_found("sitting")
@@ -155,6 +155,44 @@ async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> b
         await sitting_access.confine_card(svc.pool, principal, view.exam_version_id)
     if view.state not in ("active", "paused"):
         raise _submitted()
+    return view
+
+
+def content_etag(exam_version_id: str) -> str:
+    """A sitting's questions (in its order) change only with its exam version, which is
+    immutable once published; the prefix changes with the paper's JSON format."""
+    return f'"p1-{exam_version_id}"'
+
+
+async def paper_content(
+    svc: Services, principal: Principal, sitting_id: uuid.UUID
+) -> tuple[str, bytes]:
+    """The questions of the student's paper alone, with their ETag: what a device keeps
+    between reloads (GET /paper?content=omit then brings only the answers and the clock)."""
+    view = await _open_view(svc, principal, sitting_id)
+    compiled = await svc.papers.get(view.exam_version_id)
+    body = b"".join(
+        (
+            b'{"exam_version_id":"',
+            view.exam_version_id.encode(),
+            b'","title":',
+            _json.encode(compiled.title),
+            b',"navigation":"',
+            compiled.navigation.encode(),
+            b'","sections":',
+            render_sections(compiled, sitting_id),
+            b"}",
+        )
+    )
+    return content_etag(view.exam_version_id), body
+
+
+async def paper(
+    svc: Services, principal: Principal, sitting_id: uuid.UUID, *, with_sections: bool = True
+) -> bytes:
+    """The student's paper in their order, with their latest answers: no database read.
+    Without its sections (a device that keeps them) it is the answers and the clock only."""
+    view = await _open_view(svc, principal, sitting_id)
     compiled = await svc.papers.get(view.exam_version_id)
     answers = b",".join(_json.encode(k.decode()) + b":" + v for k, v in view.answers.items())
     return b"".join(
@@ -177,8 +215,10 @@ async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> b
             str(view.furthest).encode(),
             b',"grace_ms":',
             str(view.grace_ms).encode(),
+            b',"content_etag":',
+            _json.encode(content_etag(view.exam_version_id)),
             b',"sections":',
-            render_sections(compiled, sitting_id),
+            render_sections(compiled, sitting_id) if with_sections else b"null",
             b',"answers":{',
             answers,
             b"}}",

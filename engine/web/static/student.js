@@ -66,8 +66,8 @@
   function itemNames(ids) { return ids.map(function (id) { return t('item.n', { n: numberOf(id) }); }).join(', '); }
 
   /* ---------- API ---------- */
-  function request(method, path, body, token) {
-    var headers = { Accept: 'application/json', 'Accept-Language': window.ujI18n.acceptLanguage() };
+  function request(method, path, body, token, extra) {
+    var headers = Object.assign({ Accept: 'application/json', 'Accept-Language': window.ujI18n.acceptLanguage() }, extra || {});
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = 'Bearer ' + token;
     return fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' })
@@ -88,12 +88,12 @@
     });
   }
   /* Resolves {status, data}; rejects only when the network failed (we are offline). */
-  function api(method, path, body) {
+  function api(method, path, body, extra) {
     var token = S.auth && S.auth.access_token;
-    return request(method, path, body, token).then(function (r) {
+    return request(method, path, body, token, extra).then(function (r) {
       if (r.status !== 401) return r;
       return refresh().then(function (ok) {
-        if (ok) return request(method, path, body, S.auth.access_token);
+        if (ok) return request(method, path, body, S.auth.access_token, extra);
         signOut(t('auth.ended'));
         return r;
       });
@@ -416,8 +416,8 @@
     S.q = Q.restore(kept);
     var f = load('uj.f.' + sid, { flags: {}, pos: 0 });
     S.flags = f.flags; S.pos = f.pos;
-    var sent = performance.now();
-    api('GET', '/v1/sittings/' + sid + '/paper').then(function (r) {
+    var sent = performance.now(), kept = load('uj.p.' + sid, null);
+    paperFor(sid, kept).then(function (r) {
       setOnline(true);
       if (r.status === 409) { finish('submitted'); return; }
       if (r.status === 404) { drop('uj.sitting'); S.sid = null; viewExams(); return; }
@@ -444,6 +444,26 @@
       if (kept !== null && typeof kept === 'object') setRemaining(kept.left - Math.max(0, Date.now() - kept.wall), undefined, kept.grace);
       else if (typeof kept === 'number') setRemaining(kept);
       retryOpen(sid);
+    });
+  }
+  /* The paper: its questions are kept on the device per exam version, so a reload asks for
+     the answers and the clock (?content=omit) and, at the same time, whether the questions
+     changed (If-None-Match: 304, a few bytes). Without a kept copy, the whole paper at once. */
+  function paperFor(sid, kept) {
+    var base = '/v1/sittings/' + sid + '/paper';
+    if (!kept || !kept.content_etag || !kept.sections) return api('GET', base);
+    return Promise.all([
+      api('GET', base + '?content=omit'),
+      api('GET', base + '/content', undefined, { 'If-None-Match': kept.content_etag })
+    ]).then(function (both) {
+      var state = both[0], content = both[1];
+      if (state.status !== 200) return state;
+      if (content.status === 200) {
+        ['title', 'navigation', 'sections'].forEach(function (k) { state.data[k] = content.data[k]; });
+      } else if (content.status === 304 && state.data.content_etag === kept.content_etag) {
+        state.data.sections = kept.sections;
+      } else return api('GET', base);  // a copy of another version: the whole paper again
+      return state;
     });
   }
   function retryOpen(sid) {

@@ -22,7 +22,8 @@ ITEMS: list[dict[str, Any]] = [
     },
     {
         "kind": "single_choice",
-        "stem": "<p>Determinan dari $$\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}$$ adalah</p>",
+        "stem": "<p>Determinan dari "
+        "$$\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}$$ adalah</p>",
         "correct": "a",
         "options": [{"id": "a", "text": "\\(-2\\)"}, {"id": "b", "text": "\\(\\sqrt{10}\\)"}],
     },
