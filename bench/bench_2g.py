@@ -124,9 +124,20 @@ async def run(args: argparse.Namespace, cluster: Cluster) -> None:
 
         await measure(wire, "reload_mid_exam", reload, results)
 
+        sent: dict[str, float] = {}
+
         async def answer() -> None:
-            async with page.expect_response(lambda r: r.url.endswith("/answers"), timeout=120_000):
+            page.on("request", lambda r: sent.setdefault(r.url, time.perf_counter()))
+            async with page.expect_response(
+                lambda r: r.url.endswith("/answers"), timeout=120_000
+            ) as reply:
+                clicked = time.perf_counter()
                 await page.locator("section.item label.opt").first.click()
+            await (await reply.value).finished()
+            await page.wait_for_selector("#net:has-text('Semua jawaban tersimpan')")
+            posted = next(t for url, t in sent.items() if url.endswith("/answers"))
+            # the page waits a moment for more changes before it sends (it batches them)
+            results["answer_tap_to_request"] = (0, 0, posted - clicked)
 
         await measure(wire, "answer_save", answer, results)
         await browser.close()

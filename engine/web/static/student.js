@@ -223,7 +223,8 @@
     flushSoon();
   }
   var flushTimer = null;
-  function flushSoon() { clearTimeout(flushTimer); flushTimer = setTimeout(flush, 300); }
+  // a short wait gathers a burst of changes (ticking several boxes) into one request
+  function flushSoon() { clearTimeout(flushTimer); flushTimer = setTimeout(flush, 50); }
   function retryLater() {
     clearTimeout(S.retryTimer);
     S.retryTimer = setTimeout(flush, S.retryMs);
@@ -500,8 +501,15 @@
   function updateGrid() {
     var g = $('grid');
     if (!g) return;
+    // one pass over the queue, and the DOM touched only where a button's state changed: on a
+    // 150-question paper and a slow phone every answer redraws this map
+    var waiting = {};
+    Q.pendingItems(S.q).forEach(function (id) { waiting[id] = S.q.late ? 'late' : 'pending'; });
     Array.prototype.forEach.call(g.children, function (b, i) {
-      var id = S.items[i].item.id, answered = isAnswered(id), st = Q.status(S.q, id), flagged = !!S.flags[id];
+      var id = S.items[i].item.id, answered = isAnswered(id), st = waiting[id] || 'saved', flagged = !!S.flags[id];
+      var sig = [answered, st, flagged, MAP.filter, i === S.pos, window.ujI18n.lang()].join();
+      if (b.getAttribute('data-sig') === sig) return;
+      b.setAttribute('data-sig', sig);
       b.className = (answered ? 'answered' : 'blank') + (flagged ? ' flagged' : '') + (st !== 'saved' ? ' ' + st : '');
       b.hidden = (MAP.filter === 'blank' && answered) || (MAP.filter === 'flagged' && !flagged);
       b.setAttribute('aria-current', String(i === S.pos));
