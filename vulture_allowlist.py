@@ -130,3 +130,5 @@ _.credited
 # type aliases of the table export's request body (Litestar reads them for the OpenAPI schema)
 _.TableRow
 _.HeaderText
+# the student review's field: where a question sat on the student's own paper
+_.paper_number

@@ -25,6 +25,7 @@ from engine.auth.policy import apply_policies
 from engine.auth.revocation import RevocationMirror
 from engine.auth.routes import jwt_auth_dependency
 from engine.auth.tokens import build_jwt_auth
+from engine.compression import COMPRESSION
 from engine.cpu_jobs import CpuJobs
 from engine.db import create_pool, migrate
 from engine.http_metrics import request_metrics
@@ -167,6 +168,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_class=JsonBodyRequest,
         request_max_body_size=settings.max_body_bytes,
+        compression_config=COMPRESSION,
         openapi_config=OpenAPIConfig(
             title="Ujian",
             version="0.1.0",

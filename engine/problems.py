@@ -29,6 +29,7 @@ __all__ = [
     "not_found",
     "validation_failed",
 ]
+from engine.problem_language import localise, preferred_language
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,10 @@ def _render(
     request: Request[Any, Any, Any], doc: ProblemDocument, headers: dict[str, str] | None
 ) -> Response[bytes]:
     doc.instance = request.url.path
+    # title and detail in the reader's language (the code stays): engine/problem_language.py
+    language = preferred_language(request.headers.get("accept-language"))
+    doc.title, doc.detail = localise(doc.code, doc.title, doc.detail, language)
+    headers = {**(headers or {}), "Content-Language": language, "Vary": "Accept-Language"}
     return Response(
         content=msgspec.json.encode(doc),
         status_code=doc.status,

@@ -30,6 +30,7 @@ from engine.scheduling.routes import (
 from engine.sittings.routes import SittingController
 from engine.web.dashboard_routes import DashboardController, TableExportController
 from engine.web.routes import WEB_ROUTER
+from engine.web.student_routes import StudentReviewController
 from question_bank.routes import (
     BankController,
     BlueprintController,
@@ -61,6 +62,7 @@ ROUTE_HANDLERS: list[Any] = [
     cache_stats,
     ExamController,
     SittingController,
+    StudentReviewController,
     EventController,
     SessionController,
     SchoolScheduleController,

@@ -57,6 +57,8 @@ class Timer(msgspec.Struct, frozen=True):
     remaining_ms: int
     deadline_ms: int
     server_time_ms: int
+    # answers sent up to this long after the deadline are still stored
+    grace_ms: int = 0
 
 
 class SubmitOutcome(msgspec.Struct, frozen=True):
@@ -105,5 +107,10 @@ class StudentPaperDoc(msgspec.Struct, frozen=True):
     # linear navigation: the furthest question (place in this order, from 0) answered so far;
     # answers to questions before it are refused (-1: none yet; always -1 on a free paper)
     furthest: int
-    sections: list[PaperSectionDoc]
+    # answers sent up to this long after the deadline are still stored
+    grace_ms: int
+    # the ETag of GET /paper/content (the questions alone), for a device that keeps them
+    content_etag: str
+    # null with ?content=omit
+    sections: list[PaperSectionDoc] | None
     answers: dict[str, StoredAnswer]

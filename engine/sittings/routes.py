@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from engine.auth.policy import STAFF, allow
+from engine.compression import SKIP_COMPRESSION
 from engine.deps import Svc
 from engine.kernel.principal import Principal
 from engine.sittings import service
@@ -41,11 +42,38 @@ class SittingController(Controller):
             )
         },
     )
-    async def paper(self, svc: Svc, request: Req, sitting_id: SittingId) -> Response[bytes]:
-        body = await service.paper(svc, request.user, sitting_id)
+    async def paper(
+        self,
+        svc: Svc,
+        request: Req,
+        sitting_id: SittingId,
+        # ?content=omit: a device that keeps the questions (GET /paper/content) wants the rest
+        content: FromQuery[Literal["include", "omit"]] = "include",
+    ) -> Response[bytes]:
+        body = await service.paper(
+            svc, request.user, sitting_id, with_sections=content == "include"
+        )
         return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
-    @post("/answers", summary="Store a batch of answer events (idempotent by seq)", status_code=200)
+    @get(
+        "/paper/content",
+        summary="My paper's questions in my order, with an ETag (304 when the device has them)",
+    )
+    async def paper_content(self, svc: Svc, request: Req, sitting_id: SittingId) -> Response[bytes]:
+        etag, body = await service.paper_content(svc, request.user, sitting_id)
+        # kept by the device, asked again on each load: never a stale question after a deploy
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(b"", status_code=304, headers=headers)
+        return Response(body, media_type="application/json", headers=headers)
+
+    # the hot path: its replies are tiny, so the compression middleware is skipped altogether
+    @post(
+        "/answers",
+        summary="Store a batch of answer events (idempotent by seq)",
+        status_code=200,
+        opt={SKIP_COMPRESSION: True},
+    )
     async def answers(
         self, svc: Svc, request: Req, sitting_id: SittingId, data: JSONBody[AnswerBatch]
     ) -> AnswerAck:

@@ -35,6 +35,7 @@ from engine.sittings.repository import (
     SITTING_WITH_RESULT,
     VERSION_INSTANT_RESULTS,
 )
+from engine.sittings.store import SessionView
 from grading.types import ItemScore
 from question_bank.paper import render_sections
 
@@ -156,8 +157,7 @@ async def _own_exam_version(
     return version if student == str(principal.user_id) else None
 
 
-async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> bytes:
-    """The student's paper in their order, with their latest answers: no database read."""
+async def _open_view(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> SessionView:
     view = await svc.store.view(sitting_id, with_answers=True)
     if view is None or view.student_id != str(principal.user_id):
         raise not_found("sitting")
@@ -165,6 +165,44 @@ async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> b
         await sitting_access.confine_card(svc.pool, principal, view.exam_version_id)
     if view.state not in ("active", "paused"):
         raise _submitted()
+    return view
+
+
+def content_etag(exam_version_id: str) -> str:
+    """A sitting's questions (in its order) change only with its exam version, which is
+    immutable once published; the prefix changes with the paper's JSON format."""
+    return f'"p1-{exam_version_id}"'
+
+
+async def paper_content(
+    svc: Services, principal: Principal, sitting_id: uuid.UUID
+) -> tuple[str, bytes]:
+    """The questions of the student's paper alone, with their ETag: what a device keeps
+    between reloads (GET /paper?content=omit then brings only the answers and the clock)."""
+    view = await _open_view(svc, principal, sitting_id)
+    compiled = await svc.papers.get(view.exam_version_id)
+    body = b"".join(
+        (
+            b'{"exam_version_id":"',
+            view.exam_version_id.encode(),
+            b'","title":',
+            _json.encode(compiled.title),
+            b',"navigation":"',
+            compiled.navigation.encode(),
+            b'","sections":',
+            render_sections(compiled, sitting_id),
+            b"}",
+        )
+    )
+    return content_etag(view.exam_version_id), body
+
+
+async def paper(
+    svc: Services, principal: Principal, sitting_id: uuid.UUID, *, with_sections: bool = True
+) -> bytes:
+    """The student's paper in their order, with their latest answers: no database read.
+    Without its sections (a device that keeps them) it is the answers and the clock only."""
+    view = await _open_view(svc, principal, sitting_id)
     compiled = await svc.papers.get(view.exam_version_id)
     answers = b",".join(_json.encode(k.decode()) + b":" + v for k, v in view.answers.items())
     return b"".join(
@@ -185,8 +223,12 @@ async def paper(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> b
             str(view.last_seq).encode(),
             b',"furthest":',
             str(view.furthest).encode(),
+            b',"grace_ms":',
+            str(view.grace_ms).encode(),
+            b',"content_etag":',
+            _json.encode(content_etag(view.exam_version_id)),
             b',"sections":',
-            render_sections(compiled, sitting_id),
+            render_sections(compiled, sitting_id) if with_sections else b"null",
             b',"answers":{',
             answers,
             b"}}",
@@ -256,6 +298,7 @@ async def timer(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> T
         remaining_ms=remaining_ms(view.deadline_ms, view.clock_ms),
         deadline_ms=view.deadline_ms,
         server_time_ms=view.now_ms,
+        grace_ms=view.grace_ms,
     )
 
 

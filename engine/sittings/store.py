@@ -85,6 +85,8 @@ class SessionView(msgspec.Struct, frozen=True):
     paused_at_ms: int = 0
     # linear navigation: the furthest place in the student's order answered (-1: none yet)
     furthest: int = -1
+    # answers still count this long after the deadline (the page says so, item by item)
+    grace_ms: int = 0
 
     @property
     def clock_ms(self) -> int:
@@ -221,7 +223,7 @@ class SittingStore:
         )
         if not raw or raw[0] is None:
             return None
-        flat = raw[8:]
+        flat = raw[9:]
         return SessionView(
             state=_text(raw[0]),
             exam_version_id=_text(raw[1]),
@@ -232,6 +234,7 @@ class SittingStore:
             answers=dict(zip(flat[::2], flat[1::2], strict=True)),
             paused_at_ms=int(raw[6]),
             furthest=int(raw[7]),
+            grace_ms=int(raw[8]),
         )
 
     async def session_fields(self, sitting_id: uuid.UUID, *names: str) -> list[str | None]:

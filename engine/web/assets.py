@@ -23,7 +23,17 @@ MEDIA_TYPES = {
     ".svg": "image/svg+xml",
 }
 # the student page and everything it loads (the weight budget covers exactly these)
-STUDENT_PAGE = ("student.html", "student.css", "student.js", "mathml.js", "i18n.js", "sw.js")
+STUDENT_PAGE = (
+    "student.html",
+    "student.css",
+    "student.js",
+    "student-id.js",
+    "student-en.js",
+    "queue.js",
+    "mathml.js",
+    "i18n.js",
+    "sw.js",
+)
 
 
 class Asset(msgspec.Struct, frozen=True):

@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Request, Response, Router, get
 from litestar.handlers import HTTPRouteHandler
 
+from engine.compression import SKIP_COMPRESSION
 from engine.web.assets import ASSETS, Asset
 
 YEAR_S = 365 * 24 * 3600
@@ -54,12 +55,12 @@ def _page(request: Request[Any, Any, Any], name: str) -> Response[bytes]:
     )
 
 
-@get("/", exclude_from_auth=True, include_in_schema=False)
+@get("/", exclude_from_auth=True, include_in_schema=False, opt={SKIP_COMPRESSION: True})
 async def student_page(request: Request[Any, Any, Any]) -> Response[bytes]:
     return _page(request, "student.html")
 
 
-@get("/teacher", exclude_from_auth=True, include_in_schema=False)
+@get("/teacher", exclude_from_auth=True, include_in_schema=False, opt={SKIP_COMPRESSION: True})
 async def teacher_page(request: Request[Any, Any, Any]) -> Response[bytes]:
     return _page(request, "teacher.html")
 
@@ -78,7 +79,11 @@ def _static_handler(asset: Asset) -> HTTPRouteHandler:
 
     send.__name__ = "static_" + asset.name.replace(".", "_").replace("-", "_")
     return get(
-        f"/static/{asset.name}", exclude_from_auth=True, include_in_schema=False, name=send.__name__
+        f"/static/{asset.name}",
+        exclude_from_auth=True,
+        include_in_schema=False,
+        name=send.__name__,
+        opt={SKIP_COMPRESSION: True},  # gzipped once at start (engine/web/assets.py)
     )(send)
 
 

@@ -180,3 +180,23 @@ async def test_an_unreachable_redis_is_a_503_to_retry(
             assert r.headers["retry-after"] == "1"
         r = await client.get("/v1/exams", headers=headers)
         assert r.status_code == 200
+
+
+async def test_problems_follow_the_readers_language(api: Api, school: School) -> None:
+    """The pages send their language; the problem's code stays, its words follow."""
+    missing = f"/v1/sittings/{uuid.uuid4()}/timer"
+    headers = await api.headers(school.students[0])
+    r = await api.client.get(missing, headers={**headers, "Accept-Language": "id-ID,id;q=0.9"})
+    body = _problem(r, 404, "not_found")
+    assert body["title"] == "Tidak ditemukan"
+    assert r.headers["content-language"] == "id"
+    r = await api.client.get(missing, headers={**headers, "Accept-Language": "en, id;q=0.5"})
+    body = _problem(r, 404, "not_found")
+    assert body["title"] == "Not found" and r.headers["content-language"] == "en"
+    r = await api.client.post(
+        "/v1/auth/token",
+        json={"username": school.students[0], "password": "not the password"},
+        headers={"Accept-Language": "id"},
+    )
+    body = _problem(r, 401, "invalid_credentials")
+    assert body["title"] == "Nama pengguna atau kata sandi salah"

@@ -37,6 +37,8 @@
     if (window.ujMath) window.ujMath.render(e);
     return e;
   }
+  // an item's HTML as one line of text with its maths (x³, not x3): for <option>s and labels
+  function textOf(html) { return window.ujMath ? window.ujMath.plain(html || '') : rich('span', {}, html || '').textContent; }
   function show(nodes) {
     main.textContent = '';
     nodes.forEach(function (n) { if (n) main.appendChild(n); });
@@ -45,21 +47,27 @@
   function alertMsg(text) { var a = $('alert'); a.hidden = !text; a.textContent = text || ''; }
 
   /* ---------- state ---------- */
+  var Q = window.ujQueue, t = window.ujI18n.t;
   var S = {
-    auth: load('uj.auth', null), sid: null, paper: null, items: [], pos: 0, answers: {},
-    flags: {}, queue: [], nextSeq: 1, sending: false, online: true, retryMs: 1000,
-    retryTimer: null, done: false, linear: false
+    auth: load('uj.auth', null), sid: null, paper: null, items: [], pos: 0,
+    q: Q.create(), flags: {}, sending: false, online: true, retryMs: 1000,
+    retryTimer: null, done: false, finished: false, linear: false
   };
+  // the answers and the queue live in one object (queue.js), saved whole after each change
   function persist() {
     if (!S.sid) return;
-    save('uj.q.' + S.sid, { queue: S.queue, next: S.nextSeq });
-    save('uj.a.' + S.sid, S.answers);
+    save('uj.q.' + S.sid, S.q);
     save('uj.f.' + S.sid, { flags: S.flags, pos: S.pos });
   }
+  function answerOf(id) { return S.q.answers[id]; }
+  function isAnswered(id) { var v = S.q.answers[id]; return v !== undefined && v !== null; }
+  // "Soal 3, Soal 7": the student's own numbering of the items named
+  function numberOf(id) { for (var i = 0; i < S.items.length; i++) if (S.items[i].item.id === id) return i + 1; return 0; }
+  function itemNames(ids) { return ids.map(function (id) { return t('item.n', { n: numberOf(id) }); }).join(', '); }
 
   /* ---------- API ---------- */
-  function request(method, path, body, token) {
-    var headers = { Accept: 'application/json' };
+  function request(method, path, body, token, extra) {
+    var headers = Object.assign({ Accept: 'application/json', 'Accept-Language': window.ujI18n.acceptLanguage() }, extra || {});
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = 'Bearer ' + token;
     return fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' })
@@ -80,13 +88,13 @@
     });
   }
   /* Resolves {status, data}; rejects only when the network failed (we are offline). */
-  function api(method, path, body) {
+  function api(method, path, body, extra) {
     var token = S.auth && S.auth.access_token;
-    return request(method, path, body, token).then(function (r) {
+    return request(method, path, body, token, extra).then(function (r) {
       if (r.status !== 401) return r;
       return refresh().then(function (ok) {
-        if (ok) return request(method, path, body, S.auth.access_token);
-        signOut('Your session has ended: sign in again. Your saved answers are kept on this device.');
+        if (ok) return request(method, path, body, S.auth.access_token, extra);
+        signOut(t('auth.ended'));
         return r;
       });
     });
@@ -96,6 +104,7 @@
     S.auth = null; drop('uj.auth'); S.sid = null; stopTimer();
     viewSignIn(msg);
   }
+  function problemText(r, fallback) { return (r.data && (r.data.detail || r.data.title)) || t(fallback); }
 
   /* ---------- network state ---------- */
   function setOnline(on) {
@@ -103,50 +112,85 @@
     S.online = on;
     updateNet();
   }
+  /* The header's one line: what the server holds, from its acked_seq against this device's
+     queue; never "saved" while a change waits here. */
   function updateNet() {
-    var n = $('net'), pending = S.queue.length;
-    n.className = 'net' + (S.online ? '' : ' off');
-    if (!S.sid) { n.textContent = S.online ? '' : 'Offline'; return; }
-    n.textContent = !S.online
-      ? 'Offline — ' + pending + ' answer' + (pending === 1 ? '' : 's') + ' kept on this device'
-      : pending ? 'Saving…' : 'All answers saved';
+    var n = $('net'), pending = Q.pendingItems(S.q).length, late = Q.lateItems(S.q).length;
+    n.className = 'net' + (S.online ? '' : ' off') + (late ? ' off' : '');
+    if (!S.sid) { n.textContent = S.online ? '' : t('net.offline'); return; }
+    n.textContent = late ? t('net.late', { n: late })
+      : !S.online ? t('net.offlineKept', { n: pending })
+      : pending ? t('net.saving', { n: pending }) : t('net.allSaved');
+    updateItemStatus();
+    offlineWarning();
+  }
+  function updateItemStatus() {
+    var el = $('item-status'), entry = S.items[S.pos];
+    if (!el || !entry) return;
+    var id = entry.item.id, st = Q.status(S.q, id);
+    el.setAttribute('data-status', st);
+    el.className = 'saved ' + st;
+    el.textContent = st === 'late' ? t('item.late') : st === 'pending' ? t('item.pending')
+      : isAnswered(id) ? t('item.saved') : '';
+  }
+  /* Offline in the last minutes: say plainly how long is left and what waits on the device. */
+  var WARN_MS = 5 * 60000;
+  function offlineWarning() {
+    var w = $('warn'), left = remaining();
+    var on = !!S.sid && !S.done && !S.online && left !== null && left > 0 && left <= WARN_MS;
+    if (!w) return;
+    if (on && w.hidden) alertMsg(t('warn.offlineSoon', { time: fmt(left) }));
+    w.hidden = !on;
+    if (on) {
+      var pending = Q.pendingItems(S.q);
+      w.textContent = t('warn.offlineLeft', { time: fmt(left) }) + ' ' +
+        (pending.length ? t('warn.pendingItems', { n: pending.length, items: itemNames(pending) }) : t('warn.nothingPending'));
+    }
   }
 
   /* ---------- server time ---------- */
-  var T = { remaining: null, at: 0, tick: null, warned: {}, paused: false };
+  var T = { remaining: null, at: 0, tick: null, warned: {}, paused: false, grace: 0, upAt: null };
   /* remaining_ms measured by the server between sentAt and now: take the midpoint. */
-  function setRemaining(ms, sentAt) {
+  function setRemaining(ms, sentAt, graceMs) {
     var now = performance.now();
     T.remaining = ms;
     T.at = sentAt === undefined ? now : (sentAt + now) / 2;
-    if (!T.tick) startTimer();
+    if (typeof graceMs === 'number') T.grace = graceMs;
+    if (!T.tick && !S.done) startTimer();
   }
-  // while a proctor has the sitting paused its clock stands still (T.paused)
-  function remaining() { return T.remaining === null ? null : Math.max(0, T.remaining - (T.paused ? 0 : performance.now() - T.at)); }
+  // time to the deadline, below zero once past it; the clock stands still while paused
+  function untilDeadline() { return T.remaining === null ? null : T.remaining - (T.paused ? 0 : performance.now() - T.at); }
+  function remaining() { var u = untilDeadline(); return u === null ? null : Math.max(0, u); }
   function fmt(ms) {
     var s = Math.ceil(ms / 1000), hh = Math.floor(s / 3600), mm = Math.floor(s % 3600 / 60), ss = s % 60;
     return (hh ? hh + ':' + (mm < 10 ? '0' : '') : '') + mm + ':' + (ss < 10 ? '0' : '') + ss;
   }
   function startTimer() {
-    var t = $('timer');
-    t.hidden = false;
+    var el = $('timer');
+    el.hidden = false;
     var left0 = remaining();
     [10, 5, 1].forEach(function (m) { if (left0 <= m * 60000) T.warned[m] = true; });
     function tick() {
-      var left = remaining();
-      if (left === null) return;
-      t.textContent = fmt(left);
-      t.setAttribute('data-remaining-ms', String(Math.round(left)));
-      t.className = 'timer' + (left <= 5 * 60000 ? ' low' : '');
-      if (S.sid) save('uj.t.' + S.sid, Math.round(left));
+      var u = untilDeadline();
+      if (u === null || S.done) return;
+      var left = Math.max(0, u);
+      el.textContent = fmt(left);
+      el.setAttribute('data-remaining-ms', String(Math.round(left)));
+      el.className = 'timer' + (left <= 5 * 60000 ? ' low' : '');
+      // with the device's clock too, for a reload without a network (approximate then)
+      if (S.sid) save('uj.t.' + S.sid, { left: Math.round(u), wall: Date.now(), grace: T.grace });
       [10, 5, 1].forEach(function (m) {
         if (left <= m * 60000 && !T.warned[m]) {
           T.warned[m] = true;
-          alertMsg(m + (m === 1 ? ' minute' : ' minutes') + ' left.');
+          alertMsg(t('timer.minutesLeft', { n: m }));
         }
       });
-      if (left <= 0) { stopTimer(); timeUp(); return; }
-      T.tick = setTimeout(tick, 1000 - (left % 1000) + 20);
+      offlineWarning();
+      if (u <= 0 && !S.q.closed) timeUp();
+      // past the deadline and its grace the server takes nothing more: say so, item by item
+      if (u + T.grace <= 0 && !S.q.late) { Q.expire(S.q); persist(); updateNet(); if (!S.done) viewTimeUp(); }
+      if (S.q.late && !Q.pendingItems(S.q).length) return;
+      T.tick = setTimeout(tick, 1000 - (Math.abs(u) % 1000) + 20);
     }
     clearTimeout(T.tick);
     T.tick = 1;
@@ -161,46 +205,36 @@
       if (r.status === 200) {
         var paused = r.data.state === 'paused';
         if (r.data.state !== 'active' && !paused) { finish('submitted'); return; }
-        if (paused !== !!T.paused) alertMsg(paused ? 'A proctor has paused the exam: the clock stands still.' : '');
+        if (paused !== !!T.paused) alertMsg(paused ? t('proctor.paused') : '');
         T.paused = paused;
-        setRemaining(r.data.remaining_ms, sent);
+        setRemaining(r.data.remaining_ms, sent, r.data.grace_ms);
         // while paused, ask again soon so the clock restarts when the proctor resumes
         if (paused) setTimeout(syncTimer, 5000);
       }
     }, function () { setOnline(false); });
   }
 
-  /* ---------- the answer queue ---------- */
+  /* ---------- the answer queue (queue.js) ---------- */
   function record(itemId, response) {
-    if (S.done) return;
-    S.answers[itemId] = response;
-    S.queue.push({ seq: S.nextSeq++, item: itemId, response: response, client_ts: Date.now() });
+    if (S.done || !Q.record(S.q, itemId, response, Date.now())) return;
     persist();
     updateNet();
     updateGrid();
     flushSoon();
   }
   var flushTimer = null;
-  function flushSoon() { clearTimeout(flushTimer); flushTimer = setTimeout(flush, 300); }
-  function ack(n) {
-    S.queue = S.queue.filter(function (e) { return e.seq > n; });
-    persist();
-  }
-  /* Events the server has not got must follow its last seq without a gap (it stops at one). */
-  function renumber(last) {
-    S.queue.forEach(function (e, i) { e.seq = last + 1 + i; });
-    S.nextSeq = last + 1 + S.queue.length;
-    persist();
-  }
+  // a short wait gathers a burst of changes (ticking several boxes) into one request
+  function flushSoon() { clearTimeout(flushTimer); flushTimer = setTimeout(flush, 50); }
   function retryLater() {
     clearTimeout(S.retryTimer);
     S.retryTimer = setTimeout(flush, S.retryMs);
     S.retryMs = Math.min(S.retryMs * 2, 15000);
   }
+  function acked(n) { Q.ack(S.q, n); persist(); updateNet(); updateGrid(); }
   function flush() {
-    if (S.sending || !S.sid || !S.queue.length) { updateNet(); return Promise.resolve(); }
+    if (S.sending || !S.sid || S.finished || !S.q.queue.length) { updateNet(); return Promise.resolve(); }
     S.sending = true;
-    var batch = S.queue.slice(0, BATCH), sent = performance.now(), sid = S.sid;
+    var batch = Q.batch(S.q, BATCH), sent = performance.now(), sid = S.sid;
     return api('POST', '/v1/sittings/' + sid + '/answers', { events: batch }).then(function (r) {
       S.sending = false;
       if (sid !== S.sid) return;
@@ -208,20 +242,18 @@
       var d = r.data || {};
       if (r.status === 200) {
         S.retryMs = 1000;
-        ack(d.acked_seq);
-        if (d.acked_seq < batch[0].seq - 1) renumber(d.acked_seq);
+        acked(d.acked_seq);
         setRemaining(d.remaining_ms, sent);
-        updateNet();
-        if (S.queue.length) return flush();
+        if (S.q.queue.length) return flush();
+        if (S.q.closed && !S.done) submit(true);  // time is up and everything arrived
         return;
       }
       var x = d.extra || {};
-      if (typeof x.acked_seq === 'number') ack(x.acked_seq);
-      else if (typeof d.acked_seq === 'number') ack(d.acked_seq);
-      if (d.code === 'time_expired') return finish('time');
-      if (d.code === 'sitting_submitted') return finish('submitted');
-      if (d.code === 'device_replaced') { S.done = true; alertMsg('This exam continues on another device. Nothing from this one is saved any more.'); return; }
-      if (d.code === 'sitting_paused') { alertMsg('A proctor paused the exam. Your answers are kept and sent when it resumes.'); retryLater(); return; }
+      if (typeof x.acked_seq === 'number') acked(x.acked_seq);
+      else if (typeof d.acked_seq === 'number') acked(d.acked_seq);
+      if (d.code === 'time_expired' || d.code === 'sitting_submitted') return finish(d.code === 'time_expired' ? 'time' : 'submitted');
+      if (d.code === 'device_replaced') { S.done = true; alertMsg(t('device.replaced')); return; }
+      if (d.code === 'sitting_paused') { alertMsg(t('proctor.pausedKept')); retryLater(); return; }
       if (d.code === 'answer_rate_limited') {
         // nothing of the batch was stored: the same events again once the server says so
         clearTimeout(S.retryTimer);
@@ -234,10 +266,9 @@
       if (d.code === 'navigation_linear' && typeof x.seq === 'number') refused = [x.seq];
       else if (r.status === 400 && d.errors) refused = d.errors.map(function (e) { return e.seq; }).filter(function (q) { return typeof q === 'number'; });
       if (r.status === 400 || (d.code === 'navigation_linear' && refused)) {
-        var sent0 = batch[0].seq, drop = refused && refused.length ? refused : batch.map(function (e) { return e.seq; });
-        S.queue = S.queue.filter(function (e) { return drop.indexOf(e.seq) < 0; });
-        renumber(sent0 - 1);
-        alertMsg('Some answers could not be saved: ' + (d.detail || d.title || 'invalid'));
+        Q.refuse(S.q, refused && refused.length ? refused : batch.map(function (e) { return e.seq; }), batch[0].seq);
+        persist();
+        alertMsg(t('answers.refused', { why: d.detail || d.title || '' }));
         return flush();
       }
       retryLater();
@@ -253,19 +284,18 @@
     telemetry({ type: 'visibility', state: document.visibilityState === 'hidden' ? 'hidden' : 'visible' });
     if (document.visibilityState === 'visible') { syncTimer(); flush(); } else { sendTelemetry(); }
   });
-  setInterval(function () { if (S.queue.length && !S.sending) flush(); }, 5000);
+  setInterval(function () { if (S.q.queue.length && !S.sending) flush(); }, 5000);
   setInterval(syncTimer, 60000);
-
   /* ---------- telemetry (proctoring/telemetry.py) ---------- */
   var TM = { session: (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now()).replace(/[^A-Za-z0-9]/g, ''), seq: 0, events: [], off: false };
   function telemetry(ev) {
-    if (TM.off || !S.sid) return;
+    if (TM.off || !S.sid || S.done) return;
     ev.ts = Date.now();  // the server maps page time onto its own clock by sent_at
     TM.events.push(ev);
     if (TM.events.length > 150) TM.events.splice(0, TM.events.length - 150);
   }
   function sendTelemetry() {
-    if (TM.off || !S.sid || !TM.events.length || !S.online) return;
+    if (TM.off || !S.sid || S.done || !TM.events.length || !S.online) return;
     var events = TM.events.splice(0, 200);
     api('POST', '/v1/sittings/' + S.sid + '/telemetry', { session: TM.session, batch_seq: ++TM.seq, sent_at: Date.now(), events: events })
       .then(function (r) {
@@ -302,18 +332,21 @@
   // the device token a sign-in returns, kept per account on this device and sent with the next
   // sign-in to it: then nobody else's wrong passwords can lock this device out
   function deviceToken(u) { try { return localStorage.getItem('ujian.device.' + u.toLowerCase()) || undefined; } catch (e) { return undefined; } }
-  function keepDeviceToken(u, t) { try { if (t) localStorage.setItem('ujian.device.' + u.toLowerCase(), t); } catch (e) { /* private mode */ } }
+  function keepDeviceToken(u, tok) { try { if (tok) localStorage.setItem('ujian.device.' + u.toLowerCase(), tok); } catch (e) { /* private mode */ } }
+  // the school's zone when the server names it, else WIB (the zone most schools read)
+  function zone() { return (S.paper && S.paper.time_zone) || (S.auth && S.auth.time_zone) || 'Asia/Jakarta'; }
 
   function viewSignIn(msg) {
+    S.view = function () { viewSignIn(msg); };
     $('title').textContent = 'Ujian';
     var err = h('p', { class: 'err', role: 'alert', text: msg || '' });
     var mode = 'password';
     var user = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true });
     var pass = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
     var code = h('input', { id: 'card', name: 'card', autocomplete: 'off', autocapitalize: 'characters', placeholder: 'XXXX-XXXX-XXXX' });
-    var pwBox = h('div', {}, [h('label', { class: 'field', for: 'username' }, [h('span', { text: 'Username' })]), user,
-      h('label', { class: 'field', for: 'password' }, [h('span', { text: 'Password' })]), pass]);
-    var cardBox = h('div', { hidden: true }, [h('label', { class: 'field', for: 'card' }, [h('span', { text: 'Exam card code' })]), code]);
+    var pwBox = h('div', {}, [h('label', { class: 'field', for: 'username' }, [h('span', { text: t('signin.username') })]), user,
+      h('label', { class: 'field', for: 'password' }, [h('span', { text: t('signin.password') })]), pass]);
+    var cardBox = h('div', { hidden: true }, [h('label', { class: 'field', for: 'card' }, [h('span', { text: t('signin.cardCode') })]), code]);
     function tab(name, label) {
       return h('button', { type: 'button', role: 'tab', 'aria-selected': String(name === mode), id: 'tab-' + name, onclick: function () {
         mode = name; pwBox.hidden = name !== 'password'; cardBox.hidden = name !== 'card';
@@ -333,81 +366,105 @@
           if (mode === 'password') keepDeviceToken(user.value.trim(), r.data.device_token);
           setAuth(r.data); setOnline(true); route(); return;
         }
-        err.textContent = (r.data && (r.data.detail || r.data.title)) || 'Sign-in failed';
-      }, function () { err.textContent = 'No connection. Try again when you are online.'; });
+        err.textContent = problemText(r, 'signin.failed');
+      }, function () { err.textContent = t('signin.offline'); });
     } }, [
-      h('h1', { text: 'Sign in' }),
-      h('div', { class: 'tabs', role: 'tablist' }, [tab('password', 'Username and password'), tab('card', 'Exam card')]),
-      pwBox, cardBox, err, h('p', {}, [h('button', { class: 'primary', type: 'submit', id: 'signin' }, ['Sign in'])])
+      h('h1', { text: t('signin.title') }),
+      h('div', { class: 'tabs', role: 'tablist' }, [tab('password', t('signin.tabPassword')), tab('card', t('signin.tabCard'))]),
+      pwBox, cardBox, err, h('p', {}, [h('button', { class: 'primary', type: 'submit', id: 'signin' }, [t('signin.submit')])])
     ]);
     show([form]);
     user.focus();
   }
 
   function viewExams() {
+    S.view = viewExams;
     $('title').textContent = 'Ujian';
     api('GET', '/v1/exams').then(function (r) {
       if (r.status !== 200) return;
       var exams = r.data || [];
       if (S.auth && S.auth.exam_id) exams = exams.filter(function (e) { return e.id === S.auth.exam_id; });
       var list = exams.map(function (e) {
-        var opens = new Date(e.window_open), closes = new Date(e.window_close);
+        var z = e.time_zone || zone();
         return h('li', { class: 'card' }, [
           h('h2', { text: e.title }),
-          h('p', { class: 'muted', text: Math.round(e.time_limit_s / 60) + ' minutes · ' + e.item_count + ' questions · open ' + opens.toLocaleString() + ' – ' + closes.toLocaleString() }),
-          h('button', { class: 'primary', 'data-exam': e.id, onclick: function () { startExam(e.id); } }, ['Start'])
+          h('p', { class: 'muted', text: t('exams.meta', {
+            minutes: Math.round(e.time_limit_s / 60), n: e.item_count,
+            opens: window.ujI18n.dateTime(e.window_open, z), closes: window.ujI18n.dateTime(e.window_close, z)
+          }) }),
+          h('button', { class: 'primary', 'data-exam': e.id, onclick: function () { startExam(e.id); } }, [t('exams.start')])
         ]);
       });
-      show([h('h1', { text: 'Your exams' }), list.length ? h('ul', { class: 'plain' }, list) : h('p', { text: 'No exam is assigned to you right now.' }),
-        h('button', { onclick: function () { signOut(); } }, ['Sign out'])]);
-    }, function () { show([h('p', { text: 'Offline: the exam list needs a connection.' })]); setOnline(false); });
+      show([h('h1', { text: t('exams.title') }), list.length ? h('ul', { class: 'plain' }, list) : h('p', { text: t('exams.none') }),
+        h('button', { onclick: function () { signOut(); } }, [t('exams.signOut')])]);
+    }, function () { show([h('p', { text: t('exams.offline') })]); setOnline(false); });
   }
 
   function startExam(examId) {
     api('POST', '/v1/exams/' + examId + '/sittings').then(function (r) {
-      if (r.status !== 200) { alertMsg((r.data && (r.data.detail || r.data.title)) || 'Cannot start'); return; }
+      if (r.status !== 200) { alertMsg(problemText(r, 'exams.cannotStart')); return; }
       if (r.data.state !== 'active') { S.sid = r.data.id; save('uj.sitting', S.sid); finish('submitted'); return; }
       openSitting(r.data.id);
-    }, function () { alertMsg('No connection: the exam starts once you are online.'); });
+    }, function () { alertMsg(t('exams.startOffline')); });
   }
 
   /* ---------- the paper ---------- */
   function openSitting(sid) {
-    S.sid = sid; S.done = false;
+    S.sid = sid; S.done = false; S.finished = false;
     save('uj.sitting', sid);
-    var q = load('uj.q.' + sid, { queue: [], next: 1 });
-    S.queue = q.queue; S.nextSeq = q.next;
-    S.answers = load('uj.a.' + sid, {});
+    var kept = load('uj.q.' + sid, null);
+    if (kept && !kept.answers) kept.answers = load('uj.a.' + sid, {});  // an older page's copy
+    S.q = Q.restore(kept);
     var f = load('uj.f.' + sid, { flags: {}, pos: 0 });
     S.flags = f.flags; S.pos = f.pos;
-    var sent = performance.now();
-    api('GET', '/v1/sittings/' + sid + '/paper').then(function (r) {
+    var sent = performance.now(), kept = load('uj.p.' + sid, null);
+    paperFor(sid, kept).then(function (r) {
       setOnline(true);
       if (r.status === 409) { finish('submitted'); return; }
       if (r.status === 404) { drop('uj.sitting'); S.sid = null; viewExams(); return; }
-      if (r.status !== 200) { alertMsg((r.data && r.data.title) || 'Cannot open the exam'); return; }
+      if (r.status !== 200) { alertMsg(problemText(r, 'paper.cannotOpen')); return; }
       var p = r.data;
-      setRemaining(p.remaining_ms, sent);
       var answers = {};
       for (var k in p.answers) answers[k] = p.answers[k].response;
       // what the server has, then what it has not acknowledged yet (newer) on top
-      ack(p.last_seq);
-      if (!S.queue.length || S.queue[0].seq !== p.last_seq + 1) renumber(p.last_seq);
-      S.queue.forEach(function (e) { answers[e.item] = e.response; });
-      S.answers = answers;
+      Q.reconcile(S.q, p.last_seq, answers);
+      persist();
       delete p.answers;
       save('uj.p.' + sid, p);
       begin(p);
+      setRemaining(p.remaining_ms, sent, p.grace_ms);
       flush();
     }, function () {
       setOnline(false);
       var p = load('uj.p.' + sid, null);
-      if (!p) { show([h('p', { text: 'Offline: the exam opens once you are online.' })]); retryOpen(sid); return; }
-      // no server clock now: count down from the last value we knew (shown as approximate)
-      var left = load('uj.t.' + sid, null);
-      if (left !== null) setRemaining(left);
+      if (!p) { show([h('p', { text: t('paper.offline') })]); retryOpen(sid); return; }
       begin(p);
+      // no server clock now: count down from the last value we knew, less the time the
+      // device's clock says has passed since (approximate, and shown so)
+      var kept = load('uj.t.' + sid, null);
+      if (kept !== null && typeof kept === 'object') setRemaining(kept.left - Math.max(0, Date.now() - kept.wall), undefined, kept.grace);
+      else if (typeof kept === 'number') setRemaining(kept);
       retryOpen(sid);
+    });
+  }
+  /* The paper: its questions are kept on the device per exam version, so a reload asks for
+     the answers and the clock (?content=omit) and, at the same time, whether the questions
+     changed (If-None-Match: 304, a few bytes). Without a kept copy, the whole paper at once. */
+  function paperFor(sid, kept) {
+    var base = '/v1/sittings/' + sid + '/paper';
+    if (!kept || !kept.content_etag || !kept.sections) return api('GET', base);
+    return Promise.all([
+      api('GET', base + '?content=omit'),
+      api('GET', base + '/content', undefined, { 'If-None-Match': kept.content_etag })
+    ]).then(function (both) {
+      var state = both[0], content = both[1];
+      if (state.status !== 200) return state;
+      if (content.status === 200) {
+        ['title', 'navigation', 'sections'].forEach(function (k) { state.data[k] = content.data[k]; });
+      } else if (content.status === 304 && state.data.content_etag === kept.content_etag) {
+        state.data.sections = kept.sections;
+      } else return api('GET', base);  // a copy of another version: the whole paper again
+      return state;
     });
   }
   function retryOpen(sid) {
@@ -427,51 +484,113 @@
     $('title').textContent = p.title;
     deviceEvent();
     telemetry({ type: 'focus' });
-    renderItem();
+    if (S.q.closed) viewTimeUp(); else renderItem();
   }
 
+  /* The question map: counts, a filter, and one button per question with its state drawn as
+     a colour and a sign (never colour alone): ✓ answered, ⚑ flagged, ↑ only on this device. */
+  var MAP = { filter: 'all', open: null };
+  function counts() {
+    var c = { answered: 0, blank: 0, flagged: 0 };
+    S.items.forEach(function (x) {
+      if (isAnswered(x.item.id)) c.answered++; else c.blank++;
+      if (S.flags[x.item.id]) c.flagged++;
+    });
+    return c;
+  }
   function updateGrid() {
     var g = $('grid');
     if (!g) return;
+    // one pass over the queue, and the DOM touched only where a button's state changed: on a
+    // 150-question paper and a slow phone every answer redraws this map
+    var waiting = {};
+    Q.pendingItems(S.q).forEach(function (id) { waiting[id] = S.q.late ? 'late' : 'pending'; });
     Array.prototype.forEach.call(g.children, function (b, i) {
-      var id = S.items[i].item.id, answered = S.answers[id] !== undefined && S.answers[id] !== null;
-      b.className = (answered ? 'answered' : '') + (S.flags[id] ? ' flagged' : '');
+      var id = S.items[i].item.id, answered = isAnswered(id), st = waiting[id] || 'saved', flagged = !!S.flags[id];
+      var sig = [answered, st, flagged, MAP.filter, i === S.pos, window.ujI18n.lang()].join();
+      if (b.getAttribute('data-sig') === sig) return;
+      b.setAttribute('data-sig', sig);
+      b.className = (answered ? 'answered' : 'blank') + (flagged ? ' flagged' : '') + (st !== 'saved' ? ' ' + st : '');
+      b.hidden = (MAP.filter === 'blank' && answered) || (MAP.filter === 'flagged' && !flagged);
       b.setAttribute('aria-current', String(i === S.pos));
-      b.setAttribute('aria-label', 'Question ' + (i + 1) + (answered ? ', answered' : ', not answered') + (S.flags[id] ? ', flagged for review' : ''));
+      b.textContent = String(i + 1) + (flagged ? '⚑' : '') + (st !== 'saved' ? '↑' : '');
+      b.setAttribute('aria-label', t('map.button', {
+        n: i + 1, state: t(answered ? 'map.answered' : 'map.blank'),
+        flag: flagged ? t('map.flaggedSuffix') : '', sync: st === 'saved' ? '' : t(st === 'late' ? 'map.lateSuffix' : 'map.pendingSuffix')
+      }));
     });
+    var c = counts(), sum = $('map-counts');
+    if (sum) {
+      sum.textContent = t('map.counts', { answered: c.answered, blank: c.blank, flagged: c.flagged });
+      sum.setAttribute('data-answered', String(c.answered));
+      sum.setAttribute('data-blank', String(c.blank));
+      sum.setAttribute('data-flagged', String(c.flagged));
+    }
   }
-  function go(i) { S.pos = Math.max(0, Math.min(S.items.length - 1, i)); persist(); renderItem(); }
+  function questionMap() {
+    if (S.linear) return null;
+    if (MAP.open === null) MAP.open = S.items.length <= 30 || window.innerWidth >= 800;
+    var grid = h('div', { id: 'grid', class: 'grid' }, S.items.map(function (x, i) {
+      return h('button', { type: 'button', onclick: function () { go(i); } }, [String(i + 1)]);
+    }));
+    var filters = h('div', { class: 'filters', role: 'group', 'aria-label': t('map.filter') }, ['all', 'blank', 'flagged'].map(function (f) {
+      return h('button', { type: 'button', 'data-filter': f, 'aria-pressed': String(MAP.filter === f), onclick: function () {
+        MAP.filter = f;
+        Array.prototype.forEach.call(filters.children, function (b) { b.setAttribute('aria-pressed', String(b.getAttribute('data-filter') === f)); });
+        updateGrid();
+      } }, [t('map.filter.' + f)]);
+    }));
+    var legend = h('ul', { class: 'legend', 'aria-label': t('map.legend') }, [
+      h('li', {}, [h('span', { class: 'key answered', 'aria-hidden': 'true', text: '1' }), ' ' + t('map.answered')]),
+      h('li', {}, [h('span', { class: 'key blank', 'aria-hidden': 'true', text: '1' }), ' ' + t('map.blank')]),
+      h('li', {}, [h('span', { class: 'key flagged', 'aria-hidden': 'true', text: '1⚑' }), ' ' + t('map.flagged')]),
+      h('li', {}, [h('span', { class: 'key pending', 'aria-hidden': 'true', text: '1↑' }), ' ' + t('map.pending')])
+    ]);
+    var d = h('details', { id: 'map', class: 'map', open: MAP.open, ontoggle: function () { MAP.open = d.open; } }, [
+      h('summary', {}, [h('span', { class: 'map-title', text: t('map.title') }), ' ', h('span', { id: 'map-counts', class: 'muted' })]),
+      filters, grid, legend
+    ]);
+    return h('nav', { 'aria-label': t('map.title') }, [d]);
+  }
+  function go(i) {
+    S.pos = Math.max(0, Math.min(S.items.length - 1, i)); persist(); renderItem();
+    // the question's number at the top, below the sticky bar (scroll-margin in the CSS)
+    var label = $('q-label');
+    if (label) label.scrollIntoView({ block: 'start' });
+  }
 
   function renderItem() {
+    if (S.q.closed) { viewTimeUp(); return; }
+    S.view = renderItem;
     var entry = S.items[S.pos], it = entry.item, n = S.pos + 1;
-    var heading = h('h2', { id: 'q-label' }, ['Question ' + n + ' of ' + S.items.length + ' ', h('span', { class: 'muted', text: '(' + it.points + (it.points === 1 ? ' point)' : ' points)') })]);
+    var heading = h('h2', { id: 'q-label' }, [t('item.heading', { n: n, total: S.items.length }) + ' ', h('span', { class: 'muted', text: t('item.points', { n: it.points }) })]);
     var box = h('section', { class: 'item', 'aria-labelledby': 'q-label', 'data-item': it.id, 'data-kind': it.kind }, [
       h('p', { class: 'section', text: entry.section }), heading,
       rich('div', { class: 'stem', id: 'stem' }, it.kind === 'cloze' ? '' : it.stem)
     ]);
-    box.appendChild(RENDER[it.kind] ? RENDER[it.kind](it, S.answers[it.id], box) : h('p', { class: 'err', text: 'This question type cannot be shown.' }));
-    var flag = h('button', { type: 'button', id: 'flag', 'aria-pressed': String(!!S.flags[it.id]), onclick: function () {
+    box.appendChild(RENDER[it.kind] ? RENDER[it.kind](it, answerOf(it.id), box) : h('p', { class: 'err', text: t('item.unknownKind') }));
+    var flag = h('button', { type: 'button', id: 'flag', class: 'flag', 'aria-pressed': String(!!S.flags[it.id]), onclick: function () {
       S.flags[it.id] = !S.flags[it.id]; if (!S.flags[it.id]) delete S.flags[it.id];
-      flag.setAttribute('aria-pressed', String(!!S.flags[it.id])); persist(); updateGrid();
-    } }, ['⚑ Flag for review']);
-    var clear = h('button', { type: 'button', onclick: function () { record(it.id, null); renderItem(); } }, ['Clear answer']);
+      flag.setAttribute('aria-pressed', String(!!S.flags[it.id]));
+      flag.textContent = S.flags[it.id] ? t('item.flagged') : t('item.flag');
+      persist(); updateGrid();
+    } }, [S.flags[it.id] ? t('item.flagged') : t('item.flag')]);
+    var clear = h('button', { type: 'button', onclick: function () { record(it.id, null); renderItem(); } }, [t('item.clear')]);
     box.appendChild(h('div', { class: 'tools' }, [flag, clear]));
-    var pager = h('nav', { class: 'pager', 'aria-label': 'Question navigation' }, [
-      S.linear ? h('span') : h('button', { type: 'button', id: 'prev', disabled: S.pos === 0, onclick: function () { go(S.pos - 1); } }, ['← Previous']),
-      S.pos < S.items.length - 1 ? h('button', { type: 'button', class: 'primary', id: 'next', onclick: function () { go(S.pos + 1); } }, ['Next →']) : h('span')
+    box.appendChild(h('p', { id: 'item-status', class: 'saved', role: 'status', 'aria-live': 'polite' }));
+    var pager = h('nav', { class: 'pager', 'aria-label': t('item.navigation') }, [
+      S.linear ? h('span') : h('button', { type: 'button', id: 'prev', disabled: S.pos === 0, onclick: function () { go(S.pos - 1); } }, [t('item.prev')]),
+      S.pos < S.items.length - 1 ? h('button', { type: 'button', class: 'primary', id: 'next', onclick: function () { go(S.pos + 1); } }, [t('item.next')]) : h('span')
     ]);
-    var grid = S.linear ? null : h('nav', { id: 'grid', class: 'grid', 'aria-label': 'All questions' }, S.items.map(function (x, i) {
-      return h('button', { type: 'button', onclick: function () { go(i); } }, [String(i + 1)]);
-    }));
-    var submit = h('button', { type: 'button', id: 'submit', onclick: confirmSubmit }, ['Finish and submit…']);
-    show([box, pager, grid, h('p', {}, [submit])]);
+    var submit = h('button', { type: 'button', id: 'submit', onclick: confirmSubmit }, [t('item.finish')]);
+    show([box, pager, questionMap(), h('p', {}, [submit])]);
     updateGrid();
     updateNet();
   }
 
   /* ---------- item kinds (grading/responses.py) ---------- */
   function choiceList(it, type, isOn, onChange) {
-    var fs = h('fieldset', {}, [h('legend', { class: 'muted', text: type === 'radio' ? 'Choose one answer' : 'Choose all that apply' })]);
+    var fs = h('fieldset', {}, [h('legend', { class: 'muted', text: t(type === 'radio' ? 'kind.chooseOne' : 'kind.chooseAll') })]);
     it.options.forEach(function (o) {
       var input = h('input', { type: type, name: 'q-' + it.id, value: o.id, checked: isOn(o.id), onchange: function () { onChange(fs); } });
       fs.appendChild(h('label', { class: 'opt' }, [input, rich('span', {}, o.text)]));
@@ -491,11 +610,11 @@
       var v = box.value;
       if (v === prev) return;
       if (kind === 'numeric') {
-        var t = v.trim().replace(',', '.');
-        if (t === '') { prev = v; record(it.id, null); hint.textContent = ''; return; }
-        var num = Number(t);
+        var typed = v.trim().replace(',', '.');
+        if (typed === '') { prev = v; record(it.id, null); hint.textContent = ''; return; }
+        var num = Number(typed);
         // the server takes finite numbers up to 1e100 in size (question_bank/answer_rules.py)
-        if (!isFinite(num) || Math.abs(num) > 1e100 || !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) { hint.textContent = 'Enter a number, e.g. 3.14'; return; }
+        if (!isFinite(num) || Math.abs(num) > 1e100 || !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(typed)) { hint.textContent = t('kind.enterNumber', { example: window.ujI18n.number(3.14) }); return; }
         prev = v; record(it.id, { kind: 'numeric', value: num });
       } else {
         prev = v; record(it.id, v.trim() === '' ? null : { kind: kind, text: v });
@@ -505,7 +624,7 @@
     box.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(commit, 800); });
     box.addEventListener('change', commit);
     box.addEventListener('blur', commit);
-    var label = h('label', { class: 'field', for: id }, [h('span', { text: multiline ? 'Your answer' : kind === 'numeric' ? 'Your answer (a number)' : 'Your answer' })]);
+    var label = h('label', { class: 'field', for: id }, [h('span', { text: t(kind === 'numeric' ? 'kind.answerNumber' : 'kind.answer') })]);
     return h('div', {}, [label, box, it.unit ? h('span', { text: ' ' + it.unit }) : null, h('div', {}, [hint])]);
   }
   var RENDER = {
@@ -521,7 +640,7 @@
       });
     },
     true_false: function (it, a) {
-      var fake = { id: it.id, options: [{ id: 'true', text: 'True' }, { id: 'false', text: 'False' }] };
+      var fake = { id: it.id, options: [{ id: 'true', text: t('kind.true') }, { id: 'false', text: t('kind.false') }] };
       return choiceList(fake, 'radio', function (id) { return !!a && String(a.value) === id; }, function (fs) {
         record(it.id, { kind: 'true_false', value: checked(fs)[0] === 'true' });
       });
@@ -534,14 +653,14 @@
       it.options.forEach(function (o) { byId[o.id] = o; });
       var order = a && a.order ? a.order.slice() : it.options.map(function (o) { return o.id; });
       var status = h('p', { class: 'saved', role: 'status', 'aria-live': 'polite' });
-      var list = h('ol', { class: 'order', 'aria-label': 'Put these in order (first at the top)' });
+      var list = h('ol', { class: 'order', 'aria-label': t('kind.orderLabel') });
       function move(i, d, focusDir) {
         var j = i + d;
         if (j < 0 || j >= order.length) return;
         var t = order[i]; order[i] = order[j]; order[j] = t;
         record(it.id, { kind: 'ordering', order: order.slice() });
         draw();
-        status.textContent = 'Moved to position ' + (j + 1) + ' of ' + order.length;
+        status.textContent = t('kind.moved', { n: j + 1, total: order.length });
         var btn = list.children[j].querySelector(focusDir);
         if (btn && !btn.disabled) btn.focus(); else list.children[j].querySelector('button:not([disabled])').focus();
       }
@@ -550,8 +669,8 @@
         order.forEach(function (id, i) {
           var text = rich('span', {}, byId[id].text);
           list.appendChild(h('li', {}, [text,
-            h('button', { type: 'button', 'aria-label': 'Move up: ' + text.textContent, disabled: i === 0, onclick: function () { move(i, -1, '.up'); }, class: 'up' }, ['↑']),
-            h('button', { type: 'button', 'aria-label': 'Move down: ' + text.textContent, disabled: i === order.length - 1, onclick: function () { move(i, 1, '.down'); }, class: 'down' }, ['↓'])]));
+            h('button', { type: 'button', 'aria-label': t('kind.moveUp', { what: textOf(byId[id].text) }), disabled: i === 0, onclick: function () { move(i, -1, '.up'); }, class: 'up' }, ['↑']),
+            h('button', { type: 'button', 'aria-label': t('kind.moveDown', { what: textOf(byId[id].text) }), disabled: i === order.length - 1, onclick: function () { move(i, 1, '.down'); }, class: 'down' }, ['↓'])]));
         });
       }
       draw();
@@ -567,9 +686,9 @@
           if (sel.value) chosen[s.id] = sel.value; else delete chosen[s.id];
           var pairs = Object.keys(chosen).map(function (k) { return [k, chosen[k]]; });
           record(it.id, pairs.length ? { kind: 'matching', pairs: pairs } : null);
-        } }, [h('option', { value: '', text: '— choose —' })].concat(it.targets.map(function (t) {
+        } }, [h('option', { value: '', text: t('kind.choose') })].concat(it.targets.map(function (t) {
           var o = h('option', { value: t.id, selected: chosen[s.id] === t.id });
-          o.textContent = rich('span', {}, t.text).textContent;
+          o.textContent = textOf(t.text);
           return o;
         })));
         grid.appendChild(rich('label', { for: id }, s.text));
@@ -591,14 +710,14 @@
       }
       var n = 0;
       Array.prototype.forEach.call(stem.querySelectorAll('[data-blank]'), function (slot) {
-        var bid = slot.getAttribute('data-blank'), blank = (it.blanks || {})[bid], label = 'Blank ' + (++n);
+        var bid = slot.getAttribute('data-blank'), blank = (it.blanks || {})[bid], label = t('kind.blank', { n: ++n });
         if (!blank) return;
         var ctl;
         if (blank.kind === 'single_choice') {
           ctl = h('select', { 'aria-label': label, onchange: function () { values[bid] = ctl.value ? { kind: 'single_choice', choice: ctl.value } : null; save(); } },
             [h('option', { value: '', text: '—' })].concat(blank.options.map(function (o) {
               var opt = h('option', { value: o.id, selected: prev[bid] && prev[bid].choice === o.id });
-              opt.textContent = rich('span', {}, o.text).textContent;
+              opt.textContent = textOf(o.text);
               return opt;
             })));
         } else {
@@ -625,8 +744,8 @@
     select_point: function (it, a) {
       var max = it.max_choices || 1, points = ((a && a.points) || []).map(function (p) { return p.slice(); });
       var cursor = [Math.round(it.width / 2), Math.round(it.height / 2)];
-      var img = h('img', { src: it.image, alt: 'Picture to point at (' + it.width + ' × ' + it.height + ')', draggable: 'false' });
-      var pad = h('div', { class: 'pointer', tabindex: '0', role: 'application', 'aria-label': 'Point on the picture: arrow keys move, Enter places a point, Delete removes the last one' }, [img]);
+      var img = h('img', { src: it.image, alt: t('kind.pointAlt', { w: it.width, h: it.height }), draggable: 'false' });
+      var pad = h('div', { class: 'pointer', tabindex: '0', role: 'application', 'aria-label': t('kind.pointHelp') }, [img]);
       var status = h('p', { class: 'saved', role: 'status', 'aria-live': 'polite' });
       function place(x, y) {
         if (points.length >= max) points.shift();
@@ -644,7 +763,7 @@
         Array.prototype.slice.call(pad.querySelectorAll('.dot')).forEach(function (d) { d.remove(); });
         points.forEach(function (p) { pad.appendChild(dot(p)); });
         pad.appendChild(dot(cursor, 'cursor'));
-        status.textContent = points.length ? 'Points: ' + points.map(function (p) { return '(' + p[0] + ', ' + p[1] + ')'; }).join(', ') : 'No point placed';
+        status.textContent = points.length ? t('kind.points', { list: points.map(function (p) { return '(' + p[0] + ', ' + p[1] + ')'; }).join('; ') }) : t('kind.noPoint');
       }
       pad.addEventListener('click', function (e) {
         var r = img.getBoundingClientRect();
@@ -668,65 +787,200 @@
     }
   };
 
+  /* ---------- the review after results ---------- */
+  var plain = textOf;
+  function letterOf(list, id) {
+    var o = (list || []).filter(function (x) { return x.id === id; })[0];
+    return o ? o.letter + '. ' + plain(o.text) : String(id);
+  }
+  function num(v) { return typeof v === 'number' ? window.ujI18n.number(v) : String(v); }
+  function blankText(b) {
+    if (!b) return '—';
+    if (b.kind === 'single_choice' || b.choice !== undefined) return String(b.choice);
+    if (b.kind === 'numeric' || b.value !== undefined) return num(b.value);
+    return b.text !== undefined ? b.text : '—';
+  }
+  // the student's answer in words, options by their letter as the teacher reads them
+  function answerText(it, r) {
+    if (!r) return t('review.noAnswer');
+    switch (r.kind) {
+      case 'single_choice': return letterOf(it.options, r.choice);
+      case 'multiple_response': return r.choices.map(function (c) { return letterOf(it.options, c); }).join('; ');
+      case 'true_false': return t(r.value ? 'kind.true' : 'kind.false');
+      case 'numeric': return num(r.value) + (it.key.unit ? ' ' + it.key.unit : '');
+      case 'short_text': case 'essay': return r.text;
+      case 'ordering': return r.order.map(function (c) { return letterOf(it.options, c); }).join(' → ');
+      case 'matching': return r.pairs.map(function (p) { return plain(letterOf(it.sources, p[0])) + ' → ' + letterOf(it.targets, p[1]); }).join('; ');
+      case 'cloze': return Object.keys(r.blanks).map(function (k, i) { return t('kind.blank', { n: i + 1 }) + ': ' + blankText(r.blanks[k]); }).join('; ');
+      case 'select_point': return r.points.map(function (p) { return '(' + p[0] + ', ' + p[1] + ')'; }).join('; ');
+    }
+    return JSON.stringify(r);
+  }
+  function keyText(it) {
+    var k = it.key;
+    switch (it.kind) {
+      case 'single_choice': return letterOf(it.options, k.correct);
+      case 'multiple_response': return (k.correct || []).map(function (c) { return letterOf(it.options, c); }).join('; ');
+      case 'true_false': return t(k.correct ? 'kind.true' : 'kind.false');
+      case 'numeric': return num(k.value) + (k.tolerance ? ' ± ' + num(k.tolerance) : '') + (k.unit ? ' ' + k.unit : '');
+      case 'short_text': return (k.accepted || []).join(' / ');
+      case 'ordering': return (k.correct || []).map(function (c) { return letterOf(it.options, c); }).join(' → ');
+      case 'matching': return (k.pairs || []).map(function (p) { return plain(letterOf(it.sources, p[0])) + ' → ' + letterOf(it.targets, p[1]); }).join('; ');
+      case 'cloze': return Object.keys(k.blanks || {}).map(function (b, i) {
+        var blank = k.blanks[b];
+        var right = blank.correct !== undefined ? letterOf(lettered(blank.options), blank.correct).replace(/^[A-Z]\. /, '') : blank.value !== undefined ? num(blank.value) : (blank.accepted || []).join(' / ');
+        return t('kind.blank', { n: i + 1 }) + ': ' + right;
+      }).join('; ');
+      case 'essay': return t('review.manual');
+      case 'select_point': return t('review.picture');
+    }
+    return '—';
+  }
+  function lettered(options) { return (options || []).map(function (o, i) { return { letter: String.fromCharCode(65 + i), id: o.id, text: o.text }; }); }
+  /* Every question in the paper's own order (the teacher's numbers), with the number it had on
+     this student's paper, the answer given, the right one and the explanation. */
+  function reviewSection(rv) {
+    var list = h('ol', { class: 'review', id: 'review' });
+    rv.items.forEach(function (it) {
+      var status = it.status ? t('status.' + it.status) : '';
+      var kids = [
+        h('h3', { text: t('review.heading', { n: it.number, paper: it.paper_number }) }),
+        rich('div', { class: 'stem' }, it.kind === 'cloze' ? it.stem.replace(/\{\{[A-Za-z0-9_-]{1,32}\}\}/g, '[…]') : it.stem)
+      ];
+      if (it.options && (it.kind === 'single_choice' || it.kind === 'multiple_response' || it.kind === 'ordering')) {
+        kids.push(h('ul', { class: 'letters' }, it.options.map(function (o) { return h('li', {}, [h('b', { text: o.letter + '. ' }), rich('span', {}, o.text)]); })));
+      }
+      kids.push(h('dl', { class: 'verdict' }, [
+        h('dt', { text: t('review.yours') }), h('dd', { class: 'yours', text: answerText(it, it.response) }),
+        h('dt', { text: t('review.correct') }), h('dd', { class: 'correct', text: keyText(it) }),
+        h('dt', { text: t('result.points') }), h('dd', { text: it.points === null ? '—' : num(it.points) + ' / ' + num(it.max_points) + (status ? ' · ' + status : '') })
+      ]));
+      if (it.explanation) kids.push(h('div', { class: 'explanation' }, [h('h4', { text: t('review.explanation') }), rich('div', {}, it.explanation)]));
+      list.appendChild(h('li', { class: 'card' + (it.status ? ' ' + it.status : ''), 'data-number': String(it.number), 'data-paper-number': String(it.paper_number) }, kids));
+    });
+    return h('section', { 'aria-labelledby': 'review-h' }, [h('h2', { id: 'review-h', text: t('review.title') }), h('p', { class: 'muted', text: t('review.numbering') }), list]);
+  }
+
   /* ---------- submit, time up, results ---------- */
+  function blankItems() { return S.items.filter(function (x) { return !isAnswered(x.item.id); }).map(function (x) { return x.item.id; }); }
+  function flaggedItems() { return S.items.filter(function (x) { return S.flags[x.item.id]; }).map(function (x) { return x.item.id; }); }
+  // one button per named question: a tap goes straight to it
+  function jumpList(id, ids) {
+    return h('ul', { id: id, class: 'jump' }, ids.map(function (item) {
+      return h('li', {}, [h('button', { type: 'button', 'data-item': item, onclick: function () { go(numberOf(item) - 1); } }, [t('item.n', { n: numberOf(item) })])]);
+    }));
+  }
+  /* The summary before submitting: what is blank, what is flagged, what is not on the server. */
   function confirmSubmit() {
-    var blank = S.items.filter(function (x) { var v = S.answers[x.item.id]; return v === undefined || v === null; }).length;
-    var flagged = Object.keys(S.flags).length;
-    var yes = h('button', { class: 'primary', id: 'confirm-submit', onclick: function () { submit(false); } }, ['Submit now']);
+    S.view = confirmSubmit;
+    var blank = blankItems(), flagged = flaggedItems(), pending = Q.pendingItems(S.q);
+    var yes = h('button', { class: 'primary', id: 'confirm-submit', onclick: function () { submit(false); } }, [t('submit.now')]);
     show([h('div', { class: 'card', role: 'dialog', 'aria-labelledby': 'sub-h' }, [
-      h('h1', { id: 'sub-h', text: 'Submit your exam?' }),
-      h('p', { text: (S.items.length - blank) + ' of ' + S.items.length + ' questions answered' + (flagged ? ', ' + flagged + ' flagged for review' : '') + '.' }),
-      S.queue.length ? h('p', { class: 'err', text: S.queue.length + ' answers are still on this device only: they are sent first.' }) : null,
-      h('p', {}, [yes, ' ', h('button', { onclick: renderItem }, ['Back to the questions'])])
+      h('h1', { id: 'sub-h', text: t('submit.title') }),
+      h('p', { id: 'sub-counts', text: t('submit.counts', { answered: S.items.length - blank.length, total: S.items.length }) }),
+      blank.length ? h('h2', { text: t('submit.blank', { n: blank.length }) }) : null,
+      blank.length ? jumpList('sub-blank', blank) : null,
+      flagged.length ? h('h2', { text: t('submit.flagged', { n: flagged.length }) }) : null,
+      flagged.length ? jumpList('sub-flagged', flagged) : null,
+      pending.length ? h('p', { class: 'err', text: t('submit.pending', { n: pending.length, items: itemNames(pending) }) }) : null,
+      h('p', {}, [yes, ' ', h('button', { type: 'button', onclick: renderItem }, [t('submit.back')])])
     ])]);
     yes.focus();
   }
   function submit(auto) {
     var sid = S.sid;
+    if (S.finished) return Promise.resolve();
     return flush().then(function () {
-      if (S.queue.length && S.online && !auto) { alertMsg('Some answers are not sent yet; trying again…'); return; }
+      // time is up with answers still on their way: the flush sends them, then submits
+      if (S.q.queue.length && auto) return;
+      if (S.q.queue.length && S.online) { alertMsg(t('submit.notSent')); return; }
       return api('POST', '/v1/sittings/' + sid + '/submit').then(function (r) {
         if (r.status === 200) showResult(r.data, auto);
-        else alertMsg((r.data && r.data.title) || 'Could not submit');
+        else alertMsg(problemText(r, 'submit.failed'));
       });
     }).catch(function () {
       setOnline(false);
-      alertMsg(auto ? 'Time is up. You are offline: the answers on this device are sent when the connection returns, and the server submits your exam.'
-        : 'You are offline: submit again when the connection returns. Your answers are kept on this device.');
+      alertMsg(t(auto ? 'timeup.offline' : 'submit.offline'));
       if (auto) retryLater();
     });
   }
+  /* The deadline: the page takes no new answer from here on. What waits on the device may
+     still reach the server within the grace period; then the server submits. */
   function timeUp() {
-    if (S.done) return;
-    alertMsg('Time is up. Submitting the answers the server has…');
-    submit(true);
+    if (S.done || S.q.closed) return;
+    Q.close(S.q);
+    persist();
+    alertMsg(t('timeup.alert'));
+    viewTimeUp();
+    if (!S.q.queue.length) submit(true); else flush();
   }
+  function viewTimeUp() {
+    S.view = viewTimeUp;
+    var pending = Q.pendingItems(S.q), late = S.q.late;
+    var kids = [h('h1', { id: 'timeup-h', text: t('timeup.title') })];
+    if (!pending.length) kids.push(h('p', { text: t('timeup.allSaved') }));
+    else if (late) kids.push(h('p', { class: 'err', id: 'late-items', text: t('result.late', { n: pending.length, items: itemNames(pending) }) }));
+    else {
+      var left = untilDeadline(), grace = left === null ? 0 : Math.max(0, left + T.grace);
+      kids.push(h('p', { class: 'err', id: 'pending-items', text: t('timeup.pending', { n: pending.length, items: itemNames(pending), time: fmt(grace) }) }));
+    }
+    show([h('section', { class: 'card', 'aria-labelledby': 'timeup-h' }, kids)]);
+    updateNet();
+  }
+  function loadPaperFor(sid) {
+    if (S.items.length) return;
+    var p = load('uj.p.' + sid, null);
+    if (p) { S.paper = p; S.items = []; p.sections.forEach(function (sec) { sec.items.forEach(function (it) { S.items.push({ item: it, section: sec.title }); }); }); }
+  }
+  /* The sitting is over (submitted by the student, the server or time): once, however many
+     replies say so. What still waits on the device can no longer count: it is named. */
   function finish(why) {
-    if (S.done && why !== 'submitted') return;
-    S.done = true; stopTimer();
-    api('GET', '/v1/sittings/' + S.sid + '/result').then(function (r) {
-      showResult(r.status === 200 ? { state: r.data.state, result: r.data.result } : { state: 'submitted' }, why === 'time');
-    }, function () { showResult({ state: 'submitted' }, why === 'time'); });
+    if (S.finished) return;
+    S.finished = true; S.done = true; stopTimer();
+    var sid = S.sid;
+    if (!S.q.queue.length) S.q = Q.restore(load('uj.q.' + sid, null));
+    loadPaperFor(sid);
+    Q.expire(S.q);
+    persist();
+    var timeOver = why === 'time' || S.q.closed;
+    api('GET', '/v1/sittings/' + sid + '/result').then(function (r) {
+      showResult(r.status === 200 ? { state: r.data.state, result: r.data.result } : { state: 'submitted' }, timeOver);
+    }, function () { showResult({ state: 'submitted' }, timeOver); });
   }
   function showResult(outcome, auto) {
-    S.done = true; stopTimer();
-    var lost = S.queue.length;
+    S.finished = true; S.done = true; stopTimer();
+    S.view = function () { showResult(outcome, auto); };
+    var late = Q.pendingItems(S.q);
+    if (late.length) { Q.expire(S.q); persist(); }
     drop('uj.sitting');
-    var res = outcome.result, kids = [h('h1', { id: 'result-h', text: auto ? 'Time is up — your exam was submitted' : 'Your exam is submitted' })];
-    if (lost) kids.push(h('p', { class: 'err', text: lost + ' answer(s) reached the server too late and were not counted.' }));
+    var res = outcome.result, kids = [h('h1', { id: 'result-h', text: t(auto ? 'result.titleTime' : 'result.title') })];
+    if (late.length) {
+      kids.push(h('p', { class: 'err', id: 'late-items', text: t('result.late', { n: late.length, items: itemNames(late) }) }));
+    }
     if (res) {
-      var pct = res.max_points ? Math.round(1000 * res.points / res.max_points) / 10 : 0;
-      kids.push(h('p', { class: 'score', id: 'score', text: 'Score: ' + res.points + ' / ' + res.max_points + ' (' + pct + '%)' }));
+      var pct = res.max_points ? res.points / res.max_points : 0;
+      kids.push(h('p', { class: 'score', id: 'score', text: t('result.score', { points: res.points, max: res.max_points, pct: window.ujI18n.number(pct, { style: 'percent', maximumFractionDigits: 1 }) }) }));
       var rows = S.items.map(function (x, i) {
         var s = res.items[x.item.id];
-        return h('tr', {}, [h('td', { text: String(i + 1) }), h('td', { text: s ? s.points + ' / ' + s.max_points : '—' }), h('td', { text: s ? s.status.replace('_', ' ') : '' })]);
+        return h('tr', {}, [h('td', { text: t('item.n', { n: i + 1 }) }), h('td', { text: s ? window.ujI18n.number(s.points) + ' / ' + window.ujI18n.number(s.max_points) : '—' }), h('td', { text: s ? t('status.' + s.status) : '' })]);
       });
-      if (rows.length) kids.push(h('table', {}, [h('caption', { class: 'muted', text: 'Points per question' }), h('thead', {}, [h('tr', {}, [h('th', { text: '#' }), h('th', { text: 'Points' }), h('th', { text: 'Status' })])]), h('tbody', {}, rows)]));
-    } else kids.push(h('p', { text: 'Your teacher will release the results.' }));
-    kids.push(h('p', {}, [h('button', { onclick: function () { S.sid = null; viewExams(); } }, ['Back to my exams'])]));
-    S.queue = [];
-    show([h('section', { class: 'card', 'aria-labelledby': 'result-h' }, kids)]);
+      var table = rows.length ? h('table', {}, [h('caption', { class: 'muted', text: t('result.perItem') }), h('thead', {}, [h('tr', {}, [h('th', { text: t('result.item') }), h('th', { text: t('result.points') }), h('th', { text: t('result.status') })])]), h('tbody', {}, rows)]) : null;
+      kids.push(table);
+    } else kids.push(h('p', { text: t('result.later') }));
+    kids.push(h('p', {}, [h('button', { type: 'button', onclick: function () { S.sid = null; S.items = []; viewExams(); } }, [t('result.back')])]));
+    var card = h('section', { class: 'card', 'aria-labelledby': 'result-h' }, kids);
+    show([card]);
     updateNet();
+    // released results: the question-by-question review replaces the bare points table
+    if (res && S.sid) {
+      var sid = S.sid;
+      (outcome.review ? Promise.resolve({ status: 200, data: outcome.review }) : api('GET', '/v1/sittings/' + sid + '/review')).then(function (r) {
+        if (r.status !== 200 || !card.isConnected) return;
+        outcome.review = r.data;
+        if (table) table.remove();
+        card.appendChild(reviewSection(r.data));
+      }, function () { /* offline: the points table stays */ });
+    }
   }
 
   /* ---------- start ---------- */
@@ -737,6 +991,11 @@
     if (S.auth.exam_id) return startExam(S.auth.exam_id);
     viewExams();
   }
+  // a new language: the page's words again, on the screen the student is on
+  function pageWords() { $('timer').setAttribute('aria-label', t('page.timeLeft')); $('langs').setAttribute('aria-label', t('page.langs')); }
+  window.ujI18n.onChange(function () { pageWords(); if (S.view) S.view(); updateNet(); });
+  pageWords();
+  $('langs').appendChild(window.ujI18n.switcher());
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/static/sw.js', { scope: '/' }).catch(function () { /* the page works without it */ });
   route();
 })();

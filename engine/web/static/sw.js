@@ -2,8 +2,10 @@
    exam (the answers and the paper are in localStorage). Only the page and its versioned files
    are handled; every API call goes to the network untouched. */
 'use strict';
-var CACHE = 'ujian-{{asset:student.js}}';
-var FILES = ['/', '{{asset:student.css}}', '{{asset:student.js}}', '{{asset:mathml.js}}'];
+// named after every file's version: any change to one of them renews the whole cache
+var CACHE = 'ujian-{{asset:student.js}}{{asset:student-id.js}}{{asset:student-en.js}}{{asset:queue.js}}{{asset:mathml.js}}{{asset:i18n.js}}';
+var FILES = ['/', '{{asset:student.css}}', '{{asset:student.js}}', '{{asset:mathml.js}}', '{{asset:i18n.js}}',
+  '{{asset:student-id.js}}', '{{asset:student-en.js}}', '{{asset:queue.js}}'];
 
 self.addEventListener('install', function (e) {
   e.waitUntil(caches.open(CACHE).then(function (c) { return c.addAll(FILES); }).then(function () { return self.skipWaiting(); }));

@@ -138,8 +138,8 @@ async def test_offline_answers_survive_a_reload_and_reach_postgres(
 
     await context.set_offline(False)
     await page.wait_for_selector("#net:has-text('All answers saved')", timeout=30_000)
-    answers = await local(page, f"uj.a.{sitting}")
-    last_seq = (await local(page, f"uj.q.{sitting}"))["next"] - 1
+    kept = await local(page, f"uj.q.{sitting}")
+    answers, last_seq = kept["answers"], kept["next"] - 1
     assert sorted(kinds) == sorted(a["kind"] for a in answers.values())
 
     conn = await asyncpg.connect(database_url)

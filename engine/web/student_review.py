@@ -1,0 +1,142 @@
+"""A student's review of their own sitting once its results are released: every question with
+its text, the student's answer, the correct answer and the explanation.
+
+Numbered as the teacher's dashboard numbers them: by the paper as authored (sections in order),
+options lettered A, B, C… in the authored order, whatever order this student saw. Each item
+also says where it stood on the student's own (shuffled) paper, so the two can be matched.
+"""
+
+from __future__ import annotations
+
+import string
+import uuid
+from typing import Any
+
+import msgspec
+
+from engine.auth.principal import Principal
+from engine.exams.models import ExamSpec
+from engine.problems import Problem, conflict, not_found
+from engine.services import Services
+from engine.web.review_repository import AUTHORED_ITEMS, LATEST_ANSWERS, SITTING_TO_REVIEW
+from question_bank.paper import CompiledPaper, student_order
+
+# what of the authored item says which answer is right (grading/keys.py names them the same)
+KEY_FIELDS = ("correct", "value", "tolerance", "unit", "accepted", "pairs", "blanks", "areas")
+
+
+class LetteredOption(msgspec.Struct, frozen=True):
+    letter: str
+    id: str
+    text: str
+
+
+class ReviewedItem(msgspec.Struct, frozen=True):
+    number: int  # in the paper as authored: the teacher's numbering
+    paper_number: int  # where this student saw it (0: not on their paper)
+    section: str
+    kind: str
+    stem: str
+    options: list[LetteredOption] | None
+    sources: list[LetteredOption] | None
+    targets: list[LetteredOption] | None
+    response: dict[str, Any] | None
+    key: dict[str, Any]
+    explanation: str | None
+    points: float | None
+    max_points: float | None
+    status: str | None
+
+
+class SittingReview(msgspec.Struct, frozen=True):
+    sitting_id: uuid.UUID
+    points: float | None
+    max_points: float | None
+    items: list[ReviewedItem]
+
+
+def lettered(options: list[dict[str, Any]] | None) -> list[LetteredOption] | None:
+    if not options:
+        return None
+    letters = string.ascii_uppercase
+    return [
+        LetteredOption(letters[i] if i < 26 else str(i + 1), str(o["id"]), str(o["text"]))
+        for i, o in enumerate(options)
+    ]
+
+
+def paper_numbers(paper: CompiledPaper, sitting_id: uuid.UUID) -> dict[str, int]:
+    """Item id -> its number on this sitting's own paper (1-based, sections in order)."""
+    numbers: dict[str, int] = {}
+    for section, entries in zip(paper.sections, student_order(paper, sitting_id), strict=True):
+        for index, _ in entries:
+            numbers[section.items[index].id] = len(numbers) + 1
+    return numbers
+
+
+_decode = msgspec.json.Decoder(dict[str, Any])
+
+
+async def sitting_review(
+    svc: Services, principal: Principal, sitting_id: uuid.UUID
+) -> SittingReview:
+    principal.require_student()
+    async with svc.pool.acquire() as conn:
+        row = await conn.fetchrow(SITTING_TO_REVIEW, sitting_id)
+        if (
+            row is None
+            or row["student_id"] != principal.user_id
+            or principal.exam_id not in (None, row["exam_id"])
+        ):
+            raise not_found("sitting")
+        if not row["instant_results"]:
+            raise Problem(
+                403,
+                "results_not_released",
+                "Results are not released yet",
+                "your teacher will release the results of this exam",
+            )
+        if row["points"] is None:
+            raise conflict("not_graded_yet", "This sitting is not graded yet")
+        spec = msgspec.convert(row["spec"], ExamSpec)
+        refs = [(s.title, r) for s in spec.sections for r in s.items]
+        authored = {
+            str(r["item_id"]): r
+            for r in await conn.fetch(
+                AUTHORED_ITEMS, [r.id for _, r in refs], [r.version for _, r in refs]
+            )
+        }
+        answers = {
+            str(r["item_id"]): r["response"]
+            for r in await conn.fetch(LATEST_ANSWERS, row["exam_id"], sitting_id)
+        }
+    # answers the persister has not copied yet are still in the sitting's Redis session
+    for item, raw in (await svc.store.latest_answers(sitting_id)).items():
+        answers[item.decode()] = _decode.decode(raw).get("response")
+    numbers = paper_numbers(await svc.papers.get(str(row["exam_version_id"])), sitting_id)
+    scores: dict[str, Any] = row["items"] or {}
+    items = []
+    for number, (section, ref) in enumerate(refs, start=1):
+        item_id = str(ref.id)
+        found = authored.get(item_id)
+        content: dict[str, Any] = dict(found["authored"]) if found else {}
+        score = scores.get(item_id) or {}
+        items.append(
+            ReviewedItem(
+                number=number,
+                paper_number=numbers.get(item_id, 0),
+                section=section,
+                kind=found["kind"] if found else "",
+                stem=str(content.get("stem", "")),
+                options=lettered(content.get("options")),
+                sources=lettered(content.get("sources")),
+                targets=lettered(content.get("targets")),
+                response=answers.get(item_id),
+                key={k: content[k] for k in KEY_FIELDS if k in content},
+                explanation=content.get("explanation"),
+                points=score.get("points"),
+                max_points=score.get("max_points"),
+                status=score.get("status"),
+            )
+        )
+    return SittingReview(sitting_id, row["points"], row["max_points"], items)
