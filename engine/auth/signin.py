@@ -18,6 +18,10 @@ from engine.kernel.principal import Principal, Role
 from engine.services import Services
 
 # a disabled account is refused like a wrong password (no hint that the account exists)
+# the clock the student's school reads (scheduling's school profile); none: WIB
+SCHOOL_TIME_ZONE = (
+    "SELECT coalesce((SELECT time_zone FROM school_profiles WHERE org_id = $1), 'Asia/Jakarta')"
+)
 USER_BY_USERNAME = """
 SELECT id, org_id, role, password_hash FROM users WHERE username = $1 AND disabled_at IS NULL
 """
@@ -75,6 +79,14 @@ class AccessToken(msgspec.Struct, frozen=True):
     # password sign-in: keep it on this device and send it with the next sign-in to this
     # account (SignIn.device_token)
     device_token: str | None = None
+    # the IANA zone of the user's school (WIB, WITA or WIT): the pages show times in it
+    time_zone: str = "Asia/Jakarta"
+
+
+async def _time_zone(svc: Services, org_id: uuid.UUID) -> str:
+    async with svc.pool.acquire() as conn:
+        zone: str = await conn.fetchval(SCHOOL_TIME_ZONE, org_id)
+    return zone
 
 
 def _invalid_credentials() -> DomainError:
@@ -95,6 +107,7 @@ async def _pair(
         user_id=principal.user_id,
         refresh_token=refresh_token,
         refresh_expires_in=ttl,
+        time_zone=await _time_zone(svc, principal.org_id),
     )
 
 
@@ -219,4 +232,5 @@ async def card_sign_in(svc: Services, auth: Any, data: CardSignIn, ip: str) -> A
         role=principal.role,
         user_id=principal.user_id,
         exam_id=row["exam_id"],
+        time_zone=await _time_zone(svc, principal.org_id),
     )

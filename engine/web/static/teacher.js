@@ -2,7 +2,7 @@
    much each question needs a look, with a fix for a wrong key), schools and classes, each
    student's answers, integrity flags (teacher-flags.js) and exports. Every word comes from the
    catalogues (teacher-id.js first, teacher-en.js) through i18n.js; numbers and times are
-   formatted in the chosen language, times in the exam's zone. Tables: teacher-table.js; item
+   formatted in the chosen language, times in the exam's zone, else the school's (from the sign-in). Tables: teacher-table.js; item
    analysis and fixing a key: teacher-items.js.
    Charts are drawn by the server as SVG. No framework, no build step. */
 (function () {
@@ -40,7 +40,7 @@
     if (v === null || v === undefined || isNaN(v)) return '—';
     return I.number(v, { maximumFractionDigits: digits || 0, minimumFractionDigits: 0 });
   }
-  function zone() { return (exam && exam.time_zone) || ZONE; }
+  function zone() { return (exam && exam.time_zone) || (auth && auth.time_zone) || ZONE; }
   function dateTime(when, options) { return I.dateTime(when, zone(), options); }
   function alertMsg(text) { var a = $('alert'); a.hidden = !text; a.textContent = text || ''; }
   function show(nodes) { main.textContent = ''; nodes.forEach(function (n) { if (n) main.appendChild(n); }); }

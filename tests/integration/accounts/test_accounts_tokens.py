@@ -183,3 +183,26 @@ async def test_failed_sign_ins_are_limited_per_account_and_per_address(
         )
         assert r.status_code == 429 and "address" in r.json()["detail"]
         assert "retry-after" in r.headers
+
+
+async def test_a_sign_in_tells_the_pages_the_schools_time_zone(
+    client: AsyncTestClient[Any], svc: Services, tenants: Tenants
+) -> None:
+    """The pages show times on the school's clock (WIB, WITA or WIT), never the phone's."""
+    teacher = tenants.a.users["teacher"]
+    async with svc.pool.acquire() as conn:
+        await conn.execute("DELETE FROM school_profiles WHERE org_id = $1", tenants.a.school)
+    assert (await _sign_in(client, teacher))["time_zone"] == "Asia/Jakarta"
+    async with svc.pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO school_profiles (org_id, time_zone) VALUES ($1, 'Asia/Jayapura')",
+            tenants.a.school,
+        )
+    try:
+        first = await _sign_in(client, teacher)
+        assert first["time_zone"] == "Asia/Jayapura"
+        r = await client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+        assert r.status_code == 200 and r.json()["time_zone"] == "Asia/Jayapura"
+    finally:
+        async with svc.pool.acquire() as conn:
+            await conn.execute("DELETE FROM school_profiles WHERE org_id = $1", tenants.a.school)
