@@ -13,7 +13,8 @@ from litestar.testing import TestClient
 from prometheus_client import REGISTRY
 
 from engine.http_metrics import request_metrics
-from engine.metrics import PREFIX, prometheus_config
+from engine.metrics import PREFIX
+from engine.metrics_endpoint import prometheus_config
 
 
 @get("/things/{thing_id:int}", sync_to_thread=False)

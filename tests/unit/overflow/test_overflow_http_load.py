@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from engine.http_metrics import request_metrics
-from engine.metrics import prometheus_config
+from engine.metrics_endpoint import prometheus_config
 from engine.overflow.http_load import http_in_flight
 
 
