@@ -17,6 +17,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from engine.analytics.calibration_service import wait_for_calibrations
@@ -94,8 +95,15 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             ),
         )
         await svc.cpu.warm()
-        # the workers consume every shard a sitting may be on (engine/sittings/keys.py)
-        await svc.keyspace.record_shard_count(redis)
+        # the workers consume every shard a sitting may be on (engine/sittings/keys.py); a
+        # Redis down at start (restarting, failing over) must not keep the service from
+        # starting: this process then consumes its own count, and says so
+        try:
+            await svc.keyspace.record_shard_count(redis)
+        except (RedisError, OSError) as err:
+            log.warning(
+                "shard counts not read from Redis (%s): consuming %d", err, svc.keyspace.shards
+            )
         yield svc
     finally:
         if svc is not None:

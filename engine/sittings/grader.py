@@ -231,6 +231,8 @@ async def grade_sittings(
         ]
         if records:
             await conn.copy_records_to_table("results", records=records, columns=RESULT_COLUMNS)
+    for _, fields, _ in (g for g in graded if g[0]["id"] in graded_at):
+        metrics.graded_sittings.labels(fields[2] or "unknown").inc()
     for exam_id in {row["exam_id"] for row, _, _ in graded if row["id"] in graded_at}:
         await results_version.bump(store.redis, store.keys.namespace, exam_id)
     await store.expire_many(list(graded_at), GRADED_SESSION_TTL_S)

@@ -69,7 +69,8 @@ async def test_past_the_threshold_grading_runs_on_lambda_and_writes_the_local_ro
         assert await drain(c.grading_consumers()) == 3
         # the stream entries are acknowledged: the jobs are SQS's now
         remote = await eventually(lambda: all_graded(c.svc, ids), "grading on the Lambda")
-        assert local_overflow.mapping and local_overflow.mapping.stats.received >= received + 3
+        # the three jobs went out in messages of up to 50 sittings (GradeJob.also): at least one
+        assert local_overflow.mapping and local_overflow.mapping.stats.received > received
         assert c.overflow.dispatcher.share.value == 1.0
         assert {r["state"] for r in remote} == {"graded"}
         assert len({r["points"] for r in remote}) > 1  # different answers, different scores
