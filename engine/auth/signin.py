@@ -30,7 +30,9 @@ CARD_BY_HASH = """
 SELECT c.exam_id, c.student_id, u.org_id, u.role,
        coalesce(o.window_open, v.window_open) AS window_open,
        coalesce(o.window_close, v.window_close) AS window_close, v.grace_s,
-       s.extra_time_s AS granted_s
+       s.extra_time_s AS granted_s,
+       coalesce((SELECT time_zone FROM school_profiles WHERE org_id = u.org_id), 'Asia/Jakarta')
+           AS time_zone
 FROM exam_cards c
 JOIN users u ON u.id = c.student_id AND u.disabled_at IS NULL
 JOIN exam_versions v ON v.exam_id = c.exam_id AND v.status = 'published'
@@ -83,9 +85,10 @@ class AccessToken(msgspec.Struct, frozen=True):
     time_zone: str = "Asia/Jakarta"
 
 
-async def _time_zone(svc: Services, org_id: uuid.UUID) -> str:
-    async with svc.pool.acquire() as conn:
-        zone: str = await conn.fetchval(SCHOOL_TIME_ZONE, org_id)
+async def _time_zone(conn: Any, org_id: uuid.UUID) -> str:
+    # on the caller's connection: a second acquire while one is held deadlocks the pool when
+    # every connection is held by a sign-in waiting for its second (a school signing in at once)
+    zone: str = await conn.fetchval(SCHOOL_TIME_ZONE, org_id)
     return zone
 
 
@@ -96,6 +99,9 @@ def _invalid_credentials() -> DomainError:
 async def _pair(
     svc: Services, auth: Any, conn: Any, principal: Principal, refresh_token: str | None = None
 ) -> AccessToken:
+    if conn is None:
+        async with svc.pool.acquire() as own:
+            return await _pair(svc, auth, own, principal, refresh_token)
     ttl = svc.settings.refresh_token_ttl_s
     if refresh_token is None:
         refresh_token = await refresh.issue(conn, principal.user_id, principal.device, ttl)
@@ -107,7 +113,7 @@ async def _pair(
         user_id=principal.user_id,
         refresh_token=refresh_token,
         refresh_expires_in=ttl,
-        time_zone=await _time_zone(svc, principal.org_id),
+        time_zone=await _time_zone(conn, principal.org_id),
     )
 
 
@@ -232,5 +238,5 @@ async def card_sign_in(svc: Services, auth: Any, data: CardSignIn, ip: str) -> A
         role=principal.role,
         user_id=principal.user_id,
         exam_id=row["exam_id"],
-        time_zone=await _time_zone(svc, principal.org_id),
+        time_zone=row["time_zone"],
     )

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from engine.overflow import metrics
-from engine.overflow.jobs import Envelope, Job, encode, kind_of
+from engine.overflow.jobs import Envelope, Job, encode, kind_of, sittings_of
 from engine.overflow.routing import Route, Router
 from engine.overflow.transport import Message, SqsTransport
 from engine.overflow.utilisation import ClusterMonitor, InFlight
@@ -77,18 +77,18 @@ class Dispatcher:
         tried = await self.route() == "remote"
         sent = await self._send(tasks) if tried else [False] * len(tasks)
         for task, away in zip(tasks, sent, strict=True):
-            kind = kind_of(task.job)
+            kind, jobs = kind_of(task.job), sittings_of(task.job)
             if away:
-                done.remote += 1
-                metrics.JOBS.labels(kind, "remote").inc()
+                done.remote += jobs
+                metrics.JOBS.labels(kind, "remote").inc(jobs)
                 continue
             await self._run_here(task)
             if tried:
-                done.fallback += 1
-                metrics.JOBS.labels(kind, "fallback").inc()
+                done.fallback += jobs
+                metrics.JOBS.labels(kind, "fallback").inc(jobs)
             else:
-                done.local += 1
-                metrics.JOBS.labels(kind, "local").inc()
+                done.local += jobs
+                metrics.JOBS.labels(kind, "local").inc(jobs)
         self.share.add(True, done.remote)
         self.share.add(False, done.local + done.fallback)
         return done

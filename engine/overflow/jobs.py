@@ -74,6 +74,12 @@ def kind_of(job: Job) -> JobKind:
             return "forensics"
 
 
+def sittings_of(job: Job) -> int:
+    """How many jobs a message stands for: a grade job batches sittings that were one job
+    each before batching, and the metrics and the overflow share count them one by one."""
+    return len(job.sitting_ids) if isinstance(job, GradeJob) else 1
+
+
 def encode(envelope: Envelope) -> bytes:
     body = _encoder.encode(envelope)
     if len(body) > SQS_MAX_BYTES:

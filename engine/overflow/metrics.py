@@ -16,7 +16,9 @@ ROUTE_REMOTE = Gauge(
     "The dispatcher's decision: 1 = jobs go to SQS, 0 = they run here",
 )
 JOBS = Counter(
-    "ujian_overflow_jobs", "Jobs dispatched, by kind and where they ran", ["kind", "route"]
+    "ujian_overflow_jobs",
+    "Jobs dispatched, by kind and where they ran (each sitting of a batched grade job counts)",
+    ["kind", "route"],
 )  # route: local | remote | fallback (send failed, ran here)
 SHARE_REMOTE = Gauge(
     "ujian_overflow_share_remote", "Share of the last 1,000 jobs that were sent away"

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
@@ -91,7 +92,7 @@ async def school(svc: Services) -> School:
 class Api:
     """Small helpers over the test client, speaking the public API only."""
 
-    def __init__(self, client: AsyncTestClient[Any]) -> None:
+    def __init__(self, client: AsyncTestClient[Any] | httpx.AsyncClient) -> None:
         self.client = client
         self._tokens: dict[str, str] = {}
 
