@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from engine.auth import cards, devices, refresh, revocation
+from engine.auth import cards, devices, refresh, repository, revocation
 from engine.auth.passwords import passwords_for
 from engine.auth.ratelimit import limits_for
 from engine.auth.revocation import CARD_TOKEN_MAX_S
@@ -16,30 +16,6 @@ from engine.auth.tokens import issue_access_token, new_device_id
 from engine.kernel.errors import DomainError
 from engine.kernel.principal import Principal, Role
 from engine.services import Services
-
-# a disabled account is refused like a wrong password (no hint that the account exists)
-# the clock the student's school reads (scheduling's school profile); none: WIB
-SCHOOL_TIME_ZONE = (
-    "SELECT coalesce((SELECT time_zone FROM school_profiles WHERE org_id = $1), 'Asia/Jakarta')"
-)
-USER_BY_USERNAME = """
-SELECT id, org_id, role, password_hash FROM users WHERE username = $1 AND disabled_at IS NULL
-"""
-UPGRADE_HASH = "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2"
-CARD_BY_HASH = """
-SELECT c.exam_id, c.student_id, u.org_id, u.role,
-       coalesce(o.window_open, v.window_open) AS window_open,
-       coalesce(o.window_close, v.window_close) AS window_close, v.grace_s,
-       s.extra_time_s AS granted_s,
-       coalesce((SELECT time_zone FROM school_profiles WHERE org_id = u.org_id), 'Asia/Jakarta')
-           AS time_zone
-FROM exam_cards c
-JOIN users u ON u.id = c.student_id AND u.disabled_at IS NULL
-JOIN exam_versions v ON v.exam_id = c.exam_id AND v.status = 'published'
-LEFT JOIN exam_overrides o ON o.exam_id = c.exam_id AND o.student_id = c.student_id
-LEFT JOIN sittings s ON s.exam_id = c.exam_id AND s.student_id = c.student_id
-WHERE c.code_hash = $1
-"""
 
 
 def card_token_until(
@@ -82,14 +58,7 @@ class AccessToken(msgspec.Struct, frozen=True):
     # account (SignIn.device_token)
     device_token: str | None = None
     # the IANA zone of the user's school (WIB, WITA or WIT): the pages show times in it
-    time_zone: str = "Asia/Jakarta"
-
-
-async def _time_zone(conn: Any, org_id: uuid.UUID) -> str:
-    # on the caller's connection: a second acquire while one is held deadlocks the pool when
-    # every connection is held by a sign-in waiting for its second (a school signing in at once)
-    zone: str = await conn.fetchval(SCHOOL_TIME_ZONE, org_id)
-    return zone
+    time_zone: str = repository.DEFAULT_TIME_ZONE
 
 
 def _invalid_credentials() -> DomainError:
@@ -97,11 +66,18 @@ def _invalid_credentials() -> DomainError:
 
 
 async def _pair(
-    svc: Services, auth: Any, conn: Any, principal: Principal, refresh_token: str | None = None
+    svc: Services,
+    auth: Any,
+    conn: Any,
+    principal: Principal,
+    refresh_token: str | None = None,
+    time_zone: str | None = None,
 ) -> AccessToken:
+    # on the caller's connection: a second acquire while one is held deadlocks the pool once
+    # every connection is held by a sign-in waiting for its second (a school signing in at once)
     if conn is None:
         async with svc.pool.acquire() as own:
-            return await _pair(svc, auth, own, principal, refresh_token)
+            return await _pair(svc, auth, own, principal, refresh_token, time_zone)
     ttl = svc.settings.refresh_token_ttl_s
     if refresh_token is None:
         refresh_token = await refresh.issue(conn, principal.user_id, principal.device, ttl)
@@ -113,7 +89,7 @@ async def _pair(
         user_id=principal.user_id,
         refresh_token=refresh_token,
         refresh_expires_in=ttl,
-        time_zone=await _time_zone(conn, principal.org_id),
+        time_zone=time_zone or await repository.school_time_zone(conn, principal.org_id),
     )
 
 
@@ -124,25 +100,23 @@ async def sign_in(svc: Services, auth: Any, data: SignIn, ip: str) -> AccessToke
     # counted as a failure before the password is looked at: parallel guesses cannot all pass
     reservation = await limits.reserve(ip, data.username, device)
     async with svc.pool.acquire() as conn:
-        row = await conn.fetchrow(USER_BY_USERNAME, data.username)
+        account = await repository.account_by_username(conn, data.username)
     passwords = passwords_for(svc.settings)
-    ok, stale = await passwords.verify(row["password_hash"] if row else None, data.password)
-    if not ok or row is None:
+    ok, stale = await passwords.verify(account.password_hash if account else None, data.password)
+    if not ok or account is None:
         raise _invalid_credentials()
     await limits.succeeded(reservation)
     # a trusted device keeps its id, so its next sign-ins stay trusted under the same counter
-    principal = Principal(row["id"], row["org_id"], row["role"], device=device or new_device_id())
+    principal = Principal(
+        account.id, account.org_id, account.role, device=device or new_device_id()
+    )
+    # hashed before a connection is taken: argon2 takes far longer than the queries
+    upgraded = await passwords.hash_async(data.password) if stale else None
     async with svc.pool.acquire() as conn:
-        if stale:
-            # the cost settings changed since this hash was made: upgrade it while we know the
-            # password (unless a password change raced us)
-            await conn.execute(
-                UPGRADE_HASH,
-                row["id"],
-                row["password_hash"],
-                await passwords.hash_async(data.password),
-            )
-        pair = await _pair(svc, auth, conn, principal)
+        if upgraded is not None:
+            # the cost settings changed since this hash was made: upgrade it while we know it
+            await repository.upgrade_hash(conn, account.id, account.password_hash, upgraded)
+        pair = await _pair(svc, auth, conn, principal, time_zone=account.time_zone)
     return msgspec.structs.replace(
         pair,
         device_token=devices.issue(
@@ -206,28 +180,28 @@ async def card_sign_in(svc: Services, auth: Any, data: CardSignIn, ip: str) -> A
     row = None
     if symbols is not None:
         async with svc.pool.acquire() as conn:
-            row = await conn.fetchrow(CARD_BY_HASH, cards.digest(symbols))
+            row = await repository.card_holder(conn, cards.digest(symbols))
     if row is None:
         raise DomainError(401, "invalid_card", "This exam card code is not valid")
     # a real card is not a guess, even outside its window
     await limits.succeeded(reservation)
     now = datetime.now(UTC)
-    opens = row["window_open"] - timedelta(seconds=svc.settings.card_early_s)
-    until = card_token_until(row["window_close"], row["grace_s"], row["granted_s"], now)
+    opens = row.window_open - timedelta(seconds=svc.settings.card_early_s)
+    until = card_token_until(row.window_close, row.grace_s, row.granted_s, now)
     # after the close only a student with a sitting still running (granted time) gets back in
-    closes = row["window_close"] if row["granted_s"] is None else until
+    closes = row.window_close if row.granted_s is None else until
     if not opens <= now < closes:
         raise DomainError(
             403,
             "card_not_valid_now",
             "This exam card is not valid now",
-            f"it opens the exam from {opens.isoformat()} until {row['window_close'].isoformat()}",
+            f"it opens the exam from {opens.isoformat()} until {row.window_close.isoformat()}",
         )
     principal = Principal(
-        row["student_id"],
-        row["org_id"],
-        row["role"],
-        exam_id=row["exam_id"],
+        row.student_id,
+        row.org_id,
+        row.role,
+        exam_id=row.exam_id,
         device=new_device_id(),
     )
     lifetime = (until - now).total_seconds()
@@ -237,6 +211,6 @@ async def card_sign_in(svc: Services, auth: Any, data: CardSignIn, ip: str) -> A
         expires_in=int(lifetime),
         role=principal.role,
         user_id=principal.user_id,
-        exam_id=row["exam_id"],
-        time_zone=row["time_zone"],
+        exam_id=row.exam_id,
+        time_zone=row.time_zone,
     )
