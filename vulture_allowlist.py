@@ -115,7 +115,7 @@ _.pytestmark  # pytest reads a module's marks from this name
 # API fields read by clients, and a constant kept for callers converting old probit slopes
 _.irt_thresholds
 _.NORMAL_OGIVE_D
-# the benchmarks' floor apps, started by name by bench/ (uvicorn/granian "module:attr")
+# the benchmarks' floor apps, started by name by bench/loadgen/harness.py (granian "module:attr")
 _.bare_app
 _.ujian_with_floor
 _.SUPPORTED_RULES  # the rule names the interpreter runs, kept beside it for readers and tools

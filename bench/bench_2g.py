@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.async_api import CDPSession, Page, async_playwright
 
-from engine.loadtest.client import Api
-from engine.loadtest.harness import Cluster
-from engine.loadtest.seed import PASSWORD, seed
-from engine.loadtest.stats import Stats
+from bench.loadgen.client import Api
+from bench.loadgen.harness import Cluster
+from bench.loadgen.seed import PASSWORD, seed
+from bench.loadgen.stats import Stats
 
 CHROMIUM = "/usr/bin/chromium"
 KBPS = 1000 / 8  # bytes per second in one kilobit per second

@@ -15,7 +15,7 @@ graded in PostgreSQL) and API latency during the burst (the submits, plus a time
 
     .venv/bin/python bench/bench_deadline_burst.py --students 600 --instances 3
 
-Starts its own PostgreSQL and Redis per mode (engine/loadtest/harness.py, in a temporary folder
+Starts its own PostgreSQL and Redis per mode (bench/loadgen/harness.py, in a temporary folder
 removed at the end): nothing is left in any other server. Also printed per mode: CPU-seconds
 per graded sitting (every process of the path: the API and its grading pool, the local function
 instances, PostgreSQL, Redis), result rows/s into PostgreSQL, and, measured before the burst,
@@ -44,10 +44,13 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+# the repository's root, for bench.loadgen (development-only, not installed)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.loadgen.harness import Cluster, Proc
+from bench.loadgen.seed import PASSWORD, seed_users
+from bench.loadgen.workload import paper_items, response_for, section_split, workload_items
 from engine.embedded import free_loopback_port
-from engine.loadtest.harness import Cluster, Proc
-from engine.loadtest.seed import PASSWORD, seed_users
-from engine.loadtest.workload import paper_items, response_for, section_split, workload_items
 from engine.sittings.keys import KeySpace
 
 REPO = Path(__file__).resolve().parents[1]

@@ -4,7 +4,7 @@ Starts everything itself, in a fresh temporary folder, and removes it at the end
 PostgreSQL and Redis (AOF on) and a ``ujian worker`` on CPU 1 with this process (the load), and
 on CPU 0, each under granian with one worker as ``ujian serve`` runs the API:
 
-- the bare floor: engine/loadtest/floor.py's ``bare_app``, a minimal Litestar app (no middleware,
+- the bare floor: bench/loadgen/floor.py's ``bare_app``, a minimal Litestar app (no middleware,
   guards or plugins of ours) whose POST decodes the answer batch and does nothing (WORKLOAD.md);
 - the in-app floor: Ujian's whole app with the same do-nothing POST registered by the benchmark
   (no such route exists in the service);
@@ -36,12 +36,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_workload import _integrity, _line, _pin_self, _wait_for_empty_answer_streams
 
-from engine.loadtest.client import Api
-from engine.loadtest.closed_loop import AnswerSteps, drive, start_students
-from engine.loadtest.harness import Cluster, Proc
-from engine.loadtest.seed import seed
-from engine.loadtest.stats import Stats
-from engine.loadtest.student import Ledger
+from bench.loadgen.client import Api
+from bench.loadgen.closed_loop import AnswerSteps, drive, start_students
+from bench.loadgen.harness import Cluster, Proc
+from bench.loadgen.seed import seed
+from bench.loadgen.stats import Stats
+from bench.loadgen.student import Ledger
 
 PHASES = ("bare_floor", "app_floor", "answers")
 

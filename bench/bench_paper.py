@@ -1,7 +1,7 @@
 """Paper-fetch benchmark: the student paper with the cache warm vs the bare HTTP floor.
 
 Starts a private PostgreSQL and Redis, one ``ujian serve`` process on loopback and the bare
-HTTP floor (engine/loadtest/floor.py: a separate minimal Litestar app under the same server),
+HTTP floor (bench/loadgen/floor.py: a separate minimal Litestar app under the same server),
 seeds the WORKLOAD.md exam (150 items), starts N
 sittings, warms the cache, then alternates timed rounds of
 
@@ -28,10 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.loadtest.client import Api
-from engine.loadtest.harness import Cluster
-from engine.loadtest.seed import PASSWORD, seed, sign_in
-from engine.loadtest.stats import Stats, percentiles
+from bench.loadgen.client import Api
+from bench.loadgen.harness import Cluster
+from bench.loadgen.seed import PASSWORD, seed, sign_in
+from bench.loadgen.stats import Stats, percentiles
 
 
 async def _round(

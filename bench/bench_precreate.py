@@ -47,13 +47,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.loadgen.client import Api
+from bench.loadgen.harness import Cluster
+from bench.loadgen.seed import PASSWORD, seed_users, sign_in
+from bench.loadgen.stats import Stats, percentiles
+from bench.loadgen.workload import section_split, workload_items
 from engine.auth.tokens import build_jwt_auth, issue_access_token, new_device_id
 from engine.kernel.principal import Principal
-from engine.loadtest.client import Api
-from engine.loadtest.harness import Cluster
-from engine.loadtest.seed import PASSWORD, seed_users, sign_in
-from engine.loadtest.stats import Stats, percentiles
-from engine.loadtest.workload import section_split, workload_items
 from engine.settings import Settings
 
 SECRET = "bench-precreate-" + uuid.uuid4().hex

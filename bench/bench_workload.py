@@ -2,7 +2,7 @@
 
 Starts everything itself: a private PostgreSQL and Redis (AOF on), ``ujian serve`` (one
 process) pinned to CPU 0, the HTTP floor (a bare Litestar app decoding the same body,
-engine/loadtest/floor.py, served by the same HTTP server on the same core: WORKLOAD.md's
+bench/loadgen/floor.py, served by the same HTTP server on the same core: WORKLOAD.md's
 floor; bench/bench_floor.py adds Ujian's in-app floor beside it), and a separate
 ``ujian worker`` (persister, grader, sweeper) on CPU 1 with this process, the load; the
 worker is paused (SIGSTOP) while the floor and answer endpoints are measured and
@@ -37,19 +37,19 @@ import uvloop
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine.loadtest.client import Api
-from engine.loadtest.closed_loop import (
+from bench.loadgen.client import Api
+from bench.loadgen.closed_loop import (
     AnswerSteps,
     drive,
     fresh_stats,
     mixed_step,
     start_students,
 )
-from engine.loadtest.harness import Cluster, pinned
-from engine.loadtest.integrity import check
-from engine.loadtest.seed import seed
-from engine.loadtest.stats import Stats
-from engine.loadtest.student import Ledger
+from bench.loadgen.harness import Cluster, pinned
+from bench.loadgen.integrity import check
+from bench.loadgen.seed import seed
+from bench.loadgen.stats import Stats
+from bench.loadgen.student import Ledger
 
 # WORKLOAD.md, per student over 180 minutes: ~67 answer batches (200 events in batches of 1–5),
 # telemetry every 30 s (360), a timer sync every 60 s (180)

@@ -3,7 +3,7 @@
 Seed once with the repository's load generator (it needs the database to create students),
 then point Locust at the plan it wrote:
 
-    ujian loadtest --base-url https://exam.example --students 50000 --seed-only plan.json
+    python bench/loadtest.py --base-url https://exam.example --students 50000 --seed-only plan.json
     UJIAN_PLAN=plan.json locust -f bench/locustfile.py --host https://exam.example \\
         --users 50000 --spawn-rate 500            # add --master / --worker for many machines
 
@@ -28,7 +28,7 @@ from typing import Any
 from locust import HttpUser, between, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from engine.loadtest.workload import batches, paper_items, plan_events
+from bench.loadgen.workload import batches, paper_items, plan_events
 
 _plan: dict[str, Any] = {}
 _next_student = itertools.count()

@@ -219,9 +219,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("demo", help="load the demo data and print sign-ins").set_defaults(func=cmd_demo)
     sub.add_parser("settings", help="print the effective settings").set_defaults(func=cmd_settings)
-    from engine.loadtest.cli import add_parser as add_loadtest
-
-    add_loadtest(sub)
     from engine.scheduling.cli import add_parser as add_forecast
 
     add_forecast(sub)

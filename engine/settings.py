@@ -119,7 +119,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # this often (0 turns the loop off)
     schedule_prepare_lead_s: int = 1800
     schedule_warm_poll_s: float = 15.0
-    # the capacity forecast's requests/s one API pod holds (measure: ujian loadtest)
+    # the capacity forecast's requests/s one API pod holds (measure: python bench/loadtest.py)
     forecast_pod_rps: float = 400.0
 
     # media shown in item stems: files under data_dir/media, or S3 (presigned URLs) when a

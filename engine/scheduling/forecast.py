@@ -12,9 +12,9 @@ The per-student rates are WORKLOAD.md's (the project's yardstick):
 
 Pods = ceil(requests/s ÷ (per-pod requests/s × target utilisation)); the per-pod capacity is a
 setting (``UJIAN_FORECAST_POD_RPS``, or ``--pod-rps``/``?pod_rps=``) because it depends on the
-machine: measure it with ``ujian loadtest`` (students_per_core × 0.07 × cores per pod). The
-target utilisation is the overflow threshold (the HPA's target too), so the forecast pods
-keep the cluster below the point where jobs start leaving for Lambda.
+machine: measure it with the load generator, ``python bench/loadtest.py`` (students_per_core
+× 0.07 × cores per pod). The target utilisation is the overflow threshold (the HPA's target
+too), so the forecast pods keep the cluster below the point where jobs start leaving for Lambda.
 
 By count the start burst is light (3 requests per student over 5 minutes is 0.01/s, a seventh
 of the steady rate) but its requests are the dearest: an argon2 sign-in and a start that

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.loadtest.harness import Cluster, Proc
+from bench.loadgen.harness import Cluster, Proc
 
 
 class Running:

@@ -1,9 +1,9 @@
 """Faults during a load run: the service recovers by itself and no acknowledged answer is lost.
 
-Each test seeds its own students and exam, runs a short load (the ``ujian loadtest`` library)
-against the real processes and, a few seconds in, kills or restarts one part. The students
-retry what a page retries (no reply, 5xx); afterwards every acknowledged answer must be in
-PostgreSQL's answer log exactly once, and be what the student sent.
+Each test seeds its own students and exam, runs a short load (the load generator,
+``bench.loadgen``) against the real processes and, a few seconds in, kills or restarts one
+part. The students retry what a page retries (no reply, 5xx); afterwards every acknowledged
+answer must be in PostgreSQL's answer log exactly once, and be what the student sent.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from engine.loadtest.client import Api
-from engine.loadtest.runner import Report, run
-from engine.loadtest.seed import seed
-from engine.loadtest.stats import Stats
-from engine.loadtest.student import Scenario
+from bench.loadgen.client import Api
+from bench.loadgen.runner import Report, run
+from bench.loadgen.seed import seed
+from bench.loadgen.stats import Stats
+from bench.loadgen.student import Scenario
 from tests.fault.conftest import Running
 
 STUDENTS = 16
@@ -59,7 +59,7 @@ async def _run_with_fault(running: Running, fault: Callable[[], None], at_s: flo
 
 
 def _wait_ready(url: str, timeout_s: float = 30) -> None:
-    from engine.loadtest.harness import wait_http
+    from bench.loadgen.harness import wait_http
 
     wait_http(url + "/health/ready", None, timeout_s)
 

@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from bench.loadgen.harness import wait_http
 from engine.embedded import free_loopback_port
-from engine.loadtest.harness import wait_http
 from engine.settings import Settings
 
 T = TypeVar("T")

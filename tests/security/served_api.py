@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.loadgen.harness import wait_http
 from engine.embedded import free_loopback_port
-from engine.loadtest.harness import wait_http
 from engine.settings import Settings
 
 

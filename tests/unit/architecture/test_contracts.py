@@ -82,6 +82,7 @@ def test_the_contracts_hold_on_the_tree(tree: Path) -> None:
         ("engine/sittings/service.py", "import engine.problems", "services"),
         ("engine/workers/backlog.py", "import litestar", "services"),
         ("engine/overflow/jobs.py", "import nh3", "lambda"),
+        ("engine/cli.py", "import bench", "development-only"),
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(

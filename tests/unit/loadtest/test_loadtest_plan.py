@@ -8,10 +8,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.loadtest.integrity import compare
-from engine.loadtest.stats import Stats, percentiles
-from engine.loadtest.student import Ledger, Scenario, _schedule
-from engine.loadtest.workload import Event, batches, plan_events, response_for, workload_items
+from bench.loadgen.integrity import compare
+from bench.loadgen.stats import Stats, percentiles
+from bench.loadgen.student import Ledger, Scenario, _schedule
+from bench.loadgen.workload import Event, batches, plan_events, response_for, workload_items
 
 KINDS = ("single_choice", "multiple_response", "numeric", "short_text")
 

@@ -13,9 +13,9 @@ import trustme
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.loadtest.client import Api
-from engine.loadtest.stats import Stats
-from engine.loadtest.wire import WireError, WirePool
+from bench.loadgen.client import Api
+from bench.loadgen.stats import Stats
+from bench.loadgen.wire import WireError, WirePool
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 

@@ -1,4 +1,4 @@
-"""``ujian loadtest``: seed (or reuse) a plan, run the students, print the summary."""
+"""``python bench/loadtest.py``: seed (or reuse) a plan, run the students, print the summary."""
 
 from __future__ import annotations
 
@@ -13,15 +13,18 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from engine.loadtest.client import Api
-from engine.loadtest.runner import Report, run
-from engine.loadtest.seed import Plan, seed
-from engine.loadtest.stats import Stats
-from engine.loadtest.student import Ledger, Scenario
+from .client import Api
+from .runner import Report, run
+from .seed import Plan, seed
+from .stats import Stats
+from .student import Ledger, Scenario
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("loadtest", help="simulate students (WORKLOAD.md) against a server")
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python bench/loadtest.py",
+        description="simulate students (WORKLOAD.md) against a server",
+    )
     p.add_argument("--base-url", default="http://127.0.0.1:8000")
     p.add_argument(
         "--database-url",
@@ -48,7 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--no-submit", action="store_true", help="leave the sittings open")
     p.add_argument("--json", type=Path, help="also write the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no live progress")
-    p.set_defaults(func=cmd_loadtest)
+    return p
 
 
 def summary_table(report: Report) -> Table:
@@ -142,5 +145,6 @@ async def _main(args: argparse.Namespace, console: Console) -> int:
     return 1 if bad else 0
 
 
-def cmd_loadtest(args: argparse.Namespace) -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     return asyncio.run(_main(args, Console(file=sys.stdout)))

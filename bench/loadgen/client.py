@@ -1,6 +1,6 @@
 """One pooled HTTP client for every simulated student, recording each call in ``Stats``.
 
-On engine/loadtest/wire.py rather than aiohttp or httpx: the load generator must stay far
+On bench/loadgen/wire.py rather than aiohttp or httpx: the load generator must stay far
 cheaper per request than the server it measures (it shares a core with Redis and PostgreSQL
 in the benchmarks), and aiohttp's client cost as much CPU per call as half the API's.
 """
@@ -12,8 +12,8 @@ from typing import Any
 
 import msgspec
 
-from engine.loadtest.stats import Stats
-from engine.loadtest.wire import WirePool
+from .stats import Stats
+from .wire import WirePool
 
 _encode = msgspec.json.encode
 _problem = msgspec.json.Decoder(dict[str, Any])

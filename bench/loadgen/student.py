@@ -12,8 +12,8 @@ from typing import Any
 
 import msgspec
 
-from engine.loadtest.client import Api, Reply
-from engine.loadtest.workload import Event, batches, paper_items, plan_events
+from .client import Api, Reply
+from .workload import Event, batches, paper_items, plan_events
 
 
 @dataclass

@@ -10,8 +10,9 @@ import asyncpg
 import msgspec
 
 from engine.auth.passwords import hash_password
-from engine.loadtest.client import Api
-from engine.loadtest.workload import EXAM_MINUTES, section_split, workload_items
+
+from .client import Api
+from .workload import EXAM_MINUTES, section_split, workload_items
 
 PASSWORD = "load-test-password"
 

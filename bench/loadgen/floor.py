@@ -8,8 +8,10 @@
   do-nothing POST registered by the benchmark, so ``app_floor_ratio`` (in-app floor ÷ bare
   floor) says what Ujian's own per-request machinery costs before any work is done.
 
-    granian --interface asgi --loop uvloop engine.loadtest.floor:bare_app
-    granian --interface asgi --loop uvloop --factory engine.loadtest.floor:ujian_with_floor
+From the repository's root (``bench.loadgen`` is not installed: it is development-only):
+
+    granian --interface asgi --loop uvloop bench.loadgen.floor:bare_app
+    granian --interface asgi --loop uvloop --factory bench.loadgen.floor:ujian_with_floor
 """
 
 from __future__ import annotations

@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.loadtest.client import Api
-from engine.loadtest.stats import Stats
-from engine.loadtest.student import Ledger
-from engine.loadtest.workload import Event, paper_items, response_for
+from .client import Api
+from .stats import Stats
+from .student import Ledger
+from .workload import Event, paper_items, response_for
 
 
 @dataclass

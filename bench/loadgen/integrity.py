@@ -11,8 +11,9 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from engine.loadtest.student import Ledger
 from grading.types import Response
+
+from .student import Ledger
 
 _ROWS = """
 SELECT sitting_id, seq, item_id, response FROM answer_log

@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import msgspec
 
-from engine.loadtest.client import Api
-from engine.loadtest.integrity import Integrity, check
-from engine.loadtest.seed import Plan
-from engine.loadtest.stats import RunSummary, Stats
-from engine.loadtest.student import Ledger, Scenario, StudentFailed, run_student
+from .client import Api
+from .integrity import Integrity, check
+from .seed import Plan
+from .stats import RunSummary, Stats
+from .student import Ledger, Scenario, StudentFailed, run_student
 
 TELEMETRY_PATH = "/v1/sittings/{sitting_id}/telemetry"
 

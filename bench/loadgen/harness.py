@@ -19,6 +19,11 @@ import httpx
 
 from engine.embedded import EmbeddedPostgres, EmbeddedRedis, free_loopback_port
 
+# the floors are started by module name; bench.loadgen is not installed, so the server process
+# finds it on the repository's root
+FLOOR_MODULE = "bench.loadgen.floor"
+REPOSITORY = Path(__file__).resolve().parents[2]
+
 
 def pinned(command: list[str], cpus: str | None) -> list[str]:
     """``command`` under ``taskset -c cpus`` when asked and available."""
@@ -160,22 +165,23 @@ class Cluster:
     def start_floor(
         self, *, in_app: bool = False, cpus: str | None = None, timeout_s: float = 60, **env: str
     ) -> Proc:
-        """An HTTP floor (engine/loadtest/floor.py) under granian, one worker, as ``ujian serve``
+        """An HTTP floor (bench/loadgen/floor.py) under granian, one worker, as ``ujian serve``
         runs the API: the bare Litestar app, or with ``in_app`` Ujian's whole app plus the
         floor's route (it then needs the cluster's stores, as the API does)."""
         port = free_loopback_port()
         target = (
-            ["--factory", "engine.loadtest.floor:ujian_with_floor"]
+            ["--factory", f"{FLOOR_MODULE}:ujian_with_floor"]
             if in_app
-            else ["engine.loadtest.floor:bare_app"]
+            else [f"{FLOOR_MODULE}:bare_app"]
         )
+        paths = [str(REPOSITORY), *filter(None, [os.environ.get("PYTHONPATH")])]
         args = ["--interface", "asgi", "--workers", "1"]
         return self._spawn(
             f"{'app-floor' if in_app else 'floor'}-{port}",
             [*args, "--host", "127.0.0.1", "--port", str(port), *target],
             f"http://127.0.0.1:{port}",
             cpus,
-            self.env(**env),
+            self.env(**{"PYTHONPATH": os.pathsep.join(paths), **env}),
             timeout_s,
             module="granian",
         )

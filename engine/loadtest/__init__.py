@@ -1,1 +1,0 @@
-"""``ujian loadtest``: simulated students following WORKLOAD.md against a running server."""
