@@ -7,7 +7,8 @@ complete-data likelihood with one Newton (or Fisher-scoring) step, all dichotomo
 once. The 3PL guessing parameter is estimated by the usual latent "knew it / guessed" split,
 with a Beta prior so that easy items cannot drift to c = 1. Responses that are NaN (an item the
 person was not given) are left out of the likelihood, so papers drawn from a pool, or forms
-sharing only some items, calibrate together.
+sharing only some items, calibrate together. Polytomous items: the graded response model's
+M-step is in ``grading/graded.py``, the partial credit models' in ``grading/partial_credit.py``.
 
 ``groups`` (one integer per person, 0 the reference group) fits a multiple-group model: the
 reference population is N(0, 1) and every other group's mean and SD are estimated with the
@@ -22,6 +23,7 @@ import numpy as np
 
 from grading.graded import graded_start, graded_step
 from grading.irt import (
+    POLYTOMOUS_MODELS,
     FloatArray,
     IrtModel,
     ItemParameters,
@@ -30,6 +32,7 @@ from grading.irt import (
     log_likelihood_parts,
     split_missing,
 )
+from grading.partial_credit import PartialCreditItems
 
 
 class LatentGroup(msgspec.Struct, frozen=True):
@@ -44,7 +47,7 @@ class CalibrationResult(msgspec.Struct, frozen=True):
     converged: bool
     # marginal log-likelihood at the final parameters
     log_likelihood: float
-    # SD of θ in the reference group: estimated for Rasch (slope 1), 1 for every other model
+    # SD of θ in the reference group: estimated for Rasch and PCM (slope 1), 1 for the others
     latent_sd: float = 1.0
     # every group's θ distribution on the reported scale, the reference group first
     groups: tuple[LatentGroup, ...] = (LatentGroup(0.0, 1.0),)
@@ -186,6 +189,24 @@ class _Graded:
         return out
 
 
+def _items_for(
+    x: FloatArray, model: IrtModel, guess_prior: tuple[float, float]
+) -> _Binary | _Graded | PartialCreditItems:
+    """The item set that fits ``model``: its start values, log-likelihood and M-step."""
+    if model == "GRM":
+        return _Graded(x)
+    if model in POLYTOMOUS_MODELS:
+        return PartialCreditItems(x, common_slope=model == "PCM")
+    return _Binary(x, model, guess_prior)
+
+
+def _unit_slope(item: ItemParameters, sd: float) -> ItemParameters:
+    """An item of the common-slope fit re-expressed with slope 1 and θ ~ N(0, sd²)."""
+    return msgspec.structs.replace(
+        item, a=1.0, b=item.b * sd, thresholds=tuple(t * sd for t in item.thresholds)
+    )
+
+
 def calibrate(
     responses: FloatArray,
     model: IrtModel = "2PL",
@@ -199,12 +220,13 @@ def calibrate(
 ) -> CalibrationResult:
     """Item parameters by MML-EM from a persons x items matrix (NaN = not presented).
 
-    Dichotomous models take 1/0 (or a share in [0, 1]); ``GRM`` takes categories 0..K-1.
+    Dichotomous models take 1/0 (or a share in [0, 1]); ``GRM``, ``GPCM`` and ``PCM`` take
+    categories 0..K-1.
     ``guess_prior`` is the Beta(a, b) prior on the 3PL c (default mean ≈ 0.23, right for
     five-option items). Persons who saw no item carry no information and are harmless.
     """
     x = np.asarray(responses, dtype=np.float64)
-    fit: _Binary | _Graded = _Graded(x) if model == "GRM" else _Binary(x, model, guess_prior)
+    fit = _items_for(x, model, guess_prior)
     member = np.zeros(x.shape[0], dtype=np.int64) if groups is None else np.asarray(groups)
     n_groups = int(member.max()) + 1 if member.size else 1
     means, sds = np.zeros(n_groups), np.ones(n_groups)
@@ -235,10 +257,10 @@ def calibrate(
             break
     items = fit.items()
     latent_sd = 1.0
-    if model == "Rasch":
+    if model in ("Rasch", "PCM"):
         # the common slope is the SD of θ once the slope is fixed at 1 (b_Rasch = a·b_1PL)
         latent_sd = items[0].a
-        items = [ItemParameters(a=1.0, b=p.b * latent_sd) for p in items]
+        items = [_unit_slope(p, latent_sd) for p in items]
     found = tuple(
         LatentGroup(float(m * latent_sd), float(s * latent_sd))
         for m, s in zip(means, sds, strict=True)

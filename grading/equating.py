@@ -24,6 +24,7 @@ import numpy as np
 from grading.calibration import calibrate
 from grading.graded import categories_from_points
 from grading.irt import (
+    POLYTOMOUS_MODELS,
     FloatArray,
     IrtModel,
     ItemParameters,
@@ -82,8 +83,9 @@ def equate_forms(
     """Concurrent calibration of the forms (persons x the form's items, NaN not presented),
     every sitting's EAP θ on the first form's scale, and each form's Stocking–Lord link.
 
-    For ``GRM`` the forms give points: the categories are the distinct point values of an item
-    across every form, so a common item has the same categories on each.
+    For the polytomous models (``GRM``, ``GPCM``, ``PCM``) the forms give points: the categories
+    are the distinct point values of an item across every form, so a common item has the same
+    categories on each.
     """
     item_ids = _union(form_items)
     column = {item: j for j, item in enumerate(item_ids)}
@@ -101,7 +103,7 @@ def equate_forms(
         matrix[start:stop, [column[i] for i in items]] = responses
         groups[start:stop] = k if linked else 0
         start = stop
-    if model == "GRM":
+    if model in POLYTOMOUS_MODELS:
         matrix = categories_from_points(matrix)
     # groups must be numbered 0..G-1 for the fit: renumber the linked forms
     linked_forms = sorted({int(g) for g in groups})

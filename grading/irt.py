@@ -10,6 +10,12 @@ with no 1.702 scaling constant (``D`` is 1; Lord's normal-ogive metric is a_norm
 - ``GRM``: Samejima's graded response model for items scored in ordered categories 0..K-1:
   P(X ≥ k) = logistic(a(θ - b_k)), with the K - 1 boundaries b_k in ``ItemParameters.thresholds``
   (an item with two categories is a 2PL item).
+- ``GPCM``: Muraki's generalized partial credit model, categories 0..K-1, a slope per item:
+  P(X = k) ∝ exp(Σ_{v ≤ k} a(θ - b_v)), with the K - 1 step difficulties b_v in
+  ``ItemParameters.thresholds`` and ``partial_credit`` set. Steps need not be ordered: a step
+  below the one before only means the category between them is seldom the most likely.
+- ``PCM``: Masters' (Rasch) partial credit model: the GPCM with slope 1 on every item and
+  θ ~ N(0, σ²), σ estimated, as for ``Rasch`` (a two-category PCM item is a Rasch item).
 
 Dichotomous response matrices are persons x items floats: 1 right, 0 wrong, NaN not presented
 (missing by design: the likelihood skips it). Partial credit may be given as a share in [0, 1];
@@ -26,8 +32,10 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
-IrtModel = Literal["Rasch", "1PL", "2PL", "3PL", "GRM"]
-IRT_MODELS: tuple[IrtModel, ...] = ("Rasch", "1PL", "2PL", "3PL", "GRM")
+IrtModel = Literal["Rasch", "1PL", "2PL", "3PL", "GRM", "GPCM", "PCM"]
+IRT_MODELS: tuple[IrtModel, ...] = ("Rasch", "1PL", "2PL", "3PL", "GRM", "GPCM", "PCM")
+# the models fitted to score categories 0..K-1 rather than to right/wrong
+POLYTOMOUS_MODELS: tuple[IrtModel, ...] = ("GRM", "GPCM", "PCM")
 
 # The logistic scaling constant in use: 1, the logit scale (slopes as ltm and mirt report them).
 # Code that differentiates P by θ multiplies by it, so it stays correct whatever the metric.
@@ -50,12 +58,15 @@ def p_correct(theta: FloatArray, a: FloatArray, b: FloatArray, c: FloatArray) ->
 
 class ItemParameters(msgspec.Struct, frozen=True):
     """One item on the logit scale. Graded items carry their category boundaries in
-    ``thresholds`` (increasing) and their mean in ``b``; dichotomous items have none."""
+    ``thresholds`` (increasing) and their mean in ``b``; dichotomous items have none.
+    Partial-credit items (GPCM, PCM) carry their step difficulties there instead, and say so
+    with ``partial_credit``: the same numbers mean a different curve."""
 
     a: float = 1.0
     b: float = 0.0
     c: float = 0.0
     thresholds: tuple[float, ...] = ()
+    partial_credit: bool = False
 
 
 class ScoreScale(msgspec.Struct, frozen=True):
@@ -142,6 +153,23 @@ def graded_probabilities(nodes: FloatArray, a: float, thresholds: FloatArray) ->
     return probs
 
 
+def partial_credit_probabilities(nodes: FloatArray, a: float, steps: FloatArray) -> FloatArray:
+    """GPCM category probabilities, shape (K, nodes): P(X = k) ∝ exp(Σ_{v ≤ k} a(θ - b_v))."""
+    # the exponent of category k is the running sum of its steps (0 for category 0)
+    z = np.cumsum(a * (nodes[np.newaxis, :] - steps[:, np.newaxis]), axis=0)
+    z = np.vstack([np.zeros((1, nodes.size)), z])
+    # softmax with the largest exponent taken out, so no category overflows however steep
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    probs: FloatArray = np.clip(e / e.sum(axis=0, keepdims=True), _EPS, 1.0)
+    return probs
+
+
+def item_category_probabilities(item: ItemParameters, nodes: FloatArray) -> FloatArray:
+    """Category probabilities (K, nodes) of a polytomous item, under its own model."""
+    curve = partial_credit_probabilities if item.partial_credit else graded_probabilities
+    return curve(nodes, item.a, np.asarray(item.thresholds))
+
+
 def category_counts(categories: FloatArray, n_categories: int) -> FloatArray:
     """One-hot persons x K of one item's categories (NaN, not presented: a row of zeros)."""
     seen = ~np.isnan(categories)
@@ -154,7 +182,7 @@ def category_counts(categories: FloatArray, n_categories: int) -> FloatArray:
 def mixed_log_likelihood(
     responses: FloatArray, items: Sequence[ItemParameters], nodes: FloatArray
 ) -> FloatArray:
-    """log L (persons x nodes) of a paper mixing dichotomous and graded items."""
+    """log L (persons x nodes) of a paper mixing dichotomous, graded and partial-credit items."""
     graded = [j for j, item in enumerate(items) if item.thresholds]
     plain = [j for j, item in enumerate(items) if not item.thresholds]
     ll = np.zeros((responses.shape[0], nodes.size))
@@ -162,9 +190,8 @@ def mixed_log_likelihood(
         a, b, c = parameter_arrays([items[j] for j in plain])
         ll += log_likelihood_grid(responses[:, plain], a, b, c, nodes)
     for j in graded:
-        thresholds = np.asarray(items[j].thresholds)
-        log_p = np.log(graded_probabilities(nodes, items[j].a, thresholds))
-        ll += category_counts(responses[:, j], thresholds.size + 1) @ log_p
+        log_p = np.log(item_category_probabilities(items[j], nodes))
+        ll += category_counts(responses[:, j], log_p.shape[0]) @ log_p
     return ll
 
 
@@ -248,8 +275,9 @@ def score_abilities(
 ) -> tuple[AbilityEstimates, FloatArray]:
     """Re-score every sitting of an exam: EAP θ with SE, and the scaled score.
 
-    Graded items (with ``thresholds``) take their response as a category 0..K-1. ``latent_sd``
-    is the prior SD of θ: 1 for every model but Rasch, whose θ has its own estimated spread.
+    Graded and partial-credit items (with ``thresholds``) take their response as a category
+    0..K-1. ``latent_sd`` is the prior SD of θ: 1 for every model but Rasch and PCM, whose θ
+    has its own estimated spread.
     """
     nodes, weights = normal_grid(61, 0.0, latent_sd)
     estimates = posterior_summary(mixed_log_likelihood(responses, items, nodes), nodes, weights)

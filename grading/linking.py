@@ -2,7 +2,8 @@
 
 Each form calibrated on its own puts its candidates at N(0, 1), so its parameters sit on its
 own scale. A form X is brought onto the reference form Y's scale by θ_Y = A·θ_X + B, which
-moves X's items to a / A, A·b + B (c unchanged; graded boundaries like b). The constants are
+moves X's items to a / A, A·b + B (c unchanged; graded boundaries and partial-credit steps
+like b). The constants are
 chosen so that the common items behave alike on both scales (Kolen & Brennan 2014, ch. 6):
 
 - ``stocking-lord``: the squared difference of the common items' test characteristic curves
@@ -24,7 +25,7 @@ import msgspec
 import numpy as np
 
 from grading.calibration import CalibrationResult, calibrate
-from grading.irt import FloatArray, IrtModel, ItemParameters, graded_probabilities, p_correct
+from grading.irt import FloatArray, IrtModel, ItemParameters, item_category_probabilities, p_correct
 
 LinkingMethod = Literal["stocking-lord", "haebara"]
 
@@ -52,11 +53,12 @@ def rescale(
     items: Sequence[ItemParameters], slope: float, intercept: float
 ) -> list[ItemParameters]:
     """Items of a form on the scale θ' = slope·θ + intercept."""
+    # replace, not rebuild: an item keeps whatever else it carries (its partial_credit flag)
     return [
-        ItemParameters(
+        msgspec.structs.replace(
+            p,
             a=p.a / slope,
             b=slope * p.b + intercept,
-            c=p.c,
             thresholds=tuple(slope * t + intercept for t in p.thresholds),
         )
         for p in items
@@ -68,7 +70,7 @@ def _expected_scores(items: Sequence[ItemParameters], nodes: FloatArray) -> Floa
     rows = []
     for p in items:
         if p.thresholds:
-            probs = graded_probabilities(nodes, p.a, np.asarray(p.thresholds))
+            probs = item_category_probabilities(p, nodes)
             rows.append(np.arange(probs.shape[0]) @ probs)
         else:
             one = np.array([1.0])

@@ -37,7 +37,7 @@ from engine.problems import conflict, not_found
 from engine.services import Services
 from grading.calibration import CalibrationResult, calibrate
 from grading.graded import categories_from_points
-from grading.irt import IrtModel, ScoreScale, score_abilities
+from grading.irt import POLYTOMOUS_MODELS, IrtModel, ScoreScale, score_abilities
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +58,10 @@ Fitted = tuple[CalibrationResult, list[str], np.ndarray, np.ndarray, np.ndarray]
 
 def response_matrix(order: list[str], results: Rows, model: IrtModel = "2PL") -> np.ndarray:
     """persons × items: for the dichotomous models 1 correct, 0 otherwise (blank counts as
-    wrong, as in UTBK scoring); for GRM the item's score category (its distinct point values
-    in order). NaN where the item awaits a mark or was not presented (missing by design)."""
-    if model == "GRM":
+    wrong, as in UTBK scoring); for the polytomous models (GRM, GPCM, PCM) the item's score
+    category (its distinct point values in order). NaN where the item awaits a mark or was
+    not presented (missing by design)."""
+    if model in POLYTOMOUS_MODELS:
         return categories_from_points(points_matrix(order, results))
     index = {item_id: j for j, item_id in enumerate(order)}
     matrix = np.full((len(results), len(order)), np.nan)

@@ -46,7 +46,7 @@ from engine.problems import conflict, not_found
 from engine.scheduling.access import event_to_manage
 from engine.services import Services
 from grading.equating import equate_forms
-from grading.irt import IrtModel, ScoreScale, scaled_score
+from grading.irt import POLYTOMOUS_MODELS, IrtModel, ScoreScale, scaled_score
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,8 @@ def equate_rows(
     forms: list[Form], rows: list[Rows], model: IrtModel, replicates: int, scale: ScoreScale
 ) -> Equated:
     """The pure, CPU-heavy part: matrices, the concurrent calibration, the report."""
-    # GRM: points, made categories over every form at once (grading/equating.py)
-    to_matrix = points_matrix if model == "GRM" else response_matrix
+    # GRM, GPCM, PCM: points, made categories over every form at once (grading/equating.py)
+    to_matrix = points_matrix if model in POLYTOMOUS_MODELS else response_matrix
     matrices = [to_matrix(f.items, r) for f, r in zip(forms, rows, strict=True)]
     result = equate_forms(matrices, [f.items for f in forms], model, replicates=replicates)
     views = [

@@ -56,7 +56,8 @@ class ItemAnalysis(msgspec.Struct, frozen=True):
     irt_a: float | None = None
     irt_b: float | None = None
     irt_c: float | None = None
-    # graded-response items: the category boundaries on the logit scale
+    # graded-response items: the category boundaries on the logit scale; partial-credit items
+    # (the run's model GPCM or PCM): the step difficulties
     irt_thresholds: list[float] | None = None
     # the most serious warning's weight (engine/analytics/item_warnings.py SEVERITY)
     severity: int = 0
@@ -81,9 +82,11 @@ class ExamStatisticsView(msgspec.Struct, frozen=True):
 
 # On the logit scale (no 1.702): Rasch = slope 1 with the SD of θ estimated; 1PL = one slope
 # common to all items, estimated, θ ~ N(0, 1); 2PL; 3PL; GRM = Samejima's graded response
-# model on the items' score categories (grading/irt.py). Until migration 0013 "1PL" fixed the
-# slope at 1.702 with θ ~ N(0, 1): the same request now fits the estimated common slope.
-IrtModelName = Literal["Rasch", "1PL", "2PL", "3PL", "GRM"]
+# model on the items' score categories; GPCM = Muraki's generalized partial credit model and
+# PCM = Masters' partial credit model (slope 1, SD of θ estimated) on the same categories
+# (grading/irt.py). Until migration 0011 "1PL" fixed the slope at 1.702 with θ ~ N(0, 1): the
+# same request now fits the estimated common slope.
+IrtModelName = Literal["Rasch", "1PL", "2PL", "3PL", "GRM", "GPCM", "PCM"]
 
 
 class CalibrationRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
