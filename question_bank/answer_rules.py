@@ -6,11 +6,11 @@ shows) and kept in the process with the paper (``cache.PaperCache.rules``). Chec
 is then a dictionary lookup and a few set and length tests: no database, no Redis.
 
 A response is refused when it is of another kind than its item, names an option, source,
-target or blank the item does not have, lists one twice where that makes no sense (an
-ordering, a source matched twice), carries text longer than the item takes (its own
-``max_length``, else the kind's default, never above the deployment's cap), a number that is
-not finite or is past ``NUMBER_LIMIT``, or more points than a select-point item takes, or a
-point far off its picture.
+target or blank the item does not have, gives a number off a slider's scale, lists one twice
+where that makes no sense (an ordering, a source matched twice), carries text longer than the
+item takes (its own ``max_length``, else the kind's default, never above the deployment's
+cap), a number that is not finite or is past ``NUMBER_LIMIT``, or more points than a
+select-point item takes, or a point far off its picture.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from grading.responses import (
 )
 from question_bank.items import StudentItem
 from question_bank.paper import CompiledItem, CompiledPaper, student_order
+from question_bank.scale import on_scale
 
 # an item without its own max_length (the authoring schema always gives short text and essays
 # one; cloze text blanks have none): the kind's limit. A blank holds a word or a phrase.
@@ -67,6 +68,8 @@ class ItemRule(msgspec.Struct, frozen=True):
     width: int = 0  # select point
     height: int = 0
     max_choices: int = 0
+    # a slider's (lower bound, upper bound, step): only its values are answers
+    scale: tuple[float, float, float] | None = None
 
 
 class PaperRules(msgspec.Struct, frozen=True):
@@ -103,6 +106,11 @@ def item_rule(item: StudentItem, index: int) -> ItemRule:
         width=item.width or 0,
         height=item.height or 0,
         max_choices=item.max_choices or 1,
+        scale=(
+            (item.slider.lower_bound, item.slider.upper_bound, item.slider.step)
+            if item.slider
+            else None
+        ),
     )
 
 
@@ -182,7 +190,11 @@ def _true_false(rule: ItemRule, r: TrueFalseResponse, cap: int) -> str | None:
 
 
 def _numeric(rule: ItemRule, r: NumericResponse, cap: int) -> str | None:
-    return _number(r.value)
+    problem = _number(r.value)
+    if problem is None and rule.scale is not None and not on_scale(*rule.scale, r.value):
+        low, high, step = rule.scale
+        return f"{r.value:g} is not on this item's scale ({low:g} to {high:g} by {step:g})"
+    return problem
 
 
 def _short_text(rule: ItemRule, r: ShortTextResponse | EssayResponse, cap: int) -> str | None:

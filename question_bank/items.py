@@ -51,9 +51,11 @@ from question_bank.kinds import (
     SelectPointItem,
     ShortTextItem,
     SingleChoiceItem,
+    SliderSpec,
     TextBlank,
     TrueFalseItem,
 )
+from question_bank.scale import check_slider
 
 __all__ = [
     "ITEM_KINDS",
@@ -102,6 +104,7 @@ class StudentItem(msgspec.Struct, frozen=True, omit_defaults=True):
     width: int | None = None
     height: int | None = None
     max_choices: int | None = None
+    slider: SliderSpec | None = None  # a numeric answer given on a scale (keyless)
 
 
 def item_kind(item: ItemCreate) -> str:
@@ -190,6 +193,8 @@ def _key(item: ItemCreate) -> ItemKey:
                 _finite("ranges", r.low, r.high)
                 if r.low > r.high:
                     raise ItemError("ranges", "low must not be above high")
+            if item.slider is not None:
+                check_slider(item.slider, item.value)
             return NumericKey(
                 value=item.value,
                 absolute_tolerance=item.absolute_tolerance,
@@ -265,7 +270,7 @@ def split_item(item_id: str, item: ItemCreate) -> tuple[StudentItem, ItemKey]:
         case SingleChoiceItem() | MultipleResponseItem() | OrderingItem():
             extra["options"] = item.options
         case NumericItem():
-            extra["unit"] = item.unit
+            extra.update(unit=item.unit, slider=item.slider)
         case ShortTextItem() | EssayItem():
             extra["max_length"] = item.max_length
         case MatchingItem():

@@ -93,12 +93,37 @@ class NumericRangeSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     credit: Credit = 1.0
 
 
+# QTI 3's schema types a slider's bounds and step as non-negative doubles; a scale Ujian
+# accepts must export valid. The step count bounds the page's control and the import's probes.
+ScaleBound = Annotated[float, msgspec.Meta(ge=0, le=1e9)]
+MAX_SLIDER_STEPS = 10_000
+
+
+class SliderSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """A numeric answer given on a scale (QTI ``qti-slider-interaction``): only the values
+    ``lower_bound + n * step`` up to ``upper_bound`` can be answered."""
+
+    lower_bound: ScaleBound
+    upper_bound: ScaleBound
+    step: Annotated[float, msgspec.Meta(gt=0, le=1e9)] = 1.0
+    # QTI "step-label": every step is labelled, not only the two ends
+    step_label: bool = False
+    # a rendering hint; None: QTI leaves it to the delivery system (horizontal here)
+    orientation: Literal["horizontal", "vertical"] | None = None
+    # the upper bound at the start (left or top) of the scale
+    reverse: bool = False
+    # the QTI response base type: "integer" asks for whole bounds, step and key
+    base_type: Literal["integer", "float"] = "float"
+
+
 class NumericItem(_Authored, frozen=True, tag="numeric", tag_field="kind"):
     value: float
     absolute_tolerance: Tolerance = 0.0
     relative_tolerance: Tolerance = 0.0
     ranges: Annotated[list[NumericRangeSpec], msgspec.Meta(max_length=10)] = []
     unit: Short | None = None
+    # answered on a scale instead of typed; scored the same way
+    slider: SliderSpec | None = None
 
 
 class ShortTextItem(_Authored, frozen=True, tag="short_text", tag_field="kind"):

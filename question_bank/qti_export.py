@@ -14,7 +14,8 @@ from xml.etree.ElementTree import Element, SubElement
 
 import msgspec
 
-from grading.keys import ValueMap
+from grading.keys import NumericKey, ValueMap
+from grading.scorers.numeric import numeric_credit
 from question_bank.content import plain_text
 from question_bank.items import (
     PLACEHOLDER,
@@ -30,9 +31,11 @@ from question_bank.items import (
     ShortTextItem,
     SingleChoiceItem,
     TrueFalseItem,
+    split_item,
 )
 from question_bank.kinds import Blank, ChoiceBlank, NumericBlank, TextBlank
 from question_bank.qti_html import QTI_NS, append_html, q
+from question_bank.scale import scale_values
 
 ET.register_namespace("", QTI_NS)
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -175,6 +178,8 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
                 "qti-simple-choice",
                 [ChoiceOption("true", "True"), ChoiceOption("false", "False")],
             )
+        case NumericItem() if item.slider is not None:
+            template = _slider(root, body, item)
         case NumericItem():
             _declaration(root, "RESPONSE", "single", "float", [num(item.value)])
             inter = SubElement(SubElement(body, q("p")), q("qti-text-entry-interaction"), rid)
@@ -279,6 +284,57 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
                 alt="",
             )
             template = "map_response_point"
+    return template
+
+
+def _scale_value(item: NumericItem, value: float) -> str:
+    integer = item.slider is not None and item.slider.base_type == "integer"
+    return str(int(value)) if integer else num(value)
+
+
+def _slider(root: Element, body: Element, item: NumericItem) -> str:
+    """A slider's declaration and interaction; returns its processing template."""
+    assert item.slider is not None
+    spec = item.slider
+    decl = _declaration(
+        root, "RESPONSE", "single", spec.base_type, [_scale_value(item, item.value)]
+    )
+    # the tolerances and bands are Ujian's; for other tools every value of the scale that
+    # earns credit is a map entry, which scores the same (a slider gives no other values)
+    key = split_item("", item)[1]
+    assert isinstance(key, NumericKey)
+    earning = [(v, numeric_credit(key, v)) for v in scale_values(spec)]
+    entries = [(v, c) for v, c in earning if c > 0]
+    template = "match_correct"
+    if [v for v, _ in entries] != [item.value] or entries[0][1] != 1.0:
+        mapping = SubElement(decl, q("qti-mapping"), {"default-value": num(0)})
+        for value, credit in entries:
+            SubElement(
+                mapping,
+                q("qti-map-entry"),
+                {"map-key": _scale_value(item, value), "mapped-value": num(credit * item.points)},
+            )
+        template = "map_response"
+    attrs = {
+        "response-identifier": "RESPONSE",
+        "lower-bound": num(spec.lower_bound),
+        "upper-bound": num(spec.upper_bound),
+        "step": num(spec.step),
+    }
+    if spec.step_label:
+        attrs["step-label"] = "true"
+    if spec.orientation is not None:
+        attrs["orientation"] = spec.orientation
+    if spec.reverse:
+        attrs["reverse"] = "true"
+    inter = SubElement(body, q("qti-slider-interaction"), attrs)
+    _extras(
+        inter,
+        absolute_tolerance=item.absolute_tolerance,
+        relative_tolerance=item.relative_tolerance,
+        ranges=item.ranges,
+        unit=item.unit,
+    )
     return template
 
 

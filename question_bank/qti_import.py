@@ -22,11 +22,12 @@ from grading.keys import AreaMapEntry, ValueMap
 from grading.qti_processing import UnsupportedConstruct
 from question_bank.content import ContentError
 from question_bank.items import ItemCreate, ItemError, split_item
-from question_bank.kinds import ChoiceOption, ItemMeta
+from question_bank.kinds import ChoiceOption, ItemMeta, NumericItem
 from question_bank.normalise import normalise_item
 from question_bank.qti_html import inner_html, local, q
 from question_bank.qti_probe import best_score, disagreement
 from question_bank.qti_rules import declarations, processing
+from question_bank.qti_slider import key_from_processing
 
 MAX_XML_BYTES = 2 * 1024 * 1024
 INTERACTIONS = frozenset(
@@ -38,6 +39,7 @@ INTERACTIONS = frozenset(
         "qti-inline-choice-interaction",
         "qti-extended-text-interaction",
         "qti-select-point-interaction",
+        "qti-slider-interaction",
     }
 )
 INLINE = ("qti-inline-choice-interaction", "qti-text-entry-interaction")
@@ -406,8 +408,51 @@ def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any
                 "rubric": _extra(inter, "rubric", []),
                 "max_length": _length(body, inter, 5000),
             }
+        case "qti-slider-interaction":
+            return _slider(inter, stem, decls.get(rid), correct)
         case _:  # qti-select-point-interaction
             return _select_point(inter, stem, decls.get(rid))
+
+
+def _flag(element: Element, name: str) -> bool:
+    # xs:boolean: "true" or "1"
+    return element.get(name, "false").strip() in ("true", "1")
+
+
+def _slider(inter: Element, stem: str, decl: Element, correct: list[str]) -> dict[str, Any]:
+    base_type = decl.get("base-type")
+    if base_type not in ("integer", "float") or decl.get("cardinality") != "single":
+        raise QtiError(
+            "qti-slider-interaction needs a single response of base-type integer or float"
+        )
+    if inter.get("lower-bound") is None or inter.get("upper-bound") is None:
+        raise QtiError("qti-slider-interaction needs lower-bound and upper-bound")
+    slider = {
+        "lower_bound": _number(inter.get("lower-bound"), "lower-bound"),
+        "upper_bound": _number(inter.get("upper-bound"), "upper-bound"),
+        # the schema's default step
+        "step": _number(inter.get("step", "1"), "step"),
+        "step_label": _flag(inter, "step-label"),
+        "orientation": inter.get("orientation"),
+        "reverse": _flag(inter, "reverse"),
+        "base_type": base_type,
+    }
+    return {
+        "kind": "numeric",
+        "stem": stem,
+        # None: no correct response, the key is read off the processing (qti_slider.py)
+        "value": _number(correct[0], "correct response") if correct else None,
+        "slider": slider,
+        **{
+            k: _extra(inter, k, d)
+            for k, d in (
+                ("absolute_tolerance", 0.0),
+                ("relative_tolerance", 0.0),
+                ("ranges", []),
+                ("unit", None),
+            )
+        },
+    }
 
 
 def _select_point(inter: Element, stem: str, decl: Element) -> dict[str, Any]:
@@ -560,11 +605,20 @@ def _import_root(root: Element) -> ItemCreate:
         raise QtiError(f"a declaration or processing value is malformed: {err}") from err
     declared = _declared_max(root)
     fields["points"] = declared if declared is not None else 1.0
+    if fields["kind"] == "numeric" and fields["value"] is None:
+        if rules is None or _written_by_ujian(body):
+            raise QtiError("qti-slider-interaction has no correct response and no processing")
+        # only holds the key's place until the processing gives it
+        fields["value"] = fields["slider"]["lower_bound"]
     if rules is None or fields["kind"] == "essay" or _written_by_ujian(body):
         # no processing (or one a person completes): the declared maximum, else 1
         return _convert(fields)
     rid = _response_id(fields, body)
     try:
+        if fields.get("slider") is not None:
+            slider = _convert(fields)
+            if isinstance(slider, NumericItem):
+                fields.update(key_from_processing(slider, rid, variables, rules))
         best = best_score(_convert(fields), rid, variables, rules)
         if best > 0:
             # the processing's own best score is the maximum (a declared MAXSCORE may be a

@@ -45,6 +45,7 @@ from question_bank.kinds import (
     TextBlank,
     TrueFalseItem,
 )
+from question_bank.scale import scale_values
 
 Probe = Response | None
 # Ujian trims the spaces around a typed answer before it is scored, a leniency kept on purpose:
@@ -66,6 +67,10 @@ def probes(item: ItemCreate) -> list[Probe]:
             out += [MultipleResponseResponse(correct), MultipleResponseResponse(frozenset(ids))]
             out += [MultipleResponseResponse(correct - {c}) for c in correct if len(correct) > 1]
             out += [MultipleResponseResponse(correct | {i}) for i in ids if i not in correct]
+        case NumericItem() if item.slider is not None:
+            # a slider gives only its scale's values: every one is probed, so nothing the
+            # student can answer scores otherwise than the author's processing says
+            out += [NumericResponse(x) for x in scale_values(item.slider)]
         case NumericItem():
             v = item.value
             out += [NumericResponse(x) for x in (v, v + 1, v - 1, v * 1.01, v + 0.001, 0.0)]
@@ -158,7 +163,9 @@ def qti_responses(
 ) -> dict[str, Value]:
     """The QTI response variables that ``probe`` stands for."""
     if probe is None:
-        return {}
+        # an unanswered response is NULL; left out, a numeric one would start at 0 like an
+        # outcome and match a key of 0
+        return {bid: None for bid in item.blanks} if isinstance(item, ClozeItem) else {rid: None}
     decl = decls.get(rid, Declaration("single"))
     match probe:
         case SingleChoiceResponse(choice=c):

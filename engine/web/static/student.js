@@ -627,6 +627,41 @@
     var label = h('label', { class: 'field', for: id }, [h('span', { text: t(kind === 'numeric' ? 'kind.answerNumber' : 'kind.answer') })]);
     return h('div', {}, [label, box, it.unit ? h('span', { text: ' ' + it.unit }) : null, h('div', {}, [hint])]);
   }
+  // QTI's slider: only the scale's values (lower bound + n × step) can be answered, and an
+  // untouched slider is no answer (QTI gives it no initial position), so the thumb's first
+  // place is marked as unanswered until the student moves it, clicks it or presses Enter
+  function decimals(x) { var m = String(x).split('.')[1]; return m ? m.length : 0; }
+  function sliderBox(it, answer) {
+    var s = it.slider, id = 'a-' + it.id, lo = s.lower_bound, hi = s.upper_bound, step = s.step || 1;
+    var digits = decimals(step) + decimals(lo), vertical = s.orientation === 'vertical';
+    var unit = it.unit ? ' ' + it.unit : '';
+    function scaleText(v) { return window.ujI18n.number(v) + unit; }
+    var input = h('input', { type: 'range', id: id, min: lo, max: hi, step: step, 'aria-describedby': id + '-out',
+      class: 'slider' + (vertical ? ' vertical' : '') + (s.reverse ? ' reverse' : ''), 'aria-orientation': vertical ? 'vertical' : null });
+    var out = h('output', { id: id + '-out', for: id, class: 'value', 'aria-live': 'polite' });
+    var answered = !!answer;
+    input.value = String(answered ? answer.value : lo);
+    // the value as the scale writes it (0.3, not 0.30000000000000004)
+    function current() { return Number(Number(input.value).toFixed(digits)); }
+    function draw() {
+      out.textContent = answered ? t('kind.sliderValue', { value: scaleText(current()) }) : t('kind.sliderUnset');
+      input.setAttribute('aria-valuetext', answered ? scaleText(current()) : t('kind.sliderUnset'));
+      input.classList.toggle('unset', !answered);
+    }
+    function commit() { answered = true; record(it.id, { kind: 'numeric', value: current() }); draw(); }
+    input.addEventListener('input', function () { answered = true; draw(); });
+    input.addEventListener('change', commit);
+    input.addEventListener('click', function () { if (!answered) commit(); });
+    input.addEventListener('keydown', function (e) { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); commit(); } });
+    var values = [], count = Math.floor((hi - lo) / step + 1e-9);
+    if (s.step_label && count <= 20) for (var n = 0; n <= count; n++) values.push(Number((lo + n * step).toFixed(digits)));
+    else values = [lo, Number((lo + count * step).toFixed(digits))];
+    var ticks = h('div', { class: 'scale' + (s.reverse ? ' reverse' : ''), 'aria-hidden': 'true' },
+      values.map(function (v) { return h('span', { text: window.ujI18n.number(v) }); }));
+    var label = h('label', { class: 'field', for: id }, [h('span', { text: t('kind.answerScale', { min: scaleText(lo), max: scaleText(hi) }) })]);
+    draw();
+    return h('div', {}, [label, h('div', { class: 'slider-box' + (vertical ? ' vertical' : '') }, [input, ticks]), out]);
+  }
   var RENDER = {
     single_choice: function (it, a) {
       return choiceList(it, 'radio', function (id) { return !!a && a.choice === id; }, function (fs) {
@@ -645,7 +680,7 @@
         record(it.id, { kind: 'true_false', value: checked(fs)[0] === 'true' });
       });
     },
-    numeric: function (it, a) { return textBox(it, a, 'numeric', false); },
+    numeric: function (it, a) { return it.slider ? sliderBox(it, a) : textBox(it, a, 'numeric', false); },
     short_text: function (it, a) { return textBox(it, a, 'short_text', false); },
     essay: function (it, a) { return textBox(it, a, 'essay', true); },
     ordering: function (it, a) {

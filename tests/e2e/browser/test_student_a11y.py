@@ -27,6 +27,12 @@ ITEMS: list[dict[str, Any]] = [
     },
     {"kind": "numeric", "stem": "$$\\sqrt{49} = ?$$", "value": 7, "unit": "cm"},
     {
+        "kind": "numeric",
+        "stem": "Berapa pH air jeruk lemon?",
+        "value": 2.5,
+        "slider": {"lower_bound": 0, "upper_bound": 14, "step": 0.5, "step_label": True},
+    },
+    {
         "kind": "ordering",
         "stem": "Urutkan dari yang terkecil",
         "correct": ["a", "b", "c"],

@@ -474,3 +474,40 @@ async def test_an_exam_section_defined_by_a_blueprint(
             },
         )
         _problem(r, 400, "validation_failed")
+
+
+SLIDER = {
+    "kind": "numeric",
+    "stem": "pH of lemon juice?",
+    "value": 2.5,
+    "slider": {"lower_bound": 0, "upper_bound": 14, "step": 0.5, "orientation": "vertical"},
+}
+
+
+async def test_a_slider_takes_only_values_of_its_scale(api: Api, school: School) -> None:
+    t = school.teacher
+    off_scale = {**SLIDER, "value": 2.25}
+    _problem(await api.call("POST", "/v1/items", t, json=off_scale), 400, "validation_failed")
+    # the exam helper fills two sections
+    exam = await api.exam(t, items=[SLIDER, ALL_KINDS[0][0], ALL_KINDS[2][0]])
+    student = school.students[2]
+    sitting = await api.start(student, exam["id"])
+    paper = await api.paper(student, sitting["id"])
+    (item,) = [i for s in paper["sections"] for i in s["items"] if i["kind"] == "numeric"]
+    # the scale is on the page, the key is not
+    assert item["slider"] == {
+        "lower_bound": 0.0,
+        "upper_bound": 14.0,
+        "step": 0.5,
+        "orientation": "vertical",
+    }
+    assert "value" not in item and "2.5" not in json.dumps(item)
+
+    def event(seq: int, value: float) -> dict[str, Any]:
+        response = {"kind": "numeric", "value": value}
+        return {"seq": seq, "item": item["id"], "response": response, "client_ts": 0}
+
+    r = await api.answer(student, sitting["id"], [event(1, 2.5)])
+    assert r.status_code == 200 and r.json()["acked_seq"] == 1, r.text
+    _problem(await api.answer(student, sitting["id"], [event(2, 2.25)]), 400, "validation_failed")
+    _problem(await api.answer(student, sitting["id"], [event(2, 14.5)]), 400, "validation_failed")

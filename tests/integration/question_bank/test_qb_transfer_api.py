@@ -288,3 +288,21 @@ async def test_a_foreign_package_reports_each_item_and_relinks_media_from_its_fo
     assert item["image"].startswith("/v1/media/")
     fetched = await api.client.get(item["image"])
     assert fetched.status_code == 200 and fetched.content == png(4, 4)
+
+
+async def test_a_real_slider_item_comes_in_and_goes_out_as_a_slider(
+    api: Api, school: School
+) -> None:
+    t = school.teacher
+    document = (CORPUS / "1edtech" / "items" / "slider.xml").read_bytes()
+    r = await _send(api, "/v1/items/import", t, document, "application/xml")
+    assert r.status_code == 201, r.text
+    (created,) = r.json()["created"]
+    item = (await api.call("GET", f"/v1/items/{created['id']}", t)).json()["item"]
+    assert item["kind"] == "numeric" and item["value"] == 16
+    assert item["slider"]["base_type"] == "integer" and item["slider"]["upper_bound"] == 100
+    # its mapping's half marks kept as bands of the scale
+    assert {"low": 12.0, "high": 13.0, "credit": 0.5} in item["ranges"]
+    r = await api.call("GET", f"/v1/items/{created['id']}/qti", t)
+    assert r.status_code == 200 and b"<qti-slider-interaction" in r.content
+    assert b'<qti-map-entry map-key="12" mapped-value="0.5"' in r.content

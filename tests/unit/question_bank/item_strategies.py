@@ -26,8 +26,15 @@ from question_bank.items import (
     TrueFalseItem,
     split_item,
 )
-from question_bank.kinds import ChoiceBlank, NumericBlank, NumericRangeSpec, TextBlank
+from question_bank.kinds import (
+    ChoiceBlank,
+    NumericBlank,
+    NumericRangeSpec,
+    SliderSpec,
+    TextBlank,
+)
 from question_bank.normalise import normalise_item, xml_safe
+from question_bank.scale import scale_values
 
 FRAGMENTS = [
     "<b>",
@@ -113,6 +120,28 @@ def blanks(draw: st.DrawFn) -> Any:
 
 
 @st.composite
+def sliders(draw: st.DrawFn) -> SliderSpec:
+    integer = draw(st.booleans())
+    step = draw(st.sampled_from([1.0, 2.0, 5.0] if integer else [1.0, 0.5, 0.25, 0.1, 2.5]))
+    low = float(draw(st.integers(0, 50)))
+    # the upper bound need not be a whole number of steps above the lower one
+    high = (
+        low
+        + step * draw(st.integers(1, 60))
+        + (0.0 if integer else draw(st.sampled_from([0.0, 0.05])))
+    )
+    return SliderSpec(
+        lower_bound=low,
+        upper_bound=high,
+        step=step,
+        step_label=draw(st.booleans()),
+        orientation=draw(st.sampled_from([None, "horizontal", "vertical"])),
+        reverse=draw(st.booleans()),
+        base_type="integer" if integer else "float",
+    )
+
+
+@st.composite
 def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
     kind = draw(st.sampled_from(kinds))
     common: dict[str, Any] = {
@@ -145,7 +174,9 @@ def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
     elif kind == "true_false":
         item = TrueFalseItem(correct=draw(st.booleans()), **common)
     elif kind == "numeric":
-        value = draw(finite)
+        # a numeric answer is typed, or given on a slider (a value of its scale)
+        slider = draw(st.none() | sliders())
+        value = draw(st.sampled_from(scale_values(slider)) if slider else finite)
         ranges = [NumericRangeSpec(value - 1, value + 1, 0.5)] if draw(st.booleans()) else []
         item = NumericItem(
             value=value,
@@ -153,6 +184,7 @@ def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
             relative_tolerance=draw(st.sampled_from([0.0, 0.05])),
             ranges=ranges,
             unit=draw(st.none() | st.sampled_from(["cm", "kg", "m/s"])),
+            slider=slider,
             **common,
         )
     elif kind == "short_text":

@@ -70,3 +70,40 @@ def test_inconsistent_items_are_refused(raw: str, field: str) -> None:
 def test_malformed_items_do_not_decode(raw: str) -> None:
     with pytest.raises(msgspec.ValidationError):
         _decode(raw)
+
+
+def _slider_item(value: float, **spec: object) -> ItemCreate:
+    scale = {"lower_bound": 0, "upper_bound": 10, "step": 0.5, **spec}
+    raw = {"kind": "numeric", "stem": "?", "value": value, "slider": scale}
+    return msgspec.convert(raw, ItemCreate)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "value, spec, field",
+    [
+        (10.5, {}, "value"),  # past the upper bound
+        (2.25, {}, "value"),  # between two steps
+        (3, {"base_type": "integer"}, "slider.step"),  # a half step on a whole-number scale
+        (3, {"upper_bound": 0}, "slider.upper_bound"),  # an empty scale
+        (3, {"step": 0.0001}, "slider.step"),  # more steps than the page draws
+    ],
+)
+def test_a_slider_key_must_be_a_value_of_its_scale(
+    value: float, spec: dict[str, object], field: str
+) -> None:
+    with pytest.raises(ItemError) as caught:
+        split_item("x", _slider_item(value, **spec))
+    assert caught.value.field == field
+
+
+def test_a_negative_scale_does_not_decode() -> None:
+    # QTI 3's schema types the bounds as non-negative: such a slider could not be exported
+    with pytest.raises(msgspec.ValidationError):
+        _slider_item(0, lower_bound=-5)
+
+
+def test_a_slider_shows_its_scale_and_keeps_the_key_to_itself() -> None:
+    student, key = split_item("x", _slider_item(7.5))
+    assert student.slider is not None and student.slider.step == 0.5
+    assert b"7.5" not in msgspec.json.encode(student)
+    assert key == NumericKey(value=7.5)

@@ -35,6 +35,7 @@ from question_bank.paper import (
     render_sections,
     unpack_paper,
 )
+from question_bank.scale import scale_values
 from tests.unit.question_bank.item_strategies import stored_items
 
 
@@ -62,6 +63,11 @@ def _with_other_key(item: ItemCreate, rng: random.Random) -> ItemCreate:
             )
         case TrueFalseItem():
             return msgspec.structs.replace(item, correct=not item.correct)
+        case NumericItem() if item.slider is not None:
+            # a slider's key stays on its scale: the other end of it
+            values = scale_values(item.slider)
+            other = values[0] if item.value != values[0] else values[-1]
+            return msgspec.structs.replace(item, value=other, absolute_tolerance=0.25, ranges=[])
         case NumericItem():
             return msgspec.structs.replace(
                 item, value=item.value + 1.5, absolute_tolerance=0.25, ranges=[]
@@ -131,6 +137,7 @@ STUDENT_FIELDS = {
     "width",
     "height",
     "max_choices",
+    "slider",
 }
 
 

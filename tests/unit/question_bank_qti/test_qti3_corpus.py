@@ -400,6 +400,19 @@ EXPECTED = [
         text("york"),
         0.5,
     ),
+    Expect(
+        # an integer slider with a mapping: 14 to 18 full marks, 12, 13, 19 and 20 half
+        ITEMS + "slider.xml",
+        "numeric",
+        "Much to the dismay of Star Wars fans",
+        16.0,
+        NumericResponse(14),
+        1.0,
+        NumericResponse(21),
+        0.0,
+        NumericResponse(12),
+        0.5,
+    ),
 ]
 REFUSED = [
     (BBQ + "id-be3cd3bdd3d4/order-mountains.xml", "qti_unsupported_processing", "qti-index"),
@@ -410,7 +423,6 @@ REFUSED = [
     (SAX + "TextEntrysubset_806481421.xml", "qti_unsupported_processing", "RESPONSE_1"),
     (ITEMS + "gap_match.xml", "qti_unsupported_interaction", "qti-gap-match-interaction"),
     (ITEMS + "order_partial_scoring.xml", "qti_unsupported_processing", "DriverC"),
-    (ITEMS + "slider.xml", "qti_unsupported_interaction", "qti-slider-interaction"),
     (ITEMS + "upload.xml", "qti_unsupported_interaction", "qti-upload-interaction"),
 ]
 
@@ -435,6 +447,8 @@ def _correct(item: object) -> object:
         return item.pairs  # type: ignore[attr-defined]
     if kind == "short_text":
         return item.accepted  # type: ignore[attr-defined]
+    if kind == "numeric":
+        return item.value  # type: ignore[attr-defined]
     return getattr(item, "correct", None)
 
 
