@@ -42,7 +42,7 @@ from engine.integrity.repository import (
 from grading.calibration import calibrate
 from grading.irt import IrtModel
 from grading.keys import SingleChoiceKey
-from proctoring.flags import Flag, MatchEvidence
+from proctoring.flags import Flag, MatchEvidence, PairEvidence
 from proctoring.forensics import ForensicsReport, analyse_exam
 from proctoring.thresholds import Thresholds
 
@@ -82,6 +82,25 @@ def _option_ids(flag: Flag, options: dict[str, list[str]]) -> Flag:
     return msgspec.structs.replace(flag, evidence=evidence)
 
 
+_PAIR_RULES = ("answer_similarity", "answer_similarity_screen", "timestamp_synchrony")
+
+
+def _seat_words(flag: Flag, where: dict[str, tuple[str, str]]) -> Flag:
+    """A pair flag's note says where both students sat, as the room list prints seats
+    ("R3-C4"), when the allocator seated both: the reviewer walks to the room with it."""
+    other = next((e.other_sitting for e in flag.evidence if isinstance(e, PairEvidence)), None)
+    if flag.rule not in _PAIR_RULES or other is None:
+        return flag
+    mine, theirs = where.get(flag.sitting), where.get(other)
+    if mine is None or theirs is None:
+        return flag
+    if mine[1] == theirs[1]:
+        said = f"seated at {mine[0]} (this sitting) and {theirs[0]} (the other), both in {mine[1]}"
+    else:
+        said = f"seated at {mine[0]} in {mine[1]} (this sitting) and {theirs[0]} in {theirs[1]}"
+    return msgspec.structs.replace(flag, note=f"{flag.note}; {said}")
+
+
 def analyse(
     arrays: ExamArrays,
     calibrated: dict[str, tuple[float, float, float]],
@@ -108,7 +127,12 @@ def analyse(
         seats=arrays.seats,
         thresholds=th,
     )
-    flags = tuple(_option_ids(f, arrays.options) for f in report.flags)
+    where = {
+        sid: place
+        for sid, place in zip(arrays.sittings, arrays.places or [], strict=False)
+        if place is not None
+    }
+    flags = tuple(_seat_words(_option_ids(f, arrays.options), where) for f in report.flags)
     return msgspec.structs.replace(report, flags=flags), source
 
 

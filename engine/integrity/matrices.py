@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.scheduling.allocator import seat_label
 from proctoring.similarity import subnet_of
 
 
@@ -34,6 +35,8 @@ class ExamArrays:
     blocks: dict[str, np.ndarray]
     options: dict[str, list[str]]  # item -> option ids by index (to show evidence as ids)
     seats: np.ndarray | None = None  # (row, column) of the allocated seat, NaN unknown
+    # (seat label, room name) of the allocated seat, as the room list prints them; None unknown
+    places: list[tuple[str, str] | None] | None = None
 
 
 def labels(values: Sequence[object | None]) -> np.ndarray:
@@ -59,9 +62,9 @@ def assemble(
     ips: dict[str, str],
 ) -> ExamArrays | None:
     """options/correct: per single-choice item; sittings: rows (id, org_id, class_id,
-    started_at, and seat_room, seat, seat_columns where the allocator seated it); answers:
-    rows (sitting_id, seq, item_id, response, client_ts, server_ts) ordered by sitting and
-    seq; ips: the first address each sitting was seen from."""
+    started_at, and seat_room, seat, seat_columns, seat_room_name where the allocator seated
+    it); answers: rows (sitting_id, seq, item_id, response, client_ts, server_ts) ordered by
+    sitting and seq; ips: the first address each sitting was seen from."""
     items = sorted(i for i in correct if i in options and correct[i] in options[i])
     ids = [str(s["id"]) for s in sittings]
     if len(items) < 2 or len(ids) < 2:
@@ -104,10 +107,12 @@ def assemble(
     # the room a sitting was seated in, where the allocator seated it; else its class's
     rooms = [s.get("seat_room") or s["class_id"] for s in sittings]
     seats = np.full((len(ids), 2), np.nan)
+    places: list[tuple[str, str] | None] = [None] * len(ids)
     for n, s in enumerate(sittings):
         seat, columns = s.get("seat"), s.get("seat_columns")
         if seat is not None and columns:
             seats[n] = divmod(int(seat) - 1, int(columns))  # 1-based, reading order
+            places[n] = (seat_label(int(seat), int(columns)), str(s.get("seat_room_name") or ""))
     blocks = {
         "school": labels([s["org_id"] for s in sittings]),
         "room": labels(rooms),
@@ -126,4 +131,5 @@ def assemble(
         blocks,
         {i: options[i] for i in items},
         seats,
+        places,
     )

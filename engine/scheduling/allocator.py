@@ -73,6 +73,14 @@ class Allocation(msgspec.Struct, frozen=True):
     unplaced: tuple[Unplaced, ...]
 
 
+def seat_label(seat: int | None, columns: int | None) -> str:
+    """``R2-C3`` (row 2, column 3) for seat 9 in rows of 6; "" without a seat."""
+    if seat is None or not columns:
+        return ""
+    row, col = divmod(seat - 1, columns)
+    return f"R{row + 1}-C{col + 1}"
+
+
 def form_slot(index: int, columns: int, forms: int) -> int:
     """Which of ``forms`` forms seat ``index`` (0-based, reading order) gets.
 

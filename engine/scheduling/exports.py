@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import icalendar
 import msgspec
 
+from engine.scheduling.allocator import seat_label as seat_label  # the room list's seats
 from engine.spreadsheet_cells import escape_row
 
 PRODID = "-//Ujian//Exam schedule//EN"
@@ -60,14 +61,6 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     writer.writerow(header)
     writer.writerows(escape_row(r) for r in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def seat_label(seat: int | None, columns: int | None) -> str:
-    """``R2-C3`` (row 2, column 3) for seat 9 in rows of 6; "" without a seat."""
-    if seat is None or not columns:
-        return ""
-    row, col = divmod(seat - 1, columns)
-    return f"R{row + 1}-C{col + 1}"
 
 
 def form_letter(position: int | None) -> str:

@@ -173,8 +173,8 @@ def test_matrices_take_the_allocated_room_and_seat() -> None:
         {"id": "s2", "org_id": "A", "class_id": "L", "started_at": t0},
         {"id": "s3", "org_id": "A", "class_id": "c2", "started_at": t0, "seat_room": "L"},
     ]
-    sittings[0] |= {"seat": 8, "seat_columns": 6}
-    sittings[2] |= {"seat": 6, "seat_columns": 6}
+    sittings[0] |= {"seat": 8, "seat_columns": 6, "seat_room_name": "Lab 1"}
+    sittings[2] |= {"seat": 6, "seat_columns": 6, "seat_room_name": "Lab 1"}
     rows = _rows([("s1", 1, "q1", "a", 0), ("s2", 1, "q1", "a", 0), ("s3", 1, "q2", "a", 0)], t0)
     arrays = assemble(
         {"q1": ["a", "b"], "q2": ["a", "b"]}, {"q1": "a", "q2": "b"}, sittings, rows, {}
@@ -184,6 +184,8 @@ def test_matrices_take_the_allocated_room_and_seat() -> None:
     # seat 8 of rows of 6 is row 1, column 1; seat 6 is row 0, column 5
     assert arrays.seats[0].tolist() == [1.0, 1.0] and arrays.seats[2].tolist() == [0.0, 5.0]
     assert np.isnan(arrays.seats[1]).all()
+    # the seats in words, as the room list prints them
+    assert arrays.places == [("R2-C2", "Lab 1"), None, ("R1-C6", "Lab 1")]
 
 
 @given(st.lists(st.one_of(st.none(), st.sampled_from("abc")), max_size=30))

@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proctoring.collusion import flagged_pairs, lagged_matches, pair_tests
+from proctoring.collusion import (
+    _chernoff_sf,
+    _poisson_sf,
+    flagged_pairs,
+    lagged_matches,
+    pair_tests,
+)
 from proctoring.person_fit import mle_theta
 from proctoring.similarity import (
     blocked_pairs,
@@ -157,3 +163,18 @@ def test_lag_count_and_null_rate_turn_round_with_the_clock(
     assert np.all((null >= 0.0) & (null <= 1.0 / 3.0 + 1e-12))
     p = poisson_binomial_sf(null, k)
     assert 0.0 <= p[0] <= 1.0 + 1e-12
+
+
+def test_the_exact_tail_candidates_are_not_lost_where_null_probabilities_are_large() -> None:
+    # a lag window covering much of the sitting: per-item null probabilities of .2-.45; the
+    # Poisson tail then overstates the exact one by up to 10^5-10^6 (more than the 1000x the
+    # prefilter allows), the Chernoff bound by a small factor, and never understates it
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.2, 0.45, size=(3, 40))
+    k = np.array([27, 30, 35])
+    exact = poisson_binomial_sf(p, k)
+    bound = _chernoff_sf(k, p)
+    assert np.all(bound >= exact) and np.all(bound <= 10 * exact)
+    assert _poisson_sf(k, p.sum(axis=1))[2] > 1000 * exact[2]
+    # degenerate counts: nothing to exceed, or more than the items
+    assert _chernoff_sf(np.array([0, 41]), p[:2]).tolist() == [1.0, 0.0]
