@@ -13,6 +13,7 @@ from engine.kernel.errors import DomainError, conflict, not_found
 from engine.kernel.principal import Principal
 from engine.scheduling import access
 from engine.scheduling.allocator import (
+    Bookings,
     Demand,
     Placement,
     RoomSpec,
@@ -37,6 +38,7 @@ from engine.scheduling.repository_seats import (
     NOT_SUBMITTED,
     OPEN_REGULAR_SESSIONS,
     REGISTERED_ROWS,
+    ROOM_BOOKINGS,
     SCHOOL_PLACEMENTS,
     SEEN_FORMS,
     SESSIONS_USING_ROOM,
@@ -63,6 +65,17 @@ async def _rooms(conn: Any, orgs: Iterable[uuid.UUID]) -> dict[str, list[RoomSpe
     for r in await conn.fetch(ACTIVE_ROOMS, list(set(orgs))):
         rooms[str(r["org_id"])].append(RoomSpec(str(r["id"]), r["seats"], r["columns"]))
     return rooms
+
+
+async def _bookings(
+    conn: Any, rooms: dict[str, list[RoomSpec]], excluded: list[uuid.UUID]
+) -> Bookings:
+    """When each room is held by a session outside ``excluded`` (another event, a make-up)."""
+    ids = [uuid.UUID(r.id) for school in rooms.values() for r in school]
+    booked: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for r in await conn.fetch(ROOM_BOOKINGS, ids, excluded):
+        booked[str(r["room_id"])].append(_epoch(r))
+    return booked
 
 
 async def _busy(
@@ -114,7 +127,8 @@ async def allocate_event(pool: Any, principal: Principal, event_id: uuid.UUID) -
             for s in students
         ]
         rooms = await _rooms(conn, [s["org_id"] for s in students])
-        result = allocate(sessions, rooms, demands, event["seed"])
+        booked = await _bookings(conn, rooms, session_ids)
+        result = allocate(sessions, rooms, demands, event["seed"], booked)
         await conn.execute(DELETE_ALLOCATIONS, session_ids)
         placed = await _store(conn, result.placed)
         await conn.execute(MARK_ALLOCATED, session_ids)
@@ -154,7 +168,10 @@ async def lose_room(
             started = frozenset(
                 str(r["student_id"]) for r in rows if r["sitting_state"] not in (None, "created")
             )
-            result = reseat_after_room_loss(spec, current, str(room_id), rooms, started, s["seed"])
+            booked = await _bookings(conn, {str(room["org_id"]): rooms}, [s["id"]])
+            result = reseat_after_room_loss(
+                spec, current, str(room_id), rooms, started, s["seed"], booked
+            )
             sitting_of = {str(r["student_id"]): r["sitting_id"] for r in rows}
             before = {p.student: p for p in current}
             for p in result.placed:
@@ -223,9 +240,9 @@ async def makeup(
             Demand(str(s), str(o), (spec.id,), busy.get(str(s), ()), frozenset(seen[s]))
             for s, o in candidates.items()
         ]
-        result = allocate_makeup(
-            spec, await _rooms(conn, candidates.values()), demands, session["seed"]
-        )
+        rooms = await _rooms(conn, candidates.values())
+        booked = await _bookings(conn, rooms, [session_id])
+        result = allocate_makeup(spec, rooms, demands, session["seed"], booked)
         if result.unplaced:
             first = result.unplaced[0].reason
             code = {"no_seat": "session_full"}.get(first, first)

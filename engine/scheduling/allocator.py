@@ -4,6 +4,8 @@ a seed (no I/O, no clock), so the same inputs always print the same room lists.
 Guarantees (property-tested in tests/unit/scheduling):
 - a room never holds more students than it has seats, a session never more than its national
   cap, and a student is placed at most once and never in two overlapping sessions;
+- a room hosts one session at a time: never two overlapping sessions, whether both are in this
+  run or one was booked before it (``booked``: other events, prepared sessions, make-ups);
 - within a room the forms are balanced within one student of each other, and two seats that
   are neighbours (left/right, front/back) get different forms whenever the session has two
   or more forms;
@@ -73,6 +75,17 @@ class Allocation(msgspec.Struct, frozen=True):
     unplaced: tuple[Unplaced, ...]
 
 
+# room id -> the (starts, ends) of sessions already seated in it outside this run
+Bookings = Mapping[str, Sequence[tuple[int, int]]]
+NO_BOOKINGS: Bookings = {}
+
+
+def free_rooms(rooms: Sequence[RoomSpec], session: SessionSpec, booked: Bookings) -> list[RoomSpec]:
+    """The rooms no overlapping session holds: one proctor, one session, one paper timing."""
+    window = (session.starts, session.ends)
+    return [r for r in rooms if not any(overlaps(window, b) for b in booked.get(r.id, ()))]
+
+
 def seat_label(seat: int | None, columns: int | None) -> str:
     """``R2-C3`` (row 2, column 3) for seat 9 in rows of 6; "" without a seat."""
     if seat is None or not columns:
@@ -121,15 +134,70 @@ def _rooms_in_order(rooms: Sequence[RoomSpec]) -> list[RoomSpec]:
     return sorted(rooms, key=lambda r: (-r.seats, r.id))
 
 
+class _Rooms:
+    """Which rooms each (session, school) holds while students are chosen: a session takes a
+    whole room, the next in ``_rooms_in_order`` that nothing overlapping it holds, when the
+    rooms it has are full, so every chosen student has a seat and no room hosts two sessions at
+    once."""
+
+    def __init__(
+        self,
+        sessions: Sequence[SessionSpec],
+        rooms: Mapping[str, Sequence[RoomSpec]],
+        booked: Bookings,
+    ) -> None:
+        self.rooms = {school: _rooms_in_order(rs) for school, rs in rooms.items()}
+        self.held: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for room_id, spans in booked.items():
+            self.held[room_id].extend(spans)
+        self.mine: dict[tuple[str, str], list[RoomSpec]] = defaultdict(list)
+        self.used: dict[tuple[str, str], int] = defaultdict(int)
+        # the seats a session could have at a school (rooms free of outside bookings): the
+        # share of them in use decides which of a class's sessions a student goes to
+        self.reach = {
+            (s.id, school): sum(r.seats for r in free_rooms(rs, s, booked))
+            for s in sessions
+            for school, rs in rooms.items()
+        }
+
+    def _next_room(self, session: SessionSpec, school: str) -> RoomSpec | None:
+        window = (session.starts, session.ends)
+        return next(
+            (
+                r
+                for r in self.rooms.get(school, ())
+                if not any(overlaps(window, b) for b in self.held.get(r.id, ()))
+            ),
+            None,
+        )
+
+    def has_seat(self, session: SessionSpec, school: str) -> bool:
+        key = (session.id, school)
+        held = sum(r.seats for r in self.mine[key])
+        return self.used[key] < held or self._next_room(session, school) is not None
+
+    def load(self, session: SessionSpec, school: str) -> float:
+        return self.used[(session.id, school)] / max(self.reach.get((session.id, school), 0), 1)
+
+    def take(self, session: SessionSpec, school: str) -> None:
+        key = (session.id, school)
+        if self.used[key] >= sum(r.seats for r in self.mine[key]):
+            room = self._next_room(session, school)
+            assert room is not None  # has_seat said so
+            self.mine[key].append(room)
+            self.held[room.id].append((session.starts, session.ends))
+        self.used[key] += 1
+
+
 def allocate(
     sessions: Sequence[SessionSpec],
     rooms: Mapping[str, Sequence[RoomSpec]],
     demands: Sequence[Demand],
     seed: int,
+    booked: Bookings = NO_BOOKINGS,
 ) -> Allocation:
     by_id = {s.id: s for s in sessions}
-    school_seats = {school: sum(r.seats for r in rs) for school, rs in rooms.items()}
-    used: dict[tuple[str, str], int] = defaultdict(int)  # (session, school) -> students
+    holding = _Rooms(sessions, rooms, booked)
     used_national: dict[str, int] = defaultdict(int)
     demand_of: dict[str, Demand] = {}
     unplaced: list[Unplaced] = []
@@ -150,26 +218,26 @@ def allocate(
             if any(overlaps((session.starts, session.ends), b) for b in demand.busy):
                 clash = True
                 continue
-            seats = school_seats.get(demand.school, 0)
             national_left = (
                 None
                 if session.cap is None
                 else session.cap - session.taken - used_national[session.id]
             )
-            if used[(session.id, demand.school)] < seats and (
+            if holding.has_seat(session, demand.school) and (
                 national_left is None or national_left > 0
             ):
-                free.append((used[(session.id, demand.school)] / seats, position, session))
+                free.append((holding.load(session, demand.school), position, session))
         if not free:
             unplaced.append(Unplaced(student, "schedule_clash" if clash else "no_seat"))
             continue
         session = min(free, key=lambda f: (f[0], f[1]))[2]
-        used[(session.id, demand.school)] += 1
+        holding.take(session, demand.school)
         used_national[session.id] += 1
         chosen[(session.id, demand.school)].append(student)
     placed: list[Placement] = []
     for (session_id, school), students in sorted(chosen.items()):
-        placed.extend(_seat(by_id[session_id], school, rooms[school], students, seed))
+        own_rooms = holding.mine[(session_id, school)]
+        placed.extend(_seat(by_id[session_id], school, own_rooms, students, seed))
     return Allocation(tuple(placed), tuple(unplaced))
 
 
@@ -204,6 +272,7 @@ def reseat_after_room_loss(
     rooms: Sequence[RoomSpec],
     started: frozenset[str],
     seed: int,
+    booked: Bookings = NO_BOOKINGS,
 ) -> Allocation:
     """One school's placements in one session after ``lost_room`` is gone.
 
@@ -220,7 +289,10 @@ def reseat_after_room_loss(
     placed, unplaced = list(kept), []
     free = (
         (room, index)
-        for room in _rooms_in_order([r for r in rooms if r.id != lost_room])
+        # a room another session holds at the time is not free, whatever its empty seats
+        for room in _rooms_in_order(
+            free_rooms([r for r in rooms if r.id != lost_room], session, booked)
+        )
         for index in range(room.seats)
         if index not in occupied[room.id]
     )
@@ -251,6 +323,7 @@ def allocate_makeup(
     rooms: Mapping[str, Sequence[RoomSpec]],
     demands: Sequence[Demand],
     seed: int,
+    booked: Bookings = NO_BOOKINGS,
 ) -> Allocation:
     """Absent or interrupted students into a make-up session, each with a form they have not
     seen. The seat's own form is taken when it is unseen; otherwise the least used unseen form
@@ -274,7 +347,7 @@ def allocate_makeup(
     for school in sorted(by_school):
         of = {d.student: d for d in by_school[school]}
         queue = seeded_order(list(of), seed)
-        for room in _rooms_in_order(rooms.get(school, ())):
+        for room in _rooms_in_order(free_rooms(rooms.get(school, ()), session, booked)):
             counts = dict.fromkeys(session.forms, 0)
             for index in range(room.seats):
                 if not queue or (session.cap is not None and taken >= session.cap):

@@ -27,6 +27,12 @@ SELECT a.student_id, s.starts_at, s.ends_at
 FROM seat_allocations a JOIN exam_sessions s ON s.id = a.session_id
 WHERE a.student_id = ANY($1::uuid[]) AND NOT (a.session_id = ANY($2::uuid[]))
 """
+# when these rooms are held by sessions outside those being (re)seated: a room hosts one at a time
+ROOM_BOOKINGS = """
+SELECT DISTINCT a.room_id, s.starts_at, s.ends_at
+FROM seat_allocations a JOIN exam_sessions s ON s.id = a.session_id
+WHERE a.room_id = ANY($1::uuid[]) AND NOT (a.session_id = ANY($2::uuid[]))
+"""
 DELETE_ALLOCATIONS = "DELETE FROM seat_allocations WHERE session_id = ANY($1::uuid[])"
 INSERT_ALLOCATIONS = """
 INSERT INTO seat_allocations (session_id, student_id, org_id, room_id, seat, exam_id)

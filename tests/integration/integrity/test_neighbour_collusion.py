@@ -236,6 +236,8 @@ async def sat(client: Any, svc: Services) -> Event:
         form = Form(exam["id"], {}, seats, rooms.pop())
         await _sit(api, svc, form, {p: seated[seat] for p, seat in seats.items()})
         forms.append(form)
+    # the two sessions run at the same time: each has a lab of its own, never one lab twice
+    assert forms[0].room != forms[1].room
     await drain(svc)
     for form in forms:
         await _forensics(api, admin, form.exam_id)

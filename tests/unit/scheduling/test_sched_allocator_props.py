@@ -4,6 +4,7 @@ is lost and for make-up sessions."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 
 from hypothesis import given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from engine.scheduling.allocator import (
     Allocation,
+    Bookings,
     Demand,
     RoomSpec,
     SessionSpec,
@@ -87,11 +89,43 @@ def _check_rooms(
                         assert seats[other] != form, (seat, other, room)
 
 
+def _check_one_session_per_room(
+    result: Allocation, sessions: list[SessionSpec], booked: Bookings
+) -> None:
+    """No room hosts two sessions whose times overlap, nor one overlapping a booking."""
+    by_id = {s.id: s for s in sessions}
+    sessions_in: dict[str, set[str]] = defaultdict(set)
+    for p in result.placed:
+        sessions_in[p.room].add(p.session)
+    for room, used in sessions_in.items():
+        spans = sorted((by_id[s].starts, by_id[s].ends, s) for s in used)
+        for (_, end, first), (start, _, second) in itertools.pairwise(spans):
+            assert start >= end, f"room {room} holds {first} and {second} at once"
+        for s in used:
+            window = (by_id[s].starts, by_id[s].ends)
+            assert not any(overlaps(window, b) for b in booked.get(room, ())), (room, s)
+
+
+@st.composite
+def bookings(draw: st.DrawFn, rooms: dict[str, list[RoomSpec]]) -> Bookings:
+    """Some rooms already held (another event, a make-up) for an hour or two."""
+    held: dict[str, list[tuple[int, int]]] = {}
+    for room in (r for rs in rooms.values() for r in rs):
+        starts = draw(st.lists(st.integers(0, 8), max_size=2))
+        if starts:
+            held[room.id] = [(h * HOUR, h * HOUR + draw(st.integers(1, 2)) * HOUR) for h in starts]
+    return held
+
+
 @settings(max_examples=120, deadline=None)
-@given(scenarios())
-def test_allocation_respects_capacity_and_never_double_books(case: tuple) -> None:
+@given(scenarios(), st.data())
+def test_allocation_respects_capacity_and_never_double_books(
+    case: tuple, data: st.DataObject
+) -> None:
     sessions, rooms, demands, seed = case
-    result = allocate(sessions, rooms, demands, seed)
+    booked = data.draw(bookings(rooms))
+    result = allocate(sessions, rooms, demands, seed, booked)
+    _check_one_session_per_room(result, sessions, booked)
     by_id = {s.id: s for s in sessions}
     placed_students = [p.student for p in result.placed]
     assert len(placed_students) == len(set(placed_students)), "a student placed twice"
@@ -124,6 +158,34 @@ def test_allocation_is_deterministic_for_a_seed(case: tuple) -> None:
         seed,
     )
     assert first == again
+
+
+def test_two_sessions_at_the_same_time_get_a_room_each() -> None:
+    # two classes of 30 sitting different forms in the same hour, two labs of 32: one each
+    sessions = [SessionSpec(name, 0, 2 * HOUR, (f"{name}-a", f"{name}-b")) for name in "XY"]
+    rooms = {"A": [RoomSpec("lab1", 32, 8), RoomSpec("lab2", 32, 8)]}
+    demands = [Demand(f"{s}{n}", "A", (s,)) for s in "XY" for n in range(30)]
+    result = allocate(sessions, rooms, demands, 3)
+    assert not result.unplaced
+    rooms_of = {s: {p.room for p in result.placed if p.session == s} for s in "XY"}
+    assert len(rooms_of["X"]) == len(rooms_of["Y"]) == 1 and rooms_of["X"] != rooms_of["Y"]
+    # a third class at that hour finds no room free, however many seats are empty
+    more = [*demands, *(Demand(f"Z{n}", "A", ("Z",)) for n in range(2))]
+    z = SessionSpec("Z", HOUR, 3 * HOUR, ("z",))
+    crowded = allocate([*sessions, z], rooms, more, 3)
+    _check_one_session_per_room(crowded, [*sessions, z], {})
+    assert sum(p.session == "Z" for p in crowded.placed) == 0
+    assert {u.student: u.reason for u in crowded.unplaced if u.student[0] == "Z"} == {
+        "Z0": "no_seat",
+        "Z1": "no_seat",
+    }
+    # a room booked elsewhere at that hour is not used at all: one class gets the other room
+    # whole, the other is reported without a seat (never half of each)
+    booked = {"lab1": [(HOUR, 2 * HOUR)]}
+    elsewhere = allocate(sessions, rooms, demands, 3, booked)
+    assert {p.room for p in elsewhere.placed} == {"lab2"}
+    assert len({p.session for p in elsewhere.placed}) == 1 and len(elsewhere.placed) == 30
+    assert len(elsewhere.unplaced) == 30 and {u.reason for u in elsewhere.unplaced} == {"no_seat"}
 
 
 def test_a_class_split_over_sessions_is_balanced_across_them() -> None:
@@ -165,8 +227,17 @@ def test_reseating_after_a_room_is_lost_keeps_every_guarantee(
     current = [p for p in result.placed if p.session == session_id and p.school == school]
     lost = data.draw(st.sampled_from(sorted({p.room for p in current})))
     started = frozenset(data.draw(st.lists(st.sampled_from([p.student for p in current]))))
-    after = reseat_after_room_loss(session, current, lost, rooms[school], started, seed)
+    # the rooms other sessions hold at the time: the moving students may not go there
+    others = [s for s in sessions if s.id != session_id]
+    booked: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for p in result.placed:
+        if p.session != session_id:
+            other = next(s for s in others if s.id == p.session)
+            booked[p.room].append((other.starts, other.ends))
+    after = reseat_after_room_loss(session, current, lost, rooms[school], started, seed, booked)
     assert all(p.room != lost for p in after.placed)
+    moved = [p for p in after.placed if before_seat_of(current, p.student)[0] == lost]
+    _check_one_session_per_room(Allocation(tuple(moved), ()), sessions, booked)
     before_seat = {p.student: (p.room, p.seat) for p in current}
     for p in after.placed:
         if before_seat[p.student][0] != lost:
@@ -177,6 +248,10 @@ def test_reseating_after_a_room_is_lost_keeps_every_guarantee(
     assert all(u.reason in ("started", "no_seat") for u in after.unplaced)
     assert not started & {p.student for p in after.placed if before_seat[p.student][0] == lost}
     _check_rooms(after, sessions, rooms)
+
+
+def before_seat_of(current: list, student: str) -> tuple[str, int]:
+    return next((p.room, p.seat) for p in current if p.student == student)
 
 
 @settings(max_examples=200, deadline=None)
@@ -203,3 +278,6 @@ def test_make_up_gives_an_unseen_form_within_capacity(
             assert seen_of[u.student] >= {"a", "b", "c"}
     assert len(result.placed) + len(result.unplaced) == len(demands)
     assert allocate_makeup(session, rooms, demands, seed) == result
+    # with r1 held by another session at the time, only r2's five seats remain
+    held = allocate_makeup(session, rooms, demands, seed, {"r1": [(HOUR // 2, 2 * HOUR)]})
+    assert all(p.room == "r2" for p in held.placed) and len(held.placed) <= 5
