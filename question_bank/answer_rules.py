@@ -6,11 +6,12 @@ shows) and kept in the process with the paper (``cache.PaperCache.rules``). Chec
 is then a dictionary lookup and a few set and length tests: no database, no Redis.
 
 A response is refused when it is of another kind than its item, names an option, source,
-target or blank the item does not have, gives a number off a slider's scale, lists one twice
-where that makes no sense (an ordering, a source matched twice), carries text longer than the
-item takes (its own ``max_length``, else the kind's default, never above the deployment's
-cap), a number that is not finite or is past ``NUMBER_LIMIT``, or more points than a
-select-point item takes, or a point far off its picture.
+target or blank the item does not have, picks more runs of a hottext passage than it allows,
+gives a number off a slider's scale, lists one twice where that makes no sense (an ordering, a
+source matched twice), carries text longer than the item takes (its own ``max_length``, else
+the kind's default, never above the deployment's cap), a number that is not finite or is past
+``NUMBER_LIMIT``, or more points than a select-point item takes, or a point far off its
+picture.
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ class ItemRule(msgspec.Struct, frozen=True):
     max_choices: int = 0
     # a slider's (lower bound, upper bound, step): only its values are answers
     scale: tuple[float, float, float] | None = None
+    # a hottext's max-choices: how many runs of its passage may be picked (0: no limit but
+    # the options)
+    choice_limit: int = 0
 
 
 class PaperRules(msgspec.Struct, frozen=True):
@@ -111,6 +115,7 @@ def item_rule(item: StudentItem, index: int) -> ItemRule:
             if item.slider
             else None
         ),
+        choice_limit=item.hottext.max_choices if item.hottext else 0,
     )
 
 
@@ -182,6 +187,8 @@ def _multiple(rule: ItemRule, r: MultipleResponseResponse, cap: int) -> str | No
     # a set: a choice sent twice is one choice
     if len(r.choices) > len(rule.options):
         return _too_many("choices", len(r.choices), len(rule.options))
+    if rule.choice_limit and len(r.choices) > rule.choice_limit:
+        return f"{len(r.choices)} choices; this item takes at most {rule.choice_limit}"
     return _unknown("an option", r.choices, rule.options)
 
 

@@ -10,7 +10,6 @@ clean them, and so need no HTML sanitiser).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import msgspec
@@ -32,14 +31,17 @@ from grading.keys import (
     TrueFalseKey,
 )
 from grading.patterns import UnsupportedPattern, check_pattern
+from question_bank.hottext import check_hottext
 from question_bank.kinds import (
     ITEM_KINDS,
     MEDIA_PATH,
+    PLACEHOLDER,
     Blank,
     ChoiceBlank,
     ChoiceOption,
     ClozeItem,
     EssayItem,
+    HottextSpec,
     ItemCreate,
     ItemError,
     ItemMeta,
@@ -59,6 +61,7 @@ from question_bank.scale import check_slider
 
 __all__ = [
     "ITEM_KINDS",
+    "PLACEHOLDER",
     "ChoiceOption",
     "ClozeItem",
     "EssayItem",
@@ -78,8 +81,6 @@ __all__ = [
     "item_kind",
     "split_item",
 ]
-
-PLACEHOLDER = re.compile(r"\{\{([\w.-]{1,64})\}\}")
 
 
 class StudentBlank(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -105,6 +106,7 @@ class StudentItem(msgspec.Struct, frozen=True, omit_defaults=True):
     height: int | None = None
     max_choices: int | None = None
     slider: SliderSpec | None = None  # a numeric answer given on a scale (keyless)
+    hottext: HottextSpec | None = None  # the passage the options sit in (keyless)
 
 
 def item_kind(item: ItemCreate) -> str:
@@ -174,11 +176,17 @@ def _key(item: ItemCreate) -> ItemKey:
     match item:
         case SingleChoiceItem():
             _check_ids("options", [o.id for o in item.options], [item.correct])
+            if item.hottext is not None:
+                texts = {o.id: o.text for o in item.options}
+                check_hottext(item.hottext, texts, [item.correct], single=True)
             return SingleChoiceKey(correct=item.correct, points=item.points, mapping=item.mapping)
         case MultipleResponseItem():
             if len(set(item.correct)) != len(item.correct):
                 raise ItemError("correct", "an option is listed twice")
             _check_ids("options", [o.id for o in item.options], item.correct)
+            if item.hottext is not None:
+                texts = {o.id: o.text for o in item.options}
+                check_hottext(item.hottext, texts, item.correct, single=False)
             return MultipleResponseKey(
                 correct=frozenset(item.correct),
                 points=item.points,
@@ -267,7 +275,9 @@ def split_item(item_id: str, item: ItemCreate) -> tuple[StudentItem, ItemKey]:
     key = _key(item)
     extra: dict[str, Any] = {}
     match item:
-        case SingleChoiceItem() | MultipleResponseItem() | OrderingItem():
+        case SingleChoiceItem() | MultipleResponseItem():
+            extra.update(options=item.options, hottext=item.hottext)
+        case OrderingItem():
             extra["options"] = item.options
         case NumericItem():
             extra.update(unit=item.unit, slider=item.slider)

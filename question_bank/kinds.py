@@ -8,6 +8,7 @@ Decoding is strict: an unknown field is an error, never silently dropped.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 import msgspec
@@ -28,6 +29,8 @@ Tolerance = Annotated[float, msgspec.Meta(ge=0)]
 Credit = Annotated[float, msgspec.Meta(ge=0, le=1)]
 Difficulty = Annotated[float, msgspec.Meta(ge=0, le=1)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+# where a cloze's blank or a hottext's option stands in its text: {{id}}
+PLACEHOLDER = re.compile(r"\{\{([\w.-]{1,64})\}\}")
 
 
 class ItemMeta(
@@ -53,6 +56,20 @@ class ChoiceOption(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
 
 
 Options = Annotated[list[ChoiceOption], msgspec.Meta(min_length=2, max_length=26)]
+ChoiceCount = Annotated[int, msgspec.Meta(ge=0, le=26)]
+
+
+class HottextSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Choices that sit inline in a passage (QTI ``qti-hottext-interaction``). The passage is
+    rich text with ``{{id}}`` where each option's text stands, as a cloze's stem holds its
+    blanks: the options stay the item's options, so the choice scorers, the statistics and the
+    distractor analysis read a hottext item as any other choice item."""
+
+    passage: Text
+    # QTI "max-choices": how many runs of text may be picked; 0, as many as there are
+    max_choices: ChoiceCount = 1
+    # QTI "min-choices": fewer is an incomplete answer the page points out; it scores as given
+    min_choices: ChoiceCount = 0
 
 
 class _Authored(
@@ -73,6 +90,8 @@ class SingleChoiceItem(_Authored, frozen=True, tag="single_choice", tag_field="k
     mapping: ValueMap | None = None
     # QTI "shuffle": whether the options may be shown in another order
     shuffle: bool = True
+    # the options picked inline in a passage instead of from a list
+    hottext: HottextSpec | None = None
 
 
 class MultipleResponseItem(_Authored, frozen=True, tag="multiple_response", tag_field="kind"):
@@ -81,6 +100,7 @@ class MultipleResponseItem(_Authored, frozen=True, tag="multiple_response", tag_
     partial_credit: bool = False
     mapping: ValueMap | None = None
     shuffle: bool = True
+    hottext: HottextSpec | None = None
 
 
 class TrueFalseItem(_Authored, frozen=True, tag="true_false", tag_field="kind"):

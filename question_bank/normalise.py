@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from question_bank.content import ContentError, rich_text
+from question_bank.hottext import passage_ids
 from question_bank.kinds import (
     ChoiceBlank,
     ChoiceOption,
@@ -70,6 +71,15 @@ def normalise_item(item: ItemCreate) -> ItemCreate:
         "explanation": _rich("explanation", item.explanation, fmt) if item.explanation else None,
     }
     match item:
+        case SingleChoiceItem() | MultipleResponseItem() if item.hottext is not None:
+            # the options keep their places in the passage: there is no order to shuffle, and
+            # they are listed as the passage places them (as the QTI import reads them)
+            passage = _rich("hottext.passage", item.hottext.passage, fmt)
+            place = {oid: n for n, oid in enumerate(passage_ids(passage))}
+            options = _clean_options("options", item.options)
+            changes["options"] = sorted(options, key=lambda o: place.get(o.id, len(place)))
+            changes["shuffle"] = False
+            changes["hottext"] = msgspec.structs.replace(item.hottext, passage=passage)
         case SingleChoiceItem() | MultipleResponseItem() | OrderingItem():
             changes["options"] = _clean_options("options", item.options)
         case MatchingItem():

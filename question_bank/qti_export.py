@@ -34,6 +34,7 @@ from question_bank.items import (
     split_item,
 )
 from question_bank.kinds import Blank, ChoiceBlank, NumericBlank, TextBlank
+from question_bank.qti_hottext import write_passage
 from question_bank.qti_html import QTI_NS, append_html, q
 from question_bank.scale import scale_values
 
@@ -146,6 +147,8 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
     template = "match_correct"
     rid = {"response-identifier": "RESPONSE"}
     match item:
+        case SingleChoiceItem() | MultipleResponseItem() if item.hottext is not None:
+            template = _hottext(root, body, item)
         case SingleChoiceItem() | MultipleResponseItem():
             single = isinstance(item, SingleChoiceItem)
             correct = [item.correct] if isinstance(item, SingleChoiceItem) else item.correct
@@ -285,6 +288,23 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
             )
             template = "map_response_point"
     return template
+
+
+def _hottext(root: Element, body: Element, item: SingleChoiceItem | MultipleResponseItem) -> str:
+    """A hottext's declaration and interaction (the passage inside it); returns its template."""
+    assert item.hottext is not None
+    single = isinstance(item, SingleChoiceItem)
+    correct = [item.correct] if isinstance(item, SingleChoiceItem) else item.correct
+    decl = _declaration(root, "RESPONSE", "single" if single else "multiple", "identifier", correct)
+    _mapping(decl, item.mapping)
+    attrs = {"response-identifier": "RESPONSE", "max-choices": str(item.hottext.max_choices)}
+    if item.hottext.min_choices:
+        attrs["min-choices"] = str(item.hottext.min_choices)
+    inter = SubElement(body, q("qti-hottext-interaction"), attrs)
+    write_passage(inter, item.hottext.passage, item.options)
+    if isinstance(item, MultipleResponseItem):
+        _extras(inter, partial_credit=item.partial_credit)
+    return "map_response" if item.mapping else "match_correct"
 
 
 def _scale_value(item: NumericItem, value: float) -> str:

@@ -24,6 +24,7 @@ from question_bank.content import ContentError
 from question_bank.items import ItemCreate, ItemError, split_item
 from question_bank.kinds import ChoiceOption, ItemMeta, NumericItem
 from question_bank.normalise import normalise_item
+from question_bank.qti_hottext import PassageError, read_passage
 from question_bank.qti_html import inner_html, local, q
 from question_bank.qti_probe import best_score, disagreement
 from question_bank.qti_rules import declarations, processing
@@ -40,6 +41,7 @@ INTERACTIONS = frozenset(
         "qti-extended-text-interaction",
         "qti-select-point-interaction",
         "qti-slider-interaction",
+        "qti-hottext-interaction",
     }
 )
 INLINE = ("qti-inline-choice-interaction", "qti-text-entry-interaction")
@@ -320,20 +322,10 @@ def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any
         case "qti-choice-interaction" if "ujian-true-false" in (inter.get("class") or ""):
             return {"kind": "true_false", "stem": stem, "correct": correct == ["true"]}
         case "qti-choice-interaction":
-            single = decls.get(rid).get("cardinality") == "single"
-            fields: dict[str, Any] = {
-                "kind": "single_choice" if single else "multiple_response",
-                "stem": stem,
-                "options": _options(inter, "qti-simple-choice"),
-                "correct": (correct[0] if correct else "") if single else correct,
-                "mapping": decls.mapping(rid),
-                "shuffle": _shuffle(inter),
-            }
-            if single and not correct and fields["mapping"] is not None:
-                fields["correct"] = (_top_keys(fields["mapping"]) or [""])[0]
-            if not single:
-                fields["partial_credit"] = _extra(inter, "partial_credit", False)
-            return fields
+            fields = _choice(inter, decls, rid, correct)
+            return {**fields, "stem": stem, "options": _options(inter, "qti-simple-choice")}
+        case "qti-hottext-interaction":
+            return _hottext(inter, stem, decls, rid, correct)
         case "qti-text-entry-interaction" if decls.get(rid).get("base-type") in (
             "float",
             "integer",
@@ -412,6 +404,64 @@ def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any
             return _slider(inter, stem, decls.get(rid), correct)
         case _:  # qti-select-point-interaction
             return _select_point(inter, stem, decls.get(rid))
+
+
+def _choice(inter: Element, decls: _Declarations, rid: str, correct: list[str]) -> dict[str, Any]:
+    """What a choice and a hottext interaction share: the key, the mapping and the rule."""
+    single = decls.get(rid).get("cardinality") == "single"
+    fields: dict[str, Any] = {
+        "kind": "single_choice" if single else "multiple_response",
+        "correct": (correct[0] if correct else "") if single else correct,
+        "mapping": decls.mapping(rid),
+        "shuffle": _shuffle(inter),
+    }
+    if single and not correct and fields["mapping"] is not None:
+        fields["correct"] = (_top_keys(fields["mapping"]) or [""])[0]
+    if not single:
+        fields["partial_credit"] = _extra(inter, "partial_credit", False)
+    return fields
+
+
+def _count(element: Element, name: str, default: int) -> int:
+    raw = element.get(name, str(default)).strip()
+    if not raw.isdigit():
+        raise QtiError(f"{name} is not a whole number: {raw!r}")
+    return int(raw)
+
+
+def _hottext(
+    inter: Element, stem: str, decls: _Declarations, rid: str, correct: list[str]
+) -> dict[str, Any]:
+    """A hottext interaction as a single or multiple choice whose options sit in a passage."""
+    decl = decls.get(rid)
+    if decl.get("base-type") != "identifier" or decl.get("cardinality") not in (
+        "single",
+        "multiple",
+    ):
+        raise QtiError(
+            "qti-hottext-interaction needs a single or multiple response of base-type identifier"
+        )
+    try:
+        passage, options = read_passage(inter)
+    except PassageError as err:
+        raise QtiError(str(err)) from err
+    if not stem:
+        # Ujian shows a question above the passage; an item whose body is the passage alone
+        # has none to show, and inventing one would not be its author's
+        raise QtiError(
+            "qti-hottext-interaction: the item has no text besides the passage "
+            "(a qti-prompt or a paragraph is needed as the question)"
+        )
+    fields = _choice(inter, decls, rid, correct)
+    single = fields["kind"] == "single_choice"
+    hottext = {
+        # QTI says a single response takes one choice: a stray max-choices is not read
+        "max_choices": 1 if single else _count(inter, "max-choices", 1),
+        "min_choices": _count(inter, "min-choices", 0),
+        "passage": passage,
+    }
+    # the runs keep their places in the passage: QTI's hottext has no shuffle
+    return {**fields, "stem": stem, "options": options, "shuffle": False, "hottext": hottext}
 
 
 def _flag(element: Element, name: str) -> bool:

@@ -16,7 +16,7 @@ from engine.kernel.errors import DomainError, conflict, forbidden, not_found, va
 from engine.kernel.principal import Principal
 from question_bank import repository as sql
 from question_bank.content import plain_text
-from question_bank.items import ItemCreate, ItemError, item_kind, split_item
+from question_bank.items import PLACEHOLDER, ItemCreate, ItemError, item_kind, split_item
 from question_bank.models import (
     ItemDiff,
     ItemPage,
@@ -45,6 +45,10 @@ def stored_item(item: ItemCreate) -> StoredItem:
     item = normalise_item(item)
     student, key = split_item("", item)
     texts = [plain_text(item.stem)]
+    hottext = getattr(item, "hottext", None)
+    if hottext is not None:
+        # the passage's words are found too; its place-holders are no words
+        texts.append(plain_text(PLACEHOLDER.sub(" ", hottext.passage)))
     for field in ("options", "sources", "targets"):
         texts += [plain_text(o.text) for o in getattr(item, field, None) or []]
     meta = item.metadata

@@ -207,6 +207,9 @@ async def export_qti_package(
 
 def _media_of(item: ItemCreate) -> list[str]:
     texts = [item.stem, item.explanation or "", getattr(item, "image", "") or ""]
+    hottext = getattr(item, "hottext", None)
+    if hottext is not None:
+        texts.append(hottext.passage)
     for field in ("options", "sources", "targets"):
         texts += [o.text for o in getattr(item, field, None) or []]
     found = [m for t in texts for m in media_refs(t)]

@@ -662,13 +662,59 @@
     draw();
     return h('div', {}, [label, h('div', { class: 'slider-box' + (vertical ? ' vertical' : '') }, [input, ticks]), out]);
   }
+  // QTI's hottext: the options are runs of a passage, each a toggle button in its own place
+  // (aria-pressed, Enter and Space by nature). A single choice keeps one run: picking another
+  // moves the choice. Past max-choices a pick is refused aloud, never dropped in silence
+  function hottextBox(it, answer, single) {
+    var spec = it.hottext, id = 'a-' + it.id, byId = {};
+    it.options.forEach(function (o) { byId[o.id] = o; });
+    var most = single ? 1 : (spec.max_choices || it.options.length), fewest = spec.min_choices || 0;
+    var picked = single ? (answer && answer.choice ? [answer.choice] : []) : ((answer && answer.choices) || []).slice();
+    var ask = single ? t('kind.hottextOne') : most >= it.options.length ? t('kind.hottextAny') : t('kind.hottextUpTo', { n: most });
+    if (fewest > 1) ask += ' ' + t('kind.hottextAtLeast', { n: fewest });
+    var hint = h('p', { class: 'muted', id: id + '-hint', text: ask });
+    var status = h('p', { class: 'saved', role: 'status', 'aria-live': 'polite' });
+    var passage = h('div', { class: 'passage', role: 'group', 'aria-label': t('kind.hottextPassage'), 'aria-describedby': id + '-hint' });
+    // the same place-holders as question_bank/kinds.py's PLACEHOLDER; one naming no option of
+    // the item stays as the text it is
+    passage.innerHTML = spec.passage.replace(/\{\{([\p{L}\p{N}\p{M}_.-]{1,64})\}\}/gu, function (all, oid) {
+      return byId[oid] ? '<span data-run="' + oid + '"></span>' : all;
+    });
+    if (window.ujMath) window.ujMath.render(passage);
+    var buttons = [];
+    function draw() {
+      buttons.forEach(function (b) { b.setAttribute('aria-pressed', String(picked.indexOf(b.getAttribute('data-option')) >= 0)); });
+    }
+    function toggle(oid) {
+      var at = picked.indexOf(oid);
+      if (at >= 0) picked.splice(at, 1);
+      else if (single) picked = [oid];
+      else if (picked.length >= most) { status.textContent = t('kind.hottextMost', { n: most }); return; }
+      else picked.push(oid);
+      status.textContent = '';
+      if (single) record(it.id, picked.length ? { kind: 'single_choice', choice: picked[0] } : null);
+      else record(it.id, picked.length ? { kind: 'multiple_response', choices: picked.slice() } : null);
+      draw();
+    }
+    Array.prototype.forEach.call(passage.querySelectorAll('[data-run]'), function (slot) {
+      var oid = slot.getAttribute('data-run');
+      var b = h('button', { type: 'button', class: 'run', 'data-option': oid, onclick: function () { toggle(oid); } },
+        [h('span', { class: 'tick', 'aria-hidden': 'true', text: '✓' }), rich('span', {}, byId[oid].text)]);
+      buttons.push(b);
+      slot.replaceWith(b);
+    });
+    draw();
+    return h('div', {}, [hint, passage, status]);
+  }
   var RENDER = {
     single_choice: function (it, a) {
+      if (it.hottext) return hottextBox(it, a, true);
       return choiceList(it, 'radio', function (id) { return !!a && a.choice === id; }, function (fs) {
         record(it.id, { kind: 'single_choice', choice: checked(fs)[0] });
       });
     },
     multiple_response: function (it, a) {
+      if (it.hottext) return hottextBox(it, a, false);
       return choiceList(it, 'checkbox', function (id) { return !!a && a.choices.indexOf(id) >= 0; }, function (fs) {
         var c = checked(fs);
         record(it.id, c.length ? { kind: 'multiple_response', choices: c } : null);

@@ -33,6 +33,13 @@ ITEMS: list[dict[str, Any]] = [
         "slider": {"lower_bound": 0, "upper_bound": 14, "step": 0.5, "step_label": True},
     },
     {
+        "kind": "single_choice",
+        "stem": "<p>Pilih kata yang salah eja.</p>",
+        "correct": "b",
+        "options": [{"id": "a", "text": "sekolah"}, {"id": "b", "text": "<em>peljaran</em>"}],
+        "hottext": {"passage": "<p>Di {{a}} kami, {{b}} pertama adalah matematika.</p>"},
+    },
+    {
         "kind": "ordering",
         "stem": "Urutkan dari yang terkecil",
         "correct": ["a", "b", "c"],

@@ -511,3 +511,51 @@ async def test_a_slider_takes_only_values_of_its_scale(api: Api, school: School)
     assert r.status_code == 200 and r.json()["acked_seq"] == 1, r.text
     _problem(await api.answer(student, sitting["id"], [event(2, 2.25)]), 400, "validation_failed")
     _problem(await api.answer(student, sitting["id"], [event(2, 14.5)]), 400, "validation_failed")
+
+
+HOTTEXT = {
+    "kind": "multiple_response",
+    "stem": "Pick the two nouns.",
+    "correct": ["cat", "mat"],
+    "options": [
+        {"id": "sat", "text": "sat"},
+        {"id": "cat", "text": "cat"},
+        {"id": "mat", "text": "mat"},
+    ],
+    "hottext": {"passage": "<p>The {{cat}} {{sat}} on the {{mat}}.</p>", "max_choices": 2},
+}
+
+
+async def test_a_hottext_shows_its_passage_and_takes_at_most_its_max_choices(
+    api: Api, school: School
+) -> None:
+    t = school.teacher
+    # an option with no place in the passage could never be picked
+    unplaced = {**HOTTEXT, "hottext": {"passage": "<p>The {{cat}} sat.</p>"}}
+    _problem(await api.call("POST", "/v1/items", t, json=unplaced), 400, "validation_failed")
+    r = await api.call("POST", "/v1/items", t, json=HOTTEXT)
+    assert r.status_code == 201, r.text
+    stored = (await api.call("GET", f"/v1/items/{r.json()['id']}", t)).json()["item"]
+    # listed as the passage places them; nothing to shuffle
+    assert [o["id"] for o in stored["options"]] == ["cat", "sat", "mat"]
+    assert stored["shuffle"] is False
+    exam = await api.exam(t, items=[HOTTEXT, ALL_KINDS[0][0], ALL_KINDS[2][0]])
+    student = school.students[2]
+    sitting = await api.start(student, exam["id"])
+    paper = await api.paper(student, sitting["id"])
+    (item,) = [i for s in paper["sections"] for i in s["items"] if i["kind"] == "multiple_response"]
+    assert item["hottext"] == {
+        "passage": "<p>The {{cat}} {{sat}} on the {{mat}}.</p>",
+        "max_choices": 2,
+    }
+    assert "correct" not in json.dumps(item)
+
+    def event(seq: int, *choices: str) -> dict[str, Any]:
+        response = {"kind": "multiple_response", "choices": list(choices)}
+        return {"seq": seq, "item": item["id"], "response": response, "client_ts": 0}
+
+    r = await api.answer(student, sitting["id"], [event(1, "cat", "mat")])
+    assert r.status_code == 200 and r.json()["acked_seq"] == 1, r.text
+    refused = await api.answer(student, sitting["id"], [event(2, "cat", "sat", "mat")])
+    _problem(refused, 400, "validation_failed")
+    assert "at most 2" in refused.text

@@ -306,3 +306,24 @@ async def test_a_real_slider_item_comes_in_and_goes_out_as_a_slider(
     r = await api.call("GET", f"/v1/items/{created['id']}/qti", t)
     assert r.status_code == 200 and b"<qti-slider-interaction" in r.content
     assert b'<qti-map-entry map-key="12" mapped-value="0.5"' in r.content
+
+
+async def test_a_real_hottext_item_comes_in_and_goes_out_as_a_hottext(
+    api: Api, school: School
+) -> None:
+    t = school.teacher
+    path = CORPUS / "1edtech" / "interactionMixSaxonyV3" / "Hottext_801974120.xml"
+    r = await _send(api, "/v1/items/import", t, path.read_bytes(), "application/xml")
+    assert r.status_code == 201, r.text
+    (created,) = r.json()["created"]
+    item = (await api.call("GET", f"/v1/items/{created['id']}", t)).json()["item"]
+    assert item["kind"] == "multiple_response" and item["correct"] == [
+        "Choice1",
+        "Choice3",
+        "Choice8",
+    ]
+    assert item["hottext"]["max_choices"] == 0 and len(item["options"]) == 9
+    assert "{{Choice3}}, {{Choice4}} und {{Choice5}}" in item["hottext"]["passage"]
+    r = await api.call("GET", f"/v1/items/{created['id']}/qti", t)
+    assert r.status_code == 200 and b"<qti-hottext-interaction" in r.content
+    assert b'<qti-hottext identifier="Choice3">Chemnitz</qti-hottext>' in r.content

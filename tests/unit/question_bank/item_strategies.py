@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from hypothesis import strategies as st
@@ -28,6 +29,7 @@ from question_bank.items import (
 )
 from question_bank.kinds import (
     ChoiceBlank,
+    HottextSpec,
     NumericBlank,
     NumericRangeSpec,
     SliderSpec,
@@ -75,6 +77,22 @@ points = st.sampled_from([0.5, 1.0, 2.0, 3.5, 10.0])
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(lambda x: round(x, 3))
 
 
+# a hottext's run sits inside a sentence: inline markup only
+INLINE_FRAGMENTS = ["<b>", "</b>", "<em>x</em>", "&amp;", "&lt;", " \\(x^2\\) ", "<br>", "é"]
+inline_rich = (
+    st.lists(
+        st.one_of(
+            st.text(alphabet=st.characters(exclude_characters="{}<>"), max_size=12),
+            st.sampled_from(INLINE_FRAGMENTS),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+    .map(lambda t: rich_text(xml_safe("".join(t))))
+    .filter(lambda t: bool(re.sub("<[^>]*>", "", t).strip()))
+)
+
+
 @st.composite
 def options(draw: st.DrawFn, min_size: int = 2) -> list[ChoiceOption]:
     picked = draw(st.lists(ids, min_size=min_size, max_size=6, unique=True))
@@ -91,6 +109,19 @@ metas = st.builds(
     author=st.none() | plain,
     licence=st.none() | st.sampled_from(["CC-BY-4.0", "CC0-1.0"]),
 )
+
+
+@st.composite
+def hottexts(
+    draw: st.DrawFn, opts: list[ChoiceOption], correct: int, single: bool
+) -> tuple[HottextSpec, list[ChoiceOption]]:
+    """A passage placing every option once (in any order), and the options as runs of text."""
+    runs = [ChoiceOption(o.id, draw(inline_rich)) for o in opts]
+    placed = draw(st.permutations([o.id for o in runs]))
+    passage = rich_text(xml_safe("".join(draw(raw) + "{{" + i + "}}" for i in placed) + draw(raw)))
+    most = 1 if single else draw(st.sampled_from([0, len(runs), max(correct, 1)]))
+    fewest = draw(st.integers(0, min(most or len(runs), 2)))
+    return HottextSpec(passage=passage, max_choices=most, min_choices=fewest), runs
 
 
 def _mapping(draw: st.DrawFn, opts: list[ChoiceOption]) -> ValueMap | None:
@@ -153,22 +184,31 @@ def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
     item: ItemCreate
     if kind == "single_choice":
         opts = draw(options())
+        # the options listed, or picked inline in a passage (a hottext)
+        hottext = None
+        if draw(st.booleans()):
+            hottext, opts = draw(hottexts(opts, 1, single=True))
         item = SingleChoiceItem(
             options=opts,
             correct=draw(st.sampled_from(opts)).id,
             mapping=_mapping(draw, opts),
             shuffle=draw(st.booleans()),
+            hottext=hottext,
             **common,
         )
     elif kind == "multiple_response":
         opts = draw(options())
         correct = draw(st.lists(st.sampled_from([o.id for o in opts]), min_size=1, unique=True))
+        hottext = None
+        if draw(st.booleans()):
+            hottext, opts = draw(hottexts(opts, len(correct), single=False))
         item = MultipleResponseItem(
             options=opts,
             correct=correct,
             partial_credit=draw(st.booleans()),
             mapping=_mapping(draw, opts),
             shuffle=draw(st.booleans()),
+            hottext=hottext,
             **common,
         )
     elif kind == "true_false":

@@ -138,6 +138,7 @@ STUDENT_FIELDS = {
     "height",
     "max_choices",
     "slider",
+    "hottext",
 }
 
 

@@ -413,11 +413,23 @@ EXPECTED = [
         NumericResponse(12),
         0.5,
     ),
+    Expect(
+        # find the three wrong facts in the passage: all three, and nothing else, for the mark
+        SAX + "Hottext_801974120.xml",
+        "multiple_response",
+        "Geburtenrate in Sachsen Sind die Fakten alle korrekt? Suche drei Fehler!",
+        ["Choice1", "Choice3", "Choice8"],
+        multi("Choice1", "Choice3", "Choice8"),
+        1.0,
+        multi("Choice0", "Choice4"),
+        0.0,
+        multi("Choice1", "Choice3"),
+        0.0,
+    ),
 ]
 REFUSED = [
     (BBQ + "id-be3cd3bdd3d4/order-mountains.xml", "qti_unsupported_processing", "qti-index"),
     (SAX + "Hotspot_278940407.xml", "qti_unsupported_interaction", "qti-hotspot-interaction"),
-    (SAX + "Hottext_801974120.xml", "qti_unsupported_interaction", "qti-hottext-interaction"),
     (SAX + "Choicemultiple_871212949.xml", "qti_unsupported_processing", "scores -1"),
     (SAX + "TextEntrynumeric_770468849.xml", "qti_unsupported_processing", "4.17736"),
     (SAX + "TextEntrysubset_806481421.xml", "qti_unsupported_processing", "RESPONSE_1"),

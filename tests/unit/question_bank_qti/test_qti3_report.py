@@ -58,11 +58,12 @@ def test_the_command_reports_a_folder_item_by_item() -> None:
     assert len(outcomes) == len(list(SAXONY.glob("*.xml")))
     statuses = {o.file: o.status for o in outcomes}
     assert statuses["Order_913967682.xml"] == "imported"
-    assert statuses["Hottext_801974120.xml"] == "refused"
+    assert statuses["Hottext_801974120.xml"] == "imported"
+    assert statuses["Hotspot_278940407.xml"] == "refused"
 
 
 def test_the_command_fails_when_an_item_is_refused_and_passes_when_none_is() -> None:
-    assert main(["items", "import", str(SAXONY / "Hottext_801974120.xml")]) == 1
+    assert main(["items", "import", str(SAXONY / "Hotspot_278940407.xml")]) == 1
     assert main(["items", "import", str(SAXONY / "Order_913967682.xml")]) == 0
 
 
