@@ -104,8 +104,13 @@ def assemble(
     key = np.array([opt_index[i][correct[i]] for i in items], dtype=np.int64)
     n_options = max(2, *(len(options[i]) for i in items))
     times = np.where(responses >= 0, np.maximum(times, 0.5), np.nan)  # a 0 s gap is a batch
-    # the room a sitting was seated in, where the allocator seated it; else its class's
-    rooms = [s.get("seat_room") or s["class_id"] for s in sittings]
+    # the room a sitting was seated in, where the allocator seated it, in its session (one
+    # form may be sat in the same lab in the morning and again in the afternoon: those are
+    # not in the room together, nor neighbours); else its class's
+    rooms = [
+        ("seat", s.get("seat_session"), s["seat_room"]) if s.get("seat_room") else s["class_id"]
+        for s in sittings
+    ]
     seats = np.full((len(ids), 2), np.nan)
     places: list[tuple[str, str] | None] = [None] * len(ids)
     for n, s in enumerate(sittings):

@@ -192,10 +192,10 @@ WHERE (item_id, version) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))
 # the room and seat the allocator gave the sitting (scheduled events), when it had one
 FINISHED_SITTINGS = """
 SELECT s.id, s.org_id, u.class_id, s.started_at, seat.room_id AS seat_room, seat.seat,
-       seat.columns AS seat_columns, seat.name AS seat_room_name
+       seat.columns AS seat_columns, seat.name AS seat_room_name, seat.session_id AS seat_session
 FROM sittings s JOIN users u ON u.id = s.student_id
 LEFT JOIN LATERAL (
-    SELECT sa.room_id, sa.seat, r.columns, r.name
+    SELECT sa.room_id, sa.seat, r.columns, r.name, sa.session_id
     FROM seat_allocations sa JOIN school_rooms r ON r.id = sa.room_id
     WHERE sa.sitting_id = s.id OR (sa.student_id = s.student_id AND sa.exam_id = s.exam_id)
     ORDER BY sa.sitting_id = s.id DESC NULLS LAST

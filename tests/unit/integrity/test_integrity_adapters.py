@@ -167,25 +167,40 @@ def test_matrices_by_hand() -> None:
 
 def test_matrices_take_the_allocated_room_and_seat() -> None:
     t0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-    # s1 and s3 are seated in lab L (rows of 6); s2's class sits in L too, but without a seat
+    # s1 and s3 are seated in lab L (rows of 6) in the morning session; s2 is not seated (its
+    # class, named like the lab, is its block); s4 sits in lab L in the afternoon session
+    morning = {"seat_room": "L", "seat_session": "am"}
     sittings = [
-        {"id": "s1", "org_id": "A", "class_id": "c1", "started_at": t0, "seat_room": "L"},
+        {"id": "s1", "org_id": "A", "class_id": "c1", "started_at": t0, **morning},
         {"id": "s2", "org_id": "A", "class_id": "L", "started_at": t0},
-        {"id": "s3", "org_id": "A", "class_id": "c2", "started_at": t0, "seat_room": "L"},
+        {"id": "s3", "org_id": "A", "class_id": "c2", "started_at": t0, **morning},
+        {"id": "s4", "org_id": "A", "class_id": "c1", "started_at": t0, "seat_room": "L"},
     ]
     sittings[0] |= {"seat": 8, "seat_columns": 6, "seat_room_name": "Lab 1"}
     sittings[2] |= {"seat": 6, "seat_columns": 6, "seat_room_name": "Lab 1"}
-    rows = _rows([("s1", 1, "q1", "a", 0), ("s2", 1, "q1", "a", 0), ("s3", 1, "q2", "a", 0)], t0)
+    sittings[3] |= {"seat": 7, "seat_columns": 6, "seat_room_name": "Lab 1", "seat_session": "pm"}
+    rows = _rows(
+        [
+            ("s1", 1, "q1", "a", 0),
+            ("s2", 1, "q1", "a", 0),
+            ("s3", 1, "q2", "a", 0),
+            ("s4", 1, "q2", "a", 0),
+        ],
+        t0,
+    )
     arrays = assemble(
         {"q1": ["a", "b"], "q2": ["a", "b"]}, {"q1": "a", "q2": "b"}, sittings, rows, {}
     )
     assert arrays is not None and arrays.seats is not None
-    assert arrays.blocks["room"].tolist() == [0, 0, 0]
+    room = arrays.blocks["room"].tolist()
+    # the morning's two together; the unseated class and the afternoon's sitting apart, though
+    # the afternoon's seat 7 is right beside the morning's seat 8
+    assert room[0] == room[2] and len({room[0], room[1], room[3]}) == 3
     # seat 8 of rows of 6 is row 1, column 1; seat 6 is row 0, column 5
     assert arrays.seats[0].tolist() == [1.0, 1.0] and arrays.seats[2].tolist() == [0.0, 5.0]
     assert np.isnan(arrays.seats[1]).all()
     # the seats in words, as the room list prints them
-    assert arrays.places == [("R2-C2", "Lab 1"), None, ("R1-C6", "Lab 1")]
+    assert arrays.places == [("R2-C2", "Lab 1"), None, ("R1-C6", "Lab 1"), ("R2-C1", "Lab 1")]
 
 
 @given(st.lists(st.one_of(st.none(), st.sampled_from("abc")), max_size=30))
