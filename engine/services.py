@@ -45,7 +45,9 @@ class Services:
             s.answer_budget_bytes_per_min,
             s.answer_budget_bytes_burst,
         )
-        self.store = SittingStore(self.redis, self.keyspace, self.hot, budget)
+        self.store = SittingStore(
+            self.redis, self.keyspace, self.hot, budget, s.latest_answer_format
+        )
         self.papers = PaperCache(
             self.redis,
             self.settings.redis_namespace,

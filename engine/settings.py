@@ -87,6 +87,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     answer_budget_events_burst: int = 6000
     answer_budget_bytes_per_min: int = 2 * 1024 * 1024
     answer_budget_bytes_burst: int = 16 * 1024 * 1024
+    # how the answers hash keeps each item's latest answer (engine/sittings/latest.py): compact
+    # msgpack; "json" only while pods of a release before it still serve live sittings
+    latest_answer_format: Literal["msgpack", "json"] = "msgpack"
     # HTTP requests one process serves at once before it counts as fully utilised (overflow)
     max_in_flight_requests: int = 256
     # background consumers (persister, sweeper, grader) inside the API process; off in

@@ -5,13 +5,13 @@ One entry per answer batch, holding the events the script stored from it:
 
     s  sitting id        x  exam version id        t  server time, ms
     e  a JSON array of the stored events, each the StoredAnswer the API encoded for it
-       ({"seq", "response", "client_ts", "item"}): the value the script also keeps per item
+       ({"seq", "response", "client_ts", "item"}); the answers hash keeps a smaller value per
+       item (engine/sittings/latest.py)
 
 One entry per batch rather than per event: every entry costs Redis a stream node, a pending
 entry, an XACK and an XDEL, and the persister a reply to parse; batches carry 1–5 events
 (WORKLOAD.md), so this divides all of that by about three. The API encodes each event's JSON
-once (``log_record``); the script keeps it as the item's latest answer and joins those of the
-events it stored into the entry.
+once (``log_record``); the script joins those of the events it stored into the entry.
 """
 
 from __future__ import annotations

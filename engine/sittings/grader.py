@@ -17,7 +17,8 @@ from engine import metrics
 from engine.analytics import results_version
 from engine.cpu_jobs import CpuJobs
 from engine.exams.grading_spec import GradingSpec
-from engine.sittings.models import SittingResult, StoredAnswer
+from engine.sittings.latest import latest_responses
+from engine.sittings.models import SittingResult
 from engine.sittings.repository import (
     INSERT_RESULT,
     LATEST_LOGGED_ANSWERS,
@@ -34,8 +35,6 @@ from grading.outcomes import ExamOutcome, score_exam
 from grading.types import ManualMark, Response
 
 SpecLoader = Callable[[str], Awaitable[GradingSpec]]
-
-_stored_decoder = msgspec.json.Decoder(StoredAnswer)
 
 # scoring runs in the caller when no pools are given (pure code, tests)
 _INLINE = CpuJobs.inline()
@@ -83,8 +82,7 @@ def _ms_to_datetime(ms: str | None) -> datetime | None:
 async def _responses(pool: Any, store: SittingStore, row: Any) -> dict[str, Response | None]:
     fields = await store.session_fields(row["id"], "state")
     if fields[0] is not None:
-        raw = await store.latest_answers(row["id"])
-        return {k.decode(): _stored_decoder.decode(v).response for k, v in raw.items()}
+        return latest_responses(await store.latest_answers(row["id"]))
     # the Redis session has gone (expired, or Redis lost it): the answer log is the record
     async with pool.acquire() as conn:
         rows = await conn.fetch(LATEST_LOGGED_ANSWERS, row["exam_id"], row["id"])
@@ -194,7 +192,7 @@ async def grade_sittings(
     for row, fields in ready:
         raw = answers.get(row["id"]) if fields[0] is not None else None
         if raw is not None:
-            responses = {k.decode(): _stored_decoder.decode(v).response for k, v in raw.items()}
+            responses = latest_responses(raw)
         else:  # the Redis session has gone: the answer log is the record
             responses = await _responses(pool, store, row)
         by_version.setdefault(str(row["exam_version_id"]), []).append((row, fields, responses))

@@ -65,7 +65,7 @@ def shard_tag(shard: int) -> str:
 
 class SittingKeys(msgspec.Struct, frozen=True):
     session: str  # hash: state, deadline, grace, last_seq, exam, student, started, ...
-    answers: str  # hash: item id -> latest answer JSON
+    answers: str  # hash: item id -> latest answer (msgpack: engine/sittings/latest.py)
     stream: str  # the shard's answer stream
     deadlines: str  # the shard's sorted set of sitting id by deadline + grace
     grading: str  # the shard's stream of grading jobs

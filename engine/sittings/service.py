@@ -18,6 +18,7 @@ from engine.sittings import answer_checks, proctoring_actions
 from engine.sittings.deadlines import remaining_ms
 from engine.sittings.grader import grade_sitting
 from engine.sittings.keys import new_sitting_id, shard_of
+from engine.sittings.latest import answers_json
 from engine.sittings.models import (
     AnswerAck,
     AnswerBatch,
@@ -204,7 +205,6 @@ async def paper(
     Without its sections (a device that keeps them) it is the answers and the clock only."""
     view = await _open_view(svc, principal, sitting_id)
     compiled = await svc.papers.get(view.exam_version_id)
-    answers = b",".join(_json.encode(k.decode()) + b":" + v for k, v in view.answers.items())
     return b"".join(
         (
             b'{"sitting_id":"',
@@ -229,9 +229,9 @@ async def paper(
             _json.encode(content_etag(view.exam_version_id)),
             b',"sections":',
             render_sections(compiled, sitting_id) if with_sections else b"null",
-            b',"answers":{',
-            answers,
-            b"}}",
+            b',"answers":',
+            answers_json(view.answers),
+            b"}",
         )
     )
 

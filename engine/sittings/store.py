@@ -12,6 +12,7 @@ import msgspec
 from engine.redis_lane import HotRedis
 from engine.sittings.answer_stream import log_record
 from engine.sittings.keys import KeySpace
+from engine.sittings.latest import LatestFormat, latest_value
 from engine.sittings.models import AnswerEvent
 
 
@@ -118,8 +119,12 @@ class SittingStore:
         keys: KeySpace,
         hot: HotRedis | None = None,
         budget: AnswerBudget = NO_BUDGET,
+        latest_format: LatestFormat = "msgpack",
     ) -> None:
         self.redis = redis
+        # "json": the answers hash keeps the stream record, the value the previous release
+        # reads (a rolling upgrade's first step: engine/sittings/latest.py)
+        self._latest_is_record = latest_format == "json"
         # the answer script's budget arguments, encoded once; either rate 0 turns it off
         on = budget.events_per_min > 0 and budget.bytes_per_min > 0
         self._budget = tuple(
@@ -201,7 +206,8 @@ class SittingStore:
             b"0" if places is None else b"1",
         ]
         for event, record in zip(ordered, records, strict=True):
-            args.extend((event.seq, event.item, record))
+            value = record if self._latest_is_record else latest_value(event)
+            args.extend((event.seq, event.item, record, value))
         args.extend(tail)
         raw = await self.hot.run_script(self._answer, [k.session, k.answers, k.stream], args)
         return _reply(

@@ -20,6 +20,7 @@ from engine.analytics.scope import exam_scope, item_order
 from engine.auth.principal import Principal
 from engine.problems import not_found
 from engine.services import Services
+from engine.sittings.latest import latest_responses
 from engine.web.timeline import AnswerEvent, timeline
 
 SITTING_FOR_REVIEW = """
@@ -74,9 +75,6 @@ class StudentReview(msgspec.Struct, frozen=True):
     submitted_at: datetime | None = None
 
 
-_stored = msgspec.json.Decoder(dict[str, Any])
-
-
 async def student_review(
     svc: Services, principal: Principal, exam_id: uuid.UUID, sitting_id: uuid.UUID
 ) -> StudentReview:
@@ -95,8 +93,8 @@ async def student_review(
             scope.exam_id,
         )
     answers: dict[str, Any] = {r["item_id"]: r["response"] for r in logged}
-    for item, raw in (await svc.store.latest_answers(sitting_id)).items():
-        answers[item.decode()] = _stored.decode(raw).get("response")
+    for item, response in latest_responses(await svc.store.latest_answers(sitting_id)).items():
+        answers[item] = msgspec.to_builtins(response)
     by_id = {str(r["item_id"]): r for r in contents}
     timing = timeline(
         (AnswerEvent(r["seq"], r["item_id"], r["at"]) for r in events), row["started_at"]

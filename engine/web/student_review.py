@@ -18,6 +18,7 @@ from engine.auth.principal import Principal
 from engine.exams.models import ExamSpec
 from engine.problems import Problem, conflict, not_found
 from engine.services import Services
+from engine.sittings.latest import latest_responses
 from engine.web.review_repository import AUTHORED_ITEMS, LATEST_ANSWERS, SITTING_TO_REVIEW
 from question_bank.paper import CompiledPaper, student_order
 
@@ -74,9 +75,6 @@ def paper_numbers(paper: CompiledPaper, sitting_id: uuid.UUID) -> dict[str, int]
     return numbers
 
 
-_decode = msgspec.json.Decoder(dict[str, Any])
-
-
 async def sitting_review(
     svc: Services, principal: Principal, sitting_id: uuid.UUID
 ) -> SittingReview:
@@ -111,8 +109,8 @@ async def sitting_review(
             for r in await conn.fetch(LATEST_ANSWERS, row["exam_id"], sitting_id)
         }
     # answers the persister has not copied yet are still in the sitting's Redis session
-    for item, raw in (await svc.store.latest_answers(sitting_id)).items():
-        answers[item.decode()] = _decode.decode(raw).get("response")
+    for item, response in latest_responses(await svc.store.latest_answers(sitting_id)).items():
+        answers[item] = msgspec.to_builtins(response)
     numbers = paper_numbers(await svc.papers.get(str(row["exam_version_id"])), sitting_id)
     scores: dict[str, Any] = row["items"] or {}
     items = []

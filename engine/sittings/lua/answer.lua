@@ -4,8 +4,9 @@
 --   nothing), 5 the bytes of the events' JSON, 6-9 the sitting's write budget: events per minute, events
 --   burst, bytes per minute, bytes burst (0 events per minute: no budget), 10 '1' when the
 --   paper's navigation is linear; then per event, sorted by seq: seq, item id, the event's JSON
---   (kept as the item's latest answer, and its record in the answer stream); then, on a linear
---   paper only, per event in the same order: its item's place in the student's order.
+--   (its record in the answer stream), the item's latest-answer value (kept in the answers
+--   hash: engine/sittings/latest.py); then, on a linear paper only, per event in the same
+--   order: its item's place in the student's order.
 -- A seq at or below the last stored one is a duplicate (acknowledged, not stored twice); a gap
 -- stops the batch so that "acked_seq" always means "this and everything before it is stored".
 -- The events stored go into the shard's answer stream as one entry (engine/sittings/answer_stream.py).
@@ -53,24 +54,24 @@ if ev_rate > 0 then
   table.insert(session, 'budget_bytes')
   table.insert(session, tostring(by - need_by))
 end
--- latest: item, record pairs for one HSET (one command and one AOF record for the batch; an
--- item answered twice in a batch keeps its later record, as one HSET per event would)
+-- latest: item, value pairs for one HSET (one command and one AOF record for the batch; an
+-- item answered twice in a batch keeps its later value, as one HSET per event would)
 local linear = ARGV[10] == '1'
 local furthest = tonumber(s[12] or '-1')
 local latest, stored = {}, {}
 local acked = last
 for i = 0, n - 1 do
-  local at = 10 + i * 3
+  local at = 10 + i * 4
   local seq = tonumber(ARGV[at + 1])
   if seq == acked + 1 then
     if linear then
       -- the furthest item reached so far (stored events, in seq order): never back before it
-      local place = tonumber(ARGV[11 + n * 3 + i])
+      local place = tonumber(ARGV[11 + n * 4 + i])
       if place < furthest then return {'navigation_linear', last, remaining, seq, furthest} end
       furthest = place
     end
     latest[#latest + 1] = ARGV[at + 2]
-    latest[#latest + 1] = ARGV[at + 3]
+    latest[#latest + 1] = ARGV[at + 4]
     stored[#stored + 1] = ARGV[at + 3]
     acked = seq
   elseif seq > acked + 1 then
