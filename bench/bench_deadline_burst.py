@@ -9,7 +9,8 @@ graded in PostgreSQL) and API latency during the burst (the submits, plus a time
 - **off**: no queue configured; every grading job runs in the cluster process.
 - **on**: ``ujian overflow-local`` (moto SQS + ``--instances`` awslambdaric function processes
   + the event source mapping) is extra capacity, and the cluster's utilisation is forced to 0.95
-  (``UJIAN_OVERFLOW_FORCE_UTILISATION``) so its dispatcher sends every job to SQS. On one
+  (the operator's override, ``PUT /v1/admin/overflow/forced``, written to Redis as the API
+  does) so its dispatcher sends every job to SQS. On one
   machine the "Lambda" shares the cores with the cluster: the ratio says how the path behaves,
   not what AWS's 200 vCPUs would add.
 
@@ -51,6 +52,7 @@ from bench.loadgen.harness import Cluster, Proc
 from bench.loadgen.seed import PASSWORD, seed_users
 from bench.loadgen.workload import paper_items, response_for, section_split, workload_items
 from engine.embedded import free_loopback_port
+from engine.overflow.utilisation import force_utilisation
 from engine.sittings.keys import KeySpace
 
 REPO = Path(__file__).resolve().parents[1]
@@ -247,6 +249,17 @@ async def redis_bytes(redis_url: str, namespace: str, shards: int, ids: list[str
         await client.aclose()
 
 
+async def force_overflow(redis_url: str) -> None:
+    """Every process routes as if the cluster ran at 0.95 for the run (the operator's drill)."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        await force_utilisation(client, NAMESPACE, 0.95, 3600)
+    finally:
+        await client.aclose()
+
+
 async def redis_used(redis_url: str) -> int:
     import redis.asyncio as aioredis
 
@@ -326,7 +339,8 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict[str, float]:
         extra: dict[str, str] = {}
         if mode == "on":
             local, exported = start_overflow_local(env, args.instances)
-            extra = {**exported, "UJIAN_OVERFLOW_FORCE_UTILISATION": "0.95"}
+            extra = exported
+            asyncio.run(force_overflow(cluster.redis.url))
         api: Proc = cluster.start_api(cpus=args.server_cpus, **extra)
         postmaster = (cluster.postgres.data_dir / "postmaster.pid").read_text().split()[0]
         assert cluster.redis.process is not None

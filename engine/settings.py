@@ -114,8 +114,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     overflow_threshold: float = 0.70
     overflow_hysteresis: float = 0.10
     aws_region: str = "ap-southeast-3"
-    # a test and benchmark knob: this process reports this utilisation instead of measuring it
-    overflow_force_utilisation: float | None = None
 
     # scheduling (engine/scheduling): sessions opening within this many seconds get their
     # sittings pre-created and their papers warmed in every pod; pods poll the warm-up set

@@ -136,6 +136,22 @@ def utilisation_key(namespace: str) -> str:
     return f"{namespace}:{{overflow}}:utilisation"
 
 
+def override_key(namespace: str) -> str:
+    # the same hash tag: read by the same script in the same slot
+    return f"{namespace}:{{overflow}}:forced"
+
+
+async def force_utilisation(redis: Any, namespace: str, value: float, for_s: int) -> None:
+    """Every process routes as if the cluster ran at ``value`` for ``for_s`` seconds (an
+    operator's drill, or the overflow held on before a known burst); it lapses by itself."""
+    await redis.set(override_key(namespace), f"{value:.4f}", px=for_s * 1000)
+
+
+async def release_utilisation(redis: Any, namespace: str) -> None:
+    """Routing follows the measured utilisation again."""
+    await redis.delete(override_key(namespace))
+
+
 @dataclass
 class Sampler:
     """The process's utilisation: the largest share, or the forced value when one is set."""
@@ -208,7 +224,8 @@ class UtilisationPublisher:
 @dataclass
 class ClusterUtilisation:
     processes: int
-    mean: float
+    mean: float  # the operator's override while one is set
+    forced: bool = False
 
 
 class ClusterMonitor:
@@ -216,14 +233,17 @@ class ClusterMonitor:
 
     def __init__(self, redis: Any, namespace: str, max_age_s: float = PUBLISH_INTERVAL_S) -> None:
         self.key = utilisation_key(namespace)
+        self.override = override_key(namespace)
         self.max_age_s = max_age_s
         self.last = ClusterUtilisation(0, 0.0)
         self._read_at = float("-inf")
         self._script = redis.register_script((_LUA / "cluster.lua").read_text())
 
     async def read(self) -> ClusterUtilisation:
-        processes, mean = await self._script(keys=[self.key], args=[FRESH_MS])
-        self.last = ClusterUtilisation(int(processes), float(mean))
+        processes, mean, forced = await self._script(
+            keys=[self.key, self.override], args=[FRESH_MS]
+        )
+        self.last = ClusterUtilisation(int(processes), float(mean), forced in (b"1", "1"))
         self._read_at = time.monotonic()
         metrics.CLUSTER_UTILISATION.set(self.last.mean)
         metrics.LIVE_PROCESSES.set(self.last.processes)

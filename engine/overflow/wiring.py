@@ -58,7 +58,6 @@ class Overflow:
                 pool_busy(svc.pool, settings.db_pool_max),
                 http_in_flight.ratio(),
             ),
-            forced=settings.overflow_force_utilisation,
         )
         self.publisher = UtilisationPublisher(svc.redis, settings.redis_namespace, self.sampler)
         self.monitor = ClusterMonitor(svc.redis, settings.redis_namespace)

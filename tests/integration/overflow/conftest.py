@@ -20,6 +20,7 @@ from litestar.testing import AsyncTestClient
 
 from engine.app import create_app, open_services
 from engine.overflow.transport import SqsTransport
+from engine.overflow.utilisation import force_utilisation
 from engine.overflow.wiring import Overflow
 from engine.services import Services
 from engine.settings import Settings
@@ -95,11 +96,12 @@ async def cluster(
     settings = msgspec.structs.replace(
         base,
         redis_namespace=f"ovf{uuid.uuid4().hex[:8]}",
-        overflow_force_utilisation=utilisation,
         **overflow_settings,
     )
     async with open_services(settings) as svc, AsyncTestClient(app=create_app(settings)) as client:
         overflow = Overflow(svc, transport=transport)
+        # every process of the test routes on this, as an operator's drill would set it
+        await force_utilisation(svc.redis, settings.redis_namespace, utilisation, 3600)
         await overflow.publisher.publish_once()
         yield Cluster(settings, svc, overflow, Workers(svc, overflow=overflow), Api(client))
 

@@ -16,6 +16,7 @@ from engine.overflow.utilisation import (
     LoopLag,
     Sampler,
     UtilisationPublisher,
+    override_key,
     utilisation_key,
 )
 from engine.services import Services
@@ -158,6 +159,37 @@ async def test_status_endpoint_shows_utilisation_and_route_to_organisers_only(
         assert abs(status["cluster_utilisation"] - 0.9) < 1e-6 and status["live_processes"] >= 1
         assert status["route"] == "remote" and status["queue_configured"] is True
         assert status["threshold"] == 0.70 and abs(status["release_below"] - 0.60) < 1e-9
+        assert status["forced"] is True  # the drill the fixture set
+        # the operator holds the overflow off (a queue being mended): every job stays home
+        r = await c.api.call(
+            "PUT", "/v1/admin/overflow/forced", admin, json={"utilisation": 0.0, "minutes": 30}
+        )
+        assert r.status_code == 200, r.text
+        held = r.json()
+        assert held["forced"] is True and held["cluster_utilisation"] == 0.0
+        assert held["route"] == "local"
+        # lifts it: routing follows the measured utilisation again, in every process
+        r = await c.api.call("DELETE", "/v1/admin/overflow/forced", admin)
+        assert r.status_code == 200, r.text
+        assert r.json()["forced"] is False
+        # out-of-range values are refused and change nothing
+        for bad in ({"utilisation": 1.5}, {"utilisation": 0.9, "minutes": 0}, {"minutes": 5}):
+            r = await c.api.call("PUT", "/v1/admin/overflow/forced", admin, json=bad)
+            assert r.status_code == 400 and r.json()["code"] == "validation_failed", r.text
+        assert (await c.api.call("GET", "/v1/admin/overflow", admin)).json()["forced"] is False
+        # a drill: everything goes away for five minutes
+        r = await c.api.call(
+            "PUT", "/v1/admin/overflow/forced", admin, json={"utilisation": 0.95, "minutes": 5}
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["forced"] is True and r.json()["route"] == "remote"
+        ttl_ms = await c.svc.redis.pttl(override_key(c.settings.redis_namespace))
+        assert 0 < ttl_ms <= 5 * 60 * 1000  # it lapses by itself
+        for method in ("PUT", "DELETE"):
+            r = await c.api.call(
+                method, "/v1/admin/overflow/forced", school.teacher, json={"utilisation": 0.0}
+            )
+            assert r.status_code == 403 and r.json()["code"] == "forbidden"
         r = await c.api.call("GET", "/v1/admin/overflow", school.teacher)
         assert r.status_code == 403 and r.json()["code"] == "forbidden"
         text = (await c.api.client.get("/metrics")).text
