@@ -29,6 +29,14 @@ def fit_lognormal(times: FloatArray, iterations: int = 20) -> tuple[LognormalFit
     Each step is the closed-form weighted least-squares update of one block given the other
     (tau: alpha^2-weighted mean of beta - log t; beta: mean of log t + tau; alpha: 1/residual
     sd), which converges in a handful of iterations and needs nothing beyond numpy.
+
+    The residual sd is taken on the degrees of freedom left after each person's tau: answer
+    i of person j has leverage h_ij = alpha_i^2 / sum_k alpha_k^2 on tau_j, so its squared
+    residual has mean (1 - h_ij) / alpha_i^2, not 1 / alpha_i^2. Dividing by the count alone
+    (as this fit did) made alpha too large by sqrt(n / (n - 1)) and every person's RT
+    person-fit sum of n squared residuals average n rather than its chi-square(n - 1) mean,
+    so the test flagged honest sittings at 1.5-1.9 times its level (.0016 at alpha = .001 on
+    60 items, .0019 on 20; tests/unit/proctoring/test_proctoring_honest_rates.py).
     """
     mask = ~np.isnan(times) & (np.nan_to_num(times, nan=0.0) > 0)
     y = np.where(mask, np.log(np.where(mask, times, 1.0)), 0.0)
@@ -42,7 +50,9 @@ def fit_lognormal(times: FloatArray, iterations: int = 20) -> tuple[LognormalFit
         tau -= np.mean(tau)
         beta = np.sum(np.where(mask, y + tau[:, None], 0.0), axis=0) / cnt_i
         resid = np.where(mask, y - beta + tau[:, None], 0.0)
-        alpha = 1.0 / np.sqrt(np.maximum(np.sum(resid**2, axis=0) / cnt_i, 1e-6))
+        leverage = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
+        dof = np.maximum(np.sum(np.where(mask, 1.0 - leverage, 0.0), axis=0), 1e-12)
+        alpha = 1.0 / np.sqrt(np.maximum(np.sum(resid**2, axis=0) / dof, 1e-6))
     return LognormalFit(alpha=alpha.tolist(), beta=beta.tolist()), tau
 
 
