@@ -5,14 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import asyncpg
 import msgspec
 
 from engine.kernel.errors import conflict, forbidden, not_found, validation_failed
 from engine.kernel.principal import Principal
 from question_bank import repository as sql
-from question_bank.blueprints import Blueprint, BlueprintError, Candidate, Picked, resolve
-from question_bank.kinds import ItemMeta
+from question_bank.blueprints import Blueprint, BlueprintError, Picked, resolve
 from question_bank.models import Bank, BankCreate
 
 # sharing decides what other schools can read: an organisation's admins decide it
@@ -23,35 +21,28 @@ async def create_bank(pool: Any, principal: Principal, data: BankCreate) -> Bank
     principal.require_staff()
     bank_id = uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
-        try:
-            await conn.execute(
-                sql.INSERT_BANK,
-                bank_id,
-                principal.org_id,
-                data.name,
-                data.description,
-                principal.user_id,
-            )
-        except asyncpg.UniqueViolationError as err:
+        created = await sql.insert_bank(
+            conn, bank_id, principal.org_id, data.name, data.description, principal.user_id
+        )
+        if not created:
             raise conflict(
                 "bank_exists",
                 "A bank with this name exists",
                 f"your organisation already has a bank named {data.name!r}",
-            ) from err
-        row = await conn.fetchrow(sql.BANKS, principal.org_id, bank_id)
-    return sql.bank(row)
+            )
+        return await sql.bank(conn, principal.org_id, bank_id)
 
 
 async def list_banks(pool: Any, principal: Principal) -> list[Bank]:
     principal.require_staff()
     async with pool.acquire() as conn:
-        return [sql.bank(r) for r in await conn.fetch(sql.BANKS, principal.org_id, None)]
+        return await sql.banks(conn, principal.org_id)
 
 
 async def _own_bank(conn: Any, principal: Principal, bank_id: uuid.UUID) -> None:
     if principal.role not in SHARING_ROLES:
         raise forbidden("sharing a bank needs an organiser or school admin account")
-    if await conn.fetchval(sql.OWN_BANK, bank_id, principal.org_id) is None:
+    if not await sql.owns_bank(conn, bank_id, principal.org_id):
         raise not_found("bank")
 
 
@@ -60,7 +51,7 @@ async def share_bank(
 ) -> Bank:
     async with pool.acquire() as conn, conn.transaction():
         await _own_bank(conn, principal, bank_id)
-        known = {r["id"] for r in await conn.fetch(sql.EXISTING_ORGS, org_ids)}
+        known = await sql.existing_orgs(conn, org_ids)
         unknown = [str(o) for o in org_ids if o not in known]
         if unknown:
             raise validation_failed(
@@ -71,9 +62,8 @@ async def share_bank(
                 ],
             )
         targets = [o for o in org_ids if o != principal.org_id]
-        await conn.execute(sql.INSERT_SHARES, bank_id, targets)
-        row = await conn.fetchrow(sql.BANKS, principal.org_id, bank_id)
-    return sql.bank(row)
+        await sql.share_bank(conn, bank_id, targets)
+        return await sql.bank(conn, principal.org_id, bank_id)
 
 
 async def unshare_bank(
@@ -81,9 +71,8 @@ async def unshare_bank(
 ) -> Bank:
     async with pool.acquire() as conn, conn.transaction():
         await _own_bank(conn, principal, bank_id)
-        await conn.execute(sql.DELETE_SHARE, bank_id, org_id)
-        row = await conn.fetchrow(sql.BANKS, principal.org_id, bank_id)
-    return sql.bank(row)
+        await sql.unshare_bank(conn, bank_id, org_id)
+        return await sql.bank(conn, principal.org_id, bank_id)
 
 
 class BlueprintResolve(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -100,13 +89,7 @@ async def resolve_blueprint(
     what an exam section pins when it is defined by rules."""
     principal.require_staff()
     async with pool.acquire() as conn:
-        rows = await conn.fetch(sql.CANDIDATES, data.bank_id, principal.org_id)
-    pool_items = [
-        Candidate(
-            str(r["item_id"]), r["version"], r["kind"], msgspec.convert(r["metadata"], ItemMeta)
-        )
-        for r in rows
-    ]
+        pool_items = await sql.candidates(conn, data.bank_id, principal.org_id)
     try:
         return resolve(data.blueprint, pool_items, data.seed)
     except BlueprintError as err:

@@ -21,6 +21,17 @@ class ItemSaved(msgspec.Struct, frozen=True):
     status: VersionStatus
 
 
+class StoredItem(msgspec.Struct, frozen=True):
+    """Everything one item version row holds, derived from the authored item."""
+
+    kind: str
+    content: dict[str, Any]
+    key: dict[str, Any]
+    authored: dict[str, Any]
+    metadata: dict[str, Any]
+    search_text: str
+
+
 class ItemVersionDoc(msgspec.Struct, frozen=True):
     """One version of an item as its authors (and readers of a shared bank) see it."""
 

@@ -1,7 +1,8 @@
 """SQL of the question bank. Rows become Structs here and nowhere else.
 
 Visibility is one rule everywhere: an organisation sees all versions of its own items, and
-the published versions of items in banks shared with it (read-only).
+the published versions of items in banks shared with it (read-only). Every function runs on
+the caller's connection, so the services keep their transactions and row locks.
 """
 
 from __future__ import annotations
@@ -12,9 +13,19 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from question_bank.blueprints import Candidate
 from question_bank.content import plain_text
-from question_bank.kinds import ItemCreate, ItemMeta
-from question_bank.models import Bank, ItemSummary, ItemVersionDoc, Media, VersionInfo
+from question_bank.kinds import MEDIA_PATH, ItemCreate, ItemMeta
+from question_bank.models import (
+    Bank,
+    ItemSaved,
+    ItemSummary,
+    ItemVersionDoc,
+    Media,
+    StoredItem,
+    VersionInfo,
+    VersionStatus,
+)
 
 SHARED_BANKS = "SELECT bank_id FROM bank_shares WHERE org_id = $2"
 VISIBLE = f"(i.org_id = $2 OR (v.status = 'published' AND i.bank_id IN ({SHARED_BANKS})))"
@@ -116,12 +127,17 @@ SELECT id, filename, content_type, size_bytes, sha256, storage FROM media WHERE 
 """
 
 
+class LatestVersion(msgspec.Struct, frozen=True):
+    version: int
+    status: VersionStatus
+
+
 def authored_item(value: Any) -> ItemCreate:
     item: ItemCreate = msgspec.convert(value, ItemCreate)
     return item
 
 
-def version_doc(row: asyncpg.Record) -> ItemVersionDoc:
+def _version_doc(row: asyncpg.Record) -> ItemVersionDoc:
     return ItemVersionDoc(
         id=row["item_id"],
         version=row["version"],
@@ -138,11 +154,11 @@ def version_doc(row: asyncpg.Record) -> ItemVersionDoc:
     )
 
 
-def version_info(row: asyncpg.Record) -> VersionInfo:
+def _version_info(row: asyncpg.Record) -> VersionInfo:
     return VersionInfo(**{f: row[f] for f in VersionInfo.__struct_fields__})
 
 
-def summary(row: asyncpg.Record) -> ItemSummary:
+def _summary(row: asyncpg.Record) -> ItemSummary:
     text = plain_text(row["stem_html"])
     return ItemSummary(
         id=row["item_id"],
@@ -157,14 +173,14 @@ def summary(row: asyncpg.Record) -> ItemSummary:
     )
 
 
-def bank(row: asyncpg.Record) -> Bank:
+def _bank(row: asyncpg.Record) -> Bank:
     return Bank(**{f: row[f] for f in Bank.__struct_fields__})
 
 
-def media(row: asyncpg.Record, url: str) -> Media:
+def _media(row: asyncpg.Record) -> Media:
     return Media(
         id=row["id"],
-        url=url,
+        url=f"{MEDIA_PATH}{row['id']}",
         filename=row["filename"],
         content_type=row["content_type"],
         size_bytes=row["size_bytes"],
@@ -174,3 +190,187 @@ def media(row: asyncpg.Record, url: str) -> Media:
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+async def insert_item(
+    conn: Any,
+    item_id: uuid.UUID,
+    org_id: uuid.UUID,
+    created_by: uuid.UUID,
+    bank_id: uuid.UUID | None,
+) -> None:
+    await conn.execute(INSERT_ITEM, item_id, org_id, created_by, bank_id)
+
+
+async def insert_version(
+    conn: Any,
+    item_id: uuid.UUID,
+    version: int,
+    parts: StoredItem,
+    created_by: uuid.UUID,
+    status: VersionStatus,
+) -> None:
+    await conn.execute(
+        INSERT_VERSION,
+        item_id,
+        version,
+        parts.kind,
+        parts.content,
+        parts.key,
+        parts.authored,
+        parts.metadata,
+        parts.search_text,
+        created_by,
+        status,
+    )
+
+
+async def update_draft(conn: Any, item_id: uuid.UUID, version: int, parts: StoredItem) -> None:
+    """Change a draft in place; a published version is left as it is."""
+    await conn.execute(
+        UPDATE_DRAFT,
+        item_id,
+        version,
+        parts.kind,
+        parts.content,
+        parts.key,
+        parts.authored,
+        parts.metadata,
+        parts.search_text,
+    )
+
+
+async def publish_draft(conn: Any, item_id: uuid.UUID) -> ItemSaved | None:
+    """The draft now published; None when the item has no draft."""
+    row = await conn.fetchrow(PUBLISH_DRAFT, item_id)
+    if row is None:
+        return None
+    return ItemSaved(id=item_id, version=row["version"], kind=row["kind"], status="published")
+
+
+async def lock_own_item(conn: Any, item_id: uuid.UUID, org_id: uuid.UUID) -> bool:
+    """Lock the organisation's own item until the transaction ends; False when it has none."""
+    return await conn.fetchrow(LOCK_OWN_ITEM, item_id, org_id) is not None
+
+
+async def latest_version(conn: Any, item_id: uuid.UUID) -> LatestVersion:
+    row = await conn.fetchrow(LATEST_VERSION, item_id)
+    return LatestVersion(version=row["version"], status=row["status"])
+
+
+async def version_status(conn: Any, item_id: uuid.UUID, version: int) -> VersionStatus | None:
+    status: VersionStatus | None = await conn.fetchval(VERSION_STATUS, item_id, version)
+    return status
+
+
+async def version_doc(
+    conn: Any, item_id: uuid.UUID, org_id: uuid.UUID, version: int | None
+) -> ItemVersionDoc | None:
+    """The version the organisation sees (the latest when ``version`` is None)."""
+    row = await conn.fetchrow(VERSION_DOC, item_id, org_id, version)
+    return None if row is None else _version_doc(row)
+
+
+async def versions(conn: Any, item_id: uuid.UUID, org_id: uuid.UUID) -> list[VersionInfo]:
+    return [_version_info(r) for r in await conn.fetch(VERSIONS, item_id, org_id)]
+
+
+async def search(
+    conn: Any,
+    bank_id: uuid.UUID | None,
+    org_id: uuid.UUID,
+    text: str | None,
+    tag: str | None,
+    topic: str | None,
+    subject: str | None,
+    kind: str | None,
+    status: str | None,
+    used: bool | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[ItemSummary], int]:
+    """One page of the latest versions that match, and how many match in all."""
+    rows = await conn.fetch(
+        SEARCH, bank_id, org_id, text, tag, topic, subject, kind, status, used, limit, offset
+    )
+    return [_summary(r) for r in rows], rows[0]["total"] if rows else 0
+
+
+async def candidates(conn: Any, bank_id: uuid.UUID | None, org_id: uuid.UUID) -> list[Candidate]:
+    return [
+        Candidate(
+            str(r["item_id"]), r["version"], r["kind"], msgspec.convert(r["metadata"], ItemMeta)
+        )
+        for r in await conn.fetch(CANDIDATES, bank_id, org_id)
+    ]
+
+
+async def insert_bank(
+    conn: Any,
+    bank_id: uuid.UUID,
+    org_id: uuid.UUID,
+    name: str,
+    description: str,
+    created_by: uuid.UUID,
+) -> bool:
+    """False when the organisation has a bank of this name already (the transaction is then
+    aborted, as by any failed statement)."""
+    try:
+        await conn.execute(INSERT_BANK, bank_id, org_id, name, description, created_by)
+    except asyncpg.UniqueViolationError:
+        return False
+    return True
+
+
+async def bank(conn: Any, org_id: uuid.UUID, bank_id: uuid.UUID) -> Bank:
+    """A bank the organisation owns or is shared, as that organisation sees it."""
+    return _bank(await conn.fetchrow(BANKS, org_id, bank_id))
+
+
+async def banks(conn: Any, org_id: uuid.UUID) -> list[Bank]:
+    return [_bank(r) for r in await conn.fetch(BANKS, org_id, None)]
+
+
+async def owns_bank(conn: Any, bank_id: uuid.UUID, org_id: uuid.UUID) -> bool:
+    return await conn.fetchval(OWN_BANK, bank_id, org_id) is not None
+
+
+async def existing_orgs(conn: Any, org_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    return {r["id"] for r in await conn.fetch(EXISTING_ORGS, org_ids)}
+
+
+async def share_bank(conn: Any, bank_id: uuid.UUID, org_ids: list[uuid.UUID]) -> None:
+    await conn.execute(INSERT_SHARES, bank_id, org_ids)
+
+
+async def unshare_bank(conn: Any, bank_id: uuid.UUID, org_id: uuid.UUID) -> None:
+    await conn.execute(DELETE_SHARE, bank_id, org_id)
+
+
+async def insert_media(
+    conn: Any,
+    media_id: uuid.UUID,
+    org_id: uuid.UUID,
+    filename: str,
+    content_type: str,
+    size_bytes: int,
+    sha256: str,
+    storage: str,
+    created_by: uuid.UUID,
+) -> None:
+    await conn.execute(
+        INSERT_MEDIA,
+        media_id,
+        org_id,
+        filename,
+        content_type,
+        size_bytes,
+        sha256,
+        storage,
+        created_by,
+    )
+
+
+async def media(conn: Any, media_id: uuid.UUID) -> Media | None:
+    row = await conn.fetchrow(MEDIA_BY_ID, media_id)
+    return None if row is None else _media(row)

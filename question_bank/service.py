@@ -22,22 +22,12 @@ from question_bank.models import (
     ItemPage,
     ItemSaved,
     ItemVersionDoc,
+    StoredItem,
     VersionInfo,
     VersionStatus,
 )
 from question_bank.normalise import normalise_item
 from question_bank.versions import as_document, diff_items, edit_action
-
-
-class StoredItem(msgspec.Struct, frozen=True):
-    """Everything one item version row holds, derived from the authored item."""
-
-    kind: str
-    content: dict[str, Any]
-    key: dict[str, Any]
-    authored: dict[str, Any]
-    metadata: dict[str, Any]
-    search_text: str
 
 
 def stored_item(item: ItemCreate) -> StoredItem:
@@ -94,31 +84,8 @@ def published_version_problem(item_id: uuid.UUID, version: int) -> DomainError:
     )
 
 
-async def _insert_version(
-    conn: Any,
-    item_id: uuid.UUID,
-    version: int,
-    parts: StoredItem,
-    principal: Principal,
-    status: str,
-) -> None:
-    await conn.execute(
-        sql.INSERT_VERSION,
-        item_id,
-        version,
-        parts.kind,
-        parts.content,
-        parts.key,
-        parts.authored,
-        parts.metadata,
-        parts.search_text,
-        principal.user_id,
-        status,
-    )
-
-
 async def _own_bank(conn: Any, principal: Principal, bank_id: uuid.UUID | None) -> None:
-    if bank_id is not None and await conn.fetchval(sql.OWN_BANK, bank_id, principal.org_id) is None:
+    if bank_id is not None and not await sql.owns_bank(conn, bank_id, principal.org_id):
         raise validation_failed(
             "bank_id is not a bank of your organisation",
             [{"field": "bank_id", "message": "no such bank of yours"}],
@@ -132,8 +99,8 @@ async def create_in(
     parts = await _prepare(item)
     item_id = uuid.uuid4()
     status: VersionStatus = "published" if publish else "draft"
-    await conn.execute(sql.INSERT_ITEM, item_id, principal.org_id, principal.user_id, bank_id)
-    await _insert_version(conn, item_id, 1, parts, principal, status)
+    await sql.insert_item(conn, item_id, principal.org_id, principal.user_id, bank_id)
+    await sql.insert_version(conn, item_id, 1, parts, principal.user_id, status)
     return ItemSaved(id=item_id, version=1, kind=parts.kind, status=status)
 
 
@@ -152,10 +119,9 @@ async def create_item(
 
 async def _lock_own(conn: Any, principal: Principal, item_id: uuid.UUID) -> None:
     principal.require_staff()
-    found = await conn.fetchrow(sql.LOCK_OWN_ITEM, item_id, principal.org_id)
-    if found is None:
+    if not await sql.lock_own_item(conn, item_id, principal.org_id):
         # a shared item is visible but read-only: say so rather than "not found"
-        if await conn.fetchrow(sql.VERSION_DOC, item_id, principal.org_id, None) is not None:
+        if await sql.version_doc(conn, item_id, principal.org_id, None) is not None:
             raise forbidden("this item is shared with your organisation read-only")
         raise not_found("item")
 
@@ -167,23 +133,13 @@ async def edit_item(
     parts = await _prepare(item)
     async with pool.acquire() as conn, conn.transaction():
         await _lock_own(conn, principal, item_id)
-        latest = await conn.fetchrow(sql.LATEST_VERSION, item_id)
-        if edit_action(latest["status"]) == "update_draft":
-            version = latest["version"]
-            await conn.execute(
-                sql.UPDATE_DRAFT,
-                item_id,
-                version,
-                parts.kind,
-                parts.content,
-                parts.key,
-                parts.authored,
-                parts.metadata,
-                parts.search_text,
-            )
+        latest = await sql.latest_version(conn, item_id)
+        if edit_action(latest.status) == "update_draft":
+            version = latest.version
+            await sql.update_draft(conn, item_id, version, parts)
         else:
-            version = latest["version"] + 1
-            await _insert_version(conn, item_id, version, parts, principal, "draft")
+            version = latest.version + 1
+            await sql.insert_version(conn, item_id, version, parts, principal.user_id, "draft")
     return ItemSaved(id=item_id, version=version, kind=parts.kind, status="draft")
 
 
@@ -194,36 +150,26 @@ async def edit_version(
     parts = await _prepare(item)
     async with pool.acquire() as conn, conn.transaction():
         await _lock_own(conn, principal, item_id)
-        status = await conn.fetchval(sql.VERSION_STATUS, item_id, version)
+        status = await sql.version_status(conn, item_id, version)
         if status is None:
             raise not_found("item version")
         if status == "published":
             raise published_version_problem(item_id, version)
-        await conn.execute(
-            sql.UPDATE_DRAFT,
-            item_id,
-            version,
-            parts.kind,
-            parts.content,
-            parts.key,
-            parts.authored,
-            parts.metadata,
-            parts.search_text,
-        )
+        await sql.update_draft(conn, item_id, version, parts)
     return ItemSaved(id=item_id, version=version, kind=parts.kind, status="draft")
 
 
 async def publish_item(pool: Any, principal: Principal, item_id: uuid.UUID) -> ItemSaved:
     async with pool.acquire() as conn, conn.transaction():
         await _lock_own(conn, principal, item_id)
-        row = await conn.fetchrow(sql.PUBLISH_DRAFT, item_id)
-    if row is None:
+        published = await sql.publish_draft(conn, item_id)
+    if published is None:
         raise conflict(
             "no_draft",
             "This item has no draft to publish",
             "its latest version is already published; edit it to start a draft",
         )
-    return ItemSaved(id=item_id, version=row["version"], kind=row["kind"], status="published")
+    return published
 
 
 async def get_item(
@@ -231,19 +177,19 @@ async def get_item(
 ) -> ItemVersionDoc:
     principal.require_staff()
     async with pool.acquire() as conn:
-        row = await conn.fetchrow(sql.VERSION_DOC, item_id, principal.org_id, version)
-    if row is None:
+        doc = await sql.version_doc(conn, item_id, principal.org_id, version)
+    if doc is None:
         raise not_found("item version" if version is not None else "item")
-    return sql.version_doc(row)
+    return doc
 
 
 async def list_versions(pool: Any, principal: Principal, item_id: uuid.UUID) -> list[VersionInfo]:
     principal.require_staff()
     async with pool.acquire() as conn:
-        rows = await conn.fetch(sql.VERSIONS, item_id, principal.org_id)
-    if not rows:
+        found = await sql.versions(conn, item_id, principal.org_id)
+    if not found:
         raise not_found("item")
-    return [sql.version_info(r) for r in rows]
+    return found
 
 
 async def diff_versions(
@@ -272,8 +218,8 @@ class SearchQuery(msgspec.Struct, frozen=True):
 async def search_items(pool: Any, principal: Principal, query: SearchQuery) -> ItemPage:
     principal.require_staff()
     async with pool.acquire() as conn:
-        rows = await conn.fetch(
-            sql.SEARCH,
+        items, total = await sql.search(
+            conn,
             query.bank_id,
             principal.org_id,
             query.q or None,
@@ -287,8 +233,8 @@ async def search_items(pool: Any, principal: Principal, query: SearchQuery) -> I
             query.offset,
         )
     return ItemPage(
-        items=[sql.summary(r) for r in rows],
-        total=rows[0]["total"] if rows else 0,
+        items=items,
+        total=total,
         limit=query.limit,
         offset=query.offset,
     )

@@ -74,8 +74,8 @@ async def upload_media(
     media_id = uuid.uuid4()
     await store.put(str(media_id), data, content_type)
     async with pool.acquire() as conn:
-        await conn.execute(
-            sql.INSERT_MEDIA,
+        await sql.insert_media(
+            conn,
             media_id,
             principal.org_id,
             filename[:200] or "file",
@@ -85,8 +85,9 @@ async def upload_media(
             store.kind,
             principal.user_id,
         )
-        row = await conn.fetchrow(sql.MEDIA_BY_ID, media_id)
-    return sql.media(row, f"{MEDIA_PATH}{media_id}")
+        doc = await sql.media(conn, media_id)
+    assert doc is not None  # inserted just now, and media are never deleted
+    return doc
 
 
 async def media_for_student(
@@ -94,10 +95,9 @@ async def media_for_student(
 ) -> tuple[Media, bytes | str]:
     """The medium and either its bytes (local) or a presigned URL to redirect to (S3)."""
     async with pool.acquire() as conn:
-        row = await conn.fetchrow(sql.MEDIA_BY_ID, media_id)
-    if row is None:
+        doc = await sql.media(conn, media_id)
+    if doc is None:
         raise not_found("media")
-    doc = sql.media(row, f"{MEDIA_PATH}{media_id}")
     url = store.presigned_url(str(media_id), doc.content_type)
     if url is not None:
         return doc, url

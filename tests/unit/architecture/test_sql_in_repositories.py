@@ -81,9 +81,6 @@ NOT_YET: set[str] = {
     "engine/web/review.py",
     "engine/web/student_review.py",
     "engine/workers/persister.py",
-    "question_bank/banks.py",
-    "question_bank/service.py",
-    "question_bank/transfer.py",
 }
 
 
