@@ -97,3 +97,10 @@ async def create_pool(dsn: str, *, min_size: int, max_size: int) -> asyncpg.Pool
         dsn, min_size=min_size, max_size=max_size, init=_init_connection
     )
     return pool
+
+
+async def ping(pool: asyncpg.Pool, *, timeout_s: float) -> None:
+    """Raise unless the pool hands out a connection within ``timeout_s`` and the server
+    answers a query on it: readiness, as a load balancer means it."""
+    async with pool.acquire(timeout=timeout_s) as conn:
+        await conn.fetchval("SELECT 1")

@@ -6,6 +6,7 @@ import msgspec
 from litestar import Response, get
 from litestar.datastructures import State
 
+from engine import db
 from engine.auth.policy import PUBLIC
 from engine.services import Services
 
@@ -33,8 +34,7 @@ async def ready(state: State) -> Response[Health]:
         return Response(Health(status="starting"), status_code=503)
     checks: dict[str, str] = {}
     try:
-        async with svc.pool.acquire(timeout=2) as conn:
-            await conn.fetchval("SELECT 1")
+        await db.ping(svc.pool, timeout_s=2)
         checks["postgres"] = "ok"
     except Exception as err:
         checks["postgres"] = f"error: {type(err).__name__}"

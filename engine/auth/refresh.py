@@ -16,27 +16,9 @@ from typing import Any
 
 import msgspec
 
+from engine.auth import repository
 from engine.kernel.clock import utc_now
 from engine.kernel.errors import DomainError
-
-INSERT_TOKEN = """
-INSERT INTO refresh_tokens (id, family_id, user_id, secret_hash, device, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6)
-"""
-TOKEN_FOR_UPDATE = """
-SELECT t.family_id, t.user_id, t.secret_hash, t.device, t.expires_at, t.used_at, t.revoked_at,
-       u.org_id, u.role
-FROM refresh_tokens t JOIN users u ON u.id = t.user_id
-WHERE t.id = $1 AND u.disabled_at IS NULL FOR UPDATE OF t
-"""
-MARK_USED = "UPDATE refresh_tokens SET used_at = now() WHERE id = $1"
-REVOKE_FAMILY = """
-UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL
-"""
-REVOKE_USER = """
-UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
-"""
-FAMILY_OF = "SELECT family_id, secret_hash, device FROM refresh_tokens WHERE id = $1"
 
 
 class Rotated(msgspec.Struct, frozen=True):
@@ -64,7 +46,7 @@ class TokenReused(DomainError):
 
 
 async def revoke_family(conn: Any, family_id: uuid.UUID) -> None:
-    await conn.execute(REVOKE_FAMILY, family_id)
+    await repository.revoke_refresh_family(conn, family_id)
 
 
 def _digest(secret: str) -> bytes:
@@ -97,8 +79,8 @@ async def issue(
     conn: Any, user_id: uuid.UUID, device: str, ttl_s: int, family_id: uuid.UUID | None = None
 ) -> str:
     token_id, secret = uuid.uuid4(), secrets.token_urlsafe(32)
-    await conn.execute(
-        INSERT_TOKEN,
+    await repository.insert_refresh_token(
+        conn,
         token_id,
         family_id or uuid.uuid4(),
         user_id,
@@ -114,18 +96,18 @@ async def rotate(conn: Any, raw: str, ttl_s: int) -> Rotated:
     parts = _split(raw)
     if parts is None:
         raise _not_ours("malformed token")
-    row = await conn.fetchrow(TOKEN_FOR_UPDATE, parts[0])
-    if row is None or not hmac.compare_digest(bytes(row["secret_hash"]), _digest(parts[1])):
+    stored = await repository.refresh_token_for_update(conn, parts[0])
+    if stored is None or not hmac.compare_digest(stored.secret_hash, _digest(parts[1])):
         raise _not_ours("unknown token")
-    if row["revoked_at"] is not None:
+    if stored.revoked_at is not None:
         raise _invalid("this session was signed out or its password changed")
-    if row["expires_at"] <= utc_now():
+    if stored.expires_at <= utc_now():
         raise _invalid("the token has expired; sign in again")
-    if row["used_at"] is not None:
-        raise TokenReused(row["family_id"], row["device"])
-    await conn.execute(MARK_USED, parts[0])
-    token = await issue(conn, row["user_id"], row["device"], ttl_s, row["family_id"])
-    return Rotated(row["user_id"], row["org_id"], row["role"], row["device"], token)
+    if stored.used_at is not None:
+        raise TokenReused(stored.family_id, stored.device)
+    await repository.mark_refresh_token_used(conn, parts[0])
+    token = await issue(conn, stored.user_id, stored.device, ttl_s, stored.family_id)
+    return Rotated(stored.user_id, stored.org_id, stored.role, stored.device, token)
 
 
 async def revoke_family_of(conn: Any, raw: str) -> str | None:
@@ -134,13 +116,12 @@ async def revoke_family_of(conn: Any, raw: str) -> str | None:
     parts = _split(raw)
     if parts is None:
         return None
-    row = await conn.fetchrow(FAMILY_OF, parts[0])
-    if row is None or not hmac.compare_digest(bytes(row["secret_hash"]), _digest(parts[1])):
+    family = await repository.refresh_family(conn, parts[0])
+    if family is None or not hmac.compare_digest(family.secret_hash, _digest(parts[1])):
         return None
-    await conn.execute(REVOKE_FAMILY, row["family_id"])
-    device: str = row["device"]
-    return device
+    await repository.revoke_refresh_family(conn, family.family_id)
+    return family.device
 
 
 async def revoke_user(conn: Any, user_id: uuid.UUID) -> None:
-    await conn.execute(REVOKE_USER, user_id)
+    await repository.revoke_refresh_tokens_of_user(conn, user_id)

@@ -1,4 +1,5 @@
-"""SQL of sign-in: the account a password opens, the exam a card opens, the school's clock.
+"""SQL of sign-in: the account a password opens, the exam a card opens, the school's clock, and
+the refresh tokens a sign-in hands out.
 
 Rows become Structs here and nowhere else; every function runs on the caller's connection, so a
 sign-in never holds one connection while it waits for a second.
@@ -85,3 +86,86 @@ async def card_holder(conn: Any, digest: bytes) -> CardHolder | None:
 async def school_time_zone(conn: Any, org_id: uuid.UUID) -> str:
     zone: str = await conn.fetchval(SCHOOL_TIME_ZONE, org_id)
     return zone
+
+
+# refresh tokens (engine/auth/refresh.py)
+INSERT_REFRESH_TOKEN = """
+INSERT INTO refresh_tokens (id, family_id, user_id, secret_hash, device, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+"""
+# locked while it is spent, so two uses of one token at once cannot both rotate it
+REFRESH_TOKEN_FOR_UPDATE = """
+SELECT t.family_id, t.user_id, t.secret_hash, t.device, t.expires_at, t.used_at, t.revoked_at,
+       u.org_id, u.role
+FROM refresh_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.id = $1 AND u.disabled_at IS NULL FOR UPDATE OF t
+"""
+MARK_REFRESH_TOKEN_USED = "UPDATE refresh_tokens SET used_at = now() WHERE id = $1"
+REVOKE_REFRESH_FAMILY = """
+UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL
+"""
+REVOKE_REFRESH_TOKENS_OF_USER = """
+UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
+"""
+REFRESH_FAMILY = "SELECT family_id, secret_hash, device FROM refresh_tokens WHERE id = $1"
+
+
+class StoredRefreshToken(msgspec.Struct, frozen=True):
+    """A refresh token as stored, with the account it signs in (an enabled one)."""
+
+    family_id: uuid.UUID
+    user_id: uuid.UUID
+    secret_hash: bytes
+    device: str
+    expires_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+    org_id: uuid.UUID
+    role: Role
+
+
+class RefreshFamily(msgspec.Struct, frozen=True):
+    family_id: uuid.UUID
+    secret_hash: bytes
+    device: str
+
+
+async def insert_refresh_token(
+    conn: Any,
+    token_id: uuid.UUID,
+    family_id: uuid.UUID,
+    user_id: uuid.UUID,
+    secret_hash: bytes,
+    device: str,
+    expires_at: datetime,
+) -> None:
+    await conn.execute(
+        INSERT_REFRESH_TOKEN, token_id, family_id, user_id, secret_hash, device, expires_at
+    )
+
+
+async def refresh_token_for_update(conn: Any, token_id: uuid.UUID) -> StoredRefreshToken | None:
+    """The token, locked until the caller's transaction ends."""
+    row = await conn.fetchrow(REFRESH_TOKEN_FOR_UPDATE, token_id)
+    if row is None:
+        return None
+    return StoredRefreshToken(**{**dict(row), "secret_hash": bytes(row["secret_hash"])})
+
+
+async def mark_refresh_token_used(conn: Any, token_id: uuid.UUID) -> None:
+    await conn.execute(MARK_REFRESH_TOKEN_USED, token_id)
+
+
+async def refresh_family(conn: Any, token_id: uuid.UUID) -> RefreshFamily | None:
+    row = await conn.fetchrow(REFRESH_FAMILY, token_id)
+    if row is None:
+        return None
+    return RefreshFamily(row["family_id"], bytes(row["secret_hash"]), row["device"])
+
+
+async def revoke_refresh_family(conn: Any, family_id: uuid.UUID) -> None:
+    await conn.execute(REVOKE_REFRESH_FAMILY, family_id)
+
+
+async def revoke_refresh_tokens_of_user(conn: Any, user_id: uuid.UUID) -> None:
+    await conn.execute(REVOKE_REFRESH_TOKENS_OF_USER, user_id)
