@@ -7,14 +7,15 @@ from typing import Any
 
 import msgspec
 
+from engine.exams import repository
 from engine.exams.loaders import load_keys
-from engine.exams.models import ExamSpec
+
+# engine/analytics/statistics_service.py reads the statement from here until it has its own
+from engine.exams.repository import SCORING_OF_VERSION as SCORING_OF_VERSION
 from engine.kernel.errors import not_found
 from grading.outcomes import ScoringPolicy
 from grading.types import ItemKey
 from question_bank.pools import drawn_ids
-
-SCORING_OF_VERSION = "SELECT scoring, spec FROM exam_versions WHERE id = $1"
 
 
 class GradingSpec(msgspec.Struct, frozen=True):
@@ -35,11 +36,8 @@ class GradingSpec(msgspec.Struct, frozen=True):
 async def load_grading_spec(pool: Any, exam_version_id: str) -> GradingSpec:
     keys = await load_keys(pool, exam_version_id)
     async with pool.acquire() as conn:
-        row = await conn.fetchrow(SCORING_OF_VERSION, uuid.UUID(exam_version_id))
-    if row is None:
+        scoring = await repository.version_scoring(conn, uuid.UUID(exam_version_id))
+    if scoring is None:
         raise not_found("exam version")
-    spec = msgspec.convert(row["spec"], ExamSpec)
-    sections = [([str(r.id) for r in s.items], s.draw or 0) for s in spec.sections]
-    return GradingSpec(
-        keys=keys, policy=msgspec.convert(row["scoring"], ScoringPolicy), sections=sections
-    )
+    sections = [([str(r.id) for r in s.items], s.draw or 0) for s in scoring.spec.sections]
+    return GradingSpec(keys=keys, policy=scoring.policy, sections=sections)

@@ -13,8 +13,7 @@ from typing import Any
 
 import msgspec
 
-from engine.exams.models import ExamSpec
-from engine.exams.repository import EXAM_TITLE, KEY_CORRECTIONS, VERSION_BY_ID, ExamRepository
+from engine.exams import repository
 from engine.kernel.errors import not_found
 from grading.types import ItemKey
 from question_bank.cache import FragmentCache
@@ -31,22 +30,21 @@ async def load_paper(
     Redis), so exams reusing a bank's items read and encode each item once.
     """
     async with pool.acquire() as conn:
-        row = await conn.fetchrow(VERSION_BY_ID, uuid.UUID(exam_version_id))
-        if row is None:
+        version = await repository.version_paper(conn, uuid.UUID(exam_version_id))
+        if version is None:
             raise not_found("exam version")
-        spec = msgspec.convert(row["spec"], ExamSpec)
+        spec = version.spec
         refs = [(str(r.id), r.version) for s in spec.sections for r in s.items]
-        repo = ExamRepository(conn)
 
         async def compile_items(
             wanted: list[tuple[str, int]],
         ) -> dict[tuple[str, int], CompiledItem]:
-            rows = await repo.item_versions([(uuid.UUID(i), v) for i, v in wanted])
+            pinned = await repository.item_versions(conn, [(uuid.UUID(i), v) for i, v in wanted])
             return {
-                (str(r["item_id"]), r["version"]): compile_item(
-                    msgspec.convert({**r["content"], "id": str(r["item_id"])}, StudentItem)
+                (str(p.item_id), p.version): compile_item(
+                    msgspec.convert({**p.content, "id": str(p.item_id)}, StudentItem)
                 )
-                for r in rows
+                for p in pinned
             }
 
         compiled = await (
@@ -54,28 +52,27 @@ async def load_paper(
             if fragments is not None
             else compile_items(refs)
         )
-        title = await conn.fetchval(EXAM_TITLE, row["exam_id"])
+        title = await repository.exam_title(conn, version.exam_id)
     sections = [
         (s.title, [compiled[(str(r.id), r.version)] for r in s.items]) for s in spec.sections
     ]
     draws = [s.draw or 0 for s in spec.sections]
     return assemble_paper(
-        exam_version_id, title, row["shuffle"], sections, row["navigation"], draws
+        exam_version_id, title, version.shuffle, sections, version.navigation, draws
     )
 
 
 async def load_keys(pool: Any, exam_version_id: str) -> dict[str, ItemKey]:
     """item id -> grading key for every item of an exam version."""
     async with pool.acquire() as conn:
-        row = await conn.fetchrow(VERSION_BY_ID, uuid.UUID(exam_version_id))
-        if row is None:
+        version = await repository.version_paper(conn, uuid.UUID(exam_version_id))
+        if version is None:
             raise not_found("exam version")
-        spec = msgspec.convert(row["spec"], ExamSpec)
-        refs = [(r.id, r.version) for s in spec.sections for r in s.items]
-        rows = await ExamRepository(conn).item_versions(refs)
+        refs = [(r.id, r.version) for s in version.spec.sections for r in s.items]
+        pinned = await repository.item_versions(conn, refs)
         # a key fixed for this exam after publishing replaces the version's own
-        fixed = dict(await conn.fetch(KEY_CORRECTIONS, row["exam_id"]))
+        fixed = await repository.key_corrections(conn, version.exam_id)
     return {
-        str(r["item_id"]): msgspec.convert(fixed.get(str(r["item_id"]), r["answer_key"]), ItemKey)
-        for r in rows
+        str(p.item_id): msgspec.convert(fixed.get(str(p.item_id), p.answer_key), ItemKey)
+        for p in pinned
     }

@@ -1,14 +1,19 @@
-"""SQL for items and exams. Rows become Structs here and nowhere else."""
+"""SQL for items and exams. Rows become Structs here and nowhere else.
+
+Every function runs on the caller's connection, so the services keep their transactions."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 import msgspec
 
-from engine.exams.models import Exam, ExamSpec, PublishedVersion
+from engine.exams.models import Exam, ExamCreate, ExamSpec, PublishedVersion
+from grading.outcomes import ScoringPolicy
+from question_bank.kinds import ItemMeta
 
 # an exam pins the latest version of its own items (a draft freezes as it is pinned) and the
 # latest published version of items in banks shared with the organisation (read-only there)
@@ -107,6 +112,7 @@ WHERE e.id = $1 AND (e.org_id = $2 OR EXISTS (
     SELECT 1 FROM exam_assignments a WHERE a.exam_id = e.id AND a.org_id = $2))
 """
 VERSION_BY_ID = "SELECT exam_id, spec, shuffle, navigation FROM exam_versions WHERE id = $1"
+SCORING_OF_VERSION = "SELECT scoring, spec FROM exam_versions WHERE id = $1"
 EXAM_TITLE = "SELECT title FROM exams WHERE id = $1"
 # keys fixed after publishing (engine/analytics/key_fix_service.py): item id -> key
 KEY_CORRECTIONS = "SELECT item_id, answer_key FROM exam_key_corrections WHERE exam_id = $1"
@@ -117,6 +123,30 @@ ON CONFLICT DO NOTHING
 ASSIGNED_ORGS = "SELECT org_id FROM exam_assignments WHERE exam_id = $1 ORDER BY org_id"
 
 
+class PinnedItem(msgspec.Struct, frozen=True):
+    """One item version an exam pins: the student's content and the grading key."""
+
+    item_id: uuid.UUID
+    version: int
+    kind: str
+    content: dict[str, Any]
+    answer_key: Any
+
+
+class VersionPaper(msgspec.Struct, frozen=True):
+    """What the student paper of an exam version is built from."""
+
+    exam_id: uuid.UUID
+    spec: ExamSpec
+    shuffle: bool
+    navigation: str
+
+
+class VersionScoring(msgspec.Struct, frozen=True):
+    policy: ScoringPolicy
+    spec: ExamSpec
+
+
 def _exam(row: asyncpg.Record) -> Exam:
     return Exam(**{f: row[f] for f in Exam.__struct_fields__})
 
@@ -125,56 +155,146 @@ def partition_name(exam_id: uuid.UUID) -> str:
     return f"answer_log_{exam_id.hex}"
 
 
-class ExamRepository:
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
+async def latest_item_versions(
+    conn: Any, ids: list[uuid.UUID], org_id: uuid.UUID
+) -> dict[uuid.UUID, int]:
+    rows = await conn.fetch(LATEST_ITEM_VERSIONS, ids, org_id)
+    return {r["item_id"]: r["version"] for r in rows}
 
-    async def latest_item_versions(
-        self, ids: list[uuid.UUID], org_id: uuid.UUID
-    ) -> dict[uuid.UUID, int]:
-        rows = await self.conn.fetch(LATEST_ITEM_VERSIONS, ids, org_id)
-        return {r["item_id"]: r["version"] for r in rows}
 
-    async def pin_item_versions(
-        self, exam_id: uuid.UUID, refs: list[tuple[uuid.UUID, int]]
-    ) -> None:
-        """Freeze the pinned versions and record that this exam uses them."""
-        ids, versions = [r[0] for r in refs], [r[1] for r in refs]
-        await self.conn.execute(FREEZE_ITEM_VERSIONS, ids, versions)
-        await self.conn.execute(INSERT_ITEM_USAGE, ids, versions, exam_id)
+async def pin_item_versions(
+    conn: Any, exam_id: uuid.UUID, refs: list[tuple[uuid.UUID, int]]
+) -> None:
+    """Freeze the pinned versions and record that this exam uses them."""
+    ids, versions = [r[0] for r in refs], [r[1] for r in refs]
+    await conn.execute(FREEZE_ITEM_VERSIONS, ids, versions)
+    await conn.execute(INSERT_ITEM_USAGE, ids, versions, exam_id)
 
-    async def item_versions(self, refs: list[tuple[uuid.UUID, int]]) -> list[asyncpg.Record]:
-        rows: list[asyncpg.Record] = await self.conn.fetch(
-            ITEM_VERSIONS, [r[0] for r in refs], [r[1] for r in refs]
-        )
-        return rows
 
-    async def exam(self, exam_id: uuid.UUID) -> tuple[Exam, ExamSpec] | None:
-        row = await self.conn.fetchrow(EXAM_BY_ID, exam_id)
-        if row is None:
-            return None
-        return _exam(row), msgspec.convert(row["spec"], ExamSpec)
+async def item_versions(conn: Any, refs: list[tuple[uuid.UUID, int]]) -> list[PinnedItem]:
+    rows = await conn.fetch(ITEM_VERSIONS, [r[0] for r in refs], [r[1] for r in refs])
+    return [
+        PinnedItem(r["item_id"], r["version"], r["kind"], r["content"], r["answer_key"])
+        for r in rows
+    ]
 
-    async def exams_of_org(self, org_id: uuid.UUID) -> list[Exam]:
-        return [_exam(r) for r in await self.conn.fetch(EXAMS_OF_ORG, org_id)]
 
-    async def exams_for_student(self, student_id: uuid.UUID) -> list[Exam]:
-        return [_exam(r) for r in await self.conn.fetch(EXAMS_FOR_STUDENT, student_id)]
+async def item_metadata(conn: Any, refs: list[tuple[uuid.UUID, int]]) -> list[tuple[str, ItemMeta]]:
+    """Item id (text) and metadata of each version: what a pool section is ordered by."""
+    rows = await conn.fetch(ITEM_METADATA, [r[0] for r in refs], [r[1] for r in refs])
+    return [(r["item_id"], msgspec.convert(r["metadata"], ItemMeta)) for r in rows]
 
-    async def visible_to_student(self, exam_id: uuid.UUID, student_id: uuid.UUID) -> bool:
-        return bool(await self.conn.fetchval(EXAM_VISIBLE_TO_STUDENT, exam_id, student_id))
 
-    async def published_for_student(
-        self, exam_id: uuid.UUID, org_id: uuid.UUID
-    ) -> PublishedVersion | None:
-        row = await self.conn.fetchrow(PUBLISHED_FOR_STUDENT, exam_id, org_id)
-        if row is None:
-            return None
-        return PublishedVersion(**{f: row[f] for f in PublishedVersion.__struct_fields__})
+async def insert_exam(
+    conn: Any, exam_id: uuid.UUID, org_id: uuid.UUID, title: str, created_by: uuid.UUID
+) -> None:
+    await conn.execute(INSERT_EXAM, exam_id, org_id, title, created_by)
 
-    async def create_partition(self, exam_id: uuid.UUID) -> None:
-        # identifiers cannot be parameters; the name is derived from a UUID, so it is safe
-        await self.conn.execute(
-            f"CREATE TABLE IF NOT EXISTS {partition_name(exam_id)} PARTITION OF answer_log "
-            f"FOR VALUES IN ('{exam_id}')"
-        )
+
+async def insert_draft_version(
+    conn: Any,
+    version_id: uuid.UUID,
+    exam_id: uuid.UUID,
+    spec: ExamSpec,
+    data: ExamCreate,
+    policy: ScoringPolicy,
+) -> None:
+    """Version 1 of a new exam, a draft: the settings of ``data``, its pinned items, its
+    scoring policy."""
+    await conn.execute(
+        INSERT_EXAM_VERSION,
+        version_id,
+        exam_id,
+        msgspec.to_builtins(spec),
+        data.time_limit_s,
+        data.window_open,
+        data.window_close,
+        data.grace_s,
+        data.instant_results,
+        data.shuffle,
+        msgspec.to_builtins(policy),
+        msgspec.to_builtins(data.score_scale) if data.score_scale else None,
+        data.navigation,
+    )
+
+
+async def exam(conn: Any, exam_id: uuid.UUID) -> tuple[Exam, ExamSpec] | None:
+    row = await conn.fetchrow(EXAM_BY_ID, exam_id)
+    if row is None:
+        return None
+    return _exam(row), msgspec.convert(row["spec"], ExamSpec)
+
+
+async def exams_of_org(conn: Any, org_id: uuid.UUID) -> list[Exam]:
+    return [_exam(r) for r in await conn.fetch(EXAMS_OF_ORG, org_id)]
+
+
+async def exams_for_student(conn: Any, student_id: uuid.UUID) -> list[Exam]:
+    return [_exam(r) for r in await conn.fetch(EXAMS_FOR_STUDENT, student_id)]
+
+
+async def visible_to_student(conn: Any, exam_id: uuid.UUID, student_id: uuid.UUID) -> bool:
+    return bool(await conn.fetchval(EXAM_VISIBLE_TO_STUDENT, exam_id, student_id))
+
+
+async def published_for_student(
+    conn: Any, exam_id: uuid.UUID, org_id: uuid.UUID
+) -> PublishedVersion | None:
+    row = await conn.fetchrow(PUBLISHED_FOR_STUDENT, exam_id, org_id)
+    if row is None:
+        return None
+    return PublishedVersion(**{f: row[f] for f in PublishedVersion.__struct_fields__})
+
+
+async def publish_version(conn: Any, version_id: uuid.UUID) -> datetime | None:
+    """When the draft was published; None when it was not a draft any more."""
+    published_at: datetime | None = await conn.fetchval(PUBLISH_VERSION, version_id)
+    return published_at
+
+
+async def create_partition(conn: Any, exam_id: uuid.UUID) -> None:
+    # identifiers cannot be parameters; the name is derived from a UUID, so it is safe
+    await conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {partition_name(exam_id)} PARTITION OF answer_log "
+        f"FOR VALUES IN ('{exam_id}')"
+    )
+
+
+async def version_paper(conn: Any, version_id: uuid.UUID) -> VersionPaper | None:
+    row = await conn.fetchrow(VERSION_BY_ID, version_id)
+    if row is None:
+        return None
+    return VersionPaper(
+        exam_id=row["exam_id"],
+        spec=msgspec.convert(row["spec"], ExamSpec),
+        shuffle=row["shuffle"],
+        navigation=row["navigation"],
+    )
+
+
+async def version_scoring(conn: Any, version_id: uuid.UUID) -> VersionScoring | None:
+    row = await conn.fetchrow(SCORING_OF_VERSION, version_id)
+    if row is None:
+        return None
+    return VersionScoring(
+        policy=msgspec.convert(row["scoring"], ScoringPolicy),
+        spec=msgspec.convert(row["spec"], ExamSpec),
+    )
+
+
+async def exam_title(conn: Any, exam_id: uuid.UUID) -> str:
+    title: str = await conn.fetchval(EXAM_TITLE, exam_id)
+    return title
+
+
+async def key_corrections(conn: Any, exam_id: uuid.UUID) -> dict[str, Any]:
+    """Item id -> the key fixed for this exam after publishing."""
+    return {r["item_id"]: r["answer_key"] for r in await conn.fetch(KEY_CORRECTIONS, exam_id)}
+
+
+async def assign(conn: Any, exam_id: uuid.UUID, org_ids: list[uuid.UUID]) -> None:
+    await conn.execute(INSERT_ASSIGNMENT, exam_id, org_ids)
+
+
+async def assigned_orgs(conn: Any, exam_id: uuid.UUID) -> list[uuid.UUID]:
+    return [r["org_id"] for r in await conn.fetch(ASSIGNED_ORGS, exam_id)]

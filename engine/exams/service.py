@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from engine.accounts.scope import orgs_reached
+from engine.exams import repository
 from engine.exams.loaders import load_paper
 from engine.exams.models import (
     Assignments,
@@ -19,15 +20,6 @@ from engine.exams.models import (
     ItemRef,
     SectionSpec,
 )
-from engine.exams.repository import (
-    ASSIGNED_ORGS,
-    INSERT_ASSIGNMENT,
-    INSERT_EXAM,
-    INSERT_EXAM_VERSION,
-    ITEM_METADATA,
-    PUBLISH_VERSION,
-    ExamRepository,
-)
 from engine.kernel.errors import conflict, forbidden, not_found, validation_failed
 from engine.kernel.principal import Principal
 from grading.outcomes import ScoringPolicy, Section
@@ -35,7 +27,6 @@ from question_bank import service as question_bank_service
 from question_bank.banks import BlueprintResolve, resolve_blueprint
 from question_bank.cache import PaperCache
 from question_bank.items import ItemCreate
-from question_bank.kinds import ItemMeta
 from question_bank.pools import strata_order
 
 
@@ -55,8 +46,7 @@ async def create_exam(pool: Any, principal: Principal, data: ExamCreate) -> Exam
         raise validation_failed("an item appears more than once in the exam")
     exam_id, version_id = uuid.uuid4(), uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
-        repo = ExamRepository(conn)
-        versions = await repo.latest_item_versions(listed, principal.org_id)
+        versions = await repository.latest_item_versions(conn, listed, principal.org_id)
         missing = [str(i) for i in listed if i not in versions]
         if missing:
             raise validation_failed(
@@ -71,25 +61,11 @@ async def create_exam(pool: Any, principal: Principal, data: ExamCreate) -> Exam
                 refs = await _pool(conn, n, refs, s.draw)
             sections.append(SectionSpec(title=s.title, items=refs, draw=s.draw))
         spec = ExamSpec(sections=sections)
-        await conn.execute(INSERT_EXAM, exam_id, principal.org_id, data.title, principal.user_id)
-        await repo.pin_item_versions(exam_id, [(i, versions[i]) for i in wanted])
+        await repository.insert_exam(conn, exam_id, principal.org_id, data.title, principal.user_id)
+        await repository.pin_item_versions(conn, exam_id, [(i, versions[i]) for i in wanted])
         policy = scoring_policy(data, spec)
-        await conn.execute(
-            INSERT_EXAM_VERSION,
-            version_id,
-            exam_id,
-            msgspec.to_builtins(spec),
-            data.time_limit_s,
-            data.window_open,
-            data.window_close,
-            data.grace_s,
-            data.instant_results,
-            data.shuffle,
-            msgspec.to_builtins(policy),
-            msgspec.to_builtins(data.score_scale) if data.score_scale else None,
-            data.navigation,
-        )
-        found = await repo.exam(exam_id)
+        await repository.insert_draft_version(conn, version_id, exam_id, spec, data, policy)
+        found = await repository.exam(conn, exam_id)
     assert found is not None
     return found[0]
 
@@ -99,8 +75,7 @@ async def _pool(conn: Any, n: int, refs: list[ItemRef], draw: int) -> list[ItemR
     if draw >= len(refs):
         message = f"draws {draw} of {len(refs)} items: a pool must have more items than it draws"
         raise validation_failed(message, [{"field": f"sections[{n}].draw", "message": message}])
-    rows = await conn.fetch(ITEM_METADATA, [r.id for r in refs], [r.version for r in refs])
-    metas = [(r["item_id"], msgspec.convert(r["metadata"], ItemMeta)) for r in rows]
+    metas = await repository.item_metadata(conn, [(r.id, r.version) for r in refs])
     by_id = {str(r.id): r for r in refs}
     return [by_id[item_id] for item_id in strata_order(metas)]
 
@@ -161,16 +136,16 @@ async def get_exam(pool: Any, principal: Principal, exam_id: uuid.UUID) -> Exam:
     exams of or assigned to their school (whichever room they watch). Anything else is "not
     found", as for other people's things."""
     async with pool.acquire() as conn:
-        repo = ExamRepository(conn)
-        found = await repo.exam(exam_id)
+        found = await repository.exam(conn, exam_id)
         if found is None or (principal.is_staff and found[0].org_id != principal.org_id):
             raise not_found("exam")
         if principal.role == "student":
-            visible = await repo.visible_to_student(exam_id, principal.user_id)
+            visible = await repository.visible_to_student(conn, exam_id, principal.user_id)
         else:
             visible = (
                 principal.is_staff
-                or await repo.published_for_student(exam_id, principal.org_id) is not None
+                or await repository.published_for_student(conn, exam_id, principal.org_id)
+                is not None
             )
         if not visible:
             raise not_found("exam")
@@ -179,10 +154,9 @@ async def get_exam(pool: Any, principal: Principal, exam_id: uuid.UUID) -> Exam:
 
 async def list_exams(pool: Any, principal: Principal) -> list[Exam]:
     async with pool.acquire() as conn:
-        repo = ExamRepository(conn)
         if principal.is_staff:
-            return await repo.exams_of_org(principal.org_id)
-        exams = await repo.exams_for_student(principal.user_id)
+            return await repository.exams_of_org(conn, principal.org_id)
+        exams = await repository.exams_for_student(conn, principal.user_id)
     # an exam card's token opens its one exam only
     return [e for e in exams if principal.exam_id in (None, e.id)]
 
@@ -200,10 +174,9 @@ async def publish_exam(
             "a published version is immutable; create a new exam version instead",
         )
     async with pool.acquire() as conn, conn.transaction():
-        published_at = await conn.fetchval(PUBLISH_VERSION, exam.version_id)
-        if published_at is None:
+        if await repository.publish_version(conn, exam.version_id) is None:
             raise conflict("already_published", "This exam is already published")
-        await ExamRepository(conn).create_partition(exam_id)
+        await repository.create_partition(conn, exam_id)
     await cache.put(await load_paper(pool, str(exam.version_id), cache.fragments))
     return await get_exam(pool, principal, exam_id)
 
@@ -225,6 +198,6 @@ async def assign_exam(
                 "only an organiser's admin assigns an exam to other organisations; "
                 f"not yours to assign to: {', '.join(outside[:5])}"
             )
-        await conn.execute(INSERT_ASSIGNMENT, exam_id, org_ids)
-        rows = await conn.fetch(ASSIGNED_ORGS, exam_id)
-    return Assignments(exam_id=exam_id, org_ids=[r["org_id"] for r in rows])
+        await repository.assign(conn, exam_id, org_ids)
+        assigned = await repository.assigned_orgs(conn, exam_id)
+    return Assignments(exam_id=exam_id, org_ids=assigned)

@@ -10,7 +10,7 @@ import msgspec
 
 from engine import metrics
 from engine.accounts import sitting_access
-from engine.exams.repository import ExamRepository
+from engine.exams import repository as exams
 from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
 from engine.services import Services
@@ -74,7 +74,7 @@ async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID)
     """Idempotent per (student, exam): a second start returns the same sitting."""
     principal.require_student()
     async with svc.pool.acquire() as conn:
-        exam = await ExamRepository(conn).published_for_student(exam_id, principal.org_id)
+        exam = await exams.published_for_student(conn, exam_id, principal.org_id)
         if exam is None:
             raise not_found("exam")
         # class assignment, the student's own window and time, the exam's device policy
