@@ -16,7 +16,9 @@ from typing import Any
 from engine.accounts.scope import reaches
 from engine.kernel.errors import forbidden, not_found
 from engine.kernel.principal import Principal
-from engine.scheduling.repository import EVENT_BY_ID, ORG_AND_ANCESTORS, SESSION_BY_ID
+from engine.scheduling import repository
+from engine.scheduling.models import Event
+from engine.scheduling.repository import SessionInEvent
 
 SCHOOL_MANAGERS = frozenset({"admin", "school_admin"})
 SCHOOL_READERS = frozenset({"admin", "school_admin", "teacher", "proctor"})
@@ -27,45 +29,43 @@ def require_organiser(principal: Principal) -> None:
         raise forbidden("only the organiser (an admin account) manages events")
 
 
-async def ancestors(conn: Any, org_id: uuid.UUID) -> list[uuid.UUID]:
-    return [r["id"] for r in await conn.fetch(ORG_AND_ANCESTORS, org_id)]
-
-
-async def event_to_manage(conn: Any, principal: Principal, event_id: uuid.UUID) -> Any:
+async def event_to_manage(conn: Any, principal: Principal, event_id: uuid.UUID) -> Event:
     require_organiser(principal)
-    row = await conn.fetchrow(EVENT_BY_ID, event_id)
-    if row is None or not await reaches(conn, principal, row["org_id"]):
+    event = await repository.event_by_id(conn, event_id)
+    if event is None or not await reaches(conn, principal, event.org_id):
         raise not_found("event")
-    return row
+    return event
 
 
 async def can_see_event_org(conn: Any, principal: Principal, event_org: uuid.UUID) -> bool:
     """Organisers above or at the event's organisation, and schools below it."""
     if principal.role == "admin" and await reaches(conn, principal, event_org):
         return True
-    return event_org in await ancestors(conn, principal.org_id)
+    return event_org in await repository.org_and_ancestors(conn, principal.org_id)
 
 
-async def event_to_read(conn: Any, principal: Principal, event_id: uuid.UUID) -> Any:
-    row = await conn.fetchrow(EVENT_BY_ID, event_id)
-    if row is None or not await can_see_event_org(conn, principal, row["org_id"]):
+async def event_to_read(conn: Any, principal: Principal, event_id: uuid.UUID) -> Event:
+    event = await repository.event_by_id(conn, event_id)
+    if event is None or not await can_see_event_org(conn, principal, event.org_id):
         raise not_found("event")
-    return row
+    return event
 
 
-async def session_to_manage(conn: Any, principal: Principal, session_id: uuid.UUID) -> Any:
+async def session_to_manage(
+    conn: Any, principal: Principal, session_id: uuid.UUID
+) -> SessionInEvent:
     require_organiser(principal)
-    row = await conn.fetchrow(SESSION_BY_ID, session_id)
-    if row is None or not await reaches(conn, principal, row["event_org_id"]):
+    found = await repository.session_by_id(conn, session_id)
+    if found is None or not await reaches(conn, principal, found.event.org_id):
         raise not_found("session")
-    return row
+    return found
 
 
-async def session_to_read(conn: Any, principal: Principal, session_id: uuid.UUID) -> Any:
-    row = await conn.fetchrow(SESSION_BY_ID, session_id)
-    if row is None or not await can_see_event_org(conn, principal, row["event_org_id"]):
+async def session_to_read(conn: Any, principal: Principal, session_id: uuid.UUID) -> SessionInEvent:
+    found = await repository.session_by_id(conn, session_id)
+    if found is None or not await can_see_event_org(conn, principal, found.event.org_id):
         raise not_found("session")
-    return row
+    return found
 
 
 async def school(conn: Any, principal: Principal, org_id: uuid.UUID, *, manage: bool) -> None:

@@ -6,12 +6,15 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from engine.accounts.scope import reaches
 from engine.kernel.errors import DomainError, conflict, not_found
 from engine.kernel.principal import Principal
 from engine.scheduling import access
+from engine.scheduling import repository_schools as schools
+from engine.scheduling import repository_seats as seats
 from engine.scheduling.allocator import (
     Bookings,
     Demand,
@@ -25,46 +28,36 @@ from engine.scheduling.allocator import (
 )
 from engine.scheduling.models import AllocationReport, MakeupRequest, Unseated
 from engine.scheduling.prepare import prepare_in_transaction
-from engine.scheduling.repository import ROOM_BY_ID, SET_ROOM_LOST
-from engine.scheduling.repository_seats import (
-    ACTIVE_ROOMS,
-    ALLOCATED_IN,
-    BUSY,
-    DELETE_ALLOCATIONS,
-    DROP_UNSTARTED_SITTING,
-    INSERT_ALLOCATIONS,
-    MARK_ALLOCATED,
-    MOVE_SEAT,
-    NOT_SUBMITTED,
-    OPEN_REGULAR_SESSIONS,
-    REGISTERED_ROWS,
-    ROOM_BOOKINGS,
-    SCHOOL_PLACEMENTS,
-    SEEN_FORMS,
-    SESSIONS_USING_ROOM,
-    STUDENTS_BY_ID,
-    STUDENTS_OF_CLASSES,
-    UNLINK_SITTING,
-    UNSEAT,
-)
+from engine.scheduling.repository_seats import Booking, NewAllocation
 
 
-def _epoch(row: Any) -> tuple[int, int]:
-    return int(row["starts_at"].timestamp()), int(row["ends_at"].timestamp())
+def _epoch(starts_at: datetime, ends_at: datetime) -> tuple[int, int]:
+    return int(starts_at.timestamp()), int(ends_at.timestamp())
 
 
-def _spec(row: Any, forms_key: str = "forms") -> SessionSpec:
-    starts, ends = _epoch(row)
-    return SessionSpec(
-        str(row["id"]), starts, ends, tuple(str(f) for f in row[forms_key]), row.get("national_cap")
-    )
+def _spec(
+    session_id: uuid.UUID,
+    starts_at: datetime,
+    ends_at: datetime,
+    forms: Iterable[uuid.UUID],
+    national_cap: int | None = None,
+) -> SessionSpec:
+    starts, ends = _epoch(starts_at, ends_at)
+    return SessionSpec(str(session_id), starts, ends, tuple(str(f) for f in forms), national_cap)
 
 
 async def _rooms(conn: Any, orgs: Iterable[uuid.UUID]) -> dict[str, list[RoomSpec]]:
     rooms: dict[str, list[RoomSpec]] = defaultdict(list)
-    for r in await conn.fetch(ACTIVE_ROOMS, list(set(orgs))):
-        rooms[str(r["org_id"])].append(RoomSpec(str(r["id"]), r["seats"], r["columns"]))
+    for r in await seats.active_rooms(conn, list(set(orgs))):
+        rooms[str(r.org_id)].append(RoomSpec(str(r.id), r.seats, r.columns))
     return rooms
+
+
+def _by_holder(bookings: Iterable[Booking]) -> dict[str, list[tuple[int, int]]]:
+    held: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for b in bookings:
+        held[str(b.holder_id)].append(_epoch(b.starts_at, b.ends_at))
+    return held
 
 
 async def _bookings(
@@ -72,30 +65,29 @@ async def _bookings(
 ) -> Bookings:
     """When each room is held by a session outside ``excluded`` (another event, a make-up)."""
     ids = [uuid.UUID(r.id) for school in rooms.values() for r in school]
-    booked: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for r in await conn.fetch(ROOM_BOOKINGS, ids, excluded):
-        booked[str(r["room_id"])].append(_epoch(r))
-    return booked
+    return _by_holder(await seats.room_bookings(conn, ids, excluded))
 
 
 async def _busy(
     conn: Any, students: list[uuid.UUID], sessions: list[uuid.UUID]
 ) -> dict[str, tuple[tuple[int, int], ...]]:
-    busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for r in await conn.fetch(BUSY, students, sessions):
-        busy[str(r["student_id"])].append(_epoch(r))
+    busy = _by_holder(await seats.students_busy(conn, students, sessions))
     return {k: tuple(v) for k, v in busy.items()}
 
 
 async def _store(conn: Any, placements: Iterable[Placement]) -> int:
-    rows = list(placements)
-    await conn.execute(
-        INSERT_ALLOCATIONS,
-        *(
-            [uuid.UUID(getattr(p, f)) if f != "seat" else p.seat for p in rows]
-            for f in ("session", "student", "school", "room", "seat", "form")
-        ),
-    )
+    rows = [
+        NewAllocation(
+            uuid.UUID(p.session),
+            uuid.UUID(p.student),
+            uuid.UUID(p.school),
+            uuid.UUID(p.room),
+            p.seat,
+            uuid.UUID(p.form),
+        )
+        for p in placements
+    ]
+    await seats.insert_allocations(conn, rows)
     return len(rows)
 
 
@@ -108,30 +100,27 @@ async def allocate_event(pool: Any, principal: Principal, event_id: uuid.UUID) -
     same registrations and seed give the same seats)."""
     async with pool.acquire() as conn, conn.transaction():
         event = await access.event_to_manage(conn, principal, event_id)
-        session_rows = await conn.fetch(OPEN_REGULAR_SESSIONS, event_id)
-        sessions = [_spec(r) for r in session_rows]
-        session_ids = [r["id"] for r in session_rows]
-        registered = await conn.fetch(REGISTERED_ROWS, session_ids)
+        open_sessions = await seats.open_regular_sessions(conn, event_id)
+        sessions = [
+            _spec(s.id, s.starts_at, s.ends_at, s.forms, s.national_cap) for s in open_sessions
+        ]
+        session_ids = [s.id for s in open_sessions]
+        registered = await seats.registered_classes(conn, session_ids)
         wanted: dict[uuid.UUID, list[str]] = defaultdict(list)
-        for r in sorted(registered, key=lambda r: str(r["session_id"])):
-            wanted[r["class_id"]].append(str(r["session_id"]))
-        students = await conn.fetch(STUDENTS_OF_CLASSES, list(wanted))
-        busy = await _busy(conn, [s["id"] for s in students], session_ids)
+        for r in sorted(registered, key=lambda r: str(r.session_id)):
+            wanted[r.class_id].append(str(r.session_id))
+        students = await seats.students_of_classes(conn, list(wanted))
+        busy = await _busy(conn, [s.id for s in students], session_ids)
         demands = [
-            Demand(
-                str(s["id"]),
-                str(s["org_id"]),
-                tuple(wanted[s["class_id"]]),
-                busy.get(str(s["id"]), ()),
-            )
+            Demand(str(s.id), str(s.org_id), tuple(wanted[s.class_id]), busy.get(str(s.id), ()))
             for s in students
         ]
-        rooms = await _rooms(conn, [s["org_id"] for s in students])
+        rooms = await _rooms(conn, [s.org_id for s in students])
         booked = await _bookings(conn, rooms, session_ids)
-        result = allocate(sessions, rooms, demands, event["seed"], booked)
-        await conn.execute(DELETE_ALLOCATIONS, session_ids)
+        result = allocate(sessions, rooms, demands, event.seed, booked)
+        await seats.delete_allocations(conn, session_ids)
         placed = await _store(conn, result.placed)
-        await conn.execute(MARK_ALLOCATED, session_ids)
+        await seats.mark_allocated(conn, session_ids)
     return AllocationReport(len(sessions), placed, _unseated(result.unplaced))
 
 
@@ -144,58 +133,50 @@ async def lose_room(
     unplaced: list[Unplaced] = []
     moved = sessions_touched = 0
     async with pool.acquire() as conn, conn.transaction():
-        room = await conn.fetchrow(ROOM_BY_ID, room_id)
+        room = await schools.room_by_id(conn, room_id)
         if room is None:
             raise not_found("room")
-        await access.school(conn, principal, room["org_id"], manage=True)
-        await conn.execute(SET_ROOM_LOST, room_id)
-        rooms = (await _rooms(conn, [room["org_id"]])).get(str(room["org_id"]), [])
-        for s in await conn.fetch(SESSIONS_USING_ROOM, room_id):
+        school = str(room.org_id)
+        await access.school(conn, principal, room.org_id, manage=True)
+        await schools.take_out_of_service(conn, room_id)
+        rooms = (await _rooms(conn, [room.org_id])).get(school, [])
+        for s in await seats.sessions_using_room(conn, room_id):
             sessions_touched += 1
-            spec = _spec(s)
-            rows = await conn.fetch(SCHOOL_PLACEMENTS, s["id"], room["org_id"])
+            spec = _spec(s.id, s.starts_at, s.ends_at, s.forms)
+            placements = await seats.school_placements(conn, s.id, room.org_id)
             current = [
                 Placement(
-                    str(r["student_id"]),
-                    spec.id,
-                    str(room["org_id"]),
-                    str(r["room_id"]),
-                    r["seat"],
-                    str(r["exam_id"]),
+                    str(p.student_id), spec.id, school, str(p.room_id), p.seat, str(p.exam_id)
                 )
-                for r in rows
+                for p in placements
             ]
             started = frozenset(
-                str(r["student_id"]) for r in rows if r["sitting_state"] not in (None, "created")
+                str(p.student_id) for p in placements if p.sitting_state not in (None, "created")
             )
-            booked = await _bookings(conn, {str(room["org_id"]): rooms}, [s["id"]])
+            booked = await _bookings(conn, {school: rooms}, [s.id])
             result = reseat_after_room_loss(
-                spec, current, str(room_id), rooms, started, s["seed"], booked
+                spec, current, str(room_id), rooms, started, s.seed, booked
             )
-            sitting_of = {str(r["student_id"]): r["sitting_id"] for r in rows}
+            sitting_of = {str(p.student_id): p.sitting_id for p in placements}
             before = {p.student: p for p in current}
             for p in result.placed:
                 old = before[p.student]
                 if (p.room, p.seat) == (old.room, old.seat):
                     continue
                 moved += 1
-                await conn.execute(
-                    MOVE_SEAT,
-                    s["id"],
-                    uuid.UUID(p.student),
-                    uuid.UUID(p.room),
-                    p.seat,
-                    uuid.UUID(p.form),
+                student_id = uuid.UUID(p.student)
+                await seats.move_seat(
+                    conn, s.id, student_id, uuid.UUID(p.room), p.seat, uuid.UUID(p.form)
                 )
-                if p.form != old.form and sitting_of[p.student] is not None:
-                    await conn.execute(UNLINK_SITTING, s["id"], uuid.UUID(p.student))
-                    await conn.execute(DROP_UNSTARTED_SITTING, sitting_of[p.student])
+                sitting_id = sitting_of[p.student]
+                if p.form != old.form and sitting_id is not None:
+                    await seats.drop_unstarted_sitting(conn, s.id, student_id, sitting_id)
             for u in result.unplaced:
-                await conn.execute(UNSEAT, s["id"], uuid.UUID(u.student))
+                await seats.unseat(conn, s.id, uuid.UUID(u.student))
             unplaced.extend(result.unplaced)
-            if s["prepared_at"] is not None:
+            if s.prepared_at is not None:
                 # the moved students need their new form's sitting and window
-                await prepare_in_transaction(conn, s["id"], principal.user_id, shards)
+                await prepare_in_transaction(conn, s.id, principal.user_id, shards)
     return AllocationReport(sessions_touched, moved, _unseated(unplaced))
 
 
@@ -206,10 +187,11 @@ async def makeup(
     seen. All or nothing: if anyone cannot be placed, nothing changes and the problem says who
     and why."""
     async with pool.acquire() as conn, conn.transaction():
-        session = await access.session_to_manage(conn, principal, session_id)
-        if session["kind"] != "makeup":
+        found = await access.session_to_manage(conn, principal, session_id)
+        session = found.session
+        if session.kind != "makeup":
             raise conflict("not_a_makeup_session", "This is not a make-up session")
-        if session["prepared_at"] is not None:
+        if session.prepared_at is not None:
             raise conflict(
                 "session_prepared",
                 "The session's sittings already exist",
@@ -217,32 +199,36 @@ async def makeup(
             )
         for other in data.from_session_ids:
             await access.session_to_manage(conn, principal, other)
-        candidates = {
-            r["student_id"]: r["org_id"] for r in await conn.fetch(ALLOCATED_IN, session_id)
-        }
-        for r in await conn.fetch(NOT_SUBMITTED, data.from_session_ids):
-            candidates[r["student_id"]] = r["org_id"]
-        named = await conn.fetch(STUDENTS_BY_ID, data.student_ids)
+        candidates = {s.id: s.org_id for s in await seats.allocated_in(conn, session_id)}
+        for s in await seats.not_submitted(conn, data.from_session_ids):
+            candidates[s.id] = s.org_id
+        named = await seats.students_by_id(conn, data.student_ids)
         if len(named) != len(set(data.student_ids)):
             raise not_found("student")
-        for r in named:
-            if not await reaches(conn, principal, r["org_id"]):
+        for s in named:
+            if not await reaches(conn, principal, s.org_id):
                 raise not_found("student")
-            candidates[r["id"]] = r["org_id"]
+            candidates[s.id] = s.org_id
         ids = list(candidates)
         seen: dict[uuid.UUID, set[str]] = defaultdict(set)
         # the make-up's own earlier allocation is not "seen": it is being redone
-        for r in await conn.fetch(SEEN_FORMS, ids, session_id):
-            seen[r["student_id"]].add(str(r["exam_id"]))
+        for f in await seats.seen_forms(conn, ids, session_id):
+            seen[f.student_id].add(str(f.exam_id))
         busy = await _busy(conn, ids, [session_id])
-        spec = _spec(session, "form_exam_ids")
+        spec = _spec(
+            session.id,
+            session.starts_at,
+            session.ends_at,
+            session.form_exam_ids,
+            session.national_cap,
+        )
         demands = [
             Demand(str(s), str(o), (spec.id,), busy.get(str(s), ()), frozenset(seen[s]))
             for s, o in candidates.items()
         ]
         rooms = await _rooms(conn, candidates.values())
         booked = await _bookings(conn, rooms, [session_id])
-        result = allocate_makeup(spec, rooms, demands, session["seed"], booked)
+        result = allocate_makeup(spec, rooms, demands, found.event.seed, booked)
         if result.unplaced:
             first = result.unplaced[0].reason
             code = {"no_seat": "session_full"}.get(first, first)
@@ -257,7 +243,7 @@ async def makeup(
                     ]
                 },
             )
-        await conn.execute(DELETE_ALLOCATIONS, [session_id])
+        await seats.delete_allocations(conn, [session_id])
         placed = await _store(conn, result.placed)
-        await conn.execute(MARK_ALLOCATED, [session_id])
+        await seats.mark_allocated(conn, [session_id])
     return AllocationReport(1, placed, [])

@@ -11,9 +11,9 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from engine.scheduling.forecast import Forecast, Minute, Params
-from engine.scheduling.repository_views import SESSION_LOADS
-from engine.scheduling.views import forecast_rows
+from engine.scheduling import repository_views as views
+from engine.scheduling.forecast import Forecast, Minute, Params, SessionLoad
+from engine.scheduling.views import forecast_of
 
 
 def add_parser(sub: Any) -> None:
@@ -46,11 +46,10 @@ def add_parser(sub: Any) -> None:
     parser.set_defaults(func=cmd_forecast)
 
 
-async def _load(dsn: str, event_id: uuid.UUID) -> list[Any]:
+async def _loads(dsn: str, event_id: uuid.UUID) -> list[SessionLoad]:
     conn = await asyncpg.connect(dsn)
     try:
-        rows: list[Any] = await conn.fetch(SESSION_LOADS, event_id)
-        return rows
+        return await views.session_loads(conn, event_id)
     finally:
         await conn.close()
 
@@ -104,16 +103,16 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from engine.cli import resolved_settings
 
     with resolved_settings() as settings:
-        rows = asyncio.run(_load(settings.database_url or "", args.event))
+        loads = asyncio.run(_loads(settings.database_url or "", args.event))
         params = Params(
             pod_rps=args.pod_rps or settings.forecast_pod_rps,
             pod_starts_per_s=args.pod_starts or Params().pod_starts_per_s,
             target_utilisation=args.target_utilisation or settings.overflow_threshold,
         )
-    if not rows:
+    if not loads:
         print(f"no sessions for event {args.event}")
         return 1
-    result = forecast_rows(rows, params)
+    result = forecast_of(loads, params)
     print(
         msgspec.json.format(msgspec.json.encode(result)).decode() if args.json else render(result)
     )

@@ -18,18 +18,9 @@ from typing import Any
 
 from engine.kernel.principal import Principal
 from engine.scheduling import access
+from engine.scheduling import repository_preparation as preparation
 from engine.scheduling.models import PrepareReport
-from engine.scheduling.repository_seats import (
-    ALLOW_ONLY_ALLOCATED,
-    ASSIGN_CLASSES,
-    ASSIGN_SCHOOLS,
-    DUE_SESSIONS,
-    FORM_VERSIONS,
-    INSERT_SITTINGS,
-    LINK_SITTINGS,
-    MARK_PREPARED,
-    SESSION_PLACEMENTS,
-)
+from engine.scheduling.repository_preparation import NewSitting
 from engine.scheduling.warmup import announce
 from engine.services import Services
 from engine.sittings.keys import new_sitting_id, shard_of
@@ -39,52 +30,54 @@ async def prepare_in_transaction(
     conn: Any, session_id: uuid.UUID, actor_id: uuid.UUID, shards: int
 ) -> tuple[int, dict[str, str]]:
     """(sittings created, form exam id → published version id)."""
-    versions = {r["exam_id"]: r["version_id"] for r in await conn.fetch(FORM_VERSIONS, session_id)}
-    placed = await conn.fetch(SESSION_PLACEMENTS, session_id)
-    with_class = [p for p in placed if p["class_id"] is not None]
-    await conn.execute(
-        ASSIGN_SCHOOLS, [p["exam_id"] for p in placed], [p["org_id"] for p in placed]
+    versions = await preparation.form_versions(conn, session_id)
+    placed = await preparation.session_placements(conn, session_id)
+    with_class = [p for p in placed if p.class_id is not None]
+    await preparation.assign_to_schools(
+        conn, [p.exam_id for p in placed], [p.org_id for p in placed]
     )
-    await conn.execute(
-        ASSIGN_CLASSES,
-        [p["exam_id"] for p in with_class],
-        [p["class_id"] for p in with_class],
-        [p["org_id"] for p in with_class],
+    await preparation.assign_to_classes(
+        conn,
+        [p.exam_id for p in with_class],
+        [p.class_id for p in with_class if p.class_id is not None],
+        [p.org_id for p in with_class],
     )
-    await conn.execute(
-        ALLOW_ONLY_ALLOCATED,
+    await preparation.allow_only_allocated(
+        conn,
         list(versions),
-        list({p["class_id"] for p in with_class}),
-        [p["student_id"] for p in placed],
+        list({p.class_id for p in with_class if p.class_id is not None}),
+        [p.student_id for p in placed],
         actor_id,
     )
-    ids = [new_sitting_id(shards) for _ in placed]
-    status = await conn.execute(
-        INSERT_SITTINGS,
-        ids,
-        [p["org_id"] for p in placed],
-        [p["exam_id"] for p in placed],
-        [versions[p["exam_id"]] for p in placed],
-        [p["student_id"] for p in placed],
-        [shard_of(i, shards) for i in ids],
-    )
-    await conn.execute(LINK_SITTINGS, session_id)
-    await conn.execute(MARK_PREPARED, session_id)
-    return int(status.split()[-1]), {str(k): str(v) for k, v in versions.items()}
+    sittings = []
+    for p in placed:
+        sitting_id = new_sitting_id(shards)
+        sittings.append(
+            NewSitting(
+                sitting_id,
+                p.org_id,
+                p.exam_id,
+                versions[p.exam_id],
+                p.student_id,
+                shard_of(sitting_id, shards),
+            )
+        )
+    created = await preparation.insert_sittings(conn, sittings)
+    await preparation.link_sittings(conn, session_id)
+    await preparation.mark_prepared(conn, session_id)
+    return created, {str(k): str(v) for k, v in versions.items()}
 
 
 async def prepare_session(
     svc: Services, session_id: uuid.UUID, actor_id: uuid.UUID
 ) -> PrepareReport:
     async with svc.pool.acquire() as conn, conn.transaction():
-        session = await conn.fetchrow(
-            "SELECT ends_at FROM exam_sessions WHERE id = $1 FOR UPDATE", session_id
-        )
+        ends_at = await preparation.lock_session(conn, session_id)
         created, versions = await prepare_in_transaction(
             conn, session_id, actor_id, svc.settings.stream_shards
         )
     warmed = sorted(versions.values())
-    await announce(svc, warmed, session["ends_at"])
+    await announce(svc, warmed, ends_at)
     return PrepareReport(session_id, created, warmed)
 
 
@@ -97,5 +90,5 @@ async def prepare(svc: Services, principal: Principal, session_id: uuid.UUID) ->
 async def prepare_due(svc: Services, lead_s: int) -> list[PrepareReport]:
     """Every allocated session opening within ``lead_s`` that is not prepared yet."""
     async with svc.pool.acquire() as conn:
-        due = await conn.fetch(DUE_SESSIONS, float(lead_s))
-    return [await prepare_session(svc, r["id"], r["created_by"]) for r in due]
+        due = await preparation.due_sessions(conn, lead_s)
+    return [await prepare_session(svc, s.id, s.created_by) for s in due]

@@ -16,24 +16,9 @@ from engine.kernel.clock import utc_now
 from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
 from engine.scheduling import access
+from engine.scheduling import repository as events
+from engine.scheduling import repository_registrations as registrations
 from engine.scheduling.models import Registration, RegistrationCreate, RegistrationStatus
-from engine.scheduling.repository import (
-    ALREADY_REGISTERED,
-    CLASHES,
-    CLASS_BY_ID,
-    CLASS_HEADCOUNT,
-    DELETE_GROUP,
-    GROUP_ROWS,
-    INSERT_REGISTRATION,
-    LOCK_SESSIONS,
-    PROMOTE_GROUP,
-    REGISTRATIONS_OF_ORG,
-    RESERVED_BY_SCHOOL,
-    RESERVED_NATIONALLY,
-    SCHOOL_SEATS,
-    SESSION_BY_ID,
-    WAITING_GROUPS,
-)
 from engine.scheduling.rules import shortfalls, split_seats
 
 
@@ -65,10 +50,10 @@ async def _fits(
 ) -> tuple[dict[str, str], dict[str, int]]:
     """What does not fit, and the free seats per session (for the problem's detail)."""
     ids = list(wanted)
-    school_seats = int(await conn.fetchval(SCHOOL_SEATS, org_id))
-    mine = {r["session_id"]: r["seats"] for r in await conn.fetch(RESERVED_BY_SCHOOL, ids, org_id)}
-    national = {r["session_id"]: r["seats"] for r in await conn.fetch(RESERVED_NATIONALLY, ids)}
-    caps = {s: (await conn.fetchrow(SESSION_BY_ID, s))["national_cap"] for s in ids}
+    school_seats = await registrations.school_seats(conn, org_id)
+    mine = await registrations.reserved_by_school(conn, ids, org_id)
+    national = await registrations.reserved_nationally(conn, ids)
+    caps = {s: (await events.session(conn, s)).national_cap for s in ids}
     short = shortfalls(
         {str(k): v for k, v in wanted.items()},
         school_seats,
@@ -79,8 +64,8 @@ async def _fits(
     free = {}
     for s in ids:
         left = school_seats - mine.get(s, 0)
-        if caps[s] is not None:
-            left = min(left, caps[s] - national.get(s, 0))
+        if (cap := caps[s]) is not None:
+            left = min(left, cap - national.get(s, 0))
         free[str(s)] = max(0, left)
     return short, free
 
@@ -90,28 +75,32 @@ async def register(
 ) -> Registration:
     wanted_ids = list(dict.fromkeys(data.session_ids))
     async with pool.acquire() as conn, conn.transaction():
-        klass = await conn.fetchrow(CLASS_BY_ID, data.class_id)
+        klass = await registrations.class_by_id(conn, data.class_id)
         if klass is None:
             raise not_found("class")
-        await access.school(conn, principal, klass["org_id"], manage=True)
+        await access.school(conn, principal, klass.org_id, manage=True)
         event = await access.event_to_read(conn, principal, event_id)
-        if utc_now() >= event["changes_close_at"]:
-            raise cutoff_passed(event["changes_close_at"])
-        await conn.execute(LOCK_SESSIONS, wanted_ids)
+        if utc_now() >= event.changes_close_at:
+            raise cutoff_passed(event.changes_close_at)
+        await registrations.lock_sessions(conn, wanted_ids)
         for n, session_id in enumerate(wanted_ids):
-            row = await conn.fetchrow(SESSION_BY_ID, session_id)
-            if row is None or row["event_id"] != event_id or row["kind"] != "regular":
+            found = await events.session_by_id(conn, session_id)
+            if (
+                found is None
+                or found.session.event_id != event_id
+                or found.session.kind != "regular"
+            ):
                 raise validation_failed(
                     "not a session of this event",
                     [{"field": f"session_ids[{n}]", "message": "a regular session of this event"}],
                 )
-        if await conn.fetchval(ALREADY_REGISTERED, data.class_id, event_id) is not None:
+        if await registrations.is_registered(conn, data.class_id, event_id):
             raise conflict(
                 "already_registered",
                 "This class is already registered in the event",
                 "withdraw its registration first to choose other sessions",
             )
-        clashes = await conn.fetch(CLASHES, data.class_id, event_id, wanted_ids)
+        clashes = await registrations.clashes(conn, data.class_id, event_id, wanted_ids)
         if clashes:
             raise DomainError(
                 409,
@@ -121,68 +110,46 @@ async def register(
                 extra={
                     "sessions": [
                         {
-                            "session_id": str(c["id"]),
-                            "label": c["label"],
-                            "starts_at": c["starts_at"].isoformat(),
-                            "ends_at": c["ends_at"].isoformat(),
+                            "session_id": str(c.id),
+                            "label": c.label,
+                            "starts_at": c.starts_at.isoformat(),
+                            "ends_at": c.ends_at.isoformat(),
                         }
                         for c in clashes
                     ]
                 },
             )
-        headcount = int(await conn.fetchval(CLASS_HEADCOUNT, data.class_id))
+        headcount = await registrations.class_headcount(conn, data.class_id)
         if headcount == 0:
             raise validation_failed("the class has no students to register")
         wanted = dict(zip(wanted_ids, split_seats(headcount, len(wanted_ids)), strict=True))
-        short, free = await _fits(conn, klass["org_id"], wanted)
+        short, free = await _fits(conn, klass.org_id, wanted)
         if short and not data.join_waitlist:
             raise session_full(short, free)
         status: RegistrationStatus = "waitlisted" if short else "registered"
-        group_id = uuid.uuid4()
-        await conn.execute(
-            INSERT_REGISTRATION,
-            group_id,
+        registration = Registration(
+            uuid.uuid4(),
             event_id,
-            klass["org_id"],
+            klass.org_id,
             data.class_id,
             status,
-            principal.user_id,
-            list(wanted),
-            list(wanted.values()),
+            {str(k): v for k, v in wanted.items()},
         )
-    return Registration(
-        group_id,
-        event_id,
-        klass["org_id"],
-        data.class_id,
-        status,
-        {str(k): v for k, v in wanted.items()},
-    )
-
-
-def _group(rows: list[Any]) -> Registration:
-    first = rows[0]
-    return Registration(
-        first["group_id"],
-        first["event_id"],
-        first["org_id"],
-        first["class_id"],
-        first["status"],
-        {str(r["session_id"]): r["seats"] for r in rows},
-    )
+        await registrations.insert_registration(conn, registration, principal.user_id, wanted)
+    return registration
 
 
 async def withdraw(pool: Any, principal: Principal, group_id: uuid.UUID) -> None:
     async with pool.acquire() as conn, conn.transaction():
-        rows = await conn.fetch(GROUP_ROWS, group_id)
-        if not rows:
+        group = await registrations.group(conn, group_id)
+        if group is None:
             raise not_found("registration")
-        await access.school(conn, principal, rows[0]["org_id"], manage=True)
-        if utc_now() >= rows[0]["changes_close_at"]:
-            raise cutoff_passed(rows[0]["changes_close_at"])
-        sessions = [r["session_id"] for r in rows]
-        await conn.execute(LOCK_SESSIONS, sessions)
-        await conn.execute(DELETE_GROUP, group_id)
+        await access.school(conn, principal, group.org_id, manage=True)
+        if utc_now() >= group.changes_close_at:
+            raise cutoff_passed(group.changes_close_at)
+        sessions = list(group.seats)
+        await registrations.lock_sessions(conn, sessions)
+        await registrations.delete_group(conn, group_id)
         await promote_waiting(conn, sessions)
 
 
@@ -190,13 +157,14 @@ async def promote_waiting(conn: Any, session_ids: list[uuid.UUID]) -> list[uuid.
     """Let waiting groups in, first come first served, as far as seats allow (a later small
     group may pass an earlier big one that still does not fit). Call with the sessions locked."""
     promoted = []
-    for waiting in await conn.fetch(WAITING_GROUPS, session_ids):
-        rows = await conn.fetch(GROUP_ROWS, waiting["group_id"])
-        await conn.execute(LOCK_SESSIONS, [r["session_id"] for r in rows])
-        short, _ = await _fits(conn, rows[0]["org_id"], {r["session_id"]: r["seats"] for r in rows})
+    for group_id in await registrations.waiting_groups(conn, session_ids):
+        group = await registrations.group(conn, group_id)
+        assert group is not None  # it touches a session locked here: nobody withdraws it now
+        await registrations.lock_sessions(conn, list(group.seats))
+        short, _ = await _fits(conn, group.org_id, group.seats)
         if not short:
-            await conn.execute(PROMOTE_GROUP, waiting["group_id"])
-            promoted.append(waiting["group_id"])
+            await registrations.promote_group(conn, group_id)
+            promoted.append(group_id)
     return promoted
 
 
@@ -205,8 +173,4 @@ async def registrations_of_school(
 ) -> list[Registration]:
     async with pool.acquire() as conn:
         await access.school(conn, principal, org_id, manage=False)
-        rows = await conn.fetch(REGISTRATIONS_OF_ORG, org_id)
-    groups: dict[uuid.UUID, list[Any]] = {}
-    for r in rows:
-        groups.setdefault(r["group_id"], []).append(r)
-    return [_group(g) for g in groups.values()]
+        return await registrations.registrations_of_school(conn, org_id)

@@ -1,6 +1,18 @@
-"""SQL of events, sessions, forms, school profiles, rooms and registrations."""
+"""SQL of events, their sessions and forms, and the organisations above a school.
+
+Rows become Structs here and nowhere else; every function runs on the caller's connection, so
+it takes part in the caller's transaction and its locks.
+"""
 
 from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from engine.scheduling.models import Event, Session, SessionCreate
 
 # an organisation and every one above it: the organisers whose events a school may see
 ORG_AND_ANCESTORS = """
@@ -15,7 +27,7 @@ INSERT INTO exam_events (id, org_id, title, changes_close_at, seed, created_by)
 VALUES ($1, $2, $3, $4, $5, $6)
 """
 EVENT_COLUMNS = "id, org_id, title, changes_close_at, seed"
-EVENT_BY_ID = f"SELECT {EVENT_COLUMNS}, created_by FROM exam_events WHERE id = $1"
+EVENT_BY_ID = f"SELECT {EVENT_COLUMNS} FROM exam_events WHERE id = $1"
 EVENTS_OF_ORGS = f"""
 SELECT {EVENT_COLUMNS} FROM exam_events WHERE org_id = ANY($1::uuid[]) ORDER BY created_at DESC
 """
@@ -40,87 +52,104 @@ ARRAY(SELECT exam_id FROM session_forms f WHERE f.session_id = s.id ORDER BY pos
     AS form_exam_ids
 """
 SESSION_BY_ID = f"""
-SELECT {SESSION_COLUMNS}, e.org_id AS event_org_id, e.changes_close_at, e.seed, e.title,
-       e.created_by
+SELECT {SESSION_COLUMNS}, e.org_id AS event_org_id, e.changes_close_at, e.seed, e.title
 FROM exam_sessions s JOIN exam_events e ON e.id = s.event_id WHERE s.id = $1
 """
 SESSIONS_OF_EVENT = f"""
 SELECT {SESSION_COLUMNS} FROM exam_sessions s WHERE s.event_id = $1 ORDER BY s.starts_at, s.id
 """
 SET_CAP = "UPDATE exam_sessions SET national_cap = $2 WHERE id = $1"
-UPSERT_PROFILE = """
-INSERT INTO school_profiles (org_id, region, time_zone) VALUES ($1, $2, $3)
-ON CONFLICT (org_id) DO UPDATE
-SET region = EXCLUDED.region, time_zone = EXCLUDED.time_zone, updated_at = now()
-"""
-PROFILE = """
-SELECT o.id, o.kind, coalesce(p.region, '') AS region,
-       coalesce(p.time_zone, 'Asia/Jakarta') AS time_zone
-FROM orgs o LEFT JOIN school_profiles p ON p.org_id = o.id WHERE o.id = $1
-"""
-INSERT_ROOM = """
-INSERT INTO school_rooms (id, org_id, name, seats, columns) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (org_id, name) DO NOTHING
-RETURNING id, org_id, name, seats, columns, active
-"""
-ROOMS_OF_ORG = """
-SELECT id, org_id, name, seats, columns, active FROM school_rooms WHERE org_id = $1 ORDER BY name
-"""
-ROOM_BY_ID = "SELECT id, org_id, name, seats, columns, active FROM school_rooms WHERE id = $1"
-SET_ROOM_LOST = "UPDATE school_rooms SET active = false WHERE id = $1"
 
-# -- registrations ---------------------------------------------------------------------------
-CLASS_BY_ID = "SELECT id, org_id, name FROM classes WHERE id = $1"
-CLASS_HEADCOUNT = "SELECT count(*) FROM users WHERE class_id = $1 AND role = 'student'"
-# taken in id order so two registrations for overlapping sessions cannot deadlock
-LOCK_SESSIONS = "SELECT id FROM exam_sessions WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE"
-SCHOOL_SEATS = """
-SELECT coalesce(sum(seats), 0) FROM school_rooms WHERE org_id = $1 AND active
-"""
-RESERVED_BY_SCHOOL = """
-SELECT session_id, sum(seats)::int AS seats FROM session_registrations
-WHERE status = 'registered' AND session_id = ANY($1::uuid[]) AND org_id = $2
-GROUP BY session_id
-"""
-RESERVED_NATIONALLY = """
-SELECT session_id, sum(seats)::int AS seats FROM session_registrations
-WHERE status = 'registered' AND session_id = ANY($1::uuid[]) GROUP BY session_id
-"""
-ALREADY_REGISTERED = """
-SELECT group_id FROM session_registrations WHERE class_id = $1 AND event_id = $2 LIMIT 1
-"""
-# the class's sessions in other events that overlap the wanted ones: its students would clash
-CLASHES = """
-SELECT s.id, s.label, s.starts_at, s.ends_at
-FROM session_registrations r JOIN exam_sessions s ON s.id = r.session_id
-WHERE r.class_id = $1 AND r.event_id <> $2 AND EXISTS (
-    SELECT 1 FROM exam_sessions c
-    WHERE c.id = ANY($3::uuid[]) AND c.starts_at < s.ends_at AND s.starts_at < c.ends_at)
-"""
-INSERT_REGISTRATION = """
-INSERT INTO session_registrations (id, group_id, event_id, session_id, org_id, class_id, seats,
-                                   status, registered_by)
-SELECT gen_random_uuid(), $1, $2, s, $3, $4, n, $5, $6
-FROM unnest($7::uuid[], $8::int[]) AS t (s, n)
-"""
-GROUP_ROWS = """
-SELECT r.group_id, r.event_id, r.session_id, r.org_id, r.class_id, r.seats, r.status,
-       e.changes_close_at
-FROM session_registrations r JOIN exam_events e ON e.id = r.event_id
-WHERE r.group_id = $1 ORDER BY r.session_id
-"""
-DELETE_GROUP = "DELETE FROM session_registrations WHERE group_id = $1"
-REGISTRATIONS_OF_ORG = """
-SELECT group_id, event_id, session_id, org_id, class_id, seats, status
-FROM session_registrations WHERE org_id = $1 ORDER BY created_at, session_id
-"""
-# waiting groups touching these sessions, first come first served
-WAITING_GROUPS = """
-SELECT group_id, min(created_at) AS since FROM session_registrations
-WHERE status = 'waitlisted' AND group_id IN (
-    SELECT group_id FROM session_registrations WHERE session_id = ANY($1::uuid[]))
-GROUP BY group_id ORDER BY since, group_id
-"""
-PROMOTE_GROUP = """
-UPDATE session_registrations SET status = 'registered' WHERE group_id = $1
-"""
+
+class PublishedForm(msgspec.Struct, frozen=True):
+    """A published exam offered as a session's form, and the window its version opens."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    window_open: datetime
+    window_close: datetime
+
+
+class SessionInEvent(msgspec.Struct, frozen=True):
+    """A session with the event it belongs to: who runs it, its cut-off and its seed."""
+
+    session: Session
+    event: Event
+
+
+def _session(row: Any) -> Session:
+    return Session(**{f: row[f] for f in Session.__struct_fields__})
+
+
+async def org_and_ancestors(conn: Any, org_id: uuid.UUID) -> list[uuid.UUID]:
+    return [r["id"] for r in await conn.fetch(ORG_AND_ANCESTORS, org_id)]
+
+
+async def insert_event(conn: Any, event: Event, created_by: uuid.UUID) -> Event:
+    """The event as stored: its cut-off reads back in UTC, as every later read shows it."""
+    await conn.execute(
+        INSERT_EVENT,
+        event.id,
+        event.org_id,
+        event.title,
+        event.changes_close_at,
+        event.seed,
+        created_by,
+    )
+    return Event(**dict(await conn.fetchrow(EVENT_BY_ID, event.id)))
+
+
+async def event_by_id(conn: Any, event_id: uuid.UUID) -> Event | None:
+    row = await conn.fetchrow(EVENT_BY_ID, event_id)
+    return None if row is None else Event(**dict(row))
+
+
+async def events_of_orgs(conn: Any, org_ids: list[uuid.UUID]) -> list[Event]:
+    return [Event(**dict(r)) for r in await conn.fetch(EVENTS_OF_ORGS, org_ids)]
+
+
+async def published_forms(conn: Any, exam_ids: list[uuid.UUID]) -> dict[uuid.UUID, PublishedForm]:
+    """The published exams among ``exam_ids``, by id (the others are missing)."""
+    return {r["id"]: PublishedForm(**dict(r)) for r in await conn.fetch(FORMS_CHECK, exam_ids)}
+
+
+async def insert_session(
+    conn: Any, session_id: uuid.UUID, event: Event, data: SessionCreate
+) -> Session:
+    """The session and its forms, in the order given (a form's position is its letter)."""
+    await conn.execute(
+        INSERT_SESSION,
+        session_id,
+        event.id,
+        event.org_id,
+        data.label,
+        data.kind,
+        data.starts_at,
+        data.ends_at,
+        data.national_cap,
+    )
+    await conn.execute(INSERT_FORMS, session_id, data.form_exam_ids)
+    return await session(conn, session_id)
+
+
+async def session_by_id(conn: Any, session_id: uuid.UUID) -> SessionInEvent | None:
+    row = await conn.fetchrow(SESSION_BY_ID, session_id)
+    if row is None:
+        return None
+    event = Event(
+        row["event_id"], row["event_org_id"], row["title"], row["changes_close_at"], row["seed"]
+    )
+    return SessionInEvent(_session(row), event)
+
+
+async def session(conn: Any, session_id: uuid.UUID) -> Session:
+    """A session the caller's transaction wrote or has checked."""
+    return _session(await conn.fetchrow(SESSION_BY_ID, session_id))
+
+
+async def sessions_of_event(conn: Any, event_id: uuid.UUID) -> list[Session]:
+    return [_session(r) for r in await conn.fetch(SESSIONS_OF_EVENT, event_id)]
+
+
+async def set_national_cap(conn: Any, session_id: uuid.UUID, cap: int | None) -> None:
+    await conn.execute(SET_CAP, session_id, cap)

@@ -1,6 +1,17 @@
-"""SQL of allocation, make-ups, lost rooms and pre-created sittings."""
+"""SQL of seat allocations: allocating an event, re-seating after a lost room, make-ups.
+
+Rows become Structs here and nowhere else; every function runs on the caller's connection,
+inside the transaction that allocates.
+"""
 
 from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
 
 # sessions whose seats may still change: not yet prepared (no sittings exist for them)
 OPEN_REGULAR_SESSIONS = """
@@ -87,62 +98,177 @@ UNION SELECT student_id, exam_id FROM sittings WHERE student_id = ANY($1::uuid[]
 """
 ALLOCATED_IN = "SELECT student_id, org_id FROM seat_allocations WHERE session_id = $1"
 
-# -- preparation (pre-created sittings, access, warm-up) -------------------------------------
-FORM_VERSIONS = """
-SELECT f.exam_id, v.id AS version_id
-FROM session_forms f JOIN exam_versions v ON v.exam_id = f.exam_id AND v.status = 'published'
-WHERE f.session_id = $1
-"""
-SESSION_PLACEMENTS = """
-SELECT a.student_id, a.org_id, a.exam_id, u.class_id
-FROM seat_allocations a JOIN users u ON u.id = a.student_id WHERE a.session_id = $1
-"""
-ASSIGN_SCHOOLS = """
-INSERT INTO exam_assignments (exam_id, org_id)
-SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) ON CONFLICT DO NOTHING
-"""
-ASSIGN_CLASSES = """
-INSERT INTO exam_class_assignments (exam_id, class_id, org_id)
-SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) ON CONFLICT DO NOTHING
-"""
-# Each form opens, for a student of the classes that sit it, only in the session where they
-# were given that form; for their classmates on other forms it never opens (a window in 1970:
-# starting says exam_closed). Only the window is written: time limits and extra time a
-# teacher set (accommodations) stay.
-ALLOW_ONLY_ALLOCATED = """
-INSERT INTO exam_overrides (exam_id, student_id, org_id, window_open, window_close, updated_by)
-SELECT f.exam_id, u.id, u.org_id,
-       coalesce(mine.starts_at, 'epoch'::timestamptz),
-       coalesce(mine.ends_at, 'epoch'::timestamptz + interval '1 second'), $4
-FROM unnest($1::uuid[]) AS f (exam_id)
-CROSS JOIN users u
-LEFT JOIN LATERAL (
-    SELECT s.starts_at, s.ends_at FROM seat_allocations a
-    JOIN exam_sessions s ON s.id = a.session_id
-    WHERE a.student_id = u.id AND a.exam_id = f.exam_id ORDER BY s.starts_at LIMIT 1
-) mine ON true
-WHERE u.role = 'student' AND (u.class_id = ANY($2::uuid[]) OR u.id = ANY($3::uuid[]))
-ON CONFLICT (exam_id, student_id) DO UPDATE
-SET window_open = EXCLUDED.window_open, window_close = EXCLUDED.window_close,
-    updated_by = EXCLUDED.updated_by, updated_at = now()
-"""
-INSERT_SITTINGS = """
-INSERT INTO sittings (id, org_id, exam_id, exam_version_id, student_id, shard, state)
-SELECT *, 'created' FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[],
-                                $6::int[])
-ON CONFLICT (exam_id, student_id) DO NOTHING
-"""
-LINK_SITTINGS = """
-UPDATE seat_allocations a SET sitting_id = st.id
-FROM sittings st
-WHERE a.session_id = $1 AND st.exam_id = a.exam_id AND st.student_id = a.student_id
-  AND a.sitting_id IS DISTINCT FROM st.id
-"""
-MARK_PREPARED = "UPDATE exam_sessions SET prepared_at = now() WHERE id = $1"
-# allocated sessions opening within the lead time that are not prepared yet
-DUE_SESSIONS = """
-SELECT s.id, e.created_by FROM exam_sessions s JOIN exam_events e ON e.id = s.event_id
-WHERE s.prepared_at IS NULL AND s.allocated_at IS NOT NULL
-  AND s.starts_at <= now() + make_interval(secs => $1) AND s.ends_at > now()
-ORDER BY s.starts_at
-"""
+
+class OpenSession(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    national_cap: int | None
+    forms: list[uuid.UUID]
+
+
+class RegisteredClass(msgspec.Struct, frozen=True):
+    """A class's reservation in one session."""
+
+    session_id: uuid.UUID
+    class_id: uuid.UUID
+
+
+class ClassStudent(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    class_id: uuid.UUID
+    org_id: uuid.UUID
+
+
+class SchoolStudent(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    org_id: uuid.UUID
+
+
+class ActiveRoom(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    seats: int
+    columns: int
+
+
+class Booking(msgspec.Struct, frozen=True):
+    """A student or a room held from ``starts_at`` to ``ends_at`` by another session."""
+
+    holder_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+
+
+class SessionUsingRoom(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    prepared_at: datetime | None
+    seed: int
+    forms: list[uuid.UUID]
+
+
+class SchoolPlacement(msgspec.Struct, frozen=True):
+    """Where a student of the school sits, and the state of their pre-created sitting."""
+
+    student_id: uuid.UUID
+    room_id: uuid.UUID
+    seat: int
+    exam_id: uuid.UUID
+    sitting_id: uuid.UUID | None
+    sitting_state: str | None  # None: no sitting yet
+
+
+class SeenForm(msgspec.Struct, frozen=True):
+    student_id: uuid.UUID
+    exam_id: uuid.UUID
+
+
+class NewAllocation(msgspec.Struct, frozen=True):
+    session_id: uuid.UUID
+    student_id: uuid.UUID
+    org_id: uuid.UUID
+    room_id: uuid.UUID
+    seat: int
+    exam_id: uuid.UUID
+
+
+async def open_regular_sessions(conn: Any, event_id: uuid.UUID) -> list[OpenSession]:
+    return [OpenSession(**dict(r)) for r in await conn.fetch(OPEN_REGULAR_SESSIONS, event_id)]
+
+
+async def registered_classes(conn: Any, session_ids: list[uuid.UUID]) -> list[RegisteredClass]:
+    rows = await conn.fetch(REGISTERED_ROWS, session_ids)
+    return [RegisteredClass(r["session_id"], r["class_id"]) for r in rows]
+
+
+async def students_of_classes(conn: Any, class_ids: list[uuid.UUID]) -> list[ClassStudent]:
+    return [ClassStudent(**dict(r)) for r in await conn.fetch(STUDENTS_OF_CLASSES, class_ids)]
+
+
+async def active_rooms(conn: Any, org_ids: list[uuid.UUID]) -> list[ActiveRoom]:
+    return [ActiveRoom(**dict(r)) for r in await conn.fetch(ACTIVE_ROOMS, org_ids)]
+
+
+async def students_busy(
+    conn: Any, student_ids: list[uuid.UUID], outside_sessions: list[uuid.UUID]
+) -> list[Booking]:
+    rows = await conn.fetch(BUSY, student_ids, outside_sessions)
+    return [Booking(r["student_id"], r["starts_at"], r["ends_at"]) for r in rows]
+
+
+async def room_bookings(
+    conn: Any, room_ids: list[uuid.UUID], outside_sessions: list[uuid.UUID]
+) -> list[Booking]:
+    rows = await conn.fetch(ROOM_BOOKINGS, room_ids, outside_sessions)
+    return [Booking(r["room_id"], r["starts_at"], r["ends_at"]) for r in rows]
+
+
+async def delete_allocations(conn: Any, session_ids: list[uuid.UUID]) -> None:
+    await conn.execute(DELETE_ALLOCATIONS, session_ids)
+
+
+async def insert_allocations(conn: Any, allocations: Sequence[NewAllocation]) -> None:
+    await conn.execute(
+        INSERT_ALLOCATIONS,
+        *([getattr(a, f) for a in allocations] for f in NewAllocation.__struct_fields__),
+    )
+
+
+async def mark_allocated(conn: Any, session_ids: list[uuid.UUID]) -> None:
+    await conn.execute(MARK_ALLOCATED, session_ids)
+
+
+async def sessions_using_room(conn: Any, room_id: uuid.UUID) -> list[SessionUsingRoom]:
+    return [SessionUsingRoom(**dict(r)) for r in await conn.fetch(SESSIONS_USING_ROOM, room_id)]
+
+
+async def school_placements(
+    conn: Any, session_id: uuid.UUID, org_id: uuid.UUID
+) -> list[SchoolPlacement]:
+    rows = await conn.fetch(SCHOOL_PLACEMENTS, session_id, org_id)
+    return [SchoolPlacement(**dict(r)) for r in rows]
+
+
+async def move_seat(
+    conn: Any,
+    session_id: uuid.UUID,
+    student_id: uuid.UUID,
+    room_id: uuid.UUID,
+    seat: int,
+    exam_id: uuid.UUID,
+) -> None:
+    await conn.execute(MOVE_SEAT, session_id, student_id, room_id, seat, exam_id)
+
+
+async def unseat(conn: Any, session_id: uuid.UUID, student_id: uuid.UUID) -> None:
+    await conn.execute(UNSEAT, session_id, student_id)
+
+
+async def drop_unstarted_sitting(
+    conn: Any, session_id: uuid.UUID, student_id: uuid.UUID, sitting_id: uuid.UUID
+) -> None:
+    """The student's seat forgets the sitting, which goes if nobody started it."""
+    await conn.execute(UNLINK_SITTING, session_id, student_id)
+    await conn.execute(DROP_UNSTARTED_SITTING, sitting_id)
+
+
+async def not_submitted(conn: Any, session_ids: list[uuid.UUID]) -> list[SchoolStudent]:
+    rows = await conn.fetch(NOT_SUBMITTED, session_ids)
+    return [SchoolStudent(r["student_id"], r["org_id"]) for r in rows]
+
+
+async def students_by_id(conn: Any, student_ids: list[uuid.UUID]) -> list[SchoolStudent]:
+    return [SchoolStudent(**dict(r)) for r in await conn.fetch(STUDENTS_BY_ID, student_ids)]
+
+
+async def seen_forms(
+    conn: Any, student_ids: list[uuid.UUID], makeup_id: uuid.UUID
+) -> list[SeenForm]:
+    return [SeenForm(**dict(r)) for r in await conn.fetch(SEEN_FORMS, student_ids, makeup_id)]
+
+
+async def allocated_in(conn: Any, session_id: uuid.UUID) -> list[SchoolStudent]:
+    rows = await conn.fetch(ALLOCATED_IN, session_id)
+    return [SchoolStudent(r["student_id"], r["org_id"]) for r in rows]

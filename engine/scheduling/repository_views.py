@@ -1,6 +1,15 @@
-"""SQL of the schedule's views and exports."""
+"""SQL of the schedule's views and exports: the organiser's overview, a school's timetable, a
+student's exams, seating lists and the load each session brings."""
 
 from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from engine.scheduling.forecast import SessionLoad
 
 OVERVIEW_REGISTRATIONS = """
 SELECT r.session_id, coalesce(p.region, '') AS region, count(DISTINCT r.org_id) AS schools,
@@ -72,12 +81,11 @@ ORDER BY s.starts_at, s.id
 SEATING = """
 SELECT o.name AS school, coalesce(o.code, '') AS school_code, rm.name AS room, rm.columns,
        a.seat, u.username, u.display_name, coalesce(u.national_id, '') AS national_id,
-       coalesce(c.name, '') AS class, f.position AS form_position, x.title AS form_title,
+       coalesce(c.name, '') AS class_name, f.position AS form_position,
        coalesce(p.time_zone, 'Asia/Jakarta') AS time_zone
 FROM seat_allocations a
 JOIN users u ON u.id = a.student_id
 JOIN orgs o ON o.id = a.org_id
-JOIN exams x ON x.id = a.exam_id
 LEFT JOIN session_forms f ON f.session_id = a.session_id AND f.exam_id = a.exam_id
 LEFT JOIN school_rooms rm ON rm.id = a.room_id
 LEFT JOIN classes c ON c.id = u.class_id
@@ -94,3 +102,105 @@ SELECT s.id, s.label, s.starts_at, s.ends_at,
             WHERE r.session_id = s.id AND r.status = 'registered'))::int AS students
 FROM exam_sessions s WHERE s.event_id = $1 ORDER BY s.starts_at, s.id
 """
+
+
+class RegionRegistrations(msgspec.Struct, frozen=True):
+    session_id: uuid.UUID
+    region: str
+    schools: int
+    reserved: int
+    waitlisted: int
+
+
+class RegionAllocations(msgspec.Struct, frozen=True):
+    session_id: uuid.UUID
+    region: str
+    schools: int
+    allocated: int
+    unseated: int
+
+
+class RegionSeats(msgspec.Struct, frozen=True):
+    session_id: uuid.UUID
+    region: str
+    seats: int
+
+
+class TimetableRow(msgspec.Struct, frozen=True):
+    event_id: uuid.UUID
+    event_title: str
+    session_id: uuid.UUID
+    label: str
+    starts_at: datetime
+    ends_at: datetime
+    classes: list[str]
+    registered: bool  # false: only waiting
+    reserved: int
+    allocated: int
+    allocated_at: datetime | None
+    rooms: list[str]
+    time_zone: str
+
+
+class StudentExam(msgspec.Struct, frozen=True):
+    event_title: str
+    session_id: uuid.UUID
+    label: str
+    starts_at: datetime
+    ends_at: datetime
+    exam_id: uuid.UUID
+    room: str | None
+    seat: int | None
+    sitting_id: uuid.UUID | None
+    school: str
+    time_zone: str
+
+
+class SeatingRow(msgspec.Struct, frozen=True):
+    """A student of a session, seated (or not), for room lists and exam cards."""
+
+    school: str
+    school_code: str
+    room: str | None
+    columns: int | None
+    seat: int | None
+    username: str
+    display_name: str
+    national_id: str
+    class_name: str
+    form_position: int | None
+    time_zone: str
+
+
+async def registrations_by_region(conn: Any, event_id: uuid.UUID) -> list[RegionRegistrations]:
+    rows = await conn.fetch(OVERVIEW_REGISTRATIONS, event_id)
+    return [RegionRegistrations(**dict(r)) for r in rows]
+
+
+async def allocations_by_region(conn: Any, event_id: uuid.UUID) -> list[RegionAllocations]:
+    rows = await conn.fetch(OVERVIEW_ALLOCATED, event_id)
+    return [RegionAllocations(**dict(r)) for r in rows]
+
+
+async def seats_by_region(conn: Any, event_id: uuid.UUID) -> list[RegionSeats]:
+    return [RegionSeats(**dict(r)) for r in await conn.fetch(OVERVIEW_SEATS, event_id)]
+
+
+async def timetable(conn: Any, org_id: uuid.UUID) -> list[TimetableRow]:
+    return [TimetableRow(**dict(r)) for r in await conn.fetch(TIMETABLE, org_id)]
+
+
+async def student_exams(conn: Any, student_id: uuid.UUID) -> list[StudentExam]:
+    return [StudentExam(**dict(r)) for r in await conn.fetch(MY_EXAMS, student_id)]
+
+
+async def seating(conn: Any, session_id: uuid.UUID, org_ids: list[uuid.UUID]) -> list[SeatingRow]:
+    return [SeatingRow(**dict(r)) for r in await conn.fetch(SEATING, session_id, org_ids)]
+
+
+async def session_loads(conn: Any, event_id: uuid.UUID) -> list[SessionLoad]:
+    """How many students each session of the event seats: allocated, else reserved."""
+    return [
+        SessionLoad(str(r["id"]), r["label"], r["starts_at"], r["ends_at"], r["students"])
+        for r in await conn.fetch(SESSION_LOADS, event_id)
+    ]

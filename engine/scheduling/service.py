@@ -10,6 +10,8 @@ from engine.accounts.scope import orgs_reached, reaches
 from engine.kernel.errors import conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
 from engine.scheduling import access, zones
+from engine.scheduling import repository as events
+from engine.scheduling import repository_schools as schools
 from engine.scheduling.models import (
     Event,
     EventCreate,
@@ -21,55 +23,23 @@ from engine.scheduling.models import (
     SessionUpdate,
 )
 from engine.scheduling.registration_service import promote_waiting
-from engine.scheduling.repository import (
-    EVENT_BY_ID,
-    EVENTS_OF_ORGS,
-    FORMS_CHECK,
-    INSERT_EVENT,
-    INSERT_FORMS,
-    INSERT_ROOM,
-    INSERT_SESSION,
-    PROFILE,
-    ROOMS_OF_ORG,
-    SESSION_BY_ID,
-    SESSIONS_OF_EVENT,
-    SET_CAP,
-    UPSERT_PROFILE,
-)
-
-
-def _event(row: Any) -> Event:
-    return Event(row["id"], row["org_id"], row["title"], row["changes_close_at"], row["seed"])
-
-
-def session_of(row: Any) -> Session:
-    return Session(**{f: row[f] for f in Session.__struct_fields__})
 
 
 async def create_event(pool: Any, principal: Principal, data: EventCreate) -> Event:
     access.require_organiser(principal)
     if data.changes_close_at.tzinfo is None:
         raise validation_failed("changes_close_at needs a time zone offset (e.g. Z or +07:00)")
-    event_id = uuid.uuid4()
     seed = data.seed if data.seed is not None else secrets.randbits(62)
+    event = Event(uuid.uuid4(), principal.org_id, data.title, data.changes_close_at, seed)
     async with pool.acquire() as conn:
-        await conn.execute(
-            INSERT_EVENT,
-            event_id,
-            principal.org_id,
-            data.title,
-            data.changes_close_at,
-            seed,
-            principal.user_id,
-        )
-        return _event(await conn.fetchrow(EVENT_BY_ID, event_id))
+        return await events.insert_event(conn, event, principal.user_id)
 
 
 async def list_events(pool: Any, principal: Principal) -> list[Event]:
     async with pool.acquire() as conn:
         orgs = set(await orgs_reached(conn, principal)) if principal.role == "admin" else set()
-        orgs |= set(await access.ancestors(conn, principal.org_id))
-        return [_event(r) for r in await conn.fetch(EVENTS_OF_ORGS, list(orgs))]
+        orgs |= set(await events.org_and_ancestors(conn, principal.org_id))
+        return await events.events_of_orgs(conn, list(orgs))
 
 
 async def add_session(
@@ -85,38 +55,26 @@ async def add_session(
     session_id = uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
         event = await access.event_to_manage(conn, principal, event_id)
-        found = {r["id"]: r for r in await conn.fetch(FORMS_CHECK, forms)}
+        published = await events.published_forms(conn, forms)
         errors = []
         for n, exam_id in enumerate(forms):
-            row = found.get(exam_id)
+            form = published.get(exam_id)
             field = f"form_exam_ids[{n}]"
-            if row is None or not await reaches(conn, principal, row["org_id"]):
+            if form is None or not await reaches(conn, principal, form.org_id):
                 errors.append({"field": field, "message": "not a published exam of yours"})
-            elif row["window_open"] > data.starts_at or row["window_close"] < data.ends_at:
+            elif form.window_open > data.starts_at or form.window_close < data.ends_at:
                 errors.append(
                     {"field": field, "message": "the exam's window does not cover the session"}
                 )
         if errors:
             raise validation_failed("some forms cannot be used in this session", errors)
-        await conn.execute(
-            INSERT_SESSION,
-            session_id,
-            event_id,
-            event["org_id"],
-            data.label,
-            data.kind,
-            data.starts_at,
-            data.ends_at,
-            data.national_cap,
-        )
-        await conn.execute(INSERT_FORMS, session_id, forms)
-        return session_of(await conn.fetchrow(SESSION_BY_ID, session_id))
+        return await events.insert_session(conn, session_id, event, data)
 
 
 async def list_sessions(pool: Any, principal: Principal, event_id: uuid.UUID) -> list[Session]:
     async with pool.acquire() as conn:
         await access.event_to_read(conn, principal, event_id)
-        return [session_of(r) for r in await conn.fetch(SESSIONS_OF_EVENT, event_id)]
+        return await events.sessions_of_event(conn, event_id)
 
 
 async def update_session(
@@ -125,9 +83,9 @@ async def update_session(
     """Change the national cap; raising it lets waiting registrations in (first come first)."""
     async with pool.acquire() as conn, conn.transaction():
         await access.session_to_manage(conn, principal, session_id)
-        await conn.execute(SET_CAP, session_id, data.national_cap)
+        await events.set_national_cap(conn, session_id, data.national_cap)
         await promote_waiting(conn, [session_id])
-        return session_of(await conn.fetchrow(SESSION_BY_ID, session_id))
+        return await events.session(conn, session_id)
 
 
 async def set_profile(
@@ -148,35 +106,29 @@ async def set_profile(
         ) from None
     async with pool.acquire() as conn:
         await access.school(conn, principal, org_id, manage=True)
-        await conn.execute(UPSERT_PROFILE, org_id, data.region, data.time_zone)
+        await schools.set_profile(conn, org_id, data)
     return data
 
 
 async def get_profile(pool: Any, principal: Principal, org_id: uuid.UUID) -> SchoolProfile:
     async with pool.acquire() as conn:
         await access.school(conn, principal, org_id, manage=False)
-        row = await conn.fetchrow(PROFILE, org_id)
-    if row is None:
+        profile = await schools.profile(conn, org_id)
+    if profile is None:
         raise not_found("school")
-    return SchoolProfile(time_zone=row["time_zone"], region=row["region"])
-
-
-def _room(row: Any) -> Room:
-    return Room(**{f: row[f] for f in Room.__struct_fields__})
+    return profile
 
 
 async def add_room(pool: Any, principal: Principal, org_id: uuid.UUID, data: RoomCreate) -> Room:
     async with pool.acquire() as conn:
         await access.school(conn, principal, org_id, manage=True)
-        row = await conn.fetchrow(
-            INSERT_ROOM, uuid.uuid4(), org_id, data.name, data.seats, data.columns
-        )
-    if row is None:
+        room = await schools.insert_room(conn, uuid.uuid4(), org_id, data)
+    if room is None:
         raise conflict("room_exists", "This school already has a room of that name")
-    return _room(row)
+    return room
 
 
 async def list_rooms(pool: Any, principal: Principal, org_id: uuid.UUID) -> list[Room]:
     async with pool.acquire() as conn:
         await access.school(conn, principal, org_id, manage=False)
-        return [_room(r) for r in await conn.fetch(ROOMS_OF_ORG, org_id)]
+        return await schools.rooms_of_school(conn, org_id)

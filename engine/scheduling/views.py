@@ -11,46 +11,45 @@ from engine.accounts.scope import orgs_reached
 from engine.kernel.errors import forbidden, validation_failed
 from engine.kernel.principal import Principal
 from engine.scheduling import access, exports, zones
+from engine.scheduling import repository as events
+from engine.scheduling import repository_views as views
 from engine.scheduling.forecast import Forecast, Params, SessionLoad, forecast
 from engine.scheduling.models import MyExam, RegionRow, SessionOverview, TimetableEntry
-from engine.scheduling.repository import SESSIONS_OF_EVENT
-from engine.scheduling.repository_views import (
-    MY_EXAMS,
-    OVERVIEW_ALLOCATED,
-    OVERVIEW_REGISTRATIONS,
-    OVERVIEW_SEATS,
-    SEATING,
-    SESSION_LOADS,
-    TIMETABLE,
-)
+from engine.scheduling.repository import SessionInEvent
+from engine.scheduling.repository_views import SeatingRow, StudentExam
 
 
 async def overview(pool: Any, principal: Principal, event_id: uuid.UUID) -> list[SessionOverview]:
     async with pool.acquire() as conn:
         await access.event_to_manage(conn, principal, event_id)
-        sessions = await conn.fetch(SESSIONS_OF_EVENT, event_id)
+        sessions = await events.sessions_of_event(conn, event_id)
         cells: dict[tuple[uuid.UUID, str], dict[str, int]] = defaultdict(
             lambda: dict.fromkeys(
                 ("schools", "reserved", "waitlisted", "allocated", "seats", "unseated"), 0
             )
         )
-        for query in (OVERVIEW_REGISTRATIONS, OVERVIEW_ALLOCATED, OVERVIEW_SEATS):
-            for r in await conn.fetch(query, event_id):
-                cell = cells[(r["session_id"], r["region"])]
-                for key, value in dict(r).items():  # a Record iterates its values
-                    if key in cell:
-                        cell[key] = max(cell[key], value) if key == "schools" else value
+        # a region's schools: those registered or those allocated there, whichever are more
+        for r in await views.registrations_by_region(conn, event_id):
+            cell = cells[(r.session_id, r.region)]
+            cell["schools"] = max(cell["schools"], r.schools)
+            cell["reserved"], cell["waitlisted"] = r.reserved, r.waitlisted
+        for a in await views.allocations_by_region(conn, event_id):
+            cell = cells[(a.session_id, a.region)]
+            cell["schools"] = max(cell["schools"], a.schools)
+            cell["allocated"], cell["unseated"] = a.allocated, a.unseated
+        for seats in await views.seats_by_region(conn, event_id):
+            cells[(seats.session_id, seats.region)]["seats"] = seats.seats
     result = []
     for s in sessions:
-        regions = sorted((region, c) for (sid, region), c in cells.items() if sid == s["id"])
+        regions = sorted((region, c) for (sid, region), c in cells.items() if sid == s.id)
         result.append(
             SessionOverview(
-                s["id"],
-                s["label"],
-                s["kind"],
-                s["starts_at"],
-                s["ends_at"],
-                s["national_cap"],
+                s.id,
+                s.label,
+                s.kind,
+                s.starts_at,
+                s.ends_at,
+                s.national_cap,
                 [
                     RegionRow(
                         region,
@@ -71,38 +70,38 @@ async def overview(pool: Any, principal: Principal, event_id: uuid.UUID) -> list
 async def timetable(pool: Any, principal: Principal, org_id: uuid.UUID) -> list[TimetableEntry]:
     async with pool.acquire() as conn:
         await access.school(conn, principal, org_id, manage=False)
-        rows = await conn.fetch(TIMETABLE, org_id)
+        rows = await views.timetable(conn, org_id)
     return [
         TimetableEntry(
-            r["event_id"],
-            r["event_title"],
-            r["session_id"],
-            r["label"],
-            r["starts_at"],
-            r["ends_at"],
-            zones.local_span(r["starts_at"], r["ends_at"], r["time_zone"]),
-            list(r["classes"]),
-            "registered" if r["registered"] else "waitlisted",
-            r["allocated"] if r["allocated_at"] is not None else r["reserved"],
-            list(r["rooms"]),
+            r.event_id,
+            r.event_title,
+            r.session_id,
+            r.label,
+            r.starts_at,
+            r.ends_at,
+            zones.local_span(r.starts_at, r.ends_at, r.time_zone),
+            list(r.classes),
+            "registered" if r.registered else "waitlisted",
+            r.allocated if r.allocated_at is not None else r.reserved,
+            list(r.rooms),
         )
         for r in rows
     ]
 
 
-def _mine(r: Any) -> MyExam:
+def _mine(r: StudentExam) -> MyExam:
     return MyExam(
-        r["event_title"],
-        r["session_id"],
-        r["label"],
-        r["starts_at"],
-        r["ends_at"],
-        zones.local_span(r["starts_at"], r["ends_at"], r["time_zone"]),
-        r["time_zone"],
-        r["exam_id"],
-        r["room"],
-        r["seat"],
-        r["sitting_id"],
+        r.event_title,
+        r.session_id,
+        r.label,
+        r.starts_at,
+        r.ends_at,
+        zones.local_span(r.starts_at, r.ends_at, r.time_zone),
+        r.time_zone,
+        r.exam_id,
+        r.room,
+        r.seat,
+        r.sitting_id,
     )
 
 
@@ -110,24 +109,24 @@ async def my_exams(pool: Any, principal: Principal) -> list[MyExam]:
     if principal.role != "student":
         raise forbidden("this is a student's own timetable")
     async with pool.acquire() as conn:
-        return [_mine(r) for r in await conn.fetch(MY_EXAMS, principal.user_id)]
+        return [_mine(r) for r in await views.student_exams(conn, principal.user_id)]
 
 
 async def my_exams_ics(pool: Any, principal: Principal) -> bytes:
     if principal.role != "student":
         raise forbidden("this is a student's own timetable")
     async with pool.acquire() as conn:
-        rows = await conn.fetch(MY_EXAMS, principal.user_id)
+        rows = await views.student_exams(conn, principal.user_id)
     entries = [
         exports.CalendarEntry(
-            uid=f"{r['session_id']}-{principal.user_id}@ujian",
-            summary=f"{r['event_title']}: {r['label']}",
-            starts_at=r["starts_at"],
-            ends_at=r["ends_at"],
+            uid=f"{r.session_id}-{principal.user_id}@ujian",
+            summary=f"{r.event_title}: {r.label}",
+            starts_at=r.starts_at,
+            ends_at=r.ends_at,
             location=", ".join(
-                x for x in (r["school"], r["room"], f"seat {r['seat']}" if r["seat"] else "") if x
+                x for x in (r.school, r.room, f"seat {r.seat}" if r.seat else "") if x
             ),
-            description=zones.local_span(r["starts_at"], r["ends_at"], r["time_zone"]),
+            description=zones.local_span(r.starts_at, r.ends_at, r.time_zone),
         )
         for r in rows
     ]
@@ -151,9 +150,9 @@ async def timetable_ics(pool: Any, principal: Principal, org_id: uuid.UUID) -> b
 
 async def _seating(
     pool: Any, principal: Principal, session_id: uuid.UUID, org_id: uuid.UUID | None
-) -> tuple[Any, list[Any]]:
+) -> tuple[SessionInEvent, list[SeatingRow]]:
     async with pool.acquire() as conn:
-        session = await access.session_to_read(conn, principal, session_id)
+        found = await access.session_to_read(conn, principal, session_id)
         if org_id is not None:
             await access.school(conn, principal, org_id, manage=False)
             orgs = [org_id]
@@ -162,7 +161,7 @@ async def _seating(
         else:
             await access.school(conn, principal, principal.org_id, manage=False)
             orgs = [principal.org_id]
-        return session, await conn.fetch(SEATING, session_id, orgs)
+        return found, await views.seating(conn, session_id, orgs)
 
 
 ROOM_LIST_HEADER = (
@@ -200,15 +199,15 @@ async def room_list_csv(
         ROOM_LIST_HEADER,
         (
             (
-                r["school"],
-                r["room"] or "(no seat)",
-                r["seat"] or "",
-                exports.seat_label(r["seat"], r["columns"]),
-                exports.form_letter(r["form_position"]),
-                r["national_id"],
-                r["display_name"],
-                r["username"],
-                r["class"],
+                r.school,
+                r.room or "(no seat)",
+                r.seat or "",
+                exports.seat_label(r.seat, r.columns),
+                exports.form_letter(r.form_position),
+                r.national_id,
+                r.display_name,
+                r.username,
+                r.class_name,
             )
             for r in rows
         ),
@@ -219,23 +218,24 @@ async def cards_csv(
     pool: Any, principal: Principal, session_id: uuid.UUID, org_id: uuid.UUID | None
 ) -> bytes:
     """One exam card per student (the sign-in code cards are issued by accounts)."""
-    session, rows = await _seating(pool, principal, session_id, org_id)
+    found, rows = await _seating(pool, principal, session_id, org_id)
+    session = found.session
     return exports.csv_bytes(
         CARD_HEADER,
         (
             (
-                r["display_name"],
-                r["national_id"],
-                r["username"],
-                r["school"],
-                r["school_code"],
-                session["title"],
-                session["label"],
-                zones.local_span(session["starts_at"], session["ends_at"], r["time_zone"]),
-                r["room"] or "",
-                r["seat"] or "",
-                exports.seat_label(r["seat"], r["columns"]),
-                exports.form_letter(r["form_position"]),
+                r.display_name,
+                r.national_id,
+                r.username,
+                r.school,
+                r.school_code,
+                found.event.title,
+                session.label,
+                zones.local_span(session.starts_at, session.ends_at, r.time_zone),
+                r.room or "",
+                r.seat or "",
+                exports.seat_label(r.seat, r.columns),
+                exports.form_letter(r.form_position),
             )
             for r in rows
         ),
@@ -247,18 +247,12 @@ async def event_forecast(
 ) -> Forecast:
     async with pool.acquire() as conn:
         await access.event_to_manage(conn, principal, event_id)
-        rows = await conn.fetch(SESSION_LOADS, event_id)
-    return forecast_rows(rows, params)
+        loads = await views.session_loads(conn, event_id)
+    return forecast_of(loads, params)
 
 
-def forecast_rows(rows: list[Any], params: Params) -> Forecast:
+def forecast_of(loads: list[SessionLoad], params: Params) -> Forecast:
     try:
-        return forecast(
-            [
-                SessionLoad(str(r["id"]), r["label"], r["starts_at"], r["ends_at"], r["students"])
-                for r in rows
-            ],
-            params,
-        )
+        return forecast(loads, params)
     except ValueError as err:
         raise validation_failed(str(err)) from None
