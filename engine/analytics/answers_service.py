@@ -8,8 +8,8 @@ from typing import Any
 
 import msgspec
 
+from engine.analytics import repository
 from engine.analytics.models import CommonAnswer, CommonAnswers
-from engine.analytics.repository import COMMON_ANSWERS
 from engine.analytics.scope import exam_scope, item_order
 from engine.auth.principal import Principal
 from engine.exams.grading_spec import load_grading_spec
@@ -41,21 +41,23 @@ async def common_answers(
         raise not_found("item of this exam")
     key = (await load_grading_spec(svc.pool, str(scope.version_id))).keys[item_id]
     async with svc.pool.acquire() as conn:
-        rows = await conn.fetch(COMMON_ANSWERS, exam_id, item_id, scope.org_filter, MOST_COMMON)
+        counted = await repository.common_answers(
+            conn, exam_id, item_id, scope.org_filter, MOST_COMMON
+        )
     answers = []
-    for row in rows:
-        response = msgspec.convert(row["response"], Response)
+    for answer in counted.counts:
+        response = msgspec.convert(answer.response, Response)
         answers.append(
             CommonAnswer(
                 answer=answer_text(response),
-                count=row["n"],
+                count=answer.count,
                 credited=score_item(key, response).points > 0,
             )
         )
     return CommonAnswers(
         item_id=item_id,
         kind=key.__struct_config__.tag if isinstance(key.__struct_config__.tag, str) else "",
-        answered=int(rows[0]["answered"]) if rows else 0,
+        answered=counted.answered,
         answers=answers,
         key=msgspec.to_builtins(key),
     )

@@ -18,19 +18,9 @@ import asyncpg
 import msgspec
 import numpy as np
 
-from engine.analytics import results_version
+from engine.analytics import repository, repository_calibration, results_version
 from engine.analytics.models import CalibrationRequest, CalibrationRun
-from engine.analytics.repository import (
-    FAIL_RUN,
-    FINISH_RUN,
-    GRADED_ITEMS_TEXT,
-    INSERT_PARAMETERS,
-    INSERT_RUN,
-    LATEST_RUN,
-    RUN_BY_ID,
-    RUNNING_RUN,
-    UPDATE_ABILITIES,
-)
+from engine.analytics.repository import SittingTexts
 from engine.analytics.scope import ExamScope, exam_scope, item_order
 from engine.auth.principal import Principal
 from engine.problems import conflict, not_found
@@ -51,12 +41,10 @@ class _Score(msgspec.Struct):
 
 
 _scores = msgspec.json.Decoder(dict[str, _Score])
-# (sitting id, its item scores as JSON text): GRADED_ITEMS_TEXT
-Rows = list[tuple[str, str]]
 Fitted = tuple[CalibrationResult, list[str], np.ndarray, np.ndarray, np.ndarray]
 
 
-def response_matrix(order: list[str], results: Rows, model: IrtModel = "2PL") -> np.ndarray:
+def response_matrix(order: list[str], results: SittingTexts, model: IrtModel = "2PL") -> np.ndarray:
     """persons × items: for the dichotomous models 1 correct, 0 otherwise (blank counts as
     wrong, as in UTBK scoring); for the polytomous models (GRM, GPCM, PCM) the item's score
     category (its distinct point values in order). NaN where the item awaits a mark or was
@@ -64,8 +52,8 @@ def response_matrix(order: list[str], results: Rows, model: IrtModel = "2PL") ->
     if model in POLYTOMOUS_MODELS:
         return categories_from_points(points_matrix(order, results))
     index = {item_id: j for j, item_id in enumerate(order)}
-    matrix = np.full((len(results), len(order)), np.nan)
-    for i, (_, items) in enumerate(results):
+    matrix = np.full((len(results.texts), len(order)), np.nan)
+    for i, items in enumerate(results.texts):
         for item_id, score in _scores.decode(items).items():
             j = index.get(item_id)
             if j is not None and score.status != "pending_manual":
@@ -73,11 +61,11 @@ def response_matrix(order: list[str], results: Rows, model: IrtModel = "2PL") ->
     return matrix
 
 
-def points_matrix(order: list[str], results: Rows) -> np.ndarray:
+def points_matrix(order: list[str], results: SittingTexts) -> np.ndarray:
     """persons × items points; NaN where the item awaits a mark or was not presented."""
     index = {item_id: j for j, item_id in enumerate(order)}
-    matrix = np.full((len(results), len(order)), np.nan)
-    for i, (_, items) in enumerate(results):
+    matrix = np.full((len(results.texts), len(order)), np.nan)
+    for i, items in enumerate(results.texts):
         for item_id, score in _scores.decode(items).items():
             j = index.get(item_id)
             if j is not None and score.status != "pending_manual":
@@ -85,24 +73,18 @@ def points_matrix(order: list[str], results: Rows) -> np.ndarray:
     return matrix
 
 
-def fit_rows(order: list[str], rows: Rows, model: IrtModel, scale: ScoreScale) -> Fitted:
+def fit_rows(order: list[str], rows: SittingTexts, model: IrtModel, scale: ScoreScale) -> Fitted:
     """The pure, CPU-heavy part: the matrix, the item parameters, every person's ability."""
     matrix = response_matrix(order, rows, model)
     result = calibrate(matrix, model)
     abilities, scaled = score_abilities(matrix, result.items, scale, latent_sd=result.latent_sd)
-    return result, [sitting for sitting, _ in rows], abilities.theta, abilities.se, scaled
+    return result, rows.sitting_ids, abilities.theta, abilities.se, scaled
 
 
-async def _rows(conn: Any, exam_id: uuid.UUID) -> Rows:
-    return [
-        (r["sitting_id"], r["items"]) for r in await conn.fetch(GRADED_ITEMS_TEXT, exam_id, None)
-    ]
-
-
-async def _read_rows(dsn: str, exam_id: uuid.UUID) -> Rows:
+async def _read_rows(dsn: str, exam_id: uuid.UUID) -> SittingTexts:
     conn = await asyncpg.connect(dsn)
     try:
-        return await _rows(conn, exam_id)
+        return await repository.graded_items_text(conn, exam_id)
     finally:
         await conn.close()
 
@@ -123,7 +105,7 @@ async def _run(
         order = [item_id for item_id, _, _ in item_order(scope)]
         if svc.cpu.inline_for("calibration"):
             async with pool.acquire() as conn:
-                rows = await _rows(conn, scope.exam_id)
+                rows = await repository.graded_items_text(conn, scope.exam_id)
             fitted = fit_rows(order, rows, model, scale)
         else:
             fitted = await svc.cpu.run(
@@ -138,42 +120,25 @@ async def _run(
             )
         result, sittings, theta, se, scaled = fitted
         async with pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                INSERT_PARAMETERS,
-                run_id,
-                order,
-                [p.a for p in result.items],
-                [p.b for p in result.items],
-                [p.c for p in result.items],
-                [_array_literal(p.thresholds) for p in result.items],
+            await repository_calibration.insert_parameters(conn, run_id, order, result.items)
+            await repository_calibration.store_abilities(
+                conn, run_id, sittings, theta.tolist(), se.tolist(), scaled.tolist()
             )
-            await conn.execute(
-                UPDATE_ABILITIES, run_id, sittings, theta.tolist(), se.tolist(), scaled.tolist()
-            )
-            await conn.execute(
-                FINISH_RUN,
+            await repository_calibration.finish_run(
+                conn,
                 run_id,
-                len(sittings),
-                len(order),
-                result.iterations,
-                result.converged,
-                result.log_likelihood,
-                result.latent_sd,
+                persons=len(sittings),
+                items=len(order),
+                iterations=result.iterations,
+                converged=result.converged,
+                log_likelihood=result.log_likelihood,
+                latent_sd=result.latent_sd,
             )
         await results_version.bump(svc.redis, svc.settings.redis_namespace, scope.exam_id)
     except Exception as err:
         log.exception("calibration %s failed", run_id)
         async with pool.acquire() as conn:
-            await conn.execute(FAIL_RUN, run_id, f"{type(err).__name__}: {err}")
-
-
-def _array_literal(values: tuple[float, ...]) -> str | None:
-    """A PostgreSQL array literal for the thresholds column (NULL for a dichotomous item)."""
-    return "{" + ",".join(repr(v) for v in values) + "}" if values else None
-
-
-def _run_view(row: Any) -> CalibrationRun:
-    return CalibrationRun(**{f: row[f] for f in CalibrationRun.__struct_fields__})
+            await repository_calibration.fail_run(conn, run_id, f"{type(err).__name__}: {err}")
 
 
 async def start_calibration(
@@ -194,25 +159,24 @@ async def start_calibration(
     )
     run_id = uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
-        if await conn.fetchval(RUNNING_RUN, exam_id):
+        if await repository_calibration.is_running(conn, exam_id):
             raise conflict("calibration_running", "A calibration of this exam is running")
-        await conn.execute(
-            INSERT_RUN, run_id, exam_id, scope.org_id, request.model, principal.user_id
+        run = await repository_calibration.insert_run(
+            conn, run_id, exam_id, scope.org_id, request.model, principal.user_id
         )
-        row = await conn.fetchrow(RUN_BY_ID, run_id)
     task = asyncio.create_task(_run(svc, scope, run_id, request.model, scale))
     _running.add(task)
     task.add_done_callback(_running.discard)
-    return _run_view(row)
+    return run
 
 
 async def latest_calibration(pool: Any, principal: Principal, exam_id: uuid.UUID) -> CalibrationRun:
     await exam_scope(pool, principal, exam_id)
     async with pool.acquire() as conn:
-        row = await conn.fetchrow(LATEST_RUN, exam_id)
-    if row is None:
+        run = await repository_calibration.latest_run(conn, exam_id)
+    if run is None:
         raise not_found("calibration")
-    return _run_view(row)
+    return run
 
 
 async def wait_for_calibrations() -> None:

@@ -20,18 +20,8 @@ import asyncpg
 import msgspec
 import numpy as np
 
-from engine.analytics import results_version
-from engine.analytics.calibration_service import Rows, points_matrix, response_matrix
-from engine.analytics.equating_repository import (
-    EQUATING_BY_ID,
-    EVENT_FORMS,
-    FAIL_EQUATING,
-    FINISH_EQUATING,
-    INSERT_EQUATING,
-    LATEST_EQUATING,
-    RUNNING_EQUATING,
-    UPDATE_EQUATED_ABILITIES,
-)
+from engine.analytics import equating_repository, repository, results_version
+from engine.analytics.calibration_service import points_matrix, response_matrix
 from engine.analytics.models import (
     EquatingReport,
     EquatingRequest,
@@ -39,7 +29,7 @@ from engine.analytics.models import (
     FormEquatingView,
     LinkingView,
 )
-from engine.analytics.repository import GRADED_ITEMS_TEXT
+from engine.analytics.repository import SittingTexts
 from engine.auth.principal import Principal
 from engine.exams.models import ExamSpec
 from engine.problems import conflict, not_found
@@ -66,7 +56,11 @@ def _se(value: float) -> float | None:
 
 
 def equate_rows(
-    forms: list[Form], rows: list[Rows], model: IrtModel, replicates: int, scale: ScoreScale
+    forms: list[Form],
+    rows: list[SittingTexts],
+    model: IrtModel,
+    replicates: int,
+    scale: ScoreScale,
 ) -> Equated:
     """The pure, CPU-heavy part: matrices, the concurrent calibration, the report."""
     # GRM, GPCM, PCM: points, made categories over every form at once (grading/equating.py)
@@ -104,21 +98,15 @@ def equate_rows(
         log_likelihood=result.log_likelihood,
         scale=scale,
     )
-    sittings = [sitting for form_rows in rows for sitting, _ in form_rows]
+    sittings = [sitting for form_rows in rows for sitting in form_rows.sitting_ids]
     return report, sittings, result.theta, result.se, scaled_score(result.theta, scale)
 
 
-async def _form_rows(conn: Any, forms: list[Form]) -> list[Rows]:
-    return [
-        [
-            (r["sitting_id"], r["items"])
-            for r in await conn.fetch(GRADED_ITEMS_TEXT, f.exam_id, None)
-        ]
-        for f in forms
-    ]
+async def _form_rows(conn: Any, forms: list[Form]) -> list[SittingTexts]:
+    return [await repository.graded_items_text(conn, f.exam_id) for f in forms]
 
 
-async def _read_form_rows(dsn: str, forms: list[Form]) -> list[Rows]:
+async def _read_form_rows(dsn: str, forms: list[Form]) -> list[SittingTexts]:
     conn = await asyncpg.connect(dsn)
     try:
         return await _form_rows(conn, forms)
@@ -159,35 +147,16 @@ async def _run(
             )
         report, sittings, theta, se, scaled = equated
         async with pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                UPDATE_EQUATED_ABILITIES,
-                run_id,
-                sittings,
-                theta.tolist(),
-                se.tolist(),
-                scaled.tolist(),
+            await equating_repository.store_equated_abilities(
+                conn, run_id, sittings, theta.tolist(), se.tolist(), scaled.tolist()
             )
-            await conn.execute(FINISH_EQUATING, run_id, report)  # jsonb: msgspec encodes it
+            await equating_repository.finish_equating(conn, run_id, report)
         for form in forms:
             await results_version.bump(svc.redis, svc.settings.redis_namespace, form.exam_id)
     except Exception as err:
         log.exception("equating %s failed", run_id)
         async with pool.acquire() as conn:
-            await conn.execute(FAIL_EQUATING, run_id, f"{type(err).__name__}: {err}")
-
-
-def _run_view(row: Any) -> EquatingRun:
-    report = row["report"]
-    return EquatingRun(
-        id=row["id"],
-        event_id=row["event_id"],
-        model=row["model"],
-        status=row["status"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        report=None if report is None else msgspec.convert(report, EquatingReport),
-        error=row["error"],
-    )
+            await equating_repository.fail_equating(conn, run_id, f"{type(err).__name__}: {err}")
 
 
 async def start_equating(
@@ -195,10 +164,10 @@ async def start_equating(
 ) -> EquatingRun:
     async with svc.pool.acquire() as conn:
         event = await event_to_manage(conn, principal, event_id)
-        rows = await conn.fetch(EVENT_FORMS, event_id)
-    if not rows:
+        event_forms = await equating_repository.event_forms(conn, event_id)
+    if not event_forms:
         raise conflict("event_without_forms", "The event has no forms to equate")
-    if any(r["window_close"] > datetime.now(UTC) for r in rows):
+    if any(f.window_close > datetime.now(UTC) for f in event_forms):
         raise conflict(
             "exam_still_open",
             "A form's window is still open",
@@ -206,40 +175,37 @@ async def start_equating(
         )
     forms = [
         Form(
-            exam_id=r["exam_id"],
+            exam_id=f.exam_id,
             items=[
-                str(ref.id)
-                for s in msgspec.convert(r["spec"], ExamSpec).sections
-                for ref in s.items
+                str(ref.id) for s in msgspec.convert(f.spec, ExamSpec).sections for ref in s.items
             ],
         )
-        for r in rows
+        for f in event_forms
     ]
-    reference_scale = rows[0]["score_scale"]
+    reference_scale = event_forms[0].score_scale
     scale = request.scale or (
         msgspec.convert(reference_scale, ScoreScale) if reference_scale else ScoreScale()
     )
     run_id = uuid.uuid4()
     async with svc.pool.acquire() as conn, conn.transaction():
-        if await conn.fetchval(RUNNING_EQUATING, event_id):
+        if await equating_repository.is_running(conn, event_id):
             raise conflict("equating_running", "An equating of this event is running")
-        await conn.execute(
-            INSERT_EQUATING, run_id, event_id, event["org_id"], request.model, principal.user_id
+        run = await equating_repository.insert_equating(
+            conn, run_id, event_id, event["org_id"], request.model, principal.user_id
         )
-        row = await conn.fetchrow(EQUATING_BY_ID, run_id)
     task = asyncio.create_task(_run(svc, run_id, forms, request, scale))
     _running.add(task)
     task.add_done_callback(_running.discard)
-    return _run_view(row)
+    return run
 
 
 async def latest_equating(pool: Any, principal: Principal, event_id: uuid.UUID) -> EquatingRun:
     async with pool.acquire() as conn:
         await event_to_manage(conn, principal, event_id)
-        row = await conn.fetchrow(LATEST_EQUATING, event_id)
-    if row is None:
+        run = await equating_repository.latest_equating(conn, event_id)
+    if run is None:
         raise not_found("equating")
-    return _run_view(row)
+    return run
 
 
 async def wait_for_equatings() -> None:

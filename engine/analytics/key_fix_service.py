@@ -15,19 +15,9 @@ from typing import Any
 import msgspec
 
 from engine.accounts import audit
-from engine.analytics import results_version
+from engine.analytics import repository_key_fix, results_version
 from engine.analytics.key_fix import KeyFixError, corrected_key, rescore_item
 from engine.analytics.models import KeyFixOutcome, KeyFixRequest
-from engine.analytics.repository import (
-    GRADED_WITH_ANSWER,
-    ITEM_FOR_KEY_FIX,
-    LOCK_EXAM_KEYS,
-    UNFINISHED_SITTINGS,
-    UPDATE_REGRADED,
-    UPDATE_REGRADED_SITTINGS,
-    UPSERT_KEY_CORRECTION,
-    WINDOW_OF_EXAM,
-)
 from engine.analytics.scope import exam_scope, item_order
 from engine.exams.grading_spec import load_grading_spec
 from engine.problems import Problem, conflict, forbidden, not_found
@@ -61,38 +51,38 @@ async def fix_key(
         raise not_found("item of this exam")
     spec = await load_grading_spec(svc.pool, str(scope.version_id))
     async with svc.pool.acquire() as conn, conn.transaction():
-        await conn.execute(LOCK_EXAM_KEYS, str(exam_id))
-        if not await conn.fetchval(WINDOW_OF_EXAM, exam_id):
+        await repository_key_fix.lock_exam_keys(conn, exam_id)
+        if not await repository_key_fix.exam_is_over(conn, exam_id):
             raise conflict(
                 "exam_not_over",
                 "The exam is not over yet",
                 "keys are fixed after the window (and its grace period) has closed",
             )
-        if await conn.fetchval(UNFINISHED_SITTINGS, exam_id):
+        if await repository_key_fix.unfinished_sittings(conn, exam_id):
             raise conflict(
                 "sittings_not_graded",
                 "Some sittings are not graded yet",
                 "wait until every submitted sitting is graded, then fix the key",
             )
-        item = await conn.fetchrow(ITEM_FOR_KEY_FIX, uuid.UUID(item_id), version, exam_id)
+        item = await repository_key_fix.item_for_key_fix(conn, uuid.UUID(item_id), version, exam_id)
         # the key as graded now, read under the lock (a fix that just committed included)
-        previous = msgspec.convert(item["fixed_key"] or item["answer_key"], ItemKey)
+        previous = msgspec.convert(item.fixed_key or item.answer_key, ItemKey)
         try:
             key, changes = corrected_key(
-                item["authored"], item["content"], previous, item["changes"] or {}, request.changes
+                item.authored, item.content, previous, item.changes or {}, request.changes
             )
         except KeyFixError as err:
             raise _invalid(err) from err
         outcome = await _regrade(conn, exam_id, item_id, key, spec.policy)
-        await conn.execute(
-            UPSERT_KEY_CORRECTION,
+        await repository_key_fix.save_key_correction(
+            conn,
             exam_id,
             item_id,
-            msgspec.to_builtins(key),
-            item["answer_key"],
-            changes,
-            request.reason,
-            actor.principal.user_id,
+            key=msgspec.to_builtins(key),
+            previous_key=item.answer_key,
+            changes=changes,
+            reason=request.reason,
+            corrected_by=actor.principal.user_id,
         )
         result = KeyFixOutcome(
             exam_id=exam_id,
@@ -118,12 +108,12 @@ async def fix_key(
 async def _regrade(
     conn: Any, exam_id: uuid.UUID, item_id: str, key: ItemKey, policy: Any
 ) -> dict[str, int]:
-    rows = await conn.fetch(GRADED_WITH_ANSWER, exam_id, item_id)
+    graded = await repository_key_fix.graded_with_answer(conn, exam_id, item_id)
     ids, points, items, outcomes = [], [], [], []
     gained = lost = 0
-    for row in rows:
-        stored = _item_scores.decode(msgspec.json.encode(row["items"]))
-        response = msgspec.convert(row["response"], Response | None)
+    for sitting in graded:
+        stored = _item_scores.decode(msgspec.json.encode(sitting.items))
+        response = msgspec.convert(sitting.response, Response | None)
         outcome = rescore_item(stored, item_id, key, response, policy)
         before, after = stored.get(item_id), outcome.items[item_id]
         if before is not None and before == after:
@@ -131,15 +121,14 @@ async def _regrade(
         old = before.points if before is not None else 0.0
         gained += after.points > old
         lost += after.points < old
-        ids.append(row["sitting_id"])
+        ids.append(sitting.sitting_id)
         points.append(outcome.score)
         items.append(msgspec.to_builtins(outcome.items))
         outcomes.append(outcome_summary(outcome))
     if ids:
-        await conn.execute(UPDATE_REGRADED, ids, points, items, outcomes)
-        await conn.execute(UPDATE_REGRADED_SITTINGS, ids, points)
+        await repository_key_fix.store_regraded(conn, ids, points, items, outcomes)
     return {
-        "sittings_regraded": len(rows),
+        "sittings_regraded": len(graded),
         "results_changed": len(ids),
         "points_gained": gained,
         "points_lost": lost,

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from engine.analytics import repository, repository_marking
 from engine.analytics.models import MarkRequest, PendingMark
-from engine.analytics.repository import (
-    ITEM_CONTENTS,
-    MARKS_OF_SITTING,
-    PENDING_MARKS,
-    SITTING_FOR_MARKING,
-    UPSERT_MARK,
-)
 from engine.analytics.scope import exam_scope, item_order
 from engine.auth.principal import Principal
 from engine.problems import conflict, not_found, validation_failed
@@ -30,24 +24,21 @@ async def pending_marks(
     spec = await svc.keys.get(str(scope.version_id))
     order = item_order(scope)
     async with svc.pool.acquire() as conn:
-        rows = await conn.fetch(PENDING_MARKS, exam_id, scope.org_filter)
-        contents = await conn.fetch(
-            ITEM_CONTENTS,
-            [uuid.UUID(i) for i, _, _ in order],
-            [v for _, _, v in order],
-            scope.exam_id,
+        awaiting = await repository_marking.awaiting_marks(conn, exam_id, scope.org_filter)
+        contents = await repository.item_contents(
+            conn, [(uuid.UUID(i), v) for i, _, v in order], scope.exam_id
         )
-    stems = {str(r["item_id"]): str(r["content"].get("stem", ""))[:300] for r in contents}
+    stems = {str(c.item_id): str(c.content.get("stem", ""))[:300] for c in contents}
     pending = []
-    for row in rows:
-        key = spec.keys.get(row["item_id"])
-        response = row["response"] or {}
+    for answer in awaiting:
+        key = spec.keys.get(answer.item_id)
+        response = answer.response or {}
         pending.append(
             PendingMark(
-                sitting_id=row["sitting_id"],
-                username=row["username"],
-                item_id=row["item_id"],
-                stem=stems.get(row["item_id"], ""),
+                sitting_id=answer.sitting_id,
+                username=answer.username,
+                item_id=answer.item_id,
+                stem=stems.get(answer.item_id, ""),
                 max_points=key.points if key else 0.0,
                 response_text=response.get("text"),
             )
@@ -60,13 +51,13 @@ async def mark_item(
 ) -> SittingResult:
     principal.require_staff()
     async with svc.pool.acquire() as conn:
-        sitting = await conn.fetchrow(SITTING_FOR_MARKING, sitting_id)
+        sitting = await repository_marking.sitting_for_marking(conn, sitting_id)
     if sitting is None:
         raise not_found("sitting")
-    await exam_scope(svc.pool, principal, sitting["exam_id"])  # may this person see it?
-    if principal.org_id not in (sitting["exam_org_id"], sitting["org_id"]):
+    await exam_scope(svc.pool, principal, sitting.exam_id)  # may this person see it?
+    if principal.org_id not in (sitting.exam_org_id, sitting.org_id):
         raise not_found("sitting")
-    if sitting["state"] != "graded":
+    if sitting.state != "graded":
         raise conflict("not_graded_yet", "This sitting is not graded yet")
     version = await _version_of(svc, sitting_id)
     key = (await svc.keys.get(version)).keys.get(request.item)
@@ -80,8 +71,8 @@ async def mark_item(
     )
     check_mark(key, mark)
     async with svc.pool.acquire() as conn:
-        await conn.execute(
-            UPSERT_MARK,
+        await repository_marking.save_mark(
+            conn,
             sitting_id,
             request.item,
             request.points,
@@ -89,12 +80,7 @@ async def mark_item(
             request.note,
             principal.user_id,
         )
-        marks = {
-            r["item_id"]: ManualMark(
-                points=r["points"], criteria=r["criteria"], marker=str(r["marked_by"])
-            )
-            for r in await conn.fetch(MARKS_OF_SITTING, sitting_id)
-        }
+        marks = await repository_marking.marks_of_sitting(conn, sitting_id)
     await regrade_sitting(svc.pool, svc.store, svc.keys, sitting_id, marks, svc.cpu)
     view = await result(svc, principal, sitting_id)
     assert view.result is not None
@@ -124,7 +110,5 @@ def check_mark(key: EssayKey, mark: ManualMark) -> None:
 
 async def _version_of(svc: Services, sitting_id: uuid.UUID) -> str:
     async with svc.pool.acquire() as conn:
-        version = await conn.fetchval(
-            "SELECT exam_version_id FROM sittings WHERE id = $1", sitting_id
-        )
+        version = await repository_marking.exam_version_of_sitting(conn, sitting_id)
     return str(version)

@@ -21,55 +21,11 @@ from typing import Any
 
 import msgspec
 
+from engine.analytics import repository
 from engine.analytics.scope import exam_scope
 from engine.auth.principal import Principal
 from engine.services import Services
 from engine.sittings.proctoring_actions import proctor_store
-
-PROGRESS = """
-WITH exam AS (
-    SELECT e.id, e.org_id, v.window_open FROM exams e
-    JOIN exam_versions v ON v.exam_id = e.id AND v.status = 'published' WHERE e.id = $1
-), schools AS (
-    SELECT org_id FROM exam UNION SELECT org_id FROM exam_assignments WHERE exam_id = $1
-), roster AS (
-    SELECT u.id, u.org_id, u.class_id FROM users u JOIN schools s ON s.org_id = u.org_id
-    WHERE u.role = 'student'
-      AND (NOT EXISTS (SELECT 1 FROM exam_class_assignments c
-                       WHERE c.exam_id = $1 AND c.org_id = u.org_id)
-           OR EXISTS (SELECT 1 FROM exam_class_assignments c
-                      WHERE c.exam_id = $1 AND c.class_id = u.class_id))
-), people AS (
-    SELECT id, org_id, class_id FROM roster
-    UNION
-    SELECT s.student_id, s.org_id, u.class_id FROM sittings s JOIN users u ON u.id = s.student_id
-    WHERE s.exam_id = $1
-), sign_ins AS (
-    SELECT DISTINCT t.user_id FROM refresh_tokens t JOIN people p ON p.id = t.user_id
-    WHERE t.created_at >= (SELECT window_open FROM exam) - make_interval(secs => $3)
-)
-SELECT p.org_id, o.name AS org_name, p.class_id, c.name AS class_name,
-       count(*) AS assigned,
-       count(*) FILTER (WHERE s.id IS NOT NULL OR i.user_id IS NOT NULL) AS signed_in,
-       count(s.started_at) AS started,
-       count(*) FILTER (WHERE s.state IN ('submitted', 'graded')) AS submitted,
-       count(r.sitting_id) AS graded,
-       avg((r.outcome ->> 'percent')::float) AS mean_percent,
-       coalesce(array_agg(s.id) FILTER (WHERE s.state = 'active'), '{}') AS active
-FROM people p
-JOIN orgs o ON o.id = p.org_id
-LEFT JOIN classes c ON c.id = p.class_id
-LEFT JOIN sittings s ON s.exam_id = $1 AND s.student_id = p.id
-LEFT JOIN results r ON r.sitting_id = s.id
-LEFT JOIN sign_ins i ON i.user_id = p.id
-WHERE $2::uuid IS NULL OR p.org_id = $2
-GROUP BY p.org_id, o.name, p.class_id, c.name
-ORDER BY o.name, c.name NULLS FIRST
-"""
-WINDOW = """
-SELECT v.window_open, v.window_close FROM exam_versions v
-WHERE v.exam_id = $1 AND v.status = 'published'
-"""
 
 
 class Counts(msgspec.Struct, frozen=True):
@@ -115,10 +71,12 @@ async def exam_progress(svc: Services, principal: Principal, exam_id: uuid.UUID)
     scope = await exam_scope(svc.pool, principal, exam_id)
     early = float(svc.settings.card_early_s)
     async with svc.pool.acquire() as conn:
-        rows = await conn.fetch(PROGRESS, exam_id, scope.org_filter, early)
-        window = await conn.fetchrow(WINDOW, exam_id)
+        rows = await repository.progress_by_group(conn, exam_id, scope.org_filter, early)
+        window = await repository.exam_window(conn, exam_id)
+    # exam_scope found the published version, whose window this is
+    assert window is not None
     store = proctor_store(svc.redis, svc.keyspace)
-    everyone: list[uuid.UUID] = [sid for r in rows for sid in r["active"]]
+    everyone: list[uuid.UUID] = [sid for r in rows for sid in r.active]
     now_ms, seats = await store.seats(everyone) if everyone else (0, [])
     seen = {
         sid: seat.last_seen_ms
@@ -129,19 +87,19 @@ async def exam_progress(svc: Services, principal: Principal, exam_id: uuid.UUID)
         now_ms = await _redis_now_ms(svc.redis)
     groups = [
         GroupProgress(
-            org_id=r["org_id"],
-            org_name=r["org_name"],
-            class_id=r["class_id"],
-            class_name=r["class_name"],
-            mean_percent=r["mean_percent"],
+            org_id=r.org_id,
+            org_name=r.org_name,
+            class_id=r.class_id,
+            class_name=r.class_name,
+            mean_percent=r.mean_percent,
             counts=Counts(
-                assigned=r["assigned"],
-                signed_in=r["signed_in"],
-                started=r["started"],
-                submitted=r["submitted"],
-                graded=r["graded"],
+                assigned=r.assigned,
+                signed_in=r.signed_in,
+                started=r.started,
+                submitted=r.submitted,
+                graded=r.graded,
                 online_now=online_count(
-                    now_ms, [seen.get(s, 0) for s in r["active"]], svc.settings.online_window_s
+                    now_ms, [seen.get(s, 0) for s in r.active], svc.settings.online_window_s
                 ),
             ),
         )
@@ -149,8 +107,8 @@ async def exam_progress(svc: Services, principal: Principal, exam_id: uuid.UUID)
     ]
     return ExamProgress(
         exam_id=exam_id,
-        window_open=window["window_open"],
-        window_close=window["window_close"],
+        window_open=window.window_open,
+        window_close=window.window_close,
         server_time_ms=now_ms,
         online_window_s=svc.settings.online_window_s,
         totals=add_up(groups),

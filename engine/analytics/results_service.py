@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from engine.analytics import repository
 from engine.analytics.models import ResultRow
-from engine.analytics.repository import RESULTS
 from engine.analytics.scope import exam_scope
 from engine.auth.principal import Principal
 
@@ -14,5 +14,4 @@ from engine.auth.principal import Principal
 async def exam_results(pool: Any, principal: Principal, exam_id: uuid.UUID) -> list[ResultRow]:
     scope = await exam_scope(pool, principal, exam_id)
     async with pool.acquire() as conn:
-        rows = await conn.fetch(RESULTS, exam_id, scope.org_filter)
-    return [ResultRow(**{f: r[f] for f in ResultRow.__struct_fields__}) for r in rows]
+        return await repository.exam_results(conn, exam_id, scope.org_filter)

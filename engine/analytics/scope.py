@@ -7,12 +7,10 @@ from typing import Any
 
 import msgspec
 
-from engine.analytics.repository import EXAM_SCOPE
+from engine.analytics import repository
 from engine.auth.principal import Principal
 from engine.exams.models import ExamSpec
 from engine.problems import not_found
-
-ASSIGNED = "SELECT 1 FROM exam_assignments WHERE exam_id = $1 AND org_id = $2"
 
 
 class ExamScope(msgspec.Struct, frozen=True):
@@ -29,23 +27,23 @@ class ExamScope(msgspec.Struct, frozen=True):
 async def exam_scope(pool: Any, principal: Principal, exam_id: uuid.UUID) -> ExamScope:
     principal.require_staff()
     async with pool.acquire() as conn:
-        row = await conn.fetchrow(EXAM_SCOPE, exam_id)
-        if row is None:
+        exam = await repository.published_exam(conn, exam_id)
+        if exam is None:
             raise not_found("exam")
-        if row["org_id"] == principal.org_id:
+        if exam.org_id == principal.org_id:
             org_filter = None
-        elif await conn.fetchval(ASSIGNED, exam_id, principal.org_id):
+        elif await repository.is_assigned(conn, exam_id, principal.org_id):
             org_filter = principal.org_id
         else:
             raise not_found("exam")
     return ExamScope(
         exam_id=exam_id,
-        org_id=row["org_id"],
-        version_id=row["version_id"],
-        spec=msgspec.convert(row["spec"], ExamSpec),
+        org_id=exam.org_id,
+        version_id=exam.version_id,
+        spec=msgspec.convert(exam.spec, ExamSpec),
         org_filter=org_filter,
-        score_scale=row["score_scale"],
-        window_close=row["window_close"],
+        score_scale=exam.score_scale,
+        window_close=exam.window_close,
     )
 
 

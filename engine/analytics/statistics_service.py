@@ -12,19 +12,12 @@ import msgspec
 import numpy as np
 from prometheus_client import Counter
 
-from engine.analytics import results_version
+from engine.analytics import repository, results_version
 from engine.analytics.item_warnings import SEVERITY, item_warnings, suspect_option
 from engine.analytics.models import ExamStatisticsView, ItemAnalysis, OptionShare
-from engine.analytics.repository import (
-    GRADED_ITEMS_TEXT,
-    ITEM_CONTENTS,
-    LATEST_CHOICES_TEXT,
-    LATEST_ITEM_PARAMETERS,
-    MEAN_TIME_ON_ITEM,
-)
+from engine.analytics.repository import SittingTexts
 from engine.analytics.scope import ExamScope, exam_scope, item_order
 from engine.auth.principal import Principal
-from engine.exams.grading_spec import SCORING_OF_VERSION
 from grading.distractors import distractor_analysis
 from grading.outcomes import PassMark
 from grading.statistics import exam_statistics
@@ -48,36 +41,28 @@ async def _load(pool: Any, scope: ExamScope) -> dict[str, Any]:
     """The per-exam inputs (items, times, parameters: small), as plain data for a worker."""
     order = item_order(scope)
     async with pool.acquire() as conn:
-        contents = await conn.fetch(
-            ITEM_CONTENTS,
-            [uuid.UUID(i) for i, _, _ in order],
-            [v for _, _, v in order],
-            scope.exam_id,
+        contents = await repository.item_contents(
+            conn, [(uuid.UUID(i), v) for i, _, v in order], scope.exam_id
         )
-        times = await conn.fetch(MEAN_TIME_ON_ITEM, scope.exam_id, scope.org_filter)
-        parameters = await conn.fetch(LATEST_ITEM_PARAMETERS, scope.exam_id)
-        scoring = await conn.fetchval(SCORING_OF_VERSION, scope.version_id)
+        times = await repository.mean_time_on_item(conn, scope.exam_id, scope.org_filter)
+        parameters = await repository.latest_item_parameters(conn, scope.exam_id)
+        pass_mark = await repository.pass_mark_of_version(conn, scope.version_id)
     return {
-        "pass_mark": (scoring or {}).get("pass_mark"),
+        "pass_mark": pass_mark,
         "order": order,
         "contents": {
-            str(r["item_id"]): {
-                "kind": r["kind"],
-                "content": r["content"],
-                "answer_key": r["answer_key"],
-                "key_fixed": r["key_fixed"],
+            str(c.item_id): {
+                "kind": c.kind,
+                "content": c.content,
+                "answer_key": c.answer_key,
+                "key_fixed": c.key_fixed,
             }
-            for r in contents
+            for c in contents
         },
-        "times": {r["item_id"]: r["mean_seconds"] for r in times},
+        "times": times,
         "parameters": {
-            r["item_id"]: {
-                "a": r["a"],
-                "b": r["b"],
-                "c": r["c"],
-                "thresholds": list(r["thresholds"]) if r["thresholds"] else None,
-            }
-            for r in parameters
+            p.item_id: {"a": p.a, "b": p.b, "c": p.c, "thresholds": p.thresholds}
+            for p in parameters
         },
     }
 
@@ -91,12 +76,12 @@ _choices_of = msgspec.json.Decoder(dict[str, str | None])
 
 
 def _matrices(
-    order: list[tuple[str, str, int]], results: list[tuple[str, str]], contents: dict[str, Any]
+    order: list[tuple[str, str, int]], results: SittingTexts, contents: dict[str, Any]
 ) -> tuple[np.ndarray, np.ndarray]:
     """persons × items points (NaN: not on that sitting's paper) and every item's maximum."""
     index = {item_id: j for j, (item_id, _, _) in enumerate(order)}
-    scores = np.full((len(results), len(order)), np.nan)
-    for i, (_, items) in enumerate(results):
+    scores = np.full((len(results.texts), len(order)), np.nan)
+    for i, items in enumerate(results.texts):
         for item_id, score in _item_points.decode(items).items():
             if item_id in index:
                 scores[i, index[item_id]] = score.points
@@ -116,7 +101,7 @@ def _option_shares(
     width = max(len(o) for o in options.values())
     column = {item_id: j for j, item_id in enumerate(choice_items)}
     choices = np.full((len(totals), len(choice_items)), -1, dtype=np.int64)
-    for sitting_id, chosen in data["choices"]:
+    for sitting_id, chosen in zip(data["choices"].sitting_ids, data["choices"].texts, strict=True):
         person = sitting_index.get(sitting_id)
         if person is None:
             continue
@@ -189,16 +174,14 @@ async def _compute(svc: Services, scope: ExamScope, version: int) -> ExamStatist
     return view
 
 
-PerSitting = tuple[list[tuple[str, str]], list[tuple[str, str]]]
+# each graded sitting's item scores, and its latest choices
+PerSitting = tuple[SittingTexts, SittingTexts]
 
 
 async def _per_sitting(conn: Any, exam_id: uuid.UUID, org_filter: uuid.UUID | None) -> PerSitting:
-    """Each sitting's item scores and latest choices, as JSON text (decoded by the job)."""
-    results = await conn.fetch(GRADED_ITEMS_TEXT, exam_id, org_filter)
-    choices = await conn.fetch(LATEST_CHOICES_TEXT, exam_id, org_filter)
     return (
-        [(r["sitting_id"], r["items"]) for r in results],
-        [(r["sitting_id"], r["choices"]) for r in choices],
+        await repository.graded_items_text(conn, exam_id, org_filter),
+        await repository.latest_choices_text(conn, exam_id, org_filter),
     )
 
 
@@ -230,10 +213,10 @@ def build_from_rows(
     data = {**data, "choices": choices}
     order, contents = data["order"], data["contents"]
     scores, max_points = _matrices(order, results, contents)
-    n = len(results)
+    n = len(results.texts)
     stats = exam_statistics(scores, max_points) if n >= 2 else None
     totals = np.nan_to_num(scores).sum(axis=1)
-    sitting_index = {sitting_id: i for i, (sitting_id, _) in enumerate(results)}
+    sitting_index = {sitting_id: i for i, sitting_id in enumerate(results.sitting_ids)}
     shares = _option_shares(data, totals, sitting_index) if n >= 3 else {}
     items = []
     for j, (item_id, section, _) in enumerate(order):
