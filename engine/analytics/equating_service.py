@@ -191,7 +191,7 @@ async def start_equating(
         if await equating_repository.is_running(conn, event_id):
             raise conflict("equating_running", "An equating of this event is running")
         run = await equating_repository.insert_equating(
-            conn, run_id, event_id, event["org_id"], request.model, principal.user_id
+            conn, run_id, event_id, event.org_id, request.model, principal.user_id
         )
     task = asyncio.create_task(_run(svc, run_id, forms, request, scale))
     _running.add(task)
