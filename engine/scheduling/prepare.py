@@ -32,20 +32,20 @@ async def prepare_in_transaction(
     """(sittings created, form exam id → published version id)."""
     versions = await preparation.form_versions(conn, session_id)
     placed = await preparation.session_placements(conn, session_id)
-    with_class = [p for p in placed if p.class_id is not None]
+    in_a_class = [(p, p.class_id) for p in placed if p.class_id is not None]
     await preparation.assign_to_schools(
         conn, [p.exam_id for p in placed], [p.org_id for p in placed]
     )
     await preparation.assign_to_classes(
         conn,
-        [p.exam_id for p in with_class],
-        [p.class_id for p in with_class if p.class_id is not None],
-        [p.org_id for p in with_class],
+        [p.exam_id for p, _ in in_a_class],
+        [class_id for _, class_id in in_a_class],
+        [p.org_id for p, _ in in_a_class],
     )
     await preparation.allow_only_allocated(
         conn,
         list(versions),
-        list({p.class_id for p in with_class if p.class_id is not None}),
+        list({class_id for _, class_id in in_a_class}),
         [p.student_id for p in placed],
         actor_id,
     )

@@ -22,8 +22,8 @@ FROM exam_sessions s
 WHERE s.event_id = $1 AND s.kind = 'regular' AND s.prepared_at IS NULL
 ORDER BY s.starts_at, s.id
 """
-REGISTERED_ROWS = """
-SELECT group_id, session_id, org_id, class_id FROM session_registrations
+REGISTERED_CLASSES = """
+SELECT session_id, class_id FROM session_registrations
 WHERE session_id = ANY($1::uuid[]) AND status = 'registered'
 """
 STUDENTS_OF_CLASSES = """
@@ -179,8 +179,8 @@ async def open_regular_sessions(conn: Any, event_id: uuid.UUID) -> list[OpenSess
 
 
 async def registered_classes(conn: Any, session_ids: list[uuid.UUID]) -> list[RegisteredClass]:
-    rows = await conn.fetch(REGISTERED_ROWS, session_ids)
-    return [RegisteredClass(r["session_id"], r["class_id"]) for r in rows]
+    rows = await conn.fetch(REGISTERED_CLASSES, session_ids)
+    return [RegisteredClass(**dict(r)) for r in rows]
 
 
 async def students_of_classes(conn: Any, class_ids: list[uuid.UUID]) -> list[ClassStudent]:
