@@ -17,19 +17,10 @@ from engine import metrics
 from engine.analytics import results_version
 from engine.cpu_jobs import CpuJobs
 from engine.exams.grading_spec import GradingSpec
+from engine.sittings import repository
 from engine.sittings.latest import latest_responses
 from engine.sittings.models import SittingResult
-from engine.sittings.repository import (
-    INSERT_RESULT,
-    LATEST_LOGGED_ANSWERS,
-    MARK_GRADED,
-    MARK_GRADED_MANY,
-    RESULT_COLUMNS,
-    SITTING_FOR_GRADING,
-    SITTINGS_FOR_GRADING,
-    UPDATE_RESULT,
-    UPDATE_SITTING_POINTS,
-)
+from engine.sittings.repository import SittingForGrading
 from engine.sittings.store import SittingStore
 from grading.outcomes import ExamOutcome, score_exam
 from grading.types import ManualMark, Response
@@ -79,14 +70,15 @@ def _ms_to_datetime(ms: str | None) -> datetime | None:
     return None if not ms else datetime.fromtimestamp(int(ms) / 1000, tz=UTC)
 
 
-async def _responses(pool: Any, store: SittingStore, row: Any) -> dict[str, Response | None]:
-    fields = await store.session_fields(row["id"], "state")
+async def _responses(
+    pool: Any, store: SittingStore, sitting: SittingForGrading
+) -> dict[str, Response | None]:
+    fields = await store.session_fields(sitting.id, "state")
     if fields[0] is not None:
-        return latest_responses(await store.latest_answers(row["id"]))
+        return latest_responses(await store.latest_answers(sitting.id))
     # the Redis session has gone (expired, or Redis lost it): the answer log is the record
     async with pool.acquire() as conn:
-        rows = await conn.fetch(LATEST_LOGGED_ANSWERS, row["exam_id"], row["id"])
-    return {r["item_id"]: msgspec.convert(r["response"], Response | None) for r in rows}
+        return await repository.logged_answers(conn, sitting.exam_id, sitting.id)
 
 
 async def grade_sitting(
@@ -104,26 +96,26 @@ async def grade_sitting(
     ``wait=False`` (instant grading on submit) raises ``busy`` instead, and the grader's
     stream grades the sitting a moment later."""
     async with pool.acquire() as conn:
-        row = await conn.fetchrow(SITTING_FOR_GRADING, sitting_id)
-    if row is None or row["state"] == "graded":
+        sitting = await repository.sitting_for_grading(conn, sitting_id)
+    if sitting is None or sitting.state == "graded":
         return None
     state, submitted_ms, submitted_by = await store.session_fields(
         sitting_id, "state", "submitted", "submitted_by"
     )
     if state == "active":
         return None
-    spec = await keys_cache.get(str(row["exam_version_id"]))
+    spec = await keys_cache.get(str(sitting.exam_version_id))
     outcome = await (cpu or _INLINE).run(
         "grading",
         score_exam,
         spec.keys_for(sitting_id),
-        await _responses(pool, store, row),
+        await _responses(pool, store, sitting),
         spec.policy,
         wait=wait,
     )
     async with pool.acquire() as conn, conn.transaction():
-        graded_at = await conn.fetchval(
-            MARK_GRADED,
+        graded_at = await repository.mark_graded(
+            conn,
             sitting_id,
             _ms_to_datetime(submitted_ms),
             submitted_by,
@@ -132,11 +124,11 @@ async def grade_sitting(
         )
         if graded_at is None:
             return None  # graded meanwhile by someone else
-        await conn.execute(
-            INSERT_RESULT,
+        await repository.insert_result(
+            conn,
             sitting_id,
-            row["org_id"],
-            row["exam_id"],
+            sitting.org_id,
+            sitting.exam_id,
             outcome.score,
             outcome.max_score,
             msgspec.to_builtins(outcome.items),
@@ -145,11 +137,11 @@ async def grade_sitting(
         )
     metrics.graded_sittings.labels(submitted_by or "unknown").inc()
     # after the commit: statistics computed from now on see this result
-    await results_version.bump(store.redis, store.keys.namespace, row["exam_id"])
+    await results_version.bump(store.redis, store.keys.namespace, sitting.exam_id)
     await store.expire(sitting_id, GRADED_SESSION_TTL_S)
     return SittingResult(
         sitting_id=sitting_id,
-        exam_id=row["exam_id"],
+        exam_id=sitting.exam_id,
         points=outcome.score,
         max_points=outcome.max_score,
         items=outcome.items,
@@ -178,60 +170,61 @@ async def grade_sittings(
     version, and one transaction of two statements (an UPDATE over the batch, a COPY of the
     results). Idempotent like :func:`grade_sitting`. Returns how many it graded."""
     async with pool.acquire() as conn:
-        rows = await conn.fetch(SITTINGS_FOR_GRADING, sitting_ids)
-    if not rows:
+        found = await repository.sittings_for_grading(conn, sitting_ids)
+    if not found:
         return 0
     sessions = await store.sessions_fields(
-        [r["id"] for r in rows], "state", "submitted", "submitted_by"
+        [s.id for s in found], "state", "submitted", "submitted_by"
     )
-    ready = [(r, f) for r, f in zip(rows, sessions, strict=True) if f[0] != "active"]
+    ready = [(s, f) for s, f in zip(found, sessions, strict=True) if f[0] != "active"]
     if not ready:
         return 0
-    answers = await store.many_latest_answers([r["id"] for r, f in ready if f[0] is not None])
-    by_version: dict[str, list[tuple[Any, list[str | None], dict[str, Response | None]]]] = {}
-    for row, fields in ready:
-        raw = answers.get(row["id"]) if fields[0] is not None else None
+    answers = await store.many_latest_answers([s.id for s, f in ready if f[0] is not None])
+    by_version: dict[
+        str, list[tuple[SittingForGrading, list[str | None], dict[str, Response | None]]]
+    ] = {}
+    for sitting, fields in ready:
+        raw = answers.get(sitting.id) if fields[0] is not None else None
         if raw is not None:
             responses = latest_responses(raw)
         else:  # the Redis session has gone: the answer log is the record
-            responses = await _responses(pool, store, row)
-        by_version.setdefault(str(row["exam_version_id"]), []).append((row, fields, responses))
-    graded: list[tuple[Any, list[str | None], ExamOutcome]] = []
+            responses = await _responses(pool, store, sitting)
+        by_version.setdefault(str(sitting.exam_version_id), []).append((sitting, fields, responses))
+    graded: list[tuple[SittingForGrading, list[str | None], ExamOutcome]] = []
     for version, sittings in by_version.items():
         spec = await keys_cache.get(version)
         outcomes = await (cpu or _INLINE).run(
             "grading", score_many, spec.keys, [s[2] for s in sittings], spec.policy, wait=True
         )
-        graded += [(row, fields, o) for (row, fields, _), o in zip(sittings, outcomes, strict=True)]
+        graded += [(s, fields, o) for (s, fields, _), o in zip(sittings, outcomes, strict=True)]
     async with pool.acquire() as conn, conn.transaction():
-        marked = await conn.fetch(
-            MARK_GRADED_MANY,
-            [row["id"] for row, _, _ in graded],
+        graded_at = await repository.mark_graded_many(
+            conn,
+            [s.id for s, _, _ in graded],
             [_ms_to_datetime(fields[1]) for _, fields, _ in graded],
             [fields[2] for _, fields, _ in graded],
             [o.score for _, _, o in graded],
             [o.max_score for _, _, o in graded],
         )
-        graded_at = {m["id"]: m["graded_at"] for m in marked}
         records = [
             (
-                row["id"],
-                row["org_id"],
-                row["exam_id"],
+                s.id,
+                s.org_id,
+                s.exam_id,
                 o.score,
                 o.max_score,
                 msgspec.to_builtins(o.items),
-                graded_at[row["id"]],
+                graded_at[s.id],
                 outcome_summary(o),
             )
-            for row, _, o in graded
-            if row["id"] in graded_at  # the others were graded meanwhile by someone else
+            for s, _, o in graded
+            if s.id in graded_at  # the others were graded meanwhile by someone else
         ]
         if records:
-            await conn.copy_records_to_table("results", records=records, columns=RESULT_COLUMNS)
-    for _, fields, _ in (g for g in graded if g[0]["id"] in graded_at):
+            await repository.copy_results(conn, records)
+    for _, fields, _ in (g for g in graded if g[0].id in graded_at):
         metrics.graded_sittings.labels(fields[2] or "unknown").inc()
-    for exam_id in {row["exam_id"] for row, _, _ in graded if row["id"] in graded_at}:
+    for exam_id in {s.exam_id for s, _, _ in graded if s.id in graded_at}:
         await results_version.bump(store.redis, store.keys.namespace, exam_id)
     await store.expire_many(list(graded_at), GRADED_SESSION_TTL_S)
     return len(records)
@@ -247,28 +240,27 @@ async def regrade_sitting(
 ) -> ExamOutcome | None:
     """Score a graded sitting again with its essay marks and update its result in place."""
     async with pool.acquire() as conn:
-        row = await conn.fetchrow(SITTING_FOR_GRADING, sitting_id)
-    if row is None or row["state"] != "graded":
+        sitting = await repository.sitting_for_grading(conn, sitting_id)
+    if sitting is None or sitting.state != "graded":
         return None
-    spec = await keys_cache.fresh(str(row["exam_version_id"]))
+    spec = await keys_cache.fresh(str(sitting.exam_version_id))
     outcome = await (cpu or _INLINE).run(
         "grading",
         score_exam,
         spec.keys_for(sitting_id),
-        await _responses(pool, store, row),
+        await _responses(pool, store, sitting),
         spec.policy,
         manual_marks,
         wait=True,
     )
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            UPDATE_RESULT,
+        await repository.update_result(
+            conn,
             sitting_id,
             outcome.score,
             outcome.max_score,
             msgspec.to_builtins(outcome.items),
             outcome_summary(outcome),
         )
-        await conn.execute(UPDATE_SITTING_POINTS, sitting_id, outcome.score, outcome.max_score)
-    await results_version.bump(store.redis, store.keys.namespace, row["exam_id"])
+    await results_version.bump(store.redis, store.keys.namespace, sitting.exam_id)
     return outcome

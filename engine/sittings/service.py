@@ -14,7 +14,7 @@ from engine.exams import repository as exams
 from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
 from engine.services import Services
-from engine.sittings import answer_checks, proctoring_actions
+from engine.sittings import answer_checks, proctoring_actions, repository
 from engine.sittings.deadlines import remaining_ms
 from engine.sittings.grader import grade_sitting
 from engine.sittings.keys import new_sitting_id, shard_of
@@ -29,19 +29,10 @@ from engine.sittings.models import (
     SubmitOutcome,
     Timer,
 )
-from engine.sittings.repository import (
-    INSERT_SITTING,
-    MARK_ACTIVE,
-    SITTING_OF_STUDENT,
-    SITTING_WITH_RESULT,
-    VERSION_INSTANT_RESULTS,
-)
 from engine.sittings.store import SessionView
-from grading.types import ItemScore
 from question_bank.paper import render_sections
 
 _json = msgspec.json.Encoder()
-_items_type = dict[str, ItemScore]
 
 
 def _ms(value: datetime) -> int:
@@ -79,11 +70,11 @@ async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID)
             raise not_found("exam")
         # class assignment, the student's own window and time, the exam's device policy
         exam, access = await sitting_access.for_student(conn, exam, principal)
-        row = await conn.fetchrow(SITTING_OF_STUDENT, exam_id, principal.user_id)
-        if row is None:
+        stored = await repository.sitting_of_student(conn, exam_id, principal.user_id)
+        if stored is None:
             new_id = new_sitting_id(svc.settings.stream_shards)
-            await conn.execute(
-                INSERT_SITTING,
+            await repository.insert_sitting(
+                conn,
                 new_id,
                 principal.org_id,
                 exam_id,
@@ -91,22 +82,24 @@ async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID)
                 principal.user_id,
                 shard_of(new_id, svc.settings.stream_shards),
             )
-            row = await conn.fetchrow(SITTING_OF_STUDENT, exam_id, principal.user_id)
-    sitting_id: uuid.UUID = row["id"]
-    sitting_access.remember_exam_of_version(str(row["exam_version_id"]), exam_id)
-    if row["state"] in ("submitted", "graded"):
-        return Sitting(sitting_id, exam_id, row["state"], row["started_at"], row["deadline"], 0)
+            stored = await repository.sitting_of_student(conn, exam_id, principal.user_id)
+    # inserted now, or by a start that raced this one: either way the student's one sitting
+    assert stored is not None
+    sitting_id = stored.id
+    sitting_access.remember_exam_of_version(str(stored.exam_version_id), exam_id)
+    if stored.state in ("submitted", "graded"):
+        return Sitting(sitting_id, exam_id, stored.state, stored.started_at, stored.deadline, 0)
     reply = await svc.store.start(
         sitting_id,
-        exam_version_id=str(row["exam_version_id"]),
+        exam_version_id=str(stored.exam_version_id),
         student_id=str(principal.user_id),
         limit_ms=exam.time_limit_s * 1000,
-        extra_ms=row["extra_time_s"] * 1000,
+        extra_ms=stored.extra_time_s * 1000,
         window_open_ms=_ms(exam.window_open),
         window_close_ms=_ms(exam.window_close),
         grace_ms=exam.grace_s * 1000,
-        known_started_ms=_ms(row["started_at"]) if row["started_at"] else 0,
-        known_deadline_ms=_ms(row["deadline"]) if row["deadline"] else 0,
+        known_started_ms=_ms(stored.started_at) if stored.started_at else 0,
+        known_deadline_ms=_ms(stored.deadline) if stored.deadline else 0,
     )
     if reply.state == "exam_not_open":
         raise conflict(
@@ -130,10 +123,10 @@ async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID)
             access,
         )
     started, deadline = _dt(reply.started_ms), _dt(reply.deadline_ms)
-    if row["state"] == "created":
+    if stored.state == "created":
         async with svc.pool.acquire() as conn:
-            await conn.execute(MARK_ACTIVE, sitting_id, started, deadline)
-    svc.remember_sitting_owner(str(sitting_id), str(row["exam_version_id"]), str(principal.user_id))
+            await repository.mark_active(conn, sitting_id, started, deadline)
+    svc.remember_sitting_owner(str(sitting_id), str(stored.exam_version_id), str(principal.user_id))
     state: SittingState = "active" if reply.state == "active" else "submitted"
     return Sitting(
         sitting_id, exam_id, state, started, deadline, remaining_ms(reply.deadline_ms, reply.now_ms)
@@ -315,8 +308,8 @@ async def _instant_results(svc: Services, principal: Principal, sitting_id: uuid
     instant = _instant_by_version.get(version)
     if instant is None:
         async with svc.pool.acquire() as conn:
-            found = await conn.fetchval(VERSION_INSTANT_RESULTS, uuid.UUID(version))
-        instant = _instant_by_version[version] = bool(found)
+            instant = await repository.instant_results(conn, uuid.UUID(version))
+        _instant_by_version[version] = instant
     return instant
 
 
@@ -351,36 +344,36 @@ async def submit(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> 
 
 async def result(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> ResultView:
     async with svc.pool.acquire() as conn:
-        row = await conn.fetchrow(SITTING_WITH_RESULT, sitting_id)
+        row = await repository.sitting_with_result(conn, sitting_id)
     if row is None:
         raise not_found("sitting")
     if principal.role == "student":
-        if row["student_id"] != principal.user_id or principal.exam_id not in (
-            None,
-            row["exam_id"],
-        ):
+        if row.student_id != principal.user_id or principal.exam_id not in (None, row.exam_id):
             raise not_found("sitting")
-        if not row["instant_results"] and row["state"] == "graded":
+        if not row.instant_results and row.state == "graded":
             raise DomainError(
                 403,
                 "results_not_released",
                 "Results are not released yet",
                 "your teacher will release the results of this exam",
             )
-    elif not principal.is_staff or principal.org_id not in (row["org_id"], row["exam_org_id"]):
+    elif not principal.is_staff or principal.org_id not in (row.org_id, row.exam_org_id):
         raise not_found("sitting")
     graded = None
-    if row["points"] is not None:
+    if row.points is not None:
+        # a result row's columns are all set together (results: NOT NULL)
+        assert row.max_points is not None and row.items is not None
+        assert row.graded_at is not None
         graded = SittingResult(
             sitting_id=sitting_id,
-            exam_id=row["exam_id"],
-            points=row["points"],
-            max_points=row["max_points"],
-            items=msgspec.convert(row["items"], _items_type),
-            graded_at=row["graded_at"],
-            outcome=row["outcome"],
-            theta=row["theta"],
-            theta_se=row["theta_se"],
-            scaled_score=row["scaled_score"],
+            exam_id=row.exam_id,
+            points=row.points,
+            max_points=row.max_points,
+            items=row.items,
+            graded_at=row.graded_at,
+            outcome=row.outcome,
+            theta=row.theta,
+            theta_se=row.theta_se,
+            scaled_score=row.scaled_score,
         )
-    return ResultView(sitting_id=sitting_id, state=row["state"], result=graded)
+    return ResultView(sitting_id=sitting_id, state=row.state, result=graded)

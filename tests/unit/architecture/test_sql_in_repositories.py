@@ -55,8 +55,6 @@ NOT_YET: set[str] = {
     "engine/integrity/live.py",
     "engine/integrity/review.py",
     "engine/integrity/scheduler.py",
-    "engine/sittings/grader.py",
-    "engine/sittings/service.py",
     "engine/web/review.py",
     "engine/web/student_review.py",
     "engine/workers/persister.py",
