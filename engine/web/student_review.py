@@ -15,11 +15,10 @@ from typing import Any
 import msgspec
 
 from engine.auth.principal import Principal
-from engine.exams.models import ExamSpec
 from engine.problems import Problem, conflict, not_found
 from engine.services import Services
 from engine.sittings.latest import latest_responses
-from engine.web.review_repository import AUTHORED_ITEMS, LATEST_ANSWERS, SITTING_TO_REVIEW
+from engine.web import review_repository as repository
 from question_bank.paper import CompiledPaper, student_order
 
 # what of the authored item says which answer is right (grading/keys.py names them the same)
@@ -80,51 +79,42 @@ async def sitting_review(
 ) -> SittingReview:
     principal.require_student()
     async with svc.pool.acquire() as conn:
-        row = await conn.fetchrow(SITTING_TO_REVIEW, sitting_id)
+        sitting = await repository.own_sitting(conn, sitting_id)
         if (
-            row is None
-            or row["student_id"] != principal.user_id
-            or principal.exam_id not in (None, row["exam_id"])
+            sitting is None
+            or sitting.student_id != principal.user_id
+            or principal.exam_id not in (None, sitting.exam_id)
         ):
             raise not_found("sitting")
-        if not row["instant_results"]:
+        if not sitting.instant_results:
             raise Problem(
                 403,
                 "results_not_released",
                 "Results are not released yet",
                 "your teacher will release the results of this exam",
             )
-        if row["points"] is None:
+        if sitting.points is None:
             raise conflict("not_graded_yet", "This sitting is not graded yet")
-        spec = msgspec.convert(row["spec"], ExamSpec)
-        refs = [(s.title, r) for s in spec.sections for r in s.items]
-        authored = {
-            str(r["item_id"]): r
-            for r in await conn.fetch(
-                AUTHORED_ITEMS, [r.id for _, r in refs], [r.version for _, r in refs]
-            )
-        }
-        answers = {
-            str(r["item_id"]): r["response"]
-            for r in await conn.fetch(LATEST_ANSWERS, row["exam_id"], sitting_id)
-        }
+        refs = [(s.title, r) for s in sitting.spec.sections for r in s.items]
+        authored = await repository.authored_items(conn, [(r.id, r.version) for _, r in refs])
+        answers = await repository.logged_answers(conn, sitting.exam_id, sitting_id)
     # answers the persister has not copied yet are still in the sitting's Redis session
     for item, response in latest_responses(await svc.store.latest_answers(sitting_id)).items():
         answers[item] = msgspec.to_builtins(response)
-    numbers = paper_numbers(await svc.papers.get(str(row["exam_version_id"])), sitting_id)
-    scores: dict[str, Any] = row["items"] or {}
+    numbers = paper_numbers(await svc.papers.get(str(sitting.exam_version_id)), sitting_id)
+    scores: dict[str, Any] = sitting.items or {}
     items = []
     for number, (section, ref) in enumerate(refs, start=1):
         item_id = str(ref.id)
         found = authored.get(item_id)
-        content: dict[str, Any] = dict(found["authored"]) if found else {}
+        content: dict[str, Any] = dict(found.document) if found else {}
         score = scores.get(item_id) or {}
         items.append(
             ReviewedItem(
                 number=number,
                 paper_number=numbers.get(item_id, 0),
                 section=section,
-                kind=found["kind"] if found else "",
+                kind=found.kind if found else "",
                 stem=str(content.get("stem", "")),
                 options=lettered(content.get("options")),
                 sources=lettered(content.get("sources")),
@@ -137,4 +127,4 @@ async def sitting_review(
                 status=score.get("status"),
             )
         )
-    return SittingReview(sitting_id, row["points"], row["max_points"], items)
+    return SittingReview(sitting_id, sitting.points, sitting.max_points, items)
