@@ -16,7 +16,8 @@ from typing import Any
 
 import msgspec
 
-from engine.accounts import audit
+from engine.accounts import audit, repository
+from engine.accounts import repository_enrolment as sql
 from engine.accounts.audit import Actor
 from engine.accounts.enrolment_csv import EnrolmentRow, export_csv, parse_enrolment
 from engine.accounts.models import EnrolmentReport, RowError
@@ -25,31 +26,6 @@ from engine.auth.passwords import UNUSABLE_HASH, passwords_for
 from engine.kernel.errors import DomainError
 from engine.kernel.principal import Principal
 from engine.services import Services
-
-BY_NATIONAL_ID = """
-SELECT u.id, u.org_id, u.national_id, u.username, u.display_name, u.role, c.name AS class_name
-FROM users u LEFT JOIN classes c ON c.id = u.class_id WHERE u.national_id = ANY($1::text[])
-"""
-BY_USERNAME = "SELECT username, national_id FROM users WHERE username = ANY($1::text[])"
-LOCK_ORG = "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))"
-INSERT_CLASSES = """
-INSERT INTO classes (id, org_id, name)
-SELECT gen_random_uuid(), $1, unnest($2::text[]) ON CONFLICT (org_id, name) DO NOTHING
-"""
-CLASS_IDS = "SELECT id, name FROM classes WHERE org_id = $1"
-INSERT_STUDENT = """
-INSERT INTO users (id, org_id, username, display_name, role, password_hash, national_id, class_id)
-VALUES ($1, $2, $3, $4, 'student', $5, $6, $7)
-"""
-UPDATE_STUDENT = """
-UPDATE users SET username = $2, display_name = $3, class_id = $4 WHERE id = $1
-"""
-EXPORT = """
-SELECT u.national_id, u.username, u.display_name, coalesce(c.name, '') AS class_name
-FROM users u LEFT JOIN classes c ON c.id = u.class_id
-WHERE u.org_id = $1 AND u.role = 'student' AND u.national_id IS NOT NULL
-ORDER BY c.name, u.display_name, u.national_id
-"""
 
 
 class Plan(msgspec.Struct):
@@ -61,31 +37,31 @@ class Plan(msgspec.Struct):
 
 async def _plan(conn: Any, org_id: uuid.UUID, rows: list[EnrolmentRow]) -> Plan:
     known = {
-        r["national_id"]: r
-        for r in await conn.fetch(BY_NATIONAL_ID, [row.national_id for row in rows])
+        a.national_id: a
+        for a in await sql.accounts_by_national_id(conn, [row.national_id for row in rows])
     }
     usernames = {
-        r["username"].lower(): r["national_id"]
-        for r in await conn.fetch(BY_USERNAME, [row.username for row in rows])
+        h.username.lower(): h.national_id
+        for h in await sql.username_holders(conn, [row.username for row in rows])
     }
     plan = Plan([], [], 0, [])
     for row in rows:
         found = known.get(row.national_id)
         holder = usernames.get(row.username.lower(), row.national_id)
-        if found is not None and found["org_id"] != org_id:
+        if found is not None and found.org_id != org_id:
             plan.errors.append(RowError(row.line, "national_id", "enrolled at another school"))
-        elif found is not None and found["role"] != "student":
+        elif found is not None and found.role != "student":
             plan.errors.append(RowError(row.line, "national_id", "belongs to a staff account"))
         elif holder != row.national_id:
             plan.errors.append(RowError(row.line, "username", "already in use by someone else"))
         elif found is None:
             plan.create.append(row)
-        elif (found["username"], found["display_name"], found["class_name"]) != (
+        elif (found.username, found.display_name, found.class_name) != (
             row.username,
             row.display_name,
             row.class_name,
         ):
-            plan.update.append((found["id"], row))
+            plan.update.append((found.id, row))
         else:
             plan.unchanged += 1
     return plan
@@ -111,31 +87,33 @@ async def _hash_passwords(
 
 async def _apply(conn: Any, org_id: uuid.UUID, plan: Plan, password_hashes: dict[int, str]) -> int:
     names = sorted({r.class_name for r in plan.create} | {r.class_name for _, r in plan.update})
-    before: int = await conn.fetchval("SELECT count(*) FROM classes WHERE org_id = $1", org_id)
-    await conn.execute(INSERT_CLASSES, org_id, names)
-    class_ids = {r["name"]: r["id"] for r in await conn.fetch(CLASS_IDS, org_id)}
+    before = await sql.class_count(conn, org_id)
+    await sql.insert_classes(conn, org_id, names)
+    class_ids = await sql.class_ids_by_name(conn, org_id)
     hashes = [password_hashes[r.line] for r in plan.create]
-    await conn.executemany(
-        INSERT_STUDENT,
+    await sql.insert_students(
+        conn,
+        org_id,
         [
-            (
-                uuid.uuid4(),
-                org_id,
-                r.username,
-                r.display_name,
-                h,
-                r.national_id,
-                class_ids[r.class_name],
+            sql.NewStudent(
+                id=uuid.uuid4(),
+                username=r.username,
+                display_name=r.display_name,
+                password_hash=h,
+                national_id=r.national_id,
+                class_id=class_ids[r.class_name],
             )
             for r, h in zip(plan.create, hashes, strict=True)
         ],
     )
-    await conn.executemany(
-        UPDATE_STUDENT,
-        [(uid, r.username, r.display_name, class_ids[r.class_name]) for uid, r in plan.update],
+    await sql.update_students(
+        conn,
+        [
+            sql.StudentChange(uid, r.username, r.display_name, class_ids[r.class_name])
+            for uid, r in plan.update
+        ],
     )
-    after: int = await conn.fetchval("SELECT count(*) FROM classes WHERE org_id = $1", org_id)
-    return after - before
+    return await sql.class_count(conn, org_id) - before
 
 
 async def import_students(
@@ -147,7 +125,7 @@ async def import_students(
     )
     async with svc.pool.acquire() as conn:
         await require_org(conn, actor.principal, org_id)
-        kind = await conn.fetchval("SELECT kind FROM orgs WHERE id = $1", org_id)
+        kind = await repository.org_kind(conn, org_id)
         if kind != "school":
             raise DomainError(
                 400,
@@ -166,7 +144,7 @@ async def import_students(
     async with svc.pool.acquire() as conn, conn.transaction():
         # two imports of one school wait for each other, so a file sent twice at once
         # still creates each student once
-        await conn.execute(LOCK_ORG, str(org_id))
+        await sql.lock_school_enrolment(conn, org_id)
         plan = await _plan(conn, org_id, parsed.rows)
         errors = sorted(parsed.errors + plan.errors, key=lambda e: (e.line, e.column or ""))
         report = EnrolmentReport(
@@ -200,7 +178,5 @@ async def import_students(
 async def export_students(svc: Services, principal: Principal, org_id: uuid.UUID) -> bytes:
     async with svc.pool.acquire() as conn:
         await require_org(conn, principal, org_id)
-        rows = await conn.fetch(EXPORT, org_id)
-    return export_csv(
-        [(r["national_id"], r["username"], r["display_name"], r["class_name"]) for r in rows]
-    )
+        students = await sql.students_to_export(conn, org_id)
+    return export_csv([(s.national_id, s.username, s.display_name, s.class_name) for s in students])

@@ -48,13 +48,28 @@ def _taken(err: asyncpg.UniqueViolationError) -> DomainError:
     return conflict("already_exists", "Already taken", f"this {what} is already in use")
 
 
+async def _org(conn: Any, org_id: uuid.UUID) -> Org:
+    found = await sql.org_by_id(conn, org_id)
+    if found is None:
+        raise not_found("organisation")
+    return found
+
+
+async def _user(conn: Any, user_id: uuid.UUID) -> User:
+    """An account the caller's transaction has just written (or found in scope)."""
+    found = await sql.user_by_id(conn, user_id)
+    if found is None:
+        raise not_found("user")
+    return found
+
+
 async def create_org(svc: Services, actor: Actor, data: OrgCreate) -> Org:
     p = actor.principal
     org_id = uuid.uuid4()
     async with svc.pool.acquire() as conn, conn.transaction():
         parent = await require_org(conn, p, data.parent_id or p.org_id, "parent organisation")
         try:
-            await conn.execute(sql.INSERT_ORG, org_id, parent, data.name, data.kind, data.code)
+            await sql.insert_org(conn, org_id, parent, data.name, data.kind, data.code)
         except asyncpg.UniqueViolationError as err:
             raise _taken(err) from err
         await audit.record(
@@ -65,19 +80,19 @@ async def create_org(svc: Services, actor: Actor, data: OrgCreate) -> Org:
             target=org_id,
             detail={"name": data.name, "kind": data.kind, "parent": str(parent)},
         )
-        return sql.org(await conn.fetchrow(sql.ORG_BY_ID, org_id))
+        return await _org(conn, org_id)
 
 
 async def list_orgs(svc: Services, principal: Principal) -> list[Org]:
     async with svc.pool.acquire() as conn:
         ids = await orgs_reached(conn, principal)
-        return [sql.org(r) for r in await conn.fetch(sql.ORGS_BY_IDS, ids)]
+        return await sql.orgs_by_ids(conn, ids)
 
 
 async def get_org(svc: Services, principal: Principal, org_id: uuid.UUID) -> Org:
     async with svc.pool.acquire() as conn:
         await require_org(conn, principal, org_id)
-        return sql.org(await conn.fetchrow(sql.ORG_BY_ID, org_id))
+        return await _org(conn, org_id)
 
 
 async def create_class(
@@ -86,9 +101,11 @@ async def create_class(
     class_id = uuid.uuid4()
     async with svc.pool.acquire() as conn, conn.transaction():
         await require_org(conn, actor.principal, org_id)
-        await conn.execute(sql.INSERT_CLASS, class_id, org_id, data.name)
-        row = await conn.fetchrow(sql.CLASS_BY_NAME, org_id, data.name)
-        if row["id"] == class_id:
+        await sql.insert_class(conn, class_id, org_id, data.name)
+        stored = await sql.class_by_name(conn, org_id, data.name)
+        if stored is None:
+            raise not_found("class")
+        if stored.id == class_id:
             await audit.record(
                 conn,
                 actor,
@@ -97,28 +114,28 @@ async def create_class(
                 target=class_id,
                 detail={"name": data.name},
             )
-        return sql.school_class(row)
+        return stored
 
 
 async def list_classes(svc: Services, principal: Principal, org_id: uuid.UUID) -> list[SchoolClass]:
     async with svc.pool.acquire() as conn:
         await require_org(conn, principal, org_id)
-        return [sql.school_class(r) for r in await conn.fetch(sql.CLASSES_OF_ORG, org_id)]
+        return await sql.classes_of_org(conn, org_id)
 
 
 async def class_in_scope(conn: Any, principal: Principal, class_id: uuid.UUID) -> SchoolClass:
-    row = await conn.fetchrow(sql.CLASS_BY_ID, class_id)
-    if row is None:
+    found = await sql.class_by_id(conn, class_id)
+    if found is None:
         raise not_found("class")
-    await require_org(conn, principal, row["org_id"], "class")
-    return sql.school_class(row)
+    await require_org(conn, principal, found.org_id, "class")
+    return found
 
 
 async def _check_class(conn: Any, class_id: uuid.UUID | None, org_id: uuid.UUID) -> None:
     if class_id is None:
         return
-    row = await conn.fetchrow(sql.CLASS_BY_ID, class_id)
-    if row is None or row["org_id"] != org_id:
+    found = await sql.class_by_id(conn, class_id)
+    if found is None or found.org_id != org_id:
         raise validation_failed(
             "no such class in this school",
             [{"field": "class_id", "message": "not a class of this school"}],
@@ -147,22 +164,22 @@ async def create_user(svc: Services, actor: Actor, org_id: uuid.UUID, data: User
     user_id = uuid.uuid4()
     async with svc.pool.acquire() as conn, conn.transaction():
         await require_org(conn, p, org_id)
-        kind = await conn.fetchval("SELECT kind FROM orgs WHERE id = $1", org_id)
+        kind = await sql.org_kind(conn, org_id)
         if (data.role == "admin") != (kind == "organiser") and data.role in ("admin", "student"):
             raise validation_failed(f"a {data.role} account cannot belong to a {kind}")
         await _check_class(conn, data.class_id, org_id)
         try:
-            await conn.execute(
-                sql.INSERT_USER,
+            await sql.insert_user(
+                conn,
                 user_id,
                 org_id,
                 data.username,
                 data.display_name,
                 data.role,
                 password_hash,
-                data.national_id,
-                data.class_id,
-                data.extra_time_pct,
+                national_id=data.national_id,
+                class_id=data.class_id,
+                extra_time_pct=data.extra_time_pct,
             )
         except asyncpg.UniqueViolationError as err:
             raise _taken(err) from err
@@ -174,7 +191,7 @@ async def create_user(svc: Services, actor: Actor, org_id: uuid.UUID, data: User
             target=user_id,
             detail={"username": data.username, "role": data.role},
         )
-        return sql.user(await conn.fetchrow(sql.USER_BY_ID, user_id))
+        return await _user(conn, user_id)
 
 
 async def list_users(
@@ -188,16 +205,15 @@ async def list_users(
 ) -> list[User]:
     async with svc.pool.acquire() as conn:
         await require_org(conn, principal, org_id)
-        rows = await conn.fetch(sql.USERS_OF_ORG, org_id, role, class_id, after, limit)
-    return [sql.user(r) for r in rows]
+        return await sql.users_of_org(conn, org_id, role, class_id, after, limit)
 
 
 async def user_in_scope(conn: Any, principal: Principal, user_id: uuid.UUID) -> User:
-    row = await conn.fetchrow(sql.USER_BY_ID, user_id)
-    if row is None:
+    found = await sql.user_by_id(conn, user_id)
+    if found is None:
         raise not_found("user")
-    await require_org(conn, principal, row["org_id"], "user")
-    return sql.user(row)
+    await require_org(conn, principal, found.org_id, "user")
+    return found
 
 
 async def get_user(svc: Services, principal: Principal, user_id: uuid.UUID) -> User:
@@ -232,14 +248,7 @@ async def update_user(svc: Services, actor: Actor, user_id: uuid.UUID, data: Use
         )
         await _check_class(conn, merged.class_id, found.org_id)
         try:
-            await conn.execute(
-                sql.UPDATE_USER,
-                user_id,
-                merged.display_name,
-                merged.class_id,
-                merged.national_id,
-                merged.extra_time_pct,
-            )
+            await sql.update_user(conn, merged)
         except asyncpg.UniqueViolationError as err:
             raise _taken(err) from err
         changed = sorted(
@@ -248,7 +257,7 @@ async def update_user(svc: Services, actor: Actor, user_id: uuid.UUID, data: Use
             if getattr(data, f) is not msgspec.UNSET and f != "password"
         )
         if new_hash is not None:
-            await conn.execute(sql.SET_PASSWORD, user_id, new_hash)
+            await sql.set_password(conn, user_id, new_hash)
             await refresh.revoke_user(conn, user_id)
             changed.append("password")
         await audit.record(
@@ -259,7 +268,7 @@ async def update_user(svc: Services, actor: Actor, user_id: uuid.UUID, data: Use
             target=user_id,
             detail={"fields": changed},
         )
-        updated = sql.user(await conn.fetchrow(sql.USER_BY_ID, user_id))
+        updated = await _user(conn, user_id)
     if new_hash is not None:
         await revoke_sign_ins(svc, user_id)
     return updated
@@ -267,15 +276,15 @@ async def update_user(svc: Services, actor: Actor, user_id: uuid.UUID, data: Use
 
 async def my_profile(svc: Services, principal: Principal) -> Profile:
     async with svc.pool.acquire() as conn:
-        row = await conn.fetchrow(sql.PROFILE, principal.user_id)
-    if row is None:
+        found = await sql.profile(conn, principal.user_id)
+    if found is None:
         raise DomainError(401, "unauthorized", "This account no longer exists")
-    return sql.profile(row)
+    return found
 
 
 async def update_profile(svc: Services, principal: Principal, data: ProfileUpdate) -> Profile:
     async with svc.pool.acquire() as conn:
-        await conn.execute(sql.SET_DISPLAY_NAME, principal.user_id, data.display_name)
+        await sql.set_display_name(conn, principal.user_id, data.display_name)
     return await my_profile(svc, principal)
 
 
@@ -289,24 +298,24 @@ async def change_password(svc: Services, actor: Actor, data: PasswordChange) -> 
     p = actor.principal
     passwords = passwords_for(svc.settings)
     async with svc.pool.acquire() as conn:
-        row = await conn.fetchrow(sql.PASSWORD_AND_NAMES, p.user_id)
-    if row is None:
+        account = await sql.password_and_names(conn, p.user_id)
+    if account is None:
         raise DomainError(401, "unauthorized", "This account no longer exists")
     await require_strong(
         data.new_password,
         svc.settings.password_min_score,
-        (row["username"], row["display_name"], row["national_id"] or ""),
+        (account.username, account.display_name, account.national_id or ""),
         field="new_password",
     )
     limits = limits_for(svc.redis, svc.settings)
     reservation = await limits.reserve(actor.ip, f"password:{p.user_id}", p.device or "-")
-    ok, _ = await passwords.verify(row["password_hash"], data.current_password)
+    ok, _ = await passwords.verify(account.password_hash, data.current_password)
     if not ok:
         raise DomainError(403, "invalid_credentials", "The current password is wrong")
     await limits.succeeded(reservation)
     new_hash = await passwords.hash_async(data.new_password)
     async with svc.pool.acquire() as conn, conn.transaction():
-        await conn.execute(sql.SET_PASSWORD, p.user_id, new_hash)
+        await sql.set_password(conn, p.user_id, new_hash)
         await refresh.revoke_user(conn, p.user_id)
         await audit.record(conn, actor, "user.password_change", org_id=p.org_id, target=p.user_id)
     await revoke_sign_ins(svc, p.user_id)
@@ -334,7 +343,7 @@ async def set_disabled(svc: Services, actor: Actor, user_id: uuid.UUID, disabled
     """Disable (no sign-in of any kind, every session and token revoked) or enable again."""
     async with svc.pool.acquire() as conn, conn.transaction():
         found = await _managed_other(conn, actor, user_id)
-        await conn.execute(sql.SET_DISABLED, user_id, disabled)
+        await sql.set_disabled(conn, user_id, disabled)
         if disabled:
             await refresh.revoke_user(conn, user_id)
         await audit.record(
@@ -344,7 +353,7 @@ async def set_disabled(svc: Services, actor: Actor, user_id: uuid.UUID, disabled
             org_id=found.org_id,
             target=user_id,
         )
-        changed = sql.user(await conn.fetchrow(sql.USER_BY_ID, user_id))
+        changed = await _user(conn, user_id)
     if disabled:
         await revoke_sign_ins(svc, user_id)
     return changed
@@ -355,8 +364,7 @@ async def remove_user(svc: Services, actor: Actor, user_id: uuid.UUID) -> None:
     username and national id free again; its sittings and results stay on record."""
     async with svc.pool.acquire() as conn, conn.transaction():
         found = await _managed_other(conn, actor, user_id)
-        await conn.execute(sql.REMOVE_USER, user_id, UNUSABLE_HASH)
-        await conn.execute(sql.DELETE_CARDS_OF, user_id)
+        await sql.remove_user(conn, user_id, UNUSABLE_HASH)
         await refresh.revoke_user(conn, user_id)
         await audit.record(
             conn,

@@ -1,13 +1,19 @@
-"""SQL for organisations, classes and users. Rows become Structs here and nowhere else."""
+"""SQL for organisations, classes and users, and the organisation tree tenancy walks. Rows
+become Structs here and nowhere else; every function runs on the caller's connection (inside
+the caller's transaction, where there is one)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
+
+import msgspec
 
 from engine.accounts.models import Org, Profile, SchoolClass, User
 
 INSERT_ORG = "INSERT INTO orgs (id, parent_id, name, kind, code) VALUES ($1, $2, $3, $4, $5)"
 ORG_BY_ID = "SELECT id, parent_id, name, kind, code FROM orgs WHERE id = $1"
+ORG_KIND = "SELECT kind FROM orgs WHERE id = $1"
 ORGS_BY_IDS = """
 SELECT id, parent_id, name, kind, code FROM orgs WHERE id = ANY($1::uuid[]) ORDER BY kind, name
 """
@@ -70,19 +76,182 @@ UPDATE users SET removed_at = now(), disabled_at = coalesce(disabled_at, now()),
 WHERE id = $1
 """
 DELETE_CARDS_OF = "DELETE FROM exam_cards WHERE student_id = $1"
+# walk up from the target: is the ancestor on the way to the root?
+ORG_UNDER = """
+WITH RECURSIVE up AS (
+    SELECT id, parent_id FROM orgs WHERE id = $1
+    UNION ALL SELECT o.id, o.parent_id FROM orgs o JOIN up ON o.id = up.parent_id
+)
+SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)
+"""
+ORG_TREE = """
+WITH RECURSIVE tree AS (
+    SELECT id FROM orgs WHERE id = $1
+    UNION ALL SELECT o.id FROM orgs o JOIN tree t ON o.parent_id = t.id
+)
+SELECT id FROM tree
+"""
 
 
-def org(row: Any) -> Org:
+class PasswordAndNames(msgspec.Struct, frozen=True):
+    """An account's password hash and the names a new password of it must not lean on."""
+
+    password_hash: str
+    username: str
+    display_name: str
+    national_id: str | None
+
+
+def _org(row: Any) -> Org:
     return Org(**{f: row[f] for f in Org.__struct_fields__})
 
 
-def school_class(row: Any) -> SchoolClass:
+def _school_class(row: Any) -> SchoolClass:
     return SchoolClass(**{f: row[f] for f in SchoolClass.__struct_fields__})
 
 
-def user(row: Any) -> User:
+def _user(row: Any) -> User:
     return User(**{f: row[f] for f in User.__struct_fields__})
 
 
-def profile(row: Any) -> Profile:
-    return Profile(**{f: row[f] for f in Profile.__struct_fields__})
+async def insert_org(
+    conn: Any,
+    org_id: uuid.UUID,
+    parent_id: uuid.UUID | None,
+    name: str,
+    kind: str,
+    code: str | None = None,
+) -> None:
+    """Raises asyncpg's UniqueViolationError when the code is taken."""
+    await conn.execute(INSERT_ORG, org_id, parent_id, name, kind, code)
+
+
+async def org_by_id(conn: Any, org_id: uuid.UUID) -> Org | None:
+    row = await conn.fetchrow(ORG_BY_ID, org_id)
+    return None if row is None else _org(row)
+
+
+async def orgs_by_ids(conn: Any, org_ids: list[uuid.UUID]) -> list[Org]:
+    return [_org(r) for r in await conn.fetch(ORGS_BY_IDS, org_ids)]
+
+
+async def org_kind(conn: Any, org_id: uuid.UUID) -> str | None:
+    kind: str | None = await conn.fetchval(ORG_KIND, org_id)
+    return kind
+
+
+async def org_is_under(conn: Any, org_id: uuid.UUID, ancestor_id: uuid.UUID) -> bool:
+    """Whether ``ancestor_id`` is the organisation itself or one above it."""
+    return bool(await conn.fetchval(ORG_UNDER, org_id, ancestor_id))
+
+
+async def org_and_below(conn: Any, org_id: uuid.UUID) -> list[uuid.UUID]:
+    return [r["id"] for r in await conn.fetch(ORG_TREE, org_id)]
+
+
+async def insert_class(conn: Any, class_id: uuid.UUID, org_id: uuid.UUID, name: str) -> None:
+    """Nothing happens when the school already has a class of that name."""
+    await conn.execute(INSERT_CLASS, class_id, org_id, name)
+
+
+async def class_by_id(conn: Any, class_id: uuid.UUID) -> SchoolClass | None:
+    row = await conn.fetchrow(CLASS_BY_ID, class_id)
+    return None if row is None else _school_class(row)
+
+
+async def class_by_name(conn: Any, org_id: uuid.UUID, name: str) -> SchoolClass | None:
+    row = await conn.fetchrow(CLASS_BY_NAME, org_id, name)
+    return None if row is None else _school_class(row)
+
+
+async def classes_of_org(conn: Any, org_id: uuid.UUID) -> list[SchoolClass]:
+    return [_school_class(r) for r in await conn.fetch(CLASSES_OF_ORG, org_id)]
+
+
+async def insert_user(
+    conn: Any,
+    user_id: uuid.UUID,
+    org_id: uuid.UUID,
+    username: str,
+    display_name: str,
+    role: str,
+    password_hash: str,
+    *,
+    national_id: str | None = None,
+    class_id: uuid.UUID | None = None,
+    extra_time_pct: int = 0,
+) -> None:
+    """Raises asyncpg's UniqueViolationError when the username or national id is taken."""
+    await conn.execute(
+        INSERT_USER,
+        user_id,
+        org_id,
+        username,
+        display_name,
+        role,
+        password_hash,
+        national_id,
+        class_id,
+        extra_time_pct,
+    )
+
+
+async def user_by_id(conn: Any, user_id: uuid.UUID) -> User | None:
+    """The account unless it was removed."""
+    row = await conn.fetchrow(USER_BY_ID, user_id)
+    return None if row is None else _user(row)
+
+
+async def users_of_org(
+    conn: Any,
+    org_id: uuid.UUID,
+    role: str | None,
+    class_id: uuid.UUID | None,
+    after: str,
+    limit: int,
+) -> list[User]:
+    """A page of the organisation's accounts by username, after the username ``after``."""
+    rows = await conn.fetch(USERS_OF_ORG, org_id, role, class_id, after, limit)
+    return [_user(r) for r in rows]
+
+
+async def update_user(conn: Any, user: User) -> None:
+    """Store the account's display name, class, national id and extra time; raises asyncpg's
+    UniqueViolationError when the national id is taken."""
+    await conn.execute(
+        UPDATE_USER,
+        user.id,
+        user.display_name,
+        user.class_id,
+        user.national_id,
+        user.extra_time_pct,
+    )
+
+
+async def set_password(conn: Any, user_id: uuid.UUID, password_hash: str) -> None:
+    await conn.execute(SET_PASSWORD, user_id, password_hash)
+
+
+async def password_and_names(conn: Any, user_id: uuid.UUID) -> PasswordAndNames | None:
+    row = await conn.fetchrow(PASSWORD_AND_NAMES, user_id)
+    return None if row is None else PasswordAndNames(**dict(row))
+
+
+async def set_display_name(conn: Any, user_id: uuid.UUID, display_name: str) -> None:
+    await conn.execute(SET_DISPLAY_NAME, user_id, display_name)
+
+
+async def profile(conn: Any, user_id: uuid.UUID) -> Profile | None:
+    row = await conn.fetchrow(PROFILE, user_id)
+    return None if row is None else Profile(**{f: row[f] for f in Profile.__struct_fields__})
+
+
+async def set_disabled(conn: Any, user_id: uuid.UUID, disabled: bool) -> None:
+    """Disable (keeping the first time it was disabled) or enable again."""
+    await conn.execute(SET_DISABLED, user_id, disabled)
+
+
+async def remove_user(conn: Any, user_id: uuid.UUID, unusable_hash: str) -> None:
+    """The account removed for good (see REMOVE_USER) and its exam cards deleted."""
+    await conn.execute(REMOVE_USER, user_id, unusable_hash)
+    await conn.execute(DELETE_CARDS_OF, user_id)

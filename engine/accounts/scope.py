@@ -12,24 +12,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from engine.accounts import repository
 from engine.kernel.errors import not_found
 from engine.kernel.principal import Principal
-
-# walk up from the target: is the caller's organisation on the way to the root?
-ORG_UNDER = """
-WITH RECURSIVE up AS (
-    SELECT id, parent_id FROM orgs WHERE id = $1
-    UNION ALL SELECT o.id, o.parent_id FROM orgs o JOIN up ON o.id = up.parent_id
-)
-SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)
-"""
-ORG_TREE = """
-WITH RECURSIVE tree AS (
-    SELECT id FROM orgs WHERE id = $1
-    UNION ALL SELECT o.id FROM orgs o JOIN tree t ON o.parent_id = t.id
-)
-SELECT id FROM tree
-"""
 
 
 async def reaches(conn: Any, principal: Principal, org_id: uuid.UUID) -> bool:
@@ -37,7 +22,7 @@ async def reaches(conn: Any, principal: Principal, org_id: uuid.UUID) -> bool:
         return True
     if principal.role != "admin":
         return False
-    return bool(await conn.fetchval(ORG_UNDER, org_id, principal.org_id))
+    return await repository.org_is_under(conn, org_id, principal.org_id)
 
 
 async def require_org(
@@ -51,4 +36,4 @@ async def require_org(
 async def orgs_reached(conn: Any, principal: Principal) -> list[uuid.UUID]:
     if principal.role != "admin":
         return [principal.org_id]
-    return [r["id"] for r in await conn.fetch(ORG_TREE, principal.org_id)]
+    return await repository.org_and_below(conn, principal.org_id)

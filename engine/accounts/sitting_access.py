@@ -12,31 +12,12 @@ from typing import Any
 
 import msgspec
 
+from engine.accounts import repository_sitting_access as sql
 from engine.exams.models import PublishedVersion
 from engine.kernel.errors import DomainError, not_found
 from engine.kernel.principal import Principal
 from engine.sittings.proctoring_actions import ProctorStore
 
-STUDENT_ACCESS = """
-SELECT u.extra_time_pct,
-       EXISTS (SELECT 1 FROM exam_class_assignments a
-               WHERE a.exam_id = $1 AND a.org_id = u.org_id) AS class_restricted,
-       EXISTS (SELECT 1 FROM exam_class_assignments a
-               WHERE a.exam_id = $1 AND a.class_id = u.class_id) AS in_class,
-       o.time_limit_s, o.window_open, o.window_close, coalesce(o.extra_time_s, 0) AS extra_s,
-       coalesce(p.device_policy, 'take_over') AS device_policy
-FROM users u
-LEFT JOIN exam_overrides o ON o.exam_id = $1 AND o.student_id = u.id
-LEFT JOIN exam_policies p ON p.exam_id = $1
-WHERE u.id = $2
-"""
-INSERT_EVENT = """
-INSERT INTO sitting_events (sitting_id, exam_id, org_id, student_id, kind, actor_id, detail)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-"""
-
-
-EXAM_OF_VERSION = "SELECT exam_id FROM exam_versions WHERE id = $1"
 # exam version -> its exam (never changes): bounded, refilled by one read per version
 _exam_of_version: dict[str, uuid.UUID] = {}
 
@@ -58,7 +39,7 @@ async def confine_card(pool: Any, principal: Principal, exam_version_id: str | N
     exam = _exam_of_version.get(exam_version_id)
     if exam is None:
         async with pool.acquire() as conn:
-            exam = await conn.fetchval(EXAM_OF_VERSION, uuid.UUID(exam_version_id))
+            exam = await sql.exam_of_version(conn, uuid.UUID(exam_version_id))
         if exam is None:
             raise not_found("sitting")
         remember_exam_of_version(exam_version_id, exam)
@@ -83,19 +64,19 @@ def effective_limit_s(
 async def for_student(
     conn: Any, exam: PublishedVersion, principal: Principal
 ) -> tuple[PublishedVersion, Access]:
-    row = await conn.fetchrow(STUDENT_ACCESS, exam.exam_id, principal.user_id)
-    if row is None or (row["class_restricted"] and not row["in_class"]):
+    found = await sql.student_access(conn, exam.exam_id, principal.user_id)
+    if found is None or (found.class_restricted and not found.in_class):
         raise not_found("exam")
     limit = effective_limit_s(
-        exam.time_limit_s, row["time_limit_s"], row["extra_time_pct"], row["extra_s"]
+        exam.time_limit_s, found.time_limit_s, found.extra_time_pct, found.extra_s
     )
     mine = msgspec.structs.replace(
         exam,
         time_limit_s=limit,
-        window_open=row["window_open"] or exam.window_open,
-        window_close=row["window_close"] or exam.window_close,
+        window_open=found.window_open or exam.window_open,
+        window_close=found.window_close or exam.window_close,
     )
-    return mine, Access(device_policy=row["device_policy"])
+    return mine, Access(device_policy=found.device_policy)
 
 
 async def record_event(
@@ -109,8 +90,8 @@ async def record_event(
     detail: dict[str, Any],
 ) -> None:
     async with pool.acquire() as conn:
-        await conn.execute(
-            INSERT_EVENT, sitting_id, exam_id, org_id, student_id, kind, actor_id, detail
+        await sql.insert_sitting_event(
+            conn, sql.SittingEvent(sitting_id, exam_id, org_id, student_id, kind, actor_id, detail)
         )
 
 

@@ -41,14 +41,13 @@ QUERY_METHODS = {
 ADAPTERS = {"engine/db.py"}
 
 NOT_YET: set[str] = {
-    "engine/accounts/audit.py",
-    "engine/accounts/enrolment.py",
-    "engine/accounts/exam_access.py",
-    "engine/accounts/people.py",
-    "engine/accounts/proctor.py",
-    "engine/accounts/scope.py",
-    "engine/accounts/sitting_access.py",
     "engine/demo.py",
+    "engine/integrity/context.py",
+    "engine/integrity/flag_store.py",
+    "engine/integrity/forensics.py",
+    "engine/integrity/live.py",
+    "engine/integrity/review.py",
+    "engine/integrity/scheduler.py",
     "engine/workers/persister.py",
 }
 
