@@ -262,6 +262,11 @@ async def item_contents(
     return [ItemContent(**dict(r)) for r in rows]
 
 
+async def latest_dichotomous_parameters(conn: Any, exam_id: uuid.UUID) -> list[CalibratedItem]:
+    """The exam's latest Rasch/1PL/2PL/3PL calibration, none when it has not had one."""
+    return [CalibratedItem(**dict(r)) for r in await conn.fetch(LATEST_PARAMETERS, exam_id)]
+
+
 async def latest_item_parameters(conn: Any, exam_id: uuid.UUID) -> list[CalibratedItem]:
     """The exam's latest calibration of any model, none when it has not had one."""
     return [

@@ -15,12 +15,7 @@ from typing import Any
 
 import msgspec
 
-from engine.integrity.repository import (
-    EXAM_OF_VERSION,
-    ITEM_FACILITY,
-    ITEM_TIMES,
-    THRESHOLDS_OF_EXAM,
-)
+from engine.integrity import repository
 from engine.kernel.errors import DomainError
 from grading.types import ItemKey
 from proctoring.heuristics import ItemContext
@@ -38,28 +33,28 @@ class VersionContext(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def exam_thresholds(conn: Any, exam_id: uuid.UUID) -> Thresholds:
-    stored = await conn.fetchval(THRESHOLDS_OF_EXAM, exam_id)
-    return DEFAULT_THRESHOLDS if stored is None else msgspec.convert(stored, Thresholds)
+    stored = await repository.exam_thresholds(conn, exam_id)
+    return DEFAULT_THRESHOLDS if stored is None else stored
 
 
 async def item_contexts(
     conn: Any, version_id: uuid.UUID, exam_id: uuid.UUID
 ) -> dict[str, ItemContext]:
-    times = await conn.fetch(ITEM_TIMES, version_id, exam_id, SAMPLE_SITTINGS)
+    timings = await repository.item_timings(conn, version_id, exam_id, SAMPLE_SITTINGS)
     facility = {
-        r["item_id"]: float(r["p"])
-        for r in await conn.fetch(ITEM_FACILITY, version_id, SAMPLE_SITTINGS)
-        if r["n"] >= MIN_SITTINGS
+        f.item_id: float(f.p)
+        for f in await repository.item_facility(conn, version_id, SAMPLE_SITTINGS)
+        if f.n >= MIN_SITTINGS
     }
     return {
-        r["item_id"]: ItemContext(
-            mean_time_s=float(r["mean_s"]),
-            median_time_s=float(r["median_s"]),
+        t.item_id: ItemContext(
+            mean_time_s=float(t.mean_s),
+            median_time_s=float(t.median_s),
             # unknown facility: 1.0, so no item counts as "hard" on a guess
-            p_value=facility.get(r["item_id"], 1.0),
+            p_value=facility.get(t.item_id, 1.0),
         )
-        for r in times
-        if r["n"] >= MIN_SITTINGS
+        for t in timings
+        if t.n >= MIN_SITTINGS
     }
 
 
@@ -83,10 +78,9 @@ class ContextCache:
         except DomainError:
             return None  # no such exam version
         async with self.pool.acquire() as conn:
-            row = await conn.fetchrow(EXAM_OF_VERSION, [uuid.UUID(version)])
-            if row is None:
+            exam_id = await repository.exam_of_version(conn, uuid.UUID(version))
+            if exam_id is None:
                 return None
-            exam_id = row["exam_id"]
             ctx = VersionContext(
                 exam_id=exam_id,
                 thresholds=await exam_thresholds(conn, exam_id),

@@ -9,7 +9,8 @@ from typing import Any
 
 import msgspec
 
-from engine.integrity.repository import DELETE_RISK, FLAGS_FOR_RISK, UPSERT_FLAG, UPSERT_RISK
+from engine.integrity import repository
+from engine.integrity.repository import FlagForRisk, FlagRecord, RiskRecord
 from proctoring.flags import Flag, PairEvidence, summarise
 
 Source = str  # "live" | "forensics"
@@ -23,25 +24,25 @@ def subject_of(flag: Flag) -> str:
     return ""
 
 
-def flag_row(
+def flag_record(
     flag: Flag, exam_id: uuid.UUID, org_id: uuid.UUID, source: Source, run_id: uuid.UUID | None
-) -> tuple[Any, ...]:
-    return (
-        uuid.UUID(flag.sitting),
-        exam_id,
-        org_id,
-        source,
-        flag.rule,
-        subject_of(flag),
-        flag.kind,
-        _finite(flag.statistic),
-        _finite(flag.threshold),
-        flag.direction,
-        None if flag.p_value is None else _finite(flag.p_value),
-        flag.correction,
-        flag.note,
-        msgspec.to_builtins(flag.evidence),
-        run_id,
+) -> FlagRecord:
+    return FlagRecord(
+        sitting_id=uuid.UUID(flag.sitting),
+        exam_id=exam_id,
+        org_id=org_id,
+        source=source,
+        rule=flag.rule,
+        subject=subject_of(flag),
+        kind=flag.kind,
+        statistic=_finite(flag.statistic),
+        threshold=_finite(flag.threshold),
+        direction=flag.direction,
+        p_value=None if flag.p_value is None else _finite(flag.p_value),
+        correction=flag.correction,
+        note=flag.note,
+        evidence=msgspec.to_builtins(flag.evidence),
+        run_id=run_id,
     )
 
 
@@ -52,40 +53,42 @@ def _finite(x: float) -> float:
     return max(-1e300, min(1e300, float(x)))
 
 
-async def store_flags(conn: Any, rows: list[tuple[Any, ...]]) -> None:
-    if rows:
-        await conn.executemany(UPSERT_FLAG, rows)
-
-
 async def refresh_risk(conn: Any, sitting_ids: Iterable[uuid.UUID]) -> None:
     """Recompute the risk summary of these sittings over their flags not dismissed."""
     ids = list(set(sitting_ids))
     if not ids:
         return
-    rows = await conn.fetch(FLAGS_FOR_RISK, ids)
-    by_sitting: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for r in rows:
-        by_sitting[r["sitting_id"]].append(r)
-    upserts = []
-    for sid, flags_rows in by_sitting.items():
+    by_sitting: dict[uuid.UUID, list[FlagForRisk]] = defaultdict(list)
+    for stored in await repository.flags_for_risk(conn, ids):
+        by_sitting[stored.sitting_id].append(stored)
+    risks = []
+    for sid, stored_flags in by_sitting.items():
         flags = [
             Flag(
                 sitting=str(sid),
-                rule=r["rule"],
-                kind=r["kind"],
-                statistic=r["statistic"],
-                threshold=r["threshold"],
-                p_value=r["p_value"],
+                rule=f.rule,
+                kind=f.kind,
+                statistic=f.statistic,
+                threshold=f.threshold,
+                p_value=f.p_value,
             )
-            for r in flags_rows
+            for f in stored_flags
         ]
         s = summarise(str(sid), flags)
-        first = flags_rows[0]
-        upserts.append(
-            (sid, first["exam_id"], first["org_id"], s.level, s.score, list(s.rules), s.smallest_p)
+        first = stored_flags[0]
+        risks.append(
+            RiskRecord(
+                sitting_id=sid,
+                exam_id=first.exam_id,
+                org_id=first.org_id,
+                level=s.level,
+                score=s.score,
+                rules=list(s.rules),
+                smallest_p=s.smallest_p,
+            )
         )
-    if upserts:
-        await conn.executemany(UPSERT_RISK, upserts)
+    if risks:
+        await repository.upsert_risks(conn, risks)
     gone = [sid for sid in ids if sid not in by_sitting]
     if gone:
-        await conn.execute(DELETE_RISK, gone)
+        await repository.delete_risks(conn, gone)

@@ -18,27 +18,15 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from engine.analytics.repository import LATEST_PARAMETERS
+from engine.analytics import repository as analytics_repository
 from engine.cpu_jobs import CpuJobs
 from engine.db import connect
 from engine.exams.loaders import load_keys
 from engine.exams.models import ExamSpec
-from engine.integrity import run_lock
+from engine.integrity import repository, repository_forensics, run_lock
 from engine.integrity.context import exam_thresholds
-from engine.integrity.flag_store import flag_row, refresh_risk, store_flags
+from engine.integrity.flag_store import flag_record, refresh_risk
 from engine.integrity.matrices import ExamArrays, assemble
-from engine.integrity.repository import (
-    DROP_STALE_FORENSICS,
-    FAIL_RUN,
-    FINISH_RUN,
-    FINISHED_ANSWERS,
-    FINISHED_SITTINGS,
-    FIRST_ADDRESSES,
-    INSERT_RUN,
-    PUBLISHED_VERSION_OF_EXAM,
-    SINGLE_CHOICE_OPTIONS,
-    START_RUN,
-)
 from grading.calibration import calibrate
 from grading.irt import IrtModel
 from grading.keys import SingleChoiceKey
@@ -149,27 +137,29 @@ Analysed = tuple[ForensicsReport, str, int, int] | None
 
 
 async def _inputs(conn: Any, pool: Any, exam_id: uuid.UUID) -> ExamInputs | None:
-    version = await conn.fetchrow(PUBLISHED_VERSION_OF_EXAM, exam_id)
+    version = await repository_forensics.published_version(conn, exam_id)
     if version is None:
         return None
-    spec = msgspec.convert(version["spec"], ExamSpec)
+    spec = msgspec.convert(version.spec, ExamSpec)
     refs = [(r.id, r.version) for s in spec.sections for r in s.items]
-    rows = await conn.fetch(SINGLE_CHOICE_OPTIONS, [r[0] for r in refs], [r[1] for r in refs])
+    stored_options = await repository_forensics.single_choice_options(conn, refs)
     options = {
-        r["item_id"]: [o["id"] for o in r["options"] or [] if isinstance(o, dict)] for r in rows
+        item_id: [o["id"] for o in stored if isinstance(o, dict)]
+        for item_id, stored in stored_options.items()
     }
-    keys = await load_keys(pool, str(version["id"]))
+    keys = await load_keys(pool, str(version.id))
     correct = {i: k.correct for i, k in keys.items() if isinstance(k, SingleChoiceKey)}
     calibrated = {
-        r["item_id"]: (r["a"], r["b"], r["c"]) for r in await conn.fetch(LATEST_PARAMETERS, exam_id)
+        p.item_id: (p.a, p.b, p.c)
+        for p in await analytics_repository.latest_dichotomous_parameters(conn, exam_id)
     }
-    return ExamInputs(options, correct, calibrated, bool(version["shuffle"]))
+    return ExamInputs(options, correct, calibrated, bool(version.shuffle))
 
 
 async def _arrays(conn: Any, exam_id: uuid.UUID, inputs: ExamInputs) -> ExamArrays | None:
-    sittings = await conn.fetch(FINISHED_SITTINGS, exam_id)
-    answers = await conn.fetch(FINISHED_ANSWERS, exam_id)
-    ips = {r["sitting_id"]: r["ip"] for r in await conn.fetch(FIRST_ADDRESSES, exam_id)}
+    sittings = await repository_forensics.finished_sittings(conn, exam_id)
+    answers = await repository_forensics.finished_answers(conn, exam_id)
+    ips = await repository_forensics.first_addresses(conn, exam_id)
     return assemble(inputs.options, inputs.correct, sittings, answers, ips)
 
 
@@ -197,15 +187,17 @@ def analyse_in_worker(dsn: str, exam_id: uuid.UUID, inputs: ExamInputs, th: Thre
 
 async def _claim(pool: Any, exam_id: uuid.UUID, job_id: str) -> uuid.UUID | None:
     async with pool.acquire() as conn:
-        run = await conn.fetchrow(START_RUN, job_id)
-        if run is None:
+        run_id = await repository_forensics.start_run(conn, job_id)
+        if run_id is None:
             # a job that came without a run row (another sender): record it as on demand
-            org_id = await conn.fetchval("SELECT org_id FROM exams WHERE id = $1", exam_id)
+            org_id = await repository.exam_org(conn, exam_id)
             if org_id is None:
                 return None
-            await conn.execute(INSERT_RUN, uuid.uuid4(), job_id, exam_id, org_id, "demand", None)
-            run = await conn.fetchrow(START_RUN, job_id)
-    return None if run is None else uuid.UUID(str(run["id"]))
+            await repository_forensics.insert_run(
+                conn, uuid.uuid4(), job_id, exam_id, org_id, "demand", None
+            )
+            run_id = await repository_forensics.start_run(conn, job_id)
+    return run_id
 
 
 async def run_forensics(
@@ -250,33 +242,38 @@ async def _run(
             )
         if analysed is None:
             async with pool.acquire() as conn:
-                await conn.execute(FINISH_RUN, run_id, 0, 0, 0, None, {})
+                await repository_forensics.finish_run(
+                    conn, run_id, sittings=0, items=0, flags=0, parameters=None, seconds={}
+                )
             return 0
         report, source, sittings, items = analysed
         await _store(pool, exam_id, run_id, report)
         async with pool.acquire() as conn:
-            await conn.execute(
-                FINISH_RUN, run_id, sittings, items, len(report.flags), source, report.seconds
+            await repository_forensics.finish_run(
+                conn,
+                run_id,
+                sittings=sittings,
+                items=items,
+                flags=len(report.flags),
+                parameters=source,
+                seconds=report.seconds,
             )
         return len(report.flags)
     except Exception as err:
         log.exception("forensics run %s of exam %s failed", run_id, exam_id)
         async with pool.acquire() as conn:
-            await conn.execute(FAIL_RUN, run_id, f"{type(err).__name__}: {err}")
+            await repository_forensics.fail_run(conn, run_id, f"{type(err).__name__}: {err}")
         raise
 
 
 async def _store(pool: Any, exam_id: uuid.UUID, run_id: uuid.UUID, report: ForensicsReport) -> None:
     async with pool.acquire() as conn, conn.transaction():
-        homes = {
-            str(r["id"]): r["org_id"]
-            for r in await conn.fetch("SELECT id, org_id FROM sittings WHERE exam_id = $1", exam_id)
-        }
-        rows = [
-            flag_row(f, exam_id, homes[f.sitting], "forensics", run_id)
+        homes = await repository_forensics.sitting_orgs(conn, exam_id)
+        records = [
+            flag_record(f, exam_id, homes[f.sitting], "forensics", run_id)
             for f in report.flags
             if f.sitting in homes
         ]
-        await store_flags(conn, rows)
-        dropped = [r["sitting_id"] for r in await conn.fetch(DROP_STALE_FORENSICS, exam_id, run_id)]
-        await refresh_risk(conn, [r[0] for r in rows] + dropped)
+        await repository.upsert_flags(conn, records)
+        dropped = await repository_forensics.drop_stale_forensic_flags(conn, exam_id, run_id)
+        await refresh_risk(conn, [r.sitting_id for r in records] + dropped)

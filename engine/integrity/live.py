@@ -19,14 +19,10 @@ from typing import Any
 import msgspec
 from prometheus_client import Counter
 
+from engine.integrity import repository
 from engine.integrity.context import ContextCache, VersionContext
-from engine.integrity.flag_store import flag_row, refresh_risk, store_flags
-from engine.integrity.repository import (
-    SITTING_HOMES,
-    TELEMETRY_COLUMNS,
-    TELEMETRY_MOVE,
-    TELEMETRY_STAGE,
-)
+from engine.integrity.flag_store import flag_record, refresh_risk
+from engine.integrity.repository import FlagRecord, TelemetryRecord
 from engine.integrity.scripts import scripts_for
 from engine.integrity.stream import AnswerCopy, TelemetryEntry, parse, tag_key
 from engine.services import Services
@@ -142,35 +138,31 @@ class LiveAnalyser:
     async def _persist_telemetry(
         self, per_sitting: dict[str, list[Work]], contexts: dict[str, VersionContext]
     ) -> None:
-        rows = []
+        records = []
         for sid, work in per_sitting.items():
             for t in work:
                 if not isinstance(t, TelemetryEntry):
                     continue
                 exam_id = contexts[t.version].exam_id
                 for idx, ev in enumerate(t.events):
-                    rows.append(
-                        (
-                            exam_id,
-                            uuid.UUID(sid),
-                            t.session,
-                            t.batch_seq,
-                            idx,
-                            ev.__struct_config__.tag,
-                            _dt(ev.ts),
-                            _json.encode(ev).decode(),
-                            _dt(t.received_ms),
+                    records.append(
+                        TelemetryRecord(
+                            exam_id=exam_id,
+                            sitting_id=uuid.UUID(sid),
+                            session=t.session,
+                            batch_seq=t.batch_seq,
+                            idx=idx,
+                            type=str(ev.__struct_config__.tag),
+                            ts=_dt(ev.ts),
+                            event=_json.encode(ev).decode(),
+                            received_at=_dt(t.received_ms),
                         )
                     )
-        if not rows:
+        if not records:
             return
         async with self.svc.pool.acquire() as conn, conn.transaction():
-            await conn.execute(TELEMETRY_STAGE)
-            await conn.copy_records_to_table(
-                "telemetry_stage", records=rows, columns=TELEMETRY_COLUMNS
-            )
-            await conn.execute(TELEMETRY_MOVE)
-        telemetry_rows.inc(len(rows))
+            await repository.copy_telemetry(conn, records)
+        telemetry_rows.inc(len(records))
 
     async def _fold_all(
         self, per_sitting: dict[str, list[Work]], contexts: dict[str, VersionContext]
@@ -204,18 +196,18 @@ class LiveAnalyser:
         async with self.svc.pool.acquire() as conn:
             unknown = [uuid.UUID(s) for s in flagged if s not in self._homes]
             if unknown:
-                for r in await conn.fetch(SITTING_HOMES, unknown):
-                    self._homes[r["id"]] = (r["exam_id"], r["org_id"])
-            rows: list[tuple[Any, ...]] = []
+                for home in await repository.sitting_homes(conn, unknown):
+                    self._homes[home.id] = (home.exam_id, home.org_id)
+            records: list[FlagRecord] = []
             for sid, live in flagged.items():
-                home = self._homes.get(sid)
-                if home is None:
+                sitting_home = self._homes.get(sid)
+                if sitting_home is None:
                     continue
                 th = contexts[live.version].thresholds
-                rows += [
-                    flag_row(f, home[0], home[1], "live", None)
+                records += [
+                    flag_record(f, sitting_home[0], sitting_home[1], "live", None)
                     for f in current_flags(live.state, th)
                 ]
             async with conn.transaction():
-                await store_flags(conn, rows)
-                await refresh_risk(conn, {r[0] for r in rows})
+                await repository.upsert_flags(conn, records)
+                await refresh_risk(conn, {r.sitting_id for r in records})

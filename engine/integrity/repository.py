@@ -1,8 +1,25 @@
-"""SQL of the integrity tables (migration 0005), as named constants."""
+"""SQL of the integrity tables (migration 0005): thresholds, the live heuristics' item
+contexts, telemetry, flags and the risk summaries that follow them.
+
+Rows become Structs here and nowhere else; every function runs on the caller's connection (and
+in its transaction). Review reads and forensics runs have repositories of their own
+(repository_review.py, repository_forensics.py).
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from proctoring.flags import Kind, Rule
+from proctoring.thresholds import Thresholds
+
 EXAM_OF_VERSION = "SELECT id::text, exam_id FROM exam_versions WHERE id = ANY($1::uuid[])"
+EXAM_ORG = "SELECT org_id FROM exams WHERE id = $1"
 SITTING_HOMES = "SELECT id::text, exam_id, org_id FROM sittings WHERE id = ANY($1::uuid[])"
 
 THRESHOLDS_OF_EXAM = "SELECT thresholds FROM integrity_thresholds WHERE exam_id = $1"
@@ -52,12 +69,6 @@ SET kind = EXCLUDED.kind, statistic = EXCLUDED.statistic, threshold = EXCLUDED.t
     run_id = EXCLUDED.run_id, updated_at = now()
 WHERE integrity_flags.status = 'open'
 """
-# a new run's verdict replaces the open flags of the runs before it
-DROP_STALE_FORENSICS = """
-DELETE FROM integrity_flags
-WHERE exam_id = $1 AND source = 'forensics' AND status = 'open' AND run_id <> $2
-RETURNING sitting_id
-"""
 FLAGS_FOR_RISK = """
 SELECT sitting_id, exam_id, org_id, rule, kind, statistic, threshold, p_value
 FROM integrity_flags WHERE sitting_id = ANY($1::uuid[]) AND status <> 'dismissed'
@@ -69,88 +80,6 @@ ON CONFLICT (sitting_id) DO UPDATE
 SET level = $4, score = $5, rules = $6, smallest_p = $7, updated_at = now()
 """
 DELETE_RISK = "DELETE FROM integrity_risk WHERE sitting_id = ANY($1::uuid[])"
-
-# --- review
-_FLAG_COLUMNS = """
-f.id, f.sitting_id, f.exam_id, f.org_id, s.student_id, u.username AS student, f.source,
-f.rule, f.subject, f.kind, f.statistic, f.threshold, f.direction, f.p_value, f.correction,
-f.note, f.status, f.review_note, f.reviewed_by, f.reviewed_at, f.created_at, f.updated_at,
-coalesce(r.level, 'none') AS severity, jsonb_array_length(f.evidence) AS evidence_count
-"""
-_FLAG_FROM = """
-FROM integrity_flags f
-JOIN sittings s ON s.id = f.sitting_id
-JOIN users u ON u.id = s.student_id
-JOIN exams e ON e.id = f.exam_id
-LEFT JOIN integrity_risk r ON r.sitting_id = f.sitting_id
-"""
-# visible to the staff of the sitting's school and of the exam's organiser
-LIST_FLAGS = f"""
-SELECT {_FLAG_COLUMNS} {_FLAG_FROM}
-WHERE (f.org_id = ANY($1::uuid[]) OR e.org_id = ANY($1::uuid[]))
-  AND ($2::uuid IS NULL OR f.exam_id = $2)
-  AND ($3::uuid IS NULL OR f.org_id = $3)
-  AND ($4::text IS NULL OR coalesce(r.level, 'none') = $4)
-  AND ($5::text IS NULL OR f.status = $5)
-  AND ($6::text IS NULL OR f.rule = $6)
-ORDER BY coalesce(r.score, 0) DESC, f.p_value NULLS LAST, f.created_at, f.id
-LIMIT $7 OFFSET $8
-"""
-FLAG_BY_ID = f"""
-SELECT {_FLAG_COLUMNS}, f.evidence, e.org_id AS exam_org_id {_FLAG_FROM}
-WHERE f.id = $1
-"""
-REVIEW_FLAG = """
-UPDATE integrity_flags
-SET status = $2, review_note = $3, reviewed_by = $4, reviewed_at = now(), updated_at = now()
-WHERE id = $1
-"""
-RISK_OF_EXAM = """
-SELECT r.sitting_id, r.org_id, u.username AS student, r.level, r.score, r.rules, r.smallest_p
-FROM integrity_risk r JOIN sittings s ON s.id = r.sitting_id JOIN users u ON u.id = s.student_id
-WHERE r.exam_id = $1 AND ($2::uuid IS NULL OR r.org_id = $2) AND r.level <> 'none'
-ORDER BY r.score DESC, r.smallest_p NULLS LAST, r.sitting_id
-LIMIT $3
-"""
-
-# --- forensics runs
-INSERT_RUN = """
-INSERT INTO integrity_runs (id, job_id, exam_id, org_id, trigger, status, requested_by)
-VALUES ($1, $2, $3, $4, $5, 'queued', $6)
-ON CONFLICT DO NOTHING
-RETURNING id
-"""
-START_RUN = """
-UPDATE integrity_runs SET status = 'running', started_at = now()
-WHERE job_id = $1 AND status IN ('queued', 'failed')
-RETURNING id, exam_id
-"""
-FINISH_RUN = """
-UPDATE integrity_runs SET status = 'done', finished_at = now(), sittings = $2, items = $3,
-       flags = $4, parameters = $5, seconds = $6
-WHERE id = $1
-"""
-FAIL_RUN = """
-UPDATE integrity_runs SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1
-"""
-_RUN_COLUMNS = """id, exam_id, trigger, status, created_at, started_at, finished_at, sittings,
-items, flags, parameters, seconds, error"""
-LATEST_RUN = f"""
-SELECT {_RUN_COLUMNS} FROM integrity_runs WHERE exam_id = $1 ORDER BY created_at DESC LIMIT 1
-"""
-RUN_BY_ID = f"SELECT {_RUN_COLUMNS} FROM integrity_runs WHERE id = $1"
-# exams whose window (and every student's own window) closed, with grace, and not yet analysed
-CLOSED_EXAMS = """
-SELECT v.exam_id, e.org_id FROM exam_versions v JOIN exams e ON e.id = v.exam_id
-WHERE v.status = 'published'
-  AND greatest(v.window_close, (SELECT max(o.window_close) FROM exam_overrides o
-                                WHERE o.exam_id = v.exam_id))
-      + make_interval(secs => v.grace_s + $1) < now()
-  AND v.window_close > now() - interval '14 days'
-  AND NOT EXISTS (SELECT 1 FROM integrity_runs r WHERE r.exam_id = v.exam_id
-                  AND r.trigger = 'close')
-LIMIT 20
-"""
 
 # --- item contexts for the live heuristics: from a sample of this version's finished sittings
 # (bounded, so a 500,000-sitting exam costs the same as a 2,000-sitting one)
@@ -179,39 +108,168 @@ FROM (SELECT r.items FROM results r JOIN sittings s ON s.id = r.sitting_id
 GROUP BY i.key
 """
 
-# --- forensics inputs
-PUBLISHED_VERSION_OF_EXAM = """
-SELECT v.id, v.spec, v.shuffle, e.org_id FROM exam_versions v JOIN exams e ON e.id = v.exam_id
-WHERE v.exam_id = $1 AND v.status = 'published'
-"""
-SINGLE_CHOICE_OPTIONS = """
-SELECT item_id::text, content -> 'options' AS options FROM item_versions
-WHERE (item_id, version) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))
-  AND kind = 'single_choice'
-"""
-# the room and seat the allocator gave the sitting (scheduled events), when it had one
-FINISHED_SITTINGS = """
-SELECT s.id, s.org_id, u.class_id, s.started_at, seat.room_id AS seat_room, seat.seat,
-       seat.columns AS seat_columns, seat.name AS seat_room_name, seat.session_id AS seat_session
-FROM sittings s JOIN users u ON u.id = s.student_id
-LEFT JOIN LATERAL (
-    SELECT sa.room_id, sa.seat, r.columns, r.name, sa.session_id
-    FROM seat_allocations sa JOIN school_rooms r ON r.id = sa.room_id
-    WHERE sa.sitting_id = s.id OR (sa.student_id = s.student_id AND sa.exam_id = s.exam_id)
-    ORDER BY sa.sitting_id = s.id DESC NULLS LAST
-    LIMIT 1
-) seat ON true
-WHERE s.exam_id = $1 AND s.state IN ('submitted', 'graded')
-ORDER BY s.id
-"""
-FINISHED_ANSWERS = """
-SELECT l.sitting_id, l.seq, l.item_id, l.response, l.client_ts, l.server_ts
-FROM answer_log l JOIN sittings s ON s.id = l.sitting_id
-WHERE l.exam_id = $1 AND s.state IN ('submitted', 'graded')
-ORDER BY l.sitting_id, l.seq
-"""
-FIRST_ADDRESSES = """
-SELECT DISTINCT ON (sitting_id) sitting_id::text, event ->> 'ip' AS ip
-FROM telemetry_log WHERE exam_id = $1 AND type = 'ip'
-ORDER BY sitting_id, ts
-"""
+
+class ItemTiming(msgspec.Struct, frozen=True):
+    item_id: str
+    # sittings of the sample that answered the item
+    n: int
+    # seconds before the item's first answer (numeric, as PostgreSQL computes them)
+    mean_s: Any
+    median_s: float
+
+
+class ItemFacility(msgspec.Struct, frozen=True):
+    item_id: str
+    n: int
+    # share of the sample that answered correctly (numeric)
+    p: Any
+
+
+class SittingHome(msgspec.Struct, frozen=True):
+    id: str
+    exam_id: uuid.UUID
+    # the sitting's school
+    org_id: uuid.UUID
+
+
+class TelemetryRecord(msgspec.Struct, frozen=True):
+    """One telemetry event as it is stored."""
+
+    exam_id: uuid.UUID
+    sitting_id: uuid.UUID
+    session: str
+    batch_seq: int
+    idx: int
+    type: str
+    ts: datetime
+    # the event as JSON text
+    event: str
+    received_at: datetime
+
+
+class FlagRecord(msgspec.Struct, frozen=True):
+    """A flag as UPSERT_FLAG stores it, its fields in the statement's parameter order."""
+
+    sitting_id: uuid.UUID
+    exam_id: uuid.UUID
+    org_id: uuid.UUID
+    source: str
+    rule: str
+    subject: str
+    kind: str
+    statistic: float
+    threshold: float
+    direction: str
+    p_value: float | None
+    correction: str
+    note: str
+    evidence: list[Any]
+    run_id: uuid.UUID | None
+
+
+class FlagForRisk(msgspec.Struct, frozen=True):
+    sitting_id: uuid.UUID
+    exam_id: uuid.UUID
+    org_id: uuid.UUID
+    rule: Rule
+    kind: Kind
+    statistic: float
+    threshold: float
+    p_value: float | None
+
+
+class RiskRecord(msgspec.Struct, frozen=True):
+    """A sitting's risk summary as UPSERT_RISK stores it, in its parameter order."""
+
+    sitting_id: uuid.UUID
+    exam_id: uuid.UUID
+    org_id: uuid.UUID
+    level: str
+    score: float
+    rules: list[str]
+    smallest_p: float | None
+
+
+async def exam_org(conn: Any, exam_id: uuid.UUID) -> uuid.UUID | None:
+    """The organisation that owns the exam (None: no such exam)."""
+    org: uuid.UUID | None = await conn.fetchval(EXAM_ORG, exam_id)
+    return org
+
+
+async def exam_of_version(conn: Any, version_id: uuid.UUID) -> uuid.UUID | None:
+    row = await conn.fetchrow(EXAM_OF_VERSION, [version_id])
+    return None if row is None else row["exam_id"]
+
+
+async def sitting_homes(conn: Any, sitting_ids: list[uuid.UUID]) -> list[SittingHome]:
+    return [SittingHome(**dict(r)) for r in await conn.fetch(SITTING_HOMES, sitting_ids)]
+
+
+async def exam_thresholds(conn: Any, exam_id: uuid.UUID) -> Thresholds | None:
+    """The exam's own thresholds; None: it has none (the documented defaults apply)."""
+    stored = await conn.fetchval(THRESHOLDS_OF_EXAM, exam_id)
+    return None if stored is None else msgspec.convert(stored, Thresholds)
+
+
+async def save_thresholds(
+    conn: Any, exam_id: uuid.UUID, thresholds: Thresholds, updated_by: uuid.UUID
+) -> None:
+    await conn.execute(UPSERT_THRESHOLDS, exam_id, msgspec.to_builtins(thresholds), updated_by)
+
+
+async def item_timings(
+    conn: Any, version_id: uuid.UUID, exam_id: uuid.UUID, sample: int
+) -> list[ItemTiming]:
+    """Per item, the time to its first answer over a sample of the version's finished
+    sittings."""
+    rows = await conn.fetch(ITEM_TIMES, version_id, exam_id, sample)
+    return [ItemTiming(**dict(r)) for r in rows]
+
+
+async def item_facility(conn: Any, version_id: uuid.UUID, sample: int) -> list[ItemFacility]:
+    """Per item, the share correct over a sample of the version's graded sittings."""
+    rows = await conn.fetch(ITEM_FACILITY, version_id, sample)
+    return [ItemFacility(**dict(r)) for r in rows]
+
+
+async def copy_telemetry(conn: Any, records: list[TelemetryRecord]) -> None:
+    """Stores the events, skipping those stored before and those of unknown sittings. Runs
+    in the caller's transaction: the staging table empties itself on commit."""
+    await conn.execute(TELEMETRY_STAGE)
+    await conn.copy_records_to_table(
+        "telemetry_stage",
+        records=[
+            (
+                r.exam_id,
+                r.sitting_id,
+                r.session,
+                r.batch_seq,
+                r.idx,
+                r.type,
+                r.ts,
+                r.event,
+                r.received_at,
+            )
+            for r in records
+        ],
+        columns=TELEMETRY_COLUMNS,
+    )
+    await conn.execute(TELEMETRY_MOVE)
+
+
+async def upsert_flags(conn: Any, flags: list[FlagRecord]) -> None:
+    if flags:
+        await conn.executemany(UPSERT_FLAG, [msgspec.structs.astuple(f) for f in flags])
+
+
+async def flags_for_risk(conn: Any, sitting_ids: list[uuid.UUID]) -> list[FlagForRisk]:
+    """The flags of these sittings that count towards their risk (those not dismissed)."""
+    return [FlagForRisk(**dict(r)) for r in await conn.fetch(FLAGS_FOR_RISK, sitting_ids)]
+
+
+async def upsert_risks(conn: Any, risks: Iterable[RiskRecord]) -> None:
+    await conn.executemany(UPSERT_RISK, [msgspec.structs.astuple(r) for r in risks])
+
+
+async def delete_risks(conn: Any, sitting_ids: list[uuid.UUID]) -> None:
+    await conn.execute(DELETE_RISK, sitting_ids)

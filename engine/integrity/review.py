@@ -15,7 +15,7 @@ import msgspec
 from engine.accounts import audit
 from engine.accounts.scope import orgs_reached
 from engine.auth.principal import Principal
-from engine.integrity import run_lock
+from engine.integrity import repository, repository_forensics, repository_review, run_lock
 from engine.integrity.flag_store import refresh_risk
 from engine.integrity.models import (
     ExamThresholds,
@@ -26,28 +26,14 @@ from engine.integrity.models import (
     RiskRow,
     Severity,
 )
-from engine.integrity.repository import (
-    FLAG_BY_ID,
-    LATEST_RUN,
-    LIST_FLAGS,
-    REVIEW_FLAG,
-    RISK_OF_EXAM,
-    RUN_BY_ID,
-    THRESHOLDS_OF_EXAM,
-    UPSERT_THRESHOLDS,
-)
+from engine.integrity.repository_review import FlagWithEvidence
 from engine.integrity.scheduler import in_background, new_job, record_run
 from engine.problems import Problem, forbidden, not_found
 from engine.services import Services
-from proctoring.flags import Evidence, RiskSummary
+from proctoring.flags import Evidence
 from proctoring.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 REVIEWERS = frozenset({"admin", "school_admin", "teacher", "proctor"})
-EXAM_ORG = "SELECT org_id FROM exams WHERE id = $1"
-ASSIGNED = "SELECT 1 FROM exam_assignments WHERE exam_id = $1 AND org_id = $2"
-RISK_OF_SITTING = """
-SELECT sitting_id, level, score, rules, smallest_p FROM integrity_risk WHERE sitting_id = $1
-"""
 
 _evidence = list[Evidence]
 
@@ -57,19 +43,15 @@ def _reviewer(principal: Principal) -> None:
         raise forbidden("integrity flags are for teachers, proctors and school staff")
 
 
-def _row(r: Any) -> FlagRow:
-    return FlagRow(**{f: r[f] for f in FlagRow.__struct_fields__})
-
-
 async def exam_access(conn: Any, principal: Principal, exam_id: uuid.UUID) -> uuid.UUID | None:
     """None: the exam's own organisation (every school); else the caller's school only."""
     _reviewer(principal)
-    org = await conn.fetchval(EXAM_ORG, exam_id)
+    org = await repository.exam_org(conn, exam_id)
     if org is None:
         raise not_found("exam")
     if org in await orgs_reached(conn, principal):
         return None
-    if await conn.fetchval(ASSIGNED, exam_id, principal.org_id):
+    if await repository_review.is_assigned(conn, exam_id, principal.org_id):
         return principal.org_id
     raise not_found("exam")
 
@@ -79,7 +61,8 @@ async def _owner(conn: Any, principal: Principal, exam_id: uuid.UUID) -> uuid.UU
     if await exam_access(conn, principal, exam_id) is not None:
         raise not_found("exam")  # an assigned school reads its flags but does not run these
     principal.require_staff()  # proctors review flags; they do not tune or run detectors
-    org: uuid.UUID = await conn.fetchval(EXAM_ORG, exam_id)
+    org = await repository.exam_org(conn, exam_id)
+    assert org is not None  # exam_access found the exam
     return org
 
 
@@ -98,42 +81,36 @@ async def list_flags(
     _reviewer(principal)
     async with svc.pool.acquire() as conn:
         reached = await orgs_reached(conn, principal)
-        rows = await conn.fetch(
-            LIST_FLAGS, reached, exam_id, school_id, severity, status, rule, limit, offset
+        return await repository_review.list_flags(
+            conn,
+            reached,
+            exam_id=exam_id,
+            school_id=school_id,
+            severity=severity,
+            status=status,
+            rule=rule,
+            limit=limit,
+            offset=offset,
         )
-    return [_row(r) for r in rows]
 
 
-async def _visible_flag(conn: Any, principal: Principal, flag_id: uuid.UUID) -> Any:
+async def _visible_flag(conn: Any, principal: Principal, flag_id: uuid.UUID) -> FlagWithEvidence:
     _reviewer(principal)
-    row = await conn.fetchrow(FLAG_BY_ID, flag_id)
-    if row is None:
+    found = await repository_review.flag_by_id(conn, flag_id)
+    if found is None:
         raise not_found("flag")
     reached = await orgs_reached(conn, principal)
-    if row["org_id"] not in reached and row["exam_org_id"] not in reached:
+    if found.flag.org_id not in reached and found.exam_org_id not in reached:
         raise not_found("flag")
-    return row
-
-
-async def _risk(conn: Any, sitting_id: uuid.UUID) -> RiskSummary | None:
-    r = await conn.fetchrow(RISK_OF_SITTING, sitting_id)
-    if r is None:
-        return None
-    return RiskSummary(
-        sitting=str(r["sitting_id"]),
-        level=r["level"],
-        score=r["score"],
-        rules=tuple(r["rules"]),
-        smallest_p=r["smallest_p"],
-    )
+    return found
 
 
 async def get_flag(svc: Services, principal: Principal, flag_id: uuid.UUID) -> FlagDetail:
     async with svc.pool.acquire() as conn:
-        row = await _visible_flag(conn, principal, flag_id)
-        risk = await _risk(conn, row["sitting_id"])
+        found = await _visible_flag(conn, principal, flag_id)
+        risk = await repository_review.risk_of_sitting(conn, found.flag.sitting_id)
     return FlagDetail(
-        flag=_row(row), evidence=msgspec.convert(row["evidence"], _evidence), risk=risk
+        flag=found.flag, evidence=msgspec.convert(found.evidence, _evidence), risk=risk
     )
 
 
@@ -143,23 +120,23 @@ async def review_flag(
     principal = actor.principal
     status = "confirmed" if review.decision == "confirm" else "dismissed"
     async with svc.pool.acquire() as conn, conn.transaction():
-        row = await _visible_flag(conn, principal, flag_id)
-        await conn.execute(REVIEW_FLAG, flag_id, status, review.note, principal.user_id)
+        flag = (await _visible_flag(conn, principal, flag_id)).flag
+        await repository_review.review_flag(conn, flag_id, status, review.note, principal.user_id)
         await audit.record(
             conn,
             actor,
             f"integrity.flag_{status}",
-            org_id=row["org_id"],
+            org_id=flag.org_id,
             target=flag_id,
             detail={
-                "sitting_id": str(row["sitting_id"]),
-                "exam_id": str(row["exam_id"]),
-                "rule": row["rule"],
-                "previous": row["status"],
+                "sitting_id": str(flag.sitting_id),
+                "exam_id": str(flag.exam_id),
+                "rule": flag.rule,
+                "previous": flag.status,
                 "note": review.note,
             },
         )
-        await refresh_risk(conn, [row["sitting_id"]])
+        await refresh_risk(conn, [flag.sitting_id])
     return await get_flag(svc, principal, flag_id)
 
 
@@ -168,15 +145,14 @@ async def exam_risk(
 ) -> list[RiskRow]:
     async with svc.pool.acquire() as conn:
         org_filter = await exam_access(conn, principal, exam_id)
-        rows = await conn.fetch(RISK_OF_EXAM, exam_id, org_filter, limit)
-    return [RiskRow(**{f: r[f] for f in RiskRow.__struct_fields__}) for r in rows]
+        return await repository_review.exam_risk(conn, exam_id, org_filter, limit)
 
 
 async def get_thresholds(svc: Services, principal: Principal, exam_id: uuid.UUID) -> ExamThresholds:
     async with svc.pool.acquire() as conn:
         await exam_access(conn, principal, exam_id)
-        stored = await conn.fetchval(THRESHOLDS_OF_EXAM, exam_id)
-    th = DEFAULT_THRESHOLDS if stored is None else msgspec.convert(stored, Thresholds)
+        stored = await repository.exam_thresholds(conn, exam_id)
+    th = DEFAULT_THRESHOLDS if stored is None else stored
     return ExamThresholds(exam_id=exam_id, thresholds=th, defaults=stored is None)
 
 
@@ -185,9 +161,7 @@ async def set_thresholds(
 ) -> ExamThresholds:
     async with svc.pool.acquire() as conn, conn.transaction():
         org = await _owner(conn, actor.principal, exam_id)
-        await conn.execute(
-            UPSERT_THRESHOLDS, exam_id, msgspec.to_builtins(th), actor.principal.user_id
-        )
+        await repository.save_thresholds(conn, exam_id, th, actor.principal.user_id)
         await audit.record(
             conn,
             actor,
@@ -197,10 +171,6 @@ async def set_thresholds(
             detail=msgspec.to_builtins(th),
         )
     return ExamThresholds(exam_id=exam_id, thresholds=th, defaults=False)
-
-
-def _run(row: Any) -> ForensicsRun:
-    return ForensicsRun(**{f: row[f] for f in ForensicsRun.__struct_fields__})
 
 
 async def request_forensics(
@@ -224,13 +194,15 @@ async def request_forensics(
     run_id, job_id = made
     in_background(svc, overflow, exam_id, job_id)
     async with svc.pool.acquire() as conn:
-        return _run(await conn.fetchrow(RUN_BY_ID, run_id))
+        run = await repository_forensics.run_by_id(conn, run_id)
+    assert run is not None  # recorded above
+    return run
 
 
 async def latest_forensics(svc: Services, principal: Principal, exam_id: uuid.UUID) -> ForensicsRun:
     async with svc.pool.acquire() as conn:
         await _owner(conn, principal, exam_id)
-        row = await conn.fetchrow(LATEST_RUN, exam_id)
-    if row is None:
+        run = await repository_forensics.latest_run(conn, exam_id)
+    if run is None:
         raise not_found("forensics run")
-    return _run(row)
+    return run

@@ -15,9 +15,8 @@ import uuid
 from functools import partial
 from typing import Any
 
-from engine.integrity import run_lock
+from engine.integrity import repository_forensics, run_lock
 from engine.integrity.forensics import run_forensics
-from engine.integrity.repository import CLOSED_EXAMS, INSERT_RUN
 from engine.overflow.dispatcher import Task
 from engine.overflow.jobs import ForensicsJob
 from engine.services import Services
@@ -49,10 +48,10 @@ async def record_run(
     """A queued run and its job id; None when the exam already has its closing run."""
     run_id, job_id = job or new_job(exam_id)
     async with pool.acquire() as conn:
-        made = await conn.fetchval(
-            INSERT_RUN, run_id, job_id, exam_id, org_id, trigger, requested_by
+        made = await repository_forensics.insert_run(
+            conn, run_id, job_id, exam_id, org_id, trigger, requested_by
         )
-    return None if made is None else (run_id, job_id)
+    return (run_id, job_id) if made else None
 
 
 async def dispatch(svc: Services, overflow: Any, exam_id: uuid.UUID, job_id: str) -> None:
@@ -97,18 +96,18 @@ async def wait_for_forensics() -> None:
 async def start_closed(svc: Services, overflow: Any) -> int:
     """Start the closing run of every exam whose windows have all closed; how many started."""
     async with svc.pool.acquire() as conn:
-        rows = await conn.fetch(CLOSED_EXAMS, CLOSE_MARGIN_S)
+        closed = await repository_forensics.closed_exams(conn, CLOSE_MARGIN_S)
     started = 0
     namespace = svc.settings.redis_namespace
-    for r in rows:
-        job = new_job(r["exam_id"])
-        if not await run_lock.acquire(svc.redis, namespace, r["exam_id"], job[1]):
+    for exam in closed:
+        job = new_job(exam.exam_id)
+        if not await run_lock.acquire(svc.redis, namespace, exam.exam_id, job[1]):
             continue  # a run on demand is under way: the next look starts the closing one
-        made = await record_run(svc.pool, r["exam_id"], r["org_id"], "close", None, job)
+        made = await record_run(svc.pool, exam.exam_id, exam.org_id, "close", None, job)
         if made is None:
-            await run_lock.release(svc.redis, namespace, r["exam_id"], job[1])
+            await run_lock.release(svc.redis, namespace, exam.exam_id, job[1])
             continue
-        in_background(svc, overflow, r["exam_id"], made[1])
+        in_background(svc, overflow, exam.exam_id, made[1])
         started += 1
     return started
 

@@ -42,12 +42,6 @@ ADAPTERS = {"engine/db.py"}
 
 NOT_YET: set[str] = {
     "engine/demo.py",
-    "engine/integrity/context.py",
-    "engine/integrity/flag_store.py",
-    "engine/integrity/forensics.py",
-    "engine/integrity/live.py",
-    "engine/integrity/review.py",
-    "engine/integrity/scheduler.py",
     "engine/workers/persister.py",
 }
 
