@@ -9,10 +9,12 @@ from typing import Any
 
 import msgspec
 
+from engine.accounts import repository as accounts
+from engine.accounts.repository_exam_access import newest_exam_created_by
 from engine.auth.passwords import hash_password
 from engine.exams.models import ExamCreate, SectionCreate
 from engine.exams.service import assign_exam, create_exam, create_item, publish_exam
-from engine.kernel.principal import Principal
+from engine.kernel.principal import Principal, Role
 from engine.services import Services
 from question_bank.items import ItemCreate
 
@@ -147,50 +149,31 @@ def _items() -> list[dict[str, Any]]:
 
 async def _insert_org(conn: Any, name: str, kind: str, parent: uuid.UUID | None) -> uuid.UUID:
     org_id = uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO orgs (id, parent_id, name, kind) VALUES ($1, $2, $3, $4)",
-        org_id,
-        parent,
-        name,
-        kind,
-    )
+    await accounts.insert_org(conn, org_id, parent, name, kind)
     return org_id
 
 
 async def _insert_user(
-    conn: Any, org_id: uuid.UUID, username: str, name: str, role: str, password: str
+    conn: Any, org_id: uuid.UUID, username: str, name: str, role: Role, password: str
 ) -> Principal:
     user_id = uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO users (id, org_id, username, display_name, role, password_hash) "
-        "VALUES ($1, $2, $3, $4, $5, $6)",
-        user_id,
-        org_id,
-        username,
-        name,
-        role,
-        hash_password(password),
-    )
-    return Principal(user_id=user_id, org_id=org_id, role=role)  # type: ignore[arg-type]
+    await accounts.insert_user(conn, user_id, org_id, username, name, role, hash_password(password))
+    return Principal(user_id=user_id, org_id=org_id, role=role)
 
 
 async def load_demo(svc: Services, now: datetime | None = None) -> DemoLogins:
     """Create the demo data once; a second call only reports the sign-in details."""
     students = [f"student{n:02d}" for n in range(1, STUDENT_COUNT + 1)]
     async with svc.pool.acquire() as conn:
-        existing = await conn.fetchrow(
-            "SELECT e.id, e.title FROM exams e JOIN users u ON u.id = e.created_by "
-            "WHERE u.username = $1 ORDER BY e.created_at DESC LIMIT 1",
-            TEACHER[0],
-        )
+        existing = await newest_exam_created_by(conn, TEACHER[0])
     if existing is not None:
         return DemoLogins(
             ADMIN,
             TEACHER,
             students,
             STUDENT_PASSWORD,
-            existing["id"],
-            existing["title"],
+            existing.id,
+            existing.title,
             created=False,
         )
     async with svc.pool.acquire() as conn, conn.transaction():
