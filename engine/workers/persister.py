@@ -16,34 +16,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-import msgspec
 
 from engine import metrics
+from engine.sittings import repository_answer_log as answer_log
 from engine.sittings.answer_stream import events_of
+from engine.sittings.repository_answer_log import Row
 from engine.workers.consumer import Entry
 
-_INSERT = """
-INSERT INTO answer_log (exam_id, sitting_id, seq, item_id, response, client_ts, server_ts)
-SELECT r.exam_id, r.sitting_id::uuid, r.seq, r.item_id, r.response::jsonb, r.client_ts,
-       to_timestamp(r.server_ms / 1000.0)
-FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[],
-            $7::bigint[]) AS r(exam_id, sitting_id, seq, item_id, response, client_ts, server_ms)
-WHERE EXISTS (SELECT 1 FROM sittings s WHERE s.id = r.sitting_id::uuid)
-ON CONFLICT DO NOTHING
-"""
-
-
-_COLUMNS = ["exam_id", "sitting_id", "seq", "item_id", "response", "client_ts", "server_ts"]
-Row = tuple[uuid.UUID, str, int, str, msgspec.Raw, int, datetime]
-_KNOWN = "SELECT id::text FROM sittings WHERE id = ANY($1::uuid[])"
 # sittings are never deleted, so one seen is known for good; bounded all the same
 MAX_KNOWN_SITTINGS = 500_000
 
 
 def rows_from_entries(entries: list[Entry], exam_of_version: dict[bytes, uuid.UUID]) -> list[Row]:
     """The answer log's rows for a batch of stream entries, one per event of each entry
-    (engine/sittings/answer_stream.py), in ``_COLUMNS`` order, ready for COPY: the response as
-    msgspec.Raw, which the pool's jsonb codec (engine.db) passes through unchanged.
+    (engine/sittings/answer_stream.py), in the log's column order, ready for COPY: the
+    response as msgspec.Raw, which the pool's jsonb codec (engine.db) passes through unchanged.
 
     This loop runs once per answer event, so it does as little as it can: the exam is looked
     up by the version id's bytes as they are in the entry, and one datetime is made per
@@ -75,17 +62,15 @@ class AnswerPersister:
         unknown = {f[b"x"] for _, f in entries} - self.exam_of_version.keys()
         if unknown:
             versions = {uuid.UUID(v.decode()).int: v for v in unknown}
-            rows = await conn.fetch(
-                "SELECT id, exam_id FROM exam_versions WHERE id = ANY($1::uuid[])",
-                [uuid.UUID(int=v) for v in versions],
-            )
-            self.exam_of_version.update({versions[r["id"].int]: r["exam_id"] for r in rows})
+            exams = await answer_log.exams_of_versions(conn, [uuid.UUID(int=v) for v in versions])
+            self.exam_of_version.update({versions[v.int]: exam for v, exam in exams.items()})
 
     async def _all_known(self, conn: Any, entries: list[Entry]) -> bool:
         # sitting ids as the stream holds them, the text PostgreSQL prints for a uuid
         unknown = {f[b"s"] for _, f in entries} - self._known
         if unknown:
-            found = {r[0].encode() for r in await conn.fetch(_KNOWN, [s.decode() for s in unknown])}
+            known = await answer_log.known_sittings(conn, [s.decode() for s in unknown])
+            found = {s.encode() for s in known}
             if len(self._known) + len(found) > MAX_KNOWN_SITTINGS:
                 self._known.clear()
             self._known |= found
@@ -101,27 +86,12 @@ class AnswerPersister:
             if await self._all_known(conn, entries):
                 try:
                     async with conn.transaction():
-                        await conn.copy_records_to_table(
-                            "answer_log", records=rows, columns=_COLUMNS
-                        )
+                        await answer_log.copy_answers(conn, rows)
                     self.rows_written += len(rows)
                     metrics.persisted_rows.inc(len(rows))
                     return
                 except asyncpg.UniqueViolationError:
                     pass  # a replay: some rows are in already, the slow path skips them
-            await conn.execute(_INSERT, *_insert_columns(rows))
+            await answer_log.insert_new_answers(conn, rows)
         self.rows_written += len(rows)
         metrics.persisted_rows.inc(len(rows))
-
-
-def _insert_columns(rows: list[Row]) -> list[list[Any]]:
-    """``_INSERT``'s seven arrays: text for the response, epoch ms for the server time."""
-    return [
-        [r[0] for r in rows],
-        [r[1] for r in rows],
-        [r[2] for r in rows],
-        [r[3] for r in rows],
-        [bytes(r[4]).decode() for r in rows],
-        [r[5] for r in rows],
-        [round(r[6].timestamp() * 1000) for r in rows],
-    ]

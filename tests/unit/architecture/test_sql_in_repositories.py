@@ -41,7 +41,6 @@ QUERY_METHODS = {
 ADAPTERS = {"engine/db.py"}
 
 NOT_YET: set[str] = {
-    "engine/workers/persister.py",
 }
 
 
