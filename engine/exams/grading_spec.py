@@ -9,9 +9,6 @@ import msgspec
 
 from engine.exams import repository
 from engine.exams.loaders import load_keys
-
-# engine/analytics/statistics_service.py reads the statement from here until it has its own
-from engine.exams.repository import SCORING_OF_VERSION as SCORING_OF_VERSION
 from engine.kernel.errors import not_found
 from grading.outcomes import ScoringPolicy
 from grading.types import ItemKey
