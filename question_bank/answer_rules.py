@@ -7,6 +7,7 @@ is then a dictionary lookup and a few set and length tests: no database, no Redi
 
 A response is refused when it is of another kind than its item, names an option, source,
 target or blank the item does not have, picks more runs of a hottext passage than it allows,
+fills a gap twice or puts a gap text in more gaps than its match-max,
 gives a number off a slider's scale, lists one twice where that makes no sense (an ordering, a
 source matched twice), carries text longer than the item takes (its own ``max_length``, else
 the kind's default, never above the deployment's cap), a number that is not finite or is past
@@ -37,7 +38,9 @@ from grading.responses import (
     SingleChoiceResponse,
     TrueFalseResponse,
 )
+from question_bank.gap_match import pairing_problem
 from question_bank.items import StudentItem
+from question_bank.kinds import GapMatchSpec
 from question_bank.paper import CompiledItem, CompiledPaper, student_order
 from question_bank.scale import on_scale
 
@@ -74,6 +77,9 @@ class ItemRule(msgspec.Struct, frozen=True):
     # a hottext's max-choices: how many runs of its passage may be picked (0: no limit but
     # the options)
     choice_limit: int = 0
+    # a gap match: each gap (target) takes one gap text (source), a text fills up to its
+    # match-max gaps; None for any other matching
+    gaps: GapMatchSpec | None = None
 
 
 class PaperRules(msgspec.Struct, frozen=True):
@@ -116,6 +122,7 @@ def item_rule(item: StudentItem, index: int) -> ItemRule:
             else None
         ),
         choice_limit=item.hottext.max_choices if item.hottext else 0,
+        gaps=item.gap_match,
     )
 
 
@@ -218,6 +225,8 @@ def _ordering(rule: ItemRule, r: OrderingResponse, cap: int) -> str | None:
 
 
 def _matching(rule: ItemRule, r: MatchingResponse, cap: int) -> str | None:
+    if rule.gaps is not None:
+        return _gap_match(rule, rule.gaps, r)
     if len(r.pairs) > len(rule.sources):
         return _too_many("pairs", len(r.pairs), len(rule.sources))
     sources = [s for s, _ in r.pairs]
@@ -225,6 +234,16 @@ def _matching(rule: ItemRule, r: MatchingResponse, cap: int) -> str | None:
         return "a source is matched to more than one target"
     return _unknown("a source", set(sources), rule.sources) or _unknown(
         "a target", {t for _, t in r.pairs}, rule.targets
+    )
+
+
+def _gap_match(rule: ItemRule, spec: GapMatchSpec, r: MatchingResponse) -> str | None:
+    if len(r.pairs) > len(rule.targets):
+        return _too_many("pairs", len(r.pairs), len(rule.targets))
+    return (
+        _unknown("a source", {s for s, _ in r.pairs}, rule.sources)
+        or _unknown("a target", {t for _, t in r.pairs}, rule.targets)
+        or pairing_problem(spec, r.pairs)
     )
 
 

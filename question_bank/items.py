@@ -31,6 +31,7 @@ from grading.keys import (
     TrueFalseKey,
 )
 from grading.patterns import UnsupportedPattern, check_pattern
+from question_bank.gap_match import check_gap_match
 from question_bank.hottext import check_hottext
 from question_bank.kinds import (
     ITEM_KINDS,
@@ -41,6 +42,7 @@ from question_bank.kinds import (
     ChoiceOption,
     ClozeItem,
     EssayItem,
+    GapMatchSpec,
     HottextSpec,
     ItemCreate,
     ItemError,
@@ -107,6 +109,7 @@ class StudentItem(msgspec.Struct, frozen=True, omit_defaults=True):
     max_choices: int | None = None
     slider: SliderSpec | None = None  # a numeric answer given on a scale (keyless)
     hottext: HottextSpec | None = None  # the passage the options sit in (keyless)
+    gap_match: GapMatchSpec | None = None  # the targets are gaps in the stem (keyless)
 
 
 def item_kind(item: ItemCreate) -> str:
@@ -242,6 +245,8 @@ def _key(item: ItemCreate) -> ItemKey:
                 raise ItemError("pairs", "a pair is listed twice")
             if any(s not in sources or t not in targets for s, t in item.pairs):
                 raise ItemError("pairs", "each pair is (a source id, a target id)")
+            if item.gap_match is not None:
+                check_gap_match(item.gap_match, item.stem, item.sources, item.targets, item.pairs)
             return MatchingKey(
                 pairs=frozenset(item.pairs),
                 points=item.points,
@@ -284,7 +289,7 @@ def split_item(item_id: str, item: ItemCreate) -> tuple[StudentItem, ItemKey]:
         case ShortTextItem() | EssayItem():
             extra["max_length"] = item.max_length
         case MatchingItem():
-            extra.update(sources=item.sources, targets=item.targets)
+            extra.update(sources=item.sources, targets=item.targets, gap_match=item.gap_match)
         case ClozeItem():
             extra["blanks"] = _cloze(item)[0]
         case SelectPointItem():

@@ -29,7 +29,7 @@ Tolerance = Annotated[float, msgspec.Meta(ge=0)]
 Credit = Annotated[float, msgspec.Meta(ge=0, le=1)]
 Difficulty = Annotated[float, msgspec.Meta(ge=0, le=1)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-# where a cloze's blank or a hottext's option stands in its text: {{id}}
+# where a cloze's blank, a hottext's option or a gap-match's gap stands in its text: {{id}}
 PLACEHOLDER = re.compile(r"\{\{([\w.-]{1,64})\}\}")
 
 
@@ -163,6 +163,17 @@ class OrderingItem(_Authored, frozen=True, tag="ordering", tag_field="kind"):
     shuffle: bool = True
 
 
+class GapMatchSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Gap texts put into gaps that stand inline in the stem (QTI ``qti-gap-match-interaction``).
+    The gap texts are the matching item's sources, the gaps its targets; the stem holds
+    ``{{id}}`` where each gap stands, as a cloze's stem holds its blanks, so the matching scorer,
+    the statistics and the distractor analysis read a gap-match item as any other matching.
+    Each gap takes one text; a text fills up to its ``match_max`` gaps."""
+
+    # QTI "match-max" of the gap texts that may fill other than one gap (0: any number)
+    match_max: dict[OptionId, ChoiceCount] = {}
+
+
 class MatchingItem(_Authored, frozen=True, tag="matching", tag_field="kind"):
     sources: Options
     targets: Options
@@ -171,6 +182,8 @@ class MatchingItem(_Authored, frozen=True, tag="matching", tag_field="kind"):
     # QTI mapping of "source target" pairs: replaces the two rules above (partial credit)
     mapping: ValueMap | None = None
     shuffle: bool = True
+    # the targets are gaps in the stem (QTI gap match); their texts are their numbers
+    gap_match: GapMatchSpec | None = None
 
 
 class ChoiceBlank(

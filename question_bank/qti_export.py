@@ -34,6 +34,7 @@ from question_bank.items import (
     split_item,
 )
 from question_bank.kinds import Blank, ChoiceBlank, NumericBlank, TextBlank
+from question_bank.qti_gap_match import write_gap_match
 from question_bank.qti_hottext import write_passage
 from question_bank.qti_html import QTI_NS, append_html, q
 from question_bank.scale import scale_values
@@ -215,6 +216,16 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
             )
             _choices(inter, "qti-simple-choice", item.options)
             _extras(inter, partial_credit=item.partial_credit)
+        case MatchingItem() if item.gap_match is not None:
+            decl = _declaration(
+                root, "RESPONSE", "multiple", "directedPair", [f"{s} {t}" for s, t in item.pairs]
+            )
+            _mapping(decl, item.mapping)
+            template = "map_response" if item.mapping else template
+            # max-associations 0: as many as there are gaps (the schema's default is 1)
+            attrs = {"shuffle": str(item.shuffle).lower(), "max-associations": "0"}
+            inter = write_gap_match(body, item, {**rid, **attrs})
+            _extras(inter, partial_credit=item.partial_credit)
         case MatchingItem():
             decl = _declaration(
                 root, "RESPONSE", "multiple", "directedPair", [f"{s} {t}" for s, t in item.pairs]
@@ -369,7 +380,10 @@ def export_item(identifier: str, item: ItemCreate) -> bytes:
     if item.metadata.language:
         root.set(XML_LANG, item.metadata.language)
     body = Element(q("qti-item-body"))
-    if not isinstance(item, ClozeItem):
+    # a cloze's and a gap match's stem holds its interactions: it is written with them
+    if not isinstance(item, ClozeItem) and not (
+        isinstance(item, MatchingItem) and item.gap_match is not None
+    ):
         append_html(SubElement(body, q("div"), {"class": "ujian-stem"}), item.stem)
     template = _interaction(root, body, item)
     SubElement(

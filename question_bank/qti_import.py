@@ -24,6 +24,7 @@ from question_bank.content import ContentError
 from question_bank.items import ItemCreate, ItemError, split_item
 from question_bank.kinds import ChoiceOption, ItemMeta, NumericItem
 from question_bank.normalise import normalise_item
+from question_bank.qti_gap_match import GapMatchError, read_gap_match
 from question_bank.qti_hottext import PassageError, read_passage
 from question_bank.qti_html import inner_html, local, q
 from question_bank.qti_probe import best_score, disagreement
@@ -42,6 +43,7 @@ INTERACTIONS = frozenset(
         "qti-select-point-interaction",
         "qti-slider-interaction",
         "qti-hottext-interaction",
+        "qti-gap-match-interaction",
     }
 )
 INLINE = ("qti-inline-choice-interaction", "qti-text-entry-interaction")
@@ -379,6 +381,8 @@ def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any
                 "partial_credit": _extra(inter, "partial_credit", False),
                 "shuffle": _shuffle(inter),
             }
+        case "qti-gap-match-interaction":
+            return _gap_match(body, inter, decls, rid, correct)
         case "qti-match-interaction":
             sets = _all(inter, "qti-simple-match-set")
             if len(sets) != 2:
@@ -462,6 +466,43 @@ def _hottext(
     }
     # the runs keep their places in the passage: QTI's hottext has no shuffle
     return {**fields, "stem": stem, "options": options, "shuffle": False, "hottext": hottext}
+
+
+def _gap_match(
+    body: Element, inter: Element, decls: _Declarations, rid: str, correct: list[str]
+) -> dict[str, Any]:
+    """A gap-match interaction as a matching of its gap texts (sources) to the gaps that stand
+    in the stem (targets)."""
+    decl = decls.get(rid)
+    if decl.get("base-type") != "directedPair" or decl.get("cardinality") not in (
+        "single",
+        "multiple",
+    ):
+        raise QtiError(
+            "qti-gap-match-interaction needs a single or multiple response of base-type "
+            "directedPair"
+        )
+    try:
+        stem, sources, gaps, match_max = read_gap_match(body, inter)
+    except GapMatchError as err:
+        raise QtiError(str(err)) from err
+    mapping = decls.mapping(rid)
+    # no correct response: the pairs the mapping gives marks for are the key to show
+    pairs = correct or [k for k, v in (mapping.entries if mapping else {}).items() if v > 0]
+    return {
+        "kind": "matching",
+        "stem": stem,
+        "sources": sources,
+        # a gap shows no text: normalise_item names it by its place in the stem
+        "targets": [ChoiceOption(g, str(n + 1)) for n, g in enumerate(gaps)],
+        "pairs": [tuple(v.split()) for v in pairs],
+        "partial_credit": _extra(inter, "partial_credit", False),
+        "mapping": mapping,
+        "shuffle": _shuffle(inter),
+        # max- and min-associations are not read: each gap takes one text, and a paper scores
+        # what is given (an incomplete answer as any other)
+        "gap_match": {"match_max": match_max},
+    }
 
 
 def _flag(element: Element, name: str) -> bool:

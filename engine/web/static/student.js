@@ -566,7 +566,7 @@
     var heading = h('h2', { id: 'q-label' }, [t('item.heading', { n: n, total: S.items.length }) + ' ', h('span', { class: 'muted', text: t('item.points', { n: it.points }) })]);
     var box = h('section', { class: 'item', 'aria-labelledby': 'q-label', 'data-item': it.id, 'data-kind': it.kind }, [
       h('p', { class: 'section', text: entry.section }), heading,
-      rich('div', { class: 'stem', id: 'stem' }, it.kind === 'cloze' ? '' : it.stem)
+      rich('div', { class: 'stem', id: 'stem' }, it.kind === 'cloze' || it.gap_match ? '' : it.stem)
     ]);
     box.appendChild(RENDER[it.kind] ? RENDER[it.kind](it, answerOf(it.id), box) : h('p', { class: 'err', text: t('item.unknownKind') }));
     var flag = h('button', { type: 'button', id: 'flag', class: 'flag', 'aria-pressed': String(!!S.flags[it.id]), onclick: function () {
@@ -706,6 +706,54 @@
     draw();
     return h('div', {}, [hint, passage, status]);
   }
+  // QTI's gap match: a select in each gap of the text, listing the word bank (a select works
+  // on every phone and by keyboard, and is read out with its gap's number). Each gap takes one
+  // text; a text already in as many gaps as its match-max allows is not offered elsewhere
+  function gapMatchBox(it, answer, box) {
+    var stem = box.querySelector('.stem'), id = 'a-' + it.id, limits = it.gap_match.match_max || {};
+    var isGap = {}, filled = {}, selects = [];
+    it.targets.forEach(function (g) { isGap[g.id] = true; });
+    ((answer && answer.pairs) || []).forEach(function (p) { filled[p[1]] = p[0]; });
+    // the same place-holders as question_bank/kinds.py's PLACEHOLDER
+    stem.innerHTML = it.stem.replace(/\{\{([\p{L}\p{N}\p{M}_.-]{1,64})\}\}/gu, function (all, gid) {
+      return isGap[gid] ? '<span data-gap="' + gid + '"></span>' : all;
+    });
+    if (window.ujMath) window.ujMath.render(stem);
+    stem.classList.add('gaps');
+    function most(sid) { return limits[sid] === undefined ? 1 : limits[sid]; }
+    function uses(sid, except) {
+      return Object.keys(filled).filter(function (g) { return g !== except && filled[g] === sid; }).length;
+    }
+    function draw() {
+      selects.forEach(function (sel) {
+        var gid = sel.getAttribute('data-gap');
+        Array.prototype.forEach.call(sel.options, function (o) {
+          o.disabled = !!o.value && most(o.value) > 0 && uses(o.value, gid) >= most(o.value);
+        });
+      });
+    }
+    function save() {
+      var pairs = Object.keys(filled).map(function (g) { return [filled[g], g]; });
+      record(it.id, pairs.length ? { kind: 'matching', pairs: pairs } : null);
+    }
+    var n = 0;
+    Array.prototype.forEach.call(stem.querySelectorAll('[data-gap]'), function (slot) {
+      var gid = slot.getAttribute('data-gap');
+      var sel = h('select', { 'data-gap': gid, 'aria-label': t('kind.gap', { n: ++n }), 'aria-describedby': id + '-hint', onchange: function () {
+        if (sel.value) filled[gid] = sel.value; else delete filled[gid];
+        save(); draw();
+      } }, [h('option', { value: '', text: t('kind.choose') })].concat(it.sources.map(function (s) {
+        var o = h('option', { value: s.id, selected: filled[gid] === s.id });
+        o.textContent = textOf(s.text);
+        return o;
+      })));
+      selects.push(sel);
+      slot.replaceWith(sel);
+    });
+    draw();
+    var bank = h('ul', { class: 'bank', 'aria-label': t('kind.gapBank') }, it.sources.map(function (s) { return rich('li', {}, s.text); }));
+    return h('div', {}, [h('p', { class: 'muted', id: id + '-hint', text: t('kind.gapHint') }), bank]);
+  }
   var RENDER = {
     single_choice: function (it, a) {
       if (it.hottext) return hottextBox(it, a, true);
@@ -757,7 +805,8 @@
       draw();
       return h('div', {}, [list, status]);
     },
-    matching: function (it, a) {
+    matching: function (it, a, box) {
+      if (it.gap_match) return gapMatchBox(it, a, box);
       var chosen = {};
       ((a && a.pairs) || []).forEach(function (p) { chosen[p[0]] = p[1]; });
       var grid = h('div', { class: 'match' });
@@ -926,7 +975,7 @@
       var status = it.status ? t('status.' + it.status) : '';
       var kids = [
         h('h3', { text: t('review.heading', { n: it.number, paper: it.paper_number }) }),
-        rich('div', { class: 'stem' }, it.kind === 'cloze' ? it.stem.replace(/\{\{[A-Za-z0-9_-]{1,32}\}\}/g, '[…]') : it.stem)
+        rich('div', { class: 'stem' }, it.kind === 'cloze' || it.kind === 'matching' ? it.stem.replace(/\{\{[\p{L}\p{N}\p{M}_.-]{1,64}\}\}/gu, '[…]') : it.stem)
       ];
       if (it.options && (it.kind === 'single_choice' || it.kind === 'multiple_response' || it.kind === 'ordering')) {
         kids.push(h('ul', { class: 'letters' }, it.options.map(function (o) { return h('li', {}, [h('b', { text: o.letter + '. ' }), rich('span', {}, o.text)]); })));

@@ -57,6 +57,18 @@ ITEMS: list[dict[str, Any]] = [
         "pairs": [["s1", "t1"], ["s2", "t2"]],
     },
     {
+        "kind": "matching",
+        "stem": "<p>Lengkapi: Jakarta di pulau {{g1}}, Denpasar di pulau {{g2}}.</p>",
+        "sources": [
+            {"id": "jawa", "text": "Jawa"},
+            {"id": "bali", "text": "Bali"},
+            {"id": "papua", "text": "Papua"},
+        ],
+        "targets": [{"id": "g1", "text": "1"}, {"id": "g2", "text": "2"}],
+        "pairs": [["jawa", "g1"], ["bali", "g2"]],
+        "gap_match": {},
+    },
+    {
         "kind": "cloze",
         "stem": "<p>Bali ada di {{b1}}; 6 × 7 = {{b2}}.</p>",
         "blanks": {

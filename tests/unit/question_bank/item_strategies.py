@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any, cast
 
 from hypothesis import strategies as st
@@ -29,6 +30,7 @@ from question_bank.items import (
 )
 from question_bank.kinds import (
     ChoiceBlank,
+    GapMatchSpec,
     HottextSpec,
     NumericBlank,
     NumericRangeSpec,
@@ -122,6 +124,42 @@ def hottexts(
     most = 1 if single else draw(st.sampled_from([0, len(runs), max(correct, 1)]))
     fewest = draw(st.integers(0, min(most or len(runs), 2)))
     return HottextSpec(passage=passage, max_choices=most, min_choices=fewest), runs
+
+
+@st.composite
+def gap_matches(draw: st.DrawFn, common: dict[str, Any]) -> MatchingItem:
+    """Gap texts (inline runs) put into gaps that stand in the stem, each gap taking one."""
+    sources = [ChoiceOption(s.id, draw(inline_rich), s.fixed) for s in draw(options())]
+    gaps = draw(st.lists(ids, min_size=2, max_size=5, unique=True))
+    stem = rich_text(xml_safe("".join(draw(raw) + "{{" + g + "}}" for g in gaps) + draw(raw)))
+    filled = draw(st.lists(st.sampled_from(gaps), min_size=1, max_size=len(gaps), unique=True))
+    pairs = [(draw(st.sampled_from([s.id for s in sources])), g) for g in filled]
+    used = Counter(s for s, _ in pairs)
+    # a text the key puts in several gaps may fill that many or any number; others vary
+    match_max = {
+        s.id: draw(
+            st.sampled_from([0, used[s.id]]) if used[s.id] > 1 else st.sampled_from([0, 1, 2])
+        )
+        for s in sources
+    }
+    return MatchingItem(
+        sources=sources,
+        targets=[ChoiceOption(g, g) for g in gaps],
+        pairs=pairs,
+        partial_credit=draw(st.booleans()),
+        mapping=draw(
+            st.none()
+            | st.builds(
+                ValueMap,
+                entries=st.just({f"{s} {t}": 1.0 for s, t in pairs}),
+                default_value=st.sampled_from([0.0, -0.5]),
+                lower_bound=st.sampled_from([None, 0.0]),
+            )
+        ),
+        shuffle=draw(st.booleans()),
+        gap_match=GapMatchSpec(match_max=match_max),
+        **{**common, "stem": stem},
+    )
 
 
 def _mapping(draw: st.DrawFn, opts: list[ChoiceOption]) -> ValueMap | None:
@@ -247,6 +285,8 @@ def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
             shuffle=draw(st.booleans()),
             **common,
         )
+    elif kind == "matching" and draw(st.booleans()):
+        item = draw(gap_matches(common))
     elif kind == "matching":
         sources, targets = draw(options()), draw(options())
         pairs = draw(

@@ -139,6 +139,7 @@ STUDENT_FIELDS = {
     "max_choices",
     "slider",
     "hottext",
+    "gap_match",
 }
 
 

@@ -349,6 +349,34 @@ EXPECTED = [
         1.0,
         ClozeResponse({"RESPONSE": single("choice1")}),
     ),
+    # Richard III: two gaps, four gap texts; one mark for winter, two for summer, one taken
+    # off for any other pair, never below nothing
+    Expect(
+        ITEMS + "gap_match.xml",
+        "matching",
+        "Identify the missing words in this famous quote from Shakespeare's Richard III. "
+        "Now is the {{G1}} of our discontent",
+        [("W", "G1"), ("Su", "G2")],
+        pairs("W G1", "Su G2"),
+        3.0,
+        pairs("Sp G1", "A G2"),
+        0.0,
+        pairs("Su G2", "Sp G1"),
+        1.0,
+    ),
+    Expect(
+        ONE + "QTI3_BPIG_Examples/items/gap-match-example-1.xml",
+        "matching",
+        "Identify the missing words in this famous quote from Shakespeare's Richard III. "
+        "Now is the {{G1}} of our discontent",
+        [("W", "G1"), ("Su", "G2")],
+        pairs("W G1", "Su G2"),
+        3.0,
+        pairs("Su G1"),
+        0.0,
+        pairs("W G1"),
+        1.0,
+    ),
     Expect(
         ITEMS + "match.xml",
         "matching",
@@ -433,7 +461,12 @@ REFUSED = [
     (SAX + "Choicemultiple_871212949.xml", "qti_unsupported_processing", "scores -1"),
     (SAX + "TextEntrynumeric_770468849.xml", "qti_unsupported_processing", "4.17736"),
     (SAX + "TextEntrysubset_806481421.xml", "qti_unsupported_processing", "RESPONSE_1"),
-    (ITEMS + "gap_match.xml", "qti_unsupported_interaction", "qti-gap-match-interaction"),
+    # four gap-match interactions in one item, each with its own response
+    (
+        ONE + "shared-vocabulary/Item_QTI3_Gap_Match_02/gap-match-qti3.xml",
+        "qti_unsupported_interaction",
+        "several interactions",
+    ),
     (ITEMS + "order_partial_scoring.xml", "qti_unsupported_processing", "DriverC"),
     (ITEMS + "upload.xml", "qti_unsupported_interaction", "qti-upload-interaction"),
 ]
