@@ -31,12 +31,14 @@ from grading.keys import (
     TrueFalseKey,
 )
 from grading.patterns import UnsupportedPattern, check_pattern
+from question_bank.associate import canonical, canonical_mapping, check_associate
 from question_bank.gap_match import check_gap_match
 from question_bank.hottext import check_hottext
 from question_bank.kinds import (
     ITEM_KINDS,
     MEDIA_PATH,
     PLACEHOLDER,
+    AssociateSpec,
     Blank,
     ChoiceBlank,
     ChoiceOption,
@@ -110,6 +112,7 @@ class StudentItem(msgspec.Struct, frozen=True, omit_defaults=True):
     slider: SliderSpec | None = None  # a numeric answer given on a scale (keyless)
     hottext: HottextSpec | None = None  # the passage the options sit in (keyless)
     gap_match: GapMatchSpec | None = None  # the targets are gaps in the stem (keyless)
+    associate: AssociateSpec | None = None  # pairs of one set, the sources (keyless)
 
 
 def item_kind(item: ItemCreate) -> str:
@@ -247,6 +250,15 @@ def _key(item: ItemCreate) -> ItemKey:
                 raise ItemError("pairs", "each pair is (a source id, a target id)")
             if item.gap_match is not None:
                 check_gap_match(item.gap_match, item.stem, item.sources, item.targets, item.pairs)
+            if item.associate is not None:
+                check_associate(item.associate, item.sources, item.targets, item.pairs)
+                return MatchingKey(
+                    pairs=frozenset(canonical(p) for p in item.pairs),
+                    points=item.points,
+                    partial_credit=item.partial_credit,
+                    mapping=canonical_mapping(item.mapping),
+                    undirected=True,
+                )
             return MatchingKey(
                 pairs=frozenset(item.pairs),
                 points=item.points,
@@ -289,7 +301,12 @@ def split_item(item_id: str, item: ItemCreate) -> tuple[StudentItem, ItemKey]:
         case ShortTextItem() | EssayItem():
             extra["max_length"] = item.max_length
         case MatchingItem():
-            extra.update(sources=item.sources, targets=item.targets, gap_match=item.gap_match)
+            extra.update(
+                sources=item.sources,
+                targets=item.targets,
+                gap_match=item.gap_match,
+                associate=item.associate,
+            )
         case ClozeItem():
             extra["blanks"] = _cloze(item)[0]
         case SelectPointItem():

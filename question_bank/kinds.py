@@ -174,6 +174,18 @@ class GapMatchSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     match_max: dict[OptionId, ChoiceCount] = {}
 
 
+class AssociateSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Pairs drawn from one set of choices (QTI ``qti-associate-interaction``). The choices are
+    the matching item's sources, and its targets are the same choices (``normalise_item`` makes
+    them so); a pair has no direction, (a, b) is (b, a), so the matching scorer compares each
+    pair's ids in sorted order."""
+
+    # QTI "match-max" of the choices that may stand in other than one pair (0: any number)
+    match_max: dict[OptionId, ChoiceCount] = {}
+    # QTI "max-associations": how many pairs an answer may hold (0: as many as can be made)
+    max_associations: Annotated[int, msgspec.Meta(ge=0, le=325)] = 1
+
+
 class MatchingItem(_Authored, frozen=True, tag="matching", tag_field="kind"):
     sources: Options
     targets: Options
@@ -184,6 +196,8 @@ class MatchingItem(_Authored, frozen=True, tag="matching", tag_field="kind"):
     shuffle: bool = True
     # the targets are gaps in the stem (QTI gap match); their texts are their numbers
     gap_match: GapMatchSpec | None = None
+    # the pairs are drawn from one set, the sources (QTI associate); the targets repeat them
+    associate: AssociateSpec | None = None
 
 
 class ChoiceBlank(

@@ -97,6 +97,12 @@ def normalise_item(item: ItemCreate) -> ItemCreate:
             # one gap per text is QTI's usual match-max and the spec's default: not repeated
             limits = {k: v for k, v in item.gap_match.match_max.items() if v != 1}
             changes["gap_match"] = GapMatchSpec(match_max=limits)
+        case MatchingItem() if item.associate is not None:
+            # one set of choices: the targets are the sources again (the matching scorer, the
+            # statistics and the review read a pair as (source, target))
+            changes["sources"] = changes["targets"] = _clean_options("sources", item.sources)
+            limits = {k: v for k, v in item.associate.match_max.items() if v != 1}
+            changes["associate"] = msgspec.structs.replace(item.associate, match_max=limits)
         case MatchingItem():
             changes["sources"] = _clean_options("sources", item.sources)
             changes["targets"] = _clean_options("targets", item.targets)

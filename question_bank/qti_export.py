@@ -226,6 +226,27 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
             attrs = {"shuffle": str(item.shuffle).lower(), "max-associations": "0"}
             inter = write_gap_match(body, item, {**rid, **attrs})
             _extras(inter, partial_credit=item.partial_credit)
+        case MatchingItem() if item.associate is not None:
+            decl = _declaration(
+                root, "RESPONSE", "multiple", "pair", [f"{s} {t}" for s, t in item.pairs]
+            )
+            _mapping(decl, item.mapping)
+            template = "map_response" if item.mapping else template
+            attrs = {
+                "shuffle": str(item.shuffle).lower(),
+                "max-associations": str(item.associate.max_associations),
+            }
+            inter = SubElement(body, q("qti-associate-interaction"), {**rid, **attrs})
+            for choice in item.sources:
+                choice_attrs = {
+                    "identifier": choice.id,
+                    "match-max": str(item.associate.match_max.get(choice.id, 1)),
+                }
+                if choice.fixed:
+                    choice_attrs["fixed"] = "true"
+                element = SubElement(inter, q("qti-simple-associable-choice"), choice_attrs)
+                append_html(element, choice.text)
+            _extras(inter, partial_credit=item.partial_credit)
         case MatchingItem():
             decl = _declaration(
                 root, "RESPONSE", "multiple", "directedPair", [f"{s} {t}" for s, t in item.pairs]

@@ -44,6 +44,7 @@ INTERACTIONS = frozenset(
         "qti-slider-interaction",
         "qti-hottext-interaction",
         "qti-gap-match-interaction",
+        "qti-associate-interaction",
     }
 )
 INLINE = ("qti-inline-choice-interaction", "qti-text-entry-interaction")
@@ -383,6 +384,8 @@ def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any
             }
         case "qti-gap-match-interaction":
             return _gap_match(body, inter, decls, rid, correct)
+        case "qti-associate-interaction":
+            return _associate(inter, stem, decls, rid, correct)
         case "qti-match-interaction":
             sets = _all(inter, "qti-simple-match-set")
             if len(sets) != 2:
@@ -502,6 +505,41 @@ def _gap_match(
         # max- and min-associations are not read: each gap takes one text, and a paper scores
         # what is given (an incomplete answer as any other)
         "gap_match": {"match_max": match_max},
+    }
+
+
+def _associate(
+    inter: Element, stem: str, decls: _Declarations, rid: str, correct: list[str]
+) -> dict[str, Any]:
+    """An associate interaction as a matching whose pairs are drawn from one set of choices."""
+    decl = decls.get(rid)
+    if decl.get("base-type") != "pair" or decl.get("cardinality") not in ("single", "multiple"):
+        raise QtiError(
+            "qti-associate-interaction needs a single or multiple response of base-type pair"
+        )
+    choices = _options(inter, "qti-simple-associable-choice")
+    match_max = {
+        e.get("identifier", ""): _count(e, "match-max", 1)
+        for e in _all(inter, "qti-simple-associable-choice")
+    }
+    mapping = decls.mapping(rid)
+    # no correct response: the pairs the mapping gives marks for are the key to show
+    pairs = correct or [k for k, v in (mapping.entries if mapping else {}).items() if v > 0]
+    single = decl.get("cardinality") == "single"
+    return {
+        "kind": "matching",
+        "stem": stem,
+        "sources": choices,
+        "targets": choices,
+        "pairs": [tuple(v.split()) for v in pairs],
+        "partial_credit": _extra(inter, "partial_credit", False),
+        "mapping": mapping,
+        "shuffle": _shuffle(inter),
+        "associate": {
+            "match_max": {k: v for k, v in match_max.items() if v != 1},
+            # a single response holds one pair, whatever the interaction says
+            "max_associations": 1 if single else _count(inter, "max-associations", 1),
+        },
     }
 
 

@@ -754,6 +754,59 @@
     var bank = h('ul', { class: 'bank', 'aria-label': t('kind.gapBank') }, it.sources.map(function (s) { return rich('li', {}, s.text); }));
     return h('div', {}, [h('p', { class: 'muted', id: id + '-hint', text: t('kind.gapHint') }), bank]);
   }
+  // QTI's associate: pairs drawn from one list of choices, each pair a row of two selects
+  // (as many rows as max-associations allows). A pair has no direction; a choice already in as
+  // many pairs as its match-max allows, or the one picked beside it, is not offered again
+  function associateBox(it, answer) {
+    var spec = it.associate, limits = spec.match_max || {}, id = 'a-' + it.id, n = it.sources.length;
+    function most(c) { return limits[c] === undefined ? 1 : limits[c]; }
+    var room = it.sources.reduce(function (sum, c) { return sum + (most(c.id) || n - 1); }, 0);
+    var count = spec.max_associations || Math.max(1, Math.min(12, Math.floor(room / 2)));
+    var rows = [];
+    for (var r = 0; r < count; r++) rows.push(['', '']);
+    ((answer && answer.pairs) || []).slice(0, count).forEach(function (p, i) { rows[i] = [p[0], p[1]]; });
+    var selects = [];
+    function uses(c, row, side) {
+      var k = 0;
+      rows.forEach(function (p, i) { [0, 1].forEach(function (j) { if (p[j] === c && !(i === row && j === side)) k++; }); });
+      return k;
+    }
+    function draw() {
+      selects.forEach(function (sel) {
+        var row = +sel.getAttribute('data-row'), side = +sel.getAttribute('data-side'), other = rows[row][1 - side];
+        Array.prototype.forEach.call(sel.options, function (o) {
+          o.disabled = !!o.value && (o.value === other || (most(o.value) > 0 && uses(o.value, row, side) >= most(o.value)));
+        });
+      });
+    }
+    function save() {
+      var seen = {}, pairs = [];
+      rows.forEach(function (p) {
+        var k = [p[0], p[1]].sort().join(' ');
+        if (p[0] && p[1] && p[0] !== p[1] && !seen[k]) { seen[k] = true; pairs.push([p[0], p[1]]); }
+      });
+      record(it.id, pairs.length ? { kind: 'matching', pairs: pairs } : null);
+    }
+    var list = h('div', { class: 'pairs' });
+    rows.forEach(function (p, row) {
+      var label = t('kind.pair', { n: row + 1 });
+      var cells = [0, 1].map(function (side) {
+        var sel = h('select', { 'data-row': row, 'data-side': side, 'aria-label': label + ', ' + t(side ? 'kind.pairSecond' : 'kind.pairFirst'), onchange: function () {
+          rows[row][side] = sel.value; save(); draw();
+        } }, [h('option', { value: '', text: t('kind.choose') })].concat(it.sources.map(function (c) {
+          var o = h('option', { value: c.id, selected: p[side] === c.id });
+          o.textContent = textOf(c.text);
+          return o;
+        })));
+        selects.push(sel);
+        return sel;
+      });
+      list.appendChild(h('div', { role: 'group', 'aria-label': label, 'aria-describedby': id + '-hint' }, [cells[0], h('span', { class: 'with', 'aria-hidden': 'true', text: '↔' }), cells[1]]));
+    });
+    draw();
+    var bank = h('ul', { class: 'bank', 'aria-label': t('kind.pairChoices') }, it.sources.map(function (c) { return rich('li', {}, c.text); }));
+    return h('div', {}, [h('p', { class: 'muted', id: id + '-hint', text: t('kind.pairHint', { n: count }) }), bank, list]);
+  }
   var RENDER = {
     single_choice: function (it, a) {
       if (it.hottext) return hottextBox(it, a, true);
@@ -807,6 +860,7 @@
     },
     matching: function (it, a, box) {
       if (it.gap_match) return gapMatchBox(it, a, box);
+      if (it.associate) return associateBox(it, a);
       var chosen = {};
       ((a && a.pairs) || []).forEach(function (p) { chosen[p[0]] = p[1]; });
       var grid = h('div', { class: 'match' });

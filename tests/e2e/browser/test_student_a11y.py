@@ -69,6 +69,19 @@ ITEMS: list[dict[str, Any]] = [
         "gap_match": {},
     },
     {
+        "kind": "matching",
+        "stem": "<p>Pasangkan setiap tokoh dengan lawannya.</p>",
+        "sources": [
+            {"id": "a", "text": "Arjuna"},
+            {"id": "k", "text": "Karna"},
+            {"id": "r", "text": "Rama"},
+            {"id": "w", "text": "Rahwana"},
+        ],
+        "targets": [{"id": "a", "text": "Arjuna"}, {"id": "k", "text": "Karna"}],
+        "pairs": [["a", "k"], ["w", "r"]],
+        "associate": {"max_associations": 2},
+    },
+    {
         "kind": "cloze",
         "stem": "<p>Bali ada di {{b1}}; 6 × 7 = {{b2}}.</p>",
         "blanks": {

@@ -611,3 +611,56 @@ async def test_a_gap_match_shows_its_gaps_in_the_stem_and_takes_one_text_per_gap
     twice = await api.answer(student, sitting["id"], [event(3, ("jkt", "g1"), ("tky", "g1"))])
     _problem(twice, 400, "validation_failed")
     assert "filled more than once" in twice.text
+
+
+RIVALS = [
+    {"id": "arjuna", "text": "Arjuna"},
+    {"id": "karna", "text": "Karna"},
+    {"id": "rama", "text": "Rama"},
+    {"id": "rahwana", "text": "Rahwana"},
+]
+ASSOCIATE = {
+    "kind": "matching",
+    "stem": "<p>Pasangkan setiap tokoh dengan lawannya.</p>",
+    "sources": RIVALS,
+    "targets": RIVALS[:2],
+    "pairs": [["karna", "arjuna"], ["rama", "rahwana"]],
+    "associate": {"max_associations": 2},
+}
+
+
+async def test_an_associate_pairs_one_set_of_choices_either_way_round(
+    api: Api, school: School
+) -> None:
+    t = school.teacher
+    selfish = {**ASSOCIATE, "pairs": [["rama", "rama"]]}
+    _problem(await api.call("POST", "/v1/items", t, json=selfish), 400, "validation_failed")
+    r = await api.call("POST", "/v1/items", t, json=ASSOCIATE)
+    assert r.status_code == 201, r.text
+    stored = (await api.call("GET", f"/v1/items/{r.json()['id']}", t)).json()["item"]
+    # one set of choices: the targets are the sources again
+    assert stored["targets"] == stored["sources"] == RIVALS
+    assert stored["associate"] == {"max_associations": 2}
+    exam = await api.exam(t, items=[ASSOCIATE, ALL_KINDS[0][0], ALL_KINDS[2][0]])
+    student = school.students[4]
+    sitting = await api.start(student, exam["id"])
+    paper = await api.paper(student, sitting["id"])
+    (item,) = [i for s in paper["sections"] for i in s["items"] if i["kind"] == "matching"]
+    assert item["associate"] == {"max_associations": 2}
+    assert "pairs" not in json.dumps(item)
+
+    def event(seq: int, *pairs: tuple[str, str]) -> dict[str, Any]:
+        response = {"kind": "matching", "pairs": [list(p) for p in pairs]}
+        return {"seq": seq, "item": item["id"], "response": response, "client_ts": 0}
+
+    r = await api.answer(student, sitting["id"], [event(1, ("arjuna", "karna"))])
+    assert r.status_code == 200 and r.json()["acked_seq"] == 1, r.text
+    three = [("arjuna", "karna"), ("rama", "rahwana"), ("rahwana", "arjuna")]
+    refused = await api.answer(student, sitting["id"], [event(2, *three)])
+    _problem(refused, 400, "validation_failed")
+    assert "at most 2" in refused.text
+    twice = await api.answer(
+        student, sitting["id"], [event(2, ("rama", "karna"), ("karna", "rama"))]
+    )
+    _problem(twice, 400, "validation_failed")
+    assert "given twice" in twice.text

@@ -346,3 +346,21 @@ async def test_a_real_gap_match_item_comes_in_and_goes_out_as_a_gap_match(
     assert r.status_code == 200 and b"<qti-gap-match-interaction" in r.content
     assert b'<qti-gap-text identifier="Su" match-max="1">summer</qti-gap-text>' in r.content
     assert b'Now is the <qti-gap identifier="G1" /> of our discontent' in r.content
+
+
+async def test_a_real_associate_item_comes_in_and_goes_out_as_an_associate(
+    api: Api, school: School
+) -> None:
+    t = school.teacher
+    path = CORPUS / "1edtech" / "items" / "associate.xml"
+    r = await _send(api, "/v1/items/import", t, path.read_bytes(), "application/xml")
+    assert r.status_code == 201, r.text
+    (created,) = r.json()["created"]
+    item = (await api.call("GET", f"/v1/items/{created['id']}", t)).json()["item"]
+    assert item["kind"] == "matching" and item["pairs"] == [["A", "P"], ["C", "M"], ["D", "L"]]
+    assert item["associate"] == {"max_associations": 3} and item["points"] == 4.0
+    assert item["targets"] == item["sources"] and len(item["sources"]) == 6
+    r = await api.call("GET", f"/v1/items/{created['id']}/qti", t)
+    assert r.status_code == 200 and b"<qti-associate-interaction" in r.content
+    assert b'<qti-simple-associable-choice identifier="P" match-max="1">Prospero<' in r.content
+    assert b'base-type="pair"' in r.content

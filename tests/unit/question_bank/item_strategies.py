@@ -29,6 +29,7 @@ from question_bank.items import (
     split_item,
 )
 from question_bank.kinds import (
+    AssociateSpec,
     ChoiceBlank,
     GapMatchSpec,
     HottextSpec,
@@ -162,6 +163,42 @@ def gap_matches(draw: st.DrawFn, common: dict[str, Any]) -> MatchingItem:
     )
 
 
+@st.composite
+def associates(draw: st.DrawFn, common: dict[str, Any]) -> MatchingItem:
+    """Pairs drawn from one set of choices, without direction, within the choices' limits."""
+    choices = draw(options(min_size=3))
+    ids_ = [c.id for c in choices]
+    candidates = [(a, b) for n, a in enumerate(ids_) for b in ids_[n + 1 :]]
+    pairs = draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=4, unique=True))
+    # either order: a pair has no direction
+    pairs = [(b, a) if draw(st.booleans()) else (a, b) for a, b in pairs]
+    used = Counter(c for p in pairs for c in p)
+    match_max = {
+        c: draw(st.sampled_from([0, used[c]]) if used[c] > 1 else st.sampled_from([0, 1, 2]))
+        for c in ids_
+    }
+    return MatchingItem(
+        sources=choices,
+        targets=choices,
+        pairs=pairs,
+        partial_credit=draw(st.booleans()),
+        mapping=draw(
+            st.none()
+            | st.builds(
+                ValueMap,
+                entries=st.just({f"{a} {b}": 1.0 for a, b in pairs}),
+                default_value=st.sampled_from([0.0, -0.5]),
+                lower_bound=st.sampled_from([None, 0.0]),
+            )
+        ),
+        shuffle=draw(st.booleans()),
+        associate=AssociateSpec(
+            match_max=match_max, max_associations=draw(st.sampled_from([0, len(pairs), 5]))
+        ),
+        **common,
+    )
+
+
 def _mapping(draw: st.DrawFn, opts: list[ChoiceOption]) -> ValueMap | None:
     if not draw(st.booleans()):
         return None
@@ -285,8 +322,10 @@ def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
             shuffle=draw(st.booleans()),
             **common,
         )
-    elif kind == "matching" and draw(st.booleans()):
+    elif kind == "matching" and draw(st.integers(0, 2)) == 1:
         item = draw(gap_matches(common))
+    elif kind == "matching" and draw(st.booleans()):
+        item = draw(associates(common))
     elif kind == "matching":
         sources, targets = draw(options()), draw(options())
         pairs = draw(

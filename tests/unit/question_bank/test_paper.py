@@ -140,6 +140,7 @@ STUDENT_FIELDS = {
     "slider",
     "hottext",
     "gap_match",
+    "associate",
 }
 
 

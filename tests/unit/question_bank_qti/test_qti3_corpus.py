@@ -77,6 +77,19 @@ MATCH_MULTI = (
     "Match622431 Match27675497",
 )
 EXPECTED = [
+    # derivatives in MathML: d/dθ tan θ with sec² θ is worth two marks, the others one each
+    Expect(
+        BBQ + "id-200e2c3f7d76/matching-associate-trigDeriv.xml",
+        "matching",
+        "Which expressions in the table below are equivalent? Match the expressions:",
+        [("A", "D"), ("B", "E"), ("C", "F")],
+        pairs("A D", "B E", "C F"),
+        4.0,
+        pairs("A E", "B D"),
+        0.0,
+        pairs("F C"),
+        2.0,
+    ),
     Expect(
         BBQ + "id-371b0f88774a/MultipleChoice-choice-polynomials.xml",
         "single_choice",
@@ -376,6 +389,32 @@ EXPECTED = [
         0.0,
         pairs("W G1"),
         1.0,
+    ),
+    # Shakespeare's rivals: three undirected pairs of six characters, two marks for Antonio
+    # and Prospero; a pair given the other way round is the same pair
+    Expect(
+        ITEMS + "associate.xml",
+        "matching",
+        "Hidden in this list of characters from famous Shakespeare plays are three pairs",
+        [("A", "P"), ("C", "M"), ("D", "L")],
+        pairs("A P", "C M", "D L"),
+        4.0,
+        pairs("A C", "P M"),
+        0.0,
+        pairs("P A", "L M"),
+        2.0,
+    ),
+    Expect(
+        ONE + "QTI3_BPIG_Examples/items/QTI3-associate.xml",
+        "matching",
+        "Hidden in this list of characters from famous Shakespeare plays are three pairs",
+        [("A", "P"), ("C", "M"), ("D", "L")],
+        pairs("P A", "M C", "L D"),
+        4.0,
+        pairs("A D"),
+        0.0,
+        pairs("M C", "L D"),
+        2.0,
     ),
     Expect(
         ITEMS + "match.xml",
