@@ -33,6 +33,7 @@ from grading.keys import (
 from grading.patterns import UnsupportedPattern, check_pattern
 from question_bank.associate import canonical, canonical_mapping, check_associate
 from question_bank.gap_match import check_gap_match
+from question_bank.graphic import check_graphic
 from question_bank.hottext import check_hottext
 from question_bank.kinds import (
     ITEM_KINDS,
@@ -45,6 +46,7 @@ from question_bank.kinds import (
     ClozeItem,
     EssayItem,
     GapMatchSpec,
+    GraphicSpec,
     HottextSpec,
     ItemCreate,
     ItemError,
@@ -113,6 +115,7 @@ class StudentItem(msgspec.Struct, frozen=True, omit_defaults=True):
     hottext: HottextSpec | None = None  # the passage the options sit in (keyless)
     gap_match: GapMatchSpec | None = None  # the targets are gaps in the stem (keyless)
     associate: AssociateSpec | None = None  # pairs of one set, the sources (keyless)
+    graphic: GraphicSpec | None = None  # the options are hotspots of a picture (keyless)
 
 
 def item_kind(item: ItemCreate) -> str:
@@ -237,6 +240,8 @@ def _key(item: ItemCreate) -> ItemKey:
             _check_ids("options", ids)
             if sorted(item.correct) != sorted(ids):
                 raise ItemError("correct", "must list every option exactly once")
+            if item.graphic is not None:
+                check_graphic(item.graphic, item.options)
             return OrderingKey(
                 correct=tuple(item.correct), points=item.points, partial_credit=item.partial_credit
             )
@@ -295,7 +300,7 @@ def split_item(item_id: str, item: ItemCreate) -> tuple[StudentItem, ItemKey]:
         case SingleChoiceItem() | MultipleResponseItem():
             extra.update(options=item.options, hottext=item.hottext)
         case OrderingItem():
-            extra["options"] = item.options
+            extra.update(options=item.options, graphic=item.graphic)
         case NumericItem():
             extra.update(unit=item.unit, slider=item.slider)
         case ShortTextItem() | EssayItem():

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from grading.keys import AreaMapEntry, RubricCriterion, ValueMap
+from grading.keys import AreaMapEntry, AreaShape, RubricCriterion, ValueMap
 
 # how an item's rich text is written; question_bank/content.py cleans and converts it
 TextFormat = Literal["html", "markdown"]
@@ -155,12 +155,35 @@ class ShortTextItem(_Authored, frozen=True, tag="short_text", tag_field="kind"):
     max_length: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 200
 
 
+class Hotspot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A place on a picture, as in HTML image maps (circle x,y,r; rect x1,y1,x2,y2; ellipse
+    x,y,rx,ry; poly x1,y1,x2,y2,...), in the picture's own pixels."""
+
+    shape: AreaShape
+    coords: Annotated[list[float], msgspec.Meta(min_length=3, max_length=100)]
+
+
+class GraphicSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Options that are places on a picture (QTI ``qti-graphic-order-interaction``): each
+    option's text is its label, shown at its hotspot; the options stay the item's options, so
+    the ordering scorer and the statistics read the item as any other ordering."""
+
+    image: Text
+    width: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+    height: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+    hotspots: Annotated[dict[OptionId, Hotspot], msgspec.Meta(min_length=2, max_length=26)]
+    # the picture's text alternative
+    alt: Short | None = None
+
+
 class OrderingItem(_Authored, frozen=True, tag="ordering", tag_field="kind"):
     # the things to put in order; students see them shuffled
     options: Options
     correct: list[OptionId]
     partial_credit: bool = False
     shuffle: bool = True
+    # the options are hotspots of a picture (QTI graphic order)
+    graphic: GraphicSpec | None = None
 
 
 class GapMatchSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):

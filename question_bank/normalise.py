@@ -4,12 +4,13 @@ gives back."""
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
 import msgspec
 
-from question_bank.content import ContentError, rich_text
+from question_bank.content import ContentError, plain_text, rich_text
 from question_bank.gap_match import gap_ids
 from question_bank.hottext import passage_ids
 from question_bank.kinds import (
@@ -85,6 +86,16 @@ def normalise_item(item: ItemCreate) -> ItemCreate:
             changes["options"] = sorted(options, key=lambda o: place.get(o.id, len(place)))
             changes["shuffle"] = False
             changes["hottext"] = msgspec.structs.replace(item.hottext, passage=passage)
+        case OrderingItem() if item.graphic is not None:
+            # a hotspot's label is a line of plain text (QTI's hotspot-label), drawn on the
+            # picture: its words, escaped as the rich text it stays
+            labels = _clean_options("options", item.options)
+            changes["options"] = [
+                ChoiceOption(o.id, html.escape(plain_text(o.text), quote=False), o.fixed)
+                for o in labels
+            ]
+            if any(not o.text for o in changes["options"]):
+                raise ItemError("options", "a hotspot's label has no words")
         case SingleChoiceItem() | MultipleResponseItem() | OrderingItem():
             changes["options"] = _clean_options("options", item.options)
         case MatchingItem() if item.gap_match is not None:

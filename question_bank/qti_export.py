@@ -209,6 +209,22 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
                 patterns=item.patterns,
                 partial=item.partial,
             )
+        case OrderingItem() if item.graphic is not None:
+            _declaration(root, "RESPONSE", "ordered", "identifier", list(item.correct))
+            spec = item.graphic
+            inter = SubElement(body, q("qti-graphic-order-interaction"), rid)
+            picture = {"src": spec.image, "width": str(spec.width), "height": str(spec.height)}
+            SubElement(inter, q("img"), {**picture, "alt": spec.alt or ""})
+            for option in item.options:
+                hotspot = spec.hotspots[option.id]
+                attrs = {
+                    "identifier": option.id,
+                    "shape": hotspot.shape,
+                    "coords": ",".join(_coord(c) for c in hotspot.coords),
+                    "hotspot-label": plain_text(option.text),
+                }
+                SubElement(inter, q("qti-hotspot-choice"), attrs)
+            _extras(inter, partial_credit=item.partial_credit, shuffle=item.shuffle)
         case OrderingItem():
             _declaration(root, "RESPONSE", "ordered", "identifier", list(item.correct))
             inter = SubElement(
@@ -337,6 +353,10 @@ def _hottext(root: Element, body: Element, item: SingleChoiceItem | MultipleResp
     if isinstance(item, MultipleResponseItem):
         _extras(inter, partial_credit=item.partial_credit)
     return "map_response" if item.mapping else "match_correct"
+
+
+def _coord(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
 
 
 def _scale_value(item: NumericItem, value: float) -> str:

@@ -45,6 +45,7 @@ INTERACTIONS = frozenset(
         "qti-hottext-interaction",
         "qti-gap-match-interaction",
         "qti-associate-interaction",
+        "qti-graphic-order-interaction",
     }
 )
 INLINE = ("qti-inline-choice-interaction", "qti-text-entry-interaction")
@@ -386,6 +387,8 @@ def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any
             return _gap_match(body, inter, decls, rid, correct)
         case "qti-associate-interaction":
             return _associate(inter, stem, decls, rid, correct)
+        case "qti-graphic-order-interaction":
+            return _graphic_order(inter, stem, decls.get(rid), correct)
         case "qti-match-interaction":
             sets = _all(inter, "qti-simple-match-set")
             if len(sets) != 2:
@@ -584,13 +587,57 @@ def _slider(inter: Element, stem: str, decl: Element, correct: list[str]) -> dic
     }
 
 
-def _select_point(inter: Element, stem: str, decl: Element) -> dict[str, Any]:
+def _picture(inter: Element) -> Element | None:
     image = _find(inter, "img")
     picture = _find(inter, "object")
     if image is None and picture is not None and picture.get("data"):
         # QTI 3 puts the picture in an <object data=...>: read as the img it stands for
         image = Element("img", src=picture.get("data", ""), width=picture.get("width") or "0")
         image.set("height", picture.get("height") or "0")
+        image.set("alt", " ".join((picture.text or "").split()))
+    return image
+
+
+def _graphic_order(inter: Element, stem: str, decl: Element, correct: list[str]) -> dict[str, Any]:
+    """A graphic-order interaction as an ordering whose options are hotspots of a picture."""
+    if decl.get("base-type") != "identifier" or decl.get("cardinality") != "ordered":
+        raise QtiError(
+            "qti-graphic-order-interaction needs an ordered response of base-type identifier"
+        )
+    image = _picture(inter)
+    if image is None:
+        raise QtiError("qti-graphic-order-interaction needs an img or an object picture")
+    options, hotspots = [], {}
+    for n, choice in enumerate(_all(inter, "qti-hotspot-choice")):
+        oid, shape = choice.get("identifier", ""), choice.get("shape", "")
+        if shape not in ("circle", "rect", "ellipse", "poly"):
+            raise QtiError(f"qti-hotspot-choice {oid}: the shape {shape!r} is not supported")
+        coords = [_number(c, "coords") for c in (choice.get("coords") or "").split(",") if c]
+        hotspots[oid] = {"shape": shape, "coords": coords}
+        # the hotspot's own label, else the one read out, else a letter as the page shows
+        label = choice.get("hotspot-label") or choice.get("aria-label") or chr(65 + n % 26)
+        options.append(ChoiceOption(oid, html.escape(label, quote=False)))
+    return {
+        "kind": "ordering",
+        "stem": stem,
+        "options": options,
+        "correct": correct,
+        "partial_credit": _extra(inter, "partial_credit", False),
+        # the hotspots keep their places: the list to order starts in this order unless the
+        # item says otherwise (QTI's graphic order has no shuffle)
+        "shuffle": _extra(inter, "shuffle", False),
+        "graphic": {
+            "image": image.get("src", ""),
+            "width": int(image.get("width") or 0),
+            "height": int(image.get("height") or 0),
+            "alt": image.get("alt") or None,
+            "hotspots": hotspots,
+        },
+    }
+
+
+def _select_point(inter: Element, stem: str, decl: Element) -> dict[str, Any]:
+    image = _picture(inter)
     area_map = _find(decl, "qti-area-mapping")
     if image is None or area_map is None:
         raise QtiError("qti-select-point-interaction needs an img and a qti-area-mapping")

@@ -92,6 +92,7 @@ window.ujI18n.add('en', {
   'kind.pairSecond': 'second choice',
   'kind.pairChoices': 'Choices to pair',
   'kind.pairHint': { one: 'Make at most {n} pair: choose two choices in the row. Their order does not matter.', other: 'Make at most {n} pairs: choose two choices in each row. Their order does not matter.' },
+  'kind.graphicAlt': 'Picture with labelled places; put the labels in order in the list below it',
   'timer.minutesLeft': { one: '{n} minute left.', other: '{n} minutes left.' },
   'warn.offlineSoon': 'You are offline with {time} left. Reconnect before time is up.',
   'warn.offlineLeft': 'Offline, {time} left.',

@@ -92,6 +92,7 @@ window.ujI18n.add('id', {
   'kind.pairSecond': 'pilihan kedua',
   'kind.pairChoices': 'Pilihan yang dipasangkan',
   'kind.pairHint': 'Buat paling banyak {n} pasangan: pilih dua pilihan di setiap baris. Urutannya tidak penting.',
+  'kind.graphicAlt': 'Gambar dengan tempat-tempat berlabel; urutkan labelnya di daftar di bawah gambar',
   'timer.minutesLeft': 'Waktu tersisa {n} menit.',
   'warn.offlineSoon': 'Perangkat Anda terputus dan waktu tersisa {time}. Sambungkan kembali sebelum waktu habis.',
   'warn.offlineLeft': 'Terputus, waktu tersisa {time}.',

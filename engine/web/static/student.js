@@ -807,6 +807,27 @@
     var bank = h('ul', { class: 'bank', 'aria-label': t('kind.pairChoices') }, it.sources.map(function (c) { return rich('li', {}, c.text); }));
     return h('div', {}, [h('p', { class: 'muted', id: id + '-hint', text: t('kind.pairHint', { n: count }) }), bank, list]);
   }
+  // QTI's graphic order: the options are places on a picture, each shown there by its label;
+  // the order is given in the list below it (the same keyboard and screen-reader list as any
+  // ordering), so the picture itself takes no pointer or key
+  function hotspotPicture(it) {
+    var g = it.graphic, marks = [];
+    it.options.forEach(function (o) {
+      var spot = g.hotspots[o.id], c = spot.coords, x = c[0], y = c[1];
+      if (spot.shape === 'rect') { x = (c[0] + c[2]) / 2; y = (c[1] + c[3]) / 2; }
+      if (spot.shape === 'poly') {
+        x = 0; y = 0;
+        for (var i = 0; i < c.length; i += 2) { x += c[i]; y += c[i + 1]; }
+        x /= c.length / 2; y /= c.length / 2;
+      }
+      var mark = rich('span', { class: 'spot', 'aria-hidden': 'true' }, o.text);
+      mark.style.left = (100 * x / g.width) + '%';
+      mark.style.top = (100 * y / g.height) + '%';
+      marks.push(mark);
+    });
+    var img = h('img', { src: g.image, alt: g.alt || t('kind.graphicAlt'), width: g.width, height: g.height, draggable: 'false' });
+    return h('div', { class: 'hotspots' }, [img].concat(marks));
+  }
   var RENDER = {
     single_choice: function (it, a) {
       if (it.hottext) return hottextBox(it, a, true);
@@ -839,7 +860,7 @@
       function move(i, d, focusDir) {
         var j = i + d;
         if (j < 0 || j >= order.length) return;
-        var t = order[i]; order[i] = order[j]; order[j] = t;
+        var moved = order[i]; order[i] = order[j]; order[j] = moved;
         record(it.id, { kind: 'ordering', order: order.slice() });
         draw();
         status.textContent = t('kind.moved', { n: j + 1, total: order.length });
@@ -856,7 +877,7 @@
         });
       }
       draw();
-      return h('div', {}, [list, status]);
+      return h('div', {}, [it.graphic ? hotspotPicture(it) : null, list, status]);
     },
     matching: function (it, a, box) {
       if (it.gap_match) return gapMatchBox(it, a, box);

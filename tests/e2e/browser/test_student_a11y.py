@@ -82,6 +82,22 @@ ITEMS: list[dict[str, Any]] = [
         "associate": {"max_associations": 2},
     },
     {
+        "kind": "ordering",
+        "stem": "<p>Urutkan kota dari barat ke timur.</p>",
+        "options": [{"id": "m", "text": "Medan"}, {"id": "j", "text": "Jayapura"}],
+        "correct": ["m", "j"],
+        "graphic": {
+            "image": "https://media.example.org/peta.png",
+            "width": 300,
+            "height": 100,
+            "alt": "Peta Indonesia",
+            "hotspots": {
+                "m": {"shape": "circle", "coords": [20, 30, 6]},
+                "j": {"shape": "rect", "coords": [270, 40, 290, 60]},
+            },
+        },
+    },
+    {
         "kind": "cloze",
         "stem": "<p>Bali ada di {{b1}}; 6 × 7 = {{b2}}.</p>",
         "blanks": {

@@ -664,3 +664,49 @@ async def test_an_associate_pairs_one_set_of_choices_either_way_round(
     )
     _problem(twice, 400, "validation_failed")
     assert "given twice" in twice.text
+
+
+GRAPHIC_ORDER = {
+    "kind": "ordering",
+    "stem": "<p>Urutkan kota dari barat ke timur.</p>",
+    "options": [{"id": "jkt", "text": "Jakarta"}, {"id": "mdn", "text": "<b>Medan</b>"}],
+    "correct": ["mdn", "jkt"],
+    "graphic": {
+        "image": "https://media.example.org/peta.png",
+        "width": 400,
+        "height": 150,
+        "hotspots": {
+            "jkt": {"shape": "rect", "coords": [100, 90, 120, 110]},
+            "mdn": {"shape": "circle", "coords": [30, 30, 6]},
+        },
+    },
+}
+
+
+async def test_a_graphic_order_keeps_its_picture_and_labels(api: Api, school: School) -> None:
+    t = school.teacher
+    off = {
+        **GRAPHIC_ORDER,
+        "graphic": {**GRAPHIC_ORDER["graphic"], "image": "http://insecure.example.org/a.png"},
+    }
+    _problem(await api.call("POST", "/v1/items", t, json=off), 400, "validation_failed")
+    r = await api.call("POST", "/v1/items", t, json=GRAPHIC_ORDER)
+    assert r.status_code == 201, r.text
+    stored = (await api.call("GET", f"/v1/items/{r.json()['id']}", t)).json()["item"]
+    # a label is plain text, drawn at its place on the picture
+    assert [o["text"] for o in stored["options"]] == ["Jakarta", "Medan"]
+    assert stored["graphic"]["hotspots"]["mdn"] == {"shape": "circle", "coords": [30.0, 30.0, 6.0]}
+    exam = await api.exam(t, items=[GRAPHIC_ORDER, ALL_KINDS[0][0], ALL_KINDS[2][0]])
+    student = school.students[5]
+    sitting = await api.start(student, exam["id"])
+    paper = await api.paper(student, sitting["id"])
+    (item,) = [i for s in paper["sections"] for i in s["items"] if i["kind"] == "ordering"]
+    assert item["graphic"]["image"] == "https://media.example.org/peta.png"
+    assert "correct" not in json.dumps(item)
+    event = {"kind": "ordering", "order": ["mdn", "jkt"]}
+    r = await api.answer(
+        student,
+        sitting["id"],
+        [{"seq": 1, "item": item["id"], "response": event, "client_ts": 0}],
+    )
+    assert r.status_code == 200 and r.json()["acked_seq"] == 1, r.text

@@ -32,6 +32,8 @@ from question_bank.kinds import (
     AssociateSpec,
     ChoiceBlank,
     GapMatchSpec,
+    GraphicSpec,
+    Hotspot,
     HottextSpec,
     NumericBlank,
     NumericRangeSpec,
@@ -161,6 +163,35 @@ def gap_matches(draw: st.DrawFn, common: dict[str, Any]) -> MatchingItem:
         gap_match=GapMatchSpec(match_max=match_max),
         **{**common, "stem": stem},
     )
+
+
+@st.composite
+def graphics(draw: st.DrawFn, opts: list[ChoiceOption]) -> tuple[GraphicSpec, list[ChoiceOption]]:
+    """A picture with a hotspot of each shape for the options, and the options as labels."""
+    width, height = draw(st.integers(50, 800)), draw(st.integers(50, 800))
+    shapes = [
+        Hotspot("circle", [10.0, 10.0, 5.0]),
+        Hotspot("rect", [0.0, 0.0, 4.0, 4.0]),
+        Hotspot("ellipse", [20.0, 25.0, 6.0, 3.0]),
+        Hotspot("poly", [20.0, 20.0, 30.0, 20.0, 25.0, 30.0]),
+    ]
+    hotspots = {o.id: draw(st.sampled_from(shapes)) for o in opts}
+    labels = [ChoiceOption(o.id, draw(plain)) for o in opts]
+    spec = GraphicSpec(
+        image=draw(
+            st.sampled_from(
+                [
+                    "/v1/media/0d5f6a0e-1111-2222-3333-444455556666",
+                    "https://media.example.org/map.png",
+                ]
+            )
+        ),
+        width=width,
+        height=height,
+        hotspots=hotspots,
+        alt=draw(st.none() | st.just("Peta")),
+    )
+    return spec, labels
 
 
 @st.composite
@@ -315,11 +346,16 @@ def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
         )
     elif kind == "ordering":
         opts = draw(options())
+        graphic = None
+        if draw(st.booleans()):
+            # places on a picture, each option's text its label
+            graphic, opts = draw(graphics(opts))
         item = OrderingItem(
             options=opts,
             correct=draw(st.permutations([o.id for o in opts])),
             partial_credit=draw(st.booleans()),
             shuffle=draw(st.booleans()),
+            graphic=graphic,
             **common,
         )
     elif kind == "matching" and draw(st.integers(0, 2)) == 1:

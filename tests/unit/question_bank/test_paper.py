@@ -141,6 +141,7 @@ STUDENT_FIELDS = {
     "hottext",
     "gap_match",
     "associate",
+    "graphic",
 }
 
 

@@ -416,6 +416,27 @@ EXPECTED = [
         pairs("M C", "L D"),
         2.0,
     ),
+    # Lorna's airports on a map, in her order of preference: all or nothing
+    Expect(
+        ITEMS + "graphic_order.xml",
+        "ordering",
+        "Lorna is flying back home to the UK. Ideally, she would like to fly in directly",
+        ["A", "D", "C", "B"],
+        OrderingResponse(("A", "D", "C", "B")),
+        1.0,
+        OrderingResponse(("D", "A", "C", "B")),
+        0.0,
+    ),
+    Expect(
+        ONE + "QTI3_BPIG_Examples/items/QTI3-graphic-order.xml",
+        "ordering",
+        "Lorna is flying back home to the UK. Ideally, she would like to fly in directly",
+        ["A", "D", "C", "B"],
+        OrderingResponse(("A", "D", "C", "B")),
+        1.0,
+        OrderingResponse(("A", "B", "C", "D")),
+        0.0,
+    ),
     Expect(
         ITEMS + "match.xml",
         "matching",
@@ -513,7 +534,10 @@ REFUSED = [
 
 # the corpus keeps no pictures: a picture the import must accept is linked as a package's
 # media would be, to an https URL (the image policy refuses relative paths)
-MEDIA = {"images/uk.png": "https://media.example.org/uk.png"}
+MEDIA = {
+    "images/uk.png": "https://media.example.org/uk.png",
+    "images/ukair.png": "https://media.example.org/ukair.png",
+}
 
 
 def _document(path: str) -> bytes:
