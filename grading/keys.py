@@ -84,13 +84,16 @@ class OrderingKey(msgspec.Struct, frozen=True, tag="ordering", tag_field="kind")
 
 
 class MatchingKey(msgspec.Struct, frozen=True, tag="matching", tag_field="kind"):
-    """QTI match/associate: directed (source, target) pairs."""
+    """QTI match/gap match: directed (source, target) pairs; QTI associate: undirected pairs
+    of one set of choices, kept with each pair's ids in sorted order (as the mapping's keys)."""
 
     pairs: frozenset[tuple[str, str]]
     points: float = 1.0
     partial_credit: bool = False
     # QTI map_response over "source target" keys: replaces both rules above
     mapping: ValueMap | None = None
+    # QTI base-type pair: (a, b) is (b, a); a response's pairs are sorted before they are scored
+    undirected: bool = False
 
 
 BlankKey = SingleChoiceKey | NumericKey | ShortTextKey

@@ -7,6 +7,8 @@ is then a dictionary lookup and a few set and length tests: no database, no Redi
 
 A response is refused when it is of another kind than its item, names an option, source,
 target or blank the item does not have, picks more runs of a hottext passage than it allows,
+fills a gap twice or puts a gap text in more gaps than its match-max, pairs a choice with itself
+or past its match-max or gives more pairs than an associate item's max-associations,
 gives a number off a slider's scale, lists one twice where that makes no sense (an ordering, a
 source matched twice), carries text longer than the item takes (its own ``max_length``, else
 the kind's default, never above the deployment's cap), a number that is not finite or is past
@@ -37,7 +39,10 @@ from grading.responses import (
     SingleChoiceResponse,
     TrueFalseResponse,
 )
+from question_bank.associate import pairing_problem as associate_problem
+from question_bank.gap_match import pairing_problem
 from question_bank.items import StudentItem
+from question_bank.kinds import AssociateSpec, GapMatchSpec
 from question_bank.paper import CompiledItem, CompiledPaper, student_order
 from question_bank.scale import on_scale
 
@@ -49,6 +54,8 @@ BLANK_MAX_CHARS = 1000
 NUMBER_LIMIT = 1e100
 # a click on the picture's border maps slightly outside it; further off is not a click
 POINT_MARGIN = 0.1
+# an associate answer's pairs (26 choices make 325): bounds the work before its own limits
+MAX_PAIRS = 325
 
 
 class BlankRule(msgspec.Struct, frozen=True):
@@ -74,6 +81,12 @@ class ItemRule(msgspec.Struct, frozen=True):
     # a hottext's max-choices: how many runs of its passage may be picked (0: no limit but
     # the options)
     choice_limit: int = 0
+    # a gap match: each gap (target) takes one gap text (source), a text fills up to its
+    # match-max gaps; None for any other matching
+    gaps: GapMatchSpec | None = None
+    # an associate: pairs of the sources, without direction, within max-associations and
+    # each choice's match-max
+    associate: AssociateSpec | None = None
 
 
 class PaperRules(msgspec.Struct, frozen=True):
@@ -116,6 +129,8 @@ def item_rule(item: StudentItem, index: int) -> ItemRule:
             else None
         ),
         choice_limit=item.hottext.max_choices if item.hottext else 0,
+        gaps=item.gap_match,
+        associate=item.associate,
     )
 
 
@@ -218,6 +233,14 @@ def _ordering(rule: ItemRule, r: OrderingResponse, cap: int) -> str | None:
 
 
 def _matching(rule: ItemRule, r: MatchingResponse, cap: int) -> str | None:
+    if rule.gaps is not None:
+        return _gap_match(rule, rule.gaps, r)
+    if rule.associate is not None:
+        if len(r.pairs) > MAX_PAIRS:
+            return _too_many("pairs", len(r.pairs), MAX_PAIRS)
+        return _unknown(
+            "a choice", {c for p in r.pairs for c in p}, rule.sources
+        ) or associate_problem(rule.associate, r.pairs)
     if len(r.pairs) > len(rule.sources):
         return _too_many("pairs", len(r.pairs), len(rule.sources))
     sources = [s for s, _ in r.pairs]
@@ -225,6 +248,16 @@ def _matching(rule: ItemRule, r: MatchingResponse, cap: int) -> str | None:
         return "a source is matched to more than one target"
     return _unknown("a source", set(sources), rule.sources) or _unknown(
         "a target", {t for _, t in r.pairs}, rule.targets
+    )
+
+
+def _gap_match(rule: ItemRule, spec: GapMatchSpec, r: MatchingResponse) -> str | None:
+    if len(r.pairs) > len(rule.targets):
+        return _too_many("pairs", len(r.pairs), len(rule.targets))
+    return (
+        _unknown("a source", {s for s, _ in r.pairs}, rule.sources)
+        or _unknown("a target", {t for _, t in r.pairs}, rule.targets)
+        or pairing_problem(spec, r.pairs)
     )
 
 

@@ -31,16 +31,22 @@ from grading.keys import (
     TrueFalseKey,
 )
 from grading.patterns import UnsupportedPattern, check_pattern
+from question_bank.associate import canonical, canonical_mapping, check_associate
+from question_bank.gap_match import check_gap_match
+from question_bank.graphic import check_graphic
 from question_bank.hottext import check_hottext
 from question_bank.kinds import (
     ITEM_KINDS,
     MEDIA_PATH,
     PLACEHOLDER,
+    AssociateSpec,
     Blank,
     ChoiceBlank,
     ChoiceOption,
     ClozeItem,
     EssayItem,
+    GapMatchSpec,
+    GraphicSpec,
     HottextSpec,
     ItemCreate,
     ItemError,
@@ -107,6 +113,9 @@ class StudentItem(msgspec.Struct, frozen=True, omit_defaults=True):
     max_choices: int | None = None
     slider: SliderSpec | None = None  # a numeric answer given on a scale (keyless)
     hottext: HottextSpec | None = None  # the passage the options sit in (keyless)
+    gap_match: GapMatchSpec | None = None  # the targets are gaps in the stem (keyless)
+    associate: AssociateSpec | None = None  # pairs of one set, the sources (keyless)
+    graphic: GraphicSpec | None = None  # the options are hotspots of a picture (keyless)
 
 
 def item_kind(item: ItemCreate) -> str:
@@ -231,6 +240,8 @@ def _key(item: ItemCreate) -> ItemKey:
             _check_ids("options", ids)
             if sorted(item.correct) != sorted(ids):
                 raise ItemError("correct", "must list every option exactly once")
+            if item.graphic is not None:
+                check_graphic(item.graphic, item.options)
             return OrderingKey(
                 correct=tuple(item.correct), points=item.points, partial_credit=item.partial_credit
             )
@@ -242,6 +253,17 @@ def _key(item: ItemCreate) -> ItemKey:
                 raise ItemError("pairs", "a pair is listed twice")
             if any(s not in sources or t not in targets for s, t in item.pairs):
                 raise ItemError("pairs", "each pair is (a source id, a target id)")
+            if item.gap_match is not None:
+                check_gap_match(item.gap_match, item.stem, item.sources, item.targets, item.pairs)
+            if item.associate is not None:
+                check_associate(item.associate, item.sources, item.targets, item.pairs)
+                return MatchingKey(
+                    pairs=frozenset(canonical(p) for p in item.pairs),
+                    points=item.points,
+                    partial_credit=item.partial_credit,
+                    mapping=canonical_mapping(item.mapping),
+                    undirected=True,
+                )
             return MatchingKey(
                 pairs=frozenset(item.pairs),
                 points=item.points,
@@ -278,13 +300,18 @@ def split_item(item_id: str, item: ItemCreate) -> tuple[StudentItem, ItemKey]:
         case SingleChoiceItem() | MultipleResponseItem():
             extra.update(options=item.options, hottext=item.hottext)
         case OrderingItem():
-            extra["options"] = item.options
+            extra.update(options=item.options, graphic=item.graphic)
         case NumericItem():
             extra.update(unit=item.unit, slider=item.slider)
         case ShortTextItem() | EssayItem():
             extra["max_length"] = item.max_length
         case MatchingItem():
-            extra.update(sources=item.sources, targets=item.targets)
+            extra.update(
+                sources=item.sources,
+                targets=item.targets,
+                gap_match=item.gap_match,
+                associate=item.associate,
+            )
         case ClozeItem():
             extra["blanks"] = _cloze(item)[0]
         case SelectPointItem():

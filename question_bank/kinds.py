@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from grading.keys import AreaMapEntry, RubricCriterion, ValueMap
+from grading.keys import AreaMapEntry, AreaShape, RubricCriterion, ValueMap
 
 # how an item's rich text is written; question_bank/content.py cleans and converts it
 TextFormat = Literal["html", "markdown"]
@@ -29,7 +29,7 @@ Tolerance = Annotated[float, msgspec.Meta(ge=0)]
 Credit = Annotated[float, msgspec.Meta(ge=0, le=1)]
 Difficulty = Annotated[float, msgspec.Meta(ge=0, le=1)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-# where a cloze's blank or a hottext's option stands in its text: {{id}}
+# where a cloze's blank, a hottext's option or a gap-match's gap stands in its text: {{id}}
 PLACEHOLDER = re.compile(r"\{\{([\w.-]{1,64})\}\}")
 
 
@@ -155,12 +155,58 @@ class ShortTextItem(_Authored, frozen=True, tag="short_text", tag_field="kind"):
     max_length: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 200
 
 
+class Hotspot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A place on a picture, as in HTML image maps (circle x,y,r; rect x1,y1,x2,y2; ellipse
+    x,y,rx,ry; poly x1,y1,x2,y2,...), in the picture's own pixels."""
+
+    shape: AreaShape
+    coords: Annotated[list[float], msgspec.Meta(min_length=3, max_length=100)]
+
+
+class GraphicSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Options that are places on a picture (QTI ``qti-graphic-order-interaction``): each
+    option's text is its label, shown at its hotspot; the options stay the item's options, so
+    the ordering scorer and the statistics read the item as any other ordering."""
+
+    image: Text
+    width: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+    height: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+    hotspots: Annotated[dict[OptionId, Hotspot], msgspec.Meta(min_length=2, max_length=26)]
+    # the picture's text alternative
+    alt: Short | None = None
+
+
 class OrderingItem(_Authored, frozen=True, tag="ordering", tag_field="kind"):
     # the things to put in order; students see them shuffled
     options: Options
     correct: list[OptionId]
     partial_credit: bool = False
     shuffle: bool = True
+    # the options are hotspots of a picture (QTI graphic order)
+    graphic: GraphicSpec | None = None
+
+
+class GapMatchSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Gap texts put into gaps that stand inline in the stem (QTI ``qti-gap-match-interaction``).
+    The gap texts are the matching item's sources, the gaps its targets; the stem holds
+    ``{{id}}`` where each gap stands, as a cloze's stem holds its blanks, so the matching scorer,
+    the statistics and the distractor analysis read a gap-match item as any other matching.
+    Each gap takes one text; a text fills up to its ``match_max`` gaps."""
+
+    # QTI "match-max" of the gap texts that may fill other than one gap (0: any number)
+    match_max: dict[OptionId, ChoiceCount] = {}
+
+
+class AssociateSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Pairs drawn from one set of choices (QTI ``qti-associate-interaction``). The choices are
+    the matching item's sources, and its targets are the same choices (``normalise_item`` makes
+    them so); a pair has no direction, (a, b) is (b, a), so the matching scorer compares each
+    pair's ids in sorted order."""
+
+    # QTI "match-max" of the choices that may stand in other than one pair (0: any number)
+    match_max: dict[OptionId, ChoiceCount] = {}
+    # QTI "max-associations": how many pairs an answer may hold (0: as many as can be made)
+    max_associations: Annotated[int, msgspec.Meta(ge=0, le=325)] = 1
 
 
 class MatchingItem(_Authored, frozen=True, tag="matching", tag_field="kind"):
@@ -171,6 +217,10 @@ class MatchingItem(_Authored, frozen=True, tag="matching", tag_field="kind"):
     # QTI mapping of "source target" pairs: replaces the two rules above (partial credit)
     mapping: ValueMap | None = None
     shuffle: bool = True
+    # the targets are gaps in the stem (QTI gap match); their texts are their numbers
+    gap_match: GapMatchSpec | None = None
+    # the pairs are drawn from one set, the sources (QTI associate); the targets repeat them
+    associate: AssociateSpec | None = None
 
 
 class ChoiceBlank(

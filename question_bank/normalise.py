@@ -4,17 +4,20 @@ gives back."""
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
 import msgspec
 
-from question_bank.content import ContentError, rich_text
+from question_bank.content import ContentError, plain_text, rich_text
+from question_bank.gap_match import gap_ids
 from question_bank.hottext import passage_ids
 from question_bank.kinds import (
     ChoiceBlank,
     ChoiceOption,
     ClozeItem,
+    GapMatchSpec,
     ItemCreate,
     ItemError,
     MatchingItem,
@@ -33,7 +36,10 @@ def _rich(field: str, text: str, fmt: TextFormat = "html") -> str:
 
 
 def _clean_options(field: str, options: list[ChoiceOption]) -> list[ChoiceOption]:
-    return [ChoiceOption(o.id, _rich(f"{field}[{n}].text", o.text)) for n, o in enumerate(options)]
+    return [
+        ChoiceOption(o.id, _rich(f"{field}[{n}].text", o.text), o.fixed)
+        for n, o in enumerate(options)
+    ]
 
 
 # characters XML 1.0 cannot carry (and a lone CR, which XML turns into LF): an item must
@@ -80,8 +86,34 @@ def normalise_item(item: ItemCreate) -> ItemCreate:
             changes["options"] = sorted(options, key=lambda o: place.get(o.id, len(place)))
             changes["shuffle"] = False
             changes["hottext"] = msgspec.structs.replace(item.hottext, passage=passage)
+        case OrderingItem() if item.graphic is not None:
+            # a hotspot's label is a line of plain text (QTI's hotspot-label), drawn on the
+            # picture: its words, escaped as the rich text it stays
+            labels = _clean_options("options", item.options)
+            changes["options"] = [
+                ChoiceOption(o.id, html.escape(plain_text(o.text), quote=False), o.fixed)
+                for o in labels
+            ]
+            if any(not o.text for o in changes["options"]):
+                raise ItemError("options", "a hotspot's label has no words")
         case SingleChoiceItem() | MultipleResponseItem() | OrderingItem():
             changes["options"] = _clean_options("options", item.options)
+        case MatchingItem() if item.gap_match is not None:
+            # a gap shows no text of its own: it is named by its place in the stem (the review
+            # and the statistics list it so), and the gaps are listed in that order
+            place = {gid: n for n, gid in enumerate(gap_ids(changes["stem"]))}
+            targets = sorted(item.targets, key=lambda t: place.get(t.id, len(place)))
+            changes["sources"] = _clean_options("sources", item.sources)
+            changes["targets"] = [ChoiceOption(t.id, str(n + 1)) for n, t in enumerate(targets)]
+            # one gap per text is QTI's usual match-max and the spec's default: not repeated
+            limits = {k: v for k, v in item.gap_match.match_max.items() if v != 1}
+            changes["gap_match"] = GapMatchSpec(match_max=limits)
+        case MatchingItem() if item.associate is not None:
+            # one set of choices: the targets are the sources again (the matching scorer, the
+            # statistics and the review read a pair as (source, target))
+            changes["sources"] = changes["targets"] = _clean_options("sources", item.sources)
+            limits = {k: v for k, v in item.associate.match_max.items() if v != 1}
+            changes["associate"] = msgspec.structs.replace(item.associate, match_max=limits)
         case MatchingItem():
             changes["sources"] = _clean_options("sources", item.sources)
             changes["targets"] = _clean_options("targets", item.targets)

@@ -34,6 +34,7 @@ from question_bank.items import (
     split_item,
 )
 from question_bank.kinds import Blank, ChoiceBlank, NumericBlank, TextBlank
+from question_bank.qti_gap_match import write_gap_match
 from question_bank.qti_hottext import write_passage
 from question_bank.qti_html import QTI_NS, append_html, q
 from question_bank.scale import scale_values
@@ -208,12 +209,59 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
                 patterns=item.patterns,
                 partial=item.partial,
             )
+        case OrderingItem() if item.graphic is not None:
+            _declaration(root, "RESPONSE", "ordered", "identifier", list(item.correct))
+            spec = item.graphic
+            inter = SubElement(body, q("qti-graphic-order-interaction"), rid)
+            picture = {"src": spec.image, "width": str(spec.width), "height": str(spec.height)}
+            SubElement(inter, q("img"), {**picture, "alt": spec.alt or ""})
+            for option in item.options:
+                hotspot = spec.hotspots[option.id]
+                attrs = {
+                    "identifier": option.id,
+                    "shape": hotspot.shape,
+                    "coords": ",".join(_coord(c) for c in hotspot.coords),
+                    "hotspot-label": plain_text(option.text),
+                }
+                SubElement(inter, q("qti-hotspot-choice"), attrs)
+            _extras(inter, partial_credit=item.partial_credit, shuffle=item.shuffle)
         case OrderingItem():
             _declaration(root, "RESPONSE", "ordered", "identifier", list(item.correct))
             inter = SubElement(
                 body, q("qti-order-interaction"), rid, shuffle=str(item.shuffle).lower()
             )
             _choices(inter, "qti-simple-choice", item.options)
+            _extras(inter, partial_credit=item.partial_credit)
+        case MatchingItem() if item.gap_match is not None:
+            decl = _declaration(
+                root, "RESPONSE", "multiple", "directedPair", [f"{s} {t}" for s, t in item.pairs]
+            )
+            _mapping(decl, item.mapping)
+            template = "map_response" if item.mapping else template
+            # max-associations 0: as many as there are gaps (the schema's default is 1)
+            attrs = {"shuffle": str(item.shuffle).lower(), "max-associations": "0"}
+            inter = write_gap_match(body, item, {**rid, **attrs})
+            _extras(inter, partial_credit=item.partial_credit)
+        case MatchingItem() if item.associate is not None:
+            decl = _declaration(
+                root, "RESPONSE", "multiple", "pair", [f"{s} {t}" for s, t in item.pairs]
+            )
+            _mapping(decl, item.mapping)
+            template = "map_response" if item.mapping else template
+            attrs = {
+                "shuffle": str(item.shuffle).lower(),
+                "max-associations": str(item.associate.max_associations),
+            }
+            inter = SubElement(body, q("qti-associate-interaction"), {**rid, **attrs})
+            for choice in item.sources:
+                choice_attrs = {
+                    "identifier": choice.id,
+                    "match-max": str(item.associate.match_max.get(choice.id, 1)),
+                }
+                if choice.fixed:
+                    choice_attrs["fixed"] = "true"
+                element = SubElement(inter, q("qti-simple-associable-choice"), choice_attrs)
+                append_html(element, choice.text)
             _extras(inter, partial_credit=item.partial_credit)
         case MatchingItem():
             decl = _declaration(
@@ -307,6 +355,10 @@ def _hottext(root: Element, body: Element, item: SingleChoiceItem | MultipleResp
     return "map_response" if item.mapping else "match_correct"
 
 
+def _coord(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
+
+
 def _scale_value(item: NumericItem, value: float) -> str:
     integer = item.slider is not None and item.slider.base_type == "integer"
     return str(int(value)) if integer else num(value)
@@ -369,7 +421,10 @@ def export_item(identifier: str, item: ItemCreate) -> bytes:
     if item.metadata.language:
         root.set(XML_LANG, item.metadata.language)
     body = Element(q("qti-item-body"))
-    if not isinstance(item, ClozeItem):
+    # a cloze's and a gap match's stem holds its interactions: it is written with them
+    if not isinstance(item, ClozeItem) and not (
+        isinstance(item, MatchingItem) and item.gap_match is not None
+    ):
         append_html(SubElement(body, q("div"), {"class": "ujian-stem"}), item.stem)
     template = _interaction(root, body, item)
     SubElement(

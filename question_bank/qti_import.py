@@ -24,6 +24,7 @@ from question_bank.content import ContentError
 from question_bank.items import ItemCreate, ItemError, split_item
 from question_bank.kinds import ChoiceOption, ItemMeta, NumericItem
 from question_bank.normalise import normalise_item
+from question_bank.qti_gap_match import GapMatchError, read_gap_match
 from question_bank.qti_hottext import PassageError, read_passage
 from question_bank.qti_html import inner_html, local, q
 from question_bank.qti_probe import best_score, disagreement
@@ -42,6 +43,9 @@ INTERACTIONS = frozenset(
         "qti-select-point-interaction",
         "qti-slider-interaction",
         "qti-hottext-interaction",
+        "qti-gap-match-interaction",
+        "qti-associate-interaction",
+        "qti-graphic-order-interaction",
     }
 )
 INLINE = ("qti-inline-choice-interaction", "qti-text-entry-interaction")
@@ -379,6 +383,12 @@ def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any
                 "partial_credit": _extra(inter, "partial_credit", False),
                 "shuffle": _shuffle(inter),
             }
+        case "qti-gap-match-interaction":
+            return _gap_match(body, inter, decls, rid, correct)
+        case "qti-associate-interaction":
+            return _associate(inter, stem, decls, rid, correct)
+        case "qti-graphic-order-interaction":
+            return _graphic_order(inter, stem, decls.get(rid), correct)
         case "qti-match-interaction":
             sets = _all(inter, "qti-simple-match-set")
             if len(sets) != 2:
@@ -464,6 +474,78 @@ def _hottext(
     return {**fields, "stem": stem, "options": options, "shuffle": False, "hottext": hottext}
 
 
+def _gap_match(
+    body: Element, inter: Element, decls: _Declarations, rid: str, correct: list[str]
+) -> dict[str, Any]:
+    """A gap-match interaction as a matching of its gap texts (sources) to the gaps that stand
+    in the stem (targets)."""
+    decl = decls.get(rid)
+    if decl.get("base-type") != "directedPair" or decl.get("cardinality") not in (
+        "single",
+        "multiple",
+    ):
+        raise QtiError(
+            "qti-gap-match-interaction needs a single or multiple response of base-type "
+            "directedPair"
+        )
+    try:
+        stem, sources, gaps, match_max = read_gap_match(body, inter)
+    except GapMatchError as err:
+        raise QtiError(str(err)) from err
+    mapping = decls.mapping(rid)
+    # no correct response: the pairs the mapping gives marks for are the key to show
+    pairs = correct or [k for k, v in (mapping.entries if mapping else {}).items() if v > 0]
+    return {
+        "kind": "matching",
+        "stem": stem,
+        "sources": sources,
+        # a gap shows no text: normalise_item names it by its place in the stem
+        "targets": [ChoiceOption(g, str(n + 1)) for n, g in enumerate(gaps)],
+        "pairs": [tuple(v.split()) for v in pairs],
+        "partial_credit": _extra(inter, "partial_credit", False),
+        "mapping": mapping,
+        "shuffle": _shuffle(inter),
+        # max- and min-associations are not read: each gap takes one text, and a paper scores
+        # what is given (an incomplete answer as any other)
+        "gap_match": {"match_max": match_max},
+    }
+
+
+def _associate(
+    inter: Element, stem: str, decls: _Declarations, rid: str, correct: list[str]
+) -> dict[str, Any]:
+    """An associate interaction as a matching whose pairs are drawn from one set of choices."""
+    decl = decls.get(rid)
+    if decl.get("base-type") != "pair" or decl.get("cardinality") not in ("single", "multiple"):
+        raise QtiError(
+            "qti-associate-interaction needs a single or multiple response of base-type pair"
+        )
+    choices = _options(inter, "qti-simple-associable-choice")
+    match_max = {
+        e.get("identifier", ""): _count(e, "match-max", 1)
+        for e in _all(inter, "qti-simple-associable-choice")
+    }
+    mapping = decls.mapping(rid)
+    # no correct response: the pairs the mapping gives marks for are the key to show
+    pairs = correct or [k for k, v in (mapping.entries if mapping else {}).items() if v > 0]
+    single = decl.get("cardinality") == "single"
+    return {
+        "kind": "matching",
+        "stem": stem,
+        "sources": choices,
+        "targets": choices,
+        "pairs": [tuple(v.split()) for v in pairs],
+        "partial_credit": _extra(inter, "partial_credit", False),
+        "mapping": mapping,
+        "shuffle": _shuffle(inter),
+        "associate": {
+            "match_max": {k: v for k, v in match_max.items() if v != 1},
+            # a single response holds one pair, whatever the interaction says
+            "max_associations": 1 if single else _count(inter, "max-associations", 1),
+        },
+    }
+
+
 def _flag(element: Element, name: str) -> bool:
     # xs:boolean: "true" or "1"
     return element.get(name, "false").strip() in ("true", "1")
@@ -505,13 +587,57 @@ def _slider(inter: Element, stem: str, decl: Element, correct: list[str]) -> dic
     }
 
 
-def _select_point(inter: Element, stem: str, decl: Element) -> dict[str, Any]:
+def _picture(inter: Element) -> Element | None:
     image = _find(inter, "img")
     picture = _find(inter, "object")
     if image is None and picture is not None and picture.get("data"):
         # QTI 3 puts the picture in an <object data=...>: read as the img it stands for
         image = Element("img", src=picture.get("data", ""), width=picture.get("width") or "0")
         image.set("height", picture.get("height") or "0")
+        image.set("alt", " ".join((picture.text or "").split()))
+    return image
+
+
+def _graphic_order(inter: Element, stem: str, decl: Element, correct: list[str]) -> dict[str, Any]:
+    """A graphic-order interaction as an ordering whose options are hotspots of a picture."""
+    if decl.get("base-type") != "identifier" or decl.get("cardinality") != "ordered":
+        raise QtiError(
+            "qti-graphic-order-interaction needs an ordered response of base-type identifier"
+        )
+    image = _picture(inter)
+    if image is None:
+        raise QtiError("qti-graphic-order-interaction needs an img or an object picture")
+    options, hotspots = [], {}
+    for n, choice in enumerate(_all(inter, "qti-hotspot-choice")):
+        oid, shape = choice.get("identifier", ""), choice.get("shape", "")
+        if shape not in ("circle", "rect", "ellipse", "poly"):
+            raise QtiError(f"qti-hotspot-choice {oid}: the shape {shape!r} is not supported")
+        coords = [_number(c, "coords") for c in (choice.get("coords") or "").split(",") if c]
+        hotspots[oid] = {"shape": shape, "coords": coords}
+        # the hotspot's own label, else the one read out, else a letter as the page shows
+        label = choice.get("hotspot-label") or choice.get("aria-label") or chr(65 + n % 26)
+        options.append(ChoiceOption(oid, html.escape(label, quote=False)))
+    return {
+        "kind": "ordering",
+        "stem": stem,
+        "options": options,
+        "correct": correct,
+        "partial_credit": _extra(inter, "partial_credit", False),
+        # the hotspots keep their places: the list to order starts in this order unless the
+        # item says otherwise (QTI's graphic order has no shuffle)
+        "shuffle": _extra(inter, "shuffle", False),
+        "graphic": {
+            "image": image.get("src", ""),
+            "width": int(image.get("width") or 0),
+            "height": int(image.get("height") or 0),
+            "alt": image.get("alt") or None,
+            "hotspots": hotspots,
+        },
+    }
+
+
+def _select_point(inter: Element, stem: str, decl: Element) -> dict[str, Any]:
+    image = _picture(inter)
     area_map = _find(decl, "qti-area-mapping")
     if image is None or area_map is None:
         raise QtiError("qti-select-point-interaction needs an img and a qti-area-mapping")

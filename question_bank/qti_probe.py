@@ -182,6 +182,9 @@ def qti_responses(
             return {rid: Ordered(o)}
         case MatchingResponse(pairs=ps):
             pair = (lambda p: frozenset(p)) if decl.base_type == "pair" else tuple
+            if decl.cardinality == "single" and len(ps) == 1:
+                # a gap match with one gap may declare a single pair
+                return {rid: pair(next(iter(ps)))}
             return {rid: Multiple(pair(p) for p in sorted(ps)) if ps else None}
         case SelectPointResponse(points=pts):
             value = [(round(x), round(y)) for x, y in pts]

@@ -213,7 +213,8 @@ def _media_of(item: ItemCreate) -> list[str]:
     for field in ("options", "sources", "targets"):
         texts += [o.text for o in getattr(item, field, None) or []]
     found = [m for t in texts for m in media_refs(t)]
-    image = getattr(item, "image", "") or ""
+    graphic = getattr(item, "graphic", None)
+    image = getattr(item, "image", "") or (graphic.image if graphic is not None else "")
     if image.startswith(MEDIA_PATH):
         found.append(image.removeprefix(MEDIA_PATH))
     return found

@@ -43,6 +43,8 @@ def score_ordering(key: OrderingKey, order: tuple[str, ...]) -> ItemScore:
 def score_matching(key: MatchingKey, pairs: frozenset[tuple[str, str]]) -> ItemScore:
     if not pairs:
         return blank(key.points, mapping_min(key.mapping, key.points))
+    if key.undirected:
+        pairs = frozenset((s, t) if s <= t else (t, s) for s, t in pairs)
     if key.mapping is not None:
         return map_response(key.mapping, (f"{s} {t}" for s, t in pairs), key.points)
     if not key.partial_credit or not key.pairs:

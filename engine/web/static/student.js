@@ -566,7 +566,7 @@
     var heading = h('h2', { id: 'q-label' }, [t('item.heading', { n: n, total: S.items.length }) + ' ', h('span', { class: 'muted', text: t('item.points', { n: it.points }) })]);
     var box = h('section', { class: 'item', 'aria-labelledby': 'q-label', 'data-item': it.id, 'data-kind': it.kind }, [
       h('p', { class: 'section', text: entry.section }), heading,
-      rich('div', { class: 'stem', id: 'stem' }, it.kind === 'cloze' ? '' : it.stem)
+      rich('div', { class: 'stem', id: 'stem' }, it.kind === 'cloze' || it.gap_match ? '' : it.stem)
     ]);
     box.appendChild(RENDER[it.kind] ? RENDER[it.kind](it, answerOf(it.id), box) : h('p', { class: 'err', text: t('item.unknownKind') }));
     var flag = h('button', { type: 'button', id: 'flag', class: 'flag', 'aria-pressed': String(!!S.flags[it.id]), onclick: function () {
@@ -706,6 +706,128 @@
     draw();
     return h('div', {}, [hint, passage, status]);
   }
+  // QTI's gap match: a select in each gap of the text, listing the word bank (a select works
+  // on every phone and by keyboard, and is read out with its gap's number). Each gap takes one
+  // text; a text already in as many gaps as its match-max allows is not offered elsewhere
+  function gapMatchBox(it, answer, box) {
+    var stem = box.querySelector('.stem'), id = 'a-' + it.id, limits = it.gap_match.match_max || {};
+    var isGap = {}, filled = {}, selects = [];
+    it.targets.forEach(function (g) { isGap[g.id] = true; });
+    ((answer && answer.pairs) || []).forEach(function (p) { filled[p[1]] = p[0]; });
+    // the same place-holders as question_bank/kinds.py's PLACEHOLDER
+    stem.innerHTML = it.stem.replace(/\{\{([\p{L}\p{N}\p{M}_.-]{1,64})\}\}/gu, function (all, gid) {
+      return isGap[gid] ? '<span data-gap="' + gid + '"></span>' : all;
+    });
+    if (window.ujMath) window.ujMath.render(stem);
+    stem.classList.add('gaps');
+    function most(sid) { return limits[sid] === undefined ? 1 : limits[sid]; }
+    function uses(sid, except) {
+      return Object.keys(filled).filter(function (g) { return g !== except && filled[g] === sid; }).length;
+    }
+    function draw() {
+      selects.forEach(function (sel) {
+        var gid = sel.getAttribute('data-gap');
+        Array.prototype.forEach.call(sel.options, function (o) {
+          o.disabled = !!o.value && most(o.value) > 0 && uses(o.value, gid) >= most(o.value);
+        });
+      });
+    }
+    function save() {
+      var pairs = Object.keys(filled).map(function (g) { return [filled[g], g]; });
+      record(it.id, pairs.length ? { kind: 'matching', pairs: pairs } : null);
+    }
+    var n = 0;
+    Array.prototype.forEach.call(stem.querySelectorAll('[data-gap]'), function (slot) {
+      var gid = slot.getAttribute('data-gap');
+      var sel = h('select', { 'data-gap': gid, 'aria-label': t('kind.gap', { n: ++n }), 'aria-describedby': id + '-hint', onchange: function () {
+        if (sel.value) filled[gid] = sel.value; else delete filled[gid];
+        save(); draw();
+      } }, [h('option', { value: '', text: t('kind.choose') })].concat(it.sources.map(function (s) {
+        var o = h('option', { value: s.id, selected: filled[gid] === s.id });
+        o.textContent = textOf(s.text);
+        return o;
+      })));
+      selects.push(sel);
+      slot.replaceWith(sel);
+    });
+    draw();
+    var bank = h('ul', { class: 'bank', 'aria-label': t('kind.gapBank') }, it.sources.map(function (s) { return rich('li', {}, s.text); }));
+    return h('div', {}, [h('p', { class: 'muted', id: id + '-hint', text: t('kind.gapHint') }), bank]);
+  }
+  // QTI's associate: pairs drawn from one list of choices, each pair a row of two selects
+  // (as many rows as max-associations allows). A pair has no direction; a choice already in as
+  // many pairs as its match-max allows, or the one picked beside it, is not offered again
+  function associateBox(it, answer) {
+    var spec = it.associate, limits = spec.match_max || {}, id = 'a-' + it.id, n = it.sources.length;
+    function most(c) { return limits[c] === undefined ? 1 : limits[c]; }
+    var room = it.sources.reduce(function (sum, c) { return sum + (most(c.id) || n - 1); }, 0);
+    var count = spec.max_associations || Math.max(1, Math.min(12, Math.floor(room / 2)));
+    var rows = [];
+    for (var r = 0; r < count; r++) rows.push(['', '']);
+    ((answer && answer.pairs) || []).slice(0, count).forEach(function (p, i) { rows[i] = [p[0], p[1]]; });
+    var selects = [];
+    function uses(c, row, side) {
+      var k = 0;
+      rows.forEach(function (p, i) { [0, 1].forEach(function (j) { if (p[j] === c && !(i === row && j === side)) k++; }); });
+      return k;
+    }
+    function draw() {
+      selects.forEach(function (sel) {
+        var row = +sel.getAttribute('data-row'), side = +sel.getAttribute('data-side'), other = rows[row][1 - side];
+        Array.prototype.forEach.call(sel.options, function (o) {
+          o.disabled = !!o.value && (o.value === other || (most(o.value) > 0 && uses(o.value, row, side) >= most(o.value)));
+        });
+      });
+    }
+    function save() {
+      var seen = {}, pairs = [];
+      rows.forEach(function (p) {
+        var k = [p[0], p[1]].sort().join(' ');
+        if (p[0] && p[1] && p[0] !== p[1] && !seen[k]) { seen[k] = true; pairs.push([p[0], p[1]]); }
+      });
+      record(it.id, pairs.length ? { kind: 'matching', pairs: pairs } : null);
+    }
+    var list = h('div', { class: 'pairs' });
+    rows.forEach(function (p, row) {
+      var label = t('kind.pair', { n: row + 1 });
+      var cells = [0, 1].map(function (side) {
+        var sel = h('select', { 'data-row': row, 'data-side': side, 'aria-label': label + ', ' + t(side ? 'kind.pairSecond' : 'kind.pairFirst'), onchange: function () {
+          rows[row][side] = sel.value; save(); draw();
+        } }, [h('option', { value: '', text: t('kind.choose') })].concat(it.sources.map(function (c) {
+          var o = h('option', { value: c.id, selected: p[side] === c.id });
+          o.textContent = textOf(c.text);
+          return o;
+        })));
+        selects.push(sel);
+        return sel;
+      });
+      list.appendChild(h('div', { role: 'group', 'aria-label': label, 'aria-describedby': id + '-hint' }, [cells[0], h('span', { class: 'with', 'aria-hidden': 'true', text: '↔' }), cells[1]]));
+    });
+    draw();
+    var bank = h('ul', { class: 'bank', 'aria-label': t('kind.pairChoices') }, it.sources.map(function (c) { return rich('li', {}, c.text); }));
+    return h('div', {}, [h('p', { class: 'muted', id: id + '-hint', text: t('kind.pairHint', { n: count }) }), bank, list]);
+  }
+  // QTI's graphic order: the options are places on a picture, each shown there by its label;
+  // the order is given in the list below it (the same keyboard and screen-reader list as any
+  // ordering), so the picture itself takes no pointer or key
+  function hotspotPicture(it) {
+    var g = it.graphic, marks = [];
+    it.options.forEach(function (o) {
+      var spot = g.hotspots[o.id], c = spot.coords, x = c[0], y = c[1];
+      if (spot.shape === 'rect') { x = (c[0] + c[2]) / 2; y = (c[1] + c[3]) / 2; }
+      if (spot.shape === 'poly') {
+        x = 0; y = 0;
+        for (var i = 0; i < c.length; i += 2) { x += c[i]; y += c[i + 1]; }
+        x /= c.length / 2; y /= c.length / 2;
+      }
+      var mark = rich('span', { class: 'spot', 'aria-hidden': 'true' }, o.text);
+      mark.style.left = (100 * x / g.width) + '%';
+      mark.style.top = (100 * y / g.height) + '%';
+      marks.push(mark);
+    });
+    var img = h('img', { src: g.image, alt: g.alt || t('kind.graphicAlt'), width: g.width, height: g.height, draggable: 'false' });
+    return h('div', { class: 'hotspots' }, [img].concat(marks));
+  }
   var RENDER = {
     single_choice: function (it, a) {
       if (it.hottext) return hottextBox(it, a, true);
@@ -738,7 +860,7 @@
       function move(i, d, focusDir) {
         var j = i + d;
         if (j < 0 || j >= order.length) return;
-        var t = order[i]; order[i] = order[j]; order[j] = t;
+        var moved = order[i]; order[i] = order[j]; order[j] = moved;
         record(it.id, { kind: 'ordering', order: order.slice() });
         draw();
         status.textContent = t('kind.moved', { n: j + 1, total: order.length });
@@ -755,9 +877,11 @@
         });
       }
       draw();
-      return h('div', {}, [list, status]);
+      return h('div', {}, [it.graphic ? hotspotPicture(it) : null, list, status]);
     },
-    matching: function (it, a) {
+    matching: function (it, a, box) {
+      if (it.gap_match) return gapMatchBox(it, a, box);
+      if (it.associate) return associateBox(it, a);
       var chosen = {};
       ((a && a.pairs) || []).forEach(function (p) { chosen[p[0]] = p[1]; });
       var grid = h('div', { class: 'match' });
@@ -926,7 +1050,7 @@
       var status = it.status ? t('status.' + it.status) : '';
       var kids = [
         h('h3', { text: t('review.heading', { n: it.number, paper: it.paper_number }) }),
-        rich('div', { class: 'stem' }, it.kind === 'cloze' ? it.stem.replace(/\{\{[A-Za-z0-9_-]{1,32}\}\}/g, '[…]') : it.stem)
+        rich('div', { class: 'stem' }, it.kind === 'cloze' || it.kind === 'matching' ? it.stem.replace(/\{\{[\p{L}\p{N}\p{M}_.-]{1,64}\}\}/gu, '[…]') : it.stem)
       ];
       if (it.options && (it.kind === 'single_choice' || it.kind === 'multiple_response' || it.kind === 'ordering')) {
         kids.push(h('ul', { class: 'letters' }, it.options.map(function (o) { return h('li', {}, [h('b', { text: o.letter + '. ' }), rich('span', {}, o.text)]); })));

@@ -57,6 +57,47 @@ ITEMS: list[dict[str, Any]] = [
         "pairs": [["s1", "t1"], ["s2", "t2"]],
     },
     {
+        "kind": "matching",
+        "stem": "<p>Lengkapi: Jakarta di pulau {{g1}}, Denpasar di pulau {{g2}}.</p>",
+        "sources": [
+            {"id": "jawa", "text": "Jawa"},
+            {"id": "bali", "text": "Bali"},
+            {"id": "papua", "text": "Papua"},
+        ],
+        "targets": [{"id": "g1", "text": "1"}, {"id": "g2", "text": "2"}],
+        "pairs": [["jawa", "g1"], ["bali", "g2"]],
+        "gap_match": {},
+    },
+    {
+        "kind": "matching",
+        "stem": "<p>Pasangkan setiap tokoh dengan lawannya.</p>",
+        "sources": [
+            {"id": "a", "text": "Arjuna"},
+            {"id": "k", "text": "Karna"},
+            {"id": "r", "text": "Rama"},
+            {"id": "w", "text": "Rahwana"},
+        ],
+        "targets": [{"id": "a", "text": "Arjuna"}, {"id": "k", "text": "Karna"}],
+        "pairs": [["a", "k"], ["w", "r"]],
+        "associate": {"max_associations": 2},
+    },
+    {
+        "kind": "ordering",
+        "stem": "<p>Urutkan kota dari barat ke timur.</p>",
+        "options": [{"id": "m", "text": "Medan"}, {"id": "j", "text": "Jayapura"}],
+        "correct": ["m", "j"],
+        "graphic": {
+            "image": "https://media.example.org/peta.png",
+            "width": 300,
+            "height": 100,
+            "alt": "Peta Indonesia",
+            "hotspots": {
+                "m": {"shape": "circle", "coords": [20, 30, 6]},
+                "j": {"shape": "rect", "coords": [270, 40, 290, 60]},
+            },
+        },
+    },
+    {
         "kind": "cloze",
         "stem": "<p>Bali ada di {{b1}}; 6 × 7 = {{b2}}.</p>",
         "blanks": {

@@ -559,3 +559,154 @@ async def test_a_hottext_shows_its_passage_and_takes_at_most_its_max_choices(
     refused = await api.answer(student, sitting["id"], [event(2, "cat", "sat", "mat")])
     _problem(refused, 400, "validation_failed")
     assert "at most 2" in refused.text
+
+
+GAP_MATCH = {
+    "kind": "matching",
+    "stem": "<p>Ibu kota Jepang ialah {{g2}}; ibu kota Indonesia ialah {{g1}}.</p>",
+    "sources": [
+        {"id": "jkt", "text": "Jakarta"},
+        {"id": "tky", "text": "Tokyo"},
+        {"id": "mnl", "text": "Manila"},
+    ],
+    "targets": [{"id": "g1", "text": "gap one"}, {"id": "g2", "text": "gap two"}],
+    "pairs": [["jkt", "g1"], ["tky", "g2"]],
+    "gap_match": {"match_max": {"mnl": 0}},
+}
+
+
+async def test_a_gap_match_shows_its_gaps_in_the_stem_and_takes_one_text_per_gap(
+    api: Api, school: School
+) -> None:
+    t = school.teacher
+    # a gap with no place in the stem could never be filled
+    unplaced = {**GAP_MATCH, "stem": "<p>Ibu kota Indonesia ialah {{g1}}.</p>"}
+    _problem(await api.call("POST", "/v1/items", t, json=unplaced), 400, "validation_failed")
+    r = await api.call("POST", "/v1/items", t, json=GAP_MATCH)
+    assert r.status_code == 201, r.text
+    stored = (await api.call("GET", f"/v1/items/{r.json()['id']}", t)).json()["item"]
+    # the gaps listed as the stem places them, named by their numbers
+    assert stored["targets"] == [{"id": "g2", "text": "1"}, {"id": "g1", "text": "2"}]
+    assert stored["gap_match"] == {"match_max": {"mnl": 0}}
+    exam = await api.exam(t, items=[GAP_MATCH, ALL_KINDS[0][0], ALL_KINDS[2][0]])
+    student = school.students[3]
+    sitting = await api.start(student, exam["id"])
+    paper = await api.paper(student, sitting["id"])
+    (item,) = [i for s in paper["sections"] for i in s["items"] if i["kind"] == "matching"]
+    assert item["gap_match"] == {"match_max": {"mnl": 0}} and "{{g1}}" in item["stem"]
+    assert "pairs" not in json.dumps(item)
+
+    def event(seq: int, *pairs: tuple[str, str]) -> dict[str, Any]:
+        response = {"kind": "matching", "pairs": [list(p) for p in pairs]}
+        return {"seq": seq, "item": item["id"], "response": response, "client_ts": 0}
+
+    r = await api.answer(student, sitting["id"], [event(1, ("jkt", "g1"), ("tky", "g2"))])
+    assert r.status_code == 200 and r.json()["acked_seq"] == 1, r.text
+    # Manila may fill both gaps; Jakarta only one; a gap takes one text
+    r = await api.answer(student, sitting["id"], [event(2, ("mnl", "g1"), ("mnl", "g2"))])
+    assert r.status_code == 200 and r.json()["acked_seq"] == 2, r.text
+    refused = await api.answer(student, sitting["id"], [event(3, ("jkt", "g1"), ("jkt", "g2"))])
+    _problem(refused, 400, "validation_failed")
+    assert "at most 1" in refused.text
+    twice = await api.answer(student, sitting["id"], [event(3, ("jkt", "g1"), ("tky", "g1"))])
+    _problem(twice, 400, "validation_failed")
+    assert "filled more than once" in twice.text
+
+
+RIVALS = [
+    {"id": "arjuna", "text": "Arjuna"},
+    {"id": "karna", "text": "Karna"},
+    {"id": "rama", "text": "Rama"},
+    {"id": "rahwana", "text": "Rahwana"},
+]
+ASSOCIATE = {
+    "kind": "matching",
+    "stem": "<p>Pasangkan setiap tokoh dengan lawannya.</p>",
+    "sources": RIVALS,
+    "targets": RIVALS[:2],
+    "pairs": [["karna", "arjuna"], ["rama", "rahwana"]],
+    "associate": {"max_associations": 2},
+}
+
+
+async def test_an_associate_pairs_one_set_of_choices_either_way_round(
+    api: Api, school: School
+) -> None:
+    t = school.teacher
+    selfish = {**ASSOCIATE, "pairs": [["rama", "rama"]]}
+    _problem(await api.call("POST", "/v1/items", t, json=selfish), 400, "validation_failed")
+    r = await api.call("POST", "/v1/items", t, json=ASSOCIATE)
+    assert r.status_code == 201, r.text
+    stored = (await api.call("GET", f"/v1/items/{r.json()['id']}", t)).json()["item"]
+    # one set of choices: the targets are the sources again
+    assert stored["targets"] == stored["sources"] == RIVALS
+    assert stored["associate"] == {"max_associations": 2}
+    exam = await api.exam(t, items=[ASSOCIATE, ALL_KINDS[0][0], ALL_KINDS[2][0]])
+    student = school.students[4]
+    sitting = await api.start(student, exam["id"])
+    paper = await api.paper(student, sitting["id"])
+    (item,) = [i for s in paper["sections"] for i in s["items"] if i["kind"] == "matching"]
+    assert item["associate"] == {"max_associations": 2}
+    assert "pairs" not in json.dumps(item)
+
+    def event(seq: int, *pairs: tuple[str, str]) -> dict[str, Any]:
+        response = {"kind": "matching", "pairs": [list(p) for p in pairs]}
+        return {"seq": seq, "item": item["id"], "response": response, "client_ts": 0}
+
+    r = await api.answer(student, sitting["id"], [event(1, ("arjuna", "karna"))])
+    assert r.status_code == 200 and r.json()["acked_seq"] == 1, r.text
+    three = [("arjuna", "karna"), ("rama", "rahwana"), ("rahwana", "arjuna")]
+    refused = await api.answer(student, sitting["id"], [event(2, *three)])
+    _problem(refused, 400, "validation_failed")
+    assert "at most 2" in refused.text
+    twice = await api.answer(
+        student, sitting["id"], [event(2, ("rama", "karna"), ("karna", "rama"))]
+    )
+    _problem(twice, 400, "validation_failed")
+    assert "given twice" in twice.text
+
+
+GRAPHIC_ORDER = {
+    "kind": "ordering",
+    "stem": "<p>Urutkan kota dari barat ke timur.</p>",
+    "options": [{"id": "jkt", "text": "Jakarta"}, {"id": "mdn", "text": "<b>Medan</b>"}],
+    "correct": ["mdn", "jkt"],
+    "graphic": {
+        "image": "https://media.example.org/peta.png",
+        "width": 400,
+        "height": 150,
+        "hotspots": {
+            "jkt": {"shape": "rect", "coords": [100, 90, 120, 110]},
+            "mdn": {"shape": "circle", "coords": [30, 30, 6]},
+        },
+    },
+}
+
+
+async def test_a_graphic_order_keeps_its_picture_and_labels(api: Api, school: School) -> None:
+    t = school.teacher
+    off = {
+        **GRAPHIC_ORDER,
+        "graphic": {**GRAPHIC_ORDER["graphic"], "image": "http://insecure.example.org/a.png"},
+    }
+    _problem(await api.call("POST", "/v1/items", t, json=off), 400, "validation_failed")
+    r = await api.call("POST", "/v1/items", t, json=GRAPHIC_ORDER)
+    assert r.status_code == 201, r.text
+    stored = (await api.call("GET", f"/v1/items/{r.json()['id']}", t)).json()["item"]
+    # a label is plain text, drawn at its place on the picture
+    assert [o["text"] for o in stored["options"]] == ["Jakarta", "Medan"]
+    assert stored["graphic"]["hotspots"]["mdn"] == {"shape": "circle", "coords": [30.0, 30.0, 6.0]}
+    exam = await api.exam(t, items=[GRAPHIC_ORDER, ALL_KINDS[0][0], ALL_KINDS[2][0]])
+    student = school.students[5]
+    sitting = await api.start(student, exam["id"])
+    paper = await api.paper(student, sitting["id"])
+    (item,) = [i for s in paper["sections"] for i in s["items"] if i["kind"] == "ordering"]
+    assert item["graphic"]["image"] == "https://media.example.org/peta.png"
+    assert "correct" not in json.dumps(item)
+    event = {"kind": "ordering", "order": ["mdn", "jkt"]}
+    r = await api.answer(
+        student,
+        sitting["id"],
+        [{"seq": 1, "item": item["id"], "response": event, "client_ts": 0}],
+    )
+    assert r.status_code == 200 and r.json()["acked_seq"] == 1, r.text

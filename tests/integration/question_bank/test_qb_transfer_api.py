@@ -327,3 +327,61 @@ async def test_a_real_hottext_item_comes_in_and_goes_out_as_a_hottext(
     r = await api.call("GET", f"/v1/items/{created['id']}/qti", t)
     assert r.status_code == 200 and b"<qti-hottext-interaction" in r.content
     assert b'<qti-hottext identifier="Choice3">Chemnitz</qti-hottext>' in r.content
+
+
+async def test_a_real_gap_match_item_comes_in_and_goes_out_as_a_gap_match(
+    api: Api, school: School
+) -> None:
+    t = school.teacher
+    path = CORPUS / "1edtech" / "QTI3_BPIG_Examples" / "items" / "gap-match-example-1.xml"
+    r = await _send(api, "/v1/items/import", t, path.read_bytes(), "application/xml")
+    assert r.status_code == 201, r.text
+    (created,) = r.json()["created"]
+    item = (await api.call("GET", f"/v1/items/{created['id']}", t)).json()["item"]
+    assert item["kind"] == "matching" and item["pairs"] == [["W", "G1"], ["Su", "G2"]]
+    assert [s["text"] for s in item["sources"]] == ["winter", "spring", "summer", "autumn"]
+    assert "Now is the {{G1}} of our discontent" in item["stem"]
+    assert item["gap_match"] == {} and item["points"] == 3.0
+    r = await api.call("GET", f"/v1/items/{created['id']}/qti", t)
+    assert r.status_code == 200 and b"<qti-gap-match-interaction" in r.content
+    assert b'<qti-gap-text identifier="Su" match-max="1">summer</qti-gap-text>' in r.content
+    assert b'Now is the <qti-gap identifier="G1" /> of our discontent' in r.content
+
+
+async def test_a_real_associate_item_comes_in_and_goes_out_as_an_associate(
+    api: Api, school: School
+) -> None:
+    t = school.teacher
+    path = CORPUS / "1edtech" / "items" / "associate.xml"
+    r = await _send(api, "/v1/items/import", t, path.read_bytes(), "application/xml")
+    assert r.status_code == 201, r.text
+    (created,) = r.json()["created"]
+    item = (await api.call("GET", f"/v1/items/{created['id']}", t)).json()["item"]
+    assert item["kind"] == "matching" and item["pairs"] == [["A", "P"], ["C", "M"], ["D", "L"]]
+    assert item["associate"] == {"max_associations": 3} and item["points"] == 4.0
+    assert item["targets"] == item["sources"] and len(item["sources"]) == 6
+    r = await api.call("GET", f"/v1/items/{created['id']}/qti", t)
+    assert r.status_code == 200 and b"<qti-associate-interaction" in r.content
+    assert b'<qti-simple-associable-choice identifier="P" match-max="1">Prospero<' in r.content
+    assert b'base-type="pair"' in r.content
+
+
+async def test_a_real_graphic_order_item_comes_in_and_goes_out_as_a_graphic_order(
+    api: Api, school: School
+) -> None:
+    t = school.teacher
+    path = CORPUS / "1edtech" / "QTI3_BPIG_Examples" / "items" / "QTI3-graphic-order.xml"
+    # the corpus keeps no pictures: linked as a package's media would be, to https
+    document = path.read_bytes().replace(
+        b'src="images/ukair.png"', b'src="https://media.example.org/ukair.png"'
+    )
+    r = await _send(api, "/v1/items/import", t, document, "application/xml")
+    assert r.status_code == 201, r.text
+    (created,) = r.json()["created"]
+    item = (await api.call("GET", f"/v1/items/{created['id']}", t)).json()["item"]
+    assert item["kind"] == "ordering" and item["correct"] == ["A", "D", "C", "B"]
+    assert [o["text"] for o in item["options"]][:2] == ["Airport A", "Airport B"]
+    assert item["graphic"]["width"] == 206 and len(item["graphic"]["hotspots"]) == 4
+    r = await api.call("GET", f"/v1/items/{created['id']}/qti", t)
+    assert r.status_code == 200 and b"<qti-graphic-order-interaction" in r.content
+    assert b'coords="78,102,8"' in r.content and b'hotspot-label="Airport A"' in r.content

@@ -40,8 +40,9 @@ QUERY_METHODS = {
 # nature: it is the adapter the repositories stand on
 ADAPTERS = {"engine/db.py"}
 
-NOT_YET: set[str] = {
-}
+# empty since every service's SQL moved into its package's repository; kept so that a module
+# found holding SQL again must be named here, in review, before it can land
+NOT_YET: set[str] = set()
 
 
 def is_repository(path: Path) -> bool:

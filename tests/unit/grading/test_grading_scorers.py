@@ -125,6 +125,19 @@ def test_matching() -> None:
     assert score_item(MatchingKey(key.pairs), two).points == 0.0
 
 
+def test_an_undirected_pair_scores_the_same_either_way_round() -> None:
+    # QTI associate (base-type pair): the key keeps each pair sorted, a response may not
+    key = MatchingKey(frozenset({("a", "p"), ("c", "m")}), 2.0, undirected=True)
+    turned = MatchingResponse(frozenset({("p", "a"), ("m", "c")}))
+    assert score_item(key, turned).points == 2.0
+    directed = MatchingKey(key.pairs, 2.0)
+    assert score_item(directed, turned).points == 0.0
+    mapped = MatchingKey(
+        key.pairs, 3.0, mapping=ValueMap({"a p": 2.0, "c m": 1.0}), undirected=True
+    )
+    assert score_item(mapped, MatchingResponse(frozenset({("p", "a")}))).points == 2.0
+
+
 def test_cloze_weights_blanks_and_knows_an_empty_one() -> None:
     key = ClozeKey(
         {

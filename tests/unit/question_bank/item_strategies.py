@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any, cast
 
 from hypothesis import strategies as st
@@ -28,7 +29,11 @@ from question_bank.items import (
     split_item,
 )
 from question_bank.kinds import (
+    AssociateSpec,
     ChoiceBlank,
+    GapMatchSpec,
+    GraphicSpec,
+    Hotspot,
     HottextSpec,
     NumericBlank,
     NumericRangeSpec,
@@ -122,6 +127,107 @@ def hottexts(
     most = 1 if single else draw(st.sampled_from([0, len(runs), max(correct, 1)]))
     fewest = draw(st.integers(0, min(most or len(runs), 2)))
     return HottextSpec(passage=passage, max_choices=most, min_choices=fewest), runs
+
+
+@st.composite
+def gap_matches(draw: st.DrawFn, common: dict[str, Any]) -> MatchingItem:
+    """Gap texts (inline runs) put into gaps that stand in the stem, each gap taking one."""
+    sources = [ChoiceOption(s.id, draw(inline_rich), s.fixed) for s in draw(options())]
+    gaps = draw(st.lists(ids, min_size=2, max_size=5, unique=True))
+    stem = rich_text(xml_safe("".join(draw(raw) + "{{" + g + "}}" for g in gaps) + draw(raw)))
+    filled = draw(st.lists(st.sampled_from(gaps), min_size=1, max_size=len(gaps), unique=True))
+    pairs = [(draw(st.sampled_from([s.id for s in sources])), g) for g in filled]
+    used = Counter(s for s, _ in pairs)
+    # a text the key puts in several gaps may fill that many or any number; others vary
+    match_max = {
+        s.id: draw(
+            st.sampled_from([0, used[s.id]]) if used[s.id] > 1 else st.sampled_from([0, 1, 2])
+        )
+        for s in sources
+    }
+    return MatchingItem(
+        sources=sources,
+        targets=[ChoiceOption(g, g) for g in gaps],
+        pairs=pairs,
+        partial_credit=draw(st.booleans()),
+        mapping=draw(
+            st.none()
+            | st.builds(
+                ValueMap,
+                entries=st.just({f"{s} {t}": 1.0 for s, t in pairs}),
+                default_value=st.sampled_from([0.0, -0.5]),
+                lower_bound=st.sampled_from([None, 0.0]),
+            )
+        ),
+        shuffle=draw(st.booleans()),
+        gap_match=GapMatchSpec(match_max=match_max),
+        **{**common, "stem": stem},
+    )
+
+
+@st.composite
+def graphics(draw: st.DrawFn, opts: list[ChoiceOption]) -> tuple[GraphicSpec, list[ChoiceOption]]:
+    """A picture with a hotspot of each shape for the options, and the options as labels."""
+    width, height = draw(st.integers(50, 800)), draw(st.integers(50, 800))
+    shapes = [
+        Hotspot("circle", [10.0, 10.0, 5.0]),
+        Hotspot("rect", [0.0, 0.0, 4.0, 4.0]),
+        Hotspot("ellipse", [20.0, 25.0, 6.0, 3.0]),
+        Hotspot("poly", [20.0, 20.0, 30.0, 20.0, 25.0, 30.0]),
+    ]
+    hotspots = {o.id: draw(st.sampled_from(shapes)) for o in opts}
+    labels = [ChoiceOption(o.id, draw(plain)) for o in opts]
+    spec = GraphicSpec(
+        image=draw(
+            st.sampled_from(
+                [
+                    "/v1/media/0d5f6a0e-1111-2222-3333-444455556666",
+                    "https://media.example.org/map.png",
+                ]
+            )
+        ),
+        width=width,
+        height=height,
+        hotspots=hotspots,
+        alt=draw(st.none() | st.just("Peta")),
+    )
+    return spec, labels
+
+
+@st.composite
+def associates(draw: st.DrawFn, common: dict[str, Any]) -> MatchingItem:
+    """Pairs drawn from one set of choices, without direction, within the choices' limits."""
+    choices = draw(options(min_size=3))
+    ids_ = [c.id for c in choices]
+    candidates = [(a, b) for n, a in enumerate(ids_) for b in ids_[n + 1 :]]
+    pairs = draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=4, unique=True))
+    # either order: a pair has no direction
+    pairs = [(b, a) if draw(st.booleans()) else (a, b) for a, b in pairs]
+    used = Counter(c for p in pairs for c in p)
+    match_max = {
+        c: draw(st.sampled_from([0, used[c]]) if used[c] > 1 else st.sampled_from([0, 1, 2]))
+        for c in ids_
+    }
+    return MatchingItem(
+        sources=choices,
+        targets=choices,
+        pairs=pairs,
+        partial_credit=draw(st.booleans()),
+        mapping=draw(
+            st.none()
+            | st.builds(
+                ValueMap,
+                entries=st.just({f"{a} {b}": 1.0 for a, b in pairs}),
+                default_value=st.sampled_from([0.0, -0.5]),
+                lower_bound=st.sampled_from([None, 0.0]),
+            )
+        ),
+        shuffle=draw(st.booleans()),
+        associate=AssociateSpec(
+            match_max=match_max, max_associations=draw(st.sampled_from([0, len(pairs), 5]))
+        ),
+        **common,
+    )
 
 
 def _mapping(draw: st.DrawFn, opts: list[ChoiceOption]) -> ValueMap | None:
@@ -240,13 +346,22 @@ def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
         )
     elif kind == "ordering":
         opts = draw(options())
+        graphic = None
+        if draw(st.booleans()):
+            # places on a picture, each option's text its label
+            graphic, opts = draw(graphics(opts))
         item = OrderingItem(
             options=opts,
             correct=draw(st.permutations([o.id for o in opts])),
             partial_credit=draw(st.booleans()),
             shuffle=draw(st.booleans()),
+            graphic=graphic,
             **common,
         )
+    elif kind == "matching" and draw(st.integers(0, 2)) == 1:
+        item = draw(gap_matches(common))
+    elif kind == "matching" and draw(st.booleans()):
+        item = draw(associates(common))
     elif kind == "matching":
         sources, targets = draw(options()), draw(options())
         pairs = draw(

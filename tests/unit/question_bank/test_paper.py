@@ -139,6 +139,9 @@ STUDENT_FIELDS = {
     "max_choices",
     "slider",
     "hottext",
+    "gap_match",
+    "associate",
+    "graphic",
 }
 
 

@@ -77,6 +77,19 @@ MATCH_MULTI = (
     "Match622431 Match27675497",
 )
 EXPECTED = [
+    # derivatives in MathML: d/dθ tan θ with sec² θ is worth two marks, the others one each
+    Expect(
+        BBQ + "id-200e2c3f7d76/matching-associate-trigDeriv.xml",
+        "matching",
+        "Which expressions in the table below are equivalent? Match the expressions:",
+        [("A", "D"), ("B", "E"), ("C", "F")],
+        pairs("A D", "B E", "C F"),
+        4.0,
+        pairs("A E", "B D"),
+        0.0,
+        pairs("F C"),
+        2.0,
+    ),
     Expect(
         BBQ + "id-371b0f88774a/MultipleChoice-choice-polynomials.xml",
         "single_choice",
@@ -349,6 +362,81 @@ EXPECTED = [
         1.0,
         ClozeResponse({"RESPONSE": single("choice1")}),
     ),
+    # Richard III: two gaps, four gap texts; one mark for winter, two for summer, one taken
+    # off for any other pair, never below nothing
+    Expect(
+        ITEMS + "gap_match.xml",
+        "matching",
+        "Identify the missing words in this famous quote from Shakespeare's Richard III. "
+        "Now is the {{G1}} of our discontent",
+        [("W", "G1"), ("Su", "G2")],
+        pairs("W G1", "Su G2"),
+        3.0,
+        pairs("Sp G1", "A G2"),
+        0.0,
+        pairs("Su G2", "Sp G1"),
+        1.0,
+    ),
+    Expect(
+        ONE + "QTI3_BPIG_Examples/items/gap-match-example-1.xml",
+        "matching",
+        "Identify the missing words in this famous quote from Shakespeare's Richard III. "
+        "Now is the {{G1}} of our discontent",
+        [("W", "G1"), ("Su", "G2")],
+        pairs("W G1", "Su G2"),
+        3.0,
+        pairs("Su G1"),
+        0.0,
+        pairs("W G1"),
+        1.0,
+    ),
+    # Shakespeare's rivals: three undirected pairs of six characters, two marks for Antonio
+    # and Prospero; a pair given the other way round is the same pair
+    Expect(
+        ITEMS + "associate.xml",
+        "matching",
+        "Hidden in this list of characters from famous Shakespeare plays are three pairs",
+        [("A", "P"), ("C", "M"), ("D", "L")],
+        pairs("A P", "C M", "D L"),
+        4.0,
+        pairs("A C", "P M"),
+        0.0,
+        pairs("P A", "L M"),
+        2.0,
+    ),
+    Expect(
+        ONE + "QTI3_BPIG_Examples/items/QTI3-associate.xml",
+        "matching",
+        "Hidden in this list of characters from famous Shakespeare plays are three pairs",
+        [("A", "P"), ("C", "M"), ("D", "L")],
+        pairs("P A", "M C", "L D"),
+        4.0,
+        pairs("A D"),
+        0.0,
+        pairs("M C", "L D"),
+        2.0,
+    ),
+    # Lorna's airports on a map, in her order of preference: all or nothing
+    Expect(
+        ITEMS + "graphic_order.xml",
+        "ordering",
+        "Lorna is flying back home to the UK. Ideally, she would like to fly in directly",
+        ["A", "D", "C", "B"],
+        OrderingResponse(("A", "D", "C", "B")),
+        1.0,
+        OrderingResponse(("D", "A", "C", "B")),
+        0.0,
+    ),
+    Expect(
+        ONE + "QTI3_BPIG_Examples/items/QTI3-graphic-order.xml",
+        "ordering",
+        "Lorna is flying back home to the UK. Ideally, she would like to fly in directly",
+        ["A", "D", "C", "B"],
+        OrderingResponse(("A", "D", "C", "B")),
+        1.0,
+        OrderingResponse(("A", "B", "C", "D")),
+        0.0,
+    ),
     Expect(
         ITEMS + "match.xml",
         "matching",
@@ -433,7 +521,12 @@ REFUSED = [
     (SAX + "Choicemultiple_871212949.xml", "qti_unsupported_processing", "scores -1"),
     (SAX + "TextEntrynumeric_770468849.xml", "qti_unsupported_processing", "4.17736"),
     (SAX + "TextEntrysubset_806481421.xml", "qti_unsupported_processing", "RESPONSE_1"),
-    (ITEMS + "gap_match.xml", "qti_unsupported_interaction", "qti-gap-match-interaction"),
+    # four gap-match interactions in one item, each with its own response
+    (
+        ONE + "shared-vocabulary/Item_QTI3_Gap_Match_02/gap-match-qti3.xml",
+        "qti_unsupported_interaction",
+        "several interactions",
+    ),
     (ITEMS + "order_partial_scoring.xml", "qti_unsupported_processing", "DriverC"),
     (ITEMS + "upload.xml", "qti_unsupported_interaction", "qti-upload-interaction"),
 ]
@@ -441,7 +534,10 @@ REFUSED = [
 
 # the corpus keeps no pictures: a picture the import must accept is linked as a package's
 # media would be, to an https URL (the image policy refuses relative paths)
-MEDIA = {"images/uk.png": "https://media.example.org/uk.png"}
+MEDIA = {
+    "images/uk.png": "https://media.example.org/uk.png",
+    "images/ukair.png": "https://media.example.org/ukair.png",
+}
 
 
 def _document(path: str) -> bytes:
