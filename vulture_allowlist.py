@@ -10,7 +10,7 @@ _ = Whitelist()
 
 # Fields of msgspec Structs that are encoded into API responses, stored documents or events:
 # read by clients and by msgspec, never by attribute access in Python.
-_.actor_role  # engine/accounts/audit.py
+_.actor_role  # engine/accounts/repository_audit.py
 _.actor_org_id
 _.org_name  # engine/accounts/models.py, engine/analytics/progress.py
 _.device_locked
