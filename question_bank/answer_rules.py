@@ -6,7 +6,8 @@ shows) and kept in the process with the paper (``cache.PaperCache.rules``). Chec
 is then a dictionary lookup and a few set and length tests: no database, no Redis.
 
 A response is refused when it is of another kind than its item, names an option, source,
-target or blank the item does not have, picks more runs of a hottext passage than it allows,
+target or blank the item does not have, picks more runs of a hottext passage or more hotspots
+of a picture than it allows,
 fills a gap twice or puts a gap text in more gaps than its match-max, pairs a choice with itself
 or past its match-max or gives more pairs than an associate item's max-associations,
 gives a number off a slider's scale, lists one twice where that makes no sense (an ordering, a
@@ -78,8 +79,8 @@ class ItemRule(msgspec.Struct, frozen=True):
     max_choices: int = 0
     # a slider's (lower bound, upper bound, step): only its values are answers
     scale: tuple[float, float, float] | None = None
-    # a hottext's max-choices: how many runs of its passage may be picked (0: no limit but
-    # the options)
+    # a hottext's or a hotspot choice's max-choices: how many runs of its passage or places
+    # on its picture may be picked (0: no limit but the options)
     choice_limit: int = 0
     # a gap match: each gap (target) takes one gap text (source), a text fills up to its
     # match-max gaps; None for any other matching
@@ -110,6 +111,13 @@ def _ids(options: list[Any] | None) -> frozenset[str]:
     return frozenset(o.id for o in options or ())
 
 
+def _choice_limit(item: StudentItem) -> int:
+    if item.hottext is not None:
+        return item.hottext.max_choices
+    # an ordering's picture has no limit (0): every hotspot is put in order
+    return item.graphic.max_choices if item.graphic is not None else 0
+
+
 def item_rule(item: StudentItem, index: int) -> ItemRule:
     blanks = {bid: BlankRule(b.kind, _ids(b.options)) for bid, b in (item.blanks or {}).items()}
     return ItemRule(
@@ -128,7 +136,7 @@ def item_rule(item: StudentItem, index: int) -> ItemRule:
             if item.slider
             else None
         ),
-        choice_limit=item.hottext.max_choices if item.hottext else 0,
+        choice_limit=_choice_limit(item),
         gaps=item.gap_match,
         associate=item.associate,
     )

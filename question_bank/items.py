@@ -33,7 +33,7 @@ from grading.keys import (
 from grading.patterns import UnsupportedPattern, check_pattern
 from question_bank.associate import canonical, canonical_mapping, check_associate
 from question_bank.gap_match import check_gap_match
-from question_bank.graphic import check_graphic
+from question_bank.graphic import check_graphic, check_hotspot_choice, check_hotspot_order
 from question_bank.hottext import check_hottext
 from question_bank.kinds import (
     ITEM_KINDS,
@@ -181,6 +181,18 @@ def item_kind_of_blank(blank: Blank) -> str:
     return str(tag)
 
 
+def _check_hotspots(
+    item: SingleChoiceItem | MultipleResponseItem, correct: list[str], single: bool
+) -> None:
+    """A hotspot choice's picture, places and counts (QTI hotspot interaction)."""
+    if item.graphic is None:
+        return
+    if item.hottext is not None:
+        raise ItemError("graphic", "the options are runs of a passage or places on a picture")
+    check_graphic(item.graphic, item.options)
+    check_hotspot_choice(item.graphic, len(item.options), correct, single)
+
+
 def _key(item: ItemCreate) -> ItemKey:
     match item:
         case SingleChoiceItem():
@@ -188,6 +200,7 @@ def _key(item: ItemCreate) -> ItemKey:
             if item.hottext is not None:
                 texts = {o.id: o.text for o in item.options}
                 check_hottext(item.hottext, texts, [item.correct], single=True)
+            _check_hotspots(item, [item.correct], single=True)
             return SingleChoiceKey(correct=item.correct, points=item.points, mapping=item.mapping)
         case MultipleResponseItem():
             if len(set(item.correct)) != len(item.correct):
@@ -196,6 +209,7 @@ def _key(item: ItemCreate) -> ItemKey:
             if item.hottext is not None:
                 texts = {o.id: o.text for o in item.options}
                 check_hottext(item.hottext, texts, item.correct, single=False)
+            _check_hotspots(item, item.correct, single=False)
             return MultipleResponseKey(
                 correct=frozenset(item.correct),
                 points=item.points,
@@ -242,6 +256,7 @@ def _key(item: ItemCreate) -> ItemKey:
                 raise ItemError("correct", "must list every option exactly once")
             if item.graphic is not None:
                 check_graphic(item.graphic, item.options)
+                check_hotspot_order(item.graphic)
             return OrderingKey(
                 correct=tuple(item.correct), points=item.points, partial_credit=item.partial_credit
             )
@@ -298,7 +313,7 @@ def split_item(item_id: str, item: ItemCreate) -> tuple[StudentItem, ItemKey]:
     extra: dict[str, Any] = {}
     match item:
         case SingleChoiceItem() | MultipleResponseItem():
-            extra.update(options=item.options, hottext=item.hottext)
+            extra.update(options=item.options, hottext=item.hottext, graphic=item.graphic)
         case OrderingItem():
             extra.update(options=item.options, graphic=item.graphic)
         case NumericItem():

@@ -92,6 +92,8 @@ class SingleChoiceItem(_Authored, frozen=True, tag="single_choice", tag_field="k
     shuffle: bool = True
     # the options picked inline in a passage instead of from a list
     hottext: HottextSpec | None = None
+    # the options picked as places on a picture (QTI hotspot)
+    graphic: GraphicSpec | None = None
 
 
 class MultipleResponseItem(_Authored, frozen=True, tag="multiple_response", tag_field="kind"):
@@ -101,6 +103,7 @@ class MultipleResponseItem(_Authored, frozen=True, tag="multiple_response", tag_
     mapping: ValueMap | None = None
     shuffle: bool = True
     hottext: HottextSpec | None = None
+    graphic: GraphicSpec | None = None
 
 
 class TrueFalseItem(_Authored, frozen=True, tag="true_false", tag_field="kind"):
@@ -164,16 +167,23 @@ class Hotspot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class GraphicSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
-    """Options that are places on a picture (QTI ``qti-graphic-order-interaction``): each
-    option's text is its label, shown at its hotspot; the options stay the item's options, so
-    the ordering scorer and the statistics read the item as any other ordering."""
+    """Options that are places on a picture (QTI ``qti-graphic-order-interaction`` and
+    ``qti-hotspot-interaction``): each option's text is its label, shown at its hotspot; the
+    options stay the item's options, so the ordering or choice scorers and the statistics read
+    the item as any other ordering or choice."""
 
     image: Text
-    width: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
-    height: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
     hotspots: Annotated[dict[OptionId, Hotspot], msgspec.Meta(min_length=2, max_length=26)]
+    # the picture's size in the pixels its coords are in; None, both: the picture's own size
+    # (QTI's img and object may leave it out; the page reads it off the loaded picture)
+    width: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | None = None
+    height: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | None = None
     # the picture's text alternative
     alt: Short | None = None
+    # a hotspot choice's QTI "max-choices" (0: as many as there are) and "min-choices"; an
+    # ordering puts every hotspot in order and takes neither
+    max_choices: ChoiceCount = 0
+    min_choices: ChoiceCount = 0
 
 
 class OrderingItem(_Authored, frozen=True, tag="ordering", tag_field="kind"):

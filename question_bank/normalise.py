@@ -86,7 +86,9 @@ def normalise_item(item: ItemCreate) -> ItemCreate:
             changes["options"] = sorted(options, key=lambda o: place.get(o.id, len(place)))
             changes["shuffle"] = False
             changes["hottext"] = msgspec.structs.replace(item.hottext, passage=passage)
-        case OrderingItem() if item.graphic is not None:
+        case SingleChoiceItem() | MultipleResponseItem() | OrderingItem() if (
+            item.graphic is not None
+        ):
             # a hotspot's label is a line of plain text (QTI's hotspot-label), drawn on the
             # picture: its words, escaped as the rich text it stays
             labels = _clean_options("options", item.options)
@@ -96,6 +98,10 @@ def normalise_item(item: ItemCreate) -> ItemCreate:
             ]
             if any(not o.text for o in changes["options"]):
                 raise ItemError("options", "a hotspot's label has no words")
+            if isinstance(item, SingleChoiceItem):
+                # a single choice takes one hotspot, whatever count it was written with (the
+                # QTI export says max-choices="1", so the round trip reads it back the same)
+                changes["graphic"] = msgspec.structs.replace(item.graphic, max_choices=1)
         case SingleChoiceItem() | MultipleResponseItem() | OrderingItem():
             changes["options"] = _clean_options("options", item.options)
         case MatchingItem() if item.gap_match is not None:

@@ -33,7 +33,7 @@ from question_bank.items import (
     TrueFalseItem,
     split_item,
 )
-from question_bank.kinds import Blank, ChoiceBlank, NumericBlank, TextBlank
+from question_bank.kinds import Blank, ChoiceBlank, GraphicSpec, NumericBlank, TextBlank
 from question_bank.qti_gap_match import write_gap_match
 from question_bank.qti_hottext import write_passage
 from question_bank.qti_html import QTI_NS, append_html, q
@@ -150,6 +150,8 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
     match item:
         case SingleChoiceItem() | MultipleResponseItem() if item.hottext is not None:
             template = _hottext(root, body, item)
+        case SingleChoiceItem() | MultipleResponseItem() if item.graphic is not None:
+            template = _hotspot(root, body, item)
         case SingleChoiceItem() | MultipleResponseItem():
             single = isinstance(item, SingleChoiceItem)
             correct = [item.correct] if isinstance(item, SingleChoiceItem) else item.correct
@@ -211,19 +213,8 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
             )
         case OrderingItem() if item.graphic is not None:
             _declaration(root, "RESPONSE", "ordered", "identifier", list(item.correct))
-            spec = item.graphic
             inter = SubElement(body, q("qti-graphic-order-interaction"), rid)
-            picture = {"src": spec.image, "width": str(spec.width), "height": str(spec.height)}
-            SubElement(inter, q("img"), {**picture, "alt": spec.alt or ""})
-            for option in item.options:
-                hotspot = spec.hotspots[option.id]
-                attrs = {
-                    "identifier": option.id,
-                    "shape": hotspot.shape,
-                    "coords": ",".join(_coord(c) for c in hotspot.coords),
-                    "hotspot-label": plain_text(option.text),
-                }
-                SubElement(inter, q("qti-hotspot-choice"), attrs)
+            _graphic(inter, item.graphic, item.options)
             _extras(inter, partial_credit=item.partial_credit, shuffle=item.shuffle)
         case OrderingItem():
             _declaration(root, "RESPONSE", "ordered", "identifier", list(item.correct))
@@ -353,6 +344,45 @@ def _hottext(root: Element, body: Element, item: SingleChoiceItem | MultipleResp
     if isinstance(item, MultipleResponseItem):
         _extras(inter, partial_credit=item.partial_credit)
     return "map_response" if item.mapping else "match_correct"
+
+
+def _hotspot(root: Element, body: Element, item: SingleChoiceItem | MultipleResponseItem) -> str:
+    """A hotspot choice's declaration and interaction (the picture inside it); returns its
+    template."""
+    assert item.graphic is not None
+    single = isinstance(item, SingleChoiceItem)
+    correct = [item.correct] if isinstance(item, SingleChoiceItem) else item.correct
+    decl = _declaration(root, "RESPONSE", "single" if single else "multiple", "identifier", correct)
+    _mapping(decl, item.mapping)
+    most = 1 if single else item.graphic.max_choices
+    attrs = {"response-identifier": "RESPONSE", "max-choices": str(most)}
+    if item.graphic.min_choices:
+        attrs["min-choices"] = str(item.graphic.min_choices)
+    inter = SubElement(body, q("qti-hotspot-interaction"), attrs)
+    _graphic(inter, item.graphic, item.options)
+    if isinstance(item, MultipleResponseItem):
+        _extras(inter, partial_credit=item.partial_credit)
+    # QTI's hotspot interaction has no shuffle of its own
+    _extras(inter, shuffle=item.shuffle)
+    return "map_response" if item.mapping else "match_correct"
+
+
+def _graphic(inter: Element, spec: GraphicSpec, options: list[ChoiceOption]) -> None:
+    """The picture and a ``qti-hotspot-choice`` for each option, labelled with its words."""
+    picture = {"src": spec.image, "alt": spec.alt or ""}
+    if spec.width is not None and spec.height is not None:
+        # no size: the picture's own, as the item was written
+        picture.update(width=str(spec.width), height=str(spec.height))
+    SubElement(inter, q("img"), picture)
+    for option in options:
+        hotspot = spec.hotspots[option.id]
+        attrs = {
+            "identifier": option.id,
+            "shape": hotspot.shape,
+            "coords": ",".join(_coord(c) for c in hotspot.coords),
+            "hotspot-label": plain_text(option.text),
+        }
+        SubElement(inter, q("qti-hotspot-choice"), attrs)
 
 
 def _coord(value: float) -> str:

@@ -46,6 +46,7 @@ INTERACTIONS = frozenset(
         "qti-gap-match-interaction",
         "qti-associate-interaction",
         "qti-graphic-order-interaction",
+        "qti-hotspot-interaction",
     }
 )
 INLINE = ("qti-inline-choice-interaction", "qti-text-entry-interaction")
@@ -389,6 +390,8 @@ def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any
             return _associate(inter, stem, decls, rid, correct)
         case "qti-graphic-order-interaction":
             return _graphic_order(inter, stem, decls.get(rid), correct)
+        case "qti-hotspot-interaction":
+            return _hotspot(inter, stem, decls, rid, correct)
         case "qti-match-interaction":
             sets = _all(inter, "qti-simple-match-set")
             if len(sets) != 2:
@@ -592,21 +595,31 @@ def _picture(inter: Element) -> Element | None:
     picture = _find(inter, "object")
     if image is None and picture is not None and picture.get("data"):
         # QTI 3 puts the picture in an <object data=...>: read as the img it stands for
-        image = Element("img", src=picture.get("data", ""), width=picture.get("width") or "0")
-        image.set("height", picture.get("height") or "0")
+        image = Element("img", src=picture.get("data", ""))
+        for size in ("width", "height"):
+            if picture.get(size):
+                image.set(size, picture.get(size, ""))
         image.set("alt", " ".join((picture.text or "").split()))
     return image
 
 
-def _graphic_order(inter: Element, stem: str, decl: Element, correct: list[str]) -> dict[str, Any]:
-    """A graphic-order interaction as an ordering whose options are hotspots of a picture."""
-    if decl.get("base-type") != "identifier" or decl.get("cardinality") != "ordered":
-        raise QtiError(
-            "qti-graphic-order-interaction needs an ordered response of base-type identifier"
-        )
+def _pixels(image: Element, name: str) -> int | None:
+    # QTI's length may be a percentage or carry a unit: the coords need whole pixels
+    raw = (image.get(name) or "").strip().removesuffix("px")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise QtiError(f"the picture's {name} is not a whole number of pixels: {raw!r}")
+    return int(raw)
+
+
+def _graphic(inter: Element) -> tuple[list[ChoiceOption], dict[str, Any]]:
+    """The labelled hotspots of a graphic interaction as options, and its picture and places
+    as the item's ``graphic``."""
+    name = local(inter.tag)
     image = _picture(inter)
     if image is None:
-        raise QtiError("qti-graphic-order-interaction needs an img or an object picture")
+        raise QtiError(f"{name} needs an img or an object picture")
     options, hotspots = [], {}
     for n, choice in enumerate(_all(inter, "qti-hotspot-choice")):
         oid, shape = choice.get("identifier", ""), choice.get("shape", "")
@@ -617,6 +630,23 @@ def _graphic_order(inter: Element, stem: str, decl: Element, correct: list[str])
         # the hotspot's own label, else the one read out, else a letter as the page shows
         label = choice.get("hotspot-label") or choice.get("aria-label") or chr(65 + n % 26)
         options.append(ChoiceOption(oid, html.escape(label, quote=False)))
+    graphic = {
+        "image": image.get("src", ""),
+        "width": _pixels(image, "width"),
+        "height": _pixels(image, "height"),
+        "alt": image.get("alt") or None,
+        "hotspots": hotspots,
+    }
+    return options, graphic
+
+
+def _graphic_order(inter: Element, stem: str, decl: Element, correct: list[str]) -> dict[str, Any]:
+    """A graphic-order interaction as an ordering whose options are hotspots of a picture."""
+    if decl.get("base-type") != "identifier" or decl.get("cardinality") != "ordered":
+        raise QtiError(
+            "qti-graphic-order-interaction needs an ordered response of base-type identifier"
+        )
+    options, graphic = _graphic(inter)
     return {
         "kind": "ordering",
         "stem": stem,
@@ -626,13 +656,37 @@ def _graphic_order(inter: Element, stem: str, decl: Element, correct: list[str])
         # the hotspots keep their places: the list to order starts in this order unless the
         # item says otherwise (QTI's graphic order has no shuffle)
         "shuffle": _extra(inter, "shuffle", False),
-        "graphic": {
-            "image": image.get("src", ""),
-            "width": int(image.get("width") or 0),
-            "height": int(image.get("height") or 0),
-            "alt": image.get("alt") or None,
-            "hotspots": hotspots,
-        },
+        "graphic": graphic,
+    }
+
+
+def _hotspot(
+    inter: Element, stem: str, decls: _Declarations, rid: str, correct: list[str]
+) -> dict[str, Any]:
+    """A hotspot interaction as a single or multiple choice whose options are hotspots of a
+    picture."""
+    decl = decls.get(rid)
+    if decl.get("base-type") != "identifier" or decl.get("cardinality") not in (
+        "single",
+        "multiple",
+    ):
+        raise QtiError(
+            "qti-hotspot-interaction needs a single or multiple response of base-type identifier"
+        )
+    options, graphic = _graphic(inter)
+    fields = _choice(inter, decls, rid, correct)
+    single = fields["kind"] == "single_choice"
+    # QTI says a single response takes one choice: a stray max-choices is not read
+    graphic["max_choices"] = 1 if single else _count(inter, "max-choices", 1)
+    graphic["min_choices"] = _count(inter, "min-choices", 0)
+    return {
+        **fields,
+        "stem": stem,
+        "options": options,
+        # the hotspots keep their places on the picture: QTI's hotspot has no shuffle, so the
+        # options are listed (and tabbed through) in the author's order unless the item says so
+        "shuffle": _extra(inter, "shuffle", False),
+        "graphic": graphic,
     }
 
 
@@ -650,8 +704,8 @@ def _select_point(inter: Element, stem: str, decl: Element) -> dict[str, Any]:
         "kind": "select_point",
         "stem": stem,
         "image": image.get("src", ""),
-        "width": int(image.get("width") or 0),
-        "height": int(image.get("height") or 0),
+        "width": _pixels(image, "width") or 0,
+        "height": _pixels(image, "height") or 0,
         "max_choices": int(inter.get("max-choices") or 1),
         "default_value": _number(area_map.get("default-value", "0"), "default-value"),
         "areas": [

@@ -807,36 +807,84 @@
     var bank = h('ul', { class: 'bank', 'aria-label': t('kind.pairChoices') }, it.sources.map(function (c) { return rich('li', {}, c.text); }));
     return h('div', {}, [h('p', { class: 'muted', id: id + '-hint', text: t('kind.pairHint', { n: count }) }), bank, list]);
   }
+  // where a hotspot's label stands, in the picture's pixels: its centre (a polygon's: the mean
+  // of its points), as question_bank/graphic.py's centre
+  function hotspotCentre(spot) {
+    var c = spot.coords, x = c[0], y = c[1];
+    if (spot.shape === 'rect') { x = (c[0] + c[2]) / 2; y = (c[1] + c[3]) / 2; }
+    if (spot.shape === 'poly') {
+      x = 0; y = 0;
+      for (var i = 0; i < c.length; i += 2) { x += c[i]; y += c[i + 1]; }
+      x /= c.length / 2; y /= c.length / 2;
+    }
+    return [x, y];
+  }
+  // the picture with each option's mark at its hotspot, placed in percent so it keeps its place
+  // as the picture scales; a picture given no size is measured once it has loaded
+  function graphicBox(it, marks, alt) {
+    var g = it.graphic;
+    var img = h('img', { src: g.image, alt: g.alt || alt, width: g.width || null, height: g.height || null, draggable: 'false' });
+    function place() {
+      var w = g.width || img.naturalWidth, ht = g.height || img.naturalHeight;
+      if (!w || !ht) return;
+      it.options.forEach(function (o, n) {
+        var at = hotspotCentre(g.hotspots[o.id]);
+        marks[n].style.left = (100 * at[0] / w) + '%';
+        marks[n].style.top = (100 * at[1] / ht) + '%';
+      });
+    }
+    if (g.width && g.height) place();
+    else img.addEventListener('load', place);
+    return h('div', { class: 'hotspots' }, [img].concat(marks));
+  }
   // QTI's graphic order: the options are places on a picture, each shown there by its label;
   // the order is given in the list below it (the same keyboard and screen-reader list as any
   // ordering), so the picture itself takes no pointer or key
   function hotspotPicture(it) {
-    var g = it.graphic, marks = [];
-    it.options.forEach(function (o) {
-      var spot = g.hotspots[o.id], c = spot.coords, x = c[0], y = c[1];
-      if (spot.shape === 'rect') { x = (c[0] + c[2]) / 2; y = (c[1] + c[3]) / 2; }
-      if (spot.shape === 'poly') {
-        x = 0; y = 0;
-        for (var i = 0; i < c.length; i += 2) { x += c[i]; y += c[i + 1]; }
-        x /= c.length / 2; y /= c.length / 2;
-      }
-      var mark = rich('span', { class: 'spot', 'aria-hidden': 'true' }, o.text);
-      mark.style.left = (100 * x / g.width) + '%';
-      mark.style.top = (100 * y / g.height) + '%';
-      marks.push(mark);
+    var marks = it.options.map(function (o) { return rich('span', { class: 'spot', 'aria-hidden': 'true' }, o.text); });
+    return graphicBox(it, marks, t('kind.graphicAlt'));
+  }
+  // QTI's hotspot: the options are places on a picture, each a radio button (a single choice)
+  // or a checkbox (a multiple one) drawn at its place with its label in words, so Tab, the
+  // arrow keys and Space work as in any choice list and a screen reader names each place.
+  // Past max-choices a pick is refused aloud, never dropped in silence
+  function hotspotChoices(it, answer, single) {
+    var g = it.graphic, id = 'a-' + it.id;
+    var most = single ? 1 : (g.max_choices || it.options.length), fewest = g.min_choices || 0;
+    var picked = single ? (answer && answer.choice ? [answer.choice] : []) : ((answer && answer.choices) || []).slice();
+    var ask = single ? t('kind.hotspotOne') : most >= it.options.length ? t('kind.hotspotAny') : t('kind.hotspotUpTo', { n: most });
+    if (fewest > 1) ask += ' ' + t('kind.hottextAtLeast', { n: fewest });
+    var status = h('p', { class: 'saved', role: 'status', 'aria-live': 'polite' });
+    var inputs = [];
+    function changed(input) {
+      var oid = input.value, at = picked.indexOf(oid);
+      if (single) picked = input.checked ? [oid] : [];
+      else if (!input.checked) { if (at >= 0) picked.splice(at, 1); }
+      else if (picked.length >= most) { input.checked = false; status.textContent = t('kind.hotspotMost', { n: most }); return; }
+      else if (at < 0) picked.push(oid);
+      status.textContent = '';
+      if (single) record(it.id, picked.length ? { kind: 'single_choice', choice: picked[0] } : null);
+      else record(it.id, picked.length ? { kind: 'multiple_response', choices: picked.slice() } : null);
+    }
+    var marks = it.options.map(function (o) {
+      var input = h('input', { type: single ? 'radio' : 'checkbox', name: 'q-' + it.id, value: o.id, checked: picked.indexOf(o.id) >= 0, onchange: function () { changed(input); } });
+      inputs.push(input);
+      return h('label', { class: 'spot pick' }, [input, rich('span', {}, o.text)]);
     });
-    var img = h('img', { src: g.image, alt: g.alt || t('kind.graphicAlt'), width: g.width, height: g.height, draggable: 'false' });
-    return h('div', { class: 'hotspots' }, [img].concat(marks));
+    var legend = h('legend', { class: 'muted', id: id + '-hint', text: ask });
+    return h('div', {}, [h('fieldset', { class: 'hotspot-set' }, [legend, graphicBox(it, marks, t('kind.hotspotAlt'))]), status]);
   }
   var RENDER = {
     single_choice: function (it, a) {
       if (it.hottext) return hottextBox(it, a, true);
+      if (it.graphic) return hotspotChoices(it, a, true);
       return choiceList(it, 'radio', function (id) { return !!a && a.choice === id; }, function (fs) {
         record(it.id, { kind: 'single_choice', choice: checked(fs)[0] });
       });
     },
     multiple_response: function (it, a) {
       if (it.hottext) return hottextBox(it, a, false);
+      if (it.graphic) return hotspotChoices(it, a, false);
       return choiceList(it, 'checkbox', function (id) { return !!a && a.choices.indexOf(id) >= 0; }, function (fs) {
         var c = checked(fs);
         record(it.id, c.length ? { kind: 'multiple_response', choices: c } : null);

@@ -98,6 +98,23 @@ ITEMS: list[dict[str, Any]] = [
         },
     },
     {
+        "kind": "multiple_response",
+        "stem": "<p>Pilih kota di Sumatra.</p>",
+        "options": [{"id": "m", "text": "Medan"}, {"id": "j", "text": "Jayapura"}],
+        "correct": ["m"],
+        "graphic": {
+            "image": "https://media.example.org/peta.png",
+            "width": 300,
+            "height": 100,
+            "alt": "Peta Indonesia",
+            "max_choices": 1,
+            "hotspots": {
+                "m": {"shape": "circle", "coords": [20, 30, 6]},
+                "j": {"shape": "rect", "coords": [270, 40, 290, 60]},
+            },
+        },
+    },
+    {
         "kind": "cloze",
         "stem": "<p>Bali ada di {{b1}}; 6 × 7 = {{b2}}.</p>",
         "blanks": {

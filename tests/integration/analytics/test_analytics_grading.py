@@ -273,3 +273,47 @@ async def _calibrated(api: Api, school: School, path: str, model: str) -> dict[s
         await asyncio.sleep(0.1)
     assert run["status"] == "done", run
     return run
+
+
+HOTSPOT = {
+    "kind": "single_choice",
+    "stem": "<p>Di mana ibu kota Indonesia?</p>",
+    "correct": "jkt",
+    "options": [{"id": "jkt", "text": "Jakarta"}, {"id": "mdn", "text": "Medan"}],
+    "graphic": {
+        "image": "https://media.example.org/peta.png",
+        "width": 400,
+        "height": 150,
+        "hotspots": {
+            "jkt": {"shape": "rect", "coords": [100, 90, 120, 110]},
+            "mdn": {"shape": "circle", "coords": [30, 30, 6]},
+        },
+    },
+}
+
+
+async def test_a_hotspot_choice_has_its_statistics_by_place(
+    api: Api, school: School, svc: Services
+) -> None:
+    """A hotspot item is a choice item: its statistics list each place by its label, with the
+    share of students who chose it."""
+    students = await _students(svc, school.org_id, 4)
+    exam = await api.exam(school.teacher, items=[HOTSPOT, *_choice_items(2)])
+    for n, student in enumerate(students):
+
+        def pick(item: dict[str, Any], n: int = n) -> Any:
+            if item.get("graphic"):
+                # three of the four find Jakarta
+                return {"kind": "single_choice", "choice": "mdn" if n == 0 else "jkt"}
+            return {"kind": "single_choice", "choice": "a" if n > 1 else "b"}
+
+        await _sit(api, student, exam["id"], pick)
+    await _persist_all(svc)
+    r = await api.call("GET", f"/v1/exams/{exam['id']}/statistics", school.teacher)
+    assert r.status_code == 200, r.text
+    (item,) = [i for i in r.json()["items"] if i["facility_pct"] == pytest.approx(75)]
+    assert [(o["id"], o["text"], o["correct"]) for o in item["options"]] == [
+        ("jkt", "Jakarta", True),
+        ("mdn", "Medan", False),
+    ]
+    assert [o["share_all"] for o in item["options"]] == pytest.approx([0.75, 0.25])

@@ -710,3 +710,58 @@ async def test_a_graphic_order_keeps_its_picture_and_labels(api: Api, school: Sc
         [{"seq": 1, "item": item["id"], "response": event, "client_ts": 0}],
     )
     assert r.status_code == 200 and r.json()["acked_seq"] == 1, r.text
+
+
+HOTSPOT = {
+    "kind": "multiple_response",
+    "stem": "<p>Pilih dua kota di Jawa.</p>",
+    "options": [
+        {"id": "jkt", "text": "Jakarta"},
+        {"id": "sby", "text": "<b>Surabaya</b>"},
+        {"id": "mdn", "text": "Medan"},
+    ],
+    "correct": ["jkt", "sby"],
+    "graphic": {
+        "image": "https://media.example.org/peta.png",
+        "width": 400,
+        "height": 150,
+        "max_choices": 2,
+        "hotspots": {
+            "jkt": {"shape": "rect", "coords": [100, 90, 120, 110]},
+            "sby": {"shape": "circle", "coords": [180, 110, 6]},
+            "mdn": {"shape": "circle", "coords": [30, 30, 6]},
+        },
+    },
+}
+
+
+async def test_a_hotspot_choice_shows_its_places_and_takes_at_most_its_max_choices(
+    api: Api, school: School
+) -> None:
+    t = school.teacher
+    # a limit above the places there are could never be reached
+    over = {**HOTSPOT, "graphic": {**HOTSPOT["graphic"], "max_choices": 4}}
+    _problem(await api.call("POST", "/v1/items", t, json=over), 400, "validation_failed")
+    r = await api.call("POST", "/v1/items", t, json=HOTSPOT)
+    assert r.status_code == 201, r.text
+    stored = (await api.call("GET", f"/v1/items/{r.json()['id']}", t)).json()["item"]
+    # a label is plain text, drawn at its place on the picture
+    assert [o["text"] for o in stored["options"]] == ["Jakarta", "Surabaya", "Medan"]
+    exam = await api.exam(t, items=[HOTSPOT, ALL_KINDS[0][0], ALL_KINDS[2][0]])
+    student = school.students[1]
+    sitting = await api.start(student, exam["id"])
+    paper = await api.paper(student, sitting["id"])
+    (item,) = [i for s in paper["sections"] for i in s["items"] if i["kind"] == "multiple_response"]
+    assert item["graphic"]["max_choices"] == 2
+    assert item["graphic"]["hotspots"]["mdn"] == {"shape": "circle", "coords": [30.0, 30.0, 6.0]}
+    assert "correct" not in json.dumps(item)
+
+    def event(seq: int, *choices: str) -> dict[str, Any]:
+        response = {"kind": "multiple_response", "choices": list(choices)}
+        return {"seq": seq, "item": item["id"], "response": response, "client_ts": 0}
+
+    r = await api.answer(student, sitting["id"], [event(1, "jkt", "sby")])
+    assert r.status_code == 200 and r.json()["acked_seq"] == 1, r.text
+    refused = await api.answer(student, sitting["id"], [event(2, "jkt", "sby", "mdn")])
+    _problem(refused, 400, "validation_failed")
+    assert "at most 2" in refused.text

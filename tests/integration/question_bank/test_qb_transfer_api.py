@@ -260,34 +260,45 @@ async def test_a_foreign_package_reports_each_item_and_relinks_media_from_its_fo
     corpus = CORPUS / "1edtech"
     point = (corpus / "items" / "select_point.xml").read_bytes()
     point = point.replace(b'data="images/uk.png"', b'data="resources/uk.png"')
+    # the Saxony sketch the hotspot item shows, in its media/ folder (here a PNG)
+    hotspot = (corpus / "interactionMixSaxonyV3" / "Hotspot_278940407.xml").read_bytes()
+    hotspot = hotspot.replace(b"f88c5aa2c6724a388fdbadc7133eb757.jpg", b"sachsen.png")
     manifest = (
         '<manifest xmlns="http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"><resources>'
         '<resource identifier="p" type="imsqti_item_xmlv3p0" href="items/point.xml">'
         '<file href="items/point.xml"/><file href="items/resources/uk.png"/></resource>'
         '<resource identifier="h" type="imsqti_item_xmlv3p0" href="items/hot.xml">'
-        '<file href="items/hot.xml"/></resource></resources></manifest>'
+        '<file href="items/hot.xml"/><file href="items/media/sachsen.png"/></resource>'
+        '<resource identifier="u" type="imsqti_item_xmlv3p0" href="items/upload.xml">'
+        '<file href="items/upload.xml"/></resource></resources></manifest>'
     )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("imsmanifest.xml", manifest)
         archive.writestr("items/point.xml", point)
         archive.writestr("items/resources/uk.png", png(4, 4))
-        archive.writestr(
-            "items/hot.xml",
-            (corpus / "interactionMixSaxonyV3" / "Hotspot_278940407.xml").read_bytes(),
-        )
+        archive.writestr("items/hot.xml", hotspot)
+        archive.writestr("items/media/sachsen.png", png(6, 6))
+        archive.writestr("items/upload.xml", (corpus / "items" / "upload.xml").read_bytes())
     r = await _send(api, "/v1/items/import", school.teacher, out.getvalue(), "application/zip")
     assert r.status_code == 201, r.text
     report = r.json()
     assert [(i["file"], i["status"], i.get("kind"), i.get("code")) for i in report["items"]] == [
         ("items/point.xml", "imported", "select_point", None),
-        ("items/hot.xml", "refused", None, "qti_unsupported_interaction"),
+        ("items/hot.xml", "imported", "single_choice", None),
+        ("items/upload.xml", "refused", None, "qti_unsupported_interaction"),
     ]
-    (created,) = report["created"]
-    item = (await api.call("GET", f"/v1/items/{created['id']}", school.teacher)).json()["item"]
+    point_id, hotspot_id = (c["id"] for c in report["created"])
+    item = (await api.call("GET", f"/v1/items/{point_id}", school.teacher)).json()["item"]
     assert item["image"].startswith("/v1/media/")
     fetched = await api.client.get(item["image"])
     assert fetched.status_code == 200 and fetched.content == png(4, 4)
+    item = (await api.call("GET", f"/v1/items/{hotspot_id}", school.teacher)).json()["item"]
+    assert item["graphic"]["image"].startswith("/v1/media/") and item["correct"] == "Choice6"
+    fetched = await api.client.get(item["graphic"]["image"])
+    assert fetched.status_code == 200 and fetched.content == png(6, 6)
+    r = await api.call("GET", f"/v1/items/{hotspot_id}/qti", school.teacher)
+    assert r.status_code == 200 and b"<qti-hotspot-interaction" in r.content
 
 
 async def test_a_real_slider_item_comes_in_and_goes_out_as_a_slider(

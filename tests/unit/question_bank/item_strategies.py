@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from typing import Any, cast
 
+import msgspec
 from hypothesis import strategies as st
 
 from grading.keys import AreaMapEntry, RubricCriterion, ValueMap
@@ -166,9 +167,15 @@ def gap_matches(draw: st.DrawFn, common: dict[str, Any]) -> MatchingItem:
 
 
 @st.composite
-def graphics(draw: st.DrawFn, opts: list[ChoiceOption]) -> tuple[GraphicSpec, list[ChoiceOption]]:
-    """A picture with a hotspot of each shape for the options, and the options as labels."""
-    width, height = draw(st.integers(50, 800)), draw(st.integers(50, 800))
+def graphics(
+    draw: st.DrawFn, opts: list[ChoiceOption], correct: int | None = None, single: bool = False
+) -> tuple[GraphicSpec, list[ChoiceOption]]:
+    """A picture with a hotspot of each shape for the options, and the options as labels; for
+    a hotspot choice (``correct`` hotspots in its key), its choice counts too."""
+    # a picture of a given size, or of its own (QTI's img may leave the size out)
+    width, height = draw(
+        st.tuples(st.integers(50, 800), st.integers(50, 800)) | st.just((None, None))
+    )
     shapes = [
         Hotspot("circle", [10.0, 10.0, 5.0]),
         Hotspot("rect", [0.0, 0.0, 4.0, 4.0]),
@@ -191,6 +198,10 @@ def graphics(draw: st.DrawFn, opts: list[ChoiceOption]) -> tuple[GraphicSpec, li
         hotspots=hotspots,
         alt=draw(st.none() | st.just("Peta")),
     )
+    if correct is not None:
+        most = 1 if single else draw(st.sampled_from([0, len(opts), max(correct, 1)]))
+        fewest = draw(st.integers(0, min(most or len(opts), 2)))
+        spec = msgspec.structs.replace(spec, max_choices=most, min_choices=fewest)
     return spec, labels
 
 
@@ -291,23 +302,31 @@ def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
     if kind == "single_choice":
         opts = draw(options())
         # the options listed, or picked inline in a passage (a hottext)
-        hottext = None
-        if draw(st.booleans()):
+        # or as places on a picture (a hotspot)
+        hottext = graphic = None
+        layout = draw(st.sampled_from(["list", "hottext", "hotspot"]))
+        if layout == "hottext":
             hottext, opts = draw(hottexts(opts, 1, single=True))
+        if layout == "hotspot":
+            graphic, opts = draw(graphics(opts, 1, single=True))
         item = SingleChoiceItem(
             options=opts,
             correct=draw(st.sampled_from(opts)).id,
             mapping=_mapping(draw, opts),
             shuffle=draw(st.booleans()),
             hottext=hottext,
+            graphic=graphic,
             **common,
         )
     elif kind == "multiple_response":
         opts = draw(options())
         correct = draw(st.lists(st.sampled_from([o.id for o in opts]), min_size=1, unique=True))
-        hottext = None
-        if draw(st.booleans()):
+        hottext = graphic = None
+        layout = draw(st.sampled_from(["list", "hottext", "hotspot"]))
+        if layout == "hottext":
             hottext, opts = draw(hottexts(opts, len(correct), single=False))
+        if layout == "hotspot":
+            graphic, opts = draw(graphics(opts, len(correct), single=False))
         item = MultipleResponseItem(
             options=opts,
             correct=correct,
@@ -315,6 +334,7 @@ def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
             mapping=_mapping(draw, opts),
             shuffle=draw(st.booleans()),
             hottext=hottext,
+            graphic=graphic,
             **common,
         )
     elif kind == "true_false":

@@ -514,10 +514,20 @@ EXPECTED = [
         multi("Choice1", "Choice3"),
         0.0,
     ),
+    # Dresden among twelve unlabelled places on a sketch of Saxony (a picture given no size):
+    # a single choice whose options are the places, lettered in the author's order
+    Expect(
+        SAX + "Hotspot_278940407.xml",
+        "single_choice",
+        "Dresden ist die Landeshauptstadt des Freistaates Sachsen. Wähle die Stadt Dresden",
+        "Choice6",
+        single("Choice6"),
+        1.0,
+        single("Choice5"),
+    ),
 ]
 REFUSED = [
     (BBQ + "id-be3cd3bdd3d4/order-mountains.xml", "qti_unsupported_processing", "qti-index"),
-    (SAX + "Hotspot_278940407.xml", "qti_unsupported_interaction", "qti-hotspot-interaction"),
     (SAX + "Choicemultiple_871212949.xml", "qti_unsupported_processing", "scores -1"),
     (SAX + "TextEntrynumeric_770468849.xml", "qti_unsupported_processing", "4.17736"),
     (SAX + "TextEntrysubset_806481421.xml", "qti_unsupported_processing", "RESPONSE_1"),
@@ -537,6 +547,7 @@ REFUSED = [
 MEDIA = {
     "images/uk.png": "https://media.example.org/uk.png",
     "images/ukair.png": "https://media.example.org/ukair.png",
+    "media/f88c5aa2c6724a388fdbadc7133eb757.jpg": "https://media.example.org/sachsen.jpg",
 }
 
 
