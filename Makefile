@@ -45,7 +45,15 @@ $(CHROMIUM):
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "the browser tests need Chromium: sudo apt-get install chromium" >&2; exit 1; fi
 
-test: lint contracts deadcode typecheck $(CHECKOV) $(CHROMIUM)
+# the QTI cross-check (tests/e2e/browser/test_qti_crosscheck.py) installs CitoLab's
+# qti-components into build/qti-crosscheck with npm; Node.js and npm are installed here when missing
+NPM := /usr/bin/npm
+$(NPM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+	else echo "the QTI cross-check needs npm: sudo apt-get install nodejs npm" >&2; exit 1; fi
+
+test: lint contracts deadcode typecheck $(CHECKOV) $(CHROMIUM) $(NPM)
 	INFRA_CHECKOV=$(CURDIR)/$(CHECKOV) $(BIN)/python -m pytest
 
 unit: $(BIN)/.installed

@@ -34,6 +34,7 @@ from question_bank.items import (
     split_item,
 )
 from question_bank.kinds import Blank, ChoiceBlank, GraphicSpec, NumericBlank, TextBlank
+from question_bank.qti_export_rules import processing_rules
 from question_bank.qti_gap_match import write_gap_match
 from question_bank.qti_hottext import write_passage
 from question_bank.qti_html import QTI_NS, append_html, q
@@ -475,7 +476,10 @@ def export_item(identifier: str, item: ItemCreate) -> bytes:
             {"identifier": "FEEDBACK", "cardinality": "single", "base-type": "identifier"},
         )
     root.append(body)
-    if template:
+    rules = processing_rules(item, template) if template else None
+    if rules is not None:
+        SubElement(root, q("qti-response-processing")).extend(rules)
+    elif template:
         SubElement(root, q("qti-response-processing"), template=TEMPLATES + template + ".xml")
     if item.explanation:
         feedback = SubElement(
