@@ -10,6 +10,8 @@ from typing import Any
 
 import msgspec
 
+from grading.keys import ValueMap
+from grading.scorers.common import mapping_bounds
 from question_bank.content import ContentError, plain_text, rich_text
 from question_bank.gap_match import gap_ids
 from question_bank.hottext import passage_ids
@@ -23,6 +25,7 @@ from question_bank.kinds import (
     MatchingItem,
     MultipleResponseItem,
     OrderingItem,
+    SelectPointItem,
     SingleChoiceItem,
     TextFormat,
 )
@@ -137,4 +140,28 @@ def normalise_item(item: ItemCreate) -> ItemCreate:
     for field in ("stem", "explanation"):
         if changes[field] == "" and getattr(item, field):
             raise ItemError(field, "nothing is left once unsafe markup is removed")
-    return msgspec.structs.replace(item, **changes)
+    return _implicit_bounds(msgspec.structs.replace(item, **changes))
+
+
+def _implicit_bounds(item: ItemCreate) -> ItemCreate:
+    """A mapping's bounds that Ujian applies anyway ([0, points]) are left unnamed: one stored
+    form for one rule, so an exported item (the QTI export writes both bounds out, as QTI's
+    mapping is otherwise unbounded) imports back as it was."""
+    mapping = getattr(item, "mapping", None)
+    if isinstance(mapping, ValueMap):
+        lower, upper = _unnamed(mapping.lower_bound, mapping.upper_bound, item.points)
+        mapping = msgspec.structs.replace(mapping, lower_bound=lower, upper_bound=upper)
+        item = msgspec.structs.replace(item, mapping=mapping)
+    if isinstance(item, SelectPointItem):
+        lower, upper = _unnamed(item.lower_bound, item.upper_bound, item.points)
+        item = msgspec.structs.replace(item, lower_bound=lower, upper_bound=upper)
+    return item
+
+
+def _unnamed(
+    lower: float | None, upper: float | None, points: float
+) -> tuple[float | None, float | None]:
+    """The bounds grading applies (grading.scorers.common.mapping_bounds), each left unnamed
+    where it is what an unnamed bound means: the points above, 0 (or the cap, if negative) below."""
+    low, high = mapping_bounds(lower, upper, points)
+    return (None if low == min(0.0, high) else low), (None if high == points else high)

@@ -15,6 +15,7 @@ from xml.etree.ElementTree import Element, SubElement
 import msgspec
 
 from grading.keys import NumericKey, ValueMap
+from grading.scorers.common import mapping_bounds
 from grading.scorers.numeric import numeric_credit
 from question_bank.content import plain_text
 from question_bank.items import (
@@ -68,14 +69,20 @@ def _declaration(
     return decl
 
 
-def _mapping(decl: Element, mapping: ValueMap | None) -> None:
+def _bounds(lower: float | None, upper: float | None, points: float) -> dict[str, str]:
+    """Both bounds, always: where the item names none, Ujian bounds a mapping to [0, points]
+    and QTI leaves it unbounded, so the bounds Ujian applies are written out."""
+    low, high = mapping_bounds(lower, upper, points)
+    return {"lower-bound": num(low), "upper-bound": num(high)}
+
+
+def _mapping(decl: Element, mapping: ValueMap | None, points: float) -> None:
     if mapping is None:
         return
-    attrs = {"default-value": num(mapping.default_value)}
-    if mapping.lower_bound is not None:
-        attrs["lower-bound"] = num(mapping.lower_bound)
-    if mapping.upper_bound is not None:
-        attrs["upper-bound"] = num(mapping.upper_bound)
+    attrs = {
+        "default-value": num(mapping.default_value),
+        **_bounds(mapping.lower_bound, mapping.upper_bound, points),
+    }
     element = SubElement(decl, q("qti-mapping"), attrs)
     for key, value in mapping.entries.items():
         SubElement(element, q("qti-map-entry"), {"map-key": key, "mapped-value": num(value)})
@@ -159,7 +166,7 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
             decl = _declaration(
                 root, "RESPONSE", "single" if single else "multiple", "identifier", correct
             )
-            _mapping(decl, item.mapping)
+            _mapping(decl, item.mapping, item.points)
             template = "map_response" if item.mapping else template
             inter = SubElement(
                 body,
@@ -228,7 +235,7 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
             decl = _declaration(
                 root, "RESPONSE", "multiple", "directedPair", [f"{s} {t}" for s, t in item.pairs]
             )
-            _mapping(decl, item.mapping)
+            _mapping(decl, item.mapping, item.points)
             template = "map_response" if item.mapping else template
             # max-associations 0: as many as there are gaps (the schema's default is 1)
             attrs = {"shuffle": str(item.shuffle).lower(), "max-associations": "0"}
@@ -238,7 +245,7 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
             decl = _declaration(
                 root, "RESPONSE", "multiple", "pair", [f"{s} {t}" for s, t in item.pairs]
             )
-            _mapping(decl, item.mapping)
+            _mapping(decl, item.mapping, item.points)
             template = "map_response" if item.mapping else template
             attrs = {
                 "shuffle": str(item.shuffle).lower(),
@@ -259,7 +266,7 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
             decl = _declaration(
                 root, "RESPONSE", "multiple", "directedPair", [f"{s} {t}" for s, t in item.pairs]
             )
-            _mapping(decl, item.mapping)
+            _mapping(decl, item.mapping, item.points)
             template = "map_response" if item.mapping else template
             inter = SubElement(
                 body,
@@ -293,13 +300,10 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
             template = ""  # marked by a person
         case SelectPointItem():
             decl = _declaration(root, "RESPONSE", "multiple", "point", [])
-            attrs = {"default-value": num(item.default_value)}
-            for name, bound in (
-                ("lower-bound", item.lower_bound),
-                ("upper-bound", item.upper_bound),
-            ):
-                if bound is not None:
-                    attrs[name] = num(bound)
+            attrs = {
+                "default-value": num(item.default_value),
+                **_bounds(item.lower_bound, item.upper_bound, item.points),
+            }
             area_map = SubElement(decl, q("qti-area-mapping"), attrs)
             for area in item.areas:
                 SubElement(
@@ -336,7 +340,7 @@ def _hottext(root: Element, body: Element, item: SingleChoiceItem | MultipleResp
     single = isinstance(item, SingleChoiceItem)
     correct = [item.correct] if isinstance(item, SingleChoiceItem) else item.correct
     decl = _declaration(root, "RESPONSE", "single" if single else "multiple", "identifier", correct)
-    _mapping(decl, item.mapping)
+    _mapping(decl, item.mapping, item.points)
     attrs = {"response-identifier": "RESPONSE", "max-choices": str(item.hottext.max_choices)}
     if item.hottext.min_choices:
         attrs["min-choices"] = str(item.hottext.min_choices)
@@ -354,7 +358,7 @@ def _hotspot(root: Element, body: Element, item: SingleChoiceItem | MultipleResp
     single = isinstance(item, SingleChoiceItem)
     correct = [item.correct] if isinstance(item, SingleChoiceItem) else item.correct
     decl = _declaration(root, "RESPONSE", "single" if single else "multiple", "identifier", correct)
-    _mapping(decl, item.mapping)
+    _mapping(decl, item.mapping, item.points)
     most = 1 if single else item.graphic.max_choices
     attrs = {"response-identifier": "RESPONSE", "max-choices": str(most)}
     if item.graphic.min_choices:

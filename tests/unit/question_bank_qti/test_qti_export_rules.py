@@ -38,11 +38,6 @@ def _says_only_what_qti_can(item: ItemCreate) -> bool:
     """Not an ordering's partial credit, nor a text's diacritics or patterns (Ujian's own)."""
     if isinstance(item, OrderingItem) and item.partial_credit:
         return False
-    # not yet agreed: Ujian bounds a mapping (or area mapping) to [0, points] where it names no
-    # bound, QTI leaves it unbounded, and the export writes no bound it was not given
-    bounded = getattr(item, "mapping", None) or item
-    if getattr(bounded, "lower_bound", 0) is None or getattr(bounded, "upper_bound", 0) is None:
-        return False
     if isinstance(item, ShortTextItem) and (item.ignore_diacritics or item.patterns):
         return False
     if isinstance(item, ClozeItem):
