@@ -102,12 +102,17 @@ async def test_forms_of_an_event_are_equated_onto_one_scale(
     difficulty = {item: (n - 9) / 4 for n, item in enumerate(ids)}
     first = await _form(api, school.teacher, ids[:12], closes_in_s=40)
     second = await _form(api, school.teacher, ids[6:], closes_in_s=40)
-    rng = random.Random(5)
-    for exam, mean in ((first, 0.0), (second, 1.0)):
-        for student in await _students(svc, school.org_id, 40):
-            ability = rng.gauss(mean, 1.0)
+    # every draw is seeded by the form, the student's place and the item's place, not by the
+    # order the paper shows the items in (each sitting shuffles it): the same answers every run
+    place = {item: n for n, item in enumerate(ids)}
+    for form, (exam, mean) in enumerate(((first, 0.0), (second, 1.0))):
+        for k, student in enumerate(await _students(svc, school.org_id, 40)):
+            ability = random.Random(f"ability {form} {k}").gauss(mean, 1.0)
 
-            def pick(item: dict[str, Any], ability: float = ability) -> Any:
+            def pick(
+                item: dict[str, Any], ability: float = ability, who: str = f"{form} {k}"
+            ) -> Any:
+                rng = random.Random(f"answer {who} {place[item['id']]}")
                 p = 1 / (1 + np.exp(-(ability - difficulty[item["id"]])))
                 choice = "a" if rng.random() < p else rng.choice("bcd")
                 return {"kind": "single_choice", "choice": choice}
