@@ -22,8 +22,8 @@ from engine.analytics import repository, repository_calibration, results_version
 from engine.analytics.models import CalibrationRequest, CalibrationRun
 from engine.analytics.repository import SittingTexts
 from engine.analytics.scope import ExamScope, exam_scope, item_order
-from engine.auth.principal import Principal
-from engine.problems import conflict, not_found
+from engine.kernel.errors import conflict, not_found
+from engine.kernel.principal import Principal
 from engine.services import Services
 from grading.calibration import CalibrationResult, calibrate
 from grading.graded import categories_from_points

@@ -30,9 +30,9 @@ from engine.analytics.models import (
     LinkingView,
 )
 from engine.analytics.repository import SittingTexts
-from engine.auth.principal import Principal
 from engine.exams.models import ExamSpec
-from engine.problems import conflict, not_found
+from engine.kernel.errors import conflict, not_found
+from engine.kernel.principal import Principal
 from engine.scheduling.access import event_to_manage
 from engine.services import Services
 from grading.equating import equate_forms

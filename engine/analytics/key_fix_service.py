@@ -20,7 +20,7 @@ from engine.analytics.key_fix import KeyFixError, corrected_key, rescore_item
 from engine.analytics.models import KeyFixOutcome, KeyFixRequest
 from engine.analytics.scope import exam_scope, item_order
 from engine.exams.grading_spec import load_grading_spec
-from engine.problems import Problem, conflict, forbidden, not_found
+from engine.kernel.errors import DomainError, conflict, forbidden, not_found
 from engine.services import Services
 from engine.sittings.grader import outcome_summary
 from grading.keys import ItemKey
@@ -30,8 +30,8 @@ from grading.types import ItemScore
 _item_scores = msgspec.json.Decoder(dict[str, ItemScore])
 
 
-def _invalid(err: KeyFixError) -> Problem:
-    return Problem(
+def _invalid(err: KeyFixError) -> DomainError:
+    return DomainError(
         422,
         err.code,
         "The key cannot be changed this way",

@@ -23,7 +23,7 @@ import msgspec
 
 from engine.analytics import repository
 from engine.analytics.scope import exam_scope
-from engine.auth.principal import Principal
+from engine.kernel.principal import Principal
 from engine.services import Services
 from engine.sittings.proctoring_actions import proctor_store
 

@@ -8,7 +8,7 @@ from typing import Any
 from engine.analytics import repository
 from engine.analytics.models import ResultRow
 from engine.analytics.scope import exam_scope
-from engine.auth.principal import Principal
+from engine.kernel.principal import Principal
 
 
 async def exam_results(pool: Any, principal: Principal, exam_id: uuid.UUID) -> list[ResultRow]:

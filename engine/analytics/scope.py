@@ -8,9 +8,9 @@ from typing import Any
 import msgspec
 
 from engine.analytics import repository
-from engine.auth.principal import Principal
 from engine.exams.models import ExamSpec
-from engine.problems import not_found
+from engine.kernel.errors import not_found
+from engine.kernel.principal import Principal
 
 
 class ExamScope(msgspec.Struct, frozen=True):

@@ -17,7 +17,7 @@ from engine.analytics.item_warnings import SEVERITY, item_warnings, suspect_opti
 from engine.analytics.models import ExamStatisticsView, ItemAnalysis, OptionShare
 from engine.analytics.repository import SittingTexts
 from engine.analytics.scope import ExamScope, exam_scope, item_order
-from engine.auth.principal import Principal
+from engine.kernel.principal import Principal
 from grading.distractors import distractor_analysis
 from grading.outcomes import PassMark
 from grading.statistics import exam_statistics

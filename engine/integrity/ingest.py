@@ -20,10 +20,10 @@ from limits.aio.storage import RedisStorage
 from limits.aio.strategies import FixedWindowRateLimiter
 
 from engine.accounts import sitting_access
-from engine.auth.principal import Principal
 from engine.integrity.scripts import scripts_for
 from engine.integrity.stream import TelemetryEntry, tag_key, telemetry_fields
-from engine.problems import Problem, conflict, not_found, validation_failed
+from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
+from engine.kernel.principal import Principal
 from engine.services import Services
 from engine.sittings.keys import shard_of
 from proctoring.telemetry import (
@@ -84,8 +84,8 @@ def _limiter(svc: Services) -> _SittingLimiter:
     return found
 
 
-def _rate_limited(retry_after: int) -> Problem:
-    return Problem(
+def _rate_limited(retry_after: int) -> DomainError:
+    return DomainError(
         429,
         "rate_limited",
         "Too much telemetry",
@@ -105,7 +105,7 @@ def decode(raw: bytes) -> Any:
     try:
         return decode_batch(raw)
     except TelemetryTooLarge as err:
-        raise Problem(
+        raise DomainError(
             413,
             "payload_too_large",
             "The telemetry batch is too large",
@@ -173,7 +173,7 @@ async def ingest(
                 dropped_rate=adm.dropped_rate,
                 dropped_clock=adm.dropped_clock,
             )
-    raise Problem(
+    raise DomainError(
         503,
         "busy",
         "Too many concurrent batches for this page",

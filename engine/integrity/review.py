@@ -14,7 +14,6 @@ import msgspec
 
 from engine.accounts import audit
 from engine.accounts.scope import orgs_reached
-from engine.auth.principal import Principal
 from engine.integrity import repository, repository_forensics, repository_review, run_lock
 from engine.integrity.flag_store import refresh_risk
 from engine.integrity.models import (
@@ -28,7 +27,8 @@ from engine.integrity.models import (
 )
 from engine.integrity.repository_review import FlagWithEvidence
 from engine.integrity.scheduler import in_background, new_job, record_run
-from engine.problems import Problem, forbidden, not_found
+from engine.kernel.errors import DomainError, forbidden, not_found
+from engine.kernel.principal import Principal
 from engine.services import Services
 from proctoring.flags import Evidence
 from proctoring.thresholds import DEFAULT_THRESHOLDS, Thresholds
@@ -182,7 +182,7 @@ async def request_forensics(
     namespace = svc.settings.redis_namespace
     if not await run_lock.acquire(svc.redis, namespace, exam_id, job[1]):
         running = await run_lock.holder(svc.redis, namespace, exam_id)
-        raise Problem(
+        raise DomainError(
             409,
             "forensics_running",
             "A forensics run of this exam is under way",
