@@ -1,8 +1,7 @@
 """SQL of forensics runs (engine/integrity/forensics.py, scheduler.py): the run's record, the
 exams that closed, and the exam's answers, sittings and addresses the analysis reads.
 
-Rows become Structs here and nowhere else, but for the two large reads that feed the matrices
-(``finished_sittings``, ``finished_answers``); every function runs on the caller's connection.
+Rows become Structs here and nowhere else; every function runs on the caller's connection.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from engine.integrity.models import ForensicsRun
+from engine.integrity.models import AnswerEvent, FinishedSitting, ForensicsRun
 
 INSERT_RUN = """
 INSERT INTO integrity_runs (id, job_id, exam_id, org_id, trigger, status, requested_by)
@@ -177,22 +176,19 @@ async def single_choice_options(
     return {r["item_id"]: r["options"] or [] for r in rows}
 
 
-# The two reads below keep asyncpg's rows: a national exam's answer log is millions of rows,
-# read in the analysis worker and handed straight to matrices.assemble, which reads each row by
-# column name.
-async def finished_sittings(conn: Any, exam_id: uuid.UUID) -> list[Any]:
+# The two reads below are the analysis worker's large ones: each row becomes its Struct
+# positionally (the SELECT lists the Struct's fields in order).
+async def finished_sittings(conn: Any, exam_id: uuid.UUID) -> list[FinishedSitting]:
     """The exam's submitted and graded sittings in id order: id, org_id, class_id,
     started_at, and seat_room, seat, seat_columns, seat_room_name, seat_session where the
     allocator seated the sitting."""
-    rows: list[Any] = await conn.fetch(FINISHED_SITTINGS, exam_id)
-    return rows
+    return [FinishedSitting(*r) for r in await conn.fetch(FINISHED_SITTINGS, exam_id)]
 
 
-async def finished_answers(conn: Any, exam_id: uuid.UUID) -> list[Any]:
+async def finished_answers(conn: Any, exam_id: uuid.UUID) -> list[AnswerEvent]:
     """Every answer event of the finished sittings, by sitting and seq: sitting_id, seq,
     item_id, response, client_ts, server_ts."""
-    rows: list[Any] = await conn.fetch(FINISHED_ANSWERS, exam_id)
-    return rows
+    return [AnswerEvent(*r) for r in await conn.fetch(FINISHED_ANSWERS, exam_id)]
 
 
 async def first_addresses(conn: Any, exam_id: uuid.UUID) -> dict[str, str]:
