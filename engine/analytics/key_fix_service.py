@@ -21,6 +21,7 @@ from engine.analytics.models import KeyFixOutcome, KeyFixRequest
 from engine.analytics.scope import exam_scope, item_order
 from engine.exams.grading_spec import load_grading_spec
 from engine.kernel.errors import DomainError, conflict, forbidden, not_found
+from engine.kernel.sql import Connection
 from engine.services import Services
 from engine.sittings.grader import outcome_summary
 from grading.keys import ItemKey
@@ -106,7 +107,7 @@ async def fix_key(
 
 
 async def _regrade(
-    conn: Any, exam_id: uuid.UUID, item_id: str, key: ItemKey, policy: Any
+    conn: Connection, exam_id: uuid.UUID, item_id: str, key: ItemKey, policy: Any
 ) -> dict[str, int]:
     graded = await repository_key_fix.graded_with_answer(conn, exam_id, item_id)
     ids, points, items, outcomes = [], [], [], []
