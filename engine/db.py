@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from importlib import resources
-from typing import Any
 
 import asyncpg
 import msgspec
+
+from engine.kernel.sql import Pool
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ async def connect(dsn: str) -> asyncpg.Connection:
 
 
 async def create_pool(dsn: str, *, min_size: int, max_size: int) -> asyncpg.Pool:
-    pool: Any = await asyncpg.create_pool(
+    pool: Pool = await asyncpg.create_pool(
         dsn, min_size=min_size, max_size=max_size, init=_init_connection
     )
     return pool

@@ -15,6 +15,7 @@ from engine.auth.passwords import hash_password
 from engine.exams.models import ExamCreate, SectionCreate
 from engine.exams.service import assign_exam, create_exam, create_item, publish_exam
 from engine.kernel.principal import Principal, Role
+from engine.kernel.sql import Connection
 from engine.services import Services
 from question_bank.items import ItemCreate
 
@@ -147,14 +148,16 @@ def _items() -> list[dict[str, Any]]:
     return items
 
 
-async def _insert_org(conn: Any, name: str, kind: str, parent: uuid.UUID | None) -> uuid.UUID:
+async def _insert_org(
+    conn: Connection, name: str, kind: str, parent: uuid.UUID | None
+) -> uuid.UUID:
     org_id = uuid.uuid4()
     await accounts.insert_org(conn, org_id, parent, name, kind)
     return org_id
 
 
 async def _insert_user(
-    conn: Any, org_id: uuid.UUID, username: str, name: str, role: Role, password: str
+    conn: Connection, org_id: uuid.UUID, username: str, name: str, role: Role, password: str
 ) -> Principal:
     user_id = uuid.uuid4()
     await accounts.insert_user(conn, user_id, org_id, username, name, role, hash_password(password))

@@ -11,25 +11,10 @@ import redis.exceptions
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from engine.kernel.errors import (
-    DomainError,
-    conflict,
-    forbidden,
-    not_found,
-    validation_failed,
-)
-
-__all__ = [
-    "EXCEPTION_HANDLERS",
-    "JsonBodyRequest",
-    "Problem",
-    "ProblemDocument",
-    "conflict",
-    "forbidden",
-    "not_found",
-    "validation_failed",
-]
+from engine.kernel.errors import DomainError, validation_failed
 from engine.problem_language import localise, preferred_language
+
+__all__ = ["EXCEPTION_HANDLERS", "JsonBodyRequest", "ProblemDocument"]
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +31,6 @@ class ProblemDocument(msgspec.Struct, omit_defaults=True):
     instance: str | None = None
     errors: list[dict[str, Any]] | None = None
     extra: dict[str, Any] | None = None
-
-
-# The kernel's refusals under the name the controllers have always used: a Problem is a
-# DomainError on its way to becoming a problem document (handle_problem below).
-Problem = DomainError
 
 
 _CODES_BY_STATUS = {

@@ -32,6 +32,7 @@ from collections import deque
 from typing import Any, cast
 
 import hiredis
+from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
@@ -39,6 +40,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 # replies that mean "this slot is elsewhere or moving": redis-py's cluster client handles them
 _REDIRECTS = (b"MOVED", b"ASK", b"TRYAGAIN", b"CLUSTERDOWN")
+
+
+# the two clients a process may hold: one Redis, or a Redis Cluster (UJIAN_REDIS_CLUSTER)
+RedisClient = Redis | RedisCluster
 
 
 class _ReplyError(Exception):

@@ -9,6 +9,7 @@ from typing import Any
 from engine.cpu_jobs import CpuJobs
 from engine.exams.grading_spec import load_grading_spec
 from engine.exams.loaders import load_paper
+from engine.kernel.sql import Pool
 from engine.redis_lane import HotRedis
 from engine.settings import Settings
 from engine.sittings.grader import KeysCache
@@ -20,7 +21,9 @@ from question_bank.cache import PaperCache
 @dataclass
 class Services:
     settings: Settings
-    pool: Any
+    pool: Pool
+    # a RedisClient (engine/redis_lane.py); Any here because Litestar builds a msgspec model of
+    # a handler's dependencies, and msgspec refuses a field typed as a union of two classes
     redis: Any
     keyspace: KeySpace = field(init=False)
     # the scripts and reads every answer, timer and telemetry request makes

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import msgspec
 
 from engine.kernel.errors import conflict, forbidden, not_found, validation_failed
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection, Pool
 from question_bank import repository as sql
 from question_bank.blueprints import Blueprint, BlueprintError, Picked, resolve
 from question_bank.models import Bank, BankCreate
@@ -17,7 +17,7 @@ from question_bank.models import Bank, BankCreate
 SHARING_ROLES = frozenset({"admin", "school_admin"})
 
 
-async def create_bank(pool: Any, principal: Principal, data: BankCreate) -> Bank:
+async def create_bank(pool: Pool, principal: Principal, data: BankCreate) -> Bank:
     principal.require_staff()
     bank_id = uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
@@ -33,13 +33,13 @@ async def create_bank(pool: Any, principal: Principal, data: BankCreate) -> Bank
         return await sql.bank(conn, principal.org_id, bank_id)
 
 
-async def list_banks(pool: Any, principal: Principal) -> list[Bank]:
+async def list_banks(pool: Pool, principal: Principal) -> list[Bank]:
     principal.require_staff()
     async with pool.acquire() as conn:
         return await sql.banks(conn, principal.org_id)
 
 
-async def _own_bank(conn: Any, principal: Principal, bank_id: uuid.UUID) -> None:
+async def _own_bank(conn: Connection, principal: Principal, bank_id: uuid.UUID) -> None:
     if principal.role not in SHARING_ROLES:
         raise forbidden("sharing a bank needs an organiser or school admin account")
     if not await sql.owns_bank(conn, bank_id, principal.org_id):
@@ -47,7 +47,7 @@ async def _own_bank(conn: Any, principal: Principal, bank_id: uuid.UUID) -> None
 
 
 async def share_bank(
-    pool: Any, principal: Principal, bank_id: uuid.UUID, org_ids: list[uuid.UUID]
+    pool: Pool, principal: Principal, bank_id: uuid.UUID, org_ids: list[uuid.UUID]
 ) -> Bank:
     async with pool.acquire() as conn, conn.transaction():
         await _own_bank(conn, principal, bank_id)
@@ -67,7 +67,7 @@ async def share_bank(
 
 
 async def unshare_bank(
-    pool: Any, principal: Principal, bank_id: uuid.UUID, org_id: uuid.UUID
+    pool: Pool, principal: Principal, bank_id: uuid.UUID, org_id: uuid.UUID
 ) -> Bank:
     async with pool.acquire() as conn, conn.transaction():
         await _own_bank(conn, principal, bank_id)
@@ -83,7 +83,7 @@ class BlueprintResolve(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 async def resolve_blueprint(
-    pool: Any, principal: Principal, data: BlueprintResolve
+    pool: Pool, principal: Principal, data: BlueprintResolve
 ) -> list[Picked]:
     """The (item, version) pins a blueprint gives for a seed, from published versions only:
     what an exam section pins when it is defined by rules."""

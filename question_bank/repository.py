@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from engine.kernel.sql import Connection, required
 from question_bank.blueprints import Candidate
 from question_bank.content import plain_text
 from question_bank.kinds import MEDIA_PATH, ItemCreate, ItemMeta
@@ -193,7 +194,7 @@ def new_id() -> uuid.UUID:
 
 
 async def insert_item(
-    conn: Any,
+    conn: Connection,
     item_id: uuid.UUID,
     org_id: uuid.UUID,
     created_by: uuid.UUID,
@@ -203,7 +204,7 @@ async def insert_item(
 
 
 async def insert_version(
-    conn: Any,
+    conn: Connection,
     item_id: uuid.UUID,
     version: int,
     parts: StoredItem,
@@ -225,7 +226,9 @@ async def insert_version(
     )
 
 
-async def update_draft(conn: Any, item_id: uuid.UUID, version: int, parts: StoredItem) -> None:
+async def update_draft(
+    conn: Connection, item_id: uuid.UUID, version: int, parts: StoredItem
+) -> None:
     """Change a draft in place; a published version is left as it is."""
     await conn.execute(
         UPDATE_DRAFT,
@@ -240,7 +243,7 @@ async def update_draft(conn: Any, item_id: uuid.UUID, version: int, parts: Store
     )
 
 
-async def publish_draft(conn: Any, item_id: uuid.UUID) -> ItemSaved | None:
+async def publish_draft(conn: Connection, item_id: uuid.UUID) -> ItemSaved | None:
     """The draft now published; None when the item has no draft."""
     row = await conn.fetchrow(PUBLISH_DRAFT, item_id)
     if row is None:
@@ -248,35 +251,37 @@ async def publish_draft(conn: Any, item_id: uuid.UUID) -> ItemSaved | None:
     return ItemSaved(id=item_id, version=row["version"], kind=row["kind"], status="published")
 
 
-async def lock_own_item(conn: Any, item_id: uuid.UUID, org_id: uuid.UUID) -> bool:
+async def lock_own_item(conn: Connection, item_id: uuid.UUID, org_id: uuid.UUID) -> bool:
     """Lock the organisation's own item until the transaction ends; False when it has none."""
     return await conn.fetchrow(LOCK_OWN_ITEM, item_id, org_id) is not None
 
 
-async def latest_version(conn: Any, item_id: uuid.UUID) -> LatestVersion:
-    row = await conn.fetchrow(LATEST_VERSION, item_id)
+async def latest_version(conn: Connection, item_id: uuid.UUID) -> LatestVersion:
+    row = required(await conn.fetchrow(LATEST_VERSION, item_id), "the item's latest version")
     return LatestVersion(version=row["version"], status=row["status"])
 
 
-async def version_status(conn: Any, item_id: uuid.UUID, version: int) -> VersionStatus | None:
+async def version_status(
+    conn: Connection, item_id: uuid.UUID, version: int
+) -> VersionStatus | None:
     status: VersionStatus | None = await conn.fetchval(VERSION_STATUS, item_id, version)
     return status
 
 
 async def version_doc(
-    conn: Any, item_id: uuid.UUID, org_id: uuid.UUID, version: int | None
+    conn: Connection, item_id: uuid.UUID, org_id: uuid.UUID, version: int | None
 ) -> ItemVersionDoc | None:
     """The version the organisation sees (the latest when ``version`` is None)."""
     row = await conn.fetchrow(VERSION_DOC, item_id, org_id, version)
     return None if row is None else _version_doc(row)
 
 
-async def versions(conn: Any, item_id: uuid.UUID, org_id: uuid.UUID) -> list[VersionInfo]:
+async def versions(conn: Connection, item_id: uuid.UUID, org_id: uuid.UUID) -> list[VersionInfo]:
     return [_version_info(r) for r in await conn.fetch(VERSIONS, item_id, org_id)]
 
 
 async def search(
-    conn: Any,
+    conn: Connection,
     bank_id: uuid.UUID | None,
     org_id: uuid.UUID,
     text: str | None,
@@ -296,7 +301,9 @@ async def search(
     return [_summary(r) for r in rows], rows[0]["total"] if rows else 0
 
 
-async def candidates(conn: Any, bank_id: uuid.UUID | None, org_id: uuid.UUID) -> list[Candidate]:
+async def candidates(
+    conn: Connection, bank_id: uuid.UUID | None, org_id: uuid.UUID
+) -> list[Candidate]:
     return [
         Candidate(
             str(r["item_id"]), r["version"], r["kind"], msgspec.convert(r["metadata"], ItemMeta)
@@ -306,7 +313,7 @@ async def candidates(conn: Any, bank_id: uuid.UUID | None, org_id: uuid.UUID) ->
 
 
 async def insert_bank(
-    conn: Any,
+    conn: Connection,
     bank_id: uuid.UUID,
     org_id: uuid.UUID,
     name: str,
@@ -322,33 +329,33 @@ async def insert_bank(
     return True
 
 
-async def bank(conn: Any, org_id: uuid.UUID, bank_id: uuid.UUID) -> Bank:
+async def bank(conn: Connection, org_id: uuid.UUID, bank_id: uuid.UUID) -> Bank:
     """A bank the organisation owns or is shared, as that organisation sees it."""
     return _bank(await conn.fetchrow(BANKS, org_id, bank_id))
 
 
-async def banks(conn: Any, org_id: uuid.UUID) -> list[Bank]:
+async def banks(conn: Connection, org_id: uuid.UUID) -> list[Bank]:
     return [_bank(r) for r in await conn.fetch(BANKS, org_id, None)]
 
 
-async def owns_bank(conn: Any, bank_id: uuid.UUID, org_id: uuid.UUID) -> bool:
+async def owns_bank(conn: Connection, bank_id: uuid.UUID, org_id: uuid.UUID) -> bool:
     return await conn.fetchval(OWN_BANK, bank_id, org_id) is not None
 
 
-async def existing_orgs(conn: Any, org_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+async def existing_orgs(conn: Connection, org_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     return {r["id"] for r in await conn.fetch(EXISTING_ORGS, org_ids)}
 
 
-async def share_bank(conn: Any, bank_id: uuid.UUID, org_ids: list[uuid.UUID]) -> None:
+async def share_bank(conn: Connection, bank_id: uuid.UUID, org_ids: list[uuid.UUID]) -> None:
     await conn.execute(INSERT_SHARES, bank_id, org_ids)
 
 
-async def unshare_bank(conn: Any, bank_id: uuid.UUID, org_id: uuid.UUID) -> None:
+async def unshare_bank(conn: Connection, bank_id: uuid.UUID, org_id: uuid.UUID) -> None:
     await conn.execute(DELETE_SHARE, bank_id, org_id)
 
 
 async def insert_media(
-    conn: Any,
+    conn: Connection,
     media_id: uuid.UUID,
     org_id: uuid.UUID,
     filename: str,
@@ -371,6 +378,6 @@ async def insert_media(
     )
 
 
-async def media(conn: Any, media_id: uuid.UUID) -> Media | None:
+async def media(conn: Connection, media_id: uuid.UUID) -> Media | None:
     row = await conn.fetchrow(MEDIA_BY_ID, media_id)
     return None if row is None else _media(row)

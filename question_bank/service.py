@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
 
 import msgspec
 
 from engine.kernel.errors import DomainError, conflict, forbidden, not_found, validation_failed
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection, Pool
 from question_bank import repository as sql
 from question_bank.content import plain_text
 from question_bank.items import PLACEHOLDER, ItemCreate, ItemError, item_kind, split_item
@@ -84,7 +84,7 @@ def published_version_problem(item_id: uuid.UUID, version: int) -> DomainError:
     )
 
 
-async def _own_bank(conn: Any, principal: Principal, bank_id: uuid.UUID | None) -> None:
+async def _own_bank(conn: Connection, principal: Principal, bank_id: uuid.UUID | None) -> None:
     if bank_id is not None and not await sql.owns_bank(conn, bank_id, principal.org_id):
         raise validation_failed(
             "bank_id is not a bank of your organisation",
@@ -93,7 +93,11 @@ async def _own_bank(conn: Any, principal: Principal, bank_id: uuid.UUID | None) 
 
 
 async def create_in(
-    conn: Any, principal: Principal, item: ItemCreate, bank_id: uuid.UUID | None, publish: bool
+    conn: Connection,
+    principal: Principal,
+    item: ItemCreate,
+    bank_id: uuid.UUID | None,
+    publish: bool,
 ) -> ItemSaved:
     """Create an item (version 1) on an open connection: imports create many in one go."""
     parts = await _prepare(item)
@@ -105,7 +109,7 @@ async def create_in(
 
 
 async def create_item(
-    pool: Any,
+    pool: Pool,
     principal: Principal,
     item: ItemCreate,
     bank_id: uuid.UUID | None = None,
@@ -117,7 +121,7 @@ async def create_item(
         return await create_in(conn, principal, item, bank_id, publish)
 
 
-async def _lock_own(conn: Any, principal: Principal, item_id: uuid.UUID) -> None:
+async def _lock_own(conn: Connection, principal: Principal, item_id: uuid.UUID) -> None:
     principal.require_staff()
     if not await sql.lock_own_item(conn, item_id, principal.org_id):
         # a shared item is visible but read-only: say so rather than "not found"
@@ -127,7 +131,7 @@ async def _lock_own(conn: Any, principal: Principal, item_id: uuid.UUID) -> None
 
 
 async def edit_item(
-    pool: Any, principal: Principal, item_id: uuid.UUID, item: ItemCreate
+    pool: Pool, principal: Principal, item_id: uuid.UUID, item: ItemCreate
 ) -> ItemSaved:
     """Change the draft, or start a new draft version when the latest one is published."""
     parts = await _prepare(item)
@@ -144,7 +148,7 @@ async def edit_item(
 
 
 async def edit_version(
-    pool: Any, principal: Principal, item_id: uuid.UUID, version: int, item: ItemCreate
+    pool: Pool, principal: Principal, item_id: uuid.UUID, version: int, item: ItemCreate
 ) -> ItemSaved:
     """Change one named version: only a draft can change; a published one is a 409."""
     parts = await _prepare(item)
@@ -159,7 +163,7 @@ async def edit_version(
     return ItemSaved(id=item_id, version=version, kind=parts.kind, status="draft")
 
 
-async def publish_item(pool: Any, principal: Principal, item_id: uuid.UUID) -> ItemSaved:
+async def publish_item(pool: Pool, principal: Principal, item_id: uuid.UUID) -> ItemSaved:
     async with pool.acquire() as conn, conn.transaction():
         await _lock_own(conn, principal, item_id)
         published = await sql.publish_draft(conn, item_id)
@@ -173,7 +177,7 @@ async def publish_item(pool: Any, principal: Principal, item_id: uuid.UUID) -> I
 
 
 async def get_item(
-    pool: Any, principal: Principal, item_id: uuid.UUID, version: int | None = None
+    pool: Pool, principal: Principal, item_id: uuid.UUID, version: int | None = None
 ) -> ItemVersionDoc:
     principal.require_staff()
     async with pool.acquire() as conn:
@@ -183,7 +187,7 @@ async def get_item(
     return doc
 
 
-async def list_versions(pool: Any, principal: Principal, item_id: uuid.UUID) -> list[VersionInfo]:
+async def list_versions(pool: Pool, principal: Principal, item_id: uuid.UUID) -> list[VersionInfo]:
     principal.require_staff()
     async with pool.acquire() as conn:
         found = await sql.versions(conn, item_id, principal.org_id)
@@ -193,7 +197,7 @@ async def list_versions(pool: Any, principal: Principal, item_id: uuid.UUID) -> 
 
 
 async def diff_versions(
-    pool: Any, principal: Principal, item_id: uuid.UUID, before: int, after: int
+    pool: Pool, principal: Principal, item_id: uuid.UUID, before: int, after: int
 ) -> ItemDiff:
     a = await get_item(pool, principal, item_id, before)
     b = await get_item(pool, principal, item_id, after)
@@ -215,7 +219,7 @@ class SearchQuery(msgspec.Struct, frozen=True):
     offset: int = 0
 
 
-async def search_items(pool: Any, principal: Principal, query: SearchQuery) -> ItemPage:
+async def search_items(pool: Pool, principal: Principal, query: SearchQuery) -> ItemPage:
     principal.require_staff()
     async with pool.acquire() as conn:
         items, total = await sql.search(

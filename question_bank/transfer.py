@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
 
 import msgspec
 
 from engine.kernel.errors import DomainError, not_found
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Pool
 from question_bank import repository as sql
 from question_bank import service
 from question_bank.bulk import CsvError, parse_csv
@@ -48,7 +48,7 @@ def media_problem(err: MediaError) -> DomainError:
 
 
 async def _create_all(
-    pool: Any,
+    pool: Pool,
     principal: Principal,
     items: list[tuple[int | str, ItemCreate]],
     bank_id: uuid.UUID | None,
@@ -64,7 +64,7 @@ async def _create_all(
 
 
 async def upload_media(
-    pool: Any, store: MediaStore, principal: Principal, filename: str, data: bytes, max_bytes: int
+    pool: Pool, store: MediaStore, principal: Principal, filename: str, data: bytes, max_bytes: int
 ) -> Media:
     principal.require_staff()
     try:
@@ -91,7 +91,7 @@ async def upload_media(
 
 
 async def media_for_student(
-    pool: Any, store: MediaStore, media_id: uuid.UUID
+    pool: Pool, store: MediaStore, media_id: uuid.UUID
 ) -> tuple[Media, bytes | str]:
     """The medium and either its bytes (local) or a presigned URL to redirect to (S3)."""
     async with pool.acquire() as conn:
@@ -108,7 +108,7 @@ async def media_for_student(
 
 
 async def import_qti(
-    pool: Any,
+    pool: Pool,
     store: MediaStore,
     principal: Principal,
     data: bytes,
@@ -157,7 +157,7 @@ async def import_qti(
 
 
 async def import_csv(
-    pool: Any, principal: Principal, data: bytes, bank_id: uuid.UUID | None, publish: bool
+    pool: Pool, principal: Principal, data: bytes, bank_id: uuid.UUID | None, publish: bool
 ) -> ImportReport:
     principal.require_staff()
     try:
@@ -168,14 +168,14 @@ async def import_csv(
 
 
 async def export_qti_item(
-    pool: Any, principal: Principal, item_id: uuid.UUID, version: int | None
+    pool: Pool, principal: Principal, item_id: uuid.UUID, version: int | None
 ) -> bytes:
     doc = await service.get_item(pool, principal, item_id, version)
     return export_item(f"item-{doc.id}-v{doc.version}", doc.item)
 
 
 async def export_qti_package(
-    pool: Any,
+    pool: Pool,
     store: MediaStore,
     principal: Principal,
     bank_id: uuid.UUID | None,

@@ -9,6 +9,7 @@ import msgspec
 
 from engine.accounts.repository_audit import AuditEntry, NewAuditEntry, audit_of_orgs, insert_audit
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection
 
 __all__ = ["Actor", "AuditEntry", "entries", "record"]
 
@@ -21,7 +22,7 @@ class Actor(msgspec.Struct, frozen=True):
 
 
 async def record(
-    conn: Any,
+    conn: Connection,
     actor: Actor | None,
     action: str,
     *,
@@ -47,6 +48,6 @@ async def record(
 
 
 async def entries(
-    conn: Any, org_ids: list[uuid.UUID], action: str | None, before: int | None, limit: int
+    conn: Connection, org_ids: list[uuid.UUID], action: str | None, before: int | None, limit: int
 ) -> list[AuditEntry]:
     return await audit_of_orgs(conn, org_ids, action, before, limit)

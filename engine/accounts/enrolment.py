@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
 
 import msgspec
 
@@ -25,6 +24,7 @@ from engine.accounts.scope import require_org
 from engine.auth.passwords import UNUSABLE_HASH, passwords_for
 from engine.kernel.errors import DomainError
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection
 from engine.services import Services
 
 
@@ -35,7 +35,7 @@ class Plan(msgspec.Struct):
     errors: list[RowError]
 
 
-async def _plan(conn: Any, org_id: uuid.UUID, rows: list[EnrolmentRow]) -> Plan:
+async def _plan(conn: Connection, org_id: uuid.UUID, rows: list[EnrolmentRow]) -> Plan:
     known = {
         a.national_id: a
         for a in await sql.accounts_by_national_id(conn, [row.national_id for row in rows])
@@ -85,7 +85,9 @@ async def _hash_passwords(
     return done
 
 
-async def _apply(conn: Any, org_id: uuid.UUID, plan: Plan, password_hashes: dict[int, str]) -> int:
+async def _apply(
+    conn: Connection, org_id: uuid.UUID, plan: Plan, password_hashes: dict[int, str]
+) -> int:
     names = sorted({r.class_name for r in plan.create} | {r.class_name for _, r in plan.update})
     before = await sql.class_count(conn, org_id)
     await sql.insert_classes(conn, org_id, names)

@@ -4,7 +4,6 @@ the exams a student sees, and printable exam cards."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from engine.accounts import audit, card_sheets
 from engine.accounts import repository_exam_access as sql
@@ -24,11 +23,12 @@ from engine.accounts.sitting_access import effective_limit_s
 from engine.auth import cards, revocation
 from engine.kernel.errors import forbidden, not_found, validation_failed
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection
 from engine.services import Services
 
 
 async def exam_in_reach(
-    conn: Any, principal: Principal, exam_id: uuid.UUID, owner_only: bool = False
+    conn: Connection, principal: Principal, exam_id: uuid.UUID, owner_only: bool = False
 ) -> tuple[uuid.UUID, str]:
     """The exam's organisation and title, if the caller's organisation owns the exam (or is
     above its owner) or, unless ``owner_only``, the exam is assigned to it."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import asyncpg
 import msgspec
@@ -30,6 +29,7 @@ from engine.auth.passwords import UNUSABLE_HASH, passwords_for
 from engine.auth.ratelimit import limits_for
 from engine.kernel.errors import DomainError, conflict, forbidden, not_found, validation_failed
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection
 from engine.services import Services
 
 # which roles each role may create (and manage)
@@ -48,14 +48,14 @@ def _taken(err: asyncpg.UniqueViolationError) -> DomainError:
     return conflict("already_exists", "Already taken", f"this {what} is already in use")
 
 
-async def _org(conn: Any, org_id: uuid.UUID) -> Org:
+async def _org(conn: Connection, org_id: uuid.UUID) -> Org:
     found = await sql.org_by_id(conn, org_id)
     if found is None:
         raise not_found("organisation")
     return found
 
 
-async def _user(conn: Any, user_id: uuid.UUID) -> User:
+async def _user(conn: Connection, user_id: uuid.UUID) -> User:
     """An account the caller's transaction has just written (or found in scope)."""
     found = await sql.user_by_id(conn, user_id)
     if found is None:
@@ -123,7 +123,9 @@ async def list_classes(svc: Services, principal: Principal, org_id: uuid.UUID) -
         return await sql.classes_of_org(conn, org_id)
 
 
-async def class_in_scope(conn: Any, principal: Principal, class_id: uuid.UUID) -> SchoolClass:
+async def class_in_scope(
+    conn: Connection, principal: Principal, class_id: uuid.UUID
+) -> SchoolClass:
     found = await sql.class_by_id(conn, class_id)
     if found is None:
         raise not_found("class")
@@ -131,7 +133,7 @@ async def class_in_scope(conn: Any, principal: Principal, class_id: uuid.UUID) -
     return found
 
 
-async def _check_class(conn: Any, class_id: uuid.UUID | None, org_id: uuid.UUID) -> None:
+async def _check_class(conn: Connection, class_id: uuid.UUID | None, org_id: uuid.UUID) -> None:
     if class_id is None:
         return
     found = await sql.class_by_id(conn, class_id)
@@ -208,7 +210,7 @@ async def list_users(
         return await sql.users_of_org(conn, org_id, role, class_id, after, limit)
 
 
-async def user_in_scope(conn: Any, principal: Principal, user_id: uuid.UUID) -> User:
+async def user_in_scope(conn: Connection, principal: Principal, user_id: uuid.UUID) -> User:
     found = await sql.user_by_id(conn, user_id)
     if found is None:
         raise not_found("user")
@@ -329,7 +331,7 @@ async def revoke_sign_ins(svc: Services, user_id: uuid.UUID) -> None:
     )
 
 
-async def _managed_other(conn: Any, actor: Actor, user_id: uuid.UUID) -> User:
+async def _managed_other(conn: Connection, actor: Actor, user_id: uuid.UUID) -> User:
     found = await user_in_scope(conn, actor.principal, user_id)
     _require_manageable(actor.principal, found.role)
     if user_id == actor.principal.user_id:

@@ -16,6 +16,7 @@ from engine.accounts.models import ProctorOutcome, Room, RoomOutcome, Seat
 from engine.accounts.people import class_in_scope
 from engine.accounts.scope import require_org
 from engine.kernel.errors import conflict, not_found, validation_failed
+from engine.kernel.sql import Connection
 from engine.services import Services
 from engine.sittings.proctoring_actions import ActionReply, proctor_store
 
@@ -24,7 +25,7 @@ def _dt(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
-async def _sitting(conn: Any, actor: Actor, sitting_id: uuid.UUID) -> sql.SittingTime:
+async def _sitting(conn: Connection, actor: Actor, sitting_id: uuid.UUID) -> sql.SittingTime:
     found = await sql.sitting_time(conn, sitting_id)
     if found is None:
         raise not_found("sitting")
@@ -33,7 +34,7 @@ async def _sitting(conn: Any, actor: Actor, sitting_id: uuid.UUID) -> sql.Sittin
 
 
 async def _log(
-    conn: Any, actor: Actor, sitting: sql.ProctoredSitting, kind: str, detail: dict[str, Any]
+    conn: Connection, actor: Actor, sitting: sql.ProctoredSitting, kind: str, detail: dict[str, Any]
 ) -> None:
     await sql.insert_sitting_event(
         conn,

@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from engine.accounts.models import Org, Profile, SchoolClass, User
+from engine.kernel.sql import Connection
 
 INSERT_ORG = "INSERT INTO orgs (id, parent_id, name, kind, code) VALUES ($1, $2, $3, $4, $5)"
 ORG_BY_ID = "SELECT id, parent_id, name, kind, code FROM orgs WHERE id = $1"
@@ -115,7 +116,7 @@ def _user(row: Any) -> User:
 
 
 async def insert_org(
-    conn: Any,
+    conn: Connection,
     org_id: uuid.UUID,
     parent_id: uuid.UUID | None,
     name: str,
@@ -126,50 +127,50 @@ async def insert_org(
     await conn.execute(INSERT_ORG, org_id, parent_id, name, kind, code)
 
 
-async def org_by_id(conn: Any, org_id: uuid.UUID) -> Org | None:
+async def org_by_id(conn: Connection, org_id: uuid.UUID) -> Org | None:
     row = await conn.fetchrow(ORG_BY_ID, org_id)
     return None if row is None else _org(row)
 
 
-async def orgs_by_ids(conn: Any, org_ids: list[uuid.UUID]) -> list[Org]:
+async def orgs_by_ids(conn: Connection, org_ids: list[uuid.UUID]) -> list[Org]:
     return [_org(r) for r in await conn.fetch(ORGS_BY_IDS, org_ids)]
 
 
-async def org_kind(conn: Any, org_id: uuid.UUID) -> str | None:
+async def org_kind(conn: Connection, org_id: uuid.UUID) -> str | None:
     kind: str | None = await conn.fetchval(ORG_KIND, org_id)
     return kind
 
 
-async def org_is_under(conn: Any, org_id: uuid.UUID, ancestor_id: uuid.UUID) -> bool:
+async def org_is_under(conn: Connection, org_id: uuid.UUID, ancestor_id: uuid.UUID) -> bool:
     """Whether ``ancestor_id`` is the organisation itself or one above it."""
     return bool(await conn.fetchval(ORG_UNDER, org_id, ancestor_id))
 
 
-async def org_and_below(conn: Any, org_id: uuid.UUID) -> list[uuid.UUID]:
+async def org_and_below(conn: Connection, org_id: uuid.UUID) -> list[uuid.UUID]:
     return [r["id"] for r in await conn.fetch(ORG_TREE, org_id)]
 
 
-async def insert_class(conn: Any, class_id: uuid.UUID, org_id: uuid.UUID, name: str) -> None:
+async def insert_class(conn: Connection, class_id: uuid.UUID, org_id: uuid.UUID, name: str) -> None:
     """Nothing happens when the school already has a class of that name."""
     await conn.execute(INSERT_CLASS, class_id, org_id, name)
 
 
-async def class_by_id(conn: Any, class_id: uuid.UUID) -> SchoolClass | None:
+async def class_by_id(conn: Connection, class_id: uuid.UUID) -> SchoolClass | None:
     row = await conn.fetchrow(CLASS_BY_ID, class_id)
     return None if row is None else _school_class(row)
 
 
-async def class_by_name(conn: Any, org_id: uuid.UUID, name: str) -> SchoolClass | None:
+async def class_by_name(conn: Connection, org_id: uuid.UUID, name: str) -> SchoolClass | None:
     row = await conn.fetchrow(CLASS_BY_NAME, org_id, name)
     return None if row is None else _school_class(row)
 
 
-async def classes_of_org(conn: Any, org_id: uuid.UUID) -> list[SchoolClass]:
+async def classes_of_org(conn: Connection, org_id: uuid.UUID) -> list[SchoolClass]:
     return [_school_class(r) for r in await conn.fetch(CLASSES_OF_ORG, org_id)]
 
 
 async def insert_user(
-    conn: Any,
+    conn: Connection,
     user_id: uuid.UUID,
     org_id: uuid.UUID,
     username: str,
@@ -196,14 +197,14 @@ async def insert_user(
     )
 
 
-async def user_by_id(conn: Any, user_id: uuid.UUID) -> User | None:
+async def user_by_id(conn: Connection, user_id: uuid.UUID) -> User | None:
     """The account unless it was removed."""
     row = await conn.fetchrow(USER_BY_ID, user_id)
     return None if row is None else _user(row)
 
 
 async def users_of_org(
-    conn: Any,
+    conn: Connection,
     org_id: uuid.UUID,
     role: str | None,
     class_id: uuid.UUID | None,
@@ -215,7 +216,7 @@ async def users_of_org(
     return [_user(r) for r in rows]
 
 
-async def update_user(conn: Any, user: User) -> None:
+async def update_user(conn: Connection, user: User) -> None:
     """Store the account's display name, class, national id and extra time; raises asyncpg's
     UniqueViolationError when the national id is taken."""
     await conn.execute(
@@ -228,30 +229,30 @@ async def update_user(conn: Any, user: User) -> None:
     )
 
 
-async def set_password(conn: Any, user_id: uuid.UUID, password_hash: str) -> None:
+async def set_password(conn: Connection, user_id: uuid.UUID, password_hash: str) -> None:
     await conn.execute(SET_PASSWORD, user_id, password_hash)
 
 
-async def password_and_names(conn: Any, user_id: uuid.UUID) -> PasswordAndNames | None:
+async def password_and_names(conn: Connection, user_id: uuid.UUID) -> PasswordAndNames | None:
     row = await conn.fetchrow(PASSWORD_AND_NAMES, user_id)
     return None if row is None else PasswordAndNames(**dict(row))
 
 
-async def set_display_name(conn: Any, user_id: uuid.UUID, display_name: str) -> None:
+async def set_display_name(conn: Connection, user_id: uuid.UUID, display_name: str) -> None:
     await conn.execute(SET_DISPLAY_NAME, user_id, display_name)
 
 
-async def profile(conn: Any, user_id: uuid.UUID) -> Profile | None:
+async def profile(conn: Connection, user_id: uuid.UUID) -> Profile | None:
     row = await conn.fetchrow(PROFILE, user_id)
     return None if row is None else Profile(**{f: row[f] for f in Profile.__struct_fields__})
 
 
-async def set_disabled(conn: Any, user_id: uuid.UUID, disabled: bool) -> None:
+async def set_disabled(conn: Connection, user_id: uuid.UUID, disabled: bool) -> None:
     """Disable (keeping the first time it was disabled) or enable again."""
     await conn.execute(SET_DISABLED, user_id, disabled)
 
 
-async def remove_user(conn: Any, user_id: uuid.UUID, unusable_hash: str) -> None:
+async def remove_user(conn: Connection, user_id: uuid.UUID, unusable_hash: str) -> None:
     """The account removed for good (see REMOVE_USER) and its exam cards deleted."""
     await conn.execute(REMOVE_USER, user_id, unusable_hash)
     await conn.execute(DELETE_CARDS_OF, user_id)

@@ -9,6 +9,8 @@ from typing import Any
 
 import msgspec
 
+from engine.kernel.sql import Connection
+
 INSERT_AUDIT = """
 INSERT INTO audit_log (actor_id, actor_role, actor_org_id, org_id, action, target, detail, ip)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -46,7 +48,7 @@ class NewAuditEntry(msgspec.Struct, frozen=True):
     ip: str | None
 
 
-async def insert_audit(conn: Any, entry: NewAuditEntry) -> None:
+async def insert_audit(conn: Connection, entry: NewAuditEntry) -> None:
     await conn.execute(
         INSERT_AUDIT,
         entry.actor_id,
@@ -61,7 +63,7 @@ async def insert_audit(conn: Any, entry: NewAuditEntry) -> None:
 
 
 async def audit_of_orgs(
-    conn: Any, org_ids: list[uuid.UUID], action: str | None, before: int | None, limit: int
+    conn: Connection, org_ids: list[uuid.UUID], action: str | None, before: int | None, limit: int
 ) -> list[AuditEntry]:
     """Newest first; ``before`` an entry id to page on from."""
     rows = await conn.fetch(AUDIT_OF_ORGS, org_ids, action, before, limit)

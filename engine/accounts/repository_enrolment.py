@@ -5,9 +5,10 @@ runs on the caller's connection."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import msgspec
+
+from engine.kernel.sql import Connection
 
 BY_NATIONAL_ID = """
 SELECT u.id, u.org_id, u.national_id, u.username, u.display_name, u.role, c.name AS class_name
@@ -76,35 +77,37 @@ class ExportedStudent(msgspec.Struct, frozen=True):
     class_name: str
 
 
-async def accounts_by_national_id(conn: Any, national_ids: list[str]) -> list[EnrolledAccount]:
+async def accounts_by_national_id(
+    conn: Connection, national_ids: list[str]
+) -> list[EnrolledAccount]:
     rows = await conn.fetch(BY_NATIONAL_ID, national_ids)
     return [EnrolledAccount(**dict(r)) for r in rows]
 
 
-async def username_holders(conn: Any, usernames: list[str]) -> list[UsernameHolder]:
+async def username_holders(conn: Connection, usernames: list[str]) -> list[UsernameHolder]:
     return [UsernameHolder(**dict(r)) for r in await conn.fetch(BY_USERNAME, usernames)]
 
 
-async def lock_school_enrolment(conn: Any, org_id: uuid.UUID) -> None:
+async def lock_school_enrolment(conn: Connection, org_id: uuid.UUID) -> None:
     """Held until the caller's transaction ends."""
     await conn.execute(LOCK_ORG, str(org_id))
 
 
-async def class_count(conn: Any, org_id: uuid.UUID) -> int:
+async def class_count(conn: Connection, org_id: uuid.UUID) -> int:
     count: int = await conn.fetchval(CLASS_COUNT, org_id)
     return count
 
 
-async def insert_classes(conn: Any, org_id: uuid.UUID, names: list[str]) -> None:
+async def insert_classes(conn: Connection, org_id: uuid.UUID, names: list[str]) -> None:
     """The classes the school does not have yet."""
     await conn.execute(INSERT_CLASSES, org_id, names)
 
 
-async def class_ids_by_name(conn: Any, org_id: uuid.UUID) -> dict[str, uuid.UUID]:
+async def class_ids_by_name(conn: Connection, org_id: uuid.UUID) -> dict[str, uuid.UUID]:
     return {r["name"]: r["id"] for r in await conn.fetch(CLASS_IDS, org_id)}
 
 
-async def insert_students(conn: Any, org_id: uuid.UUID, students: list[NewStudent]) -> None:
+async def insert_students(conn: Connection, org_id: uuid.UUID, students: list[NewStudent]) -> None:
     await conn.executemany(
         INSERT_STUDENT,
         [
@@ -114,11 +117,11 @@ async def insert_students(conn: Any, org_id: uuid.UUID, students: list[NewStuden
     )
 
 
-async def update_students(conn: Any, changes: list[StudentChange]) -> None:
+async def update_students(conn: Connection, changes: list[StudentChange]) -> None:
     await conn.executemany(
         UPDATE_STUDENT, [(c.id, c.username, c.display_name, c.class_id) for c in changes]
     )
 
 
-async def students_to_export(conn: Any, org_id: uuid.UUID) -> list[ExportedStudent]:
+async def students_to_export(conn: Connection, org_id: uuid.UUID) -> list[ExportedStudent]:
     return [ExportedStudent(**dict(r)) for r in await conn.fetch(EXPORT, org_id)]

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import msgspec
 
 from engine.accounts.models import OverrideSet
 from engine.accounts.override_rules import ExamTerms
+from engine.kernel.sql import Connection
 
 EXAM_ORG = "SELECT id, org_id, title FROM exams WHERE id = $1"
 ASSIGNED_TO = """
@@ -135,17 +135,17 @@ class Window(msgspec.Struct, frozen=True):
     window_close: datetime
 
 
-async def exam_owner(conn: Any, exam_id: uuid.UUID) -> ExamOwner | None:
+async def exam_owner(conn: Connection, exam_id: uuid.UUID) -> ExamOwner | None:
     row = await conn.fetchrow(EXAM_ORG, exam_id)
     return None if row is None else ExamOwner(**dict(row))
 
 
-async def assigned_to_any(conn: Any, exam_id: uuid.UUID, org_ids: list[uuid.UUID]) -> bool:
+async def assigned_to_any(conn: Connection, exam_id: uuid.UUID, org_ids: list[uuid.UUID]) -> bool:
     return await conn.fetchval(ASSIGNED_TO, exam_id, org_ids) is not None
 
 
 async def assign_class(
-    conn: Any, exam_id: uuid.UUID, class_id: uuid.UUID, org_id: uuid.UUID
+    conn: Connection, exam_id: uuid.UUID, class_id: uuid.UUID, org_id: uuid.UUID
 ) -> None:
     """The exam assigned to the class's school and to the class (either may be already)."""
     await conn.execute(ASSIGN_ORG, exam_id, org_id)
@@ -153,18 +153,18 @@ async def assign_class(
 
 
 async def classes_assigned(
-    conn: Any, exam_id: uuid.UUID, org_ids: list[uuid.UUID]
+    conn: Connection, exam_id: uuid.UUID, org_ids: list[uuid.UUID]
 ) -> list[uuid.UUID]:
     return [r["class_id"] for r in await conn.fetch(CLASSES_ASSIGNED, exam_id, org_ids)]
 
 
-async def exam_terms(conn: Any, exam_id: uuid.UUID) -> ExamTerms | None:
+async def exam_terms(conn: Connection, exam_id: uuid.UUID) -> ExamTerms | None:
     row = await conn.fetchrow(EXAM_TERMS, exam_id)
     return None if row is None else ExamTerms(**dict(row))
 
 
 async def upsert_override(
-    conn: Any,
+    conn: Connection,
     exam_id: uuid.UUID,
     student_id: uuid.UUID,
     org_id: uuid.UUID,
@@ -185,17 +185,17 @@ async def upsert_override(
 
 
 async def upsert_policy(
-    conn: Any, exam_id: uuid.UUID, device_policy: str, updated_by: uuid.UUID
+    conn: Connection, exam_id: uuid.UUID, device_policy: str, updated_by: uuid.UUID
 ) -> None:
     await conn.execute(UPSERT_POLICY, exam_id, device_policy, updated_by)
 
 
-async def exams_of_student(conn: Any, student_id: uuid.UUID) -> list[StudentExam]:
+async def exams_of_student(conn: Connection, student_id: uuid.UUID) -> list[StudentExam]:
     return [StudentExam(**dict(r)) for r in await conn.fetch(MY_EXAMS, student_id)]
 
 
 async def card_students(
-    conn: Any, exam_id: uuid.UUID, org_ids: list[uuid.UUID], class_id: uuid.UUID | None
+    conn: Connection, exam_id: uuid.UUID, org_ids: list[uuid.UUID], class_id: uuid.UUID | None
 ) -> list[CardStudent]:
     """The students of these organisations (and class) who sit the exam."""
     rows = await conn.fetch(CARD_STUDENTS, exam_id, org_ids, class_id)
@@ -203,7 +203,7 @@ async def card_students(
 
 
 async def card_holders(
-    conn: Any, exam_id: uuid.UUID, student_ids: list[uuid.UUID]
+    conn: Connection, exam_id: uuid.UUID, student_ids: list[uuid.UUID]
 ) -> list[uuid.UUID]:
     """Those of the students who hold a card for the exam."""
     rows = await conn.fetch(CARDS_HELD, exam_id, student_ids)
@@ -211,18 +211,18 @@ async def card_holders(
 
 
 async def upsert_cards(
-    conn: Any, exam_id: uuid.UUID, cards: list[IssuedCard], issued_by: uuid.UUID
+    conn: Connection, exam_id: uuid.UUID, cards: list[IssuedCard], issued_by: uuid.UUID
 ) -> None:
     await conn.executemany(
         UPSERT_CARD, [(exam_id, c.student_id, c.org_id, c.code_hash, issued_by) for c in cards]
     )
 
 
-async def published_window(conn: Any, exam_id: uuid.UUID) -> Window | None:
+async def published_window(conn: Connection, exam_id: uuid.UUID) -> Window | None:
     row = await conn.fetchrow(PUBLISHED_WINDOW, exam_id)
     return None if row is None else Window(**dict(row))
 
 
-async def newest_exam_created_by(conn: Any, username: str) -> ExamOwner | None:
+async def newest_exam_created_by(conn: Connection, username: str) -> ExamOwner | None:
     row = await conn.fetchrow(NEWEST_EXAM_BY, username)
     return None if row is None else ExamOwner(**dict(row))

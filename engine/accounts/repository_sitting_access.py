@@ -10,6 +10,8 @@ from typing import Any
 
 import msgspec
 
+from engine.kernel.sql import Connection
+
 STUDENT_ACCESS = """
 SELECT u.extra_time_pct,
        EXISTS (SELECT 1 FROM exam_class_assignments a
@@ -103,13 +105,13 @@ class RoomSeat(msgspec.Struct, frozen=True):
 
 
 async def student_access(
-    conn: Any, exam_id: uuid.UUID, student_id: uuid.UUID
+    conn: Connection, exam_id: uuid.UUID, student_id: uuid.UUID
 ) -> StudentAccess | None:
     row = await conn.fetchrow(STUDENT_ACCESS, exam_id, student_id)
     return None if row is None else StudentAccess(**dict(row))
 
 
-async def insert_sitting_event(conn: Any, event: SittingEvent) -> None:
+async def insert_sitting_event(conn: Connection, event: SittingEvent) -> None:
     await conn.execute(
         INSERT_EVENT,
         event.sitting_id,
@@ -122,34 +124,34 @@ async def insert_sitting_event(conn: Any, event: SittingEvent) -> None:
     )
 
 
-async def exam_of_version(conn: Any, exam_version_id: uuid.UUID) -> uuid.UUID | None:
+async def exam_of_version(conn: Connection, exam_version_id: uuid.UUID) -> uuid.UUID | None:
     exam_id: uuid.UUID | None = await conn.fetchval(EXAM_OF_VERSION, exam_version_id)
     return exam_id
 
 
-async def sitting_time(conn: Any, sitting_id: uuid.UUID) -> SittingTime | None:
+async def sitting_time(conn: Connection, sitting_id: uuid.UUID) -> SittingTime | None:
     row = await conn.fetchrow(SITTING, sitting_id)
     return None if row is None else SittingTime(**dict(row))
 
 
-async def room_seats(conn: Any, exam_id: uuid.UUID, class_id: uuid.UUID) -> list[RoomSeat]:
+async def room_seats(conn: Connection, exam_id: uuid.UUID, class_id: uuid.UUID) -> list[RoomSeat]:
     return [RoomSeat(**dict(r)) for r in await conn.fetch(ROOM, exam_id, class_id)]
 
 
 async def running_sittings_of_room(
-    conn: Any, exam_id: uuid.UUID, class_id: uuid.UUID
+    conn: Connection, exam_id: uuid.UUID, class_id: uuid.UUID
 ) -> list[ProctoredSitting]:
     """The room's sittings not yet submitted."""
     rows = await conn.fetch(ROOM_SITTINGS, exam_id, class_id)
     return [ProctoredSitting(**dict(r)) for r in rows]
 
 
-async def set_deadline(conn: Any, sitting_id: uuid.UUID, deadline: datetime) -> None:
+async def set_deadline(conn: Connection, sitting_id: uuid.UUID, deadline: datetime) -> None:
     """Only an active sitting's deadline moves."""
     await conn.execute(SET_DEADLINE, sitting_id, deadline)
 
 
 async def add_extra_time(
-    conn: Any, sitting_id: uuid.UUID, deadline: datetime, seconds: int
+    conn: Connection, sitting_id: uuid.UUID, deadline: datetime, seconds: int
 ) -> None:
     await conn.execute(ADD_EXTRA, sitting_id, deadline, seconds)

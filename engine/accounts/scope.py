@@ -10,14 +10,14 @@ organiser expects the exam's distribution to be an admin's decision, not any tea
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from engine.accounts import repository
 from engine.kernel.errors import not_found
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection
 
 
-async def reaches(conn: Any, principal: Principal, org_id: uuid.UUID) -> bool:
+async def reaches(conn: Connection, principal: Principal, org_id: uuid.UUID) -> bool:
     if org_id == principal.org_id:
         return True
     if principal.role != "admin":
@@ -26,14 +26,14 @@ async def reaches(conn: Any, principal: Principal, org_id: uuid.UUID) -> bool:
 
 
 async def require_org(
-    conn: Any, principal: Principal, org_id: uuid.UUID | None, what: str = "organisation"
+    conn: Connection, principal: Principal, org_id: uuid.UUID | None, what: str = "organisation"
 ) -> uuid.UUID:
     if org_id is None or not await reaches(conn, principal, org_id):
         raise not_found(what)
     return org_id
 
 
-async def orgs_reached(conn: Any, principal: Principal) -> list[uuid.UUID]:
+async def orgs_reached(conn: Connection, principal: Principal) -> list[uuid.UUID]:
     if principal.role != "admin":
         return [principal.org_id]
     return await repository.org_and_below(conn, principal.org_id)

@@ -16,6 +16,7 @@ from engine.accounts import repository_sitting_access as sql
 from engine.exams.models import PublishedVersion
 from engine.kernel.errors import DomainError, not_found
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection, Pool
 from engine.sittings.proctoring_actions import ProctorStore
 
 # exam version -> its exam (never changes): bounded, refilled by one read per version
@@ -28,7 +29,7 @@ def remember_exam_of_version(exam_version_id: str, exam_id: uuid.UUID) -> None:
     _exam_of_version[exam_version_id] = exam_id
 
 
-async def confine_card(pool: Any, principal: Principal, exam_version_id: str | None) -> None:
+async def confine_card(pool: Pool, principal: Principal, exam_version_id: str | None) -> None:
     """An exam-card token opens its own exam's sittings only. Call it where
     ``principal.exam_id`` is set (a password sign-in has nothing to confine); the sitting's
     exam version is what the caller already read from the sitting's session."""
@@ -62,7 +63,7 @@ def effective_limit_s(
 
 
 async def for_student(
-    conn: Any, exam: PublishedVersion, principal: Principal
+    conn: Connection, exam: PublishedVersion, principal: Principal
 ) -> tuple[PublishedVersion, Access]:
     found = await sql.student_access(conn, exam.exam_id, principal.user_id)
     if found is None or (found.class_restricted and not found.in_class):
@@ -80,7 +81,7 @@ async def for_student(
 
 
 async def record_event(
-    pool: Any,
+    pool: Pool,
     sitting_id: uuid.UUID,
     exam_id: uuid.UUID,
     org_id: uuid.UUID,
@@ -96,7 +97,7 @@ async def record_event(
 
 
 async def claim_device(
-    pool: Any,
+    pool: Pool,
     store: ProctorStore,
     principal: Principal,
     sitting_id: uuid.UUID,

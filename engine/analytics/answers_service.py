@@ -11,9 +11,9 @@ import msgspec
 from engine.analytics import repository
 from engine.analytics.models import CommonAnswer, CommonAnswers
 from engine.analytics.scope import exam_scope, item_order
-from engine.auth.principal import Principal
 from engine.exams.grading_spec import load_grading_spec
-from engine.problems import not_found
+from engine.kernel.errors import not_found
+from engine.kernel.principal import Principal
 from engine.services import Services
 from grading.responses import Response
 from grading.scoring import score_item

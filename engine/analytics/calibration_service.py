@@ -12,7 +12,6 @@ import asyncio
 import logging
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 import msgspec
@@ -22,8 +21,9 @@ from engine.analytics import repository, repository_calibration, results_version
 from engine.analytics.models import CalibrationRequest, CalibrationRun
 from engine.analytics.repository import SittingTexts
 from engine.analytics.scope import ExamScope, exam_scope, item_order
-from engine.auth.principal import Principal
-from engine.problems import conflict, not_found
+from engine.kernel.errors import conflict, not_found
+from engine.kernel.principal import Principal
+from engine.kernel.sql import Pool
 from engine.services import Services
 from grading.calibration import CalibrationResult, calibrate
 from grading.graded import categories_from_points
@@ -170,7 +170,9 @@ async def start_calibration(
     return run
 
 
-async def latest_calibration(pool: Any, principal: Principal, exam_id: uuid.UUID) -> CalibrationRun:
+async def latest_calibration(
+    pool: Pool, principal: Principal, exam_id: uuid.UUID
+) -> CalibrationRun:
     await exam_scope(pool, principal, exam_id)
     async with pool.acquire() as conn:
         run = await repository_calibration.latest_run(conn, exam_id)

@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from engine.analytics.models import EquatingReport, EquatingRun
+from engine.kernel.sql import Connection
 
 # the event's forms, the reference form first: the form of the earliest session, then by its
 # position in that session
@@ -62,7 +63,7 @@ class EventForm(msgspec.Struct, frozen=True):
     window_close: datetime
 
 
-async def event_forms(conn: Any, event_id: uuid.UUID) -> list[EventForm]:
+async def event_forms(conn: Connection, event_id: uuid.UUID) -> list[EventForm]:
     """The event's forms, the reference form first."""
     return [EventForm(**dict(r)) for r in await conn.fetch(EVENT_FORMS, event_id)]
 
@@ -81,14 +82,14 @@ def _equating_run(row: Any) -> EquatingRun:
     )
 
 
-async def is_running(conn: Any, event_id: uuid.UUID) -> bool:
+async def is_running(conn: Connection, event_id: uuid.UUID) -> bool:
     """An equating of this event started within the hour and not finished (an older one is
     taken as lost with its process)."""
     return bool(await conn.fetchval(RUNNING_EQUATING, event_id))
 
 
 async def insert_equating(
-    conn: Any,
+    conn: Connection,
     run_id: uuid.UUID,
     event_id: uuid.UUID,
     org_id: uuid.UUID,
@@ -100,13 +101,13 @@ async def insert_equating(
     return _equating_run(await conn.fetchrow(EQUATING_BY_ID, run_id))
 
 
-async def latest_equating(conn: Any, event_id: uuid.UUID) -> EquatingRun | None:
+async def latest_equating(conn: Connection, event_id: uuid.UUID) -> EquatingRun | None:
     row = await conn.fetchrow(LATEST_EQUATING, event_id)
     return None if row is None else _equating_run(row)
 
 
 async def store_equated_abilities(
-    conn: Any,
+    conn: Connection,
     run_id: uuid.UUID,
     sitting_ids: list[str],
     theta: list[float],
@@ -117,9 +118,9 @@ async def store_equated_abilities(
     await conn.execute(UPDATE_EQUATED_ABILITIES, run_id, sitting_ids, theta, se, scaled)
 
 
-async def finish_equating(conn: Any, run_id: uuid.UUID, report: EquatingReport) -> None:
+async def finish_equating(conn: Connection, run_id: uuid.UUID, report: EquatingReport) -> None:
     await conn.execute(FINISH_EQUATING, run_id, report)  # jsonb: msgspec encodes it
 
 
-async def fail_equating(conn: Any, run_id: uuid.UUID, error: str) -> None:
+async def fail_equating(conn: Connection, run_id: uuid.UUID, error: str) -> None:
     await conn.execute(FAIL_EQUATING, run_id, error)

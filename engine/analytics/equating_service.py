@@ -14,7 +14,6 @@ import logging
 import math
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 import msgspec
@@ -30,9 +29,10 @@ from engine.analytics.models import (
     LinkingView,
 )
 from engine.analytics.repository import SittingTexts
-from engine.auth.principal import Principal
 from engine.exams.models import ExamSpec
-from engine.problems import conflict, not_found
+from engine.kernel.errors import conflict, not_found
+from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection, Pool
 from engine.scheduling.access import event_to_manage
 from engine.services import Services
 from grading.equating import equate_forms
@@ -102,7 +102,7 @@ def equate_rows(
     return report, sittings, result.theta, result.se, scaled_score(result.theta, scale)
 
 
-async def _form_rows(conn: Any, forms: list[Form]) -> list[SittingTexts]:
+async def _form_rows(conn: Connection, forms: list[Form]) -> list[SittingTexts]:
     return [await repository.graded_items_text(conn, f.exam_id) for f in forms]
 
 
@@ -199,7 +199,7 @@ async def start_equating(
     return run
 
 
-async def latest_equating(pool: Any, principal: Principal, event_id: uuid.UUID) -> EquatingRun:
+async def latest_equating(pool: Pool, principal: Principal, event_id: uuid.UUID) -> EquatingRun:
     async with pool.acquire() as conn:
         await event_to_manage(conn, principal, event_id)
         run = await equating_repository.latest_equating(conn, event_id)

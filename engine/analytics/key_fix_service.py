@@ -20,7 +20,8 @@ from engine.analytics.key_fix import KeyFixError, corrected_key, rescore_item
 from engine.analytics.models import KeyFixOutcome, KeyFixRequest
 from engine.analytics.scope import exam_scope, item_order
 from engine.exams.grading_spec import load_grading_spec
-from engine.problems import Problem, conflict, forbidden, not_found
+from engine.kernel.errors import DomainError, conflict, forbidden, not_found
+from engine.kernel.sql import Connection
 from engine.services import Services
 from engine.sittings.grader import outcome_summary
 from grading.keys import ItemKey
@@ -30,8 +31,8 @@ from grading.types import ItemScore
 _item_scores = msgspec.json.Decoder(dict[str, ItemScore])
 
 
-def _invalid(err: KeyFixError) -> Problem:
-    return Problem(
+def _invalid(err: KeyFixError) -> DomainError:
+    return DomainError(
         422,
         err.code,
         "The key cannot be changed this way",
@@ -106,7 +107,7 @@ async def fix_key(
 
 
 async def _regrade(
-    conn: Any, exam_id: uuid.UUID, item_id: str, key: ItemKey, policy: Any
+    conn: Connection, exam_id: uuid.UUID, item_id: str, key: ItemKey, policy: Any
 ) -> dict[str, int]:
     graded = await repository_key_fix.graded_with_answer(conn, exam_id, item_id)
     ids, points, items, outcomes = [], [], [], []

@@ -7,8 +7,8 @@ import uuid
 from engine.analytics import repository, repository_marking
 from engine.analytics.models import MarkRequest, PendingMark
 from engine.analytics.scope import exam_scope, item_order
-from engine.auth.principal import Principal
-from engine.problems import conflict, not_found, validation_failed
+from engine.kernel.errors import conflict, not_found, validation_failed
+from engine.kernel.principal import Principal
 from engine.services import Services
 from engine.sittings.grader import regrade_sitting
 from engine.sittings.models import SittingResult

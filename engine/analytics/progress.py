@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import msgspec
 
 from engine.analytics import repository
 from engine.analytics.scope import exam_scope
-from engine.auth.principal import Principal
+from engine.kernel.principal import Principal
+from engine.redis_lane import RedisClient
 from engine.services import Services
 from engine.sittings.proctoring_actions import proctor_store
 
@@ -116,6 +116,6 @@ async def exam_progress(svc: Services, principal: Principal, exam_id: uuid.UUID)
     )
 
 
-async def _redis_now_ms(redis: Any) -> int:
+async def _redis_now_ms(redis: RedisClient) -> int:
     seconds, micros = await redis.time()
     return int(seconds) * 1000 + int(micros) // 1000

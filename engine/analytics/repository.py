@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from engine.analytics.models import ResultRow
+from engine.kernel.sql import Connection
 
 EXAM_SCOPE = """
 SELECT e.id, e.org_id, v.id AS version_id, v.window_close, v.spec, v.score_scale
@@ -215,23 +216,23 @@ class ExamWindow(msgspec.Struct, frozen=True):
     window_close: datetime
 
 
-async def published_exam(conn: Any, exam_id: uuid.UUID) -> PublishedExam | None:
+async def published_exam(conn: Connection, exam_id: uuid.UUID) -> PublishedExam | None:
     row = await conn.fetchrow(EXAM_SCOPE, exam_id)
     return None if row is None else PublishedExam(**dict(row))
 
 
-async def is_assigned(conn: Any, exam_id: uuid.UUID, org_id: uuid.UUID) -> bool:
+async def is_assigned(conn: Connection, exam_id: uuid.UUID, org_id: uuid.UUID) -> bool:
     return bool(await conn.fetchval(ASSIGNED, exam_id, org_id))
 
 
 async def exam_results(
-    conn: Any, exam_id: uuid.UUID, org_filter: uuid.UUID | None
+    conn: Connection, exam_id: uuid.UUID, org_filter: uuid.UUID | None
 ) -> list[ResultRow]:
     return [ResultRow(**dict(r)) for r in await conn.fetch(RESULTS, exam_id, org_filter)]
 
 
 async def graded_items_text(
-    conn: Any, exam_id: uuid.UUID, org_filter: uuid.UUID | None = None
+    conn: Connection, exam_id: uuid.UUID, org_filter: uuid.UUID | None = None
 ) -> SittingTexts:
     """Each graded sitting's item scores (``results.items``) as JSON text."""
     rows = await conn.fetch(GRADED_ITEMS_TEXT, exam_id, org_filter)
@@ -239,7 +240,7 @@ async def graded_items_text(
 
 
 async def latest_choices_text(
-    conn: Any, exam_id: uuid.UUID, org_filter: uuid.UUID | None
+    conn: Connection, exam_id: uuid.UUID, org_filter: uuid.UUID | None
 ) -> SittingTexts:
     """Each graded sitting's latest choice per item ({item: option id}) as JSON text."""
     rows = await conn.fetch(LATEST_CHOICES_TEXT, exam_id, org_filter)
@@ -247,7 +248,7 @@ async def latest_choices_text(
 
 
 async def mean_time_on_item(
-    conn: Any, exam_id: uuid.UUID, org_filter: uuid.UUID | None
+    conn: Connection, exam_id: uuid.UUID, org_filter: uuid.UUID | None
 ) -> dict[str, Any]:
     """Mean seconds per item over the sittings in scope (numeric, as PostgreSQL computes it)."""
     rows = await conn.fetch(MEAN_TIME_ON_ITEM, exam_id, org_filter)
@@ -255,19 +256,21 @@ async def mean_time_on_item(
 
 
 async def item_contents(
-    conn: Any, items: list[tuple[uuid.UUID, int]], exam_id: uuid.UUID
+    conn: Connection, items: list[tuple[uuid.UUID, int]], exam_id: uuid.UUID
 ) -> list[ItemContent]:
     """The item versions ``items`` (id, version) with the keys this exam grades them with."""
     rows = await conn.fetch(ITEM_CONTENTS, [i for i, _ in items], [v for _, v in items], exam_id)
     return [ItemContent(**dict(r)) for r in rows]
 
 
-async def latest_dichotomous_parameters(conn: Any, exam_id: uuid.UUID) -> list[CalibratedItem]:
+async def latest_dichotomous_parameters(
+    conn: Connection, exam_id: uuid.UUID
+) -> list[CalibratedItem]:
     """The exam's latest Rasch/1PL/2PL/3PL calibration, none when it has not had one."""
     return [CalibratedItem(**dict(r)) for r in await conn.fetch(LATEST_PARAMETERS, exam_id)]
 
 
-async def latest_item_parameters(conn: Any, exam_id: uuid.UUID) -> list[CalibratedItem]:
+async def latest_item_parameters(conn: Connection, exam_id: uuid.UUID) -> list[CalibratedItem]:
     """The exam's latest calibration of any model, none when it has not had one."""
     return [
         CalibratedItem(
@@ -281,14 +284,14 @@ async def latest_item_parameters(conn: Any, exam_id: uuid.UUID) -> list[Calibrat
     ]
 
 
-async def pass_mark_of_version(conn: Any, version_id: uuid.UUID) -> dict[str, Any] | None:
+async def pass_mark_of_version(conn: Connection, version_id: uuid.UUID) -> dict[str, Any] | None:
     scoring = await conn.fetchval(SCORING_OF_VERSION, version_id)
     pass_mark: dict[str, Any] | None = (scoring or {}).get("pass_mark")
     return pass_mark
 
 
 async def common_answers(
-    conn: Any, exam_id: uuid.UUID, item_id: str, org_filter: uuid.UUID | None, limit: int
+    conn: Connection, exam_id: uuid.UUID, item_id: str, org_filter: uuid.UUID | None, limit: int
 ) -> CommonAnswerCounts:
     """The ``limit`` most frequent latest answers of one item, most frequent first."""
     rows = await conn.fetch(COMMON_ANSWERS, exam_id, item_id, org_filter, limit)
@@ -299,13 +302,13 @@ async def common_answers(
 
 
 async def progress_by_group(
-    conn: Any, exam_id: uuid.UUID, org_filter: uuid.UUID | None, signed_in_early_s: float
+    conn: Connection, exam_id: uuid.UUID, org_filter: uuid.UUID | None, signed_in_early_s: float
 ) -> list[GroupProgressRow]:
     """Per school and class of the exam's roster: how far its students have come."""
     rows = await conn.fetch(PROGRESS, exam_id, org_filter, signed_in_early_s)
     return [GroupProgressRow(**dict(r)) for r in rows]
 
 
-async def exam_window(conn: Any, exam_id: uuid.UUID) -> ExamWindow | None:
+async def exam_window(conn: Connection, exam_id: uuid.UUID) -> ExamWindow | None:
     row = await conn.fetchrow(WINDOW, exam_id)
     return None if row is None else ExamWindow(**dict(row))

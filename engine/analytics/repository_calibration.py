@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from engine.analytics.models import CalibrationRun
+from engine.kernel.sql import Connection, required
 from grading.irt import ItemParameters
 
 INSERT_RUN = """
@@ -54,14 +54,14 @@ WHERE r.sitting_id = u.sitting_id
 """
 
 
-async def is_running(conn: Any, exam_id: uuid.UUID) -> bool:
+async def is_running(conn: Connection, exam_id: uuid.UUID) -> bool:
     """A run of this exam started within the hour and not finished (an older one is taken
     as lost with its process)."""
     return bool(await conn.fetchval(RUNNING_RUN, exam_id))
 
 
 async def insert_run(
-    conn: Any,
+    conn: Connection,
     run_id: uuid.UUID,
     exam_id: uuid.UUID,
     org_id: uuid.UUID,
@@ -70,10 +70,12 @@ async def insert_run(
 ) -> CalibrationRun:
     """The run, recorded as running."""
     await conn.execute(INSERT_RUN, run_id, exam_id, org_id, model, requested_by)
-    return CalibrationRun(**dict(await conn.fetchrow(RUN_BY_ID, run_id)))
+    return CalibrationRun(
+        **dict(required(await conn.fetchrow(RUN_BY_ID, run_id), "the run just made"))
+    )
 
 
-async def latest_run(conn: Any, exam_id: uuid.UUID) -> CalibrationRun | None:
+async def latest_run(conn: Connection, exam_id: uuid.UUID) -> CalibrationRun | None:
     row = await conn.fetchrow(LATEST_RUN, exam_id)
     return None if row is None else CalibrationRun(**dict(row))
 
@@ -84,7 +86,7 @@ def _array_literal(values: tuple[float, ...]) -> str | None:
 
 
 async def insert_parameters(
-    conn: Any, run_id: uuid.UUID, item_ids: list[str], parameters: Sequence[ItemParameters]
+    conn: Connection, run_id: uuid.UUID, item_ids: list[str], parameters: Sequence[ItemParameters]
 ) -> None:
     await conn.execute(
         INSERT_PARAMETERS,
@@ -98,7 +100,7 @@ async def insert_parameters(
 
 
 async def store_abilities(
-    conn: Any,
+    conn: Connection,
     run_id: uuid.UUID,
     sitting_ids: list[str],
     theta: list[float],
@@ -110,7 +112,7 @@ async def store_abilities(
 
 
 async def finish_run(
-    conn: Any,
+    conn: Connection,
     run_id: uuid.UUID,
     *,
     persons: int,
@@ -125,5 +127,5 @@ async def finish_run(
     )
 
 
-async def fail_run(conn: Any, run_id: uuid.UUID, error: str) -> None:
+async def fail_run(conn: Connection, run_id: uuid.UUID, error: str) -> None:
     await conn.execute(FAIL_RUN, run_id, error)

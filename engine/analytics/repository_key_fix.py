@@ -12,6 +12,8 @@ from typing import Any
 
 import msgspec
 
+from engine.kernel.sql import Connection, required
+
 # one key fix of an exam at a time: a second waits, then builds on the first
 LOCK_EXAM_KEYS = "SELECT pg_advisory_xact_lock(hashtextextended('key-fix:' || $1::text, 0))"
 ITEM_FOR_KEY_FIX = """
@@ -79,35 +81,38 @@ class GradedAnswer(msgspec.Struct, frozen=True):
     response: dict[str, Any] | None
 
 
-async def lock_exam_keys(conn: Any, exam_id: uuid.UUID) -> None:
+async def lock_exam_keys(conn: Connection, exam_id: uuid.UUID) -> None:
     """Held until the transaction ends."""
     await conn.execute(LOCK_EXAM_KEYS, str(exam_id))
 
 
-async def exam_is_over(conn: Any, exam_id: uuid.UUID) -> bool:
+async def exam_is_over(conn: Connection, exam_id: uuid.UUID) -> bool:
     """The published window and its grace have closed (False: no published version)."""
     return bool(await conn.fetchval(WINDOW_OF_EXAM, exam_id))
 
 
-async def unfinished_sittings(conn: Any, exam_id: uuid.UUID) -> int:
+async def unfinished_sittings(conn: Connection, exam_id: uuid.UUID) -> int:
     count: int = await conn.fetchval(UNFINISHED_SITTINGS, exam_id)
     return count
 
 
 async def item_for_key_fix(
-    conn: Any, item_id: uuid.UUID, version: int, exam_id: uuid.UUID
+    conn: Connection, item_id: uuid.UUID, version: int, exam_id: uuid.UUID
 ) -> ItemForKeyFix:
     """The item version on the exam's published paper (so it exists) with the exam's fix."""
-    return ItemForKeyFix(**dict(await conn.fetchrow(ITEM_FOR_KEY_FIX, item_id, version, exam_id)))
+    row = await conn.fetchrow(ITEM_FOR_KEY_FIX, item_id, version, exam_id)
+    return ItemForKeyFix(**dict(required(row, "the published item to fix")))
 
 
-async def graded_with_answer(conn: Any, exam_id: uuid.UUID, item_id: str) -> list[GradedAnswer]:
+async def graded_with_answer(
+    conn: Connection, exam_id: uuid.UUID, item_id: str
+) -> list[GradedAnswer]:
     """Every graded sitting of the exam, locked for the re-grade."""
     return [GradedAnswer(**dict(r)) for r in await conn.fetch(GRADED_WITH_ANSWER, exam_id, item_id)]
 
 
 async def save_key_correction(
-    conn: Any,
+    conn: Connection,
     exam_id: uuid.UUID,
     item_id: str,
     *,
@@ -123,7 +128,7 @@ async def save_key_correction(
 
 
 async def store_regraded(
-    conn: Any,
+    conn: Connection,
     sitting_ids: list[uuid.UUID],
     points: list[float],
     items: list[Any],

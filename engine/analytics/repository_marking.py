@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from engine.kernel.sql import Connection
 from grading.types import ManualMark
 
 SITTING_FOR_MARKING = """
@@ -65,24 +66,24 @@ class AwaitingMark(msgspec.Struct, frozen=True):
 
 
 async def awaiting_marks(
-    conn: Any, exam_id: uuid.UUID, org_filter: uuid.UUID | None
+    conn: Connection, exam_id: uuid.UUID, org_filter: uuid.UUID | None
 ) -> list[AwaitingMark]:
     """The first 500 answers awaiting a mark, oldest grading first."""
     return [AwaitingMark(**dict(r)) for r in await conn.fetch(PENDING_MARKS, exam_id, org_filter)]
 
 
-async def sitting_for_marking(conn: Any, sitting_id: uuid.UUID) -> SittingForMarking | None:
+async def sitting_for_marking(conn: Connection, sitting_id: uuid.UUID) -> SittingForMarking | None:
     row = await conn.fetchrow(SITTING_FOR_MARKING, sitting_id)
     return None if row is None else SittingForMarking(**dict(row))
 
 
-async def exam_version_of_sitting(conn: Any, sitting_id: uuid.UUID) -> uuid.UUID | None:
+async def exam_version_of_sitting(conn: Connection, sitting_id: uuid.UUID) -> uuid.UUID | None:
     version: uuid.UUID | None = await conn.fetchval(EXAM_VERSION_OF_SITTING, sitting_id)
     return version
 
 
 async def save_mark(
-    conn: Any,
+    conn: Connection,
     sitting_id: uuid.UUID,
     item_id: str,
     points: float | None,
@@ -94,7 +95,7 @@ async def save_mark(
     await conn.execute(UPSERT_MARK, sitting_id, item_id, points, criteria, note, marked_by)
 
 
-async def marks_of_sitting(conn: Any, sitting_id: uuid.UUID) -> dict[str, ManualMark]:
+async def marks_of_sitting(conn: Connection, sitting_id: uuid.UUID) -> dict[str, ManualMark]:
     return {
         r["item_id"]: ManualMark(
             points=r["points"], criteria=r["criteria"], marker=str(r["marked_by"])

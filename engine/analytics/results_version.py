@@ -16,11 +16,12 @@ expires after ``CACHE_TTL_S`` so those catch up.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import cast
 
 import msgspec
 
 from engine.analytics.models import ExamStatisticsView
+from engine.redis_lane import RedisClient
 
 CACHE_TTL_S = 300
 
@@ -38,25 +39,31 @@ def _cache_key(
     return f"{namespace}:statistics:{exam_id}:{org_filter or 'all'}:{version}"
 
 
-async def bump(redis: Any, namespace: str, exam_id: uuid.UUID) -> int:
+async def bump(redis: RedisClient, namespace: str, exam_id: uuid.UUID) -> int:
     version: int = await redis.incr(_version_key(namespace, exam_id))
     return version
 
 
-async def current(redis: Any, namespace: str, exam_id: uuid.UUID) -> int:
+async def current(redis: RedisClient, namespace: str, exam_id: uuid.UUID) -> int:
     raw = await redis.get(_version_key(namespace, exam_id))
     return 0 if raw is None else int(raw)
 
 
 async def cached(
-    redis: Any, namespace: str, exam_id: uuid.UUID, org_filter: uuid.UUID | None, version: int
+    redis: RedisClient,
+    namespace: str,
+    exam_id: uuid.UUID,
+    org_filter: uuid.UUID | None,
+    version: int,
 ) -> ExamStatisticsView | None:
     raw = await redis.get(_cache_key(namespace, exam_id, org_filter, version))
-    return None if raw is None else _decoder.decode(raw)
+    return (
+        None if raw is None else _decoder.decode(cast(bytes, raw))
+    )  # the client decodes no replies: bytes
 
 
 async def store(
-    redis: Any,
+    redis: RedisClient,
     namespace: str,
     exam_id: uuid.UUID,
     org_filter: uuid.UUID | None,

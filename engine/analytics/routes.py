@@ -32,9 +32,9 @@ from engine.analytics.models import (
 )
 from engine.analytics.statistics_service import compute_statistics
 from engine.auth.policy import STAFF, allow
-from engine.auth.principal import Principal
 from engine.auth.ratelimit import client_ip
 from engine.deps import Svc
+from engine.kernel.principal import Principal
 from engine.services import Services
 from engine.sittings.models import SittingResult
 

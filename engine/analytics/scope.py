@@ -8,9 +8,10 @@ from typing import Any
 import msgspec
 
 from engine.analytics import repository
-from engine.auth.principal import Principal
 from engine.exams.models import ExamSpec
-from engine.problems import not_found
+from engine.kernel.errors import not_found
+from engine.kernel.principal import Principal
+from engine.kernel.sql import Pool
 
 
 class ExamScope(msgspec.Struct, frozen=True):
@@ -24,7 +25,7 @@ class ExamScope(msgspec.Struct, frozen=True):
     window_close: Any
 
 
-async def exam_scope(pool: Any, principal: Principal, exam_id: uuid.UUID) -> ExamScope:
+async def exam_scope(pool: Pool, principal: Principal, exam_id: uuid.UUID) -> ExamScope:
     principal.require_staff()
     async with pool.acquire() as conn:
         exam = await repository.published_exam(conn, exam_id)

@@ -17,7 +17,8 @@ from engine.analytics.item_warnings import SEVERITY, item_warnings, suspect_opti
 from engine.analytics.models import ExamStatisticsView, ItemAnalysis, OptionShare
 from engine.analytics.repository import SittingTexts
 from engine.analytics.scope import ExamScope, exam_scope, item_order
-from engine.auth.principal import Principal
+from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection, Pool
 from grading.distractors import distractor_analysis
 from grading.outcomes import PassMark
 from grading.statistics import exam_statistics
@@ -37,7 +38,7 @@ def _value(x: float) -> float | None:
     return None if x is None or math.isnan(x) else float(x)
 
 
-async def _load(pool: Any, scope: ExamScope) -> dict[str, Any]:
+async def _load(pool: Pool, scope: ExamScope) -> dict[str, Any]:
     """The per-exam inputs (items, times, parameters: small), as plain data for a worker."""
     order = item_order(scope)
     async with pool.acquire() as conn:
@@ -178,7 +179,9 @@ async def _compute(svc: Services, scope: ExamScope, version: int) -> ExamStatist
 PerSitting = tuple[SittingTexts, SittingTexts]
 
 
-async def _per_sitting(conn: Any, exam_id: uuid.UUID, org_filter: uuid.UUID | None) -> PerSitting:
+async def _per_sitting(
+    conn: Connection, exam_id: uuid.UUID, org_filter: uuid.UUID | None
+) -> PerSitting:
     return (
         await repository.graded_items_text(conn, exam_id, org_filter),
         await repository.latest_choices_text(conn, exam_id, org_filter),

@@ -25,12 +25,12 @@ import time
 from typing import Any, NamedTuple
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import RedisClusterStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
-from redis.asyncio.cluster import RedisCluster
 
 from engine.auth.devices import account_key
 from engine.kernel.errors import DomainError
+from engine.rate_limit_storage import limits_storage
+from engine.redis_lane import RedisClient
 from engine.settings import Settings
 
 
@@ -48,24 +48,10 @@ class Reservation(NamedTuple):
 
 
 class SignInLimits:
-    def __init__(self, redis: Any, settings: Settings) -> None:
+    def __init__(self, redis: RedisClient, settings: Settings) -> None:
         self.redis = redis
         prefix = f"{settings.redis_namespace}:rl"
-        storage: Storage
-        if isinstance(redis, RedisCluster):
-            storage = RedisClusterStorage(
-                "async+redis+cluster://" + (settings.redis_url or "").split("://", 1)[-1],
-                implementation="redispy",
-                key_prefix=prefix,
-            )
-        else:
-            # the app's own connection pool: no second client to configure or close
-            storage = RedisStorage(
-                "async+redis://",
-                implementation="redispy",
-                connection_pool=redis.connection_pool,
-                key_prefix=prefix,
-            )
+        storage = limits_storage(redis, settings.redis_url, prefix)
         self.limiter = FixedWindowRateLimiter(storage)
         self.per_ip: RateLimitItem = parse(settings.signin_rate_per_ip)
         self.per_account: RateLimitItem = parse(settings.signin_rate_per_account)
@@ -127,7 +113,7 @@ class SignInLimits:
 _BY_REDIS: dict[int, SignInLimits] = {}
 
 
-def limits_for(redis: Any, settings: Settings) -> SignInLimits:
+def limits_for(redis: RedisClient, settings: Settings) -> SignInLimits:
     """One per Redis client (that is, per process and app), built on first use."""
     found = _BY_REDIS.get(id(redis))
     if found is None or found.redis is not redis:

@@ -12,13 +12,13 @@ import hmac
 import secrets
 import uuid
 from datetime import timedelta
-from typing import Any
 
 import msgspec
 
 from engine.auth import repository
 from engine.kernel.clock import utc_now
 from engine.kernel.errors import DomainError
+from engine.kernel.sql import Connection
 
 
 class Rotated(msgspec.Struct, frozen=True):
@@ -45,7 +45,7 @@ class TokenReused(DomainError):
         self.device = device
 
 
-async def revoke_family(conn: Any, family_id: uuid.UUID) -> None:
+async def revoke_family(conn: Connection, family_id: uuid.UUID) -> None:
     await repository.revoke_refresh_family(conn, family_id)
 
 
@@ -76,7 +76,11 @@ def _not_ours(detail: str) -> NotOurs:
 
 
 async def issue(
-    conn: Any, user_id: uuid.UUID, device: str, ttl_s: int, family_id: uuid.UUID | None = None
+    conn: Connection,
+    user_id: uuid.UUID,
+    device: str,
+    ttl_s: int,
+    family_id: uuid.UUID | None = None,
 ) -> str:
     token_id, secret = uuid.uuid4(), secrets.token_urlsafe(32)
     await repository.insert_refresh_token(
@@ -91,7 +95,7 @@ async def issue(
     return f"{token_id.hex}.{secret}"
 
 
-async def rotate(conn: Any, raw: str, ttl_s: int) -> Rotated:
+async def rotate(conn: Connection, raw: str, ttl_s: int) -> Rotated:
     """Spend a refresh token and return its successor; call inside a transaction."""
     parts = _split(raw)
     if parts is None:
@@ -110,7 +114,7 @@ async def rotate(conn: Any, raw: str, ttl_s: int) -> Rotated:
     return Rotated(stored.user_id, stored.org_id, stored.role, stored.device, token)
 
 
-async def revoke_family_of(conn: Any, raw: str) -> str | None:
+async def revoke_family_of(conn: Connection, raw: str) -> str | None:
     """Revoke the token's family; returns its device (whose access tokens the caller revokes),
     or None for a token that is not ours."""
     parts = _split(raw)
@@ -123,5 +127,5 @@ async def revoke_family_of(conn: Any, raw: str) -> str | None:
     return family.device
 
 
-async def revoke_user(conn: Any, user_id: uuid.UUID) -> None:
+async def revoke_user(conn: Connection, user_id: uuid.UUID) -> None:
     await repository.revoke_refresh_tokens_of_user(conn, user_id)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import msgspec
 
 from engine.kernel.principal import Role
+from engine.kernel.sql import Connection
 
 # the clock the student's school reads (scheduling's school profile); none: WIB
 DEFAULT_TIME_ZONE = "Asia/Jakarta"
@@ -68,22 +68,22 @@ class CardHolder(msgspec.Struct, frozen=True):
     time_zone: str
 
 
-async def account_by_username(conn: Any, username: str) -> Account | None:
+async def account_by_username(conn: Connection, username: str) -> Account | None:
     row = await conn.fetchrow(ACCOUNT_BY_USERNAME, username)
     return None if row is None else Account(**dict(row))
 
 
-async def upgrade_hash(conn: Any, user_id: uuid.UUID, old_hash: str, new_hash: str) -> None:
+async def upgrade_hash(conn: Connection, user_id: uuid.UUID, old_hash: str, new_hash: str) -> None:
     """The new hash replaces the old one unless a password change raced the sign-in."""
     await conn.execute(UPGRADE_HASH, user_id, old_hash, new_hash)
 
 
-async def card_holder(conn: Any, digest: bytes) -> CardHolder | None:
+async def card_holder(conn: Connection, digest: bytes) -> CardHolder | None:
     row = await conn.fetchrow(CARD_BY_DIGEST, digest)
     return None if row is None else CardHolder(**dict(row))
 
 
-async def school_time_zone(conn: Any, org_id: uuid.UUID) -> str:
+async def school_time_zone(conn: Connection, org_id: uuid.UUID) -> str:
     zone: str = await conn.fetchval(SCHOOL_TIME_ZONE, org_id)
     return zone
 
@@ -131,7 +131,7 @@ class RefreshFamily(msgspec.Struct, frozen=True):
 
 
 async def insert_refresh_token(
-    conn: Any,
+    conn: Connection,
     token_id: uuid.UUID,
     family_id: uuid.UUID,
     user_id: uuid.UUID,
@@ -144,7 +144,9 @@ async def insert_refresh_token(
     )
 
 
-async def refresh_token_for_update(conn: Any, token_id: uuid.UUID) -> StoredRefreshToken | None:
+async def refresh_token_for_update(
+    conn: Connection, token_id: uuid.UUID
+) -> StoredRefreshToken | None:
     """The token, locked until the caller's transaction ends."""
     row = await conn.fetchrow(REFRESH_TOKEN_FOR_UPDATE, token_id)
     if row is None:
@@ -152,20 +154,20 @@ async def refresh_token_for_update(conn: Any, token_id: uuid.UUID) -> StoredRefr
     return StoredRefreshToken(**{**dict(row), "secret_hash": bytes(row["secret_hash"])})
 
 
-async def mark_refresh_token_used(conn: Any, token_id: uuid.UUID) -> None:
+async def mark_refresh_token_used(conn: Connection, token_id: uuid.UUID) -> None:
     await conn.execute(MARK_REFRESH_TOKEN_USED, token_id)
 
 
-async def refresh_family(conn: Any, token_id: uuid.UUID) -> RefreshFamily | None:
+async def refresh_family(conn: Connection, token_id: uuid.UUID) -> RefreshFamily | None:
     row = await conn.fetchrow(REFRESH_FAMILY, token_id)
     if row is None:
         return None
     return RefreshFamily(row["family_id"], bytes(row["secret_hash"]), row["device"])
 
 
-async def revoke_refresh_family(conn: Any, family_id: uuid.UUID) -> None:
+async def revoke_refresh_family(conn: Connection, family_id: uuid.UUID) -> None:
     await conn.execute(REVOKE_REFRESH_FAMILY, family_id)
 
 
-async def revoke_refresh_tokens_of_user(conn: Any, user_id: uuid.UUID) -> None:
+async def revoke_refresh_tokens_of_user(conn: Connection, user_id: uuid.UUID) -> None:
     await conn.execute(REVOKE_REFRESH_TOKENS_OF_USER, user_id)

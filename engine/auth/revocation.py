@@ -23,9 +23,10 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import cast
 
 from engine.kernel.principal import Principal
+from engine.redis_lane import RedisClient
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +91,13 @@ class RevokedSignIns:
             if self.before.get(subject, 0) < at_ms:
                 self.before[subject] = at_ms
 
-    async def refresh(self, redis: Any, key: str) -> int:
+    async def refresh(self, redis: RedisClient, key: str) -> int:
         """Read the markers written since the last refresh (and the overlap); returns how many."""
         since = self._seen.get(key, 0) - OVERLAP_MS
-        rows = await redis.zrangebyscore(key, max(0, since), "+inf", withscores=True)
+        rows = cast(
+            list[tuple[bytes, float]],
+            await redis.zrangebyscore(key, max(0, since), "+inf", withscores=True),
+        )
         newest = self._seen.get(key, 0)
         for member, score in rows:
             subject = member.decode() if isinstance(member, bytes) else str(member)
@@ -114,7 +118,7 @@ class RevokedSignIns:
 revoked = RevokedSignIns()
 
 
-async def revoke(redis: Any, namespace: str, subjects: Iterable[str]) -> None:
+async def revoke(redis: RedisClient, namespace: str, subjects: Iterable[str]) -> None:
     """Void every token of these subjects issued until now (here at once, elsewhere within
     the refresh interval)."""
     wanted = list(dict.fromkeys(subjects))
@@ -131,7 +135,7 @@ async def revoke(redis: Any, namespace: str, subjects: Iterable[str]) -> None:
 class RevocationMirror:
     """The background task that keeps ``revoked`` up to date in this process."""
 
-    def __init__(self, redis: Any, namespace: str, interval_s: float) -> None:
+    def __init__(self, redis: RedisClient, namespace: str, interval_s: float) -> None:
         self.redis = redis
         self.key = revocation_key(namespace)
         self.interval_s = interval_s

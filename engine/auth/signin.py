@@ -15,6 +15,7 @@ from engine.auth.revocation import CARD_TOKEN_MAX_S
 from engine.auth.tokens import issue_access_token, new_device_id
 from engine.kernel.errors import DomainError
 from engine.kernel.principal import Principal, Role
+from engine.kernel.sql import Connection
 from engine.services import Services
 
 
@@ -68,7 +69,7 @@ def _invalid_credentials() -> DomainError:
 async def _pair(
     svc: Services,
     auth: Any,
-    conn: Any,
+    conn: Connection | None,
     principal: Principal,
     refresh_token: str | None = None,
     time_zone: str | None = None,

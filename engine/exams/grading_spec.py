@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import msgspec
 
 from engine.exams import repository
 from engine.exams.loaders import load_keys
 from engine.kernel.errors import not_found
+from engine.kernel.sql import Pool
 from grading.outcomes import ScoringPolicy
 from grading.types import ItemKey
 from question_bank.pools import drawn_ids
@@ -30,7 +30,7 @@ class GradingSpec(msgspec.Struct, frozen=True):
         return {item: key for item, key in self.keys.items() if item in mine}
 
 
-async def load_grading_spec(pool: Any, exam_version_id: str) -> GradingSpec:
+async def load_grading_spec(pool: Pool, exam_version_id: str) -> GradingSpec:
     keys = await load_keys(pool, exam_version_id)
     async with pool.acquire() as conn:
         scoring = await repository.version_scoring(conn, uuid.UUID(exam_version_id))

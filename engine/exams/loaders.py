@@ -9,12 +9,12 @@ cleaning those need (``engine/overflow/packaging.py`` lists what the Lambda impo
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import msgspec
 
 from engine.exams import repository
 from engine.kernel.errors import not_found
+from engine.kernel.sql import Pool
 from grading.types import ItemKey
 from question_bank.cache import FragmentCache
 from question_bank.items import StudentItem
@@ -22,7 +22,7 @@ from question_bank.paper import CompiledItem, CompiledPaper, assemble_paper, com
 
 
 async def load_paper(
-    pool: Any, exam_version_id: str, fragments: FragmentCache | None = None
+    pool: Pool, exam_version_id: str, fragments: FragmentCache | None = None
 ) -> CompiledPaper:
     """The keyless student paper of an exam version, from its pinned item versions.
 
@@ -62,7 +62,7 @@ async def load_paper(
     )
 
 
-async def load_keys(pool: Any, exam_version_id: str) -> dict[str, ItemKey]:
+async def load_keys(pool: Pool, exam_version_id: str) -> dict[str, ItemKey]:
     """item id -> grading key for every item of an exam version."""
     async with pool.acquire() as conn:
         version = await repository.version_paper(conn, uuid.UUID(exam_version_id))

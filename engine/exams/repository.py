@@ -12,6 +12,7 @@ import asyncpg
 import msgspec
 
 from engine.exams.models import Exam, ExamCreate, ExamSpec, PublishedVersion
+from engine.kernel.sql import Connection
 from grading.outcomes import ScoringPolicy
 from question_bank.kinds import ItemMeta
 
@@ -156,14 +157,14 @@ def partition_name(exam_id: uuid.UUID) -> str:
 
 
 async def latest_item_versions(
-    conn: Any, ids: list[uuid.UUID], org_id: uuid.UUID
+    conn: Connection, ids: list[uuid.UUID], org_id: uuid.UUID
 ) -> dict[uuid.UUID, int]:
     rows = await conn.fetch(LATEST_ITEM_VERSIONS, ids, org_id)
     return {r["item_id"]: r["version"] for r in rows}
 
 
 async def pin_item_versions(
-    conn: Any, exam_id: uuid.UUID, refs: list[tuple[uuid.UUID, int]]
+    conn: Connection, exam_id: uuid.UUID, refs: list[tuple[uuid.UUID, int]]
 ) -> None:
     """Freeze the pinned versions and record that this exam uses them."""
     ids, versions = [r[0] for r in refs], [r[1] for r in refs]
@@ -171,7 +172,7 @@ async def pin_item_versions(
     await conn.execute(INSERT_ITEM_USAGE, ids, versions, exam_id)
 
 
-async def item_versions(conn: Any, refs: list[tuple[uuid.UUID, int]]) -> list[PinnedItem]:
+async def item_versions(conn: Connection, refs: list[tuple[uuid.UUID, int]]) -> list[PinnedItem]:
     rows = await conn.fetch(ITEM_VERSIONS, [r[0] for r in refs], [r[1] for r in refs])
     return [
         PinnedItem(r["item_id"], r["version"], r["kind"], r["content"], r["answer_key"])
@@ -179,20 +180,22 @@ async def item_versions(conn: Any, refs: list[tuple[uuid.UUID, int]]) -> list[Pi
     ]
 
 
-async def item_metadata(conn: Any, refs: list[tuple[uuid.UUID, int]]) -> list[tuple[str, ItemMeta]]:
+async def item_metadata(
+    conn: Connection, refs: list[tuple[uuid.UUID, int]]
+) -> list[tuple[str, ItemMeta]]:
     """Item id (text) and metadata of each version: what a pool section is ordered by."""
     rows = await conn.fetch(ITEM_METADATA, [r[0] for r in refs], [r[1] for r in refs])
     return [(r["item_id"], msgspec.convert(r["metadata"], ItemMeta)) for r in rows]
 
 
 async def insert_exam(
-    conn: Any, exam_id: uuid.UUID, org_id: uuid.UUID, title: str, created_by: uuid.UUID
+    conn: Connection, exam_id: uuid.UUID, org_id: uuid.UUID, title: str, created_by: uuid.UUID
 ) -> None:
     await conn.execute(INSERT_EXAM, exam_id, org_id, title, created_by)
 
 
 async def insert_draft_version(
-    conn: Any,
+    conn: Connection,
     version_id: uuid.UUID,
     exam_id: uuid.UUID,
     spec: ExamSpec,
@@ -218,27 +221,27 @@ async def insert_draft_version(
     )
 
 
-async def exam(conn: Any, exam_id: uuid.UUID) -> tuple[Exam, ExamSpec] | None:
+async def exam(conn: Connection, exam_id: uuid.UUID) -> tuple[Exam, ExamSpec] | None:
     row = await conn.fetchrow(EXAM_BY_ID, exam_id)
     if row is None:
         return None
     return _exam(row), msgspec.convert(row["spec"], ExamSpec)
 
 
-async def exams_of_org(conn: Any, org_id: uuid.UUID) -> list[Exam]:
+async def exams_of_org(conn: Connection, org_id: uuid.UUID) -> list[Exam]:
     return [_exam(r) for r in await conn.fetch(EXAMS_OF_ORG, org_id)]
 
 
-async def exams_for_student(conn: Any, student_id: uuid.UUID) -> list[Exam]:
+async def exams_for_student(conn: Connection, student_id: uuid.UUID) -> list[Exam]:
     return [_exam(r) for r in await conn.fetch(EXAMS_FOR_STUDENT, student_id)]
 
 
-async def visible_to_student(conn: Any, exam_id: uuid.UUID, student_id: uuid.UUID) -> bool:
+async def visible_to_student(conn: Connection, exam_id: uuid.UUID, student_id: uuid.UUID) -> bool:
     return bool(await conn.fetchval(EXAM_VISIBLE_TO_STUDENT, exam_id, student_id))
 
 
 async def published_for_student(
-    conn: Any, exam_id: uuid.UUID, org_id: uuid.UUID
+    conn: Connection, exam_id: uuid.UUID, org_id: uuid.UUID
 ) -> PublishedVersion | None:
     row = await conn.fetchrow(PUBLISHED_FOR_STUDENT, exam_id, org_id)
     if row is None:
@@ -246,13 +249,13 @@ async def published_for_student(
     return PublishedVersion(**{f: row[f] for f in PublishedVersion.__struct_fields__})
 
 
-async def publish_version(conn: Any, version_id: uuid.UUID) -> datetime | None:
+async def publish_version(conn: Connection, version_id: uuid.UUID) -> datetime | None:
     """When the draft was published; None when it was not a draft any more."""
     published_at: datetime | None = await conn.fetchval(PUBLISH_VERSION, version_id)
     return published_at
 
 
-async def create_partition(conn: Any, exam_id: uuid.UUID) -> None:
+async def create_partition(conn: Connection, exam_id: uuid.UUID) -> None:
     # identifiers cannot be parameters; the name is derived from a UUID, so it is safe
     await conn.execute(
         f"CREATE TABLE IF NOT EXISTS {partition_name(exam_id)} PARTITION OF answer_log "
@@ -260,7 +263,7 @@ async def create_partition(conn: Any, exam_id: uuid.UUID) -> None:
     )
 
 
-async def version_paper(conn: Any, version_id: uuid.UUID) -> VersionPaper | None:
+async def version_paper(conn: Connection, version_id: uuid.UUID) -> VersionPaper | None:
     row = await conn.fetchrow(VERSION_BY_ID, version_id)
     if row is None:
         return None
@@ -272,7 +275,7 @@ async def version_paper(conn: Any, version_id: uuid.UUID) -> VersionPaper | None
     )
 
 
-async def version_scoring(conn: Any, version_id: uuid.UUID) -> VersionScoring | None:
+async def version_scoring(conn: Connection, version_id: uuid.UUID) -> VersionScoring | None:
     row = await conn.fetchrow(SCORING_OF_VERSION, version_id)
     if row is None:
         return None
@@ -282,19 +285,19 @@ async def version_scoring(conn: Any, version_id: uuid.UUID) -> VersionScoring | 
     )
 
 
-async def exam_title(conn: Any, exam_id: uuid.UUID) -> str:
+async def exam_title(conn: Connection, exam_id: uuid.UUID) -> str:
     title: str = await conn.fetchval(EXAM_TITLE, exam_id)
     return title
 
 
-async def key_corrections(conn: Any, exam_id: uuid.UUID) -> dict[str, Any]:
+async def key_corrections(conn: Connection, exam_id: uuid.UUID) -> dict[str, Any]:
     """Item id -> the key fixed for this exam after publishing."""
     return {r["item_id"]: r["answer_key"] for r in await conn.fetch(KEY_CORRECTIONS, exam_id)}
 
 
-async def assign(conn: Any, exam_id: uuid.UUID, org_ids: list[uuid.UUID]) -> None:
+async def assign(conn: Connection, exam_id: uuid.UUID, org_ids: list[uuid.UUID]) -> None:
     await conn.execute(INSERT_ASSIGNMENT, exam_id, org_ids)
 
 
-async def assigned_orgs(conn: Any, exam_id: uuid.UUID) -> list[uuid.UUID]:
+async def assigned_orgs(conn: Connection, exam_id: uuid.UUID) -> list[uuid.UUID]:
     return [r["org_id"] for r in await conn.fetch(ASSIGNED_ORGS, exam_id)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import Any
 
 import msgspec
 
@@ -22,6 +21,7 @@ from engine.exams.models import (
 )
 from engine.kernel.errors import conflict, forbidden, not_found, validation_failed
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection, Pool
 from grading.outcomes import ScoringPolicy, Section
 from question_bank import service as question_bank_service
 from question_bank.banks import BlueprintResolve, resolve_blueprint
@@ -30,13 +30,13 @@ from question_bank.items import ItemCreate
 from question_bank.pools import strata_order
 
 
-async def create_item(pool: Any, principal: Principal, item: ItemCreate) -> ItemCreated:
+async def create_item(pool: Pool, principal: Principal, item: ItemCreate) -> ItemCreated:
     """A draft item (the question bank owns items; kept here for the demo and old callers)."""
     saved = await question_bank_service.create_item(pool, principal, item)
     return ItemCreated(id=saved.id, version=saved.version, kind=saved.kind)
 
 
-async def create_exam(pool: Any, principal: Principal, data: ExamCreate) -> Exam:
+async def create_exam(pool: Pool, principal: Principal, data: ExamCreate) -> Exam:
     # the window is aware, sane and in order: ExamCreate checks it as it is decoded
     principal.require_staff()
     picked = await _blueprint_picks(pool, principal, data)
@@ -70,7 +70,7 @@ async def create_exam(pool: Any, principal: Principal, data: ExamCreate) -> Exam
     return found[0]
 
 
-async def _pool(conn: Any, n: int, refs: list[ItemRef], draw: int) -> list[ItemRef]:
+async def _pool(conn: Connection, n: int, refs: list[ItemRef], draw: int) -> list[ItemRef]:
     """A pool section's items in strata order; 400 when it would not be a pool at all."""
     if draw >= len(refs):
         message = f"draws {draw} of {len(refs)} items: a pool must have more items than it draws"
@@ -81,7 +81,7 @@ async def _pool(conn: Any, n: int, refs: list[ItemRef], draw: int) -> list[ItemR
 
 
 async def _blueprint_picks(
-    pool: Any, principal: Principal, data: ExamCreate
+    pool: Pool, principal: Principal, data: ExamCreate
 ) -> dict[int, list[ItemRef]]:
     """The items each rule-defined section picks (section index → pins)."""
     seed = data.seed if data.seed is not None else secrets.randbelow(2**31)
@@ -129,7 +129,7 @@ def scoring_policy(data: ExamCreate, spec: ExamSpec) -> ScoringPolicy:
     return policy
 
 
-async def get_exam(pool: Any, principal: Principal, exam_id: uuid.UUID) -> Exam:
+async def get_exam(pool: Pool, principal: Principal, exam_id: uuid.UUID) -> Exam:
     """Staff see their own organisation's exams; a student sees an exam only as they would
     find it in their list: published, of or assigned to their school and, where the exam is
     narrowed to classes of their school, assigned to their class; a proctor sees the published
@@ -152,7 +152,7 @@ async def get_exam(pool: Any, principal: Principal, exam_id: uuid.UUID) -> Exam:
     return found[0]
 
 
-async def list_exams(pool: Any, principal: Principal) -> list[Exam]:
+async def list_exams(pool: Pool, principal: Principal) -> list[Exam]:
     async with pool.acquire() as conn:
         if principal.is_staff:
             return await repository.exams_of_org(conn, principal.org_id)
@@ -162,7 +162,7 @@ async def list_exams(pool: Any, principal: Principal) -> list[Exam]:
 
 
 async def publish_exam(
-    pool: Any, cache: PaperCache, principal: Principal, exam_id: uuid.UUID
+    pool: Pool, cache: PaperCache, principal: Principal, exam_id: uuid.UUID
 ) -> Exam:
     """Freeze the draft version and compile its student paper into Redis and memory."""
     principal.require_staff()
@@ -182,7 +182,7 @@ async def publish_exam(
 
 
 async def assign_exam(
-    pool: Any, principal: Principal, exam_id: uuid.UUID, org_ids: list[uuid.UUID]
+    pool: Pool, principal: Principal, exam_id: uuid.UUID, org_ids: list[uuid.UUID]
 ) -> Assignments:
     """Assign the exam to organisations. Only an organiser's admin assigns across schools (to
     any organisation below theirs); every other staff member assigns to their own organisation

@@ -17,6 +17,7 @@ import msgspec
 
 from engine.integrity import repository
 from engine.kernel.errors import DomainError
+from engine.kernel.sql import Connection, Pool
 from grading.types import ItemKey
 from proctoring.heuristics import ItemContext
 from proctoring.thresholds import DEFAULT_THRESHOLDS, Thresholds
@@ -32,13 +33,13 @@ class VersionContext(msgspec.Struct, frozen=True, kw_only=True):
     keys: dict[str, ItemKey]
 
 
-async def exam_thresholds(conn: Any, exam_id: uuid.UUID) -> Thresholds:
+async def exam_thresholds(conn: Connection, exam_id: uuid.UUID) -> Thresholds:
     stored = await repository.exam_thresholds(conn, exam_id)
     return DEFAULT_THRESHOLDS if stored is None else stored
 
 
 async def item_contexts(
-    conn: Any, version_id: uuid.UUID, exam_id: uuid.UUID
+    conn: Connection, version_id: uuid.UUID, exam_id: uuid.UUID
 ) -> dict[str, ItemContext]:
     timings = await repository.item_timings(conn, version_id, exam_id, SAMPLE_SITTINGS)
     facility = {
@@ -60,7 +61,7 @@ async def item_contexts(
 
 class ContextCache:
     def __init__(
-        self, pool: Any, keys: Callable[[str], Awaitable[Any]], ttl_s: float = 120.0
+        self, pool: Pool, keys: Callable[[str], Awaitable[Any]], ttl_s: float = 120.0
     ) -> None:
         self.pool = pool
         self._keys = keys  # KeysCache.get: version -> GradingSpec

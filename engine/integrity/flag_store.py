@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 
 import msgspec
 
 from engine.integrity import repository
 from engine.integrity.repository import FlagForRisk, FlagRecord, RiskRecord
+from engine.kernel.sql import Connection
 from proctoring.flags import Flag, PairEvidence, summarise
 
 Source = str  # "live" | "forensics"
@@ -53,7 +53,7 @@ def _finite(x: float) -> float:
     return max(-1e300, min(1e300, float(x)))
 
 
-async def refresh_risk(conn: Any, sitting_ids: Iterable[uuid.UUID]) -> None:
+async def refresh_risk(conn: Connection, sitting_ids: Iterable[uuid.UUID]) -> None:
     """Recompute the risk summary of these sittings over their flags not dismissed."""
     ids = list(set(sitting_ids))
     if not ids:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from typing import Any
 
 import msgspec
 import numpy as np
@@ -27,6 +26,8 @@ from engine.integrity import repository, repository_forensics, run_lock
 from engine.integrity.context import exam_thresholds
 from engine.integrity.flag_store import flag_record, refresh_risk
 from engine.integrity.matrices import ExamArrays, assemble
+from engine.kernel.sql import Connection, Pool
+from engine.redis_lane import RedisClient
 from grading.calibration import calibrate
 from grading.irt import IrtModel
 from grading.keys import SingleChoiceKey
@@ -136,7 +137,7 @@ class ExamInputs(msgspec.Struct, frozen=True):
 Analysed = tuple[ForensicsReport, str, int, int] | None
 
 
-async def _inputs(conn: Any, pool: Any, exam_id: uuid.UUID) -> ExamInputs | None:
+async def _inputs(conn: Connection, pool: Pool, exam_id: uuid.UUID) -> ExamInputs | None:
     version = await repository_forensics.published_version(conn, exam_id)
     if version is None:
         return None
@@ -156,7 +157,7 @@ async def _inputs(conn: Any, pool: Any, exam_id: uuid.UUID) -> ExamInputs | None
     return ExamInputs(options, correct, calibrated, bool(version.shuffle))
 
 
-async def _arrays(conn: Any, exam_id: uuid.UUID, inputs: ExamInputs) -> ExamArrays | None:
+async def _arrays(conn: Connection, exam_id: uuid.UUID, inputs: ExamInputs) -> ExamArrays | None:
     sittings = await repository_forensics.finished_sittings(conn, exam_id)
     answers = await repository_forensics.finished_answers(conn, exam_id)
     ips = await repository_forensics.first_addresses(conn, exam_id)
@@ -185,7 +186,7 @@ def analyse_in_worker(dsn: str, exam_id: uuid.UUID, inputs: ExamInputs, th: Thre
     return _analysed(asyncio.run(_read_arrays(dsn, exam_id, inputs)), inputs, th)
 
 
-async def _claim(pool: Any, exam_id: uuid.UUID, job_id: str) -> uuid.UUID | None:
+async def _claim(pool: Pool, exam_id: uuid.UUID, job_id: str) -> uuid.UUID | None:
     async with pool.acquire() as conn:
         run_id = await repository_forensics.start_run(conn, job_id)
         if run_id is None:
@@ -201,11 +202,11 @@ async def _claim(pool: Any, exam_id: uuid.UUID, job_id: str) -> uuid.UUID | None
 
 
 async def run_forensics(
-    pool: Any,
+    pool: Pool,
     exam_id: uuid.UUID,
     job_id: str,
     cpu: CpuJobs | None = None,
-    redis: Any = None,
+    redis: RedisClient | None = None,
     namespace: str = "",
     dsn: str | None = None,
 ) -> int | None:
@@ -222,7 +223,7 @@ async def run_forensics(
 
 
 async def _run(
-    pool: Any, exam_id: uuid.UUID, job_id: str, cpu: CpuJobs, dsn: str | None
+    pool: Pool, exam_id: uuid.UUID, job_id: str, cpu: CpuJobs, dsn: str | None
 ) -> int | None:
     run_id = await _claim(pool, exam_id, job_id)
     if run_id is None:
@@ -266,7 +267,9 @@ async def _run(
         raise
 
 
-async def _store(pool: Any, exam_id: uuid.UUID, run_id: uuid.UUID, report: ForensicsReport) -> None:
+async def _store(
+    pool: Pool, exam_id: uuid.UUID, run_id: uuid.UUID, report: ForensicsReport
+) -> None:
     async with pool.acquire() as conn, conn.transaction():
         homes = await repository_forensics.sitting_orgs(conn, exam_id)
         records = [

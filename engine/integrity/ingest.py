@@ -16,15 +16,17 @@ from typing import Any
 
 import msgspec
 from limits import RateLimitItem, parse
-from limits.aio.storage import RedisStorage
 from limits.aio.strategies import FixedWindowRateLimiter
 
 from engine.accounts import sitting_access
-from engine.auth.principal import Principal
 from engine.integrity.scripts import scripts_for
 from engine.integrity.stream import TelemetryEntry, tag_key, telemetry_fields
-from engine.problems import Problem, conflict, not_found, validation_failed
+from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
+from engine.kernel.principal import Principal
+from engine.rate_limit_storage import limits_storage
+from engine.redis_lane import RedisClient
 from engine.services import Services
+from engine.settings import Settings
 from engine.sittings.keys import shard_of
 from proctoring.telemetry import (
     MAX_BATCH_BYTES,
@@ -56,14 +58,10 @@ class TelemetryAck(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class _SittingLimiter:
-    def __init__(self, redis: Any, namespace: str) -> None:
+    def __init__(self, redis: RedisClient, settings: Settings) -> None:
         self.redis = redis
-        storage = RedisStorage(
-            "async+redis://",
-            implementation="redispy",
-            connection_pool=redis.connection_pool,
-            key_prefix=f"{namespace}:rl",
-        )
+        prefix = f"{settings.redis_namespace}:rl"
+        storage = limits_storage(redis, settings.redis_url, prefix)
         self.limiter = FixedWindowRateLimiter(storage)
         self.item: RateLimitItem = parse(SITTING_EVENTS)
 
@@ -80,12 +78,12 @@ _LIMITERS: dict[int, _SittingLimiter] = {}
 def _limiter(svc: Services) -> _SittingLimiter:
     found = _LIMITERS.get(id(svc.redis))
     if found is None or found.redis is not svc.redis:
-        found = _LIMITERS[id(svc.redis)] = _SittingLimiter(svc.redis, svc.settings.redis_namespace)
+        found = _LIMITERS[id(svc.redis)] = _SittingLimiter(svc.redis, svc.settings)
     return found
 
 
-def _rate_limited(retry_after: int) -> Problem:
-    return Problem(
+def _rate_limited(retry_after: int) -> DomainError:
+    return DomainError(
         429,
         "rate_limited",
         "Too much telemetry",
@@ -105,7 +103,7 @@ def decode(raw: bytes) -> Any:
     try:
         return decode_batch(raw)
     except TelemetryTooLarge as err:
-        raise Problem(
+        raise DomainError(
             413,
             "payload_too_large",
             "The telemetry batch is too large",
@@ -173,7 +171,7 @@ async def ingest(
                 dropped_rate=adm.dropped_rate,
                 dropped_clock=adm.dropped_clock,
             )
-    raise Problem(
+    raise DomainError(
         503,
         "busy",
         "Too many concurrent batches for this page",

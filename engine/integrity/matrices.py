@@ -1,4 +1,5 @@
-"""Rows from PostgreSQL → the arrays ``proctoring.forensics.analyse_exam`` takes.
+"""Finished sittings and their answer events → the arrays ``proctoring.forensics.analyse_exam``
+takes.
 
 Single-choice items only (the similarity indices are defined over options). Option indices
 follow the item's authored option order, so the key has its true index and n_options is the
@@ -14,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 
+from engine.integrity.models import AnswerEvent, FinishedSitting
 from engine.scheduling.allocator import seat_label
 from proctoring.similarity import subnet_of
 
@@ -57,16 +58,14 @@ def subnet_or_none(ip: str | None) -> str | None:
 def assemble(
     options: dict[str, list[str]],
     correct: dict[str, str],
-    sittings: Sequence[Any],
-    answers: Sequence[Any],
+    sittings: Sequence[FinishedSitting],
+    answers: Sequence[AnswerEvent],
     ips: dict[str, str],
 ) -> ExamArrays | None:
-    """options/correct: per single-choice item; sittings: rows (id, org_id, class_id,
-    started_at, and seat_room, seat, seat_columns, seat_room_name where the allocator seated
-    it); answers: rows (sitting_id, seq, item_id, response, client_ts, server_ts) ordered by
-    sitting and seq; ips: the first address each sitting was seen from."""
+    """options/correct: per single-choice item; answers ordered by sitting and seq; ips: the
+    first address each sitting was seen from."""
     items = sorted(i for i in correct if i in options and correct[i] in options[i])
-    ids = [str(s["id"]) for s in sittings]
+    ids = [str(s.id) for s in sittings]
     if len(items) < 2 or len(ids) < 2:
         return None
     col = {i: n for n, i in enumerate(items)}
@@ -77,12 +76,12 @@ def assemble(
     times = np.full(shape, np.nan)
     answered_at = np.full(shape, np.nan)
     changed = np.zeros(shape, dtype=bool)
-    started: dict[str, datetime | None] = {str(s["id"]): s["started_at"] for s in sittings}
+    started: dict[str, datetime | None] = {str(s.id): s.started_at for s in sittings}
     prev_sitting, prev_ts, prev_client = None, None, 0
     for a in answers:
-        sid = str(a["sitting_id"])
-        ts: datetime = a["server_ts"]
-        client = int(a["client_ts"] or 0)
+        sid = str(a.sitting_id)
+        ts: datetime = a.server_ts
+        client = int(a.client_ts or 0)
         if sid != prev_sitting:
             prev_sitting, prev_ts, prev_client = sid, started.get(sid), 0
         if client > 0 and prev_client > 0:
@@ -90,10 +89,10 @@ def assemble(
         else:
             gap = max(0.0, (ts - prev_ts).total_seconds()) if prev_ts is not None else np.nan
         prev_ts, prev_client = ts, client
-        r, c = row.get(sid), col.get(a["item_id"])
+        r, c = row.get(sid), col.get(a.item_id)
         if r is None or c is None:
             continue
-        response = a["response"]
+        response = a.response
         choice = response.get("choice") if isinstance(response, dict) else None
         k = opt_index[items[c]].get(choice, -1) if isinstance(choice, str) else -1
         if responses[r, c] >= 0 and k != responses[r, c]:
@@ -107,19 +106,16 @@ def assemble(
     # the room a sitting was seated in, where the allocator seated it, in its session (one
     # form may be sat in the same lab in the morning and again in the afternoon: those are
     # not in the room together, nor neighbours); else its class's
-    rooms = [
-        ("seat", s.get("seat_session"), s["seat_room"]) if s.get("seat_room") else s["class_id"]
-        for s in sittings
-    ]
+    rooms = [("seat", s.seat_session, s.seat_room) if s.seat_room else s.class_id for s in sittings]
     seats = np.full((len(ids), 2), np.nan)
     places: list[tuple[str, str] | None] = [None] * len(ids)
     for n, s in enumerate(sittings):
-        seat, columns = s.get("seat"), s.get("seat_columns")
+        seat, columns = s.seat, s.seat_columns
         if seat is not None and columns:
             seats[n] = divmod(int(seat) - 1, int(columns))  # 1-based, reading order
-            places[n] = (seat_label(int(seat), int(columns)), str(s.get("seat_room_name") or ""))
+            places[n] = (seat_label(int(seat), int(columns)), s.seat_room_name or "")
     blocks = {
-        "school": labels([s["org_id"] for s in sittings]),
+        "school": labels([s.org_id for s in sittings]),
         "room": labels(rooms),
         "ip": labels([ips.get(s) for s in ids]),
         "subnet": labels([subnet_or_none(ips.get(s)) for s in ids]),

@@ -80,6 +80,33 @@ class ForensicsRun(msgspec.Struct, frozen=True, kw_only=True):
     error: str | None
 
 
+# The forensics job's two large reads (a national exam's answer log is millions of rows): tuples
+# in column order and no garbage-collector tracking keep building them close to asyncpg's cost.
+class FinishedSitting(msgspec.Struct, frozen=True, gc=False):
+    """A submitted or graded sitting, and its seat where the allocator seated it."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    class_id: uuid.UUID | None
+    started_at: datetime | None
+    seat_room: uuid.UUID | None = None
+    seat: int | None = None
+    seat_columns: int | None = None
+    seat_room_name: str | None = None
+    seat_session: uuid.UUID | None = None
+
+
+class AnswerEvent(msgspec.Struct, frozen=True, gc=False):
+    """One event of a finished sitting's answer log; ``client_ts`` is the page's clock (ms)."""
+
+    sitting_id: uuid.UUID
+    seq: int
+    item_id: str
+    response: Any
+    client_ts: int | None
+    server_ts: datetime
+
+
 class ExamThresholds(msgspec.Struct, frozen=True, kw_only=True):
     exam_id: uuid.UUID
     thresholds: Thresholds

@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from engine.kernel.sql import Connection
 from proctoring.flags import Kind, Rule
 from proctoring.thresholds import Thresholds
 
@@ -190,35 +191,35 @@ class RiskRecord(msgspec.Struct, frozen=True):
     smallest_p: float | None
 
 
-async def exam_org(conn: Any, exam_id: uuid.UUID) -> uuid.UUID | None:
+async def exam_org(conn: Connection, exam_id: uuid.UUID) -> uuid.UUID | None:
     """The organisation that owns the exam (None: no such exam)."""
     org: uuid.UUID | None = await conn.fetchval(EXAM_ORG, exam_id)
     return org
 
 
-async def exam_of_version(conn: Any, version_id: uuid.UUID) -> uuid.UUID | None:
+async def exam_of_version(conn: Connection, version_id: uuid.UUID) -> uuid.UUID | None:
     row = await conn.fetchrow(EXAM_OF_VERSION, [version_id])
     return None if row is None else row["exam_id"]
 
 
-async def sitting_homes(conn: Any, sitting_ids: list[uuid.UUID]) -> list[SittingHome]:
+async def sitting_homes(conn: Connection, sitting_ids: list[uuid.UUID]) -> list[SittingHome]:
     return [SittingHome(**dict(r)) for r in await conn.fetch(SITTING_HOMES, sitting_ids)]
 
 
-async def exam_thresholds(conn: Any, exam_id: uuid.UUID) -> Thresholds | None:
+async def exam_thresholds(conn: Connection, exam_id: uuid.UUID) -> Thresholds | None:
     """The exam's own thresholds; None: it has none (the documented defaults apply)."""
     stored = await conn.fetchval(THRESHOLDS_OF_EXAM, exam_id)
     return None if stored is None else msgspec.convert(stored, Thresholds)
 
 
 async def save_thresholds(
-    conn: Any, exam_id: uuid.UUID, thresholds: Thresholds, updated_by: uuid.UUID
+    conn: Connection, exam_id: uuid.UUID, thresholds: Thresholds, updated_by: uuid.UUID
 ) -> None:
     await conn.execute(UPSERT_THRESHOLDS, exam_id, msgspec.to_builtins(thresholds), updated_by)
 
 
 async def item_timings(
-    conn: Any, version_id: uuid.UUID, exam_id: uuid.UUID, sample: int
+    conn: Connection, version_id: uuid.UUID, exam_id: uuid.UUID, sample: int
 ) -> list[ItemTiming]:
     """Per item, the time to its first answer over a sample of the version's finished
     sittings."""
@@ -226,13 +227,13 @@ async def item_timings(
     return [ItemTiming(**dict(r)) for r in rows]
 
 
-async def item_facility(conn: Any, version_id: uuid.UUID, sample: int) -> list[ItemFacility]:
+async def item_facility(conn: Connection, version_id: uuid.UUID, sample: int) -> list[ItemFacility]:
     """Per item, the share correct over a sample of the version's graded sittings."""
     rows = await conn.fetch(ITEM_FACILITY, version_id, sample)
     return [ItemFacility(**dict(r)) for r in rows]
 
 
-async def copy_telemetry(conn: Any, records: list[TelemetryRecord]) -> None:
+async def copy_telemetry(conn: Connection, records: list[TelemetryRecord]) -> None:
     """Stores the events, skipping those stored before and those of unknown sittings. Runs
     in the caller's transaction: the staging table empties itself on commit."""
     await conn.execute(TELEMETRY_STAGE)
@@ -257,19 +258,19 @@ async def copy_telemetry(conn: Any, records: list[TelemetryRecord]) -> None:
     await conn.execute(TELEMETRY_MOVE)
 
 
-async def upsert_flags(conn: Any, flags: list[FlagRecord]) -> None:
+async def upsert_flags(conn: Connection, flags: list[FlagRecord]) -> None:
     if flags:
         await conn.executemany(UPSERT_FLAG, [msgspec.structs.astuple(f) for f in flags])
 
 
-async def flags_for_risk(conn: Any, sitting_ids: list[uuid.UUID]) -> list[FlagForRisk]:
+async def flags_for_risk(conn: Connection, sitting_ids: list[uuid.UUID]) -> list[FlagForRisk]:
     """The flags of these sittings that count towards their risk (those not dismissed)."""
     return [FlagForRisk(**dict(r)) for r in await conn.fetch(FLAGS_FOR_RISK, sitting_ids)]
 
 
-async def upsert_risks(conn: Any, risks: Iterable[RiskRecord]) -> None:
+async def upsert_risks(conn: Connection, risks: Iterable[RiskRecord]) -> None:
     await conn.executemany(UPSERT_RISK, [msgspec.structs.astuple(r) for r in risks])
 
 
-async def delete_risks(conn: Any, sitting_ids: list[uuid.UUID]) -> None:
+async def delete_risks(conn: Connection, sitting_ids: list[uuid.UUID]) -> None:
     await conn.execute(DELETE_RISK, sitting_ids)

@@ -1,8 +1,7 @@
 """SQL of forensics runs (engine/integrity/forensics.py, scheduler.py): the run's record, the
 exams that closed, and the exam's answers, sittings and addresses the analysis reads.
 
-Rows become Structs here and nowhere else, but for the two large reads that feed the matrices
-(``finished_sittings``, ``finished_answers``); every function runs on the caller's connection.
+Rows become Structs here and nowhere else; every function runs on the caller's connection.
 """
 
 from __future__ import annotations
@@ -12,7 +11,8 @@ from typing import Any
 
 import msgspec
 
-from engine.integrity.models import ForensicsRun
+from engine.integrity.models import AnswerEvent, FinishedSitting, ForensicsRun
+from engine.kernel.sql import Connection
 
 INSERT_RUN = """
 INSERT INTO integrity_runs (id, job_id, exam_id, org_id, trigger, status, requested_by)
@@ -112,7 +112,7 @@ class PublishedVersion(msgspec.Struct, frozen=True):
 
 
 async def insert_run(
-    conn: Any,
+    conn: Connection,
     run_id: uuid.UUID,
     job_id: str,
     exam_id: uuid.UUID,
@@ -125,14 +125,14 @@ async def insert_run(
     return made is not None
 
 
-async def start_run(conn: Any, job_id: str) -> uuid.UUID | None:
+async def start_run(conn: Connection, job_id: str) -> uuid.UUID | None:
     """The job's run, now running; None when it has no run, or its run is running or done."""
     row = await conn.fetchrow(START_RUN, job_id)
     return None if row is None else uuid.UUID(str(row["id"]))
 
 
 async def finish_run(
-    conn: Any,
+    conn: Connection,
     run_id: uuid.UUID,
     *,
     sittings: int,
@@ -144,69 +144,66 @@ async def finish_run(
     await conn.execute(FINISH_RUN, run_id, sittings, items, flags, parameters, seconds)
 
 
-async def fail_run(conn: Any, run_id: uuid.UUID, error: str) -> None:
+async def fail_run(conn: Connection, run_id: uuid.UUID, error: str) -> None:
     await conn.execute(FAIL_RUN, run_id, error)
 
 
-async def run_by_id(conn: Any, run_id: uuid.UUID) -> ForensicsRun | None:
+async def run_by_id(conn: Connection, run_id: uuid.UUID) -> ForensicsRun | None:
     row = await conn.fetchrow(RUN_BY_ID, run_id)
     return None if row is None else ForensicsRun(**dict(row))
 
 
-async def latest_run(conn: Any, exam_id: uuid.UUID) -> ForensicsRun | None:
+async def latest_run(conn: Connection, exam_id: uuid.UUID) -> ForensicsRun | None:
     row = await conn.fetchrow(LATEST_RUN, exam_id)
     return None if row is None else ForensicsRun(**dict(row))
 
 
-async def closed_exams(conn: Any, margin_s: int) -> list[ClosedExam]:
+async def closed_exams(conn: Connection, margin_s: int) -> list[ClosedExam]:
     """Up to 20 exams closed (every window, its grace and ``margin_s``) within the last two
     weeks that have no closing run yet."""
     return [ClosedExam(**dict(r)) for r in await conn.fetch(CLOSED_EXAMS, margin_s)]
 
 
-async def published_version(conn: Any, exam_id: uuid.UUID) -> PublishedVersion | None:
+async def published_version(conn: Connection, exam_id: uuid.UUID) -> PublishedVersion | None:
     row = await conn.fetchrow(PUBLISHED_VERSION_OF_EXAM, exam_id)
     return None if row is None else PublishedVersion(**dict(row))
 
 
 async def single_choice_options(
-    conn: Any, items: list[tuple[uuid.UUID, int]]
+    conn: Connection, items: list[tuple[uuid.UUID, int]]
 ) -> dict[str, list[Any]]:
     """The options (as stored, JSON) of the single-choice items among these item versions."""
     rows = await conn.fetch(SINGLE_CHOICE_OPTIONS, [i for i, _ in items], [v for _, v in items])
     return {r["item_id"]: r["options"] or [] for r in rows}
 
 
-# The two reads below keep asyncpg's rows: a national exam's answer log is millions of rows,
-# read in the analysis worker and handed straight to matrices.assemble, which reads each row by
-# column name.
-async def finished_sittings(conn: Any, exam_id: uuid.UUID) -> list[Any]:
+# The two reads below are the analysis worker's large ones: each row becomes its Struct
+# positionally (the SELECT lists the Struct's fields in order).
+async def finished_sittings(conn: Connection, exam_id: uuid.UUID) -> list[FinishedSitting]:
     """The exam's submitted and graded sittings in id order: id, org_id, class_id,
     started_at, and seat_room, seat, seat_columns, seat_room_name, seat_session where the
     allocator seated the sitting."""
-    rows: list[Any] = await conn.fetch(FINISHED_SITTINGS, exam_id)
-    return rows
+    return [FinishedSitting(*r) for r in await conn.fetch(FINISHED_SITTINGS, exam_id)]
 
 
-async def finished_answers(conn: Any, exam_id: uuid.UUID) -> list[Any]:
+async def finished_answers(conn: Connection, exam_id: uuid.UUID) -> list[AnswerEvent]:
     """Every answer event of the finished sittings, by sitting and seq: sitting_id, seq,
     item_id, response, client_ts, server_ts."""
-    rows: list[Any] = await conn.fetch(FINISHED_ANSWERS, exam_id)
-    return rows
+    return [AnswerEvent(*r) for r in await conn.fetch(FINISHED_ANSWERS, exam_id)]
 
 
-async def first_addresses(conn: Any, exam_id: uuid.UUID) -> dict[str, str]:
+async def first_addresses(conn: Connection, exam_id: uuid.UUID) -> dict[str, str]:
     """The first IP address each sitting of the exam was seen from."""
     return {r["sitting_id"]: r["ip"] for r in await conn.fetch(FIRST_ADDRESSES, exam_id)}
 
 
-async def sitting_orgs(conn: Any, exam_id: uuid.UUID) -> dict[str, uuid.UUID]:
+async def sitting_orgs(conn: Connection, exam_id: uuid.UUID) -> dict[str, uuid.UUID]:
     """Every sitting of the exam (by id as text) with its school."""
     return {str(r["id"]): r["org_id"] for r in await conn.fetch(SITTING_ORGS_OF_EXAM, exam_id)}
 
 
 async def drop_stale_forensic_flags(
-    conn: Any, exam_id: uuid.UUID, run_id: uuid.UUID
+    conn: Connection, exam_id: uuid.UUID, run_id: uuid.UUID
 ) -> list[uuid.UUID]:
     """Removes the open forensic flags of earlier runs; the sittings they were on."""
     rows = await conn.fetch(DROP_STALE_FORENSICS, exam_id, run_id)

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 
 from engine.integrity.models import FlagRow, RiskRow
+from engine.kernel.sql import Connection
 from proctoring.flags import RiskSummary
 
 ASSIGNED = "SELECT 1 FROM exam_assignments WHERE exam_id = $1 AND org_id = $2"
@@ -69,12 +70,12 @@ class FlagWithEvidence(msgspec.Struct, frozen=True):
     exam_org_id: uuid.UUID
 
 
-async def is_assigned(conn: Any, exam_id: uuid.UUID, org_id: uuid.UUID) -> bool:
+async def is_assigned(conn: Connection, exam_id: uuid.UUID, org_id: uuid.UUID) -> bool:
     return bool(await conn.fetchval(ASSIGNED, exam_id, org_id))
 
 
 async def list_flags(
-    conn: Any,
+    conn: Connection,
     reached: list[uuid.UUID],
     *,
     exam_id: uuid.UUID | None,
@@ -93,7 +94,7 @@ async def list_flags(
     return [FlagRow(**dict(r)) for r in rows]
 
 
-async def flag_by_id(conn: Any, flag_id: uuid.UUID) -> FlagWithEvidence | None:
+async def flag_by_id(conn: Connection, flag_id: uuid.UUID) -> FlagWithEvidence | None:
     row = await conn.fetchrow(FLAG_BY_ID, flag_id)
     if row is None:
         return None
@@ -103,12 +104,12 @@ async def flag_by_id(conn: Any, flag_id: uuid.UUID) -> FlagWithEvidence | None:
 
 
 async def review_flag(
-    conn: Any, flag_id: uuid.UUID, status: str, note: str, reviewed_by: uuid.UUID
+    conn: Connection, flag_id: uuid.UUID, status: str, note: str, reviewed_by: uuid.UUID
 ) -> None:
     await conn.execute(REVIEW_FLAG, flag_id, status, note, reviewed_by)
 
 
-async def risk_of_sitting(conn: Any, sitting_id: uuid.UUID) -> RiskSummary | None:
+async def risk_of_sitting(conn: Connection, sitting_id: uuid.UUID) -> RiskSummary | None:
     r = await conn.fetchrow(RISK_OF_SITTING, sitting_id)
     if r is None:
         return None
@@ -122,7 +123,7 @@ async def risk_of_sitting(conn: Any, sitting_id: uuid.UUID) -> RiskSummary | Non
 
 
 async def exam_risk(
-    conn: Any, exam_id: uuid.UUID, org_filter: uuid.UUID | None, limit: int
+    conn: Connection, exam_id: uuid.UUID, org_filter: uuid.UUID | None, limit: int
 ) -> list[RiskRow]:
     """The exam's sittings at some risk, riskiest first (org_filter: one school's only)."""
     rows = await conn.fetch(RISK_OF_EXAM, exam_id, org_filter, limit)

@@ -14,7 +14,6 @@ import msgspec
 
 from engine.accounts import audit
 from engine.accounts.scope import orgs_reached
-from engine.auth.principal import Principal
 from engine.integrity import repository, repository_forensics, repository_review, run_lock
 from engine.integrity.flag_store import refresh_risk
 from engine.integrity.models import (
@@ -28,7 +27,9 @@ from engine.integrity.models import (
 )
 from engine.integrity.repository_review import FlagWithEvidence
 from engine.integrity.scheduler import in_background, new_job, record_run
-from engine.problems import Problem, forbidden, not_found
+from engine.kernel.errors import DomainError, forbidden, not_found
+from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection
 from engine.services import Services
 from proctoring.flags import Evidence
 from proctoring.thresholds import DEFAULT_THRESHOLDS, Thresholds
@@ -43,7 +44,9 @@ def _reviewer(principal: Principal) -> None:
         raise forbidden("integrity flags are for teachers, proctors and school staff")
 
 
-async def exam_access(conn: Any, principal: Principal, exam_id: uuid.UUID) -> uuid.UUID | None:
+async def exam_access(
+    conn: Connection, principal: Principal, exam_id: uuid.UUID
+) -> uuid.UUID | None:
     """None: the exam's own organisation (every school); else the caller's school only."""
     _reviewer(principal)
     org = await repository.exam_org(conn, exam_id)
@@ -56,7 +59,7 @@ async def exam_access(conn: Any, principal: Principal, exam_id: uuid.UUID) -> uu
     raise not_found("exam")
 
 
-async def _owner(conn: Any, principal: Principal, exam_id: uuid.UUID) -> uuid.UUID:
+async def _owner(conn: Connection, principal: Principal, exam_id: uuid.UUID) -> uuid.UUID:
     """Exam-wide actions (thresholds, forensics) are for the exam's organisation's staff."""
     if await exam_access(conn, principal, exam_id) is not None:
         raise not_found("exam")  # an assigned school reads its flags but does not run these
@@ -94,7 +97,9 @@ async def list_flags(
         )
 
 
-async def _visible_flag(conn: Any, principal: Principal, flag_id: uuid.UUID) -> FlagWithEvidence:
+async def _visible_flag(
+    conn: Connection, principal: Principal, flag_id: uuid.UUID
+) -> FlagWithEvidence:
     _reviewer(principal)
     found = await repository_review.flag_by_id(conn, flag_id)
     if found is None:
@@ -182,7 +187,7 @@ async def request_forensics(
     namespace = svc.settings.redis_namespace
     if not await run_lock.acquire(svc.redis, namespace, exam_id, job[1]):
         running = await run_lock.holder(svc.redis, namespace, exam_id)
-        raise Problem(
+        raise DomainError(
             409,
             "forensics_running",
             "A forensics run of this exam is under way",

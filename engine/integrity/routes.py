@@ -11,7 +11,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from engine.accounts.audit import Actor
 from engine.auth.policy import SCHOOL_STAFF, STAFF, allow
-from engine.auth.principal import Principal
 from engine.auth.ratelimit import client_ip
 from engine.deps import Svc
 from engine.integrity import review
@@ -26,6 +25,7 @@ from engine.integrity.models import (
     RiskRow,
     Severity,
 )
+from engine.kernel.principal import Principal
 from engine.services import Services
 from proctoring.thresholds import Thresholds
 

@@ -16,23 +16,25 @@ from typing import Any
 
 from redis.exceptions import LockNotOwnedError
 
+from engine.redis_lane import RedisClient
+
 LOCK_TTL_S = 30 * 60
 
 
-def _lock(redis: Any, namespace: str, exam_id: uuid.UUID) -> Any:
+def _lock(redis: RedisClient, namespace: str, exam_id: uuid.UUID) -> Any:
     # thread_local=False: the token is handed from the request to the job, not kept per thread
     return redis.lock(
         f"{namespace}:forensics-lock:{exam_id}", timeout=LOCK_TTL_S, thread_local=False
     )
 
 
-async def acquire(redis: Any, namespace: str, exam_id: uuid.UUID, job_id: str) -> bool:
+async def acquire(redis: RedisClient, namespace: str, exam_id: uuid.UUID, job_id: str) -> bool:
     """True when this job now holds the exam's forensics lock."""
     acquired: bool = await _lock(redis, namespace, exam_id).acquire(blocking=False, token=job_id)
     return acquired
 
 
-async def holder(redis: Any, namespace: str, exam_id: uuid.UUID) -> uuid.UUID | None:
+async def holder(redis: RedisClient, namespace: str, exam_id: uuid.UUID) -> uuid.UUID | None:
     """The run holding the exam's lock (its job id ends with the run id), if any."""
     token = await redis.get(_lock(redis, namespace, exam_id).name)
     if token is None:
@@ -44,7 +46,7 @@ async def holder(redis: Any, namespace: str, exam_id: uuid.UUID) -> uuid.UUID | 
         return None  # a job id of another shape
 
 
-async def release(redis: Any, namespace: str, exam_id: uuid.UUID, job_id: str) -> None:
+async def release(redis: RedisClient, namespace: str, exam_id: uuid.UUID, job_id: str) -> None:
     """Release the lock if this job still holds it (after the TTL someone else may)."""
     with contextlib.suppress(LockNotOwnedError):
         await _lock(redis, namespace, exam_id).do_release(job_id.encode())

@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.integrity import repository_forensics, run_lock
 from engine.integrity.forensics import run_forensics
+from engine.kernel.sql import Pool
 from engine.overflow.dispatcher import Task
 from engine.overflow.jobs import ForensicsJob
 from engine.services import Services
@@ -38,7 +39,7 @@ def new_job(exam_id: uuid.UUID) -> tuple[uuid.UUID, str]:
 
 
 async def record_run(
-    pool: Any,
+    pool: Pool,
     exam_id: uuid.UUID,
     org_id: uuid.UUID,
     trigger: str,

@@ -8,7 +8,8 @@ pipelines); every key of a call carries one shard's hash tag, so each call is on
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
+
+from engine.redis_lane import RedisClient
 
 
 def _text(name: str) -> str:
@@ -16,7 +17,7 @@ def _text(name: str) -> str:
 
 
 class IntegrityScripts:
-    def __init__(self, redis: Any) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self.redis = redis
         self.read = redis.register_script(_text("read"))
         self.swap = redis.register_script(_text("swap"))
@@ -26,7 +27,7 @@ class IntegrityScripts:
 _BY_REDIS: dict[int, IntegrityScripts] = {}
 
 
-def scripts_for(redis: Any) -> IntegrityScripts:
+def scripts_for(redis: RedisClient) -> IntegrityScripts:
     found = _BY_REDIS.get(id(redis))
     if found is None or found.redis is not redis:
         found = _BY_REDIS[id(redis)] = IntegrityScripts(redis)

@@ -7,10 +7,11 @@ its dead-letter queue (14 days), so a job redriven from the DLQ still finds its 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 import msgspec
 
+from engine.redis_lane import RedisClient
 from engine.workers.consumer import Entry
 
 PARCEL_TTL_S = 15 * 24 * 3600
@@ -24,14 +25,16 @@ def parcel_key(namespace: str, job_id: str) -> str:
     return f"{namespace}:parcel:{{{job_id}}}"
 
 
-async def put(redis: Any, key: str, entries: list[Entry]) -> None:
+async def put(redis: RedisClient, key: str, entries: list[Entry]) -> None:
     await redis.set(key, _encoder.encode(entries), ex=PARCEL_TTL_S)
 
 
-async def get(redis: Any, key: str) -> list[Entry] | None:
+async def get(redis: RedisClient, key: str) -> list[Entry] | None:
     raw = await redis.get(key)
-    return None if raw is None else _decoder.decode(raw)
+    return (
+        None if raw is None else _decoder.decode(cast(bytes, raw))
+    )  # the client decodes no replies: bytes
 
 
-async def drop(redis: Any, key: str) -> None:
+async def drop(redis: RedisClient, key: str) -> None:
     await redis.delete(key)

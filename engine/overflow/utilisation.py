@@ -21,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
+from engine.kernel.sql import Pool
 from engine.overflow import metrics
+from engine.redis_lane import RedisClient
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ class InFlight:
         return min(1.0, self.current / self.limit) if self.limit > 0 else 0.0
 
 
-def pool_busy(pool: Any, limit: int) -> float:
+def pool_busy(pool: Pool, limit: int) -> float:
     """Share of the asyncpg pool's connections handed out."""
     try:
         busy = pool.get_size() - pool.get_idle_size()
@@ -141,13 +142,13 @@ def override_key(namespace: str) -> str:
     return f"{namespace}:{{overflow}}:forced"
 
 
-async def force_utilisation(redis: Any, namespace: str, value: float, for_s: int) -> None:
+async def force_utilisation(redis: RedisClient, namespace: str, value: float, for_s: int) -> None:
     """Every process routes as if the cluster ran at ``value`` for ``for_s`` seconds (an
     operator's drill, or the overflow held on before a known burst); it lapses by itself."""
     await redis.set(override_key(namespace), f"{value:.4f}", px=for_s * 1000)
 
 
-async def release_utilisation(redis: Any, namespace: str) -> None:
+async def release_utilisation(redis: RedisClient, namespace: str) -> None:
     """Routing follows the measured utilisation again."""
     await redis.delete(override_key(namespace))
 
@@ -172,7 +173,11 @@ class UtilisationPublisher:
     """Publishes this process's utilisation every second until closed."""
 
     def __init__(
-        self, redis: Any, namespace: str, sampler: Sampler, interval_s: float = PUBLISH_INTERVAL_S
+        self,
+        redis: RedisClient,
+        namespace: str,
+        sampler: Sampler,
+        interval_s: float = PUBLISH_INTERVAL_S,
     ) -> None:
         self.redis = redis
         self.key = utilisation_key(namespace)
@@ -231,7 +236,9 @@ class ClusterUtilisation:
 class ClusterMonitor:
     """Cluster utilisation, read from Redis at most once per ``max_age_s``."""
 
-    def __init__(self, redis: Any, namespace: str, max_age_s: float = PUBLISH_INTERVAL_S) -> None:
+    def __init__(
+        self, redis: RedisClient, namespace: str, max_age_s: float = PUBLISH_INTERVAL_S
+    ) -> None:
         self.key = utilisation_key(namespace)
         self.override = override_key(namespace)
         self.max_age_s = max_age_s

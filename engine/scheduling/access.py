@@ -11,11 +11,11 @@ Anything outside a caller's reach is "not found" (engine.accounts.scope), never 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from engine.accounts.scope import reaches
 from engine.kernel.errors import forbidden, not_found
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection
 from engine.scheduling import repository
 from engine.scheduling.models import Event
 from engine.scheduling.repository import SessionInEvent
@@ -29,7 +29,7 @@ def require_organiser(principal: Principal) -> None:
         raise forbidden("only the organiser (an admin account) manages events")
 
 
-async def event_to_manage(conn: Any, principal: Principal, event_id: uuid.UUID) -> Event:
+async def event_to_manage(conn: Connection, principal: Principal, event_id: uuid.UUID) -> Event:
     require_organiser(principal)
     event = await repository.event_by_id(conn, event_id)
     if event is None or not await reaches(conn, principal, event.org_id):
@@ -37,14 +37,14 @@ async def event_to_manage(conn: Any, principal: Principal, event_id: uuid.UUID) 
     return event
 
 
-async def can_see_event_org(conn: Any, principal: Principal, event_org: uuid.UUID) -> bool:
+async def can_see_event_org(conn: Connection, principal: Principal, event_org: uuid.UUID) -> bool:
     """Organisers above or at the event's organisation, and schools below it."""
     if principal.role == "admin" and await reaches(conn, principal, event_org):
         return True
     return event_org in await repository.org_and_ancestors(conn, principal.org_id)
 
 
-async def event_to_read(conn: Any, principal: Principal, event_id: uuid.UUID) -> Event:
+async def event_to_read(conn: Connection, principal: Principal, event_id: uuid.UUID) -> Event:
     event = await repository.event_by_id(conn, event_id)
     if event is None or not await can_see_event_org(conn, principal, event.org_id):
         raise not_found("event")
@@ -52,7 +52,7 @@ async def event_to_read(conn: Any, principal: Principal, event_id: uuid.UUID) ->
 
 
 async def session_to_manage(
-    conn: Any, principal: Principal, session_id: uuid.UUID
+    conn: Connection, principal: Principal, session_id: uuid.UUID
 ) -> SessionInEvent:
     require_organiser(principal)
     found = await repository.session_by_id(conn, session_id)
@@ -61,14 +61,18 @@ async def session_to_manage(
     return found
 
 
-async def session_to_read(conn: Any, principal: Principal, session_id: uuid.UUID) -> SessionInEvent:
+async def session_to_read(
+    conn: Connection, principal: Principal, session_id: uuid.UUID
+) -> SessionInEvent:
     found = await repository.session_by_id(conn, session_id)
     if found is None or not await can_see_event_org(conn, principal, found.event.org_id):
         raise not_found("session")
     return found
 
 
-async def school(conn: Any, principal: Principal, org_id: uuid.UUID, *, manage: bool) -> None:
+async def school(
+    conn: Connection, principal: Principal, org_id: uuid.UUID, *, manage: bool
+) -> None:
     """The caller may read (or, with ``manage``, change) this school's scheduling data."""
     allowed = SCHOOL_MANAGERS if manage else SCHOOL_READERS
     if principal.role not in allowed:

@@ -7,11 +7,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from engine.accounts.scope import reaches
 from engine.kernel.errors import DomainError, conflict, not_found
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection, Pool
 from engine.scheduling import access
 from engine.scheduling import repository_schools as schools
 from engine.scheduling import repository_seats as seats
@@ -46,7 +46,7 @@ def _spec(
     return SessionSpec(str(session_id), starts, ends, tuple(str(f) for f in forms), national_cap)
 
 
-async def _rooms(conn: Any, orgs: Iterable[uuid.UUID]) -> dict[str, list[RoomSpec]]:
+async def _rooms(conn: Connection, orgs: Iterable[uuid.UUID]) -> dict[str, list[RoomSpec]]:
     rooms: dict[str, list[RoomSpec]] = defaultdict(list)
     for r in await seats.active_rooms(conn, list(set(orgs))):
         rooms[str(r.org_id)].append(RoomSpec(str(r.id), r.seats, r.columns))
@@ -61,7 +61,7 @@ def _by_holder(bookings: Iterable[Booking]) -> dict[str, list[tuple[int, int]]]:
 
 
 async def _bookings(
-    conn: Any, rooms: dict[str, list[RoomSpec]], excluded: list[uuid.UUID]
+    conn: Connection, rooms: dict[str, list[RoomSpec]], excluded: list[uuid.UUID]
 ) -> Bookings:
     """When each room is held by a session outside ``excluded`` (another event, a make-up)."""
     ids = [uuid.UUID(r.id) for school in rooms.values() for r in school]
@@ -69,13 +69,13 @@ async def _bookings(
 
 
 async def _busy(
-    conn: Any, students: list[uuid.UUID], sessions: list[uuid.UUID]
+    conn: Connection, students: list[uuid.UUID], sessions: list[uuid.UUID]
 ) -> dict[str, tuple[tuple[int, int], ...]]:
     busy = _by_holder(await seats.students_busy(conn, students, sessions))
     return {k: tuple(v) for k, v in busy.items()}
 
 
-async def _store(conn: Any, placements: Iterable[Placement]) -> int:
+async def _store(conn: Connection, placements: Iterable[Placement]) -> int:
     rows = [
         NewAllocation(
             uuid.UUID(p.session),
@@ -95,7 +95,7 @@ def _unseated(unplaced: Iterable[Unplaced]) -> list[Unseated]:
     return [Unseated(uuid.UUID(u.student), u.reason) for u in unplaced]
 
 
-async def allocate_event(pool: Any, principal: Principal, event_id: uuid.UUID) -> AllocationReport:
+async def allocate_event(pool: Pool, principal: Principal, event_id: uuid.UUID) -> AllocationReport:
     """Seat every registered student of the event's unprepared regular sessions (again: the
     same registrations and seed give the same seats)."""
     async with pool.acquire() as conn, conn.transaction():
@@ -125,7 +125,7 @@ async def allocate_event(pool: Any, principal: Principal, event_id: uuid.UUID) -
 
 
 async def lose_room(
-    pool: Any, principal: Principal, room_id: uuid.UUID, shards: int
+    pool: Pool, principal: Principal, room_id: uuid.UUID, shards: int
 ) -> AllocationReport:
     """Take a room out of service and re-seat its students in the school's other rooms in every
     session not yet over. Students who already started stay where the record has them, without
@@ -181,7 +181,7 @@ async def lose_room(
 
 
 async def makeup(
-    pool: Any, principal: Principal, session_id: uuid.UUID, data: MakeupRequest
+    pool: Pool, principal: Principal, session_id: uuid.UUID, data: MakeupRequest
 ) -> AllocationReport:
     """Seat absent or interrupted students in a make-up session, each on a form they have not
     seen. All or nothing: if anyone cannot be placed, nothing changes and the problem says who

@@ -14,9 +14,9 @@ it only during the student's own session (closed for classmates on other forms).
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection
 from engine.scheduling import access
 from engine.scheduling import repository_preparation as preparation
 from engine.scheduling.models import PrepareReport
@@ -27,7 +27,7 @@ from engine.sittings.keys import new_sitting_id, shard_of
 
 
 async def prepare_in_transaction(
-    conn: Any, session_id: uuid.UUID, actor_id: uuid.UUID, shards: int
+    conn: Connection, session_id: uuid.UUID, actor_id: uuid.UUID, shards: int
 ) -> tuple[int, dict[str, str]]:
     """(sittings created, form exam id → published version id)."""
     versions = await preparation.form_versions(conn, session_id)

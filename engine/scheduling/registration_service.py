@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from engine.kernel.clock import utc_now
 from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Connection, Pool
 from engine.scheduling import access
 from engine.scheduling import repository as events
 from engine.scheduling import repository_registrations as registrations
@@ -46,7 +46,7 @@ def session_full(short: dict[str, str], free: dict[str, int]) -> DomainError:
 
 
 async def _fits(
-    conn: Any, org_id: uuid.UUID, wanted: dict[uuid.UUID, int]
+    conn: Connection, org_id: uuid.UUID, wanted: dict[uuid.UUID, int]
 ) -> tuple[dict[str, str], dict[str, int]]:
     """What does not fit, and the free seats per session (for the problem's detail)."""
     ids = list(wanted)
@@ -71,7 +71,7 @@ async def _fits(
 
 
 async def register(
-    pool: Any, principal: Principal, event_id: uuid.UUID, data: RegistrationCreate
+    pool: Pool, principal: Principal, event_id: uuid.UUID, data: RegistrationCreate
 ) -> Registration:
     wanted_ids = list(dict.fromkeys(data.session_ids))
     async with pool.acquire() as conn, conn.transaction():
@@ -139,7 +139,7 @@ async def register(
     return registration
 
 
-async def withdraw(pool: Any, principal: Principal, group_id: uuid.UUID) -> None:
+async def withdraw(pool: Pool, principal: Principal, group_id: uuid.UUID) -> None:
     async with pool.acquire() as conn, conn.transaction():
         group = await registrations.group(conn, group_id)
         if group is None:
@@ -153,7 +153,7 @@ async def withdraw(pool: Any, principal: Principal, group_id: uuid.UUID) -> None
         await promote_waiting(conn, sessions)
 
 
-async def promote_waiting(conn: Any, session_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+async def promote_waiting(conn: Connection, session_ids: list[uuid.UUID]) -> list[uuid.UUID]:
     """Let waiting groups in, first come first served, as far as seats allow (a later small
     group may pass an earlier big one that still does not fit). Call with the sessions locked."""
     promoted = []
@@ -169,7 +169,7 @@ async def promote_waiting(conn: Any, session_ids: list[uuid.UUID]) -> list[uuid.
 
 
 async def registrations_of_school(
-    pool: Any, principal: Principal, org_id: uuid.UUID
+    pool: Pool, principal: Principal, org_id: uuid.UUID
 ) -> list[Registration]:
     async with pool.acquire() as conn:
         await access.school(conn, principal, org_id, manage=False)

@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from engine.kernel.sql import Connection, required
 from engine.scheduling.models import Event, Session, SessionCreate
 
 # an organisation and every one above it: the organisers whose events a school may see
@@ -81,11 +82,11 @@ def _session(row: Any) -> Session:
     return Session(**{f: row[f] for f in Session.__struct_fields__})
 
 
-async def org_and_ancestors(conn: Any, org_id: uuid.UUID) -> list[uuid.UUID]:
+async def org_and_ancestors(conn: Connection, org_id: uuid.UUID) -> list[uuid.UUID]:
     return [r["id"] for r in await conn.fetch(ORG_AND_ANCESTORS, org_id)]
 
 
-async def insert_event(conn: Any, event: Event, created_by: uuid.UUID) -> Event:
+async def insert_event(conn: Connection, event: Event, created_by: uuid.UUID) -> Event:
     """The event as stored: its cut-off reads back in UTC, as every later read shows it."""
     await conn.execute(
         INSERT_EVENT,
@@ -96,25 +97,29 @@ async def insert_event(conn: Any, event: Event, created_by: uuid.UUID) -> Event:
         event.seed,
         created_by,
     )
-    return Event(**dict(await conn.fetchrow(EVENT_BY_ID, event.id)))
+    return Event(
+        **dict(required(await conn.fetchrow(EVENT_BY_ID, event.id), "the event just made"))
+    )
 
 
-async def event_by_id(conn: Any, event_id: uuid.UUID) -> Event | None:
+async def event_by_id(conn: Connection, event_id: uuid.UUID) -> Event | None:
     row = await conn.fetchrow(EVENT_BY_ID, event_id)
     return None if row is None else Event(**dict(row))
 
 
-async def events_of_orgs(conn: Any, org_ids: list[uuid.UUID]) -> list[Event]:
+async def events_of_orgs(conn: Connection, org_ids: list[uuid.UUID]) -> list[Event]:
     return [Event(**dict(r)) for r in await conn.fetch(EVENTS_OF_ORGS, org_ids)]
 
 
-async def published_forms(conn: Any, exam_ids: list[uuid.UUID]) -> dict[uuid.UUID, PublishedForm]:
+async def published_forms(
+    conn: Connection, exam_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, PublishedForm]:
     """The published exams among ``exam_ids``, by id (the others are missing)."""
     return {r["id"]: PublishedForm(**dict(r)) for r in await conn.fetch(FORMS_CHECK, exam_ids)}
 
 
 async def insert_session(
-    conn: Any, session_id: uuid.UUID, event: Event, data: SessionCreate
+    conn: Connection, session_id: uuid.UUID, event: Event, data: SessionCreate
 ) -> Session:
     """The session and its forms, in the order given (a form's position is its letter)."""
     await conn.execute(
@@ -132,7 +137,7 @@ async def insert_session(
     return await session(conn, session_id)
 
 
-async def session_by_id(conn: Any, session_id: uuid.UUID) -> SessionInEvent | None:
+async def session_by_id(conn: Connection, session_id: uuid.UUID) -> SessionInEvent | None:
     row = await conn.fetchrow(SESSION_BY_ID, session_id)
     if row is None:
         return None
@@ -142,14 +147,14 @@ async def session_by_id(conn: Any, session_id: uuid.UUID) -> SessionInEvent | No
     return SessionInEvent(_session(row), event)
 
 
-async def session(conn: Any, session_id: uuid.UUID) -> Session:
+async def session(conn: Connection, session_id: uuid.UUID) -> Session:
     """A session the caller's transaction wrote or has checked."""
     return _session(await conn.fetchrow(SESSION_BY_ID, session_id))
 
 
-async def sessions_of_event(conn: Any, event_id: uuid.UUID) -> list[Session]:
+async def sessions_of_event(conn: Connection, event_id: uuid.UUID) -> list[Session]:
     return [_session(r) for r in await conn.fetch(SESSIONS_OF_EVENT, event_id)]
 
 
-async def set_national_cap(conn: Any, session_id: uuid.UUID, cap: int | None) -> None:
+async def set_national_cap(conn: Connection, session_id: uuid.UUID, cap: int | None) -> None:
     await conn.execute(SET_CAP, session_id, cap)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import msgspec
+
+from engine.kernel.sql import Connection
 
 # the session's row stays locked while it is prepared: two preparations of it run one by one
 LOCK_SESSION = "SELECT ends_at FROM exam_sessions WHERE id = $1 FOR UPDATE"
@@ -95,37 +96,42 @@ class DueSession(msgspec.Struct, frozen=True):
     created_by: uuid.UUID  # the event's organiser, who prepares it
 
 
-async def lock_session(conn: Any, session_id: uuid.UUID) -> datetime:
+async def lock_session(conn: Connection, session_id: uuid.UUID) -> datetime:
     """The session's end (when its papers may leave the cache), its row locked."""
     ends_at: datetime = await conn.fetchval(LOCK_SESSION, session_id)
     return ends_at
 
 
-async def form_versions(conn: Any, session_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID]:
+async def form_versions(conn: Connection, session_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID]:
     """Each form's exam id → its published version's id."""
     rows = await conn.fetch(FORM_VERSIONS, session_id)
     return {r["exam_id"]: r["version_id"] for r in rows}
 
 
-async def session_placements(conn: Any, session_id: uuid.UUID) -> list[SessionPlacement]:
+async def session_placements(conn: Connection, session_id: uuid.UUID) -> list[SessionPlacement]:
     rows = await conn.fetch(SESSION_PLACEMENTS, session_id)
     return [SessionPlacement(**dict(r)) for r in rows]
 
 
-async def assign_to_schools(conn: Any, exam_ids: list[uuid.UUID], org_ids: list[uuid.UUID]) -> None:
+async def assign_to_schools(
+    conn: Connection, exam_ids: list[uuid.UUID], org_ids: list[uuid.UUID]
+) -> None:
     """Each exam to the school at the same position (repeats are ignored)."""
     await conn.execute(ASSIGN_SCHOOLS, exam_ids, org_ids)
 
 
 async def assign_to_classes(
-    conn: Any, exam_ids: list[uuid.UUID], class_ids: list[uuid.UUID], org_ids: list[uuid.UUID]
+    conn: Connection,
+    exam_ids: list[uuid.UUID],
+    class_ids: list[uuid.UUID],
+    org_ids: list[uuid.UUID],
 ) -> None:
     """Each exam to the class (of the school) at the same position (repeats are ignored)."""
     await conn.execute(ASSIGN_CLASSES, exam_ids, class_ids, org_ids)
 
 
 async def allow_only_allocated(
-    conn: Any,
+    conn: Connection,
     form_exam_ids: list[uuid.UUID],
     class_ids: list[uuid.UUID],
     student_ids: list[uuid.UUID],
@@ -134,7 +140,7 @@ async def allow_only_allocated(
     await conn.execute(ALLOW_ONLY_ALLOCATED, form_exam_ids, class_ids, student_ids, actor_id)
 
 
-async def insert_sittings(conn: Any, sittings: list[NewSitting]) -> int:
+async def insert_sittings(conn: Connection, sittings: list[NewSitting]) -> int:
     """How many were created: a student who already has a sitting of the exam keeps it."""
     status: str = await conn.execute(
         INSERT_SITTINGS,
@@ -143,14 +149,14 @@ async def insert_sittings(conn: Any, sittings: list[NewSitting]) -> int:
     return int(status.split()[-1])
 
 
-async def link_sittings(conn: Any, session_id: uuid.UUID) -> None:
+async def link_sittings(conn: Connection, session_id: uuid.UUID) -> None:
     await conn.execute(LINK_SITTINGS, session_id)
 
 
-async def mark_prepared(conn: Any, session_id: uuid.UUID) -> None:
+async def mark_prepared(conn: Connection, session_id: uuid.UUID) -> None:
     await conn.execute(MARK_PREPARED, session_id)
 
 
-async def due_sessions(conn: Any, lead_s: int) -> list[DueSession]:
+async def due_sessions(conn: Connection, lead_s: int) -> list[DueSession]:
     """Allocated sessions opening within ``lead_s`` seconds that are not prepared yet."""
     return [DueSession(**dict(r)) for r in await conn.fetch(DUE_SESSIONS, float(lead_s))]

@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from engine.kernel.sql import Connection
 from engine.scheduling.models import Registration
 
 CLASS_BY_ID = "SELECT id, org_id, name FROM classes WHERE id = $1"
@@ -87,50 +88,52 @@ class RegistrationGroup(msgspec.Struct, frozen=True):
     seats: dict[uuid.UUID, int]  # in session id order
 
 
-async def class_by_id(conn: Any, class_id: uuid.UUID) -> SchoolClass | None:
+async def class_by_id(conn: Connection, class_id: uuid.UUID) -> SchoolClass | None:
     row = await conn.fetchrow(CLASS_BY_ID, class_id)
     return None if row is None else SchoolClass(**dict(row))
 
 
-async def class_headcount(conn: Any, class_id: uuid.UUID) -> int:
+async def class_headcount(conn: Connection, class_id: uuid.UUID) -> int:
     return int(await conn.fetchval(CLASS_HEADCOUNT, class_id))
 
 
-async def lock_sessions(conn: Any, session_ids: list[uuid.UUID]) -> None:
+async def lock_sessions(conn: Connection, session_ids: list[uuid.UUID]) -> None:
     """Hold these sessions' rows until the transaction ends: seats are counted and taken
     under the lock, so two schools cannot both take the last ones."""
     await conn.execute(LOCK_SESSIONS, session_ids)
 
 
-async def school_seats(conn: Any, org_id: uuid.UUID) -> int:
+async def school_seats(conn: Connection, org_id: uuid.UUID) -> int:
     """The seats of the school's active rooms."""
     return int(await conn.fetchval(SCHOOL_SEATS, org_id))
 
 
 async def reserved_by_school(
-    conn: Any, session_ids: list[uuid.UUID], org_id: uuid.UUID
+    conn: Connection, session_ids: list[uuid.UUID], org_id: uuid.UUID
 ) -> dict[uuid.UUID, int]:
     rows = await conn.fetch(RESERVED_BY_SCHOOL, session_ids, org_id)
     return {r["session_id"]: r["seats"] for r in rows}
 
 
-async def reserved_nationally(conn: Any, session_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+async def reserved_nationally(
+    conn: Connection, session_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, int]:
     return {r["session_id"]: r["seats"] for r in await conn.fetch(RESERVED_NATIONALLY, session_ids)}
 
 
-async def is_registered(conn: Any, class_id: uuid.UUID, event_id: uuid.UUID) -> bool:
+async def is_registered(conn: Connection, class_id: uuid.UUID, event_id: uuid.UUID) -> bool:
     return await conn.fetchval(ALREADY_REGISTERED, class_id, event_id) is not None
 
 
 async def clashes(
-    conn: Any, class_id: uuid.UUID, event_id: uuid.UUID, session_ids: list[uuid.UUID]
+    conn: Connection, class_id: uuid.UUID, event_id: uuid.UUID, session_ids: list[uuid.UUID]
 ) -> list[ClashingSession]:
     rows = await conn.fetch(CLASHES, class_id, event_id, session_ids)
     return [ClashingSession(**dict(r)) for r in rows]
 
 
 async def insert_registration(
-    conn: Any,
+    conn: Connection,
     registration: Registration,
     registered_by: uuid.UUID,
     wanted: dict[uuid.UUID, int],
@@ -149,7 +152,7 @@ async def insert_registration(
     )
 
 
-async def group(conn: Any, group_id: uuid.UUID) -> RegistrationGroup | None:
+async def group(conn: Connection, group_id: uuid.UUID) -> RegistrationGroup | None:
     rows = await conn.fetch(GROUP_ROWS, group_id)
     if not rows:
         return None
@@ -160,11 +163,11 @@ async def group(conn: Any, group_id: uuid.UUID) -> RegistrationGroup | None:
     )
 
 
-async def delete_group(conn: Any, group_id: uuid.UUID) -> None:
+async def delete_group(conn: Connection, group_id: uuid.UUID) -> None:
     await conn.execute(DELETE_GROUP, group_id)
 
 
-async def registrations_of_school(conn: Any, org_id: uuid.UUID) -> list[Registration]:
+async def registrations_of_school(conn: Connection, org_id: uuid.UUID) -> list[Registration]:
     """A school's registrations, oldest first (a group is where its first row is)."""
     groups: dict[uuid.UUID, list[Any]] = {}
     for r in await conn.fetch(REGISTRATIONS_OF_ORG, org_id):
@@ -182,10 +185,10 @@ async def registrations_of_school(conn: Any, org_id: uuid.UUID) -> list[Registra
     ]
 
 
-async def waiting_groups(conn: Any, session_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+async def waiting_groups(conn: Connection, session_ids: list[uuid.UUID]) -> list[uuid.UUID]:
     """Waiting groups touching these sessions, first come first served."""
     return [r["group_id"] for r in await conn.fetch(WAITING_GROUPS, session_ids)]
 
 
-async def promote_group(conn: Any, group_id: uuid.UUID) -> None:
+async def promote_group(conn: Connection, group_id: uuid.UUID) -> None:
     await conn.execute(PROMOTE_GROUP, group_id)

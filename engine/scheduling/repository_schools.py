@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
+from engine.kernel.sql import Connection
 from engine.scheduling.models import Room, RoomCreate, SchoolProfile
 
 UPSERT_PROFILE = """
@@ -30,32 +30,32 @@ ROOM_BY_ID = "SELECT id, org_id, name, seats, columns, active FROM school_rooms 
 SET_ROOM_LOST = "UPDATE school_rooms SET active = false WHERE id = $1"
 
 
-async def set_profile(conn: Any, org_id: uuid.UUID, profile: SchoolProfile) -> None:
+async def set_profile(conn: Connection, org_id: uuid.UUID, profile: SchoolProfile) -> None:
     await conn.execute(UPSERT_PROFILE, org_id, profile.region, profile.time_zone)
 
 
-async def profile(conn: Any, org_id: uuid.UUID) -> SchoolProfile | None:
+async def profile(conn: Connection, org_id: uuid.UUID) -> SchoolProfile | None:
     """None: no such organisation."""
     row = await conn.fetchrow(PROFILE, org_id)
     return None if row is None else SchoolProfile(time_zone=row["time_zone"], region=row["region"])
 
 
 async def insert_room(
-    conn: Any, room_id: uuid.UUID, org_id: uuid.UUID, data: RoomCreate
+    conn: Connection, room_id: uuid.UUID, org_id: uuid.UUID, data: RoomCreate
 ) -> Room | None:
     """None: the school already has a room of that name."""
     row = await conn.fetchrow(INSERT_ROOM, room_id, org_id, data.name, data.seats, data.columns)
     return None if row is None else Room(**dict(row))
 
 
-async def rooms_of_school(conn: Any, org_id: uuid.UUID) -> list[Room]:
+async def rooms_of_school(conn: Connection, org_id: uuid.UUID) -> list[Room]:
     return [Room(**dict(r)) for r in await conn.fetch(ROOMS_OF_ORG, org_id)]
 
 
-async def room_by_id(conn: Any, room_id: uuid.UUID) -> Room | None:
+async def room_by_id(conn: Connection, room_id: uuid.UUID) -> Room | None:
     row = await conn.fetchrow(ROOM_BY_ID, room_id)
     return None if row is None else Room(**dict(row))
 
 
-async def take_out_of_service(conn: Any, room_id: uuid.UUID) -> None:
+async def take_out_of_service(conn: Connection, room_id: uuid.UUID) -> None:
     await conn.execute(SET_ROOM_LOST, room_id)

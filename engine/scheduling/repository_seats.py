@@ -9,9 +9,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import msgspec
+
+from engine.kernel.sql import Connection
 
 # sessions whose seats may still change: not yet prepared (no sittings exist for them)
 OPEN_REGULAR_SESSIONS = """
@@ -174,65 +175,67 @@ class NewAllocation(msgspec.Struct, frozen=True):
     exam_id: uuid.UUID
 
 
-async def open_regular_sessions(conn: Any, event_id: uuid.UUID) -> list[OpenSession]:
+async def open_regular_sessions(conn: Connection, event_id: uuid.UUID) -> list[OpenSession]:
     return [OpenSession(**dict(r)) for r in await conn.fetch(OPEN_REGULAR_SESSIONS, event_id)]
 
 
-async def registered_classes(conn: Any, session_ids: list[uuid.UUID]) -> list[RegisteredClass]:
+async def registered_classes(
+    conn: Connection, session_ids: list[uuid.UUID]
+) -> list[RegisteredClass]:
     rows = await conn.fetch(REGISTERED_CLASSES, session_ids)
     return [RegisteredClass(**dict(r)) for r in rows]
 
 
-async def students_of_classes(conn: Any, class_ids: list[uuid.UUID]) -> list[ClassStudent]:
+async def students_of_classes(conn: Connection, class_ids: list[uuid.UUID]) -> list[ClassStudent]:
     return [ClassStudent(**dict(r)) for r in await conn.fetch(STUDENTS_OF_CLASSES, class_ids)]
 
 
-async def active_rooms(conn: Any, org_ids: list[uuid.UUID]) -> list[ActiveRoom]:
+async def active_rooms(conn: Connection, org_ids: list[uuid.UUID]) -> list[ActiveRoom]:
     return [ActiveRoom(**dict(r)) for r in await conn.fetch(ACTIVE_ROOMS, org_ids)]
 
 
 async def students_busy(
-    conn: Any, student_ids: list[uuid.UUID], outside_sessions: list[uuid.UUID]
+    conn: Connection, student_ids: list[uuid.UUID], outside_sessions: list[uuid.UUID]
 ) -> list[Booking]:
     rows = await conn.fetch(BUSY, student_ids, outside_sessions)
     return [Booking(r["student_id"], r["starts_at"], r["ends_at"]) for r in rows]
 
 
 async def room_bookings(
-    conn: Any, room_ids: list[uuid.UUID], outside_sessions: list[uuid.UUID]
+    conn: Connection, room_ids: list[uuid.UUID], outside_sessions: list[uuid.UUID]
 ) -> list[Booking]:
     rows = await conn.fetch(ROOM_BOOKINGS, room_ids, outside_sessions)
     return [Booking(r["room_id"], r["starts_at"], r["ends_at"]) for r in rows]
 
 
-async def delete_allocations(conn: Any, session_ids: list[uuid.UUID]) -> None:
+async def delete_allocations(conn: Connection, session_ids: list[uuid.UUID]) -> None:
     await conn.execute(DELETE_ALLOCATIONS, session_ids)
 
 
-async def insert_allocations(conn: Any, allocations: Sequence[NewAllocation]) -> None:
+async def insert_allocations(conn: Connection, allocations: Sequence[NewAllocation]) -> None:
     await conn.execute(
         INSERT_ALLOCATIONS,
         *([getattr(a, f) for a in allocations] for f in NewAllocation.__struct_fields__),
     )
 
 
-async def mark_allocated(conn: Any, session_ids: list[uuid.UUID]) -> None:
+async def mark_allocated(conn: Connection, session_ids: list[uuid.UUID]) -> None:
     await conn.execute(MARK_ALLOCATED, session_ids)
 
 
-async def sessions_using_room(conn: Any, room_id: uuid.UUID) -> list[SessionUsingRoom]:
+async def sessions_using_room(conn: Connection, room_id: uuid.UUID) -> list[SessionUsingRoom]:
     return [SessionUsingRoom(**dict(r)) for r in await conn.fetch(SESSIONS_USING_ROOM, room_id)]
 
 
 async def school_placements(
-    conn: Any, session_id: uuid.UUID, org_id: uuid.UUID
+    conn: Connection, session_id: uuid.UUID, org_id: uuid.UUID
 ) -> list[SchoolPlacement]:
     rows = await conn.fetch(SCHOOL_PLACEMENTS, session_id, org_id)
     return [SchoolPlacement(**dict(r)) for r in rows]
 
 
 async def move_seat(
-    conn: Any,
+    conn: Connection,
     session_id: uuid.UUID,
     student_id: uuid.UUID,
     room_id: uuid.UUID,
@@ -242,33 +245,33 @@ async def move_seat(
     await conn.execute(MOVE_SEAT, session_id, student_id, room_id, seat, exam_id)
 
 
-async def unseat(conn: Any, session_id: uuid.UUID, student_id: uuid.UUID) -> None:
+async def unseat(conn: Connection, session_id: uuid.UUID, student_id: uuid.UUID) -> None:
     await conn.execute(UNSEAT, session_id, student_id)
 
 
 async def drop_unstarted_sitting(
-    conn: Any, session_id: uuid.UUID, student_id: uuid.UUID, sitting_id: uuid.UUID
+    conn: Connection, session_id: uuid.UUID, student_id: uuid.UUID, sitting_id: uuid.UUID
 ) -> None:
     """The student's seat forgets the sitting, which goes if nobody started it."""
     await conn.execute(UNLINK_SITTING, session_id, student_id)
     await conn.execute(DROP_UNSTARTED_SITTING, sitting_id)
 
 
-async def not_submitted(conn: Any, session_ids: list[uuid.UUID]) -> list[SchoolStudent]:
+async def not_submitted(conn: Connection, session_ids: list[uuid.UUID]) -> list[SchoolStudent]:
     rows = await conn.fetch(NOT_SUBMITTED, session_ids)
     return [SchoolStudent(r["student_id"], r["org_id"]) for r in rows]
 
 
-async def students_by_id(conn: Any, student_ids: list[uuid.UUID]) -> list[SchoolStudent]:
+async def students_by_id(conn: Connection, student_ids: list[uuid.UUID]) -> list[SchoolStudent]:
     return [SchoolStudent(**dict(r)) for r in await conn.fetch(STUDENTS_BY_ID, student_ids)]
 
 
 async def seen_forms(
-    conn: Any, student_ids: list[uuid.UUID], makeup_id: uuid.UUID
+    conn: Connection, student_ids: list[uuid.UUID], makeup_id: uuid.UUID
 ) -> list[SeenForm]:
     return [SeenForm(**dict(r)) for r in await conn.fetch(SEEN_FORMS, student_ids, makeup_id)]
 
 
-async def allocated_in(conn: Any, session_id: uuid.UUID) -> list[SchoolStudent]:
+async def allocated_in(conn: Connection, session_id: uuid.UUID) -> list[SchoolStudent]:
     rows = await conn.fetch(ALLOCATED_IN, session_id)
     return [SchoolStudent(r["student_id"], r["org_id"]) for r in rows]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import msgspec
 
+from engine.kernel.sql import Connection
 from engine.scheduling.forecast import SessionLoad
 
 OVERVIEW_REGISTRATIONS = """
@@ -172,33 +172,37 @@ class SeatingRow(msgspec.Struct, frozen=True):
     time_zone: str
 
 
-async def registrations_by_region(conn: Any, event_id: uuid.UUID) -> list[RegionRegistrations]:
+async def registrations_by_region(
+    conn: Connection, event_id: uuid.UUID
+) -> list[RegionRegistrations]:
     rows = await conn.fetch(OVERVIEW_REGISTRATIONS, event_id)
     return [RegionRegistrations(**dict(r)) for r in rows]
 
 
-async def allocations_by_region(conn: Any, event_id: uuid.UUID) -> list[RegionAllocations]:
+async def allocations_by_region(conn: Connection, event_id: uuid.UUID) -> list[RegionAllocations]:
     rows = await conn.fetch(OVERVIEW_ALLOCATED, event_id)
     return [RegionAllocations(**dict(r)) for r in rows]
 
 
-async def seats_by_region(conn: Any, event_id: uuid.UUID) -> list[RegionSeats]:
+async def seats_by_region(conn: Connection, event_id: uuid.UUID) -> list[RegionSeats]:
     return [RegionSeats(**dict(r)) for r in await conn.fetch(OVERVIEW_SEATS, event_id)]
 
 
-async def timetable(conn: Any, org_id: uuid.UUID) -> list[TimetableRow]:
+async def timetable(conn: Connection, org_id: uuid.UUID) -> list[TimetableRow]:
     return [TimetableRow(**dict(r)) for r in await conn.fetch(TIMETABLE, org_id)]
 
 
-async def student_exams(conn: Any, student_id: uuid.UUID) -> list[StudentExam]:
+async def student_exams(conn: Connection, student_id: uuid.UUID) -> list[StudentExam]:
     return [StudentExam(**dict(r)) for r in await conn.fetch(MY_EXAMS, student_id)]
 
 
-async def seating(conn: Any, session_id: uuid.UUID, org_ids: list[uuid.UUID]) -> list[SeatingRow]:
+async def seating(
+    conn: Connection, session_id: uuid.UUID, org_ids: list[uuid.UUID]
+) -> list[SeatingRow]:
     return [SeatingRow(**dict(r)) for r in await conn.fetch(SEATING, session_id, org_ids)]
 
 
-async def session_loads(conn: Any, event_id: uuid.UUID) -> list[SessionLoad]:
+async def session_loads(conn: Connection, event_id: uuid.UUID) -> list[SessionLoad]:
     """How many students each session of the event seats: allocated, else reserved."""
     return [
         SessionLoad(str(r["id"]), r["label"], r["starts_at"], r["ends_at"], r["students"])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import Any
 
 from engine.accounts.scope import orgs_reached, reaches
 from engine.kernel.errors import conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Pool
 from engine.scheduling import access, zones
 from engine.scheduling import repository as events
 from engine.scheduling import repository_schools as schools
@@ -25,7 +25,7 @@ from engine.scheduling.models import (
 from engine.scheduling.registration_service import promote_waiting
 
 
-async def create_event(pool: Any, principal: Principal, data: EventCreate) -> Event:
+async def create_event(pool: Pool, principal: Principal, data: EventCreate) -> Event:
     access.require_organiser(principal)
     if data.changes_close_at.tzinfo is None:
         raise validation_failed("changes_close_at needs a time zone offset (e.g. Z or +07:00)")
@@ -35,7 +35,7 @@ async def create_event(pool: Any, principal: Principal, data: EventCreate) -> Ev
         return await events.insert_event(conn, event, principal.user_id)
 
 
-async def list_events(pool: Any, principal: Principal) -> list[Event]:
+async def list_events(pool: Pool, principal: Principal) -> list[Event]:
     async with pool.acquire() as conn:
         orgs = set(await orgs_reached(conn, principal)) if principal.role == "admin" else set()
         orgs |= set(await events.org_and_ancestors(conn, principal.org_id))
@@ -43,7 +43,7 @@ async def list_events(pool: Any, principal: Principal) -> list[Event]:
 
 
 async def add_session(
-    pool: Any, principal: Principal, event_id: uuid.UUID, data: SessionCreate
+    pool: Pool, principal: Principal, event_id: uuid.UUID, data: SessionCreate
 ) -> Session:
     if data.starts_at.tzinfo is None or data.ends_at.tzinfo is None:
         raise validation_failed("session times need a time zone offset (e.g. Z or +07:00)")
@@ -71,14 +71,14 @@ async def add_session(
         return await events.insert_session(conn, session_id, event, data)
 
 
-async def list_sessions(pool: Any, principal: Principal, event_id: uuid.UUID) -> list[Session]:
+async def list_sessions(pool: Pool, principal: Principal, event_id: uuid.UUID) -> list[Session]:
     async with pool.acquire() as conn:
         await access.event_to_read(conn, principal, event_id)
         return await events.sessions_of_event(conn, event_id)
 
 
 async def update_session(
-    pool: Any, principal: Principal, session_id: uuid.UUID, data: SessionUpdate
+    pool: Pool, principal: Principal, session_id: uuid.UUID, data: SessionUpdate
 ) -> Session:
     """Change the national cap; raising it lets waiting registrations in (first come first)."""
     async with pool.acquire() as conn, conn.transaction():
@@ -89,7 +89,7 @@ async def update_session(
 
 
 async def set_profile(
-    pool: Any, principal: Principal, org_id: uuid.UUID, data: SchoolProfile
+    pool: Pool, principal: Principal, org_id: uuid.UUID, data: SchoolProfile
 ) -> SchoolProfile:
     try:
         zones.zone(data.time_zone)
@@ -110,7 +110,7 @@ async def set_profile(
     return data
 
 
-async def get_profile(pool: Any, principal: Principal, org_id: uuid.UUID) -> SchoolProfile:
+async def get_profile(pool: Pool, principal: Principal, org_id: uuid.UUID) -> SchoolProfile:
     async with pool.acquire() as conn:
         await access.school(conn, principal, org_id, manage=False)
         profile = await schools.profile(conn, org_id)
@@ -119,7 +119,7 @@ async def get_profile(pool: Any, principal: Principal, org_id: uuid.UUID) -> Sch
     return profile
 
 
-async def add_room(pool: Any, principal: Principal, org_id: uuid.UUID, data: RoomCreate) -> Room:
+async def add_room(pool: Pool, principal: Principal, org_id: uuid.UUID, data: RoomCreate) -> Room:
     async with pool.acquire() as conn:
         await access.school(conn, principal, org_id, manage=True)
         room = await schools.insert_room(conn, uuid.uuid4(), org_id, data)
@@ -128,7 +128,7 @@ async def add_room(pool: Any, principal: Principal, org_id: uuid.UUID, data: Roo
     return room
 
 
-async def list_rooms(pool: Any, principal: Principal, org_id: uuid.UUID) -> list[Room]:
+async def list_rooms(pool: Pool, principal: Principal, org_id: uuid.UUID) -> list[Room]:
     async with pool.acquire() as conn:
         await access.school(conn, principal, org_id, manage=False)
         return await schools.rooms_of_school(conn, org_id)

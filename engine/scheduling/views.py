@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from typing import Any
 
 from engine.accounts.scope import orgs_reached
 from engine.kernel.errors import forbidden, validation_failed
 from engine.kernel.principal import Principal
+from engine.kernel.sql import Pool
 from engine.scheduling import access, exports, zones
 from engine.scheduling import repository as events
 from engine.scheduling import repository_views as views
@@ -19,7 +19,7 @@ from engine.scheduling.repository import SessionInEvent
 from engine.scheduling.repository_views import SeatingRow, StudentExam
 
 
-async def overview(pool: Any, principal: Principal, event_id: uuid.UUID) -> list[SessionOverview]:
+async def overview(pool: Pool, principal: Principal, event_id: uuid.UUID) -> list[SessionOverview]:
     async with pool.acquire() as conn:
         await access.event_to_manage(conn, principal, event_id)
         sessions = await events.sessions_of_event(conn, event_id)
@@ -67,7 +67,7 @@ async def overview(pool: Any, principal: Principal, event_id: uuid.UUID) -> list
     return result
 
 
-async def timetable(pool: Any, principal: Principal, org_id: uuid.UUID) -> list[TimetableEntry]:
+async def timetable(pool: Pool, principal: Principal, org_id: uuid.UUID) -> list[TimetableEntry]:
     async with pool.acquire() as conn:
         await access.school(conn, principal, org_id, manage=False)
         rows = await views.timetable(conn, org_id)
@@ -105,14 +105,14 @@ def _mine(r: StudentExam) -> MyExam:
     )
 
 
-async def my_exams(pool: Any, principal: Principal) -> list[MyExam]:
+async def my_exams(pool: Pool, principal: Principal) -> list[MyExam]:
     if principal.role != "student":
         raise forbidden("this is a student's own timetable")
     async with pool.acquire() as conn:
         return [_mine(r) for r in await views.student_exams(conn, principal.user_id)]
 
 
-async def my_exams_ics(pool: Any, principal: Principal) -> bytes:
+async def my_exams_ics(pool: Pool, principal: Principal) -> bytes:
     if principal.role != "student":
         raise forbidden("this is a student's own timetable")
     async with pool.acquire() as conn:
@@ -133,7 +133,7 @@ async def my_exams_ics(pool: Any, principal: Principal) -> bytes:
     return exports.ics(entries, "My exams")
 
 
-async def timetable_ics(pool: Any, principal: Principal, org_id: uuid.UUID) -> bytes:
+async def timetable_ics(pool: Pool, principal: Principal, org_id: uuid.UUID) -> bytes:
     entries = [
         exports.CalendarEntry(
             uid=f"{t.session_id}-{org_id}@ujian",
@@ -149,7 +149,7 @@ async def timetable_ics(pool: Any, principal: Principal, org_id: uuid.UUID) -> b
 
 
 async def _seating(
-    pool: Any, principal: Principal, session_id: uuid.UUID, org_id: uuid.UUID | None
+    pool: Pool, principal: Principal, session_id: uuid.UUID, org_id: uuid.UUID | None
 ) -> tuple[SessionInEvent, list[SeatingRow]]:
     async with pool.acquire() as conn:
         found = await access.session_to_read(conn, principal, session_id)
@@ -192,7 +192,7 @@ CARD_HEADER = (
 
 
 async def room_list_csv(
-    pool: Any, principal: Principal, session_id: uuid.UUID, org_id: uuid.UUID | None
+    pool: Pool, principal: Principal, session_id: uuid.UUID, org_id: uuid.UUID | None
 ) -> bytes:
     _, rows = await _seating(pool, principal, session_id, org_id)
     return exports.csv_bytes(
@@ -215,7 +215,7 @@ async def room_list_csv(
 
 
 async def cards_csv(
-    pool: Any, principal: Principal, session_id: uuid.UUID, org_id: uuid.UUID | None
+    pool: Pool, principal: Principal, session_id: uuid.UUID, org_id: uuid.UUID | None
 ) -> bytes:
     """One exam card per student (the sign-in code cards are issued by accounts)."""
     found, rows = await _seating(pool, principal, session_id, org_id)
@@ -243,7 +243,7 @@ async def cards_csv(
 
 
 async def event_forecast(
-    pool: Any, principal: Principal, event_id: uuid.UUID, params: Params
+    pool: Pool, principal: Principal, event_id: uuid.UUID, params: Params
 ) -> Forecast:
     async with pool.acquire() as conn:
         await access.event_to_manage(conn, principal, event_id)

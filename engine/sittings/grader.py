@@ -17,6 +17,7 @@ from engine import metrics
 from engine.analytics import results_version
 from engine.cpu_jobs import CpuJobs
 from engine.exams.grading_spec import GradingSpec
+from engine.kernel.sql import Pool
 from engine.sittings import repository
 from engine.sittings.latest import latest_responses
 from engine.sittings.models import SittingResult
@@ -71,7 +72,7 @@ def _ms_to_datetime(ms: str | None) -> datetime | None:
 
 
 async def _responses(
-    pool: Any, store: SittingStore, sitting: SittingForGrading
+    pool: Pool, store: SittingStore, sitting: SittingForGrading
 ) -> dict[str, Response | None]:
     fields = await store.session_fields(sitting.id, "state")
     if fields[0] is not None:
@@ -82,7 +83,7 @@ async def _responses(
 
 
 async def grade_sitting(
-    pool: Any,
+    pool: Pool,
     store: SittingStore,
     keys_cache: KeysCache,
     sitting_id: uuid.UUID,
@@ -159,7 +160,7 @@ def score_many(
 
 
 async def grade_sittings(
-    pool: Any,
+    pool: Pool,
     store: SittingStore,
     keys_cache: KeysCache,
     sitting_ids: list[uuid.UUID],
@@ -231,7 +232,7 @@ async def grade_sittings(
 
 
 async def regrade_sitting(
-    pool: Any,
+    pool: Pool,
     store: SittingStore,
     keys_cache: KeysCache,
     sitting_id: uuid.UUID,

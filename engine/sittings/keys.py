@@ -18,10 +18,11 @@ from __future__ import annotations
 import functools
 import secrets
 import uuid
-from typing import Any
 
 import msgspec
 from redis.crc import key_slot
+
+from engine.redis_lane import RedisClient
 
 # the most shards a deployment may have: the stretches of the slot space are cut for this many
 MAX_SHARDS = 1024
@@ -85,7 +86,7 @@ class KeySpace:
     def _tag(self, shard: int) -> str:
         return f"{self.namespace}:{{{shard_tag(shard)}}}"
 
-    async def record_shard_count(self, redis: Any) -> int:
+    async def record_shard_count(self, redis: RedisClient) -> int:
         """Note this process's shard count beside the ones used before; the workers consume
         the largest. Returns it."""
         counts = f"{self.namespace}:shard-counts"

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from engine.kernel.errors import DomainError
+from engine.redis_lane import RedisClient
 from engine.sittings.keys import KeySpace
 
 
@@ -67,7 +68,7 @@ def refusal(status: str, acked_seq: int, remaining: int) -> DomainError:
 
 
 class ProctorStore:
-    def __init__(self, redis: Any, keys: KeySpace) -> None:
+    def __init__(self, redis: RedisClient, keys: KeySpace) -> None:
         self.redis = redis
         self.keys = keys
         self._pause = redis.register_script(_script("pause"))
@@ -143,7 +144,7 @@ class ProctorStore:
 _BY_REDIS: dict[int, ProctorStore] = {}
 
 
-def proctor_store(redis: Any, keys: KeySpace) -> ProctorStore:
+def proctor_store(redis: RedisClient, keys: KeySpace) -> ProctorStore:
     """One per Redis client (scripts registered once), built on first use."""
     found = _BY_REDIS.get(id(redis))
     if found is None or found.redis is not redis or found.keys is not keys:

@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from engine.kernel.sql import Connection
 from engine.sittings.models import SittingState
 from grading.types import ItemScore, Response
 
@@ -139,14 +140,14 @@ _items_type = dict[str, ItemScore]
 
 
 async def sitting_of_student(
-    conn: Any, exam_id: uuid.UUID, student_id: uuid.UUID
+    conn: Connection, exam_id: uuid.UUID, student_id: uuid.UUID
 ) -> StudentSitting | None:
     row = await conn.fetchrow(SITTING_OF_STUDENT, exam_id, student_id)
     return None if row is None else StudentSitting(**dict(row))
 
 
 async def insert_sitting(
-    conn: Any,
+    conn: Connection,
     sitting_id: uuid.UUID,
     org_id: uuid.UUID,
     exam_id: uuid.UUID,
@@ -161,16 +162,16 @@ async def insert_sitting(
 
 
 async def mark_active(
-    conn: Any, sitting_id: uuid.UUID, started_at: datetime, deadline: datetime
+    conn: Connection, sitting_id: uuid.UUID, started_at: datetime, deadline: datetime
 ) -> None:
     await conn.execute(MARK_ACTIVE, sitting_id, started_at, deadline)
 
 
-async def instant_results(conn: Any, exam_version_id: uuid.UUID) -> bool:
+async def instant_results(conn: Connection, exam_version_id: uuid.UUID) -> bool:
     return bool(await conn.fetchval(VERSION_INSTANT_RESULTS, exam_version_id))
 
 
-async def sitting_with_result(conn: Any, sitting_id: uuid.UUID) -> SittingWithResult | None:
+async def sitting_with_result(conn: Connection, sitting_id: uuid.UUID) -> SittingWithResult | None:
     row = await conn.fetchrow(SITTING_WITH_RESULT, sitting_id)
     if row is None:
         return None
@@ -180,12 +181,14 @@ async def sitting_with_result(conn: Any, sitting_id: uuid.UUID) -> SittingWithRe
     )
 
 
-async def sitting_for_grading(conn: Any, sitting_id: uuid.UUID) -> SittingForGrading | None:
+async def sitting_for_grading(conn: Connection, sitting_id: uuid.UUID) -> SittingForGrading | None:
     row = await conn.fetchrow(SITTING_FOR_GRADING, sitting_id)
     return None if row is None else SittingForGrading(**dict(row))
 
 
-async def sittings_for_grading(conn: Any, sitting_ids: list[uuid.UUID]) -> list[SittingForGrading]:
+async def sittings_for_grading(
+    conn: Connection, sitting_ids: list[uuid.UUID]
+) -> list[SittingForGrading]:
     """Those of the sittings that exist and are not graded yet."""
     return [
         SittingForGrading(**dict(r)) for r in await conn.fetch(SITTINGS_FOR_GRADING, sitting_ids)
@@ -193,7 +196,7 @@ async def sittings_for_grading(conn: Any, sitting_ids: list[uuid.UUID]) -> list[
 
 
 async def logged_answers(
-    conn: Any, exam_id: uuid.UUID, sitting_id: uuid.UUID
+    conn: Connection, exam_id: uuid.UUID, sitting_id: uuid.UUID
 ) -> dict[str, Response | None]:
     """Item id -> the latest answer in the answer log."""
     rows = await conn.fetch(LATEST_LOGGED_ANSWERS, exam_id, sitting_id)
@@ -201,7 +204,7 @@ async def logged_answers(
 
 
 async def mark_graded(
-    conn: Any,
+    conn: Connection,
     sitting_id: uuid.UUID,
     submitted_at: datetime | None,
     submitted_by: str | None,
@@ -216,7 +219,7 @@ async def mark_graded(
 
 
 async def mark_graded_many(
-    conn: Any,
+    conn: Connection,
     sitting_ids: list[uuid.UUID],
     submitted_at: list[datetime | None],
     submitted_by: list[str | None],
@@ -231,7 +234,7 @@ async def mark_graded_many(
 
 
 async def insert_result(
-    conn: Any,
+    conn: Connection,
     sitting_id: uuid.UUID,
     org_id: uuid.UUID,
     exam_id: uuid.UUID,
@@ -246,13 +249,13 @@ async def insert_result(
     )
 
 
-async def copy_results(conn: Any, records: list[tuple[Any, ...]]) -> None:
+async def copy_results(conn: Connection, records: list[tuple[Any, ...]]) -> None:
     """Results in ``RESULT_COLUMNS`` order, in one COPY."""
     await conn.copy_records_to_table("results", records=records, columns=RESULT_COLUMNS)
 
 
 async def update_result(
-    conn: Any,
+    conn: Connection,
     sitting_id: uuid.UUID,
     points: float,
     max_points: float,

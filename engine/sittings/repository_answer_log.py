@@ -13,6 +13,8 @@ from typing import Any
 
 import msgspec
 
+from engine.kernel.sql import Connection
+
 # one row per answer event, in ``COLUMNS`` order: the response as msgspec.Raw, which the pool's
 # jsonb codec (engine.db) passes through unchanged
 Row = tuple[uuid.UUID, str, int, str, msgspec.Raw, int, datetime]
@@ -31,23 +33,25 @@ KNOWN_SITTINGS = "SELECT id::text FROM sittings WHERE id = ANY($1::uuid[])"
 EXAMS_OF_VERSIONS = "SELECT id, exam_id FROM exam_versions WHERE id = ANY($1::uuid[])"
 
 
-async def exams_of_versions(conn: Any, version_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+async def exams_of_versions(
+    conn: Connection, version_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
     """Exam version -> its exam, for the versions that exist."""
     rows = await conn.fetch(EXAMS_OF_VERSIONS, version_ids)
     return {r["id"]: r["exam_id"] for r in rows}
 
 
-async def known_sittings(conn: Any, sitting_ids: list[str]) -> list[str]:
+async def known_sittings(conn: Connection, sitting_ids: list[str]) -> list[str]:
     """Those of the sittings that exist, as the text PostgreSQL prints for a uuid."""
     return [r[0] for r in await conn.fetch(KNOWN_SITTINGS, sitting_ids)]
 
 
-async def copy_answers(conn: Any, rows: list[Row]) -> None:
+async def copy_answers(conn: Connection, rows: list[Row]) -> None:
     """One binary COPY; raises asyncpg.UniqueViolationError when a row is logged already."""
     await conn.copy_records_to_table("answer_log", records=rows, columns=COLUMNS)
 
 
-async def insert_new_answers(conn: Any, rows: list[Row]) -> None:
+async def insert_new_answers(conn: Connection, rows: list[Row]) -> None:
     """The rows not logged yet, of sittings that exist; the others are skipped."""
     await conn.execute(INSERT_NEW_ANSWERS, *_insert_columns(rows))
 

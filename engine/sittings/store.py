@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from importlib import resources
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 import msgspec
 
-from engine.redis_lane import HotRedis
+from engine.redis_lane import HotRedis, RedisClient
 from engine.sittings.answer_stream import log_record
 from engine.sittings.keys import KeySpace
 from engine.sittings.latest import LatestFormat, latest_value
@@ -115,7 +115,7 @@ def _text(value: Any) -> str:
 class SittingStore:
     def __init__(
         self,
-        redis: Any,
+        redis: RedisClient,
         keys: KeySpace,
         hot: HotRedis | None = None,
         budget: AnswerBudget = NO_BUDGET,
@@ -279,8 +279,9 @@ class SittingStore:
         await pipe.execute()
 
     async def latest_answers(self, sitting_id: uuid.UUID) -> dict[bytes, bytes]:
-        answers: dict[bytes, bytes] = await self.redis.hgetall(
-            self.keys.for_sitting(sitting_id).answers
+        answers = cast(
+            dict[bytes, bytes],
+            await self.redis.hgetall(self.keys.for_sitting(sitting_id).answers),
         )
         return answers
 

@@ -15,9 +15,9 @@ from engine.analytics.progress import ExamProgress, exam_progress
 from engine.analytics.results_service import exam_results
 from engine.analytics.statistics_service import compute_statistics
 from engine.auth.policy import STAFF, allow
-from engine.auth.principal import Principal
 from engine.deps import Svc
-from engine.problems import validation_failed
+from engine.kernel.errors import validation_failed
+from engine.kernel.principal import Principal
 from engine.web import exports
 from engine.web.charts import score_histogram_svg
 from engine.web.item_chart import ItemPoint, item_chart_svg

@@ -16,8 +16,8 @@ from typing import Any
 import msgspec
 
 from engine.analytics.scope import exam_scope, item_order
-from engine.auth.principal import Principal
-from engine.problems import not_found
+from engine.kernel.errors import not_found
+from engine.kernel.principal import Principal
 from engine.services import Services
 from engine.sittings.latest import latest_responses
 from engine.web import review_repository as repository

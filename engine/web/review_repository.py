@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from engine.exams.models import ExamSpec
+from engine.kernel.sql import Connection
 from engine.web.timeline import AnswerEvent
 
 SITTING_FOR_REVIEW = """
@@ -90,37 +91,43 @@ def _refs(refs: list[tuple[uuid.UUID, int]]) -> tuple[list[uuid.UUID], list[int]
 
 
 async def sitting_for_review(
-    conn: Any, sitting_id: uuid.UUID, exam_id: uuid.UUID
+    conn: Connection, sitting_id: uuid.UUID, exam_id: uuid.UUID
 ) -> ReviewedSitting | None:
     row = await conn.fetchrow(SITTING_FOR_REVIEW, sitting_id, exam_id)
     return None if row is None else ReviewedSitting(**dict(row))
 
 
-async def own_sitting(conn: Any, sitting_id: uuid.UUID) -> OwnSitting | None:
+async def own_sitting(conn: Connection, sitting_id: uuid.UUID) -> OwnSitting | None:
     row = await conn.fetchrow(SITTING_TO_REVIEW, sitting_id)
     if row is None:
         return None
     return OwnSitting(**{**dict(row), "spec": msgspec.convert(row["spec"], ExamSpec)})
 
 
-async def item_contents(conn: Any, refs: list[tuple[uuid.UUID, int]]) -> dict[str, ItemText]:
+async def item_contents(conn: Connection, refs: list[tuple[uuid.UUID, int]]) -> dict[str, ItemText]:
     """Item id -> kind and student content (stem, options) of each version."""
     rows = await conn.fetch(ITEM_CONTENTS, *_refs(refs))
     return {str(r["item_id"]): ItemText(r["kind"], r["content"]) for r in rows}
 
 
-async def authored_items(conn: Any, refs: list[tuple[uuid.UUID, int]]) -> dict[str, ItemText]:
+async def authored_items(
+    conn: Connection, refs: list[tuple[uuid.UUID, int]]
+) -> dict[str, ItemText]:
     """Item id -> kind and authored document (with its key and explanation) of each version."""
     rows = await conn.fetch(AUTHORED_ITEMS, *_refs(refs))
     return {str(r["item_id"]): ItemText(r["kind"], r["authored"]) for r in rows}
 
 
-async def logged_answers(conn: Any, exam_id: uuid.UUID, sitting_id: uuid.UUID) -> dict[str, Any]:
+async def logged_answers(
+    conn: Connection, exam_id: uuid.UUID, sitting_id: uuid.UUID
+) -> dict[str, Any]:
     """Item id -> the latest answer in the answer log, as stored (plain JSON data)."""
     rows = await conn.fetch(LATEST_ANSWERS, exam_id, sitting_id)
     return {str(r["item_id"]): r["response"] for r in rows}
 
 
-async def answer_events(conn: Any, exam_id: uuid.UUID, sitting_id: uuid.UUID) -> list[AnswerEvent]:
+async def answer_events(
+    conn: Connection, exam_id: uuid.UUID, sitting_id: uuid.UUID
+) -> list[AnswerEvent]:
     rows = await conn.fetch(ANSWER_EVENTS, exam_id, sitting_id)
     return [AnswerEvent(r["seq"], r["item_id"], r["at"]) for r in rows]

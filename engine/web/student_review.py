@@ -14,8 +14,8 @@ from typing import Any
 
 import msgspec
 
-from engine.auth.principal import Principal
-from engine.problems import Problem, conflict, not_found
+from engine.kernel.errors import DomainError, conflict, not_found
+from engine.kernel.principal import Principal
 from engine.services import Services
 from engine.sittings.latest import latest_responses
 from engine.web import review_repository as repository
@@ -87,7 +87,7 @@ async def sitting_review(
         ):
             raise not_found("sitting")
         if not sitting.instant_results:
-            raise Problem(
+            raise DomainError(
                 403,
                 "results_not_released",
                 "Results are not released yet",

@@ -10,8 +10,8 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath
 
 from engine.auth.policy import allow
-from engine.auth.principal import Principal
 from engine.deps import Svc
+from engine.kernel.principal import Principal
 from engine.web.student_review import SittingReview, sitting_review
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from redis.exceptions import ResponseError
 
 from engine import metrics
+from engine.redis_lane import RedisClient
 from engine.sittings.keys import KeySpace
 
 log = logging.getLogger(__name__)
@@ -32,12 +33,12 @@ class Backlog(msgspec.Struct, frozen=True, kw_only=True):
     grading_depth: int
 
 
-async def _oldest_ms(redis: Any, stream: str) -> int | None:
-    first = await redis.xrange(stream, count=1)
+async def _oldest_ms(redis: RedisClient, stream: str) -> int | None:
+    first = cast(list[tuple[bytes, Any]], await redis.xrange(stream, count=1))
     return int(first[0][0].split(b"-")[0]) if first else None
 
 
-async def _grading_depth(redis: Any, stream: str, group: str, length: int) -> int:
+async def _grading_depth(redis: RedisClient, stream: str, group: str, length: int) -> int:
     try:
         groups = await redis.xinfo_groups(stream)
     except ResponseError:  # no stream yet: nothing queued
@@ -54,7 +55,7 @@ async def _grading_depth(redis: Any, stream: str, group: str, length: int) -> in
     return length  # no grader has joined yet: every entry waits
 
 
-async def sample(redis: Any, keyspace: KeySpace, grade_group: str) -> Backlog:
+async def sample(redis: RedisClient, keyspace: KeySpace, grade_group: str) -> Backlog:
     seconds, micros = await redis.time()
     now_ms = int(seconds) * 1000 + int(micros) // 1000
     answers = grading = telemetry = depth = 0
@@ -90,7 +91,11 @@ def publish(backlog: Backlog) -> None:
 
 
 async def run_backlog_sampler(
-    redis: Any, keyspace: KeySpace, grade_group: str, stop: asyncio.Event, interval_s: float = 5.0
+    redis: RedisClient,
+    keyspace: KeySpace,
+    grade_group: str,
+    stop: asyncio.Event,
+    interval_s: float = 5.0,
 ) -> None:
     while not stop.is_set():
         try:

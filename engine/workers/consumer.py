@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from redis.exceptions import ResponseError
 
-from engine.redis_lane import HotRedis, RedisLane
+from engine.redis_lane import HotRedis, RedisClient, RedisLane
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ _SETTLE = (resources.files("engine.workers") / "lua" / "settle.lua").read_text("
 _settle_scripts: dict[int, Any] = {}
 
 
-def _settle_script(redis: Any) -> Any:
+def _settle_script(redis: RedisClient) -> Any:
     """lua/settle.lua, registered once per client (redis-py keeps its SHA and loads it)."""
     script = _settle_scripts.get(id(redis))
     if script is None or script.registered_client is not redis:
@@ -55,7 +55,7 @@ def _settle_script(redis: Any) -> Any:
 
 @dataclass
 class StreamConsumer:
-    redis: Any
+    redis: RedisClient
     stream: str
     group: str
     consumer: str

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 
 from engine import metrics
+from engine.kernel.sql import Connection, Pool
 from engine.sittings import repository_answer_log as answer_log
 from engine.sittings.answer_stream import events_of
 from engine.sittings.repository_answer_log import Row
@@ -50,7 +50,7 @@ def rows_from_entries(entries: list[Entry], exam_of_version: dict[bytes, uuid.UU
 
 
 class AnswerPersister:
-    def __init__(self, pool: Any) -> None:
+    def __init__(self, pool: Pool) -> None:
         self.pool = pool
         # exam version id, as the stream holds it -> exam (the partition key): immutable, so
         # kept for good
@@ -58,14 +58,14 @@ class AnswerPersister:
         self._known: set[bytes] = set()
         self.rows_written = 0
 
-    async def _resolve_exams(self, conn: Any, entries: list[Entry]) -> None:
+    async def _resolve_exams(self, conn: Connection, entries: list[Entry]) -> None:
         unknown = {f[b"x"] for _, f in entries} - self.exam_of_version.keys()
         if unknown:
             versions = {uuid.UUID(v.decode()).int: v for v in unknown}
             exams = await answer_log.exams_of_versions(conn, [uuid.UUID(int=v) for v in versions])
             self.exam_of_version.update({versions[v.int]: exam for v, exam in exams.items()})
 
-    async def _all_known(self, conn: Any, entries: list[Entry]) -> bool:
+    async def _all_known(self, conn: Connection, entries: list[Entry]) -> bool:
         # sitting ids as the stream holds them, the text PostgreSQL prints for a uuid
         unknown = {f[b"s"] for _, f in entries} - self._known
         if unknown:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from typing import cast
 
 from engine import metrics
 from engine.sittings.keys import KeySpace
@@ -20,8 +21,11 @@ async def sweep_once(store: SittingStore, keyspace: KeySpace, limit: int = 1000)
     now_ms = int(seconds) * 1000 + int(micros) // 1000
     submitted = 0
     for shard in range(keyspace.consumed_shards):
-        due = await store.redis.zrangebyscore(
-            keyspace.deadline_set(shard), "-inf", now_ms, start=0, num=limit
+        due = cast(
+            list[bytes],
+            await store.redis.zrangebyscore(
+                keyspace.deadline_set(shard), "-inf", now_ms, start=0, num=limit
+            ),
         )
         for raw in due:
             reply = await store.submit(uuid.UUID(raw.decode()), "", "deadline")

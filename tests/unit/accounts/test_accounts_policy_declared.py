@@ -20,8 +20,8 @@ from engine.auth.policy import (
     is_framework_handler,
     policy_of,
 )
-from engine.auth.principal import Principal
-from engine.problems import Problem
+from engine.kernel.errors import DomainError
+from engine.kernel.principal import Principal
 from engine.settings import Settings
 
 
@@ -97,7 +97,7 @@ def test_a_handler_without_policy_fails_closed() -> None:
     assert client.get("/open").json() == {"ok": True}
     # with a caller: no declared policy, nobody may call it
     student = Principal(uuid.uuid4(), uuid.uuid4(), "student")
-    with pytest.raises(Problem) as refused:
+    with pytest.raises(DomainError) as refused:
         check_policy(None, student, {})
     assert refused.value.status == 403 and refused.value.code == "forbidden"
 

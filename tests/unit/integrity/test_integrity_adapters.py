@@ -3,23 +3,29 @@ and the forensics matrices."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.integrity import repository_forensics
 from engine.integrity.context import VersionContext
 from engine.integrity.live import LiveState, fold
 from engine.integrity.matrices import assemble, labels
+from engine.integrity.models import AnswerEvent, FinishedSitting
 from engine.integrity.stream import AnswerCopy, TelemetryEntry, parse, telemetry_fields
 from grading.keys import SingleChoiceKey
 from proctoring.heuristics import SittingState
 from proctoring.telemetry import Blur, Focus, IpObserved, Paste, Visibility
 from proctoring.thresholds import DEFAULT_THRESHOLDS
 
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 CTX = VersionContext(
     exam_id=uuid.uuid4(),
     thresholds=DEFAULT_THRESHOLDS,
@@ -113,26 +119,41 @@ def test_answer_correctness_comes_from_the_keys() -> None:
 
 def _rows(
     answers: list[tuple[str, int, str, str | None, int]], start: datetime
-) -> list[dict[str, object]]:
+) -> list[AnswerEvent]:
     return [
-        {
-            "sitting_id": s,
-            "seq": q,
-            "item_id": i,
-            "response": None if c is None else {"kind": "single_choice", "choice": c},
-            "client_ts": t,
-            "server_ts": start + timedelta(seconds=q * 10),
-        }
+        AnswerEvent(
+            sitting_id=s,  # type: ignore[arg-type]  # ids as short text, read back as text
+            seq=q,
+            item_id=i,
+            response=None if c is None else {"kind": "single_choice", "choice": c},
+            client_ts=t,
+            server_ts=start + timedelta(seconds=q * 10),
+        )
         for s, q, i, c, t in answers
     ]
 
 
+def _sitting(sid: str, org: str, klass: str | None, **seat: Any) -> FinishedSitting:
+    return FinishedSitting(sid, org, klass, T0, **seat)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("statement", "struct"),
+    [
+        (repository_forensics.FINISHED_SITTINGS, FinishedSitting),
+        (repository_forensics.FINISHED_ANSWERS, AnswerEvent),
+    ],
+)
+def test_the_large_reads_select_their_structs_fields_in_order(statement: str, struct: type) -> None:
+    """The repository builds these Structs from each row by position."""
+    selected = statement.split("SELECT", 1)[1].split("\nFROM", 1)[0]
+    columns = [re.split(r"\s+AS\s+|\.", c.strip())[-1] for c in selected.split(",")]
+    assert columns == [f.name for f in msgspec.structs.fields(struct)]
+
+
 def test_matrices_by_hand() -> None:
-    t0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-    sittings = [
-        {"id": "s1", "org_id": "A", "class_id": "c1", "started_at": t0},
-        {"id": "s2", "org_id": "A", "class_id": None, "started_at": t0},
-    ]
+    t0 = T0
+    sittings = [_sitting("s1", "A", "c1"), _sitting("s2", "A", None)]
     rows = _rows(
         [
             ("s1", 1, "q1", "b", 5_000),
@@ -166,19 +187,16 @@ def test_matrices_by_hand() -> None:
 
 
 def test_matrices_take_the_allocated_room_and_seat() -> None:
-    t0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    t0 = T0
     # s1 and s3 are seated in lab L (rows of 6) in the morning session; s2 is not seated (its
     # class, named like the lab, is its block); s4 sits in lab L in the afternoon session
-    morning = {"seat_room": "L", "seat_session": "am"}
+    lab = {"seat_room": "L", "seat_columns": 6, "seat_room_name": "Lab 1"}
     sittings = [
-        {"id": "s1", "org_id": "A", "class_id": "c1", "started_at": t0, **morning},
-        {"id": "s2", "org_id": "A", "class_id": "L", "started_at": t0},
-        {"id": "s3", "org_id": "A", "class_id": "c2", "started_at": t0, **morning},
-        {"id": "s4", "org_id": "A", "class_id": "c1", "started_at": t0, "seat_room": "L"},
+        _sitting("s1", "A", "c1", seat=8, seat_session="am", **lab),
+        _sitting("s2", "A", "L"),
+        _sitting("s3", "A", "c2", seat=6, seat_session="am", **lab),
+        _sitting("s4", "A", "c1", seat=7, seat_session="pm", **lab),
     ]
-    sittings[0] |= {"seat": 8, "seat_columns": 6, "seat_room_name": "Lab 1"}
-    sittings[2] |= {"seat": 6, "seat_columns": 6, "seat_room_name": "Lab 1"}
-    sittings[3] |= {"seat": 7, "seat_columns": 6, "seat_room_name": "Lab 1", "seat_session": "pm"}
     rows = _rows(
         [
             ("s1", 1, "q1", "a", 0),
