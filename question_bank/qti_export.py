@@ -39,6 +39,7 @@ from question_bank.qti_export_rules import processing_rules
 from question_bank.qti_gap_match import write_gap_match
 from question_bank.qti_hottext import write_passage
 from question_bank.qti_html import QTI_NS, append_html, q
+from question_bank.qti_ids import MARK, MARKED, needs_prefix, prefixed
 from question_bank.scale import scale_values
 
 ET.register_namespace("", QTI_NS)
@@ -447,6 +448,10 @@ def _slider(root: Element, body: Element, item: NumericItem) -> str:
 
 def export_item(identifier: str, item: ItemCreate) -> bytes:
     """A QTI 3.0 ``qti-assessment-item`` document for a (normalised) authored item."""
+    # ids that are not XML names are written prefixed, and the body says so (qti_ids.py)
+    marked = needs_prefix(item)
+    if marked:
+        item = prefixed(item)
     # the blanks' {{id}} place-holders are Ujian's own notation: they stay out of the title
     title = " ".join(PLACEHOLDER.sub(" ", plain_text(item.stem)).split())[:80] or identifier
     root = Element(
@@ -455,7 +460,7 @@ def export_item(identifier: str, item: ItemCreate) -> bytes:
     )
     if item.metadata.language:
         root.set(XML_LANG, item.metadata.language)
-    body = Element(q("qti-item-body"))
+    body = Element(q("qti-item-body"), {MARK: MARKED} if marked else {})
     # a cloze's and a gap match's stem holds its interactions: it is written with them
     if not isinstance(item, ClozeItem) and not (
         isinstance(item, MatchingItem) and item.gap_match is not None

@@ -27,6 +27,7 @@ from question_bank.normalise import normalise_item
 from question_bank.qti_gap_match import GapMatchError, read_gap_match
 from question_bank.qti_hottext import PassageError, read_passage
 from question_bank.qti_html import inner_html, local, q
+from question_bank.qti_ids import MARK, MARKED, unprefixed
 from question_bank.qti_probe import best_score, disagreement
 from question_bank.qti_rules import declarations, processing
 from question_bank.qti_slider import key_from_processing
@@ -726,9 +727,12 @@ def import_item(data: bytes | Element) -> ItemCreate:
     """The authored item a QTI 3.0 ``qti-assessment-item`` describes (normalised, checked)."""
     root = parse_xml(data) if isinstance(data, bytes) else data
     try:
-        return _import_root(root)
+        item = _import_root(root)
     except ContentError as err:
         raise QtiError(err.message, code=err.code) from err
+    body = _find(root, "qti-item-body")
+    # Ujian's own export of ids that are not XML names (question_bank/qti_ids.py)
+    return unprefixed(item) if body is not None and body.get(MARK) == MARKED else item
 
 
 def _refuse_unsupported_parts(root: Element) -> None:

@@ -208,7 +208,7 @@ def test_an_associate_exports_valid_and_scores_the_same_everywhere(item: ItemCre
     assert isinstance(item, MatchingItem) and item.associate is not None
     document = export_item("associate-1", item)
     # the associate's own markup is valid QTI (random stems may nest HTML the schema refuses
-    # anywhere; QTI identifiers begin with a letter or "_", Ujian's may begin with a digit)
+    # anywhere), with plain ids (one that begins with a digit is written prefixed: test_qti_ids.py)
     choices = [ChoiceOption("c" + c.id, "choice", c.fixed) for c in item.sources]
     limits = {"c" + k: v for k, v in item.associate.match_max.items()}
     plain = msgspec.structs.replace(

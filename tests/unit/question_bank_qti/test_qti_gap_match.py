@@ -224,7 +224,7 @@ def test_a_gap_match_exports_valid_and_scores_the_same_everywhere(item: ItemCrea
     document = export_item("gap-match-1", item)
     # the gap match's own markup is valid QTI (random stems may nest HTML the schema refuses
     # anywhere): the gaps in a plain sentence
-    # QTI identifiers begin with a letter or "_" (Ujian's own ids may begin with a digit)
+    # plain ids too (an id that begins with a digit is written prefixed: test_qti_ids.py)
     sources = [ChoiceOption("s" + s.id, s.text, s.fixed) for s in item.sources]
     targets = [ChoiceOption("g" + t.id, t.text) for t in item.targets]
     sentence = "<p>" + " and ".join("{{" + t.id + "}}" for t in targets) + ".</p>"

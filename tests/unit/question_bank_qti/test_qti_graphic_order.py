@@ -151,7 +151,7 @@ def _as_another_tool_reads_it(document: bytes) -> bytes:
 def test_a_graphic_order_exports_valid_and_scores_the_same_everywhere(item: ItemCreate) -> None:
     assert isinstance(item, OrderingItem) and item.graphic is not None
     document = export_item("graphic-1", item)
-    # QTI identifiers begin with a letter or "_" (Ujian's own ids may begin with a digit)
+    # plain ids too (an id that begins with a digit is written prefixed: test_qti_ids.py)
     options = [ChoiceOption("o" + o.id, o.text, o.fixed) for o in item.options]
     hotspots = {"o" + k: v for k, v in item.graphic.hotspots.items()}
     plain = msgspec.structs.replace(
