@@ -202,7 +202,9 @@ def _every_response(item: MatchingItem) -> list[MatchingResponse]:
     return out
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=40, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 @given(stored_items(("matching",)).filter(lambda i: getattr(i, "associate", None) is not None))
 def test_an_associate_exports_valid_and_scores_the_same_everywhere(item: ItemCreate) -> None:
     assert isinstance(item, MatchingItem) and item.associate is not None

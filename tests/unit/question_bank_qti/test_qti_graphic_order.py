@@ -146,7 +146,9 @@ def _as_another_tool_reads_it(document: bytes) -> bytes:
     return re.sub(rb' class="ujian-[a-z]+"', b"", document)
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=40, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 @given(stored_items(("ordering",)).filter(lambda i: getattr(i, "graphic", None) is not None))
 def test_a_graphic_order_exports_valid_and_scores_the_same_everywhere(item: ItemCreate) -> None:
     assert isinstance(item, OrderingItem) and item.graphic is not None

@@ -335,7 +335,9 @@ def _every_response(item: SingleChoiceItem | MultipleResponseItem) -> list[Respo
     return [*(_multi(i) for i in ids), _multi(*item.correct), _multi(*ids[:2])]
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 @given(
     stored_items(("single_choice", "multiple_response")).filter(
         # ids that begin with a digit are written prefixed (question_bank/qti_ids.py)

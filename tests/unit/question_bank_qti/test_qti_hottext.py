@@ -204,7 +204,9 @@ def _every_response(item: SingleChoiceItem | MultipleResponseItem) -> list[objec
     return [*singles, _multi(*item.correct), _multi(*ids), _multi(*ids[:2])]
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=100, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 @given(
     stored_items(("single_choice", "multiple_response")).filter(
         # ids that begin with a digit are written prefixed (question_bank/qti_ids.py)
