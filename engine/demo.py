@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -16,8 +16,13 @@ from engine.exams.models import ExamCreate, SectionCreate
 from engine.exams.service import assign_exam, create_exam, create_item, publish_exam
 from engine.kernel.principal import Principal, Role
 from engine.kernel.sql import Connection
-from engine.services import Services
+from engine.ports import WithPapers, WithPool
 from question_bank.items import ItemCreate
+
+
+class Needs(WithPapers, WithPool, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 DEMO_ORGANISER = "Demo National Organiser"
 DEMO_SCHOOL = "SMA Negeri Demo 1"
@@ -164,7 +169,7 @@ async def _insert_user(
     return Principal(user_id=user_id, org_id=org_id, role=role)
 
 
-async def load_demo(svc: Services, now: datetime | None = None) -> DemoLogins:
+async def load_demo(svc: Needs, now: datetime | None = None) -> DemoLogins:
     """Create the demo data once; a second call only reports the sign-in details."""
     students = [f"student{n:02d}" for n in range(1, STUDENT_COUNT + 1)]
     async with svc.pool.acquire() as conn:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import msgspec
 from litestar import Response, get
 from litestar.datastructures import State
 
 from engine import db
 from engine.auth.policy import PUBLIC
-from engine.services import Services
+from engine.ports import WithPool, WithRedis
+
+
+class Needs(WithPool, WithRedis, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
 
 
 class Health(msgspec.Struct, frozen=True):
@@ -29,7 +35,7 @@ async def live() -> Health:
 )
 async def ready(state: State) -> Response[Health]:
     # before the lifespan has opened the pools there is nothing to check: not ready yet
-    svc: Services | None = state.get("services")
+    svc: Needs | None = state.get("services")
     if svc is None:
         return Response(Health(status="starting"), status_code=503)
     checks: dict[str, str] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Protocol
 
 import msgspec
 
@@ -25,7 +26,11 @@ from engine.auth.passwords import UNUSABLE_HASH, passwords_for
 from engine.kernel.errors import DomainError
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Connection
-from engine.services import Services
+from engine.ports import WithPool, WithSettings
+
+
+class Needs(WithPool, WithSettings, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
 
 
 class Plan(msgspec.Struct):
@@ -68,7 +73,7 @@ async def _plan(conn: Connection, org_id: uuid.UUID, rows: list[EnrolmentRow]) -
 
 
 async def _hash_passwords(
-    svc: Services, rows: list[EnrolmentRow], done: dict[int, str] | None = None
+    svc: Needs, rows: list[EnrolmentRow], done: dict[int, str] | None = None
 ) -> dict[int, str]:
     """Each new student's password hash by file line (those in ``done`` are kept). In the
     bulk pool: a thousand hashes queue there, not in front of everyone's sign-in."""
@@ -119,7 +124,7 @@ async def _apply(
 
 
 async def import_students(
-    svc: Services, actor: Actor, org_id: uuid.UUID, body: bytes, dry_run: bool
+    svc: Needs, actor: Actor, org_id: uuid.UUID, body: bytes, dry_run: bool
 ) -> EnrolmentReport:
     # off the loop: scoring every password (zxcvbn) of a big file takes a while
     parsed = await asyncio.to_thread(
@@ -177,7 +182,7 @@ async def import_students(
     return msgspec.structs.replace(report, classes_created=classes_created, stored=True)
 
 
-async def export_students(svc: Services, principal: Principal, org_id: uuid.UUID) -> bytes:
+async def export_students(svc: Needs, principal: Principal, org_id: uuid.UUID) -> bytes:
     async with svc.pool.acquire() as conn:
         await require_org(conn, principal, org_id)
         students = await sql.students_to_export(conn, org_id)

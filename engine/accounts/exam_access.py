@@ -4,6 +4,7 @@ the exams a student sees, and printable exam cards."""
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from engine.accounts import audit, card_sheets
 from engine.accounts import repository_exam_access as sql
@@ -24,7 +25,11 @@ from engine.auth import cards, revocation
 from engine.kernel.errors import forbidden, not_found, validation_failed
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Connection
-from engine.services import Services
+from engine.ports import WithPool, WithRedis, WithSettings
+
+
+class Needs(WithPool, WithRedis, WithSettings, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
 
 
 async def exam_in_reach(
@@ -45,7 +50,7 @@ async def exam_in_reach(
 
 
 async def assign_classes(
-    svc: Services, actor: Actor, exam_id: uuid.UUID, data: ClassAssignment
+    svc: Needs, actor: Actor, exam_id: uuid.UUID, data: ClassAssignment
 ) -> ClassAssignments:
     p = actor.principal
     async with svc.pool.acquire() as conn, conn.transaction():
@@ -66,7 +71,7 @@ async def assign_classes(
 
 
 async def set_override(
-    svc: Services, actor: Actor, exam_id: uuid.UUID, student_id: uuid.UUID, data: OverrideSet
+    svc: Needs, actor: Actor, exam_id: uuid.UUID, student_id: uuid.UUID, data: OverrideSet
 ) -> Override:
     """A student's own window, time limit or extra time on one exam.
 
@@ -115,9 +120,7 @@ async def set_override(
     )
 
 
-async def set_policy(
-    svc: Services, actor: Actor, exam_id: uuid.UUID, data: ExamPolicy
-) -> ExamPolicy:
+async def set_policy(svc: Needs, actor: Actor, exam_id: uuid.UUID, data: ExamPolicy) -> ExamPolicy:
     async with svc.pool.acquire() as conn, conn.transaction():
         org_id, _ = await exam_in_reach(conn, actor.principal, exam_id, owner_only=True)
         await sql.upsert_policy(conn, exam_id, data.device_policy, actor.principal.user_id)
@@ -132,7 +135,7 @@ async def set_policy(
     return data
 
 
-async def my_exams(svc: Services, principal: Principal) -> list[MyExam]:
+async def my_exams(svc: Needs, principal: Principal) -> list[MyExam]:
     async with svc.pool.acquire() as conn:
         exams = await sql.exams_of_student(conn, principal.user_id)
     return [
@@ -153,7 +156,7 @@ async def my_exams(svc: Services, principal: Principal) -> list[MyExam]:
 
 
 async def issue_cards(
-    svc: Services,
+    svc: Needs,
     actor: Actor,
     exam_id: uuid.UUID,
     org_id: uuid.UUID | None,

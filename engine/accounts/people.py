@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 import asyncpg
 import msgspec
@@ -30,7 +31,12 @@ from engine.auth.ratelimit import limits_for
 from engine.kernel.errors import DomainError, conflict, forbidden, not_found, validation_failed
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Connection
-from engine.services import Services
+from engine.ports import WithPool, WithRedis, WithSettings
+
+
+class Needs(WithPool, WithRedis, WithSettings, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 # which roles each role may create (and manage)
 MANAGEABLE: dict[str, frozenset[str]] = {
@@ -63,7 +69,7 @@ async def _user(conn: Connection, user_id: uuid.UUID) -> User:
     return found
 
 
-async def create_org(svc: Services, actor: Actor, data: OrgCreate) -> Org:
+async def create_org(svc: Needs, actor: Actor, data: OrgCreate) -> Org:
     p = actor.principal
     org_id = uuid.uuid4()
     async with svc.pool.acquire() as conn, conn.transaction():
@@ -83,20 +89,20 @@ async def create_org(svc: Services, actor: Actor, data: OrgCreate) -> Org:
         return await _org(conn, org_id)
 
 
-async def list_orgs(svc: Services, principal: Principal) -> list[Org]:
+async def list_orgs(svc: Needs, principal: Principal) -> list[Org]:
     async with svc.pool.acquire() as conn:
         ids = await orgs_reached(conn, principal)
         return await sql.orgs_by_ids(conn, ids)
 
 
-async def get_org(svc: Services, principal: Principal, org_id: uuid.UUID) -> Org:
+async def get_org(svc: Needs, principal: Principal, org_id: uuid.UUID) -> Org:
     async with svc.pool.acquire() as conn:
         await require_org(conn, principal, org_id)
         return await _org(conn, org_id)
 
 
 async def create_class(
-    svc: Services, actor: Actor, org_id: uuid.UUID, data: ClassCreate
+    svc: Needs, actor: Actor, org_id: uuid.UUID, data: ClassCreate
 ) -> SchoolClass:
     class_id = uuid.uuid4()
     async with svc.pool.acquire() as conn, conn.transaction():
@@ -117,7 +123,7 @@ async def create_class(
         return stored
 
 
-async def list_classes(svc: Services, principal: Principal, org_id: uuid.UUID) -> list[SchoolClass]:
+async def list_classes(svc: Needs, principal: Principal, org_id: uuid.UUID) -> list[SchoolClass]:
     async with svc.pool.acquire() as conn:
         await require_org(conn, principal, org_id)
         return await sql.classes_of_org(conn, org_id)
@@ -149,7 +155,7 @@ def _require_manageable(principal: Principal, role: str) -> None:
         raise forbidden(f"a {principal.role} account may not manage {role} accounts")
 
 
-async def create_user(svc: Services, actor: Actor, org_id: uuid.UUID, data: UserCreate) -> User:
+async def create_user(svc: Needs, actor: Actor, org_id: uuid.UUID, data: UserCreate) -> User:
     p = actor.principal
     _require_manageable(p, data.role)
     if data.password:
@@ -197,7 +203,7 @@ async def create_user(svc: Services, actor: Actor, org_id: uuid.UUID, data: User
 
 
 async def list_users(
-    svc: Services,
+    svc: Needs,
     principal: Principal,
     org_id: uuid.UUID,
     role: str | None,
@@ -218,12 +224,12 @@ async def user_in_scope(conn: Connection, principal: Principal, user_id: uuid.UU
     return found
 
 
-async def get_user(svc: Services, principal: Principal, user_id: uuid.UUID) -> User:
+async def get_user(svc: Needs, principal: Principal, user_id: uuid.UUID) -> User:
     async with svc.pool.acquire() as conn:
         return await user_in_scope(conn, principal, user_id)
 
 
-async def update_user(svc: Services, actor: Actor, user_id: uuid.UUID, data: UserUpdate) -> User:
+async def update_user(svc: Needs, actor: Actor, user_id: uuid.UUID, data: UserUpdate) -> User:
     p = actor.principal
     if data.password is not msgspec.UNSET:
         # names the caller gives in the same request count too
@@ -276,7 +282,7 @@ async def update_user(svc: Services, actor: Actor, user_id: uuid.UUID, data: Use
     return updated
 
 
-async def my_profile(svc: Services, principal: Principal) -> Profile:
+async def my_profile(svc: Needs, principal: Principal) -> Profile:
     async with svc.pool.acquire() as conn:
         found = await sql.profile(conn, principal.user_id)
     if found is None:
@@ -284,13 +290,13 @@ async def my_profile(svc: Services, principal: Principal) -> Profile:
     return found
 
 
-async def update_profile(svc: Services, principal: Principal, data: ProfileUpdate) -> Profile:
+async def update_profile(svc: Needs, principal: Principal, data: ProfileUpdate) -> Profile:
     async with svc.pool.acquire() as conn:
         await sql.set_display_name(conn, principal.user_id, data.display_name)
     return await my_profile(svc, principal)
 
 
-async def change_password(svc: Services, actor: Actor, data: PasswordChange) -> None:
+async def change_password(svc: Needs, actor: Actor, data: PasswordChange) -> None:
     """Needs the current password; signs out every other session (refresh tokens revoked).
 
     Guesses of the current password are limited like sign-in's, per (account, device): the
@@ -323,7 +329,7 @@ async def change_password(svc: Services, actor: Actor, data: PasswordChange) -> 
     await revoke_sign_ins(svc, p.user_id)
 
 
-async def revoke_sign_ins(svc: Services, user_id: uuid.UUID) -> None:
+async def revoke_sign_ins(svc: Needs, user_id: uuid.UUID) -> None:
     """Every access token of the account, wherever issued, is refused within the revocation
     refresh interval (engine/auth/revocation.py)."""
     await revocation.revoke(
@@ -341,7 +347,7 @@ async def _managed_other(conn: Connection, actor: Actor, user_id: uuid.UUID) -> 
     return found
 
 
-async def set_disabled(svc: Services, actor: Actor, user_id: uuid.UUID, disabled: bool) -> User:
+async def set_disabled(svc: Needs, actor: Actor, user_id: uuid.UUID, disabled: bool) -> User:
     """Disable (no sign-in of any kind, every session and token revoked) or enable again."""
     async with svc.pool.acquire() as conn, conn.transaction():
         found = await _managed_other(conn, actor, user_id)
@@ -361,7 +367,7 @@ async def set_disabled(svc: Services, actor: Actor, user_id: uuid.UUID, disabled
     return changed
 
 
-async def remove_user(svc: Services, actor: Actor, user_id: uuid.UUID) -> None:
+async def remove_user(svc: Needs, actor: Actor, user_id: uuid.UUID) -> None:
     """Remove an account: disabled for good, its exam cards deleted, hidden from listings, its
     username and national id free again; its sittings and results stay on record."""
     async with svc.pool.acquire() as conn, conn.transaction():

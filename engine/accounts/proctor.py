@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from engine.accounts import audit
 from engine.accounts import repository_sitting_access as sql
@@ -17,8 +17,12 @@ from engine.accounts.people import class_in_scope
 from engine.accounts.scope import require_org
 from engine.kernel.errors import conflict, not_found, validation_failed
 from engine.kernel.sql import Connection
-from engine.services import Services
+from engine.ports import WithKeySpace, WithPool, WithRedis, WithSettings
 from engine.sittings.proctoring_actions import ActionReply, proctor_store
+
+
+class Needs(WithKeySpace, WithPool, WithRedis, WithSettings, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
 
 
 def _dt(ms: int) -> datetime:
@@ -71,7 +75,7 @@ def _outcome(reply: ActionReply, paused: bool) -> ProctorOutcome:
     return ProctorOutcome(reply.sitting_id, reply.status, reply.deadline_ms, paused)
 
 
-async def room(svc: Services, actor: Actor, exam_id: uuid.UUID, class_id: uuid.UUID) -> Room:
+async def room(svc: Needs, actor: Actor, exam_id: uuid.UUID, class_id: uuid.UUID) -> Room:
     async with svc.pool.acquire() as conn:
         await exam_in_reach(conn, actor.principal, exam_id)
         await class_in_scope(conn, actor.principal, class_id)
@@ -102,7 +106,7 @@ async def room(svc: Services, actor: Actor, exam_id: uuid.UUID, class_id: uuid.U
     return Room(exam_id, class_id, now_ms, seats)
 
 
-async def pause(svc: Services, actor: Actor, sitting_id: uuid.UUID) -> ProctorOutcome:
+async def pause(svc: Needs, actor: Actor, sitting_id: uuid.UUID) -> ProctorOutcome:
     async with svc.pool.acquire() as conn:
         sitting = await _sitting(conn, actor, sitting_id)
         [reply] = await proctor_store(svc.redis, svc.keyspace).pause([sitting_id])
@@ -112,7 +116,7 @@ async def pause(svc: Services, actor: Actor, sitting_id: uuid.UUID) -> ProctorOu
     return _outcome(reply, True)
 
 
-async def resume(svc: Services, actor: Actor, sitting_id: uuid.UUID) -> ProctorOutcome:
+async def resume(svc: Needs, actor: Actor, sitting_id: uuid.UUID) -> ProctorOutcome:
     async with svc.pool.acquire() as conn:
         sitting = await _sitting(conn, actor, sitting_id)
         [reply] = await proctor_store(svc.redis, svc.keyspace).resume([sitting_id])
@@ -130,7 +134,7 @@ async def resume(svc: Services, actor: Actor, sitting_id: uuid.UUID) -> ProctorO
 
 
 async def extra_time(
-    svc: Services, actor: Actor, sitting_id: uuid.UUID, seconds: int
+    svc: Needs, actor: Actor, sitting_id: uuid.UUID, seconds: int
 ) -> ProctorOutcome:
     async with svc.pool.acquire() as conn:
         sitting = await _sitting(conn, actor, sitting_id)
@@ -161,7 +165,7 @@ async def extra_time(
     return _outcome(reply, reply.value == 1)
 
 
-async def reset_device(svc: Services, actor: Actor, sitting_id: uuid.UUID) -> ProctorOutcome:
+async def reset_device(svc: Needs, actor: Actor, sitting_id: uuid.UUID) -> ProctorOutcome:
     async with svc.pool.acquire() as conn:
         sitting = await _sitting(conn, actor, sitting_id)
         reply = await proctor_store(svc.redis, svc.keyspace).reset_device(sitting_id)
@@ -172,7 +176,7 @@ async def reset_device(svc: Services, actor: Actor, sitting_id: uuid.UUID) -> Pr
 
 
 async def room_action(
-    svc: Services, actor: Actor, exam_id: uuid.UUID, class_id: uuid.UUID, action: str
+    svc: Needs, actor: Actor, exam_id: uuid.UUID, class_id: uuid.UUID, action: str
 ) -> RoomOutcome:
     """Pause or resume every running sitting of a room at once (a power cut, a fire drill)."""
     if action not in ("pause", "resume"):

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -14,9 +14,14 @@ from engine.analytics.scope import exam_scope, item_order
 from engine.exams.grading_spec import load_grading_spec
 from engine.kernel.errors import not_found
 from engine.kernel.principal import Principal
-from engine.services import Services
+from engine.ports import WithPool
 from grading.responses import Response
 from grading.scoring import score_item
+
+
+class Needs(WithPool, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 MOST_COMMON = 20
 
@@ -34,7 +39,7 @@ def answer_text(response: Response) -> str:
 
 
 async def common_answers(
-    svc: Services, principal: Principal, exam_id: uuid.UUID, item_id: str
+    svc: Needs, principal: Principal, exam_id: uuid.UUID, item_id: str
 ) -> CommonAnswers:
     scope = await exam_scope(svc.pool, principal, exam_id)
     if item_id not in {i for i, _, _ in item_order(scope)}:

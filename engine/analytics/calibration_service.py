@@ -12,6 +12,7 @@ import asyncio
 import logging
 import uuid
 from datetime import UTC, datetime
+from typing import Protocol
 
 import asyncpg
 import msgspec
@@ -24,10 +25,15 @@ from engine.analytics.scope import ExamScope, exam_scope, item_order
 from engine.kernel.errors import conflict, not_found
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Pool
-from engine.services import Services
+from engine.ports import WithCpu, WithPool, WithRedis, WithSettings
 from grading.calibration import CalibrationResult, calibrate
 from grading.graded import categories_from_points
 from grading.irt import POLYTOMOUS_MODELS, IrtModel, ScoreScale, score_abilities
+
+
+class Needs(WithCpu, WithPool, WithRedis, WithSettings, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +104,7 @@ def fit_exam(
 
 
 async def _run(
-    svc: Services, scope: ExamScope, run_id: uuid.UUID, model: IrtModel, scale: ScoreScale
+    svc: Needs, scope: ExamScope, run_id: uuid.UUID, model: IrtModel, scale: ScoreScale
 ) -> None:
     pool = svc.pool
     try:
@@ -142,7 +148,7 @@ async def _run(
 
 
 async def start_calibration(
-    svc: Services, principal: Principal, exam_id: uuid.UUID, request: CalibrationRequest
+    svc: Needs, principal: Principal, exam_id: uuid.UUID, request: CalibrationRequest
 ) -> CalibrationRun:
     pool = svc.pool
     scope = await exam_scope(pool, principal, exam_id)

@@ -14,6 +14,7 @@ import logging
 import math
 import uuid
 from datetime import UTC, datetime
+from typing import Protocol
 
 import asyncpg
 import msgspec
@@ -33,10 +34,15 @@ from engine.exams.models import ExamSpec
 from engine.kernel.errors import conflict, not_found
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Connection, Pool
+from engine.ports import WithCpu, WithPool, WithRedis, WithSettings
 from engine.scheduling.access import event_to_manage
-from engine.services import Services
 from grading.equating import equate_forms
 from grading.irt import POLYTOMOUS_MODELS, IrtModel, ScoreScale, scaled_score
+
+
+class Needs(WithCpu, WithPool, WithRedis, WithSettings, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +128,7 @@ def equate_event(
 
 
 async def _run(
-    svc: Services,
+    svc: Needs,
     run_id: uuid.UUID,
     forms: list[Form],
     request: EquatingRequest,
@@ -160,7 +166,7 @@ async def _run(
 
 
 async def start_equating(
-    svc: Services, principal: Principal, event_id: uuid.UUID, request: EquatingRequest
+    svc: Needs, principal: Principal, event_id: uuid.UUID, request: EquatingRequest
 ) -> EquatingRun:
     async with svc.pool.acquire() as conn:
         event = await event_to_manage(conn, principal, event_id)

@@ -10,7 +10,7 @@ process forgets the version's keys; every re-grade reads keys afresh (engine/sit
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -22,11 +22,16 @@ from engine.analytics.scope import exam_scope, item_order
 from engine.exams.grading_spec import load_grading_spec
 from engine.kernel.errors import DomainError, conflict, forbidden, not_found
 from engine.kernel.sql import Connection
-from engine.services import Services
+from engine.ports import WithKeys, WithPool, WithRedis, WithSettings
 from engine.sittings.grader import outcome_summary
 from grading.keys import ItemKey
 from grading.responses import Response
 from grading.types import ItemScore
+
+
+class Needs(WithKeys, WithPool, WithRedis, WithSettings, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 _item_scores = msgspec.json.Decoder(dict[str, ItemScore])
 
@@ -42,7 +47,7 @@ def _invalid(err: KeyFixError) -> DomainError:
 
 
 async def fix_key(
-    svc: Services, actor: audit.Actor, exam_id: uuid.UUID, item_id: str, request: KeyFixRequest
+    svc: Needs, actor: audit.Actor, exam_id: uuid.UUID, item_id: str, request: KeyFixRequest
 ) -> KeyFixOutcome:
     scope = await exam_scope(svc.pool, actor.principal, exam_id)
     if scope.org_filter is not None:

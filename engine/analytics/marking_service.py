@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from engine.analytics import repository, repository_marking
 from engine.analytics.models import MarkRequest, PendingMark
 from engine.analytics.scope import exam_scope, item_order
 from engine.kernel.errors import conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
-from engine.services import Services
+from engine.ports import WithCpu, WithKeys, WithPool, WithStore
 from engine.sittings.grader import regrade_sitting
 from engine.sittings.models import SittingResult
+from engine.sittings.service import Needs as SittingNeeds
 from engine.sittings.service import result
 from grading.scoring import apply_manual_mark
 from grading.types import EssayKey, ManualMark
 
 
-async def pending_marks(
-    svc: Services, principal: Principal, exam_id: uuid.UUID
-) -> list[PendingMark]:
+class Needs(SittingNeeds, WithCpu, WithKeys, WithPool, WithStore, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
+
+async def pending_marks(svc: Needs, principal: Principal, exam_id: uuid.UUID) -> list[PendingMark]:
     scope = await exam_scope(svc.pool, principal, exam_id)
     spec = await svc.keys.get(str(scope.version_id))
     order = item_order(scope)
@@ -47,7 +51,7 @@ async def pending_marks(
 
 
 async def mark_item(
-    svc: Services, principal: Principal, sitting_id: uuid.UUID, request: MarkRequest
+    svc: Needs, principal: Principal, sitting_id: uuid.UUID, request: MarkRequest
 ) -> SittingResult:
     principal.require_staff()
     async with svc.pool.acquire() as conn:
@@ -108,7 +112,7 @@ def check_mark(key: EssayKey, mark: ManualMark) -> None:
         raise validation_failed(str(err), [{"field": "criteria", "message": str(err)}]) from err
 
 
-async def _version_of(svc: Services, sitting_id: uuid.UUID) -> str:
+async def _version_of(svc: Needs, sitting_id: uuid.UUID) -> str:
     async with svc.pool.acquire() as conn:
         version = await repository_marking.exam_version_of_sitting(conn, sitting_id)
     return str(version)

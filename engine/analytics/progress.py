@@ -17,15 +17,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Protocol
 
 import msgspec
 
 from engine.analytics import repository
 from engine.analytics.scope import exam_scope
 from engine.kernel.principal import Principal
+from engine.ports import WithKeySpace, WithPool, WithRedis, WithSettings
 from engine.redis_lane import RedisClient
-from engine.services import Services
 from engine.sittings.proctoring_actions import proctor_store
+
+
+class Needs(WithKeySpace, WithPool, WithRedis, WithSettings, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
 
 
 class Counts(msgspec.Struct, frozen=True):
@@ -67,7 +72,7 @@ def add_up(groups: list[GroupProgress]) -> Counts:
     return Counts(**{f: sum(getattr(g.counts, f) for g in groups) for f in fields})
 
 
-async def exam_progress(svc: Services, principal: Principal, exam_id: uuid.UUID) -> ExamProgress:
+async def exam_progress(svc: Needs, principal: Principal, exam_id: uuid.UUID) -> ExamProgress:
     scope = await exam_scope(svc.pool, principal, exam_id)
     early = float(svc.settings.card_early_s)
     async with svc.pool.acquire() as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import asyncpg
 import msgspec
@@ -19,12 +19,15 @@ from engine.analytics.repository import SittingTexts
 from engine.analytics.scope import ExamScope, exam_scope, item_order
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Connection, Pool
+from engine.ports import WithCpu, WithPool, WithRedis, WithSettings
 from grading.distractors import distractor_analysis
 from grading.outcomes import PassMark
 from grading.statistics import exam_statistics
 
-if TYPE_CHECKING:  # the worker process that unpickles build_statistics needs none of it
-    from engine.services import Services
+
+class Needs(WithCpu, WithPool, WithRedis, WithSettings, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 # every computation (a cache miss) counts here: the cache's tests read it, and so can operators
 STATISTICS_COMPUTED = Counter(
@@ -133,7 +136,7 @@ def _option_shares(
 
 
 async def compute_statistics(
-    svc: Services, principal: Principal, exam_id: uuid.UUID
+    svc: Needs, principal: Principal, exam_id: uuid.UUID
 ) -> ExamStatisticsView:
     """The exam's statistics for this person's scope: from the cache while no result has
     changed (engine/analytics/results_version.py), else computed in the analysis lane."""
@@ -154,7 +157,7 @@ async def compute_statistics(
     return await asyncio.shield(computing)
 
 
-async def _compute(svc: Services, scope: ExamScope, version: int) -> ExamStatisticsView:
+async def _compute(svc: Needs, scope: ExamScope, version: int) -> ExamStatisticsView:
     exam_id, namespace = scope.exam_id, svc.settings.redis_namespace
     data = await _load(svc.pool, scope)
     if svc.cpu.inline_for("statistics"):

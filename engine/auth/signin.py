@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import msgspec
 
@@ -16,7 +16,11 @@ from engine.auth.tokens import issue_access_token, new_device_id
 from engine.kernel.errors import DomainError
 from engine.kernel.principal import Principal, Role
 from engine.kernel.sql import Connection
-from engine.services import Services
+from engine.ports import WithPool, WithRedis, WithSettings
+
+
+class Needs(WithPool, WithRedis, WithSettings, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
 
 
 def card_token_until(
@@ -67,7 +71,7 @@ def _invalid_credentials() -> DomainError:
 
 
 async def _pair(
-    svc: Services,
+    svc: Needs,
     auth: Any,
     conn: Connection | None,
     principal: Principal,
@@ -94,7 +98,7 @@ async def _pair(
     )
 
 
-async def sign_in(svc: Services, auth: Any, data: SignIn, ip: str) -> AccessToken:
+async def sign_in(svc: Needs, auth: Any, data: SignIn, ip: str) -> AccessToken:
     limits = limits_for(svc.redis, svc.settings)
     secret = auth.token_secret
     device = devices.trusted_device(secret, data.device_token, data.username)
@@ -126,7 +130,7 @@ async def sign_in(svc: Services, auth: Any, data: SignIn, ip: str) -> AccessToke
     )
 
 
-async def refresh_tokens(svc: Services, auth: Any, data: RefreshRequest, ip: str) -> AccessToken:
+async def refresh_tokens(svc: Needs, auth: Any, data: RefreshRequest, ip: str) -> AccessToken:
     limits = limits_for(svc.redis, svc.settings)
     account = "refresh:" + data.refresh_token[:32]
     reservation = await limits.reserve(ip, account, kind="refresh")
@@ -163,7 +167,7 @@ async def refresh_tokens(svc: Services, auth: Any, data: RefreshRequest, ip: str
     return await _pair(svc, auth, None, principal, rotated.token)
 
 
-async def sign_out(svc: Services, data: RefreshRequest) -> None:
+async def sign_out(svc: Needs, data: RefreshRequest) -> None:
     """The session's refresh tokens and, within seconds, its access tokens stop working."""
     async with svc.pool.acquire() as conn:
         device = await refresh.revoke_family_of(conn, data.refresh_token)
@@ -173,7 +177,7 @@ async def sign_out(svc: Services, data: RefreshRequest) -> None:
         )
 
 
-async def card_sign_in(svc: Services, auth: Any, data: CardSignIn, ip: str) -> AccessToken:
+async def card_sign_in(svc: Needs, auth: Any, data: CardSignIn, ip: str) -> AccessToken:
     symbols = cards.normalise(data.code)
     limits = limits_for(svc.redis, svc.settings)
     account = "card:" + (symbols or data.code)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from limits import RateLimitItem, parse
@@ -23,9 +23,9 @@ from engine.integrity.scripts import scripts_for
 from engine.integrity.stream import TelemetryEntry, tag_key, telemetry_fields
 from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
+from engine.ports import WithHot, WithKeySpace, WithPool, WithRedis, WithSettings, WithStore
 from engine.rate_limit_storage import limits_storage
 from engine.redis_lane import RedisClient
-from engine.services import Services
 from engine.settings import Settings
 from engine.sittings.keys import shard_of
 from proctoring.telemetry import (
@@ -37,6 +37,11 @@ from proctoring.telemetry import (
     admit,
     decode_batch,
 )
+
+
+class Needs(WithHot, WithKeySpace, WithPool, WithRedis, WithSettings, WithStore, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 # a page sends ~10 events a minute; 600 per sitting per minute over all its pages is a flood
 SITTING_EVENTS = "600/minute"
@@ -75,7 +80,7 @@ class _SittingLimiter:
 _LIMITERS: dict[int, _SittingLimiter] = {}
 
 
-def _limiter(svc: Services) -> _SittingLimiter:
+def _limiter(svc: Needs) -> _SittingLimiter:
     found = _LIMITERS.get(id(svc.redis))
     if found is None or found.redis is not svc.redis:
         found = _LIMITERS[id(svc.redis)] = _SittingLimiter(svc.redis, svc.settings)
@@ -119,7 +124,7 @@ def decode(raw: bytes) -> Any:
 
 
 async def ingest(
-    svc: Services, principal: Principal, sitting_id: uuid.UUID, raw: bytes, ip: str
+    svc: Needs, principal: Principal, sitting_id: uuid.UUID, raw: bytes, ip: str
 ) -> TelemetryAck:
     principal.require_student()
     batch = decode(raw)

@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from prometheus_client import Counter
@@ -25,11 +25,16 @@ from engine.integrity.flag_store import flag_record, refresh_risk
 from engine.integrity.repository import FlagRecord, TelemetryRecord
 from engine.integrity.scripts import scripts_for
 from engine.integrity.stream import AnswerCopy, TelemetryEntry, parse, tag_key
-from engine.services import Services
+from engine.ports import WithKeys, WithKeySpace, WithPool, WithRedis
 from engine.sittings.models import StoredAnswer
 from engine.workers.consumer import Entry
 from grading.scoring import score_item
 from proctoring.heuristics import AnswerSaved, SittingState, current_flags, step
+
+
+class Needs(WithKeys, WithKeySpace, WithPool, WithRedis, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +114,7 @@ def ctx_version(work: Sequence[Work]) -> str:
 
 
 class LiveAnalyser:
-    def __init__(self, svc: Services, contexts: ContextCache | None = None) -> None:
+    def __init__(self, svc: Needs, contexts: ContextCache | None = None) -> None:
         self.svc = svc
         self.contexts = contexts or ContextCache(svc.pool, svc.keys.get)
         self._homes: dict[str, tuple[uuid.UUID, uuid.UUID]] = {}

@@ -8,7 +8,7 @@ found". A review confirms or dismisses a flag with a note, is audited, and chang
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -30,9 +30,14 @@ from engine.integrity.scheduler import in_background, new_job, record_run
 from engine.kernel.errors import DomainError, forbidden, not_found
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Connection
-from engine.services import Services
+from engine.ports import WithCpu, WithPool, WithRedis, WithSettings
 from proctoring.flags import Evidence
 from proctoring.thresholds import DEFAULT_THRESHOLDS, Thresholds
+
+
+class Needs(WithCpu, WithPool, WithRedis, WithSettings, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 REVIEWERS = frozenset({"admin", "school_admin", "teacher", "proctor"})
 
@@ -70,7 +75,7 @@ async def _owner(conn: Connection, principal: Principal, exam_id: uuid.UUID) -> 
 
 
 async def list_flags(
-    svc: Services,
+    svc: Needs,
     principal: Principal,
     *,
     exam_id: uuid.UUID | None,
@@ -110,7 +115,7 @@ async def _visible_flag(
     return found
 
 
-async def get_flag(svc: Services, principal: Principal, flag_id: uuid.UUID) -> FlagDetail:
+async def get_flag(svc: Needs, principal: Principal, flag_id: uuid.UUID) -> FlagDetail:
     async with svc.pool.acquire() as conn:
         found = await _visible_flag(conn, principal, flag_id)
         risk = await repository_review.risk_of_sitting(conn, found.flag.sitting_id)
@@ -120,7 +125,7 @@ async def get_flag(svc: Services, principal: Principal, flag_id: uuid.UUID) -> F
 
 
 async def review_flag(
-    svc: Services, actor: audit.Actor, flag_id: uuid.UUID, review: Review
+    svc: Needs, actor: audit.Actor, flag_id: uuid.UUID, review: Review
 ) -> FlagDetail:
     principal = actor.principal
     status = "confirmed" if review.decision == "confirm" else "dismissed"
@@ -146,14 +151,14 @@ async def review_flag(
 
 
 async def exam_risk(
-    svc: Services, principal: Principal, exam_id: uuid.UUID, limit: int
+    svc: Needs, principal: Principal, exam_id: uuid.UUID, limit: int
 ) -> list[RiskRow]:
     async with svc.pool.acquire() as conn:
         org_filter = await exam_access(conn, principal, exam_id)
         return await repository_review.exam_risk(conn, exam_id, org_filter, limit)
 
 
-async def get_thresholds(svc: Services, principal: Principal, exam_id: uuid.UUID) -> ExamThresholds:
+async def get_thresholds(svc: Needs, principal: Principal, exam_id: uuid.UUID) -> ExamThresholds:
     async with svc.pool.acquire() as conn:
         await exam_access(conn, principal, exam_id)
         stored = await repository.exam_thresholds(conn, exam_id)
@@ -162,7 +167,7 @@ async def get_thresholds(svc: Services, principal: Principal, exam_id: uuid.UUID
 
 
 async def set_thresholds(
-    svc: Services, actor: audit.Actor, exam_id: uuid.UUID, th: Thresholds
+    svc: Needs, actor: audit.Actor, exam_id: uuid.UUID, th: Thresholds
 ) -> ExamThresholds:
     async with svc.pool.acquire() as conn, conn.transaction():
         org = await _owner(conn, actor.principal, exam_id)
@@ -179,7 +184,7 @@ async def set_thresholds(
 
 
 async def request_forensics(
-    svc: Services, overflow: Any, principal: Principal, exam_id: uuid.UUID
+    svc: Needs, overflow: Any, principal: Principal, exam_id: uuid.UUID
 ) -> ForensicsRun:
     async with svc.pool.acquire() as conn:
         org = await _owner(conn, principal, exam_id)
@@ -204,7 +209,7 @@ async def request_forensics(
     return run
 
 
-async def latest_forensics(svc: Services, principal: Principal, exam_id: uuid.UUID) -> ForensicsRun:
+async def latest_forensics(svc: Needs, principal: Principal, exam_id: uuid.UUID) -> ForensicsRun:
     async with svc.pool.acquire() as conn:
         await _owner(conn, principal, exam_id)
         run = await repository_forensics.latest_run(conn, exam_id)

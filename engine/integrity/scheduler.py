@@ -13,14 +13,19 @@ import contextlib
 import logging
 import uuid
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from engine.integrity import repository_forensics, run_lock
 from engine.integrity.forensics import run_forensics
 from engine.kernel.sql import Pool
 from engine.overflow.dispatcher import Task
 from engine.overflow.jobs import ForensicsJob
-from engine.services import Services
+from engine.ports import WithCpu, WithPool, WithRedis, WithSettings
+
+
+class Needs(WithCpu, WithPool, WithRedis, WithSettings, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +60,7 @@ async def record_run(
     return (run_id, job_id) if made else None
 
 
-async def dispatch(svc: Services, overflow: Any, exam_id: uuid.UUID, job_id: str) -> None:
+async def dispatch(svc: Needs, overflow: Any, exam_id: uuid.UUID, job_id: str) -> None:
     task = Task(
         ForensicsJob(job_id=job_id, exam_id=exam_id),
         run_local=partial(
@@ -75,7 +80,7 @@ async def dispatch(svc: Services, overflow: Any, exam_id: uuid.UUID, job_id: str
         await overflow.dispatcher.dispatch([task])
 
 
-def in_background(svc: Services, overflow: Any, exam_id: uuid.UUID, job_id: str) -> None:
+def in_background(svc: Needs, overflow: Any, exam_id: uuid.UUID, job_id: str) -> None:
     async def go() -> None:
         try:
             await dispatch(svc, overflow, exam_id, job_id)
@@ -94,7 +99,7 @@ async def wait_for_forensics() -> None:
         await asyncio.gather(*mine, return_exceptions=True)
 
 
-async def start_closed(svc: Services, overflow: Any) -> int:
+async def start_closed(svc: Needs, overflow: Any) -> int:
     """Start the closing run of every exam whose windows have all closed; how many started."""
     async with svc.pool.acquire() as conn:
         closed = await repository_forensics.closed_exams(conn, CLOSE_MARGIN_S)
@@ -113,7 +118,7 @@ async def start_closed(svc: Services, overflow: Any) -> int:
     return started
 
 
-async def watch_closing(svc: Services, overflow: Any, stop: asyncio.Event) -> None:
+async def watch_closing(svc: Needs, overflow: Any, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             await start_closed(svc, overflow)

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import msgspec
 
 from engine.integrity.forensics import run_forensics
 from engine.overflow import parcels
 from engine.overflow.jobs import ForensicsJob, GradeJob, Job, PersistJob, kind_of
-from engine.services import Services
+from engine.ports import WithCpu, WithKeys, WithPool, WithRedis, WithSettings, WithStore
 from engine.sittings.grader import grade_sittings
 from engine.workers.consumer import Entry
+
+
+class Needs(WithCpu, WithKeys, WithPool, WithRedis, WithSettings, WithStore, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +32,7 @@ class JobOutcome(msgspec.Struct, frozen=True, kw_only=True):
     count: int = 0
 
 
-async def execute(svc: Services, job: Job, persist: Persister) -> JobOutcome:
+async def execute(svc: Needs, job: Job, persist: Persister) -> JobOutcome:
     kind = kind_of(job)
     match job:
         case GradeJob():

@@ -7,10 +7,11 @@ import asyncio
 import logging
 import uuid
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from engine.overflow import dead_letters, parcels
 from engine.overflow.dispatcher import Dispatcher, Task
+from engine.overflow.execute import Needs as ExecuteNeeds
 from engine.overflow.execute import Persister, execute
 from engine.overflow.http_load import http_in_flight
 from engine.overflow.jobs import ForensicsJob, GradeJob, PersistJob
@@ -25,9 +26,14 @@ from engine.overflow.utilisation import (
     UtilisationPublisher,
     pool_busy,
 )
-from engine.services import Services
+from engine.ports import WithPool, WithRedis, WithSettings
 from engine.settings import Settings
 from engine.workers.consumer import Entry
+
+
+class Needs(ExecuteNeeds, WithPool, WithRedis, WithSettings, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +52,7 @@ def build_transport(settings: Settings, client: Any = None) -> SqsTransport | No
 
 
 class Overflow:
-    def __init__(self, svc: Services, transport: SqsTransport | None = None) -> None:
+    def __init__(self, svc: Needs, transport: SqsTransport | None = None) -> None:
         settings = svc.settings
         self.svc = svc
         self.in_flight = InFlight(limit=settings.db_pool_max)

@@ -14,16 +14,21 @@ it only during the student's own session (closed for classmates on other forms).
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Connection
+from engine.ports import WithPapers, WithPool, WithRedis, WithSettings
 from engine.scheduling import access
 from engine.scheduling import repository_preparation as preparation
 from engine.scheduling.models import PrepareReport
 from engine.scheduling.repository_preparation import NewSitting
 from engine.scheduling.warmup import announce
-from engine.services import Services
 from engine.sittings.keys import new_sitting_id, shard_of
+
+
+class Needs(WithPapers, WithPool, WithRedis, WithSettings, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
 
 
 async def prepare_in_transaction(
@@ -68,9 +73,7 @@ async def prepare_in_transaction(
     return created, {str(k): str(v) for k, v in versions.items()}
 
 
-async def prepare_session(
-    svc: Services, session_id: uuid.UUID, actor_id: uuid.UUID
-) -> PrepareReport:
+async def prepare_session(svc: Needs, session_id: uuid.UUID, actor_id: uuid.UUID) -> PrepareReport:
     async with svc.pool.acquire() as conn, conn.transaction():
         ends_at = await preparation.lock_session(conn, session_id)
         created, versions = await prepare_in_transaction(
@@ -81,13 +84,13 @@ async def prepare_session(
     return PrepareReport(session_id, created, warmed)
 
 
-async def prepare(svc: Services, principal: Principal, session_id: uuid.UUID) -> PrepareReport:
+async def prepare(svc: Needs, principal: Principal, session_id: uuid.UUID) -> PrepareReport:
     async with svc.pool.acquire() as conn:
         await access.session_to_manage(conn, principal, session_id)
     return await prepare_session(svc, session_id, principal.user_id)
 
 
-async def prepare_due(svc: Services, lead_s: int) -> list[PrepareReport]:
+async def prepare_due(svc: Needs, lead_s: int) -> list[PrepareReport]:
     """Every allocated session opening within ``lead_s`` that is not prepared yet."""
     async with svc.pool.acquire() as conn:
         due = await preparation.due_sessions(conn, lead_s)

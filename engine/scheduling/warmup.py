@@ -19,23 +19,29 @@ import contextlib
 import logging
 import time
 from datetime import datetime
+from typing import Protocol
 
-from engine.services import Services
+from engine.ports import WithPapers, WithPool, WithRedis, WithSettings
+
+
+class Needs(WithPapers, WithPool, WithRedis, WithSettings, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 log = logging.getLogger(__name__)
 
 LOCK_TTL_MS = 60_000
 
 
-def warm_key(svc: Services) -> str:
+def warm_key(svc: Needs) -> str:
     return f"{svc.settings.redis_namespace}:sched:warm"
 
 
-def lock_key(svc: Services) -> str:
+def lock_key(svc: Needs) -> str:
     return f"{svc.settings.redis_namespace}:sched:prepare-lock"
 
 
-async def announce(svc: Services, version_ids: list[str], until: datetime) -> None:
+async def announce(svc: Needs, version_ids: list[str], until: datetime) -> None:
     """Ask every pod to hold these papers in memory until ``until``; warm this pod at once."""
     if not version_ids:
         return
@@ -46,7 +52,7 @@ async def announce(svc: Services, version_ids: list[str], until: datetime) -> No
 
 
 class Warmup:
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Needs) -> None:
         self.svc = svc
         self.warmed: set[str] = set()
         self._task: asyncio.Task[None] | None = None

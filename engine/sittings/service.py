@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import assert_never
+from typing import Protocol, assert_never
 
 import msgspec
 
@@ -13,7 +13,16 @@ from engine.accounts import sitting_access
 from engine.exams import repository as exams
 from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
-from engine.services import Services
+from engine.ports import (
+    WithCpu,
+    WithKeys,
+    WithKeySpace,
+    WithPapers,
+    WithPool,
+    WithRedis,
+    WithSettings,
+    WithStore,
+)
 from engine.sittings import answer_checks, proctoring_actions, repository
 from engine.sittings.deadlines import remaining_ms
 from engine.sittings.grader import grade_sitting
@@ -31,6 +40,29 @@ from engine.sittings.models import (
 )
 from engine.sittings.store import SessionView
 from question_bank.paper import render_sections
+
+
+class Needs(
+    WithCpu,
+    WithKeys,
+    WithKeySpace,
+    WithPapers,
+    WithPool,
+    WithRedis,
+    WithSettings,
+    WithStore,
+    Protocol,
+):
+    """What this module's services use of the process's collaborators (engine/ports.py), and
+    the memo of each sitting's owner (engine/services.py)."""
+
+    @property
+    def sitting_owner(self) -> dict[str, tuple[str, str]]: ...
+
+    def remember_sitting_owner(
+        self, sitting_id: str, exam_version_id: str, student_id: str
+    ) -> None: ...
+
 
 _json = msgspec.json.Encoder()
 
@@ -61,7 +93,7 @@ def _submitted() -> DomainError:
     )
 
 
-async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID) -> Sitting:
+async def start_sitting(svc: Needs, principal: Principal, exam_id: uuid.UUID) -> Sitting:
     """Idempotent per (student, exam): a second start returns the same sitting."""
     principal.require_student()
     async with svc.pool.acquire() as conn:
@@ -133,9 +165,7 @@ async def start_sitting(svc: Services, principal: Principal, exam_id: uuid.UUID)
     )
 
 
-async def _own_exam_version(
-    svc: Services, principal: Principal, sitting_id: uuid.UUID
-) -> str | None:
+async def _own_exam_version(svc: Needs, principal: Principal, sitting_id: uuid.UUID) -> str | None:
     """The exam version of the caller's own live sitting; None for anyone else's sitting (or
     one with no session), before anything about its paper is looked at: a stranger learns
     nothing, not even which item ids the paper holds."""
@@ -151,7 +181,7 @@ async def _own_exam_version(
     return version if student == str(principal.user_id) else None
 
 
-async def _open_view(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> SessionView:
+async def _open_view(svc: Needs, principal: Principal, sitting_id: uuid.UUID) -> SessionView:
     view = await svc.store.view(sitting_id, with_answers=True)
     if view is None or view.student_id != str(principal.user_id):
         raise not_found("sitting")
@@ -169,7 +199,7 @@ def content_etag(exam_version_id: str) -> str:
 
 
 async def paper_content(
-    svc: Services, principal: Principal, sitting_id: uuid.UUID
+    svc: Needs, principal: Principal, sitting_id: uuid.UUID
 ) -> tuple[str, bytes]:
     """The questions of the student's paper alone, with their ETag: what a device keeps
     between reloads (GET /paper?content=omit then brings only the answers and the clock)."""
@@ -192,7 +222,7 @@ async def paper_content(
 
 
 async def paper(
-    svc: Services, principal: Principal, sitting_id: uuid.UUID, *, with_sections: bool = True
+    svc: Needs, principal: Principal, sitting_id: uuid.UUID, *, with_sections: bool = True
 ) -> bytes:
     """The student's paper in their order, with their latest answers: no database read.
     Without its sections (a device that keeps them) it is the answers and the clock only."""
@@ -230,7 +260,7 @@ async def paper(
 
 
 async def record_answers(
-    svc: Services, principal: Principal, sitting_id: uuid.UUID, batch: AnswerBatch
+    svc: Needs, principal: Principal, sitting_id: uuid.UUID, batch: AnswerBatch
 ) -> AnswerAck:
     """Store a batch, or nothing of it: refused whole when an event does not fit its item
     (400, engine/sittings/answer_checks.py), or, by the answer script, when the sitting is
@@ -280,7 +310,7 @@ async def record_answers(
             assert_never(unexpected)
 
 
-async def timer(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> Timer:
+async def timer(svc: Needs, principal: Principal, sitting_id: uuid.UUID) -> Timer:
     view = await svc.store.view(sitting_id, with_answers=False)
     if view is None or view.student_id != str(principal.user_id):
         raise not_found("sitting")
@@ -299,7 +329,7 @@ async def timer(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> T
 _instant_by_version: dict[str, bool] = {}
 
 
-async def _instant_results(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> bool:
+async def _instant_results(svc: Needs, principal: Principal, sitting_id: uuid.UUID) -> bool:
     """Whether the sitting's exam grades on submit: no database read past a version's first
     (the submit at the deadline burst is then one Redis script call)."""
     version = await _own_exam_version(svc, principal, sitting_id)
@@ -313,7 +343,7 @@ async def _instant_results(svc: Services, principal: Principal, sitting_id: uuid
     return instant
 
 
-async def submit(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> SubmitOutcome:
+async def submit(svc: Needs, principal: Principal, sitting_id: uuid.UUID) -> SubmitOutcome:
     """Submit now; grade at once when the exam gives instant results (idempotent)."""
     principal.require_student()
     if principal.exam_id is not None:
@@ -342,7 +372,7 @@ async def submit(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> 
     return SubmitOutcome(sitting_id, state, reply.submitted_ms, graded)
 
 
-async def result(svc: Services, principal: Principal, sitting_id: uuid.UUID) -> ResultView:
+async def result(svc: Needs, principal: Principal, sitting_id: uuid.UUID) -> ResultView:
     async with svc.pool.acquire() as conn:
         row = await repository.sitting_with_result(conn, sitting_id)
     if row is None:

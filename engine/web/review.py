@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
 from engine.analytics.scope import exam_scope, item_order
 from engine.kernel.errors import not_found
 from engine.kernel.principal import Principal
-from engine.services import Services
+from engine.ports import WithPool, WithStore
 from engine.sittings.latest import latest_responses
 from engine.web import review_repository as repository
 from engine.web.timeline import timeline
+
+
+class Needs(WithPool, WithStore, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
 
 
 class ReviewOption(msgspec.Struct, frozen=True):
@@ -60,7 +64,7 @@ class StudentReview(msgspec.Struct, frozen=True):
 
 
 async def student_review(
-    svc: Services, principal: Principal, exam_id: uuid.UUID, sitting_id: uuid.UUID
+    svc: Needs, principal: Principal, exam_id: uuid.UUID, sitting_id: uuid.UUID
 ) -> StudentReview:
     scope = await exam_scope(svc.pool, principal, exam_id)
     order = item_order(scope)

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import string
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
 from engine.kernel.errors import DomainError, conflict, not_found
 from engine.kernel.principal import Principal
-from engine.services import Services
+from engine.ports import WithPapers, WithPool, WithStore
 from engine.sittings.latest import latest_responses
 from engine.web import review_repository as repository
 from question_bank.paper import CompiledPaper, student_order
+
+
+class Needs(WithPapers, WithPool, WithStore, Protocol):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 # what of the authored item says which answer is right (grading/keys.py names them the same)
 KEY_FIELDS = ("correct", "value", "tolerance", "unit", "accepted", "pairs", "blanks", "areas")
@@ -74,9 +79,7 @@ def paper_numbers(paper: CompiledPaper, sitting_id: uuid.UUID) -> dict[str, int]
     return numbers
 
 
-async def sitting_review(
-    svc: Services, principal: Principal, sitting_id: uuid.UUID
-) -> SittingReview:
+async def sitting_review(svc: Needs, principal: Principal, sitting_id: uuid.UUID) -> SittingReview:
     principal.require_student()
     async with svc.pool.acquire() as conn:
         sitting = await repository.own_sitting(conn, sitting_id)

@@ -7,16 +7,33 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from engine.integrity.live import LiveAnalyser
 from engine.integrity.scheduler import watch_closing
 from engine.integrity.stream import copy_answers_to
 from engine.overflow.wiring import Overflow
-from engine.services import Services
+from engine.ports import (
+    WithCpu,
+    WithHot,
+    WithKeys,
+    WithKeySpace,
+    WithPool,
+    WithRedis,
+    WithSettings,
+    WithStore,
+)
 from engine.workers.backlog import run_backlog_sampler
 from engine.workers.consumer import Entry, Handler, StreamConsumer
 from engine.workers.persister import AnswerPersister
 from engine.workers.sweeper import run_sweeper
+
+
+class Needs(
+    WithCpu, WithHot, WithKeySpace, WithKeys, WithPool, WithRedis, WithSettings, WithStore, Protocol
+):
+    """What this module's services use of the process's collaborators (engine/ports.py)."""
+
 
 PERSIST_GROUP = "persister"
 GRADE_GROUP = "grader"
@@ -44,7 +61,7 @@ def make_persist_handler(overflow: Overflow, persister: Handler, stream: str) ->
 
 @dataclass
 class Workers:
-    svc: Services
+    svc: Needs
     name: str = field(default_factory=consumer_name)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)

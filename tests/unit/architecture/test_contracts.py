@@ -81,8 +81,10 @@ BREAKS = [
     ("engine/workers/backlog.py", "import litestar", "services"),
     ("engine/analytics/scope.py", "import engine.problems", "services"),
     ("engine/integrity/review.py", "import litestar", "services"),
+    ("engine/sittings/service.py", "import engine.services", "services"),
     ("engine/web/student_review.py", "import engine.problems", "web-services"),
     ("engine/web/charts.py", "import engine.web.routes", "web-services"),
+    ("engine/web/review.py", "import engine.services", "web-services"),
     ("engine/overflow/jobs.py", "import nh3", "lambda"),
     ("engine/cli.py", "import bench", "development-only"),
 ]
