@@ -443,18 +443,21 @@ def _count(element: Element, name: str, default: int) -> int:
     return int(raw)
 
 
-def _hottext(
-    inter: Element, stem: str, decls: _Declarations, rid: str, correct: list[str]
-) -> dict[str, Any]:
-    """A hottext interaction as a single or multiple choice whose options sit in a passage."""
+def _check_choice_declaration(decls: _Declarations, rid: str, interaction: str) -> None:
+    """A choice made on a passage or a picture is declared as one or several identifiers."""
     decl = decls.get(rid)
     if decl.get("base-type") != "identifier" or decl.get("cardinality") not in (
         "single",
         "multiple",
     ):
-        raise QtiError(
-            "qti-hottext-interaction needs a single or multiple response of base-type identifier"
-        )
+        raise QtiError(f"{interaction} needs a single or multiple response of base-type identifier")
+
+
+def _hottext(
+    inter: Element, stem: str, decls: _Declarations, rid: str, correct: list[str]
+) -> dict[str, Any]:
+    """A hottext interaction as a single or multiple choice whose options sit in a passage."""
+    _check_choice_declaration(decls, rid, "qti-hottext-interaction")
     try:
         passage, options = read_passage(inter)
     except PassageError as err:
@@ -666,14 +669,7 @@ def _hotspot(
 ) -> dict[str, Any]:
     """A hotspot interaction as a single or multiple choice whose options are hotspots of a
     picture."""
-    decl = decls.get(rid)
-    if decl.get("base-type") != "identifier" or decl.get("cardinality") not in (
-        "single",
-        "multiple",
-    ):
-        raise QtiError(
-            "qti-hotspot-interaction needs a single or multiple response of base-type identifier"
-        )
+    _check_choice_declaration(decls, rid, "qti-hotspot-interaction")
     options, graphic = _graphic(inter)
     fields = _choice(inter, decls, rid, correct)
     single = fields["kind"] == "single_choice"
