@@ -46,7 +46,8 @@ from engine.integrity.stream import copy_answers_to
 from engine.redis_lane import HotRedis
 from engine.sittings.answer_stream import log_record
 from engine.sittings.models import AnswerEvent
-from engine.workers.consumer import Entry, StreamConsumer
+from engine.stream_entries import Entry
+from engine.workers.consumer import StreamConsumer
 from engine.workers.persister import AnswerPersister, rows_from_entries
 from grading.responses import SingleChoiceResponse
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from engine.accounts import exam_access, proctor
+from engine.accounts import exam_access
 from engine.accounts.card_sheets import MEDIA_TYPES
 from engine.accounts.models import (
     ClassAssignment,
@@ -27,6 +27,7 @@ from engine.accounts.routes import actor_of
 from engine.auth.policy import SCHOOL_STAFF, STAFF, allow
 from engine.deps import Svc
 from engine.kernel.principal import Principal
+from engine.sittings import proctor
 
 Req = Request[Principal, Any, Any]
 ExamId = FromPath[uuid.UUID]

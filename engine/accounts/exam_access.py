@@ -17,10 +17,9 @@ from engine.accounts.models import (
     Override,
     OverrideSet,
 )
-from engine.accounts.override_rules import override_errors
+from engine.accounts.override_rules import effective_limit_s, override_errors
 from engine.accounts.people import class_in_scope, user_in_scope
 from engine.accounts.scope import orgs_reached, reaches, require_org
-from engine.accounts.sitting_access import effective_limit_s
 from engine.auth import cards, revocation
 from engine.kernel.errors import forbidden, not_found, validation_failed
 from engine.kernel.principal import Principal

@@ -63,3 +63,12 @@ def override_errors(data: OverrideSet, exam: ExamTerms) -> list[dict[str, Any]]:
             }
         )
     return errors
+
+
+def effective_limit_s(
+    limit_s: int, override_limit_s: int | None, extra_pct: int, extra_s: int
+) -> int:
+    """The student's own time: the override's limit (else the exam's), plus the standing
+    percentage accommodation, plus the per-exam extra seconds."""
+    base = override_limit_s or limit_s
+    return base + (base * extra_pct) // 100 + extra_s

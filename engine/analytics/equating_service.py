@@ -20,7 +20,7 @@ import asyncpg
 import msgspec
 import numpy as np
 
-from engine.analytics import equating_repository, repository, results_version
+from engine.analytics import equating_repository, repository
 from engine.analytics.calibration_service import points_matrix, response_matrix
 from engine.analytics.models import (
     EquatingReport,
@@ -36,6 +36,7 @@ from engine.kernel.principal import Principal
 from engine.kernel.sql import Connection, Pool
 from engine.ports import WithCpu, WithPool, WithRedis, WithSettings
 from engine.scheduling.access import event_to_manage
+from engine.sittings import results_version
 from grading.equating import equate_forms
 from grading.irt import POLYTOMOUS_MODELS, IrtModel, ScoreScale, scaled_score
 

@@ -3,7 +3,7 @@ submitted, and who is online now.
 
 The roster is every student the exam is meant for: the exam's own school and the assigned
 schools, narrowed to the assigned classes where a school has class assignments (the same rule
-``engine.accounts.sitting_access`` applies at start). Students who sat it without being on the
+``engine.sittings.access`` applies at start). Students who sat it without being on the
 roster (e.g. a class changed afterwards) are counted too, so the numbers add up to the sittings.
 
 *Signed in* is a student with a sitting or a refresh token issued since the window was about

@@ -12,7 +12,7 @@ import msgspec
 import numpy as np
 from prometheus_client import Counter
 
-from engine.analytics import repository, results_version
+from engine.analytics import repository, statistics_cache
 from engine.analytics.item_warnings import SEVERITY, item_warnings, suspect_option
 from engine.analytics.models import ExamStatisticsView, ItemAnalysis, OptionShare
 from engine.analytics.repository import SittingTexts
@@ -20,6 +20,7 @@ from engine.analytics.scope import ExamScope, exam_scope, item_order
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Connection, Pool
 from engine.ports import WithCpu, WithPool, WithRedis, WithSettings
+from engine.sittings import results_version
 from grading.distractors import distractor_analysis
 from grading.outcomes import PassMark
 from grading.statistics import exam_statistics
@@ -139,11 +140,11 @@ async def compute_statistics(
     svc: Needs, principal: Principal, exam_id: uuid.UUID
 ) -> ExamStatisticsView:
     """The exam's statistics for this person's scope: from the cache while no result has
-    changed (engine/analytics/results_version.py), else computed in the analysis lane."""
+    changed (engine/sittings/results_version.py), else computed in the analysis lane."""
     scope = await exam_scope(svc.pool, principal, exam_id)
     namespace = svc.settings.redis_namespace
     version = await results_version.current(svc.redis, namespace, exam_id)
-    view = await results_version.cached(svc.redis, namespace, exam_id, scope.org_filter, version)
+    view = await statistics_cache.cached(svc.redis, namespace, exam_id, scope.org_filter, version)
     if view is not None:
         return view
     key = (exam_id, scope.org_filter, version)
@@ -174,7 +175,7 @@ async def _compute(svc: Needs, scope: ExamScope, version: int) -> ExamStatistics
             data,
         )
     STATISTICS_COMPUTED.inc()
-    await results_version.store(svc.redis, namespace, exam_id, scope.org_filter, version, view)
+    await statistics_cache.store(svc.redis, namespace, exam_id, scope.org_filter, version, view)
     return view
 
 

@@ -18,7 +18,6 @@ import msgspec
 from limits import RateLimitItem, parse
 from limits.aio.strategies import FixedWindowRateLimiter
 
-from engine.accounts import sitting_access
 from engine.integrity.scripts import scripts_for
 from engine.integrity.stream import TelemetryEntry, tag_key, telemetry_fields
 from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
@@ -27,6 +26,7 @@ from engine.ports import WithHot, WithKeySpace, WithPool, WithRedis, WithSetting
 from engine.rate_limit_storage import limits_storage
 from engine.redis_lane import RedisClient
 from engine.settings import Settings
+from engine.sittings import access as sitting_access
 from engine.sittings.keys import shard_of
 from proctoring.telemetry import (
     MAX_BATCH_BYTES,

@@ -27,7 +27,7 @@ from engine.integrity.scripts import scripts_for
 from engine.integrity.stream import AnswerCopy, TelemetryEntry, parse, tag_key
 from engine.ports import WithKeys, WithKeySpace, WithPool, WithRedis
 from engine.sittings.models import StoredAnswer
-from engine.workers.consumer import Entry
+from engine.stream_entries import Entry
 from grading.scoring import score_item
 from proctoring.heuristics import AnswerSaved, SittingState, current_flags, step
 

@@ -15,7 +15,7 @@ import uuid
 import msgspec
 
 from engine.sittings.keys import KeySpace, shard_of
-from engine.workers.consumer import BatchCopy, CopyOnAck, Entry
+from engine.stream_entries import BatchCopy, CopyOnAck, Entry
 from proctoring.telemetry import ClientEvent, IpObserved
 
 StampedEvent = ClientEvent | IpObserved

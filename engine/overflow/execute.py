@@ -13,7 +13,7 @@ from engine.overflow import parcels
 from engine.overflow.jobs import ForensicsJob, GradeJob, Job, PersistJob, kind_of
 from engine.ports import WithCpu, WithKeys, WithPool, WithRedis, WithSettings, WithStore
 from engine.sittings.grader import grade_sittings
-from engine.workers.consumer import Entry
+from engine.stream_entries import Entry
 
 
 class Needs(WithCpu, WithKeys, WithPool, WithRedis, WithSettings, WithStore, Protocol):

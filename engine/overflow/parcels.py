@@ -12,7 +12,7 @@ from typing import cast
 import msgspec
 
 from engine.redis_lane import RedisClient
-from engine.workers.consumer import Entry
+from engine.stream_entries import Entry
 
 PARCEL_TTL_S = 15 * 24 * 3600
 

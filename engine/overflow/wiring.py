@@ -28,7 +28,7 @@ from engine.overflow.utilisation import (
 )
 from engine.ports import WithPool, WithRedis, WithSettings
 from engine.settings import Settings
-from engine.workers.consumer import Entry
+from engine.stream_entries import Entry
 
 
 class Needs(ExecuteNeeds, WithPool, WithRedis, WithSettings, Protocol):

@@ -6,7 +6,7 @@ re-read (engine/sittings/service.py), so the start stampede is a read plus the R
 (as Moodle 5.0 creates attempts ahead of time). Preparing is idempotent: run it again after a
 change (a lost room) and only what is missing is created.
 
-Access uses what accounts already enforce at start (engine/accounts/sitting_access.py): the
+Access uses what accounts already enforce at start (engine/sittings/access.py): the
 form is assigned to the student's school and classes, and a per-student window override opens
 it only during the student's own session (closed for classmates on other forms).
 """

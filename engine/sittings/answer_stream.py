@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import msgspec
 
 from engine.sittings.models import AnswerEvent, StoredAnswer
-from engine.workers.consumer import Entry
+from engine.stream_entries import Entry
 
 
 class LoggedAnswer(msgspec.Struct, frozen=True, gc=False):

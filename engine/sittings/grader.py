@@ -14,11 +14,10 @@ from typing import Any
 import msgspec
 
 from engine import metrics
-from engine.analytics import results_version
 from engine.cpu_jobs import CpuJobs
 from engine.exams.grading_spec import GradingSpec
 from engine.kernel.sql import Pool
-from engine.sittings import repository
+from engine.sittings import repository, results_version
 from engine.sittings.latest import latest_responses
 from engine.sittings.models import SittingResult
 from engine.sittings.repository import SittingForGrading

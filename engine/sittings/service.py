@@ -9,7 +9,6 @@ from typing import Protocol, assert_never
 import msgspec
 
 from engine import metrics
-from engine.accounts import sitting_access
 from engine.exams import repository as exams
 from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
@@ -23,6 +22,7 @@ from engine.ports import (
     WithSettings,
     WithStore,
 )
+from engine.sittings import access as sitting_access
 from engine.sittings import answer_checks, proctoring_actions, repository
 from engine.sittings.deadlines import remaining_ms
 from engine.sittings.grader import grade_sitting

@@ -21,7 +21,7 @@ from engine.kernel.sql import Connection, Pool
 from engine.sittings import repository_answer_log as answer_log
 from engine.sittings.answer_stream import events_of
 from engine.sittings.repository_answer_log import Row
-from engine.workers.consumer import Entry
+from engine.stream_entries import Entry
 
 # sittings are never deleted, so one seen is known for good; bounded all the same
 MAX_KNOWN_SITTINGS = 500_000

@@ -23,8 +23,9 @@ from engine.ports import (
     WithSettings,
     WithStore,
 )
+from engine.stream_entries import Entry
 from engine.workers.backlog import run_backlog_sampler
-from engine.workers.consumer import Entry, Handler, StreamConsumer
+from engine.workers.consumer import Handler, StreamConsumer
 from engine.workers.persister import AnswerPersister
 from engine.workers.sweeper import run_sweeper
 

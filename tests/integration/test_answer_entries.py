@@ -21,7 +21,7 @@ from engine.sittings.answer_stream import batches
 from engine.sittings.keys import KeySpace
 from engine.sittings.models import AnswerEvent, StoredAnswer
 from engine.sittings.store import SittingStore
-from engine.workers.consumer import Entry
+from engine.stream_entries import Entry
 from engine.workers.persister import rows_from_entries
 from grading.responses import NumericResponse, ShortTextResponse, SingleChoiceResponse
 from grading.types import Response

@@ -13,7 +13,8 @@ from redis.exceptions import ResponseError
 
 from engine.app import connect_redis
 from engine.redis_lane import HotRedis
-from engine.workers.consumer import BatchCopy, Entry, StreamConsumer
+from engine.stream_entries import BatchCopy, Entry
+from engine.workers.consumer import StreamConsumer
 from tests.conftest import ServerUrls
 from tests.waiting import idle_at_least, poll_until
 

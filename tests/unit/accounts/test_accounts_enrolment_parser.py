@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.accounts.enrolment_csv import export_csv, parse_enrolment
-from engine.accounts.sitting_access import effective_limit_s
+from engine.accounts.override_rules import effective_limit_s
 from engine.auth import cards
 
 HEADER = b"national_id,display_name,class\n"

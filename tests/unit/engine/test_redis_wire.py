@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.redis_lane import pack_bulky
-from engine.workers.consumer import stream_entries
+from engine.stream_entries import stream_entries
 
 arguments = st.one_of(
     st.text(max_size=40), st.binary(max_size=300), st.integers(-(2**63), 2**63 - 1)

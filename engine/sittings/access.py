@@ -1,5 +1,5 @@
-"""What starting a sitting asks of accounts: may this student sit it (class assignment), with
-which window and time (overrides, accommodations), and from which device (the device lock).
+"""Who may start a sitting: may this student sit the exam (class assignment), with which window
+and time (overrides, accommodations), and from which device (the device lock).
 
 Called by ``engine.sittings.service.start_sitting``; the database part rides on the connection
 the start already holds, the device part is one script call.
@@ -12,11 +12,12 @@ from typing import Any
 
 import msgspec
 
-from engine.accounts import repository_sitting_access as sql
+from engine.accounts.override_rules import effective_limit_s
 from engine.exams.models import PublishedVersion
 from engine.kernel.errors import DomainError, not_found
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Connection, Pool
+from engine.sittings import repository_access as sql
 from engine.sittings.proctoring_actions import ProctorStore
 
 # exam version -> its exam (never changes): bounded, refilled by one read per version
@@ -51,15 +52,6 @@ async def confine_card(pool: Pool, principal: Principal, exam_version_id: str | 
 
 class Access(msgspec.Struct, frozen=True):
     device_policy: str = "take_over"
-
-
-def effective_limit_s(
-    limit_s: int, override_limit_s: int | None, extra_pct: int, extra_s: int
-) -> int:
-    """The student's own time: the override's limit (else the exam's), plus the standing
-    percentage accommodation, plus the per-exam extra seconds."""
-    base = override_limit_s or limit_s
-    return base + (base * extra_pct) // 100 + extra_s
 
 
 async def for_student(

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from engine.accounts import audit
-from engine.accounts import repository_sitting_access as sql
 from engine.accounts.audit import Actor
 from engine.accounts.exam_access import exam_in_reach
 from engine.accounts.models import ProctorOutcome, Room, RoomOutcome, Seat
@@ -18,6 +17,7 @@ from engine.accounts.scope import require_org
 from engine.kernel.errors import conflict, not_found, validation_failed
 from engine.kernel.sql import Connection
 from engine.ports import WithKeySpace, WithPool, WithRedis, WithSettings
+from engine.sittings import repository_access as sql
 from engine.sittings.proctoring_actions import ActionReply, proctor_store
 
 
