@@ -43,15 +43,20 @@ def _forbidden(names: list[str]) -> str:
     return _code(names)
 
 
+def _layer(layer: str) -> str:
+    """One layer: siblings after "|" may not import each other, after ":" they may."""
+    if "|" in layer:
+        names = " and ".join(f"`{p.strip()}`" for p in layer.split("|"))
+        return f"{names} (independent of each other)"
+    return " with ".join(f"`{p.strip()}`" for p in layer.split(":"))
+
+
 def _row(contract: dict[str, Any]) -> str:
     kind = contract["type"]
     if kind == "layers":
-        layers = contract["layers"]
-        rule = " above ".join(
-            " and ".join(f"`{p.strip()}`" for p in layer.split("|")) for layer in layers
-        )
-        what = f"{rule}; modules in one layer independent of each other"
-        return f"| {contract['id']} | {contract['name']} | {what} | — |"
+        rule = " above ".join(_layer(layer) for layer in contract["layers"])
+        exceptions = "<br>".join(f"`{i}`" for i in contract.get("ignore_imports", [])) or "—"
+        return f"| {contract['id']} | {contract['name']} | {rule} | {exceptions} |"
     sources = _code(contract["source_modules"])
     exceptions = "<br>".join(f"`{i}`" for i in contract.get("ignore_imports", [])) or "—"
     return (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -30,6 +31,7 @@ from engine.compression import COMPRESSION
 from engine.cpu_jobs import CpuJobs
 from engine.db import create_pool, migrate
 from engine.http_metrics import request_metrics
+from engine.job_runner import execute
 from engine.metrics import paper_cache_collector
 from engine.metrics_endpoint import prometheus_config
 from engine.overflow.http_load import http_in_flight
@@ -126,7 +128,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Litestar:
             app.state.services = svc
             paper_cache_collector.caches.append(svc.papers)
             # publishes this process's utilisation; routes the workers' jobs (engine/overflow)
-            overflow = app.state.overflow = Overflow(svc)
+            overflow = app.state.overflow = Overflow(svc, run_job=partial(execute, svc))
             overflow.start()
             workers = Workers(svc, overflow=overflow) if run_workers else None
             if workers:

@@ -8,7 +8,7 @@ reads them (engine/workers/consumer.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
 Entry = tuple[bytes, dict[bytes, bytes]]
@@ -23,6 +23,8 @@ class BatchCopy(NamedTuple):
 
 
 CopyOnAck = Callable[[list[Entry]], BatchCopy | None]
+# applies a batch of answer-stream entries to PostgreSQL (the persister's own function)
+Persister = Callable[[list[Entry]], Awaitable[None]]
 
 
 def stream_entries(reply: Any) -> list[Entry]:

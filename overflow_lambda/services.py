@@ -13,7 +13,7 @@ import msgspec
 import redis.asyncio as aioredis
 
 from engine.db import create_pool
-from engine.overflow.execute import JobOutcome, execute
+from engine.job_runner import JobOutcome, execute
 from engine.overflow.jobs import Envelope
 from engine.services import Services
 from engine.settings import Settings

@@ -22,7 +22,7 @@ DATA_SUFFIXES = {".py", ".sql", ".lua", ".json"}
 # What ``import overflow_lambda.handler`` loads beyond the standard library, by top-level
 # module (tests/unit/overflow/test_overflow_packaging.py checks the list against a real import;
 # tests/integration/overflow/test_overflow_lambda_zip.py cold-imports the built zip). No web
-# framework, no HTML sanitiser: the handler reaches the engine through engine/overflow/execute.py,
+# framework, no HTML sanitiser: the handler reaches the engine through engine/job_runner.py,
 # and the modules on that path import the kernel (engine/kernel/) rather than the HTTP edge.
 LAMBDA_IMPORTS = frozenset(
     {

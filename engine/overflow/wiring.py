@@ -6,15 +6,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, Protocol
 
 from engine.overflow import dead_letters, parcels
 from engine.overflow.dispatcher import Dispatcher, Task
-from engine.overflow.execute import Needs as ExecuteNeeds
-from engine.overflow.execute import Persister, execute
 from engine.overflow.http_load import http_in_flight
-from engine.overflow.jobs import ForensicsJob, GradeJob, PersistJob
+from engine.overflow.jobs import ForensicsJob, GradeJob, Job, PersistJob
 from engine.overflow.routing import Router
 from engine.overflow.transport import SqsTransport, sqs_client
 from engine.overflow.utilisation import (
@@ -28,14 +27,17 @@ from engine.overflow.utilisation import (
 )
 from engine.ports import WithPool, WithRedis, WithSettings
 from engine.settings import Settings
-from engine.stream_entries import Entry
+from engine.stream_entries import Entry, Persister
 
 
-class Needs(ExecuteNeeds, WithPool, WithRedis, WithSettings, Protocol):
+class Needs(WithPool, WithRedis, WithSettings, Protocol):
     """What this module's services use of the process's collaborators (engine/ports.py)."""
 
 
 log = logging.getLogger(__name__)
+
+# runs one job here (engine/job_runner.py's execute, bound to the process's collaborators)
+RunJob = Callable[[Job, Persister], Awaitable[object]]
 
 
 def job_id(kind: str, stream: str, entry_id: bytes) -> str:
@@ -52,9 +54,10 @@ def build_transport(settings: Settings, client: Any = None) -> SqsTransport | No
 
 
 class Overflow:
-    def __init__(self, svc: Needs, transport: SqsTransport | None = None) -> None:
+    def __init__(self, svc: Needs, run_job: RunJob, transport: SqsTransport | None = None) -> None:
         settings = svc.settings
         self.svc = svc
+        self.run_job = run_job
         self.in_flight = InFlight(limit=settings.db_pool_max)
         self.sampler = Sampler(
             CpuSampler(),
@@ -113,7 +116,7 @@ class Overflow:
             sitting_id=ids[0],
             also=ids[1:],
         )
-        return [Task(job, partial(execute, self.svc, job, _no_persister))]
+        return [Task(job, partial(self.run_job, job, _no_persister))]
 
     def persist_task(self, persist: Persister, stream: str, entries: list[Entry]) -> Task:
         jid = job_id("persist", stream, entries[0][0])
@@ -128,7 +131,7 @@ class Overflow:
 
     def forensics_task(self, exam_id: uuid.UUID) -> Task:
         job = ForensicsJob(job_id=f"forensics:{exam_id}:{uuid.uuid4().hex[:12]}", exam_id=exam_id)
-        return Task(job, partial(execute, self.svc, job, _no_persister))
+        return Task(job, partial(self.run_job, job, _no_persister))
 
     async def run_forensics(self, exam_id: uuid.UUID) -> None:
         """Analyse an exam's answers for collusion and misfit, here or on the Lambda."""

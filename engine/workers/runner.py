@@ -7,11 +7,13 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Protocol
 
 from engine.integrity.live import LiveAnalyser
 from engine.integrity.scheduler import watch_closing
 from engine.integrity.stream import copy_answers_to
+from engine.job_runner import execute
 from engine.overflow.wiring import Overflow
 from engine.ports import (
     WithCpu,
@@ -75,7 +77,10 @@ class Workers:
     def __post_init__(self) -> None:
         self.persister = AnswerPersister(self.svc.pool)
         if self.overflow is None:
-            self.overflow, self.owns_overflow = Overflow(self.svc), True
+            self.overflow, self.owns_overflow = (
+                Overflow(self.svc, run_job=partial(execute, self.svc)),
+                True,
+            )
 
     def consumers(self) -> list[StreamConsumer]:
         ks, redis = self.svc.keyspace, self.svc.redis

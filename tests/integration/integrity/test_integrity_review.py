@@ -8,6 +8,7 @@ import asyncio
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ import pytest
 
 from engine.auth.passwords import hash_password
 from engine.integrity.scheduler import start_closed, wait_for_forensics
+from engine.job_runner import execute
 from engine.overflow.wiring import Overflow
 from engine.services import Services
 from engine.sittings.keys import shard_of
@@ -320,7 +322,9 @@ async def test_closing_an_exam_starts_one_forensics_run(
             "window_close = now() - interval '1 hour' WHERE exam_id = $1",
             uuid.UUID(exam["id"]),
         )
-    overflow = Overflow(svc)  # the real dispatcher: below the threshold, jobs run here
+    overflow = Overflow(
+        svc, run_job=partial(execute, svc)
+    )  # the real dispatcher: below the threshold, jobs run here
     assert await start_closed(svc, overflow) >= 1
     await start_closed(svc, overflow)
     await wait_for_forensics()

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from engine.app import create_app, open_services
+from engine.job_runner import execute
 from engine.overflow.transport import SqsTransport
 from engine.overflow.utilisation import force_utilisation
 from engine.overflow.wiring import Overflow
@@ -99,7 +101,7 @@ async def cluster(
         **overflow_settings,
     )
     async with open_services(settings) as svc, AsyncTestClient(app=create_app(settings)) as client:
-        overflow = Overflow(svc, transport=transport)
+        overflow = Overflow(svc, run_job=partial(execute, svc), transport=transport)
         # every process of the test routes on this, as an operator's drill would set it
         await force_utilisation(svc.redis, settings.redis_namespace, utilisation, 3600)
         await overflow.publisher.publish_once()

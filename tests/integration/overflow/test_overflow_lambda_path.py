@@ -8,8 +8,8 @@ import uuid
 from typing import Any
 
 from engine.auth.passwords import hash_password
+from engine.job_runner import execute
 from engine.overflow import parcels
-from engine.overflow.execute import execute
 from engine.overflow.jobs import Envelope, GradeJob, PersistJob, encode
 from engine.overflow.transport import SqsTransport, sqs_client
 from engine.services import Services

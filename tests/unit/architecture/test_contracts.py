@@ -86,6 +86,8 @@ BREAKS = [
     ("engine/web/charts.py", "import engine.web.routes", "web-services"),
     ("engine/web/review.py", "import engine.services", "web-services"),
     ("engine/overflow/jobs.py", "import nh3", "lambda"),
+    ("engine/accounts/people.py", "import engine.sittings.store", "engine-layers"),
+    ("engine/overflow/dispatcher.py", "import engine.integrity.forensics", "engine-layers"),
     ("engine/cli.py", "import bench", "development-only"),
 ]
 

@@ -21,7 +21,7 @@ def test_the_zip_holds_the_handler_and_the_code_it_runs(tmp_path: Path) -> None:
     assert set(names) == inside
     assert {
         "overflow_lambda/handler.py",
-        "engine/overflow/execute.py",
+        "engine/job_runner.py",
         "engine/sittings/grader.py",
         "engine/overflow/lua/cluster.lua",
         "grading/scoring.py",

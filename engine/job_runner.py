@@ -1,9 +1,12 @@
-"""Running one job: the same code whether it runs in a cluster process or in the Lambda."""
+"""Running one job: the same code whether it runs in a cluster process or in the Lambda.
+
+It knows every kind of job (grading, persisting a parcel, forensics), so it sits above the
+packages whose work it runs; the overflow that carries the jobs is handed it
+(``Overflow(svc, run_job=...)``) rather than importing it."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import msgspec
@@ -13,7 +16,7 @@ from engine.overflow import parcels
 from engine.overflow.jobs import ForensicsJob, GradeJob, Job, PersistJob, kind_of
 from engine.ports import WithCpu, WithKeys, WithPool, WithRedis, WithSettings, WithStore
 from engine.sittings.grader import grade_sittings
-from engine.stream_entries import Entry
+from engine.stream_entries import Persister
 
 
 class Needs(WithCpu, WithKeys, WithPool, WithRedis, WithSettings, WithStore, Protocol):
@@ -21,8 +24,6 @@ class Needs(WithCpu, WithKeys, WithPool, WithRedis, WithSettings, WithStore, Pro
 
 
 log = logging.getLogger(__name__)
-
-Persister = Callable[[list[Entry]], Awaitable[None]]
 
 
 class JobOutcome(msgspec.Struct, frozen=True, kw_only=True):
