@@ -441,6 +441,9 @@ async def test_a_package_with_a_shared_stimulus_reaches_the_paper_and_goes_out_a
     assert url.startswith("/v1/media/")
     fetched = await api.client.get(url)
     assert fetched.status_code == 200 and fetched.content == (folder / picture).read_bytes()
+    # the items are found by the title of the passage they ask about
+    r = await api.call("GET", "/v1/items?q=Unbelievable Night&limit=50", t)
+    assert set(ids) <= {i["id"] for i in r.json()["items"]}
     # an exam of the three: the student's paper shows the passage with each question
     now = datetime.now(UTC)
     r = await api.call(

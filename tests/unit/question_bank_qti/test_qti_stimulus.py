@@ -34,7 +34,7 @@ from question_bank.kinds import ChoiceOption, StimulusSpec
 from question_bank.normalise import normalise_item
 from question_bank.packages import PackedMedia, export_package, read_package
 from question_bank.qti_export import export_item
-from question_bank.qti_import import QtiError, import_item
+from question_bank.qti_import import MAX_XML_BYTES, QtiError, import_item
 from question_bank.qti_stimulus import export_stimulus, read_stimulus
 from tests.unit.question_bank_qti.qti3_schema import CORPUS, schema_errors
 
@@ -186,6 +186,14 @@ def test_an_unsafe_stimulus_is_refused_as_unsafe() -> None:
     hostile = b'<!DOCTYPE x [<!ENTITY a "aaaa">]><qti-assessment-stimulus/>'
     _, outcomes = import_entries(read_package(_shared_package(hostile)).items, {})
     assert {o.code for o in outcomes} == {"unsafe_xml"}
+
+
+def test_a_stimulus_is_read_within_the_budget_of_an_item_document() -> None:
+    padding = b"<p>" + b"x" * MAX_XML_BYTES + b"</p>"
+    oversized = PASSAGE.replace(b"<h2>", padding + b"<h2>")
+    with pytest.raises(QtiError) as caught:
+        read_package(_shared_package(oversized))
+    assert caught.value.code == "package_too_large"
 
 
 def test_an_item_referring_to_two_stimuli_is_refused_by_name() -> None:
