@@ -18,17 +18,41 @@ from rich.table import Table
 
 from question_bank.import_report import import_entries, refused
 from question_bank.models import ImportOutcome
-from question_bank.packages import PackageItem, read_package
+from question_bank.packages import (
+    PackageItem,
+    PackedStimulus,
+    is_stimulus,
+    item_reference,
+    read_package,
+    stimulus_hrefs,
+)
 from question_bank.qti_import import QtiError
+
+
+def _folder(path: Path) -> list[PackageItem]:
+    """The items of a folder, each with the stimuli it names that the folder holds (a stimulus
+    is no item of its own: it is read through the items that show it)."""
+    entries = []
+    for file in sorted(path.rglob("*.xml")):
+        xml = file.read_bytes()
+        if file.name == "imsmanifest.xml" or is_stimulus(xml):
+            continue
+        href = file.relative_to(path).as_posix()
+        stimuli = {}
+        for value in stimulus_hrefs(xml):
+            within = item_reference(href, value)
+            # only a file inside the folder, as in a package
+            if within.startswith(("../", "/")) or within == "..":
+                continue
+            if (path / within).is_file():
+                stimuli[value] = PackedStimulus(within, (path / within).read_bytes())
+        entries.append(PackageItem(href, xml, None, stimuli))
+    return entries
 
 
 def _entries(path: Path) -> list[PackageItem]:
     if path.is_dir():
-        return [
-            PackageItem(str(p.relative_to(path)), p.read_bytes(), None)
-            for p in sorted(path.rglob("*.xml"))
-            if p.name != "imsmanifest.xml"
-        ]
+        return _folder(path)
     data = path.read_bytes()
     if data.startswith(b"PK\x03\x04"):
         return read_package(data).items

@@ -1,7 +1,8 @@
 """Importing the items of a QTI package one by one, with a line of report for each.
 
 Pure: the package is already unpacked and its media already have their URLs. A refused item
-never stops the others; its line says which problem code and why.
+never stops the others; its line says which problem code and why. A stimulus is read once
+however many items show it, and a stimulus that cannot be read refuses each of them.
 """
 
 from __future__ import annotations
@@ -11,9 +12,14 @@ from collections.abc import Callable, Iterable
 import msgspec
 
 from question_bank.items import ItemCreate, item_kind
+from question_bank.kinds import StimulusSpec
 from question_bank.models import ImportOutcome
-from question_bank.packages import PackageItem, relink
+from question_bank.packages import PackageItem, PackedStimulus, relink
 from question_bank.qti_import import QtiError, import_item
+from question_bank.qti_stimulus import read_stimulus
+
+# what each stimulus file of the package reads as, or why it cannot be read
+_Read = dict[str, StimulusSpec | QtiError]
 
 
 def refused(file: str, err: QtiError) -> ImportOutcome:
@@ -29,9 +35,11 @@ def import_entries(
     """The items that import (media relinked) and one outcome per entry."""
     items: list[tuple[str, ItemCreate]] = []
     outcomes: list[ImportOutcome] = []
+    read: _Read = {}
     for entry in entries:
         try:
-            item = import_item(relink(entry.xml, urls, entry.href))
+            stimuli = {href: _stimulus(s, urls, read) for href, s in entry.stimuli.items()}
+            item = import_item(relink(entry.xml, urls, entry.href), stimuli)
         except QtiError as err:
             outcome = refused(entry.href, err)
         else:
@@ -43,3 +51,20 @@ def import_entries(
         if progress is not None:
             progress(outcome)
     return items, outcomes
+
+
+def _stimulus(packed: PackedStimulus, urls: dict[str, str], read: _Read) -> StimulusSpec:
+    """The stimulus of a package file, its media relinked relative to its own folder."""
+    if packed.path not in read:
+        try:
+            read[packed.path] = read_stimulus(relink(packed.xml, urls, packed.path))
+        except QtiError as err:
+            read[packed.path] = err
+    found = read[packed.path]
+    if isinstance(found, QtiError):
+        raise QtiError(
+            f"the stimulus {packed.path}: {found.message}",
+            unsafe=found.unsafe,
+            code=found.code or "qti_stimulus_invalid",
+        )
+    return found

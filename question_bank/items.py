@@ -60,6 +60,7 @@ from question_bank.kinds import (
     ShortTextItem,
     SingleChoiceItem,
     SliderSpec,
+    StimulusSpec,
     TextBlank,
     TrueFalseItem,
 )
@@ -116,6 +117,8 @@ class StudentItem(msgspec.Struct, frozen=True, omit_defaults=True):
     gap_match: GapMatchSpec | None = None  # the targets are gaps in the stem (keyless)
     associate: AssociateSpec | None = None  # pairs of one set, the sources (keyless)
     graphic: GraphicSpec | None = None  # the options are hotspots of a picture (keyless)
+    # the shared passage the question is about, shown above it (keyless)
+    stimulus: StimulusSpec | None = None
 
 
 def item_kind(item: ItemCreate) -> str:
@@ -336,6 +339,11 @@ def split_item(item_id: str, item: ItemCreate) -> tuple[StudentItem, ItemKey]:
         case TrueFalseItem():
             pass
     student = StudentItem(
-        id=item_id, kind=item_kind(item), stem=item.stem, points=item.points, **extra
+        id=item_id,
+        kind=item_kind(item),
+        stem=item.stem,
+        points=item.points,
+        stimulus=item.stimulus,
+        **extra,
     )
     return student, key

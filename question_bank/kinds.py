@@ -1,8 +1,9 @@
 """Items as authors write them: one tagged Struct per interaction type ``grading/`` scores.
 
-Every kind shares the stem, points, an explanation shown only after the exam, the text format
-and the metadata (``_Authored``); the rest is the kind's own content and key. Key fields carry
-the names of the matching ``grading.keys`` fields so an authored item reads like its key.
+Every kind shares the stem, points, an explanation shown only after the exam, the text format,
+the metadata and a shared stimulus (``_Authored``); the rest is the kind's own content and key.
+Key fields carry the names of the matching ``grading.keys`` fields so an authored item reads
+like its key.
 Decoding is strict: an unknown field is an error, never silently dropped.
 """
 
@@ -72,6 +73,24 @@ class HottextSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_
     min_choices: ChoiceCount = 0
 
 
+# a shared stimulus is its QTI identifier, an XML NCName: it may not begin with a digit, a dot
+# or a hyphen (the export writes it as it is)
+StimulusId = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\W\d][\w.-]*$")]
+# a reading passage is longer than a stem may be
+PassageText = Annotated[str, msgspec.Meta(min_length=1, max_length=60_000)]
+
+
+class StimulusSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What several items are asked about (QTI ``qti-assessment-stimulus``: a passage, a table,
+    a picture), shown above each item's question. It rides in every item that refers to it:
+    items that carry the same ``id``, title and body share it (ADR 0012)."""
+
+    id: StimulusId
+    title: Short
+    # rich text, cleaned by the stem's rules
+    body: PassageText
+
+
 class _Authored(
     msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
 ):
@@ -82,6 +101,8 @@ class _Authored(
     # "markdown" is converted to the HTML subset when the item is saved
     format: TextFormat = "html"
     metadata: ItemMeta = msgspec.field(default_factory=ItemMeta)
+    # the shared passage, table or picture the question is about, shown above it
+    stimulus: StimulusSpec | None = None
 
 
 class SingleChoiceItem(_Authored, frozen=True, tag="single_choice", tag_field="kind"):

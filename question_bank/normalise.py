@@ -27,6 +27,7 @@ from question_bank.kinds import (
     OrderingItem,
     SelectPointItem,
     SingleChoiceItem,
+    StimulusSpec,
     TextFormat,
 )
 
@@ -36,6 +37,20 @@ def _rich(field: str, text: str, fmt: TextFormat = "html") -> str:
         return rich_text(text, fmt)
     except ContentError as err:
         raise ItemError(field, err.message, code=err.code) from err
+
+
+def _clean_stimulus(stimulus: StimulusSpec | None, fmt: TextFormat) -> StimulusSpec | None:
+    """The stimulus's body cleaned as a stem is, its title one line of words (as QTI's
+    normalizedString reads it back)."""
+    if stimulus is None:
+        return None
+    body = _rich("stimulus.body", stimulus.body, fmt)
+    title = " ".join(stimulus.title.split())
+    if not body:
+        raise ItemError("stimulus.body", "nothing is left once unsafe markup is removed")
+    if not title:
+        raise ItemError("stimulus.title", "the title has no words")
+    return StimulusSpec(stimulus.id, title, body)
 
 
 def _clean_options(field: str, options: list[ChoiceOption]) -> list[ChoiceOption]:
@@ -78,6 +93,7 @@ def normalise_item(item: ItemCreate) -> ItemCreate:
         "stem": _rich("stem", item.stem, fmt),
         "format": "html",
         "explanation": _rich("explanation", item.explanation, fmt) if item.explanation else None,
+        "stimulus": _clean_stimulus(item.stimulus, fmt),
     }
     match item:
         case SingleChoiceItem() | MultipleResponseItem() if item.hottext is not None:

@@ -1,6 +1,8 @@
 """QTI 3.0 content packages: a zip with ``imsmanifest.xml``, one XML file per item, media.
 
-The manifest lists each item as an ``imsqti_item_xmlv3p0`` resource with its files; our
+The manifest lists each item as an ``imsqti_item_xmlv3p0`` resource with its files, and each
+shared stimulus as an ``imsqti_stimulus_xmlv3p0`` resource (``stimuli/<id>.xml``, once however
+many items show it) the items depend on; our
 metadata (subject, topic, tags, difficulty, ...) rides in the resource's ``metadata`` as a
 ``ujian:item-meta`` JSON element, which other tools skip. Media referenced by a stem as
 ``/v1/media/<id>`` is packed as ``media/<id>.<ext>`` and relinked on import. Reading is
@@ -12,6 +14,7 @@ duplicate names) is a ``QtiError`` with a problem code of its own.
 
 from __future__ import annotations
 
+import html
 import io
 import lzma
 import posixpath
@@ -24,10 +27,11 @@ from xml.etree.ElementTree import Element, SubElement
 
 import msgspec
 
-from question_bank.kinds import ItemCreate, ItemMeta
+from question_bank.kinds import ItemCreate, ItemMeta, StimulusSpec
 from question_bank.qti_export import export_item
 from question_bank.qti_html import local
 from question_bank.qti_import import MAX_XML_BYTES, QtiError, parse_xml
+from question_bank.qti_stimulus import STIMULUS_RESOURCE, export_stimulus, stimulus_file
 
 CP_NS = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
 UJIAN_NS = "https://ujian.dev/ns/qti"
@@ -52,10 +56,18 @@ class PackedMedia(msgspec.Struct, frozen=True):
     data: bytes
 
 
+class PackedStimulus(msgspec.Struct, frozen=True):
+    path: str  # in the package: its media are relative to it
+    xml: bytes
+
+
 class PackageItem(msgspec.Struct, frozen=True):
     href: str
     xml: bytes
     metadata: ItemMeta | None
+    # the stimuli the item refers to, by the href its qti-assessment-stimulus-ref writes; one
+    # it names that the package lacks is not here (the import refuses the item)
+    stimuli: dict[str, PackedStimulus] = {}
 
 
 class PackageContents(msgspec.Struct, frozen=True):
@@ -73,14 +85,32 @@ def export_package(items: list[tuple[str, ItemCreate]], media: list[PackedMedia]
     manifest = Element(_c("manifest"), identifier="ujian-export")
     SubElement(manifest, _c("organizations"))
     resources = SubElement(manifest, _c("resources"))
+    # each stimulus once: (its resource identifier, its file) by its content
+    stimuli: dict[StimulusSpec, tuple[str, str]] = {}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+
+        def write(href: str, xml: str, resource: Element) -> None:
+            used = sorted({m for m in _MEDIA_SRC.findall(xml) if m in paths})
+            archive.writestr(href, _MEDIA_SRC.sub(lambda m: paths.get(m.group(1), m.group(0)), xml))
+            SubElement(resource, _c("file"), href=href)
+            for media_id in used:
+                SubElement(resource, _c("file"), href=paths[media_id])
+
         for identifier, item in items:
             href = f"items/{identifier}.xml"
-            xml = export_item(identifier, item).decode()
-            used = sorted({m for m in _MEDIA_SRC.findall(xml) if m in paths})
-            xml = _MEDIA_SRC.sub(lambda m: paths.get(m.group(1), m.group(0)), xml)
-            archive.writestr(href, xml)
+            stimulus = item.stimulus
+            if stimulus is not None and stimulus not in stimuli:
+                taken = sum(s.id == stimulus.id for s in stimuli)
+                stimuli[stimulus] = (f"stimulus-{len(stimuli) + 1}", stimulus_file(stimulus, taken))
+                resource = SubElement(
+                    resources,
+                    _c("resource"),
+                    identifier=stimuli[stimulus][0],
+                    type=STIMULUS_RESOURCE,
+                    href=stimuli[stimulus][1],
+                )
+                write(stimuli[stimulus][1], export_stimulus(stimulus).decode(), resource)
             resource = SubElement(
                 resources,
                 _c("resource"),
@@ -90,9 +120,13 @@ def export_package(items: list[tuple[str, ItemCreate]], media: list[PackedMedia]
             )
             meta = SubElement(SubElement(resource, _c("metadata")), f"{{{UJIAN_NS}}}item-meta")
             meta.text = msgspec.json.encode(item.metadata).decode()
-            SubElement(resource, _c("file"), href=href)
-            for media_id in used:
-                SubElement(resource, _c("file"), href=paths[media_id])
+            stimulus_href = None
+            if stimulus is not None:
+                # the items sit in items/, the stimuli in stimuli/: a sibling folder
+                stimulus_href = "../" + stimuli[stimulus][1]
+            write(href, export_item(identifier, item, stimulus_href).decode(), resource)
+            if stimulus is not None:
+                SubElement(resource, _c("dependency"), identifierref=stimuli[stimulus][0])
         for m in media:
             archive.writestr(paths[m.media_id], m.data)
         archive.writestr(
@@ -108,6 +142,7 @@ def read_package(data: bytes) -> PackageContents:
     reader = _BudgetedReader(archive)
     manifest = parse_xml(reader.read("imsmanifest.xml", MAX_XML_BYTES))
     items, media, seen = [], {}, set()
+    stimulus_files: set[str] = set()
     for resource in (e for e in manifest.iter() if local(e.tag) == "resource"):
         if not (resource.get("type") or "").startswith("imsqti_item_xml"):
             continue
@@ -123,17 +158,68 @@ def read_package(data: bytes) -> PackageContents:
             except msgspec.DecodeError as err:
                 raise QtiError(f"{href}: ujian:item-meta is not valid: {err}") from err
         xml = reader.read(href, MAX_XML_BYTES)
-        items.append(PackageItem(href=href, xml=xml, metadata=metadata))
+        stimuli = _stimuli(reader, href, xml)
+        items.append(PackageItem(href=href, xml=xml, metadata=metadata, stimuli=stimuli))
         listed = [e.get("href") or "" for e in resource.iter() if local(e.tag) == "file"]
         # what the item shows, relative to its own folder, even when the manifest forgot it
-        shown = [
-            item_reference(href, m.group(2).decode(errors="replace"))
-            for m in _REFERENCE.finditer(xml)
-        ]
-        for path in [*listed, *(p for p in shown if p in reader.infos)]:
+        shown = _shown(reader, href, xml)
+        # what its stimuli show, relative to the stimulus's own folder
+        for stimulus in stimuli.values():
+            stimulus_files.add(stimulus.path)
+            shown += _pictures(reader, stimulus)
+        for path in [*listed, *shown]:
             if path != href and path not in media:
                 media[path] = reader.read(path, MAX_ENTRY_BYTES)
+    # a stimulus the manifest lists among an item's files is no medium
+    media = {p: m for p, m in media.items() if p not in stimulus_files}
     return PackageContents(items=items, media=media)
+
+
+def _shown(reader: _BudgetedReader, href: str, xml: bytes) -> list[str]:
+    """The package files an item at ``href`` shows, relative to its own folder."""
+    paths = (
+        item_reference(href, m.group(2).decode(errors="replace")) for m in _REFERENCE.finditer(xml)
+    )
+    return [p for p in paths if p in reader.infos]
+
+
+def _pictures(reader: _BudgetedReader, stimulus: PackedStimulus) -> list[str]:
+    """The package files a stimulus shows (its src and data, not its stylesheets' href):
+    relative to its own folder, or to the package's root (our own export's ``media/...``)."""
+    found = []
+    for match in _REFERENCE.finditer(stimulus.xml):
+        if match.group(1) == b"href":
+            continue
+        value = match.group(2).decode(errors="replace")
+        path = item_reference(stimulus.path, value)
+        if path in reader.infos or value in reader.infos:
+            found.append(path if path in reader.infos else value)
+    return found
+
+
+def stimulus_hrefs(xml: bytes) -> list[str]:
+    """The ``href`` of each ``qti-assessment-stimulus-ref`` of an item, as the item writes it."""
+    found = []
+    for match in _STIMULUS_REF.finditer(xml):
+        written = _HREF.search(match.group(1))
+        if written is not None:
+            found.append(html.unescape(written.group(2).decode(errors="replace")))
+    return found
+
+
+def is_stimulus(xml: bytes) -> bool:
+    """Whether a document is a ``qti-assessment-stimulus`` (read through the items naming it)."""
+    return _STIMULUS_ROOT.search(xml[:4096]) is not None
+
+
+def _stimuli(reader: _BudgetedReader, href: str, xml: bytes) -> dict[str, PackedStimulus]:
+    """The stimuli the item at ``href`` refers to that the package holds, each read once."""
+    found = {}
+    for value in stimulus_hrefs(xml):
+        path = item_reference(href, value)
+        if path in reader.infos:
+            found[value] = PackedStimulus(path, reader.read(path, MAX_XML_BYTES))
+    return found
 
 
 def _bad(message: str, code: str = "bad_package") -> QtiError:
@@ -231,6 +317,10 @@ class _BudgetedReader:
 
 
 _REFERENCE = re.compile(rb'\b(src|data|href)="([^"]*)"')
+# an item's reference to a stimulus, its attributes in any order, with or without a prefix
+_STIMULUS_REF = re.compile(rb"<(?:[\w.-]+:)?qti-assessment-stimulus-ref\b([^>]*)>")
+_HREF = re.compile(rb"\bhref\s*=\s*([\"'])(.*?)\1", re.DOTALL)
+_STIMULUS_ROOT = re.compile(rb"<(?:[\w.-]+:)?qti-assessment-stimulus[\s>/]")
 
 
 def item_reference(href: str, value: str) -> str:

@@ -40,6 +40,7 @@ from question_bank.qti_gap_match import write_gap_match
 from question_bank.qti_hottext import write_passage
 from question_bank.qti_html import QTI_NS, append_html, q
 from question_bank.qti_ids import MARK, MARKED, needs_prefix, prefixed
+from question_bank.qti_stimulus import stimulus_file, write_stimulus_ref
 from question_bank.scale import scale_values
 
 ET.register_namespace("", QTI_NS)
@@ -446,8 +447,11 @@ def _slider(root: Element, body: Element, item: NumericItem) -> str:
     return template
 
 
-def export_item(identifier: str, item: ItemCreate) -> bytes:
-    """A QTI 3.0 ``qti-assessment-item`` document for a (normalised) authored item."""
+def export_item(identifier: str, item: ItemCreate, stimulus_href: str | None = None) -> bytes:
+    """A QTI 3.0 ``qti-assessment-item`` document for a (normalised) authored item.
+
+    An item's stimulus is referred to, not copied: at ``stimulus_href``, by default where a
+    package export puts it beside the item's folder (``../stimuli/<id>.xml``)."""
     # ids that are not XML names are written prefixed, and the body says so (qti_ids.py)
     marked = needs_prefix(item)
     if marked:
@@ -484,6 +488,9 @@ def export_item(identifier: str, item: ItemCreate) -> bytes:
             q("qti-outcome-declaration"),
             {"identifier": "FEEDBACK", "cardinality": "single", "base-type": "identifier"},
         )
+    if item.stimulus is not None:
+        href = stimulus_href or "../" + stimulus_file(item.stimulus)
+        write_stimulus_ref(root, item.stimulus, href)
     root.append(body)
     rules = processing_rules(item, template) if template else None
     if rules is not None:

@@ -10,6 +10,7 @@ place is a ``QtiError`` that names the element.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from copy import deepcopy
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -22,7 +23,7 @@ from grading.keys import AreaMapEntry, ValueMap
 from grading.qti_processing import UnsupportedConstruct
 from question_bank.content import ContentError
 from question_bank.items import ItemCreate, ItemError, split_item
-from question_bank.kinds import ChoiceOption, ItemMeta, NumericItem
+from question_bank.kinds import ChoiceOption, ItemMeta, NumericItem, StimulusSpec
 from question_bank.normalise import normalise_item
 from question_bank.qti_gap_match import GapMatchError, read_gap_match
 from question_bank.qti_hottext import PassageError, read_passage
@@ -56,8 +57,8 @@ FEEDBACK_ELEMENTS = ("qti-feedback-block", "qti-feedback-inline")
 REFUSED_PARTS = {
     "qti-template-declaration": "template variables (random values) are not generated",
     "qti-template-processing": "template processing (random values) is not executed",
-    "qti-assessment-stimulus-ref": "shared stimuli are not imported; put the passage in the item",
 }
+STIMULUS_REF = "qti-assessment-stimulus-ref"
 
 
 class QtiError(ValueError):
@@ -719,11 +720,18 @@ def _select_point(inter: Element, stem: str, decl: Element) -> dict[str, Any]:
     }
 
 
-def import_item(data: bytes | Element) -> ItemCreate:
-    """The authored item a QTI 3.0 ``qti-assessment-item`` describes (normalised, checked)."""
+def import_item(
+    data: bytes | Element, stimuli: Mapping[str, StimulusSpec] | None = None
+) -> ItemCreate:
+    """The authored item a QTI 3.0 ``qti-assessment-item`` describes (normalised, checked).
+
+    ``stimuli`` holds the stimuli the package reader found, by the ``href`` the item's
+    ``qti-assessment-stimulus-ref`` names them with; an item whose stimulus is not there is
+    refused (``qti_stimulus_missing``): without its passage the question cannot be answered.
+    """
     root = parse_xml(data) if isinstance(data, bytes) else data
     try:
-        item = _import_root(root)
+        item = _import_root(root, stimuli or {})
     except ContentError as err:
         raise QtiError(err.message, code=err.code) from err
     body = _find(root, "qti-item-body")
@@ -738,6 +746,29 @@ def _refuse_unsupported_parts(root: Element) -> None:
             raise QtiError(
                 f"{name} is not supported: {REFUSED_PARTS[name]}", code="qti_unsupported"
             )
+
+
+def _stimulus(root: Element, stimuli: Mapping[str, StimulusSpec]) -> StimulusSpec | None:
+    refs = [e for e in root if local(e.tag) == STIMULUS_REF]
+    if not refs:
+        return None
+    if len(refs) > 1:
+        names = ", ".join(r.get("identifier", "") for r in refs)
+        raise QtiError(
+            f"{STIMULUS_REF} is supported once per item; this one refers to {len(refs)} stimuli "
+            f"({names})",
+            code="qti_unsupported",
+        )
+    ref = refs[0]
+    href = ref.get("href", "")
+    found = stimuli.get(href)
+    if found is None:
+        raise QtiError(
+            f"the item shows the stimulus {ref.get('identifier', '')!r} from {href!r}, which "
+            "is not in the upload: import the package that holds the item and its stimulus",
+            code="qti_stimulus_missing",
+        )
+    return found
 
 
 def _explanation(root: Element, body: Element) -> str | None:
@@ -810,14 +841,17 @@ def _written_by_ujian(body: Element) -> bool:
     )
 
 
-def _import_root(root: Element) -> ItemCreate:
+def _import_root(root: Element, stimuli: Mapping[str, StimulusSpec]) -> ItemCreate:
     if root.tag != q("qti-assessment-item") and local(root.tag) != "qti-assessment-item":
         raise QtiError(f"expected a qti-assessment-item, found {local(root.tag)}")
     _refuse_unsupported_parts(root)
     body = _find(root, "qti-item-body")
     if body is None:
         raise QtiError("the item has no qti-item-body")
+    stimulus = _stimulus(root, stimuli)
     fields = _fields(root, body, _Declarations(root))
+    if stimulus is not None:
+        fields["stimulus"] = stimulus
     explanation = _explanation(root, body)
     if explanation:
         fields["explanation"] = explanation

@@ -35,6 +35,9 @@ def stored_item(item: ItemCreate) -> StoredItem:
     item = normalise_item(item)
     student, key = split_item("", item)
     texts = [plain_text(item.stem)]
+    if item.stimulus is not None:
+        # an item is found by the title of the passage it asks about
+        texts.append(item.stimulus.title)
     hottext = getattr(item, "hottext", None)
     if hottext is not None:
         # the passage's words are found too; its place-holders are no words

@@ -207,6 +207,8 @@ async def export_qti_package(
 
 def _media_of(item: ItemCreate) -> list[str]:
     texts = [item.stem, item.explanation or "", getattr(item, "image", "") or ""]
+    if item.stimulus is not None:
+        texts.append(item.stimulus.body)
     hottext = getattr(item, "hottext", None)
     if hottext is not None:
         texts.append(hottext.passage)

@@ -21,6 +21,7 @@ from engine.kernel.principal import Principal
 from engine.ports import WithPool, WithStore
 from engine.sittings.latest import latest_responses
 from engine.web import review_repository as repository
+from engine.web.student_review import ReviewStimulus, review_stimulus
 from engine.web.timeline import timeline
 
 
@@ -48,6 +49,8 @@ class ReviewItem(msgspec.Struct, frozen=True):
     answered_at: datetime | None = None
     seconds: float | None = None
     changes: int = 0
+    # the shared passage the question asks about, as the student saw it above the question
+    stimulus: ReviewStimulus | None = None
 
 
 class StudentReview(msgspec.Struct, frozen=True):
@@ -100,6 +103,7 @@ async def student_review(
                 answered_at=when.last_at if when else None,
                 seconds=when.seconds if when else None,
                 changes=when.changes if when else 0,
+                stimulus=review_stimulus(content.document) if content else None,
             )
         )
     return StudentReview(

@@ -36,6 +36,22 @@ class LetteredOption(msgspec.Struct, frozen=True):
     text: str
 
 
+class ReviewStimulus(msgspec.Struct, frozen=True):
+    """The shared passage a question asks about, as the student saw it above the question."""
+
+    id: str
+    title: str
+    body: str
+
+
+def review_stimulus(content: dict[str, Any]) -> ReviewStimulus | None:
+    """The stimulus of an item's student content, if it has one."""
+    found = content.get("stimulus")
+    if not isinstance(found, dict):
+        return None
+    return ReviewStimulus(str(found["id"]), str(found["title"]), str(found["body"]))
+
+
 class ReviewedItem(msgspec.Struct, frozen=True):
     number: int  # in the paper as authored: the teacher's numbering
     paper_number: int  # where this student saw it (0: not on their paper)
@@ -51,6 +67,8 @@ class ReviewedItem(msgspec.Struct, frozen=True):
     points: float | None
     max_points: float | None
     status: str | None
+    # shown once above the questions in a row that share it
+    stimulus: ReviewStimulus | None = None
 
 
 class SittingReview(msgspec.Struct, frozen=True):
@@ -128,6 +146,7 @@ async def sitting_review(svc: Needs, principal: Principal, sitting_id: uuid.UUID
                 points=score.get("points"),
                 max_points=score.get("max_points"),
                 status=score.get("status"),
+                stimulus=review_stimulus(content),
             )
         )
     return SittingReview(sitting_id, sitting.points, sitting.max_points, items)

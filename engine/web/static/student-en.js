@@ -38,6 +38,7 @@ window.ujI18n.add('en', {
   'item.clear': 'Clear answer',
   'item.prev': '← Previous',
   'item.next': 'Next →',
+  'item.stimulusFor': 'for questions {from}–{to}',
   'item.navigation': 'Question navigation',
   'item.finish': 'Finish and submit…',
   'item.saved': '✓ Answer saved on the server',

@@ -38,6 +38,7 @@ window.ujI18n.add('id', {
   'item.clear': 'Hapus jawaban',
   'item.prev': '← Sebelumnya',
   'item.next': 'Berikutnya →',
+  'item.stimulusFor': 'untuk soal {from}–{to}',
   'item.navigation': 'Navigasi soal',
   'item.finish': 'Selesai dan kumpulkan…',
   'item.saved': '✓ Jawaban tersimpan di server',

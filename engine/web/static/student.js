@@ -490,6 +490,9 @@
   /* The question map: counts, a filter, and one button per question with its state drawn as
      a colour and a sign (never colour alone): ✓ answered, ⚑ flagged, ↑ only on this device. */
   var MAP = { filter: 'all', open: null };
+  // the shared passages this student folded away, by stimulus id: the next question about the
+  // same passage shows it folded too
+  var STIMULI = { closed: {} };
   function counts() {
     var c = { answered: 0, blank: 0, flagged: 0 };
     S.items.forEach(function (x) {
@@ -565,7 +568,7 @@
     var entry = S.items[S.pos], it = entry.item, n = S.pos + 1;
     var heading = h('h2', { id: 'q-label' }, [t('item.heading', { n: n, total: S.items.length }) + ' ', h('span', { class: 'muted', text: t('item.points', { n: it.points }) })]);
     var box = h('section', { class: 'item', 'aria-labelledby': 'q-label', 'data-item': it.id, 'data-kind': it.kind }, [
-      h('p', { class: 'section', text: entry.section }), heading,
+      h('p', { class: 'section', text: entry.section }), heading, stimulusBox(it, S.pos),
       rich('div', { class: 'stem', id: 'stem' }, it.kind === 'cloze' || it.gap_match ? '' : it.stem)
     ]);
     box.appendChild(RENDER[it.kind] ? RENDER[it.kind](it, answerOf(it.id), box) : h('p', { class: 'err', text: t('item.unknownKind') }));
@@ -586,6 +589,30 @@
     show([box, pager, questionMap(), h('p', {}, [submit])]);
     updateGrid();
     updateNet();
+  }
+
+  // QTI's shared stimulus: the passage (or table, or picture) several questions ask about, above
+  // each of them; it folds away so that on a phone the question stays a short scroll away
+  function stimulusRun(list, pos, idOf) {
+    var id = idOf(list[pos]), from = pos, to = pos;
+    while (from > 0 && idOf(list[from - 1]) === id) from--;
+    while (to < list.length - 1 && idOf(list[to + 1]) === id) to++;
+    return { from: from + 1, to: to + 1 };
+  }
+  function stimulusIdOf(entry) { var s = entry.item.stimulus; return s ? s.id : null; }
+  function stimulusBox(it, pos) {
+    var s = it.stimulus;
+    if (!s) return null;
+    var run = stimulusRun(S.items, pos, stimulusIdOf);
+    var hint = run.from === run.to ? null : h('span', { class: 'muted', text: t('item.stimulusFor', { from: run.from, to: run.to }) });
+    var d = h('details', { class: 'stimulus', 'data-stimulus': s.id, open: !STIMULI.closed[s.id], ontoggle: function () {
+      if (d.open) delete STIMULI.closed[s.id]; else STIMULI.closed[s.id] = true;
+    } }, [
+      h('summary', {}, [h('span', { class: 'stimulus-title', text: s.title }), hint ? ' ' : null, hint]),
+      // scrolls on its own when it is long: focusable, so a keyboard can scroll it too
+      rich('div', { class: 'stimulus-body', tabindex: '0', role: 'region', 'aria-label': s.title }, s.body)
+    ]);
+    return d;
   }
 
   /* ---------- item kinds (grading/responses.py) ---------- */
@@ -1093,10 +1120,17 @@
   /* Every question in the paper's own order (the teacher's numbers), with the number it had on
      this student's paper, the answer given, the right one and the explanation. */
   function reviewSection(rv) {
-    var list = h('ol', { class: 'review', id: 'review' });
+    var list = h('ol', { class: 'review', id: 'review' }), shown = null;
     rv.items.forEach(function (it) {
       var status = it.status ? t('status.' + it.status) : '';
+      // a passage is shown once, above the first of the questions in a row that ask about it
+      var stimulus = it.stimulus && it.stimulus.id !== shown ? h('details', { class: 'stimulus', open: true, 'data-stimulus': it.stimulus.id }, [
+        h('summary', {}, [h('span', { class: 'stimulus-title', text: it.stimulus.title })]),
+        rich('div', { class: 'stimulus-body', tabindex: '0', role: 'region', 'aria-label': it.stimulus.title }, it.stimulus.body)
+      ]) : null;
+      shown = it.stimulus ? it.stimulus.id : null;
       var kids = [
+        stimulus,
         h('h3', { text: t('review.heading', { n: it.number, paper: it.paper_number }) }),
         rich('div', { class: 'stem' }, it.kind === 'cloze' || it.kind === 'matching' ? it.stem.replace(/\{\{[\p{L}\p{N}\p{M}_.-]{1,64}\}\}/gu, '[…]') : it.stem)
       ];

@@ -153,7 +153,7 @@
       table.appendChild(h('thead', {}, [h('tr', {}, head.map(function (x) { return h('th', { scope: 'col' }, [x]); }))]));
       table.appendChild(h('tbody', {}, rows.map(function (it) {
         var mark = wanted.indexOf(it.item_id) >= 0;
-        var cells = [h('th', { scope: 'row' }, [t('answer.question_n', { n: it.position })]), h('td', { class: 'q' }, [ctx.plain(it.stem).slice(0, 140)]), answerCell(it)];
+        var cells = [h('th', { scope: 'row' }, [t('answer.question_n', { n: it.position })]), h('td', { class: 'q' }, [it.stimulus ? h('span', { class: 'muted', text: it.stimulus.title + ' · ' }) : null, ctx.plain(it.stem).slice(0, 140)]), answerCell(it)];
         if (theirs) cells.push(answerCell(b[it.item_id]));
         else if (otherId) cells.push(h('td', { class: 'muted' }, ['—']));
         return h('tr', { class: mark ? 'evidence-row' : null, 'data-item': it.item_id }, cells);

@@ -27,6 +27,16 @@ ITEMS: list[dict[str, Any]] = [
     },
     {"kind": "numeric", "stem": "$$\\sqrt{49} = ?$$", "value": 7, "unit": "cm"},
     {
+        "kind": "true_false",
+        "stem": "<p>Danau Toba ada di Sumatra.</p>",
+        "correct": True,
+        "stimulus": {
+            "id": "danau-toba",
+            "title": "Danau Toba",
+            "body": "<h2>Danau Toba</h2><p>Danau vulkanik terbesar di Asia Tenggara.</p>",
+        },
+    },
+    {
         "kind": "numeric",
         "stem": "Berapa pH air jeruk lemon?",
         "value": 2.5,

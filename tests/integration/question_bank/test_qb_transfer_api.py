@@ -4,11 +4,13 @@ real servers; S3 against moto's server on loopback."""
 from __future__ import annotations
 
 import io
+import json
 import struct
 import uuid
 import zipfile
 import zlib
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -396,3 +398,105 @@ async def test_a_real_graphic_order_item_comes_in_and_goes_out_as_a_graphic_orde
     r = await api.call("GET", f"/v1/items/{created['id']}/qti", t)
     assert r.status_code == 200 and b"<qti-graphic-order-interaction" in r.content
     assert b'coords="78,102,8"' in r.content and b'hotspot-label="Airport A"' in r.content
+
+
+async def test_a_package_with_a_shared_stimulus_reaches_the_paper_and_goes_out_again(
+    api: Api, school: School
+) -> None:
+    # 1EdTech's best-practice items: three questions in items/ about one passage in passages/,
+    # its title picture beside it (tests/data/qti3/SOURCES.md)
+    folder = CORPUS / "1edtech" / "QTI3_BPIG_Examples"
+    names = [f"items/unbelievable_night_item{n}.xml" for n in (1, 2, 3)]
+    picture = "passages/images/exemplarSection01_title.png"
+    resources = "".join(
+        f'<resource identifier="i{n}" type="imsqti_item_xmlv3p0" href="{name}">'
+        f'<file href="{name}"/></resource>'
+        for n, name in enumerate(names)
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(
+            "imsmanifest.xml",
+            '<manifest xmlns="http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1">'
+            f"<resources>{resources}</resources></manifest>",
+        )
+        for name in [*names, "passages/unbelievableNight.xml", picture]:
+            archive.writestr(name, (folder / name).read_bytes())
+    t = school.teacher
+    r = await _send(api, "/v1/items/import", t, out.getvalue(), "application/zip")
+    assert r.status_code == 201, r.text
+    report = r.json()
+    assert report["errors"] == []
+    assert [(i["file"], i["status"], i.get("kind")) for i in report["items"]] == [
+        (names[0], "imported", "essay"),
+        (names[1], "imported", "single_choice"),
+        (names[2], "imported", "single_choice"),
+    ]
+    ids = [c["id"] for c in report["created"]]
+    stored = [(await api.call("GET", f"/v1/items/{i}", t)).json()["item"] for i in ids]
+    stimulus = stored[0]["stimulus"]
+    assert all(item["stimulus"] == stimulus for item in stored)
+    assert (stimulus["id"], stimulus["title"]) == ("Stimulus1", "An Unbelievable Night")
+    url = stimulus["body"].split('src="')[1].split('"')[0]
+    assert url.startswith("/v1/media/")
+    fetched = await api.client.get(url)
+    assert fetched.status_code == 200 and fetched.content == (folder / picture).read_bytes()
+    # the items are found by the title of the passage they ask about
+    r = await api.call("GET", "/v1/items?q=Unbelievable Night&limit=50", t)
+    assert set(ids) <= {i["id"] for i in r.json()["items"]}
+    # an exam of the three: the student's paper shows the passage with each question
+    now = datetime.now(UTC)
+    r = await api.call(
+        "POST",
+        "/v1/exams",
+        t,
+        json={
+            "title": "Membaca",
+            "sections": [{"title": "A", "items": ids}],
+            "time_limit_s": 3600,
+            "window_open": (now - timedelta(minutes=1)).isoformat(),
+            "window_close": (now + timedelta(hours=1)).isoformat(),
+        },
+    )
+    assert r.status_code == 201, r.text
+    exam = r.json()
+    assert (await api.call("POST", f"/v1/exams/{exam['id']}/publish", t)).status_code == 200
+    student = school.students[0]
+    sitting = await api.start(student, exam["id"])
+    paper = await api.paper(student, sitting["id"])
+    shown = {i["id"]: i for s in paper["sections"] for i in s["items"]}
+    assert set(shown) == set(ids)
+    assert all(i["stimulus"] == stimulus for i in shown.values())
+    # the passage rides with the question, the key does not
+    assert "correct" not in shown[ids[2]] and '"correct"' not in json.dumps(shown[ids[2]])
+    # the teacher's review of the sitting shows the passage with each question
+    r = await api.call("GET", f"/v1/exams/{exam['id']}/sittings/{sitting['id']}/review", t)
+    assert r.status_code == 200, r.text
+    assert [i["stimulus"]["title"] for i in r.json()["items"]] == [stimulus["title"]] * 3
+    # exported, the passage is one file the three items refer to, its picture packed with it
+    query = "&".join(f"ids={i}" for i in ids)
+    r = await api.call("GET", f"/v1/items/export?{query}", t)
+    assert r.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(r.content))
+    assert [n for n in archive.namelist() if n.startswith("stimuli/")] == ["stimuli/Stimulus1.xml"]
+    assert f"media/{url.rsplit('/', 1)[1]}.png" in archive.namelist()
+    r = await _send(api, "/v1/items/import", school.other_teacher, r.content, "application/zip")
+    assert r.status_code == 201, r.text
+    again = [
+        (await api.call("GET", f"/v1/items/{c['id']}", school.other_teacher)).json()["item"]
+        for c in r.json()["created"]
+    ]
+    assert len(again) == 3 and all(i["stimulus"]["title"] == stimulus["title"] for i in again)
+    assert len({i["stimulus"]["body"] for i in again}) == 1
+    assert url not in again[0]["stimulus"]["body"] and "/v1/media/" in again[0]["stimulus"]["body"]
+
+
+async def test_a_lone_item_whose_stimulus_is_elsewhere_is_refused_by_name(
+    api: Api, school: School
+) -> None:
+    document = (
+        CORPUS / "1edtech" / "QTI3_BPIG_Examples" / "items" / "unbelievable_night_item3.xml"
+    ).read_bytes()
+    r = await _send(api, "/v1/items/import", school.teacher, document, "application/xml")
+    body = _problem(r, 400, "qti_stimulus_missing")
+    assert "../passages/unbelievableNight.xml" in body["detail"]

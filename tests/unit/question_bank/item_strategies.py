@@ -39,6 +39,7 @@ from question_bank.kinds import (
     NumericBlank,
     NumericRangeSpec,
     SliderSpec,
+    StimulusSpec,
     TextBlank,
 )
 from question_bank.normalise import normalise_item, xml_safe
@@ -96,6 +97,14 @@ inline_rich = (
     )
     .map(lambda t: rich_text(xml_safe("".join(t))))
     .filter(lambda t: bool(re.sub("<[^>]*>", "", t).strip()))
+)
+
+# a shared passage: its id a QTI identifier (no leading digit, dot or hyphen), its title a line
+stimuli = st.builds(
+    StimulusSpec,
+    st.from_regex(r"[a-zé日_][a-z0-9_.é日-]{0,8}", fullmatch=True),
+    plain.map(lambda t: t[:200]),
+    rich,
 )
 
 
@@ -290,13 +299,18 @@ def sliders(draw: st.DrawFn) -> SliderSpec:
 
 
 @st.composite
-def items(draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS) -> ItemCreate:
+def items(
+    draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS, with_stimuli: bool = False
+) -> ItemCreate:
     kind = draw(st.sampled_from(kinds))
     common: dict[str, Any] = {
         "stem": draw(rich),
         "points": draw(points),
         "explanation": draw(st.none() | rich),
         "metadata": draw(metas),
+        # only where the test reads the stimulus too: a lone item's export names its stimulus
+        # without holding it, so a round trip of the item alone refuses it
+        "stimulus": draw(st.none() | stimuli) if with_stimuli else None,
     }
     item: ItemCreate
     if kind == "single_choice":
@@ -460,6 +474,10 @@ def _normalised(item: ItemCreate) -> ItemCreate | None:
         return None
 
 
-def stored_items(kinds: tuple[str, ...] = ITEM_KINDS) -> st.SearchStrategy[ItemCreate]:
-    """Items as the bank stores them: normalised and consistent."""
-    return cast(st.SearchStrategy[ItemCreate], items(kinds).map(_normalised).filter(_valid))
+def stored_items(
+    kinds: tuple[str, ...] = ITEM_KINDS, with_stimuli: bool = False
+) -> st.SearchStrategy[ItemCreate]:
+    """Items as the bank stores them: normalised and consistent; with ``with_stimuli``, some
+    of them show a shared stimulus."""
+    drawn = items(kinds, with_stimuli).map(_normalised).filter(_valid)
+    return cast(st.SearchStrategy[ItemCreate], drawn)

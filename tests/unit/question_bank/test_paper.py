@@ -142,11 +142,15 @@ STUDENT_FIELDS = {
     "gap_match",
     "associate",
     "graphic",
+    "stimulus",
 }
 
 
 @settings(max_examples=300)
-@given(st.lists(stored_items(), min_size=1, max_size=6), st.randoms(use_true_random=False))
+@given(
+    st.lists(stored_items(with_stimuli=True), min_size=1, max_size=6),
+    st.randoms(use_true_random=False),
+)
 def test_student_paper_never_depends_on_the_key(
     authored: list[ItemCreate], rng: random.Random
 ) -> None:

@@ -25,4 +25,5 @@ def schema_errors(document: bytes) -> list[str]:
 
 
 def corpus_files() -> list[Path]:
-    return sorted(CORPUS.rglob("*.xml"))
+    """The corpus's QTI documents (items and stimuli; a package's manifest is none)."""
+    return sorted(p for p in CORPUS.rglob("*.xml") if p.name != "imsmanifest.xml")
