@@ -14,7 +14,7 @@ EDGE = re.compile(
     r"|^overflow_lambda\.(handler|local))"
 )
 # nothing is tied any more: ten packages were, before services took ports and the stream,
-# access, results-counter and job-runner modules moved (ADR 0011); the "engine-layers"
+# access, results-counter and job-runner modules moved (ADR 0010); the "engine-layers"
 # contract orders them, and this test names a cycle in words should one come back
 STILL_TIED: set[str] = set()
 
