@@ -53,7 +53,7 @@ from bench.loadgen.seed import PASSWORD, seed_users
 from bench.loadgen.workload import paper_items, response_for, section_split, workload_items
 from engine.embedded import free_loopback_port
 from engine.overflow.utilisation import force_utilisation
-from engine.sittings.keys import KeySpace
+from engine.redis_adapter.keys import KeySpace
 
 REPO = Path(__file__).resolve().parents[1]
 UJIAN = [sys.executable, "-m", "engine.cli"]

@@ -43,11 +43,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.db import create_pool
 from engine.gc_tuning import tune_for_throughput
 from engine.integrity.stream import copy_answers_to
-from engine.redis_lane import HotRedis
+from engine.redis_adapter.lane import HotRedis
+from engine.redis_adapter.stream_consumer import StreamConsumer
+from engine.redis_adapter.streams import Entry
 from engine.sittings.answer_stream import log_record
 from engine.sittings.models import AnswerEvent
-from engine.stream_entries import Entry
-from engine.workers.consumer import StreamConsumer
 from engine.workers.persister import AnswerPersister, rows_from_entries
 from grading.responses import SingleChoiceResponse
 

@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 def connect_redis(url: str, *, cluster: bool = False, max_connections: int = 512) -> Any:
     """A client whose pool waits for a free connection instead of failing: a start burst can
     ask for more at once than the pool holds (blocking stream reads keep some busy). The hot
-    calls take their own connections (engine/redis_lane.py), so after a Redis restart the
+    calls take their own connections (engine/redis_adapter/lane.py), so after a Redis restart the
     pooled ones can sit dead until their next use: they reconnect and retry then."""
     if cluster:
         return RedisCluster.from_url(url, decode_responses=False, max_connections=max_connections)
@@ -97,7 +97,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             ),
         )
         await svc.cpu.warm()
-        # the workers consume every shard a sitting may be on (engine/sittings/keys.py); a
+        # the workers consume every shard a sitting may be on (engine/redis_adapter/keys.py); a
         # Redis down at start (restarting, failing over) must not keep the service from
         # starting: this process then consumes its own count, and says so
         try:

@@ -12,11 +12,11 @@ from typing import Protocol
 import msgspec
 
 from engine.integrity.forensics import run_forensics
-from engine.overflow import parcels
 from engine.overflow.jobs import ForensicsJob, GradeJob, Job, PersistJob, kind_of
 from engine.ports import WithCpu, WithKeys, WithPool, WithRedis, WithSettings, WithStore
+from engine.redis_adapter import parcels
+from engine.redis_adapter.streams import Persister
 from engine.sittings.grader import grade_sittings
-from engine.stream_entries import Persister
 
 
 class Needs(WithCpu, WithKeys, WithPool, WithRedis, WithSettings, WithStore, Protocol):

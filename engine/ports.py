@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from engine.cpu_jobs import CpuJobs
     from engine.kernel.sql import Pool
-    from engine.redis_lane import HotRedis, RedisClient
+    from engine.redis_adapter.keys import KeySpace
+    from engine.redis_adapter.lane import HotRedis, RedisClient
     from engine.settings import Settings
     from engine.sittings.grader import KeysCache
-    from engine.sittings.keys import KeySpace
     from engine.sittings.store import SittingStore
     from question_bank.cache import PaperCache
 

@@ -10,10 +10,10 @@ from engine.cpu_jobs import CpuJobs
 from engine.exams.grading_spec import load_grading_spec
 from engine.exams.loaders import load_paper
 from engine.kernel.sql import Pool
-from engine.redis_lane import HotRedis
+from engine.redis_adapter.keys import KeySpace, SittingKeys
+from engine.redis_adapter.lane import HotRedis, RedisClient
 from engine.settings import Settings
 from engine.sittings.grader import KeysCache
-from engine.sittings.keys import KeySpace, SittingKeys
 from engine.sittings.store import AnswerBudget, SittingStore
 from question_bank.cache import PaperCache
 
@@ -22,7 +22,7 @@ from question_bank.cache import PaperCache
 class Services:
     settings: Settings
     pool: Pool
-    # a RedisClient (engine/redis_lane.py); Any here because Litestar builds a msgspec model of
+    # a RedisClient (redis_adapter/lane.py); Any here because Litestar builds a msgspec model of
     # a handler's dependencies, and msgspec refuses a field typed as a union of two classes
     redis: Any
     keyspace: KeySpace = field(init=False)
@@ -51,8 +51,10 @@ class Services:
         self.store = SittingStore(
             self.redis, self.keyspace, self.hot, budget, s.latest_answer_format
         )
+        # typed here, so the type checker holds the client to the caches' BlobStore
+        redis: RedisClient = self.redis
         self.papers = PaperCache(
-            self.redis,
+            redis,
             self.settings.redis_namespace,
             lambda v: load_paper(self.pool, v, self.papers.fragments),
         )

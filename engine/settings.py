@@ -74,7 +74,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     db_pool_min: int = 2
     db_pool_max: int = 20
-    # answer streams are sharded; each shard is one Redis Cluster slot (see engine/sittings/keys.py)
+    # answer streams are sharded; each shard is one Redis Cluster slot (redis_adapter/keys.py)
     stream_shards: int = 16
     max_body_bytes: int = 256 * 1024
     max_batch_events: int = 50

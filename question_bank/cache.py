@@ -10,13 +10,36 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
 from question_bank.answer_rules import PaperRules, paper_rules
 from question_bank.models import CacheStats
 from question_bank.paper import CompiledItem, CompiledPaper, pack_paper, unpack_paper
+
+
+class Pipeline(Protocol):
+    """The commands the caches queue in a pipeline (redis-py's, single node or Cluster)."""
+
+    def get(self, name: str) -> Any: ...
+
+    def set(self, name: str, value: bytes) -> Any: ...
+
+    async def execute(self) -> list[Any]: ...
+
+
+class BlobStore(Protocol):
+    """What the caches use of a Redis client: blobs by key, one at a time or pipelined. The
+    question bank names no Redis client (its rules import no I/O library); the engine hands it
+    its own (engine/services.py, where the type checker matches the two)."""
+
+    def get(self, name: str) -> Any: ...
+
+    def set(self, name: str, value: bytes) -> Any: ...
+
+    def pipeline(self, transaction: bool = ...) -> Pipeline: ...
+
 
 PaperLoader = Callable[[str], Awaitable[CompiledPaper]]
 ItemRef = tuple[str, int]  # (item id, version)
@@ -39,7 +62,7 @@ def hit_rate(stats: Counter[str], prefix: str = "") -> float | None:
 class FragmentCache:
     """Compiled, keyless item fragments by (item, version): shared by every exam using them."""
 
-    def __init__(self, redis: Any, namespace: str, stats: Counter[str]) -> None:
+    def __init__(self, redis: BlobStore, namespace: str, stats: Counter[str]) -> None:
         self._redis = redis
         self._namespace = namespace
         self._memory: dict[ItemRef, CompiledItem] = {}
@@ -93,7 +116,7 @@ class FragmentCache:
 
 
 class PaperCache:
-    def __init__(self, redis: Any, namespace: str, loader: PaperLoader) -> None:
+    def __init__(self, redis: BlobStore, namespace: str, loader: PaperLoader) -> None:
         self._redis = redis
         self._namespace = namespace
         self._loader = loader

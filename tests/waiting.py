@@ -30,3 +30,17 @@ async def idle_at_least(redis: object, stream: str | bytes, group: str, idle_ms:
     """Every pending entry of the group has been idle for ``idle_ms`` (so XAUTOCLAIM takes it)."""
     pending = await redis.xpending_range(stream, group, min="-", max="+", count=1000)  # type: ignore[attr-defined]
     return bool(pending) and all(p["time_since_delivered"] >= idle_ms for p in pending)
+
+
+async def past_deadline_and_grace(store: object, sitting_id: object, limit_s: float = 60) -> None:
+    """Wait until Redis's clock (the one the sitting scripts read) is past the sitting's
+    deadline plus grace: the condition itself, not a guessed margin on this machine's clock."""
+    from engine.redis_adapter.clock import server_now_ms
+
+    deadline, grace = await store.session_fields(sitting_id, "deadline", "grace")  # type: ignore[attr-defined]
+    end_ms = int(deadline) + int(grace or 0)
+
+    async def past() -> bool:
+        return await server_now_ms(store.redis) > end_ms  # type: ignore[attr-defined]
+
+    await poll_until(past, limit_s, every_s=0.05)

@@ -2,7 +2,7 @@
 
 The numeric work runs in the analysis lane's worker process (engine/cpu_jobs.py) so the event
 loop keeps serving; the new abilities bump the exam's results version (statistics are computed
-afresh: engine/sittings/results_version.py); the run is recorded in
+afresh: engine/redis_adapter/results_version.py); the run is recorded in
 ``calibration_runs`` so a teacher can follow it and see its figures.
 """
 
@@ -26,7 +26,7 @@ from engine.kernel.errors import conflict, not_found
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Pool
 from engine.ports import WithCpu, WithPool, WithRedis, WithSettings
-from engine.sittings import results_version
+from engine.redis_adapter import results_version
 from grading.calibration import CalibrationResult, calibrate
 from grading.graded import categories_from_points
 from grading.irt import POLYTOMOUS_MODELS, IrtModel, ScoreScale, score_abilities

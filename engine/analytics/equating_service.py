@@ -35,8 +35,8 @@ from engine.kernel.errors import conflict, not_found
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Connection, Pool
 from engine.ports import WithCpu, WithPool, WithRedis, WithSettings
+from engine.redis_adapter import results_version
 from engine.scheduling.access import event_to_manage
-from engine.sittings import results_version
 from grading.equating import equate_forms
 from grading.irt import POLYTOMOUS_MODELS, IrtModel, ScoreScale, scaled_score
 

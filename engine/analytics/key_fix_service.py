@@ -3,7 +3,7 @@
 Only the exam's own organisation fixes its keys (an assigned school reads the analysis but
 does not change everyone's results), and only once the exam is over: while a sitting is still
 open or awaiting grading, a grader elsewhere could still score it with the old key.
-Afterwards the statistics cache is moved on (engine/sittings/results_version.py) and this
+Afterwards the statistics cache is moved on (engine/redis_adapter/results_version.py) and this
 process forgets the version's keys; every re-grade reads keys afresh (engine/sittings/grader.py).
 """
 
@@ -23,7 +23,7 @@ from engine.exams.grading_spec import load_grading_spec
 from engine.kernel.errors import DomainError, conflict, forbidden, not_found
 from engine.kernel.sql import Connection
 from engine.ports import WithKeys, WithPool, WithRedis, WithSettings
-from engine.sittings import results_version
+from engine.redis_adapter import results_version
 from engine.sittings.grader import outcome_summary
 from grading.keys import ItemKey
 from grading.responses import Response

@@ -25,8 +25,8 @@ from engine.analytics import repository
 from engine.analytics.scope import exam_scope
 from engine.kernel.principal import Principal
 from engine.ports import WithKeySpace, WithPool, WithRedis, WithSettings
-from engine.redis_lane import RedisClient
-from engine.sittings.proctoring_actions import proctor_store
+from engine.redis_adapter.clock import server_now_ms
+from engine.sittings.proctor_store import proctor_store
 
 
 class Needs(WithKeySpace, WithPool, WithRedis, WithSettings, Protocol):
@@ -89,7 +89,7 @@ async def exam_progress(svc: Needs, principal: Principal, exam_id: uuid.UUID) ->
         if seat.state == "active"
     }
     if not everyone:
-        now_ms = await _redis_now_ms(svc.redis)
+        now_ms = await server_now_ms(svc.redis)
     groups = [
         GroupProgress(
             org_id=r.org_id,
@@ -119,8 +119,3 @@ async def exam_progress(svc: Needs, principal: Principal, exam_id: uuid.UUID) ->
         totals=add_up(groups),
         groups=groups,
     )
-
-
-async def _redis_now_ms(redis: RedisClient) -> int:
-    seconds, micros = await redis.time()
-    return int(seconds) * 1000 + int(micros) // 1000

@@ -1,4 +1,4 @@
-"""Exam statistics cached under the exam's results counter (engine/sittings/results_version.py).
+"""Exam statistics cached under the exam's results counter (redis_adapter/results_version.py).
 
 Statistics are cached under (exam, scope, counter), so a second ``GET statistics`` without a new
 result reads the cache, and any new result makes the next one compute afresh. Choices and times
@@ -14,7 +14,7 @@ from typing import cast
 import msgspec
 
 from engine.analytics.models import ExamStatisticsView
-from engine.redis_lane import RedisClient
+from engine.redis_adapter.lane import RedisClient
 
 CACHE_TTL_S = 300
 

@@ -20,7 +20,7 @@ from engine.analytics.scope import ExamScope, exam_scope, item_order
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Connection, Pool
 from engine.ports import WithCpu, WithPool, WithRedis, WithSettings
-from engine.sittings import results_version
+from engine.redis_adapter import results_version
 from grading.distractors import distractor_analysis
 from grading.outcomes import PassMark
 from grading.statistics import exam_statistics
@@ -140,7 +140,7 @@ async def compute_statistics(
     svc: Needs, principal: Principal, exam_id: uuid.UUID
 ) -> ExamStatisticsView:
     """The exam's statistics for this person's scope: from the cache while no result has
-    changed (engine/sittings/results_version.py), else computed in the analysis lane."""
+    changed (engine/redis_adapter/results_version.py), else computed in the analysis lane."""
     scope = await exam_scope(svc.pool, principal, exam_id)
     namespace = svc.settings.redis_namespace
     version = await results_version.current(svc.redis, namespace, exam_id)

@@ -23,10 +23,11 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable
-from typing import cast
 
 from engine.kernel.principal import Principal
-from engine.redis_lane import RedisClient
+from engine.redis_adapter import revocations
+from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.revocations import revocation_key
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,6 @@ KEEP_S = CARD_TOKEN_MAX_S + 3600
 # each refresh re-reads the markers of the last minute too: a marker written by a pod whose
 # clock runs a little behind the last one seen is not missed
 OVERLAP_MS = 60_000
-
-
-def revocation_key(namespace: str) -> str:
-    return f"{namespace}:auth:revoked"
 
 
 def user_subject(user_id: uuid.UUID) -> str:
@@ -94,14 +91,9 @@ class RevokedSignIns:
     async def refresh(self, redis: RedisClient, key: str) -> int:
         """Read the markers written since the last refresh (and the overlap); returns how many."""
         since = self._seen.get(key, 0) - OVERLAP_MS
-        rows = cast(
-            list[tuple[bytes, float]],
-            await redis.zrangebyscore(key, max(0, since), "+inf", withscores=True),
-        )
+        rows = await revocations.markers_since(redis, key, since)
         newest = self._seen.get(key, 0)
-        for member, score in rows:
-            subject = member.decode() if isinstance(member, bytes) else str(member)
-            at = int(score)
+        for subject, at in rows:
             self.note((subject,), at)
             newest = max(newest, at)
         self._seen[key] = newest
@@ -126,9 +118,7 @@ async def revoke(redis: RedisClient, namespace: str, subjects: Iterable[str]) ->
         return
     at = now_ms()
     key = revocation_key(namespace)
-    for start in range(0, len(wanted), 1000):
-        await redis.zadd(key, dict.fromkeys(wanted[start : start + 1000], at), gt=True)
-    await redis.zremrangebyscore(key, 0, at - KEEP_S * 1000)
+    await revocations.mark(redis, key, wanted, at, at - KEEP_S * 1000)
     revoked.note(wanted, at)
 
 

@@ -22,12 +22,13 @@ from engine.cpu_jobs import CpuJobs
 from engine.db import connect
 from engine.exams.loaders import load_keys
 from engine.exams.models import ExamSpec
-from engine.integrity import repository, repository_forensics, run_lock
+from engine.integrity import repository, repository_forensics
 from engine.integrity.context import exam_thresholds
 from engine.integrity.flag_store import flag_record, refresh_risk
 from engine.integrity.matrices import ExamArrays, assemble
 from engine.kernel.sql import Connection, Pool
-from engine.redis_lane import RedisClient
+from engine.redis_adapter import run_lock
+from engine.redis_adapter.lane import RedisClient
 from grading.calibration import calibrate
 from grading.irt import IrtModel
 from grading.keys import SingleChoiceKey

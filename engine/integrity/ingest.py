@@ -18,16 +18,16 @@ import msgspec
 from limits import RateLimitItem, parse
 from limits.aio.strategies import FixedWindowRateLimiter
 
-from engine.integrity.scripts import scripts_for
 from engine.integrity.stream import TelemetryEntry, tag_key, telemetry_fields
 from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
 from engine.ports import WithHot, WithKeySpace, WithPool, WithRedis, WithSettings, WithStore
-from engine.rate_limit_storage import limits_storage
-from engine.redis_lane import RedisClient
+from engine.redis_adapter.integrity_scripts import scripts_for
+from engine.redis_adapter.keys import shard_of
+from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.rate_limits import limits_storage
 from engine.settings import Settings
 from engine.sittings import access as sitting_access
-from engine.sittings.keys import shard_of
 from proctoring.telemetry import (
     MAX_BATCH_BYTES,
     IngestLimits,

@@ -23,11 +23,11 @@ from engine.integrity import repository
 from engine.integrity.context import ContextCache, VersionContext
 from engine.integrity.flag_store import flag_record, refresh_risk
 from engine.integrity.repository import FlagRecord, TelemetryRecord
-from engine.integrity.scripts import scripts_for
 from engine.integrity.stream import AnswerCopy, TelemetryEntry, parse, tag_key
 from engine.ports import WithKeys, WithKeySpace, WithPool, WithRedis
+from engine.redis_adapter.integrity_scripts import scripts_for
+from engine.redis_adapter.streams import Entry
 from engine.sittings.models import StoredAnswer
-from engine.stream_entries import Entry
 from grading.scoring import score_item
 from proctoring.heuristics import AnswerSaved, SittingState, current_flags, step
 

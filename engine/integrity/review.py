@@ -14,7 +14,7 @@ import msgspec
 
 from engine.accounts import audit
 from engine.accounts.scope import orgs_reached
-from engine.integrity import repository, repository_forensics, repository_review, run_lock
+from engine.integrity import repository, repository_forensics, repository_review
 from engine.integrity.flag_store import refresh_risk
 from engine.integrity.models import (
     ExamThresholds,
@@ -31,6 +31,7 @@ from engine.kernel.errors import DomainError, forbidden, not_found
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Connection
 from engine.ports import WithCpu, WithPool, WithRedis, WithSettings
+from engine.redis_adapter import run_lock
 from proctoring.flags import Evidence
 from proctoring.thresholds import DEFAULT_THRESHOLDS, Thresholds
 

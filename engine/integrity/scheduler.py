@@ -15,12 +15,13 @@ import uuid
 from functools import partial
 from typing import Any, Protocol
 
-from engine.integrity import repository_forensics, run_lock
+from engine.integrity import repository_forensics
 from engine.integrity.forensics import run_forensics
 from engine.kernel.sql import Pool
 from engine.overflow.dispatcher import Task
 from engine.overflow.jobs import ForensicsJob
 from engine.ports import WithCpu, WithPool, WithRedis, WithSettings
+from engine.redis_adapter import run_lock
 
 
 class Needs(WithCpu, WithPool, WithRedis, WithSettings, Protocol):

@@ -3,7 +3,7 @@
 Both kinds go into one stream per shard (``KeySpace.telemetry_stream``, hash-tagged like the
 answer stream) so that one consumer sees a sitting's telemetry and answers in arrival order.
 Answers are *copied* there by the answer persister's consumer, by the very script that
-acknowledges each batch (engine/workers/lua/settle.lua), rather than read by a second consumer
+acknowledges each batch (engine/redis_adapter/lua/settle.lua), rather than read by a second consumer
 group on the answer stream: the persister deletes each entry once it is stored
 (``StreamConsumer.settle``), so a second group would miss whatever it had already deleted.
 """
@@ -14,8 +14,8 @@ import uuid
 
 import msgspec
 
-from engine.sittings.keys import KeySpace, shard_of
-from engine.stream_entries import BatchCopy, CopyOnAck, Entry
+from engine.redis_adapter.keys import KeySpace, shard_of
+from engine.redis_adapter.streams import BatchCopy, CopyOnAck, Entry
 from proctoring.telemetry import ClientEvent, IpObserved
 
 StampedEvent = ClientEvent | IpObserved

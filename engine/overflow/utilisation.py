@@ -19,18 +19,17 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from engine.kernel.sql import Pool
 from engine.overflow import metrics
-from engine.redis_lane import RedisClient
+from engine.redis_adapter import utilisation as board
+from engine.redis_adapter.lane import RedisClient
 
 log = logging.getLogger(__name__)
 
 PUBLISH_INTERVAL_S = 1.0
 FRESH_MS = 3000  # three missed publications and a process counts as gone
-_LUA = resources.files("engine.overflow") / "lua"
 
 
 def parse_cpu_max(text: str) -> float | None:
@@ -132,25 +131,15 @@ def process_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def utilisation_key(namespace: str) -> str:
-    # one hash-tagged key: one Cluster slot, read whole by one script
-    return f"{namespace}:{{overflow}}:utilisation"
-
-
-def override_key(namespace: str) -> str:
-    # the same hash tag: read by the same script in the same slot
-    return f"{namespace}:{{overflow}}:forced"
-
-
 async def force_utilisation(redis: RedisClient, namespace: str, value: float, for_s: int) -> None:
     """Every process routes as if the cluster ran at ``value`` for ``for_s`` seconds (an
     operator's drill, or the overflow held on before a known burst); it lapses by itself."""
-    await redis.set(override_key(namespace), f"{value:.4f}", px=for_s * 1000)
+    await board.force(redis, namespace, value, for_s)
 
 
 async def release_utilisation(redis: RedisClient, namespace: str) -> None:
     """Routing follows the measured utilisation again."""
-    await redis.delete(override_key(namespace))
+    await board.release(redis, namespace)
 
 
 @dataclass
@@ -179,20 +168,18 @@ class UtilisationPublisher:
         sampler: Sampler,
         interval_s: float = PUBLISH_INTERVAL_S,
     ) -> None:
-        self.redis = redis
-        self.key = utilisation_key(namespace)
+        self.board = board.UtilisationBoard(redis, namespace)
         self.sampler = sampler
         self.interval_s = interval_s
         self.process = process_id()
         self.last = 0.0
-        self._script = redis.register_script((_LUA / "publish.lua").read_text())
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def publish_once(self) -> float:
         self.last = self.sampler.sample()
         metrics.UTILISATION.set(self.last)
-        await self._script(keys=[self.key], args=[self.process, f"{self.last:.4f}", FRESH_MS * 10])
+        await self.board.publish(self.process, self.last, FRESH_MS * 10)
         return self.last
 
     async def _run(self) -> None:
@@ -223,7 +210,7 @@ class UtilisationPublisher:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         with contextlib.suppress(Exception):
-            await self.redis.hdel(self.key, self.process)  # leave the mean at once
+            await self.board.leave(self.process)  # leave the mean at once
 
 
 @dataclass
@@ -239,18 +226,14 @@ class ClusterMonitor:
     def __init__(
         self, redis: RedisClient, namespace: str, max_age_s: float = PUBLISH_INTERVAL_S
     ) -> None:
-        self.key = utilisation_key(namespace)
-        self.override = override_key(namespace)
+        self.board = board.UtilisationBoard(redis, namespace)
         self.max_age_s = max_age_s
         self.last = ClusterUtilisation(0, 0.0)
         self._read_at = float("-inf")
-        self._script = redis.register_script((_LUA / "cluster.lua").read_text())
 
     async def read(self) -> ClusterUtilisation:
-        processes, mean, forced = await self._script(
-            keys=[self.key, self.override], args=[FRESH_MS]
-        )
-        self.last = ClusterUtilisation(int(processes), float(mean), forced in (b"1", "1"))
+        reading = await self.board.read(FRESH_MS)
+        self.last = ClusterUtilisation(reading.processes, reading.mean, reading.forced)
         self._read_at = time.monotonic()
         metrics.CLUSTER_UTILISATION.set(self.last.mean)
         metrics.LIVE_PROCESSES.set(self.last.processes)

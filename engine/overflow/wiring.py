@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, Protocol
 
-from engine.overflow import dead_letters, parcels
+from engine.overflow import dead_letters
 from engine.overflow.dispatcher import Dispatcher, Task
 from engine.overflow.http_load import http_in_flight
 from engine.overflow.jobs import ForensicsJob, GradeJob, Job, PersistJob
@@ -26,8 +26,9 @@ from engine.overflow.utilisation import (
     pool_busy,
 )
 from engine.ports import WithPool, WithRedis, WithSettings
+from engine.redis_adapter import parcels
+from engine.redis_adapter.streams import Entry, Persister
 from engine.settings import Settings
-from engine.stream_entries import Entry, Persister
 
 
 class Needs(WithPool, WithRedis, WithSettings, Protocol):

@@ -19,12 +19,12 @@ from typing import Protocol
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Connection
 from engine.ports import WithPapers, WithPool, WithRedis, WithSettings
+from engine.redis_adapter.keys import new_sitting_id, shard_of
 from engine.scheduling import access
 from engine.scheduling import repository_preparation as preparation
 from engine.scheduling.models import PrepareReport
 from engine.scheduling.repository_preparation import NewSitting
 from engine.scheduling.warmup import announce
-from engine.sittings.keys import new_sitting_id, shard_of
 
 
 class Needs(WithPapers, WithPool, WithRedis, WithSettings, Protocol):

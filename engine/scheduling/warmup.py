@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Protocol
 
 from engine.ports import WithPapers, WithPool, WithRedis, WithSettings
+from engine.redis_adapter import paper_warmup
 
 
 class Needs(WithPapers, WithPool, WithRedis, WithSettings, Protocol):
@@ -30,23 +31,14 @@ class Needs(WithPapers, WithPool, WithRedis, WithSettings, Protocol):
 
 log = logging.getLogger(__name__)
 
-LOCK_TTL_MS = 60_000
-
-
-def warm_key(svc: Needs) -> str:
-    return f"{svc.settings.redis_namespace}:sched:warm"
-
-
-def lock_key(svc: Needs) -> str:
-    return f"{svc.settings.redis_namespace}:sched:prepare-lock"
-
 
 async def announce(svc: Needs, version_ids: list[str], until: datetime) -> None:
     """Ask every pod to hold these papers in memory until ``until``; warm this pod at once."""
     if not version_ids:
         return
-    score = until.timestamp() * 1000
-    await svc.redis.zadd(warm_key(svc), {v: score for v in version_ids})
+    await paper_warmup.announce(
+        svc.redis, svc.settings.redis_namespace, version_ids, until.timestamp() * 1000
+    )
     for version in version_ids:
         await svc.papers.get(version)
 
@@ -60,12 +52,9 @@ class Warmup:
 
     async def warm(self) -> list[str]:
         """Load every announced paper this pod has not loaded yet; returns those loaded."""
-        now_ms = time.time() * 1000
-        key = warm_key(self.svc)
-        await self.svc.redis.zremrangebyscore(key, "-inf", now_ms)
+        namespace = self.svc.settings.redis_namespace
         loaded = []
-        for raw in await self.svc.redis.zrange(key, 0, -1):
-            version = raw.decode() if isinstance(raw, bytes) else str(raw)
+        for version in await paper_warmup.announced(self.svc.redis, namespace, time.time() * 1000):
             if version in self.warmed:
                 continue
             await self.svc.papers.get(version)
@@ -78,13 +67,13 @@ class Warmup:
         # imported here: prepare announces through this module
         from engine.scheduling.prepare import prepare_due
 
-        got = await self.svc.redis.set(lock_key(self.svc), b"1", nx=True, px=LOCK_TTL_MS)
-        if not got:
+        namespace = self.svc.settings.redis_namespace
+        if not await paper_warmup.take_prepare_lock(self.svc.redis, namespace):
             return 0
         try:
             return len(await prepare_due(self.svc, self.svc.settings.schedule_prepare_lead_s))
         finally:
-            await self.svc.redis.delete(lock_key(self.svc))
+            await paper_warmup.release_prepare_lock(self.svc.redis, namespace)
 
     async def tick(self) -> None:
         await self.prepare_if_leader()

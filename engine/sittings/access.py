@@ -18,7 +18,7 @@ from engine.kernel.errors import DomainError, not_found
 from engine.kernel.principal import Principal
 from engine.kernel.sql import Connection, Pool
 from engine.sittings import repository_access as sql
-from engine.sittings.proctoring_actions import ProctorStore
+from engine.sittings.proctor_store import ProctorStore
 
 # exam version -> its exam (never changes): bounded, refilled by one read per version
 _exam_of_version: dict[str, uuid.UUID] = {}

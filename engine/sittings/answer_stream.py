@@ -20,8 +20,8 @@ from collections.abc import Iterator
 
 import msgspec
 
+from engine.redis_adapter.streams import Entry
 from engine.sittings.models import AnswerEvent, StoredAnswer
-from engine.stream_entries import Entry
 
 
 class LoggedAnswer(msgspec.Struct, frozen=True, gc=False):

@@ -17,7 +17,8 @@ from engine import metrics
 from engine.cpu_jobs import CpuJobs
 from engine.exams.grading_spec import GradingSpec
 from engine.kernel.sql import Pool
-from engine.sittings import repository, results_version
+from engine.redis_adapter import results_version
+from engine.sittings import repository
 from engine.sittings.latest import latest_responses
 from engine.sittings.models import SittingResult
 from engine.sittings.repository import SittingForGrading

@@ -1,6 +1,6 @@
 """Proctor actions for a room (a class sitting an exam): who is online, pause/resume a sitting
 or the whole room, extra time, device-lock reset. Each is atomic in Redis
-(engine/sittings/proctoring_actions.py), recorded as a sitting event and audited."""
+(engine/sittings/proctor_store.py), recorded as a sitting event and audited."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from engine.kernel.errors import conflict, not_found, validation_failed
 from engine.kernel.sql import Connection
 from engine.ports import WithKeySpace, WithPool, WithRedis, WithSettings
 from engine.sittings import repository_access as sql
-from engine.sittings.proctoring_actions import ActionReply, proctor_store
+from engine.sittings.proctor_store import ActionReply, proctor_store
 
 
 class Needs(WithKeySpace, WithPool, WithRedis, WithSettings, Protocol):

@@ -22,11 +22,12 @@ from engine.ports import (
     WithSettings,
     WithStore,
 )
+from engine.redis_adapter.keys import new_sitting_id, shard_of
 from engine.sittings import access as sitting_access
-from engine.sittings import answer_checks, proctoring_actions, repository
+from engine.sittings import answer_checks, repository
+from engine.sittings import proctor_store as proctoring_actions
 from engine.sittings.deadlines import remaining_ms
 from engine.sittings.grader import grade_sitting
-from engine.sittings.keys import new_sitting_id, shard_of
 from engine.sittings.latest import answers_json
 from engine.sittings.models import (
     AnswerAck,

@@ -4,56 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from importlib import resources
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, cast
 
 import msgspec
 
-from engine.redis_lane import HotRedis, RedisClient
+from engine.redis_adapter.keys import KeySpace
+from engine.redis_adapter.lane import HotRedis, RedisClient
+from engine.redis_adapter.replies import AnswerReply, StartReply, SubmitReply, reply, text
+from engine.redis_adapter.scripts import lua_source
 from engine.sittings.answer_stream import log_record
-from engine.sittings.keys import KeySpace
 from engine.sittings.latest import LatestFormat, latest_value
 from engine.sittings.models import AnswerEvent
-
-
-def _script(name: str) -> str:
-    return (resources.files("engine.sittings") / "lua" / f"{name}.lua").read_text("utf-8")
-
-
-_R = TypeVar("_R", bound=msgspec.Struct)
-# Every reply the scripts can give, by name: a reply outside these is a script and code out of
-# step, raised as an error (a 500, logged) at the adapter, never mistaken for a refusal.
-SessionState = Literal["active", "submitted"]
-StartState = Literal[SessionState, "exam_not_open", "exam_closed"]
-AnswerStatus = Literal[
-    "ok",
-    "no_session",
-    "forbidden",
-    "sitting_submitted",
-    "device_replaced",
-    "sitting_paused",
-    "time_expired",
-    "rate_limited",
-    "navigation_linear",
-]
-SubmitState = Literal[SessionState, "no_session", "forbidden", "not_due"]
-
-
-class StartReply(msgspec.Struct, frozen=True, array_like=True):
-    state: StartState
-    started_ms: int
-    deadline_ms: int
-    now_ms: int
-
-
-class AnswerReply(msgspec.Struct, frozen=True, array_like=True):
-    status: AnswerStatus
-    acked_seq: int
-    remaining_ms: int
-    # rate_limited: ms until the batch fits the budget; navigation_linear: the refused seq
-    detail: int = 0
-    # navigation_linear: the furthest place in the student's order reached before
-    furthest: int = 0
 
 
 class AnswerBudget(msgspec.Struct, frozen=True):
@@ -67,11 +28,6 @@ class AnswerBudget(msgspec.Struct, frozen=True):
 
 
 NO_BUDGET = AnswerBudget()
-
-
-class SubmitReply(msgspec.Struct, frozen=True, array_like=True):
-    state: SubmitState
-    submitted_ms: int
 
 
 class SessionView(msgspec.Struct, frozen=True):
@@ -103,15 +59,6 @@ def _first_seq(pair: tuple[AnswerEvent, int]) -> int:
     return pair[0].seq
 
 
-def _reply(kind: type[_R], fields: list[Any]) -> _R:
-    """A script's reply as its Struct, its status checked against the ones it may have."""
-    return msgspec.convert(fields, kind)
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 class SittingStore:
     def __init__(
         self,
@@ -136,13 +83,13 @@ class SittingStore:
                 budget.bytes_burst,
             )
         )
-        # the scripts of the answer, timer and paper paths: engine/redis_lane.py
+        # the scripts of the answer, timer and paper paths: engine/redis_adapter/lane.py
         self.hot = hot or HotRedis(redis)
         self.keys = keys
-        self._start = redis.register_script(_script("start"))
-        self._answer = redis.register_script(_script("answer"))
-        self._submit = redis.register_script(_script("submit"))
-        self._view = redis.register_script(_script("view"))
+        self._start = redis.register_script(lua_source("start"))
+        self._answer = redis.register_script(lua_source("answer"))
+        self._submit = redis.register_script(lua_source("submit"))
+        self._view = redis.register_script(lua_source("view"))
 
     async def start(
         self,
@@ -175,7 +122,7 @@ class SittingStore:
                 known_deadline_ms,
             ],
         )
-        return _reply(StartReply, [_text(raw[0]), int(raw[1] or 0), int(raw[2] or 0), int(raw[3])])
+        return reply(StartReply, [text(raw[0]), int(raw[1] or 0), int(raw[2] or 0), int(raw[3])])
 
     async def record_answers(
         self,
@@ -210,8 +157,8 @@ class SittingStore:
             args.extend((event.seq, event.item, record, value))
         args.extend(tail)
         raw = await self.hot.run_script(self._answer, [k.session, k.answers, k.stream], args)
-        return _reply(
-            AnswerReply, [_text(raw[0]), int(raw[1]), int(raw[2]), *(int(v) for v in raw[3:5])]
+        return reply(
+            AnswerReply, [text(raw[0]), int(raw[1]), int(raw[2]), *(int(v) for v in raw[3:5])]
         )
 
     async def submit(self, sitting_id: uuid.UUID, student_id: str, reason: str) -> SubmitReply:
@@ -219,7 +166,7 @@ class SittingStore:
         raw = await self.hot.run_script(
             self._submit, [k.session, k.deadlines, k.grading], [str(sitting_id), student_id, reason]
         )
-        return _reply(SubmitReply, [_text(raw[0]), int(raw[1] or 0)])
+        return reply(SubmitReply, [text(raw[0]), int(raw[1] or 0)])
 
     async def view(self, sitting_id: uuid.UUID, *, with_answers: bool) -> SessionView | None:
         """Session fields, the server clock and (optionally) the latest answers: one round trip."""
@@ -231,9 +178,9 @@ class SittingStore:
             return None
         flat = raw[9:]
         return SessionView(
-            state=_text(raw[0]),
-            exam_version_id=_text(raw[1]),
-            student_id=_text(raw[2]),
+            state=text(raw[0]),
+            exam_version_id=text(raw[1]),
+            student_id=text(raw[2]),
             deadline_ms=int(raw[3]),
             last_seq=int(raw[4]),
             now_ms=int(raw[5]),
@@ -246,7 +193,7 @@ class SittingStore:
     async def session_fields(self, sitting_id: uuid.UUID, *names: str) -> list[str | None]:
         k = self.keys.for_sitting(sitting_id)
         values = await self.redis.hmget(k.session, *names)
-        return [None if v is None else _text(v) for v in values]
+        return [None if v is None else text(v) for v in values]
 
     async def sessions_fields(
         self, sitting_ids: list[uuid.UUID], *names: str
@@ -256,7 +203,7 @@ class SittingStore:
         for sitting_id in sitting_ids:
             pipe.hmget(self.keys.for_sitting(sitting_id).session, *names)
         found = await pipe.execute()
-        return [[None if v is None else _text(v) for v in values] for values in found]
+        return [[None if v is None else text(v) for v in values] for values in found]
 
     async def many_latest_answers(
         self, sitting_ids: list[uuid.UUID]
@@ -292,3 +239,17 @@ class SittingStore:
         pipe.expire(k.session, seconds)
         pipe.expire(k.answers, seconds)
         await pipe.execute()
+
+    async def due(self, shard: int, now_ms: int, limit: int) -> list[uuid.UUID]:
+        """Sittings of ``shard`` whose deadline (plus grace) is at or before ``now_ms``."""
+        raw = cast(
+            list[bytes],
+            await self.redis.zrangebyscore(
+                self.keys.deadline_set(shard), "-inf", now_ms, start=0, num=limit
+            ),
+        )
+        return [uuid.UUID(value.decode()) for value in raw]
+
+    async def forget_due(self, shard: int, sitting_id: uuid.UUID) -> None:
+        """Take a sitting out of its shard's deadline set (submitted, or its session gone)."""
+        await self.redis.zrem(self.keys.deadline_set(shard), str(sitting_id))

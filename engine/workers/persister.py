@@ -18,10 +18,10 @@ import asyncpg
 
 from engine import metrics
 from engine.kernel.sql import Connection, Pool
+from engine.redis_adapter.streams import Entry
 from engine.sittings import repository_answer_log as answer_log
 from engine.sittings.answer_stream import events_of
 from engine.sittings.repository_answer_log import Row
-from engine.stream_entries import Entry
 
 # sittings are never deleted, so one seen is known for good; bounded all the same
 MAX_KNOWN_SITTINGS = 500_000

@@ -25,9 +25,9 @@ from engine.ports import (
     WithSettings,
     WithStore,
 )
-from engine.stream_entries import Entry
+from engine.redis_adapter.stream_consumer import Handler, StreamConsumer
+from engine.redis_adapter.streams import Entry
 from engine.workers.backlog import run_backlog_sampler
-from engine.workers.consumer import Handler, StreamConsumer
 from engine.workers.persister import AnswerPersister
 from engine.workers.sweeper import run_sweeper
 

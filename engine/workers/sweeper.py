@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
-from typing import cast
 
 from engine import metrics
-from engine.sittings.keys import KeySpace
+from engine.redis_adapter.clock import server_now_ms
+from engine.redis_adapter.keys import KeySpace
 from engine.sittings.store import SittingStore
 
 log = logging.getLogger(__name__)
@@ -17,24 +16,17 @@ log = logging.getLogger(__name__)
 
 async def sweep_once(store: SittingStore, keyspace: KeySpace, limit: int = 1000) -> int:
     """Submit the sittings that are due now (by Redis's clock); returns how many."""
-    seconds, micros = await store.redis.time()
-    now_ms = int(seconds) * 1000 + int(micros) // 1000
+    now_ms = await server_now_ms(store.redis)
     submitted = 0
     for shard in range(keyspace.consumed_shards):
-        due = cast(
-            list[bytes],
-            await store.redis.zrangebyscore(
-                keyspace.deadline_set(shard), "-inf", now_ms, start=0, num=limit
-            ),
-        )
-        for raw in due:
-            reply = await store.submit(uuid.UUID(raw.decode()), "", "deadline")
+        for sitting_id in await store.due(shard, now_ms, limit):
+            reply = await store.submit(sitting_id, "", "deadline")
             if reply.state == "submitted":
                 submitted += 1
                 metrics.auto_submitted.inc()
             elif reply.state != "not_due":
                 # already submitted, or its session is gone: it no longer belongs in the set
-                await store.redis.zrem(keyspace.deadline_set(shard), raw)
+                await store.forget_due(shard, sitting_id)
     return submitted
 
 

@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.integrity.stream import answer_batch_copies, parse
+from engine.redis_adapter.keys import KeySpace
+from engine.redis_adapter.streams import Entry
 from engine.services import Services
 from engine.sittings.answer_stream import batches
-from engine.sittings.keys import KeySpace
 from engine.sittings.models import AnswerEvent, StoredAnswer
 from engine.sittings.store import SittingStore
-from engine.stream_entries import Entry
 from engine.workers.persister import rows_from_entries
 from grading.responses import NumericResponse, ShortTextResponse, SingleChoiceResponse
 from grading.types import Response

@@ -14,9 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.redis_adapter import replies
+from engine.redis_adapter.keys import KeySpace
+from engine.redis_adapter.scripts import lua_source
 from engine.services import Services
-from engine.sittings import store as store_module
-from engine.sittings.keys import KeySpace
 from engine.sittings.models import AnswerEvent
 from engine.sittings.store import SittingStore
 
@@ -43,7 +44,7 @@ class Clocked:
         self.redis = redis
         self.store = SittingStore(redis, KeySpace(namespace, 4))
         for name in SCRIPTS:
-            script = redis.register_script(with_controlled_clock(store_module._script(name)))
+            script = redis.register_script(with_controlled_clock(lua_source(name)))
             setattr(self.store, f"_{name}", script)
 
     async def at(self, ms: int) -> None:
@@ -51,7 +52,7 @@ class Clocked:
 
     async def start(
         self, sitting: uuid.UUID, opens: int, closes: int, extra: int = 0
-    ) -> store_module.StartReply:
+    ) -> replies.StartReply:
         return await self.store.start(
             sitting,
             exam_version_id="v1",
@@ -63,7 +64,7 @@ class Clocked:
             grace_ms=GRACE_MS,
         )
 
-    async def answer(self, sitting: uuid.UUID, seq: int) -> store_module.AnswerReply:
+    async def answer(self, sitting: uuid.UUID, seq: int) -> replies.AnswerReply:
         event = AnswerEvent(seq=seq, item="i1", response=None)
         return await self.store.record_answers(sitting, "s1", [event])
 

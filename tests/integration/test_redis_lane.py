@@ -1,4 +1,4 @@
-"""The hot lane to Redis (engine/redis_lane.py) against a real Redis: the same replies and
+"""The hot lane to Redis (engine/redis_adapter/lane.py) against a real Redis: the same replies and
 errors as redis-py, replies matched to their callers, and recovery from a lost or stuck
 connection."""
 
@@ -18,7 +18,7 @@ from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from engine.app import connect_redis
-from engine.redis_lane import RedisLane
+from engine.redis_adapter.lane import RedisLane
 from tests.conftest import ServerUrls
 from tests.waiting import poll_until
 

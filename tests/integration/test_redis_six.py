@@ -15,8 +15,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from engine.embedded import EmbeddedRedis, shipped_redis_server
-from engine.sittings.keys import KeySpace
-from engine.workers.backlog import sample
+from engine.redis_adapter.backlog import sample
+from engine.redis_adapter.keys import KeySpace
 from engine.workers.runner import GRADE_GROUP
 
 

@@ -1,5 +1,5 @@
 """Changing ``UJIAN_STREAM_SHARDS`` while sittings are live: a sitting's shard travels in its id
-(engine/sittings/keys.py), so a process started with another shard count still finds it, and
+(engine/redis_adapter/keys.py), so a process started with another shard count still finds it, and
 the workers consume every shard any process of the namespace has placed sittings on."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import msgspec
 from litestar.testing import AsyncTestClient
 
 from engine.app import create_app, open_services
+from engine.redis_adapter.keys import shard_of
 from engine.services import Services
 from engine.settings import Settings
-from engine.sittings.keys import shard_of
 from engine.workers.runner import Workers
 from tests.integration.conftest import RIGHT_ANSWERS, Api, School
 

@@ -12,9 +12,9 @@ import pytest
 from redis.exceptions import ResponseError
 
 from engine.app import connect_redis
-from engine.redis_lane import HotRedis
-from engine.stream_entries import BatchCopy, Entry
-from engine.workers.consumer import StreamConsumer
+from engine.redis_adapter.lane import HotRedis
+from engine.redis_adapter.stream_consumer import StreamConsumer
+from engine.redis_adapter.streams import BatchCopy, Entry
 from tests.conftest import ServerUrls
 from tests.waiting import idle_at_least, poll_until
 

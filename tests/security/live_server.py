@@ -26,6 +26,7 @@ import pytest
 from bench.loadgen.harness import wait_http
 from engine.embedded import free_loopback_port
 from engine.settings import Settings
+from tests.waiting import poll_until
 
 T = TypeVar("T")
 
@@ -97,6 +98,7 @@ async def while_probing(
     probes' latencies in seconds (each probe on a connection of its own, as a balancer's)."""
     latencies: list[float] = []
     done = asyncio.Event()
+    answered = asyncio.Event()
 
     async def probe() -> None:
         async with httpx.AsyncClient(base_url=url, timeout=30) as client:
@@ -105,13 +107,16 @@ async def while_probing(
                 r = await client.get("/health/live", headers={"Connection": "close"})
                 latencies.append(time.perf_counter() - started)
                 assert r.status_code == 200
-                await asyncio.sleep(period_s)
+                answered.set()
+                await asyncio.sleep(period_s)  # the balancer's probing period
 
     prober = asyncio.create_task(probe())
     try:
-        await asyncio.sleep(period_s * 3)  # the probe is going before the work starts
+        # the probe answers before the work starts, and is still asked after it ends
+        await asyncio.wait_for(answered.wait(), timeout=30)
         result = await work
-        await asyncio.sleep(period_s * 3)
+        seen = len(latencies)
+        await poll_until(lambda: len(latencies) >= seen + 2, 30)
     finally:
         done.set()
         await prober

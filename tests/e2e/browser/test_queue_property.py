@@ -1,5 +1,5 @@
 """The student page's answer queue (engine/web/static/queue.js), run in Chromium against a model
-of the server's answer script (engine/sittings/lua/answer.lua: events stored in seq order, a
+of the server's answer script (engine/redis_adapter/lua/answer.lua: events stored in seq order, a
 duplicate acknowledged, a gap stops the batch, nothing taken after deadline + grace).
 
 Whatever the interleaving of answers, lost requests, lost replies, reloads (with the network or

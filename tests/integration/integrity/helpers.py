@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from engine.redis_adapter.keys import shard_of
 from engine.services import Services
-from engine.sittings.keys import shard_of
 from engine.workers.runner import Workers
 from tests.integration.conftest import Api
 

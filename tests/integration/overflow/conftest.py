@@ -24,9 +24,9 @@ from engine.job_runner import execute
 from engine.overflow.transport import SqsTransport
 from engine.overflow.utilisation import force_utilisation
 from engine.overflow.wiring import Overflow
+from engine.redis_adapter.stream_consumer import StreamConsumer
 from engine.services import Services
 from engine.settings import Settings
-from engine.workers.consumer import StreamConsumer
 from engine.workers.runner import Workers
 from overflow_lambda.local.stack import LOCAL_CREDENTIALS, LocalOverflow
 from tests.conftest import ServerUrls

@@ -7,8 +7,9 @@ from __future__ import annotations
 from prometheus_client.parser import text_string_to_metric_families
 
 from engine.overflow.metrics import SHARE_REMOTE
+from engine.redis_adapter.backlog import sample
 from engine.settings import Settings
-from engine.workers.backlog import publish, sample
+from engine.workers.backlog import publish
 from engine.workers.runner import GRADE_GROUP
 from overflow_lambda.local.stack import LocalOverflow
 from tests.integration.conftest import Api, School

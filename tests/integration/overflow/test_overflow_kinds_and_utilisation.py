@@ -16,9 +16,8 @@ from engine.overflow.utilisation import (
     LoopLag,
     Sampler,
     UtilisationPublisher,
-    override_key,
-    utilisation_key,
 )
+from engine.redis_adapter.utilisation import override_key, utilisation_key
 from engine.services import Services
 from engine.settings import Settings
 from overflow_lambda.local.stack import LocalOverflow

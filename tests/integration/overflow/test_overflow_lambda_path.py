@@ -9,9 +9,9 @@ from typing import Any
 
 from engine.auth.passwords import hash_password
 from engine.job_runner import execute
-from engine.overflow import parcels
 from engine.overflow.jobs import Envelope, GradeJob, PersistJob, encode
 from engine.overflow.transport import SqsTransport, sqs_client
+from engine.redis_adapter import parcels
 from engine.services import Services
 from engine.settings import Settings
 from overflow_lambda.local.stack import LocalOverflow

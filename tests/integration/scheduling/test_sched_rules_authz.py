@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from engine.scheduling.warmup import Warmup, warm_key
+from engine.redis_adapter.paper_warmup import warm_key
+from engine.scheduling.warmup import Warmup
 from engine.services import Services
 from tests.integration.conftest import Api
 from tests.integration.scheduling.conftest import (
@@ -307,7 +308,7 @@ async def test_every_pod_warms_announced_papers_and_one_prepares_due_sessions(
             "SELECT id FROM exam_versions WHERE exam_id = $1", uuid.UUID(f1)
         )
     assert n == 3
-    assert await svc.redis.zscore(warm_key(svc), str(version)) is not None
+    assert await svc.redis.zscore(warm_key(svc.settings.redis_namespace), str(version)) is not None
     # another pod that prepared nothing loads the announced paper from Redis on its poll
     other = Services(settings=svc.settings, pool=svc.pool, redis=svc.redis)
     other_warmup = Warmup(other)

@@ -89,6 +89,8 @@ BREAKS = [
     ("engine/accounts/people.py", "import engine.sittings.store", "engine-layers"),
     ("engine/overflow/dispatcher.py", "import engine.integrity.forensics", "engine-layers"),
     ("engine/cli.py", "import bench", "development-only"),
+    ("engine/sittings/service.py", "import redis", "redis-adapter"),
+    ("engine/redis_adapter/keys.py", "import engine.sittings.service", "engine-layers"),
 ]
 
 

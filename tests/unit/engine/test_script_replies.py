@@ -1,4 +1,4 @@
-"""The sitting scripts' replies (engine/sittings/store.py) are typed: every status a script
+"""The sitting scripts' replies (engine/redis_adapter/replies.py) are typed: every status a script
 may give is named, and one outside them is an error, never read as a refusal such as "no
 such sitting"."""
 
@@ -12,13 +12,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.sittings import store
-from engine.sittings.store import AnswerReply, StartReply, SubmitReply
+from engine.redis_adapter import replies
+from engine.redis_adapter.replies import AnswerReply, StartReply, SubmitReply
+from engine.redis_adapter.scripts import lua_source
 
 
 def _statuses_in_script(name: str) -> set[str]:
     """The first element of every reply table the script returns: {'status', ...}."""
-    source = store._script(name)
+    source = lua_source(name)
     return set(re.findall(r"return \{'([a-z_]+)'", source))
 
 
@@ -32,13 +33,13 @@ def test_every_status_a_script_returns_is_named(script: str, reply: type[msgspec
     assert found and found <= flat
 
 
-@given(st.text(min_size=1).filter(lambda s: s not in get_args(store.AnswerStatus)))
+@given(st.text(min_size=1).filter(lambda s: s not in get_args(replies.AnswerStatus)))
 def test_an_unknown_answer_status_is_an_error(status: str) -> None:
     with pytest.raises(msgspec.ValidationError):
-        store._reply(AnswerReply, [status, 1, 2])
+        replies.reply(AnswerReply, [status, 1, 2])
 
 
 def test_known_replies_read_with_their_defaults() -> None:
-    assert store._reply(AnswerReply, ["ok", 3, 100]) == AnswerReply("ok", 3, 100, 0, 0)
-    assert store._reply(AnswerReply, ["navigation_linear", 3, 100, 4, 7]).furthest == 7
-    assert store._reply(SubmitReply, ["not_due", 0]).state == "not_due"
+    assert replies.reply(AnswerReply, ["ok", 3, 100]) == AnswerReply("ok", 3, 100, 0, 0)
+    assert replies.reply(AnswerReply, ["navigation_linear", 3, 100, 4, 7]).furthest == 7
+    assert replies.reply(SubmitReply, ["not_due", 0]).state == "not_due"

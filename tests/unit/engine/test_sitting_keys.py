@@ -1,4 +1,4 @@
-"""Sitting keys (engine/sittings/keys.py): ids carry their shard, shards spread evenly over the
+"""Sitting keys (engine/redis_adapter/keys.py): ids carry their shard, shards spread evenly over the
 cluster's slots whatever their number, and every key of a sitting shares one slot."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from redis.crc import key_slot
 
-from engine.sittings.keys import CLUSTER_SLOTS, MAX_SHARDS, KeySpace, new_sitting_id, shard_of
+from engine.redis_adapter.keys import CLUSTER_SLOTS, MAX_SHARDS, KeySpace, new_sitting_id, shard_of
 
 
 @given(st.integers(1, MAX_SHARDS), st.integers(1, MAX_SHARDS))

@@ -23,7 +23,7 @@ def test_the_zip_holds_the_handler_and_the_code_it_runs(tmp_path: Path) -> None:
         "overflow_lambda/handler.py",
         "engine/job_runner.py",
         "engine/sittings/grader.py",
-        "engine/overflow/lua/cluster.lua",
+        "engine/redis_adapter/lua/cluster.lua",
         "grading/scoring.py",
     } <= inside
     # the local stand-ins are for development, not for AWS

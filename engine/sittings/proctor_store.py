@@ -9,18 +9,18 @@ time and puts the sitting back in the deadline set; ``answer.lua`` refuses answe
 from __future__ import annotations
 
 import uuid
-from importlib import resources
 from typing import Any
 
 import msgspec
 
 from engine.kernel.errors import DomainError
-from engine.redis_lane import RedisClient
-from engine.sittings.keys import KeySpace
+from engine.redis_adapter.keys import KeySpace
+from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.scripts import lua_source
 
 
 def _script(name: str) -> str:
-    return (resources.files("engine.sittings") / "lua" / f"{name}.lua").read_text("utf-8")
+    return lua_source(name)
 
 
 def _text(value: Any) -> str:

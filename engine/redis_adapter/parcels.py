@@ -11,8 +11,8 @@ from typing import cast
 
 import msgspec
 
-from engine.redis_lane import RedisClient
-from engine.stream_entries import Entry
+from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.streams import Entry
 
 PARCEL_TTL_S = 15 * 24 * 3600
 

@@ -17,20 +17,20 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from redis.exceptions import ResponseError
 
-from engine.redis_lane import HotRedis, RedisClient, RedisLane
-from engine.stream_entries import CopyOnAck, Entry, stream_entries
+from engine.redis_adapter.lane import HotRedis, RedisClient, RedisLane
+from engine.redis_adapter.scripts import lua_source
+from engine.redis_adapter.streams import CopyOnAck, Entry, stream_entries
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[list[Entry]], Awaitable[None]]
 
 
-_SETTLE = (resources.files("engine.workers") / "lua" / "settle.lua").read_text("utf-8")
+_SETTLE = lua_source("settle")
 _settle_scripts: dict[int, Any] = {}
 
 
@@ -55,7 +55,7 @@ class StreamConsumer:
     # set after a failure: re-read this consumer's own pending entries before new ones
     retry_own: bool = False
     # acknowledgements of a thousand ids at once are packed in C on the hot lane
-    # (engine/redis_lane.py) rather than argument by argument by redis-py
+    # (engine/redis_adapter/lane.py) rather than argument by argument by redis-py
     hot: HotRedis | None = None
     # a copy of each batch, written by the script that acknowledges it
     copy_on_ack: CopyOnAck | None = None

@@ -280,3 +280,8 @@ class HotRedis:
     async def close(self) -> None:
         if self.lane is not None:
             await self.lane.close()
+
+
+async def ping(redis: RedisClient) -> None:
+    """Raises when Redis does not answer (readiness: engine/health.py)."""
+    await redis.ping()

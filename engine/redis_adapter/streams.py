@@ -2,8 +2,8 @@
 
 One entry is its id and its fields. Every stream's producer and consumer speak these types,
 so the modules that encode or decode an entry (engine/sittings/answer_stream.py,
-engine/integrity/stream.py, engine/overflow/parcels.py) need nothing of the consumer that
-reads them (engine/workers/consumer.py).
+engine/integrity/stream.py, engine/redis_adapter/parcels.py) need nothing of the consumer that
+reads them (engine/redis_adapter/stream_consumer.py).
 """
 
 from __future__ import annotations

@@ -7,13 +7,12 @@ pipelines); every key of a call carries one shard's hash tag, so each call is on
 
 from __future__ import annotations
 
-from importlib import resources
-
-from engine.redis_lane import RedisClient
+from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.scripts import lua_source
 
 
 def _text(name: str) -> str:
-    return (resources.files("engine.integrity") / "lua" / f"{name}.lua").read_text("utf-8")
+    return lua_source(name)
 
 
 class IntegrityScripts:
