@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.db import create_pool
 from engine.gc_tuning import tune_for_throughput
 from engine.integrity.stream import copy_answers_to
-from engine.redis_adapter.lane import HotRedis
+from engine.redis_adapter.connections import PipelinedRedis
 from engine.redis_adapter.stream_consumer import StreamConsumer
 from engine.redis_adapter.streams import Entry
 from engine.sittings.answer_stream import log_record
@@ -102,7 +102,7 @@ async def _fill(
 
 
 async def _consumers(
-    redis: Any, hot: HotRedis, streams: list[str], persister: AnswerPersister
+    redis: Any, pipelined: PipelinedRedis, streams: list[str], persister: AnswerPersister
 ) -> list[StreamConsumer]:
     """One consumer per stream, as a worker runs one per shard, each copying its batches to
     the shard's integrity stream as the worker does (engine/workers/runner). Made once and
@@ -116,7 +116,7 @@ async def _consumers(
             persister,
             batch_size=BATCH,
             block_ms=10,
-            hot=hot,
+            pipelined=pipelined,
             copy_on_ack=copy_answers_to(_mirror_of(stream)),
             read_ahead=True,
             trim_stored=True,
@@ -274,7 +274,7 @@ async def _measure(
     conns = [await asyncpg.connect(database_url) for _ in names]
     persister_s = copy_s = plain_s = 0.0
     ratios, plain_ratios = [], []
-    hot = HotRedis(redis)
+    hot = PipelinedRedis(redis)
     try:
         await conns[0].execute(_BARE_TABLE.format(table))
         async with pool.acquire() as conn:

@@ -35,7 +35,7 @@ from engine.job_runner import execute
 from engine.metrics import paper_cache_collector
 from engine.metrics_endpoint import prometheus_config
 from engine.overflow.http_load import http_in_flight
-from engine.overflow.wiring import Overflow
+from engine.overflow.process_overflow import Overflow
 from engine.problems import EXCEPTION_HANDLERS, JsonBodyRequest
 from engine.routes import ROUTE_HANDLERS, WORKER_ROUTE_HANDLERS
 from engine.scheduling.warmup import Warmup
@@ -49,8 +49,9 @@ log = logging.getLogger(__name__)
 def connect_redis(url: str, *, cluster: bool = False, max_connections: int = 512) -> Any:
     """A client whose pool waits for a free connection instead of failing: a start burst can
     ask for more at once than the pool holds (blocking stream reads keep some busy). The hot
-    calls take their own connections (engine/redis_adapter/lane.py), so after a Redis restart the
-    pooled ones can sit dead until their next use: they reconnect and retry then."""
+    path's calls take their own shared connections (engine/redis_adapter/connections.py), so
+    after a Redis restart the pooled ones can sit dead until their next use: they reconnect
+    and retry then."""
     if cluster:
         return RedisCluster.from_url(url, decode_responses=False, max_connections=max_connections)
     pool = aioredis.BlockingConnectionPool.from_url(
@@ -110,7 +111,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     finally:
         if svc is not None:
             svc.cpu.close()
-            await svc.hot.close()
+            await svc.pipelined.close()
         await redis.aclose()
         await pool.close()
 

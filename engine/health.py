@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from engine import db
 from engine.auth.policy import PUBLIC
 from engine.ports import WithPool, WithRedis
-from engine.redis_adapter import lane
+from engine.redis_adapter import connections
 
 
 class Needs(WithPool, WithRedis, Protocol):
@@ -46,7 +46,7 @@ async def ready(state: State) -> Response[Health]:
     except Exception as err:
         checks["postgres"] = f"error: {type(err).__name__}"
     try:
-        await lane.ping(svc.redis)
+        await connections.ping(svc.redis)
         checks["redis"] = "ok"
     except Exception as err:
         checks["redis"] = f"error: {type(err).__name__}"

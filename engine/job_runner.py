@@ -14,7 +14,7 @@ import msgspec
 from engine.integrity.forensics import run_forensics
 from engine.overflow.jobs import ForensicsJob, GradeJob, Job, PersistJob, kind_of
 from engine.ports import WithCpu, WithKeys, WithPool, WithRedis, WithSettings, WithStore
-from engine.redis_adapter import parcels
+from engine.redis_adapter import job_payloads
 from engine.redis_adapter.streams import Persister
 from engine.sittings.grader import grade_sittings
 
@@ -40,13 +40,13 @@ async def execute(svc: Needs, job: Job, persist: Persister) -> JobOutcome:
             graded = await grade_sittings(svc.pool, svc.store, svc.keys, job.sitting_ids, svc.cpu)
             return JobOutcome(job_id=job.job_id, kind=kind, applied=graded > 0, count=graded)
         case PersistJob(parcel=key):
-            entries = await parcels.get(svc.redis, key)
+            entries = await job_payloads.get(svc.redis, key)
             if entries is None:
                 # applied before (its parcel is deleted only after the rows are committed)
                 log.warning("persist job %s: parcel %s is gone; nothing to apply", job.job_id, key)
                 return JobOutcome(job_id=job.job_id, kind=kind, applied=False)
             await persist(entries)
-            await parcels.drop(svc.redis, key)
+            await job_payloads.drop(svc.redis, key)
             return JobOutcome(job_id=job.job_id, kind=kind, applied=True, count=len(entries))
         case ForensicsJob(exam_id=exam_id):
             flags = await run_forensics(

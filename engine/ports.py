@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from engine.cpu_jobs import CpuJobs
     from engine.kernel.sql import Pool
+    from engine.redis_adapter.connections import PipelinedRedis, RedisClient
     from engine.redis_adapter.keys import KeySpace
-    from engine.redis_adapter.lane import HotRedis, RedisClient
     from engine.settings import Settings
     from engine.sittings.grader import KeysCache
     from engine.sittings.store import SittingStore
@@ -58,11 +58,11 @@ class WithStore(Protocol):
     def store(self) -> SittingStore: ...
 
 
-class WithHot(Protocol):
+class WithPipelined(Protocol):
     """The lean Redis lane the answer, timer and telemetry requests use."""
 
     @property
-    def hot(self) -> HotRedis: ...
+    def pipelined(self) -> PipelinedRedis: ...
 
 
 class WithPapers(Protocol):

@@ -10,8 +10,8 @@ from engine.cpu_jobs import CpuJobs
 from engine.exams.grading_spec import load_grading_spec
 from engine.exams.loaders import load_paper
 from engine.kernel.sql import Pool
+from engine.redis_adapter.connections import PipelinedRedis, RedisClient
 from engine.redis_adapter.keys import KeySpace, SittingKeys
-from engine.redis_adapter.lane import HotRedis, RedisClient
 from engine.settings import Settings
 from engine.sittings.grader import KeysCache
 from engine.sittings.store import AnswerBudget, SittingStore
@@ -22,12 +22,12 @@ from question_bank.cache import PaperCache
 class Services:
     settings: Settings
     pool: Pool
-    # a RedisClient (redis_adapter/lane.py); Any here because Litestar builds a msgspec model of
-    # a handler's dependencies, and msgspec refuses a field typed as a union of two classes
+    # a RedisClient (redis_adapter/connections.py); Any here because Litestar builds a msgspec
+    # model of a handler's dependencies, and msgspec refuses a field typed as a union of two classes
     redis: Any
     keyspace: KeySpace = field(init=False)
     # the scripts and reads every answer, timer and telemetry request makes
-    hot: HotRedis = field(init=False)
+    pipelined: PipelinedRedis = field(init=False)
     store: SittingStore = field(init=False)
     papers: PaperCache = field(init=False)
     keys: KeysCache = field(init=False)
@@ -40,7 +40,7 @@ class Services:
 
     def __post_init__(self) -> None:
         self.keyspace = KeySpace(self.settings.redis_namespace, self.settings.stream_shards)
-        self.hot = HotRedis(self.redis)
+        self.pipelined = PipelinedRedis(self.redis)
         s = self.settings
         budget = AnswerBudget(
             s.answer_budget_events_per_min,
@@ -49,7 +49,7 @@ class Services:
             s.answer_budget_bytes_burst,
         )
         self.store = SittingStore(
-            self.redis, self.keyspace, self.hot, budget, s.latest_answer_format
+            self.redis, self.keyspace, self.pipelined, budget, s.latest_answer_format
         )
         # typed here, so the type checker holds the client to the caches' BlobStore
         redis: RedisClient = self.redis

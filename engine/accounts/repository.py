@@ -77,14 +77,17 @@ UPDATE users SET removed_at = now(), disabled_at = coalesce(disabled_at, now()),
 WHERE id = $1
 """
 DELETE_CARDS_OF = "DELETE FROM exam_cards WHERE student_id = $1"
-# walk up from the target: is the ancestor on the way to the root?
-ORG_UNDER = """
+# the organisation $1 and every one above it, as ``up``: written once, read by the queries below
+# and by scheduling's (the organisers whose events a school may see)
+_ORG_AND_ABOVE = """
 WITH RECURSIVE up AS (
     SELECT id, parent_id FROM orgs WHERE id = $1
     UNION ALL SELECT o.id, o.parent_id FROM orgs o JOIN up ON o.id = up.parent_id
 )
-SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)
 """
+# walk up from the target: is the ancestor on the way to the root?
+ORG_UNDER = _ORG_AND_ABOVE + "SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)"
+ORG_AND_ANCESTORS = _ORG_AND_ABOVE + "SELECT id FROM up"
 ORG_TREE = """
 WITH RECURSIVE tree AS (
     SELECT id FROM orgs WHERE id = $1

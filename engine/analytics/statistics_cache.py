@@ -14,7 +14,7 @@ from typing import cast
 import msgspec
 
 from engine.analytics.models import ExamStatisticsView
-from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.connections import RedisClient
 
 CACHE_TTL_S = 300
 

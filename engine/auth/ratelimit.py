@@ -29,7 +29,7 @@ from limits.aio.strategies import FixedWindowRateLimiter
 
 from engine.auth.devices import account_key
 from engine.kernel.errors import DomainError
-from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.connections import RedisClient
 from engine.redis_adapter.rate_limits import limits_storage
 from engine.settings import Settings
 

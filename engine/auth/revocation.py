@@ -26,7 +26,7 @@ from collections.abc import Iterable
 
 from engine.kernel.principal import Principal
 from engine.redis_adapter import revocations
-from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.connections import RedisClient
 from engine.redis_adapter.revocations import revocation_key
 
 log = logging.getLogger(__name__)

@@ -28,7 +28,7 @@ from engine.integrity.flag_store import flag_record, refresh_risk
 from engine.integrity.matrices import ExamArrays, assemble
 from engine.kernel.sql import Connection, Pool
 from engine.redis_adapter import run_lock
-from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.connections import RedisClient
 from grading.calibration import calibrate
 from grading.irt import IrtModel
 from grading.keys import SingleChoiceKey

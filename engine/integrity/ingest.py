@@ -21,10 +21,10 @@ from limits.aio.strategies import FixedWindowRateLimiter
 from engine.integrity.stream import TelemetryEntry, tag_key, telemetry_fields
 from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
-from engine.ports import WithHot, WithKeySpace, WithPool, WithRedis, WithSettings, WithStore
+from engine.ports import WithKeySpace, WithPipelined, WithPool, WithRedis, WithSettings, WithStore
+from engine.redis_adapter.connections import RedisClient
 from engine.redis_adapter.integrity_scripts import scripts_for
 from engine.redis_adapter.keys import shard_of
-from engine.redis_adapter.lane import RedisClient
 from engine.redis_adapter.rate_limits import limits_storage
 from engine.settings import Settings
 from engine.sittings import access as sitting_access
@@ -39,7 +39,7 @@ from proctoring.telemetry import (
 )
 
 
-class Needs(WithHot, WithKeySpace, WithPool, WithRedis, WithSettings, WithStore, Protocol):
+class Needs(WithPipelined, WithKeySpace, WithPool, WithRedis, WithSettings, WithStore, Protocol):
     """What this module's services use of the process's collaborators (engine/ports.py)."""
 
 
@@ -147,7 +147,7 @@ async def ingest(
     now = view.now_ms
     scripts = scripts_for(svc.redis)
     for _ in range(_RETRIES):
-        raw_state = await svc.hot.execute("HGET", state_key, batch.session, key=state_key)
+        raw_state = await svc.pipelined.execute("HGET", state_key, batch.session, key=state_key)
         state = _state_dec.decode(raw_state) if raw_state else IngestState()
         new_state, adm = admit(state, batch, now)
         if adm.duplicate:
@@ -164,7 +164,7 @@ async def ingest(
             events=(*adm.events, IpObserved(ts=now, ip=_address(ip))),
         )
         fields = [x for kv in telemetry_fields(entry).items() for x in kv]
-        stored = await svc.hot.run_script(
+        stored = await svc.pipelined.run_script(
             scripts.ingest,
             [state_key, stream],
             [batch.session, raw_state or b"", _state_enc.encode(new_state), STATE_TTL_S, *fields],

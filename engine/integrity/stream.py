@@ -3,9 +3,9 @@
 Both kinds go into one stream per shard (``KeySpace.telemetry_stream``, hash-tagged like the
 answer stream) so that one consumer sees a sitting's telemetry and answers in arrival order.
 Answers are *copied* there by the answer persister's consumer, by the very script that
-acknowledges each batch (engine/redis_adapter/lua/settle.lua), rather than read by a second consumer
-group on the answer stream: the persister deletes each entry once it is stored
-(``StreamConsumer.settle``), so a second group would miss whatever it had already deleted.
+acknowledges each batch (engine/redis_adapter/lua/acknowledge.lua), rather than read by a
+second consumer group on the answer stream: the persister deletes each entry once it is stored
+(``StreamConsumer.acknowledge``), so a second group would miss whatever it had already deleted.
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ REQUIREMENTS = (
     "msgspec>=0.19",
     "asyncpg>=0.30",
     "redis>=5.2",
-    # engine/redis_adapter/lane.py parses replies with it
+    # engine/redis_adapter/connections.py parses replies with it
     "hiredis>=3.0",
     "numpy>=2.0",
     "google-re2>=1.1",

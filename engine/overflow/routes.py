@@ -15,10 +15,10 @@ from engine.deps import Svc
 from engine.kernel.errors import forbidden
 from engine.kernel.principal import Principal
 from engine.overflow.dead_letters import DeadLetters, inspect
+from engine.overflow.process_overflow import Overflow
 from engine.overflow.routing import Route
 from engine.overflow.transport import sqs_client
 from engine.overflow.utilisation import ClusterMonitor, force_utilisation, release_utilisation
-from engine.overflow.wiring import Overflow
 
 
 class OverflowStatus(msgspec.Struct, frozen=True, kw_only=True):

@@ -24,7 +24,7 @@ from pathlib import Path
 from engine.kernel.sql import Pool
 from engine.overflow import metrics
 from engine.redis_adapter import utilisation as board
-from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.connections import RedisClient
 
 log = logging.getLogger(__name__)
 

@@ -1,14 +1,14 @@
 """The one Redis adapter: everything the engine says to Redis goes through this package.
 
-- ``lane``: the clients (``RedisClient``: one Redis or a Redis Cluster) and the hot lane the
-  sitting scripts take (hiredis over shared connections, redis-py as the fallback);
+- ``connections``: the clients (``RedisClient``: one Redis or a Redis Cluster) and the shared
+  pipelined connection the sitting scripts take (hiredis, redis-py as the fallback);
 - ``keys``: every sitting key, its shard's hash tag and the shard stored with the sitting;
 - ``scripts`` and ``lua/``: every Lua script the engine runs, loaded in one place;
 - ``streams`` and ``stream_consumer``: stream entries, consumer groups and the acknowledgement
   (with the integrity copy written by the same script), parsed into typed values;
 - ``replies``: the scripts' replies as Structs whose statuses are a closed set, so a reply a
   script was never written to give is an error, never mistaken for a refusal;
-- small stores with one job each: ``results_version``, ``parcels``, ``run_lock``,
+- small stores with one job each: ``results_version``, ``job_payloads``, ``run_lock``,
   ``rate_limits``, ``backlog``, ``clock``.
 
 Stores of an aggregate that need several of these (the sitting's ``engine/sittings/store.py``,

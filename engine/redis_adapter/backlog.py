@@ -16,8 +16,8 @@ import msgspec
 from redis.exceptions import ResponseError
 
 from engine.redis_adapter.clock import server_now_ms
+from engine.redis_adapter.connections import RedisClient
 from engine.redis_adapter.keys import KeySpace
-from engine.redis_adapter.lane import RedisClient
 
 
 class Backlog(msgspec.Struct, frozen=True, kw_only=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.connections import RedisClient
 
 
 async def server_now_ms(redis: RedisClient) -> int:

@@ -7,7 +7,7 @@ pipelines); every key of a call carries one shard's hash tag, so each call is on
 
 from __future__ import annotations
 
-from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.connections import RedisClient
 from engine.redis_adapter.scripts import lua_source
 
 

@@ -22,7 +22,7 @@ import uuid
 import msgspec
 from redis.crc import key_slot
 
-from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.connections import RedisClient
 
 # the most shards a deployment may have: the stretches of the slot space are cut for this many
 MAX_SHARDS = 1024

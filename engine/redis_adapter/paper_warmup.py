@@ -8,7 +8,7 @@ it frees it by itself.
 
 from __future__ import annotations
 
-from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.connections import RedisClient
 
 LOCK_TTL_MS = 60_000
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from limits.aio.storage import RedisClusterStorage, RedisStorage, Storage
 from redis.asyncio.cluster import RedisCluster
 
-from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.connections import RedisClient
 
 
 def limits_storage(redis: RedisClient, redis_url: str | None, key_prefix: str) -> Storage:

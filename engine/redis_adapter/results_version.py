@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 
-from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.connections import RedisClient
 
 
 def _version_key(namespace: str, exam_id: uuid.UUID) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.connections import RedisClient
 
 BATCH = 1000
 

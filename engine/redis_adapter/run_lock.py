@@ -16,7 +16,7 @@ from typing import Any
 
 from redis.exceptions import LockNotOwnedError
 
-from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.connections import RedisClient
 
 LOCK_TTL_S = 30 * 60
 

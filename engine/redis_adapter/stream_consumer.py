@@ -21,7 +21,7 @@ from typing import Any
 
 from redis.exceptions import ResponseError
 
-from engine.redis_adapter.lane import HotRedis, RedisClient, RedisLane
+from engine.redis_adapter.connections import PipelinedRedis, RedisClient, SharedConnection
 from engine.redis_adapter.scripts import lua_source
 from engine.redis_adapter.streams import CopyOnAck, Entry, stream_entries
 
@@ -30,15 +30,15 @@ log = logging.getLogger(__name__)
 Handler = Callable[[list[Entry]], Awaitable[None]]
 
 
-_SETTLE = lua_source("settle")
-_settle_scripts: dict[int, Any] = {}
+_ACKNOWLEDGE = lua_source("acknowledge")
+_acknowledge_scripts: dict[int, Any] = {}
 
 
-def _settle_script(redis: RedisClient) -> Any:
-    """lua/settle.lua, registered once per client (redis-py keeps its SHA and loads it)."""
-    script = _settle_scripts.get(id(redis))
+def _acknowledge_script(redis: RedisClient) -> Any:
+    """lua/acknowledge.lua, registered once per client (redis-py keeps its SHA and loads it)."""
+    script = _acknowledge_scripts.get(id(redis))
     if script is None or script.registered_client is not redis:
-        script = _settle_scripts[id(redis)] = redis.register_script(_SETTLE)
+        script = _acknowledge_scripts[id(redis)] = redis.register_script(_ACKNOWLEDGE)
     return script
 
 
@@ -55,26 +55,26 @@ class StreamConsumer:
     # set after a failure: re-read this consumer's own pending entries before new ones
     retry_own: bool = False
     # acknowledgements of a thousand ids at once are packed in C on the hot lane
-    # (engine/redis_adapter/lane.py) rather than argument by argument by redis-py
-    hot: HotRedis | None = None
+    # (engine/redis_adapter/connections.py) rather than argument by argument by redis-py
+    pipelined: PipelinedRedis | None = None
     # a copy of each batch, written by the script that acknowledges it
     copy_on_ack: CopyOnAck | None = None
     # read the next batch while this one is handled (the persister: its handler waits on
     # PostgreSQL, and Redis can prepare the next thousand entries meanwhile)
     read_ahead: bool = False
-    # settle by trimming what the group has stored (lua/settle.lua) rather than deleting each
-    # id: only for a stream read by this one group
+    # acknowledge by trimming what the group has stored (lua/acknowledge.lua) rather than
+    # deleting each id: only for a stream read by this one group
     trim_stored: bool = False
     _ahead: asyncio.Future[list[Entry]] | None = None
     _next_claim: float = 0.0
     # with a hot lane, reads go over this consumer's own lane connection: hiredis parses a
     # thousand entries in C where redis-py spent as much CPU as storing them in PostgreSQL
     # (bench/bench_persist.py), and a read blocked on an empty stream holds up no one else
-    _reader: RedisLane | None = None
+    _reader: SharedConnection | None = None
 
     def __post_init__(self) -> None:
-        if self.hot is not None and self.hot.lane is not None:
-            self._reader = RedisLane.for_client(self.redis)
+        if self.pipelined is not None and self.pipelined.shared is not None:
+            self._reader = SharedConnection.for_client(self.redis)
 
     async def ensure_group(self) -> None:
         try:
@@ -129,9 +129,9 @@ class StreamConsumer:
         # entries deleted meanwhile come back without fields; nothing is left to do for them
         return [e for e in entries if e[1]]
 
-    async def settle(self, entries: list[Entry]) -> None:
+    async def acknowledge(self, entries: list[Entry]) -> None:
         """Acknowledge ``entries`` and let the stream drop them, with their copy if any: one
-        script (lua/settle.lua), one round trip."""
+        script (lua/acknowledge.lua), one round trip."""
         ids = [entry_id for entry_id, _ in entries]
         if not ids:
             return
@@ -145,22 +145,22 @@ class StreamConsumer:
             *copy_fields,
             *ids,
         ]
-        script = _settle_script(self.redis)
-        if self.hot is not None:
+        script = _acknowledge_script(self.redis)
+        if self.pipelined is not None:
             # packed in C on the hot lane; a copy carries whole batches (bulky)
-            await self.hot.run_script(script, keys, args, bulky=copy is not None)
+            await self.pipelined.run_script(script, keys, args, bulky=copy is not None)
         else:
             await script(keys=keys, args=args)
 
     async def process(self, entries: list[Entry]) -> int:
         if entries:
             await self.handler(entries)
-            await self.settle(entries)
+            await self.acknowledge(entries)
         return len(entries)
 
     async def run_once(self) -> int:
         """Own pending entries after a failure, else stale ones of dead consumers (looked for
-        every half ``claim_idle_ms``, not on every read), else new ones; handle and settle."""
+        every half ``claim_idle_ms``, not on every read), else new ones; handle and acknowledge."""
         if self.retry_own:
             own = await self.read_own_pending()
             if own:

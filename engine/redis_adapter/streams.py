@@ -2,7 +2,7 @@
 
 One entry is its id and its fields. Every stream's producer and consumer speak these types,
 so the modules that encode or decode an entry (engine/sittings/answer_stream.py,
-engine/integrity/stream.py, engine/redis_adapter/parcels.py) need nothing of the consumer that
+engine/integrity/stream.py, engine/redis_adapter/job_payloads.py) need nothing of the consumer that
 reads them (engine/redis_adapter/stream_consumer.py).
 """
 

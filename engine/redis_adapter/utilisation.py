@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import msgspec
 
-from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.connections import RedisClient
 from engine.redis_adapter.scripts import lua_source
 
 

@@ -12,17 +12,10 @@ from typing import Any
 
 import msgspec
 
+from engine.accounts.repository import ORG_AND_ANCESTORS
 from engine.kernel.sql import Connection, required
 from engine.scheduling.models import Event, Session, SessionCreate
 
-# an organisation and every one above it: the organisers whose events a school may see
-ORG_AND_ANCESTORS = """
-WITH RECURSIVE up AS (
-    SELECT id, parent_id FROM orgs WHERE id = $1
-    UNION ALL SELECT o.id, o.parent_id FROM orgs o JOIN up ON o.id = up.parent_id
-)
-SELECT id FROM up
-"""
 INSERT_EVENT = """
 INSERT INTO exam_events (id, org_id, title, changes_close_at, seed, created_by)
 VALUES ($1, $2, $3, $4, $5, $6)

@@ -14,8 +14,8 @@ from typing import Any
 import msgspec
 
 from engine.kernel.errors import DomainError
+from engine.redis_adapter.connections import RedisClient
 from engine.redis_adapter.keys import KeySpace
-from engine.redis_adapter.lane import RedisClient
 from engine.redis_adapter.scripts import lua_source
 
 

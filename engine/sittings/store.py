@@ -8,8 +8,8 @@ from typing import Any, cast
 
 import msgspec
 
+from engine.redis_adapter.connections import PipelinedRedis, RedisClient
 from engine.redis_adapter.keys import KeySpace
-from engine.redis_adapter.lane import HotRedis, RedisClient
 from engine.redis_adapter.replies import AnswerReply, StartReply, SubmitReply, reply, text
 from engine.redis_adapter.scripts import lua_source
 from engine.sittings.answer_stream import log_record
@@ -64,7 +64,7 @@ class SittingStore:
         self,
         redis: RedisClient,
         keys: KeySpace,
-        hot: HotRedis | None = None,
+        pipelined: PipelinedRedis | None = None,
         budget: AnswerBudget = NO_BUDGET,
         latest_format: LatestFormat = "msgpack",
     ) -> None:
@@ -83,8 +83,8 @@ class SittingStore:
                 budget.bytes_burst,
             )
         )
-        # the scripts of the answer, timer and paper paths: engine/redis_adapter/lane.py
-        self.hot = hot or HotRedis(redis)
+        # the scripts of the answer, timer and paper paths: engine/redis_adapter/connections.py
+        self.pipelined = pipelined or PipelinedRedis(redis)
         self.keys = keys
         self._start = redis.register_script(lua_source("start"))
         self._answer = redis.register_script(lua_source("answer"))
@@ -106,7 +106,7 @@ class SittingStore:
         known_deadline_ms: int = 0,
     ) -> StartReply:
         k = self.keys.for_sitting(sitting_id)
-        raw = await self.hot.run_script(
+        raw = await self.pipelined.run_script(
             self._start,
             [k.session, k.deadlines],
             [
@@ -156,14 +156,14 @@ class SittingStore:
             value = record if self._latest_is_record else latest_value(event)
             args.extend((event.seq, event.item, record, value))
         args.extend(tail)
-        raw = await self.hot.run_script(self._answer, [k.session, k.answers, k.stream], args)
+        raw = await self.pipelined.run_script(self._answer, [k.session, k.answers, k.stream], args)
         return reply(
             AnswerReply, [text(raw[0]), int(raw[1]), int(raw[2]), *(int(v) for v in raw[3:5])]
         )
 
     async def submit(self, sitting_id: uuid.UUID, student_id: str, reason: str) -> SubmitReply:
         k = self.keys.for_sitting(sitting_id)
-        raw = await self.hot.run_script(
+        raw = await self.pipelined.run_script(
             self._submit, [k.session, k.deadlines, k.grading], [str(sitting_id), student_id, reason]
         )
         return reply(SubmitReply, [text(raw[0]), int(raw[1] or 0)])
@@ -171,7 +171,7 @@ class SittingStore:
     async def view(self, sitting_id: uuid.UUID, *, with_answers: bool) -> SessionView | None:
         """Session fields, the server clock and (optionally) the latest answers: one round trip."""
         k = self.keys.for_sitting(sitting_id)
-        raw = await self.hot.run_script(
+        raw = await self.pipelined.run_script(
             self._view, [k.session, k.answers], ["1" if with_answers else "0"]
         )
         if not raw or raw[0] is None:

@@ -17,8 +17,8 @@ import logging
 
 from engine import metrics
 from engine.redis_adapter.backlog import Backlog, sample
+from engine.redis_adapter.connections import RedisClient
 from engine.redis_adapter.keys import KeySpace
-from engine.redis_adapter.lane import RedisClient
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from engine.integrity.live import LiveAnalyser
 from engine.integrity.scheduler import watch_closing
 from engine.integrity.stream import copy_answers_to
 from engine.job_runner import execute
-from engine.overflow.wiring import Overflow
+from engine.overflow.process_overflow import Overflow
 from engine.ports import (
     WithCpu,
-    WithHot,
     WithKeys,
     WithKeySpace,
+    WithPipelined,
     WithPool,
     WithRedis,
     WithSettings,
@@ -33,7 +33,15 @@ from engine.workers.sweeper import run_sweeper
 
 
 class Needs(
-    WithCpu, WithHot, WithKeySpace, WithKeys, WithPool, WithRedis, WithSettings, WithStore, Protocol
+    WithCpu,
+    WithPipelined,
+    WithKeySpace,
+    WithKeys,
+    WithPool,
+    WithRedis,
+    WithSettings,
+    WithStore,
+    Protocol,
 ):
     """What this module's services use of the process's collaborators (engine/ports.py)."""
 
@@ -123,7 +131,7 @@ class Workers:
             )
         for consumer in found:
             consumer.claim_idle_ms = self.svc.settings.consumer_claim_idle_ms
-            consumer.hot = self.svc.hot
+            consumer.pipelined = self.svc.pipelined
         return found
 
     def start(self) -> None:

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.integrity.stream import answer_batch_copies, parse
+from engine.redis_adapter.connections import PipelinedRedis
 from engine.redis_adapter.keys import KeySpace
 from engine.redis_adapter.streams import Entry
 from engine.services import Services
@@ -51,9 +52,11 @@ class Written(msgspec.Struct):
 
 
 class ScriptedStream:
-    def __init__(self, redis: Any, namespace: str) -> None:
+    def __init__(self, redis: Any, namespace: str, pipelined: PipelinedRedis) -> None:
         self.redis = redis
-        self.store = SittingStore(redis, KeySpace(namespace, 2))
+        # the process's shared connection, closed with it (a store of its own would leave one
+        # open per test)
+        self.store = SittingStore(redis, KeySpace(namespace, 2), pipelined)
 
     async def write(self, drawn: list[list[tuple[str, Response | None, int]]]) -> Written:
         sitting, version = uuid.uuid4(), f"version-{uuid.uuid4().hex[:6]}"
@@ -90,7 +93,7 @@ class ScriptedStream:
 @pytest.fixture
 async def scripted(svc: Services) -> AsyncIterator[ScriptedStream]:
     namespace = f"entries-test-{uuid.uuid4().hex[:8]}"
-    yield ScriptedStream(svc.redis, namespace)
+    yield ScriptedStream(svc.redis, namespace, svc.pipelined)
     keys = [k async for k in svc.redis.scan_iter(match=f"{namespace}:*")]
     if keys:
         await svc.redis.delete(*keys)

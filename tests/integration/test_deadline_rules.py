@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.redis_adapter import replies
+from engine.redis_adapter.connections import PipelinedRedis
 from engine.redis_adapter.keys import KeySpace
 from engine.redis_adapter.scripts import lua_source
 from engine.services import Services
@@ -40,9 +41,11 @@ def with_controlled_clock(source: str) -> str:
 class Clocked:
     """A SittingStore whose scripts read the test's clock."""
 
-    def __init__(self, redis: Any, namespace: str) -> None:
+    def __init__(self, redis: Any, namespace: str, pipelined: PipelinedRedis) -> None:
         self.redis = redis
-        self.store = SittingStore(redis, KeySpace(namespace, 4))
+        # the process's shared connection, closed with it: a store of its own would open one
+        # per test and leave it open
+        self.store = SittingStore(redis, KeySpace(namespace, 4), pipelined)
         for name in SCRIPTS:
             script = redis.register_script(with_controlled_clock(lua_source(name)))
             setattr(self.store, f"_{name}", script)
@@ -72,7 +75,7 @@ class Clocked:
 @pytest.fixture
 async def clocked(svc: Services) -> AsyncIterator[Clocked]:
     namespace = f"deadline-test-{uuid.uuid4().hex[:8]}"
-    yield Clocked(svc.redis, namespace)
+    yield Clocked(svc.redis, namespace, svc.pipelined)
     keys = [k async for k in svc.redis.scan_iter(match=f"{namespace}:*")]
     if keys:
         await svc.redis.delete(*keys)

@@ -133,7 +133,7 @@ async def test_values_written_in_the_old_format_are_still_read(
     by_kind = {i["kind"]: i["id"] for s in paper["sections"] for i in s["items"]}
     (owner,) = await svc.store.session_fields(sid, "student")
     assert owner is not None
-    previous = SittingStore(svc.redis, svc.keyspace, svc.hot, latest_format="json")
+    previous = SittingStore(svc.redis, svc.keyspace, svc.pipelined, latest_format="json")
     old = AnswerEvent(1, by_kind["single_choice"], SingleChoiceResponse("b"), 1700000000000)
     reply = await previous.record_answers(sid, owner, [old])
     assert (reply.status, reply.acked_seq) == ("ok", 1)

@@ -12,7 +12,7 @@ import pytest
 from redis.exceptions import ResponseError
 
 from engine.app import connect_redis
-from engine.redis_adapter.lane import HotRedis
+from engine.redis_adapter.connections import PipelinedRedis
 from engine.redis_adapter.stream_consumer import StreamConsumer
 from engine.redis_adapter.streams import BatchCopy, Entry
 from tests.conftest import ServerUrls
@@ -54,7 +54,7 @@ async def test_read_ahead_with_failures_handles_every_entry_and_leaves_nothing(
     def copy(entries: list[Entry]) -> BatchCopy:
         return BatchCopy(copies, (b"ids", b",".join(i for i, _ in entries)))
 
-    lane = HotRedis(redis) if hot else None
+    lane = PipelinedRedis(redis) if hot else None
     consumer = StreamConsumer(
         redis,
         stream,
@@ -63,7 +63,7 @@ async def test_read_ahead_with_failures_handles_every_entry_and_leaves_nothing(
         flaky,
         batch_size=4,
         block_ms=10,
-        hot=lane,
+        pipelined=lane,
         copy_on_ack=copy,
         read_ahead=True,
         trim_stored=trim,
@@ -152,7 +152,7 @@ async def test_trimming_keeps_what_another_consumer_of_the_group_still_holds(red
     assert await fast.run_once() == 3 and await fast.run_once() == 3
     # the fast consumer's six are acknowledged, but nothing at or after what slow holds goes
     assert [i for i, _ in await redis.xrange(stream)] == written
-    await slow.settle(held)  # acknowledged and deleted one by one
+    await slow.acknowledge(held)  # acknowledged and deleted one by one
     await _fill(redis, stream, 3)
     assert await fast.run_once() == 3  # nothing pending any more: all that is stored goes
     assert await redis.xlen(stream) == 0
@@ -167,7 +167,7 @@ async def test_settling_after_redis_lost_its_scripts_loads_the_script(redis: Any
     async def nothing(entries: list[Entry]) -> None:
         pass
 
-    lane = HotRedis(redis)
+    lane = PipelinedRedis(redis)
     consumer = StreamConsumer(
         redis,
         stream,
@@ -176,7 +176,7 @@ async def test_settling_after_redis_lost_its_scripts_loads_the_script(redis: Any
         nothing,
         batch_size=2,
         block_ms=10,
-        hot=lane,
+        pipelined=lane,
         trim_stored=True,
     )
     await consumer.ensure_group()
@@ -189,7 +189,7 @@ async def test_settling_after_redis_lost_its_scripts_loads_the_script(redis: Any
     await redis.delete(stream)
 
 
-async def test_the_last_consumer_to_settle_trims_what_the_others_stored(redis: Any) -> None:
+async def test_the_last_consumer_to_acknowledge_trims_what_the_others_stored(redis: Any) -> None:
     stream = f"consumer-test:{{{uuid.uuid4().hex}}}:answers"
     await _fill(redis, stream, 6)
 
@@ -204,9 +204,9 @@ async def test_the_last_consumer_to_settle_trims_what_the_others_stored(redis: A
     )
     await older.ensure_group()
     held = await older.read_new()
-    assert await newer.run_once() == 3  # settles first, behind the older one's pending three
+    assert await newer.run_once() == 3  # acknowledges first, behind the older one's pending three
     assert await redis.xlen(stream) == 6
-    await older.settle(held)  # nothing pending now: the newer one's entries go too
+    await older.acknowledge(held)  # nothing pending now: the newer one's entries go too
     assert await redis.xlen(stream) == 0
     await redis.delete(stream)
 
@@ -223,7 +223,7 @@ async def test_a_batch_whose_copy_fails_is_not_acknowledged(redis: Any, hot: boo
     async def keep(entries: list[Entry]) -> None:
         return None
 
-    lane = HotRedis(redis) if hot else None
+    lane = PipelinedRedis(redis) if hot else None
     consumer = StreamConsumer(
         redis,
         stream,
@@ -231,7 +231,7 @@ async def test_a_batch_whose_copy_fails_is_not_acknowledged(redis: Any, hot: boo
         "c1",
         keep,
         block_ms=10,
-        hot=lane,
+        pipelined=lane,
         copy_on_ack=lambda entries: BatchCopy(broken, (b"n", str(len(entries)).encode())),
         trim_stored=True,
     )

@@ -34,7 +34,7 @@ async def test_the_cluster_spreads_stream_shards_over_nodes(svc: Services) -> No
 
 
 async def test_the_hot_lane_routes_by_slot_and_follows_a_redirect(svc: Services) -> None:
-    lane = svc.hot.lane
+    lane = svc.pipelined.shared
     assert lane is not None and lane.cluster
     keys = [svc.keyspace.answer_stream(shard) + ":lane-test" for shard in range(6)]
     by_node = {svc.redis.get_node_from_key(k).name: k for k in keys}

@@ -17,7 +17,7 @@ import pytest
 from engine.auth.passwords import hash_password
 from engine.integrity.scheduler import start_closed, wait_for_forensics
 from engine.job_runner import execute
-from engine.overflow.wiring import Overflow
+from engine.overflow.process_overflow import Overflow
 from engine.redis_adapter.keys import shard_of
 from engine.services import Services
 from tests.integration.conftest import PASSWORD, Api, School

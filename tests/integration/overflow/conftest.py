@@ -21,9 +21,9 @@ from litestar.testing import AsyncTestClient
 
 from engine.app import create_app, open_services
 from engine.job_runner import execute
+from engine.overflow.process_overflow import Overflow
 from engine.overflow.transport import SqsTransport
 from engine.overflow.utilisation import force_utilisation
-from engine.overflow.wiring import Overflow
 from engine.redis_adapter.stream_consumer import StreamConsumer
 from engine.services import Services
 from engine.settings import Settings

@@ -11,7 +11,7 @@ from engine.auth.passwords import hash_password
 from engine.job_runner import execute
 from engine.overflow.jobs import Envelope, GradeJob, PersistJob, encode
 from engine.overflow.transport import SqsTransport, sqs_client
-from engine.redis_adapter import parcels
+from engine.redis_adapter import job_payloads
 from engine.services import Services
 from engine.settings import Settings
 from overflow_lambda.local.stack import LocalOverflow
@@ -129,7 +129,7 @@ async def test_a_poison_job_lands_in_the_dlq_and_the_rest_of_its_batch_succeeds(
     async with cluster(settings, utilisation=0.95, stack=local_overflow) as c:
         _, ids = await submitted_sittings(c.api, school.teacher, school.students[:2])
         poison_id = f"poison-{uuid.uuid4().hex[:8]}"
-        key = parcels.parcel_key(c.settings.redis_namespace, poison_id)
+        key = job_payloads.payload_key(c.settings.redis_namespace, poison_id)
         await c.svc.redis.set(key, b"\xc1 not msgpack")
         bodies = [envelope(c, PersistJob(job_id=poison_id, parcel=key, entries=1))]
         bodies += [envelope(c, GradeJob(job_id=f"ok-{i}", sitting_id=uuid.UUID(i))) for i in ids]

@@ -1,6 +1,6 @@
 """What the Redis code builds and parses itself: large commands packed byte for byte as
 hiredis packs them, and XREADGROUP replies read the same whether hiredis or redis-py parsed
-them (engine/redis_adapter/lane.py, engine/redis_adapter/stream_consumer.py)."""
+them (engine/redis_adapter/connections.py, engine/redis_adapter/stream_consumer.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import hiredis
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.redis_adapter.lane import pack_bulky
+from engine.redis_adapter.connections import pack_bulky
 from engine.redis_adapter.streams import stream_entries
 
 arguments = st.one_of(

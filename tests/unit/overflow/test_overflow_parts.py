@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from engine.overflow.jobs import SQS_MAX_BYTES
 from engine.overflow.metrics import ShareWindow
+from engine.overflow.process_overflow import job_id
 from engine.overflow.transport import BATCH_ENTRIES, Message, chunks
 from engine.overflow.utilisation import InFlight, parse_cpu_max, parse_usage_usec
-from engine.overflow.wiring import job_id
 from overflow_lambda.local.poller import sqs_event
 
 

@@ -1,11 +1,12 @@
-"""The hot lane to Redis: the sitting scripts every answer batch and timer sync calls.
+"""The shared connection to Redis that the hot path's calls take: the sitting scripts every
+answer batch and timer sync calls.
 
 Measured side by side (bench/bench_workload.py, and the same script call in a loop), redis-py's
 asyncio client spent ~200 µs of CPU per command on this hardware: a connection taken from the
 pool and given back, a timeout, a retry wrapper, the command packed in Python, a socket write
 through asyncio streams and a wake-up for the reply. That was as much as the whole rest of an
-answer request. coredis measured the same. This lane sends the same command over a connection
-that many requests share (Redis answers in order, so replies are matched first in, first out),
+answer request. coredis measured the same. Here the same command goes over a connection that
+many requests share (Redis answers in order, so replies are matched first in, first out),
 packs it with hiredis and parses replies with hiredis's reader in ``data_received``: ~50 µs.
 
 Scope, on purpose small: single commands (the sitting scripts), on plain TCP or a Unix socket,
@@ -15,8 +16,8 @@ with AUTH and SELECT. Everything else stays with redis-py, which also remains th
   through redis-py, whose cluster client follows the redirect and refreshes its slot table
   (replies are Redis's own values either way for scripts, which redis-py does not post-process);
 - on Redis Cluster the node for a key comes from redis-py's own slot table;
-- TLS (``rediss://``) is not spoken here: ``RedisLane.for_client`` returns None and callers use
-  redis-py.
+- TLS (``rediss://``) is not spoken here: ``SharedConnection.for_client`` returns None and
+  callers use redis-py.
 
 Failures look like redis-py's: a lost or refused connection raises
 ``redis.exceptions.ConnectionError`` in every caller waiting on it (the next call reconnects),
@@ -106,7 +107,7 @@ class _Connection(asyncio.Protocol):
         return bool(self.waiting) and time.monotonic() - self.waiting[0][1] > timeout_s
 
 
-class RedisLane:
+class SharedConnection:
     """Shared connections to each Redis node, one per node, made on first use."""
 
     def __init__(self, client: Any, *, timeout_s: float = 10.0) -> None:
@@ -123,8 +124,8 @@ class RedisLane:
             self._standalone_kwargs = kwargs
 
     @classmethod
-    def for_client(cls, client: Any, *, timeout_s: float = 10.0) -> RedisLane | None:
-        """A lane beside ``client``, or None when it speaks TLS (left to redis-py)."""
+    def for_client(cls, client: Any, *, timeout_s: float = 10.0) -> SharedConnection | None:
+        """A shared connection beside ``client``, or None when it speaks TLS (left to redis-py)."""
         if isinstance(client, RedisCluster):
             tls = client.nodes_manager.connection_kwargs.get("connection_class")
         else:
@@ -253,16 +254,17 @@ def _address(kwargs: dict[str, Any]) -> tuple[str, int | str]:
     return (kwargs.get("host", "localhost"), int(kwargs.get("port", 6379)))
 
 
-class HotRedis:
-    """The hot calls of the API: on the lane when there is one, else through redis-py."""
+class PipelinedRedis:
+    """The hot calls of the API, pipelined on the shared connection when there is one, else
+    through redis-py."""
 
     def __init__(self, client: Any) -> None:
         self.client = client
-        self.lane = RedisLane.for_client(client)
+        self.shared = SharedConnection.for_client(client)
 
     async def execute(self, *command: Any, key: str, bulky: bool = False) -> Any:
-        if self.lane is not None:
-            return await self.lane.execute(*command, key=key, bulky=bulky)
+        if self.shared is not None:
+            return await self.shared.execute(*command, key=key, bulky=bulky)
         return await self.client.execute_command(*command)
 
     async def run_script(
@@ -278,8 +280,8 @@ class HotRedis:
             return await script(keys=keys, args=args)
 
     async def close(self) -> None:
-        if self.lane is not None:
-            await self.lane.close()
+        if self.shared is not None:
+            await self.shared.close()
 
 
 async def ping(redis: RedisClient) -> None:

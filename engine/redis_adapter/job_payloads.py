@@ -1,4 +1,5 @@
-"""Payloads by reference: a persist job's answer entries wait in Redis under a parcel key.
+"""Payloads by reference: a persist job's answer entries wait in Redis under a parcel key (the
+name the job's message field and the key keep, so jobs in flight over an upgrade still find it).
 
 The parcel is written before the job is sent and before the stream entries are acknowledged,
 so the entries are never only in flight. It is deleted once applied. It outlives the queue and
@@ -11,22 +12,22 @@ from typing import cast
 
 import msgspec
 
-from engine.redis_adapter.lane import RedisClient
+from engine.redis_adapter.connections import RedisClient
 from engine.redis_adapter.streams import Entry
 
-PARCEL_TTL_S = 15 * 24 * 3600
+PAYLOAD_TTL_S = 15 * 24 * 3600
 
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(list[tuple[bytes, dict[bytes, bytes]]])
 
 
-def parcel_key(namespace: str, job_id: str) -> str:
+def payload_key(namespace: str, job_id: str) -> str:
     # its own hash tag: parcels spread over the Cluster's slots
     return f"{namespace}:parcel:{{{job_id}}}"
 
 
 async def put(redis: RedisClient, key: str, entries: list[Entry]) -> None:
-    await redis.set(key, _encoder.encode(entries), ex=PARCEL_TTL_S)
+    await redis.set(key, _encoder.encode(entries), ex=PAYLOAD_TTL_S)
 
 
 async def get(redis: RedisClient, key: str) -> list[Entry] | None:

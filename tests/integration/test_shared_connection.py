@@ -1,6 +1,6 @@
-"""The hot lane to Redis (engine/redis_adapter/lane.py) against a real Redis: the same replies and
-errors as redis-py, replies matched to their callers, and recovery from a lost or stuck
-connection."""
+"""The shared connection to Redis (engine/redis_adapter/connections.py) against a real Redis:
+the same replies and errors as redis-py, replies matched to their callers, and recovery from a
+lost or stuck connection."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from engine.app import connect_redis
-from engine.redis_adapter.lane import RedisLane
+from engine.redis_adapter.connections import SharedConnection
 from tests.conftest import ServerUrls
 from tests.waiting import poll_until
 
@@ -31,8 +31,8 @@ async def redis(server_urls: ServerUrls) -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-async def lane(redis: Any) -> AsyncIterator[RedisLane]:
-    found = RedisLane.for_client(redis)
+async def lane(redis: Any) -> AsyncIterator[SharedConnection]:
+    found = SharedConnection.for_client(redis)
     assert found is not None
     yield found
     await found.close()
@@ -42,7 +42,7 @@ def _key() -> str:
     return f"lane-test:{uuid.uuid4().hex}"
 
 
-async def test_replies_are_redis_py_replies(lane: RedisLane, redis: Any) -> None:
+async def test_replies_are_redis_py_replies(lane: SharedConnection, redis: Any) -> None:
     key = _key()
     assert await lane.execute("SET", key, "v", key=key) == b"OK"
     assert await lane.execute("GET", key, key=key) == b"v"
@@ -54,7 +54,7 @@ async def test_replies_are_redis_py_replies(lane: RedisLane, redis: Any) -> None
     await redis.delete(key)
 
 
-async def test_error_replies_raise_redis_py_errors(lane: RedisLane, redis: Any) -> None:
+async def test_error_replies_raise_redis_py_errors(lane: SharedConnection, redis: Any) -> None:
     key = _key()
     await redis.rpush(key, "x")
     with pytest.raises(ResponseError, match="WRONGTYPE"):
@@ -73,7 +73,7 @@ def test_concurrent_callers_each_get_their_own_reply(
 ) -> None:
     async def run() -> list[int]:
         client = connect_redis(server_urls.redis)
-        lane = RedisLane.for_client(client)
+        lane = SharedConnection.for_client(client)
         assert lane is not None
         keys = [_key() for _ in values]
         try:
@@ -95,7 +95,7 @@ def test_concurrent_callers_each_get_their_own_reply(
 
 
 async def test_a_killed_connection_fails_its_callers_and_the_next_call_reconnects(
-    lane: RedisLane, redis: Any
+    lane: SharedConnection, redis: Any
 ) -> None:
     key = _key()
     first_id = await lane.execute("CLIENT", "ID", key=key)
@@ -116,7 +116,7 @@ async def test_a_killed_connection_fails_its_callers_and_the_next_call_reconnect
 
 
 async def test_an_unanswered_command_times_out_and_drops_the_connection(redis: Any) -> None:
-    lane = RedisLane(redis, timeout_s=0.5)
+    lane = SharedConnection(redis, timeout_s=0.5)
     key = _key()
     try:
         first_id = await lane.execute("CLIENT", "ID", key=key)
@@ -132,7 +132,7 @@ async def test_an_unanswered_command_times_out_and_drops_the_connection(redis: A
 async def test_the_database_of_the_url_is_selected(server_urls: ServerUrls) -> None:
     base = server_urls.redis.rsplit("/", 1)[0]
     client = connect_redis(f"{base}/3")
-    lane = RedisLane.for_client(client)
+    lane = SharedConnection.for_client(client)
     assert lane is not None
     key = _key()
     try:
@@ -149,7 +149,7 @@ async def test_the_database_of_the_url_is_selected(server_urls: ServerUrls) -> N
 
 async def test_a_refused_connection_is_a_connection_error() -> None:
     client = connect_redis("redis://127.0.0.1:1/0")  # nothing listens on port 1
-    lane = RedisLane.for_client(client)
+    lane = SharedConnection.for_client(client)
     assert lane is not None
     with pytest.raises(RedisConnectionError):
         await lane.execute("PING", key="k")
@@ -159,7 +159,7 @@ async def test_a_refused_connection_is_a_connection_error() -> None:
 
 async def test_tls_is_left_to_redis_py() -> None:
     client = connect_redis("rediss://127.0.0.1:1/0")
-    assert RedisLane.for_client(client) is None
+    assert SharedConnection.for_client(client) is None
     await client.aclose()
 
 
@@ -171,7 +171,7 @@ async def test_the_user_and_password_of_the_url_sign_in(
     host_port = server_urls.redis.split("://", 1)[1].split("/", 1)[0]
     client = connect_redis(f"redis://{user}:{secret}@{host_port}/0")
     wrong = connect_redis(f"redis://{user}:not-{secret}@{host_port}/0")
-    lane, refused = RedisLane.for_client(client), RedisLane.for_client(wrong)
+    lane, refused = SharedConnection.for_client(client), SharedConnection.for_client(wrong)
     assert lane is not None and refused is not None
     key = _key()
     try:

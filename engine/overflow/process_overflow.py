@@ -26,7 +26,7 @@ from engine.overflow.utilisation import (
     pool_busy,
 )
 from engine.ports import WithPool, WithRedis, WithSettings
-from engine.redis_adapter import parcels
+from engine.redis_adapter import job_payloads
 from engine.redis_adapter.streams import Entry, Persister
 from engine.settings import Settings
 
@@ -121,13 +121,13 @@ class Overflow:
 
     def persist_task(self, persist: Persister, stream: str, entries: list[Entry]) -> Task:
         jid = job_id("persist", stream, entries[0][0])
-        key = parcels.parcel_key(self.svc.settings.redis_namespace, jid)
+        key = job_payloads.payload_key(self.svc.settings.redis_namespace, jid)
         redis = self.svc.redis
         return Task(
             PersistJob(job_id=jid, parcel=key, entries=len(entries)),
             run_local=partial(persist, entries),
-            stage=partial(parcels.put, redis, key, entries),
-            unstage=partial(parcels.drop, redis, key),
+            stage=partial(job_payloads.put, redis, key, entries),
+            unstage=partial(job_payloads.drop, redis, key),
         )
 
     def forensics_task(self, exam_id: uuid.UUID) -> Task:
