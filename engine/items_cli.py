@@ -76,7 +76,9 @@ def cmd_items_import(args: argparse.Namespace) -> int:
     outcomes = run_import(Path(args.path), console)
     table = Table("file", "status", "kind / code", "reason")
     for o in outcomes:
-        table.add_row(o.file, o.status, o.kind or o.code or "", o.reason or "")
+        # a composite item's parts are a line each, named after the item and response
+        file = o.file if o.part is None else f"{o.file} ({o.part})"
+        table.add_row(file, o.status, o.kind or o.code or "", o.reason or "")
     console.print(table)
     imported = sum(o.status == "imported" for o in outcomes)
     console.print(f"{imported} of {len(outcomes)} items would be imported")

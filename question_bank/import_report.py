@@ -1,7 +1,8 @@
 """Importing the items of a QTI package one by one, with a line of report for each.
 
 Pure: the package is already unpacked and its media already have their URLs. A refused item
-never stops the others; its line says which problem code and why. A stimulus is read once
+never stops the others; its line says which problem code and why. A composite item that comes
+in as several parts has a line for each part. A stimulus is read once
 however many items show it, and a stimulus that cannot be read refuses each of them.
 """
 
@@ -15,7 +16,8 @@ from question_bank.items import ItemCreate, item_kind
 from question_bank.kinds import StimulusSpec
 from question_bank.models import ImportOutcome
 from question_bank.packages import PackageItem, PackedStimulus, relink
-from question_bank.qti_import import QtiError, import_item
+from question_bank.qti_composite import ItemPart
+from question_bank.qti_import import QtiError, import_items
 from question_bank.qti_stimulus import read_stimulus
 
 # what each stimulus file of the package reads as, or why it cannot be read
@@ -25,6 +27,13 @@ _Read = dict[str, StimulusSpec | QtiError]
 def refused(file: str, err: QtiError) -> ImportOutcome:
     code = "unsafe_xml" if err.unsafe else (err.code or "qti_invalid")
     return ImportOutcome(file, "refused", code=code, reason=err.message)
+
+
+def imported(file: str, part: ItemPart) -> ImportOutcome:
+    """The line of an imported item; a composite's part is named with its place."""
+    return ImportOutcome(
+        file, "imported", kind=item_kind(part.item), part=part.identifier, title=part.title
+    )
 
 
 def import_entries(
@@ -39,17 +48,21 @@ def import_entries(
     for entry in entries:
         try:
             stimuli = {href: _stimulus(s, urls, read) for href, s in entry.stimuli.items()}
-            item = import_item(relink(entry.xml, urls, entry.href), stimuli)
+            parts = import_items(relink(entry.xml, urls, entry.href), stimuli)
         except QtiError as err:
-            outcome = refused(entry.href, err)
+            lines = [refused(entry.href, err)]
         else:
-            if entry.metadata is not None:
-                item = msgspec.structs.replace(item, metadata=entry.metadata)
-            items.append((entry.href, item))
-            outcome = ImportOutcome(entry.href, "imported", kind=item_kind(item))
-        outcomes.append(outcome)
-        if progress is not None:
-            progress(outcome)
+            lines = []
+            for part in parts:
+                item = part.item
+                if entry.metadata is not None:
+                    item = msgspec.structs.replace(item, metadata=entry.metadata)
+                items.append((entry.href, item))
+                lines.append(imported(entry.href, msgspec.structs.replace(part, item=item)))
+        for outcome in lines:
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(outcome)
     return items, outcomes
 
 

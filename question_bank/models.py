@@ -127,6 +127,10 @@ class ImportOutcome(msgspec.Struct, frozen=True, omit_defaults=True):
     kind: str | None = None
     code: str | None = None  # the problem code of a refusal (e.g. qti_unsupported_interaction)
     reason: str | None = None
+    # a composite item's part (ADR 0016): its identifier (the item's and its response's) and
+    # title (the item's, with its place: "Legend (2/4)")
+    part: str | None = None
+    title: str | None = None
 
 
 class ImportReport(msgspec.Struct, frozen=True):

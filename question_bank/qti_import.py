@@ -20,11 +20,23 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from grading.keys import AreaMapEntry, ValueMap
-from grading.qti_processing import UnsupportedConstruct
+from grading.qti_processing import Declaration, Rule, UnsupportedConstruct, Value
 from question_bank.content import ContentError
 from question_bank.items import ItemCreate, ItemError, split_item
 from question_bank.kinds import ChoiceOption, ItemMeta, NumericItem, StimulusSpec
 from question_bank.normalise import normalise_item
+from question_bank.qti_composite import (
+    FEEDBACK_ELEMENTS,
+    INLINE,
+    CompositeError,
+    ItemPart,
+    PartBody,
+    ReadPart,
+    check_separable,
+    is_composite,
+    part_label,
+    split_body,
+)
 from question_bank.qti_gap_match import GapMatchError, read_gap_match
 from question_bank.qti_hottext import PassageError, read_passage
 from question_bank.qti_html import inner_html, local, q
@@ -51,14 +63,13 @@ INTERACTIONS = frozenset(
         "qti-hotspot-interaction",
     }
 )
-INLINE = ("qti-inline-choice-interaction", "qti-text-entry-interaction")
-FEEDBACK_ELEMENTS = ("qti-feedback-block", "qti-feedback-inline")
 # parts of an item this bank does not execute: refused by name, never dropped in silence
 REFUSED_PARTS = {
     "qti-template-declaration": "template variables (random values) are not generated",
     "qti-template-processing": "template processing (random values) is not executed",
 }
 STIMULUS_REF = "qti-assessment-stimulus-ref"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 class QtiError(ValueError):
@@ -305,16 +316,9 @@ def _interactions(body: Element) -> list[Element]:
 
 
 def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any]:
+    """The fields of an item with one block interaction, or inline ones only (a cloze)."""
     interactions = _interactions(body)
     inline = [e for e in interactions if local(e.tag) in INLINE]
-    block = [e for e in interactions if local(e.tag) not in INLINE]
-    if block and len(interactions) > 1:
-        names = ", ".join(local(e.tag) for e in interactions)
-        raise QtiError(
-            f"several interactions in one item ({names}) are only supported when all are "
-            "qti-inline-choice-interaction or qti-text-entry-interaction",
-            code="qti_unsupported_interaction",
-        )
     if (
         any(e.get("data-ujian-kind") == "cloze" for e in inline)
         or len(inline) > 1
@@ -720,10 +724,11 @@ def _select_point(inter: Element, stem: str, decl: Element) -> dict[str, Any]:
     }
 
 
-def import_item(
+def import_items(
     data: bytes | Element, stimuli: Mapping[str, StimulusSpec] | None = None
-) -> ItemCreate:
-    """The authored item a QTI 3.0 ``qti-assessment-item`` describes (normalised, checked).
+) -> list[ItemPart]:
+    """The authored items a QTI 3.0 ``qti-assessment-item`` describes (normalised, checked):
+    one, or a composite's parts in the item's order (``question_bank/qti_composite.py``).
 
     ``stimuli`` holds the stimuli the package reader found, by the ``href`` the item's
     ``qti-assessment-stimulus-ref`` names them with; an item whose stimulus is not there is
@@ -731,12 +736,25 @@ def import_item(
     """
     root = parse_xml(data) if isinstance(data, bytes) else data
     try:
-        item = _import_root(root, stimuli or {})
+        parts = _import_root(root, stimuli or {})
     except ContentError as err:
         raise QtiError(err.message, code=err.code) from err
     body = _find(root, "qti-item-body")
+    if body is None or body.get(MARK) != MARKED:
+        return parts
     # Ujian's own export of ids that are not XML names (question_bank/qti_ids.py)
-    return unprefixed(item) if body is not None and body.get(MARK) == MARKED else item
+    return [msgspec.structs.replace(p, item=unprefixed(p.item)) for p in parts]
+
+
+def import_item(
+    data: bytes | Element, stimuli: Mapping[str, StimulusSpec] | None = None
+) -> ItemCreate:
+    """The one authored item a QTI 3.0 item describes; a composite is refused here, as it
+    comes in as several (``import_items``)."""
+    parts = import_items(data, stimuli)
+    if len(parts) > 1:
+        raise QtiError(f"a composite item comes in as {len(parts)} items, not one")
+    return parts[0].item
 
 
 def _refuse_unsupported_parts(root: Element) -> None:
@@ -841,7 +859,7 @@ def _written_by_ujian(body: Element) -> bool:
     )
 
 
-def _import_root(root: Element, stimuli: Mapping[str, StimulusSpec]) -> ItemCreate:
+def _import_root(root: Element, stimuli: Mapping[str, StimulusSpec]) -> list[ItemPart]:
     if root.tag != q("qti-assessment-item") and local(root.tag) != "qti-assessment-item":
         raise QtiError(f"expected a qti-assessment-item, found {local(root.tag)}")
     _refuse_unsupported_parts(root)
@@ -849,49 +867,78 @@ def _import_root(root: Element, stimuli: Mapping[str, StimulusSpec]) -> ItemCrea
     if body is None:
         raise QtiError("the item has no qti-item-body")
     stimulus = _stimulus(root, stimuli)
-    fields = _fields(root, body, _Declarations(root))
-    if stimulus is not None:
-        fields["stimulus"] = stimulus
+    shared: dict[str, Any] = {}
     explanation = _explanation(root, body)
     if explanation:
-        fields["explanation"] = explanation
-    language = root.get("{http://www.w3.org/XML/1998/namespace}lang")
+        shared["explanation"] = explanation
+    language = root.get(XML_LANG)
     if language:
-        fields["metadata"] = ItemMeta(language=language)
+        shared["metadata"] = ItemMeta(language=language)
+    interactions = _interactions(body)
+    if is_composite(interactions):
+        return _composite(root, body, interactions, stimulus, shared)
+    fields = {**_fields(root, body, _Declarations(root)), **shared}
+    if stimulus is not None:
+        fields["stimulus"] = stimulus
+    rules, variables = _processing(root)
+    declared = _declared_max(root)
+    fields["points"] = declared if declared is not None else 1.0
+    if fields["kind"] == "numeric" and fields["value"] is None:
+        if rules is None or _written_by_ujian(body):
+            raise QtiError("qti-slider-interaction has no correct response and no processing")
+        _hold_slider_key(fields)
+    if rules is None or fields["kind"] == "essay" or _written_by_ujian(body):
+        # no processing (or one a person completes): the declared maximum, else 1
+        return [ItemPart(_convert(fields))]
+    return [ItemPart(_scored(fields, _response_id(fields, body), variables, rules))]
+
+
+def _hold_slider_key(fields: dict[str, Any]) -> None:
+    # only holds the key's place until the processing gives it
+    fields["value"] = fields["slider"]["lower_bound"]
+
+
+def _processing(root: Element) -> tuple[tuple[Rule, ...] | None, dict[str, Declaration]]:
     try:
-        rules = processing(root)
-        variables = declarations(root)
+        return processing(root), declarations(root)
     except UnsupportedConstruct as err:
         raise QtiError(
             f"{err.construct} is not supported: {err.detail}", code="qti_unsupported_processing"
         ) from err
     except (ValueError, IndexError) as err:
         raise QtiError(f"a declaration or processing value is malformed: {err}") from err
-    declared = _declared_max(root)
-    fields["points"] = declared if declared is not None else 1.0
-    if fields["kind"] == "numeric" and fields["value"] is None:
-        if rules is None or _written_by_ujian(body):
-            raise QtiError("qti-slider-interaction has no correct response and no processing")
-        # only holds the key's place until the processing gives it
-        fields["value"] = fields["slider"]["lower_bound"]
-    if rules is None or fields["kind"] == "essay" or _written_by_ujian(body):
-        # no processing (or one a person completes): the declared maximum, else 1
-        return _convert(fields)
-    rid = _response_id(fields, body)
+
+
+def _scored(
+    fields: dict[str, Any],
+    rid: str,
+    variables: dict[str, Declaration],
+    rules: tuple[Rule, ...],
+    part: tuple[str, ...] = (),
+    held: Mapping[str, Value] | None = None,
+) -> ItemCreate:
+    """The item whose key scores every probe as the item's processing does, else QtiError.
+    A composite's ``part`` (its responses) is scored with the others ``held`` unanswered."""
     try:
         if fields.get("slider") is not None:
             slider = _convert(fields)
             if isinstance(slider, NumericItem):
-                fields.update(key_from_processing(slider, rid, variables, rules))
-        best = best_score(_convert(fields), rid, variables, rules)
+                fields.update(key_from_processing(slider, rid, variables, rules, held))
+        best = best_score(_convert(fields), rid, variables, rules, held)
         if best > 0:
             # the processing's own best score is the maximum (a declared MAXSCORE may be a
             # scale the processing never reaches, as in Common Cartridge items)
             fields["points"] = best
+        elif part:
+            raise QtiError(
+                f"composite item whose response processing never scores {', '.join(part)}: "
+                "the part would be worth nothing",
+                code="qti_unsupported_processing",
+            )
         tried: list[str] = []
         for candidate in _candidates(fields):
             item = _convert(candidate)
-            differs = disagreement(item, rid, variables, rules)
+            differs = disagreement(item, rid, variables, rules, held)
             if differs is None:
                 return item
             probe, want, got = differs
@@ -908,3 +955,87 @@ def _import_root(root: Element, stimuli: Mapping[str, StimulusSpec]) -> ItemCrea
         "the item's response processing scores otherwise than any rule of this bank: " + tried[0],
         code="qti_unsupported_processing",
     )
+
+
+def _composite(
+    root: Element,
+    body: Element,
+    interactions: list[Element],
+    stimulus: StimulusSpec | None,
+    shared: dict[str, Any],
+) -> list[ItemPart]:
+    """A composite item as its parts, each scoring what the item's processing gives its own
+    responses, when the processing scores them apart (ADR 0016)."""
+    responses = [e.get("response-identifier", "") for e in interactions]
+    rules, variables = _processing(root)
+    if rules is None:
+        raise QtiError(
+            f"composite item ({', '.join(responses)}) with no response processing: how its "
+            "parts are scored is not said",
+            code="qti_unsupported_processing",
+        )
+    language = root.get(XML_LANG)
+    try:
+        common, bodies = split_body(body, interactions, part_label(language))
+    except CompositeError as err:
+        raise QtiError(str(err), code="qti_unsupported_interaction") from err
+    decls = _Declarations(root)
+    identifier = root.get("identifier") or "item"
+    title = " ".join((root.get("title") or identifier).split())
+    text = inner_html(common)
+    if text and stimulus is not None:
+        raise QtiError(
+            f"composite item with a {STIMULUS_REF} and text of its own around its "
+            "interactions: a part shows one passage",
+            code="qti_unsupported",
+        )
+    if text:
+        stimulus = _own_stimulus(identifier, title, text)
+    if stimulus is not None:
+        shared = {**shared, "stimulus": stimulus}
+    read = [_part_fields(root, part, decls, shared) for part in bodies]
+    try:
+        check_separable(
+            [ReadPart(_convert(f), _response_id(f, p.body), p.responses) for f, p in read],
+            variables,
+            rules,
+        )
+    except CompositeError as err:
+        raise QtiError(str(err), code="qti_unsupported_processing") from err
+    except UnsupportedConstruct as err:
+        raise QtiError(
+            f"{err.construct} is not supported: {err.detail}".rstrip(": "),
+            code="qti_unsupported_processing",
+        ) from err
+    out = []
+    for k, (fields, part) in enumerate(read, 1):
+        held = {r: None for r in responses if r not in part.responses}
+        rid = _response_id(fields, part.body)
+        item = (
+            _convert(fields)  # marked by a person, as a lone essay is
+            if fields["kind"] == "essay"
+            else _scored(fields, rid, variables, rules, part.responses, held)
+        )
+        out.append(
+            ItemPart(item, f"{identifier}-{part.responses[0]}", f"{title} ({k}/{len(read)})")
+        )
+    return out
+
+
+def _part_fields(
+    root: Element, part: PartBody, decls: _Declarations, shared: dict[str, Any]
+) -> tuple[dict[str, Any], PartBody]:
+    fields = {**_fields(root, part.body, decls), **shared, "points": 1.0}
+    if fields["kind"] == "numeric" and fields["value"] is None:
+        _hold_slider_key(fields)
+    return fields, part
+
+
+def _own_stimulus(identifier: str, title: str, text: str) -> StimulusSpec:
+    """The text a composite's parts share, as their stimulus named after the item."""
+    try:
+        return msgspec.convert(
+            {"id": identifier, "title": title[:200] or identifier, "body": text}, StimulusSpec
+        )
+    except msgspec.ValidationError as err:
+        raise QtiError(f"the text the parts of {identifier!r} share does not fit: {err}") from err

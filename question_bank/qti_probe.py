@@ -203,8 +203,16 @@ def qti_score(
     decls: Mapping[str, Declaration],
     rules: Sequence[Rule],
     probe: Probe,
+    held: Mapping[str, Value] | None = None,
 ) -> float:
-    outcome = run(rules, decls, qti_responses(item, rid, decls, probe)).get("SCORE")
+    """The item's own score of ``probe``; ``held`` gives the item's other responses (a
+    composite's other parts), which the probe leaves as they are."""
+    responses = {**(held or {}), **qti_responses(item, rid, decls, probe)}
+    return outcome_score(run(rules, decls, responses))
+
+
+def outcome_score(outcomes: Mapping[str, Value]) -> float:
+    outcome = outcomes.get("SCORE")
     return float(outcome) if isinstance(outcome, (int, float)) else 0.0
 
 
@@ -217,11 +225,12 @@ def disagreement(
     rid: str,
     decls: Mapping[str, Declaration],
     rules: Sequence[Rule],
+    held: Mapping[str, Value] | None = None,
 ) -> tuple[Probe, float, float] | None:
     """The first probe the item's key scores otherwise than its QTI processing, if any."""
     key = split_item("", item)[1]
     for probe in probes(item):
-        want = qti_score(item, rid, decls, rules, probe)
+        want = qti_score(item, rid, decls, rules, probe, held)
         got = ujian_score(key, probe)
         if abs(want - got) > 1e-9:
             return probe, want, got
@@ -229,12 +238,16 @@ def disagreement(
 
 
 def best_score(
-    item: ItemCreate, rid: str, decls: Mapping[str, Declaration], rules: Sequence[Rule]
+    item: ItemCreate,
+    rid: str,
+    decls: Mapping[str, Declaration],
+    rules: Sequence[Rule],
+    held: Mapping[str, Value] | None = None,
 ) -> float:
     """The highest score the item's own processing gives any probe."""
     return max(
         itertools.chain(
-            (qti_score(item, rid, decls, rules, p) for p in probes(item)),
+            (qti_score(item, rid, decls, rules, p, held) for p in probes(item)),
             [0.0],
         )
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from grading.qti_processing import Declaration, Rule, UnsupportedConstruct
+from grading.qti_processing import Declaration, Rule, UnsupportedConstruct, Value
 from grading.responses import NumericResponse
 from question_bank.kinds import NumericItem, NumericRangeSpec
 from question_bank.qti_probe import qti_score
@@ -38,13 +38,17 @@ def _bands(
 
 
 def key_from_processing(
-    item: NumericItem, rid: str, decls: Mapping[str, Declaration], rules: Sequence[Rule]
+    item: NumericItem,
+    rid: str,
+    decls: Mapping[str, Declaration],
+    rules: Sequence[Rule],
+    held: Mapping[str, Value] | None = None,
 ) -> dict[str, Any]:
     """The fields (value, tolerances, ranges) that score every value of the scale as the
     processing does; empty when no value scores above zero (the probe check then decides)."""
     assert item.slider is not None
     values = scale_values(item.slider)
-    scores = [qti_score(item, rid, decls, rules, NumericResponse(v)) for v in values]
+    scores = [qti_score(item, rid, decls, rules, NumericResponse(v), held) for v in values]
     best = max(scores, default=0.0)
     if best <= 0:
         return {}

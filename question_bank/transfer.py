@@ -18,18 +18,18 @@ from question_bank import repository as sql
 from question_bank import service
 from question_bank.bulk import CsvError, parse_csv
 from question_bank.content import media_refs
-from question_bank.import_report import import_entries
-from question_bank.items import ItemCreate, item_kind
+from question_bank.import_report import import_entries, imported
+from question_bank.items import ItemCreate
 from question_bank.kinds import MEDIA_PATH
 from question_bank.media import EXTENSIONS, MediaError, MediaStore, check_upload
-from question_bank.models import ImportOutcome, ImportReport, ItemSaved, Media, RowError
+from question_bank.models import ImportReport, ItemSaved, Media, RowError
 from question_bank.packages import (
     PackedMedia,
     export_package,
     read_package,
 )
 from question_bank.qti_export import export_item
-from question_bank.qti_import import QtiError, import_item
+from question_bank.qti_import import QtiError, import_items
 
 MAX_EXPORT_ITEMS = 5000
 
@@ -122,13 +122,13 @@ async def import_qti(
     # keeps serving while a large or hostile file is read
     if not data.startswith(b"PK\x03\x04"):
         try:
-            item = await asyncio.to_thread(import_item, data)
+            parts = await asyncio.to_thread(import_items, data)
         except QtiError as err:
             raise qti_problem(err) from err
-        report = await _create_all(pool, principal, [("item", item)], bank_id, publish, [])
-        return msgspec.structs.replace(
-            report, items=[ImportOutcome("item", "imported", kind=item_kind(item))]
+        report = await _create_all(
+            pool, principal, [("item", p.item) for p in parts], bank_id, publish, []
         )
+        return msgspec.structs.replace(report, items=[imported("item", p) for p in parts])
     try:
         package = await asyncio.to_thread(read_package, data)
     except QtiError as err:

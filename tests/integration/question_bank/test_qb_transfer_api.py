@@ -21,6 +21,7 @@ from moto.server import ThreadedMotoServer
 from question_bank.items import ItemCreate
 from question_bank.media import S3MediaStore
 from tests.integration.conftest import Api, School
+from tests.unit.question_bank_qti.composite_items import BOTH, WEIGHTED, composite
 from tests.unit.question_bank_qti.qti3_schema import CORPUS
 from tests.unit.question_bank_qti.test_qb_qti_roundtrip import BILLION_LAUGHS, EXTERNAL_ENTITY
 
@@ -500,3 +501,44 @@ async def test_a_lone_item_whose_stimulus_is_elsewhere_is_refused_by_name(
     r = await _send(api, "/v1/items/import", school.teacher, document, "application/xml")
     body = _problem(r, 400, "qti_stimulus_missing")
     assert "../passages/unbelievableNight.xml" in body["detail"]
+
+
+async def test_a_composite_item_comes_in_as_its_parts_sharing_its_passage(
+    api: Api, school: School
+) -> None:
+    t = school.teacher
+    document = composite(WEIGHTED, mapping={"Paris": 3, "paris": 1.5})
+    r = await _send(api, "/v1/items/import", t, document, "application/xml")
+    assert r.status_code == 201, r.text
+    report = r.json()
+    assert [(i["status"], i["kind"], i["part"], i["title"]) for i in report["items"]] == [
+        ("imported", "single_choice", "france-RESPONSE_A", "France, two ways (1/2)"),
+        ("imported", "short_text", "france-RESPONSE_B", "France, two ways (2/2)"),
+    ]
+    choice_id, text_id = (c["id"] for c in report["created"])
+    choice = (await api.call("GET", f"/v1/items/{choice_id}", t)).json()["item"]
+    text = (await api.call("GET", f"/v1/items/{text_id}", t)).json()["item"]
+    assert choice["stem"] == "Which letter comes second?" and choice["correct"] == "B"
+    assert (choice["points"], text["points"]) == (2.0, 3.0)
+    assert text["accepted"] == ["Paris"] and text["partial"] == {"paris": 0.5}
+    assert (
+        choice["stimulus"]
+        == text["stimulus"]
+        == {
+            "id": "france",
+            "title": "France, two ways",
+            "body": "<p>France is a country in Europe.</p>",
+        }
+    )
+    # each part goes out as an ordinary item naming the shared stimulus
+    r = await api.call("GET", f"/v1/items/{text_id}/qti", t)
+    assert r.status_code == 200 and b"<qti-text-entry-interaction" in r.content
+    assert b'<qti-assessment-stimulus-ref identifier="france"' in r.content
+
+
+async def test_a_composite_scoring_its_responses_together_is_refused_by_name(
+    api: Api, school: School
+) -> None:
+    r = await _send(api, "/v1/items/import", school.teacher, composite(BOTH), "application/xml")
+    body = _problem(r, 400, "qti_unsupported_processing")
+    assert "RESPONSE_A and RESPONSE_B together" in body["detail"]

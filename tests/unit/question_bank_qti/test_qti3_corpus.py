@@ -531,12 +531,17 @@ REFUSED = [
     (SAX + "Choicemultiple_871212949.xml", "qti_unsupported_processing", "scores -1"),
     (SAX + "TextEntrynumeric_770468849.xml", "qti_unsupported_processing", "4.17736"),
     (SAX + "TextEntrysubset_806481421.xml", "qti_unsupported_processing", "RESPONSE_1"),
-    # four gap-match interactions in one item, each with its own response
+    # composites (ADR 0016): four gap-match interactions, each with its own response, and no
+    # processing to say what they are worth
     (
         ONE + "shared-vocabulary/Item_QTI3_Gap_Match_02/gap-match-qti3.xml",
-        "qti_unsupported_interaction",
-        "several interactions",
+        "qti_unsupported_processing",
+        "(RESPONSE1, RESPONSE2, RESPONSE3, RESPONSE4) with no response processing",
     ),
+    # Mathqurate's legend of Marion: a choice, an inline choice and a text entry in a
+    # sentence, and a gap match, each scored apart and summed; the text entry's last chance
+    # is a qti-substring, which is not executed
+    (ITEMS + "multi-input.xml", "qti_unsupported_processing", "qti-substring"),
     (ITEMS + "order_partial_scoring.xml", "qti_unsupported_processing", "DriverC"),
     (ITEMS + "upload.xml", "qti_unsupported_interaction", "qti-upload-interaction"),
 ]
