@@ -5,16 +5,17 @@ bytes the student paper is joined from, so the rules can never disagree with wha
 shows) and kept in the process with the paper (``cache.PaperCache.rules``). Checking an event
 is then a dictionary lookup and a few set and length tests: no database, no Redis.
 
-A response is refused when it is of another kind than its item, names an option, source,
-target or blank the item does not have, picks more runs of a hottext passage or more hotspots
-of a picture than it allows,
-fills a gap twice or puts a gap text in more gaps than its match-max, pairs a choice with itself
-or past its match-max or gives more pairs than an associate item's max-associations,
-gives a number off a slider's scale, lists one twice where that makes no sense (an ordering, a
-source matched twice), carries text longer than the item takes (its own ``max_length``, else
-the kind's default, never above the deployment's cap), a number that is not finite or is past
-``NUMBER_LIMIT``, or more points than a select-point item takes, or a point far off its
-picture.
+A response is refused when it is of another kind than its item, names an option, source, target
+or blank the item does not have, picks more runs of a hottext passage or more hotspots of a
+picture than it allows, fills a gap twice, puts a gap text in more gaps than its match-max or
+fills more gaps than the item's max-associations, pairs a choice with itself or past its match-
+max or gives more pairs than an associate item's max-associations, gives a number off a slider's
+scale, lists one twice where that makes no sense (an ordering, a source matched twice), carries
+text longer than the item takes (its own ``max_length``, else the kind's default, never above
+the deployment's cap), a number that is not finite or is past ``NUMBER_LIMIT``, or more points
+than a select-point item takes, or a point far off its picture. A minimum (min-choices, min-
+associations) refuses nothing: the page saves an answer as it is built, and names one short of
+its minimum before the sitting is submitted.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 Checked where an authored matching item becomes a key (``items.split_item``) and again at the
 answer endpoint (``answer_rules``): no choice is paired with itself, no pair is given twice
 (in either order), an answer holds at most ``max_associations`` pairs and a choice stands in at
-most its ``match_max`` of them, as QTI's ``qti-associate-interaction`` says.
+most its ``match_max`` of them, as QTI's ``qti-associate-interaction`` says. Its
+``min_associations`` refuses nothing at the answer endpoint: an answer is saved as the student
+builds it, and the page points out one with fewer pairs.
 """
 
 from __future__ import annotations
@@ -70,6 +72,12 @@ def check_associate(
     unknown = sorted(set(spec.match_max) - {s.id for s in sources})
     if unknown:
         raise ItemError("associate.match_max", f"not a source id: {', '.join(unknown)}")
+    # a minimum no answer can reach would mark every answer incomplete
+    n = len(sources)
+    if spec.min_associations > n * (n - 1) // 2:
+        raise ItemError("associate.min_associations", "more pairs than the choices can make")
+    if spec.max_associations and spec.min_associations > spec.max_associations:
+        raise ItemError("associate.min_associations", "more than max_associations allows")
     problem = pairing_problem(spec, pairs)
     if problem:
         raise ItemError("pairs", problem)

@@ -4,7 +4,9 @@ Checked where an authored matching item becomes a key (``items.split_item``), so
 API takes, the QTI import reads or a package brings in is one the student page can draw (a
 select in each gap of the text) and the QTI export can write valid (``qti-gap`` is inline
 content of the interaction's text). The answer endpoint holds a response to the same rules
-(``answer_rules``).
+(``answer_rules``): one text per gap, each text within its match-max, no more gaps filled than
+``max_associations``. ``min_associations`` refuses nothing there: an answer is saved as the
+student builds it, and the page points out one that fills fewer gaps.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ def pairing_problem(spec: GapMatchSpec, pairs: Iterable[tuple[str, str]]) -> str
     gaps = Counter(gap for _, gap in pairs)
     if any(n > 1 for n in gaps.values()):
         return "a gap is filled more than once"
+    if spec.max_associations and len(pairs) > spec.max_associations:
+        return f"{len(pairs)} gaps filled; this item takes at most {spec.max_associations}"
     for source, n in Counter(source for source, _ in pairs).items():
         most = limit(spec, source)
         if most and n > most:
@@ -68,6 +72,11 @@ def check_gap_match(
     unknown = sorted(set(spec.match_max) - {s.id for s in sources})
     if unknown:
         raise ItemError("gap_match.match_max", f"not a source id: {', '.join(unknown)}")
+    # a minimum no answer can reach would mark every answer incomplete
+    if spec.min_associations > len(targets):
+        raise ItemError("gap_match.min_associations", "more than the stem has gaps")
+    if spec.max_associations and spec.min_associations > spec.max_associations:
+        raise ItemError("gap_match.min_associations", "more than max_associations allows")
     for source in sources:
         if _BLOCK.search(source.text):
             raise ItemError("sources", f"gap text {source.id} fills a gap: no block elements")

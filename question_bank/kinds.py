@@ -226,6 +226,13 @@ class GapMatchSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
 
     # QTI "match-max" of the gap texts that may fill other than one gap (0: any number)
     match_max: dict[OptionId, ChoiceCount] = {}
+    # QTI "max-associations": how many gaps an answer may fill. 0, as many as there are: QTI's
+    # schema says 1 when it is left out, but its own examples leave it out of items whose key
+    # fills every gap, so a missing one is read as no limit (and the export always writes it)
+    max_associations: ChoiceCount = 0
+    # QTI "min-associations": fewer filled gaps is an incomplete answer the page points out;
+    # it is saved and scores as given
+    min_associations: ChoiceCount = 0
 
 
 class AssociateSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -238,6 +245,9 @@ class AssociateSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omi
     match_max: dict[OptionId, ChoiceCount] = {}
     # QTI "max-associations": how many pairs an answer may hold (0: as many as can be made)
     max_associations: Annotated[int, msgspec.Meta(ge=0, le=325)] = 1
+    # QTI "min-associations": fewer pairs is an incomplete answer the page points out; it is
+    # saved and scores as given
+    min_associations: Annotated[int, msgspec.Meta(ge=0, le=325)] = 0
 
 
 class MatchingItem(_Authored, frozen=True, tag="matching", tag_field="kind"):

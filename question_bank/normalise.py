@@ -19,7 +19,6 @@ from question_bank.kinds import (
     ChoiceBlank,
     ChoiceOption,
     ClozeItem,
-    GapMatchSpec,
     ItemCreate,
     ItemError,
     MatchingItem,
@@ -132,7 +131,7 @@ def normalise_item(item: ItemCreate) -> ItemCreate:
             changes["targets"] = [ChoiceOption(t.id, str(n + 1)) for n, t in enumerate(targets)]
             # one gap per text is QTI's usual match-max and the spec's default: not repeated
             limits = {k: v for k, v in item.gap_match.match_max.items() if v != 1}
-            changes["gap_match"] = GapMatchSpec(match_max=limits)
+            changes["gap_match"] = msgspec.structs.replace(item.gap_match, match_max=limits)
         case MatchingItem() if item.associate is not None:
             # one set of choices: the targets are the sources again (the matching scorer, the
             # statistics and the review read a pair as (source, target))

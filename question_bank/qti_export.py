@@ -239,8 +239,13 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
             )
             _mapping(decl, item.mapping, item.points)
             template = "map_response" if item.mapping else template
-            # max-associations 0: as many as there are gaps (the schema's default is 1)
-            attrs = {"shuffle": str(item.shuffle).lower(), "max-associations": "0"}
+            # always written: 0 is as many as there are gaps, and the schema's default is 1
+            attrs = {
+                "shuffle": str(item.shuffle).lower(),
+                "max-associations": str(item.gap_match.max_associations),
+            }
+            if item.gap_match.min_associations:
+                attrs["min-associations"] = str(item.gap_match.min_associations)
             inter = write_gap_match(body, item, {**rid, **attrs})
             _extras(inter, partial_credit=item.partial_credit)
         case MatchingItem() if item.associate is not None:
@@ -253,6 +258,8 @@ def _interaction(root: Element, body: Element, item: ItemCreate) -> str:
                 "shuffle": str(item.shuffle).lower(),
                 "max-associations": str(item.associate.max_associations),
             }
+            if item.associate.min_associations:
+                attrs["min-associations"] = str(item.associate.min_associations)
             inter = SubElement(body, q("qti-associate-interaction"), {**rid, **attrs})
             for choice in item.sources:
                 choice_attrs = {

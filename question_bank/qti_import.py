@@ -382,11 +382,13 @@ def _fields(root: Element, body: Element, decls: _Declarations) -> dict[str, Any
                 },
             }
         case "qti-order-interaction":
+            options = _options(inter, "qti-simple-choice")
+            _check_whole_order(inter, len(options))
             return {
                 "kind": "ordering",
                 "stem": stem,
                 "correct": correct,
-                "options": _options(inter, "qti-simple-choice"),
+                "options": options,
                 "partial_credit": _extra(inter, "partial_credit", False),
                 "shuffle": _shuffle(inter),
             }
@@ -448,6 +450,37 @@ def _count(element: Element, name: str, default: int) -> int:
     return int(raw)
 
 
+def _check_whole_order(inter: Element, choices: int) -> None:
+    """An order or graphic-order interaction whose min-choices and max-choices ask for every
+    choice in order, as Ujian's orderings do; an order of some choices only is refused by name.
+
+    QTI: without min-choices every choice must be ordered and max-choices is ignored. A
+    max-choices below the choices there are is refused all the same: its author meant some
+    choices only, and the item would not score as they meant.
+    """
+    name = local(inter.tag)
+    try:
+        fewest = _count(inter, "min-choices", choices) if inter.get("min-choices") else None
+        most = _count(inter, "max-choices", choices) if inter.get("max-choices") else None
+    except QtiError as err:
+        raise QtiError(f"{name}: {err.message}") from err
+    if fewest is not None and fewest > choices:
+        raise QtiError(f"{name}: min-choices {fewest} is more than its {choices} choices")
+    if most is not None and fewest is not None and 0 < most < fewest:
+        raise QtiError(f"{name}: max-choices {most} is less than min-choices {fewest}")
+    if (fewest is not None and fewest < choices) or (most is not None and 0 < most < choices):
+        given = " and ".join(
+            f"{attr} {value}"
+            for attr, value in (("min-choices", fewest), ("max-choices", most))
+            if value is not None
+        )
+        raise QtiError(
+            f"{name}: {given} (of {choices} choices) asks for an order of some choices only, "
+            "which is not supported (every choice is put in order)",
+            code="qti_unsupported",
+        )
+
+
 def _check_choice_declaration(decls: _Declarations, rid: str, interaction: str) -> None:
     """A choice made on a passage or a picture is declared as one or several identifiers."""
     decl = decls.get(rid)
@@ -507,6 +540,7 @@ def _gap_match(
     mapping = decls.mapping(rid)
     # no correct response: the pairs the mapping gives marks for are the key to show
     pairs = correct or [k for k, v in (mapping.entries if mapping else {}).items() if v > 0]
+    single = decl.get("cardinality") == "single"
     return {
         "kind": "matching",
         "stem": stem,
@@ -517,9 +551,13 @@ def _gap_match(
         "partial_credit": _extra(inter, "partial_credit", False),
         "mapping": mapping,
         "shuffle": _shuffle(inter),
-        # max- and min-associations are not read: each gap takes one text, and a paper scores
-        # what is given (an incomplete answer as any other)
-        "gap_match": {"match_max": match_max},
+        "gap_match": {
+            "match_max": match_max,
+            # a single response holds one pair, whatever the interaction says; a missing
+            # max-associations is no limit (kinds.GapMatchSpec says why)
+            "max_associations": 1 if single else _count(inter, "max-associations", 0),
+            "min_associations": _count(inter, "min-associations", 0),
+        },
     }
 
 
@@ -554,6 +592,7 @@ def _associate(
             "match_max": {k: v for k, v in match_max.items() if v != 1},
             # a single response holds one pair, whatever the interaction says
             "max_associations": 1 if single else _count(inter, "max-associations", 1),
+            "min_associations": _count(inter, "min-associations", 0),
         },
     }
 
@@ -656,6 +695,7 @@ def _graphic_order(inter: Element, stem: str, decl: Element, correct: list[str])
             "qti-graphic-order-interaction needs an ordered response of base-type identifier"
         )
     options, graphic = _graphic(inter)
+    _check_whole_order(inter, len(options))
     return {
         "kind": "ordering",
         "stem": stem,

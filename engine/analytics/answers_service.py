@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import msgspec
 
 from engine.analytics import repository
-from engine.analytics.models import CommonAnswer, CommonAnswers
+from engine.analytics.models import CommonAnswer, CommonAnswers, ItemStimulus
 from engine.analytics.scope import exam_scope, item_order
 from engine.exams.grading_spec import load_grading_spec
 from engine.kernel.errors import not_found
@@ -42,12 +42,16 @@ async def common_answers(
     svc: Needs, principal: Principal, exam_id: uuid.UUID, item_id: str
 ) -> CommonAnswers:
     scope = await exam_scope(svc.pool, principal, exam_id)
-    if item_id not in {i for i, _, _ in item_order(scope)}:
+    versions = {i: v for i, _, v in item_order(scope)}
+    if item_id not in versions:
         raise not_found("item of this exam")
     key = (await load_grading_spec(svc.pool, str(scope.version_id))).keys[item_id]
     async with svc.pool.acquire() as conn:
         counted = await repository.common_answers(
             conn, exam_id, item_id, scope.org_filter, MOST_COMMON
+        )
+        contents = await repository.item_contents(
+            conn, [(uuid.UUID(item_id), versions[item_id])], exam_id
         )
     answers = []
     for answer in counted.counts:
@@ -65,4 +69,12 @@ async def common_answers(
         answered=counted.answered,
         answers=answers,
         key=msgspec.to_builtins(key),
+        stimulus=_stimulus(contents[0].content) if contents else None,
     )
+
+
+def _stimulus(content: dict[str, Any]) -> ItemStimulus | None:
+    found = content.get("stimulus")
+    if not isinstance(found, dict):
+        return None
+    return ItemStimulus(str(found["id"]), str(found["title"]), str(found["body"]))

@@ -207,6 +207,14 @@ class CommonAnswer(msgspec.Struct, frozen=True):
     credited: bool
 
 
+class ItemStimulus(msgspec.Struct, frozen=True):
+    """The shared passage an item asks about, as its students saw it above the question."""
+
+    id: str
+    title: str
+    body: str
+
+
 class CommonAnswers(msgspec.Struct, frozen=True):
     item_id: str
     kind: str
@@ -214,3 +222,6 @@ class CommonAnswers(msgspec.Struct, frozen=True):
     answers: list[CommonAnswer]
     # the key the exam grades this item with now (a fixed key when there is one)
     key: dict[str, Any] = {}
+    # the item's shared passage, for the item's detail: the statistics list carries stems only
+    # (a passage may be 60,000 characters, shared by many items), so it comes with the item
+    stimulus: ItemStimulus | None = None

@@ -91,7 +91,10 @@ class AnalyticsController(Controller):
 
     @get(
         "/items/{item_id:uuid}/answers",
-        summary="The most common answers of an item, with counts and whether the key credits them",
+        summary=(
+            "The most common answers of an item, with counts and whether the key credits them, "
+            "and the shared passage the item asks about"
+        ),
     )
     async def common_answers(
         self, svc: Svc, request: Req, exam_id: ExamId, item_id: FromPath[uuid.UUID]

@@ -735,10 +735,13 @@
   }
   // QTI's gap match: a select in each gap of the text, listing the word bank (a select works
   // on every phone and by keyboard, and is read out with its gap's number). Each gap takes one
-  // text; a text already in as many gaps as its match-max allows is not offered elsewhere
+  // text; a text already in as many gaps as its match-max allows is not offered elsewhere.
+  // Past max-associations a fill is refused aloud, never dropped in silence
   function gapMatchBox(it, answer, box) {
-    var stem = box.querySelector('.stem'), id = 'a-' + it.id, limits = it.gap_match.match_max || {};
-    var isGap = {}, filled = {}, selects = [];
+    var spec = it.gap_match, stem = box.querySelector('.stem'), id = 'a-' + it.id, limits = spec.match_max || {};
+    var isGap = {}, filled = {}, selects = [], gaps = it.targets.length;
+    var fills = spec.max_associations || gaps, fewest = spec.min_associations || 0;
+    var status = h('p', { class: 'saved', role: 'status', 'aria-live': 'polite' });
     it.targets.forEach(function (g) { isGap[g.id] = true; });
     ((answer && answer.pairs) || []).forEach(function (p) { filled[p[1]] = p[0]; });
     // the same place-holders as question_bank/kinds.py's PLACEHOLDER
@@ -767,6 +770,10 @@
     Array.prototype.forEach.call(stem.querySelectorAll('[data-gap]'), function (slot) {
       var gid = slot.getAttribute('data-gap');
       var sel = h('select', { 'data-gap': gid, 'aria-label': t('kind.gap', { n: ++n }), 'aria-describedby': id + '-hint', onchange: function () {
+        if (sel.value && !filled[gid] && Object.keys(filled).length >= fills) {
+          sel.value = ''; status.textContent = t('kind.gapMost', { n: fills }); return;
+        }
+        status.textContent = '';
         if (sel.value) filled[gid] = sel.value; else delete filled[gid];
         save(); draw();
       } }, [h('option', { value: '', text: t('kind.choose') })].concat(it.sources.map(function (s) {
@@ -779,7 +786,10 @@
     });
     draw();
     var bank = h('ul', { class: 'bank', 'aria-label': t('kind.gapBank') }, it.sources.map(function (s) { return rich('li', {}, s.text); }));
-    return h('div', {}, [h('p', { class: 'muted', id: id + '-hint', text: t('kind.gapHint') }), bank]);
+    var ask = t('kind.gapHint');
+    if (fills < gaps) ask += ' ' + t('kind.gapUpTo', { n: fills });
+    if (fewest > 1) ask += ' ' + t('kind.gapAtLeast', { n: fewest });
+    return h('div', {}, [h('p', { class: 'muted', id: id + '-hint', text: ask }), bank, status]);
   }
   // QTI's associate: pairs drawn from one list of choices, each pair a row of two selects
   // (as many rows as max-associations allows). A pair has no direction; a choice already in as
@@ -832,7 +842,9 @@
     });
     draw();
     var bank = h('ul', { class: 'bank', 'aria-label': t('kind.pairChoices') }, it.sources.map(function (c) { return rich('li', {}, c.text); }));
-    return h('div', {}, [h('p', { class: 'muted', id: id + '-hint', text: t('kind.pairHint', { n: count }) }), bank, list]);
+    var ask = t('kind.pairHint', { n: count });
+    if ((spec.min_associations || 0) > 1) ask += ' ' + t('kind.pairAtLeast', { n: spec.min_associations });
+    return h('div', {}, [h('p', { class: 'muted', id: id + '-hint', text: ask }), bank, list]);
   }
   // where a hotspot's label stands, in the picture's pixels: its centre (a polygon's: the mean
   // of its points), as question_bank/graphic.py's centre
@@ -1151,6 +1163,21 @@
   /* ---------- submit, time up, results ---------- */
   function blankItems() { return S.items.filter(function (x) { return !isAnswered(x.item.id); }).map(function (x) { return x.item.id; }); }
   function flaggedItems() { return S.items.filter(function (x) { return S.flags[x.item.id]; }).map(function (x) { return x.item.id; }); }
+  // QTI's min-choices and min-associations: an answer with fewer parts is saved and scored as
+  // given (work in progress is never refused), and the summary names it before submitting
+  function fewestOf(it) {
+    if (it.hottext) return it.hottext.min_choices || 0;
+    if (it.graphic && it.kind !== 'ordering') return it.graphic.min_choices || 0;
+    if (it.gap_match) return it.gap_match.min_associations || 0;
+    if (it.associate) return it.associate.min_associations || 0;
+    return 0;
+  }
+  function partsOf(answer) { return answer.pairs ? answer.pairs.length : answer.choices ? answer.choices.length : 1; }
+  function shortItems() {
+    return S.items.filter(function (x) {
+      return isAnswered(x.item.id) && partsOf(answerOf(x.item.id)) < fewestOf(x.item);
+    }).map(function (x) { return x.item.id; });
+  }
   // one button per named question: a tap goes straight to it
   function jumpList(id, ids) {
     return h('ul', { id: id, class: 'jump' }, ids.map(function (item) {
@@ -1160,13 +1187,15 @@
   /* The summary before submitting: what is blank, what is flagged, what is not on the server. */
   function confirmSubmit() {
     S.view = confirmSubmit;
-    var blank = blankItems(), flagged = flaggedItems(), pending = Q.pendingItems(S.q);
+    var blank = blankItems(), few = shortItems(), flagged = flaggedItems(), pending = Q.pendingItems(S.q);
     var yes = h('button', { class: 'primary', id: 'confirm-submit', onclick: function () { submit(false); } }, [t('submit.now')]);
     show([h('div', { class: 'card', role: 'dialog', 'aria-labelledby': 'sub-h' }, [
       h('h1', { id: 'sub-h', text: t('submit.title') }),
       h('p', { id: 'sub-counts', text: t('submit.counts', { answered: S.items.length - blank.length, total: S.items.length }) }),
       blank.length ? h('h2', { text: t('submit.blank', { n: blank.length }) }) : null,
       blank.length ? jumpList('sub-blank', blank) : null,
+      few.length ? h('h2', { text: t('submit.short', { n: few.length }) }) : null,
+      few.length ? jumpList('sub-short', few) : null,
       flagged.length ? h('h2', { text: t('submit.flagged', { n: flagged.length }) }) : null,
       flagged.length ? jumpList('sub-flagged', flagged) : null,
       pending.length ? h('p', { class: 'err', text: t('submit.pending', { n: pending.length, items: itemNames(pending) }) }) : null,

@@ -84,6 +84,10 @@
     box.textContent = '';
     box.appendChild(h('h2', { id: 'item-h', tabindex: '-1' }, [t('answer.question_n', { n: it.position }) + (it.key_fixed ? ' · ' + t('items.key_fixed') : '')]));
     box.appendChild(h('p', { class: 'reason sev-' + it.severity }, [reason(it)]));
+    // the shared passage the question asks about goes above it, as the students saw it; it
+    // comes with the item's answers (the statistics list carries no passages)
+    var passage = h('div', { id: 'item-stimulus' });
+    box.appendChild(passage);
     box.appendChild(rich('div', { class: 'stem' }, it.stem));
     var dl = h('dl', { class: 'stats' });
     [['col.facility', num(it.facility_pct, 1) + '%'], ['stat.item_sd', num(it.sd_pct, 1) + '%'], ['col.discrimination', num(it.discrimination_index_pct, 1) + '%'], ['col.efficiency', num(it.discriminative_efficiency_pct, 1) + '%'],
@@ -115,6 +119,12 @@
     api('GET', base() + '/items/' + it.item_id + '/answers').then(function (r) {
       if (r.status !== 200) return;
       var d = r.data;
+      if (d.stimulus) {
+        passage.appendChild(h('details', { class: 'stimulus', open: true, 'data-stimulus': d.stimulus.id }, [
+          h('summary', {}, [h('span', { class: 'stimulus-title' }, [d.stimulus.title])]),
+          rich('div', { class: 'stimulus-body', tabindex: '0', role: 'region', 'aria-label': d.stimulus.title }, d.stimulus.body)
+        ]));
+      }
       if (!it.options && d.answers.length) {
         answersBox.appendChild(h('h3', {}, [t('items.common')]));
         answersBox.appendChild(help('items.common_help'));

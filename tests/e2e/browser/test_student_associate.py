@@ -1,8 +1,8 @@
 """An associate question (QTI's qti-associate-interaction) on a phone: each pair a row of two
 selects drawn from one list of choices, as many rows as max-associations allows, each select
-named by its pair and side and 44px tall to the touch; a choice is never offered beside itself
-nor past its match-max, and what the device queues is the matching answer the scorer reads
-(a pair has no direction)."""
+named by its pair and side and 44px tall to the touch, the fewest pairs asked for said; a choice
+is never offered beside itself nor past its match-max, and what the device queues is the
+matching answer the scorer reads (a pair has no direction)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ ASSOCIATE: dict[str, Any] = {
     "sources": CHOICES,
     "targets": CHOICES,
     "pairs": [["arjuna", "karna"], ["rama", "rahwana"]],
-    "associate": {"max_associations": 2},
+    "associate": {"max_associations": 2, "min_associations": 2},
 }
 
 
@@ -51,6 +51,8 @@ async def test_an_associate_is_answered_pair_by_pair_with_two_selects(
     assert await selects.nth(0).get_attribute("aria-label") == "Pasangan 1, pilihan pertama"
     assert await selects.nth(3).get_attribute("aria-label") == "Pasangan 2, pilihan kedua"
     assert "paling banyak 2 pasangan" in await page.inner_text("section.item")
+    # min-associations is guidance: an answer of one pair is saved all the same (below)
+    assert "Buat sedikitnya 2." in await page.inner_text("section.item")
     assert await page.locator("section.item ul.bank li").count() == 5
     for n in range(4):
         box = await selects.nth(n).bounding_box()

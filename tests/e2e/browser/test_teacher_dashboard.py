@@ -56,7 +56,9 @@ def _plain(n: int) -> dict[str, Any]:
     }
 
 
-ITEMS = [MIS_KEYED, _plain(1), CASE_KEYED, _plain(2), _plain(3), _plain(4)]
+# a question about a shared passage: the item's detail shows the passage above it
+PASSAGE = {"id": "peta", "title": "Bacaan: Peta desa", "body": "<p>Desa itu punya dua sungai.</p>"}
+ITEMS = [MIS_KEYED, {**_plain(1), "stimulus": PASSAGE}, CASE_KEYED, _plain(2), _plain(3), _plain(4)]
 
 
 def _answers(k: int, items: list[str]) -> list[dict[str, Any]]:
@@ -324,6 +326,18 @@ async def test_item_analysis_ranks_problems_and_fixes_a_key(
     await first.locator("button.link").click()
     await page.wait_for_selector("#options tbody tr")
     assert "dipilih siswa terbaik" in await page.locator("#options tbody tr").nth(2).inner_text()
+
+    # once its answers are in (the key form comes with them): no passage to show
+    await page.wait_for_selector("#fix-submit")
+    assert await page.locator("#item-stimulus details").count() == 0
+    # the question about a passage: the passage above it, open, as its students saw it
+    await page.locator(f"#items tbody tr[data-item='{dash.items[1]}'] button.link").click()
+    passage = page.locator("#item-stimulus details.stimulus[open]")
+    await passage.wait_for()
+    assert await passage.locator("summary").inner_text() == "Bacaan: Peta desa"
+    assert await passage.locator(".stimulus-body").inner_text() == "Desa itu punya dua sungai."
+    assert await page.locator("#item-stimulus + .stem").inner_text() == "Soal latihan 1"
+    await shot(page, "teacher-item-stimulus-1366")
 
     # the short-text question: its common answers, then the key fixed
     await page.locator(f"#items tbody tr[data-item='{dash.items[2]}'] button.link").click()

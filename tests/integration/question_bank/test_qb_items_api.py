@@ -613,6 +613,47 @@ async def test_a_gap_match_shows_its_gaps_in_the_stem_and_takes_one_text_per_gap
     assert "filled more than once" in twice.text
 
 
+async def test_the_answer_endpoint_holds_a_gap_match_to_max_associations_not_to_its_min(
+    api: Api, school: School
+) -> None:
+    t = school.teacher
+    # one gap of the two at most; and, in another item, both gaps at least
+    most = {"match_max": {"mnl": 0}, "max_associations": 1}
+    one_gap = {**GAP_MATCH, "pairs": [["jkt", "g1"]], "gap_match": most}
+    both_gaps = {**GAP_MATCH, "gap_match": {"min_associations": 2}}
+    # a key past the limit is no item a student could answer
+    refused = await api.call("POST", "/v1/items", t, json={**one_gap, "pairs": GAP_MATCH["pairs"]})
+    _problem(refused, 400, "validation_failed")
+    assert "2 gaps filled; this item takes at most 1" in refused.text
+    exam = await api.exam(t, items=[one_gap, both_gaps, ALL_KINDS[0][0]])
+    student = school.students[5]
+    sitting = await api.start(student, exam["id"])
+    paper = await api.paper(student, sitting["id"])
+    # the page reads the limits off the paper
+    items = {
+        json.dumps(i["gap_match"]): i["id"]
+        for s in paper["sections"]
+        for i in s["items"]
+        if "gap_match" in i
+    }
+    assert set(items) == {json.dumps(most), json.dumps({"min_associations": 2})}
+    limited, asking = items[json.dumps(most)], items[json.dumps({"min_associations": 2})]
+
+    def event(seq: int, item: str, *pairs: tuple[str, str]) -> dict[str, Any]:
+        response = {"kind": "matching", "pairs": [list(p) for p in pairs]}
+        return {"seq": seq, "item": item, "response": response, "client_ts": 0}
+
+    r = await api.answer(student, sitting["id"], [event(1, limited, ("tky", "g2"))])
+    assert r.status_code == 200 and r.json()["acked_seq"] == 1, r.text
+    # one gap of the two asked for: saved, as the student's work so far
+    r = await api.answer(student, sitting["id"], [event(2, asking, ("jkt", "g1"))])
+    assert r.status_code == 200 and r.json()["acked_seq"] == 2, r.text
+    pairs = (("jkt", "g1"), ("tky", "g2"))
+    refused = await api.answer(student, sitting["id"], [event(3, limited, *pairs)])
+    _problem(refused, 400, "validation_failed")
+    assert "2 gaps filled; this item takes at most 1" in refused.text
+
+
 RIVALS = [
     {"id": "arjuna", "text": "Arjuna"},
     {"id": "karna", "text": "Karna"},

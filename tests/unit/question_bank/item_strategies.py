@@ -155,6 +155,9 @@ def gap_matches(draw: st.DrawFn, common: dict[str, Any]) -> MatchingItem:
         )
         for s in sources
     }
+    # at most the key's gaps, every gap or no limit; at least none, one or two of them
+    most = draw(st.sampled_from([0, len(pairs), len(gaps)]))
+    fewest = draw(st.integers(0, min(most or len(gaps), 2)))
     return MatchingItem(
         sources=sources,
         targets=[ChoiceOption(g, g) for g in gaps],
@@ -170,7 +173,7 @@ def gap_matches(draw: st.DrawFn, common: dict[str, Any]) -> MatchingItem:
             )
         ),
         shuffle=draw(st.booleans()),
-        gap_match=GapMatchSpec(match_max=match_max),
+        gap_match=GapMatchSpec(match_max=match_max, max_associations=most, min_associations=fewest),
         **{**common, "stem": stem},
     )
 
@@ -228,6 +231,8 @@ def associates(draw: st.DrawFn, common: dict[str, Any]) -> MatchingItem:
         c: draw(st.sampled_from([0, used[c]]) if used[c] > 1 else st.sampled_from([0, 1, 2]))
         for c in ids_
     }
+    most = draw(st.sampled_from([0, len(pairs), 5]))
+    fewest = draw(st.integers(0, min(most or len(pairs), 2)))
     return MatchingItem(
         sources=choices,
         targets=choices,
@@ -244,7 +249,7 @@ def associates(draw: st.DrawFn, common: dict[str, Any]) -> MatchingItem:
         ),
         shuffle=draw(st.booleans()),
         associate=AssociateSpec(
-            match_max=match_max, max_associations=draw(st.sampled_from([0, len(pairs), 5]))
+            match_max=match_max, max_associations=most, min_associations=fewest
         ),
         **common,
     )

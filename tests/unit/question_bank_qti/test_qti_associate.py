@@ -139,6 +139,27 @@ def test_the_answer_endpoint_holds_max_associations_and_match_max() -> None:
     assert check_response(rule, three, 1000) == "3 pairs; this item takes at most 2"
 
 
+def test_min_associations_is_read_kept_written_back_and_refuses_no_answer() -> None:
+    fewest = ANIMALS.replace('max-associations="3"', 'max-associations="3" min-associations="2"')
+    item = import_item(_item(KEY, fewest, MATCH_CORRECT))
+    assert isinstance(item, MatchingItem) and item.associate is not None
+    assert item.associate == AssociateSpec(
+        match_max={"ikan": 2}, max_associations=3, min_associations=2
+    )
+    document = export_item("assoc-2", item)
+    assert b'min-associations="2"' in document and schema_errors(document) == []
+    assert import_item(document) == item
+    # none given: QTI's 0, not written
+    plain = import_item(_item(KEY, ANIMALS, MATCH_CORRECT))
+    assert isinstance(plain, MatchingItem) and plain.associate is not None
+    assert plain.associate.min_associations == 0
+    assert b"min-associations" not in export_item("assoc-3", plain)
+    # one pair of the two asked for: saved as the student's work so far, scored as given
+    rule = item_rule(split_item("q1", item)[0], 0)
+    assert check_response(rule, _pairs("sapi rumput"), 1000) is None
+    assert _points(item, _pairs("sapi rumput")) == [0.0]
+
+
 def test_an_authored_associate_has_its_sources_as_targets() -> None:
     choices = [ChoiceOption("a", "Antonio"), ChoiceOption("p", "Prospero"), ChoiceOption("c", "C")]
     item = MatchingItem(
@@ -160,6 +181,12 @@ def test_an_authored_associate_has_its_sources_as_targets() -> None:
         ({"pairs": [("a", "p"), ("a", "c")]}, "choice a stands in 2 pairs"),
         ({"targets": choices[::-1]}, "targets are its sources"),
         ({"associate": AssociateSpec(match_max={"x": 0})}, "not a source id: x"),
+        # three choices make three pairs at most
+        ({"associate": AssociateSpec(min_associations=4)}, "more pairs than the choices"),
+        (
+            {"associate": AssociateSpec(max_associations=2, min_associations=3)},
+            "more than max_associations allows",
+        ),
         (
             {"associate": AssociateSpec(max_associations=1), "pairs": [("a", "p"), ("c", "p")]},
             "2 pairs; this item takes at most 1",
@@ -178,6 +205,16 @@ def test_an_authored_associate_has_its_sources_as_targets() -> None:
         (KEY, ANIMALS.replace('match-max="2"', 'match-max="x"'), "match-max"),
         (KEY.replace("kucing ikan", "kucing kucing"), ANIMALS, "paired with itself"),
         (KEY, ANIMALS.replace('max-associations="3"', 'max-associations="1"'), "at most 1"),
+        (
+            KEY,
+            ANIMALS.replace('max-associations="3"', 'max-associations="3" min-associations="4"'),
+            "more than max_associations",
+        ),
+        (
+            KEY,
+            ANIMALS.replace('max-associations="3"', 'max-associations="3" min-associations="-1"'),
+            "whole number",
+        ),
     ],
 )
 def test_an_associate_the_bank_cannot_take_is_refused_with_its_reason(

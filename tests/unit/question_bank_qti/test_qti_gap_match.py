@@ -90,7 +90,8 @@ def test_a_gap_match_imports_as_a_matching_whose_gaps_stand_in_the_stem() -> Non
         ("n2", "nitrogen", False),
     ]
     assert [(t.id, t.text) for t in item.targets] == [("G1", "1"), ("G2", "2"), ("G3", "3")]
-    assert item.gap_match == GapMatchSpec(match_max={"air": 0, "o2": 2})
+    # no max-associations: as many gaps as there are (not the schema's 1: the key fills three)
+    assert item.gap_match == GapMatchSpec(match_max={"air": 0, "o2": 2}, min_associations=3)
     assert item.shuffle is True and item.pairs == [("co2", "G1"), ("air", "G2"), ("o2", "G3")]
     assert item.metadata.language == "id"
     right, partial = _pairs("co2 G1", "air G2", "o2 G3"), _pairs("co2 G1", "air G2")
@@ -135,6 +136,45 @@ def test_the_answer_endpoint_takes_one_text_per_gap_within_its_match_max() -> No
     assert check_response(rule, _pairs("zz G1"), 1000) == "not a source of this item: 'zz'"
 
 
+def test_max_and_min_associations_are_read_kept_and_written_back() -> None:
+    limited = PLANTS.replace('min-associations="3"', 'min-associations="2" max-associations="3"')
+    item = import_item(_item(KEY, limited, MATCH_CORRECT))
+    assert isinstance(item, MatchingItem) and item.gap_match is not None
+    assert (item.gap_match.max_associations, item.gap_match.min_associations) == (3, 2)
+    document = export_item("gaps-1", item)
+    assert b'max-associations="3"' in document and b'min-associations="2"' in document
+    assert schema_errors(document) == []
+    assert import_item(document) == item
+    # none given: no limit and no minimum, written as QTI's "no restriction" (0), no minimum
+    loose = import_item(_item(KEY, PLANTS.replace('min-associations="3"', ""), MATCH_CORRECT))
+    assert isinstance(loose, MatchingItem) and loose.gap_match is not None
+    assert (loose.gap_match.max_associations, loose.gap_match.min_associations) == (0, 0)
+    document = export_item("gaps-2", loose)
+    assert b'max-associations="0"' in document and b"min-associations" not in document
+    # a single response holds one pair, whatever the interaction says
+    single = KEY.replace('cardinality="multiple"', 'cardinality="single"').replace(
+        "<qti-value>air G2</qti-value>\n      <qti-value>o2 G3</qti-value>", ""
+    )
+    one = import_item(_item(single, PLANTS.replace('min-associations="3"', ""), MATCH_CORRECT))
+    assert isinstance(one, MatchingItem) and one.gap_match is not None
+    assert one.pairs == [("co2", "G1")] and one.gap_match.max_associations == 1
+
+
+def test_the_answer_endpoint_holds_max_associations_and_saves_fewer_than_the_minimum() -> None:
+    limited = PLANTS.replace('min-associations="3"', 'min-associations="2" max-associations="2"')
+    # the key fills two gaps: within the limit
+    key = KEY.replace("<qti-value>o2 G3</qti-value>", "")
+    item = import_item(_item(key, limited, MATCH_CORRECT))
+    rule = item_rule(split_item("q1", item)[0], 0)
+    assert check_response(rule, _pairs("co2 G1", "air G2"), 1000) is None
+    assert check_response(rule, _pairs("co2 G1", "air G2", "o2 G3"), 1000) == (
+        "3 gaps filled; this item takes at most 2"
+    )
+    # one gap of the two asked for: saved as the student's work so far, and scored as given
+    assert check_response(rule, _pairs("co2 G1"), 1000) is None
+    assert _points(item, _pairs("co2 G1"), _pairs("co2 G1", "air G2")) == [0.0, 1.0]
+
+
 def test_an_authored_gap_match_is_checked_and_named_by_its_places() -> None:
     item = MatchingItem(
         stem="<p>Ibu kota {{b}} ialah {{a}}.</p>",
@@ -159,6 +199,15 @@ def test_an_authored_gap_match_is_checked_and_named_by_its_places() -> None:
         ({"pairs": [("jkt", "a"), ("jkt", "b")]}, "gap text jkt fills 2 gaps"),
         ({"pairs": [("jkt", "a"), ("idn", "a")]}, "a gap is filled more than once"),
         ({"gap_match": GapMatchSpec(match_max={"xx": 0})}, "not a source id: xx"),
+        ({"gap_match": GapMatchSpec(max_associations=1)}, "2 gaps filled; this item takes at"),
+        ({"gap_match": GapMatchSpec(min_associations=3)}, "more than the stem has gaps"),
+        (
+            {
+                "gap_match": GapMatchSpec(max_associations=1, min_associations=2),
+                "pairs": [("jkt", "a")],
+            },
+            "more than max_associations allows",
+        ),
         (
             {"sources": [ChoiceOption("jkt", "<p>Jakarta</p>"), ChoiceOption("idn", "I")]},
             "no block elements",
@@ -190,6 +239,10 @@ def test_an_authored_gap_match_is_checked_and_named_by_its_places() -> None:
             "no identifier",
         ),
         (KEY, PLANTS.replace('match-max="0"', 'match-max="1"'), "pairs"),
+        # the key fills three gaps, but an answer may fill two
+        (KEY, PLANTS.replace('min-associations="3"', 'max-associations="2"'), "at most 2"),
+        (KEY, PLANTS.replace('min-associations="3"', 'min-associations="4"'), "has gaps"),
+        (KEY, PLANTS.replace('min-associations="3"', 'max-associations="x"'), "max-assoc"),
     ],
 )
 def test_a_gap_match_the_bank_cannot_take_is_refused_with_its_reason(
@@ -238,7 +291,9 @@ def test_a_gap_match_exports_valid_and_scores_the_same_everywhere(item: ItemCrea
         targets=targets,
         pairs=[("s" + s, "g" + t) for s, t in item.pairs],
         mapping=None,
-        gap_match=GapMatchSpec({"s" + k: v for k, v in item.gap_match.match_max.items()}),
+        gap_match=msgspec.structs.replace(
+            item.gap_match, match_max={"s" + k: v for k, v in item.gap_match.match_max.items()}
+        ),
     )
     assert schema_errors(export_item("gap-match-1", plain)) == []
     assert import_item(document) == msgspec.structs.replace(

@@ -141,6 +141,56 @@ def test_a_graphic_order_the_bank_cannot_take_is_refused_with_its_reason(
     assert words in caught.value.message
 
 
+# an order of some choices only, asked for by min-choices or max-choices below the choices
+SOME = "asks for an order of some choices only"
+ORDER = """<qti-order-interaction response-identifier="RESPONSE" shuffle="true"{0}>
+      <qti-prompt>Urutkan dari barat ke timur.</qti-prompt>
+      <qti-simple-choice identifier="jkt">Jakarta</qti-simple-choice>
+      <qti-simple-choice identifier="mdn">Medan</qti-simple-choice>
+      <qti-simple-choice identifier="jpr">Jayapura</qti-simple-choice>
+    </qti-order-interaction>"""
+OPEN = '<qti-graphic-order-interaction response-identifier="RESPONSE"'
+
+
+@pytest.mark.parametrize("order", [False, True])
+@pytest.mark.parametrize(
+    "limits, words",
+    [
+        ("", None),
+        (' min-choices="3"', None),
+        (' min-choices="3" max-choices="3"', None),
+        # QTI: with no min-choices, every choice is ordered; 0 is no limit
+        (' max-choices="0"', None),
+        (' min-choices="2"', f"min-choices 2 (of 3 choices) {SOME}"),
+        (
+            ' min-choices="1" max-choices="3"',
+            f"min-choices 1 and max-choices 3 (of 3 choices) {SOME}",
+        ),
+        (' max-choices="2"', f"max-choices 2 (of 3 choices) {SOME}"),
+        (' min-choices="4"', "min-choices 4 is more than its 3 choices"),
+        (' min-choices="3" max-choices="2"', "max-choices 2 is less than min-choices 3"),
+        (' min-choices="all"', "min-choices is not a whole number: 'all'"),
+    ],
+)
+def test_min_and_max_choices_ask_for_every_choice_in_order_or_are_refused(
+    order: bool, limits: str, words: str | None
+) -> None:
+    interaction = ORDER.format(limits) if order else MAP.replace(OPEN, OPEN + limits)
+    document = _item(KEY, interaction)
+    if words is None:
+        item = import_item(document)
+        assert isinstance(item, OrderingItem) and (item.graphic is None) is order
+        assert item.correct == ["mdn", "jkt", "jpr"]
+        assert item == import_item(_item(KEY, ORDER.format("") if order else MAP))
+        return
+    with pytest.raises(QtiError) as caught:
+        import_item(document)
+    name = "qti-order-interaction" if order else "qti-graphic-order-interaction"
+    assert caught.value.message.startswith(f"{name}: {words}")
+    if SOME in words:
+        assert caught.value.code == "qti_unsupported"
+
+
 def _as_another_tool_reads_it(document: bytes) -> bytes:
     document = re.sub(rb' data-ujian-[a-z-]+="[^"]*"', b"", document)
     return re.sub(rb' class="ujian-[a-z]+"', b"", document)
