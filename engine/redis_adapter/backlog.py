@@ -1,12 +1,6 @@
-"""How far behind the workers are, read from Redis (engine/workers/backlog.py makes gauges of it).
-
-- stream lengths: entries in the answer, grading and telemetry streams, summed over shards;
-- persister lag: the age of the oldest answer entry, by Redis's clock. The persister deletes
-  entries once they are in PostgreSQL (``trim_stored``), so the oldest entry left is the oldest
-  answer not yet stored; 0 when the streams are empty;
-- grading queue depth: grading jobs not yet delivered to the grader group (its ``lag``) plus
-  those delivered and not yet acknowledged (``pending``).
-"""
+"""How far behind the workers are, read from Redis: stream lengths, the persister's lag (the
+age of the oldest answer entry by Redis's clock) and the grading queue's depth. What each
+figure means, and the gauges made of them: engine/workers/backlog.py."""
 
 from __future__ import annotations
 
