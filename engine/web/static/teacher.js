@@ -35,6 +35,20 @@
     if (window.ujMath) window.ujMath.render(e);
     return e;
   }
+  // a question's shared passage (QTI's stimulus), above the question as its students saw it: the
+  // student page's markup, its body cleaned server-side as a stem is. `folded` (stimulus id ->
+  // true), when given, keeps a teacher's fold when the table is drawn again (sorted, filtered).
+  function stimulus(s, hint, folded) {
+    var d = h('details', { class: 'stimulus', 'data-stimulus': s.id, open: !(folded && folded[s.id]), ontoggle: function () {
+      if (!folded) return;
+      if (d.open) delete folded[s.id]; else folded[s.id] = true;
+    } }, [
+      h('summary', {}, [h('span', { class: 'stimulus-title' }, [s.title]), hint ? h('span', { class: 'muted' }, [hint]) : null]),
+      // scrolls on its own when it is long: focusable, so a keyboard can scroll it too
+      rich('div', { class: 'stimulus-body', tabindex: '0', role: 'region', 'aria-label': s.title }, s.body)
+    ]);
+    return d;
+  }
   function plain(html) { var d = document.createElement('div'); d.innerHTML = html || ''; return d.textContent; }
   function num(v, digits) {
     if (v === null || v === undefined || isNaN(v)) return '—';
@@ -77,7 +91,7 @@
     number: function (v) { return I.number(v); }, locale: I.locale, lang: I.lang,
     dateTime: dateTime, exam: function () { return exam; }, base: base,
     openSitting: function (id) { tab = 'students'; render({ sitting: id }); },
-    num: num, rich: rich, help: function (k) { return help(k); }, svgInto: function (b, p) { svgInto(b, p); },
+    num: num, rich: rich, stimulus: stimulus, help: function (k) { return help(k); }, svgInto: function (b, p) { svgInto(b, p); },
     statistics: function () { return statistics(); }, rerender: function () { render(); },
     answerText: function (r) { return answerText(r, null); }
   };
