@@ -600,19 +600,21 @@
     return { from: from + 1, to: to + 1 };
   }
   function stimulusIdOf(entry) { var s = entry.item.stimulus; return s ? s.id : null; }
-  function stimulusBox(it, pos) {
-    var s = it.stimulus;
-    if (!s) return null;
-    var run = stimulusRun(S.items, pos, stimulusIdOf);
+  // the passage's box, with which questions it is for when there are more than one; `closed`
+  // remembers the passages folded away (by stimulus id)
+  function passageBox(s, run, closed) {
     var hint = run.from === run.to ? null : h('span', { class: 'muted', text: t('item.stimulusFor', { from: run.from, to: run.to }) });
-    var d = h('details', { class: 'stimulus', 'data-stimulus': s.id, open: !STIMULI.closed[s.id], ontoggle: function () {
-      if (d.open) delete STIMULI.closed[s.id]; else STIMULI.closed[s.id] = true;
+    var d = h('details', { class: 'stimulus', 'data-stimulus': s.id, open: !closed[s.id], ontoggle: function () {
+      if (d.open) delete closed[s.id]; else closed[s.id] = true;
     } }, [
       h('summary', {}, [h('span', { class: 'stimulus-title', text: s.title }), hint ? ' ' : null, hint]),
       // scrolls on its own when it is long: focusable, so a keyboard can scroll it too
       rich('div', { class: 'stimulus-body', tabindex: '0', role: 'region', 'aria-label': s.title }, s.body)
     ]);
     return d;
+  }
+  function stimulusBox(it, pos) {
+    return it.stimulus ? passageBox(it.stimulus, stimulusRun(S.items, pos, stimulusIdOf), STIMULI.closed) : null;
   }
 
   /* ---------- item kinds (grading/responses.py) ---------- */
@@ -1131,15 +1133,19 @@
   function lettered(options) { return (options || []).map(function (o, i) { return { letter: String.fromCharCode(65 + i), id: o.id, text: o.text }; }); }
   /* Every question in the paper's own order (the teacher's numbers), with the number it had on
      this student's paper, the answer given, the right one and the explanation. */
+  function reviewedStimulusId(it) { return it.stimulus ? it.stimulus.id : null; }
   function reviewSection(rv) {
-    var list = h('ol', { class: 'review', id: 'review' }), shown = null;
-    rv.items.forEach(function (it) {
+    // (every passage open at first: folding one during the exam does not fold it here)
+    var list = h('ol', { class: 'review', id: 'review' }), shown = null, closed = {};
+    rv.items.forEach(function (it, pos) {
       var status = it.status ? t('status.' + it.status) : '';
-      // a passage is shown once, above the first of the questions in a row that ask about it
-      var stimulus = it.stimulus && it.stimulus.id !== shown ? h('details', { class: 'stimulus', open: true, 'data-stimulus': it.stimulus.id }, [
-        h('summary', {}, [h('span', { class: 'stimulus-title', text: it.stimulus.title })]),
-        rich('div', { class: 'stimulus-body', tabindex: '0', role: 'region', 'aria-label': it.stimulus.title }, it.stimulus.body)
-      ]) : null;
+      // a passage is shown once, above the first of the questions in a row that ask about it,
+      // saying which they are (by the review's numbers)
+      var stimulus = null;
+      if (it.stimulus && it.stimulus.id !== shown) {
+        var run = stimulusRun(rv.items, pos, reviewedStimulusId);
+        stimulus = passageBox(it.stimulus, { from: rv.items[run.from - 1].number, to: rv.items[run.to - 1].number }, closed);
+      }
       shown = it.stimulus ? it.stimulus.id : null;
       var kids = [
         stimulus,

@@ -174,6 +174,7 @@ window.ujI18n.add('en', {
   'students.failed': 'Results could not be loaded',
   'students.review_failed': 'The answers could not be loaded',
   'students.review_caption': 'The student’s answers, numbered as in the written paper',
+  'students.stimulus_for': 'for questions {from}–{to}',
   'students.times': 'Started {start}; submitted {end}.',
   'state.created': 'Not started',
   'state.active': 'Sitting',

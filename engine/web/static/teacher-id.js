@@ -174,6 +174,7 @@ window.ujI18n.add('id', {
   'students.failed': 'Hasil tidak dapat dimuat',
   'students.review_failed': 'Lembar jawaban tidak dapat dimuat',
   'students.review_caption': 'Jawaban siswa, menurut nomor soal di naskah asli',
+  'students.stimulus_for': 'untuk soal {from}–{to}',
   'students.times': 'Mulai {start}; dikumpulkan {end}.',
   'state.created': 'Belum mulai',
   'state.active': 'Sedang mengerjakan',

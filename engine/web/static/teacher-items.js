@@ -119,12 +119,7 @@
     api('GET', base() + '/items/' + it.item_id + '/answers').then(function (r) {
       if (r.status !== 200) return;
       var d = r.data;
-      if (d.stimulus) {
-        passage.appendChild(h('details', { class: 'stimulus', open: true, 'data-stimulus': d.stimulus.id }, [
-          h('summary', {}, [h('span', { class: 'stimulus-title' }, [d.stimulus.title])]),
-          rich('div', { class: 'stimulus-body', tabindex: '0', role: 'region', 'aria-label': d.stimulus.title }, d.stimulus.body)
-        ]));
-      }
+      if (d.stimulus) passage.appendChild(ctx.stimulus(d.stimulus));
       if (!it.options && d.answers.length) {
         answersBox.appendChild(h('h3', {}, [t('items.common')]));
         answersBox.appendChild(help('items.common_help'));

@@ -6,7 +6,10 @@
 
    ujTable(ctx, spec) -> element. spec: {id, name, caption, columns: [{key, label, num, help,
    text(row) -> string, cell(row) -> node|string, value(row) -> sortable}], rows, sort: {key,
-   dir}, onRow(row), rowClass(row), rowAttrs(row), exportUrl(format)}. */
+   dir}, onRow(row), rowClass(row), rowAttrs(row), above(row, previous) -> node|null (shown in
+   a row across the table above this one, given the row shown before it: a question's shared
+   passage; not a row of the data, so neither counted, filtered on nor exported),
+   exportUrl(format)}. */
 (function () {
   'use strict';
   window.ujTable = function (ctx, spec) {
@@ -65,18 +68,22 @@
             draw();
           } }, [label])]);
       }))]));
-      table.appendChild(h('tbody', {}, rows.map(function (r) {
+      var body = h('tbody');
+      rows.forEach(function (r, n) {
+        var above = spec.above ? spec.above(r, n ? rows[n - 1] : null) : null;
+        if (above) body.appendChild(h('tr', { class: 'above' }, [h('td', { colspan: String(spec.columns.length) }, [above])]));
         var attrs = Object.assign({ class: spec.rowClass ? spec.rowClass(r) : null }, spec.rowAttrs ? spec.rowAttrs(r) : {});
         // a click anywhere on the row opens it too (the keyboard uses the first cell's button)
         if (spec.onRow) attrs.onclick = function (ev) { if (!ev.target.closest('button, a, input')) spec.onRow(r); };
-        return h('tr', attrs, spec.columns.map(function (c, i) {
+        body.appendChild(h('tr', attrs, spec.columns.map(function (c, i) {
           var content = c.cell ? c.cell(r) : textOf(c, r);
           if (i === 0 && spec.onRow) {
             content = h('button', { type: 'button', class: 'link', onclick: function () { spec.onRow(r); } }, [content]);
           }
           return h(i === 0 ? 'th' : 'td', { class: c.num ? 'num' : null, scope: i === 0 ? 'row' : null }, [content]);
-        }));
-      })));
+        })));
+      });
+      table.appendChild(body);
       count.textContent = t('table.count', { n: rows.length, total: spec.rows.length });
     }
     function save(format) {

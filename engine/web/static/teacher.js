@@ -35,6 +35,20 @@
     if (window.ujMath) window.ujMath.render(e);
     return e;
   }
+  // a question's shared passage (QTI's stimulus), above the question as its students saw it: the
+  // student page's markup, its body cleaned server-side as a stem is. `folded` (stimulus id ->
+  // true), when given, keeps a teacher's fold when the table is drawn again (sorted, filtered).
+  function stimulus(s, hint, folded) {
+    var d = h('details', { class: 'stimulus', 'data-stimulus': s.id, open: !(folded && folded[s.id]), ontoggle: function () {
+      if (!folded) return;
+      if (d.open) delete folded[s.id]; else folded[s.id] = true;
+    } }, [
+      h('summary', {}, [h('span', { class: 'stimulus-title' }, [s.title]), hint ? h('span', { class: 'muted' }, [hint]) : null]),
+      // scrolls on its own when it is long: focusable, so a keyboard can scroll it too
+      rich('div', { class: 'stimulus-body', tabindex: '0', role: 'region', 'aria-label': s.title }, s.body)
+    ]);
+    return d;
+  }
   function plain(html) { var d = document.createElement('div'); d.innerHTML = html || ''; return d.textContent; }
   function num(v, digits) {
     if (v === null || v === undefined || isNaN(v)) return '—';
@@ -77,7 +91,7 @@
     number: function (v) { return I.number(v); }, locale: I.locale, lang: I.lang,
     dateTime: dateTime, exam: function () { return exam; }, base: base,
     openSitting: function (id) { tab = 'students'; render({ sitting: id }); },
-    num: num, rich: rich, help: function (k) { return help(k); }, svgInto: function (b, p) { svgInto(b, p); },
+    num: num, rich: rich, stimulus: stimulus, help: function (k) { return help(k); }, svgInto: function (b, p) { svgInto(b, p); },
     statistics: function () { return statistics(); }, rerender: function () { render(); },
     answerText: function (r) { return answerText(r, null); }
   };
@@ -283,16 +297,35 @@
       default: return JSON.stringify(resp);
     }
   }
+  // item id -> the first and last numbers of the run of questions sharing its passage
+  function passageRuns(items) {
+    var byNumber = items.slice().sort(function (a, b) { return a.position - b.position; }), runs = {};
+    byNumber.forEach(function (it, i) {
+      if (!it.stimulus) return;
+      var before = byNumber[i - 1];
+      runs[it.item_id] = before && before.stimulus && before.stimulus.id === it.stimulus.id ? runs[before.item_id] : { from: it.position, to: it.position };
+      runs[it.item_id].to = it.position;
+    });
+    return runs;
+  }
   function review(box, sittingId) {
     api('GET', base() + '/sittings/' + sittingId + '/review').then(function (r) {
       if (r.status !== 200) { box.textContent = ''; box.appendChild(h('p', { class: 'err' }, [problem(r, 'students.review_failed')])); return; }
       var s = r.data;
+      // a shared passage stands once above the questions in a row (by number) that ask about it,
+      // as in the student's own review, saying which questions it is for
+      var runs = passageRuns(s.items), folded = {};
       box.textContent = '';
       box.appendChild(h('h2', { id: 'review-h', tabindex: '-1' }, [s.display_name + ' (' + s.username + ') — ' + (s.points === null ? t('state.' + s.state) : num(s.points, 2) + ' / ' + num(s.max_points, 2))]));
       box.appendChild(h('p', { class: 'muted' }, [t('students.times', { start: s.started_at ? dateTime(s.started_at) : '—', end: s.submitted_at ? dateTime(s.submitted_at) : '—' })]));
       box.appendChild(window.ujTable(ctx, {
         id: 'review', name: 'answers-' + s.username.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 22), caption: t('students.review_caption'), rows: s.items, sort: { key: 'position', dir: 1 },
         rowAttrs: function (it) { return { 'data-item': it.item_id }; },
+        above: function (it, previous) {
+          if (!it.stimulus || (previous && previous.stimulus && previous.stimulus.id === it.stimulus.id)) return null;
+          var run = runs[it.item_id];
+          return stimulus(it.stimulus, run.from === run.to ? null : t('students.stimulus_for', { from: run.from, to: run.to }), folded);
+        },
         columns: [
           { key: 'position', label: t('col.number'), num: true, text: function (it) { return t('answer.question_n', { n: it.position }); }, value: function (it) { return it.position; } },
           { key: 'stem', label: t('col.question'), text: function (it) { return plain(it.stem).slice(0, 100); } },

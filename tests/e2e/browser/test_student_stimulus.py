@@ -2,7 +2,8 @@
 two questions that ask about it, with its title and which questions it is for; a long passage
 scrolls within its box and folds away, so the question stays within reach; folded on one
 question it stays folded on the next about the same passage; a question about no passage shows
-none; the review after the results shows the passage once above the questions it belongs to."""
+none; the review after the results shows the passage once above the questions it belongs to,
+open and saying which they are, and so does the teacher's answer sheet of the sitting."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import Any
 
 from playwright.async_api import Browser
 
-from tests.e2e.browser.conftest import Seed
-from tests.e2e.browser.student_helpers import PHONE, new_school, phone, shot, start
+from tests.e2e.browser.conftest import PASSWORD, Seed
+from tests.e2e.browser.student_helpers import LAPTOP, PHONE, new_school, phone, shot, start
 
 # a passage longer than a phone's screen
 PARAGRAPHS = "".join(
@@ -87,6 +88,9 @@ async def test_a_shared_passage_stands_above_both_questions_and_folds_away_on_a_
     await passage.locator("summary").click()
     assert await passage.get_attribute("open") == ""
     assert await body.is_visible()
+    # folded again: so it is when the exam ends
+    await passage.locator("summary").click()
+    assert await passage.get_attribute("open") is None
 
     # a question about no passage shows none
     await page.click("#next")
@@ -99,8 +103,38 @@ async def test_a_shared_passage_stands_above_both_questions_and_folds_away_on_a_
     await page.wait_for_selector("#review", timeout=30_000)
     in_review = page.locator("#review details.stimulus")
     assert await in_review.count() == 1
-    first = page.locator("#review > li").first
-    assert await first.locator("details.stimulus").count() == 1
-    assert "Paragraf 12" in await in_review.locator(".stimulus-body").inner_text()
+    reviewed = page.locator("#review > li")
+    assert [await q.locator("details.stimulus").count() for q in await reviewed.all()] == [1, 0, 0]
+    # open (folding it during the exam does not fold it here), above the question's heading,
+    # saying which questions it is for, its text as the student saw it
+    assert await in_review.get_attribute("open") == ""
+    assert await reviewed.first.locator("details.stimulus + h3").count() == 1
+    assert "untuk soal 1–2" in await in_review.locator("summary").inner_text()
+    review_body = in_review.locator(".stimulus-body")
+    assert await review_body.is_visible()
+    assert await review_body.text_content() == first_text
     await shot(page, "student-review-stimulus")
+    seen = await review_body.evaluate("b => b.innerHTML")
     await context.close()
+
+    # the teacher's answer sheet of this sitting: the same passage, drawn the same, once above
+    # the two questions about it, none above the third
+    teacher = await browser.new_context(viewport=LAPTOP, locale="id-ID")
+    page = await teacher.new_page()
+    await page.goto(web.base + "/teacher")
+    await page.fill("#username", school.teacher)
+    await page.fill("#password", PASSWORD)
+    await page.click("#signin")
+    await page.click(f"tr[data-exam='{exam_id}'] button.link")
+    await page.click("#tab-students")
+    await page.locator("#results tbody tr button.link").click()
+    await page.wait_for_selector("#review tbody tr[data-item]")
+    rows = await page.locator("#review tbody tr").all()
+    assert [await r.get_attribute("class") == "above" for r in rows] == [True] + [False] * 3
+    sheet = page.locator("#review tr.above details.stimulus[open]")
+    assert "untuk soal 1–2" in await sheet.locator("summary").inner_text()
+    sheet_body = sheet.locator(".stimulus-body")
+    assert await sheet_body.is_visible()
+    assert await sheet_body.evaluate("b => b.innerHTML") == seen
+    await shot(page, "teacher-student-answers-long-stimulus-1366")
+    await teacher.close()

@@ -56,9 +56,17 @@ def _plain(n: int) -> dict[str, Any]:
     }
 
 
-# a question about a shared passage: the item's detail shows the passage above it
+# two questions in a row about a shared passage: the item's detail shows the passage above each,
+# a student's answer sheet once above the two
 PASSAGE = {"id": "peta", "title": "Bacaan: Peta desa", "body": "<p>Desa itu punya dua sungai.</p>"}
-ITEMS = [MIS_KEYED, {**_plain(1), "stimulus": PASSAGE}, CASE_KEYED, _plain(2), _plain(3), _plain(4)]
+ITEMS = [
+    MIS_KEYED,
+    {**_plain(1), "stimulus": PASSAGE},
+    {**CASE_KEYED, "stimulus": PASSAGE},
+    _plain(2),
+    _plain(3),
+    _plain(4),
+]
 
 
 def _answers(k: int, items: list[str]) -> list[dict[str, Any]]:
@@ -514,9 +522,72 @@ async def test_the_phone_layout_has_no_page_overflow_and_the_same_numbering(
     await page.wait_for_selector("#review tbody tr")
     first = await page.locator("#review tbody tr").first.locator("th, td").all_inner_texts()
     assert first[0] == "Soal 1" and first[2] == "C. 12"
-    assert [
-        await r.get_attribute("data-item") for r in await page.locator("#review tbody tr").all()
-    ] == dash.items
+    rows = await page.locator("#review tbody tr[data-item]").all()
+    assert [await r.get_attribute("data-item") for r in rows] == dash.items
+    # the shared passage across the sheet stays on the screen, however wide the table scrolls
+    passage = page.locator("#review tr.above details.stimulus")
+    sheet = page.locator("#review-block .scroll")
+    assert await sheet.evaluate("b => b.scrollWidth > b.clientWidth")
+    box = await passage.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    await sheet.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+    scrolled = await passage.bounding_box()
+    assert scrolled is not None and scrolled["x"] == box["x"]
+    assert await passage.locator(".stimulus-body").is_visible()
+    await shot(page, "teacher-student-answers-stimulus-360")
+    await context.close()
+
+
+async def test_the_answer_sheet_shows_a_shared_passage_once_above_its_questions(
+    browser: Browser, dash: Dash
+) -> None:
+    context = await _context(browser, LAPTOP)
+    page = await context.new_page()
+    await _open(page, dash)
+    await page.click("#tab-students")
+    await page.locator(f"#results tbody tr[data-sitting='{dash.sittings[20]}'] button.link").click()
+    await page.wait_for_selector("#review tbody tr[data-item]")
+    rows = page.locator("#review tbody tr")
+
+    async def order() -> list[str | None]:
+        return [await r.get_attribute("data-item") for r in await rows.all()]
+
+    # once, right above the first of the two questions about it; none above the others
+    items = dash.items
+    assert await order() == [items[0], None, *items[1:]]
+    passage = page.locator("#review tbody tr.above details.stimulus")
+    assert await passage.count() == 1
+    assert await passage.get_attribute("open") == ""
+    assert await passage.get_attribute("data-stimulus") == "peta"
+    summary = await passage.locator("summary").inner_text()
+    assert "Bacaan: Peta desa" in summary and "untuk soal 2–3" in summary
+    body = passage.locator(".stimulus-body")
+    assert await body.is_visible()
+    assert await body.inner_text() == "Desa itu punya dua sungai."
+    assert await body.evaluate("b => b.innerHTML") == PASSAGE["body"]
+    await shot(page, "teacher-student-answers-stimulus-1366")
+
+    # folded away, it stays folded when the sheet is sorted the other way round: still once,
+    # above the first of its questions as now shown
+    await passage.locator("summary").click()
+    assert await passage.get_attribute("open") is None
+    assert not await body.is_visible()
+    await page.click("#review th[data-col='position'] button")
+    assert await order() == [items[5], items[4], items[3], None, items[2], items[1], items[0]]
+    assert await passage.count() == 1 and await passage.get_attribute("open") is None
+    # the filter keeps the passage above the question of the run it still shows
+    await page.fill("#review-filter", "Ibu kota")
+    assert await order() == [None, items[2]]
+    await page.fill("#review-filter", "Soal latihan 2")
+    assert await order() == [items[3]]
+    await page.fill("#review-filter", "")
+
+    # in English, the same passage says which questions it is for in English
+    await page.click(".langs button[lang='en']")
+    await page.click("#tab-students")
+    await page.locator(f"#results tbody tr[data-sitting='{dash.sittings[20]}'] button.link").click()
+    await page.wait_for_selector("#review tbody tr.above")
+    assert "for questions 2–3" in await passage.locator("summary").inner_text()
     await context.close()
 
 
