@@ -18,8 +18,12 @@ from pathlib import Path
 import pytest
 
 OWNER = """
-import asyncio, os, sys
+import asyncio, os, signal, sys
 from engine.cpu_jobs import CpuJobs
+
+# Ctrl-C as a server started from a terminal has it: a test run started in the background
+# (`make test &`, nohup) ignores SIGINT, and an ignored signal stays ignored across exec
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 async def main() -> None:
     jobs = CpuJobs(grading_workers=1, analysis_workers=1)
