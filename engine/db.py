@@ -93,9 +93,19 @@ async def connect(dsn: str) -> asyncpg.Connection:
     return conn
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What a connection going back to the pool needs beyond asyncpg's own clean-up (which
+    rolls back a transaction left open): nothing. asyncpg's default sends a reset query
+    (``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``) on every release, a round
+    trip per request. No pooled connection keeps session state: advisory locks are taken per
+    transaction (``pg_advisory_xact_lock``), cursors live inside transactions, nothing LISTENs
+    or SETs a session variable, and the migration runner's session lock is on a connection of
+    its own (``migrate``); tests/integration/test_pool_release.py holds the pool to that."""
+
+
 async def create_pool(dsn: str, *, min_size: int, max_size: int) -> asyncpg.Pool:
     pool: Pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session
     )
     return pool
 

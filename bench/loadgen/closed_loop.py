@@ -29,17 +29,30 @@ class Sitting:
 
 
 async def start_students(
-    api: Api, exam_id: str, names: list[str], password: str, concurrency: int
+    api: Api,
+    exam_id: str,
+    names: list[str],
+    password: str,
+    concurrency: int,
+    *,
+    cards: list[str] | None = None,
 ) -> tuple[list[Sitting], float]:
-    """The start burst: sign in, start, paper for every name; returns sittings and seconds."""
-    queue = iter(names)
+    """The start burst: sign in, start, paper for every name (or, given ``cards``, for every
+    exam card: the sign-in a national exam day uses); returns sittings and seconds."""
+    sign_ins: list[tuple[str, str, dict[str, str]]] = (
+        [("sign_in_card", "/v1/auth/card", {"code": code}) for code in cards]
+        if cards is not None
+        else [
+            ("sign_in", "/v1/auth/token", {"username": name, "password": password})
+            for name in names
+        ]
+    )
+    queue = iter(sign_ins)
     sittings: list[Sitting] = []
 
     async def worker() -> None:
-        for name in queue:
-            reply = await api.call(
-                "sign_in", "POST", "/v1/auth/token", body={"username": name, "password": password}
-            )
+        for endpoint, path, body in queue:
+            reply = await api.call(endpoint, "POST", path, body=body)
             if not reply.ok:
                 continue
             token = reply.json()["access_token"]

@@ -3,6 +3,8 @@ sign-up API), then the WORKLOAD exam created, published and assigned through the
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -119,3 +121,15 @@ async def seed(api: Api, dsn: str, students: int, *, time_limit_s: int = EXAM_MI
     teacher, names = await seed_users(dsn, students, tag)
     exam_id = await seed_exam(api, teacher, time_limit_s=time_limit_s)
     return Plan(exam_id=exam_id, students=names, password=PASSWORD, teacher=teacher, tag=tag)
+
+
+async def issue_cards(api: Api, plan: Plan) -> list[str]:
+    """Every seeded student's exam card code for the plan's exam, issued by its teacher (the CSV
+    a school prints), in the order of ``plan.students``."""
+    token = await sign_in(api, plan.teacher, plan.password)
+    reply = await api.call("seed", "POST", f"/v1/exams/{plan.exam_id}/cards", token=token)
+    if not reply.ok:
+        raise SeedError(f"exam cards failed: {reply.status} {reply.body[:300]!r}")
+    rows = csv.DictReader(io.StringIO(reply.body.decode("utf-8")))
+    code_of = {row["username"]: row["code"] for row in rows}
+    return [code_of[name] for name in plan.students]

@@ -16,7 +16,7 @@ from engine.accounts.override_rules import effective_limit_s
 from engine.exams.models import PublishedVersion
 from engine.kernel.errors import DomainError, not_found
 from engine.kernel.principal import Principal
-from engine.kernel.sql import Connection, Pool
+from engine.kernel.sql import Pool
 from engine.sittings import repository_access as sql
 from engine.sittings.proctor_store import ProctorStore
 
@@ -54,10 +54,11 @@ class Access(msgspec.Struct, frozen=True):
     device_policy: str = "take_over"
 
 
-async def for_student(
-    conn: Connection, exam: PublishedVersion, principal: Principal
+def admit(
+    exam: PublishedVersion, found: sql.StudentAccess | None
 ) -> tuple[PublishedVersion, Access]:
-    found = await sql.student_access(conn, exam.exam_id, principal.user_id)
+    """The exam as this student sits it (their own window and time), and the device policy;
+    not found when the exam is assigned to classes and theirs is not one of them."""
     if found is None or (found.class_restricted and not found.in_class):
         raise not_found("exam")
     limit = effective_limit_s(

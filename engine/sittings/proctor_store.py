@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from engine.kernel.errors import DomainError
-from engine.redis_adapter.connections import RedisClient
+from engine.redis_adapter.connections import PipelinedRedis, RedisClient
 from engine.redis_adapter.keys import KeySpace
 from engine.redis_adapter.scripts import lua_source
 
@@ -68,9 +68,14 @@ def refusal(status: str, acked_seq: int, remaining: int) -> DomainError:
 
 
 class ProctorStore:
-    def __init__(self, redis: RedisClient, keys: KeySpace) -> None:
+    def __init__(
+        self, redis: RedisClient, keys: KeySpace, pipelined: PipelinedRedis | None = None
+    ) -> None:
         self.redis = redis
         self.keys = keys
+        # the device claim rides on the start's shared connection (one of the start burst's
+        # three script calls); the proctors' actions are rare and use the client
+        self.pipelined = pipelined or PipelinedRedis(redis)
         self._pause = redis.register_script(_script("pause"))
         self._resume = redis.register_script(_script("resume"))
         self._extend = redis.register_script(_script("extend"))
@@ -101,7 +106,7 @@ class ProctorStore:
 
     async def claim_device(self, sitting_id: uuid.UUID, device: str, policy: str) -> DeviceReply:
         k = self.keys.for_sitting(sitting_id)
-        raw = await self._device(keys=[k.session], args=[device, policy])
+        raw = await self.pipelined.run_script(self._device, [k.session], [device, policy])
         return DeviceReply(_text(raw[0]), _text(raw[1]))
 
     async def reset_device(self, sitting_id: uuid.UUID) -> DeviceReply:
@@ -144,9 +149,17 @@ class ProctorStore:
 _BY_REDIS: dict[int, ProctorStore] = {}
 
 
-def proctor_store(redis: RedisClient, keys: KeySpace) -> ProctorStore:
-    """One per Redis client (scripts registered once), built on first use."""
+def proctor_store(
+    redis: RedisClient, keys: KeySpace, pipelined: PipelinedRedis | None = None
+) -> ProctorStore:
+    """One per Redis client (scripts registered once), built on first use; ``pipelined``, the
+    process's shared connection to the same Redis, when the caller has it."""
     found = _BY_REDIS.get(id(redis))
-    if found is None or found.redis is not redis or found.keys is not keys:
-        found = _BY_REDIS[id(redis)] = ProctorStore(redis, keys)
+    if (
+        found is None
+        or found.redis is not redis
+        or found.keys is not keys
+        or (pipelined is not None and found.pipelined is not pipelined)
+    ):
+        found = _BY_REDIS[id(redis)] = ProctorStore(redis, keys, pipelined)
     return found

@@ -154,11 +154,13 @@ async def insert_sitting(
     exam_version_id: uuid.UUID,
     student_id: uuid.UUID,
     shard: int,
-) -> None:
-    """A new sitting, unless the student has one of this exam already (a racing start)."""
-    await conn.execute(
+) -> bool:
+    """A new sitting, unless the student has one of this exam already (a racing start):
+    whether it was inserted."""
+    status = await conn.execute(
         INSERT_SITTING, sitting_id, org_id, exam_id, exam_version_id, student_id, shard
     )
+    return bool(status == "INSERT 0 1")
 
 
 async def mark_active(

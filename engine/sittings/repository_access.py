@@ -10,20 +10,38 @@ from typing import Any
 
 import msgspec
 
+from engine.exams.models import PublishedVersion
 from engine.kernel.sql import Connection
+from engine.sittings.repository import StudentSitting
 
-STUDENT_ACCESS = """
-SELECT u.extra_time_pct,
-       EXISTS (SELECT 1 FROM exam_class_assignments a
-               WHERE a.exam_id = $1 AND a.org_id = u.org_id) AS class_restricted,
-       EXISTS (SELECT 1 FROM exam_class_assignments a
-               WHERE a.exam_id = $1 AND a.class_id = u.class_id) AS in_class,
-       o.time_limit_s, o.window_open, o.window_close, coalesce(o.extra_time_s, 0) AS extra_s,
-       coalesce(p.device_policy, 'take_over') AS device_policy
-FROM users u
-LEFT JOIN exam_overrides o ON o.exam_id = $1 AND o.student_id = u.id
-LEFT JOIN exam_policies p ON p.exam_id = $1
-WHERE u.id = $2
+# everything a start reads, in one round trip: the exam's published version (the student's school
+# owns it or is assigned it), the student's access to it, and their sitting if one exists
+START_CONTEXT = """
+SELECT e.id AS exam_id, e.org_id, v.id AS version_id, v.time_limit_s, v.window_open,
+       v.window_close, v.grace_s, v.instant_results,
+       a.extra_time_pct, a.class_restricted, a.in_class, a.own_time_limit_s,
+       a.own_window_open, a.own_window_close, a.extra_s, a.device_policy,
+       s.id AS sitting_id, s.exam_version_id AS sitting_version_id, s.state AS sitting_state,
+       s.started_at, s.deadline, s.extra_time_s
+FROM exams e
+JOIN exam_versions v ON v.exam_id = e.id AND v.status = 'published'
+LEFT JOIN LATERAL (
+    SELECT u.extra_time_pct,
+           EXISTS (SELECT 1 FROM exam_class_assignments c
+                   WHERE c.exam_id = e.id AND c.org_id = u.org_id) AS class_restricted,
+           EXISTS (SELECT 1 FROM exam_class_assignments c
+                   WHERE c.exam_id = e.id AND c.class_id = u.class_id) AS in_class,
+           o.time_limit_s AS own_time_limit_s, o.window_open AS own_window_open,
+           o.window_close AS own_window_close, coalesce(o.extra_time_s, 0) AS extra_s,
+           coalesce(p.device_policy, 'take_over') AS device_policy
+    FROM users u
+    LEFT JOIN exam_overrides o ON o.exam_id = e.id AND o.student_id = u.id
+    LEFT JOIN exam_policies p ON p.exam_id = e.id
+    WHERE u.id = $3
+) a ON true
+LEFT JOIN sittings s ON s.exam_id = e.id AND s.student_id = $3
+WHERE e.id = $1 AND (e.org_id = $2 OR EXISTS (
+    SELECT 1 FROM exam_assignments x WHERE x.exam_id = e.id AND x.org_id = $2))
 """
 INSERT_EVENT = """
 INSERT INTO sitting_events (sitting_id, exam_id, org_id, student_id, kind, actor_id, detail)
@@ -104,11 +122,50 @@ class RoomSeat(msgspec.Struct, frozen=True):
     state: str
 
 
-async def student_access(
-    conn: Connection, exam_id: uuid.UUID, student_id: uuid.UUID
-) -> StudentAccess | None:
-    row = await conn.fetchrow(STUDENT_ACCESS, exam_id, student_id)
-    return None if row is None else StudentAccess(**dict(row))
+class StartContext(msgspec.Struct, frozen=True):
+    """What starting a sitting reads: the exam, the student's access (None when the student is
+    unknown) and their sitting (None before the first start when none was pre-created)."""
+
+    exam: PublishedVersion
+    access: StudentAccess | None
+    sitting: StudentSitting | None
+
+
+async def start_context(
+    conn: Connection, exam_id: uuid.UUID, org_id: uuid.UUID, student_id: uuid.UUID
+) -> StartContext | None:
+    """None when no published version of the exam is open to the student's school."""
+    row = await conn.fetchrow(START_CONTEXT, exam_id, org_id, student_id)
+    if row is None:
+        return None
+    exam = PublishedVersion(**{f: row[f] for f in PublishedVersion.__struct_fields__})
+    access = (
+        None
+        if row["extra_time_pct"] is None
+        else StudentAccess(
+            extra_time_pct=row["extra_time_pct"],
+            class_restricted=row["class_restricted"],
+            in_class=row["in_class"],
+            time_limit_s=row["own_time_limit_s"],
+            window_open=row["own_window_open"],
+            window_close=row["own_window_close"],
+            extra_s=row["extra_s"],
+            device_policy=row["device_policy"],
+        )
+    )
+    sitting = (
+        None
+        if row["sitting_id"] is None
+        else StudentSitting(
+            id=row["sitting_id"],
+            exam_version_id=row["sitting_version_id"],
+            state=row["sitting_state"],
+            started_at=row["started_at"],
+            deadline=row["deadline"],
+            extra_time_s=row["extra_time_s"],
+        )
+    )
+    return StartContext(exam, access, sitting)
 
 
 async def insert_sitting_event(conn: Connection, event: SittingEvent) -> None:

@@ -9,7 +9,6 @@ from typing import Protocol, assert_never
 import msgspec
 
 from engine import metrics
-from engine.exams import repository as exams
 from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
 from engine.ports import (
@@ -26,6 +25,7 @@ from engine.redis_adapter.keys import new_sitting_id, shard_of
 from engine.sittings import access as sitting_access
 from engine.sittings import answer_checks, repository
 from engine.sittings import proctor_store as proctoring_actions
+from engine.sittings import repository_access as access_sql
 from engine.sittings.deadlines import remaining_ms
 from engine.sittings.grader import grade_sitting
 from engine.sittings.latest import answers_json
@@ -39,6 +39,7 @@ from engine.sittings.models import (
     SubmitOutcome,
     Timer,
 )
+from engine.sittings.repository import StudentSitting
 from engine.sittings.store import SessionView
 from question_bank.paper import render_sections
 
@@ -98,15 +99,15 @@ async def start_sitting(svc: Needs, principal: Principal, exam_id: uuid.UUID) ->
     """Idempotent per (student, exam): a second start returns the same sitting."""
     principal.require_student()
     async with svc.pool.acquire() as conn:
-        exam = await exams.published_for_student(conn, exam_id, principal.org_id)
-        if exam is None:
+        context = await access_sql.start_context(conn, exam_id, principal.org_id, principal.user_id)
+        if context is None:
             raise not_found("exam")
         # class assignment, the student's own window and time, the exam's device policy
-        exam, access = await sitting_access.for_student(conn, exam, principal)
-        stored = await repository.sitting_of_student(conn, exam_id, principal.user_id)
+        exam, access = sitting_access.admit(context.exam, context.access)
+        stored = context.sitting
         if stored is None:
             new_id = new_sitting_id(svc.settings.stream_shards)
-            await repository.insert_sitting(
+            inserted = await repository.insert_sitting(
                 conn,
                 new_id,
                 principal.org_id,
@@ -115,7 +116,11 @@ async def start_sitting(svc: Needs, principal: Principal, exam_id: uuid.UUID) ->
                 principal.user_id,
                 shard_of(new_id, svc.settings.stream_shards),
             )
-            stored = await repository.sitting_of_student(conn, exam_id, principal.user_id)
+            stored = (
+                StudentSitting(new_id, exam.version_id, "created", None, None, 0)
+                if inserted
+                else await repository.sitting_of_student(conn, exam_id, principal.user_id)
+            )
     # inserted now, or by a start that raced this one: either way the student's one sitting
     assert stored is not None
     sitting_id = stored.id
@@ -149,7 +154,7 @@ async def start_sitting(svc: Needs, principal: Principal, exam_id: uuid.UUID) ->
     if reply.state == "active":
         await sitting_access.claim_device(
             svc.pool,
-            proctoring_actions.proctor_store(svc.redis, svc.keyspace),
+            proctoring_actions.proctor_store(svc.redis, svc.keyspace, svc.store.pipelined),
             principal,
             sitting_id,
             exam_id,
