@@ -1,5 +1,9 @@
 """Telemetry ingest: strict decode, the sitting's owner, rate limits, admission, one XADD.
 
+The one path of every telemetry batch: ``POST /telemetry`` (``ingest``), and the telemetry part
+an answer batch or a heartbeat carries (engine/integrity/conversation.py: ``decode_part``, then
+``ingest_batch`` or, with the heartbeat's own reading of the session, ``store_batch``).
+
 Nothing is stored unless the whole batch decodes. Admission (``proctoring.telemetry.admit``:
 duplicates, page clocks, a per-page token bucket) runs on state kept in Redis beside the
 sitting's keys, stored with the XADD by one compare-and-set script, so two batches racing
