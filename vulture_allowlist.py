@@ -14,6 +14,7 @@ _.actor_role  # engine/accounts/repository_audit.py
 _.actor_org_id
 _.org_name  # engine/accounts/models.py, engine/analytics/progress.py
 _.device_locked
+_.device_replaced  # engine/integrity/page_models.py (the heartbeat's reply)
 _.server_time_ms  # engine/accounts/models.py, engine/analytics/progress.py, sittings/models.py
 _.share_upper  # engine/analytics/models.py
 _.share_lower

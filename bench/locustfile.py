@@ -8,9 +8,11 @@ then point Locust at the plan it wrote:
         --users 50000 --spawn-rate 500            # add --master / --worker for many machines
 
 Each simulated user takes the next student of the plan, signs in, starts, fetches the paper,
-then answers every item once and a third again in batches of 1–5 with think times, sends
-telemetry every 30 s and a timer sync every 60 s, and submits at the end (WORKLOAD.md; scale
-the exam with UJIAN_EXAM_MINUTES). An answer batch is retried until acknowledged, as a page does.
+then sends what the student page sends (bench/loadgen/workload.py: page_conversation): every
+item answered once and a third again in batches of 1–5 with think times, a heartbeat 30 s after
+its last request, both carrying the page's telemetry (its heartbeat event every 30 s) and
+bringing back the clock, and submits at the end (WORKLOAD.md; scale the exam with
+UJIAN_EXAM_MINUTES). An answer batch is retried until acknowledged, as a page does.
 """
 
 from __future__ import annotations
@@ -25,10 +27,18 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from locust import HttpUser, between, events, task
+import msgspec
+from locust import HttpUser, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.loadgen.workload import batches, paper_items, plan_events
+from bench.loadgen.workload import (
+    PageRequest,
+    answer_times,
+    batches,
+    page_conversation,
+    paper_items,
+    plan_events,
+)
 
 _plan: dict[str, Any] = {}
 _next_student = itertools.count()
@@ -42,8 +52,9 @@ def _load_plan(**_: Any) -> None:
 
 
 class Student(HttpUser):
-    # the think time between answer batches: the exam's length over its ~67 batches
-    wait_time = between(EXAM_S / 67 * 0.5, EXAM_S / 67 * 1.5)
+    def wait_time(self) -> float:
+        """Until the page's next request is due."""
+        return max(0.0, self.t0 + self.todo[0].at - time.monotonic()) if self.todo else 0.0
 
     def on_start(self) -> None:
         n = next(_next_student) % len(_plan["students"])
@@ -60,56 +71,63 @@ class Student(HttpUser):
         self.sitting = r.json()["id"]
         r = self.client.get(f"/v1/sittings/{self.sitting}/paper", headers=self.auth, name="paper")
         paper = r.json()
-        self.pending = batches(plan_events(paper_items(paper), self.rng), self.rng)
+        pending = batches(plan_events(paper_items(paper), self.rng), self.rng)
         offset = int(paper.get("last_seq", 0))
         self.sent = [
             [{"seq": e.seq + offset, "item": e.item, "response": e.response} for e in b]
-            for b in self.pending
+            for b in pending
         ]
+        when = answer_times(len(pending), EXAM_S, self.rng)
+        self.todo: list[PageRequest] = page_conversation(when, EXAM_S)
+        self.t0 = time.monotonic()
         self.session = uuid.uuid4().hex
         self.telemetry_seq = 0
-        self.next_telemetry = time.monotonic() + 30
-        self.next_timer = time.monotonic() + 60
+
+    def _telemetry(self) -> dict[str, Any]:
+        self.telemetry_seq += 1
+        ms = int(time.time() * 1000)
+        return {
+            "session": self.session,
+            "batch_seq": self.telemetry_seq,
+            "sent_at": ms,
+            "events": [{"type": "heartbeat", "ts": ms}],
+        }
 
     @task
     def work(self) -> None:
-        now = time.monotonic()
-        if now >= self.next_telemetry:
-            self.telemetry_seq += 1
-            ms = int(time.time() * 1000)
-            self.client.post(
-                f"/v1/sittings/{self.sitting}/telemetry",
-                headers=self.auth,
-                name="telemetry",
-                json={
-                    "session": self.session,
-                    "batch_seq": self.telemetry_seq,
-                    "sent_at": ms,
-                    "events": [{"type": "heartbeat", "ts": ms}],
-                },
-            )
-            self.next_telemetry = now + 30
-        if now >= self.next_timer:
-            self.client.get(f"/v1/sittings/{self.sitting}/timer", headers=self.auth, name="timer")
-            self.next_timer = now + 60
-        if not self.sent:
+        if not self.todo:
             self.client.post(
                 f"/v1/sittings/{self.sitting}/submit", headers=self.auth, name="submit"
             )
             self.stop()
             return
+        request = self.todo[0]
+        body: dict[str, Any] = {"telemetry": self._telemetry()} if request.telemetry else {}
+        if request.kind == "heartbeat":
+            self.todo.pop(0)
+            path = f"/v1/sittings/{self.sitting}/heartbeat"
+            self.client.post(path, headers=self.auth, json=body, name="heartbeat")
+            return
         with self.client.post(
             f"/v1/sittings/{self.sitting}/answers",
             headers=self.auth,
-            json={"events": self.sent[0]},
+            json={"events": self.sent[0], **body},
             name="answers",
             catch_response=True,
         ) as r:
             if r.status_code == 200 and r.json()["acked_seq"] >= self.sent[0][-1]["seq"]:
                 self.sent.pop(0)
+                self.todo.pop(0)
                 r.success()
             elif r.status_code in (409, 404):
-                self.sent.clear()  # time up or submitted: nothing more to send
+                self.todo.clear()  # time up or submitted: nothing more to send
                 r.failure(f"{r.status_code}")
             else:
-                r.failure(f"{r.status_code}: retried")  # kept; sent again next task
+                # kept and sent again in a second; a refused telemetry part is dropped, as the
+                # page drops it
+                dropped = r.status_code in (400, 413, 429) and '"part":"telemetry"' in r.text
+                again = time.monotonic() - self.t0 + 1.0
+                self.todo[0] = msgspec.structs.replace(
+                    request, at=again, telemetry=request.telemetry and not dropped
+                )
+                r.failure(f"{r.status_code}: retried")

@@ -37,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--duration",
         type=float,
         default=60.0,
-        help="seconds the 180-minute exam is compressed into (think times, "
-        "telemetry and timer syncs shrink alike)",
+        help="seconds the 180-minute exam is compressed into (think times and the "
+        "page's heartbeat shrink alike)",
     )
     p.add_argument("--ramp", type=float, default=10.0, help="seconds of the start burst")
     p.add_argument("--plan", type=Path, help="reuse a plan written by --seed-only")
@@ -49,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed the students and exam, write the plan to FILE and stop",
     )
     p.add_argument("--no-submit", action="store_true", help="leave the sittings open")
+    p.add_argument(
+        "--legacy-mix",
+        action="store_true",
+        help="send the page's conversation before the heartbeat (a telemetry request every "
+        "30 s and a timer sync every 60 s beside the answer batches), for comparison; by "
+        "default the students send what the page sends: answer batches and heartbeats, both "
+        "carrying telemetry",
+    )
     p.add_argument("--json", type=Path, help="also write the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no live progress")
     return p
@@ -109,7 +117,12 @@ async def _main(args: argparse.Namespace, console: Console) -> int:
             args.seed_only.write_bytes(msgspec.json.format(msgspec.json.encode(plan)))
             console.print(f"plan for {len(plan.students)} students written to {args.seed_only}")
             return 0
-    scenario = Scenario(answer_window_s=args.duration, ramp_s=args.ramp, submit=not args.no_submit)
+    scenario = Scenario(
+        answer_window_s=args.duration,
+        ramp_s=args.ramp,
+        submit=not args.no_submit,
+        conversation="legacy" if args.legacy_mix else "page",
+    )
     live = Live(console=console, refresh_per_second=2, transient=True)
 
     def progress(stats: Stats, ledger: Ledger, students: int) -> None:

@@ -112,13 +112,16 @@ class AnswerSteps:
             del events[start:]
         return {"events": batch}
 
-    async def answers(self, api: Api, sitting: Sitting) -> None:
+    async def answers(self, api: Api, sitting: Sitting, telemetry: bool = False) -> None:
+        body = self._body(sitting, True)
+        if telemetry:
+            body["telemetry"] = telemetry_batch(sitting)
         reply = await api.call(
             "answers",
             "POST",
             f"/v1/sittings/{sitting.id}/answers",
             token=sitting.token,
-            body=self._body(sitting, True),
+            body=body,
         )
         if reply.ok:
             acked = int(reply.json()["acked_seq"])
@@ -131,31 +134,42 @@ class AnswerSteps:
         )
 
 
+def telemetry_batch(sitting: Sitting) -> dict[str, Any]:
+    """The page's pending telemetry as it goes every 30 s: its heartbeat event."""
+    sitting.telemetry_seq += 1
+    now = int(time.time() * 1000)
+    return {
+        "session": sitting.session,
+        "batch_seq": sitting.telemetry_seq,
+        "sent_at": now,
+        "events": [{"type": "heartbeat", "ts": now}],
+    }
+
+
 def mixed_step(answers: AnswerSteps, weights: dict[str, float]) -> Step:
-    """WORKLOAD.md's steady-state mix: answer batches, telemetry and timer syncs by weight."""
+    """A steady-state mix by weight. The page's (workload.conversation_mix): ``answers``,
+    ``answers_telemetry``, ``heartbeat``, ``heartbeat_telemetry``; the page's before the
+    heartbeat (WORKLOAD.md's): ``answers``, ``telemetry``, ``timer``."""
     kinds, cum = list(weights), list(itertools.accumulate(weights.values()))
     rng = random.Random(11)
 
     async def step(api: Api, sitting: Sitting) -> None:
         kind = rng.choices(kinds, cum_weights=cum)[0]
-        if kind == "answers":
-            await answers.answers(api, sitting)
+        path = f"/v1/sittings/{sitting.id}/"
+        if kind.startswith("answers"):
+            await answers.answers(api, sitting, telemetry=kind.endswith("_telemetry"))
+        elif kind.startswith("heartbeat"):
+            body = {"telemetry": telemetry_batch(sitting)} if kind.endswith("_telemetry") else {}
+            await api.call("heartbeat", "POST", path + "heartbeat", token=sitting.token, body=body)
         elif kind == "timer":
-            await api.call("timer", "GET", f"/v1/sittings/{sitting.id}/timer", token=sitting.token)
+            await api.call("timer", "GET", path + "timer", token=sitting.token)
         else:
-            sitting.telemetry_seq += 1
-            now = int(time.time() * 1000)
             await api.call(
                 "telemetry",
                 "POST",
-                f"/v1/sittings/{sitting.id}/telemetry",
+                path + "telemetry",
                 token=sitting.token,
-                body={
-                    "session": sitting.session,
-                    "batch_seq": sitting.telemetry_seq,
-                    "sent_at": now,
-                    "events": [{"type": "heartbeat", "ts": now}],
-                },
+                body=telemetry_batch(sitting),
             )
 
     return step

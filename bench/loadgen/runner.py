@@ -17,6 +17,7 @@ from .stats import RunSummary, Stats
 from .student import Ledger, Scenario, StudentFailed, run_student
 
 TELEMETRY_PATH = "/v1/sittings/{sitting_id}/telemetry"
+HEARTBEAT_PATH = "/v1/sittings/{sitting_id}/heartbeat"
 
 Progress = Callable[[Stats, Ledger, int], None]
 
@@ -29,9 +30,10 @@ class Report(msgspec.Struct, frozen=True):
     integrity: Integrity | None
 
 
-async def has_telemetry(api: Api) -> bool:
+async def server_paths(api: Api) -> set[str]:
+    """The paths the server's OpenAPI document names (an older server has fewer)."""
     reply = await api.call("schema", "GET", "/schema/openapi.json")
-    return reply.ok and TELEMETRY_PATH in reply.json().get("paths", {})
+    return set(reply.json().get("paths", {})) if reply.ok else set()
 
 
 async def _student(
@@ -83,8 +85,11 @@ async def run(
     names = plan.students[:students] if students else plan.students
     api = Api(base_url, stats, connections=min(1024, max(64, len(names))))
     try:
+        paths = await server_paths(api)
         if not scenario.telemetry:
-            scenario.telemetry = await has_telemetry(api)
+            scenario.telemetry = TELEMETRY_PATH in paths
+        if HEARTBEAT_PATH not in paths:  # a server from before the heartbeat
+            scenario.conversation = "legacy"
         stats.reset()
         tick = (lambda: progress(stats, ledger, len(names))) if progress else None
         async with _ticking(0.5, tick):

@@ -1,5 +1,11 @@
-"""One simulated student: sign in, start, paper, answer batches with think times, telemetry
-and timer syncs on their own clocks, then submit. Sequential, as one page is."""
+"""One simulated student: sign in, start, paper, then what the student page really sends
+(engine/web/static/student.js): answer batches with think times, and a heartbeat 30 s after the
+page's last request, both carrying the page's pending telemetry and bringing back the clock
+(workload.page_conversation); then submit. Sequential, as one page is.
+
+``Scenario(conversation="legacy")`` sends the conversation of the page before the heartbeat
+instead (a telemetry request every 30 s and a timer sync every 60 s beside the answer
+batches), for comparison."""
 
 from __future__ import annotations
 
@@ -13,22 +19,35 @@ from typing import Any
 import msgspec
 
 from .client import Api, Reply
-from .workload import Event, batches, paper_items, plan_events
+from .workload import (
+    BEAT_S,
+    TICK_S,
+    Event,
+    answer_times,
+    batches,
+    page_conversation,
+    paper_items,
+    plan_events,
+)
 
 
 @dataclass
 class Scenario:
     """Timings of a run. WORKLOAD.md's 180-minute exam compressed into ``answer_window_s``:
-    telemetry and timer syncs shrink by the same factor, so the request mix is the real one."""
+    think times and the page's heartbeat (or, legacy, its telemetry and timer syncs) shrink by
+    the same factor, so the request mix is the page's real one."""
 
     answer_window_s: float = 60.0
     ramp_s: float = 5.0  # the start burst: every student signs in within this many seconds
     telemetry: bool = False  # on when the server has the telemetry endpoint
+    # "page": answer batches and heartbeats carrying telemetry (the page's conversation);
+    # "legacy": answer batches, telemetry requests and timer syncs (the page before it)
+    conversation: str = "page"
     submit: bool = True
     give_up_s: float = 60.0  # retry a failing call for at most this long
     exam_s: float = 180 * 60.0
-    # the server limits telemetry per page and sitting in real time, so a compressed run sends
-    # it no more often than this (the page's own floor)
+    # the server limits telemetry per page and sitting in real time, so a compressed run queues
+    # telemetry no more often than this (the requests themselves keep the page's cadence)
     telemetry_floor_s: float = 1.0
 
     @property
@@ -93,6 +112,18 @@ def _telemetry(session: str, batch_seq: int) -> dict[str, Any]:
     }
 
 
+def part_refused(reply: Reply) -> bool:
+    """The request's telemetry part was refused for good (engine/integrity/conversation.py):
+    the page drops it and sends the rest again."""
+    if reply.status not in (400, 413, 429):
+        return False
+    try:
+        extra = reply.json().get("extra") or {}
+    except (ValueError, AttributeError):
+        return False
+    return bool(extra.get("part") == "telemetry")
+
+
 async def send_answers(
     api: Api,
     ledger: Ledger,
@@ -101,21 +132,39 @@ async def send_answers(
     upto: int,
     give_up_at: float,
     max_events: int = 50,
+    telemetry: dict[str, Any] | None = None,
 ) -> bool:
-    """Send everything after the acknowledged seq up to ``upto``; False when the sitting
-    refuses answers for good (time up, submitted)."""
+    """Send everything after the acknowledged seq up to ``upto``, the first batch carrying
+    ``telemetry``; False when the sitting refuses answers for good (time up, submitted)."""
     path = f"/v1/sittings/{sitting}/answers"
     events = ledger.events[sitting]
     while ledger.acked[sitting] < upto:
         start = ledger.acked[sitting]
         batch = events[start : min(upto, start + max_events)]
+        body: dict[str, Any] = {"events": batch}
+        if telemetry is not None:
+            body["telemetry"] = telemetry
         reply = await call_retrying(
-            api, give_up_at, "answers", "POST", path, token=token, body={"events": batch}
+            api,
+            give_up_at,
+            "answers",
+            "POST",
+            path,
+            token=token,
+            body=body,
+            retry_429=telemetry is None,
         )
         if not reply.ok:
+            if telemetry is not None and part_refused(reply):
+                telemetry = None  # dropped, as the page drops it; the answers go again
+                continue
+            if reply.status == 429 and time.monotonic() < give_up_at:
+                await asyncio.sleep(0.2)  # over the answer budget: the same batch again
+                continue
             if reply.retryable:
                 raise StudentFailed(f"answers: gave up after {reply.error}")
             return False
+        telemetry = None
         acked = int(reply.json()["acked_seq"])
         if acked < start + 1:
             raise StudentFailed(f"answers: acked_seq {acked} did not advance past {start}")
@@ -173,13 +222,33 @@ async def run_student(
     plan = _schedule(batches(events, rng), scenario, rng)
     t0 = time.monotonic()
     session, telemetry_seq = uuid.uuid4().hex, 0
-    for at, kind, upto in plan:
+    for at, kind, upto, carries in plan:
         delay = t0 + at - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
         give_up_at = time.monotonic() + give_up
+        telemetry = None
+        if carries and scenario.telemetry:
+            telemetry_seq += 1
+            telemetry = _telemetry(session, telemetry_seq)
         if kind == "answers":
-            if not await send_answers(api, ledger, sitting, token, upto + offset, give_up_at):
+            if not await send_answers(
+                api, ledger, sitting, token, upto + offset, give_up_at, telemetry=telemetry
+            ):
+                break
+        elif kind == "heartbeat":
+            # a refused telemetry part (429: over the page's rate) is dropped, not retried
+            reply = await call_retrying(
+                api,
+                give_up_at,
+                "heartbeat",
+                "POST",
+                f"/v1/sittings/{sitting}/heartbeat",
+                token=token,
+                body={} if telemetry is None else {"telemetry": telemetry},
+                retry_429=False,
+            )
+            if reply.ok and reply.json()["state"] == "submitted":
                 break
         elif kind == "timer":
             await call_retrying(
@@ -211,25 +280,28 @@ async def run_student(
 
 def _schedule(
     answer_batches: list[list[Event]], scenario: Scenario, rng: random.Random
-) -> list[tuple[float, str, int]]:
-    """(seconds from the paper, kind, last seq to send) for every action of the sitting."""
+) -> list[tuple[float, str, int, bool]]:
+    """(seconds from the paper, kind, last seq to send, carries telemetry) for every request
+    of the sitting after its paper."""
     window = scenario.answer_window_s
-    actions: list[tuple[float, str, int]] = []
-    gap = window / max(1, len(answer_batches))
-    at = 0.0
-    for batch in answer_batches:
-        at += gap * rng.uniform(0.5, 1.5)  # think time
-        actions.append((min(at, window), "answers", batch[-1].seq))
+    answers = answer_times(len(answer_batches), window, rng, [b[-1].seq for b in answer_batches])
+    if scenario.conversation == "page":
+        tick = max(TICK_S * scenario.scale, scenario.telemetry_floor_s)
+        page = page_conversation(answers, window, BEAT_S * scenario.scale, tick)
+        return [(r.at, r.kind, r.upto, r.telemetry) for r in page]
+    actions: list[tuple[float, str, int, bool]] = [
+        (at, "answers", upto, False) for at, upto in answers
+    ]
     timer_every = 60 * scenario.scale
     telemetry_every = max(30 * scenario.scale, scenario.telemetry_floor_s)
     t = timer_every
     while t < window:
-        actions.append((t, "timer", 0))
+        actions.append((t, "timer", 0, False))
         t += timer_every
     if scenario.telemetry:
         t = telemetry_every
         while t < window:
-            actions.append((t, "telemetry", 0))
+            actions.append((t, "telemetry", 0, False))
             t += telemetry_every
     actions.sort(key=lambda a: a[0])
     return actions

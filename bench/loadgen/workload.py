@@ -121,3 +121,76 @@ def batches(
 
 def paper_items(paper: dict[str, Any]) -> list[dict[str, Any]]:
     return [item for section in paper["sections"] for item in section["items"]]
+
+
+# The student page's conversation (engine/web/static/student.js, engine/integrity/conversation.py):
+# an answer batch when the student changed something, else a heartbeat BEAT_S after the page's
+# last request; each carries the telemetry queued since the last request (the page queues its
+# own "heartbeat" telemetry event every TICK_S, and a device and a focus event as the paper
+# opens), and each brings back the clock. No timer sync, no telemetry request of its own.
+BEAT_S = 30.0
+TICK_S = 30.0
+EXAM_S = EXAM_MINUTES * 60.0
+
+
+class PageRequest(msgspec.Struct, frozen=True):
+    at: float  # seconds from the paper
+    kind: str  # "answers" or "heartbeat"
+    telemetry: bool  # carries pending telemetry
+    upto: int = 0  # answers: the last seq of the batch
+
+
+def page_conversation(
+    answers: list[tuple[float, int]], window: float, beat_s: float = BEAT_S, tick_s: float = TICK_S
+) -> list[PageRequest]:
+    """What the page sends over ``window`` seconds from its paper, given when its answer
+    batches go (seconds from the paper, last seq of the batch; in time order)."""
+    out: list[PageRequest] = []
+    last, next_tick = 0.0, 0.0  # the paper is the first contact; its events wait from then
+
+    def carries(at: float) -> bool:
+        nonlocal next_tick
+        if next_tick > at:
+            return False
+        next_tick += tick_s * (1 + (at - next_tick) // tick_s)
+        return True
+
+    for at, upto in [*answers, (window, -1)]:
+        while last + beat_s < at or (upto < 0 and last + beat_s <= window):
+            last += beat_s
+            out.append(PageRequest(last, "heartbeat", carries(last)))
+        if upto < 0:
+            break
+        out.append(PageRequest(at, "answers", carries(at), upto))
+        last = at
+    return out
+
+
+def answer_times(
+    n_batches: int, window: float, rng: random.Random, uptos: list[int] | None = None
+) -> list[tuple[float, int]]:
+    """When a student's answer batches go: think times around window / batches, the last seq
+    of each batch (``uptos``, else 1, 2, ...)."""
+    gap = window / max(1, n_batches)
+    at, out = 0.0, []
+    for k in range(n_batches):
+        at += gap * rng.uniform(0.5, 1.5)  # think time
+        out.append((min(at, window), uptos[k] if uptos else k + 1))
+    return out
+
+
+def conversation_mix(students: int = 400, seed: int = 5) -> dict[str, float]:
+    """Requests per student over the 180-minute exam, by kind, as the page sends them: the
+    steady-state mix of bench_workload.py (and, over EXAM_S, requests per student per
+    second). Kinds: ``answers`` and ``heartbeat``, with ``_telemetry`` when they carry some."""
+    rng = random.Random(seed)
+    counts: dict[str, float] = {}
+    for _ in range(students):
+        n_events = int(150 * (1 + 1 / 3))  # every item once, a third changed again
+        sizes: list[int] = []
+        while sum(sizes) < n_events:
+            sizes.append(rng.randint(1, 5))
+        for request in page_conversation(answer_times(len(sizes), EXAM_S, rng), EXAM_S):
+            kind = request.kind + ("_telemetry" if request.telemetry else "")
+            counts[kind] = counts.get(kind, 0.0) + 1 / students
+    return {kind: round(n, 1) for kind, n in sorted(counts.items())}

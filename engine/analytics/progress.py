@@ -9,7 +9,7 @@ roster (e.g. a class changed afterwards) are counted too, so the numbers add up 
 *Signed in* is a student with a sitting or a refresh token issued since the window was about
 to open (password sign-in issues one; an exam card sign-in does not, but a card is only used
 to start). *Online now* is an active sitting whose session hash in Redis was touched (start,
-answers, device claim; telemetry heartbeats once they write ``seen``) within
+answers, device claim, the page's heartbeat) within
 ``settings.online_window_s``, by the Redis clock.
 """
 

@@ -1,5 +1,9 @@
 """Telemetry ingest: strict decode, the sitting's owner, rate limits, admission, one XADD.
 
+The one path of every telemetry batch: ``POST /telemetry`` (``ingest``), and the telemetry part
+an answer batch or a heartbeat carries (engine/integrity/conversation.py: ``decode_part``, then
+``ingest_batch`` or, with the heartbeat's own reading of the session, ``store_batch``).
+
 Nothing is stored unless the whole batch decodes. Admission (``proctoring.telemetry.admit``:
 duplicates, page clocks, a per-page token bucket) runs on state kept in Redis beside the
 sitting's keys, stored with the XADD by one compare-and-set script, so two batches racing
@@ -18,6 +22,7 @@ import msgspec
 from limits import RateLimitItem, parse
 from limits.aio.strategies import FixedWindowRateLimiter
 
+from engine.integrity.page_models import TelemetryAck
 from engine.integrity.stream import TelemetryEntry, tag_key, telemetry_fields
 from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
@@ -33,6 +38,7 @@ from proctoring.telemetry import (
     IngestLimits,
     IngestState,
     IpObserved,
+    TelemetryBatch,
     TelemetryTooLarge,
     admit,
     decode_batch,
@@ -53,13 +59,6 @@ _ONE_TOKEN_S = max(1, math.ceil(60 / IngestLimits().events_per_minute))
 
 _state_enc = msgspec.msgpack.Encoder()
 _state_dec = msgspec.msgpack.Decoder(IngestState)
-
-
-class TelemetryAck(msgspec.Struct, frozen=True, kw_only=True):
-    accepted: int  # events stored
-    duplicate: bool  # the batch_seq was seen before: nothing stored, do not resend
-    dropped_rate: int  # over this page's rate: dropped, do not resend
-    dropped_clock: int  # stamped after sent_at, too old, or before what this page sent
 
 
 class _SittingLimiter:
@@ -104,7 +103,10 @@ def _address(ip: str) -> str:
     return ip if 2 <= len(ip) <= 45 else "unknown"
 
 
-def decode(raw: bytes) -> Any:
+def decode(raw: bytes, at: str = "") -> TelemetryBatch:
+    """The batch, or the refusal every telemetry path answers: 413 over the size limit (checked
+    before any decoding work), 400 with the field at fault. ``at``: where the batch sits in
+    the request body ("telemetry" for the part of an answer batch or a heartbeat)."""
     try:
         return decode_batch(raw)
     except TelemetryTooLarge as err:
@@ -117,17 +119,56 @@ def decode(raw: bytes) -> Any:
         ) from err
     except (msgspec.ValidationError, msgspec.DecodeError) as err:
         field = str(err).rpartition(" - at `")[2].rstrip("`") if " - at `" in str(err) else ""
+        if at:
+            field = "$." + at + field.removeprefix("$") if field else at
         raise validation_failed(
             "the telemetry batch is not valid; nothing was stored",
             [{"field": field or "body", "message": str(err)}],
         ) from err
 
 
+_part_enc = msgspec.json.Encoder()
+
+
+def mark_part(err: DomainError) -> DomainError:
+    """A refusal of the telemetry a request carries beside something else (an answer batch, a
+    heartbeat): the same code and status as ``POST /telemetry`` answers, with ``part`` saying
+    which part of the request was refused, so the page knows what to drop."""
+    err.extra = {**(err.extra or {}), "part": "telemetry"}
+    return err
+
+
+def decode_part(part: dict[str, Any]) -> TelemetryBatch:
+    """The ``telemetry`` object of an answer batch or a heartbeat, validated as the telemetry
+    endpoint validates its body: the web framework only took it as a JSON object, so it is
+    encoded again and decoded strictly (the same size limit, the same schema, the same
+    refusals, ``part`` marked)."""
+    try:
+        return decode(_part_enc.encode(part), at="telemetry")
+    except DomainError as err:
+        raise mark_part(err) from err
+
+
+def _closed() -> DomainError:
+    return conflict(
+        "sitting_submitted",
+        "This sitting is already submitted",
+        "telemetry is only taken while the sitting is open; nothing was stored",
+    )
+
+
 async def ingest(
     svc: Needs, principal: Principal, sitting_id: uuid.UUID, raw: bytes, ip: str
 ) -> TelemetryAck:
+    """``POST /telemetry``: the raw body, decoded strictly, then ``ingest_batch``."""
     principal.require_student()
-    batch = decode(raw)
+    return await ingest_batch(svc, principal, sitting_id, decode(raw), ip)
+
+
+async def ingest_batch(
+    svc: Needs, principal: Principal, sitting_id: uuid.UUID, batch: TelemetryBatch, ip: str
+) -> TelemetryAck:
+    """A decoded batch of the caller's own open sitting, admitted and stored."""
     view = await svc.store.view(sitting_id, with_answers=False)
     if view is None or view.student_id != str(principal.user_id):
         raise not_found("sitting")
@@ -135,16 +176,25 @@ async def ingest(
         await sitting_access.confine_card(svc.pool, principal, view.exam_version_id)
     # a paused sitting is still open: what the page does meanwhile is worth keeping
     if view.state not in ("active", "paused"):
-        raise conflict(
-            "sitting_submitted",
-            "This sitting is already submitted",
-            "telemetry is only taken while the sitting is open; nothing was stored",
-        )
+        raise _closed()
+    return await store_batch(svc, sitting_id, view.exam_version_id, view.now_ms, batch, ip)
+
+
+async def store_batch(
+    svc: Needs,
+    sitting_id: uuid.UUID,
+    exam_version_id: str,
+    now_ms: int,
+    batch: TelemetryBatch,
+    ip: str,
+) -> TelemetryAck:
+    """Rate limits, admission and the one XADD, for a batch of an open sitting whose owner
+    the caller has checked (``now_ms``: the Redis clock read with that check)."""
     await _limiter(svc).check(sitting_id, len(batch.events))
     ks = svc.keyspace
     state_key = tag_key(ks, sitting_id, "ti")
     stream = ks.telemetry_stream(shard_of(sitting_id, ks.shards))
-    now = view.now_ms
+    now = now_ms
     scripts = scripts_for(svc.redis)
     for _ in range(_RETRIES):
         raw_state = await svc.pipelined.execute("HGET", state_key, batch.session, key=state_key)
@@ -156,7 +206,7 @@ async def ingest(
             raise _rate_limited(_ONE_TOKEN_S)  # nothing kept: the state stays for the retry
         entry = TelemetryEntry(
             sitting=str(sitting_id),
-            version=view.exam_version_id,
+            version=exam_version_id,
             session=batch.session,
             batch_seq=batch.batch_seq,
             received_ms=now,

@@ -14,7 +14,7 @@ from engine.auth.policy import SCHOOL_STAFF, STAFF, allow
 from engine.auth.ratelimit import client_ip
 from engine.deps import Svc
 from engine.integrity import review
-from engine.integrity.ingest import TelemetryAck, ingest
+from engine.integrity.ingest import ingest
 from engine.integrity.models import (
     ExamThresholds,
     FlagDetail,
@@ -25,6 +25,7 @@ from engine.integrity.models import (
     RiskRow,
     Severity,
 )
+from engine.integrity.page_models import TelemetryAck
 from engine.kernel.principal import Principal
 from engine.services import Services
 from proctoring.thresholds import Thresholds

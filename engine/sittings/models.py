@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -32,8 +32,26 @@ class AnswerEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     client_ts: Annotated[int, msgspec.Meta(ge=0, le=2**53)] = 0
 
 
+# The page's pending telemetry, riding on a request it sends anyway (an answer batch, a
+# heartbeat): a JSON object here, validated by the telemetry ingest exactly as the body of
+# POST /telemetry (engine/integrity/ingest.py: decode_part), so one schema, one size limit and
+# one set of refusals hold on every path.
+TelemetryPart = Annotated[
+    dict[str, Any],
+    msgspec.Meta(
+        title="TelemetryBatch",
+        description="the page's pending telemetry: a TelemetryBatch (session, batch_seq, "
+        "sent_at, events) exactly as POST /v1/sittings/{id}/telemetry takes it; refused with "
+        "the same codes, marked extra.part = telemetry",
+    ),
+]
+
+
 class AnswerBatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     events: Annotated[list[AnswerEvent], msgspec.Meta(min_length=1, max_length=500)]
+    # stored as if sent to /telemetry, before the answers: a refused telemetry part refuses
+    # the whole request (nothing of it stored), and the page sends both again
+    telemetry: TelemetryPart | None = None
 
 
 class AnswerAck(msgspec.Struct, frozen=True):

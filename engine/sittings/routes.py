@@ -10,12 +10,15 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from engine.auth.policy import STAFF, allow
+from engine.auth.ratelimit import client_ip
 from engine.compression import SKIP_COMPRESSION
 from engine.deps import Svc
+from engine.integrity import conversation
+from engine.integrity.page_models import BatchAck, HeartbeatBody, PageClock
 from engine.kernel.principal import Principal
+from engine.services import Services
 from engine.sittings import service
 from engine.sittings.models import (
-    AnswerAck,
     AnswerBatch,
     ResultView,
     StudentPaperDoc,
@@ -25,6 +28,15 @@ from engine.sittings.models import (
 
 Req = Request[Principal, Any, Any]
 SittingId = FromPath[uuid.UUID]
+
+
+def _ip(request: Req, svc: Services) -> str:
+    """The address the request came from: the server's observation stored with telemetry."""
+    return client_ip(
+        request.headers,
+        request.client.host if request.client else None,
+        svc.settings.trust_forwarded_for,
+    )
 
 
 class SittingController(Controller):
@@ -70,14 +82,39 @@ class SittingController(Controller):
     # the hot path: its replies are tiny, so the compression middleware is skipped altogether
     @post(
         "/answers",
-        summary="Store a batch of answer events (idempotent by seq)",
+        summary="Store a batch of answer events (idempotent by seq), with the page's pending "
+        "telemetry if it carries any",
+        description="The reply's acked_seq is what is stored and remaining_ms the server's "
+        "clock. An optional `telemetry` part is stored as if sent to /telemetry, before the "
+        "answers: when it is refused (the telemetry endpoint's codes, extra.part = telemetry) "
+        "nothing of the request is stored.",
         status_code=200,
         opt={SKIP_COMPRESSION: True},
     )
     async def answers(
         self, svc: Svc, request: Req, sitting_id: SittingId, data: JSONBody[AnswerBatch]
-    ) -> AnswerAck:
-        return await service.record_answers(svc, request.user, sitting_id, data)
+    ) -> BatchAck:
+        # the address is only needed (and looked at) when telemetry rides along
+        ip = "" if data.telemetry is None else _ip(request, svc)
+        return await conversation.record_answers(svc, request.user, sitting_id, data, ip)
+
+    @post(
+        "/heartbeat",
+        summary="The page's heartbeat: its pending telemetry in, the sitting's clock out",
+        description="Sent by the page when no answer batch went for 30 s (every 5 s while a "
+        'proctor has the sitting paused). The body is `{}` or `{"telemetry": '
+        "TelemetryBatch}`, stored as if sent to /telemetry (the same limits and codes, "
+        "extra.part = telemetry; a refused part stores nothing). The reply is the clock: "
+        "state (active, paused, submitted), remaining_ms, deadline_ms, server_time_ms, "
+        "grace_ms, device_replaced when another device took the sitting over, and what became "
+        "of the telemetry. No database read: the session is in Redis.",
+        status_code=200,
+        opt={SKIP_COMPRESSION: True},
+    )
+    async def heartbeat(
+        self, svc: Svc, request: Req, sitting_id: SittingId, data: JSONBody[HeartbeatBody]
+    ) -> PageClock:
+        return await conversation.heartbeat(svc, request.user, sitting_id, data, _ip(request, svc))
 
     @get("/timer", summary="The server's clock for this sitting", cache_control=None)
     async def timer(self, svc: Svc, request: Req, sitting_id: SittingId) -> Timer:

@@ -265,6 +265,14 @@ async def paper(
     )
 
 
+class Checked(msgspec.Struct, frozen=True):
+    """An answer batch that passed every check made before the answer script: ready to store."""
+
+    batch: AnswerBatch
+    # linear paper: each event's place in the student's order (None on a free paper)
+    places: list[int] | None
+
+
 async def record_answers(
     svc: Needs, principal: Principal, sitting_id: uuid.UUID, batch: AnswerBatch
 ) -> AnswerAck:
@@ -272,6 +280,16 @@ async def record_answers(
     (400, engine/sittings/answer_checks.py), or, by the answer script, when the sitting is
     over its write budget (429 ``answer_rate_limited``) or the batch goes back on a linear
     paper (409 ``navigation_linear``)."""
+    return await store_answers(
+        svc, principal, sitting_id, await check_answers(svc, principal, sitting_id, batch)
+    )
+
+
+async def check_answers(
+    svc: Needs, principal: Principal, sitting_id: uuid.UUID, batch: AnswerBatch
+) -> Checked:
+    """Every refusal that needs no write: the caller's own sitting (no database read past
+    the first), each event against its item's rules (from memory)."""
     settings = svc.settings
     if len(batch.events) > settings.max_batch_events:
         raise validation_failed(f"at most {settings.max_batch_events} events per batch")
@@ -289,6 +307,14 @@ async def record_answers(
         places = answer_checks.places(
             rules, await svc.papers.get(version), sitting_id, batch.events
         )
+    return Checked(batch, places)
+
+
+async def store_answers(
+    svc: Needs, principal: Principal, sitting_id: uuid.UUID, checked: Checked
+) -> AnswerAck:
+    """The answer script: the events stored, or none of them with the script's refusal."""
+    batch, places = checked.batch, checked.places
     reply = await svc.store.record_answers(
         sitting_id, str(principal.user_id), batch.events, principal.device, places
     )

@@ -7,7 +7,13 @@
    reload without a network still shows the exam and the answers.
 
    Time comes from the server: remaining_ms from each reply, counted down with the monotonic
-   performance.now(), never with Date (a phone's clock may be wrong or changed mid-exam). */
+   performance.now(), never with Date (a phone's clock may be wrong or changed mid-exam).
+
+   One conversation (engine/integrity/conversation.py): in the steady state the page sends an
+   answer batch when the student changed something, else a heartbeat 30 s after its last
+   request; both carry the pending telemetry and bring back the server's clock (the heartbeat
+   also a proctor's pause or extra time, the end of the sitting, a take-over by another
+   device). No separate timer sync or telemetry request. */
 (function () {
   'use strict';
   var LS = window.localStorage;
@@ -197,21 +203,40 @@
     tick();
   }
   function stopTimer() { clearTimeout(T.tick); T.tick = null; T.remaining = null; $('timer').hidden = true; }
-  function syncTimer() {
+  /* The heartbeat's clock: the state the page must show, and the time left. */
+  function clockFrom(d, sent) {
+    var paused = d.state === 'paused';
+    if (d.state !== 'active' && !paused) { finish('submitted'); return; }
+    if (d.device_replaced) { S.done = true; alertMsg(t('device.replaced')); return; }
+    if (paused !== !!T.paused) alertMsg(paused ? t('proctor.paused') : '');
+    T.paused = paused;
+    setRemaining(d.remaining_ms, sent, d.grace_ms);
+  }
+
+  /* ---------- the heartbeat: sent only when no other request went for 30 s ---------- */
+  var BEAT_MS = 30000, PAUSED_BEAT_MS = 5000;  // while paused, soon: the clock restarts on resume
+  var HB = { timer: null, busy: false };
+  // every request to the sitting re-arms it: the heartbeat goes 30 s after the last one
+  function armBeat(ms) { clearTimeout(HB.timer); HB.timer = setTimeout(beat, ms === undefined ? (T.paused ? PAUSED_BEAT_MS : BEAT_MS) : ms); }
+  function beat() {
     if (!S.sid || S.done) return;
-    var sent = performance.now();
-    api('GET', '/v1/sittings/' + S.sid + '/timer').then(function (r) {
+    if (HB.busy) { armBeat(); return; }  // one in flight on a slow network: the next in turn
+    HB.busy = true;
+    armBeat();  // at once: a reply that never comes does not stop the heartbeat
+    var tm = telemetryOut(), sent = performance.now(), sid = S.sid;
+    api('POST', '/v1/sittings/' + sid + '/heartbeat', tm ? { telemetry: tm } : {}).then(function (r) {
+      HB.busy = false;
+      if (sid !== S.sid) return;
       setOnline(true);
+      var d = r.data || {};
       if (r.status === 200) {
-        var paused = r.data.state === 'paused';
-        if (r.data.state !== 'active' && !paused) { finish('submitted'); return; }
-        if (paused !== !!T.paused) alertMsg(paused ? t('proctor.paused') : '');
-        T.paused = paused;
-        setRemaining(r.data.remaining_ms, sent, r.data.grace_ms);
-        // while paused, ask again soon so the clock restarts when the proctor resumes
-        if (paused) setTimeout(syncTimer, 5000);
+        telemetryTaken(tm);
+        clockFrom(d, sent);
+        if (T.paused) armBeat(PAUSED_BEAT_MS);
+        return;
       }
-    }, function () { setOnline(false); });
+      telemetryRefused(tm, d);
+    }, function () { HB.busy = false; setOnline(false); });
   }
 
   /* ---------- the answer queue (queue.js) ---------- */
@@ -235,12 +260,17 @@
     if (S.sending || !S.sid || S.finished || !S.q.queue.length) { updateNet(); return Promise.resolve(); }
     S.sending = true;
     var batch = Q.batch(S.q, BATCH), sent = performance.now(), sid = S.sid;
-    return api('POST', '/v1/sittings/' + sid + '/answers', { events: batch }).then(function (r) {
+    // the pending telemetry rides along; the batch is the page's sign of life for 30 s
+    var tm = TM.inAnswers ? telemetryOut() : null, body = { events: batch };
+    if (tm) body.telemetry = tm;
+    armBeat();
+    return api('POST', '/v1/sittings/' + sid + '/answers', body).then(function (r) {
       S.sending = false;
       if (sid !== S.sid) return;
       setOnline(true);
       var d = r.data || {};
       if (r.status === 200) {
+        telemetryTaken(tm);
         S.retryMs = 1000;
         acked(d.acked_seq);
         setRemaining(d.remaining_ms, sent);
@@ -249,11 +279,14 @@
         return;
       }
       var x = d.extra || {};
+      // the telemetry part was refused for good and nothing of the request was stored: the
+      // page drops that part (as it always dropped refused telemetry) and sends the answers again
+      if (telemetryRefused(tm, d)) return flush();
       if (typeof x.acked_seq === 'number') acked(x.acked_seq);
       else if (typeof d.acked_seq === 'number') acked(d.acked_seq);
       if (d.code === 'time_expired' || d.code === 'sitting_submitted') return finish(d.code === 'time_expired' ? 'time' : 'submitted');
       if (d.code === 'device_replaced') { S.done = true; alertMsg(t('device.replaced')); return; }
-      if (d.code === 'sitting_paused') { alertMsg(t('proctor.pausedKept')); retryLater(); return; }
+      if (d.code === 'sitting_paused') { alertMsg(t('proctor.pausedKept')); retryLater(); beat(); return; }
       if (d.code === 'answer_rate_limited') {
         // nothing of the batch was stored: the same events again once the server says so
         clearTimeout(S.retryTimer);
@@ -265,6 +298,9 @@
       var refused = null;
       if (d.code === 'navigation_linear' && typeof x.seq === 'number') refused = [x.seq];
       else if (r.status === 400 && d.errors) refused = d.errors.map(function (e) { return e.seq; }).filter(function (q) { return typeof q === 'number'; });
+      // a server of the release before (a rolling upgrade) refuses the telemetry field without
+      // naming an event: never drop answers for that; send them without telemetry from now on
+      if (tm && r.status === 400 && !x.part && !(refused && refused.length)) { TM.inAnswers = false; return flush(); }
       if (r.status === 400 || (d.code === 'navigation_linear' && refused)) {
         Q.refuse(S.q, refused && refused.length ? refused : batch.map(function (e) { return e.seq; }), batch[0].seq);
         persist();
@@ -278,33 +314,45 @@
       retryLater();
     });
   }
-  window.addEventListener('online', function () { S.retryMs = 1000; flush(); syncTimer(); });
+  window.addEventListener('online', function () { S.retryMs = 1000; flush(); beat(); });
   window.addEventListener('offline', function () { setOnline(false); });
   document.addEventListener('visibilitychange', function () {
     telemetry({ type: 'visibility', state: document.visibilityState === 'hidden' ? 'hidden' : 'visible' });
-    if (document.visibilityState === 'visible') { syncTimer(); flush(); } else { sendTelemetry(); }
+    // visible again: the clock may have slept with the phone; hidden: the page may be frozen
+    // next, so what it saw goes now
+    beat();
+    if (document.visibilityState === 'visible') flush();
   });
   setInterval(function () { if (S.q.queue.length && !S.sending) flush(); }, 5000);
-  setInterval(syncTimer, 60000);
   /* ---------- telemetry (proctoring/telemetry.py) ---------- */
-  var TM = { session: (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now()).replace(/[^A-Za-z0-9]/g, ''), seq: 0, events: [], off: false };
+  var TM = { session: (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now()).replace(/[^A-Za-z0-9]/g, ''), seq: 0, events: [], out: null, inAnswers: true };
   function telemetry(ev) {
-    if (TM.off || !S.sid || S.done) return;
+    if (!S.sid || S.done) return;
     ev.ts = Date.now();  // the server maps page time onto its own clock by sent_at
     TM.events.push(ev);
     if (TM.events.length > 150) TM.events.splice(0, TM.events.length - 150);
   }
-  function sendTelemetry() {
-    if (TM.off || !S.sid || S.done || !TM.events.length || !S.online) return;
-    var events = TM.events.splice(0, 200);
-    api('POST', '/v1/sittings/' + S.sid + '/telemetry', { session: TM.session, batch_seq: ++TM.seq, sent_at: Date.now(), events: events })
-      .then(function (r) {
-        if (r.status === 404 || r.status === 405) TM.off = true;  // not on this server (yet): fine
-      }, function () { TM.events = events.concat(TM.events); });
+  /* The batch to send with the next request: the one not yet taken, sent again as it is (its
+     batch_seq, so the server stores it once however often it arrives), else a new one. */
+  function telemetryOut() {
+    if (!TM.out && TM.events.length) TM.out = { session: TM.session, batch_seq: ++TM.seq, events: TM.events.splice(0, 200) };
+    if (!TM.out) return null;
+    TM.out.sent_at = Date.now();  // the page's clock now: the server's offset for these events
+    return TM.out;
   }
-  setInterval(function () { telemetry({ type: 'heartbeat' }); sendTelemetry(); }, 30000);
+  function telemetryTaken(tm) { if (tm && TM.out === tm) TM.out = null; }
+  // refused for good (not valid, too large, over this page's rate): dropped, nothing else of
+  // the request was stored
+  function telemetryRefused(tm, d) {
+    var gone = !!tm && !!d.extra && d.extra.part === 'telemetry' &&
+      ['validation_failed', 'payload_too_large', 'rate_limited'].indexOf(d.code) >= 0;
+    if (gone && TM.out === tm) TM.out = null;
+    return gone;
+  }
+  // a heartbeat event every 30 s, as always: it goes with the next request, whichever it is
+  setInterval(function () { telemetry({ type: 'heartbeat' }); }, 30000);
   window.addEventListener('focus', function () { telemetry({ type: 'focus' }); });
-  window.addEventListener('blur', function () { telemetry({ type: 'blur' }); sendTelemetry(); });
+  window.addEventListener('blur', function () { telemetry({ type: 'blur' }); beat(); });
   window.addEventListener('contextmenu', function () { telemetry({ type: 'context_menu' }); });
   document.addEventListener('fullscreenchange', function () { telemetry({ type: document.fullscreenElement ? 'fullscreen_enter' : 'fullscreen_exit' }); });
   var resizeT = null;
@@ -468,9 +516,9 @@
     });
   }
   function retryOpen(sid) {
-    var again = function () { window.removeEventListener('online', again); if (S.sid === sid) { flush(); syncTimer(); } };
+    var again = function () { window.removeEventListener('online', again); if (S.sid === sid) { flush(); beat(); } };
     window.addEventListener('online', again);
-    setTimeout(function () { if (!S.online && S.sid === sid) { flush(); syncTimer(); } }, 3000);
+    setTimeout(function () { if (!S.online && S.sid === sid) { flush(); beat(); } }, 3000);
   }
 
   function begin(p) {
@@ -484,6 +532,7 @@
     $('title').textContent = p.title;
     deviceEvent();
     telemetry({ type: 'focus' });
+    armBeat();
     if (S.q.closed) viewTimeUp(); else renderItem();
   }
 

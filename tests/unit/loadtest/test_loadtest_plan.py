@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bench.loadgen.integrity import compare
 from bench.loadgen.stats import Stats, percentiles
 from bench.loadgen.student import Ledger, Scenario, _schedule
-from bench.loadgen.workload import Event, batches, plan_events, response_for, workload_items
+from bench.loadgen.workload import (
+    Event,
+    batches,
+    conversation_mix,
+    page_conversation,
+    plan_events,
+    response_for,
+    workload_items,
+)
 
 KINDS = ("single_choice", "multiple_response", "numeric", "short_text")
 
@@ -61,17 +71,66 @@ def test_answers_of_a_multiple_response_item_are_options_of_it(seed: int) -> Non
     assert set(response["choices"]) <= set("abcde")
 
 
-@given(n_batches=st.integers(1, 80), window=st.floats(1, 600), seed=st.integers(0, 2**32))
+@given(
+    n_batches=st.integers(1, 80),
+    window=st.floats(1, 600),
+    seed=st.integers(0, 2**32),
+    conversation=st.sampled_from(["page", "legacy"]),
+)
 def test_schedule_sends_every_batch_within_the_window(
-    n_batches: int, window: float, seed: int
+    n_batches: int, window: float, seed: int, conversation: str
 ) -> None:
     events = [Event(k + 1, "x", None) for k in range(n_batches * 2)]
     split = [events[k : k + 2] for k in range(0, len(events), 2)]
-    plan = _schedule(split, Scenario(answer_window_s=window, telemetry=True), random.Random(seed))
-    times = [at for at, _, _ in plan]
+    scenario = Scenario(answer_window_s=window, telemetry=True, conversation=conversation)
+    plan = _schedule(split, scenario, random.Random(seed))
+    times = [at for at, _, _, _ in plan]
     assert times == sorted(times) and all(0 <= t <= window for t in times)
-    answers = [upto for _, kind, upto in plan if kind == "answers"]
+    answers = [upto for _, kind, upto, _ in plan if kind == "answers"]
     assert answers == sorted(answers) and answers[-1] == len(events)
+    kinds = {kind for _, kind, _, _ in plan}
+    legacy = {"answers", "timer", "telemetry"}
+    assert kinds <= ({"answers", "heartbeat"} if conversation == "page" else legacy)
+
+
+@given(
+    gaps=st.lists(st.floats(0.01, 200), min_size=1, max_size=60),
+    window_after=st.floats(0, 200),
+    beat=st.floats(1, 60),
+)
+def test_the_page_sends_a_heartbeat_only_after_a_beat_of_silence(
+    gaps: list[float], window_after: float, beat: float
+) -> None:
+    """The page's conversation (engine/web/static/student.js): every answer batch, and a
+    heartbeat exactly when ``beat`` seconds passed since the last request; the page is never
+    silent longer; the first request carries the telemetry queued as the paper opened, and with
+    the telemetry tick equal to the beat every heartbeat carries some."""
+    at, answers = 0.0, []
+    for k, gap in enumerate(gaps):
+        at += gap
+        answers.append((at, k + 1))
+    window = at + window_after
+    page = page_conversation(answers, window, beat, beat)
+    assert [r.upto for r in page if r.kind == "answers"] == [u for _, u in answers]
+    times = [0.0, *(r.at for r in page)]
+    assert all(b - a <= beat + 1e-6 for a, b in itertools.pairwise(times))
+    assert window - times[-1] <= beat + 1e-6
+    for before, request in zip(times[:-1], page, strict=True):
+        if request.kind == "heartbeat":
+            assert request.at - before == pytest.approx(beat)
+            assert request.telemetry
+    assert page[0].telemetry
+
+
+def test_the_page_mix_is_answer_batches_and_heartbeats() -> None:
+    """The steady-state mix bench_workload.py measures: ~67 answer batches (about half carry
+    telemetry) and a heartbeat for every 30 s without a request, ~393 requests per student in
+    180 minutes, against 607 in the page's conversation before the heartbeat."""
+    mix = conversation_mix(students=100)
+    assert set(mix) == {"answers", "answers_telemetry", "heartbeat_telemetry"}
+    assert 60 <= mix["answers"] + mix["answers_telemetry"] <= 75
+    assert 300 <= mix["heartbeat_telemetry"] <= 350
+    assert sum(mix.values()) < 0.7 * (67 + 360 + 180)
 
 
 @given(st.lists(st.floats(0, 1e4), min_size=1, max_size=200))
