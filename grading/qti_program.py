@@ -19,7 +19,17 @@ from typing import NamedTuple
 import msgspec
 
 from grading.qti_declarations import read_declarations, read_processing
-from grading.qti_processing import Declaration, Multiple, Ordered, Rule, Value, run
+from grading.qti_processing import (
+    SUPPORTED_EXPRESSIONS,
+    SUPPORTED_RULES,
+    Declaration,
+    Multiple,
+    Ordered,
+    Rule,
+    UnsupportedConstruct,
+    Value,
+    run,
+)
 from grading.responses import (
     ClozeResponse,
     EssayResponse,
@@ -88,6 +98,27 @@ def _compile(encoded: bytes) -> Compiled:
         if d.name == "qti-response-declaration"
     }
     return Compiled(decls, read_processing(program.processing), responses)
+
+
+def _unknown(rule: Rule) -> str | None:
+    if rule.name not in SUPPORTED_RULES and rule.name not in SUPPORTED_EXPRESSIONS:
+        return rule.name
+    return next((n for n in map(_unknown, rule.children) if n is not None), None)
+
+
+def check_program(program: QtiProgram) -> list[str]:
+    """The program's response identifiers, once it is known to run: every element of its
+    processing is one the interpreter executes (else ``UnsupportedConstruct`` names it),
+    SCORE is declared, and the program runs on no answer at all."""
+    compiled = compile_program(program)
+    unknown = next((n for n in map(_unknown, compiled.rules) if n is not None), None)
+    if unknown is not None:
+        raise UnsupportedConstruct(unknown)
+    score = compiled.declarations.get(SCORE)
+    if score is None or score.cardinality != "single":
+        raise UnsupportedConstruct("qti-outcome-declaration", "SCORE is not declared single")
+    program_score(compiled, {})
+    return list(compiled.unanswered)
 
 
 def outcome_score(outcomes: Mapping[str, Value]) -> float:

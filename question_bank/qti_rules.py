@@ -16,11 +16,16 @@ from question_bank.qti_html import local
 
 
 def to_rule(element: Element) -> Rule:
+    # the text of an element that has children is layout (no processing element mixes text
+    # and children); a leaf's text is its value, spaces and all
+    text = element.text or ""
+    if len(element) and not text.strip():
+        text = ""
     return Rule(
         local(element.tag),
         {local(k): v for k, v in element.attrib.items()},
         tuple(to_rule(c) for c in element),
-        element.text or "",
+        text,
     )
 
 
