@@ -25,10 +25,11 @@ from xml.etree.ElementTree import Element
 import msgspec
 
 from grading.qti_processing import Declaration, Rule, Value, run
+from grading.qti_program import outcome_score
 from question_bank.items import split_item
 from question_bank.kinds import ItemCreate
 from question_bank.qti_html import local
-from question_bank.qti_probe import outcome_score, probes, qti_responses, ujian_score
+from question_bank.qti_probe import probes, qti_responses, ujian_score
 
 INLINE = ("qti-inline-choice-interaction", "qti-text-entry-interaction")
 FEEDBACK_ELEMENTS = ("qti-feedback-block", "qti-feedback-inline")

@@ -10,7 +10,7 @@ and scores every response. A part's stem becomes its interaction's ``qti-prompt`
 from __future__ import annotations
 
 from collections.abc import Callable
-from xml.etree.ElementTree import Element, SubElement
+from xml.etree.ElementTree import Element
 
 from grading.qti_processing import Rule
 from question_bank.kinds import (
@@ -41,9 +41,7 @@ def from_rule(rule: Rule) -> Element:
 def write_declarations(root: Element, item: CompositeItem) -> set[str]:
     """The program's declarations, responses before outcomes (the schema's order); returns
     the identifiers declared."""
-    rules = sorted(
-        item.processing.declarations, key=lambda r: r.name != RESPONSE_DECLARATION
-    )
+    rules = sorted(item.processing.declarations, key=lambda r: r.name != RESPONSE_DECLARATION)
     root.extend(from_rule(r) for r in rules)
     return {r.attrs.get("identifier", "") for r in rules}
 

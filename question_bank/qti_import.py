@@ -1091,9 +1091,9 @@ def _coupled(
     placed, ids = placed_body(body, interactions)
     variables, rules = program
     parts = {}
-    for pid, (fields, part) in zip(ids, read, strict=True):
-        own = {k: v for k, v in fields.items() if k not in ("explanation", "metadata")}
-        parts[pid] = ReadPart(_convert(own), _response_id(fields, part.body), part.responses)
+    for pid, (read_fields, part) in zip(ids, read, strict=True):
+        own = {k: v for k, v in read_fields.items() if k not in ("explanation", "metadata")}
+        parts[pid] = ReadPart(_convert(own), _response_id(own, part.body), part.responses)
     try:
         best = coupled_points(list(parts.values()), variables, rules)
     except UnsupportedConstruct as err:
@@ -1108,9 +1108,7 @@ def _coupled(
         "kind": "composite",
         "stem": inner_html(placed),
         "parts": {pid: msgspec.to_builtins(p.item) for pid, p in parts.items()},
-        "processing": msgspec.to_builtins(
-            QtiProgram(declaration_rules(root), to_rule(element))
-        ),
+        "processing": msgspec.to_builtins(QtiProgram(declaration_rules(root), to_rule(element))),
         "points": best if best > 0 else (_declared_max(root) or 1.0),
     }
     if stimulus is not None:

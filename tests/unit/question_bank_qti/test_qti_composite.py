@@ -21,6 +21,7 @@ from rich.console import Console
 from engine.cli import main
 from engine.items_cli import run_import
 from grading.qti_processing import run
+from grading.qti_program import outcome_score
 from grading.responses import Response, ShortTextResponse, SingleChoiceResponse
 from grading.scoring import score_item
 from question_bank.content import plain_text
@@ -29,7 +30,6 @@ from question_bank.items import ItemCreate, item_kind, split_item
 from question_bank.packages import read_package, relink
 from question_bank.qti_export import export_item
 from question_bank.qti_import import QtiError, import_item, import_items, parse_xml
-from question_bank.qti_probe import outcome_score
 from question_bank.qti_rules import declarations, processing
 from tests.unit.question_bank_qti.composite_items import (
     BOTH,

@@ -237,7 +237,12 @@ def coupled(draw: st.DrawFn) -> bytes:
     shape = draw(st.sampled_from(["and", "lookup", "condition"]))
     if shape == "and":
         test = f"<qti-and>{match('RESPONSE_A')}{match('RESPONSE_B')}</qti-and>"
-        return composite(if_(test, set_("SCORE", value(marks))), options=options, correct=correct, accepted=accepted)
+        return composite(
+            if_(test, set_("SCORE", value(marks))),
+            options=options,
+            correct=correct,
+            accepted=accepted,
+        )
     if shape == "lookup":
         one = draw(st.sampled_from([0.0, 0.25]))
         table = (
@@ -260,7 +265,9 @@ def coupled(draw: st.DrawFn) -> bytes:
             score_table=table,
         )
     mapping = {accepted: marks, accepted.lower(): marks / 2}
-    return composite(FROM_OTHER, options=options, correct=correct, accepted=accepted, mapping=mapping)
+    return composite(
+        FROM_OTHER, options=options, correct=correct, accepted=accepted, mapping=mapping
+    )
 
 
 def _interpreter(document: bytes, choice: str | None, text: str | None) -> float:
@@ -269,7 +276,9 @@ def _interpreter(document: bytes, choice: str | None, text: str | None) -> float
     rules = processing(root)
     assert rules is not None
     typed = None if text is None or not text.strip() else text.strip()
-    return outcome_score(run(rules, declarations(root), {"RESPONSE_A": choice, "RESPONSE_B": typed}))
+    return outcome_score(
+        run(rules, declarations(root), {"RESPONSE_A": choice, "RESPONSE_B": typed})
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
