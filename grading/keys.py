@@ -13,6 +13,8 @@ from typing import Literal
 
 import msgspec
 
+from grading.qti_program import QtiProgram
+
 
 class ValueMap(msgspec.Struct, frozen=True):
     """QTI ``mapping``: points per choice/value, summed once per distinct value, then bounded.
@@ -145,6 +147,15 @@ class SelectPointKey(msgspec.Struct, frozen=True, tag="select_point", tag_field=
     upper_bound: float | None = None
 
 
+class CompositeKey(msgspec.Struct, frozen=True, tag="composite", tag_field="kind"):
+    """Several interactions scored together by the item's own QTI response processing (ADR
+    0018): a response per interaction, named by its response identifier (a cloze part's
+    blanks each by theirs), run through ``program``; the item's score is its SCORE."""
+
+    program: QtiProgram
+    points: float = 1.0
+
+
 ItemKey = (
     SingleChoiceKey
     | MultipleResponseKey
@@ -156,4 +167,5 @@ ItemKey = (
     | ClozeKey
     | EssayKey
     | SelectPointKey
+    | CompositeKey
 )

@@ -21,7 +21,7 @@ import msgspec
 Value = Any
 
 
-class Rule(msgspec.Struct, frozen=True):
+class Rule(msgspec.Struct, frozen=True, omit_defaults=True):
     """One element of a processing tree: ``name`` is the local name (``qti-match``)."""
 
     name: str

@@ -50,6 +50,27 @@ class SelectPointResponse(msgspec.Struct, frozen=True, tag="select_point", tag_f
     points: tuple[tuple[float, float], ...]
 
 
+PartResponse = (
+    SingleChoiceResponse
+    | MultipleResponseResponse
+    | TrueFalseResponse
+    | NumericResponse
+    | ShortTextResponse
+    | OrderingResponse
+    | MatchingResponse
+    | ClozeResponse
+    | EssayResponse
+    | SelectPointResponse
+)
+
+
+class CompositeResponse(msgspec.Struct, frozen=True, tag="composite", tag_field="kind"):
+    """A composite item's answer: one response per part, by the part's id (its interaction's
+    response identifier; a cloze part's by its first blank's)."""
+
+    parts: dict[str, PartResponse]
+
+
 Response = (
     SingleChoiceResponse
     | MultipleResponseResponse
@@ -61,4 +82,5 @@ Response = (
     | ClozeResponse
     | EssayResponse
     | SelectPointResponse
+    | CompositeResponse
 )

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from grading.keys import (
     ClozeKey,
+    CompositeKey,
     EssayKey,
     ItemKey,
     MatchingKey,
@@ -19,6 +20,7 @@ from grading.keys import (
 )
 from grading.responses import (
     ClozeResponse,
+    CompositeResponse,
     EssayResponse,
     MatchingResponse,
     MultipleResponseResponse,
@@ -45,6 +47,7 @@ from grading.scorers import (
     score_true_false,
 )
 from grading.scorers.common import blank, mapping_bounds, mapping_min
+from grading.scorers.composite import score_composite
 from grading.types import ItemScore, ManualMark, PaperScore
 
 __all__ = ["apply_manual_mark", "item_min_points", "normalise_text", "score_item", "score_paper"]
@@ -64,6 +67,9 @@ def item_min_points(key: ItemKey) -> float:
 def score_item(key: ItemKey, response: Response | None) -> ItemScore:
     """Points for one response; a missing or empty response is ``blank``, worth nothing."""
     match key, response:
+        case CompositeKey(), None:
+            # the author's processing decides what nothing is worth, as for any response
+            return score_composite(key, {})
         case _, None:
             return blank(key.points, item_min_points(key))
         case SingleChoiceKey(), SingleChoiceResponse(choice=choice):
@@ -86,6 +92,8 @@ def score_item(key: ItemKey, response: Response | None) -> ItemScore:
             return score_essay(key, text)
         case SelectPointKey(), SelectPointResponse(points=points):
             return score_select_point(key, points)
+        case CompositeKey(), CompositeResponse(parts=parts):
+            return score_composite(key, parts)
         case _:
             # a response of another item type cannot earn points
             return ItemScore(0.0, key.points, "incorrect", item_min_points(key))

@@ -30,6 +30,7 @@ import msgspec
 
 from grading.responses import (
     ClozeResponse,
+    CompositeResponse,
     EssayResponse,
     MatchingResponse,
     MultipleResponseResponse,
@@ -89,6 +90,8 @@ class ItemRule(msgspec.Struct, frozen=True):
     # an associate: pairs of the sources, without direction, within max-associations and
     # each choice's match-max
     associate: AssociateSpec | None = None
+    # a composite: each part's own rules, by the part's id
+    parts: dict[str, ItemRule] = {}
 
 
 class PaperRules(msgspec.Struct, frozen=True):
@@ -140,6 +143,7 @@ def item_rule(item: StudentItem, index: int) -> ItemRule:
         choice_limit=_choice_limit(item),
         gaps=item.gap_match,
         associate=item.associate,
+        parts={pid: item_rule(part, index) for pid, part in (item.parts or {}).items()},
     )
 
 
@@ -296,6 +300,19 @@ def _cloze(rule: ItemRule, r: ClozeResponse, cap: int) -> str | None:
     return None
 
 
+def _composite(rule: ItemRule, r: CompositeResponse, cap: int) -> str | None:
+    if len(r.parts) > len(rule.parts):
+        return _too_many("parts", len(r.parts), len(rule.parts))
+    for pid, response in r.parts.items():
+        part = rule.parts.get(pid)
+        if part is None:
+            return f"not a part of this item: {_quote(pid)}"
+        problem = check_response(part, response, cap)
+        if problem:
+            return f"part {pid}: {problem}"
+    return None
+
+
 def _select_point(rule: ItemRule, r: SelectPointResponse, cap: int) -> str | None:
     if len(r.points) > rule.max_choices:
         return f"{len(r.points)} points; this item takes at most {rule.max_choices}"
@@ -319,6 +336,7 @@ _CHECKS: dict[type, tuple[str, _Check]] = {
     MatchingResponse: ("matching", _matching),
     ClozeResponse: ("cloze", _cloze),
     SelectPointResponse: ("select_point", _select_point),
+    CompositeResponse: ("composite", _composite),
 }
 
 

@@ -31,6 +31,9 @@ def refused(file: str, err: QtiError) -> ImportOutcome:
 
 def imported(file: str, part: ItemPart) -> ImportOutcome:
     """The line of an imported item; a composite's part is named with its place."""
+    if part.note is not None:
+        # one item, not parts: the line says why, and names no part
+        return ImportOutcome(file, "imported", kind=item_kind(part.item), note=part.note)
     return ImportOutcome(
         file, "imported", kind=item_kind(part.item), part=part.identifier, title=part.title
     )

@@ -18,6 +18,7 @@ from grading.keys import (
     AreaMapEntry,
     BlankKey,
     ClozeKey,
+    CompositeKey,
     EssayKey,
     ItemKey,
     MatchingKey,
@@ -31,6 +32,8 @@ from grading.keys import (
     TrueFalseKey,
 )
 from grading.patterns import UnsupportedPattern, check_pattern
+from grading.qti_processing import UnsupportedConstruct
+from grading.qti_program import check_program
 from question_bank.associate import canonical, canonical_mapping, check_associate
 from question_bank.gap_match import check_gap_match
 from question_bank.graphic import check_graphic, check_hotspot_choice, check_hotspot_order
@@ -44,6 +47,7 @@ from question_bank.kinds import (
     ChoiceBlank,
     ChoiceOption,
     ClozeItem,
+    CompositeItem,
     EssayItem,
     GapMatchSpec,
     GraphicSpec,
@@ -71,6 +75,7 @@ __all__ = [
     "PLACEHOLDER",
     "ChoiceOption",
     "ClozeItem",
+    "CompositeItem",
     "EssayItem",
     "ItemCreate",
     "ItemError",
@@ -119,6 +124,8 @@ class StudentItem(msgspec.Struct, frozen=True, omit_defaults=True):
     graphic: GraphicSpec | None = None  # the options are hotspots of a picture (keyless)
     # the shared passage the question is about, shown above it (keyless)
     stimulus: StimulusSpec | None = None
+    # a composite's parts, by id, in the order their {{id}} stand in the stem (keyless)
+    parts: dict[str, StudentItem] | None = None
 
 
 def item_kind(item: ItemCreate) -> str:
@@ -182,6 +189,46 @@ def _cloze(item: ClozeItem) -> tuple[dict[str, StudentBlank], ClozeKey]:
 def item_kind_of_blank(blank: Blank) -> str:
     tag: Any = blank.__struct_config__.tag
     return str(tag)
+
+
+def _answers_of(pid: str, part: ItemCreate) -> list[str]:
+    """The QTI responses a composite's part answers: a cloze part's blanks, else its own."""
+    return list(part.blanks) if isinstance(part, ClozeItem) else [pid]
+
+
+def _composite(item: CompositeItem) -> tuple[dict[str, StudentItem], CompositeKey]:
+    """Each part checked as a lone item of its kind, and the program checked against them: it
+    declares the responses the parts answer, and nothing it runs is unknown."""
+    placed = PLACEHOLDER.findall(item.stem)
+    if len(set(placed)) != len(placed):
+        raise ItemError("stem", "a part appears more than once")
+    if set(placed) != set(item.parts):
+        missing = sorted(set(item.parts) ^ set(placed))
+        raise ItemError("parts", f"every part needs one {{{{id}}}} in the stem: {missing}")
+    students: dict[str, StudentItem] = {}
+    answers: list[str] = []
+    for pid in placed:
+        part = item.parts[pid]
+        if part.stimulus is not None:
+            raise ItemError(f"parts.{pid}.stimulus", "a part shows the item's own passage")
+        try:
+            students[pid] = split_item(pid, part)[0]
+        except ItemError as err:
+            raise ItemError(f"parts.{pid}.{err.field}", err.message, code=err.code) from err
+        answers += _answers_of(pid, part)
+    if len(set(answers)) != len(answers):
+        raise ItemError("parts", "two parts answer the same response")
+    try:
+        declared = check_program(item.processing)
+    except (UnsupportedConstruct, ValueError, TypeError, IndexError) as err:
+        raise ItemError("processing", str(err), code="qti_unsupported_processing") from err
+    if set(answers) != set(declared):
+        raise ItemError(
+            "processing",
+            "the processing must declare exactly the responses the parts answer: "
+            f"{sorted(set(answers) ^ set(declared))}",
+        )
+    return students, CompositeKey(program=item.processing, points=item.points)
 
 
 def _check_hotspots(
@@ -290,6 +337,8 @@ def _key(item: ItemCreate) -> ItemKey:
             )
         case ClozeItem():
             return _cloze(item)[1]
+        case CompositeItem():
+            return _composite(item)[1]
         case EssayItem():
             if len({c.id for c in item.rubric}) != len(item.rubric):
                 raise ItemError("rubric", "criterion ids must be unique")
@@ -332,6 +381,8 @@ def split_item(item_id: str, item: ItemCreate) -> tuple[StudentItem, ItemKey]:
             )
         case ClozeItem():
             extra["blanks"] = _cloze(item)[0]
+        case CompositeItem():
+            extra["parts"] = _composite(item)[0]
         case SelectPointItem():
             extra.update(
                 image=item.image, width=item.width, height=item.height, max_choices=item.max_choices

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from grading.keys import AreaMapEntry, AreaShape, RubricCriterion, ValueMap
+from grading.qti_program import QtiProgram
 
 # how an item's rich text is written; question_bank/content.py cleans and converts it
 TextFormat = Literal["html", "markdown"]
@@ -318,6 +319,37 @@ class SelectPointItem(_Authored, frozen=True, tag="select_point", tag_field="kin
     upper_bound: float | None = None
 
 
+# a composite's part: an item of any kind but a composite (a cloze part is a block of text whose
+# inline interactions are its blanks)
+PartItem = (
+    SingleChoiceItem
+    | MultipleResponseItem
+    | TrueFalseItem
+    | NumericItem
+    | ShortTextItem
+    | OrderingItem
+    | MatchingItem
+    | ClozeItem
+    | EssayItem
+    | SelectPointItem
+)
+# a part's id is the QTI response identifier of its interaction (a cloze part's, its first
+# blank's), written as it is: an XML NCName
+PartId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[^\W\d][\w.-]*$")]
+
+
+class CompositeItem(_Authored, frozen=True, tag="composite", tag_field="kind"):
+    """Several interactions whose responses the item's own QTI response processing scores
+    together (ADR 0018): an ``and`` of two matches, a table looked up on the number right.
+    The stem is the item's text with ``{{id}}`` where each part stands, in the body's order;
+    each part is an item of its own kind (its stem the interaction's prompt), whose key says
+    what its right answer is; the score is what ``processing`` gives, and ``points`` its
+    best."""
+
+    parts: Annotated[dict[PartId, PartItem], msgspec.Meta(min_length=2, max_length=20)]
+    processing: QtiProgram
+
+
 class ItemError(ValueError):
     """An authored item that decodes but does not make sense (e.g. a key that is no option)."""
 
@@ -340,6 +372,7 @@ ItemCreate = (
     | ClozeItem
     | EssayItem
     | SelectPointItem
+    | CompositeItem
 )
 ITEM_KINDS: tuple[str, ...] = (
     "single_choice",
@@ -352,4 +385,5 @@ ITEM_KINDS: tuple[str, ...] = (
     "cloze",
     "essay",
     "select_point",
+    "composite",
 )

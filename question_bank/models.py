@@ -131,6 +131,9 @@ class ImportOutcome(msgspec.Struct, frozen=True, omit_defaults=True):
     # title (the item's, with its place: "Legend (2/4)")
     part: str | None = None
     title: str | None = None
+    # how the item came in when that needs saying: a composite whose processing scores its
+    # responses together is one composite item (ADR 0018)
+    note: str | None = None
 
 
 class ImportReport(msgspec.Struct, frozen=True):

@@ -19,6 +19,7 @@ from question_bank.kinds import (
     ChoiceBlank,
     ChoiceOption,
     ClozeItem,
+    CompositeItem,
     ItemCreate,
     ItemError,
     MatchingItem,
@@ -150,12 +151,22 @@ def normalise_item(item: ItemCreate) -> ItemCreate:
                 else b
                 for bid, b in item.blanks.items()
             }
+        case CompositeItem():
+            changes["parts"] = {pid: _part(pid, p, fmt) for pid, p in item.parts.items()}
         case _:
             pass
     for field in ("stem", "explanation"):
         if changes[field] == "" and getattr(item, field):
             raise ItemError(field, "nothing is left once unsafe markup is removed")
     return _implicit_bounds(msgspec.structs.replace(item, **changes))
+
+
+def _part(pid: str, part: Any, fmt: TextFormat) -> Any:
+    """A composite's part, normalised as a lone item of its kind in the item's format."""
+    try:
+        return normalise_item(msgspec.structs.replace(part, format=fmt))
+    except ItemError as err:
+        raise ItemError(f"parts.{pid}.{err.field}", err.message, code=err.code) from err
 
 
 def _implicit_bounds(item: ItemCreate) -> ItemCreate:

@@ -25,9 +25,11 @@ from xml.etree.ElementTree import Element
 import msgspec
 
 from grading.qti_processing import Declaration, Rule, Value, run
+from grading.qti_program import outcome_score
+from question_bank.items import split_item
 from question_bank.kinds import ItemCreate
 from question_bank.qti_html import local
-from question_bank.qti_probe import outcome_score, probes, qti_responses
+from question_bank.qti_probe import probes, qti_responses, ujian_score
 
 INLINE = ("qti-inline-choice-interaction", "qti-text-entry-interaction")
 FEEDBACK_ELEMENTS = ("qti-feedback-block", "qti-feedback-inline")
@@ -60,6 +62,8 @@ class ItemPart(msgspec.Struct, frozen=True):
     item: ItemCreate
     identifier: str | None = None
     title: str | None = None
+    # what the report says of how the item came in (a coupled composite, ADR 0018)
+    note: str | None = None
 
 
 class PartBody(NamedTuple):
@@ -145,14 +149,15 @@ def _tag(like: Element, name: str) -> str:
     return like.tag[: like.tag.index("}") + 1] + name if like.tag.startswith("{") else name
 
 
-def _remove(root: Element, element: Element) -> None:
-    """``element`` leaves ``root``; the text after it stays where it was."""
+def _remove(root: Element, element: Element, text: str = "") -> None:
+    """``element`` leaves ``root`` (``text`` standing in its place); the text after it stays
+    where it was."""
     for parent in root.iter():
         children = list(parent)
         if element not in children:
             continue
         index = children.index(element)
-        tail = element.tail or ""
+        tail = text + (element.tail or "")
         if index:
             children[index - 1].tail = (children[index - 1].tail or "") + tail
         else:
@@ -189,6 +194,42 @@ def split_body(
     for element in gone:
         _remove(shared, element)
     return shared, parts
+
+
+def placed_body(body: Element, interactions: Sequence[Element]) -> tuple[Element, list[str]]:
+    """A copy of the body with each part (a block interaction, or the block of text of a
+    cloze's inline ones) replaced by ``{{id}}``, its first response identifier, and feedback
+    taken out; and the part ids in the body's order. A coupled composite's stem."""
+    units = _units(body, interactions)
+    placed = deepcopy(body)
+    everything, copied = list(body.iter()), list(placed.iter())
+    ids = [inters[0].get("response-identifier", "") for inters in units.values()]
+    tops = [copied[everything.index(top)] for top in units]
+    for element in [e for e in copied if local(e.tag) in FEEDBACK_ELEMENTS]:
+        if not any(element is t or element in list(t.iter()) for t in tops):
+            _remove(placed, element)
+    for top, pid in zip(tops, ids, strict=True):
+        _remove(placed, top, "{{" + pid + "}}")
+    return placed, ids
+
+
+def coupled_points(
+    parts: Sequence[ReadPart], decls: Mapping[str, Declaration], rules: Sequence[Rule]
+) -> float:
+    """The best score the processing gives the probes of a coupled composite: every part's
+    right answer (its own key's best probe) together, and each part's probes beside the others
+    right. 0 when none scores."""
+    score = _Scorer(parts, decls, rules)
+    tried = [[qti_responses(p.item, p.rid, decls, x) for x in probes(p.item)] for p in parts]
+    keys = [split_item("", p.item)[1] for p in parts]
+    right: dict[str, Value] = {}
+    for part, key, answers in zip(parts, keys, tried, strict=True):
+        best = max(range(len(answers)), key=lambda i: ujian_score(key, probes(part.item)[i]))
+        right.update(answers[best])
+    found = [score(right)]
+    for answers in tried:
+        found += [score({**right, **a}) for a in answers]
+    return max(0.0, *found)
 
 
 def _plain(value: Value) -> object:

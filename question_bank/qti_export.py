@@ -34,7 +34,15 @@ from question_bank.items import (
     TrueFalseItem,
     split_item,
 )
-from question_bank.kinds import Blank, ChoiceBlank, GraphicSpec, NumericBlank, TextBlank
+from question_bank.kinds import (
+    Blank,
+    ChoiceBlank,
+    CompositeItem,
+    GraphicSpec,
+    NumericBlank,
+    TextBlank,
+)
+from question_bank.qti_export_composite import write_body, write_declarations, write_processing
 from question_bank.qti_export_rules import processing_rules
 from question_bank.qti_gap_match import write_gap_match
 from question_bank.qti_hottext import write_passage
@@ -472,24 +480,33 @@ def export_item(identifier: str, item: ItemCreate, stimulus_href: str | None = N
     if item.metadata.language:
         root.set(XML_LANG, item.metadata.language)
     body = Element(q("qti-item-body"), {MARK: MARKED} if marked else {})
-    # a cloze's and a gap match's stem holds its interactions: it is written with them
-    if not isinstance(item, ClozeItem) and not (
-        isinstance(item, MatchingItem) and item.gap_match is not None
-    ):
-        append_html(SubElement(body, q("div"), {"class": "ujian-stem"}), item.stem)
-    template = _interaction(root, body, item)
-    SubElement(
-        root,
-        q("qti-outcome-declaration"),
-        {"identifier": "SCORE", "cardinality": "single", "base-type": "float"},
-    )
-    maxscore = SubElement(
-        root,
-        q("qti-outcome-declaration"),
-        {"identifier": "MAXSCORE", "cardinality": "single", "base-type": "float"},
-    )
-    SubElement(SubElement(maxscore, q("qti-default-value")), q("qti-value")).text = num(item.points)
-    if item.explanation:
+    template = ""
+    declared: set[str] = set()
+    if isinstance(item, CompositeItem):
+        # the author's own declarations and processing, written back as they came (ADR 0018)
+        declared = write_declarations(root, item)
+        write_body(body, item, _interaction)
+    else:
+        # a cloze's and a gap match's stem holds its interactions: it is written with them
+        if not isinstance(item, ClozeItem) and not (
+            isinstance(item, MatchingItem) and item.gap_match is not None
+        ):
+            append_html(SubElement(body, q("div"), {"class": "ujian-stem"}), item.stem)
+        template = _interaction(root, body, item)
+        SubElement(
+            root,
+            q("qti-outcome-declaration"),
+            {"identifier": "SCORE", "cardinality": "single", "base-type": "float"},
+        )
+    if "MAXSCORE" not in declared:
+        maxscore = SubElement(
+            root,
+            q("qti-outcome-declaration"),
+            {"identifier": "MAXSCORE", "cardinality": "single", "base-type": "float"},
+        )
+        value = SubElement(SubElement(maxscore, q("qti-default-value")), q("qti-value"))
+        value.text = num(item.points)
+    if item.explanation and "FEEDBACK" not in declared:
         SubElement(
             root,
             q("qti-outcome-declaration"),
@@ -500,7 +517,9 @@ def export_item(identifier: str, item: ItemCreate, stimulus_href: str | None = N
         write_stimulus_ref(root, item.stimulus, href)
     root.append(body)
     rules = processing_rules(item, template) if template else None
-    if rules is not None:
+    if isinstance(item, CompositeItem):
+        write_processing(root, item)
+    elif rules is not None:
         SubElement(root, q("qti-response-processing")).extend(rules)
     elif template:
         SubElement(root, q("qti-response-processing"), template=TEMPLATES + template + ".xml")

@@ -21,6 +21,7 @@ from defusedxml.ElementTree import ParseError, fromstring
 
 from grading.keys import AreaMapEntry, ValueMap
 from grading.qti_processing import Declaration, Rule, UnsupportedConstruct, Value
+from grading.qti_program import QtiProgram
 from question_bank.content import ContentError
 from question_bank.items import ItemCreate, ItemError, split_item
 from question_bank.kinds import ChoiceOption, ItemMeta, NumericItem, StimulusSpec
@@ -30,11 +31,14 @@ from question_bank.qti_composite import (
     INLINE,
     CompositeError,
     ItemPart,
+    NotSeparable,
     PartBody,
     ReadPart,
     check_separable,
+    coupled_points,
     is_composite,
     part_label,
+    placed_body,
     split_body,
 )
 from question_bank.qti_gap_match import GapMatchError, read_gap_match
@@ -42,7 +46,13 @@ from question_bank.qti_hottext import PassageError, read_passage
 from question_bank.qti_html import inner_html, local, q
 from question_bank.qti_ids import MARK, MARKED, unprefixed
 from question_bank.qti_probe import best_score, disagreement
-from question_bank.qti_rules import declarations, processing
+from question_bank.qti_rules import (
+    declaration_rules,
+    declarations,
+    processing,
+    processing_element,
+    to_rule,
+)
 from question_bank.qti_slider import key_from_processing
 
 MAX_XML_BYTES = 2 * 1024 * 1024
@@ -1022,6 +1032,22 @@ def _composite(
     decls = _Declarations(root)
     identifier = root.get("identifier") or "item"
     title = " ".join((root.get("title") or identifier).split())
+    read = [_part_fields(root, part, decls, shared) for part in bodies]
+    try:
+        check_separable(
+            [ReadPart(_convert(f), _response_id(f, p.body), p.responses) for f, p in read],
+            variables,
+            rules,
+        )
+    except NotSeparable as err:
+        return [_coupled(root, body, interactions, read, stimulus, shared, (variables, rules), err)]
+    except CompositeError as err:
+        raise QtiError(str(err), code="qti_unsupported_processing") from err
+    except UnsupportedConstruct as err:
+        raise QtiError(
+            f"{err.construct} is not supported: {err.detail}".rstrip(": "),
+            code="qti_unsupported_processing",
+        ) from err
     text = inner_html(common)
     if text and stimulus is not None:
         raise QtiError(
@@ -1032,21 +1058,7 @@ def _composite(
     if text:
         stimulus = _own_stimulus(identifier, title, text)
     if stimulus is not None:
-        shared = {**shared, "stimulus": stimulus}
-    read = [_part_fields(root, part, decls, shared) for part in bodies]
-    try:
-        check_separable(
-            [ReadPart(_convert(f), _response_id(f, p.body), p.responses) for f, p in read],
-            variables,
-            rules,
-        )
-    except CompositeError as err:
-        raise QtiError(str(err), code="qti_unsupported_processing") from err
-    except UnsupportedConstruct as err:
-        raise QtiError(
-            f"{err.construct} is not supported: {err.detail}".rstrip(": "),
-            code="qti_unsupported_processing",
-        ) from err
+        read = [({**f, "stimulus": stimulus}, p) for f, p in read]
     out = []
     for k, (fields, part) in enumerate(read, 1):
         held = {r: None for r in responses if r not in part.responses}
@@ -1060,6 +1072,51 @@ def _composite(
             ItemPart(item, f"{identifier}-{part.responses[0]}", f"{title} ({k}/{len(read)})")
         )
     return out
+
+
+def _coupled(
+    root: Element,
+    body: Element,
+    interactions: list[Element],
+    read: list[tuple[dict[str, Any], PartBody]],
+    stimulus: StimulusSpec | None,
+    shared: dict[str, Any],
+    program: tuple[dict[str, Declaration], tuple[Rule, ...]],
+    why: NotSeparable,
+) -> ItemPart:
+    """A composite whose processing scores its responses together, as one composite item
+    scored by that processing (ADR 0018). Each part is read as a lone item of its kind, its key
+    the interaction's correct response; the item's points are the processing's best score on
+    the parts' probes (else the declared MAXSCORE)."""
+    placed, ids = placed_body(body, interactions)
+    variables, rules = program
+    parts = {}
+    for pid, (read_fields, part) in zip(ids, read, strict=True):
+        own = {k: v for k, v in read_fields.items() if k not in ("explanation", "metadata")}
+        parts[pid] = ReadPart(_convert(own), _response_id(own, part.body), part.responses)
+    try:
+        best = coupled_points(list(parts.values()), variables, rules)
+    except UnsupportedConstruct as err:
+        raise QtiError(
+            f"{err.construct} is not supported: {err.detail}".rstrip(": "),
+            code="qti_unsupported_processing",
+        ) from err
+    element = processing_element(root)
+    assert element is not None  # a composite without processing is refused before
+    fields: dict[str, Any] = {
+        **shared,
+        "kind": "composite",
+        "stem": inner_html(placed),
+        "parts": {pid: msgspec.to_builtins(p.item) for pid, p in parts.items()},
+        "processing": msgspec.to_builtins(QtiProgram(declaration_rules(root), to_rule(element))),
+        "points": best if best > 0 else (_declared_max(root) or 1.0),
+    }
+    if stimulus is not None:
+        fields["stimulus"] = stimulus
+    identifier = root.get("identifier") or "item"
+    title = " ".join((root.get("title") or identifier).split())
+    note = f"one composite item scored by its own response processing: {why}"
+    return ItemPart(_convert(fields), identifier, title, note)
 
 
 def _part_fields(

@@ -14,7 +14,8 @@ import itertools
 from collections.abc import Mapping, Sequence
 
 from grading.keys import ItemKey
-from grading.qti_processing import Declaration, Multiple, Ordered, Rule, Value, run
+from grading.qti_processing import Declaration, Rule, Value, run
+from grading.qti_program import outcome_score, qti_values
 from grading.responses import (
     BlankResponse,
     ClozeResponse,
@@ -136,28 +137,6 @@ def _centre(shape: str, coords: Sequence[float]) -> tuple[float, float]:
     return (coords[0], coords[1])
 
 
-def _text_value(decl: Declaration, text: str) -> Value:
-    if decl.base_type == "integer":
-        try:
-            return int(text)
-        except ValueError:
-            return None
-    if decl.base_type == "float":
-        try:
-            return float(text)
-        except ValueError:
-            return None
-    return text
-
-
-def _number(decl: Declaration, value: float) -> Value:
-    if decl.base_type == "integer":
-        return int(value) if value == int(value) else None
-    if decl.base_type in ("string", None):
-        return repr(value) if value != int(value) else str(int(value))
-    return value
-
-
 def qti_responses(
     item: ItemCreate, rid: str, decls: Mapping[str, Declaration], probe: Probe
 ) -> dict[str, Value]:
@@ -166,35 +145,7 @@ def qti_responses(
         # an unanswered response is NULL; left out, a numeric one would start at 0 like an
         # outcome and match a key of 0
         return {bid: None for bid in item.blanks} if isinstance(item, ClozeItem) else {rid: None}
-    decl = decls.get(rid, Declaration("single"))
-    match probe:
-        case SingleChoiceResponse(choice=c):
-            return {rid: c}
-        case TrueFalseResponse(value=v):
-            return {rid: "true" if v else "false"}
-        case MultipleResponseResponse(choices=cs):
-            return {rid: Multiple(sorted(cs)) if cs else None}
-        case NumericResponse(value=v):
-            return {rid: _number(decl, v)}
-        case ShortTextResponse(text=t):
-            return {rid: _text_value(decl, t)}
-        case OrderingResponse(order=o):
-            return {rid: Ordered(o)}
-        case MatchingResponse(pairs=ps):
-            pair = (lambda p: frozenset(p)) if decl.base_type == "pair" else tuple
-            if decl.cardinality == "single" and len(ps) == 1:
-                # a gap match with one gap may declare a single pair
-                return {rid: pair(next(iter(ps)))}
-            return {rid: Multiple(pair(p) for p in sorted(ps)) if ps else None}
-        case SelectPointResponse(points=pts):
-            value = [(round(x), round(y)) for x, y in pts]
-            return {rid: Multiple(value) if decl.cardinality != "single" else value[0]}
-        case ClozeResponse(blanks=blanks):
-            out: dict[str, Value] = {}
-            for bid, answer in blanks.items():
-                out.update(qti_responses(item, bid, decls, answer))
-            return out
-    return {}
+    return qti_values(rid, probe, decls)
 
 
 def qti_score(
@@ -209,11 +160,6 @@ def qti_score(
     composite's other parts), which the probe leaves as they are."""
     responses = {**(held or {}), **qti_responses(item, rid, decls, probe)}
     return outcome_score(run(rules, decls, responses))
-
-
-def outcome_score(outcomes: Mapping[str, Value]) -> float:
-    outcome = outcomes.get("SCORE")
-    return float(outcome) if isinstance(outcome, (int, float)) else 0.0
 
 
 def ujian_score(key: ItemKey, probe: Probe) -> float:

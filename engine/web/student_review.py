@@ -27,7 +27,11 @@ class Needs(WithPapers, WithPool, WithStore, Protocol):
 
 
 # what of the authored item says which answer is right (grading/keys.py names them the same)
-KEY_FIELDS = ("correct", "value", "tolerance", "unit", "accepted", "pairs", "blanks", "areas")
+# (a composite's parts: each part's own, with its options, in the part's authored content)
+KEY_FIELDS = (
+    *("correct", "value", "tolerance", "unit", "accepted", "pairs", "blanks", "areas"),
+    "parts",
+)
 
 
 class LetteredOption(msgspec.Struct, frozen=True):

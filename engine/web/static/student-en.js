@@ -71,6 +71,7 @@ window.ujI18n.add('en', {
   'kind.true': 'True',
   'kind.false': 'False',
   'kind.choose': '— choose —',
+  'kind.part': 'Part {n}',
   'kind.blank': 'Blank {n}',
   'kind.pointAlt': 'Picture to point at ({w} × {h})',
   'kind.pointHelp': 'Point on the picture: arrow keys move, Enter places a point, Delete removes the last one',

@@ -71,6 +71,7 @@ window.ujI18n.add('id', {
   'kind.true': 'Benar',
   'kind.false': 'Salah',
   'kind.choose': '— pilih —',
+  'kind.part': 'Bagian {n}',
   'kind.blank': 'Isian {n}',
   'kind.pointAlt': 'Gambar untuk ditunjuk ({w} × {h})',
   'kind.pointHelp': 'Tunjuk pada gambar: tombol panah menggeser, Enter menaruh titik, Delete menghapus titik terakhir',

@@ -240,7 +240,18 @@
   }
 
   /* ---------- the answer queue (queue.js) ---------- */
+  // a composite's part on the page (its own id) -> [the item's id, the part's id]: a part's
+  // answer is saved as the item's, the parts' answers together (grading/responses.py)
+  var PARTS = {};
   function record(itemId, response) {
+    var part = PARTS[itemId];
+    if (part) {
+      var whole = answerOf(part[0]), parts = {}, before = (whole && whole.parts) || {};
+      for (var k in before) parts[k] = before[k];
+      if (response) parts[part[1]] = response; else delete parts[part[1]];
+      itemId = part[0];
+      response = Object.keys(parts).length ? { kind: 'composite', parts: parts } : null;
+    }
     if (S.done || !Q.record(S.q, itemId, response, Date.now())) return;
     persist();
     updateNet();
@@ -1084,6 +1095,25 @@
       stem.classList.add('cloze');
       return h('span');
     },
+    // several interactions in one item, each where the item's text puts it ({{id}}), each shown
+    // as a question of its own kind; their answers are saved together as one
+    composite: function (it, a, box) {
+      var stem = box.querySelector('.stem'), prev = (a && a.parts) || {};
+      stem.innerHTML = it.stem.replace(/\{\{([\p{L}\p{N}\p{M}_.-]{1,64})\}\}/gu, function (all, pid) {
+        return it.parts && it.parts[pid] ? '<span class="part" data-part="' + pid + '"></span>' : all;
+      });
+      if (window.ujMath) window.ujMath.render(stem);
+      Array.prototype.forEach.call(stem.querySelectorAll('[data-part]'), function (slot) {
+        var pid = slot.getAttribute('data-part'), part = Object.assign({}, it.parts[pid], { id: it.id + '-p-' + pid });
+        PARTS[part.id] = [it.id, pid];
+        var sub = h('div', { class: 'item-part', 'data-part': pid, 'data-kind': part.kind, role: 'group' }, [
+          rich('div', { class: 'stem' }, part.kind === 'cloze' || part.gap_match ? '' : part.stem)
+        ]);
+        sub.appendChild(RENDER[part.kind] && part.kind !== 'composite' ? RENDER[part.kind](part, prev[pid] || null, sub) : h('p', { class: 'err', text: t('item.unknownKind') }));
+        slot.appendChild(sub);
+      });
+      return h('span');
+    },
     select_point: function (it, a) {
       var max = it.max_choices || 1, points = ((a && a.points) || []).map(function (p) { return p.slice(); });
       var cursor = [Math.round(it.width / 2), Math.round(it.height / 2)];
@@ -1156,6 +1186,7 @@
       case 'matching': return r.pairs.map(function (p) { return plain(letterOf(it.sources, p[0])) + ' → ' + letterOf(it.targets, p[1]); }).join('; ');
       case 'cloze': return Object.keys(r.blanks).map(function (k, i) { return t('kind.blank', { n: i + 1 }) + ': ' + blankText(r.blanks[k]); }).join('; ');
       case 'select_point': return r.points.map(function (p) { return '(' + p[0] + ', ' + p[1] + ')'; }).join('; ');
+      case 'composite': return partsText(it, function (part, pid) { return r.parts[pid] ? answerText(part, r.parts[pid]) : t('review.noAnswer'); });
     }
     return JSON.stringify(r);
   }
@@ -1176,8 +1207,19 @@
       }).join('; ');
       case 'essay': return t('review.manual');
       case 'select_point': return t('review.picture');
+      case 'composite': return partsText(it, keyText);
     }
     return '—';
+  }
+  // a composite's parts in the stem's order, each as a reviewed item of its kind
+  function partsText(it, text) {
+    var parts = (it.key && it.key.parts) || {}, order = [];
+    it.stem.replace(/\{\{([\p{L}\p{N}\p{M}_.-]{1,64})\}\}/gu, function (all, pid) { if (parts[pid]) order.push(pid); return all; });
+    return order.map(function (pid, i) {
+      var p = parts[pid];
+      var part = { kind: p.kind, key: p, options: lettered(p.options), sources: lettered(p.sources), targets: lettered(p.targets) };
+      return t('kind.part', { n: i + 1 }) + ': ' + text(part, pid);
+    }).join('; ');
   }
   function lettered(options) { return (options || []).map(function (o, i) { return { letter: String.fromCharCode(65 + i), id: o.id, text: o.text }; }); }
   /* Every question in the paper's own order (the teacher's numbers), with the number it had on
@@ -1199,7 +1241,7 @@
       var kids = [
         stimulus,
         h('h3', { text: t('review.heading', { n: it.number, paper: it.paper_number }) }),
-        rich('div', { class: 'stem' }, it.kind === 'cloze' || it.kind === 'matching' ? it.stem.replace(/\{\{[\p{L}\p{N}\p{M}_.-]{1,64}\}\}/gu, '[…]') : it.stem)
+        rich('div', { class: 'stem' }, it.kind === 'cloze' || it.kind === 'matching' || it.kind === 'composite' ? it.stem.replace(/\{\{[\p{L}\p{N}\p{M}_.-]{1,64}\}\}/gu, '[…]') : it.stem)
       ];
       if (it.options && (it.kind === 'single_choice' || it.kind === 'multiple_response' || it.kind === 'ordering')) {
         kids.push(h('ul', { class: 'letters' }, it.options.map(function (o) { return h('li', {}, [h('b', { text: o.letter + '. ' }), rich('span', {}, o.text)]); })));

@@ -536,9 +536,14 @@ async def test_a_composite_item_comes_in_as_its_parts_sharing_its_passage(
     assert b'<qti-assessment-stimulus-ref identifier="france"' in r.content
 
 
-async def test_a_composite_scoring_its_responses_together_is_refused_by_name(
+async def test_a_composite_scoring_its_responses_together_comes_in_as_one_composite(
     api: Api, school: School
 ) -> None:
     r = await _send(api, "/v1/items/import", school.teacher, composite(BOTH), "application/xml")
-    body = _problem(r, 400, "qti_unsupported_processing")
-    assert "RESPONSE_A and RESPONSE_B together" in body["detail"]
+    assert r.status_code == 201, r.text
+    (line,) = r.json()["items"]
+    assert line["kind"] == "composite" and "RESPONSE_A and RESPONSE_B together" in line["note"]
+    (saved,) = r.json()["created"]
+    # it goes out again with its own processing
+    r = await api.call("GET", f"/v1/items/{saved['id']}/qti", school.teacher)
+    assert r.status_code == 200 and b"<qti-and>" in r.content

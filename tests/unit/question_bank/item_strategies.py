@@ -303,9 +303,14 @@ def sliders(draw: st.DrawFn) -> SliderSpec:
     )
 
 
+# a composite's parts are items of these kinds, scored by a QTI program of the author's: its
+# properties are drawn from QTI documents (tests/unit/question_bank_qti/test_qti_coupled.py)
+DRAWN_KINDS = tuple(k for k in ITEM_KINDS if k != "composite")
+
+
 @st.composite
 def items(
-    draw: st.DrawFn, kinds: tuple[str, ...] = ITEM_KINDS, with_stimuli: bool = False
+    draw: st.DrawFn, kinds: tuple[str, ...] = DRAWN_KINDS, with_stimuli: bool = False
 ) -> ItemCreate:
     kind = draw(st.sampled_from(kinds))
     common: dict[str, Any] = {
@@ -480,7 +485,7 @@ def _normalised(item: ItemCreate) -> ItemCreate | None:
 
 
 def stored_items(
-    kinds: tuple[str, ...] = ITEM_KINDS, with_stimuli: bool = False
+    kinds: tuple[str, ...] = DRAWN_KINDS, with_stimuli: bool = False
 ) -> st.SearchStrategy[ItemCreate]:
     """Items as the bank stores them: normalised and consistent; with ``with_stimuli``, some
     of them show a shared stimulus."""

@@ -1,6 +1,7 @@
 """Composite QTI items (several interactions, each with its own response) come in as their
-parts when the item's response processing scores the responses apart (ADR 0016), and are
-refused naming the responses it scores together otherwise.
+parts when the item's response processing scores the responses apart (ADR 0016), and as one
+composite item, saying which responses its processing scores together, otherwise (ADR 0018;
+tests/unit/question_bank_qti/test_qti_coupled.py).
 
 The expectations were written by reading each item's processing: what a right, a partial and a
 wrong answer to each part earns.
@@ -20,6 +21,7 @@ from rich.console import Console
 from engine.cli import main
 from engine.items_cli import run_import
 from grading.qti_processing import run
+from grading.qti_program import outcome_score
 from grading.responses import Response, ShortTextResponse, SingleChoiceResponse
 from grading.scoring import score_item
 from question_bank.content import plain_text
@@ -28,7 +30,6 @@ from question_bank.items import ItemCreate, item_kind, split_item
 from question_bank.packages import read_package, relink
 from question_bank.qti_export import export_item
 from question_bank.qti_import import QtiError, import_item, import_items, parse_xml
-from question_bank.qti_probe import outcome_score
 from question_bank.qti_rules import declarations, processing
 from tests.unit.question_bank_qti.composite_items import (
     BOTH,
@@ -98,20 +99,18 @@ def test_a_weighted_sum_gives_each_part_its_own_marks_and_partial_credit() -> No
     ]
 
 
-def test_one_mark_for_both_right_is_refused_naming_the_two_responses() -> None:
-    with pytest.raises(QtiError) as caught:
-        import_items(composite(BOTH))
-    assert caught.value.code == "qti_unsupported_processing"
-    assert "scores RESPONSE_A and RESPONSE_B together" in caught.value.message
-    assert '{"RESPONSE_A": "B", "RESPONSE_B": "Paris"} score 1' in caught.value.message
+def test_one_mark_for_both_right_is_one_composite_naming_the_two_responses() -> None:
+    (part,) = import_items(composite(BOTH))
+    assert item_kind(part.item) == "composite"
+    assert "scores RESPONSE_A and RESPONSE_B together" in (part.note or "")
+    assert '{"RESPONSE_A": "B", "RESPONSE_B": "Paris"} score 1' in (part.note or "")
 
 
-def test_a_table_over_the_number_right_is_refused_naming_the_two_responses() -> None:
+def test_a_table_over_the_number_right_is_one_composite_naming_the_two_responses() -> None:
     document = composite(LOOKUP, extra_outcomes=LOOKUP_OUTCOMES, score_table=LOOKUP_TABLE)
-    with pytest.raises(QtiError) as caught:
-        import_items(document)
-    assert caught.value.code == "qti_unsupported_processing"
-    assert "scores RESPONSE_A and RESPONSE_B together" in caught.value.message
+    (part,) = import_items(document)
+    assert item_kind(part.item) == "composite"
+    assert "scores RESPONSE_A and RESPONSE_B together" in (part.note or "")
 
 
 def test_a_part_with_no_prompt_is_named_by_its_place_in_the_item_language() -> None:
@@ -221,7 +220,7 @@ def _probe(item: ItemCreate) -> Response:
     )
 
 
-def test_the_package_report_has_a_line_for_each_part() -> None:
+def test_the_package_report_has_a_line_for_each_part_and_one_for_a_coupled_item() -> None:
     manifest = (
         '<manifest xmlns="http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"><resources>'
         '<resource identifier="c" type="imsqti_item_xmlv3p0" href="items/c.xml">'
@@ -235,7 +234,7 @@ def test_the_package_report_has_a_line_for_each_part() -> None:
         archive.writestr("items/c.xml", composite(SUM))
         archive.writestr("items/b.xml", composite(BOTH))
     items, outcomes = import_entries(read_package(out.getvalue()).items, {})
-    assert [href for href, _ in items] == ["items/c.xml", "items/c.xml"]
+    assert [href for href, _ in items] == ["items/c.xml", "items/c.xml", "items/b.xml"]
     assert [(o.file, o.status, o.kind, o.part, o.title, o.code) for o in outcomes] == [
         (
             "items/c.xml",
@@ -253,9 +252,10 @@ def test_the_package_report_has_a_line_for_each_part() -> None:
             "France, two ways (2/2)",
             None,
         ),
-        ("items/b.xml", "refused", None, None, None, "qti_unsupported_processing"),
+        # one item, scored by its processing: the line says why it is not split
+        ("items/b.xml", "imported", "composite", None, None, None),
     ]
-    assert "RESPONSE_A and RESPONSE_B together" in (outcomes[2].reason or "")
+    assert "RESPONSE_A and RESPONSE_B together" in (outcomes[2].note or "")
 
 
 # the parts' scores add up to the item's, whatever the answers
