@@ -149,7 +149,7 @@ class SelectPointKey(msgspec.Struct, frozen=True, tag="select_point", tag_field=
 
 class CompositeKey(msgspec.Struct, frozen=True, tag="composite", tag_field="kind"):
     """Several interactions scored together by the item's own QTI response processing (ADR
-    0018): a response per interaction, named by its response identifier (a cloze part's
+    0020): a response per interaction, named by its response identifier (a cloze part's
     blanks each by theirs), run through ``program``; the item's score is its SCORE."""
 
     program: QtiProgram

@@ -1,7 +1,7 @@
 """An item's own QTI response processing, stored with its key and run at grading time.
 
 A composite item (several interactions whose responses its processing scores together, ADR
-0018) is scored by the program its author wrote, not by one of Ujian's scorers. The program is
+0020) is scored by the program its author wrote, not by one of Ujian's scorers. The program is
 kept as the interpreter's input, ``Rule`` trees of the item's declarations and of its
 ``qti-response-processing`` element (msgspec Structs, so the key stays plain JSON), and
 compiled once per process into the ``Declaration`` Structs and rules ``grading.qti_processing``

@@ -340,7 +340,7 @@ PartId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[^\
 
 class CompositeItem(_Authored, frozen=True, tag="composite", tag_field="kind"):
     """Several interactions whose responses the item's own QTI response processing scores
-    together (ADR 0018): an ``and`` of two matches, a table looked up on the number right.
+    together (ADR 0020): an ``and`` of two matches, a table looked up on the number right.
     The stem is the item's text with ``{{id}}`` where each part stands, in the body's order;
     each part is an item of its own kind (its stem the interaction's prompt), whose key says
     what its right answer is; the score is what ``processing`` gives, and ``points`` its

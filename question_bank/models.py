@@ -132,7 +132,7 @@ class ImportOutcome(msgspec.Struct, frozen=True, omit_defaults=True):
     part: str | None = None
     title: str | None = None
     # how the item came in when that needs saying: a composite whose processing scores its
-    # responses together is one composite item (ADR 0018)
+    # responses together is one composite item (ADR 0020)
     note: str | None = None
 
 

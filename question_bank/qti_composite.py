@@ -62,7 +62,7 @@ class ItemPart(msgspec.Struct, frozen=True):
     item: ItemCreate
     identifier: str | None = None
     title: str | None = None
-    # what the report says of how the item came in (a coupled composite, ADR 0018)
+    # what the report says of how the item came in (a coupled composite, ADR 0020)
     note: str | None = None
 
 

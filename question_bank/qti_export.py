@@ -483,7 +483,7 @@ def export_item(identifier: str, item: ItemCreate, stimulus_href: str | None = N
     template = ""
     declared: set[str] = set()
     if isinstance(item, CompositeItem):
-        # the author's own declarations and processing, written back as they came (ADR 0018)
+        # the author's own declarations and processing, written back as they came (ADR 0020)
         declared = write_declarations(root, item)
         write_body(body, item, _interaction)
     else:

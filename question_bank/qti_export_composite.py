@@ -1,4 +1,4 @@
-"""QTI 3.0 export of a composite item (ADR 0018): its interactions where the stem puts them,
+"""QTI 3.0 export of a composite item (ADR 0020): its interactions where the stem puts them,
 and its author's declarations and response processing written back as they came.
 
 Each part is written by the same code as a lone item of its kind, into a scratch body, and

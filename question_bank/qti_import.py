@@ -1085,7 +1085,7 @@ def _coupled(
     why: NotSeparable,
 ) -> ItemPart:
     """A composite whose processing scores its responses together, as one composite item
-    scored by that processing (ADR 0018). Each part is read as a lone item of its kind, its key
+    scored by that processing (ADR 0020). Each part is read as a lone item of its kind, its key
     the interaction's correct response; the item's points are the processing's best score on
     the parts' probes (else the declared MAXSCORE)."""
     placed, ids = placed_body(body, interactions)

@@ -1,4 +1,4 @@
-"""A composite question (several QTI interactions scored together, ADR 0018) on a phone: each
+"""A composite question (several QTI interactions scored together, ADR 0020) on a phone: each
 part drawn where the item's text puts it, in the body's order, as a question of its own kind,
 and what the device queues and the server stores being one composite answer, a response per
 part by its response identifier."""

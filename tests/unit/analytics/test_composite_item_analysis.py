@@ -1,4 +1,4 @@
-"""Item analysis reads a composite item (ADR 0018) as a multi-point item by its score: its
+"""Item analysis reads a composite item (ADR 0020) as a multi-point item by its score: its
 maximum from its points, facility as the mean share of them, no option shares."""
 
 from __future__ import annotations

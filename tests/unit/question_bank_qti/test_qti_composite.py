@@ -1,6 +1,6 @@
 """Composite QTI items (several interactions, each with its own response) come in as their
 parts when the item's response processing scores the responses apart (ADR 0016), and as one
-composite item, saying which responses its processing scores together, otherwise (ADR 0018;
+composite item, saying which responses its processing scores together, otherwise (ADR 0020;
 tests/unit/question_bank_qti/test_qti_coupled.py).
 
 The expectations were written by reading each item's processing: what a right, a partial and a

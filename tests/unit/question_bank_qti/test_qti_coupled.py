@@ -1,5 +1,5 @@
 """Composite QTI items whose processing scores the responses together come in as one composite
-item and are scored by that processing at grading time (ADR 0018).
+item and are scored by that processing at grading time (ADR 0020).
 
 The expectations were written by reading each item's processing: what a right, a partial and a
 wrong answer earns.
