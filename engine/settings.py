@@ -103,6 +103,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # sittings, and statistics/forensics/calibration; 0 runs them in the caller
     cpu_grading_workers: int = 1
     cpu_analysis_workers: int = 1
+    # submits graded in the request at once (instant results): past it a submit is only its
+    # state change, and the grader's stream grades it in bulk a moment later (the deadline
+    # burst); the page asks for the result until it is there. 0: never in the request
+    instant_grading_in_request: int = 2
 
     # overflow to Lambda (engine/overflow): no queue URL means every job runs here
     overflow_queue_url: str | None = None

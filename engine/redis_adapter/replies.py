@@ -50,6 +50,8 @@ class AnswerReply(msgspec.Struct, frozen=True, array_like=True):
 class SubmitReply(msgspec.Struct, frozen=True, array_like=True):
     state: SubmitState
     submitted_ms: int
+    # 1 when this call submitted the sitting, 0 when it was submitted before (or not at all)
+    fresh: int = 0
 
 
 class HeartbeatReply(msgspec.Struct, frozen=True, array_like=True):

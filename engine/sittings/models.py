@@ -84,6 +84,8 @@ class SubmitOutcome(msgspec.Struct, frozen=True):
     state: SittingState
     submitted_at_ms: int
     result: SittingResult | None = None
+    # instant results, graded a moment later (GET /result until it is there)
+    result_pending: bool = False
 
 
 class SittingResult(msgspec.Struct, frozen=True):
@@ -105,6 +107,9 @@ class ResultView(msgspec.Struct, frozen=True):
     sitting_id: uuid.UUID
     state: SittingState
     result: SittingResult | None
+    # instant results not graded yet (a submit at the deadline burst is graded in bulk a
+    # moment later): ask again
+    result_pending: bool = False
 
 
 class PaperSectionDoc(msgspec.Struct, frozen=True):

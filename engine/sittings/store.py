@@ -174,7 +174,9 @@ class SittingStore:
         raw = await self.pipelined.run_script(
             self._submit, [k.session, k.deadlines, k.grading], [str(sitting_id), student_id, reason]
         )
-        return reply(SubmitReply, [text(raw[0]), int(raw[1] or 0)])
+        return reply(
+            SubmitReply, [text(raw[0]), int(raw[1] or 0), int(raw[2] if len(raw) > 2 else 0)]
+        )
 
     async def view(self, sitting_id: uuid.UUID, *, with_answers: bool) -> SessionView | None:
         """Session fields, the server clock and (optionally) the latest answers: one round trip."""

@@ -137,6 +137,7 @@ window.ujI18n.add('en', {
   'result.item': 'Question',
   'result.points': 'Points',
   'result.status': 'Status',
+  'result.grading': 'Your answers are being scored; your result appears here in a moment.',
   'result.later': 'Your teacher will release the results.',
   'result.back': 'Back to my exams',
   'status.correct': 'correct',

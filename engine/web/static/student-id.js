@@ -137,6 +137,7 @@ window.ujI18n.add('id', {
   'result.item': 'Soal',
   'result.points': 'Poin',
   'result.status': 'Keterangan',
+  'result.grading': 'Jawaban Anda sedang dinilai; hasilnya muncul di sini sebentar lagi.',
   'result.later': 'Guru Anda akan mengumumkan hasilnya.',
   'result.back': 'Kembali ke daftar ujian',
   'status.correct': 'benar',

@@ -1357,7 +1357,7 @@
     persist();
     var timeOver = why === 'time' || S.q.closed;
     api('GET', '/v1/sittings/' + sid + '/result').then(function (r) {
-      showResult(r.status === 200 ? { state: r.data.state, result: r.data.result } : { state: 'submitted' }, timeOver);
+      showResult(r.status === 200 ? { state: r.data.state, result: r.data.result, result_pending: r.data.result_pending } : { state: 'submitted' }, timeOver);
     }, function () { showResult({ state: 'submitted' }, timeOver); });
   }
   function showResult(outcome, auto) {
@@ -1379,11 +1379,15 @@
       });
       var table = rows.length ? h('table', {}, [h('caption', { class: 'muted', text: t('result.perItem') }), h('thead', {}, [h('tr', {}, [h('th', { text: t('result.item') }), h('th', { text: t('result.points') }), h('th', { text: t('result.status') })])]), h('tbody', {}, rows)]) : null;
       kids.push(table);
-    } else kids.push(h('p', { text: t('result.later') }));
+    } else if (outcome.result_pending) kids.push(h('p', { id: 'result-pending', role: 'status', text: t('result.grading') }));
+    else kids.push(h('p', { text: t('result.later') }));
     kids.push(h('p', {}, [h('button', { type: 'button', onclick: function () { S.sid = null; S.items = []; viewExams(); } }, [t('result.back')])]));
     var card = h('section', { class: 'card', 'aria-labelledby': 'result-h' }, kids);
     show([card]);
     updateNet();
+    // instant results still being scored (the deadline burst grades in bulk): ask again, less
+    // and less often, for as long as this screen is shown
+    if (!res && outcome.result_pending && S.sid) awaitResult(S.sid, card, outcome, auto, 1500);
     // released results: the question-by-question review replaces the bare points table
     if (res && S.sid) {
       var sid = S.sid;
@@ -1394,6 +1398,19 @@
         card.appendChild(reviewSection(r.data));
       }, function () { /* offline: the points table stays */ });
     }
+  }
+
+  function awaitResult(sid, card, outcome, auto, waitMs) {
+    setTimeout(function () {
+      if (!card.isConnected) return;
+      api('GET', '/v1/sittings/' + sid + '/result').then(function (r) {
+        if (!card.isConnected) return;
+        var next = Math.min(waitMs * 1.5, 15000);
+        if (r.status === 200 && r.data.result) showResult({ state: r.data.state, result: r.data.result }, auto);
+        else if (r.status === 200 && !r.data.result_pending) showResult({ state: r.data.state }, auto);
+        else awaitResult(sid, card, outcome, auto, next);
+      }, function () { awaitResult(sid, card, outcome, auto, Math.min(waitMs * 1.5, 15000)); });
+    }, waitMs);
   }
 
   /* ---------- start ---------- */
