@@ -155,14 +155,17 @@
   }
 
   /* ---------- server time ---------- */
-  var T = { remaining: null, at: 0, tick: null, warned: {}, paused: false, grace: 0, upAt: null };
+  var T = { remaining: null, at: 0, tick: null, redraw: null, warned: {}, paused: false, grace: 0, upAt: null };
   /* remaining_ms measured by the server between sentAt and now: take the midpoint. */
   function setRemaining(ms, sentAt, graceMs) {
     var now = performance.now();
     T.remaining = ms;
     T.at = sentAt === undefined ? now : (sentAt + now) / 2;
     if (typeof graceMs === 'number') T.grace = graceMs;
-    if (!T.tick && !S.done) startTimer();
+    if (S.done) return;
+    if (!T.tick) startTimer();
+    // shown at once: a pause, a resume or extra time must not wait for the next second's tick
+    else if (T.redraw) { clearTimeout(T.tick); T.redraw(); }
   }
   // time to the deadline, below zero once past it; the clock stands still while paused
   function untilDeadline() { return T.remaining === null ? null : T.remaining - (T.paused ? 0 : performance.now() - T.at); }
@@ -200,6 +203,7 @@
     }
     clearTimeout(T.tick);
     T.tick = 1;
+    T.redraw = tick;
     tick();
   }
   function stopTimer() { clearTimeout(T.tick); T.tick = null; T.remaining = null; $('timer').hidden = true; }
