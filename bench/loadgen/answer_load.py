@@ -33,6 +33,8 @@ class Tally:
     # (monotonic time, code) of each refusal or transport error
     refused_at: list[tuple[float, str]] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
+    # 503s that did not say when to send again (every one should: engine/problems.py)
+    unavailable_without_retry_after: int = 0
 
     def refuse(self, code: str) -> None:
         self.refusals[code] += 1
@@ -98,4 +100,6 @@ async def answer_until(
         except ValueError:
             code = str(r.status_code)
         tally.refuse(code)
+        if r.status_code == 503 and "retry-after" not in r.headers:
+            tally.unavailable_without_retry_after += 1
         await asyncio.sleep(retry_s)

@@ -10,11 +10,14 @@ many requests share (Redis answers in order, so replies are matched first in, fi
 packs it with hiredis and parses replies with hiredis's reader in ``data_received``: ~50 µs.
 
 Scope, on purpose small: single commands (the sitting scripts), on plain TCP or a Unix socket,
-with AUTH and SELECT. Everything else stays with redis-py, which also remains the fallback:
+with AUTH and SELECT (the socket itself: ``wire.py``). A durable call (``durability.py``, ADR
+0019) is answered only once its WAIT behind it says a replica holds it. Everything else stays
+with redis-py, which also remains the fallback:
 
 - a MOVED/ASK/TRYAGAIN/CLUSTERDOWN reply (Redis Cluster resharding) sends the command again
   through redis-py, whose cluster client follows the redirect and refreshes its slot table
   (replies are Redis's own values either way for scripts, which redis-py does not post-process);
+  a durable call follows MOVED and ASK here instead, since its WAIT must be on its connection;
 - on Redis Cluster the node for a key comes from redis-py's own slot table;
 - TLS (``rediss://``) is not spoken here: ``SharedConnection.for_client`` returns None and
   callers use redis-py.

@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol
 import hiredis
 import msgspec
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
@@ -33,9 +34,13 @@ class Durability(msgspec.Struct, frozen=True):
     timeout_ms: int = 500
 
     def __post_init__(self) -> None:
-        # WAIT 0 would wait for ever; 0 replicas would wait for nothing
-        if self.on and (self.replicas < 1 or self.timeout_ms < 1):
-            raise ValueError("redis_ack_replicas and redis_ack_timeout_ms must be at least 1")
+        # a timeout of 0 would wait for ever; WAIT for 0 replicas would wait for nothing (the
+        # AOF's local fsync alone is a choice: it survives a restart, not a failover)
+        if self.on and (self.timeout_ms < 1 or self.replicas < (self.mode == "replica")):
+            raise ValueError(
+                "redis_ack_timeout_ms must be at least 1, and redis_ack_replicas at least 1 "
+                "with replica (at least 0 with aof)"
+            )
 
     @property
     def on(self) -> bool:
@@ -45,6 +50,21 @@ class Durability(msgspec.Struct, frozen=True):
         if self.mode == "aof":
             return ("WAITAOF", 1, self.replicas, self.timeout_ms)
         return ("WAIT", self.replicas, self.timeout_ms)
+
+    async def check_server(self, client: Any) -> None:
+        """Refuse to start on a Redis without WAITAOF (it came with 7.2) when it is asked for:
+        every acknowledgement would fail otherwise, one request at a time."""
+        if self.mode != "aof":
+            return  # WAIT: every Redis has it
+        try:
+            await client.execute_command("WAITAOF", 0, 0, 1)  # asks for nothing: answers at once
+        except ResponseError as err:
+            if "unknown command" not in str(err).lower():
+                raise
+            raise RuntimeError(
+                "UJIAN_REDIS_ACK_DURABILITY=aof needs the Redis command WAITAOF, which this "
+                "Redis does not have (WAITAOF: Redis 7.2 or later)"
+            ) from err
 
     def held(self, reply: Any) -> bool:
         """Whether the reply of ``command()`` says the writes before it are held as asked."""

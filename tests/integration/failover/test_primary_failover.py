@@ -176,8 +176,10 @@ async def test_replica_durability_loses_no_acknowledged_answer_in_a_failover(
     )
     assert outcome.acked_lost == 0
     assert not any(s.went_back for s in outcome.sittings)
-    # the writes the cut-off replica could not hold were refused, not acknowledged
+    # the writes the cut-off replica could not hold were refused, not acknowledged, with a
+    # 503 that says when to send them again
     assert outcome.tally.refusals["write_not_durable"] > 0
+    assert outcome.tally.unavailable_without_retry_after == 0
     # and the sittings of the dead primary go on on its promoted replica, once that has a
     # replica of its own again
     assert all(s.acked > outcome.acked_at_promotion[s.id] for s in outcome.on_victim)
