@@ -10,7 +10,6 @@ what a network hiccup or a slow disk makes of it in production, and the same cod
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from bench.loadgen.answer_load import Sitting, Tally, answer_until
+from bench.loadgen.failover_drill import fail_over
 from bench.loadgen.redis_cluster import ReplicatedCluster
 from engine.app import create_app, open_services
 from engine.auth.passwords import hash_password
@@ -119,17 +119,13 @@ async def _run(
             for s in sittings
         ]
         await asyncio.sleep(1.0)
-        cluster.cut_off_replica(victim)
-        await asyncio.sleep(0.5)
-        cluster.kill(victim)
-        killed = time.monotonic()
-        cluster.resume(cluster.replica_of(victim))
-        await asyncio.to_thread(cluster.wait_promoted, cluster.replica_of(victim))
-        promoted_after_s = time.monotonic() - killed
-        acked_at_promotion = {s.id: s.acked for s in sittings}
-        # the dead primary's host comes back (an orchestrator replaces it) as a replica of
-        # the promoted one: until it has synced, that shard has no replica to hold a write
-        await asyncio.to_thread(cluster.restart, victim)
+        acked_at_promotion: dict[str, int] = {}
+        drill = await fail_over(
+            cluster,
+            victim,
+            behind_s=0.5,
+            on_promotion=lambda: acked_at_promotion.update({s.id: s.acked for s in sittings}),
+        )
         await asyncio.sleep(1.0)
         stop.set()
         await asyncio.gather(*load)
@@ -138,7 +134,9 @@ async def _run(
         for s in sittings:
             (last_seq,) = await svc.store.session_fields(uuid.UUID(s.id), "last_seq")
             held[s.id] = int(last_seq or 0)
-        outcome = Outcome(sittings, held, tally, on_victim, acked_at_promotion, promoted_after_s)
+        outcome = Outcome(
+            sittings, held, tally, on_victim, acked_at_promotion, drill.promoted_after_s
+        )
         if durability != "none":
             await _persisted_equals_acknowledged(svc, sittings)
         return outcome
