@@ -11,7 +11,8 @@ Then:
    shared connection (no HTTP), one caller and ``--callers`` at once;
 2. failover, per setting: the same load, the replica of one primary cut off for
    ``--behind`` seconds (a replica fallen behind), the primary SIGKILLed, its replica promoted
-   and the old primary back as its replica; then acked (events the students were told are
+   and the old primary back as its replica (then once more, ``replica`` on a cluster of two
+   replicas per primary); then acked (events the students were told are
    stored), acked_lost (of those, not in Redis afterwards), the refusals by code and the
    unavailable window (first refusal to last).
 
@@ -257,17 +258,19 @@ async def main(args: Any) -> None:
         for api in apis.values():
             stores.stop_proc(api)
         rc.stop()
-        # 2. a failover per setting, each on a cluster of its own
-        for mode in MODES:
-            rc = ReplicatedCluster(base / f"failover-{mode}", node_timeout_ms=1000)
+        # 2. a failover per setting, each on a cluster of its own; then replica durability
+        # with two replicas per primary (production's layout, infra/README.md)
+        for mode, replicas in (*((m, 1) for m in MODES), ("replica", 2)):
+            rc = ReplicatedCluster(
+                base / f"failover-{mode}-{replicas}", node_timeout_ms=1000, replicas=replicas
+            )
             clusters.append(rc)
             rc.start()
-            api = _api(stores, rc, mode, f"f{mode}", args)
+            api = _api(stores, rc, mode, f"f{mode}{replicas}", args)
             students = await _sittings(api, stores.database_url, args.students)
-            results[f"failover_{mode}"] = await _failover(
-                rc, api, students, f"f{mode}", args.behind
-            )
-            print(f"failover {mode}: {json.dumps(results[f'failover_{mode}'])}", flush=True)
+            name = f"failover_{mode}" + ("_2_replicas" if replicas == 2 else "")
+            results[name] = await _failover(rc, api, students, f"f{mode}{replicas}", args.behind)
+            print(f"{name}: {json.dumps(results[name])}", flush=True)
             stores.stop_proc(api)
             rc.stop()
     finally:

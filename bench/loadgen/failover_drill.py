@@ -35,7 +35,7 @@ async def fail_over(
     killed = time.monotonic()
     if behind_s > 0:
         cluster.resume(cluster.replica_of(victim))
-    await asyncio.to_thread(cluster.wait_promoted, cluster.replica_of(victim))
+    await asyncio.to_thread(cluster.wait_promoted, victim)
     promoted = time.monotonic() - killed
     if on_promotion is not None:
         on_promotion()

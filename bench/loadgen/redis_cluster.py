@@ -54,7 +54,8 @@ class ReplicatedCluster:
     primaries: int = 3
     # a primary unreachable this long is marked failed and its replica promoted (~1–2 s more)
     node_timeout_ms: int = 1000
-    # index i < primaries is primary i; primaries + i is its replica
+    replicas: int = 1
+    # index i < primaries is primary i; primaries × (1 + r) + i its replica r
     nodes: list[EmbeddedRedis] = field(default_factory=list)
 
     @property
@@ -78,7 +79,7 @@ class ReplicatedCluster:
                     "no",
                 ],
             )
-            for n in range(2 * self.primaries)
+            for n in range((1 + self.replicas) * self.primaries)
         ]
         for node in self.nodes:
             node.start()
@@ -95,8 +96,9 @@ class ReplicatedCluster:
         for n in range(self.primaries):
             with _admin(self.nodes[n]) as r:
                 primary_id = r.execute_command("CLUSTER", "MYID").decode()
-            with _admin(self.nodes[self.primaries + n]) as r:
-                r.execute_command("CLUSTER", "REPLICATE", primary_id)
+            for replica in self.replicas_of(n):
+                with _admin(replica) as r:
+                    r.execute_command("CLUSTER", "REPLICATE", primary_id)
         self._until(deadline, self._healthy)
 
     def _knows_all(self, node: EmbeddedRedis) -> bool:
@@ -122,8 +124,12 @@ class ReplicatedCluster:
             slot = int(r.execute_command("CLUSTER", "KEYSLOT", key))
         return min(slot // (SLOTS // self.primaries), self.primaries - 1)
 
+    def replicas_of(self, primary: int) -> list[EmbeddedRedis]:
+        return self.nodes[self.primaries + primary :: self.primaries]
+
     def replica_of(self, primary: int) -> EmbeddedRedis:
-        return self.nodes[self.primaries + primary]
+        """Its first replica: the one ``cut_off_replica`` cuts off."""
+        return self.replicas_of(primary)[0]
 
     def kill(self, index: int) -> None:
         """SIGKILL: no AOF flush, no goodbye to the cluster, as a crashed host."""
@@ -146,14 +152,15 @@ class ReplicatedCluster:
         assert node.process is not None
         os.kill(node.process.pid, signal.SIGCONT)
 
-    def wait_promoted(self, replica: EmbeddedRedis, timeout_s: float = 30.0) -> None:
-        """Until ``replica`` is a primary and every live node says the cluster is ok."""
+    def wait_promoted(self, primary: int, timeout_s: float = 30.0) -> None:
+        """Until a replica of ``primary`` is a primary and every live node says the cluster is
+        ok (with two replicas, the one further ahead is elected)."""
         alive = [n for n in self.nodes if n.process is not None and n.process.poll() is None]
 
         def promoted() -> bool:
-            return _replication(replica)["role"] == "master" and all(
-                "cluster_state:ok" in _cluster_info(n) for n in alive
-            )
+            return any(
+                _replication(r)["role"] == "master" for r in self.replicas_of(primary)
+            ) and all("cluster_state:ok" in _cluster_info(n) for n in alive)
 
         self._until(time.monotonic() + timeout_s, promoted)
 
