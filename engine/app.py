@@ -98,6 +98,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             ),
         )
         await svc.cpu.warm()
+        await svc.pipelined.durability.check_server(redis)
         # the workers consume every shard a sitting may be on (engine/redis_adapter/keys.py); a
         # Redis down at start (restarting, failing over) must not keep the service from
         # starting: this process then consumes its own count, and says so

@@ -72,6 +72,10 @@ INDONESIAN_PROBLEMS: dict[str, tuple[str, str | None]] = {
         "Layanan sedang tidak tersedia",
         "server sebentar tidak dapat menjangkau penyimpanannya; kirim permintaan lagi",
     ),
+    "write_not_durable": (
+        "Belum tersimpan dengan aman",
+        "permintaan belum tersimpan di tempat yang tidak dapat hilang; kirim lagi",
+    ),
     "time_expired": (
         "Waktu habis",
         "batas waktu dan masa tenggangnya sudah lewat; tidak ada yang disimpan",

@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from engine.kernel.errors import DomainError, validation_failed
 from engine.problem_language import localise, preferred_language
+from engine.redis_adapter.durability import NotDurable
 
 __all__ = ["EXCEPTION_HANDLERS", "JsonBodyRequest", "ProblemDocument"]
 
@@ -161,11 +162,31 @@ def handle_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Respo
     return _render(request, doc, {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)})
 
 
+def handle_not_durable(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    """The write reached a Redis primary but not the replicas (or disks) that
+    ``UJIAN_REDIS_ACK_DURABILITY`` asks for in time (ADR 0019): not acknowledged, so the client
+    sends the same request again; the scripts are idempotent, and a write the promoted replica
+    never had is stored again then."""
+    log.warning("a write not held as asked on %s %s: %s", request.method, request.url.path, exc)
+    doc = ProblemDocument(
+        type=PROBLEM_TYPE_BASE + "write_not_durable",
+        title="Not stored safely yet",
+        status=503,
+        code="write_not_durable",
+        detail="the request was not yet stored where it cannot be lost; send it again",
+    )
+    return _render(request, doc, {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)})
+
+
 UNAVAILABLE_RETRY_AFTER_S = 1
 # a store that is down, restarting or failing over, as each driver reports it
 UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
+    # a Redis Cluster failing over (its slots uncovered until a replica is promoted) or
+    # moving a slot
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.TryAgainError,
     asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.ConnectionDoesNotExistError,
     asyncpg.exceptions.CannotConnectNowError,
@@ -175,6 +196,7 @@ UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
 
 EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     **dict.fromkeys(UNAVAILABLE_ERRORS, handle_unavailable),
+    NotDurable: handle_not_durable,
     DomainError: handle_problem,
     HTTPException: handle_http_exception,
     asyncpg.exceptions.DataError: handle_data_error,

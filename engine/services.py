@@ -11,6 +11,7 @@ from engine.exams.grading_spec import load_grading_spec
 from engine.exams.loaders import load_paper
 from engine.kernel.sql import Pool
 from engine.redis_adapter.connections import PipelinedRedis, RedisClient
+from engine.redis_adapter.durability import Durability
 from engine.redis_adapter.keys import KeySpace, SittingKeys
 from engine.settings import Settings
 from engine.sittings.grader import KeysCache
@@ -40,8 +41,11 @@ class Services:
 
     def __post_init__(self) -> None:
         self.keyspace = KeySpace(self.settings.redis_namespace, self.settings.stream_shards)
-        self.pipelined = PipelinedRedis(self.redis)
         s = self.settings
+        self.pipelined = PipelinedRedis(
+            self.redis,
+            Durability(s.redis_ack_durability, s.redis_ack_replicas, s.redis_ack_timeout_ms),
+        )
         budget = AnswerBudget(
             s.answer_budget_events_per_min,
             s.answer_budget_events_burst,

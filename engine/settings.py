@@ -22,6 +22,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis_cluster: bool = False
     # per process; a request waits (up to 10 s) for a free connection rather than failing
     redis_max_connections: int = 512
+    # what an acknowledged answer (and start, submit) means (ADR 0019): "none", the primary
+    # holds it; "replica", redis_ack_replicas replicas hold it (WAIT); "aof", the primary's and
+    # the replicas' AOF have it fsynced (WAITAOF, Redis 7.2+). Not held within the timeout:
+    # 503 write_not_durable, and the page sends the batch again
+    redis_ack_durability: Literal["none", "replica", "aof"] = "none"
+    redis_ack_replicas: int = 1
+    redis_ack_timeout_ms: int = 500
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -1,7 +1,9 @@
 """The one Redis adapter: everything the engine says to Redis goes through this package.
 
 - ``connections``: the clients (``RedisClient``: one Redis or a Redis Cluster) and the shared
-  pipelined connection the sitting scripts take (hiredis, redis-py as the fallback);
+  pipelined connection the sitting scripts take (hiredis, redis-py as the fallback), its
+  sockets in ``wire``;
+- ``durability``: what an acknowledged write waits for (a replica's WAIT, ADR 0019);
 - ``keys``: every sitting key, its shard's hash tag and the shard stored with the sitting;
 - ``scripts`` and ``lua/``: every Lua script the engine runs, loaded in one place;
 - ``streams`` and ``stream_consumer``: stream entries, consumer groups and the acknowledgement

@@ -129,6 +129,7 @@ class SittingStore:
                 known_started_ms,
                 known_deadline_ms,
             ],
+            durable=True,
         )
         return reply(StartReply, [text(raw[0]), int(raw[1] or 0), int(raw[2] or 0), int(raw[3])])
 
@@ -164,7 +165,10 @@ class SittingStore:
             value = record if self._latest_is_record else latest_value(event)
             args.extend((event.seq, event.item, record, value))
         args.extend(tail)
-        raw = await self.pipelined.run_script(self._answer, [k.session, k.answers, k.stream], args)
+        # acknowledged only once held as settings.redis_ack_durability asks (ADR 0019)
+        raw = await self.pipelined.run_script(
+            self._answer, [k.session, k.answers, k.stream], args, durable=True
+        )
         return reply(
             AnswerReply, [text(raw[0]), int(raw[1]), int(raw[2]), *(int(v) for v in raw[3:5])]
         )
@@ -172,7 +176,10 @@ class SittingStore:
     async def submit(self, sitting_id: uuid.UUID, student_id: str, reason: str) -> SubmitReply:
         k = self.keys.for_sitting(sitting_id)
         raw = await self.pipelined.run_script(
-            self._submit, [k.session, k.deadlines, k.grading], [str(sitting_id), student_id, reason]
+            self._submit,
+            [k.session, k.deadlines, k.grading],
+            [str(sitting_id), student_id, reason],
+            durable=True,
         )
         return reply(
             SubmitReply, [text(raw[0]), int(raw[1] or 0), int(raw[2] if len(raw) > 2 else 0)]

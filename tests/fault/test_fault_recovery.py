@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from bench.loadgen.balancer import Balancer
 from bench.loadgen.client import Api
+from bench.loadgen.harness import Proc
 from bench.loadgen.runner import Report, run
 from bench.loadgen.seed import seed
 from bench.loadgen.stats import Stats
@@ -21,8 +23,16 @@ from tests.fault.conftest import Running
 STUDENTS = 16
 
 
-async def _run_with_fault(running: Running, fault: Callable[[], None], at_s: float = 3.0) -> Report:
-    seeding = Api(running.api.url, Stats())
+async def _run_with_fault(
+    running: Running,
+    fault: Callable[[], None],
+    at_s: float = 3.0,
+    *,
+    base_url: str | None = None,
+    answer_window_s: float = 8.0,
+) -> Report:
+    base_url = base_url or running.api.url
+    seeding = Api(base_url, Stats())
     try:
         plan = await seed(seeding, running.cluster.database_url, STUDENTS)
     finally:
@@ -34,9 +44,9 @@ async def _run_with_fault(running: Running, fault: Callable[[], None], at_s: flo
         await asyncio.to_thread(fault)
         faulted.set()
 
-    scenario = Scenario(answer_window_s=8.0, ramp_s=1.0, give_up_s=45.0)
+    scenario = Scenario(answer_window_s=answer_window_s, ramp_s=1.0, give_up_s=45.0)
     report, ledger = await run(
-        running.api.url, plan, scenario, dsn=running.cluster.database_url, during=inject()
+        base_url, plan, scenario, dsn=running.cluster.database_url, during=inject()
     )
     assert faulted.is_set()
     assert report.students_failed == 0, report.failures
@@ -114,3 +124,43 @@ async def test_postgres_restart(running: Running) -> None:
     await _run_with_fault(running, restart)
     assert pid_file.read_text().split()[0] != before
     _wait_ready(running.api.url)
+
+
+async def test_a_rolling_restart_of_the_api_costs_the_students_only_retries(
+    running: Running,
+) -> None:
+    """Two ``ujian serve`` processes behind a balancer (as pods behind a Service), replaced
+    one at a time under load: a new one started and taking connections, then the old one
+    taken out and stopped (SIGTERM: it finishes what it serves)."""
+    apis = [running.cluster.start_api(), running.cluster.start_api()]
+    first_pids = {api.process.pid for api in apis}
+    balancer = Balancer([_port(api) for api in apis])
+    await balancer.start()
+
+    def rolling_restart() -> None:
+        for n, old in enumerate(list(apis)):
+            new = running.cluster.start_api()
+            _wait_ready(new.url)
+            balancer.backends.append(_port(new))
+            balancer.backends.remove(_port(old))
+            running.cluster.stop_proc(old)
+            apis[n] = new
+
+    try:
+        report = await _run_with_fault(
+            running, rolling_restart, at_s=2.0, base_url=balancer.url, answer_window_s=16.0
+        )
+        print(
+            f"\nrolling restart: {report.summary.requests} requests, "
+            f"{report.integrity.acked if report.integrity else 0} answers acknowledged, "
+            f"errors seen {report.summary.errors}"
+        )
+        assert not first_pids & {api.process.pid for api in apis}
+    finally:
+        await balancer.stop()
+        for api in apis:
+            running.cluster.stop_proc(api)
+
+
+def _port(proc: Proc) -> int:
+    return int(proc.url.rsplit(":", 1)[1])

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import random
 import shutil
-import socket
 import tempfile
 import time
 import uuid
@@ -16,6 +14,7 @@ import pytest
 import redis
 from litestar.testing import AsyncTestClient
 
+from bench.loadgen.redis_cluster import cluster_port
 from engine.app import create_app, open_services
 from engine.embedded import EmbeddedRedis
 from engine.services import Services
@@ -45,22 +44,6 @@ def _form_cluster(ports: list[int], timeout_s: float = 30.0) -> None:
     raise RuntimeError("the test Redis Cluster did not form")
 
 
-def _cluster_port(taken: set[int]) -> int:
-    """A free port whose cluster bus port (+10000) is a valid, free port too."""
-    while True:
-        port = random.randrange(20_000, 50_000)
-        if port in taken or port + 10_000 in taken:
-            continue
-        with socket.socket() as a, socket.socket() as b:
-            try:
-                a.bind(("127.0.0.1", port))
-                b.bind(("127.0.0.1", port + 10_000))
-            except OSError:
-                continue
-        taken.update({port, port + 10_000})
-        return port
-
-
 @pytest.fixture(scope="session")
 def redis_cluster_url() -> Iterator[str]:
     base = Path(tempfile.mkdtemp(prefix="ujian-cluster-"))
@@ -68,7 +51,7 @@ def redis_cluster_url() -> Iterator[str]:
     nodes = [
         EmbeddedRedis(
             base / f"node{n}",
-            port=_cluster_port(taken),
+            port=cluster_port(taken),
             extra_args=[
                 "--cluster-enabled",
                 "yes",

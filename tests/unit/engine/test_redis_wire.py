@@ -10,8 +10,8 @@ import hiredis
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.redis_adapter.connections import pack_bulky
 from engine.redis_adapter.streams import stream_entries
+from engine.redis_adapter.wire import pack_bulky
 
 arguments = st.one_of(
     st.text(max_size=40), st.binary(max_size=300), st.integers(-(2**63), 2**63 - 1)
