@@ -12,7 +12,6 @@ from engine.redis_adapter.connections import PipelinedRedis, RedisClient
 from engine.redis_adapter.keys import KeySpace
 from engine.redis_adapter.replies import (
     AnswerReply,
-    HeartbeatReply,
     StartReply,
     SubmitReply,
     reply,
@@ -97,7 +96,6 @@ class SittingStore:
         self._answer = redis.register_script(lua_source("answer"))
         self._submit = redis.register_script(lua_source("submit"))
         self._view = redis.register_script(lua_source("view"))
-        self._heartbeat = redis.register_script(lua_source("heartbeat"))
 
     async def start(
         self,
@@ -197,17 +195,6 @@ class SittingStore:
             furthest=int(raw[7]),
             grace_ms=int(raw[8]),
         )
-
-    async def heartbeat(
-        self, sitting_id: uuid.UUID, student_id: str, device: str = ""
-    ) -> HeartbeatReply:
-        """The clock of the student's own sitting, marking it seen (lua/heartbeat.lua)."""
-        k = self.keys.for_sitting(sitting_id)
-        raw = await self.pipelined.run_script(self._heartbeat, [k.session], [student_id, device])
-        if len(raw) == 1:
-            return reply(HeartbeatReply, [text(raw[0])])
-        head, tail = [text(v) for v in raw[:3]], [int(v) for v in raw[3:7]]
-        return reply(HeartbeatReply, [*head, *tail, bool(raw[7])])
 
     async def session_fields(self, sitting_id: uuid.UUID, *names: str) -> list[str | None]:
         k = self.keys.for_sitting(sitting_id)
