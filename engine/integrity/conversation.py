@@ -11,8 +11,9 @@ had been sent to ``POST /telemetry``: the same schema, size limit, rate limits, 
 stream, the same problem codes (with ``extra.part = "telemetry"``).
 
 **A refused telemetry part refuses the whole request.** It is checked and stored *before* the
-answers, so when it is refused (400, 413, 429) nothing of the request is stored, and the page
-keeps both: it drops a batch refused for good (400, 413, or over its rate: 429, as the page
+answers (one script call does both: engine/integrity/telemetry_store.py), so when it is refused
+(400, 413, 429) nothing of the request is stored, and the page keeps both: it drops a batch
+refused for good (400, 413, or over its rate: 429, as the page
 always did with refused telemetry) and sends its answers again at once. When the telemetry
 was stored and the answer script then refuses the answers (paused, over the write budget, time
 up), the page sends both again; a telemetry batch is idempotent by its ``(session,
@@ -48,11 +49,16 @@ async def record_answers(
         return BatchAck(ack.acked_seq, ack.remaining_ms)
     telemetry = ingest.decode_part(batch.telemetry)
     checked = await sittings.check_answers(svc, principal, sitting_id, batch)
+    call = svc.store.answer_call(
+        sitting_id, str(principal.user_id), batch.events, principal.device, checked.places
+    )
     try:
-        taken = await ingest.ingest_batch(svc, principal, sitting_id, telemetry, ip)
+        taken, answered = await ingest.ingest_with_answers(
+            svc, principal, sitting_id, telemetry, ip, call
+        )
     except DomainError as err:
         raise ingest.mark_part(err) from err
-    ack = await sittings.store_answers(svc, principal, sitting_id, checked)
+    ack = sittings.answered(answered, batch)
     return BatchAck(ack.acked_seq, ack.remaining_ms, taken)
 
 

@@ -25,6 +25,7 @@ from engine.integrity.telemetry_store import Mode, PageReply, TelemetryStore
 from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
 from engine.ports import WithKeySpace, WithPipelined, WithPool, WithRedis, WithSettings, WithStore
+from engine.redis_adapter.replies import AnswerReply
 from engine.sittings import access as sitting_access
 from proctoring.telemetry import (
     MAX_BATCH_BYTES,
@@ -146,6 +147,27 @@ async def ingest_batch(
     taken = outcome(page)
     assert taken is not None  # an open sitting's batch has an outcome; a closed one raised
     return taken
+
+
+async def ingest_with_answers(
+    svc: Needs,
+    principal: Principal,
+    sitting_id: uuid.UUID,
+    batch: TelemetryBatch,
+    ip: str,
+    answer_call: tuple[list[str], list[Any]],
+) -> tuple[TelemetryAck, AnswerReply]:
+    """An answer batch's telemetry stored and then its answers (the answer script's keys and
+    arguments: ``SittingStore.answer_call``), in one script call; the owner, and an exam
+    card's exam, were checked with the answers. A refused batch raises: nothing stored."""
+    page, answered = await _store(svc).call_with_answers(
+        sitting_id, str(principal.user_id), batch, _address(ip), answer_call
+    )
+    if page.status != "ok":
+        raise not_found("sitting")
+    taken = outcome(page)
+    assert taken is not None and answered is not None  # else outcome raised the refusal
+    return taken, answered
 
 
 async def call_page(

@@ -14,15 +14,16 @@ msgspec, and the script only puts the server's times in at the places left for t
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
 from engine.integrity.stream import StampedEvent, tag_key
 from engine.redis_adapter.connections import PipelinedRedis, RedisClient
 from engine.redis_adapter.keys import KeySpace, shard_of
-from engine.redis_adapter.replies import reply, text
+from engine.redis_adapter.replies import AnswerReply, reply, text
 from engine.redis_adapter.scripts import lua_source
+from engine.sittings.store import answer_reply
 from proctoring.telemetry import IngestLimits, IpObserved, TelemetryBatch
 
 # a page sends ~10 events a minute; 600 per sitting per minute over all its pages is a flood
@@ -86,6 +87,13 @@ class TelemetryStore:
         self.keyspace = keyspace
         self.pipelined = pipelined
         self._script = redis.register_script(lua_source("telemetry"))
+        self._with_answers = redis.register_script(
+            "".join(
+                f"local function {name}(KEYS, ARGV)\n{lua_source(name)}\nend\n"
+                for name in ("telemetry", "answer")
+            )
+            + lua_source("answer_telemetry")
+        )
         self._limits = IngestLimits()
 
     async def call(
@@ -97,32 +105,43 @@ class TelemetryStore:
         batch: TelemetryBatch | None,
         ip: str,
     ) -> PageReply:
-        ks = self.keyspace
-        stream = ks.telemetry_stream(shard_of(sitting_id, ks.shards))
-        keys = [
-            ks.for_sitting(sitting_id).session,
-            tag_key(ks, sitting_id, "ti"),
-            tag_key(ks, sitting_id, "tr"),
-            stream,
-        ]
+        keys = self._keys(sitting_id)
         args: list[object] = [mode, student_id, device]
         if batch is None:
             args.append(b"0")
         else:
             args += self._batch_args(str(sitting_id), batch, ip)
-        raw = await self.pipelined.run_script(self._script, keys, args)
-        if len(raw) == 1:
-            return reply(PageReply, [text(raw[0])])
-        return reply(
-            PageReply,
-            [
-                *(text(v) for v in raw[:3]),
-                *(int(v) for v in raw[3:7]),
-                bool(raw[7]),
-                text(raw[8]),
-                *(int(v) for v in raw[9:13]),
-            ],
+        return _page_reply(await self.pipelined.run_script(self._script, keys, args))
+
+    async def call_with_answers(
+        self,
+        sitting_id: uuid.UUID,
+        student_id: str,
+        batch: TelemetryBatch,
+        ip: str,
+        answer_call: tuple[list[str], list[Any]],
+    ) -> tuple[PageReply, AnswerReply | None]:
+        """An answer batch's telemetry (``ingest`` mode) and then its answers, the answer
+        script's keys and arguments in ``answer_call`` (``SittingStore.answer_call``), in one
+        call; the answer script's reply is None when the telemetry was refused."""
+        keys = self._keys(sitting_id)
+        args = ["ingest", student_id, "", *self._batch_args(str(sitting_id), batch, ip)]
+        answer_keys, answer_args = answer_call
+        raw = await self.pipelined.run_script(
+            self._with_answers,
+            [*answer_keys, *keys[1:]],
+            [len(args), *args, *answer_args],
         )
+        return _page_reply(raw[0]), (answer_reply(raw[1]) if len(raw) > 1 else None)
+
+    def _keys(self, sitting_id: uuid.UUID) -> list[str]:
+        ks = self.keyspace
+        return [
+            ks.for_sitting(sitting_id).session,
+            tag_key(ks, sitting_id, "ti"),
+            tag_key(ks, sitting_id, "tr"),
+            ks.telemetry_stream(shard_of(sitting_id, ks.shards)),
+        ]
 
     def _batch_args(self, sitting_id: str, batch: TelemetryBatch, ip: str) -> list[object]:
         lim = self._limits
@@ -157,3 +176,18 @@ class TelemetryStore:
 
 def _ts(event: StampedEvent) -> int:
     return event.ts
+
+
+def _page_reply(raw: Any) -> PageReply:
+    if len(raw) == 1:
+        return reply(PageReply, [text(raw[0])])
+    return reply(
+        PageReply,
+        [
+            *(text(v) for v in raw[:3]),
+            *(int(v) for v in raw[3:7]),
+            bool(raw[7]),
+            text(raw[8]),
+            *(int(v) for v in raw[9:13]),
+        ],
+    )

@@ -57,6 +57,11 @@ class SessionView(msgspec.Struct, frozen=True):
         return self.paused_at_ms or self.now_ms
 
 
+def answer_reply(raw: Any) -> AnswerReply:
+    """``lua/answer.lua``'s reply."""
+    return reply(AnswerReply, [text(raw[0]), int(raw[1]), int(raw[2]), *(int(v) for v in raw[3:5])])
+
+
 def _seq(event: AnswerEvent) -> int:
     return event.seq
 
@@ -141,6 +146,19 @@ class SittingStore:
         """Store the events, or none of them when the script refuses the batch (time, budget,
         linear navigation). ``places``: on a linear paper, each event's item place in the
         student's order, in the order of ``events``."""
+        keys, args = self.answer_call(sitting_id, student_id, events, device, places)
+        return answer_reply(await self.pipelined.run_script(self._answer, keys, args))
+
+    def answer_call(
+        self,
+        sitting_id: uuid.UUID,
+        student_id: str,
+        events: list[AnswerEvent],
+        device: str = "",
+        places: Sequence[int] | None = None,
+    ) -> tuple[list[str], list[Any]]:
+        """The answer script's keys and arguments (``record_answers``; a script that runs it
+        after another part of the same request, engine/integrity/telemetry_store.py)."""
         k = self.keys.for_sitting(sitting_id)
         tail: Sequence[int] = ()
         if places is None:
@@ -162,10 +180,7 @@ class SittingStore:
             value = record if self._latest_is_record else latest_value(event)
             args.extend((event.seq, event.item, record, value))
         args.extend(tail)
-        raw = await self.pipelined.run_script(self._answer, [k.session, k.answers, k.stream], args)
-        return reply(
-            AnswerReply, [text(raw[0]), int(raw[1]), int(raw[2]), *(int(v) for v in raw[3:5])]
-        )
+        return [k.session, k.answers, k.stream], args
 
     async def submit(self, sitting_id: uuid.UUID, student_id: str, reason: str) -> SubmitReply:
         k = self.keys.for_sitting(sitting_id)
