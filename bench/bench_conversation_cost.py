@@ -2,9 +2,12 @@
 
 Starts a private PostgreSQL and Redis and ``ujian serve`` (one process) pinned to CPU 0, seeds
 an exam, starts the students, then sends each kind of the page's conversation in a closed loop
-(answer batch, answer batch with telemetry, heartbeat, heartbeat with telemetry) and prints the
-API's CPU time per request of each kind (``Proc.cpu_seconds``), so what the telemetry part
-adds to a request is read off directly. ``--spy KIND`` records the API process with py-spy
+(answer batch, answer batch with telemetry, heartbeat, heartbeat with telemetry, and the
+page's steady-state mix of them) and prints the API's CPU time per request of each kind
+(``Proc.cpu_seconds``), so what the telemetry part adds to a request is read off directly, and
+the students one API CPU-second serves on the mix (students_per_core's figure without the
+p99 target, and steadier on a shared machine: the core's time others take is not counted).
+``--spy KIND`` records the API process with py-spy
 (raw folded stacks) while that kind runs.
 
     python bench/bench_conversation_cost.py --students 100 --seconds 4
@@ -31,8 +34,9 @@ from bench.loadgen.harness import Cluster
 from bench.loadgen.seed import seed
 from bench.loadgen.stats import Stats
 from bench.loadgen.student import Ledger
+from bench.loadgen.workload import EXAM_S, conversation_mix
 
-KINDS = ("answers", "answers_telemetry", "heartbeat", "heartbeat_telemetry")
+KINDS = ("answers", "answers_telemetry", "heartbeat", "heartbeat_telemetry", "mix")
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -49,7 +53,8 @@ async def main(args: argparse.Namespace) -> None:
         steps = AnswerSteps(Ledger())
         per_request: dict[str, list[float]] = {kind: [] for kind in KINDS}
         for kind in [k for _ in range(args.rounds) for k in KINDS]:
-            step = mixed_step(steps, {kind: 1.0})
+            # "mix": the page's steady-state conversation (workload.conversation_mix)
+            step = mixed_step(steps, conversation_mix() if kind == "mix" else {kind: 1.0})
             await drive(api, sittings, step, concurrency=args.concurrency, seconds=0.5)  # warm
             api.stats = Stats()
             spy = None
@@ -92,6 +97,10 @@ async def main(args: argparse.Namespace) -> None:
         print("median API CPU per request over the rounds:")
         for kind, spent_us in per_request.items():
             print(f"  {kind:<22} {statistics.median(spent_us):6.0f} us")
+        mix = conversation_mix()
+        per_student_s = sum(mix.values()) / EXAM_S
+        students = 1e6 / statistics.median(per_request["mix"]) / per_student_s
+        print(f"students per API CPU-second on the mix: {students:,.0f}")
         await api.close()
     finally:
         cluster.stop()

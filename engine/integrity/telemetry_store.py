@@ -105,11 +105,13 @@ class TelemetryStore:
         batch: TelemetryBatch | None,
         ip: str,
     ) -> PageReply:
-        keys = self._keys(sitting_id)
         args: list[object] = [mode, student_id, device]
         if batch is None:
+            # the script reads the session alone then: its other keys need not be named
+            keys = [self.keyspace.for_sitting(sitting_id).session]
             args.append(b"0")
         else:
+            keys = self._keys(sitting_id)
             args += self._batch_args(str(sitting_id), batch, ip)
         return _page_reply(await self.pipelined.run_script(self._script, keys, args))
 

@@ -3,8 +3,9 @@
 -- sitting's rate window, the page's admission (duplicates, clocks, its token bucket: the
 -- rules of proctoring.telemetry.admit, step for step) and the one XADD. Every key carries the
 -- shard's hash tag.
--- KEYS: 1 session, 2 ingest state hash (page session -> msgpack IngestState), 3 the sitting's
---   telemetry rate window (a counter), 4 the shard's integrity stream.
+-- KEYS: 1 session (named alone when no batch follows), 2 ingest state hash (page session ->
+--   msgpack IngestState), 3 the sitting's telemetry rate window (a counter), 4 the shard's
+--   integrity stream.
 -- ARGV: 1 mode: 'heartbeat' (marks the seat seen; a submitted sitting answers its state and
 --   takes no telemetry) or 'ingest' (a submitted sitting refuses the batch: 'closed');
 --   2 student id; 3 the caller's device id ('' checks nothing); 4 '1' when a batch follows,
