@@ -11,8 +11,9 @@ had been sent to ``POST /telemetry``: the same schema, size limit, rate limits, 
 stream, the same problem codes (with ``extra.part = "telemetry"``).
 
 **A refused telemetry part refuses the whole request.** It is checked and stored *before* the
-answers, so when it is refused (400, 413, 429) nothing of the request is stored, and the page
-keeps both: it drops a batch refused for good (400, 413, or over its rate: 429, as the page
+answers (one script call does both: engine/integrity/telemetry_store.py), so when it is refused
+(400, 413, 429) nothing of the request is stored, and the page keeps both: it drops a batch
+refused for good (400, 413, or over its rate: 429, as the page
 always did with refused telemetry) and sends its answers again at once. When the telemetry
 was stored and the answer script then refuses the answers (paused, over the write budget, time
 up), the page sends both again; a telemetry batch is idempotent by its ``(session,
@@ -26,13 +27,13 @@ from typing import Protocol
 
 from engine.integrity import ingest
 from engine.integrity.page_models import BatchAck, HeartbeatBody, PageClock, TelemetryAck
-from engine.kernel.errors import DomainError, not_found
+from engine.integrity.telemetry_store import PageReply
+from engine.kernel.errors import DomainError
 from engine.kernel.principal import Principal
 from engine.sittings import access as sitting_access
 from engine.sittings import service as sittings
 from engine.sittings.deadlines import remaining_ms
 from engine.sittings.models import AnswerBatch
-from proctoring.telemetry import TelemetryBatch
 
 
 class Needs(ingest.Needs, sittings.Needs, Protocol):
@@ -48,11 +49,16 @@ async def record_answers(
         return BatchAck(ack.acked_seq, ack.remaining_ms)
     telemetry = ingest.decode_part(batch.telemetry)
     checked = await sittings.check_answers(svc, principal, sitting_id, batch)
+    call = svc.store.answer_call(
+        sitting_id, str(principal.user_id), batch.events, principal.device, checked.places
+    )
     try:
-        taken = await ingest.ingest_batch(svc, principal, sitting_id, telemetry, ip)
+        taken, answered = await ingest.ingest_with_answers(
+            svc, principal, sitting_id, telemetry, ip, call
+        )
     except DomainError as err:
         raise ingest.mark_part(err) from err
-    ack = await sittings.store_answers(svc, principal, sitting_id, checked)
+    ack = sittings.answered(answered, batch)
     return BatchAck(ack.acked_seq, ack.remaining_ms, taken)
 
 
@@ -60,19 +66,26 @@ async def heartbeat(
     svc: Needs, principal: Principal, sitting_id: uuid.UUID, body: HeartbeatBody, ip: str
 ) -> PageClock:
     """The sitting's clock for its own student's page, with the page's pending telemetry
-    stored. A submitted sitting answers its state (the page shows the end) and takes no
-    telemetry, as ``POST /telemetry`` takes none; bad telemetry is refused before anything is
-    read or stored."""
+    stored, in one script call (as an answer batch is). A submitted sitting answers its state
+    (the page shows the end) and takes no telemetry, as ``POST /telemetry`` takes none; bad
+    telemetry is refused before anything is read or stored."""
     principal.require_student()
     telemetry = None if body.telemetry is None else ingest.decode_part(body.telemetry)
-    clock = await svc.store.heartbeat(sitting_id, str(principal.user_id), principal.device)
-    if clock.status != "ok":
-        raise not_found("sitting")
     if principal.exam_id is not None:
+        # an exam card: its own exam's sittings only, checked before any telemetry is stored
+        clock = await ingest.call_page(svc, "heartbeat", sitting_id, principal, None, ip)
         await sitting_access.confine_card(svc.pool, principal, clock.exam_version_id)
-    taken: TelemetryAck | None = None
-    if telemetry is not None and clock.state != "submitted":
-        taken = await _store(svc, sitting_id, clock.exam_version_id, clock.now_ms, telemetry, ip)
+        if telemetry is None:
+            return _page_clock(clock, None)
+    clock = await ingest.call_page(svc, "heartbeat", sitting_id, principal, telemetry, ip)
+    try:
+        taken = ingest.outcome(clock)
+    except DomainError as err:
+        raise ingest.mark_part(err) from err
+    return _page_clock(clock, taken)
+
+
+def _page_clock(clock: PageReply, taken: TelemetryAck | None) -> PageClock:
     return PageClock(
         state=clock.state,
         # while paused the clock stands still at the instant the pause began
@@ -83,17 +96,3 @@ async def heartbeat(
         device_replaced=clock.replaced,
         telemetry=taken,
     )
-
-
-async def _store(
-    svc: Needs,
-    sitting_id: uuid.UUID,
-    exam_version_id: str,
-    now_ms: int,
-    telemetry: TelemetryBatch,
-    ip: str,
-) -> TelemetryAck:
-    try:
-        return await ingest.store_batch(svc, sitting_id, exam_version_id, now_ms, telemetry, ip)
-    except DomainError as err:
-        raise ingest.mark_part(err) from err

@@ -2,45 +2,36 @@
 
 The one path of every telemetry batch: ``POST /telemetry`` (``ingest``), and the telemetry part
 an answer batch or a heartbeat carries (engine/integrity/conversation.py: ``decode_part``, then
-``ingest_batch`` or, with the heartbeat's own reading of the session, ``store_batch``).
+``ingest_batch``, or the heartbeat's own script call, ``call_page``).
 
-Nothing is stored unless the whole batch decodes. Admission (``proctoring.telemetry.admit``:
-duplicates, page clocks, a per-page token bucket) runs on state kept in Redis beside the
-sitting's keys, stored with the XADD by one compare-and-set script, so two batches racing
-for one page cannot both pass. A per-sitting window (the ``limits`` library) bounds a page
-that invents new session ids to dodge its bucket.
+Nothing is stored unless the whole batch decodes. Everything after the decode is one script
+call on the shared pipelined connection (engine/integrity/telemetry_store.py), as an answer
+batch is: the sitting's owner and state, a per-sitting window that bounds a page inventing new
+session ids to dodge its bucket, admission (``proctoring.telemetry.admit``'s rules: duplicates,
+page clocks, a per-page token bucket) on state kept in Redis beside the sitting's keys, and the
+XADD, atomically, so two batches racing for one page cannot both pass.
 """
 
 from __future__ import annotations
 
 import math
-import time
 import uuid
-from typing import Any, Protocol
+from typing import Any, Protocol, assert_never
 
 import msgspec
-from limits import RateLimitItem, parse
-from limits.aio.strategies import FixedWindowRateLimiter
 
 from engine.integrity.page_models import TelemetryAck
-from engine.integrity.stream import TelemetryEntry, tag_key, telemetry_fields
+from engine.integrity.telemetry_store import Mode, PageReply, TelemetryStore
 from engine.kernel.errors import DomainError, conflict, not_found, validation_failed
 from engine.kernel.principal import Principal
 from engine.ports import WithKeySpace, WithPipelined, WithPool, WithRedis, WithSettings, WithStore
-from engine.redis_adapter.connections import RedisClient
-from engine.redis_adapter.integrity_scripts import scripts_for
-from engine.redis_adapter.keys import shard_of
-from engine.redis_adapter.rate_limits import limits_storage
-from engine.settings import Settings
+from engine.redis_adapter.replies import AnswerReply
 from engine.sittings import access as sitting_access
 from proctoring.telemetry import (
     MAX_BATCH_BYTES,
     IngestLimits,
-    IngestState,
-    IpObserved,
     TelemetryBatch,
     TelemetryTooLarge,
-    admit,
     decode_batch,
 )
 
@@ -49,40 +40,16 @@ class Needs(WithPipelined, WithKeySpace, WithPool, WithRedis, WithSettings, With
     """What this module's services use of the process's collaborators (engine/ports.py)."""
 
 
-# a page sends ~10 events a minute; 600 per sitting per minute over all its pages is a flood
-SITTING_EVENTS = "600/minute"
-# ingest state outlives the longest sitting (a 3 h paper plus extensions)
-STATE_TTL_S = 12 * 3600
-_RETRIES = 8
 # a page over its bucket may send again once a token has come back
 _ONE_TOKEN_S = max(1, math.ceil(60 / IngestLimits().events_per_minute))
 
-_state_enc = msgspec.msgpack.Encoder()
-_state_dec = msgspec.msgpack.Decoder(IngestState)
+_STORES: dict[int, TelemetryStore] = {}
 
 
-class _SittingLimiter:
-    def __init__(self, redis: RedisClient, settings: Settings) -> None:
-        self.redis = redis
-        prefix = f"{settings.redis_namespace}:rl"
-        storage = limits_storage(redis, settings.redis_url, prefix)
-        self.limiter = FixedWindowRateLimiter(storage)
-        self.item: RateLimitItem = parse(SITTING_EVENTS)
-
-    async def check(self, sitting_id: uuid.UUID, events: int) -> None:
-        if await self.limiter.hit(self.item, "telemetry", str(sitting_id), cost=events):
-            return
-        stats = await self.limiter.get_window_stats(self.item, "telemetry", str(sitting_id))
-        raise _rate_limited(max(1, math.ceil(stats.reset_time - time.time())))
-
-
-_LIMITERS: dict[int, _SittingLimiter] = {}
-
-
-def _limiter(svc: Needs) -> _SittingLimiter:
-    found = _LIMITERS.get(id(svc.redis))
-    if found is None or found.redis is not svc.redis:
-        found = _LIMITERS[id(svc.redis)] = _SittingLimiter(svc.redis, svc.settings)
+def _store(svc: Needs) -> TelemetryStore:
+    found = _STORES.get(id(svc.pipelined))
+    if found is None or found.pipelined is not svc.pipelined or found.keyspace is not svc.keyspace:
+        found = _STORES[id(svc.pipelined)] = TelemetryStore(svc.redis, svc.keyspace, svc.pipelined)
     return found
 
 
@@ -168,68 +135,81 @@ async def ingest(
 async def ingest_batch(
     svc: Needs, principal: Principal, sitting_id: uuid.UUID, batch: TelemetryBatch, ip: str
 ) -> TelemetryAck:
-    """A decoded batch of the caller's own open sitting, admitted and stored."""
-    view = await svc.store.view(sitting_id, with_answers=False)
-    if view is None or view.student_id != str(principal.user_id):
-        raise not_found("sitting")
+    """A decoded batch of the caller's own open sitting, admitted and stored: one script call
+    (engine/integrity/telemetry_store.py), which checks the owner and the state itself."""
     if principal.exam_id is not None:
+        # an exam card: its own exam's sittings only, checked before anything is stored
+        view = await svc.store.view(sitting_id, with_answers=False)
+        if view is None or view.student_id != str(principal.user_id):
+            raise not_found("sitting")
         await sitting_access.confine_card(svc.pool, principal, view.exam_version_id)
-    # a paused sitting is still open: what the page does meanwhile is worth keeping
-    if view.state not in ("active", "paused"):
-        raise _closed()
-    return await store_batch(svc, sitting_id, view.exam_version_id, view.now_ms, batch, ip)
+    page = await call_page(svc, "ingest", sitting_id, principal, batch, ip)
+    taken = outcome(page)
+    assert taken is not None  # an open sitting's batch has an outcome; a closed one raised
+    return taken
 
 
-async def store_batch(
+async def ingest_with_answers(
     svc: Needs,
+    principal: Principal,
     sitting_id: uuid.UUID,
-    exam_version_id: str,
-    now_ms: int,
     batch: TelemetryBatch,
     ip: str,
-) -> TelemetryAck:
-    """Rate limits, admission and the one XADD, for a batch of an open sitting whose owner
-    the caller has checked (``now_ms``: the Redis clock read with that check)."""
-    await _limiter(svc).check(sitting_id, len(batch.events))
-    ks = svc.keyspace
-    state_key = tag_key(ks, sitting_id, "ti")
-    stream = ks.telemetry_stream(shard_of(sitting_id, ks.shards))
-    now = now_ms
-    scripts = scripts_for(svc.redis)
-    for _ in range(_RETRIES):
-        raw_state = await svc.pipelined.execute("HGET", state_key, batch.session, key=state_key)
-        state = _state_dec.decode(raw_state) if raw_state else IngestState()
-        new_state, adm = admit(state, batch, now)
-        if adm.duplicate:
-            return TelemetryAck(accepted=0, duplicate=True, dropped_rate=0, dropped_clock=0)
-        if not adm.events and adm.dropped_rate:
-            raise _rate_limited(_ONE_TOKEN_S)  # nothing kept: the state stays for the retry
-        entry = TelemetryEntry(
-            sitting=str(sitting_id),
-            version=exam_version_id,
-            session=batch.session,
-            batch_seq=batch.batch_seq,
-            received_ms=now,
-            # the address is the server's observation, never the page's claim
-            events=(*adm.events, IpObserved(ts=now, ip=_address(ip))),
-        )
-        fields = [x for kv in telemetry_fields(entry).items() for x in kv]
-        stored = await svc.pipelined.run_script(
-            scripts.ingest,
-            [state_key, stream],
-            [batch.session, raw_state or b"", _state_enc.encode(new_state), STATE_TTL_S, *fields],
-        )
-        if stored:
-            return TelemetryAck(
-                accepted=len(adm.events),
-                duplicate=False,
-                dropped_rate=adm.dropped_rate,
-                dropped_clock=adm.dropped_clock,
-            )
-    raise DomainError(
-        503,
-        "busy",
-        "Too many concurrent batches for this page",
-        "nothing was stored; send the batch again",
-        headers={"Retry-After": "1"},
+    answer_call: tuple[list[str], list[Any]],
+) -> tuple[TelemetryAck, AnswerReply]:
+    """An answer batch's telemetry stored and then its answers (the answer script's keys and
+    arguments: ``SittingStore.answer_call``), in one script call; the owner, and an exam
+    card's exam, were checked with the answers. A refused batch raises: nothing stored."""
+    page, answered = await _store(svc).call_with_answers(
+        sitting_id, str(principal.user_id), batch, _address(ip), answer_call
     )
+    if page.status != "ok":
+        raise not_found("sitting")
+    taken = outcome(page)
+    assert taken is not None and answered is not None  # else outcome raised the refusal
+    return taken, answered
+
+
+async def call_page(
+    svc: Needs,
+    mode: Mode,
+    sitting_id: uuid.UUID,
+    principal: Principal,
+    batch: TelemetryBatch | None,
+    ip: str,
+) -> PageReply:
+    """The conversation's one script call: the sitting's clock (``heartbeat`` marks the page
+    seen) and the batch stored; another student's sitting, or none, is not found."""
+    device = principal.device if mode == "heartbeat" else ""
+    page = await _store(svc).call(
+        mode, sitting_id, str(principal.user_id), device, batch, _address(ip)
+    )
+    if page.status != "ok":
+        raise not_found("sitting")
+    return page
+
+
+def outcome(page: PageReply) -> TelemetryAck | None:
+    """What became of the batch a script call carried (None: it carried none, or a heartbeat
+    of a submitted sitting took none), or its refusal: nothing of it was stored."""
+    match page.telemetry:
+        case "none":
+            return None
+        case "ok":
+            return TelemetryAck(
+                accepted=page.accepted,
+                duplicate=False,
+                dropped_rate=page.dropped_rate,
+                dropped_clock=page.dropped_clock,
+            )
+        case "duplicate":
+            return TelemetryAck(accepted=0, duplicate=True, dropped_rate=0, dropped_clock=0)
+        case "closed":
+            # a paused sitting is still open: what the page does meanwhile is worth keeping
+            raise _closed()
+        case "rate_limited":
+            raise _rate_limited(page.retry_after_s)
+        case "page_rate_limited":
+            raise _rate_limited(_ONE_TOKEN_S)  # nothing kept: the state stays for the retry
+        case unexpected:
+            assert_never(unexpected)

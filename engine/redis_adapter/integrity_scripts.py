@@ -20,7 +20,6 @@ class IntegrityScripts:
         self.redis = redis
         self.read = redis.register_script(_text("read"))
         self.swap = redis.register_script(_text("swap"))
-        self.ingest = redis.register_script(_text("ingest"))
 
 
 _BY_REDIS: dict[int, IntegrityScripts] = {}

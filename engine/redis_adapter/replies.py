@@ -1,5 +1,5 @@
-"""The sitting scripts' replies as Structs (``lua/start.lua``, ``answer.lua``, ``submit.lua``,
-``heartbeat.lua``).
+"""The sitting scripts' replies as Structs (``lua/start.lua``, ``answer.lua``, ``submit.lua``;
+``telemetry.lua``'s is engine/integrity/telemetry_store.py's).
 
 Every status a script can answer is named here: a reply outside them is a script and the code
 out of step, raised as a ``msgspec.ValidationError`` (a 500, logged) at the adapter, never
@@ -27,7 +27,6 @@ AnswerStatus = Literal[
     "navigation_linear",
 ]
 SubmitState = Literal[SessionState, "no_session", "forbidden", "not_due"]
-HeartbeatStatus = Literal["ok", "no_session", "forbidden"]
 
 
 class StartReply(msgspec.Struct, frozen=True, array_like=True):
@@ -52,20 +51,6 @@ class SubmitReply(msgspec.Struct, frozen=True, array_like=True):
     submitted_ms: int
     # 1 when this call submitted the sitting, 0 when it was submitted before (or not at all)
     fresh: int = 0
-
-
-class HeartbeatReply(msgspec.Struct, frozen=True, array_like=True):
-    """``lua/heartbeat.lua``: the clock of the caller's own sitting (status ``ok``), or
-    nothing but the status."""
-
-    status: HeartbeatStatus
-    state: Literal["active", "paused", "submitted"] = "submitted"
-    exam_version_id: str = ""
-    deadline_ms: int = 0
-    now_ms: int = 0
-    paused_at_ms: int = 0
-    grace_ms: int = 0
-    replaced: bool = False
 
 
 def reply(kind: type[_R], fields: list[Any]) -> _R:

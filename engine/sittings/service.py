@@ -23,6 +23,7 @@ from engine.ports import (
     WithStore,
 )
 from engine.redis_adapter.keys import new_sitting_id, shard_of
+from engine.redis_adapter.replies import AnswerReply
 from engine.sittings import access as sitting_access
 from engine.sittings import answer_checks, repository
 from engine.sittings import proctor_store as proctoring_actions
@@ -319,6 +320,11 @@ async def store_answers(
     reply = await svc.store.record_answers(
         sitting_id, str(principal.user_id), batch.events, principal.device, places
     )
+    return answered(reply, batch)
+
+
+def answered(reply: AnswerReply, batch: AnswerBatch) -> AnswerAck:
+    """The answer script's reply to ``batch``: its acknowledgement, or its refusal raised."""
     metrics.answer_batches.labels(reply.status).inc()
     match reply.status:
         case "ok":

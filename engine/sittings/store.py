@@ -12,7 +12,6 @@ from engine.redis_adapter.connections import PipelinedRedis, RedisClient
 from engine.redis_adapter.keys import KeySpace
 from engine.redis_adapter.replies import (
     AnswerReply,
-    HeartbeatReply,
     StartReply,
     SubmitReply,
     reply,
@@ -58,6 +57,11 @@ class SessionView(msgspec.Struct, frozen=True):
         return self.paused_at_ms or self.now_ms
 
 
+def answer_reply(raw: Any) -> AnswerReply:
+    """``lua/answer.lua``'s reply."""
+    return reply(AnswerReply, [text(raw[0]), int(raw[1]), int(raw[2]), *(int(v) for v in raw[3:5])])
+
+
 def _seq(event: AnswerEvent) -> int:
     return event.seq
 
@@ -97,7 +101,6 @@ class SittingStore:
         self._answer = redis.register_script(lua_source("answer"))
         self._submit = redis.register_script(lua_source("submit"))
         self._view = redis.register_script(lua_source("view"))
-        self._heartbeat = redis.register_script(lua_source("heartbeat"))
 
     async def start(
         self,
@@ -144,6 +147,21 @@ class SittingStore:
         """Store the events, or none of them when the script refuses the batch (time, budget,
         linear navigation). ``places``: on a linear paper, each event's item place in the
         student's order, in the order of ``events``."""
+        keys, args = self.answer_call(sitting_id, student_id, events, device, places)
+        # acknowledged only once held as settings.redis_ack_durability asks (ADR 0019)
+        raw = await self.pipelined.run_script(self._answer, keys, args, durable=True)
+        return answer_reply(raw)
+
+    def answer_call(
+        self,
+        sitting_id: uuid.UUID,
+        student_id: str,
+        events: list[AnswerEvent],
+        device: str = "",
+        places: Sequence[int] | None = None,
+    ) -> tuple[list[str], list[Any]]:
+        """The answer script's keys and arguments (``record_answers``; a script that runs it
+        after another part of the same request, engine/integrity/telemetry_store.py)."""
         k = self.keys.for_sitting(sitting_id)
         tail: Sequence[int] = ()
         if places is None:
@@ -165,13 +183,7 @@ class SittingStore:
             value = record if self._latest_is_record else latest_value(event)
             args.extend((event.seq, event.item, record, value))
         args.extend(tail)
-        # acknowledged only once held as settings.redis_ack_durability asks (ADR 0019)
-        raw = await self.pipelined.run_script(
-            self._answer, [k.session, k.answers, k.stream], args, durable=True
-        )
-        return reply(
-            AnswerReply, [text(raw[0]), int(raw[1]), int(raw[2]), *(int(v) for v in raw[3:5])]
-        )
+        return [k.session, k.answers, k.stream], args
 
     async def submit(self, sitting_id: uuid.UUID, student_id: str, reason: str) -> SubmitReply:
         k = self.keys.for_sitting(sitting_id)
@@ -206,17 +218,6 @@ class SittingStore:
             furthest=int(raw[7]),
             grace_ms=int(raw[8]),
         )
-
-    async def heartbeat(
-        self, sitting_id: uuid.UUID, student_id: str, device: str = ""
-    ) -> HeartbeatReply:
-        """The clock of the student's own sitting, marking it seen (lua/heartbeat.lua)."""
-        k = self.keys.for_sitting(sitting_id)
-        raw = await self.pipelined.run_script(self._heartbeat, [k.session], [student_id, device])
-        if len(raw) == 1:
-            return reply(HeartbeatReply, [text(raw[0])])
-        head, tail = [text(v) for v in raw[:3]], [int(v) for v in raw[3:7]]
-        return reply(HeartbeatReply, [*head, *tail, bool(raw[7])])
 
     async def session_fields(self, sitting_id: uuid.UUID, *names: str) -> list[str | None]:
         k = self.keys.for_sitting(sitting_id)
