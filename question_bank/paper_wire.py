@@ -10,9 +10,12 @@ whole blocks, byte-aligned, that refers to nothing before it, so any sequence of
 valid deflate stream. A sitting's gzipped paper is then the gzip header, the request's own
 bytes before the sections as a block of their own, the sections' deflated pieces in the
 sitting's order, the bytes after them, an empty final block, and the CRC-32 and length of the
-plain body: a join, not a compression per request. The price is the ratio: a piece cannot
-refer to text of another item, so the paper compresses to about half of its plain size
-instead of a sixth (measured in the README's paper benchmark line).
+plain body: a join, not a compression per request (the sections' CRC is kept per sitting and
+combined with the CRCs of the bytes around them: question_bank/crc32_combine.py).
+
+The price is the ratio: a piece cannot refer to text of another item, so the paper
+compresses to about half of its plain size instead of a sixth (measured in the README's paper
+benchmark line).
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ from __future__ import annotations
 import struct
 import uuid
 import zlib
+from array import array
+from operator import itemgetter
 
 import msgspec
 import numpy as np
 
+from question_bank.crc32_combine import crc32_combine
 from question_bank.paper import CompiledPaper, render_sections
 from question_bank.paper_order import Shape, codable, option_order, student_codes
 
@@ -33,6 +39,10 @@ GZIP_MIN_BYTES = 1400  # about one TCP segment: a smaller body is sent as it is
 STORED_MAX = 1024  # dynamic bytes up to this size are sent as a stored block: not worth zlib
 # a process keeps at most this many pieces per paper; past it they are made again
 MAX_PIECES = 100_000
+# and the piece keys of at most this many sittings per paper (~1.2 KB each for 150 items), as
+# the answer checks keep a linear paper's places: a sitting's second fetch (a reload without
+# the device's copy, the content after a new version) does not compute its order again
+MAX_REMEMBERED_ORDERS = 20_000
 
 _json = msgspec.json.Encoder()
 
@@ -87,9 +97,23 @@ class PaperWire:
         self._packed = {key: deflate_piece(head) for key, head in heads.items()}
         self._open = (b"[", deflate_piece(b"["))
         self._close = (b"]}]", deflate_piece(b"]}]"))
+        # sitting -> its piece keys, and the CRC-32 and length of its plain sections
+        self._orders: dict[uuid.UUID, tuple[array[int], int, int]] = {}
 
-    def _keys(self, sitting_id: uuid.UUID) -> list[int]:
-        """The sitting's pieces in order: section heads (negative) and item pieces."""
+    def _keys(self, sitting_id: uuid.UUID) -> tuple[list[int], int, int]:
+        """The sitting's pieces in order (section heads negative, then item pieces) and the
+        CRC-32 and length of the plain sections they make."""
+        known = self._orders.get(sitting_id)
+        if known is not None:
+            return known[0].tolist(), known[1], known[2]
+        keys = self._order_keys(sitting_id)
+        plain = b"".join([b"[", *self._pieces(keys, False), b"]}]"])
+        if len(self._orders) >= MAX_REMEMBERED_ORDERS:
+            self._orders.clear()
+        self._orders[sitting_id] = (array("q", keys), zlib.crc32(plain), len(plain))
+        return keys, zlib.crc32(plain), len(plain)
+
+    def _order_keys(self, sitting_id: uuid.UUID) -> list[int]:
         keys: list[int] = []
         for s_index, (order, codes) in enumerate(student_codes(self._shape, sitting_id)):
             keys.append(-1 - 2 * s_index if s_index == 0 else -2 - 2 * s_index)
@@ -116,32 +140,32 @@ class PaperWire:
         self._plain[key] = plain
         self._packed[key] = deflate_piece(plain)
 
-    def _pieces(self, keys: list[int], packed: bool) -> list[bytes]:
+    def _pieces(self, keys: list[int], packed: bool) -> tuple[bytes, ...]:
+        take = itemgetter(*keys, -1)  # one more key: always a tuple back (dropped below)
         try:
-            table = self._packed if packed else self._plain
-            return [table[k] for k in keys]
+            return take(self._packed if packed else self._plain)[:-1]  # type: ignore[no-any-return]
         except KeyError:
             for k in keys:
                 if k not in self._plain:
                     self._make(k)
-            table = self._packed if packed else self._plain
-            return [table[k] for k in keys]
+            return take(self._packed if packed else self._plain)[:-1]  # type: ignore[no-any-return]
 
     def sections(self, sitting_id: uuid.UUID) -> bytes:
         """The sitting's ``sections`` JSON array."""
         if not self.coded or not self.paper.sections:
             return render_sections(self.paper, sitting_id)
-        keys = self._keys(sitting_id)
+        keys = self._keys(sitting_id)[0]
         return b"".join([b"[", *self._pieces(keys, False), b"]}]"])
 
     def gzipped(self, sitting_id: uuid.UUID, before: bytes, after: bytes) -> bytes:
         """``before`` + the sitting's sections + ``after``, as one gzip member."""
         if not self.coded or not self.paper.sections:
             return gzip_small(before + render_sections(self.paper, sitting_id) + after)
-        keys = self._keys(sitting_id)
-        plain = b"".join([b"[", *self._pieces(keys, False), b"]}]"])
+        keys, sections_crc, sections_size = self._keys(sitting_id)
         packed = self._pieces(keys, True)
-        crc = zlib.crc32(after, zlib.crc32(plain, zlib.crc32(before)))
+        # the sections' CRC is kept per sitting: only the request's own bytes are read here
+        crc = crc32_combine(zlib.crc32(before), sections_crc, sections_size)
+        crc = zlib.crc32(after, crc)
         blocks = [dynamic_block(before), self._open[1], *packed, self._close[1]]
         blocks.append(dynamic_block(after))
-        return gzip_frame(blocks, crc, len(before) + len(plain) + len(after))
+        return gzip_frame(blocks, crc, len(before) + sections_size + len(after))

@@ -7,10 +7,13 @@ import gzip
 import random
 import uuid
 import zlib
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from question_bank import paper_wire
+from question_bank.crc32_combine import crc32_combine
 from question_bank.items import ItemCreate, split_item
 from question_bank.paper import (
     CompiledItem,
@@ -128,3 +131,20 @@ def test_pieces_are_kept_per_item_and_option_order() -> None:
         wire.sections(uuid.UUID(int=n))
     # 4 items x 3! option orders x (first of its section or not), and the section head
     assert len(wire._plain) <= 4 * 6 * 2 + 2
+
+
+def test_a_sittings_order_is_remembered_within_bounds(monkeypatch: Any) -> None:
+    monkeypatch.setattr(paper_wire, "MAX_REMEMBERED_ORDERS", 3)
+    paper = CompiledPaper("v", "t", True, [CompiledSection("A", [_item(n, 4) for n in range(9)])])
+    wire = PaperWire(paper)
+    sittings = [uuid.UUID(int=n) for n in range(7)]
+    for sitting in sittings:
+        first = wire.sections(sitting)
+        assert wire.sections(sitting) == first == render_sections(paper, sitting)
+        assert len(wire._orders) <= 3
+
+
+@given(st.binary(max_size=500), st.binary(max_size=5000))
+def test_crc32_combine_is_the_crc_of_the_concatenation(first: bytes, second: bytes) -> None:
+    combined = crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second))
+    assert combined == zlib.crc32(first + second)
