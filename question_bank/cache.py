@@ -169,9 +169,10 @@ class PaperCache:
         return rules
 
     async def wire(self, exam_version_id: str) -> PaperWire:
-        """The paper's pieces to send, kept with the paper in this process."""
+        """The paper's pieces to send, kept with the paper in this process (and made again
+        with it when the paper is no longer in memory)."""
         wire = self._wires.get(exam_version_id)
-        if wire is None:
+        if wire is None or exam_version_id not in self._memory:
             await self.get(exam_version_id)
             return self._wires[exam_version_id]
         self.stats["memory_hit"] += 1
