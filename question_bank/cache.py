@@ -17,6 +17,7 @@ import msgspec
 from question_bank.answer_rules import PaperRules, paper_rules
 from question_bank.models import CacheStats
 from question_bank.paper import CompiledItem, CompiledPaper, pack_paper, unpack_paper
+from question_bank.paper_wire import PaperWire
 
 
 class Pipeline(Protocol):
@@ -124,6 +125,8 @@ class PaperCache:
         # the answer bounds of each paper in memory (question_bank/answer_rules.py), built with
         # it: immutable like the paper, so never invalidated either
         self._rules: dict[str, PaperRules] = {}
+        # and its ready-to-send pieces (question_bank/paper_wire.py), made as sittings need them
+        self._wires: dict[str, PaperWire] = {}
         self.stats: Counter[str] = Counter()
         self.fragments = FragmentCache(redis, namespace, self.stats)
 
@@ -137,6 +140,7 @@ class PaperCache:
 
     def _keep(self, paper: CompiledPaper) -> None:
         self._rules[paper.exam_version_id] = paper_rules(paper)
+        self._wires[paper.exam_version_id] = PaperWire(paper)
         self._memory[paper.exam_version_id] = paper
 
     async def get(self, exam_version_id: str) -> CompiledPaper:
@@ -163,6 +167,16 @@ class PaperCache:
             await self.get(exam_version_id)
             rules = self._rules[exam_version_id]
         return rules
+
+    async def wire(self, exam_version_id: str) -> PaperWire:
+        """The paper's pieces to send, kept with the paper in this process (and made again
+        with it when the paper is no longer in memory)."""
+        wire = self._wires.get(exam_version_id)
+        if wire is None or exam_version_id not in self._memory:
+            await self.get(exam_version_id)
+            return self._wires[exam_version_id]
+        self.stats["memory_hit"] += 1
+        return wire
 
     def summary(self) -> CacheStats:
         return CacheStats(

@@ -65,8 +65,10 @@ class Api:
         token: str | None = None,
         body: Any = None,
         raw: bytes | None = None,
+        headers: str = "",
     ) -> Reply:
-        headers = "content-type: application/json\r\n"
+        """``headers``: more whole ``name: value\\r\\n`` lines (``accept-encoding``, say)."""
+        headers += "content-type: application/json\r\n"
         if token:
             headers += f"authorization: Bearer {token}\r\n"
         data = raw if raw is not None else (None if body is None else _encode(body))

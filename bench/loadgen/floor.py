@@ -16,8 +16,10 @@ From the repository's root (``bench.loadgen`` is not installed: it is developmen
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
-from litestar import Litestar, Response, get, post
+from litestar import Litestar, Request, Response, get, post
 from litestar.params import JSONBody
 
 from engine.auth.policy import PUBLIC, apply_policies
@@ -47,19 +49,27 @@ def _bare_floor(data: _Batch) -> dict[str, int]:
     return {"acked_seq": data.events[-1].seq if data.events else 0, "remaining_ms": 1}
 
 
-_paper_bodies: dict[int, bytes] = {}
+# the paper benchmark's floor: the very bytes the paper route sent (gzip or not, given by the
+# benchmark once with POST), with the same headers, and no work
+_paper_body: list[tuple[bytes, dict[str, str]]] = [(b"{}", {})]
 
 
-# the paper benchmark's floor: as many JSON bytes as a paper, no work
+@post("/bench/paper-floor", status_code=204)
+async def _set_paper_floor(request: Request[Any, Any, Any], encoding: str = "identity") -> None:
+    data = await request.body()
+    headers = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
+    if encoding != "identity":
+        headers["Content-Encoding"] = encoding
+    _paper_body[0] = (data, headers)
+
+
 @get("/bench/paper-floor", sync_to_thread=False)
-def _paper_floor(size: int = 1024) -> Response[bytes]:
-    body = _paper_bodies.get(size)
-    if body is None:
-        body = _paper_bodies[size] = b'"' + b"x" * max(0, min(size, 10_000_000) - 2) + b'"'
-    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+def _paper_floor() -> Response[bytes]:
+    body, headers = _paper_body[0]
+    return Response(body, media_type="application/json", headers=headers)
 
 
-bare_app = Litestar([_live, _bare_floor, _paper_floor], debug=False)
+bare_app = Litestar([_live, _bare_floor, _set_paper_floor, _paper_floor], debug=False)
 
 
 # the in-app floor decodes the answer endpoint's own body type

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from engine.auth.policy import STAFF, allow
 from engine.auth.ratelimit import client_ip
-from engine.compression import SKIP_COMPRESSION
+from engine.compression import SKIP_COMPRESSION, accepts_gzip
 from engine.deps import Svc
 from engine.integrity import conversation
 from engine.integrity.page_models import BatchAck, HeartbeatBody, PageClock
@@ -45,6 +45,8 @@ class SittingController(Controller):
     # who may call: engine/auth/policy.py
     opt = allow("student", exam_card=True, tenancy="self")
 
+    # the paper compresses itself (gzip from pieces kept per exam version), so the
+    # compression middleware is skipped
     @get(
         "/paper",
         summary="My paper in my order, with my latest answers and the time left",
@@ -53,6 +55,7 @@ class SittingController(Controller):
                 StudentPaperDoc, description="the student paper", generate_examples=False
             )
         },
+        opt={SKIP_COMPRESSION: True},
     )
     async def paper(
         self,
@@ -62,22 +65,34 @@ class SittingController(Controller):
         # ?content=omit: a device that keeps the questions (GET /paper/content) wants the rest
         content: FromQuery[Literal["include", "omit"]] = "include",
     ) -> Response[bytes]:
-        body = await service.paper(
-            svc, request.user, sitting_id, with_sections=content == "include"
+        reply = await service.paper(
+            svc,
+            request.user,
+            sitting_id,
+            with_sections=content == "include",
+            gzip=accepts_gzip(request.headers.get("accept-encoding")),
         )
-        return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+        return _paper_response(reply, {"Cache-Control": "no-store"})
 
     @get(
         "/paper/content",
         summary="My paper's questions in my order, with an ETag (304 when the device has them)",
+        opt={SKIP_COMPRESSION: True},
     )
     async def paper_content(self, svc: Svc, request: Req, sitting_id: SittingId) -> Response[bytes]:
-        etag, body = await service.paper_content(svc, request.user, sitting_id)
+        reply = await service.paper_content(
+            svc,
+            request.user,
+            sitting_id,
+            if_none_match=request.headers.get("if-none-match"),
+            gzip=accepts_gzip(request.headers.get("accept-encoding")),
+        )
         # kept by the device, asked again on each load: never a stale question after a deploy
-        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-        if request.headers.get("if-none-match") == etag:
+        headers = {"ETag": reply.etag, "Cache-Control": "private, no-cache"}
+        if reply.body is None:
+            headers["Vary"] = "Accept-Encoding"
             return Response(b"", status_code=304, headers=headers)
-        return Response(body, media_type="application/json", headers=headers)
+        return _paper_response(reply, headers)
 
     # the hot path: its replies are tiny, so the compression middleware is skipped altogether
     @post(
@@ -135,3 +150,11 @@ class SittingController(Controller):
     )
     async def result(self, svc: Svc, request: Req, sitting_id: SittingId) -> ResultView:
         return await service.result(svc, request.user, sitting_id)
+
+
+def _paper_response(reply: service.PaperBody, headers: dict[str, str]) -> Response[bytes]:
+    assert reply.body is not None
+    headers["Vary"] = "Accept-Encoding"
+    if reply.gzipped:
+        headers["Content-Encoding"] = "gzip"
+    return Response(reply.body, media_type="application/json", headers=headers)

@@ -43,7 +43,7 @@ from engine.sittings.models import (
 )
 from engine.sittings.repository import StudentSitting
 from engine.sittings.store import SessionView
-from question_bank.paper import render_sections
+from question_bank.paper_wire import gzip_small, worth_gzip
 
 
 class Needs(
@@ -206,14 +206,33 @@ def content_etag(exam_version_id: str) -> str:
     return f'"p1-{exam_version_id}"'
 
 
+class PaperBody(msgspec.Struct, frozen=True):
+    """A paper reply's bytes: gzipped when the client takes gzip and it is worth it; None
+    for a client whose copy is current (304)."""
+
+    body: bytes | None
+    gzipped: bool = False
+    etag: str = ""
+
+
 async def paper_content(
-    svc: Needs, principal: Principal, sitting_id: uuid.UUID
-) -> tuple[str, bytes]:
+    svc: Needs,
+    principal: Principal,
+    sitting_id: uuid.UUID,
+    *,
+    if_none_match: str | None = None,
+    gzip: bool = False,
+) -> PaperBody:
     """The questions of the student's paper alone, with their ETag: what a device keeps
-    between reloads (GET /paper?content=omit then brings only the answers and the clock)."""
+    between reloads (GET /paper?content=omit then brings only the answers and the clock).
+    A device whose copy is current gets its 304 without the paper being put together."""
     view = await _open_view(svc, principal, sitting_id)
-    compiled = await svc.papers.get(view.exam_version_id)
-    body = b"".join(
+    etag = content_etag(view.exam_version_id)
+    if if_none_match == etag:
+        return PaperBody(None, etag=etag)
+    wire = await svc.papers.wire(view.exam_version_id)
+    compiled = wire.paper
+    before = b"".join(
         (
             b'{"exam_version_id":"',
             view.exam_version_id.encode(),
@@ -222,21 +241,29 @@ async def paper_content(
             b',"navigation":"',
             compiled.navigation.encode(),
             b'","sections":',
-            render_sections(compiled, sitting_id),
-            b"}",
         )
     )
-    return content_etag(view.exam_version_id), body
+    if gzip:
+        return PaperBody(wire.gzipped(sitting_id, before, b"}"), True, etag)
+    return PaperBody(before + wire.sections(sitting_id) + b"}", etag=etag)
 
 
 async def paper(
-    svc: Needs, principal: Principal, sitting_id: uuid.UUID, *, with_sections: bool = True
-) -> bytes:
-    """The student's paper in their order, with their latest answers: no database read.
-    Without its sections (a device that keeps them) it is the answers and the clock only."""
+    svc: Needs,
+    principal: Principal,
+    sitting_id: uuid.UUID,
+    *,
+    with_sections: bool = True,
+    gzip: bool = False,
+) -> PaperBody:
+    """The student's paper in their order, with their latest answers: no database read, one
+    Redis call, and the sections joined from pieces kept per exam version (gzipped ones too:
+    question_bank/paper_wire.py). Without its sections (a device that keeps them) it is the
+    answers and the clock only."""
     view = await _open_view(svc, principal, sitting_id)
-    compiled = await svc.papers.get(view.exam_version_id)
-    return b"".join(
+    wire = await svc.papers.wire(view.exam_version_id)
+    compiled = wire.paper
+    before = b"".join(
         (
             b'{"sitting_id":"',
             str(sitting_id).encode(),
@@ -259,12 +286,17 @@ async def paper(
             b',"content_etag":',
             _json.encode(content_etag(view.exam_version_id)),
             b',"sections":',
-            render_sections(compiled, sitting_id) if with_sections else b"null",
-            b',"answers":',
-            answers_json(view.answers),
-            b"}",
         )
     )
+    after = b"".join((b',"answers":', answers_json(view.answers), b"}"))
+    if with_sections:
+        if gzip:
+            return PaperBody(wire.gzipped(sitting_id, before, after), True)
+        return PaperBody(before + wire.sections(sitting_id) + after)
+    body = before + b"null" + after
+    if gzip and worth_gzip(body):
+        return PaperBody(gzip_small(body), True)
+    return PaperBody(body)
 
 
 class Checked(msgspec.Struct, frozen=True):
