@@ -81,6 +81,7 @@ async def heartbeat(
         server_time_ms=clock.now_ms,
         grace_ms=clock.grace_ms,
         device_replaced=clock.replaced,
+        acked_seq=clock.last_seq,
         telemetry=taken,
     )
 

@@ -66,6 +66,7 @@ class HeartbeatReply(msgspec.Struct, frozen=True, array_like=True):
     paused_at_ms: int = 0
     grace_ms: int = 0
     replaced: bool = False
+    last_seq: int = 0
 
 
 def reply(kind: type[_R], fields: list[Any]) -> _R:

@@ -216,7 +216,7 @@ class SittingStore:
         if len(raw) == 1:
             return reply(HeartbeatReply, [text(raw[0])])
         head, tail = [text(v) for v in raw[:3]], [int(v) for v in raw[3:7]]
-        return reply(HeartbeatReply, [*head, *tail, bool(raw[7])])
+        return reply(HeartbeatReply, [*head, *tail, bool(raw[7]), int(raw[8])])
 
     async def session_fields(self, sitting_id: uuid.UUID, *names: str) -> list[str | None]:
         k = self.keys.for_sitting(sitting_id)

@@ -5,12 +5,14 @@
 -- count as the sitting being online.
 -- KEYS: session
 -- ARGV: student id, the caller's device id ('' checks nothing)
--- Reply: {status, state, exam, deadline, now, paused_at, grace, replaced}; status 'ok',
+-- Reply: {status, state, exam, deadline, now, paused_at, grace, replaced, last_seq}; status 'ok',
 -- 'no_session' or 'forbidden' (another student's sitting: nothing else is returned); state
 -- 'paused' while a proctor has the clock stopped (paused_at: since when, else 0); replaced 1
--- when the caller's device no longer holds the sitting.
+-- when the caller's device no longer holds the sitting; last_seq: the answer events stored
+-- (the page puts back what it had heard acknowledged and the server no longer holds, even
+-- with nothing to send).
 local s = redis.call('HMGET', KEYS[1], 'state', 'exam', 'student', 'deadline', 'paused', 'grace',
-  'device')
+  'device', 'last_seq')
 if not s[1] then return {'no_session'} end
 if s[3] ~= ARGV[1] then return {'forbidden'} end
 local t = redis.call('TIME')
@@ -24,4 +26,5 @@ end
 local replaced = 0
 if s[7] and ARGV[2] ~= '' and ARGV[2] ~= s[7] then replaced = 1 end
 if s[1] == 'active' and replaced == 0 then redis.call('HSET', KEYS[1], 'seen', now) end
-return {'ok', state, s[2], tonumber(s[4] or '0'), now, paused_at, tonumber(s[6] or '0'), replaced}
+return {'ok', state, s[2], tonumber(s[4] or '0'), now, paused_at, tonumber(s[6] or '0'), replaced,
+  tonumber(s[8] or '0')}
