@@ -94,5 +94,6 @@ def _page_clock(clock: PageReply, taken: TelemetryAck | None) -> PageClock:
         server_time_ms=clock.now_ms,
         grace_ms=clock.grace_ms,
         device_replaced=clock.replaced,
+        acked_seq=clock.last_seq,
         telemetry=taken,
     )

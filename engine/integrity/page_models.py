@@ -49,6 +49,10 @@ class PageClock(msgspec.Struct, frozen=True, omit_defaults=True):
     server_time_ms: int
     # answers sent up to this long after the deadline are still stored
     grace_ms: int
+    # every answer event with seq <= acked_seq is stored, as in the answer batch's reply: less
+    # than the page heard before means the server lost some (ADR 0019), and the page sends them
+    # again (always sent: 0 is a sitting that holds none)
+    acked_seq: int
     # another device took the sitting over: this page's answers are refused from now on
     device_replaced: bool = False
     # what became of the telemetry the heartbeat carried (left out when it carried none, or

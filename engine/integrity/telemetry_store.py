@@ -57,6 +57,8 @@ class PageReply(msgspec.Struct, frozen=True, array_like=True):
     dropped_rate: int = 0
     dropped_clock: int = 0
     retry_after_s: int = 0
+    # the answer events the sitting holds (the answer batch's acked_seq)
+    last_seq: int = 0
 
 
 def around_ts(event: StampedEvent) -> tuple[bytes, bytes]:
@@ -192,6 +194,6 @@ def _page_reply(raw: Any) -> PageReply:
             *(int(v) for v in raw[3:7]),
             bool(raw[7]),
             text(raw[8]),
-            *(int(v) for v in raw[9:13]),
+            *(int(v) for v in raw[9:14]),
         ],
     )

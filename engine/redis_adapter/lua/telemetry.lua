@@ -17,12 +17,14 @@
 --   its ts; 19 events dropped before this call (stamped after sent_at or too old); then per
 --   remaining event, in time order: its page ts, its msgpack before and after the ts.
 -- Reply: {status, state, exam, deadline, now, paused_at, grace, replaced, telemetry, accepted,
---   dropped_rate, dropped_clock, retry_after_s}; status 'ok', 'no_session' or 'forbidden'
+--   dropped_rate, dropped_clock, retry_after_s, last_seq}; status 'ok', 'no_session' or 'forbidden'
 --   (nothing else then); telemetry 'none' (no batch, or a submitted sitting's heartbeat),
 --   'ok', 'duplicate', 'closed', 'rate_limited' (the sitting's window: retry_after_s) or
---   'page_rate_limited' (every event over the page's bucket: nothing stored).
+--   'page_rate_limited' (every event over the page's bucket: nothing stored); last_seq: the
+--   answer events stored (the page puts back what it heard acknowledged and the server no
+--   longer holds, even with nothing to send).
 local s = redis.call('HMGET', KEYS[1], 'state', 'exam', 'student', 'deadline', 'paused', 'grace',
-  'device')
+  'device', 'last_seq')
 if not s[1] then return {'no_session'} end
 if s[3] ~= ARGV[2] then return {'forbidden'} end
 local t = redis.call('TIME')
@@ -43,6 +45,7 @@ local reply = {'ok', state, s[2], tonumber(s[4] or '0'), now, paused_at, tonumbe
   replaced}
 local function outcome(kind, accepted, rate, clock, retry)
   reply[9], reply[10], reply[11], reply[12], reply[13] = kind, accepted, rate, clock, retry
+  reply[14] = tonumber(s[8] or '0')
   return reply
 end
 if ARGV[4] ~= '1' then return outcome('none', 0, 0, 0, 0) end

@@ -4,9 +4,16 @@
    can be checked against a model of the server under any interleaving.
 
    The state: {queue: [events not yet acknowledged, seq ascending], next: the next seq,
-   answers: {item: the student's latest response, null when cleared}, closed: time is up (no
-   new answer is taken), late: the server takes nothing more (deadline + grace passed, or it
-   said so); events still queued then never count}.
+   answers: {item: the student's latest response, null when cleared}, held: {item: {seq, ts}
+   of the item's last acknowledged event}, closed: time is up (no new answer is taken), late:
+   the server takes nothing more (deadline + grace passed, or it said so); events still queued
+   then never count}.
+
+   The server's acked_seq is the truth, also when it goes back: a Redis failover or crash can
+   lose acknowledged events (docs/adr/0019-acknowledged-means-replicated.md), and then the
+   server acknowledges less than the page had heard. The items whose last acknowledged event it
+   no longer holds go back in the queue with their latest answer (new seqs right after what it
+   holds), so the page neither calls them saved nor leaves them lost.
 
    An item is "saved" only when no event of it waits on the device: the server acknowledged
    (acked_seq: "this and every event before it is stored") the last change the student made.
@@ -15,7 +22,7 @@
 (function () {
   'use strict';
 
-  function create() { return { queue: [], next: 1, answers: {}, closed: false, late: false }; }
+  function create() { return { queue: [], next: 1, answers: {}, held: {}, closed: false, late: false }; }
 
   // whatever localStorage held (an older page's shape too), as a well-formed state
   function restore(saved) {
@@ -26,6 +33,13 @@
     st.next = typeof saved.next === 'number' && saved.next >= 1 ? saved.next : 1;
     if (st.queue.length && st.next <= st.queue[st.queue.length - 1].seq) st.next = st.queue[st.queue.length - 1].seq + 1;
     if (saved.answers && typeof saved.answers === 'object') st.answers = saved.answers;
+    // an older page kept no held seqs: what it acknowledged before cannot be put back
+    if (saved.held && typeof saved.held === 'object') {
+      for (var k in saved.held) {
+        var hd = saved.held[k];
+        if (hd && typeof hd.seq === 'number') st.held[k] = { seq: hd.seq, ts: typeof hd.ts === 'number' ? hd.ts : 0 };
+      }
+    }
     st.closed = !!saved.closed;
     st.late = !!saved.late;
     return st;
@@ -50,10 +64,39 @@
     st.next = last + 1 + st.queue.length;
   }
 
+  // the last seq the page heard acknowledged: every seq before the queue's first (or before
+  // next) was acknowledged or given again to a later event (renumber)
+  function heard(st) { return st.queue.length ? st.queue[0].seq - 1 : st.next - 1; }
+
+  /* The server holds less than it acknowledged (it lost events): the items whose last
+     acknowledged event is past what it holds go back, in the order they were acknowledged,
+     before what still waits (which is newer). An item with a change still queued needs
+     nothing: that change goes anyway and is its latest answer. */
+  function putBack(st, acked) {
+    var queued = {}, back = [];
+    st.queue.forEach(function (e) { queued[e.item] = true; });
+    Object.keys(st.held).filter(function (item) { return st.held[item].seq > acked; })
+      .sort(function (a, b) { return st.held[a].seq - st.held[b].seq; })
+      .forEach(function (item) {
+        var ts = st.held[item].ts;
+        delete st.held[item];
+        if (queued[item]) return;
+        var response = st.answers[item] === undefined ? null : st.answers[item];
+        back.push({ seq: 0, item: item, response: response, client_ts: ts });
+      });
+    st.queue = back.concat(st.queue);
+    renumber(st, acked);
+  }
+
   /* The server holds every event up to acked: forget those; the rest must follow it. */
   function ack(st, acked) {
     if (typeof acked !== 'number') return;
-    st.queue = st.queue.filter(function (e) { return e.seq > acked; });
+    if (acked < heard(st)) putBack(st, acked);
+    st.queue = st.queue.filter(function (e) {
+      if (e.seq > acked) return true;
+      st.held[e.item] = { seq: e.seq, ts: e.client_ts };
+      return false;
+    });
     if (st.queue.length && st.queue[0].seq !== acked + 1) renumber(st, acked);
     else if (!st.queue.length && st.next <= acked) st.next = acked + 1;
   }
@@ -97,7 +140,7 @@
 
   window.ujQueue = {
     create: create, restore: restore, record: record, batch: batch, ack: ack,
-    reconcile: reconcile, refuse: refuse, renumber: renumber, close: close, expire: expire,
+    reconcile: reconcile, refuse: refuse, renumber: renumber, heard: heard, close: close, expire: expire,
     pendingItems: pendingItems, lateItems: lateItems, status: status
   };
 })();

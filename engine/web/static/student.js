@@ -56,8 +56,8 @@
   var Q = window.ujQueue, t = window.ujI18n.t;
   var S = {
     auth: load('uj.auth', null), sid: null, paper: null, items: [], pos: 0,
-    q: Q.create(), flags: {}, sending: false, online: true, retryMs: 1000,
-    retryTimer: null, done: false, finished: false, linear: false
+    q: Q.create(), flags: {}, sending: false, online: true, misses: 0, stalls: 0, batchReplies: 0,
+    retryTimer: null, holdUntil: 0, serverHold: false, done: false, finished: false, linear: false
   };
   // the answers and the queue live in one object (queue.js), saved whole after each change
   function persist() {
@@ -81,7 +81,7 @@
         return r.text().then(function (t) {
           var data = null;
           try { data = t ? JSON.parse(t) : null; } catch (e) { data = null; }
-          return { status: r.status, data: data };
+          return { status: r.status, data: data, retryAfter: r.headers.get('Retry-After') };
         });
       });
   }
@@ -227,7 +227,7 @@
     if (HB.busy) { armBeat(); return; }  // one in flight on a slow network: the next in turn
     HB.busy = true;
     armBeat();  // at once: a reply that never comes does not stop the heartbeat
-    var tm = telemetryOut(), sent = performance.now(), sid = S.sid;
+    var tm = telemetryOut(), sent = performance.now(), sid = S.sid, replies = S.batchReplies, sending = S.sending;
     api('POST', '/v1/sittings/' + sid + '/heartbeat', tm ? { telemetry: tm } : {}).then(function (r) {
       HB.busy = false;
       if (sid !== S.sid) return;
@@ -237,6 +237,13 @@
         telemetryTaken(tm);
         clockFrom(d, sent);
         if (T.paused) armBeat(PAUSED_BEAT_MS);
+        // what the server holds, also with nothing to send: a loss shows (and its answers go
+        // again) within a heartbeat. Not when an answer batch crossed it: the server may have
+        // read its count before that batch was stored
+        if (typeof d.acked_seq === 'number' && !sending && !S.sending && replies === S.batchReplies) {
+          acked(d.acked_seq);
+          flush();
+        }
         return;
       }
       telemetryRefused(tm, d);
@@ -265,14 +272,34 @@
   var flushTimer = null;
   // a short wait gathers a burst of changes (ticking several boxes) into one request
   function flushSoon() { clearTimeout(flushTimer); flushTimer = setTimeout(flush, 50); }
-  function retryLater() {
+  /* The next try of the queue, never a spin: when the server said (Retry-After on a 503 or a
+     429, at most a minute, a little later rather than sooner so that a shard's pages do not all
+     come back at the same instant), else the page's own backoff, doubling from 1 s to 15 s with
+     jitter. Until then nothing sends the queue (a new answer waits on the device too). */
+  var MAX_SERVER_WAIT_MS = 60000;
+  function retryLater(serverMs) {
+    var ms;
+    if (serverMs > 0) ms = Math.min(serverMs, MAX_SERVER_WAIT_MS) * (1 + Math.random() * 0.2);
+    else {
+      var full = Math.min(1000 * Math.pow(2, S.misses++), 15000);
+      ms = full / 2 + Math.random() * full / 2;
+    }
+    S.serverHold = serverMs > 0;
+    S.holdUntil = performance.now() + ms;
     clearTimeout(S.retryTimer);
-    S.retryTimer = setTimeout(flush, S.retryMs);
-    S.retryMs = Math.min(S.retryMs * 2, 15000);
+    S.retryTimer = setTimeout(function () { S.holdUntil = 0; flush(); }, ms);
+  }
+  // Retry-After in seconds (or an HTTP date), in ms; 0 when absent or unreadable
+  function retryAfterMs(r) {
+    var v = r.retryAfter, x = (r.data && r.data.extra) || {};
+    if (v && /^\s*\d+\s*$/.test(v)) return Number(v) * 1000;
+    if (v && !isNaN(Date.parse(v))) return Math.max(0, Date.parse(v) - Date.now());
+    return typeof x.retry_after_s === 'number' ? x.retry_after_s * 1000 : 0;
   }
   function acked(n) { Q.ack(S.q, n); persist(); updateNet(); updateGrid(); }
   function flush() {
     if (S.sending || !S.sid || S.finished || !S.q.queue.length) { updateNet(); return Promise.resolve(); }
+    if (performance.now() < S.holdUntil) { updateNet(); return Promise.resolve(); }  // its timer sends
     S.sending = true;
     var batch = Q.batch(S.q, BATCH), sent = performance.now(), sid = S.sid;
     // the pending telemetry rides along; the batch is the page's sign of life for 30 s
@@ -281,14 +308,21 @@
     armBeat();
     return api('POST', '/v1/sittings/' + sid + '/answers', body).then(function (r) {
       S.sending = false;
+      S.batchReplies++;
       if (sid !== S.sid) return;
       setOnline(true);
       var d = r.data || {};
       if (r.status === 200) {
         telemetryTaken(tm);
-        S.retryMs = 1000;
+        // the server stored none of the batch: it holds less than the page had heard (it lost
+        // events, and acked() put them back) or it went back again. Once, the page sends the
+        // queue again at once; again and again, it backs off
+        var progress = typeof d.acked_seq === 'number' && d.acked_seq >= batch[0].seq;
+        S.misses = 0;
+        S.stalls = progress ? 0 : S.stalls + 1;
         acked(d.acked_seq);
         setRemaining(d.remaining_ms, sent);
+        if (S.q.queue.length && S.stalls > 1) { S.misses = S.stalls - 2; return retryLater(); }
         if (S.q.queue.length) return flush();
         if (S.q.closed && !S.done) submit(true);  // time is up and everything arrived
         return;
@@ -302,12 +336,9 @@
       if (d.code === 'time_expired' || d.code === 'sitting_submitted') return finish(d.code === 'time_expired' ? 'time' : 'submitted');
       if (d.code === 'device_replaced') { S.done = true; alertMsg(t('device.replaced')); return; }
       if (d.code === 'sitting_paused') { alertMsg(t('proctor.pausedKept')); retryLater(); beat(); return; }
-      if (d.code === 'answer_rate_limited') {
-        // nothing of the batch was stored: the same events again once the server says so
-        clearTimeout(S.retryTimer);
-        S.retryTimer = setTimeout(flush, 1000 * Math.max(1, x.retry_after_s || 1));
-        return;
-      }
+      // nothing of the batch was stored (over the write budget, a write not replicated in
+      // time, the server busy): the same events again once the server says so
+      if (r.status === 429 || r.status === 503) return retryLater(retryAfterMs(r));
       // the server refuses these events for good and stored none of the batch: drop the
       // events it names (all of the batch when it names none), send the rest again
       var refused = null;
@@ -329,7 +360,12 @@
       retryLater();
     });
   }
-  window.addEventListener('online', function () { S.retryMs = 1000; flush(); beat(); });
+  // back online: the page's own backoff starts again (a wait the server asked for stands)
+  window.addEventListener('online', function () {
+    S.misses = 0;
+    if (!S.serverHold) { clearTimeout(S.retryTimer); S.holdUntil = 0; }
+    flush(); beat();
+  });
   window.addEventListener('offline', function () { setOnline(false); });
   document.addEventListener('visibilitychange', function () {
     telemetry({ type: 'visibility', state: document.visibilityState === 'hidden' ? 'hidden' : 'visible' });

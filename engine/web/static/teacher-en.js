@@ -152,6 +152,7 @@ window.ujI18n.add('en', {
   'kind.cloze': 'Fill in the blanks',
   'kind.essay': 'Essay',
   'kind.select_point': 'Select a point',
+  'kind.composite': 'Composite (several parts scored together)',
 
   'fix.title': 'Fix the key',
   'fix.help': 'The fixed key applies to this exam only. Every student is re-graded; scores change on this question only. The change is recorded in the audit log.',

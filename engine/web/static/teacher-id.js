@@ -152,6 +152,7 @@ window.ujI18n.add('id', {
   'kind.cloze': 'Isian rumpang',
   'kind.essay': 'Uraian',
   'kind.select_point': 'Menunjuk gambar',
+  'kind.composite': 'Soal gabungan (beberapa bagian dinilai bersama)',
 
   'fix.title': 'Perbaiki kunci jawaban',
   'fix.help': 'Kunci yang diperbaiki berlaku untuk ujian ini saja. Semua siswa dinilai ulang; nilai berubah hanya pada soal ini. Perubahan dicatat di log audit.',
