@@ -78,7 +78,12 @@ async def test_the_sitting_flow_runs_on_one_connection(
         ),
         "four submits at once",
     )
-    assert [r.json()["state"] for r in submitted] == ["graded"] * 4
+    # graded in the request, or (past the few a process grades at once,
+    # instant_grading_in_request) acknowledged with the result on its way
+    for r in submitted:
+        body = r.json()
+        assert (body["state"], body["result_pending"]) in (("graded", False), ("submitted", True))
+    assert any(r.json()["state"] == "graded" for r in submitted)
     # a refresh and an exam card sign in on the same one connection
     r = await _within_limit(
         one_connection.post(

@@ -103,7 +103,10 @@ async def test_lost_answers_are_sent_again_and_saved_without_a_spin(
         # a loss with nothing queued: the heartbeat's acked_seq tells the page
         await _lose_after(r, sitting, 2, items[2:4])
         sent.clear()
-        await page.clock.run_for(30_000)
+        # the heartbeat goes, finds the loss, and the page sends the lost answers again (the
+        # status may still read saved until that heartbeat's reply is in: wait for the resend)
+        async with page.expect_response(lambda x: x.url.endswith("/answers"), timeout=30_000):
+            await page.clock.run_for(30_000)
         await _all_saved(page)
         assert await _held(r, sitting) == set(items[:4])
         assert len(sent) == 1, [q.post_data for q in sent]
